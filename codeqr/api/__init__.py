@@ -1,0 +1,5 @@
+"""The JSON API under /api."""
+
+from .views import bp
+
+__all__ = ["bp"]

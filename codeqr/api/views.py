@@ -1,0 +1,143 @@
+"""JSON API views: parse, call a service, shape the answer. No logic of their own."""
+
+from apiflask import APIBlueprint, HTTPTokenAuth
+
+from .. import apikeys, qrcodes
+from ..errorhandlers import error_response
+from ..schemas import (
+    BulkCreate,
+    BulkDeleteQuery,
+    BulkResult,
+    Count,
+    CountQuery,
+    Deleted,
+    DeletedCount,
+    ListQuery,
+    QRCodeCreate,
+    QRCodeList,
+    QRCodeOut,
+    QRCodeUpdate,
+)
+
+bp = APIBlueprint("api", __name__, url_prefix="/api", tag="QR Codes")
+auth = HTTPTokenAuth(scheme="Bearer", description="An API key made with `codeqr create-api-key NAME`")
+
+
+@auth.verify_token
+def verify_token(token: str):
+    return apikeys.verify(token) if token else None
+
+
+@auth.error_processor
+def auth_error(error):
+    return error_response(error.status_code, "a valid API key is required: Authorization: Bearer <key>",
+                          headers=error.headers)
+
+
+def _errors(*statuses: int) -> dict:
+    names = {400: "Malformed request", 404: "Not found", 409: "Key or externalId already used",
+             503: "Image storage unavailable"}
+    return {status: names[status] for status in statuses}
+
+
+_REF = "id of the QR Code, or ext_ followed by its externalId"
+
+
+@bp.post("/qrcodes")
+@bp.auth_required(auth)
+@bp.input(QRCodeCreate, arg_name="data")
+@bp.output(QRCodeOut, status_code=201, description="The QR Code created")
+@bp.doc(summary="Create a QR Code", responses=_errors(400, 409))
+def create(data: QRCodeCreate):
+    return qrcodes.create(data)
+
+
+@bp.get("/qrcodes")
+@bp.auth_required(auth)
+@bp.input(ListQuery, location="query", arg_name="query")
+@bp.output(QRCodeList, description="One page of QR Codes")
+@bp.doc(summary="List QR Codes")
+def list_qrcodes(query: ListQuery):
+    # A RootModel instance is serialised as is (APIFlask would validate a bare list item by item).
+    return QRCodeList.model_validate([qrcodes.to_api(qr) for qr in qrcodes.list_page(query)])
+
+
+@bp.get("/qrcodes/count")
+@bp.auth_required(auth)
+@bp.input(CountQuery, location="query", arg_name="query")
+@bp.output(Count, description="How many QR Codes match the filters")
+@bp.doc(summary="Count QR Codes")
+def count(query: CountQuery):
+    return qrcodes.count(query)
+
+
+@bp.put("/qrcodes/upsert")
+@bp.auth_required(auth)
+@bp.input(QRCodeCreate, arg_name="data")
+@bp.output(QRCodeOut, description="Found: unchanged, or updated with the fields that differ")
+@bp.doc(
+    summary="Create or update a QR Code by url",
+    responses={
+        201: {
+            "description": "No QR Code had this url: created",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QRCodeOut"}}},
+        },
+        **_errors(400, 409),
+    },
+)
+def upsert(data: QRCodeCreate):
+    result, created = qrcodes.upsert(data)
+    return result, 201 if created else 200
+
+
+@bp.post("/qrcodes/bulk")
+@bp.auth_required(auth)
+@bp.input(BulkCreate, arg_name="data")
+@bp.output(BulkResult, description="Each QR Code created, or an error with the input that failed")
+@bp.doc(summary="Create up to 100 QR Codes", responses=_errors(400))
+def bulk_create(data: BulkCreate):
+    return BulkResult.model_validate(qrcodes.bulk_create(data.root))
+
+
+@bp.delete("/qrcodes/bulk")
+@bp.auth_required(auth)
+@bp.input(BulkDeleteQuery, location="query", arg_name="query")
+@bp.output(DeletedCount, description="How many QR Codes were deleted")
+@bp.doc(summary="Delete up to 100 QR Codes")
+def bulk_delete(query: BulkDeleteQuery):
+    refs = [ref.strip() for ref in query.ids.split(",") if ref.strip()]
+    return {"deletedCount": qrcodes.bulk_delete(refs)}
+
+
+@bp.get("/qrcodes/<ref>")
+@bp.auth_required(auth)
+@bp.output(QRCodeOut, description="The QR Code")
+@bp.doc(summary="Get a QR Code", description=_REF)
+def get(ref: str):
+    return qrcodes.to_api(qrcodes.get(ref))
+
+
+@bp.patch("/qrcodes/<ref>")
+@bp.auth_required(auth)
+@bp.input(QRCodeUpdate, arg_name="data")
+@bp.output(QRCodeOut, description="The QR Code after the update")
+@bp.doc(summary="Update a QR Code", description=_REF, responses=_errors(400, 409))
+def update(ref: str, data: QRCodeUpdate):
+    return qrcodes.update(ref, data)
+
+
+@bp.put("/qrcodes/<ref>")
+@bp.auth_required(auth)
+@bp.input(QRCodeUpdate, arg_name="data")
+@bp.output(QRCodeOut, description="The QR Code after the update")
+@bp.doc(summary="Update a QR Code (same as PATCH)", description=_REF, responses=_errors(400, 409))
+def replace(ref: str, data: QRCodeUpdate):
+    return qrcodes.update(ref, data)
+
+
+@bp.delete("/qrcodes/<ref>")
+@bp.auth_required(auth)
+@bp.output(Deleted, description="The id of the QR Code deleted")
+@bp.doc(summary="Delete a QR Code", description=_REF)
+def delete(ref: str):
+    return qrcodes.delete_one(ref)

@@ -1,0 +1,68 @@
+"""The ``codeqr`` command: Flask's CLI plus CodeQR's own commands."""
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from . import apikeys
+from .errors import CodeQRError
+from .pluginmanager import describe
+
+
+def _create_app():
+    from .app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main():
+    """CodeQR: create, update and manage QR Codes."""
+
+
+def register(app) -> None:
+    """Add CodeQR's commands to the app's CLI."""
+    for command in (create_api_key, revoke_api_key, list_api_keys, plugins):
+        app.cli.add_command(command)
+    for extra in app.extensions["codeqr"].pm.hook.codeqr_cli_commands():
+        for command in extra:
+            app.cli.add_command(command)
+
+
+@click.command("create-api-key")
+@click.argument("name")
+def create_api_key(name: str):
+    """Create an API key; it is printed once, on the last line."""
+    try:
+        key, secret = apikeys.create(name)
+    except CodeQRError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created API key {key.name!r} ({key.prefix}…). Store it now; it cannot be shown again:")
+    click.echo(secret)
+
+
+@click.command("revoke-api-key")
+@click.argument("name_or_prefix")
+def revoke_api_key(name_or_prefix: str):
+    """Revoke the API keys with this name (or prefix)."""
+    try:
+        revoked = apikeys.revoke(name_or_prefix)
+    except CodeQRError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Revoked {revoked} API key{'s' if revoked != 1 else ''}.")
+
+
+@click.command("list-api-keys")
+def list_api_keys():
+    """List API keys: name, prefix, created, last used, revoked."""
+    for key in apikeys.list_keys():
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
+        click.echo(f"{key.name}\t{key.prefix}…\tcreated {key.created_at:%Y-%m-%d}\tlast used {used}\t{state}")
+
+
+@click.command("plugins")
+def plugins():
+    """List loaded plugins with their versions and hooks."""
+    for row in describe(current_app.extensions["codeqr"].pm):
+        click.echo(f"{row['name']} {row['version']}: {', '.join(row['hooks'])}")

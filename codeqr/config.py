@@ -1,0 +1,118 @@
+"""Configuration: defaults -> plugin defaults -> instance/config.py -> CODEQR_* env -> test_config."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Config
+
+#: Every setting of the core, with its default. README.md documents each one.
+DEFAULTS = {
+    "CODEQR_DATABASE_URL": None,  # None: SQLite file codeqr.db in the instance folder
+    "CODEQR_SECRET_KEY": None,  # None: generated once into instance/secret_key
+    "CODEQR_SCHEME": "http",
+    "CODEQR_DEFAULT_DOMAIN": "localhost:5000",
+    "CODEQR_DOMAINS": [],  # extra served domains beside the default one
+    "CODEQR_STORAGE": "filesystem",
+    "CODEQR_STORAGE_PATH": None,  # None: images/ in the instance folder
+    "CODEQR_DEFAULT_FORMAT": "png",
+    "CODEQR_OVERLAY": "logo",
+    "CODEQR_DISABLED_PLUGINS": [],
+    "CODEQR_AUTO_MIGRATE": True,
+    "CODEQR_SQLITE_BUSY_TIMEOUT_MS": 10000,
+    "CODEQR_PROXY_FIX": 0,  # number of trusted proxies in front of the app
+    "CODEQR_MAX_BODY_BYTES": 2 * 1024 * 1024,
+}
+
+
+class FrozenConfig(Config):
+    """A Config that refuses changes once the factory has finished."""
+
+    frozen = False
+    #: Flask's own CLI sets these on a finished app (``--debug``).
+    RUNTIME_KEYS = frozenset({"DEBUG"})
+
+    def _check(self, key=None):
+        if self.frozen and key not in self.RUNTIME_KEYS:
+            raise RuntimeError("configuration is frozen after create_app(); pass test_config instead")
+
+    def __setitem__(self, key, value):
+        self._check(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self._check(key)
+        super().__delitem__(key)
+
+    def update(self, *args, **kwargs):
+        self._check()
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self._check(key)
+        return super().setdefault(key, default)
+
+
+def _coerce(raw: str, default):
+    """Turn an environment string into the type of the setting's default."""
+    if isinstance(default, bool):
+        if raw.strip().lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.strip().lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"expected a boolean, got {raw!r}")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, list):
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    return raw
+
+
+def build_config(instance_path: str, test_config: dict | None, defaults: dict) -> dict:
+    """Merge every layer of configuration into one dict of settings."""
+    merged = Config(instance_path)
+    merged.update(defaults)
+    merged.from_pyfile(os.path.join(instance_path, "config.py"), silent=True)
+    for name, raw in os.environ.items():
+        if name.startswith("CODEQR_") and name != "CODEQR_INSTANCE_PATH":
+            try:
+                merged[name] = _coerce(raw, defaults.get(name))
+            except ValueError as error:
+                raise RuntimeError(f"environment variable {name}: {error}") from None
+    merged.update(test_config or {})
+    return dict(merged)
+
+
+def resolve_paths(config: dict, instance_path: str) -> None:
+    """Fill in the settings whose defaults live in the instance folder."""
+    instance = Path(instance_path)
+    if not config["CODEQR_DATABASE_URL"]:
+        config["CODEQR_DATABASE_URL"] = f"sqlite:///{instance / 'codeqr.db'}"
+    if not config["CODEQR_STORAGE_PATH"]:
+        config["CODEQR_STORAGE_PATH"] = str(instance / "images")
+    if not config["CODEQR_SECRET_KEY"]:
+        config["CODEQR_SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    config["CODEQR_DEFAULT_DOMAIN"] = config["CODEQR_DEFAULT_DOMAIN"].lower()
+    served = [config["CODEQR_DEFAULT_DOMAIN"]]
+    served += [d.lower() for d in config["CODEQR_DOMAINS"] if d.lower() not in served]
+    config["CODEQR_DOMAINS"] = served
+    config["SECRET_KEY"] = config["CODEQR_SECRET_KEY"]
+    config["SQLALCHEMY_DATABASE_URI"] = config["CODEQR_DATABASE_URL"]
+    config["MAX_CONTENT_LENGTH"] = config["CODEQR_MAX_BODY_BYTES"]
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the instance's secret key, creating it on first start (mode 0600)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)  # atomic: concurrent workers all read the same winner
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,88 @@
+"""Database set-up: engine options per dialect, write transactions, schema upgrades."""
+
+import fcntl
+import os
+from contextlib import contextmanager
+
+from flask import current_app
+from sqlalchemy import event, text
+
+from .extensions import alembic, db
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs that name no driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def configure_engine(engine, busy_timeout_ms: int) -> None:
+    """Tune SQLite for concurrent use: WAL, a busy timeout, and BEGIN IMMEDIATE for writes."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy emit BEGIN itself (below) instead of pysqlite's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        # A write transaction takes the write lock up front, so it never has to
+        # upgrade a read snapshot (which fails at once with SQLITE_BUSY).
+        write = connection.get_execution_options().get("codeqr_write")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def begin_write():
+    """Run the block as one write transaction: commit on success, roll back on error."""
+    session = db.session()
+    if session.in_transaction():
+        session.commit()  # end the read-only transaction the view may have opened
+    session.connection(execution_options={"codeqr_write": True})
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+@contextmanager
+def _migration_lock():
+    """Serialise schema upgrades of workers starting together."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(7262011)"))
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(7262011)"))
+                connection.commit()
+        return
+    os.makedirs(current_app.instance_path, exist_ok=True)
+    with open(os.path.join(current_app.instance_path, ".migrate.lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def upgrade_schema() -> None:
+    """Bring the schema to the newest revision of every branch (core and plugins)."""
+    heads = {script.revision for script in alembic.heads()}
+    if {script.revision for script in alembic.current()} == heads:
+        return  # nothing to do: skip the lock and alembic's log lines
+    with _migration_lock():
+        alembic.upgrade()

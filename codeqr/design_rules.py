@@ -1,0 +1,30 @@
+"""Cross-field rules a QR Code must keep to scan: logo needs Q/H, colours need contrast."""
+
+from .errors import InvalidInput
+
+#: Lowest WCAG contrast ratio between foreground and background that we accept.
+MIN_CONTRAST = 3.0
+
+
+def _luminance(color: str) -> float:
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """Return the WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def check_design(fields: dict) -> None:
+    """Refuse a design that would not scan reliably."""
+    if fields["show_logo"] and fields["level"] not in ("Q", "H"):
+        raise InvalidInput("must be Q or H when showLogo is true (the logo hides modules)", "level")
+    ratio = contrast(fields["fg_color"], fields["bg_color"])
+    if ratio < MIN_CONTRAST:
+        raise InvalidInput(
+            f"fgColor and bgColor are too close to scan (contrast {ratio:.2f}:1, need {MIN_CONTRAST}:1)",
+            "fgColor",
+        )

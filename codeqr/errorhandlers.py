@@ -1,0 +1,59 @@
+"""One error shape for the API, HTML pages for people."""
+
+import logging
+
+from apiflask import HTTPError
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .errors import CodeQRError, code_for_status
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str, code: str | None = None, headers=None):
+    body = {"error": {"code": code or code_for_status(status), "message": message}}
+    return jsonify(body), status, headers or {}
+
+
+def _validation_message(detail: dict) -> str:
+    """Flatten APIFlask's ``{location: {field: [messages]}}`` into one line."""
+    parts = []
+    for location, fields in (detail or {}).items():
+        for field, messages in fields.items():
+            name = location if field == "_schema" else field
+            parts.extend(f"{name}: {message}" for message in messages)
+    return "; ".join(parts) or "invalid input"
+
+
+def register(app) -> None:
+    @app.error_processor
+    def api_error(error: HTTPError):
+        if error.status_code == 422 and error.detail:
+            return error_response(422, _validation_message(error.detail))
+        return error_response(error.status_code, error.message or "error", headers=error.headers)
+
+    @app.errorhandler(CodeQRError)
+    def service_error(error: CodeQRError):
+        if _wants_json():
+            return error_response(error.status, error.message, error.code)
+        return render_template("error.html", status=error.status, message=error.message), error.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if _wants_json():
+            headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+            return error_response(error.code or 500, error.description or error.name, headers=headers)
+        template = "404.html" if error.code == 404 else "error.html"
+        return render_template(template, status=error.code, message=error.description), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return error_response(500, "internal server error")
+        return render_template("error.html", status=500, message="Something went wrong on our side."), 500

@@ -1,0 +1,57 @@
+"""Errors raised by services, each mapped to one API error code."""
+
+
+class CodeQRError(Exception):
+    """Base error: carries the API error `code`, the HTTP `status` and a message."""
+
+    code = "internal_server_error"
+    status = 500
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(CodeQRError):
+    code, status = "unprocessable_entity", 422
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+
+
+class NotFound(CodeQRError):
+    code, status = "not_found", 404
+
+
+class Conflict(CodeQRError):
+    code, status = "conflict", 409
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class StorageUnavailable(CodeQRError):
+    code, status = "service_unavailable", 503
+
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable_entity",
+    429: "rate_limit_exceeded",
+    500: "internal_server_error",
+    503: "service_unavailable",
+}
+
+
+def code_for_status(status: int) -> str:
+    """Return the error code for an HTTP status (4xx/5xx without a name fall back by class)."""
+    return ERROR_CODES.get(status) or ("bad_request" if status < 500 else "internal_server_error")

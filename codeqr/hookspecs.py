@@ -1,0 +1,100 @@
+"""The hooks CodeQR calls. Plugins implement them with ``@codeqr.hookimpl``.
+
+Registration hooks return classes carrying a ``name``; the core collects them into
+name-keyed registries and picks implementations by configuration.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("codeqr")
+
+
+@hookspec
+def codeqr_config_defaults():
+    """Return a dict of default settings for this plugin (``CODEQR_*`` keys).
+
+    Called once in ``create_app`` before the instance config and environment are
+    applied, so users override these like any core setting. Not firstresult: every
+    plugin's dict is merged; two plugins defining one key stop the app.
+    """
+
+
+@hookspec
+def codeqr_register_renderers():
+    """Return a list of :class:`codeqr.Renderer` subclasses (one per image format).
+
+    Called once in ``create_app``; each class's ``name`` is the format and file
+    extension served at ``/qr/{id}.{name}``. A name registered twice stops the app.
+    """
+
+
+@hookspec
+def codeqr_register_storages():
+    """Return a list of :class:`codeqr.Storage` subclasses.
+
+    Called once in ``create_app``; ``CODEQR_STORAGE`` names the one used. An
+    unknown name stops the app with the list of names available.
+    """
+
+
+@hookspec
+def codeqr_register_overlays():
+    """Return a list of :class:`codeqr.Overlay` subclasses (drawn when ``showLogo``).
+
+    Called once in ``create_app``; ``CODEQR_OVERLAY`` names the one used.
+    """
+
+
+@hookspec
+def codeqr_migration_locations():
+    """Return a list of folders holding this plugin's Alembic revisions.
+
+    Called once in ``create_app``. A plugin's revisions form their own branch
+    (label it after the plugin); ``codeqr db upgrade`` runs every branch.
+    """
+
+
+@hookspec
+def codeqr_validate_qrcode(qrcode):
+    """Check a QR Code before it is saved; raise ``codeqr.InvalidInput`` to refuse it.
+
+    ``qrcode`` is the API representation (camelCase dict) of what would be stored,
+    on create, update and upsert. Called inside the operation, before the commit;
+    a refusal stores nothing and answers 422. Return value is ignored.
+    """
+
+
+@hookspec
+def codeqr_qrcode_created(qrcode):
+    """Called after a QR Code was created and committed; ``qrcode`` is its API dict."""
+
+
+@hookspec
+def codeqr_qrcode_updated(qrcode, changes):
+    """Called after an update changed something and was committed.
+
+    ``qrcode`` is the new API dict; ``changes`` maps each changed API field to
+    ``[old, new]``. Not called when an update or upsert changed nothing.
+    """
+
+
+@hookspec
+def codeqr_qrcode_deleted(qrcode):
+    """Called after a QR Code was deleted and committed; ``qrcode`` is its last API dict."""
+
+
+@hookspec
+def codeqr_qrcode_scanned(id, domain, key, url):
+    """Called after a scan was counted, with the QR Code's id, domain, key and
+    the url the visitor was sent to. Runs on the redirect path: keep it fast
+    (hand slow work to a queue). The core skips the call entirely when no plugin
+    implements it.
+    """
+
+
+@hookspec
+def codeqr_cli_commands():
+    """Return a list of click commands to add to the ``codeqr`` command.
+
+    Called once in ``create_app``; the commands run inside an app context.
+    """

@@ -1,0 +1,68 @@
+"""Database models of the core: QR Codes and API keys."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .extensions import db
+from .ids import new_id
+from .timeutil import UTCDateTime, utcnow
+
+#: QR Code columns that decide what the rendered image looks like.
+DESIGN_FIELDS = ("domain", "key", "bg_color", "fg_color", "size", "level", "margin", "show_logo")
+
+
+class QRCode(db.Model):
+    """A QR Code: a short link on a served domain pointing at a destination URL."""
+
+    __tablename__ = "qrcodes"
+    __table_args__ = (
+        UniqueConstraint("domain", "key", name="uq_qrcodes_domain_key"),
+        UniqueConstraint("upsert_slot", name="uq_qrcodes_upsert_slot"),
+        UniqueConstraint("external_id", name="uq_qrcodes_external_id"),
+        Index("ix_qrcodes_url_hash", "url_hash"),
+        Index("ix_qrcodes_created_at", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
+    url: Mapped[str] = mapped_column(Text)
+    # SHA-256 of url: lets upsert find a URL by index (urls may exceed btree limits).
+    url_hash: Mapped[str] = mapped_column(String(64))
+    # Set only on rows created by upsert: the unique constraint makes concurrent
+    # upserts of one new (domain, url) create exactly one row. Cleared on edit.
+    upsert_slot: Mapped[str | None] = mapped_column(String(64))
+    domain: Mapped[str] = mapped_column(String(253))
+    key: Mapped[str] = mapped_column(String(190))
+    title: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    bg_color: Mapped[str] = mapped_column(String(7), default="#ffffff")
+    fg_color: Mapped[str] = mapped_column(String(7), default="#000000")
+    size: Mapped[int] = mapped_column(Integer, default=1024)
+    level: Mapped[str] = mapped_column(String(1), default="M")
+    margin: Mapped[int] = mapped_column(Integer, default=4)
+    show_logo: Mapped[bool] = mapped_column(Boolean, default=False)
+    scans: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def design(self) -> dict:
+        """Return the fields that decide the image, keyed by column name."""
+        return {name: getattr(self, name) for name in DESIGN_FIELDS}
+
+
+class ApiKey(db.Model):
+    """An API key; only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (UniqueConstraint("secret_hash", name="uq_api_keys_secret_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # First characters of the key, so people can tell their keys apart.
+    prefix: Mapped[str] = mapped_column(String(12))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,91 @@
+"""What plugins build on: the base classes of renderers, storages and overlays."""
+
+from dataclasses import dataclass, field
+
+import pluggy
+
+hookimpl = pluggy.HookimplMarker("codeqr")
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    """Everything a renderer needs; a render is a pure function of it."""
+
+    text: str  # what the code encodes: the short link
+    modules: tuple[tuple[bool, ...], ...]  # dark modules, quiet zone included
+    bg_color: str  # "#rrggbb"
+    fg_color: str
+    size: int  # output width = height, in pixels
+    level: str
+    margin: int
+    overlay: "Overlay | None" = field(default=None, compare=False)
+
+    @property
+    def logo_box(self) -> tuple[int, int, int]:
+        """Return ``(x, y, side)`` in pixels of the centred square kept for an overlay.
+
+        The side is a fraction of the symbol (quiet zone excluded) that error
+        correction can recover: about 5% of the area at level H, less at Q.
+        """
+        count = len(self.modules)
+        symbol = self.size * (count - 2 * self.margin) / count
+        side = round(symbol * (0.22 if self.level == "H" else 0.17))
+        start = (self.size - side) // 2
+        return start, start, side
+
+
+class Renderer:
+    """Turns a :class:`RenderSpec` into image bytes of one format."""
+
+    #: format name and file extension, e.g. "png"
+    name: str = ""
+    media_type: str = "application/octet-stream"
+    #: bump when the same spec renders differently: it is part of the image hash
+    version: str = "1"
+
+    def __init__(self, config: dict):
+        self.config = config
+
+    def render(self, spec: RenderSpec) -> bytes:
+        raise NotImplementedError
+
+
+class Storage:
+    """Keeps rendered images by name. Raise ``StorageUnavailable`` when the backend fails."""
+
+    name: str = ""
+
+    def __init__(self, app):
+        self.app = app
+
+    def get(self, name: str) -> bytes | None:
+        raise NotImplementedError
+
+    def put(self, name: str, data: bytes) -> None:
+        raise NotImplementedError
+
+    def delete(self, name: str) -> None:
+        """Remove ``name``; removing a missing name is not an error."""
+        raise NotImplementedError
+
+
+class Overlay:
+    """Draws over the centre of a QR Code (the ``showLogo`` option)."""
+
+    name: str = ""
+
+    def __init__(self, config: dict):
+        self.config = config
+
+    @property
+    def fingerprint(self) -> str:
+        """A string that changes whenever the overlay's look changes (part of the image hash)."""
+        raise NotImplementedError
+
+    def paint_raster(self, image, spec: RenderSpec) -> None:
+        """Draw onto the Pillow ``image`` (RGB, ``spec.size`` square) inside ``spec.logo_box``."""
+        raise NotImplementedError
+
+    def svg_element(self, spec: RenderSpec) -> str:
+        """Return SVG markup drawn inside ``spec.logo_box`` (user units are pixels)."""
+        raise NotImplementedError

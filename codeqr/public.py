@@ -1,0 +1,59 @@
+"""Public routes, no credentials: short-link redirects and rendered images."""
+
+from flask import Blueprint, abort, current_app, render_template, request
+from werkzeug.urls import iri_to_uri
+from werkzeug.wrappers import Response
+
+from . import qrcodes
+from .pluginmanager import current_plugins
+
+bp = Blueprint("public", __name__)
+
+#: Browsers and proxies must ask again every time: the destination can change.
+_NO_CACHE = {
+    "Cache-Control": "no-store, no-cache, must-revalidate, max-age=0, private",
+    "Pragma": "no-cache",
+    "Expires": "0",
+}
+
+
+@bp.route("/<key>", methods=["GET", "HEAD"])
+def redirect(key: str):
+    """Send the visitor to the destination; count the scan (GET only)."""
+    domain = request.host.lower()
+    plugins = current_plugins()
+    if domain not in current_app.config["CODEQR_DOMAINS"]:
+        abort(404)
+    if request.method == "HEAD":
+        found = plugins.scan_counter.peek(domain, key)
+    else:
+        found = plugins.scan_counter.scan(domain, key)
+    if found is None:
+        abort(404)
+    qr_id, url = found
+    if plugins.scan_hook_used and request.method == "GET":
+        plugins.pm.hook.codeqr_qrcode_scanned(id=qr_id, domain=domain, key=key, url=url)
+    return Response(status=302, headers={"Location": iri_to_uri(url), **_NO_CACHE})
+
+
+@bp.get("/qr/<qr_id>.<fmt>")
+def image(qr_id: str, fmt: str):
+    """Serve the image of a QR Code in any registered format, cached by design hash."""
+    images = current_plugins().images
+    if fmt not in images.renderers:
+        abort(404)
+    qr = qrcodes.find(qr_id)
+    if qr is None or qr_id.startswith("ext_"):
+        abort(404)
+    design = qr.design()
+    etag = images.etag(design, fmt)
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=60, must-revalidate"}
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers=headers)
+    data, _ = images.get(design, fmt)
+    media_type = images.renderers[fmt].media_type
+    return Response(data, mimetype=media_type, headers=headers)
+
+
+def not_found_page(error):
+    return render_template("404.html"), 404

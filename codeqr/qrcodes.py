@@ -1,0 +1,344 @@
+"""QR Code services: create, update, upsert, delete, bulk, get and list.
+
+Each public function is one transaction; lifecycle hooks run after the commit.
+Services take validated pydantic inputs and never look at the request.
+"""
+
+from flask import current_app
+from pydantic import ValidationError
+from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from .database import begin_write
+from .design_rules import check_design
+from .errors import CodeQRError, Conflict, InvalidInput, NotFound
+from .extensions import db
+from .ids import new_key, url_fingerprint, url_hash
+from .models import DESIGN_FIELDS, QRCode
+from .pluginmanager import current_plugins
+from .rendering import short_link
+from .schemas import MAX_BULK, ListQuery, QRCodeCreate, QRCodeUpdate
+from .timeutil import isoformat, utcnow
+
+#: API (camelCase) name of each column that callers may set.
+API_NAMES = {
+    "url": "url",
+    "domain": "domain",
+    "key": "key",
+    "title": "title",
+    "external_id": "externalId",
+    "bg_color": "bgColor",
+    "fg_color": "fgColor",
+    "size": "size",
+    "level": "level",
+    "margin": "margin",
+    "show_logo": "showLogo",
+}
+_RANDOM_KEY_ATTEMPTS = 5
+_SORT_COLUMNS = {"createdAt": QRCode.created_at, "scans": QRCode.scans, "lastScannedAt": QRCode.last_scanned_at}
+
+
+def to_api(qr: QRCode) -> dict:
+    """Return the API representation of a QR Code."""
+    config = current_app.config
+    fmt = config["CODEQR_DEFAULT_FORMAT"]
+    return {
+        "id": qr.id,
+        "url": qr.url,
+        "domain": qr.domain,
+        "key": qr.key,
+        "shortLink": short_link(config, qr.domain, qr.key),
+        "image": f"{config['CODEQR_SCHEME']}://{config['CODEQR_DEFAULT_DOMAIN']}/qr/{qr.id}.{fmt}",
+        "title": qr.title,
+        "externalId": qr.external_id,
+        "bgColor": qr.bg_color,
+        "fgColor": qr.fg_color,
+        "size": qr.size,
+        "level": qr.level,
+        "margin": qr.margin,
+        "showLogo": qr.show_logo,
+        "scans": qr.scans,
+        "lastScannedAt": isoformat(qr.last_scanned_at),
+        "createdAt": isoformat(qr.created_at),
+        "updatedAt": isoformat(qr.updated_at),
+    }
+
+
+# -- reading ----------------------------------------------------------------
+
+
+def find(ref: str) -> QRCode | None:
+    """Return the QR Code with id ``ref``, or externalId ``X`` when ``ref`` is ``ext_X``."""
+    if ref.startswith("ext_"):
+        return db.session.scalar(select(QRCode).where(QRCode.external_id == ref[4:]))
+    return db.session.get(QRCode, ref)
+
+
+def get(ref: str) -> QRCode:
+    qr = find(ref)
+    if qr is None:
+        raise NotFound(f"no QR Code {ref!r}")
+    return qr
+
+
+def _filtered(query, statement: Select) -> Select:
+    if query.domain:
+        statement = statement.where(QRCode.domain == query.domain.lower())
+    if query.search:
+        pattern = "%" + query.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            or_(
+                QRCode.url.ilike(pattern, escape="\\"),
+                QRCode.title.ilike(pattern, escape="\\"),
+                QRCode.key.ilike(pattern, escape="\\"),
+            )
+        )
+    return statement
+
+
+def list_page(query: ListQuery) -> list[QRCode]:
+    """Return one page of QR Codes, filtered and sorted."""
+    column = _SORT_COLUMNS[query.sort]
+    order = column.desc().nulls_last() if query.order == "desc" else column.asc().nulls_first()
+    tiebreak = QRCode.id.desc() if query.order == "desc" else QRCode.id.asc()
+    statement = _filtered(query, select(QRCode)).order_by(order, tiebreak)
+    statement = statement.limit(query.page_size).offset((query.page - 1) * query.page_size)
+    return list(db.session.scalars(statement))
+
+
+def count(query) -> int:
+    return db.session.scalar(_filtered(query, select(func.count()).select_from(QRCode)))
+
+
+# -- validation -------------------------------------------------------------
+
+
+def _check_domain(domain: str) -> str:
+    domain = domain.lower()
+    if domain not in current_app.config["CODEQR_DOMAINS"]:
+        served = ", ".join(current_app.config["CODEQR_DOMAINS"])
+        raise InvalidInput(f"{domain!r} is not served by this instance (served: {served})", "domain")
+    return domain
+
+
+def _check_key(key: str) -> str:
+    if key.lower() in current_plugins().reserved_keys:
+        raise InvalidInput(f"{key!r} is reserved for an app route", "key")
+    return key
+
+
+def _validate(fields: dict) -> None:
+    """Run the design rules and the plugins' validation on the full future state."""
+    check_design(fields)
+    preview = {API_NAMES[name]: value for name, value in fields.items() if name in API_NAMES}
+    current_plugins().pm.hook.codeqr_validate_qrcode(qrcode=preview)
+
+
+def _conflict(fields: dict, exclude_id: str | None = None) -> Conflict:
+    """Explain which unique value is already taken (after an IntegrityError)."""
+    taken_key = select(QRCode.id).where(QRCode.domain == fields["domain"], QRCode.key == fields["key"])
+    if exclude_id:
+        taken_key = taken_key.where(QRCode.id != exclude_id)
+    if db.session.scalar(taken_key):
+        return Conflict(f"key {fields['key']!r} is already used on {fields['domain']}", "key")
+    if fields.get("external_id"):
+        return Conflict(f"externalId {fields['external_id']!r} is already used", "externalId")
+    return Conflict("a unique value of this QR Code is already used")
+
+
+# -- writing ----------------------------------------------------------------
+
+
+def _new_fields(data: QRCodeCreate) -> dict:
+    fields = data.model_dump(exclude={"level"})
+    fields["domain"] = _check_domain(data.domain or current_app.config["CODEQR_DEFAULT_DOMAIN"])
+    fields["level"] = data.level or ("H" if data.show_logo else "M")
+    if data.key is not None:
+        _check_key(data.key)
+    _validate(fields)
+    return fields
+
+
+def _dialect_insert():
+    return postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+
+
+def _insert(fields: dict, upsert_slot: str | None = None) -> QRCode | None:
+    """Insert one row inside the open transaction; None when the upsert slot was taken."""
+    random_key = fields["key"] is None
+    for _ in range(_RANDOM_KEY_ATTEMPTS if random_key else 1):
+        now = utcnow()
+        values = fields | {"url_hash": url_hash(fields["url"]), "upsert_slot": upsert_slot,
+                           "created_at": now, "updated_at": now}
+        if random_key:
+            values["key"] = new_key()
+        statement = _dialect_insert()(QRCode).values(values).returning(QRCode.id)
+        if upsert_slot:
+            statement = statement.on_conflict_do_nothing(index_elements=["upsert_slot"])
+        try:
+            with db.session.begin_nested():
+                new_id = db.session.scalar(statement)
+        except IntegrityError:
+            conflict = _conflict(values)
+            if not (random_key and conflict.field == "key"):
+                raise conflict from None
+            continue  # a random key collided: draw another
+        return db.session.get(QRCode, new_id) if new_id else None
+    raise Conflict("could not find a free random key; try again")
+
+
+def create(data: QRCodeCreate) -> dict:
+    """Create a QR Code; return its API dict."""
+    fields = _new_fields(data)
+    with begin_write():
+        qr = _insert(fields)
+        result = to_api(qr)
+    current_plugins().pm.hook.codeqr_qrcode_created(qrcode=result)
+    return result
+
+
+def _apply(qr: QRCode, given: dict) -> dict:
+    """Apply the given changes to ``qr`` (validated); return ``{api_name: [old, new]}``."""
+    if "domain" in given:
+        given["domain"] = _check_domain(given["domain"])
+    if "key" in given:
+        _check_key(given["key"])
+    if given.get("show_logo") and "level" not in given and qr.level not in ("Q", "H"):
+        given["level"] = "H"  # what a logo implies when the caller did not choose
+    future = {name: getattr(qr, name) for name in API_NAMES} | given
+    changes = {name: [getattr(qr, name), value] for name, value in given.items() if getattr(qr, name) != value}
+    if not changes:
+        return {}
+    _validate(future)
+    for name, (_, value) in changes.items():
+        setattr(qr, name, value)
+    if "url" in changes or "domain" in changes:
+        qr.url_hash = url_hash(qr.url)
+        qr.upsert_slot = None  # the slot belonged to the old (domain, url)
+    qr.updated_at = utcnow()
+    return {API_NAMES[name]: change for name, change in changes.items()}
+
+
+def _save_changes(qr: QRCode, given: dict) -> tuple[dict, dict]:
+    """Apply, flush and return ``(changes, old design)`` inside the open transaction."""
+    old_design = qr.design()
+    changes = _apply(qr, given)
+    if changes:
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except IntegrityError:
+            fields = {name: getattr(qr, name) for name in API_NAMES}
+            raise _conflict(fields, exclude_id=qr.id) from None
+    return changes, old_design
+
+
+def _after_update(qr_api: dict, changes: dict, old_design: dict, new_design: dict) -> None:
+    if old_design != new_design:
+        current_plugins().images.forget(old_design)
+    current_plugins().pm.hook.codeqr_qrcode_updated(qrcode=qr_api, changes=changes)
+
+
+def update(ref: str, data: QRCodeUpdate) -> dict:
+    """Change the fields sent; ``updatedAt`` moves only when something changed."""
+    with begin_write():
+        qr = get(ref)
+        changes, old_design = _save_changes(qr, data.given())
+        result, new_design = to_api(qr), qr.design()
+    if changes:
+        _after_update(result, changes, old_design, new_design)
+    return result
+
+
+def upsert(data: QRCodeCreate) -> tuple[dict, bool]:
+    """Find the oldest QR Code with this url (in ``domain`` if given): leave it, update
+    it, or create one. Return ``(api dict, created)``.
+
+    Concurrent upserts of one new url insert with the same ``upsert_slot``; the
+    unique constraint lets exactly one through and the others update that row.
+    """
+    given = data.given()
+    given.pop("url")
+    created, changes = False, {}
+    with begin_write():
+        lookup = select(QRCode).where(QRCode.url_hash == url_hash(data.url), QRCode.url == data.url)
+        if data.domain:
+            lookup = lookup.where(QRCode.domain == data.domain.lower())
+        qr = db.session.scalar(lookup.order_by(QRCode.created_at, QRCode.id).limit(1))
+        if qr is None:
+            fields = _new_fields(data)
+            slot = url_fingerprint(fields["domain"], data.url)
+            qr = _insert(fields, upsert_slot=slot)
+            created = qr is not None
+            if not created:  # a concurrent upsert won the slot: update its row instead
+                qr = db.session.scalar(select(QRCode).where(QRCode.upsert_slot == slot))
+                if qr is None:
+                    raise Conflict("the QR Code for this url changed while upserting; try again")
+        if not created:
+            changes, old_design = _save_changes(qr, given)
+        result, new_design = to_api(qr), qr.design()
+    if created:
+        current_plugins().pm.hook.codeqr_qrcode_created(qrcode=result)
+    elif changes:
+        _after_update(result, changes, old_design, new_design)
+    return result, created
+
+
+def delete_one(ref: str) -> dict:
+    """Delete a QR Code and its stored images."""
+    with begin_write():
+        qr = get(ref)
+        result, design = to_api(qr), qr.design()
+        db.session.delete(qr)
+    current_plugins().images.forget(design)
+    current_plugins().pm.hook.codeqr_qrcode_deleted(qrcode=result)
+    return {"id": result["id"]}
+
+
+def bulk_create(items: list) -> list[dict]:
+    """Create up to 100 QR Codes in one transaction; invalid items get an error entry."""
+    if len(items) > MAX_BULK:
+        raise InvalidInput(f"at most {MAX_BULK} QR Codes per request")
+    results, created = [], []
+    with begin_write():
+        for item in items:
+            try:
+                data = QRCodeCreate.model_validate(item)
+                qr = _insert(_new_fields(data))
+            except ValidationError as error:
+                results.append({"error": {"code": "unprocessable_entity", "message": describe(error)}, "qrcode": item})
+            except CodeQRError as error:
+                results.append({"error": {"code": error.code, "message": error.message}, "qrcode": item})
+            else:
+                results.append(to_api(qr))
+                created.append(results[-1])
+    for result in created:
+        current_plugins().pm.hook.codeqr_qrcode_created(qrcode=result)
+    return results
+
+
+def bulk_delete(refs: list[str]) -> int:
+    """Delete the QR Codes named (ids or ``ext_`` refs); return how many existed."""
+    if len(refs) > MAX_BULK:
+        raise InvalidInput(f"at most {MAX_BULK} ids per request", "ids")
+    ids = [ref for ref in refs if not ref.startswith("ext_")]
+    external = [ref[4:] for ref in refs if ref.startswith("ext_")]
+    with begin_write():
+        doomed = list(db.session.scalars(select(QRCode).where(or_(QRCode.id.in_(ids), QRCode.external_id.in_(external)))))
+        gone = [(to_api(qr), qr.design()) for qr in doomed]
+        if doomed:
+            db.session.execute(delete(QRCode).where(QRCode.id.in_([qr.id for qr in doomed])))
+    for result, design in gone:
+        current_plugins().images.forget(design)
+        current_plugins().pm.hook.codeqr_qrcode_deleted(qrcode=result)
+    return len(gone)
+
+
+def describe(error: ValidationError) -> str:
+    """Turn pydantic errors into one readable line: ``field: message; …``."""
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(loc) for loc in item["loc"])
+        parts.append(f"{where}: {item['msg']}" if where else item["msg"])
+    return "; ".join(parts)

@@ -1,0 +1,1 @@
+"""CodeQR's Jinja templates, installed as ``codeqr_templates`` so any install finds them."""
