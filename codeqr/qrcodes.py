@@ -225,11 +225,12 @@ def _save_changes(qr: QRCode, given: dict) -> tuple[dict, dict]:
     old_design = qr.design()
     changes = _apply(qr, given)
     if changes:
+        fields = {name: getattr(qr, name) for name in API_NAMES}
         try:
             with db.session.begin_nested():
                 db.session.flush()
         except IntegrityError:
-            fields = {name: getattr(qr, name) for name in API_NAMES}
+            db.session.rollback()  # qr is left holding the values that clashed
             raise _conflict(fields, exclude_id=qr.id) from None
     return changes, old_design
 

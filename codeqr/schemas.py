@@ -160,10 +160,10 @@ class CountQuery(BaseModel):
     domain: str | None = Field(default=None, max_length=253)
 
 
-class BulkCreate(RootModel[list[dict[str, Any]]]):
+class BulkCreate(RootModel[list[Any]]):
     """Up to 100 QR Code bodies; each is validated on its own."""
 
-    root: list[dict[str, Any]] = Field(max_length=MAX_BULK)
+    root: list[Any] = Field(max_length=MAX_BULK)
 
 
 class BulkDeleteQuery(BaseModel):

@@ -1,0 +1,119 @@
+"""Fixtures in the flaskr style: make_app(**overrides, plugins=()), app, client, runner."""
+
+import os
+import uuid
+
+import psycopg
+import pytest
+
+from codeqr import create_app, db
+
+POSTGRES_URL = os.environ.get("CODEQR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEST_DOMAIN = "localhost"
+
+
+def _postgres_reason() -> str | None:
+    try:
+        psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
+    except psycopg.Error as error:
+        return f"PostgreSQL not reachable at {POSTGRES_URL} ({error.__class__.__name__}); set CODEQR_TEST_POSTGRES_URL"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A fresh PostgreSQL database for this test run; dropped at the end."""
+    reason = _postgres_reason()
+    if reason:
+        pytest.skip(reason)
+    name = f"codeqr_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """Each test using this runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'codeqr.db'}"
+    url = request.getfixturevalue("postgres_database")
+    _empty_postgres(url)
+    return url
+
+
+def _empty_postgres(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as connection:
+        tables = [row[0] for row in connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+        if tables:
+            connection.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
+
+
+@pytest.fixture
+def make_app(tmp_path, database_url):
+    """Build an app on a fresh instance folder; keyword arguments override the config."""
+    apps = []
+
+    def _make(plugins=(), **overrides):
+        config = {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "CODEQR_DATABASE_URL": database_url,
+            "CODEQR_DEFAULT_DOMAIN": TEST_DOMAIN,
+            "CODEQR_DOMAINS": ["go.example.org"],
+            "CODEQR_STORAGE_PATH": str(tmp_path / "images"),
+        }
+        config.update(overrides)
+        app = create_app(config, plugins=plugins)
+        apps.append(app)
+        return app
+
+    yield _make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def api_key(app):
+    from codeqr import apikeys
+
+    with app.app_context():
+        _, secret = apikeys.create("tests")
+    return secret
+
+
+@pytest.fixture
+def api(client, api_key):
+    """The test client with the API key sent on every request."""
+
+    class Api:
+        headers = {"Authorization": f"Bearer {api_key}"}
+
+        def __getattr__(self, method):
+            def call(path, **kwargs):
+                kwargs.setdefault("headers", self.headers)
+                return getattr(client, method)(path, **kwargs)
+
+            return call
+
+    return Api()
