@@ -1,0 +1,76 @@
+"""Every renderer's output decodes to the shortLink; ETags, 304s and re-rendering on change."""
+
+import pytest
+
+from decode import decode, to_image
+
+DESIGNS = [
+    {},
+    {"fgColor": "#1d4ed8", "bgColor": "#fef3c7"},
+    {"fgColor": "#ffffff", "bgColor": "#111827"},  # light on dark
+    {"showLogo": True},
+    {"showLogo": True, "level": "Q", "fgColor": "#7c2d12"},
+    {"size": 64, "margin": 1},
+    {"size": 333, "level": "L", "margin": 0},
+    {"size": 4096, "level": "H", "margin": 16, "showLogo": True},
+    {"size": 517, "level": "Q"},
+]
+FORMATS = ["png", "svg"]
+
+
+def test_every_registered_format_is_tested(app):
+    assert set(app.extensions["codeqr"].renderers) == set(FORMATS)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("design", DESIGNS, ids=lambda d: ",".join(f"{k}={v}" for k, v in d.items()) or "plain")
+def test_image_decodes_to_short_link_at_exact_size(api, client, fmt, design):
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/x", **design}).get_json()
+    response = client.get(f"/qr/{qr['id']}.{fmt}")
+    assert response.status_code == 200
+    media_type = response.headers["Content-Type"]
+    assert decode(response.data, media_type) == [qr["shortLink"]]
+    assert to_image(response.data, media_type).size == (qr["size"], qr["size"])
+
+
+def test_png_uses_the_exact_colours(api, client):
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/x", "fgColor": "#1d4ed8", "bgColor": "#fef3c7",
+                                        "size": 200}).get_json()
+    image = to_image(client.get(f"/qr/{qr['id']}.png").data, "image/png").convert("RGB")
+    assert {color for _, color in image.getcolors()} == {(0x1D, 0x4E, 0xD8), (0xFE, 0xF3, 0xC7)}
+
+
+def test_etag_304_and_no_scan(api, client):
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/x"}).get_json()
+    first = client.get(f"/qr/{qr['id']}.png")
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith('W/')
+    assert "max-age" in first.headers["Cache-Control"]
+    again = client.get(f"/qr/{qr['id']}.png", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert client.get(f"/qr/{qr['id']}.svg").headers["ETag"] != etag
+    assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 0
+
+
+def test_design_change_renders_anew_other_changes_keep_the_image(app, api, client):
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/x"}).get_json()
+    etag = client.get(f"/qr/{qr['id']}.png").headers["ETag"]
+    storage = app.extensions["codeqr"].storage
+    name = f"{etag.strip(chr(34))}.png"
+    assert storage.get(name) is not None
+    api.patch(f"/api/qrcodes/{qr['id']}", json={"url": "https://example.com/other", "title": "T"})
+    assert client.get(f"/qr/{qr['id']}.png").headers["ETag"] == etag  # url is not in the image
+    api.patch(f"/api/qrcodes/{qr['id']}", json={"fgColor": "#14532d"})
+    assert storage.get(name) is None  # the old render is gone
+    response = client.get(f"/qr/{qr['id']}.png")
+    assert response.headers["ETag"] != etag
+    assert decode(response.data, "image/png") == [qr["shortLink"]]
+    api.patch(f"/api/qrcodes/{qr['id']}", json={"key": "new-key"})
+    moved = client.get(f"/qr/{qr['id']}.png")
+    assert decode(moved.data, "image/png") == ["http://localhost/new-key"]
+
+
+def test_unknown_format_or_id_is_404(api, client):
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/x"}).get_json()
+    assert client.get(f"/qr/{qr['id']}.gif").status_code == 404
+    assert client.get("/qr/cnothing00000000000000000.png").status_code == 404

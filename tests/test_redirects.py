@@ -1,0 +1,80 @@
+"""Short-link redirects: explicit 302, no caching, exact counting, HEAD counts nothing."""
+
+import pytest
+
+from codeqr import hookimpl
+
+
+@pytest.fixture
+def qr(api):
+    return api.post("/api/qrcodes", json={"url": "https://example.com/target?a=1&b=2"}).get_json()
+
+
+def test_redirect_is_an_uncached_302_to_the_current_url(client, api, qr):
+    response = client.get(f"/{qr['key']}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "https://example.com/target?a=1&b=2"
+    assert "no-store" in response.headers["Cache-Control"] and "max-age=0" in response.headers["Cache-Control"]
+    api.patch(f"/api/qrcodes/{qr['id']}", json={"url": "https://example.com/re-pointed"})
+    assert client.get(f"/{qr['key']}").headers["Location"] == "https://example.com/re-pointed"
+
+
+def test_scans_are_counted_and_head_counts_nothing(client, api, qr):
+    for _ in range(3):
+        client.get(f"/{qr['key']}")
+    head = client.head(f"/{qr['key']}")
+    assert head.status_code == 302 and head.headers["Location"]
+    client.get(f"/qr/{qr['id']}.png")  # rendering never counts
+    counted = api.get(f"/api/qrcodes/{qr['id']}").get_json()
+    assert counted["scans"] == 3
+    assert counted["lastScannedAt"] >= qr["createdAt"]
+    assert counted["updatedAt"] == qr["updatedAt"]  # a scan is not an edit
+
+
+def test_unknown_key_is_a_404_page(client, qr):
+    response = client.get("/no-such-key")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert b"does not exist" in response.data
+    assert client.head("/no-such-key").status_code == 404
+
+
+def test_keys_are_case_sensitive(client, qr):
+    assert client.get(f"/{qr['key'].swapcase()}").status_code == 404
+
+
+def test_host_not_served_is_404(client, qr):
+    assert client.get(f"/{qr['key']}", headers={"Host": "elsewhere.example"}).status_code == 404
+
+
+def test_non_ascii_destination_is_sent_as_a_valid_uri(client, api):
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/café?q=ü"}).get_json()
+    assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["url"] == "https://example.com/café?q=ü"
+    assert client.get(f"/{qr['key']}").headers["Location"] == "https://example.com/caf%C3%A9?q=%C3%BC"
+
+
+class ScanRecorder:
+    __name__ = "scan_recorder"
+
+    def __init__(self):
+        self.scans = []
+
+    @hookimpl
+    def codeqr_qrcode_scanned(self, id, domain, key, url):
+        self.scans.append((id, domain, key, url))
+
+
+def test_scanned_hook_gets_each_counted_scan(make_app):
+    recorder = ScanRecorder()
+    app = make_app(plugins=[recorder])
+    client = app.test_client()
+    from codeqr import apikeys
+
+    with app.app_context():
+        _, secret = apikeys.create("t")
+    qr = client.post("/api/qrcodes", json={"url": "https://example.com/"},
+                     headers={"Authorization": f"Bearer {secret}"}).get_json()
+    client.get(f"/{qr['key']}")
+    client.head(f"/{qr['key']}")
+    client.get("/unknown")
+    assert recorder.scans == [(qr["id"], "localhost", qr["key"], "https://example.com/")]

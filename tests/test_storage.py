@@ -1,0 +1,78 @@
+"""One contract every storage backend keeps, run against each registered backend."""
+
+import pytest
+
+from codeqr import StorageUnavailable
+
+BACKENDS = ["filesystem", "database"]
+
+
+def test_every_registered_storage_is_tested(app):
+    assert set(app.extensions["codeqr"].storages) == set(BACKENDS)
+
+
+@pytest.fixture(params=BACKENDS)
+def storage_app(request, make_app):
+    return make_app(CODEQR_STORAGE=request.param)
+
+
+def test_storage_contract(storage_app):
+    storage = storage_app.extensions["codeqr"].storage
+    with storage_app.app_context():
+        assert storage.get("0123abcd.png") is None
+        storage.put("0123abcd.png", b"\x89PNG first")
+        assert storage.get("0123abcd.png") == b"\x89PNG first"
+        storage.put("0123abcd.svg", b"<svg/>")
+        assert storage.get("0123abcd.svg") == b"<svg/>"
+        storage.put("0123abcd.png", b"\x89PNG first")  # same name again: content-addressed, no error
+        assert storage.get("0123abcd.png") == b"\x89PNG first"
+        storage.delete("0123abcd.png")
+        assert storage.get("0123abcd.png") is None
+        storage.delete("0123abcd.png")  # deleting a missing name is fine
+        assert storage.get("0123abcd.svg") == b"<svg/>"
+        big = bytes(range(256)) * 40_000
+        storage.put("ffff.png", big)
+        assert storage.get("ffff.png") == big
+
+
+def test_images_are_served_from_each_storage(storage_app):
+    from codeqr import apikeys
+
+    client = storage_app.test_client()
+    with storage_app.app_context():
+        _, secret = apikeys.create("t")
+    headers = {"Authorization": f"Bearer {secret}"}
+    qr = client.post("/api/qrcodes", json={"url": "https://example.com/"}, headers=headers).get_json()
+    first = client.get(f"/qr/{qr['id']}.png")
+    name = first.headers["ETag"].strip('"') + ".png"
+    with storage_app.app_context():
+        assert storage_app.extensions["codeqr"].storage.get(name) == first.data
+    assert client.get(f"/qr/{qr['id']}.png").data == first.data
+    client.delete(f"/api/qrcodes/{qr['id']}", headers=headers)
+    with storage_app.app_context():
+        assert storage_app.extensions["codeqr"].storage.get(name) is None
+
+
+def test_filesystem_failure_is_reported_as_503(make_app, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the image folder should be")
+    app = make_app(CODEQR_STORAGE_PATH=str(tmp_path / "images"))
+    storage = app.extensions["codeqr"].storage
+    storage.root = str(blocker)  # the disk goes away under a running app
+    with pytest.raises(StorageUnavailable):
+        storage.put("abcd.png", b"x")
+    from codeqr import apikeys
+
+    with app.app_context():
+        _, secret = apikeys.create("t")
+    client = app.test_client()
+    qr = client.post("/api/qrcodes", json={"url": "https://example.com/"},
+                     headers={"Authorization": f"Bearer {secret}"}).get_json()
+    assert client.get(f"/qr/{qr['id']}.png").status_code == 503
+
+
+def test_filesystem_refuses_names_that_leave_its_folder(make_app):
+    storage = make_app().extensions["codeqr"].storage
+    for name in ("../x.png", "a/b.png", ".hidden"):
+        with pytest.raises(ValueError):
+            storage.get(name)
