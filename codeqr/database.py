@@ -5,7 +5,8 @@ import os
 from contextlib import contextmanager
 
 from flask import current_app
-from sqlalchemy import event, text
+from alembic.util import CommandError
+from sqlalchemy import event, inspect, text
 
 from .extensions import alembic, db
 
@@ -79,10 +80,25 @@ def _migration_lock():
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _applied_revisions() -> set[str]:
+    with db.engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return set()
+        return set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
 def upgrade_schema() -> None:
     """Bring the schema to the newest revision of every branch (core and plugins)."""
     heads = {script.revision for script in alembic.heads()}
-    if {script.revision for script in alembic.current()} == heads:
-        return  # nothing to do: skip the lock and alembic's log lines
+    # Read the table directly: revisions of a disabled plugin may stay there, and
+    # need not stop the app when everything the loaded code needs is applied.
+    if heads <= _applied_revisions():
+        return
     with _migration_lock():
-        alembic.upgrade()
+        try:
+            alembic.upgrade()
+        except CommandError as error:
+            raise RuntimeError(
+                f"cannot upgrade the database schema: {error}. If a plugin that added tables "
+                "was disabled, enable it for the upgrade."
+            ) from error
