@@ -2,7 +2,7 @@
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from . import apikeys
 from .errors import CodeQRError
@@ -26,11 +26,14 @@ def register(app) -> None:
         app.cli.add_command(command)
     for extra in app.extensions["codeqr"].pm.hook.codeqr_cli_commands():
         for command in extra:
+            if command.callback is not None:
+                command.callback = with_appcontext(command.callback)
             app.cli.add_command(command)
 
 
 @click.command("create-api-key")
 @click.argument("name")
+@with_appcontext
 def create_api_key(name: str):
     """Create an API key; it is printed once, on the last line."""
     try:
@@ -43,6 +46,7 @@ def create_api_key(name: str):
 
 @click.command("revoke-api-key")
 @click.argument("name_or_prefix")
+@with_appcontext
 def revoke_api_key(name_or_prefix: str):
     """Revoke the API keys with this name (or prefix)."""
     try:
@@ -53,6 +57,7 @@ def revoke_api_key(name_or_prefix: str):
 
 
 @click.command("list-api-keys")
+@with_appcontext
 def list_api_keys():
     """List API keys: name, prefix, created, last used, revoked."""
     for key in apikeys.list_keys():
@@ -62,6 +67,7 @@ def list_api_keys():
 
 
 @click.command("plugins")
+@with_appcontext
 def plugins():
     """List loaded plugins with their versions and hooks."""
     for row in describe(current_app.extensions["codeqr"].pm):

@@ -1,0 +1,50 @@
+"""The codeqr command: API keys, plugins, migrations."""
+
+from codeqr.ids import hash_secret
+from codeqr.models import ApiKey
+from codeqr.extensions import db
+
+
+def test_create_api_key_prints_it_once_and_stores_only_its_hash(app, runner, client):
+    result = runner.invoke(args=["create-api-key", "ci"])
+    assert result.exit_code == 0
+    secret = result.output.strip().splitlines()[-1]
+    assert secret.startswith("cqr_") and len(secret) > 40
+    with app.app_context():
+        stored = db.session.scalars(db.select(ApiKey)).all()
+        assert [(key.name, key.secret_hash) for key in stored] == [("ci", hash_secret(secret))]
+        assert secret not in repr([vars(key) for key in stored])
+    assert client.get("/api/qrcodes", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+
+
+def test_revoke_and_list_api_keys(app, runner, client):
+    secret = runner.invoke(args=["create-api-key", "old"]).output.strip().splitlines()[-1]
+    listed = runner.invoke(args=["list-api-keys"]).output
+    assert "old" in listed and "active" in listed and "last used never" in listed
+    result = runner.invoke(args=["revoke-api-key", "old"])
+    assert result.exit_code == 0 and "Revoked 1 API key" in result.output
+    assert client.get("/api/qrcodes", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert "revoked" in runner.invoke(args=["list-api-keys"]).output
+    missing = runner.invoke(args=["revoke-api-key", "old"])
+    assert missing.exit_code != 0 and "no active API key" in missing.output
+
+
+def test_create_api_key_refuses_an_empty_name(runner):
+    result = runner.invoke(args=["create-api-key", "  "])
+    assert result.exit_code != 0 and "name" in result.output
+
+
+def test_plugins_lists_name_version_and_hooks(runner):
+    lines = runner.invoke(args=["plugins"]).output.splitlines()
+    rows = {line.split(" ", 1)[0]: line for line in lines}
+    assert set(rows) >= {"png", "svg", "logo", "filesystem", "database"}
+    assert "codeqr_register_renderers" in rows["png"]
+    assert "codeqr_register_storages" in rows["database"] and "codeqr_migration_locations" in rows["database"]
+    assert rows["png"].split(" ")[1].rstrip(":")[0].isdigit()
+
+
+def test_db_upgrade_is_idempotent(app, runner):
+    with app.app_context():  # the codeqr command (a FlaskGroup) pushes one itself
+        result = runner.invoke(args=["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        assert runner.invoke(args=["db", "current"]).exit_code == 0
