@@ -1,0 +1,188 @@
+"""Redirect throughput of CodeQR (counting scans) against a constant Flask 302 route.
+
+Both apps run under the same gunicorn (2 sync workers, 127.0.0.1) and are driven by
+the same wrk command, alternating round by round, so the ratio codeqr/reference is
+measured in one run on one machine. Afterwards the script checks that the scans
+stored in the database match the 302 responses wrk received.
+
+    /tmp/venv/bin/python benchmarks/redirect.py                 # SQLite (WAL) in a temp folder
+    /tmp/venv/bin/python benchmarks/redirect.py --db postgres   # a fresh database, dropped after
+
+Needs ``wrk`` on PATH (Debian: ``apt-get install wrk``).
+"""
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+GUNICORN = [sys.executable, "-m", "gunicorn", "--chdir", str(HERE), "-w", "2", "-k", "sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_ready(port: int, server: subprocess.Popen, timeout: float = 30) -> None:
+    """Wait until the server answers (a key that does not exist: no scan is counted)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn on port {port} exited with {server.returncode}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/benchmark-readiness-probe")
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"gunicorn on port {port} did not answer within {timeout} s")
+
+
+def wrk(port: int, seconds: int, connections: int, keys_file: Path) -> dict:
+    """Run wrk once; return its counts (requests, duration_us, errors) and req/s."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(HERE / "random_keys.lua"),
+               f"http://127.0.0.1:{port}", "--", str(keys_file)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True,
+                            timeout=seconds + 60).stdout
+    line = next(line for line in output.splitlines() if line.startswith("WRK_JSON "))
+    result = json.loads(line.removeprefix("WRK_JSON "))
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def create_postgres_database(server_url: str, name: str, drop: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        if drop:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(count: int) -> tuple[object, list[str]]:
+    """Build the app from the environment and create ``count`` QR Codes; return app and keys."""
+    from codeqr import create_app, qrcodes
+
+    app = create_app()
+    keys = []
+    with app.app_context():
+        for start in range(0, count, 100):
+            items = [{"url": f"https://example.com/page/{i}"} for i in range(start, min(start + 100, count))]
+            results = qrcodes.bulk_create(items)
+            failed = [r for r in results if "error" in r]
+            if failed:
+                sys.exit(f"seeding failed: {failed[0]}")
+            keys += [r["key"] for r in results]
+    return app, keys
+
+
+def total_scans(app) -> int:
+    from sqlalchemy import func, select
+
+    from codeqr.extensions import db
+    from codeqr.models import QRCode
+
+    with app.app_context():
+        total = db.session.scalar(select(func.coalesce(func.sum(QRCode.scans), 0)))
+        db.session.remove()
+        db.engine.dispose()  # let the database be dropped afterwards
+    return int(total)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="a server where the benchmark may create and drop a database")
+    parser.add_argument("--codes", type=int, default=1000, help="QR Codes seeded (random keys requested)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run (max 60)")
+    parser.add_argument("--connections", type=int, default=4)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian/Ubuntu: apt-get install -y wrk); nothing measured")
+    args.seconds = min(args.seconds, 60)
+
+    instance = Path(tempfile.mkdtemp(prefix="codeqr-bench-"))
+    codeqr_port, reference_port = free_port(), free_port()
+    db_name = f"codeqr_bench_{os.getpid()}"
+    base_url = args.postgres_url.rsplit("/", 1)[0]
+    os.environ["CODEQR_INSTANCE_PATH"] = str(instance)
+    os.environ["CODEQR_DEFAULT_DOMAIN"] = f"127.0.0.1:{codeqr_port}"
+    os.environ["CODEQR_DATABASE_URL"] = (
+        f"{base_url}/{db_name}" if args.db == "postgres" else f"sqlite:///{instance / 'codeqr.db'}"
+    )
+    servers = []
+    try:
+        if args.db == "postgres":
+            create_postgres_database(args.postgres_url, db_name)
+        app, keys = seed(args.codes)
+        keys_file = instance / "keys.txt"
+        keys_file.write_text("\n".join(keys) + "\n")
+        print(f"database: {args.db}; {len(keys)} QR Codes; gunicorn -w 2 sync; "
+              f"wrk -t1 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds", flush=True)
+
+        log = open(instance / "gunicorn.log", "w")
+        for port, target in ((reference_port, "bench_apps:reference()"), (codeqr_port, "bench_apps:codeqr()")):
+            servers.append(subprocess.Popen(GUNICORN + ["-b", f"127.0.0.1:{port}", target],
+                                            stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()))
+            wait_ready(port, servers[-1])
+
+        runs = {"reference": [], "codeqr": []}
+        ports = {"reference": reference_port, "codeqr": codeqr_port}
+        for name in runs:  # warm-up: imports, pools, page cache (counted for the scan check)
+            runs[name].append(wrk(ports[name], 2, args.connections, keys_file) | {"warmup": True})
+        for round_number in range(1, args.rounds + 1):
+            for name in runs:
+                runs[name].append(wrk(ports[name], args.seconds, args.connections, keys_file))
+            ref, cqr = runs["reference"][-1]["rps"], runs["codeqr"][-1]["rps"]
+            print(f"round {round_number}: reference {ref:8.0f} req/s   codeqr {cqr:8.0f} req/s   "
+                  f"ratio {cqr / ref:.3f}", flush=True)
+
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+        servers.clear()
+
+        measured = {name: [r["rps"] for r in results if not r.get("warmup")] for name, results in runs.items()}
+        ref, cqr = statistics.median(measured["reference"]), statistics.median(measured["codeqr"])
+        print(f"median:  reference {ref:8.0f} req/s   codeqr {cqr:8.0f} req/s   ratio {cqr / ref:.3f}")
+
+        # Every request to codeqr asked for an existing key: each response wrk counted
+        # without a status error is a 302, hence one scan. Requests in flight when wrk
+        # stopped (at most one per connection per run) reach the server uncounted by wrk.
+        codeqr_runs = runs["codeqr"]
+        redirects = sum(r["requests"] - r["status"] for r in codeqr_runs)
+        status_errors = sum(r["status"] for r in codeqr_runs)
+        lost = sum(r["read"] + r["write"] + r["timeout"] for r in codeqr_runs)
+        slack = args.connections * len(codeqr_runs) + lost
+        scans = total_scans(app)
+        exact = "exact" if scans == redirects else f"+{scans - redirects} in flight at wrk's stops"
+        print(f"scan check: {redirects} redirects seen by wrk, {scans} scans stored ({exact}); "
+              f"status errors {status_errors}, socket errors/timeouts {lost}")
+        if status_errors or not 0 <= scans - redirects <= slack:
+            sys.exit(f"scan count mismatch: expected {redirects}..{redirects + slack}, got {scans}")
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+        if args.db == "postgres":
+            create_postgres_database(args.postgres_url, db_name, drop=True)
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Code run in separate processes by the concurrency tests (importable by spawn)."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+
+def _app(config):
+    from codeqr import create_app
+
+    return create_app(config)
+
+
+def scan_many(config, key, count, barrier):
+    """Scan ``key`` ``count`` times from 4 threads; return the status codes."""
+    app = _app(config)
+    barrier.wait()
+
+    def one(_):
+        return app.test_client().get(f"/{key}").status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def upsert_each(config, secret, urls, barrier):
+    """Upsert each url once, all processes in step; return the status codes."""
+    app = _app(config)
+    client = app.test_client()
+    statuses = []
+    for url in urls:
+        barrier.wait()
+        response = client.put("/api/qrcodes/upsert", json={"url": url, "title": "same"},
+                              headers={"Authorization": f"Bearer {secret}"})
+        statuses.append(response.status_code)
+    return statuses
