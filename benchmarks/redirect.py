@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 GUNICORN = [sys.executable, "-m", "gunicorn", "--chdir", str(HERE), "-w", "2", "-k", "sync"]
 
 
@@ -50,15 +51,50 @@ def wait_ready(port: int, server: subprocess.Popen, timeout: float = 30) -> None
     sys.exit(f"gunicorn on port {port} did not answer within {timeout} s")
 
 
-def wrk(port: int, seconds: int, connections: int, keys_file: Path) -> dict:
-    """Run wrk once; return its counts (requests, duration_us, errors) and req/s."""
+def process_seconds(pid: str) -> float:
+    """CPU time (user + system) of one process, 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def benchmark_seconds(server: subprocess.Popen, db_name: str | None) -> float:
+    """CPU time of a gunicorn master, its workers and (PostgreSQL) the backends serving
+    our database, which show its name in their process title."""
+    pids = [str(server.pid), *Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+    if db_name:
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if db_name.encode() in cmdline.read_bytes():
+                    pids.append(cmdline.parent.name)
+            except OSError:
+                pass
+    return sum(process_seconds(pid) for pid in pids)
+
+
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine spent busy (all cores, /proc/stat)."""
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, open("/proc/stat").readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def wrk(server: subprocess.Popen, port: int, db_name: str | None, seconds: int, connections: int,
+        keys_file: Path) -> dict:
+    """Run wrk once; return its counts (requests, duration_us, errors), req/s, and the
+    share of the machine's CPUs used by other processes meanwhile (``foreign``)."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(HERE / "random_keys.lua"),
                f"http://127.0.0.1:{port}", "--", str(keys_file)]
+    before = (time.monotonic(), machine_busy_seconds(), benchmark_seconds(server, db_name), os.times())
     output = subprocess.run(command, capture_output=True, text=True, check=True,
                             timeout=seconds + 60).stdout
+    after = (time.monotonic(), machine_busy_seconds(), benchmark_seconds(server, db_name), os.times())
+    ours = after[2] - before[2] + sum(after[3][:4]) - sum(before[3][:4])  # + wrk and this script
     line = next(line for line in output.splitlines() if line.startswith("WRK_JSON "))
     result = json.loads(line.removeprefix("WRK_JSON "))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["foreign"] = max(0.0, after[1] - before[1] - ours) / (os.cpu_count() * (after[0] - before[0]))
     return result
 
 
@@ -142,15 +178,17 @@ def main() -> None:
             wait_ready(port, servers[-1])
 
         runs = {"reference": [], "codeqr": []}
-        ports = {"reference": reference_port, "codeqr": codeqr_port}
+        pg_name = db_name if args.db == "postgres" else None
+        servers_by_name = {"reference": (servers[0], reference_port, None), "codeqr": (servers[1], codeqr_port, pg_name)}
         for name in runs:  # warm-up: imports, pools, page cache (counted for the scan check)
-            runs[name].append(wrk(ports[name], 2, args.connections, keys_file) | {"warmup": True})
+            runs[name].append(wrk(*servers_by_name[name], 2, args.connections, keys_file) | {"warmup": True})
         for round_number in range(1, args.rounds + 1):
             for name in runs:
-                runs[name].append(wrk(ports[name], args.seconds, args.connections, keys_file))
-            ref, cqr = runs["reference"][-1]["rps"], runs["codeqr"][-1]["rps"]
-            print(f"round {round_number}: reference {ref:8.0f} req/s   codeqr {cqr:8.0f} req/s   "
-                  f"ratio {cqr / ref:.3f}", flush=True)
+                runs[name].append(wrk(*servers_by_name[name], args.seconds, args.connections, keys_file))
+            ref, cqr = runs["reference"][-1], runs["codeqr"][-1]
+            print(f"round {round_number}: reference {ref['rps']:8.0f} req/s   codeqr {cqr['rps']:8.0f} req/s   "
+                  f"ratio {cqr['rps'] / ref['rps']:.3f}   (CPU used by other processes: "
+                  f"{ref['foreign']:.0%} / {cqr['foreign']:.0%})", flush=True)
 
         for server in servers:
             server.terminate()

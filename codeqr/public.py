@@ -22,7 +22,7 @@ def redirect(key: str):
     """Send the visitor to the destination; count the scan (GET only)."""
     domain = request.host.lower()
     plugins = current_plugins()
-    if domain not in current_app.config["CODEQR_DOMAINS"]:
+    if domain not in current_app.config["CODEQR_DOMAINS"] or "\x00" in key:
         abort(404)
     if request.method == "HEAD":
         found = plugins.scan_counter.peek(domain, key)
@@ -40,7 +40,7 @@ def redirect(key: str):
 def image(qr_id: str, fmt: str):
     """Serve the image of a QR Code in any registered format, cached by design hash."""
     images = current_plugins().images
-    if fmt not in images.renderers:
+    if fmt not in images.renderers or "\x00" in qr_id:
         abort(404)
     qr = qrcodes.find(qr_id)
     if qr is None or qr_id.startswith("ext_"):

@@ -10,6 +10,7 @@ from pydantic.alias_generators import to_camel
 MAX_URL_LENGTH = 8192
 MAX_BULK = 100
 LEVELS = ("L", "M", "Q", "H")
+NULLABLE = frozenset({"title", "external_id"})
 
 
 def _check_url(value: str) -> str:
@@ -29,6 +30,13 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_text(value: str) -> str:
+    """Free text may hold tabs and line breaks, but no other control characters."""
+    if any(unicodedata.category(char) == "Cc" and char not in "\t\n\r" for char in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 def _normalise_color(value: str) -> str:
     value = value.lower()
     if len(value) == 4:
@@ -36,7 +44,17 @@ def _normalise_color(value: str) -> str:
     return value
 
 
-Url = Annotated[str, Field(min_length=1, max_length=MAX_URL_LENGTH), AfterValidator(_check_url)]
+Url = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_URL_LENGTH,
+        description="absolute http(s) URL, stored as given",
+        # For the spec only: _check_url gives clearer messages than a pattern would.
+        json_schema_extra={"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+"},
+    ),
+    AfterValidator(_check_url),
+]
 Color = Annotated[
     str,
     Field(pattern=r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$", description="#rgb or #rrggbb"),
@@ -51,11 +69,11 @@ Key = Annotated[
         description="letters, digits, - and _; may not start with - or _ nor shadow an app route",
     ),
 ]
-Domain = Annotated[str, Field(min_length=1, max_length=253)]
+Domain = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")]
 ExternalId = Annotated[
     str, Field(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f\x7f]+$", description="no / nor control characters")
 ]
-Title = Annotated[str, Field(max_length=1000)]
+Title = Annotated[str, Field(max_length=1000), AfterValidator(_check_text)]
 Size = Annotated[int, Field(ge=64, le=4096, description="width = height in pixels")]
 Margin = Annotated[int, Field(ge=0, le=16, description="quiet zone in modules")]
 Level = Literal["L", "M", "Q", "H"]
@@ -71,8 +89,11 @@ class _Input(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, extra="forbid", strict=True)
 
     def given(self) -> dict:
-        """Return the fields the caller actually sent, by attribute name."""
-        return {name: getattr(self, name) for name in self.model_fields_set}
+        """Return the fields the caller sent, by attribute name. ``null`` clears a
+        nullable field and, elsewhere (``domain``, ``key``, ``level`` on create),
+        means "the default", so it is left out."""
+        values = {name: getattr(self, name) for name in self.model_fields_set}
+        return {name: value for name, value in values.items() if value is not None or name in NULLABLE}
 
 
 class QRCodeCreate(_Input):

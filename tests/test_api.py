@@ -317,3 +317,18 @@ def test_openapi_spec_is_3_1_and_lists_every_route(client):
     assert set(paths["/api/qrcodes/{ref}"]) == {"get", "patch", "put", "delete"}
     assert set(paths["/api/qrcodes/upsert"]["put"]["responses"]) >= {"200", "201", "422", "401"}
     assert not any(path.startswith("/qr") or path == "/{key}" for path in paths)
+
+
+def test_nul_bytes_are_refused_cleanly(api, client):
+    assert api.get("/api/qrcodes/c%00x").status_code == 400
+    assert api.get("/api/qrcodes?search=a%00b").status_code == 400
+    assert api.post("/api/qrcodes", json={"url": URL, "title": "a\x00b"}).status_code == 422
+    assert client.get("/abc%00").status_code == 404
+    assert client.get("/qr/c%00.png").status_code == 404
+
+
+def test_null_means_default_on_create_and_upsert(api):
+    qr = api.post("/api/qrcodes", json={"url": URL, "domain": None, "key": None, "level": None}).get_json()
+    assert (qr["domain"], qr["level"]) == ("localhost", "M")
+    again = api.put("/api/qrcodes/upsert", json={"url": URL, "domain": None, "key": None, "title": None})
+    assert again.status_code == 200 and again.get_json() == qr

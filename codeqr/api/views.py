@@ -1,6 +1,7 @@
 """JSON API views: parse, call a service, shape the answer. No logic of their own."""
 
 from apiflask import APIBlueprint, HTTPTokenAuth
+from flask import abort, request
 
 from .. import apikeys, qrcodes
 from ..errorhandlers import error_response
@@ -23,6 +24,13 @@ bp = APIBlueprint("api", __name__, url_prefix="/api", tag="QR Codes")
 auth = HTTPTokenAuth(scheme="Bearer", description="An API key made with `codeqr create-api-key NAME`")
 
 
+@bp.before_request
+def refuse_nul_bytes():
+    """No database stores NUL in text (PostgreSQL refuses it): stop such requests early."""
+    if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+        abort(400, "NUL characters are not allowed in the URL")
+
+
 @auth.verify_token
 def verify_token(token: str):
     return apikeys.verify(token) if token else None
@@ -35,9 +43,9 @@ def auth_error(error):
 
 
 def _errors(*statuses: int) -> dict:
-    names = {400: "Malformed request", 404: "Not found", 409: "Key or externalId already used",
-             503: "Image storage unavailable"}
-    return {status: names[status] for status in statuses}
+    """Document 400 (malformed JSON or URL) on every operation, plus ``statuses``."""
+    names = {400: "Malformed request", 409: "Key or externalId already used"}
+    return {status: names[status] for status in (400, *statuses)}
 
 
 _REF = "id of the QR Code, or ext_ followed by its externalId"
@@ -47,7 +55,7 @@ _REF = "id of the QR Code, or ext_ followed by its externalId"
 @bp.auth_required(auth)
 @bp.input(QRCodeCreate, arg_name="data")
 @bp.output(QRCodeOut, status_code=201, description="The QR Code created")
-@bp.doc(summary="Create a QR Code", responses=_errors(400, 409))
+@bp.doc(summary="Create a QR Code", responses=_errors(409))
 def create(data: QRCodeCreate):
     return qrcodes.create(data)
 
@@ -56,7 +64,7 @@ def create(data: QRCodeCreate):
 @bp.auth_required(auth)
 @bp.input(ListQuery, location="query", arg_name="query")
 @bp.output(QRCodeList, description="One page of QR Codes")
-@bp.doc(summary="List QR Codes")
+@bp.doc(summary="List QR Codes", responses=_errors())
 def list_qrcodes(query: ListQuery):
     # A RootModel instance is serialised as is (APIFlask would validate a bare list item by item).
     return QRCodeList.model_validate([qrcodes.to_api(qr) for qr in qrcodes.list_page(query)])
@@ -66,7 +74,7 @@ def list_qrcodes(query: ListQuery):
 @bp.auth_required(auth)
 @bp.input(CountQuery, location="query", arg_name="query")
 @bp.output(Count, description="How many QR Codes match the filters")
-@bp.doc(summary="Count QR Codes")
+@bp.doc(summary="Count QR Codes", responses=_errors())
 def count(query: CountQuery):
     return qrcodes.count(query)
 
@@ -82,7 +90,7 @@ def count(query: CountQuery):
             "description": "No QR Code had this url: created",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QRCodeOut"}}},
         },
-        **_errors(400, 409),
+        **_errors(409),
     },
 )
 def upsert(data: QRCodeCreate):
@@ -94,7 +102,7 @@ def upsert(data: QRCodeCreate):
 @bp.auth_required(auth)
 @bp.input(BulkCreate, arg_name="data")
 @bp.output(BulkResult, description="Each QR Code created, or an error with the input that failed")
-@bp.doc(summary="Create up to 100 QR Codes", responses=_errors(400))
+@bp.doc(summary="Create up to 100 QR Codes", responses=_errors())
 def bulk_create(data: BulkCreate):
     return BulkResult.model_validate(qrcodes.bulk_create(data.root))
 
@@ -103,7 +111,7 @@ def bulk_create(data: BulkCreate):
 @bp.auth_required(auth)
 @bp.input(BulkDeleteQuery, location="query", arg_name="query")
 @bp.output(DeletedCount, description="How many QR Codes were deleted")
-@bp.doc(summary="Delete up to 100 QR Codes")
+@bp.doc(summary="Delete up to 100 QR Codes", responses=_errors())
 def bulk_delete(query: BulkDeleteQuery):
     refs = [ref.strip() for ref in query.ids.split(",") if ref.strip()]
     return {"deletedCount": qrcodes.bulk_delete(refs)}
@@ -112,7 +120,7 @@ def bulk_delete(query: BulkDeleteQuery):
 @bp.get("/qrcodes/<ref>")
 @bp.auth_required(auth)
 @bp.output(QRCodeOut, description="The QR Code")
-@bp.doc(summary="Get a QR Code", description=_REF)
+@bp.doc(summary="Get a QR Code", description=_REF, responses=_errors())
 def get(ref: str):
     return qrcodes.to_api(qrcodes.get(ref))
 
@@ -121,7 +129,7 @@ def get(ref: str):
 @bp.auth_required(auth)
 @bp.input(QRCodeUpdate, arg_name="data")
 @bp.output(QRCodeOut, description="The QR Code after the update")
-@bp.doc(summary="Update a QR Code", description=_REF, responses=_errors(400, 409))
+@bp.doc(summary="Update a QR Code", description=_REF, responses=_errors(409))
 def update(ref: str, data: QRCodeUpdate):
     return qrcodes.update(ref, data)
 
@@ -130,7 +138,7 @@ def update(ref: str, data: QRCodeUpdate):
 @bp.auth_required(auth)
 @bp.input(QRCodeUpdate, arg_name="data")
 @bp.output(QRCodeOut, description="The QR Code after the update")
-@bp.doc(summary="Update a QR Code (same as PATCH)", description=_REF, responses=_errors(400, 409))
+@bp.doc(summary="Update a QR Code (same as PATCH)", description=_REF, responses=_errors(409))
 def replace(ref: str, data: QRCodeUpdate):
     return qrcodes.update(ref, data)
 
@@ -138,6 +146,6 @@ def replace(ref: str, data: QRCodeUpdate):
 @bp.delete("/qrcodes/<ref>")
 @bp.auth_required(auth)
 @bp.output(Deleted, description="The id of the QR Code deleted")
-@bp.doc(summary="Delete a QR Code", description=_REF)
+@bp.doc(summary="Delete a QR Code", description=_REF, responses=_errors())
 def delete(ref: str):
     return qrcodes.delete_one(ref)
