@@ -40,19 +40,18 @@ def redirect(key: str):
 def image(qr_id: str, fmt: str):
     """Serve the image of a QR Code in any registered format, cached by design hash."""
     images = current_plugins().images
-    if fmt not in images.renderers or "\x00" in qr_id:
+    if fmt not in images.renderers or "\x00" in qr_id or qr_id.startswith("ext_"):
         abort(404)
     qr = qrcodes.find(qr_id)
-    if qr is None or qr_id.startswith("ext_"):
+    if qr is None:
         abort(404)
     design = qr.design()
     etag = images.etag(design, fmt)
     headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=60, must-revalidate"}
     if request.if_none_match.contains(etag):
         return Response(status=304, headers=headers)
-    data, _ = images.get(design, fmt)
-    media_type = images.renderers[fmt].media_type
-    return Response(data, mimetype=media_type, headers=headers)
+    data = images.get(design, fmt, etag)
+    return Response(data, mimetype=images.renderers[fmt].media_type, headers=headers)
 
 
 def not_found_page(error):

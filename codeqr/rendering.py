@@ -71,18 +71,17 @@ class Images:
         self.overlay = overlay
 
     def etag(self, design: dict, fmt: str) -> str:
+        """Return the hash naming the image of ``design`` in ``fmt`` (its strong ETag)."""
         return design_hash(design, self.config, self.renderers[fmt], self.overlay)
 
-    def get(self, design: dict, fmt: str) -> tuple[bytes, str]:
-        """Return ``(bytes, etag)`` of the image of ``design`` in format ``fmt``."""
-        renderer = self.renderers[fmt]
-        digest = design_hash(design, self.config, renderer, self.overlay)
-        name = f"{digest}.{fmt}"
+    def get(self, design: dict, fmt: str, etag: str) -> bytes:
+        """Return the image named ``etag``: from storage, or rendered and stored on a miss."""
+        name = f"{etag}.{fmt}"
         data = self._storage_call("get", name)
         if data is None:
-            data = renderer.render(render_spec(design, self.config, self.overlay))
+            data = self.render(design, fmt)
             self._storage_call("put", name, data)
-        return data, digest
+        return data
 
     def render(self, design: dict, fmt: str) -> bytes:
         """Render without storing (previews, one-off sizes)."""
@@ -90,8 +89,8 @@ class Images:
 
     def forget(self, design: dict) -> None:
         """Delete the stored images of a design that no longer exists."""
-        for fmt, renderer in self.renderers.items():
-            name = f"{design_hash(design, self.config, renderer, self.overlay)}.{fmt}"
+        for fmt in self.renderers:
+            name = f"{self.etag(design, fmt)}.{fmt}"
             try:
                 self._storage_call("delete", name)
             except StorageUnavailable as error:
