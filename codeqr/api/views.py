@@ -125,21 +125,12 @@ def get(ref: str):
     return qrcodes.to_api(qrcodes.get(ref))
 
 
-@bp.patch("/qrcodes/<ref>")
+@bp.route("/qrcodes/<ref>", methods=["PATCH", "PUT"])
 @bp.auth_required(auth)
 @bp.input(QRCodeUpdate, arg_name="data")
 @bp.output(QRCodeOut, description="The QR Code after the update")
-@bp.doc(summary="Update a QR Code", description=_REF, responses=_errors(409))
+@bp.doc(summary="Update a QR Code (PATCH; PUT does the same)", description=_REF, responses=_errors(409))
 def update(ref: str, data: QRCodeUpdate):
-    return qrcodes.update(ref, data)
-
-
-@bp.put("/qrcodes/<ref>")
-@bp.auth_required(auth)
-@bp.input(QRCodeUpdate, arg_name="data")
-@bp.output(QRCodeOut, description="The QR Code after the update")
-@bp.doc(summary="Update a QR Code (same as PATCH)", description=_REF, responses=_errors(409))
-def replace(ref: str, data: QRCodeUpdate):
     return qrcodes.update(ref, data)
 
 
