@@ -46,6 +46,14 @@ def revoke(name_or_prefix: str) -> int:
     return len(keys)
 
 
+def revoke_by_id(key_id: int) -> None:
+    with begin_write():
+        key = db.session.get(ApiKey, key_id)
+        if key is None or key.revoked_at is not None:
+            raise NotFound("no active API key with this id")
+        key.revoked_at = utcnow()
+
+
 def list_keys() -> list[ApiKey]:
     return list(db.session.scalars(select(ApiKey).order_by(ApiKey.created_at)))
 

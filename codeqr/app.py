@@ -8,11 +8,13 @@ from flask import Request
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errorhandlers, public
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from . import errorhandlers, public, web
 from .api import bp as api_bp
 from .config import DEFAULTS, FrozenConfig, build_config, resolve_paths
 from .database import configure_engine, normalise_url, upgrade_schema
-from .extensions import alembic, csrf, db
+from .extensions import alembic, csrf, db, login_manager
 from .pluginmanager import build_plugin_manager, collect, plugin_defaults
 from .rendering import Images
 from .scans import ScanCounter
@@ -50,6 +52,8 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     resolve_paths(config, instance_path)
     app.config.update(config)
     app.config.update(_framework_settings(pm))
+    secure = app.config["CODEQR_SCHEME"] == "https"
+    app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
 
     state = collect(pm)
     state.storage = state.storages.pick(app.config["CODEQR_STORAGE"], "CODEQR_STORAGE")(app)
@@ -62,8 +66,12 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     db.init_app(app)
     alembic.init_app(app)
     csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    app.jinja_loader = _template_loader(pm)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer keys, not cookies
+    app.register_blueprint(web.bp)
     app.register_blueprint(public.bp)
     errorhandlers.register(app)
     from . import cli
@@ -84,6 +92,12 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     return app
 
 
+def _template_loader(pm) -> ChoiceLoader:
+    """Plugins' template folders first (they may override), then CodeQR's own."""
+    folders = [str(path) for paths in pm.hook.codeqr_template_folders() for path in paths]
+    return ChoiceLoader([FileSystemLoader(folders), FileSystemLoader(str(files("codeqr_templates")))])
+
+
 def _framework_settings(pm) -> dict:
     plugin_migrations = [str(path) for paths in pm.hook.codeqr_migration_locations() for path in paths]
     return {
@@ -94,6 +108,8 @@ def _framework_settings(pm) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 3600},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "VALIDATION_ERROR_STATUS_CODE": 422,
         "HTTP_ERROR_SCHEMA": _ERROR_SCHEMA,
         "VALIDATION_ERROR_SCHEMA": _ERROR_SCHEMA,

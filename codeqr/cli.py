@@ -4,7 +4,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import apikeys
+from . import apikeys, users
 from .errors import CodeQRError
 from .pluginmanager import describe
 
@@ -22,7 +22,7 @@ def main():
 
 def register(app) -> None:
     """Add CodeQR's commands to the app's CLI."""
-    for command in (create_api_key, revoke_api_key, list_api_keys, plugins):
+    for command in (create_api_key, revoke_api_key, list_api_keys, create_user, plugins):
         app.cli.add_command(command)
     for extra in app.extensions["codeqr"].pm.hook.codeqr_cli_commands():
         for command in extra:
@@ -64,6 +64,21 @@ def list_api_keys():
         state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
         used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
         click.echo(f"{key.name}\t{key.prefix}…\tcreated {key.created_at:%Y-%m-%d}\tlast used {used}\t{state}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="at least 10 characters; asked for when not given")
+@click.option("--admin", is_flag=True, help="make the user an administrator")
+@with_appcontext
+def create_user(email: str, password: str, admin: bool):
+    """Create a user of the web UI (the first one is always an admin)."""
+    try:
+        user = users.create(email, password, admin=admin or not users.has_users())
+    except CodeQRError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created {'admin ' if user.is_admin else ''}user {user.email}.")
 
 
 @click.command("plugins")

@@ -1,6 +1,7 @@
 """Unbound Flask extensions, bound to an app in the factory."""
 
 from flask_alembic import Alembic
+from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
@@ -13,3 +14,4 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 alembic = Alembic(run_mkdir=False)
 csrf = CSRFProtect()
+login_manager = LoginManager()

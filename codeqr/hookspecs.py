@@ -98,3 +98,12 @@ def codeqr_cli_commands():
 
     Called once in ``create_app``; the commands run inside an app context.
     """
+
+
+@hookspec
+def codeqr_template_folders():
+    """Return a list of folders of Jinja templates.
+
+    Called once in ``create_app``. These folders are searched before CodeQR's own,
+    so a plugin may add pages and override any core template by its name.
+    """

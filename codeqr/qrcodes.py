@@ -82,6 +82,23 @@ def get(ref: str) -> QRCode:
     return qr
 
 
+def oldest_with_url(url: str, domain: str | None = None) -> QRCode | None:
+    """Return the QR Code an upsert of ``url`` would find (the oldest with that url)."""
+    lookup = select(QRCode).where(QRCode.url_hash == url_hash(url), QRCode.url == url)
+    if domain:
+        lookup = lookup.where(QRCode.domain == domain.lower())
+    return db.session.scalar(lookup.order_by(QRCode.created_at, QRCode.id).limit(1))
+
+
+def all_matching(query) -> list[QRCode]:
+    """Every QR Code matching the filters of ``query`` (no paging), newest first."""
+    return list(db.session.scalars(_filtered(query, select(QRCode)).order_by(QRCode.created_at.desc(), QRCode.id)))
+
+
+def by_ids(ids: list[str]) -> list[QRCode]:
+    return list(db.session.scalars(select(QRCode).where(QRCode.id.in_(ids)).order_by(QRCode.created_at.desc())))
+
+
 def _filtered(query, statement: Select) -> Select:
     if query.domain:
         statement = statement.where(QRCode.domain == query.domain.lower())
@@ -188,6 +205,14 @@ def _insert(fields: dict, upsert_slot: str | None = None) -> QRCode | None:
     raise Conflict("could not find a free random key; try again")
 
 
+def preview_design(data: QRCodeCreate, key: str | None = None) -> dict:
+    """Validate ``data`` as a create would and return its design, storing nothing."""
+    fields = _new_fields(data)
+    design = {name: fields.get(name) for name in DESIGN_FIELDS}
+    design["key"] = data.key or key or "preview00000-qr"  # as long as a random key
+    return design
+
+
 def create(data: QRCodeCreate) -> dict:
     """Create a QR Code; return its API dict."""
     fields = _new_fields(data)
@@ -252,9 +277,9 @@ def update(ref: str, data: QRCodeUpdate) -> dict:
     return result
 
 
-def upsert(data: QRCodeCreate) -> tuple[dict, bool]:
+def upsert(data: QRCodeCreate) -> tuple[dict, str]:
     """Find the oldest QR Code with this url (in ``domain`` if given): leave it, update
-    it, or create one. Return ``(api dict, created)``.
+    it, or create one. Return ``(api dict, "created" | "updated" | "unchanged")``.
 
     Concurrent upserts of one new url insert with the same ``upsert_slot``; the
     unique constraint lets exactly one through and the others update that row.
@@ -263,10 +288,7 @@ def upsert(data: QRCodeCreate) -> tuple[dict, bool]:
     given.pop("url")
     created, changes = False, {}
     with begin_write():
-        lookup = select(QRCode).where(QRCode.url_hash == url_hash(data.url), QRCode.url == data.url)
-        if data.domain:
-            lookup = lookup.where(QRCode.domain == data.domain.lower())
-        qr = db.session.scalar(lookup.order_by(QRCode.created_at, QRCode.id).limit(1))
+        qr = oldest_with_url(data.url, data.domain)
         if qr is None:
             fields = _new_fields(data)
             slot = url_fingerprint(fields["domain"], data.url)
@@ -281,9 +303,11 @@ def upsert(data: QRCodeCreate) -> tuple[dict, bool]:
         result, new_design = to_api(qr), qr.design()
     if created:
         current_plugins().pm.hook.codeqr_qrcode_created(qrcode=result)
-    elif changes:
+        return result, "created"
+    if changes:
         _after_update(result, changes, old_design, new_design)
-    return result, created
+        return result, "updated"
+    return result, "unchanged"
 
 
 def delete_one(ref: str) -> dict:

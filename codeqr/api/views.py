@@ -94,8 +94,8 @@ def count(query: CountQuery):
     },
 )
 def upsert(data: QRCodeCreate):
-    result, created = qrcodes.upsert(data)
-    return result, 201 if created else 200
+    result, outcome = qrcodes.upsert(data)
+    return result, 201 if outcome == "created" else 200
 
 
 @bp.post("/qrcodes/bulk")

@@ -1,0 +1,177 @@
+"""Bulk import of QR Codes from CSV: parse, then upsert row by row with visible progress.
+
+Rows with an ``externalId`` are matched by it; the others by ``url`` (the API's upsert).
+Each row is its own transaction, so a bad row never leaves anything half-written and
+a re-run of the same file creates nothing new.
+"""
+
+import csv
+import io
+import logging
+import threading
+
+from pydantic import ValidationError
+from sqlalchemy import select, update
+
+from . import qrcodes
+from .database import begin_write
+from .errors import CodeQRError, InvalidInput
+from .extensions import db
+from .models import ImportJob, ImportRowError
+from .schemas import QRCodeCreate, QRCodeUpdate
+from .timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ROWS = 10_000
+#: CSV header (lower-case, without spaces, - or _) -> API field
+COLUMNS = {
+    "url": "url",
+    "title": "title",
+    "key": "key",
+    "externalid": "externalId",
+    "domain": "domain",
+    "bgcolor": "bgColor",
+    "fgcolor": "fgColor",
+    "size": "size",
+    "level": "level",
+    "margin": "margin",
+    "logo": "showLogo",
+    "showlogo": "showLogo",
+}
+_TRUE, _FALSE = {"1", "true", "yes", "y"}, {"0", "false", "no", "n"}
+_PROGRESS_EVERY = 25
+
+
+def _column(name: str) -> str:
+    return "".join(char for char in name.lower() if char.isalnum())
+
+
+def parse(data: bytes) -> list[dict]:
+    """Turn a CSV file into API bodies, one per row. Refuses a file it cannot read."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the file is not UTF-8 text") from None
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+        if not header:
+            raise InvalidInput("the file is empty")
+        fields = [COLUMNS.get(_column(name)) for name in header]
+        unknown = [name for name, field in zip(header, fields) if field is None and name.strip()]
+        if unknown:
+            raise InvalidInput(f"unknown column(s): {', '.join(unknown)}; known: {', '.join(sorted(COLUMNS))}")
+        if "url" not in fields:
+            raise InvalidInput("the header has no url column")
+        rows = []
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue  # blank line
+            if len(rows) == MAX_ROWS:
+                raise InvalidInput(f"the file has more than {MAX_ROWS:,} rows")
+            rows.append({field: cell.strip() for field, cell in zip(fields, cells) if field and cell.strip()})
+    except csv.Error as error:
+        raise InvalidInput(f"the file is not valid CSV: {error}") from None
+    if not rows:
+        raise InvalidInput("the file has a header but no rows")
+    return rows
+
+
+def _typed(row: dict) -> dict:
+    """Give CSV strings the API's types; leave bad values for validation to name."""
+    body = dict(row)
+    for name in ("size", "margin"):
+        if name in body and body[name].lstrip("-").isdigit():
+            body[name] = int(body[name])
+    if "showLogo" in body:
+        flag = body["showLogo"].lower()
+        body["showLogo"] = True if flag in _TRUE else False if flag in _FALSE else body["showLogo"]
+    return body
+
+
+def import_row(row: dict) -> str:
+    """Create or update one QR Code from a row; return "created", "updated" or "unchanged"."""
+    body = _typed(row)
+    if body.get("externalId"):
+        existing = qrcodes.find("ext_" + body["externalId"])
+        if existing is not None:
+            before = qrcodes.to_api(existing)
+            after = qrcodes.update(existing.id, QRCodeUpdate.model_validate(body))
+            return "unchanged" if after == before else "updated"
+        qrcodes.create(QRCodeCreate.model_validate(body))
+        return "created"
+    _, outcome = qrcodes.upsert(QRCodeCreate.model_validate(body))
+    return outcome
+
+
+def start(rows: list[dict], filename: str, user_id: int | None, app) -> ImportJob:
+    """Record a job for ``rows`` and process it in a background thread."""
+    with begin_write():
+        job = ImportJob(filename=filename[:255], user_id=user_id, total=len(rows), status="queued")
+        db.session.add(job)
+    job_id = job.id
+    thread = threading.Thread(target=_run, args=(app, job_id, rows), name=f"import-{job_id}", daemon=True)
+    thread.start()
+    return job
+
+
+def _run(app, job_id: str, rows: list[dict]) -> None:
+    with app.app_context():
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+        _set(job_id, status="running")
+        try:
+            for number, row in enumerate(rows, start=2):  # row 1 is the header
+                try:
+                    counts[import_row(row)] += 1
+                except ValidationError as error:
+                    counts["failed"] += 1
+                    _record_error(job_id, number, qrcodes.describe(error))
+                except CodeQRError as error:
+                    counts["failed"] += 1
+                    _record_error(job_id, number, error.message)
+                done = number - 1
+                if done % _PROGRESS_EVERY == 0 or done == len(rows):
+                    _set(job_id, processed=done, **counts)
+            _set(job_id, status="done", finished_at=utcnow())
+        except Exception as error:  # a failure of the database itself: say so on the job
+            log.exception("import %s failed", job_id)
+            db.session.rollback()
+            _set(job_id, status="failed", message=f"the import stopped: {error.__class__.__name__}",
+                 finished_at=utcnow(), **counts)
+        finally:
+            db.session.remove()
+
+
+def _set(job_id: str, **values) -> None:
+    with begin_write():
+        db.session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+
+
+def _record_error(job_id: str, row: int, message: str) -> None:
+    with begin_write():
+        db.session.add(ImportRowError(job_id=job_id, row=row, message=message))
+
+
+def get(job_id: str) -> ImportJob | None:
+    return db.session.get(ImportJob, job_id)
+
+
+def errors(job_id: str, limit: int = 1000) -> list[ImportRowError]:
+    return list(db.session.scalars(
+        select(ImportRowError).where(ImportRowError.job_id == job_id).order_by(ImportRowError.row).limit(limit)))
+
+
+def progress(job: ImportJob) -> dict:
+    """The job as JSON for the progress page."""
+    return {
+        "id": job.id,
+        "status": job.status,
+        "total": job.total,
+        "processed": job.processed,
+        "created": job.created,
+        "updated": job.updated,
+        "unchanged": job.unchanged,
+        "failed": job.failed,
+        "message": job.message,
+    }

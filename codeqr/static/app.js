@@ -1,0 +1,72 @@
+// CodeQR's few behaviours: live preview, copy buttons, confirmations, select-all, import progress.
+"use strict";
+
+function debounce(fn, ms) {
+  let timer;
+  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+}
+
+function livePreview(form) {
+  const image = document.getElementById("preview");
+  const status = document.getElementById("preview-status");
+  let latest = 0;
+  const refresh = debounce(async () => {
+    const ticket = ++latest;
+    status.textContent = "Updating…";
+    const response = await fetch(form.dataset.previewUrl, { method: "POST", body: new FormData(form) });
+    if (ticket !== latest) return;  // a newer request is on its way
+    const answer = await response.json().catch(() => ({ ok: false, errors: {} }));
+    form.querySelectorAll(".field-error").forEach((el) => { el.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    if (answer.ok) {
+      image.src = answer.image;
+      status.textContent = "Preview up to date (level " + answer.level + ").";
+      return;
+    }
+    for (const [name, message] of Object.entries(answer.errors || {})) {
+      const slot = form.querySelector(`.field-error[data-for="${name}"]`);
+      if (slot) slot.textContent = message;
+      const input = form.elements[name];
+      if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
+    }
+    status.textContent = "Fix the fields marked to see the preview.";
+  }, 300);
+  form.addEventListener("input", refresh);
+  form.addEventListener("change", refresh);
+  if (form.elements.url.value) refresh();
+}
+
+function watchImport(box) {
+  const poll = async () => {
+    const job = await (await fetch(box.dataset.statusUrl)).json();
+    document.getElementById("import-progress").value = job.processed;
+    for (const [name, value] of Object.entries(job)) {
+      const slot = box.querySelector(`[data-count="${name}"]`);
+      if (slot) slot.textContent = value;
+    }
+    if (job.status === "done" || job.status === "failed") window.location.reload();
+    else setTimeout(poll, 500);
+  };
+  setTimeout(poll, 300);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("qrcode-form");
+  if (form) livePreview(form);
+  const job = document.getElementById("import-job");
+  if (job && !["done", "failed"].includes(job.dataset.status)) watchImport(job);
+  document.querySelectorAll("[data-copy]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      await navigator.clipboard.writeText(document.querySelector(button.dataset.copy).textContent.trim());
+      button.textContent = "Copied";
+    });
+  });
+  document.querySelectorAll("form[data-confirm]").forEach((confirmForm) => {
+    confirmForm.addEventListener("submit", (event) => { if (!confirm(confirmForm.dataset.confirm)) event.preventDefault(); });
+  });
+  document.querySelectorAll("[data-select-all]").forEach((box) => {
+    box.addEventListener("change", () => {
+      box.closest("form").querySelectorAll('input[name="ids"]').forEach((item) => { item.checked = box.checked; });
+    });
+  });
+});

@@ -1,0 +1,81 @@
+"""First-run setup, login and logout; every other page of the UI needs a login."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from .. import users
+from ..errors import CodeQRError
+from ..extensions import login_manager
+from . import bp
+from .forms import ConfirmForm, LoginForm, SetupForm
+
+_OPEN_ENDPOINTS = {"web.setup", "web.login", "web.index"}
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return users.get(user_id)
+
+
+@bp.before_request
+def require_login():
+    if request.endpoint not in _OPEN_ENDPOINTS and not current_user.is_authenticated:
+        return redirect(url_for("web.index" if not users.has_users() else "web.login", next=request.full_path))
+    return None
+
+
+@bp.get("/")
+def index():
+    if not users.has_users():
+        return redirect(url_for("web.setup"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("web.login"))
+    return redirect(url_for("web.qrcode_list"))
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """Create the first (admin) account; gone once anyone exists."""
+    if users.has_users():
+        return redirect(url_for("web.login"))
+    form = SetupForm()
+    if form.validate_on_submit():
+        try:
+            user = users.create(form.email.data, form.password.data, admin=True)
+        except CodeQRError as error:
+            getattr(form, error.field or "email").errors.append(error.message.split(": ", 1)[-1])
+        else:
+            login_user(user)
+            flash("Welcome to CodeQR: your admin account is ready.", "success")
+            return redirect(url_for("web.qrcode_list"))
+    return render_template("setup.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if not users.has_users():
+        return redirect(url_for("web.setup"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = users.authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash("Wrong email or password.", "error")
+        else:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        flash("You are signed out.", "success")
+    return redirect(url_for("web.login"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a ``next`` that stays on this site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("web.qrcode_list")

@@ -1,0 +1,162 @@
+"""QR Code pages: list, create, edit, detail, delete, live preview, downloads, export."""
+
+import base64
+import re
+
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
+from pydantic import ValidationError
+
+from .. import qrcodes
+from ..errors import CodeQRError
+from ..exports import export_zip
+from ..pluginmanager import current_plugins
+from ..schemas import ListQuery, QRCodeCreate, QRCodeUpdate
+from . import bp
+from .forms import ConfirmForm, QRCodeForm
+
+PAGE_SIZE = 25
+DOWNLOAD_SIZES = (256, 512, 1024, 2048, 4096)
+
+
+def _form(obj=None) -> QRCodeForm:
+    form = QRCodeForm(obj=obj)
+    form.domain.choices = [(domain, domain) for domain in current_app.config["CODEQR_DOMAINS"]]
+    return form
+
+
+def _query() -> ListQuery:
+    try:
+        return ListQuery.model_validate({**request.args.to_dict(), "pageSize": PAGE_SIZE})
+    except ValidationError:
+        return ListQuery(page_size=PAGE_SIZE)
+
+
+@bp.get("/qrcodes")
+def qrcode_list():
+    query = _query()
+    total = qrcodes.count(query)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_template("qrcodes/list.html", items=[qrcodes.to_api(qr) for qr in qrcodes.list_page(query)],
+                           query=query, total=total, pages=pages, export_form=ConfirmForm())
+
+
+@bp.route("/qrcodes/new", methods=["GET", "POST"])
+def qrcode_new():
+    form = _form()
+    existing = None
+    if form.validate_on_submit():
+        body = form.payload()
+        try:
+            data = QRCodeCreate.model_validate(body)
+            existing = qrcodes.oldest_with_url(data.url, data.domain)
+            if existing is None or request.form.get("create_anyway"):
+                qr = qrcodes.create(data)
+                flash("QR Code created.", "success")
+                return redirect(url_for("web.qrcode_detail", qr_id=qr["id"]))
+        except (ValidationError, CodeQRError) as error:
+            form.show_error(error)
+    return render_template("qrcodes/form.html", form=form, qr=None,
+                           existing=qrcodes.to_api(existing) if existing else None)
+
+
+@bp.route("/qrcodes/<qr_id>/edit", methods=["GET", "POST"])
+def qrcode_edit(qr_id: str):
+    qr = _get(qr_id)
+    form = _form(obj=qr)
+    if form.validate_on_submit():
+        try:
+            qrcodes.update(qr_id, QRCodeUpdate.model_validate(form.payload(editing=True)))
+        except (ValidationError, CodeQRError) as error:
+            form.show_error(error)
+        else:
+            flash("QR Code saved.", "success")
+            return redirect(url_for("web.qrcode_detail", qr_id=qr_id))
+    elif request.method == "GET":
+        form.level.data = qr.level
+    return render_template("qrcodes/form.html", form=form, qr=qrcodes.to_api(qr), existing=None)
+
+
+@bp.get("/qrcodes/<qr_id>")
+def qrcode_detail(qr_id: str):
+    qr = qrcodes.to_api(_get(qr_id))
+    formats = sorted(current_plugins().images.renderers)
+    return render_template("qrcodes/detail.html", qr=qr, formats=formats, sizes=DOWNLOAD_SIZES, form=ConfirmForm())
+
+
+@bp.route("/qrcodes/<qr_id>/delete", methods=["GET", "POST"])
+def qrcode_delete(qr_id: str):
+    qr = qrcodes.to_api(_get(qr_id))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        qrcodes.delete_one(qr_id)
+        flash(f"QR Code {qr['shortLink']} deleted.", "success")
+        return redirect(url_for("web.qrcode_list"))
+    return render_template("qrcodes/delete.html", qr=qr, form=form)
+
+
+@bp.post("/qrcodes/preview")
+def qrcode_preview():
+    """Validate the form as a save would and answer the image it would give (nothing stored)."""
+    form = _form()
+    if not form.validate():
+        return jsonify(ok=False, errors={name: errors[0] for name, errors in form.errors.items()})
+    editing = request.form.get("qr_id")
+    key = qrcodes.get(editing).key if editing and qrcodes.find(editing) else None
+    body = form.payload()
+    try:
+        design = qrcodes.preview_design(QRCodeCreate.model_validate(body), key=key)
+    except (ValidationError, CodeQRError) as error:
+        form.show_error(error)
+        return jsonify(ok=False, errors={name: field.errors[-1] for name, field in form._fields.items() if field.errors})
+    svg = current_plugins().images.render(design, "svg")
+    return jsonify(ok=True, image="data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
+                   level=design["level"])
+
+
+@bp.get("/qrcodes/<qr_id>/download.<fmt>")
+def qrcode_download(qr_id: str, fmt: str):
+    """The image as an attachment; PNG at a chosen size (rendered, not stored)."""
+    qr = _get(qr_id)
+    images = current_plugins().images
+    if fmt not in images.renderers:
+        abort(404)
+    design = qr.design()
+    size = request.args.get("size", type=int)
+    if size and size != qr.size:
+        if size not in DOWNLOAD_SIZES:
+            abort(400, f"size must be one of {', '.join(map(str, DOWNLOAD_SIZES))}")
+        data = images.render(design | {"size": size}, fmt)
+    else:
+        data = images.get(design, fmt, images.etag(design, fmt))
+    name = f"{_safe_name(qr.title or qr.key)}-{size or qr.size}.{fmt}"
+    return Response(data, mimetype=images.renderers[fmt].media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/export", methods=["GET", "POST"])
+def export():
+    """A ZIP of the selected QR Codes (POST ids) or of all matching the filters (GET)."""
+    formats = [fmt for fmt in request.values.getlist("format") if fmt in current_plugins().images.renderers]
+    formats = formats or ["png"]
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400, "the form expired; reload the page")
+        items = qrcodes.by_ids(request.form.getlist("ids")[:10_000])
+        if not items:
+            flash("Select at least one QR Code to export.", "error")
+            return redirect(url_for("web.qrcode_list"))
+    else:
+        items = qrcodes.all_matching(_query())
+    return Response(stream_with_context(export_zip(items, formats)), mimetype="application/zip",
+                    headers={"Content-Disposition": 'attachment; filename="qrcodes.zip"'})
+
+
+def _get(qr_id: str):
+    qr = qrcodes.find(qr_id)
+    if qr is None:
+        abort(404)
+    return qr
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:60] or "qrcode"

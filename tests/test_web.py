@@ -1,0 +1,265 @@
+"""The web UI through the test client: setup, login, every form, CSRF, validation, import, export."""
+
+import csv
+import io
+import re
+import time
+import zipfile
+
+import pytest
+
+from decode import decode
+
+PASSWORD = "correct horse battery"
+
+
+def _csrf(page) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
+                     page.get_data(as_text=True)).group(1) or ""
+
+
+def csrf_of(client, path) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(path).get_data(as_text=True))
+    return match.group(1)
+
+
+@pytest.fixture
+def web_app(make_app):
+    return make_app(WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def browser(web_app):
+    """A client signed in as the first (admin) user."""
+    client = web_app.test_client()
+    token = csrf_of(client, "/setup")
+    response = client.post("/setup", data={"email": "Admin@Example.com", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    return client
+
+
+def test_fresh_instance_leads_to_setup_then_login(web_app):
+    client = web_app.test_client()
+    assert client.get("/").headers["Location"] == "/setup"
+    assert client.get("/qrcodes").headers["Location"].startswith("/")
+    token = csrf_of(client, "/setup")
+    short = client.post("/setup", data={"email": "a@example.com", "password": "short", "csrf_token": token})
+    assert b"at least 10 characters" in short.data
+    client.post("/setup", data={"email": "a@example.com", "password": PASSWORD, "csrf_token": token})
+    assert client.get("/").headers["Location"] == "/qrcodes"
+    anonymous = web_app.test_client()
+    assert anonymous.get("/").headers["Location"] == "/login"
+    assert anonymous.get("/setup").headers["Location"] == "/login"  # setup is gone once a user exists
+    assert anonymous.get("/qrcodes").headers["Location"].startswith("/login")
+
+
+def test_login_failure_does_not_say_which_part_was_wrong(browser, web_app):
+    client = web_app.test_client()
+    token = csrf_of(client, "/login")
+    wrong_password = client.post("/login", data={"email": "admin@example.com", "password": "nope nope nope", "csrf_token": token})
+    wrong_email = client.post("/login", data={"email": "who@example.com", "password": PASSWORD, "csrf_token": token})
+    assert b"Wrong email or password." in wrong_password.data and b"Wrong email or password." in wrong_email.data
+    ok = client.post("/login?next=/keys", data={"email": "ADMIN@example.com", "password": PASSWORD, "csrf_token": token})
+    assert ok.headers["Location"] == "/keys"
+    evil = web_app.test_client()
+    token = csrf_of(evil, "/login")
+    away = evil.post("/login?next=//evil.example/", data={"email": "admin@example.com", "password": PASSWORD, "csrf_token": token})
+    assert away.headers["Location"] == "/qrcodes"
+
+
+def test_forms_refuse_a_missing_csrf_token(browser):
+    response = browser.post("/qrcodes/new", data={"url": "https://example.com/"})
+    assert response.status_code in (200, 400)
+    assert b"https://example.com/" not in browser.get("/qrcodes").data
+    assert browser.post("/logout").status_code == 400
+    assert browser.get("/qrcodes").status_code == 200  # still signed in
+
+
+def test_create_shows_api_messages_beside_fields(browser):
+    token = csrf_of(browser, "/qrcodes/new")
+    page = browser.post("/qrcodes/new", data={"url": "ftp://x", "fg_color": "#fefefe", "bg_color": "#ffffff",
+                                              "size": "1024", "margin": "4", "csrf_token": token})
+    html = page.get_data(as_text=True)
+    assert "must be an absolute http:// or https:// URL" in html
+    assert 'aria-invalid="true"' in html
+    page = browser.post("/qrcodes/new", data={"url": "https://example.com/", "fg_color": "#fefefe",
+                                              "bg_color": "#ffffff", "csrf_token": token})
+    assert "too close to scan" in page.get_data(as_text=True)
+
+
+def test_create_edit_detail_download_delete(browser):
+    token = csrf_of(browser, "/qrcodes/new")
+    created = browser.post("/qrcodes/new", data={"url": "https://example.com/menu", "title": "Menu", "key": "menu",
+                                                 "fg_color": "#1d4ed8", "bg_color": "#ffffff", "size": "512",
+                                                 "margin": "4", "show_logo": "y", "csrf_token": token})
+    assert created.status_code == 302
+    detail_url = created.headers["Location"]
+    qr_id = detail_url.rsplit("/", 1)[1]
+    detail = browser.get(detail_url).get_data(as_text=True)
+    assert "http://localhost/menu" in detail and "QR Code created." in detail
+    png = browser.get(f"/qrcodes/{qr_id}/download.png?size=256")
+    assert png.headers["Content-Disposition"].startswith("attachment") and decode(png.data, "image/png") == ["http://localhost/menu"]
+    svg = browser.get(f"/qrcodes/{qr_id}/download.svg")
+    assert decode(svg.data, "image/svg+xml") == ["http://localhost/menu"]
+    assert browser.get(f"/qrcodes/{qr_id}/download.png?size=333").status_code == 400
+    token = csrf_of(browser, f"/qrcodes/{qr_id}/edit")
+    edited = browser.post(f"/qrcodes/{qr_id}/edit", data={"url": "https://example.com/menu-2", "title": "",
+                                                          "key": "menu", "domain": "localhost", "fg_color": "#1d4ed8",
+                                                          "bg_color": "#ffffff", "size": "512", "margin": "4",
+                                                          "level": "H", "show_logo": "y", "csrf_token": token})
+    assert edited.status_code == 302
+    detail = browser.get(detail_url).get_data(as_text=True)
+    assert "https://example.com/menu-2" in detail and "QR Code saved." in detail
+    assert browser.get("/menu").headers["Location"] == "https://example.com/menu-2"
+    token = csrf_of(browser, f"/qrcodes/{qr_id}/delete")
+    assert browser.post(f"/qrcodes/{qr_id}/delete", data={"csrf_token": token}).status_code == 302
+    assert browser.get(detail_url).status_code == 404
+    assert b"in the site" not in browser.get(detail_url).data
+
+
+def test_creating_an_existing_url_offers_the_existing_one(browser):
+    token = csrf_of(browser, "/qrcodes/new")
+    data = {"url": "https://example.com/same", "fg_color": "#000000", "bg_color": "#ffffff", "csrf_token": token}
+    first = browser.post("/qrcodes/new", data=data).headers["Location"]
+    offer = browser.post("/qrcodes/new", data=data).get_data(as_text=True)
+    assert "exists already" in offer and first in offer
+    assert browser.post("/qrcodes/new", data={**data, "create_anyway": "1"}).status_code == 302
+    assert browser.get("/qrcodes").get_data(as_text=True).count("https://example.com/same") == 2
+
+
+def test_preview_renders_or_names_the_bad_field(browser):
+    token = csrf_of(browser, "/qrcodes/new")
+    good = browser.post("/qrcodes/preview", data={"url": "https://example.com/", "fg_color": "#14532d",
+                                                  "bg_color": "#ffffff", "csrf_token": token}).get_json()
+    assert good["ok"] and good["image"].startswith("data:image/svg+xml;base64,")
+    bad = browser.post("/qrcodes/preview", data={"url": "https://example.com/", "fg_color": "#ffffff",
+                                                 "bg_color": "#ffffff", "csrf_token": token}).get_json()
+    assert not bad["ok"] and "too close" in bad["errors"]["fg_color"]
+    assert browser.post("/qrcodes/preview", data={"url": "https://example.com/"}).status_code == 400  # no CSRF token
+    assert browser.get("/qrcodes").get_data(as_text=True).count("<tr>") == 0
+
+
+def test_list_empty_state_search_sort_and_pages(browser, web_app):
+    assert "No QR Codes yet" in browser.get("/qrcodes").get_data(as_text=True)
+    from codeqr import qrcodes
+    from codeqr.schemas import QRCodeCreate
+
+    with web_app.app_context():
+        for i in range(30):
+            qrcodes.create(QRCodeCreate.model_validate({"url": f"https://example.com/{i}", "title": f"Poster {i}"}))
+    first = browser.get("/qrcodes").get_data(as_text=True)
+    assert "Page 1 of 2" in first and "Poster 29" in first and "Poster 0<" not in first
+    assert "Poster 0<" in browser.get("/qrcodes?page=2").get_data(as_text=True)
+    found = browser.get("/qrcodes?search=Poster 7").get_data(as_text=True)
+    assert "Poster 7<" in found and "Poster 8<" not in found
+    assert "No QR Code matches" in browser.get("/qrcodes?search=zzz").get_data(as_text=True)
+    assert browser.get("/qrcodes?sort=bogus&page=-3").status_code == 200
+
+
+def test_api_keys_page_creates_shows_once_and_revokes(browser):
+    token = csrf_of(browser, "/keys")
+    page = browser.post("/keys", data={"name": "zapier", "csrf_token": token}).get_data(as_text=True)
+    secret = re.search(r'id="new-key">([^<]+)<', page).group(1)
+    assert browser.get("/api/qrcodes", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    listing = browser.get("/keys").get_data(as_text=True)
+    assert secret not in listing and "zapier" in listing
+    key_id = re.search(r'/keys/(\d+)/revoke', listing).group(1)
+    browser.post(f"/keys/{key_id}/revoke", data={"csrf_token": token})
+    assert browser.get("/api/qrcodes", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert "revoked" in browser.get("/keys").get_data(as_text=True)
+
+
+def _csv(rows, header=("url", "title", "externalId", "fgColor", "size", "logo")) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def _import(browser, data: bytes, name="codes.csv"):
+    token = csrf_of(browser, "/import")
+    return browser.post("/import", data={"file": (io.BytesIO(data), name), "csrf_token": token},
+                        content_type="multipart/form-data")
+
+
+def _wait(browser, location) -> dict:
+    for _ in range(600):
+        job = browser.get(location + ".json").get_json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError("import did not finish")
+
+
+def test_import_reports_bad_rows_and_a_rerun_creates_nothing(browser):
+    rows = [[f"https://example.com/p/{i}", f"Product {i}", f"sku-{i}", "#000000", "512", "no"] for i in range(40)]
+    rows[3][0] = "not a url"
+    rows[7][4] = "9999"
+    rows[9][5] = "maybe"
+    rows.append(["https://example.com/no-ext", "No ext", "", "", "", ""])
+    data = _csv(rows)
+    started = _import(browser, data)
+    assert started.status_code == 302
+    job = _wait(browser, started.headers["Location"])
+    assert (job["status"], job["total"], job["processed"], job["created"], job["failed"]) == ("done", 41, 41, 38, 3)
+    page = browser.get(started.headers["Location"]).get_data(as_text=True)
+    assert "<td>5</td>" in page and "url:" in page and "<td>9</td>" in page and "size:" in page
+    again = _wait(browser, _import(browser, data).headers["Location"])
+    assert (again["created"], again["updated"], again["unchanged"], again["failed"]) == (0, 0, 38, 3)
+
+
+@pytest.mark.parametrize("data, name, message", [
+    (b"", "empty.csv", "the file is empty"),
+    (b"url\n", "header-only.csv", "no rows"),
+    (b"\xff\xfe\x00bad", "bad.csv", "not UTF-8"),
+    (b"link,title\nhttps://a.example/,x\n", "cols.csv", "unknown column"),
+    (b"url\nhttps://a.example/\n", "codes.txt", "Only .csv files"),
+    (b'url\n"https://a.example/\n', "quote.csv", ""),
+])
+def test_import_refuses_bad_files_without_crashing(browser, data, name, message):
+    response = _import(browser, data, name)
+    if response.status_code == 302:  # an unterminated quote is still one readable cell
+        assert _wait(browser, response.headers["Location"])["status"] == "done"
+        return
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+
+
+def test_import_refuses_more_than_10000_rows(browser):
+    data = _csv([[f"https://example.com/{i}", "", "", "", "", ""] for i in range(10_001)])
+    assert "more than 10,000 rows" in _import(browser, data).get_data(as_text=True)
+
+
+def test_export_zip_of_selected_and_of_filter(browser, web_app):
+    from codeqr import qrcodes
+    from codeqr.schemas import QRCodeCreate
+
+    with web_app.app_context():
+        made = [qrcodes.create(QRCodeCreate.model_validate({"url": f"https://example.com/{i}", "title": f"T{i}"}))
+                for i in range(3)]
+    token = csrf_of(browser, "/qrcodes")
+    response = browser.post("/export", data={"ids": [made[0]["id"], made[2]["id"]], "format": ["png", "svg"],
+                                             "csrf_token": token})
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    names = sorted(archive.namelist())
+    assert names == sorted([f"{made[0]['key']}.png", f"{made[0]['key']}.svg", f"{made[2]['key']}.png",
+                            f"{made[2]['key']}.svg", "manifest.csv"])
+    for qr in (made[0], made[2]):
+        assert decode(archive.read(f"{qr['key']}.png"), "image/png") == [qr["shortLink"]]
+        assert decode(archive.read(f"{qr['key']}.svg"), "image/svg+xml") == [qr["shortLink"]]
+    manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode())))
+    assert [row["id"] for row in manifest] == [made[2]["id"], made[0]["id"]]
+    filtered = zipfile.ZipFile(io.BytesIO(browser.get("/export?search=T1&format=png").data))
+    assert sorted(filtered.namelist()) == [f"{made[1]['key']}.png", "manifest.csv"]
+
+
+def test_error_pages_are_in_the_site_style(browser):
+    page = browser.get("/qrcodes/cnothing00000000000000000")
+    assert page.status_code == 404 and b"pico.classless.min.css" in page.data
+
+
+def test_pages_load_nothing_from_another_host(browser):
+    for path in ("/qrcodes", "/qrcodes/new", "/keys", "/import"):
+        html = browser.get(path).get_data(as_text=True)
+        assert not re.search(r'(src|href)="(https?:)?//', html), path
