@@ -25,6 +25,6 @@ def check_design(fields: dict) -> None:
     ratio = contrast(fields["fg_color"], fields["bg_color"])
     if ratio < MIN_CONTRAST:
         raise InvalidInput(
-            f"fgColor and bgColor are too close to scan (contrast {ratio:.2f}:1, need {MIN_CONTRAST}:1)",
+            f"too close to scan against bgColor (contrast {ratio:.2f}:1, need {MIN_CONTRAST}:1)",
             "fgColor",
         )

@@ -1,0 +1,176 @@
+"""The whole story in a real browser (Playwright driving Debian's chromium).
+
+Screenshots of the main pages go to test-artifacts/screenshots/.
+"""
+
+import csv
+import io
+import os
+import shutil
+import socket
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from decode import decode
+
+CHROMIUM = os.environ.get("CODEQR_TEST_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+# Flags that keep chromium off the network it cannot reach here and out of the sandbox root lacks.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """The browser story runs once, on SQLite (the API tests cover both databases)."""
+    return f"sqlite:///{tmp_path / 'codeqr.db'}"
+
+
+@pytest.fixture
+def live(make_app):
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        reason = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CODEQR_REQUIRE_SERVICES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    port = _free_port()
+    app = make_app(CODEQR_DEFAULT_DOMAIN=f"127.0.0.1:{port}", TESTING=False)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def page(live):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=live, accept_downloads=True, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+
+
+def _set_color(page, selector, value):
+    page.locator(selector).evaluate(
+        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", value)
+
+
+def _download(page, click) -> bytes:
+    with page.expect_download() as info:
+        click()
+    return Path(info.value.path()).read_bytes()
+
+
+def _import_file(tmp_path) -> Path:
+    path = tmp_path / "catalog.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["url", "title", "externalId", "fgColor", "size"])
+        for i in range(1000):
+            writer.writerow([f"https://shop.example/p/{i}", f"Product {i}", f"sku-{i}", "#111827", "256"])
+    rows = path.read_text().splitlines()
+    rows[11] = "javascript:alert(1),Bad,sku-bad-1,#111827,256"
+    rows[22] = "https://shop.example/x,Bad size,sku-bad-2,#111827,5000"
+    rows[33] = "https://shop.example/y,Bad colour,sku-bad-3,#fffffe,256"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_the_whole_story(page, live, tmp_path):
+    # First run: setup creates the admin and signs in.
+    page.goto("/")
+    assert page.url.endswith("/setup")
+    page.screenshot(path=SHOTS / "01-setup.png", full_page=True)
+    page.get_by_label("Email").fill("marketing@example.com")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Create the account").click()
+    page.get_by_text("No QR Codes yet").wait_for()
+    page.screenshot(path=SHOTS / "02-empty-list.png", full_page=True)
+
+    # Create, with the live preview following the fields.
+    page.get_by_role("link", name="New", exact=True).click()
+    page.get_by_label("Destination URL").fill("https://example.com/spring-sale")
+    preview = page.locator("#preview")
+    page.wait_for_function("document.getElementById('preview').src.startsWith('data:image/svg')")
+    first_preview = preview.get_attribute("src")
+    _set_color(page, "#fg_color", "#1d4ed8")
+    page.wait_for_function("(old) => document.getElementById('preview').src !== old", arg=first_preview)
+    assert "1d4ed8" in __import__("base64").b64decode(preview.get_attribute("src").split(",", 1)[1]).decode()
+    _set_color(page, "#fg_color", "#fefefe")
+    page.locator('.field-error[data-for="fg_color"]').get_by_text("too close to scan").wait_for()
+    _set_color(page, "#fg_color", "#1d4ed8")
+    page.get_by_label("Title").fill("Spring sale poster")
+    page.get_by_label("Show the logo in the centre").check()
+    page.wait_for_function("document.getElementById('preview-status').textContent.includes('level H')")
+    page.screenshot(path=SHOTS / "03-create-with-preview.png", full_page=True)
+    page.get_by_role("button", name="Create").click()
+
+    # Detail: short link, downloads that decode.
+    page.get_by_text("QR Code created.").wait_for()
+    short_link = page.locator("#short-link").inner_text()
+    assert short_link.startswith(live + "/") and short_link.endswith("-qr")
+    page.screenshot(path=SHOTS / "04-detail.png", full_page=True)
+    page.locator("#download-size").select_option("512")
+    png = _download(page, lambda: page.locator("#download-png").click())
+    svg = _download(page, lambda: page.locator("#download-svg").click())
+    assert decode(png, "image/png") == [short_link]
+    assert decode(svg, "image/svg+xml") == [short_link]
+
+    # Edit, then the redirect goes to the new destination.
+    page.get_by_role("button", name="Edit").click()
+    page.get_by_label("Destination URL").fill("https://example.com/summer-sale")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("QR Code saved.").wait_for()
+    assert "summer-sale" in page.content()
+
+    # Delete, with confirmation.
+    page.get_by_role("button", name="Delete…").click()
+    page.get_by_role("button", name="Delete it").click()
+    page.get_by_text("deleted.").wait_for()
+
+    # Import 1,000 rows, three of them bad, with progress.
+    page.get_by_role("link", name="Import").click()
+    page.screenshot(path=SHOTS / "05-import.png", full_page=True)
+    page.get_by_label("CSV file").set_input_files(str(_import_file(tmp_path)))
+    page.get_by_role("button", name="Import").click()
+    page.locator("#import-errors").wait_for(timeout=180_000)
+    summary = page.locator("#import-summary").inner_text()
+    assert "1000 of 1000 rows processed: 997 created" in summary and "3 refused" in summary
+    errors = page.locator("#import-errors").inner_text()
+    assert "url:" in errors and "size:" in errors and "too close" in errors
+    page.screenshot(path=SHOTS / "06-import-done.png", full_page=True)
+
+    # Export the first page as a ZIP whose images all decode.
+    page.get_by_role("button", name="See the QR Codes").click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=SHOTS / "07-list.png", full_page=True)
+    page.get_by_label("Select all on this page").check()
+    page.locator('input[name="format"][value="svg"]').check()
+    archive = zipfile.ZipFile(io.BytesIO(_download(page, lambda: page.get_by_role("button", name="Export selected").click())))
+    manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode())))
+    assert len(manifest) == 25
+    for row in manifest:
+        for name in row["files"].split():
+            kind = "image/svg+xml" if name.endswith(".svg") else "image/png"
+            assert decode(archive.read(name), kind) == [row["shortLink"]], name
+
+    # A phone-sized screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/qrcodes/{manifest[0]['id']}")
+    page.screenshot(path=SHOTS / "08-detail-phone.png", full_page=True)
