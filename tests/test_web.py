@@ -263,3 +263,38 @@ def test_pages_load_nothing_from_another_host(browser):
     for path in ("/qrcodes", "/qrcodes/new", "/keys", "/import"):
         html = browser.get(path).get_data(as_text=True)
         assert not re.search(r'(src|href)="(https?:)?//', html), path
+
+
+def test_edit_shows_validation_errors_and_changes_nothing(browser, web_app):
+    from codeqr import qrcodes
+    from codeqr.schemas import QRCodeCreate
+
+    with web_app.app_context():
+        qr = qrcodes.create(QRCodeCreate.model_validate({"url": "https://example.com/", "key": "kept"}))
+    token = csrf_of(browser, f"/qrcodes/{qr['id']}/edit")
+    page = browser.post(f"/qrcodes/{qr['id']}/edit", data={"url": "https://example.com/", "key": "api", "size": "9000",
+                                                           "fg_color": "#000000", "bg_color": "#ffffff",
+                                                           "csrf_token": token})
+    html = page.get_data(as_text=True)
+    assert "less than or equal to 4096" in html
+    assert browser.get("/kept").status_code == 302
+
+
+def test_api_key_form_refuses_a_missing_csrf_token(browser):
+    assert b"id=\"new-key\"" not in browser.post("/keys", data={"name": "x"}).data
+    assert "x</td>" not in browser.get("/keys").get_data(as_text=True)
+
+
+def test_plugins_can_override_and_add_templates(make_app, tmp_path):
+    import types
+
+    from codeqr import hookimpl
+
+    folder = tmp_path / "plugin-templates"
+    folder.mkdir()
+    (folder / "404.html").write_text("{% extends 'base.html' %}{% block content %}Plugin says: gone{% endblock %}")
+    plugin = types.ModuleType("brand")
+    plugin.codeqr_template_folders = hookimpl(lambda: [str(folder)])
+    client = make_app(plugins=[plugin]).test_client()
+    page = client.get("/no-such-key")
+    assert page.status_code == 404 and b"Plugin says: gone" in page.data and b"pico" in page.data
