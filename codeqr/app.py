@@ -72,6 +72,9 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer keys, not cookies
     app.register_blueprint(web.bp)
+    for blueprints in pm.hook.codeqr_blueprints():
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
     app.register_blueprint(public.bp)
     errorhandlers.register(app)
     from . import cli

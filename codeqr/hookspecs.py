@@ -107,3 +107,25 @@ def codeqr_template_folders():
     Called once in ``create_app``. These folders are searched before CodeQR's own,
     so a plugin may add pages and override any core template by its name.
     """
+
+
+@hookspec(firstresult=True)
+def codeqr_redirect(id, domain, key, url):
+    """Decide where a scan of a known key goes; the first non-None answer wins.
+
+    Called on every ``GET``/``HEAD /{key}`` of an existing QR Code, after the scan
+    was counted, with its id, domain, key and stored ``url``. Return None to send
+    the visitor to ``url`` (the core's default), another absolute URL to send them
+    elsewhere, or an HTTP status code (e.g. 410 for an expired QR Code, 404) to
+    refuse with that error page. firstresult. Skipped when no plugin implements it.
+    """
+
+
+@hookspec
+def codeqr_blueprints():
+    """Return a list of Flask blueprints to register (extra pages or API routes).
+
+    Called once in ``create_app``, before the reserved keys are computed, so the
+    first path segment of each route can no longer be taken by a short-link key.
+    Forms posted to them get CSRF protection like the core's.
+    """

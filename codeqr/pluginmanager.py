@@ -51,6 +51,7 @@ class Plugins:
     scan_counter: object = None
     reserved_keys: frozenset = frozenset()
     scan_hook_used: bool = False
+    redirect_hook_used: bool = False
 
 
 def build_plugin_manager(extra_plugins, disabled) -> pluggy.PluginManager:
@@ -83,7 +84,9 @@ def collect(pm: pluggy.PluginManager) -> Plugins:
         for impl in hook.get_hookimpls():
             for cls in impl.function() or ():
                 registry.add(cls, impl.plugin_name)
+    # The redirect path skips these hooks entirely when no plugin implements them.
     plugins.scan_hook_used = bool(pm.hook.codeqr_qrcode_scanned.get_hookimpls())
+    plugins.redirect_hook_used = bool(pm.hook.codeqr_redirect.get_hookimpls())
     return plugins
 
 

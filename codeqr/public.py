@@ -31,6 +31,11 @@ def redirect(key: str):
     if found is None:
         abort(404)
     qr_id, url = found
+    if plugins.redirect_hook_used:
+        decision = plugins.pm.hook.codeqr_redirect(id=qr_id, domain=domain, key=key, url=url)
+        if isinstance(decision, int):
+            abort(decision)  # refused, e.g. 410 for an expired QR Code
+        url = decision or url
     if plugins.scan_hook_used and request.method == "GET":
         plugins.pm.hook.codeqr_qrcode_scanned(id=qr_id, domain=domain, key=key, url=url)
     return Response(status=302, headers={"Location": iri_to_uri(url), **_NO_CACHE})

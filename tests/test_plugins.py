@@ -202,3 +202,96 @@ def test_custom_storage_through_the_factory(make_app):
     qr = client.post("/api/qrcodes", json={"url": "https://example.com/"}, headers=headers).get_json()
     client.get(f"/qr/{qr['id']}.png")
     assert len(app.extensions["codeqr"].storage.items) == 1
+
+
+class Expiry:
+    """Sends one key elsewhere and refuses another."""
+
+    __name__ = "expiry"
+
+    @hookimpl
+    def codeqr_redirect(self, id, domain, key, url):
+        if key == "moved":
+            return "https://example.com/elsewhere"
+        if key == "expired":
+            return 410
+        return None
+
+
+def test_redirect_hook_can_send_elsewhere_or_refuse(make_app):
+    client, headers = _api(make_app(plugins=[Expiry()]))
+    for key in ("moved", "expired", "normal"):
+        client.post("/api/qrcodes", json={"url": "https://example.com/stored", "key": key}, headers=headers)
+    assert client.get("/moved").headers["Location"] == "https://example.com/elsewhere"
+    assert client.get("/expired").status_code == 410
+    assert client.get("/normal").headers["Location"] == "https://example.com/stored"
+    assert client.head("/moved").headers["Location"] == "https://example.com/elsewhere"
+
+
+def test_plugin_blueprints_are_served_and_their_paths_reserved(make_app):
+    from flask import Blueprint
+
+    extra = Blueprint("stats", __name__)
+    extra.add_url_rule("/stats", "stats", lambda: "plugin page")
+    client, headers = _api(make_app(plugins=[_plugin("stats", codeqr_blueprints=lambda: [extra])]))
+    assert client.get("/stats").data == b"plugin page"
+    taken = client.post("/api/qrcodes", json={"url": "https://example.com/", "key": "stats"}, headers=headers)
+    assert taken.status_code == 422
+
+
+def test_plugin_cli_commands_are_added(make_app):
+    import click
+
+    @click.command("hello")
+    def hello():
+        from flask import current_app
+
+        click.echo(f"hello from {current_app.name}")
+
+    app = make_app(plugins=[_plugin("greeter", codeqr_cli_commands=lambda: [hello])])
+    assert app.test_cli_runner().invoke(args=["hello"]).output == "hello from codeqr\n"
+
+
+def test_plugin_migration_locations_are_applied(make_app, tmp_path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "n0001_notes.py").write_text(
+        'import sqlalchemy as sa\nfrom alembic import op\n'
+        'revision = "n0001"\ndown_revision = None\nbranch_labels = ("notes",)\ndepends_on = None\n'
+        'def upgrade():\n    op.create_table("notes", sa.Column("id", sa.Integer(), primary_key=True))\n'
+        'def downgrade():\n    op.drop_table("notes")\n')
+    app = make_app(plugins=[_plugin("notes", codeqr_migration_locations=lambda: [str(folder)])])
+    from sqlalchemy import inspect
+
+    from codeqr import db
+
+    with app.app_context():
+        assert inspect(db.engine).has_table("notes")
+
+
+def test_a_third_party_overlay_is_chosen_by_config(make_app):
+    from PIL import ImageDraw
+
+    from codeqr import Overlay
+    from decode import decode, to_image
+
+    class RedSquare(Overlay):
+        name = "red-square"
+        fingerprint = "red-1"
+
+        def paint_raster(self, image, spec):
+            x, y, side = spec.logo_box
+            ImageDraw.Draw(image).rectangle((x, y, x + side - 1, y + side - 1), fill="#dc2626")
+
+        def svg_element(self, spec):
+            x, y, side = spec.logo_box
+            return f'<rect x="{x}" y="{y}" width="{side}" height="{side}" fill="#dc2626"/>'
+
+    app = make_app(plugins=[_plugin("redsq", codeqr_register_overlays=lambda: [RedSquare])], CODEQR_OVERLAY="red-square")
+    client, headers = _api(app)
+    qr = client.post("/api/qrcodes", json={"url": "https://example.com/", "showLogo": True, "size": 300},
+                     headers=headers).get_json()
+    png = client.get(f"/qr/{qr['id']}.png").data
+    assert (0xDC, 0x26, 0x26) in {color for _, color in to_image(png, "image/png").convert("RGB").getcolors()}
+    assert decode(png, "image/png") == [qr["shortLink"]]
+    assert decode(client.get(f"/qr/{qr['id']}.svg").data, "image/svg+xml") == [qr["shortLink"]]
