@@ -1,10 +1,11 @@
 """CodeQR: self-hosted QR Codes with short links that can be re-pointed.
 
 The public API for plugins: ``hookimpl``, the base classes ``Renderer``,
-``Storage`` and ``Overlay``, ``RenderSpec``, ``db`` and the errors.
+``Storage`` and ``Overlay``, ``RenderSpec``, ``db``, ``begin_write`` and the errors.
 """
 
 from .app import create_app
+from .database import begin_write
 from .errors import Conflict, InvalidInput, NotFound, StorageUnavailable
 from .extensions import db
 from .plugin_api import Overlay, Renderer, RenderSpec, Storage, hookimpl
@@ -17,6 +18,7 @@ __all__ = [
     "Overlay",
     "RenderSpec",
     "db",
+    "begin_write",
     "InvalidInput",
     "Conflict",
     "NotFound",
