@@ -21,7 +21,7 @@ DEFAULTS = {
     "CODEQR_AUTO_MIGRATE": True,
     "CODEQR_SQLITE_BUSY_TIMEOUT_MS": 10000,
     "CODEQR_PROXY_FIX": 0,  # number of trusted proxies in front of the app
-    "CODEQR_MAX_BODY_BYTES": 2 * 1024 * 1024,
+    "CODEQR_MAX_BODY_BYTES": 8 * 1024 * 1024,  # room for a 5 MB CSV upload
 }
 
 
