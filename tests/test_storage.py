@@ -4,15 +4,17 @@ import pytest
 
 from codeqr import StorageUnavailable
 
-BACKENDS = ["filesystem", "database"]
+BACKENDS = ["filesystem", "database", "s3"]
 
 
 def test_every_registered_storage_is_tested(app):
     assert set(app.extensions["codeqr"].storages) == set(BACKENDS)
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=[pytest.param(name, marks=pytest.mark.s3) if name == "s3" else name for name in BACKENDS])
 def storage_app(request, make_app):
+    if request.param == "s3":
+        return make_app(**request.getfixturevalue("s3_settings"))
     return make_app(CODEQR_STORAGE=request.param)
 
 
