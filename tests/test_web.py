@@ -298,3 +298,26 @@ def test_plugins_can_override_and_add_templates(make_app, tmp_path):
     client = make_app(plugins=[plugin]).test_client()
     page = client.get("/no-such-key")
     assert page.status_code == 404 and b"Plugin says: gone" in page.data and b"pico" in page.data
+
+
+@pytest.mark.parametrize("path, data", [
+    ("/qrcodes/new", {"url": "https://example.com/csrf"}),
+    ("/keys", {"name": "csrf"}),
+    ("/import", {}),
+    ("/export", {"ids": ["x"]}),
+    ("/logout", {}),
+])
+def test_every_form_refuses_a_post_without_csrf_token(browser, path, data):
+    response = browser.post(path, data=data)
+    assert response.status_code == 400
+    assert b"CSRF" in response.data or b"form expired" in response.data
+
+
+def test_delete_refuses_a_post_without_csrf_token(browser, web_app):
+    from codeqr import qrcodes
+    from codeqr.schemas import QRCodeCreate
+
+    with web_app.app_context():
+        qr = qrcodes.create(QRCodeCreate.model_validate({"url": "https://example.com/"}))
+    assert browser.post(f"/qrcodes/{qr['id']}/delete").status_code == 400
+    assert browser.get(f"/qrcodes/{qr['id']}").status_code == 200
