@@ -1,6 +1,6 @@
 """Public routes, no credentials: short-link redirects and rendered images."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, request
 from werkzeug.urls import iri_to_uri
 from werkzeug.wrappers import Response
 
@@ -61,7 +61,3 @@ def image(qr_id: str, fmt: str):
         return Response(status=302, headers={"Location": location, "ETag": f'"{etag}"', "Cache-Control": "no-store"})
     data = images.get(design, fmt, etag)
     return Response(data, mimetype=images.renderers[fmt].media_type, headers=headers)
-
-
-def not_found_page(error):
-    return render_template("404.html"), 404

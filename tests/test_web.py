@@ -13,11 +13,6 @@ from decode import decode
 PASSWORD = "correct horse battery"
 
 
-def _csrf(page) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
-                     page.get_data(as_text=True)).group(1) or ""
-
-
 def csrf_of(client, path) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(path).get_data(as_text=True))
     return match.group(1)
