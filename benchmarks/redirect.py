@@ -5,8 +5,16 @@ the same wrk command, alternating round by round, so the ratio codeqr/reference 
 measured in one run on one machine. Afterwards the script checks that the scans
 stored in the database match the 302 responses wrk received.
 
+The machine may be shared: for each wrk run the script also measures the CPU time
+that other processes took (``/proc``), leaves rounds where that exceeded
+``--max-foreign`` out of the medians, and prints the CPU time per request of each
+side (server, PostgreSQL backends of the benchmark database, wrk), a cross-check that
+interference hardly moves.
+
     /tmp/venv/bin/python benchmarks/redirect.py                 # SQLite (WAL) in a temp folder
     /tmp/venv/bin/python benchmarks/redirect.py --db postgres   # a fresh database, dropped after
+    ... --app raw              # the floor: the same UPDATE on a bare Flask route (bench_apps.raw)
+    ... --pg-async-commit      # the benchmark database gets synchronous_commit = off
 
 Needs ``wrk`` on PATH (Debian: ``apt-get install wrk``).
 """
@@ -82,8 +90,9 @@ def machine_busy_seconds() -> float:
 
 def wrk(server: subprocess.Popen, port: int, db_name: str | None, seconds: int, connections: int,
         keys_file: Path) -> dict:
-    """Run wrk once; return its counts (requests, duration_us, errors), req/s, and the
-    share of the machine's CPUs used by other processes meanwhile (``foreign``)."""
+    """Run wrk once; return its counts (requests, duration_us, errors), req/s, CPU time
+    per request of the benchmark's processes (``cpu_us``), and the share of the
+    machine's CPUs used by other processes meanwhile (``foreign``)."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(HERE / "random_keys.lua"),
                f"http://127.0.0.1:{port}", "--", str(keys_file)]
     before = (time.monotonic(), machine_busy_seconds(), benchmark_seconds(server, db_name), os.times())
@@ -94,18 +103,18 @@ def wrk(server: subprocess.Popen, port: int, db_name: str | None, seconds: int, 
     line = next(line for line in output.splitlines() if line.startswith("WRK_JSON "))
     result = json.loads(line.removeprefix("WRK_JSON "))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["cpu_us"] = ours / max(1, result["requests"]) * 1e6
     result["foreign"] = max(0.0, after[1] - before[1] - ours) / (os.cpu_count() * (after[0] - before[0]))
     return result
 
 
-def create_postgres_database(server_url: str, name: str, drop: bool = False) -> None:
+def postgres(server_url: str, *statements: str) -> None:
+    """Run statements on the server (CREATE/DROP/ALTER DATABASE need autocommit)."""
     import psycopg
 
     with psycopg.connect(server_url, autocommit=True) as connection:
-        if drop:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        else:
-            connection.execute(f'CREATE DATABASE "{name}"')
+        for statement in statements:
+            connection.execute(statement)
 
 
 def seed(count: int) -> tuple[object, list[str]]:
@@ -143,10 +152,17 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="a server where the benchmark may create and drop a database")
+    parser.add_argument("--app", choices=["codeqr", "raw"], default="codeqr",
+                        help="what to compare with the reference: the CodeQR app, or only its UPDATE")
+    parser.add_argument("--pg-async-commit", action="store_true",
+                        help="ALTER DATABASE … SET synchronous_commit = off (a crash may lose the last scans)")
     parser.add_argument("--codes", type=int, default=1000, help="QR Codes seeded (random keys requested)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run (max 60)")
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--max-foreign", type=float, default=0.10,
+                        help="leave out of the medians a round in which other processes used more "
+                             "than this share of the CPUs (default 0.10)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian/Ubuntu: apt-get install -y wrk); nothing measured")
@@ -164,45 +180,59 @@ def main() -> None:
     servers = []
     try:
         if args.db == "postgres":
-            create_postgres_database(args.postgres_url, db_name)
+            postgres(args.postgres_url, f'CREATE DATABASE "{db_name}"')
+            if args.pg_async_commit:
+                postgres(args.postgres_url, f'ALTER DATABASE "{db_name}" SET synchronous_commit = off')
         app, keys = seed(args.codes)
         keys_file = instance / "keys.txt"
         keys_file.write_text("\n".join(keys) + "\n")
-        print(f"database: {args.db}; {len(keys)} QR Codes; gunicorn -w 2 sync; "
+        setting = ", synchronous_commit=off" if args.db == "postgres" and args.pg_async_commit else ""
+        print(f"app: {args.app}; database: {args.db}{setting}; {len(keys)} QR Codes; gunicorn -w 2 sync; "
               f"wrk -t1 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds", flush=True)
 
-        log = open(instance / "gunicorn.log", "w")
-        for port, target in ((reference_port, "bench_apps:reference()"), (codeqr_port, "bench_apps:codeqr()")):
+        log = (instance / "gunicorn.log").open("w")
+        for port, target in ((reference_port, "bench_apps:reference()"), (codeqr_port, f"bench_apps:{args.app}()")):
             servers.append(subprocess.Popen(GUNICORN + ["-b", f"127.0.0.1:{port}", target],
                                             stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()))
             wait_ready(port, servers[-1])
 
-        runs = {"reference": [], "codeqr": []}
+        tested = args.app
+        runs = {"reference": [], tested: []}
         pg_name = db_name if args.db == "postgres" else None
-        servers_by_name = {"reference": (servers[0], reference_port, None), "codeqr": (servers[1], codeqr_port, pg_name)}
+        servers_by_name = {"reference": (servers[0], reference_port, None), tested: (servers[1], codeqr_port, pg_name)}
         for name in runs:  # warm-up: imports, pools, page cache (counted for the scan check)
             runs[name].append(wrk(*servers_by_name[name], 2, args.connections, keys_file) | {"warmup": True})
         for round_number in range(1, args.rounds + 1):
             for name in runs:
                 runs[name].append(wrk(*servers_by_name[name], args.seconds, args.connections, keys_file))
-            ref, cqr = runs["reference"][-1], runs["codeqr"][-1]
-            print(f"round {round_number}: reference {ref['rps']:8.0f} req/s   codeqr {cqr['rps']:8.0f} req/s   "
-                  f"ratio {cqr['rps'] / ref['rps']:.3f}   (CPU used by other processes: "
-                  f"{ref['foreign']:.0%} / {cqr['foreign']:.0%})", flush=True)
+            ref, cqr = runs["reference"][-1], runs[tested][-1]
+            print(f"round {round_number}: reference {ref['rps']:8.0f} req/s   {tested} {cqr['rps']:8.0f} req/s   "
+                  f"ratio {cqr['rps'] / ref['rps']:.3f}   CPU/request {ref['cpu_us']:.0f} / {cqr['cpu_us']:.0f} us   "
+                  f"other processes {ref['foreign']:.0%} / {cqr['foreign']:.0%}", flush=True)
 
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
         servers.clear()
 
-        measured = {name: [r["rps"] for r in results if not r.get("warmup")] for name, results in runs.items()}
-        ref, cqr = statistics.median(measured["reference"]), statistics.median(measured["codeqr"])
-        print(f"median:  reference {ref:8.0f} req/s   codeqr {cqr:8.0f} req/s   ratio {cqr / ref:.3f}")
+        rounds = list(zip(runs["reference"][1:], runs[tested][1:]))
+        quiet = [pair for pair in rounds if max(r["foreign"] for r in pair) <= args.max_foreign]
+        if not quiet:
+            print(f"WARNING: other processes used > {args.max_foreign:.0%} of the CPUs in every round; "
+                  "the medians below are of disturbed rounds")
+        chosen = quiet or rounds
+        ref = statistics.median(r["rps"] for r, _ in chosen)
+        cqr = statistics.median(c["rps"] for _, c in chosen)
+        ratio = statistics.median(c["rps"] / r["rps"] for r, c in chosen)
+        cpu_ratio = statistics.median(r["cpu_us"] / c["cpu_us"] for r, c in rounds)
+        print(f"median of {len(chosen)} of {len(rounds)} rounds: reference {ref:8.0f} req/s   "
+              f"{tested} {cqr:8.0f} req/s   ratio {ratio:.3f} (median of the rounds' ratios)")
+        print(f"CPU time per request, reference/{tested} (median of all rounds): {cpu_ratio:.3f}")
 
-        # Every request to codeqr asked for an existing key: each response wrk counted
+        # Every request asked for an existing key: each response wrk counted
         # without a status error is a 302, hence one scan. Requests in flight when wrk
         # stopped (at most one per connection per run) reach the server uncounted by wrk.
-        codeqr_runs = runs["codeqr"]
+        codeqr_runs = runs[tested]
         redirects = sum(r["requests"] - r["status"] for r in codeqr_runs)
         status_errors = sum(r["status"] for r in codeqr_runs)
         lost = sum(r["read"] + r["write"] + r["timeout"] for r in codeqr_runs)
@@ -218,7 +248,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
         if args.db == "postgres":
-            create_postgres_database(args.postgres_url, db_name, drop=True)
+            postgres(args.postgres_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         shutil.rmtree(instance, ignore_errors=True)
 
 
