@@ -5,6 +5,7 @@ from importlib.resources import files
 
 from apiflask import APIFlask
 from flask import Request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -25,6 +26,16 @@ class CodeQRRequest(Request):
         raise BadRequest("the request body is not valid JSON") from error
 
 
+class LazySessionInterface(SecureCookieSessionInterface):
+    """Builds the signing serializer only when a session cookie came with the request:
+    redirects and images (no cookie) skip that work."""
+
+    def open_session(self, app, request):
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     """Build a CodeQR app: config, plugins, database, blueprints. Config is frozen after."""
     instance_path = os.path.abspath(
@@ -43,6 +54,7 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     )
     app.config.__class__ = FrozenConfig
     app.request_class = CodeQRRequest
+    app.session_interface = LazySessionInterface()
 
     # Which plugins load depends on the config; plugin defaults then join the config.
     first_pass = build_config(instance_path, test_config, DEFAULTS)
@@ -76,6 +88,7 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
     app.register_blueprint(public.bp)
+    csrf.exempt(public.bp)  # GET-only routes: spare the redirect the check
     errorhandlers.register(app)
     from . import cli
 
@@ -84,7 +97,7 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
 
     with app.app_context():
         configure_engine(db.engine, app.config["CODEQR_SQLITE_BUSY_TIMEOUT_MS"])
-        state.scan_counter = ScanCounter(db.engine)
+        state.scan_counter = ScanCounter(db.engine, app.config["CODEQR_SCAN_ASYNC_COMMIT"])
         if app.config["CODEQR_AUTO_MIGRATE"]:
             upgrade_schema()
 

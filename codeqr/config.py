@@ -20,6 +20,7 @@ DEFAULTS = {
     "CODEQR_DISABLED_PLUGINS": [],
     "CODEQR_AUTO_MIGRATE": True,
     "CODEQR_SQLITE_BUSY_TIMEOUT_MS": 10000,
+    "CODEQR_SCAN_ASYNC_COMMIT": False,  # PostgreSQL: don't wait for the WAL flush on scans
     "CODEQR_PROXY_FIX": 0,  # number of trusted proxies in front of the app
     "CODEQR_MAX_BODY_BYTES": 8 * 1024 * 1024,  # room for a 5 MB CSV upload
 }

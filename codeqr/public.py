@@ -1,7 +1,6 @@
 """Public routes, no credentials: short-link redirects and rendered images."""
 
 from flask import Blueprint, abort, current_app, request
-from werkzeug.urls import iri_to_uri
 from werkzeug.wrappers import Response
 
 from . import qrcodes
@@ -38,7 +37,8 @@ def redirect(key: str):
         url = decision or url
     if plugins.scan_hook_used and request.method == "GET":
         plugins.pm.hook.codeqr_qrcode_scanned(id=qr_id, domain=domain, key=key, url=url)
-    return Response(status=302, headers={"Location": iri_to_uri(url), **_NO_CACHE})
+    # Werkzeug turns an IRI into a URI when it writes the Location header.
+    return Response(status=302, headers={"Location": url, **_NO_CACHE})
 
 
 @bp.get("/qr/<qr_id>.<fmt>")
