@@ -1,6 +1,7 @@
 """A plain ``pip install .`` into a fresh venv gives a working app, run from any folder."""
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -15,8 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def installed(tmp_path_factory):
     venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # Build from a copy: pip writes build/ into the source folder, and parallel test
+    # workers must not share it.
+    source = tmp_path_factory.mktemp("source") / "codeqr"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "test-artifacts", "examples", "__pycache__", "instance"))
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, str(ROOT)], check=True, cwd=tmp_path_factory.mktemp("elsewhere"))
+    subprocess.run([*pip, str(source)], check=True, cwd=tmp_path_factory.mktemp("elsewhere"))
     return venv
 
 
