@@ -11,8 +11,8 @@ that other processes took (``/proc``), leaves rounds where that exceeded
 side (server, PostgreSQL backends of the benchmark database, wrk), a cross-check that
 interference hardly moves.
 
-    /tmp/venv/bin/python benchmarks/redirect.py                 # SQLite (WAL) in a temp folder
-    /tmp/venv/bin/python benchmarks/redirect.py --db postgres   # a fresh database, dropped after
+    .venv/bin/python benchmarks/redirect.py                 # SQLite (WAL) in a temp folder
+    .venv/bin/python benchmarks/redirect.py --db postgres   # a fresh database, dropped after
     ... --app raw              # the floor: the same UPDATE on a bare Flask route (bench_apps.raw)
     ... --pg-async-commit      # the benchmark database gets synchronous_commit = off
 

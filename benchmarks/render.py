@@ -13,7 +13,7 @@ with a box size giving about CodeQR's 1024 px, and (b') is (b) with the matrix a
 cached (the cost of a second format of the same design). The cases run interleaved, so
 a busy machine slows all of them alike; each figure is the median of ``--repeat`` renders.
 
-    /tmp/venv/bin/python benchmarks/render.py [--repeat 200]
+    .venv/bin/python benchmarks/render.py [--repeat 200]
 """
 
 import argparse

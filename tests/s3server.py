@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -126,9 +127,10 @@ class SeaweedServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        # weed leaves these gRPC sockets in /tmp (no flag moves them); they are named by our ports.
+        # weed leaves these gRPC sockets in the temp folder (no flag moves them); named by our ports.
         for service in ("s3", "admin"):
-            Path(f"/tmp/seaweedfs-{service}-grpc-{self.ports[service] + GRPC_OFFSET}.sock").unlink(missing_ok=True)
+            name = f"seaweedfs-{service}-grpc-{self.ports[service] + GRPC_OFFSET}.sock"
+            Path(tempfile.gettempdir(), name).unlink(missing_ok=True)
 
     def client(self):
         """A boto3 client for the test's own checks (short timeouts, no retries)."""
