@@ -100,8 +100,8 @@ def qrcode_preview():
     form = _form()
     if not form.validate():
         return jsonify(ok=False, errors={name: errors[0] for name, errors in form.errors.items()})
-    editing = request.form.get("qr_id")
-    key = qrcodes.get(editing).key if editing and qrcodes.find(editing) else None
+    editing = qrcodes.find(request.form["qr_id"]) if request.form.get("qr_id") else None
+    key = editing.key if editing else None
     body = form.payload()
     try:
         design = qrcodes.preview_design(QRCodeCreate.model_validate(body), key=key)
