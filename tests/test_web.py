@@ -316,3 +316,19 @@ def test_delete_refuses_a_post_without_csrf_token(browser, web_app):
         qr = qrcodes.create(QRCodeCreate.model_validate({"url": "https://example.com/"}))
     assert browser.post(f"/qrcodes/{qr['id']}/delete").status_code == 400
     assert browser.get(f"/qrcodes/{qr['id']}").status_code == 200
+
+
+def test_preview_of_an_edit_encodes_the_existing_short_link(browser, web_app):
+    import base64
+
+    from codeqr import qrcodes
+    from codeqr.schemas import QRCodeCreate
+
+    with web_app.app_context():
+        qr = qrcodes.create(QRCodeCreate.model_validate({"url": "https://example.com/", "key": "poster"}))
+    token = csrf_of(browser, f"/qrcodes/{qr['id']}/edit")
+    answer = browser.post("/qrcodes/preview", data={"url": "https://example.com/", "qr_id": qr["id"], "key": "",
+                                                    "fg_color": "#000000", "bg_color": "#ffffff",
+                                                    "csrf_token": token}).get_json()
+    svg = base64.b64decode(answer["image"].split(",", 1)[1])
+    assert decode(svg, "image/svg+xml") == ["http://localhost/poster"]
