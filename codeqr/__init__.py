@@ -6,6 +6,7 @@ The public API for plugins: ``hookimpl``, the base classes ``Renderer``,
 
 from .app import create_app
 from .database import begin_write
+from .design_rules import contrast
 from .errors import Conflict, InvalidInput, NotFound, StorageUnavailable
 from .extensions import db
 from .plugin_api import Overlay, Renderer, RenderSpec, Storage, hookimpl
@@ -19,6 +20,7 @@ __all__ = [
     "RenderSpec",
     "db",
     "begin_write",
+    "contrast",
     "InvalidInput",
     "Conflict",
     "NotFound",

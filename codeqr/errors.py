@@ -7,16 +7,18 @@ class CodeQRError(Exception):
     code = "internal_server_error"
     status = 500
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, detail: str | None = None):
         super().__init__(message)
         self.message = message
+        #: the message without the field name, for a form that shows it beside the field
+        self.detail = detail or message
 
 
 class InvalidInput(CodeQRError):
     code, status = "unprocessable_entity", 422
 
     def __init__(self, message: str, field: str | None = None):
-        super().__init__(f"{field}: {message}" if field else message)
+        super().__init__(f"{field}: {message}" if field else message, detail=message)
         self.field = field
 
 

@@ -43,7 +43,7 @@ def setup():
         try:
             user = users.create(form.email.data, form.password.data, admin=True)
         except CodeQRError as error:
-            getattr(form, error.field or "email").errors.append(error.message.split(": ", 1)[-1])
+            getattr(form, error.field or "email").errors.append(error.detail)
         else:
             login_user(user)
             flash("Welcome to CodeQR: your admin account is ready.", "success")

@@ -67,9 +67,8 @@ class QRCodeForm(FlaskForm):
                 getattr(self, field).errors = [*getattr(self, field).errors, item["msg"]]
         elif isinstance(error, CodeQRError):
             field = by_api.get(getattr(error, "field", None) or "", None)
-            message = error.message.split(": ", 1)[1] if field and ": " in error.message else error.message
             target = getattr(self, field) if field else self.url
-            target.errors = [*target.errors, message]
+            target.errors = [*target.errors, error.detail if field else error.message]
 
 
 class ApiKeyForm(FlaskForm):

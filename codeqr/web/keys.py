@@ -16,7 +16,7 @@ def api_keys():
         try:
             key, secret = apikeys.create(form.name.data)
         except CodeQRError as error:
-            form.name.errors.append(error.message.split(": ", 1)[-1])
+            form.name.errors.append(error.detail)
         else:
             created = {"name": key.name, "secret": secret}
             form = ApiKeyForm(formdata=None)

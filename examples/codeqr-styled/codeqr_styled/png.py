@@ -10,9 +10,7 @@ from functools import lru_cache
 
 from PIL import Image
 
-from codeqr import Renderer
-
-from .style import DOT_SCALE, EYE_RADII, Style, data_modules, eye_origins, rgb
+from .style import DOT_SCALE, EYE_RADII, Style, StyledRenderer, data_modules, eye_origins, rgb
 
 BG, FG, EYE = 0, 1, 2  # palette indices
 
@@ -126,16 +124,9 @@ def raster(spec, style: Style) -> Image.Image:
     return image
 
 
-class StyledPngRenderer(Renderer):
+class StyledPngRenderer(StyledRenderer):
     name = "styled-png"
     media_type = "image/png"
-    version = "1"
-
-    def __init__(self, config):
-        super().__init__(config)
-        self.style = Style.from_config(config)
-        # The image hash includes the version: another style is another image (and ETag).
-        self.version = f"{type(self).version};{self.style.tag}"
 
     def render(self, spec) -> bytes:
         image = raster(spec, self.style)

@@ -3,6 +3,8 @@
 import re
 from dataclasses import dataclass
 
+from codeqr import Renderer, contrast
+
 MODULE_SHAPES = ("square", "rounded", "dots")
 EYE_SHAPES = ("square", "rounded", "circle")
 
@@ -65,7 +67,7 @@ class Style:
             return spec.fg_color
         bg = _luminance(spec.bg_color)
         same_side = (_luminance(color) < bg) == (_luminance(spec.fg_color) < bg)
-        return color if same_side and _contrast(color, spec.bg_color) >= MIN_CONTRAST else spec.fg_color
+        return color if same_side and contrast(color, spec.bg_color) >= MIN_CONTRAST else spec.fg_color
 
 
 def _choice(config, setting: str, allowed: tuple[str, ...]) -> str:
@@ -76,14 +78,22 @@ def _choice(config, setting: str, allowed: tuple[str, ...]) -> str:
 
 
 def _luminance(color: str) -> float:
+    """WCAG relative luminance, to tell which side of the background a colour is on."""
     channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
-def _contrast(a: str, b: str) -> float:
-    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
+class StyledRenderer(Renderer):
+    """What both styled renderers share: the style read from the config, and a
+    version that includes it (the image hash does, so another style is another ETag)."""
+
+    version = "1"
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.style = Style.from_config(config)
+        self.version = f"{type(self).version};{self.style.tag}"
 
 
 def rgb(color: str) -> tuple[int, int, int]:

@@ -1,8 +1,6 @@
 """Styled SVG: one path for the modules, one per eye part; user units are modules."""
 
-from codeqr import Renderer
-
-from .style import DOT_SCALE, EYE_RADII, Style, data_modules, eye_origins
+from .style import DOT_SCALE, EYE_RADII, StyledRenderer, data_modules, eye_origins
 
 
 def _n(value: float) -> str:
@@ -74,16 +72,9 @@ def eye_paths(spec, shape: str) -> tuple[str, str]:
     return "".join(frames), "".join(balls)
 
 
-class StyledSvgRenderer(Renderer):
+class StyledSvgRenderer(StyledRenderer):
     name = "styled-svg"
     media_type = "image/svg+xml"
-    version = "1"
-
-    def __init__(self, config):
-        super().__init__(config)
-        self.style = Style.from_config(config)
-        # The image hash includes the version: another style is another image (and ETag).
-        self.version = f"{type(self).version};{self.style.tag}"
 
     def render(self, spec) -> bytes:
         count = len(spec.modules)
