@@ -5,7 +5,9 @@ Times, in one process, for the same encoded text (a short link):
   (a) ``qrcode.make(text).save(BytesIO())`` — qrcode's defaults (level M, 10 px
       modules, 4-module border: a few hundred pixels square, 1 bit per pixel);
   (b) CodeQR's PNG renderer, a coloured 1024 px design, via ``Images.render``;
-  (c) the same design with the logo overlay (level H, as the app picks for showLogo).
+  (c) the same design with the logo overlay (level H, as the app picks for showLogo);
+  (d) when the codeqr-styled example plugin is installed, its ``styled-png`` renderer
+      (rounded modules and eyes, its defaults) on the design of (b).
 
 (b) and (c) clear the module-matrix cache (``rendering.encode``) before each render, so
 they encode the text like (a) does. For a fair comparison of pixels, (a') is qrcode.make
@@ -56,9 +58,9 @@ def main() -> None:
     modules = plain.width + 2 * plain.border  # quiet zone included
     fair_box = round(DESIGN["size"] / modules)
 
-    def cold(design):
+    def cold(design, fmt="png"):
         rendering.encode.cache_clear()
-        images.render(design, "png")
+        images.render(design, fmt)
 
     cases = {  # name: (label, function)
         "a": ("qrcode.make, default size", lambda: qrcode.make(text).save(io.BytesIO())),
@@ -67,6 +69,8 @@ def main() -> None:
         "b'": ("same, matrix cached", lambda: images.render(DESIGN, "png")),
         "c": ("CodeQR PNG, coloured 1024 px + logo (level H)", lambda: cold(logo)),
     }
+    if "styled-png" in images.renderers:
+        cases["d"] = ("codeqr-styled PNG, rounded, coloured 1024 px", lambda: cold(DESIGN, "styled-png"))
     times = {name: [] for name in cases}
     for _, case in cases.values():  # warm-up: imports, the logo's scaling cache
         case()
@@ -86,6 +90,8 @@ def main() -> None:
     print(f"(b)/(a)  = {ms['b'] / ms['a']:5.2f}   target <= 1.2  {'met' if ms['b'] / ms['a'] <= 1.2 else 'NOT met'}")
     print(f"(c)/(a)  = {ms['c'] / ms['a']:5.2f}   target <= 2    {'met' if ms['c'] / ms['a'] <= 2 else 'NOT met'}")
     print(f"(c)/(b)  = {ms['c'] / ms['b']:5.2f}")
+    if "d" in ms:
+        print(f"(d)/(b)  = {ms['d'] / ms['b']:5.2f}   (the styled example against the built-in PNG)")
     fair = ms["a'"]
     print(f"(b)/(a') = {ms['b'] / fair:5.2f}   (qrcode at about CodeQR's pixel size)")
 

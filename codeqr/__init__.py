@@ -1,15 +1,21 @@
 """CodeQR: self-hosted QR Codes with short links that can be re-pointed.
 
 The public API for plugins: ``hookimpl``, the base classes ``Renderer``,
-``Storage`` and ``Overlay``, ``RenderSpec``, ``db``, ``begin_write`` and the errors.
+``Storage`` and ``Overlay``, ``RenderSpec``, ``PluginError``, ``contrast``, the
+errors, and ``db`` and ``begin_write`` for plugins with tables of their own.
+
+Importing ``codeqr`` loads only the plugin API; ``create_app``, ``db`` and
+``begin_write`` load the app's modules when first used (PEP 562).
 """
 
-from .app import create_app
-from .database import begin_write
+from importlib import import_module
+
 from .design_rules import contrast
 from .errors import Conflict, InvalidInput, NotFound, StorageUnavailable
-from .extensions import db
-from .plugin_api import Overlay, Renderer, RenderSpec, Storage, hookimpl
+from .plugin_api import Overlay, PluginError, Renderer, RenderSpec, Storage, hookimpl
+
+#: Public names that need the app's modules, and the module each lives in.
+_LAZY = {"create_app": ".app", "db": ".extensions", "begin_write": ".database"}
 
 __all__ = [
     "create_app",
@@ -18,6 +24,7 @@ __all__ = [
     "Storage",
     "Overlay",
     "RenderSpec",
+    "PluginError",
     "db",
     "begin_write",
     "contrast",
@@ -26,3 +33,11 @@ __all__ = [
     "NotFound",
     "StorageUnavailable",
 ]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'codeqr' has no attribute {name!r}")

@@ -16,9 +16,9 @@ from .api import bp as api_bp
 from .config import DEFAULTS, FrozenConfig, build_config, resolve_paths
 from .database import configure_engine, normalise_url, upgrade_schema
 from .extensions import alembic, csrf, db, login_manager
-from .pluginmanager import build_plugin_manager, collect, plugin_defaults
-from .rendering import Images
-from .scans import ScanCounter
+from .pluginmanager import build_plugin_manager, plugin_defaults
+from .schemas import Error, inline_schema
+from .state import build_app_state
 
 
 class CodeQRRequest(Request):
@@ -67,14 +67,6 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     secure = app.config["CODEQR_SCHEME"] == "https"
     app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
 
-    state = collect(pm)
-    state.storage = state.storages.pick(app.config["CODEQR_STORAGE"], "CODEQR_STORAGE")(app)
-    state.overlay = state.overlays.pick(app.config["CODEQR_OVERLAY"], "CODEQR_OVERLAY")(app.config)
-    state.renderers.pick(app.config["CODEQR_DEFAULT_FORMAT"], "CODEQR_DEFAULT_FORMAT")
-    renderers = {name: cls(app.config) for name, cls in state.renderers.items()}
-    state.images = Images(app.config, renderers, state.storage, state.overlay)
-    app.extensions["codeqr"] = state
-
     db.init_app(app)
     alembic.init_app(app)
     csrf.init_app(app)
@@ -92,12 +84,11 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     errorhandlers.register(app)
     from . import cli
 
-    cli.register(app)
-    state.reserved_keys = frozenset(_first_segments(app))
+    cli.register(app, pm)
 
     with app.app_context():
         configure_engine(db.engine, app.config["CODEQR_SQLITE_BUSY_TIMEOUT_MS"])
-        state.scan_counter = ScanCounter(db.engine, app.config["CODEQR_SCAN_ASYNC_COMMIT"])
+        app.extensions["codeqr"] = build_app_state(app, pm)
         if app.config["CODEQR_AUTO_MIGRATE"]:
             upgrade_schema()
 
@@ -127,35 +118,12 @@ def _framework_settings(pm) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "VALIDATION_ERROR_STATUS_CODE": 422,
-        "HTTP_ERROR_SCHEMA": _ERROR_SCHEMA,
-        "VALIDATION_ERROR_SCHEMA": _ERROR_SCHEMA,
+        "HTTP_ERROR_SCHEMA": inline_schema(Error),
+        "VALIDATION_ERROR_SCHEMA": inline_schema(Error),
         "AUTO_404_RESPONSE": True,
         "INFO": {"description": "Create, update and manage QR Codes; every error is "
                  '`{"error": {"code": …, "message": …}}`.'},
     }
-
-
-_ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "error": {
-            "type": "object",
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-            "required": ["code", "message"],
-        }
-    },
-    "required": ["error"],
-}
-
-
-def _first_segments(app) -> set[str]:
-    """First path segments of every route: keys that would shadow them are refused."""
-    segments = {"api", "qr", "static", "admin", "login", "logout", "setup", "healthz", "favicon.ico", "robots.txt"}
-    for rule in app.url_map.iter_rules():
-        first = rule.rule.lstrip("/").split("/", 1)[0]
-        if first and "<" not in first:
-            segments.add(first.lower())
-    return segments
 
 
 def _version() -> str:

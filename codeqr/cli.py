@@ -1,12 +1,12 @@
 """The ``codeqr`` command: Flask's CLI plus CodeQR's own commands."""
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import apikeys, users
 from .errors import CodeQRError
-from .pluginmanager import describe
+from .pluginmanager import loaded_plugins
+from .state import app_state
 
 
 def _create_app():
@@ -20,11 +20,11 @@ def main():
     """CodeQR: create, update and manage QR Codes."""
 
 
-def register(app) -> None:
-    """Add CodeQR's commands to the app's CLI."""
+def register(app, pm) -> None:
+    """Add CodeQR's commands, and those of plugins, to the app's CLI."""
     for command in (create_api_key, revoke_api_key, list_api_keys, create_user, plugins):
         app.cli.add_command(command)
-    for extra in app.extensions["codeqr"].pm.hook.codeqr_cli_commands():
+    for extra in pm.hook.codeqr_cli_commands():
         for command in extra:
             if command.callback is not None:
                 command.callback = with_appcontext(command.callback)
@@ -85,5 +85,5 @@ def create_user(email: str, password: str, admin: bool):
 @with_appcontext
 def plugins():
     """List loaded plugins with their versions and hooks."""
-    for row in describe(current_app.extensions["codeqr"].pm):
+    for row in loaded_plugins(app_state().pm):
         click.echo(f"{row['name']} {row['version']}: {', '.join(row['hooks'])}")

@@ -13,6 +13,10 @@ class CodeQRError(Exception):
         #: the message without the field name, for a form that shows it beside the field
         self.detail = detail or message
 
+    def body(self) -> dict:
+        """Return the ``error`` object of the API's error shape."""
+        return {"code": self.code, "message": self.message}
+
 
 class InvalidInput(CodeQRError):
     code, status = "unprocessable_entity", 422
@@ -20,6 +24,15 @@ class InvalidInput(CodeQRError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(f"{field}: {message}" if field else message, detail=message)
         self.field = field
+
+    @classmethod
+    def from_validation(cls, error) -> "InvalidInput":
+        """Turn a pydantic ``ValidationError`` into one readable line: ``field: message; …``."""
+        parts = []
+        for item in error.errors():
+            where = ".".join(str(loc) for loc in item["loc"])
+            parts.append(f"{where}: {item['msg']}" if where else item["msg"])
+        return cls("; ".join(parts))
 
 
 class NotFound(CodeQRError):

@@ -5,8 +5,8 @@ import io
 import zipfile
 from collections.abc import Iterable, Iterator
 
-from .pluginmanager import current_plugins
-from .qrcodes import to_api
+from .schemas import QRCodeOut
+from .state import app_state
 
 MANIFEST_COLUMNS = ["id", "key", "domain", "shortLink", "url", "title", "externalId", "scans", "files"]
 
@@ -29,9 +29,9 @@ class _Chunks:
         yield from parts
 
 
-def export_zip(qrs: Iterable, formats: list[str]) -> Iterator[bytes]:
+def export_zip(qrs: Iterable[QRCodeOut], formats: list[str]) -> Iterator[bytes]:
     """Yield a ZIP holding each QR Code's image in each format and ``manifest.csv``."""
-    images = current_plugins().images
+    images = app_state().images
     sink = _Chunks()
     manifest = io.StringIO()
     writer = csv.writer(manifest)
@@ -39,7 +39,7 @@ def export_zip(qrs: Iterable, formats: list[str]) -> Iterator[bytes]:
     used: set[str] = set()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for qr in qrs:
-            api, design = to_api(qr), qr.design()
+            design = qr.design()
             stem = qr.key if qr.key not in used else f"{qr.key}-{qr.id}"
             used.add(stem)
             files = []
@@ -50,7 +50,7 @@ def export_zip(qrs: Iterable, formats: list[str]) -> Iterator[bytes]:
                 archive.writestr(f"{stem}.{fmt}", data, compress_type=method)
                 files.append(f"{stem}.{fmt}")
                 yield from sink.drain()
-            writer.writerow([api["id"], api["key"], api["domain"], api["shortLink"], api["url"], api["title"] or "",
-                             api["externalId"] or "", api["scans"], " ".join(files)])
+            writer.writerow([qr.id, qr.key, qr.domain, qr.short_link, qr.url, qr.title or "", qr.external_id or "",
+                             qr.scans, " ".join(files)])
         archive.writestr("manifest.csv", manifest.getvalue())
     yield from sink.drain()

@@ -1,7 +1,9 @@
-"""The hooks CodeQR calls. Plugins implement them with ``@codeqr.hookimpl``.
+"""The hooks CodeQR calls, in the order of the plugin guide (docs/plugins.md).
 
-Registration hooks return classes carrying a ``name``; the core collects them into
-name-keyed registries and picks implementations by configuration.
+Plugins implement them with ``@codeqr.hookimpl``; a hook function may take any
+subset of the arguments. Registration hooks return classes carrying a ``name``;
+the core collects them into name-keyed registries and picks implementations by
+configuration. Hooks that run per event receive the ``app`` they run in.
 """
 
 import pluggy
@@ -24,7 +26,8 @@ def codeqr_register_renderers():
     """Return a list of :class:`codeqr.Renderer` subclasses (one per image format).
 
     Called once in ``create_app``; each class's ``name`` is the format and file
-    extension served at ``/qr/{id}.{name}``. A name registered twice stops the app.
+    extension served at ``/qr/{id}.{name}``. A name registered twice, a class that
+    is not a ``Renderer`` or leaves an abstract method unwritten stops the app.
     """
 
 
@@ -32,8 +35,8 @@ def codeqr_register_renderers():
 def codeqr_register_storages():
     """Return a list of :class:`codeqr.Storage` subclasses.
 
-    Called once in ``create_app``; ``CODEQR_STORAGE`` names the one used. An
-    unknown name stops the app with the list of names available.
+    Called once in ``create_app``; ``CODEQR_STORAGE`` names the one used, built
+    as ``cls(config)``. An unknown name stops the app with the names available.
     """
 
 
@@ -41,7 +44,8 @@ def codeqr_register_storages():
 def codeqr_register_overlays():
     """Return a list of :class:`codeqr.Overlay` subclasses (drawn when ``showLogo``).
 
-    Called once in ``create_app``; ``CODEQR_OVERLAY`` names the one used.
+    Called once in ``create_app``; ``CODEQR_OVERLAY`` names the one used, built
+    as ``cls(config)``.
     """
 
 
@@ -55,40 +59,21 @@ def codeqr_migration_locations():
 
 
 @hookspec
-def codeqr_validate_qrcode(qrcode):
-    """Check a QR Code before it is saved; raise ``codeqr.InvalidInput`` to refuse it.
+def codeqr_template_folders():
+    """Return a list of folders of Jinja templates.
 
-    ``qrcode`` is the API representation (camelCase dict) of what would be stored,
-    on create, update and upsert. Called inside the operation, before the commit;
-    a refusal stores nothing and answers 422. Return value is ignored.
+    Called once in ``create_app``. These folders are searched before CodeQR's own,
+    so a plugin may add pages and override any core template by its name.
     """
 
 
 @hookspec
-def codeqr_qrcode_created(qrcode):
-    """Called after a QR Code was created and committed; ``qrcode`` is its API dict."""
+def codeqr_blueprints():
+    """Return a list of Flask blueprints to register (extra pages or API routes).
 
-
-@hookspec
-def codeqr_qrcode_updated(qrcode, changes):
-    """Called after an update changed something and was committed.
-
-    ``qrcode`` is the new API dict; ``changes`` maps each changed API field to
-    ``[old, new]``. Not called when an update or upsert changed nothing.
-    """
-
-
-@hookspec
-def codeqr_qrcode_deleted(qrcode):
-    """Called after a QR Code was deleted and committed; ``qrcode`` is its last API dict."""
-
-
-@hookspec
-def codeqr_qrcode_scanned(id, domain, key, url):
-    """Called after a scan was counted, with the QR Code's id, domain, key and
-    the url the visitor was sent to. Runs on the redirect path: keep it fast
-    (hand slow work to a queue). The core skips the call entirely when no plugin
-    implements it.
+    Called once in ``create_app``, before the reserved keys are computed, so the
+    first path segment of each route can no longer be taken by a short-link key.
+    Forms posted to them get CSRF protection like the core's.
     """
 
 
@@ -101,16 +86,18 @@ def codeqr_cli_commands():
 
 
 @hookspec
-def codeqr_template_folders():
-    """Return a list of folders of Jinja templates.
+def codeqr_validate_qrcode(app, qrcode):
+    """Check a QR Code before it is saved; raise ``codeqr.InvalidInput`` to refuse it.
 
-    Called once in ``create_app``. These folders are searched before CodeQR's own,
-    so a plugin may add pages and override any core template by its name.
+    ``qrcode`` is the API representation (camelCase dict) of the settable fields
+    as they would be stored, on create, update, upsert, bulk and import. Called
+    inside the operation, before the commit; a refusal stores nothing and answers
+    422. The return value is ignored.
     """
 
 
 @hookspec(firstresult=True)
-def codeqr_redirect(id, domain, key, url):
+def codeqr_redirect(app, id, domain, key, url):
     """Decide where a scan of a known key goes; the first non-None answer wins.
 
     Called on every ``GET``/``HEAD /{key}`` of an existing QR Code, after the scan
@@ -122,10 +109,28 @@ def codeqr_redirect(id, domain, key, url):
 
 
 @hookspec
-def codeqr_blueprints():
-    """Return a list of Flask blueprints to register (extra pages or API routes).
+def codeqr_qrcode_created(app, qrcode):
+    """Called after a QR Code was created and committed; ``qrcode`` is its API dict."""
 
-    Called once in ``create_app``, before the reserved keys are computed, so the
-    first path segment of each route can no longer be taken by a short-link key.
-    Forms posted to them get CSRF protection like the core's.
+
+@hookspec
+def codeqr_qrcode_updated(app, qrcode, changes):
+    """Called after an update changed something and was committed.
+
+    ``qrcode`` is the new API dict; ``changes`` maps each changed API field to
+    ``[old, new]``. Not called when an update or upsert changed nothing.
+    """
+
+
+@hookspec
+def codeqr_qrcode_deleted(app, qrcode):
+    """Called after a QR Code was deleted and committed; ``qrcode`` is its last API dict."""
+
+
+@hookspec
+def codeqr_qrcode_scanned(app, id, domain, key, url):
+    """Called after a scan was counted, with the QR Code's id, domain, key and
+    the url the visitor was sent to. Runs on the redirect path: keep it fast
+    (hand slow work to a queue). The core skips the call entirely when no plugin
+    implements it.
     """

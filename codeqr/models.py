@@ -9,12 +9,12 @@ from .extensions import db
 from .ids import new_id
 from .timeutil import UTCDateTime, utcnow
 
-#: QR Code columns that decide what the rendered image looks like.
-DESIGN_FIELDS = ("domain", "key", "bg_color", "fg_color", "size", "level", "margin", "show_logo")
-
-
 class QRCode(db.Model):
-    """A QR Code: a short link on a served domain pointing at a destination URL."""
+    """A QR Code: a short link on a served domain pointing at a destination URL.
+
+    Defaults and rules of the settable columns live in ``schemas.QRCodeCreate``;
+    services always write every column.
+    """
 
     __tablename__ = "qrcodes"
     __table_args__ = (
@@ -36,20 +36,16 @@ class QRCode(db.Model):
     key: Mapped[str] = mapped_column(String(190))
     title: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(255))
-    bg_color: Mapped[str] = mapped_column(String(7), default="#ffffff")
-    fg_color: Mapped[str] = mapped_column(String(7), default="#000000")
-    size: Mapped[int] = mapped_column(Integer, default=1024)
-    level: Mapped[str] = mapped_column(String(1), default="M")
-    margin: Mapped[int] = mapped_column(Integer, default=4)
-    show_logo: Mapped[bool] = mapped_column(Boolean, default=False)
+    bg_color: Mapped[str] = mapped_column(String(7))
+    fg_color: Mapped[str] = mapped_column(String(7))
+    size: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(1))
+    margin: Mapped[int] = mapped_column(Integer)
+    show_logo: Mapped[bool] = mapped_column(Boolean)
     scans: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    def design(self) -> dict:
-        """Return the fields that decide the image, keyed by column name."""
-        return {name: getattr(self, name) for name in DESIGN_FIELDS}
 
 
 class ApiKey(db.Model):

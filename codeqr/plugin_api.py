@@ -1,10 +1,25 @@
-"""What plugins build on: the base classes of renderers, storages and overlays."""
+"""What plugins build on: the abstract bases of renderers, storages and overlays.
 
+Each is built once per app with the app's (frozen) configuration:
+``cls(config)``. This module imports nothing of the app, so
+``from codeqr import hookimpl`` stays cheap.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pluggy
 
 hookimpl = pluggy.HookimplMarker("codeqr")
+
+
+class PluginError(RuntimeError):
+    """A plugin, a plugin's setting or a plugin choice that stops the app from starting.
+
+    Raise it from a plugin's constructor for a bad setting; the message should name
+    the setting, the value and what is allowed.
+    """
 
 
 @dataclass(frozen=True)
@@ -34,39 +49,42 @@ class RenderSpec:
         return start, start, side
 
 
-class Renderer:
+class _Component(ABC):
+    """Something a plugin registers by ``name`` and the core builds with the config."""
+
+    #: the name configuration chooses it by (and, for a renderer, its file extension)
+    name: str = ""
+
+    def __init__(self, config: Mapping):
+        self.config = config
+
+
+class Renderer(_Component):
     """Turns a :class:`RenderSpec` into image bytes of one format."""
 
-    #: format name and file extension, e.g. "png"
-    name: str = ""
     media_type: str = "application/octet-stream"
     #: bump when the same spec renders differently: it is part of the image hash
     version: str = "1"
 
-    def __init__(self, config: dict):
-        self.config = config
-
+    @abstractmethod
     def render(self, spec: RenderSpec) -> bytes:
-        raise NotImplementedError
+        """Return the image bytes of ``spec``."""
 
 
-class Storage:
+class Storage(_Component):
     """Keeps rendered images by name. Raise ``StorageUnavailable`` when the backend fails."""
 
-    name: str = ""
-
-    def __init__(self, app):
-        self.app = app
-
+    @abstractmethod
     def get(self, name: str) -> bytes | None:
-        raise NotImplementedError
+        """Return the bytes stored as ``name``, or None."""
 
+    @abstractmethod
     def put(self, name: str, data: bytes) -> None:
-        raise NotImplementedError
+        """Store ``data`` as ``name`` (names are content hashes: same name, same bytes)."""
 
+    @abstractmethod
     def delete(self, name: str) -> None:
         """Remove ``name``; removing a missing name is not an error."""
-        raise NotImplementedError
 
     def exists(self, name: str) -> bool:
         """Return whether ``name`` is stored. Override when a cheaper check than ``get`` exists."""
@@ -83,23 +101,18 @@ class Storage:
         return None
 
 
-class Overlay:
+class Overlay(_Component):
     """Draws over the centre of a QR Code (the ``showLogo`` option)."""
 
-    name: str = ""
-
-    def __init__(self, config: dict):
-        self.config = config
-
     @property
+    @abstractmethod
     def fingerprint(self) -> str:
         """A string that changes whenever the overlay's look changes (part of the image hash)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def paint_raster(self, image, spec: RenderSpec) -> None:
         """Draw onto the Pillow ``image`` (RGB, ``spec.size`` square) inside ``spec.logo_box``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def svg_element(self, spec: RenderSpec) -> str:
         """Return SVG markup drawn inside ``spec.logo_box`` (user units are pixels)."""
-        raise NotImplementedError

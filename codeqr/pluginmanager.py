@@ -1,57 +1,47 @@
 """The per-app plugin manager and the name-keyed registries it fills."""
 
-from dataclasses import dataclass, field
+import inspect
+from typing import Generic, TypeVar
 from importlib.metadata import version as dist_version
 
 import pluggy
-from flask import current_app
 
 from . import hookspecs
+from .plugin_api import Overlay, PluginError, Renderer, Storage
+
+T = TypeVar("T")
 
 
-class PluginError(RuntimeError):
-    """A plugin or a plugin choice that stops the app from starting."""
+class Registry(dict[str, type[T]], Generic[T]):
+    """Subclasses of one base, keyed by their ``name``; refuses a name registered twice,
+    a class of the wrong kind, and a class that leaves an abstract method unwritten."""
 
-
-class Registry(dict):
-    """Classes keyed by their ``name``; refuses a name registered twice."""
-
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, base: type[T]):
         super().__init__()
         self.kind = kind
+        self.base = base
 
     def add(self, cls, plugin_name: str) -> None:
-        name = getattr(cls, "name", "")
+        where = f"plugin {plugin_name!r} registered"
+        if not (inspect.isclass(cls) and issubclass(cls, self.base)):
+            raise PluginError(f"{where} {cls!r} as a {self.kind}, but it is not a subclass of codeqr.{self.base.__name__}")
+        if inspect.isabstract(cls):
+            missing = ", ".join(sorted(cls.__abstractmethods__))
+            raise PluginError(f"{where} the {self.kind} {cls.__name__} without implementing: {missing}")
+        name = cls.name
         if not name:
-            raise PluginError(f"plugin {plugin_name!r} registered a {self.kind} without a name: {cls!r}")
+            raise PluginError(f"{where} a {self.kind} without a name: {cls!r}")
         if name in self:
             raise PluginError(f"{self.kind} {name!r} is registered twice (again by plugin {plugin_name!r})")
         self[name] = cls
 
-    def pick(self, name: str, setting: str):
+    def pick(self, name: str, setting: str) -> type[T]:
         """Return the class registered as ``name``, or stop with the names available."""
         try:
             return self[name]
         except KeyError:
             available = ", ".join(sorted(self)) or "none"
             raise PluginError(f"{setting}={name!r}: no {self.kind} of that name; available: {available}") from None
-
-
-@dataclass
-class Plugins:
-    """What ``app.extensions["codeqr"]`` holds: the manager, registries and chosen backends."""
-
-    pm: pluggy.PluginManager
-    renderers: Registry = field(default_factory=lambda: Registry("renderer"))
-    storages: Registry = field(default_factory=lambda: Registry("storage"))
-    overlays: Registry = field(default_factory=lambda: Registry("overlay"))
-    storage: object = None
-    overlay: object = None
-    images: object = None
-    scan_counter: object = None
-    reserved_keys: frozenset = frozenset()
-    scan_hook_used: bool = False
-    redirect_hook_used: bool = False
 
 
 def build_plugin_manager(extra_plugins, disabled) -> pluggy.PluginManager:
@@ -72,22 +62,23 @@ def build_plugin_manager(extra_plugins, disabled) -> pluggy.PluginManager:
     return pm
 
 
-def collect(pm: pluggy.PluginManager) -> Plugins:
-    """Fill the registries from every plugin's registration hooks."""
-    plugins = Plugins(pm=pm)
-    hooks = (
-        (pm.hook.codeqr_register_renderers, plugins.renderers),
-        (pm.hook.codeqr_register_storages, plugins.storages),
-        (pm.hook.codeqr_register_overlays, plugins.overlays),
-    )
-    for hook, registry in hooks:
-        for impl in hook.get_hookimpls():
-            for cls in impl.function() or ():
-                registry.add(cls, impl.plugin_name)
-    # The redirect path skips these hooks entirely when no plugin implements them.
-    plugins.scan_hook_used = bool(pm.hook.codeqr_qrcode_scanned.get_hookimpls())
-    plugins.redirect_hook_used = bool(pm.hook.codeqr_redirect.get_hookimpls())
-    return plugins
+def _collect(pm: pluggy.PluginManager, hook, registry: Registry) -> Registry:
+    for impl in hook.get_hookimpls():
+        for cls in impl.function() or ():
+            registry.add(cls, impl.plugin_name)
+    return registry
+
+
+def renderers(pm: pluggy.PluginManager) -> Registry[Renderer]:
+    return _collect(pm, pm.hook.codeqr_register_renderers, Registry("renderer", Renderer))
+
+
+def storages(pm: pluggy.PluginManager) -> Registry[Storage]:
+    return _collect(pm, pm.hook.codeqr_register_storages, Registry("storage", Storage))
+
+
+def overlays(pm: pluggy.PluginManager) -> Registry[Overlay]:
+    return _collect(pm, pm.hook.codeqr_register_overlays, Registry("overlay", Overlay))
 
 
 def plugin_defaults(pm: pluggy.PluginManager) -> dict:
@@ -101,7 +92,7 @@ def plugin_defaults(pm: pluggy.PluginManager) -> dict:
     return merged
 
 
-def describe(pm: pluggy.PluginManager) -> list[dict]:
+def loaded_plugins(pm: pluggy.PluginManager) -> list[dict]:
     """Return name, version and implemented hooks of every loaded plugin."""
     dists = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
     rows = []
@@ -123,8 +114,3 @@ def _module_version(plugin) -> str:
         return dist_version((getattr(plugin, "__name__", "") or "").split(".")[0])
     except Exception:
         return "unknown"
-
-
-def current_plugins() -> Plugins:
-    """Return the plugin state of the current app."""
-    return current_app.extensions["codeqr"]

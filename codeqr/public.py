@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
 
 from . import qrcodes
-from .pluginmanager import current_plugins
+from .state import app_state
 
 bp = Blueprint("public", __name__)
 
@@ -20,23 +20,25 @@ _NO_CACHE = {
 def redirect(key: str):
     """Send the visitor to the destination; count the scan (GET only)."""
     domain = request.host.lower()
-    plugins = current_plugins()
+    state = app_state()
     if domain not in current_app.config["CODEQR_DOMAINS"] or "\x00" in key:
         abort(404)
     if request.method == "HEAD":
-        found = plugins.scan_counter.peek(domain, key)
+        found = state.scan_counter.peek(domain, key)
     else:
-        found = plugins.scan_counter.scan(domain, key)
+        found = state.scan_counter.scan(domain, key)
     if found is None:
         abort(404)
     qr_id, url = found
-    if plugins.redirect_hook_used:
-        decision = plugins.pm.hook.codeqr_redirect(id=qr_id, domain=domain, key=key, url=url)
+    if state.redirect_hook_used:
+        decision = state.pm.hook.codeqr_redirect(app=current_app._get_current_object(), id=qr_id, domain=domain,
+                                                 key=key, url=url)
         if isinstance(decision, int):
             abort(decision)  # refused, e.g. 410 for an expired QR Code
         url = decision or url
-    if plugins.scan_hook_used and request.method == "GET":
-        plugins.pm.hook.codeqr_qrcode_scanned(id=qr_id, domain=domain, key=key, url=url)
+    if state.scan_hook_used and request.method == "GET":
+        state.pm.hook.codeqr_qrcode_scanned(app=current_app._get_current_object(), id=qr_id, domain=domain,
+                                            key=key, url=url)
     # Werkzeug turns an IRI into a URI when it writes the Location header.
     return Response(status=302, headers={"Location": url, **_NO_CACHE})
 
@@ -44,7 +46,7 @@ def redirect(key: str):
 @bp.get("/qr/<qr_id>.<fmt>")
 def image(qr_id: str, fmt: str):
     """Serve the image of a QR Code in any registered format, cached by design hash."""
-    images = current_plugins().images
+    images = app_state().images
     if fmt not in images.renderers or "\x00" in qr_id or qr_id.startswith("ext_"):
         abort(404)
     qr = qrcodes.find(qr_id)

@@ -15,95 +15,80 @@ from .design_rules import check_design
 from .errors import CodeQRError, Conflict, InvalidInput, NotFound
 from .extensions import db
 from .ids import new_key, url_fingerprint, url_hash
-from .models import DESIGN_FIELDS, QRCode
-from .pluginmanager import current_plugins
-from .rendering import short_link
-from .schemas import MAX_BULK, ListQuery, QRCodeCreate, QRCodeUpdate
-from .timeutil import isoformat, utcnow
+from .models import QRCode
+from .schemas import API_NAMES, DESIGN_FIELDS, MAX_BULK, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate
+from .state import app_state
+from .timeutil import utcnow
 
-#: API (camelCase) name of each column that callers may set.
-API_NAMES = {
-    "url": "url",
-    "domain": "domain",
-    "key": "key",
-    "title": "title",
-    "external_id": "externalId",
-    "bg_color": "bgColor",
-    "fg_color": "fgColor",
-    "size": "size",
-    "level": "level",
-    "margin": "margin",
-    "show_logo": "showLogo",
-}
 _RANDOM_KEY_ATTEMPTS = 5
 _SORT_COLUMNS = {"createdAt": QRCode.created_at, "scans": QRCode.scans, "lastScannedAt": QRCode.last_scanned_at}
 
 
-def to_api(qr: QRCode) -> dict:
-    """Return the API representation of a QR Code."""
-    config = current_app.config
-    fmt = config["CODEQR_DEFAULT_FORMAT"]
-    return {
-        "id": qr.id,
-        "url": qr.url,
-        "domain": qr.domain,
-        "key": qr.key,
-        "shortLink": short_link(config, qr.domain, qr.key),
-        "image": f"{config['CODEQR_SCHEME']}://{config['CODEQR_DEFAULT_DOMAIN']}/qr/{qr.id}.{fmt}",
-        "title": qr.title,
-        "externalId": qr.external_id,
-        "bgColor": qr.bg_color,
-        "fgColor": qr.fg_color,
-        "size": qr.size,
-        "level": qr.level,
-        "margin": qr.margin,
-        "showLogo": qr.show_logo,
-        "scans": qr.scans,
-        "lastScannedAt": isoformat(qr.last_scanned_at),
-        "createdAt": isoformat(qr.created_at),
-        "updatedAt": isoformat(qr.updated_at),
-    }
+def _out(qr: QRCode) -> QRCodeOut:
+    return QRCodeOut.model_validate(qr)
+
+
+def _fire(hook: str, **kwargs) -> None:
+    """Call a lifecycle hook with the app it runs in (after the commit)."""
+    getattr(app_state().pm.hook, hook)(app=current_app._get_current_object(), **kwargs)
 
 
 # -- reading ----------------------------------------------------------------
 
 
-def find(ref: str) -> QRCode | None:
-    """Return the QR Code with id ``ref``, or externalId ``X`` when ``ref`` is ``ext_X``."""
+def _row(ref: str) -> QRCode | None:
     if ref.startswith("ext_"):
         return db.session.scalar(select(QRCode).where(QRCode.external_id == ref[4:]))
     return db.session.get(QRCode, ref)
 
 
-def get(ref: str) -> QRCode:
-    qr = find(ref)
+def _row_or_404(ref: str) -> QRCode:
+    qr = _row(ref)
     if qr is None:
         raise NotFound(f"no QR Code {ref!r}")
     return qr
 
 
-def oldest_with_url(url: str, domain: str | None = None) -> QRCode | None:
-    """Return the QR Code an upsert of ``url`` would find (the oldest with that url)."""
+def find(ref: str) -> QRCodeOut | None:
+    """Return the QR Code with id ``ref``, or externalId ``X`` when ``ref`` is ``ext_X``."""
+    qr = _row(ref)
+    return _out(qr) if qr is not None else None
+
+
+def get(ref: str) -> QRCodeOut:
+    """Like ``find``, but a missing QR Code raises ``NotFound``."""
+    return _out(_row_or_404(ref))
+
+
+def _oldest_row_with_url(url: str, domain: str | None = None) -> QRCode | None:
     lookup = select(QRCode).where(QRCode.url_hash == url_hash(url), QRCode.url == url)
     if domain:
         lookup = lookup.where(QRCode.domain == domain.lower())
     return db.session.scalar(lookup.order_by(QRCode.created_at, QRCode.id).limit(1))
 
 
-def all_matching(query) -> list[QRCode]:
-    """Every QR Code matching the filters of ``query`` (no paging), newest first."""
-    return list(db.session.scalars(_filtered(query, select(QRCode)).order_by(QRCode.created_at.desc(), QRCode.id)))
+def oldest_with_url(url: str, domain: str | None = None) -> QRCodeOut | None:
+    """Return the QR Code an upsert of ``url`` would find (the oldest with that url)."""
+    qr = _oldest_row_with_url(url, domain)
+    return _out(qr) if qr is not None else None
 
 
-def by_ids(ids: list[str]) -> list[QRCode]:
-    return list(db.session.scalars(select(QRCode).where(QRCode.id.in_(ids)).order_by(QRCode.created_at.desc())))
+def all_matching(filters: Filters) -> list[QRCodeOut]:
+    """Every QR Code matching ``filters`` (no paging), newest first."""
+    statement = _filtered(filters, select(QRCode)).order_by(QRCode.created_at.desc(), QRCode.id)
+    return [_out(qr) for qr in db.session.scalars(statement)]
 
 
-def _filtered(query, statement: Select) -> Select:
-    if query.domain:
-        statement = statement.where(QRCode.domain == query.domain.lower())
-    if query.search:
-        pattern = "%" + query.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def by_ids(ids: list[str]) -> list[QRCodeOut]:
+    statement = select(QRCode).where(QRCode.id.in_(ids)).order_by(QRCode.created_at.desc())
+    return [_out(qr) for qr in db.session.scalars(statement)]
+
+
+def _filtered(filters: Filters, statement: Select) -> Select:
+    if filters.domain:
+        statement = statement.where(QRCode.domain == filters.domain.lower())
+    if filters.search:
+        pattern = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         statement = statement.where(
             or_(
                 QRCode.url.ilike(pattern, escape="\\"),
@@ -114,18 +99,18 @@ def _filtered(query, statement: Select) -> Select:
     return statement
 
 
-def list_page(query: ListQuery) -> list[QRCode]:
+def list_page(query: ListQuery) -> list[QRCodeOut]:
     """Return one page of QR Codes, filtered and sorted."""
     column = _SORT_COLUMNS[query.sort]
     order = column.desc().nulls_last() if query.order == "desc" else column.asc().nulls_first()
     tiebreak = QRCode.id.desc() if query.order == "desc" else QRCode.id.asc()
     statement = _filtered(query, select(QRCode)).order_by(order, tiebreak)
     statement = statement.limit(query.page_size).offset((query.page - 1) * query.page_size)
-    return list(db.session.scalars(statement))
+    return [_out(qr) for qr in db.session.scalars(statement)]
 
 
-def count(query) -> int:
-    return db.session.scalar(_filtered(query, select(func.count()).select_from(QRCode)))
+def count(filters: Filters) -> int:
+    return db.session.scalar(_filtered(filters, select(func.count()).select_from(QRCode)))
 
 
 # -- validation -------------------------------------------------------------
@@ -140,7 +125,7 @@ def _check_domain(domain: str) -> str:
 
 
 def _check_key(key: str) -> str:
-    if key.lower() in current_plugins().reserved_keys:
+    if key.lower() in app_state().reserved_keys:
         raise InvalidInput(f"{key!r} is reserved for an app route", "key")
     return key
 
@@ -149,7 +134,7 @@ def _validate(fields: dict) -> None:
     """Run the design rules and the plugins' validation on the full future state."""
     check_design(fields)
     preview = {API_NAMES[name]: value for name, value in fields.items() if name in API_NAMES}
-    current_plugins().pm.hook.codeqr_validate_qrcode(qrcode=preview)
+    app_state().pm.hook.codeqr_validate_qrcode(app=current_app._get_current_object(), qrcode=preview)
 
 
 def _conflict(fields: dict, exclude_id: str | None = None) -> Conflict:
@@ -205,21 +190,24 @@ def _insert(fields: dict, upsert_slot: str | None = None) -> QRCode | None:
     raise Conflict("could not find a free random key; try again")
 
 
+#: The key a preview of a new QR Code encodes: as long as a random key.
+PREVIEW_KEY = "preview00000-qr"
+
+
 def preview_design(data: QRCodeCreate, key: str | None = None) -> dict:
     """Validate ``data`` as a create would and return its design, storing nothing."""
     fields = _new_fields(data)
     design = {name: fields.get(name) for name in DESIGN_FIELDS}
-    design["key"] = data.key or key or "preview00000-qr"  # as long as a random key
+    design["key"] = data.key or key or PREVIEW_KEY
     return design
 
 
-def create(data: QRCodeCreate) -> dict:
-    """Create a QR Code; return its API dict."""
+def create(data: QRCodeCreate) -> QRCodeOut:
+    """Create a QR Code."""
     fields = _new_fields(data)
     with begin_write():
-        qr = _insert(fields)
-        result = to_api(qr)
-    current_plugins().pm.hook.codeqr_qrcode_created(qrcode=result)
+        result = _out(_insert(fields))
+    _fire("codeqr_qrcode_created", qrcode=result.api())
     return result
 
 
@@ -245,9 +233,9 @@ def _apply(qr: QRCode, given: dict) -> dict:
     return {API_NAMES[name]: change for name, change in changes.items()}
 
 
-def _save_changes(qr: QRCode, given: dict) -> tuple[dict, dict]:
-    """Apply, flush and return ``(changes, old design)`` inside the open transaction."""
-    old_design = qr.design()
+def _save_changes(qr: QRCode, given: dict) -> tuple[QRCodeOut, dict]:
+    """Apply and flush inside the open transaction; return ``(before, changes)``."""
+    before = _out(qr)
     changes = _apply(qr, given)
     if changes:
         fields = {name: getattr(qr, name) for name in API_NAMES}
@@ -257,29 +245,29 @@ def _save_changes(qr: QRCode, given: dict) -> tuple[dict, dict]:
         except IntegrityError:
             db.session.rollback()  # qr is left holding the values that clashed
             raise _conflict(fields, exclude_id=qr.id) from None
-    return changes, old_design
+    return before, changes
 
 
-def _after_update(qr_api: dict, changes: dict, old_design: dict, new_design: dict) -> None:
-    if old_design != new_design:
-        current_plugins().images.forget(old_design)
-    current_plugins().pm.hook.codeqr_qrcode_updated(qrcode=qr_api, changes=changes)
+def _after_update(before: QRCodeOut, after: QRCodeOut, changes: dict) -> None:
+    if before.design() != after.design():
+        app_state().images.forget(before.design())
+    _fire("codeqr_qrcode_updated", qrcode=after.api(), changes=changes)
 
 
-def update(ref: str, data: QRCodeUpdate) -> dict:
+def update(ref: str, data: QRCodeUpdate) -> QRCodeOut:
     """Change the fields sent; ``updatedAt`` moves only when something changed."""
     with begin_write():
-        qr = get(ref)
-        changes, old_design = _save_changes(qr, data.given())
-        result, new_design = to_api(qr), qr.design()
+        qr = _row_or_404(ref)
+        before, changes = _save_changes(qr, data.given())
+        result = _out(qr)
     if changes:
-        _after_update(result, changes, old_design, new_design)
+        _after_update(before, result, changes)
     return result
 
 
-def upsert(data: QRCodeCreate) -> tuple[dict, str]:
+def upsert(data: QRCodeCreate) -> tuple[QRCodeOut, str]:
     """Find the oldest QR Code with this url (in ``domain`` if given): leave it, update
-    it, or create one. Return ``(api dict, "created" | "updated" | "unchanged")``.
+    it, or create one. Return ``(QR Code, "created" | "updated" | "unchanged")``.
 
     Concurrent upserts of one new url insert with the same ``upsert_slot``; the
     unique constraint lets exactly one through and the others update that row.
@@ -288,7 +276,7 @@ def upsert(data: QRCodeCreate) -> tuple[dict, str]:
     given.pop("url")
     created, changes = False, {}
     with begin_write():
-        qr = oldest_with_url(data.url, data.domain)
+        qr = _oldest_row_with_url(data.url, data.domain)
         if qr is None:
             fields = _new_fields(data)
             slot = url_fingerprint(fields["domain"], data.url)
@@ -299,29 +287,34 @@ def upsert(data: QRCodeCreate) -> tuple[dict, str]:
                 if qr is None:
                     raise Conflict("the QR Code for this url changed while upserting; try again")
         if not created:
-            changes, old_design = _save_changes(qr, given)
-        result, new_design = to_api(qr), qr.design()
+            before, changes = _save_changes(qr, given)
+        result = _out(qr)
     if created:
-        current_plugins().pm.hook.codeqr_qrcode_created(qrcode=result)
+        _fire("codeqr_qrcode_created", qrcode=result.api())
         return result, "created"
     if changes:
-        _after_update(result, changes, old_design, new_design)
+        _after_update(before, result, changes)
         return result, "updated"
     return result, "unchanged"
 
 
+def _forget_deleted(gone: list[QRCodeOut]) -> None:
+    for qr in gone:
+        app_state().images.forget(qr.design())
+        _fire("codeqr_qrcode_deleted", qrcode=qr.api())
+
+
 def delete_one(ref: str) -> dict:
-    """Delete a QR Code and its stored images."""
+    """Delete a QR Code and its stored images; return ``{"id": …}``."""
     with begin_write():
-        qr = get(ref)
-        result, design = to_api(qr), qr.design()
+        qr = _row_or_404(ref)
+        gone = _out(qr)
         db.session.delete(qr)
-    current_plugins().images.forget(design)
-    current_plugins().pm.hook.codeqr_qrcode_deleted(qrcode=result)
-    return {"id": result["id"]}
+    _forget_deleted([gone])
+    return {"id": gone.id}
 
 
-def bulk_create(items: list) -> list[dict]:
+def bulk_create(items: list) -> list[QRCodeOut | dict]:
     """Create up to 100 QR Codes in one transaction; invalid items get an error entry."""
     if len(items) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} QR Codes per request")
@@ -332,14 +325,14 @@ def bulk_create(items: list) -> list[dict]:
                 data = QRCodeCreate.model_validate(item)
                 qr = _insert(_new_fields(data))
             except ValidationError as error:
-                results.append({"error": {"code": "unprocessable_entity", "message": describe(error)}, "qrcode": item})
+                results.append({"error": InvalidInput.from_validation(error).body(), "qrcode": item})
             except CodeQRError as error:
-                results.append({"error": {"code": error.code, "message": error.message}, "qrcode": item})
+                results.append({"error": error.body(), "qrcode": item})
             else:
-                results.append(to_api(qr))
+                results.append(_out(qr))
                 created.append(results[-1])
     for result in created:
-        current_plugins().pm.hook.codeqr_qrcode_created(qrcode=result)
+        _fire("codeqr_qrcode_created", qrcode=result.api())
     return results
 
 
@@ -351,19 +344,8 @@ def bulk_delete(refs: list[str]) -> int:
     external = [ref[4:] for ref in refs if ref.startswith("ext_")]
     with begin_write():
         doomed = list(db.session.scalars(select(QRCode).where(or_(QRCode.id.in_(ids), QRCode.external_id.in_(external)))))
-        gone = [(to_api(qr), qr.design()) for qr in doomed]
+        gone = [_out(qr) for qr in doomed]
         if doomed:
             db.session.execute(delete(QRCode).where(QRCode.id.in_([qr.id for qr in doomed])))
-    for result, design in gone:
-        current_plugins().images.forget(design)
-        current_plugins().pm.hook.codeqr_qrcode_deleted(qrcode=result)
+    _forget_deleted(gone)
     return len(gone)
-
-
-def describe(error: ValidationError) -> str:
-    """Turn pydantic errors into one readable line: ``field: message; …``."""
-    parts = []
-    for item in error.errors():
-        where = ".".join(str(loc) for loc in item["loc"])
-        parts.append(f"{where}: {item['msg']}" if where else item["msg"])
-    return "; ".join(parts)

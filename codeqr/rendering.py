@@ -31,7 +31,7 @@ def short_link(config: dict, domain: str, key: str) -> str:
 
 
 def render_spec(design: dict, config: dict, overlay) -> RenderSpec:
-    """Build the renderer input from a design (the QRCode columns of DESIGN_FIELDS)."""
+    """Build the renderer input from a design (``QRCodeOut.design()``)."""
     text = short_link(config, design["domain"], design["key"])
     return RenderSpec(
         text=text,

@@ -1,16 +1,62 @@
-"""Pydantic models of the API: what a QR Code accepts and what it looks like."""
+"""The one definition of a QR Code: its API fields, defaults, bounds and help texts.
+
+``QRCodeCreate`` is written out field by field. The update body, the output model,
+the web form, the CSV columns and the API names are all derived from it, so a new
+plain field is one line here (plus its column and migration).
+"""
 
 import unicodedata
-from typing import Annotated, Any, Literal
+from copy import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, StrictBool
+from flask import current_app
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    RootModel,
+    StrictBool,
+    computed_field,
+    create_model,
+)
 from pydantic.alias_generators import to_camel
+
+from .timeutil import isoformat
 
 MAX_URL_LENGTH = 8192
 MAX_BULK = 100
-LEVELS = ("L", "M", "Q", "H")
-NULLABLE = frozenset({"title", "external_id"})
+
+
+@dataclass(frozen=True)
+class UI:
+    """How people meet a field: its label in the web form (None: not in the form), a
+    widget when the type does not tell (``url``, ``color``), the labels of a select's
+    values, and more column names the CSV import accepts."""
+
+    label: str | None = None
+    widget: str | None = None
+    choices: dict[str, str] = field(default_factory=dict)
+    csv_aliases: tuple[str, ...] = ()
+
+
+class _Automatic:
+    """Marks a field whose null or absence on create means "pick the default"
+    (a random key, the default domain, level M or H). Such a field is never
+    stored as null, so an update may not send null for it."""
+
+    def __repr__(self) -> str:
+        return "AUTOMATIC"
+
+
+AUTOMATIC = _Automatic()
+
+
+# -- value types --------------------------------------------------------------
 
 
 def _check_url(value: str) -> str:
@@ -57,7 +103,7 @@ Url = Annotated[
 ]
 Color = Annotated[
     str,
-    Field(pattern=r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$", description="#rgb or #rrggbb"),
+    Field(pattern=r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$", description="#rgb or #rrggbb, stored as #rrggbb"),
     AfterValidator(_normalise_color),
 ]
 Key = Annotated[
@@ -74,9 +120,82 @@ ExternalId = Annotated[
     str, Field(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f\x7f]+$", description="no / nor control characters")
 ]
 Title = Annotated[str, Field(max_length=1000), AfterValidator(_check_text)]
-Size = Annotated[int, Field(ge=64, le=4096, description="width = height in pixels")]
-Margin = Annotated[int, Field(ge=0, le=16, description="quiet zone in modules")]
 Level = Literal["L", "M", "Q", "H"]
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(isoformat, return_type=str, when_used="json"),
+    Field(json_schema_extra={"format": "date-time"}),
+]
+
+
+# -- the QR Code ----------------------------------------------------------------
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", strict=True)
+
+    def given(self) -> dict:
+        """Return the fields the caller sent, by attribute name. ``null`` clears a
+        nullable field; for an automatic one (``domain``, ``key``, ``level`` on
+        create) it means "the default", so it is left out."""
+        values = {name: getattr(self, name) for name in self.model_fields_set}
+        return {name: value for name, value in values.items() if value is not None or name in NULLABLE}
+
+
+class QRCodeCreate(_Input):
+    """Body of create and upsert: ``url`` is the only required field."""
+
+    url: Annotated[Url, UI("Destination URL", widget="url")]
+    domain: Annotated[Domain | None, AUTOMATIC, UI("Domain", widget="select")] = Field(
+        None, description="a domain this instance serves; default: its default domain")
+    key: Annotated[Key | None, AUTOMATIC, UI("Short link key (blank: random)")] = Field(
+        None, description="the slug of the short link; default: 12 random letters and digits + -qr")
+    title: Annotated[Title | None, UI("Title")] = Field(None, description="free text for people")
+    external_id: ExternalId | None = Field(None, description="your own id, unique in this instance")
+    bg_color: Annotated[Color, UI("Background colour", widget="color")] = "#ffffff"
+    fg_color: Annotated[Color, UI("Foreground colour", widget="color")] = "#000000"
+    size: Annotated[int, Field(ge=64, le=4096, description="width = height in pixels"), UI("Size in pixels")] = 1024
+    level: Annotated[
+        Level | None,
+        AUTOMATIC,
+        UI("Error correction", choices={"": "Automatic (M, or H with the logo)", "L": "L — 7% can be restored",
+                                        "M": "M — 15%", "Q": "Q — 25%", "H": "H — 30%"}),
+    ] = Field(None, description="error correction; default M, or H with showLogo (which needs Q or H)")
+    margin: Annotated[int, Field(ge=0, le=16, description="quiet zone in modules"), UI("Margin in modules")] = 4
+    show_logo: Annotated[StrictBool, UI("Show the logo in the centre", csv_aliases=("logo",))] = Field(
+        False, description="draw the instance logo at the centre")
+
+
+#: API (camelCase) name of every field a caller may set, by attribute name.
+API_NAMES = {name: info.alias for name, info in QRCodeCreate.model_fields.items()}
+
+
+def _without_none(annotation):
+    """``X | None`` -> ``X``; anything else unchanged."""
+    if get_origin(annotation) in (Union, type(int | None)):
+        rest = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return rest[0] if len(rest) == 1 else Union[tuple(rest)]
+    return annotation
+
+
+def _plain(annotation):
+    """The stored Python type of an annotation: constraints and validators dropped."""
+    if get_origin(annotation) is Annotated:
+        return _plain(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, type(int | None)):
+        return Union[tuple(_plain(arg) for arg in get_args(annotation))]
+    return annotation
+
+
+def _is_automatic(name: str) -> bool:
+    return AUTOMATIC in QRCodeCreate.model_fields[name].metadata
+
+
+#: Fields a caller may set to null (clearing them).
+NULLABLE = frozenset(
+    name for name, info in QRCodeCreate.model_fields.items()
+    if not _is_automatic(name) and _without_none(info.annotation) is not info.annotation
+)
 
 
 def _drop_defaults(schema: dict[str, Any]) -> None:
@@ -85,74 +204,81 @@ def _drop_defaults(schema: dict[str, Any]) -> None:
         prop.pop("default", None)
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", strict=True)
-
-    def given(self) -> dict:
-        """Return the fields the caller sent, by attribute name. ``null`` clears a
-        nullable field and, elsewhere (``domain``, ``key``, ``level`` on create),
-        means "the default", so it is left out."""
-        values = {name: getattr(self, name) for name in self.model_fields_set}
-        return {name: value for name, value in values.items() if value is not None or name in NULLABLE}
-
-
-class QRCodeCreate(_Input):
-    """Body of create and upsert: ``url`` is the only required field."""
-
-    url: Url
-    domain: Domain | None = None
-    key: Key | None = None
-    title: Title | None = None
-    external_id: ExternalId | None = None
-    bg_color: Color = "#ffffff"
-    fg_color: Color = "#000000"
-    size: Size = 1024
-    level: Level | None = Field(default=None, description="default M, or H with showLogo")
-    margin: Margin = 4
-    show_logo: StrictBool = False
+def _update_fields() -> dict:
+    fields = {}
+    for name, info in QRCodeCreate.model_fields.items():
+        optional = copy(info)
+        optional.default = None
+        if _is_automatic(name):
+            optional.annotation = _without_none(info.annotation)
+        fields[name] = (optional.annotation, optional)
+    return fields
 
 
-class QRCodeUpdate(_Input):
-    """Body of update: every field optional; only the fields sent change."""
-
+class _UpdateInput(_Input):
     model_config = ConfigDict(json_schema_extra=_drop_defaults)
 
-    url: Url = None
-    domain: Domain = None
-    key: Key = None
-    title: Title | None = None
-    external_id: ExternalId | None = None
-    bg_color: Color = None
-    fg_color: Color = None
-    size: Size = None
-    level: Level = None
-    margin: Margin = None
-    show_logo: StrictBool = None
+
+QRCodeUpdate = create_model(
+    "QRCodeUpdate",
+    __base__=_UpdateInput,
+    __doc__="Body of update: every field optional; only the fields sent change.",
+    **_update_fields(),
+)
 
 
 class _Output(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True,
+                              json_schema_mode_override="serialization")
 
 
-class QRCodeOut(_Output):
-    id: str = Field(pattern=r"^c[0-9a-z]{24}$")
-    url: str
-    domain: str
-    key: str
-    short_link: str
-    image: str
-    title: str | None
-    external_id: str | None
-    bg_color: str
-    fg_color: str
-    size: int
-    level: Level
-    margin: int
-    show_logo: bool
-    scans: int
-    last_scanned_at: str | None
-    created_at: str
-    updated_at: str
+class _QRCodeId(_Output):
+    id: str = Field(pattern=r"^c[0-9a-z]{24}$", description="generated, read-only")
+
+
+_QRCodeStored = create_model(
+    "_QRCodeStored",
+    __base__=_QRCodeId,
+    **{
+        name: (_plain(_without_none(info.annotation) if _is_automatic(name) else info.annotation),
+               Field(description=info.description))
+        for name, info in QRCodeCreate.model_fields.items()
+    },
+)
+
+#: Fields that decide what the rendered image looks like.
+DESIGN_FIELDS = ("domain", "key", "bg_color", "fg_color", "size", "level", "margin", "show_logo")
+
+
+class QRCodeOut(_QRCodeStored):
+    """A QR Code as the API shows it and every service returns it."""
+
+    scans: int = Field(description="scans counted")
+    last_scanned_at: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp = Field(description="moves only when something changed")
+
+    @computed_field(description="what the image encodes: {scheme}://{domain}/{key}")
+    @property
+    def short_link(self) -> str:
+        return f"{current_app.config['CODEQR_SCHEME']}://{self.domain}/{self.key}"
+
+    @computed_field(description="absolute URL of the rendered image, fetchable without credentials")
+    @property
+    def image(self) -> str:
+        config = current_app.config
+        return f"{config['CODEQR_SCHEME']}://{config['CODEQR_DEFAULT_DOMAIN']}/qr/{self.id}.{config['CODEQR_DEFAULT_FORMAT']}"
+
+    def design(self) -> dict:
+        """Return the fields that decide the image, by attribute name."""
+        return {name: getattr(self, name) for name in DESIGN_FIELDS}
+
+    def api(self) -> dict:
+        """Return the JSON-ready API representation (what hooks receive)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+# -- lists, queries and other answers ---------------------------------------------
 
 
 class QRCodeList(RootModel[list[QRCodeOut]]):
@@ -163,22 +289,22 @@ class Count(RootModel[int]):
     pass
 
 
-class ListQuery(BaseModel):
-    """Filters, order and page of list and count."""
+class Filters(BaseModel):
+    """Which QR Codes list and count look at."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
     search: str | None = Field(default=None, max_length=500, description="matched against url, title and key")
     domain: str | None = Field(default=None, max_length=253)
+
+
+class ListQuery(Filters):
+    """Filters, order and page of list."""
+
     sort: Literal["createdAt", "scans", "lastScannedAt"] = "createdAt"
     order: Literal["desc", "asc"] = "desc"
     page: int = Field(default=1, ge=1, le=1_000_000)
     page_size: int = Field(default=20, ge=1, le=100)
-
-
-class CountQuery(BaseModel):
-    search: str | None = Field(default=None, max_length=500)
-    domain: str | None = Field(default=None, max_length=253)
 
 
 class BulkCreate(RootModel[list[Any]]):
@@ -205,6 +331,8 @@ class ErrorBody(BaseModel):
 
 
 class Error(BaseModel):
+    """Every error answer: ``{"error": {"code": …, "message": …}}``."""
+
     error: ErrorBody
 
 
@@ -215,3 +343,20 @@ class BulkItemError(BaseModel):
 
 class BulkResult(RootModel[list[QRCodeOut | BulkItemError]]):
     pass
+
+
+def inline_schema(model: type[BaseModel]) -> dict:
+    """Return the JSON schema of ``model`` with nested models written in place (no ``$defs``)."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(definitions[node["$ref"].rsplit("/", 1)[1]])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return resolve(schema)

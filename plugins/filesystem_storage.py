@@ -3,16 +3,19 @@
 import os
 import tempfile
 
-from codeqr import Storage, StorageUnavailable, hookimpl
+from codeqr import PluginError, Storage, StorageUnavailable, hookimpl
 
 
 class FilesystemStorage(Storage):
     name = "filesystem"
 
-    def __init__(self, app):
-        super().__init__(app)
-        self.root = app.config["CODEQR_STORAGE_PATH"]
-        os.makedirs(self.root, exist_ok=True)
+    def __init__(self, config):
+        super().__init__(config)
+        self.root = config["CODEQR_STORAGE_PATH"]
+        try:
+            os.makedirs(self.root, exist_ok=True)
+        except OSError as error:
+            raise PluginError(f"CODEQR_STORAGE_PATH={self.root!r}: cannot create the folder ({error.strerror})") from None
 
     def _path(self, name: str) -> str:
         if "/" in name or "\\" in name or name.startswith("."):

@@ -10,10 +10,11 @@ import hashlib
 import io
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from codeqr import Overlay, hookimpl
+from codeqr import Overlay, PluginError, hookimpl
 
 
 class LogoOverlay(Overlay):
@@ -22,12 +23,15 @@ class LogoOverlay(Overlay):
     def __init__(self, config):
         super().__init__(config)
         path = config.get("CODEQR_LOGO_PATH")
-        source = open(path, "rb").read() if path else (files("codeqr_plugins") / "logo.png").read_bytes()
+        try:
+            source = Path(path).read_bytes() if path else (files("codeqr_plugins") / "logo.png").read_bytes()
+        except OSError as error:
+            raise PluginError(f"CODEQR_LOGO_PATH={path!r}: cannot read the file ({error.strerror})") from None
         try:
             logo = Image.open(io.BytesIO(source))
             logo.load()
         except Exception as error:
-            raise RuntimeError(f"CODEQR_LOGO_PATH={path!r} is not an image Pillow can read: {error}") from None
+            raise PluginError(f"CODEQR_LOGO_PATH={path!r} is not an image Pillow can read: {error}") from None
         self.logo = logo.convert("RGBA")
         self._fingerprint = hashlib.sha256(source).hexdigest()[:16]
         self._scaled = lru_cache(maxsize=32)(self._scale)

@@ -11,7 +11,7 @@ import logging
 import mimetypes
 import threading
 
-from codeqr import Storage, StorageUnavailable, hookimpl
+from codeqr import PluginError, Storage, StorageUnavailable, hookimpl
 
 try:
     import boto3
@@ -30,25 +30,24 @@ _MISSING = {"NoSuchKey", "NotFound", "404"}
 class S3Storage(Storage):
     name = "s3"
 
-    def __init__(self, app):
-        super().__init__(app)
+    def __init__(self, config):
+        super().__init__(config)
         if boto3 is None:
-            raise RuntimeError("CODEQR_STORAGE='s3' needs boto3: pip install 'codeqr[s3]'")
-        config = app.config
+            raise PluginError("CODEQR_STORAGE='s3' needs boto3: pip install 'codeqr[s3]'")
         self.bucket = config["CODEQR_S3_BUCKET"]
         if not self.bucket:
-            raise RuntimeError("CODEQR_STORAGE='s3' needs CODEQR_S3_BUCKET, the name of the bucket to keep images in")
+            raise PluginError("CODEQR_STORAGE='s3' needs CODEQR_S3_BUCKET, the name of the bucket to keep images in")
         self.serve = config["CODEQR_S3_SERVE"]
         if self.serve not in SERVE_MODES:
-            raise RuntimeError(f"CODEQR_S3_SERVE={self.serve!r}: expected one of {', '.join(SERVE_MODES)}")
+            raise PluginError(f"CODEQR_S3_SERVE={self.serve!r}: expected one of {', '.join(SERVE_MODES)}")
         self.prefix = config["CODEQR_S3_PREFIX"] or ""
         self.presign_seconds = _positive(config, "CODEQR_S3_PRESIGN_SECONDS", int)
         if self.presign_seconds > 604800:  # S3 refuses SigV4 URLs valid longer than 7 days
-            raise RuntimeError(f"CODEQR_S3_PRESIGN_SECONDS={self.presign_seconds}: at most 604800 (7 days)")
+            raise PluginError(f"CODEQR_S3_PRESIGN_SECONDS={self.presign_seconds}: at most 604800 (7 days)")
         timeout = _positive(config, "CODEQR_S3_TIMEOUT_SECONDS", float)
         key_id, secret = config["CODEQR_S3_ACCESS_KEY_ID"], config["CODEQR_S3_SECRET_ACCESS_KEY"]
         if bool(key_id) != bool(secret):
-            raise RuntimeError("set both CODEQR_S3_ACCESS_KEY_ID and CODEQR_S3_SECRET_ACCESS_KEY, or neither")
+            raise PluginError("set both CODEQR_S3_ACCESS_KEY_ID and CODEQR_S3_SECRET_ACCESS_KEY, or neither")
         endpoint = config["CODEQR_S3_ENDPOINT_URL"] or None
         self._client_options = {
             "endpoint_url": endpoint,
@@ -158,7 +157,7 @@ def _positive(config, setting: str, kind):
     except (TypeError, ValueError):
         value = 0
     if value <= 0:
-        raise RuntimeError(f"{setting}={config[setting]!r}: expected a positive number")
+        raise PluginError(f"{setting}={config[setting]!r}: expected a positive number")
     return value
 
 

@@ -5,6 +5,7 @@ import uuid
 
 import psycopg
 import pytest
+from api_client import authorized_client
 from s3server import SeaweedServer, weed_executable
 
 from codeqr import create_app, db
@@ -127,29 +128,7 @@ def api_key(app):
 
 
 @pytest.fixture
-def api(client, api_key):
-    """The test client with the API key sent on every request."""
+def api(app, api_key):
+    """A test client that sends the API key with every request."""
+    return authorized_client(app, api_key)
 
-    class Api:
-        headers = {"Authorization": f"Bearer {api_key}"}
-
-        def _call(self, method, path, **kwargs):
-            kwargs.setdefault("headers", self.headers)
-            return client.open(path, method=method, **kwargs)
-
-        def get(self, path, **kwargs):
-            return self._call("GET", path, **kwargs)
-
-        def post(self, path, **kwargs):
-            return self._call("POST", path, **kwargs)
-
-        def put(self, path, **kwargs):
-            return self._call("PUT", path, **kwargs)
-
-        def patch(self, path, **kwargs):
-            return self._call("PATCH", path, **kwargs)
-
-        def delete(self, path, **kwargs):
-            return self._call("DELETE", path, **kwargs)
-
-    return Api()

@@ -3,6 +3,7 @@
 Screenshots of the main pages go to test-artifacts/screenshots/.
 """
 
+import base64
 import csv
 import io
 import os
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from decode import decode
+from decode import decode, to_image
 
 CHROMIUM = os.environ.get("CODEQR_TEST_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
@@ -71,18 +72,24 @@ def _set_color(page, selector, value):
         "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", value)
 
 
+def _colours_of_data_url(url: str) -> set:
+    media_type, data = url.removeprefix("data:").split(";base64,")
+    image = to_image(base64.b64decode(data), media_type).convert("RGB")
+    return {colour for _, colour in image.getcolors(maxcolors=1 << 16)}
+
+
 def _download(page, click) -> bytes:
     with page.expect_download() as info:
         click()
     return Path(info.value.path()).read_bytes()
 
 
-def _import_file(tmp_path) -> Path:
+def _import_file(tmp_path, count: int = 1000) -> Path:
     path = tmp_path / "catalog.csv"
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["url", "title", "externalId", "fgColor", "size"])
-        for i in range(1000):
+        for i in range(count):
             writer.writerow([f"https://shop.example/p/{i}", f"Product {i}", f"sku-{i}", "#111827", "256"])
     rows = path.read_text().splitlines()
     rows[11] = "javascript:alert(1),Bad,sku-bad-1,#111827,256"
@@ -107,11 +114,11 @@ def test_the_whole_story(page, live, tmp_path):
     page.get_by_role("link", name="New", exact=True).click()
     page.get_by_label("Destination URL").fill("https://example.com/spring-sale")
     preview = page.locator("#preview")
-    page.wait_for_function("document.getElementById('preview').src.startsWith('data:image/svg')")
+    page.wait_for_function("document.getElementById('preview').src.startsWith('data:image/')")
     first_preview = preview.get_attribute("src")
     _set_color(page, "#fg_color", "#1d4ed8")
     page.wait_for_function("(old) => document.getElementById('preview').src !== old", arg=first_preview)
-    assert "1d4ed8" in __import__("base64").b64decode(preview.get_attribute("src").split(",", 1)[1]).decode()
+    assert (0x1D, 0x4E, 0xD8) in _colours_of_data_url(preview.get_attribute("src"))
     _set_color(page, "#fg_color", "#fefefe")
     page.locator('.field-error[data-for="fg_color"]').get_by_text("too close to scan").wait_for()
     _set_color(page, "#fg_color", "#1d4ed8")
@@ -174,3 +181,28 @@ def test_the_whole_story(page, live, tmp_path):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"/qrcodes/{manifest[0]['id']}")
     page.screenshot(path=SHOTS / "08-detail-phone.png", full_page=True)
+
+
+def test_lost_requests_are_said_and_the_import_poll_retries(page, tmp_path):
+    page.goto("/setup")
+    page.get_by_label("Email").fill("ops@example.com")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Create the account").click()
+    page.get_by_text("No QR Codes yet").wait_for()
+
+    page.route("**/qrcodes/preview", lambda route: route.abort())
+    page.goto("/qrcodes/new")
+    page.get_by_label("Destination URL").fill("https://example.com/offline")
+    page.locator("#preview-status").get_by_text("could not be updated").wait_for()
+    page.unroute("**/qrcodes/preview")
+    page.get_by_label("Title").fill("Back online")
+    page.locator("#preview-status").get_by_text("Preview up to date").wait_for()
+
+    page.route("**/import/*.json", lambda route: route.abort())
+    page.goto("/import")
+    page.get_by_label("CSV file").set_input_files(str(_import_file(tmp_path, count=200)))
+    page.get_by_role("button", name="Import").click()
+    page.get_by_text("Lost contact with the server; trying again").wait_for()
+    page.unroute("**/import/*.json")
+    page.get_by_role("button", name="See the QR Codes").wait_for(timeout=60_000)
+    assert "200 of 200 rows processed" in page.locator("#import-summary").inner_text()

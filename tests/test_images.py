@@ -2,7 +2,7 @@
 
 import pytest
 
-from codeqr.pluginmanager import build_plugin_manager, collect
+from codeqr import pluginmanager
 from decode import decode, to_image
 
 DESIGNS = [
@@ -26,12 +26,12 @@ def _builtin_formats(renderers) -> list[str]:
     return sorted(name for name, cls in renderers.items() if cls.__module__.startswith("codeqr_plugins."))
 
 
-FORMATS = _builtin_formats(collect(build_plugin_manager((), ())).renderers)
+FORMATS = _builtin_formats(pluginmanager.renderers(pluginmanager.build_plugin_manager((), ())))
 
 
 def test_every_builtin_format_is_tested(app):
     """The decode test below runs over FORMATS: every built-in format, png and svg among them."""
-    assert _builtin_formats(app.extensions["codeqr"].renderers) == FORMATS
+    assert _builtin_formats(pluginmanager.renderers(app.extensions["codeqr"].pm)) == FORMATS
     assert {"png", "svg"} <= set(FORMATS)
 
 
@@ -44,6 +44,21 @@ def test_image_decodes_to_short_link_at_exact_size(api, client, fmt, design):
     media_type = response.headers["Content-Type"]
     assert decode(response.data, media_type) == [qr["shortLink"]]
     assert to_image(response.data, media_type).size == (qr["size"], qr["size"])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("margin", [0, 2, 7])
+def test_the_quiet_zone_is_margin_modules_wide(api, client, fmt, margin):
+    """Measured in the pixels: the top-left finder pattern's first row is 7 dark modules,
+    which gives the module's width; the light border around the symbol is ``margin`` of them."""
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/x", "margin": margin, "size": 800}).get_json()
+    response = client.get(f"/qr/{qr['id']}.{fmt}")
+    image = to_image(response.data, response.headers["Content-Type"]).convert("L")
+    left, top, right, bottom = image.point(lambda value: 255 if value < 128 else 0).getbbox()
+    finder_row = [image.getpixel((x, top)) < 128 for x in range(left, right)]
+    module = finder_row.index(False) / 7
+    borders = [left, top, image.width - right, image.height - bottom]
+    assert [round(border / module) for border in borders] == [margin] * 4
 
 
 def test_png_uses_the_exact_colours(api, client):
@@ -68,7 +83,7 @@ def test_etag_304_and_no_scan(api, client):
 def test_design_change_renders_anew_other_changes_keep_the_image(app, api, client):
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/x"}).get_json()
     etag = client.get(f"/qr/{qr['id']}.png").headers["ETag"]
-    storage = app.extensions["codeqr"].storage
+    storage = app.extensions["codeqr"].images.storage
     name = f"{etag.strip(chr(34))}.png"
     assert storage.get(name) is not None
     api.patch(f"/api/qrcodes/{qr['id']}", json={"url": "https://example.com/other", "title": "T"})

@@ -5,7 +5,8 @@ import types
 import pytest
 
 from codeqr import InvalidInput, Renderer, Storage, apikeys, create_app, hookimpl
-from codeqr.pluginmanager import PluginError
+from codeqr import PluginError, pluginmanager
+from api_client import authorized_client
 
 
 def _plugin(name, **hooks):
@@ -16,7 +17,8 @@ def _plugin(name, **hooks):
 
 
 class Recorder:
-    """Records every lifecycle event, and what the database held when it ran."""
+    """Records every lifecycle event with what a separate connection then saw of the
+    row: ``(exists, title)``. A separate connection sees only committed rows."""
 
     __name__ = "recorder"
 
@@ -24,34 +26,33 @@ class Recorder:
         self.events = []
 
     @hookimpl
-    def codeqr_qrcode_created(self, qrcode):
-        self.events.append(("created", qrcode["id"], self._committed(qrcode["id"])))
+    def codeqr_qrcode_created(self, app, qrcode):
+        self.events.append(("created", qrcode["title"], self._committed(app, qrcode["id"])))
 
     @hookimpl
-    def codeqr_qrcode_updated(self, qrcode, changes):
-        self.events.append(("updated", qrcode["id"], changes))
+    def codeqr_qrcode_updated(self, app, qrcode, changes):
+        self.events.append(("updated", qrcode["title"], self._committed(app, qrcode["id"]), changes))
 
     @hookimpl
-    def codeqr_qrcode_deleted(self, qrcode):
-        self.events.append(("deleted", qrcode["id"], self._committed(qrcode["id"])))
+    def codeqr_qrcode_deleted(self, app, qrcode):
+        self.events.append(("deleted", qrcode["title"], self._committed(app, qrcode["id"])))
 
     @staticmethod
-    def _committed(qr_id):
-        # A separate connection sees only committed rows.
+    def _committed(app, qr_id):
         from sqlalchemy import text
 
         from codeqr import db
 
-        with db.engine.connect() as connection:
-            return connection.execute(text("SELECT count(*) FROM qrcodes WHERE id = :id"), {"id": qr_id}).scalar()
+        with app.app_context(), db.engine.connect() as connection:
+            row = connection.execute(text("SELECT title FROM qrcodes WHERE id = :id"), {"id": qr_id}).first()
+        return (row is not None, row.title if row else None)
 
 
 def _api(app):
+    """A test client of ``app`` with an API key of its own."""
     with app.app_context():
         _, secret = apikeys.create("t")
-    client = app.test_client()
-    headers = {"Authorization": f"Bearer {secret}"}
-    return client, headers
+    return authorized_client(app, secret)
 
 
 def test_each_app_has_its_own_plugin_manager(make_app):
@@ -65,31 +66,42 @@ def test_builtins_are_loaded_as_plugins(app):
     state = app.extensions["codeqr"]
     assert {"png", "svg", "logo", "filesystem", "database", "s3"} <= {name for name, _ in state.pm.list_name_plugin()}
     # <=: installed plugins such as examples/codeqr-styled register formats of their own.
-    assert {"png", "svg"} <= set(state.renderers)
-    assert set(state.storages) == {"filesystem", "database", "s3"}
-    assert set(state.overlays) == {"logo"}
+    assert {"png", "svg"} <= set(pluginmanager.renderers(state.pm))
+    assert set(pluginmanager.storages(state.pm)) == {"filesystem", "database", "s3"}
+    assert set(pluginmanager.overlays(state.pm)) == {"logo"}
 
 
-def test_lifecycle_hooks_run_after_commit(make_app):
+def test_every_service_fires_its_hooks_after_the_commit(make_app):
     recorder = Recorder()
-    client, headers = _api(make_app(plugins=[recorder]))
-    qr = client.post("/api/qrcodes", json={"url": "https://example.com/"}, headers=headers).get_json()
-    client.patch(f"/api/qrcodes/{qr['id']}", json={"title": "T"}, headers=headers)
-    client.patch(f"/api/qrcodes/{qr['id']}", json={"title": "T"}, headers=headers)  # no change: no event
-    client.put("/api/qrcodes/upsert", json={"url": "https://example.com/"}, headers=headers)  # untouched
-    client.delete(f"/api/qrcodes/{qr['id']}", headers=headers)
-    assert recorder.events == [
-        ("created", qr["id"], 1),
-        ("updated", qr["id"], {"title": [None, "T"]}),
-        ("deleted", qr["id"], 0),
+    client = _api(make_app(plugins=[recorder]))
+    qr = client.post("/api/qrcodes", json={"url": "https://example.com/a", "title": "A"}).get_json()
+    client.patch(f"/api/qrcodes/{qr['id']}", json={"title": "B"})
+    client.patch(f"/api/qrcodes/{qr['id']}", json={"title": "B"})  # no change: no event
+    upserted = client.put("/api/qrcodes/upsert", json={"url": "https://example.com/u", "title": "U"}).get_json()
+    client.put("/api/qrcodes/upsert", json={"url": "https://example.com/u", "title": "V"})
+    client.put("/api/qrcodes/upsert", json={"url": "https://example.com/u"})  # found, untouched
+    bulk = client.post("/api/qrcodes/bulk", json=[{"url": "https://example.com/x", "title": "X"},
+                                                  {"url": "https://example.com/y", "title": "Y"}]).get_json()
+    client.delete(f"/api/qrcodes/{qr['id']}")
+    client.delete(f"/api/qrcodes/bulk?ids={upserted['id']},{bulk[0]['id']},{bulk[1]['id']}")
+    singles, bulk_deleted = recorder.events[:7], recorder.events[7:]
+    assert singles == [
+        ("created", "A", (True, "A")),
+        ("updated", "B", (True, "B"), {"title": ["A", "B"]}),
+        ("created", "U", (True, "U")),
+        ("updated", "V", (True, "V"), {"title": ["U", "V"]}),
+        ("created", "X", (True, "X")),
+        ("created", "Y", (True, "Y")),
+        ("deleted", "B", (False, None)),
     ]
+    assert sorted(bulk_deleted) == [("deleted", title, (False, None)) for title in "VXY"]
 
 
 def test_rejected_requests_fire_no_hooks(make_app):
     recorder = Recorder()
-    client, headers = _api(make_app(plugins=[recorder]))
-    client.post("/api/qrcodes", json={"url": "nope"}, headers=headers)
-    client.post("/api/qrcodes/bulk", json=[{"url": "https://a.example/"}, {"url": "bad"}], headers=headers)
+    client = _api(make_app(plugins=[recorder]))
+    client.post("/api/qrcodes", json={"url": "nope"})
+    client.post("/api/qrcodes/bulk", json=[{"url": "https://a.example/"}, {"url": "bad"}])
     assert [event[0] for event in recorder.events] == ["created"]
 
 
@@ -98,15 +110,15 @@ def test_validation_hook_can_refuse_and_nothing_is_stored(make_app):
         if "forbidden.example" in qrcode["url"]:
             raise InvalidInput("this destination is blocked", "url")
 
-    client, headers = _api(make_app(plugins=[_plugin("blocker", codeqr_validate_qrcode=codeqr_validate_qrcode)]))
-    refused = client.post("/api/qrcodes", json={"url": "https://forbidden.example/"}, headers=headers)
+    client = _api(make_app(plugins=[_plugin("blocker", codeqr_validate_qrcode=codeqr_validate_qrcode)]))
+    refused = client.post("/api/qrcodes", json={"url": "https://forbidden.example/"})
     assert refused.status_code == 422
     assert refused.get_json()["error"]["message"] == "url: this destination is blocked"
-    ok = client.post("/api/qrcodes", json={"url": "https://fine.example/"}, headers=headers).get_json()
-    moved = client.patch(f"/api/qrcodes/{ok['id']}", json={"url": "https://forbidden.example/"}, headers=headers)
+    ok = client.post("/api/qrcodes", json={"url": "https://fine.example/"}).get_json()
+    moved = client.patch(f"/api/qrcodes/{ok['id']}", json={"url": "https://forbidden.example/"})
     assert moved.status_code == 422
-    assert client.get("/api/qrcodes/count", headers=headers).get_json() == 1
-    assert client.get(f"/api/qrcodes/{ok['id']}", headers=headers).get_json()["url"] == "https://fine.example/"
+    assert client.get("/api/qrcodes/count").get_json() == 1
+    assert client.get(f"/api/qrcodes/{ok['id']}").get_json()["url"] == "https://fine.example/"
 
 
 def test_a_third_party_renderer_is_served(make_app):
@@ -118,15 +130,56 @@ def test_a_third_party_renderer_is_served(make_app):
             return "\n".join("".join("#" if dark else " " for dark in row) for row in spec.modules).encode()
 
     plugin = _plugin("ascii", codeqr_register_renderers=lambda: [TextRenderer])
-    client, headers = _api(make_app(plugins=[plugin]))
-    qr = client.post("/api/qrcodes", json={"url": "https://example.com/"}, headers=headers).get_json()
+    client = _api(make_app(plugins=[plugin]))
+    qr = client.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     response = client.get(f"/qr/{qr['id']}.txt")
     assert response.status_code == 200 and response.mimetype == "text/plain" and b"#" in response.data
+
+
+class Incomplete(Storage):
+    """Leaves ``delete`` unwritten."""
+
+    name = "incomplete"
+
+    def get(self, name):
+        return None
+
+    def put(self, name, data):
+        pass
+
+
+class NotAStorage:
+    name = "plain"
+
+    def __init__(self, config):
+        pass
+
+
+@pytest.mark.parametrize("cls,message", [
+    (Incomplete, "plugin 'half' registered the storage Incomplete without implementing: delete"),
+    (NotAStorage, "plugin 'half' registered .*NotAStorage.* as a storage, but it is not a subclass of codeqr.Storage"),
+])
+def test_a_class_that_is_no_full_storage_stops_the_app_naming_the_plugin(make_app, cls, message):
+    with pytest.raises(PluginError, match=message):
+        make_app(plugins=[_plugin("half", codeqr_register_storages=lambda: [cls])])
+
+
+def test_renderers_and_overlays_are_checked_the_same_way(make_app):
+    class Blank(Renderer):
+        name = "blank"
+
+    with pytest.raises(PluginError, match="plugin 'blank' registered the renderer Blank without implementing: render"):
+        make_app(plugins=[_plugin("blank", codeqr_register_renderers=lambda: [Blank])])
+    with pytest.raises(PluginError, match="not a subclass of codeqr.Overlay"):
+        make_app(plugins=[_plugin("odd", codeqr_register_overlays=lambda: [Incomplete])])
 
 
 def test_duplicate_names_stop_the_app(make_app):
     class AnotherPng(Renderer):
         name = "png"
+
+        def render(self, spec):
+            return b""
 
     with pytest.raises(PluginError, match="renderer 'png' is registered twice"):
         make_app(plugins=[_plugin("dup", codeqr_register_renderers=lambda: [AnotherPng])])
@@ -144,7 +197,8 @@ def test_disabled_plugins_are_not_loaded(make_app):
     app = make_app(CODEQR_DISABLED_PLUGINS=["svg", "database", "s3"])
     state = app.extensions["codeqr"]
     # Not == {"png"}: installed plugins such as examples/codeqr-styled add formats of their own.
-    assert "svg" not in state.renderers and "png" in state.renderers and set(state.storages) == {"filesystem"}
+    assert "svg" not in state.images.renderers and "png" in state.images.renderers
+    assert set(pluginmanager.storages(state.pm)) == {"filesystem"}
     with pytest.raises(PluginError, match="available: database$"):
         make_app(CODEQR_DISABLED_PLUGINS=["filesystem", "s3"])
 
@@ -160,35 +214,12 @@ def test_plugin_config_defaults_are_overridable(make_app):
     assert make_app(plugins=[plugin], CODEQR_WITHCONF_COLOR="blue").config["CODEQR_WITHCONF_COLOR"] == "blue"
 
 
-def test_env_overrides_instance_config_and_config_is_frozen(tmp_path, monkeypatch, database_url):
-    instance = tmp_path / "inst"
-    instance.mkdir()
-    (instance / "config.py").write_text('CODEQR_DEFAULT_DOMAIN = "file.example"\nCODEQR_SCHEME = "https"\n')
-    monkeypatch.setenv("CODEQR_INSTANCE_PATH", str(instance))
-    monkeypatch.setenv("CODEQR_DEFAULT_DOMAIN", "env.example")
-    monkeypatch.setenv("CODEQR_DATABASE_URL", database_url)
-    monkeypatch.setenv("CODEQR_DOMAINS", "a.example, b.example")
-    app = create_app()
-    assert app.config["CODEQR_SCHEME"] == "https"
-    assert app.config["CODEQR_DEFAULT_DOMAIN"] == "env.example"
-    assert app.config["CODEQR_DOMAINS"] == ["env.example", "a.example", "b.example"]
-    assert app.instance_path == str(instance)
-    with pytest.raises(RuntimeError, match="frozen"):
-        app.config["CODEQR_SCHEME"] = "http"
-
-
-def test_bad_env_value_stops_the_app(monkeypatch, make_app):
-    monkeypatch.setenv("CODEQR_AUTO_MIGRATE", "maybe")
-    with pytest.raises(RuntimeError, match="CODEQR_AUTO_MIGRATE"):
-        make_app()
-
-
 def test_custom_storage_through_the_factory(make_app):
     class MemoryStorage(Storage):
         name = "memory"
 
-        def __init__(self, app):
-            super().__init__(app)
+        def __init__(self, config):
+            super().__init__(config)
             self.items = {}
 
         def get(self, name):
@@ -201,10 +232,10 @@ def test_custom_storage_through_the_factory(make_app):
             self.items.pop(name, None)
 
     app = make_app(plugins=[_plugin("mem", codeqr_register_storages=lambda: [MemoryStorage])], CODEQR_STORAGE="memory")
-    client, headers = _api(app)
-    qr = client.post("/api/qrcodes", json={"url": "https://example.com/"}, headers=headers).get_json()
+    client = _api(app)
+    qr = client.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     client.get(f"/qr/{qr['id']}.png")
-    assert len(app.extensions["codeqr"].storage.items) == 1
+    assert len(app.extensions["codeqr"].images.storage.items) == 1
 
 
 class Expiry:
@@ -213,7 +244,8 @@ class Expiry:
     __name__ = "expiry"
 
     @hookimpl
-    def codeqr_redirect(self, id, domain, key, url):
+    def codeqr_redirect(self, app, id, domain, key, url):
+        assert app.name == "codeqr"
         if key == "moved":
             return "https://example.com/elsewhere"
         if key == "expired":
@@ -222,9 +254,9 @@ class Expiry:
 
 
 def test_redirect_hook_can_send_elsewhere_or_refuse(make_app):
-    client, headers = _api(make_app(plugins=[Expiry()]))
+    client = _api(make_app(plugins=[Expiry()]))
     for key in ("moved", "expired", "normal"):
-        client.post("/api/qrcodes", json={"url": "https://example.com/stored", "key": key}, headers=headers)
+        client.post("/api/qrcodes", json={"url": "https://example.com/stored", "key": key})
     assert client.get("/moved").headers["Location"] == "https://example.com/elsewhere"
     assert client.get("/expired").status_code == 410
     assert client.get("/normal").headers["Location"] == "https://example.com/stored"
@@ -236,9 +268,9 @@ def test_plugin_blueprints_are_served_and_their_paths_reserved(make_app):
 
     extra = Blueprint("stats", __name__)
     extra.add_url_rule("/stats", "stats", lambda: "plugin page")
-    client, headers = _api(make_app(plugins=[_plugin("stats", codeqr_blueprints=lambda: [extra])]))
+    client = _api(make_app(plugins=[_plugin("stats", codeqr_blueprints=lambda: [extra])]))
     assert client.get("/stats").data == b"plugin page"
-    taken = client.post("/api/qrcodes", json={"url": "https://example.com/", "key": "stats"}, headers=headers)
+    taken = client.post("/api/qrcodes", json={"url": "https://example.com/", "key": "stats"})
     assert taken.status_code == 422
 
 
@@ -291,9 +323,8 @@ def test_a_third_party_overlay_is_chosen_by_config(make_app):
             return f'<rect x="{x}" y="{y}" width="{side}" height="{side}" fill="#dc2626"/>'
 
     app = make_app(plugins=[_plugin("redsq", codeqr_register_overlays=lambda: [RedSquare])], CODEQR_OVERLAY="red-square")
-    client, headers = _api(app)
-    qr = client.post("/api/qrcodes", json={"url": "https://example.com/", "showLogo": True, "size": 300},
-                     headers=headers).get_json()
+    client = _api(app)
+    qr = client.post("/api/qrcodes", json={"url": "https://example.com/", "showLogo": True, "size": 300}).get_json()
     png = client.get(f"/qr/{qr['id']}.png").data
     assert (0xDC, 0x26, 0x26) in {color for _, color in to_image(png, "image/png").convert("RGB").getcolors()}
     assert decode(png, "image/png") == [qr["shortLink"]]

@@ -87,7 +87,7 @@ def test_storage_down_answers_503_then_recovers_without_restart(make_app, s3_ser
         assert down.mimetype == "text/html"  # image routes answer a page, not the API's JSON
         assert b"Temporarily unavailable" in down.data
         with app.app_context(), pytest.raises(StorageUnavailable, match="S3 storage: get .* failed"):
-            app.extensions["codeqr"].storage.get("0123abcd.png")
+            app.extensions["codeqr"].images.storage.get("0123abcd.png")
         # The API does not need the storage: it keeps working, in its own error shape.
         assert client.get(f"/api/qrcodes/{qr['id']}", headers=headers).status_code == 200
         missing = client.get("/api/qrcodes/cmissing0000000000000000", headers=headers)
@@ -107,10 +107,10 @@ def test_storage_down_answers_503_then_recovers_without_restart(make_app, s3_ser
 
 @pytest.mark.s3
 def test_server_errors_are_not_taken_for_missing_images(make_app, s3_server, s3_settings):
-    wrong_bucket = make_app(**{**s3_settings, "CODEQR_S3_BUCKET": "no-such-bucket"}).extensions["codeqr"].storage
+    wrong_bucket = make_app(**{**s3_settings, "CODEQR_S3_BUCKET": "no-such-bucket"}).extensions["codeqr"].images.storage
     with pytest.raises(StorageUnavailable, match="NoSuchBucket"):
         wrong_bucket.get("0123abcd.png")
-    wrong_secret = make_app(**{**s3_settings, "CODEQR_S3_SECRET_ACCESS_KEY": "wrong"}).extensions["codeqr"].storage
+    wrong_secret = make_app(**{**s3_settings, "CODEQR_S3_SECRET_ACCESS_KEY": "wrong"}).extensions["codeqr"].images.storage
     for call in (lambda: wrong_secret.get("0123abcd.png"), lambda: wrong_secret.put("0123abcd.png", b"x"),
                  lambda: wrong_secret.delete("0123abcd.png")):
         with pytest.raises(StorageUnavailable, match="SignatureDoesNotMatch"):
@@ -141,4 +141,4 @@ def test_bad_configuration_stops_the_app(make_app, settings, named):
 
 
 def test_s3_settings_are_ignored_by_other_storages(make_app):
-    assert make_app(CODEQR_S3_SERVE="stream").extensions["codeqr"].storage.name == "filesystem"
+    assert make_app(CODEQR_S3_SERVE="stream").extensions["codeqr"].images.storage.name == "filesystem"

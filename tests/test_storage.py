@@ -2,13 +2,13 @@
 
 import pytest
 
-from codeqr import StorageUnavailable
+from codeqr import StorageUnavailable, pluginmanager
 
 BACKENDS = ["filesystem", "database", "s3"]
 
 
 def test_every_registered_storage_is_tested(app):
-    assert set(app.extensions["codeqr"].storages) == set(BACKENDS)
+    assert set(pluginmanager.storages(app.extensions["codeqr"].pm)) == set(BACKENDS)
 
 
 @pytest.fixture(params=[pytest.param(name, marks=pytest.mark.s3) if name == "s3" else name for name in BACKENDS])
@@ -19,7 +19,7 @@ def storage_app(request, make_app):
 
 
 def test_storage_contract(storage_app):
-    storage = storage_app.extensions["codeqr"].storage
+    storage = storage_app.extensions["codeqr"].images.storage
     with storage_app.app_context():
         assert storage.get("0123abcd.png") is None
         storage.put("0123abcd.png", b"\x89PNG first")
@@ -48,18 +48,18 @@ def test_images_are_served_from_each_storage(storage_app):
     first = client.get(f"/qr/{qr['id']}.png")
     name = first.headers["ETag"].strip('"') + ".png"
     with storage_app.app_context():
-        assert storage_app.extensions["codeqr"].storage.get(name) == first.data
+        assert storage_app.extensions["codeqr"].images.storage.get(name) == first.data
     assert client.get(f"/qr/{qr['id']}.png").data == first.data
     client.delete(f"/api/qrcodes/{qr['id']}", headers=headers)
     with storage_app.app_context():
-        assert storage_app.extensions["codeqr"].storage.get(name) is None
+        assert storage_app.extensions["codeqr"].images.storage.get(name) is None
 
 
 def test_filesystem_failure_is_reported_as_503(make_app, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the image folder should be")
     app = make_app(CODEQR_STORAGE_PATH=str(tmp_path / "images"))
-    storage = app.extensions["codeqr"].storage
+    storage = app.extensions["codeqr"].images.storage
     storage.root = str(blocker)  # the disk goes away under a running app
     with pytest.raises(StorageUnavailable):
         storage.put("abcd.png", b"x")
@@ -74,7 +74,7 @@ def test_filesystem_failure_is_reported_as_503(make_app, tmp_path):
 
 
 def test_filesystem_refuses_names_that_leave_its_folder(make_app):
-    storage = make_app().extensions["codeqr"].storage
+    storage = make_app().extensions["codeqr"].images.storage
     for name in ("../x.png", "a/b.png", ".hidden"):
         with pytest.raises(ValueError):
             storage.get(name)

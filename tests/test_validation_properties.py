@@ -30,6 +30,7 @@ def test_colours_are_normalised_or_refused(api, color):
         assert response.status_code == 422
         return
     full = color.lower() if len(color) == 7 else "#" + "".join(c * 2 for c in color[1:].lower())
+    # contrast() itself is checked against published WCAG ratios below.
     if contrast(full, "#000000") < 3:
         assert response.status_code == 422 and "contrast" in response.get_json()["error"]["message"]
     else:
@@ -50,10 +51,14 @@ def test_urls_are_stored_exactly_as_given_or_refused(api, client, url):
 
 
 @SETTINGS
-@given(key=st.text(max_size=12))
-def test_custom_keys_follow_the_rule(api, client, key):
+@given(data=st.data())
+def test_custom_keys_follow_the_rule(app, api, client, data):
+    """The oracle of reserved words is the app's own set, built from its URL map."""
+    reserved_keys = app.extensions["codeqr"].reserved_keys
+    route_word = st.sampled_from(sorted(reserved_keys)).map(lambda word: word.upper() if len(word) % 2 else word)
+    key = data.draw(st.text(max_size=12) | route_word, label="key")
     response = api.post("/api/qrcodes", json={"url": "https://example.com/", "key": key})
-    reserved = key.lower() in {"api", "qr", "static", "admin", "login", "logout", "setup", "healthz"}
+    reserved = key.lower() in reserved_keys
     shape = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", key) is not None
     if shape and not reserved:
         assert response.status_code in (201, 409)  # 409: drawn twice
@@ -61,3 +66,20 @@ def test_custom_keys_follow_the_rule(api, client, key):
             assert client.get(f"/{key}").status_code == 302
     else:
         assert response.status_code == 422
+
+
+#: Contrast ratios against white as WCAG checkers publish them (e.g. WebAIM's).
+WCAG_REFERENCE = [("#767676", 4.54), ("#777777", 4.48), ("#949494", 3.03), ("#ff0000", 4.0), ("#0000ff", 8.59),
+                  ("#808080", 3.95), ("#aaaaaa", 2.32), ("#ffff00", 1.07), ("#000000", 21.0), ("#ffffff", 1.0)]
+
+
+def test_contrast_matches_published_wcag_ratios():
+    for color, ratio in WCAG_REFERENCE:
+        assert round(contrast(color, "#ffffff"), 2) == ratio, color
+        assert contrast("#ffffff", color) == contrast(color, "#ffffff")
+
+
+def test_the_contrast_floor_is_three_to_one(api):
+    assert api.post("/api/qrcodes", json={"url": "https://example.com/", "fgColor": "#949494"}).status_code == 201
+    refused = api.post("/api/qrcodes", json={"url": "https://example.com/", "fgColor": "#aaaaaa"})
+    assert refused.status_code == 422 and "2.32:1" in refused.get_json()["error"]["message"]

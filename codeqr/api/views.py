@@ -10,9 +10,9 @@ from ..schemas import (
     BulkDeleteQuery,
     BulkResult,
     Count,
-    CountQuery,
     Deleted,
     DeletedCount,
+    Filters,
     ListQuery,
     QRCodeCreate,
     QRCodeList,
@@ -67,15 +67,15 @@ def create(data: QRCodeCreate):
 @bp.doc(summary="List QR Codes", responses=_errors())
 def list_qrcodes(query: ListQuery):
     # A RootModel instance is serialised as is (APIFlask would validate a bare list item by item).
-    return QRCodeList.model_validate([qrcodes.to_api(qr) for qr in qrcodes.list_page(query)])
+    return QRCodeList(qrcodes.list_page(query))
 
 
 @bp.get("/qrcodes/count")
 @bp.auth_required(auth)
-@bp.input(CountQuery, location="query", arg_name="query")
+@bp.input(Filters, location="query", arg_name="query")
 @bp.output(Count, description="How many QR Codes match the filters")
 @bp.doc(summary="Count QR Codes", responses=_errors())
-def count(query: CountQuery):
+def count(query: Filters):
     return qrcodes.count(query)
 
 
@@ -122,7 +122,7 @@ def bulk_delete(query: BulkDeleteQuery):
 @bp.output(QRCodeOut, description="The QR Code")
 @bp.doc(summary="Get a QR Code", description=_REF, responses=_errors())
 def get(ref: str):
-    return qrcodes.to_api(qrcodes.get(ref))
+    return qrcodes.get(ref)
 
 
 @bp.route("/qrcodes/<ref>", methods=["PATCH", "PUT"])

@@ -13,9 +13,18 @@ function livePreview(form) {
   const refresh = debounce(async () => {
     const ticket = ++latest;
     status.textContent = "Updating…";
-    const response = await fetch(form.dataset.previewUrl, { method: "POST", body: new FormData(form) });
+    let answer;
+    try {
+      const response = await fetch(form.dataset.previewUrl, { method: "POST", body: new FormData(form) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      answer = await response.json();
+    } catch (error) {
+      if (ticket === latest) {
+        status.textContent = "The preview could not be updated (the server did not answer). It will try again when you change a field.";
+      }
+      return;
+    }
     if (ticket !== latest) return;  // a newer request is on its way
-    const answer = await response.json().catch(() => ({ ok: false, errors: {} }));
     form.querySelectorAll(".field-error").forEach((el) => { el.textContent = ""; });
     form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
     if (answer.ok) {
@@ -37,15 +46,30 @@ function livePreview(form) {
 }
 
 function watchImport(box) {
+  const note = document.getElementById("import-connection");
+  let delay = 500;
   const poll = async () => {
-    const job = await (await fetch(box.dataset.statusUrl)).json();
+    let job;
+    try {
+      const response = await fetch(box.dataset.statusUrl);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      job = await response.json();
+    } catch (error) {
+      // The import goes on on the server: keep asking, less often, and say so.
+      note.textContent = "Lost contact with the server; trying again…";
+      delay = Math.min(delay * 2, 10000);
+      setTimeout(poll, delay);
+      return;
+    }
+    note.textContent = "";
+    delay = 500;
     document.getElementById("import-progress").value = job.processed;
     for (const [name, value] of Object.entries(job)) {
       const slot = box.querySelector(`[data-count="${name}"]`);
       if (slot) slot.textContent = value;
     }
     if (job.status === "done" || job.status === "failed") window.location.reload();
-    else setTimeout(poll, 500);
+    else setTimeout(poll, delay);
   };
   setTimeout(poll, 300);
 }

@@ -1,19 +1,29 @@
 """Flask-WTF forms: CSRF and rendering. Field rules live in the services and schemas,
 so a form shows the very messages the API gives."""
 
+from typing import Literal, get_args, get_origin
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from pydantic import ValidationError
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, URLField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    URLField,
+)
 from wtforms.fields import ColorField
 from wtforms.validators import InputRequired, Optional
 
+from ..csv_import import MAX_ROWS
 from ..errors import CodeQRError
-from ..imports import MAX_ROWS
+from ..schemas import API_NAMES, NULLABLE, UI, QRCodeCreate
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
-LEVEL_CHOICES = [("", "Automatic (M, or H with the logo)"), ("L", "L — 7% can be restored"),
-                 ("M", "M — 15%"), ("Q", "Q — 25%"), ("H", "H — 30%")]
 
 
 class SetupForm(FlaskForm):
@@ -26,41 +36,69 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[InputRequired()])
 
 
-class QRCodeForm(FlaskForm):
-    url = URLField("Destination URL", validators=[InputRequired()])
-    title = StringField("Title", validators=[Optional()])
-    key = StringField("Short link key (blank: random)", validators=[Optional()])
-    domain = SelectField("Domain", validate_choice=False)  # the service checks it
-    fg_color = ColorField("Foreground colour", default="#000000")
-    bg_color = ColorField("Background colour", default="#ffffff")
-    size = IntegerField("Size in pixels (64–4096)", default=1024, validators=[Optional()])
-    level = SelectField("Error correction", choices=LEVEL_CHOICES, default="", validate_choice=False)
-    margin = IntegerField("Margin in modules (0–16)", default=4, validators=[Optional()])
-    show_logo = BooleanField("Show the logo in the centre")
+def _form_field(info):
+    """The WTForms field of a QR Code field that has a ``UI`` label, or None."""
+    ui = next((item for item in info.metadata if isinstance(item, UI)), None)
+    if ui is None or ui.label is None:
+        return None
+    label = ui.label
+    bounds = {kind: getattr(item, kind) for item in info.metadata for kind in ("ge", "le") if hasattr(item, kind)}
+    if len(bounds) == 2:
+        label += f" ({bounds['ge']}–{bounds['le']})"
+    kind = next((arg for arg in (info.annotation, *get_args(info.annotation)) if arg is not type(None)), None)
+    default = info.default if info.default is not None else ""
+    validators = [InputRequired()] if info.is_required() else [Optional()]
+    if ui.widget == "url":
+        return URLField(label, validators=validators)
+    if ui.widget == "color":
+        return ColorField(label, default=default)
+    if ui.widget == "select" or get_origin(kind) is Literal:
+        values = ui.choices or {value: value for value in get_args(kind)}
+        choices = [SelectChoice(value, text) for value, text in values.items()]
+        return SelectField(label, choices=choices, default=default, validate_choice=False)  # the service checks
+    if kind is bool:
+        return BooleanField(label, default=bool(info.default))
+    if kind is int:
+        return IntegerField(label, default=info.default, validators=validators)
+    return StringField(label, validators=validators)
 
-    #: form field -> API field
-    API_FIELDS = {"url": "url", "title": "title", "key": "key", "domain": "domain", "fg_color": "fgColor",
-                  "bg_color": "bgColor", "size": "size", "level": "level", "margin": "margin",
-                  "show_logo": "showLogo"}
+
+def _with_qrcode_fields(cls):
+    """Give the form a field for every field of ``QRCodeCreate`` with a ``UI`` label."""
+    names = []
+    for name, info in QRCodeCreate.model_fields.items():
+        field = _form_field(info)
+        if field is not None:
+            setattr(cls, name, field)
+            names.append(name)
+    cls.QRCODE_FIELDS = tuple(names)
+    return cls
+
+
+@_with_qrcode_fields
+class QRCodeForm(FlaskForm):
+    """The QR Code fields people edit, in the schema's order."""
+
+    QRCODE_FIELDS: tuple[str, ...] = ()
 
     def payload(self, editing: bool = False) -> dict:
-        """The API body these fields make. Blank optional fields are left out
-        (cleared, for title, when editing)."""
+        """The API body these fields make. Blank fields are left out (nullable
+        ones are cleared when editing)."""
         body = {}
-        for name, api_name in self.API_FIELDS.items():
+        for name in self.QRCODE_FIELDS:
             value = getattr(self, name).data
             if isinstance(value, str):
                 value = value.strip()
             if value in ("", None):
-                if editing and name == "title":
-                    body["title"] = None
+                if editing and name in NULLABLE:
+                    body[API_NAMES[name]] = None
                 continue
-            body[api_name] = value
+            body[API_NAMES[name]] = value
         return body
 
     def show_error(self, error: Exception) -> None:
         """Put a service or validation error beside the field it is about."""
-        by_api = {api: name for name, api in self.API_FIELDS.items()}
+        by_api = {API_NAMES[name]: name for name in self.QRCODE_FIELDS}
         if isinstance(error, ValidationError):
             for item in error.errors():
                 field = by_api.get(str(item["loc"][0]) if item["loc"] else "", "url")

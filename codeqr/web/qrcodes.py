@@ -9,13 +9,15 @@ from pydantic import ValidationError
 from .. import qrcodes
 from ..errors import CodeQRError
 from ..exports import export_zip
-from ..pluginmanager import current_plugins
+from ..state import app_state
 from ..schemas import ListQuery, QRCodeCreate, QRCodeUpdate
 from . import bp
 from .forms import ConfirmForm, QRCodeForm
 
 PAGE_SIZE = 25
 DOWNLOAD_SIZES = (256, 512, 1024, 2048, 4096)
+#: The live preview is shown at 280 px: larger raster renders only cost time.
+PREVIEW_MAX_SIZE = 1024
 
 
 def _form(obj=None) -> QRCodeForm:
@@ -36,8 +38,8 @@ def qrcode_list():
     query = _query()
     total = qrcodes.count(query)
     pages = max(1, -(-total // PAGE_SIZE))
-    return render_template("qrcodes/list.html", items=[qrcodes.to_api(qr) for qr in qrcodes.list_page(query)],
-                           query=query, total=total, pages=pages, export_form=ConfirmForm())
+    return render_template("qrcodes/list.html", items=qrcodes.list_page(query), query=query, total=total,
+                           pages=pages, export_form=ConfirmForm(), formats=_formats())
 
 
 @bp.route("/qrcodes/new", methods=["GET", "POST"])
@@ -52,11 +54,10 @@ def qrcode_new():
             if existing is None or request.form.get("create_anyway"):
                 qr = qrcodes.create(data)
                 flash("QR Code created.", "success")
-                return redirect(url_for("web.qrcode_detail", qr_id=qr["id"]))
+                return redirect(url_for("web.qrcode_detail", qr_id=qr.id))
         except (ValidationError, CodeQRError) as error:
             form.show_error(error)
-    return render_template("qrcodes/form.html", form=form, qr=None,
-                           existing=qrcodes.to_api(existing) if existing else None)
+    return render_template("qrcodes/form.html", form=form, qr=None, existing=existing)
 
 
 @bp.route("/qrcodes/<qr_id>/edit", methods=["GET", "POST"])
@@ -73,23 +74,22 @@ def qrcode_edit(qr_id: str):
             return redirect(url_for("web.qrcode_detail", qr_id=qr_id))
     elif request.method == "GET":
         form.level.data = qr.level
-    return render_template("qrcodes/form.html", form=form, qr=qrcodes.to_api(qr), existing=None)
+    return render_template("qrcodes/form.html", form=form, qr=qr, existing=None)
 
 
 @bp.get("/qrcodes/<qr_id>")
 def qrcode_detail(qr_id: str):
-    qr = qrcodes.to_api(_get(qr_id))
-    formats = sorted(current_plugins().images.renderers)
-    return render_template("qrcodes/detail.html", qr=qr, formats=formats, sizes=DOWNLOAD_SIZES, form=ConfirmForm())
+    return render_template("qrcodes/detail.html", qr=_get(qr_id), formats=_formats(), sizes=DOWNLOAD_SIZES,
+                           form=ConfirmForm())
 
 
 @bp.route("/qrcodes/<qr_id>/delete", methods=["GET", "POST"])
 def qrcode_delete(qr_id: str):
-    qr = qrcodes.to_api(_get(qr_id))
+    qr = _get(qr_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         qrcodes.delete_one(qr_id)
-        flash(f"QR Code {qr['shortLink']} deleted.", "success")
+        flash(f"QR Code {qr.short_link} deleted.", "success")
         return redirect(url_for("web.qrcode_list"))
     return render_template("qrcodes/delete.html", qr=qr, form=form)
 
@@ -108,8 +108,10 @@ def qrcode_preview():
     except (ValidationError, CodeQRError) as error:
         form.show_error(error)
         return jsonify(ok=False, errors={name: field.errors[-1] for name, field in form._fields.items() if field.errors})
-    svg = current_plugins().images.render(design, "svg")
-    return jsonify(ok=True, image="data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
+    images, fmt = app_state().images, current_app.config["CODEQR_DEFAULT_FORMAT"]
+    data = images.render(design | {"size": min(design["size"], PREVIEW_MAX_SIZE)}, fmt)
+    media_type = images.renderers[fmt].media_type
+    return jsonify(ok=True, image=f"data:{media_type};base64," + base64.b64encode(data).decode(),
                    level=design["level"])
 
 
@@ -117,7 +119,7 @@ def qrcode_preview():
 def qrcode_download(qr_id: str, fmt: str):
     """The image as an attachment; PNG at a chosen size (rendered, not stored)."""
     qr = _get(qr_id)
-    images = current_plugins().images
+    images = app_state().images
     if fmt not in images.renderers:
         abort(404)
     design = qr.design()
@@ -136,8 +138,8 @@ def qrcode_download(qr_id: str, fmt: str):
 @bp.route("/export", methods=["GET", "POST"])
 def export():
     """A ZIP of the selected QR Codes (POST ids) or of all matching the filters (GET)."""
-    formats = [fmt for fmt in request.values.getlist("format") if fmt in current_plugins().images.renderers]
-    formats = formats or ["png"]
+    formats = [fmt for fmt in request.values.getlist("format") if fmt in app_state().images.renderers]
+    formats = formats or [current_app.config["CODEQR_DEFAULT_FORMAT"]]
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400, "the form expired; reload the page")
@@ -149,6 +151,12 @@ def export():
         items = qrcodes.all_matching(_query())
     return Response(stream_with_context(export_zip(items, formats)), mimetype="application/zip",
                     headers={"Content-Disposition": 'attachment; filename="qrcodes.zip"'})
+
+
+def _formats() -> list[str]:
+    """Every image format of the instance, its default first."""
+    default = current_app.config["CODEQR_DEFAULT_FORMAT"]
+    return [default, *sorted(fmt for fmt in app_state().images.renderers if fmt != default)]
 
 
 def _get(qr_id: str):

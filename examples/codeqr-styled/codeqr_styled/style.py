@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from codeqr import Renderer, contrast
+from codeqr import PluginError, Renderer, contrast
 
 MODULE_SHAPES = ("square", "rounded", "dots")
 EYE_SHAPES = ("square", "rounded", "circle")
@@ -39,7 +39,7 @@ class Style:
         color = config.get("CODEQR_STYLED_EYE_COLOR") or None  # an empty environment variable means "unset"
         if color is not None:
             if not isinstance(color, str) or not _COLOR.fullmatch(color):
-                raise RuntimeError(f"CODEQR_STYLED_EYE_COLOR={color!r}: expected #rgb or #rrggbb, or None")
+                raise PluginError(f"CODEQR_STYLED_EYE_COLOR={color!r}: expected #rgb or #rrggbb, or None")
             color = color.lower()
             if len(color) == 4:
                 color = "#" + "".join(c * 2 for c in color[1:])
@@ -73,7 +73,7 @@ class Style:
 def _choice(config, setting: str, allowed: tuple[str, ...]) -> str:
     value = config.get(setting)
     if value not in allowed:
-        raise RuntimeError(f"{setting}={value!r}: expected one of {', '.join(allowed)}")
+        raise PluginError(f"{setting}={value!r}: expected one of {', '.join(allowed)}")
     return value
 
 

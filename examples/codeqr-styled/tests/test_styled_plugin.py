@@ -2,15 +2,18 @@
 
 import pytest
 
+import codeqr
+
 import codeqr_styled
 
 
 def test_the_plugin_is_loaded_from_its_entry_point(make_app):
     state = make_app().extensions["codeqr"]
     assert state.pm.get_plugin("styled") is codeqr_styled
-    assert {"styled-png", "styled-svg", "png", "svg"} <= set(state.renderers)
-    assert state.renderers["styled-png"] is codeqr_styled.StyledPngRenderer
-    assert state.renderers["styled-svg"] is codeqr_styled.StyledSvgRenderer
+    renderers = state.images.renderers
+    assert {"styled-png", "styled-svg", "png", "svg"} <= set(renderers)
+    assert type(renderers["styled-png"]) is codeqr_styled.StyledPngRenderer
+    assert type(renderers["styled-svg"]) is codeqr_styled.StyledSvgRenderer
 
 
 def test_codeqr_plugins_lists_it_with_its_version_and_hooks(make_app):
@@ -44,10 +47,10 @@ def test_settings_come_from_the_environment_too(make_app, monkeypatch):
     ("CODEQR_STYLED_EYE_COLOR", "red", "expected #rgb or #rrggbb"),
 ])
 def test_a_bad_setting_stops_the_app_with_its_name(make_app, setting, value, message):
-    with pytest.raises(RuntimeError, match=f"{setting}=.*{message}"):
+    with pytest.raises(codeqr.PluginError, match=f"{setting}=.*{message}"):
         make_app(**{setting: value})
 
 
 def test_the_plugin_can_be_disabled_by_name(make_app):
     state = make_app(CODEQR_DISABLED_PLUGINS=["styled"]).extensions["codeqr"]
-    assert "styled-png" not in state.renderers and "png" in state.renderers
+    assert "styled-png" not in state.images.renderers and "png" in state.images.renderers

@@ -8,7 +8,6 @@ Settings (``CODEQR_WEBHOOKS_*``): ``URLS`` (comma-separated in the environment),
 from importlib.resources import files
 
 import click
-from flask import current_app
 from sqlalchemy import select
 
 import codeqr
@@ -30,8 +29,8 @@ def sender_for(app) -> Sender:
     return sender
 
 
-def _publish(event_type: str, data: dict) -> None:
-    sender = sender_for(current_app._get_current_object())
+def _publish(app, event_type: str, data: dict) -> None:
+    sender = sender_for(app)
     if sender.wants(event_type):
         sender.publish(event_type, data)
 
@@ -54,23 +53,23 @@ def codeqr_migration_locations():
 
 
 @codeqr.hookimpl
-def codeqr_qrcode_created(qrcode):
-    _publish("qrcode.created", {"qrcode": qrcode})
+def codeqr_qrcode_created(app, qrcode):
+    _publish(app, "qrcode.created", {"qrcode": qrcode})
 
 
 @codeqr.hookimpl
-def codeqr_qrcode_updated(qrcode, changes):
-    _publish("qrcode.updated", {"qrcode": qrcode, "changes": changes})
+def codeqr_qrcode_updated(app, qrcode, changes):
+    _publish(app, "qrcode.updated", {"qrcode": qrcode, "changes": changes})
 
 
 @codeqr.hookimpl
-def codeqr_qrcode_deleted(qrcode):
-    _publish("qrcode.deleted", {"qrcode": qrcode})
+def codeqr_qrcode_deleted(app, qrcode):
+    _publish(app, "qrcode.deleted", {"qrcode": qrcode})
 
 
 @codeqr.hookimpl
-def codeqr_qrcode_scanned(id, domain, key, url):
-    _publish("qrcode.scanned", {"id": id, "domain": domain, "key": key, "url": url})
+def codeqr_qrcode_scanned(app, id, domain, key, url):
+    _publish(app, "qrcode.scanned", {"id": id, "domain": domain, "key": key, "url": url})
 
 
 @click.command("webhook-deliveries")

@@ -3,7 +3,7 @@
 from flask import abort, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
-from .. import imports
+from .. import csv_import
 from ..errors import CodeQRError
 from . import bp
 from .forms import ImportForm
@@ -15,23 +15,23 @@ def import_upload():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            rows = imports.parse(upload.read())
+            rows = csv_import.parse(upload.read())
         except CodeQRError as error:
             form.file.errors.append(error.message)
         else:
-            job = imports.start(rows, upload.filename or "upload.csv", current_user.id,
-                                current_app._get_current_object())
+            job = csv_import.start(rows, upload.filename or "upload.csv", current_user.id,
+                                   current_app._get_current_object())
             return redirect(url_for("web.import_progress", job_id=job.id))
-    return render_template("import.html", form=form, columns=sorted(set(imports.COLUMNS.values())))
+    return render_template("import.html", form=form, columns=sorted(set(csv_import.COLUMNS.values())))
 
 
 @bp.get("/import/<job_id>")
 def import_progress(job_id: str):
-    job = imports.get(job_id) or abort(404)
-    return render_template("import_progress.html", job=imports.progress(job), errors=imports.errors(job_id))
+    job = csv_import.get(job_id) or abort(404)
+    return render_template("import_progress.html", job=csv_import.progress(job), errors=csv_import.errors(job_id))
 
 
 @bp.get("/import/<job_id>.json")
 def import_status(job_id: str):
-    job = imports.get(job_id) or abort(404)
-    return jsonify(imports.progress(job))
+    job = csv_import.get(job_id) or abort(404)
+    return jsonify(csv_import.progress(job))

@@ -18,33 +18,43 @@ from .database import begin_write
 from .errors import CodeQRError, InvalidInput
 from .extensions import db
 from .models import ImportJob, ImportRowError
-from .schemas import QRCodeCreate, QRCodeUpdate
+from .schemas import UI, QRCodeCreate, QRCodeUpdate
 from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_ROWS = 10_000
-#: CSV header (lower-case, without spaces, - or _) -> API field
-COLUMNS = {
-    "url": "url",
-    "title": "title",
-    "key": "key",
-    "externalid": "externalId",
-    "domain": "domain",
-    "bgcolor": "bgColor",
-    "fgcolor": "fgColor",
-    "size": "size",
-    "level": "level",
-    "margin": "margin",
-    "logo": "showLogo",
-    "showlogo": "showLogo",
-}
 _TRUE, _FALSE = {"1", "true", "yes", "y"}, {"0", "false", "no", "n"}
 _PROGRESS_EVERY = 25
 
 
 def _column(name: str) -> str:
     return "".join(char for char in name.lower() if char.isalnum())
+
+
+def _columns() -> dict[str, str]:
+    """CSV header (lower-case, without spaces, - or _) -> API field: every field of a
+    QR Code by its API name, plus the aliases its ``UI`` gives."""
+    columns = {}
+    for info in QRCodeCreate.model_fields.values():
+        ui = next((item for item in info.metadata if isinstance(item, UI)), UI())
+        for name in (info.alias, *ui.csv_aliases):
+            columns[_column(name)] = info.alias
+    return columns
+
+
+def _kinds() -> dict[str, type]:
+    """API field -> int or bool, for the fields a CSV cell must be converted for."""
+    kinds = {}
+    for info in QRCodeCreate.model_fields.values():
+        if info.annotation in (int, bool):
+            kinds[info.alias] = info.annotation
+    return kinds
+
+
+#: CSV header -> API field
+COLUMNS = _columns()
+_KINDS = _kinds()
 
 
 def parse(data: bytes) -> list[dict]:
@@ -81,12 +91,14 @@ def parse(data: bytes) -> list[dict]:
 def _typed(row: dict) -> dict:
     """Give CSV strings the API's types; leave bad values for validation to name."""
     body = dict(row)
-    for name in ("size", "margin"):
-        if name in body and body[name].lstrip("-").isdigit():
-            body[name] = int(body[name])
-    if "showLogo" in body:
-        flag = body["showLogo"].lower()
-        body["showLogo"] = True if flag in _TRUE else False if flag in _FALSE else body["showLogo"]
+    for name, kind in _KINDS.items():
+        if name not in body:
+            continue
+        value = body[name]
+        if kind is int and value.lstrip("-").isdigit():
+            body[name] = int(value)
+        elif kind is bool:
+            body[name] = True if value.lower() in _TRUE else False if value.lower() in _FALSE else value
     return body
 
 
@@ -96,9 +108,8 @@ def import_row(row: dict) -> str:
     if body.get("externalId"):
         existing = qrcodes.find("ext_" + body["externalId"])
         if existing is not None:
-            before = qrcodes.to_api(existing)
             after = qrcodes.update(existing.id, QRCodeUpdate.model_validate(body))
-            return "unchanged" if after == before else "updated"
+            return "unchanged" if after.updated_at == existing.updated_at else "updated"
         qrcodes.create(QRCodeCreate.model_validate(body))
         return "created"
     _, outcome = qrcodes.upsert(QRCodeCreate.model_validate(body))
@@ -126,7 +137,7 @@ def _run(app, job_id: str, rows: list[dict]) -> None:
                     counts[import_row(row)] += 1
                 except ValidationError as error:
                     counts["failed"] += 1
-                    _record_error(job_id, number, qrcodes.describe(error))
+                    _record_error(job_id, number, InvalidInput.from_validation(error).message)
                 except CodeQRError as error:
                     counts["failed"] += 1
                     _record_error(job_id, number, error.message)

@@ -1,0 +1,67 @@
+"""The app state: what CodeQR builds once per app beside its config, and its accessor."""
+
+from dataclasses import dataclass
+
+import pluggy
+from flask import Flask, current_app
+
+from . import pluginmanager
+from .extensions import db
+from .rendering import Images
+from .scans import ScanCounter
+
+#: First path segments kept from keys even before a route uses them.
+_ALWAYS_RESERVED = {"api", "qr", "static", "admin", "login", "logout", "setup", "healthz", "readyz", "metrics",
+                    "favicon.ico", "robots.txt"}
+
+
+@dataclass(frozen=True)
+class AppState:
+    """Kept in ``app.extensions["codeqr"]``: the plugin manager and the backends it chose."""
+
+    pm: pluggy.PluginManager
+    #: renderers by format, the chosen storage and overlay
+    images: Images
+    scan_counter: ScanCounter
+    #: first path segments of the app's routes: no short-link key may take one
+    reserved_keys: frozenset[str]
+    #: whether any plugin implements these: the redirect skips them otherwise
+    scan_hook_used: bool
+    redirect_hook_used: bool
+
+
+def build_app_state(app: Flask, pm: pluggy.PluginManager) -> AppState:
+    """Build every registered renderer and the configured storage and overlay.
+
+    Call it in an app context, once every blueprint is registered. A bad plugin or
+    an unknown name in ``CODEQR_STORAGE``, ``CODEQR_OVERLAY`` or
+    ``CODEQR_DEFAULT_FORMAT`` raises ``PluginError`` naming what is available.
+    """
+    config = app.config
+    renderer_classes = pluginmanager.renderers(pm)
+    renderer_classes.pick(config["CODEQR_DEFAULT_FORMAT"], "CODEQR_DEFAULT_FORMAT")
+    storage = pluginmanager.storages(pm).pick(config["CODEQR_STORAGE"], "CODEQR_STORAGE")(config)
+    overlay = pluginmanager.overlays(pm).pick(config["CODEQR_OVERLAY"], "CODEQR_OVERLAY")(config)
+    renderers = {name: cls(config) for name, cls in renderer_classes.items()}
+    return AppState(
+        pm=pm,
+        images=Images(config, renderers, storage, overlay),
+        scan_counter=ScanCounter(db.engine, config["CODEQR_SCAN_ASYNC_COMMIT"]),
+        reserved_keys=frozenset(_reserved_keys(app)),
+        scan_hook_used=bool(pm.hook.codeqr_qrcode_scanned.get_hookimpls()),
+        redirect_hook_used=bool(pm.hook.codeqr_redirect.get_hookimpls()),
+    )
+
+
+def _reserved_keys(app: Flask) -> set[str]:
+    segments = set(_ALWAYS_RESERVED)
+    for rule in app.url_map.iter_rules():
+        first = rule.rule.lstrip("/").split("/", 1)[0]
+        if first and "<" not in first:
+            segments.add(first.lower())
+    return segments
+
+
+def app_state() -> AppState:
+    """Return the state of the current app."""
+    return current_app.extensions["codeqr"]
