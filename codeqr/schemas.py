@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from .rendering import short_link
 from .timeutil import isoformat
 
 MAX_URL_LENGTH = 8192
@@ -261,7 +262,7 @@ class QRCodeOut(_QRCodeStored):
     @computed_field(description="what the image encodes: {scheme}://{domain}/{key}")
     @property
     def short_link(self) -> str:
-        return f"{current_app.config['CODEQR_SCHEME']}://{self.domain}/{self.key}"
+        return short_link(current_app.config, self.domain, self.key)
 
     @computed_field(description="absolute URL of the rendered image, fetchable without credentials")
     @property
