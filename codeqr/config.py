@@ -21,6 +21,10 @@ DEFAULTS = {
     "CODEQR_AUTO_MIGRATE": True,
     "CODEQR_SQLITE_BUSY_TIMEOUT_MS": 10000,
     "CODEQR_SCAN_ASYNC_COMMIT": False,  # PostgreSQL: don't wait for the WAL flush on scans
+    "CODEQR_ANALYTICS": "full",  # full, anonymous or off
+    "CODEQR_SCAN_RETENTION_DAYS": 0,  # 0: keep scan events forever
+    "CODEQR_GEOIP_DATABASE": None,  # a MaxMind-format city database: adds city and region
+    "CODEQR_ANALYTICS_WORKER": True,  # enrich scans in a background thread of each process
     "CODEQR_PROXY_FIX": 0,  # number of trusted proxies in front of the app
     "CODEQR_MAX_BODY_BYTES": 8 * 1024 * 1024,  # room for a 5 MB CSV upload
 }

@@ -1,4 +1,9 @@
-"""Errors raised by services, each mapped to one API error code."""
+"""Errors raised by services, each mapped to one API error code, and the error of a bad setting."""
+
+
+class ConfigurationError(RuntimeError):
+    """A setting that stops the app from starting; the message names the setting,
+    its value and what is allowed."""
 
 
 class CodeQRError(Exception):

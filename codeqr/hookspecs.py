@@ -128,9 +128,11 @@ def codeqr_qrcode_deleted(app, qrcode):
 
 
 @hookspec
-def codeqr_qrcode_scanned(app, id, domain, key, url):
-    """Called after a scan was counted, with the QR Code's id, domain, key and
-    the url the visitor was sent to. Runs on the redirect path: keep it fast
-    (hand slow work to a queue). The core skips the call entirely when no plugin
-    implements it.
+def codeqr_qrcode_scanned(app, event):
+    """Called after a scan was counted and its event stored, with the event (the
+    API's dict: timestamp, qrcodeId, domain, key, url, device, browser, os, bot,
+    country, …). Runs after the enrichment's commit, in its background thread,
+    once per event; with ``CODEQR_ANALYTICS=off`` no event is stored and it runs
+    on the redirect with timestamp, qrcodeId, domain, key and url only. The core
+    skips the call entirely when no plugin implements it.
     """

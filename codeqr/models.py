@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -42,7 +42,7 @@ class QRCode(db.Model):
     level: Mapped[str] = mapped_column(String(1))
     margin: Mapped[int] = mapped_column(Integer)
     show_logo: Mapped[bool] = mapped_column(Boolean)
-    scans: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    scans: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     last_scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

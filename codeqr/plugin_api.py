@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 
 import pluggy
 
+from .errors import ConfigurationError
+
 hookimpl = pluggy.HookimplMarker("codeqr")
 
 
-class PluginError(RuntimeError):
+class PluginError(ConfigurationError):
     """A plugin, a plugin's setting or a plugin choice that stops the app from starting.
 
     Raise it from a plugin's constructor for a bad setting; the message should name

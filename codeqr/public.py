@@ -5,6 +5,7 @@ from werkzeug.wrappers import Response
 
 from . import qrcodes
 from .state import app_state
+from .timeutil import isoformat, utcnow
 
 bp = Blueprint("public", __name__)
 
@@ -18,29 +19,35 @@ _NO_CACHE = {
 
 @bp.route("/<key>", methods=["GET", "HEAD"])
 def redirect(key: str):
-    """Send the visitor to the destination; count the scan (GET only)."""
+    """Send the visitor to the destination; count the scan and store its event (GET only)."""
     domain = request.host.lower()
     state = app_state()
     if domain not in current_app.config["CODEQR_DOMAINS"] or "\x00" in key:
         abort(404)
-    if request.method == "HEAD":
+    sent_url = None
+    if state.redirect_hook_used or request.method == "HEAD":
         found = state.scan_counter.peek(domain, key)
-    else:
-        found = state.scan_counter.scan(domain, key)
-    if found is None:
-        abort(404)
-    qr_id, url = found
-    if state.redirect_hook_used:
-        decision = state.pm.hook.codeqr_redirect(app=current_app._get_current_object(), id=qr_id, domain=domain,
-                                                 key=key, url=url)
-        if isinstance(decision, int):
-            abort(decision)  # refused, e.g. 410 for an expired QR Code
-        url = decision or url
-    if state.scan_hook_used and request.method == "GET":
-        state.pm.hook.codeqr_qrcode_scanned(app=current_app._get_current_object(), id=qr_id, domain=domain,
-                                            key=key, url=url)
+        if found is None:
+            abort(404)
+        if state.redirect_hook_used:
+            decision = state.pm.hook.codeqr_redirect(app=current_app._get_current_object(), id=found[0],
+                                                     domain=domain, key=key, url=found[1])
+            if isinstance(decision, int):
+                abort(decision)  # refused (e.g. 410 for an expired QR Code): not a scan
+            sent_url = decision
+    if request.method == "GET":
+        visit = state.visits.read(request) if state.visits.records_events else None
+        found = state.scan_counter.scan(domain, key, visit, sent_url)
+        if found is None:
+            abort(404)
+        if visit is not None:
+            state.enrichment.wake()
+        elif state.scan_hook_used:  # no event is stored: tell plugins what is known now
+            state.pm.hook.codeqr_qrcode_scanned(app=current_app._get_current_object(), event={
+                "timestamp": isoformat(utcnow()), "qrcodeId": found[0], "domain": domain, "key": key,
+                "url": sent_url or found[1]})
     # Werkzeug turns an IRI into a URI when it writes the Location header.
-    return Response(status=302, headers={"Location": url, **_NO_CACHE})
+    return Response(status=302, headers={"Location": sent_url or found[1], **_NO_CACHE})
 
 
 @bp.get("/qr/<qr_id>.<fmt>")

@@ -8,7 +8,10 @@ from flask import Flask, current_app
 from . import pluginmanager
 from .extensions import db
 from .rendering import Images
-from .scans import ScanCounter
+from .scans.agents import AgentParser
+from .scans.counter import ScanCounter
+from .scans.enrichment import EnrichmentWorker
+from .scans.visit import VisitReader
 
 #: First path segments kept from keys even before a route uses them.
 _ALWAYS_RESERVED = {"api", "qr", "static", "admin", "login", "logout", "setup", "healthz", "readyz", "metrics",
@@ -23,6 +26,10 @@ class AppState:
     #: renderers by format, the chosen storage and overlay
     images: Images
     scan_counter: ScanCounter
+    #: what a scan request tells (CODEQR_ANALYTICS), user agents, and the enrichment thread
+    visits: VisitReader
+    agents: AgentParser
+    enrichment: EnrichmentWorker
     #: first path segments of the app's routes: no short-link key may take one
     reserved_keys: frozenset[str]
     #: whether any plugin implements these: the redirect skips them otherwise
@@ -47,6 +54,9 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager) -> AppState:
         pm=pm,
         images=Images(config, renderers, storage, overlay),
         scan_counter=ScanCounter(db.engine, config["CODEQR_SCAN_ASYNC_COMMIT"]),
+        visits=VisitReader(config),
+        agents=AgentParser(),
+        enrichment=EnrichmentWorker(app, config["CODEQR_ANALYTICS_WORKER"], config["CODEQR_SCAN_RETENTION_DAYS"]),
         reserved_keys=frozenset(_reserved_keys(app)),
         scan_hook_used=bool(pm.hook.codeqr_qrcode_scanned.get_hookimpls()),
         redirect_hook_used=bool(pm.hook.codeqr_redirect.get_hookimpls()),

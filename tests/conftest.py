@@ -91,6 +91,8 @@ def make_app(tmp_path, database_url):
             "CODEQR_DEFAULT_DOMAIN": TEST_DOMAIN,
             "CODEQR_DOMAINS": ["go.example.org"],
             "CODEQR_STORAGE_PATH": str(tmp_path / "images"),
+            # Analytics answers enrich what waits first; the thread gets tests of its own.
+            "CODEQR_ANALYTICS_WORKER": False,
         }
         config.update(overrides)
         app = create_app(config, plugins=plugins)
@@ -99,6 +101,7 @@ def make_app(tmp_path, database_url):
 
     yield _make
     for app in apps:
+        app.extensions["codeqr"].enrichment.stop()
         with app.app_context():
             db.engine.dispose()
 

@@ -1,16 +1,19 @@
 """Several processes at once: exact scan counts and one QR Code per upserted url."""
 
 import multiprocessing
+import os
+import signal
+import time
 from concurrent.futures import ProcessPoolExecutor
 
-from workers import scan_many, upsert_each
+from workers import scan_forever, scan_many, upsert_each
 
 PROCESSES = 4
 
 
 def _shared_config(app):
     keep = ("INSTANCE_PATH", "CODEQR_DATABASE_URL", "CODEQR_DEFAULT_DOMAIN", "CODEQR_DOMAINS", "CODEQR_STORAGE_PATH")
-    return {"TESTING": True, **{name: app.config[name] for name in keep if name in app.config},
+    return {"TESTING": True, "CODEQR_ANALYTICS_WORKER": False, **{name: app.config[name] for name in keep if name in app.config},
             "INSTANCE_PATH": app.instance_path}
 
 
@@ -22,12 +25,38 @@ def _run(function, args_for_each):
         return [future.result(timeout=300) for future in futures]
 
 
-def test_200_concurrent_scans_count_exactly_200(app, api):
+def _events_of(app, qr_id: str) -> int:
+    from codeqr import db
+    from codeqr.scans.models import ScanEvent
+
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).select_from(ScanEvent).where(ScanEvent.qrcode_id == qr_id))
+
+
+def test_500_concurrent_scans_count_exactly_500_with_500_events(app, api):
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    _run(scan_many, [(_shared_config(app), qr["key"], 5)] * PROCESSES)  # scans before: the count adds to them
     config = _shared_config(app)
-    results = _run(scan_many, [(config, qr["key"], 200 // PROCESSES)] * PROCESSES)
-    assert [status for statuses in results for status in statuses] == [302] * 200
-    assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 200
+    results = _run(scan_many, [(config, qr["key"], 500 // PROCESSES)] * PROCESSES)
+    assert [status for statuses in results for status in statuses] == [302] * 500
+    assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 520
+    assert _events_of(app, qr["id"]) == 520
+    assert api.get("/api/analytics?groupBy=count").get_json() == {"scans": 520}
+
+
+def test_a_worker_killed_in_a_burst_leaves_counts_equal_to_events(app, api):
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    context = multiprocessing.get_context("spawn")
+    burst = context.Process(target=scan_forever, args=(_shared_config(app), qr["key"]))
+    burst.start()
+    deadline = time.monotonic() + 60
+    while api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] < 100:
+        assert time.monotonic() < deadline and burst.is_alive(), "the burst did not get going"
+        time.sleep(0.05)
+    os.kill(burst.pid, signal.SIGKILL)
+    burst.join()
+    scans = api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"]
+    assert scans >= 100 and _events_of(app, qr["id"]) == scans
 
 
 def test_concurrent_upserts_of_a_new_url_create_exactly_one(app, api, api_key):

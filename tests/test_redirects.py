@@ -60,21 +60,27 @@ class ScanRecorder:
         self.scans = []
 
     @hookimpl
-    def codeqr_qrcode_scanned(self, id, domain, key, url):
-        self.scans.append((id, domain, key, url))
+    def codeqr_qrcode_scanned(self, app, event):
+        assert app.name == "codeqr"
+        self.scans.append(event)
 
 
-def test_scanned_hook_gets_each_counted_scan(make_app):
+@pytest.mark.parametrize("analytics", ["full", "off"])
+def test_scanned_hook_gets_each_counted_scan(make_app, analytics):
     recorder = ScanRecorder()
-    app = make_app(plugins=[recorder])
+    app = make_app(plugins=[recorder], CODEQR_ANALYTICS=analytics)
     client = app.test_client()
     from codeqr import apikeys
 
     with app.app_context():
         _, secret = apikeys.create("t")
-    qr = client.post("/api/qrcodes", json={"url": "https://example.com/"},
-                     headers={"Authorization": f"Bearer {secret}"}).get_json()
-    client.get(f"/{qr['key']}")
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    qr = client.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    client.get(f"/{qr['key']}", headers={"User-Agent": "curl/8.5.0"})
     client.head(f"/{qr['key']}")
     client.get("/unknown")
-    assert recorder.scans == [(qr["id"], "localhost", qr["key"], "https://example.com/")]
+    client.get("/api/analytics")  # enriches what waits (the background thread is off in tests)
+    [event] = recorder.scans
+    assert (event["qrcodeId"], event["domain"], event["key"], event["url"]) == (
+        qr["id"], "localhost", qr["key"], "https://example.com/")
+    assert event.get("device") == ("bot" if analytics == "full" else None)

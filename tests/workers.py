@@ -1,5 +1,6 @@
 """Code run in separate processes by the concurrency tests (importable by spawn)."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 
@@ -19,6 +20,22 @@ def scan_many(config, key, count, barrier):
 
     with ThreadPoolExecutor(4) as pool:
         return list(pool.map(one, range(count)))
+
+
+def scan_forever(config, key):
+    """Scan ``key`` from 4 threads until killed."""
+    app = _app(config)
+
+    def loop():
+        client = app.test_client()
+        while True:
+            client.get(f"/{key}")
+
+    threads = [threading.Thread(target=loop, daemon=True) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def upsert_each(config, secret, urls, barrier):

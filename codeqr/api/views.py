@@ -42,9 +42,9 @@ def auth_error(error):
                           headers=error.headers)
 
 
-def _errors(*statuses: int) -> dict:
+def errors(*statuses: int) -> dict:
     """Document 400 (malformed JSON or URL) on every operation, plus ``statuses``."""
-    names = {400: "Malformed request", 409: "Key or externalId already used"}
+    names = {400: "Malformed request", 404: "No such QR Code", 409: "Key or externalId already used"}
     return {status: names[status] for status in (400, *statuses)}
 
 
@@ -55,7 +55,7 @@ _REF = "id of the QR Code, or ext_ followed by its externalId"
 @bp.auth_required(auth)
 @bp.input(QRCodeCreate, arg_name="data")
 @bp.output(QRCodeOut, status_code=201, description="The QR Code created")
-@bp.doc(summary="Create a QR Code", responses=_errors(409))
+@bp.doc(summary="Create a QR Code", responses=errors(409))
 def create(data: QRCodeCreate):
     return qrcodes.create(data)
 
@@ -64,7 +64,7 @@ def create(data: QRCodeCreate):
 @bp.auth_required(auth)
 @bp.input(ListQuery, location="query", arg_name="query")
 @bp.output(QRCodeList, description="One page of QR Codes")
-@bp.doc(summary="List QR Codes", responses=_errors())
+@bp.doc(summary="List QR Codes", responses=errors())
 def list_qrcodes(query: ListQuery):
     # A RootModel instance is serialised as is (APIFlask would validate a bare list item by item).
     return QRCodeList(qrcodes.list_page(query))
@@ -74,7 +74,7 @@ def list_qrcodes(query: ListQuery):
 @bp.auth_required(auth)
 @bp.input(Filters, location="query", arg_name="query")
 @bp.output(Count, description="How many QR Codes match the filters")
-@bp.doc(summary="Count QR Codes", responses=_errors())
+@bp.doc(summary="Count QR Codes", responses=errors())
 def count(query: Filters):
     return qrcodes.count(query)
 
@@ -90,7 +90,7 @@ def count(query: Filters):
             "description": "No QR Code had this url: created",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QRCodeOut"}}},
         },
-        **_errors(409),
+        **errors(409),
     },
 )
 def upsert(data: QRCodeCreate):
@@ -102,7 +102,7 @@ def upsert(data: QRCodeCreate):
 @bp.auth_required(auth)
 @bp.input(BulkCreate, arg_name="data")
 @bp.output(BulkResult, description="Each QR Code created, or an error with the input that failed")
-@bp.doc(summary="Create up to 100 QR Codes", responses=_errors())
+@bp.doc(summary="Create up to 100 QR Codes", responses=errors())
 def bulk_create(data: BulkCreate):
     return BulkResult.model_validate(qrcodes.bulk_create(data.root))
 
@@ -111,7 +111,7 @@ def bulk_create(data: BulkCreate):
 @bp.auth_required(auth)
 @bp.input(BulkDeleteQuery, location="query", arg_name="query")
 @bp.output(DeletedCount, description="How many QR Codes were deleted")
-@bp.doc(summary="Delete up to 100 QR Codes", responses=_errors())
+@bp.doc(summary="Delete up to 100 QR Codes", responses=errors())
 def bulk_delete(query: BulkDeleteQuery):
     refs = [ref.strip() for ref in query.ids.split(",") if ref.strip()]
     return {"deletedCount": qrcodes.bulk_delete(refs)}
@@ -120,7 +120,7 @@ def bulk_delete(query: BulkDeleteQuery):
 @bp.get("/qrcodes/<ref>")
 @bp.auth_required(auth)
 @bp.output(QRCodeOut, description="The QR Code")
-@bp.doc(summary="Get a QR Code", description=_REF, responses=_errors())
+@bp.doc(summary="Get a QR Code", description=_REF, responses=errors())
 def get(ref: str):
     return qrcodes.get(ref)
 
@@ -129,7 +129,7 @@ def get(ref: str):
 @bp.auth_required(auth)
 @bp.input(QRCodeUpdate, arg_name="data")
 @bp.output(QRCodeOut, description="The QR Code after the update")
-@bp.doc(summary="Update a QR Code (PATCH; PUT does the same)", description=_REF, responses=_errors(409))
+@bp.doc(summary="Update a QR Code (PATCH; PUT does the same)", description=_REF, responses=errors(409))
 def update(ref: str, data: QRCodeUpdate):
     return qrcodes.update(ref, data)
 
@@ -137,6 +137,6 @@ def update(ref: str, data: QRCodeUpdate):
 @bp.delete("/qrcodes/<ref>")
 @bp.auth_required(auth)
 @bp.output(Deleted, description="The id of the QR Code deleted")
-@bp.doc(summary="Delete a QR Code", description=_REF, responses=_errors())
+@bp.doc(summary="Delete a QR Code", description=_REF, responses=errors())
 def delete(ref: str):
     return qrcodes.delete_one(ref)

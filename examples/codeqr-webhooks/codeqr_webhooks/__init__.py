@@ -68,8 +68,9 @@ def codeqr_qrcode_deleted(app, qrcode):
 
 
 @codeqr.hookimpl
-def codeqr_qrcode_scanned(app, id, domain, key, url):
-    _publish(app, "qrcode.scanned", {"id": id, "domain": domain, "key": key, "url": url})
+def codeqr_qrcode_scanned(app, event):
+    qrcode = {"id": event["qrcodeId"], "domain": event["domain"], "key": event["key"], "url": event["url"]}
+    _publish(app, "qrcode.scanned", {"qrcode": qrcode, "interaction": event})
 
 
 @click.command("webhook-deliveries")

@@ -58,8 +58,10 @@ def receiver():
 
 @pytest.fixture
 def make_app(tmp_path, receiver):
+    apps = []
+
     def _make(**overrides):
-        return create_app({
+        app = create_app({
             "TESTING": True,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "CODEQR_DATABASE_URL": f"sqlite:///{tmp_path / 'codeqr.db'}",
@@ -69,7 +71,12 @@ def make_app(tmp_path, receiver):
             "CODEQR_WEBHOOKS_BACKOFF_SECONDS": 0.05,
             **overrides,
         })
-    return _make
+        apps.append(app)
+        return app
+
+    yield _make
+    for app in apps:
+        app.extensions["codeqr"].enrichment.stop()  # scans are enriched (and told) in a thread
 
 
 def _client(app):
@@ -88,6 +95,17 @@ def _settle(app, timeout=15):
         time.sleep(0.02)
 
 
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+          "Version/17.4 Mobile/15E148 Safari/604.1")
+
+
+def _wait_for(receiver, event_type: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while event_type not in [event["type"] for event in receiver.events()]:
+        assert time.monotonic() < deadline, f"no {event_type} event arrived"
+        time.sleep(0.05)
+
+
 def _deliveries(app):
     with app.app_context():
         return list(db.session.scalars(select(Delivery).order_by(Delivery.id)))
@@ -98,11 +116,16 @@ def test_every_lifecycle_event_arrives_signed(make_app, receiver):
     client = _client(app)
     qr = client.post("/api/qrcodes", json={"url": "https://example.com/a"}).get_json()
     client.patch(f"/api/qrcodes/{qr['id']}", json={"title": "T"})
-    client.get(f"/{qr['key']}")
+    client.get(f"/{qr['key']}", headers={"User-Agent": IPHONE})
+    _wait_for(receiver, "qrcode.scanned")  # sent by the enrichment thread, after the redirect
     client.delete(f"/api/qrcodes/{qr['id']}")
     _settle(app)
     assert sorted(event["type"] for event in receiver.events()) == sorted(
         ["qrcode.created", "qrcode.updated", "qrcode.scanned", "qrcode.deleted"])
+    scanned = next(event for event in receiver.events() if event["type"] == "qrcode.scanned")
+    assert scanned["data"]["qrcode"] == {key: qr[key] for key in ("id", "domain", "key", "url")}
+    interaction = scanned["data"]["interaction"]
+    assert (interaction["qrcodeId"], interaction["device"], interaction["os"]) == (qr["id"], "mobile", "iOS")
     for headers, body in receiver.requests:
         expected = hmac.new(SECRET.encode(), headers["X-CodeQR-Timestamp"].encode() + b"." + body,
                             hashlib.sha256).hexdigest()
@@ -152,6 +175,7 @@ def test_redirect_answers_while_the_receiver_is_still_busy(make_app, receiver):
     assert response.status_code == 302
     assert [event["type"] for event in receiver.events()] == ["qrcode.created"]  # scan not delivered yet
     receiver.release.set()
+    _wait_for(receiver, "qrcode.scanned")
     _settle(app)
     assert [event["type"] for event in receiver.events()] == ["qrcode.created", "qrcode.scanned"]
 

@@ -1,0 +1,39 @@
+"""Scan events as the API lists them: pages of JSON, or every match as streamed CSV."""
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..scans.models import ScanEvent
+from ..spreadsheets import csv_lines
+from .queries import event_conditions, scope
+from .schemas import EventsQuery, ScanEventOut
+from .timeframe import EPOCH, time_frame
+
+_CSV_CHUNK = 1000
+
+
+def _matching(query: EventsQuery):
+    frame = time_frame(query, first_event=EPOCH)  # interval=all: no lower bound
+    return select(ScanEvent).where(*event_conditions(query, scope(query), frame)).order_by(ScanEvent.id.desc())
+
+
+def page(query: EventsQuery) -> list[ScanEvent]:
+    """One page of matching events, newest first."""
+    statement = _matching(query).limit(query.page_size).offset((query.page - 1) * query.page_size)
+    return list(db.session.scalars(statement))
+
+
+def as_csv(query: EventsQuery) -> Iterator[str]:
+    """Every matching event as CSV lines, read in chunks (the first line names the columns)."""
+    fields = list(ScanEventOut.model_fields)
+    header = [ScanEventOut.model_fields[name].alias for name in fields]
+
+    def rows():
+        statement = _matching(query).execution_options(yield_per=_CSV_CHUNK)
+        for event in db.session.scalars(statement):
+            data = ScanEventOut.model_validate(event).model_dump(mode="json")
+            yield [data[name] for name in fields]
+
+    return csv_lines(header, rows())

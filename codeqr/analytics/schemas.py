@@ -1,0 +1,127 @@
+"""The analytics API's parameters and answers (CodeQR's and Dub's names)."""
+
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic.alias_generators import to_camel
+from typing_extensions import Annotated
+
+from ..schemas import Timestamp
+
+GROUP_BY = ("count", "timeseries", "countries", "cities", "devices", "browsers", "os", "referers", "languages",
+            "top_qrcodes", "top_urls")
+INTERVALS = ("1h", "24h", "7d", "30d", "90d", "ytd", "1y", "all")
+MAX_EVENTS_PAGE = 1000
+
+
+def _check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("must be an IANA time zone name, such as Europe/Berlin or UTC") from None
+    return name
+
+
+class _Query(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class ScanFilters(_Query):
+    """Which scans: a time frame and filters, shared by analytics and events."""
+
+    event: Literal["scans"] = Field("scans", description="the only event recorded: scans")
+    interval: Literal[INTERVALS] | None = Field(None, description="time frame ending now; default 30d "
+                                                "unless start is given")
+    start: datetime | None = Field(None, description="ISO 8601; without an offset, in `timezone`")
+    end: datetime | None = Field(None, description="ISO 8601, exclusive; default now")
+    timezone: Annotated[str, Field(max_length=64), AfterValidator(_check_zone)] = Field(
+        "UTC", description="IANA name: where days and hours begin")
+    qrcode_id: str | None = Field(None, max_length=300, description="id, or ext_ followed by an externalId")
+    domain: str | None = Field(None, max_length=253)
+    key: str | None = Field(None, max_length=190)
+    country: str | None = Field(None, max_length=2, description="ISO 3166-1 alpha-2")
+    device: Literal["mobile", "tablet", "desktop", "bot", "other"] | None = None
+    browser: str | None = Field(None, max_length=50, description="browser family, e.g. Chrome Mobile")
+    os: str | None = Field(None, max_length=50, description="OS family, e.g. iOS")
+    referer: str | None = Field(None, max_length=253, description="host of the referring page")
+    bots: Literal["exclude", "include"] = "exclude"
+
+    @model_validator(mode="after")
+    def _one_time_frame(self):
+        if self.interval and (self.start or self.end):
+            raise ValueError("give either interval or start/end, not both")
+        if self.start and self.end and self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+class AnalyticsQuery(ScanFilters):
+    group_by: Literal[GROUP_BY] = Field("count", description="what to answer")
+    unique: bool = Field(False, description="count distinct visitors (a visitor is new each day) instead of scans")
+
+
+class EventsQuery(ScanFilters):
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(100, ge=1, le=MAX_EVENTS_PAGE)
+    format: Literal["json", "csv"] | None = Field(None, description="csv streams every matching event; "
+                                                  "so does Accept: text/csv")
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+
+
+class ScanEventOut(_Answer):
+    """One scan as stored (never the visitor's address)."""
+
+    timestamp: Timestamp
+    qrcode_id: str
+    domain: str
+    key: str
+    url: str
+    device: str | None
+    browser: str | None
+    browser_version: str | None
+    os: str | None
+    os_version: str | None
+    bot: bool | None
+    country: str | None
+    region: str | None
+    city: str | None
+    referer: str | None
+    referer_host: str | None
+    language: str | None
+    visitor: str | None = Field(description="hash of address and user agent, salted anew each day")
+
+
+class EventList(RootModel[list[ScanEventOut]]):
+    pass
+
+
+class ScanTotal(BaseModel):
+    scans: int
+
+
+class VisitorTotal(BaseModel):
+    visitors: int
+
+
+class TimeseriesPoint(BaseModel):
+    """``{"start": …, "scans": n}`` (``visitors`` with unique=true), one per bucket, empty ones too."""
+
+    model_config = ConfigDict(extra="allow")
+
+    start: str = Field(description="start of the bucket, UTC")
+
+
+class BreakdownItem(BaseModel):
+    """``{"<dimension>": value, "scans": n}`` (``visitors`` with unique=true); top_qrcodes
+    items carry id, key, domain, title."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class AnalyticsResult(RootModel[ScanTotal | VisitorTotal | list[TimeseriesPoint] | list[BreakdownItem]]):
+    pass

@@ -1,0 +1,37 @@
+"""Analytics API: counts, time series and breakdowns of scans, and the scan events."""
+
+from flask import Response, current_app, request, stream_with_context
+
+from ..analytics import events, queries
+from ..analytics.schemas import AnalyticsQuery, AnalyticsResult, EventList, EventsQuery
+from ..scans.enrichment import catch_up
+from .views import auth, bp, errors
+
+
+@bp.get("/analytics")
+@bp.auth_required(auth)
+@bp.input(AnalyticsQuery, location="query", arg_name="query")
+@bp.output(AnalyticsResult, description="`count`: {scans} or {visitors}; `timeseries`: a bucket for every "
+           "hour (up to 48 h), day (up to a year) or month; a breakdown: items sorted by scans, most first")
+@bp.doc(summary="Scan analytics", tags=["Analytics"], responses=errors(404))
+def analytics(query: AnalyticsQuery):
+    catch_up(current_app._get_current_object())
+    return AnalyticsResult(queries.analytics(query))
+
+
+@bp.get("/events")
+@bp.auth_required(auth)
+@bp.input(EventsQuery, location="query", arg_name="query")
+@bp.output(EventList, description="One page of scan events, newest first (or, as CSV, every matching event)",
+           content_type="application/json")
+@bp.doc(summary="Scan events", tags=["Analytics"], responses={
+    **errors(404), 200: {"description": "One page of scan events, newest first; as CSV: every matching event",
+                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventList"}},
+                                     "text/csv": {"schema": {"type": "string"}}}}})
+def scan_events(query: EventsQuery):
+    catch_up(current_app._get_current_object())
+    wants_csv = query.format == "csv" or (query.format is None and request.accept_mimetypes.best == "text/csv")
+    if wants_csv:
+        return Response(stream_with_context(events.as_csv(query)), mimetype="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="scans.csv"'})
+    return EventList(events.page(query))

@@ -1,0 +1,79 @@
+"""Scan events and their rollups; scans become 64-bit.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+EVENT_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade():
+    with op.batch_alter_table("qrcodes") as table:
+        table.alter_column("scans", type_=sa.BigInteger(), existing_type=sa.Integer(), existing_nullable=False,
+                           existing_server_default=sa.text("0"))
+    op.create_table(
+        "scan_events",
+        sa.Column("id", EVENT_ID, primary_key=True, autoincrement=True),
+        sa.Column("timestamp", sa.DateTime(), nullable=False),
+        sa.Column("qrcode_id", sa.String(25), nullable=False),
+        sa.Column("domain", sa.String(253), nullable=False),
+        sa.Column("key", sa.String(190), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("user_agent", sa.Text(), nullable=True),
+        sa.Column("referer", sa.Text(), nullable=True),
+        sa.Column("referer_host", sa.String(253), nullable=True),
+        sa.Column("language", sa.String(8), nullable=True),
+        sa.Column("country", sa.String(2), nullable=True),
+        sa.Column("region", sa.String(100), nullable=True),
+        sa.Column("city", sa.String(100), nullable=True),
+        sa.Column("visitor", sa.String(32), nullable=True),
+        sa.Column("enriched", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("device", sa.String(10), nullable=True),
+        sa.Column("browser", sa.String(50), nullable=True),
+        sa.Column("browser_version", sa.String(20), nullable=True),
+        sa.Column("os", sa.String(50), nullable=True),
+        sa.Column("os_version", sa.String(20), nullable=True),
+        sa.Column("bot", sa.Boolean(), nullable=True),
+    )
+    op.create_index("ix_scan_events_qrcode_timestamp", "scan_events", ["qrcode_id", "timestamp"])
+    op.create_index("ix_scan_events_timestamp", "scan_events", ["timestamp"])
+    op.create_index("ix_scan_events_pending", "scan_events", ["id"], sqlite_where=sa.text("NOT enriched"),
+                    postgresql_where=sa.text("NOT enriched"))
+    op.create_table(
+        "scan_counts",
+        sa.Column("qrcode_id", sa.String(25), primary_key=True),
+        sa.Column("bucket", sa.DateTime(), primary_key=True),
+        sa.Column("bot", sa.Boolean(), primary_key=True),
+        sa.Column("scans", sa.BigInteger(), nullable=False),
+    )
+    op.create_table(
+        "scan_breakdowns",
+        sa.Column("qrcode_id", sa.String(25), primary_key=True),
+        sa.Column("dimension", sa.String(16), primary_key=True),
+        sa.Column("hour", sa.DateTime(), primary_key=True),
+        sa.Column("bot", sa.Boolean(), primary_key=True),
+        sa.Column("value_key", sa.String(64), primary_key=True),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("scans", sa.BigInteger(), nullable=False),
+    )
+    op.create_index("ix_scan_breakdowns_lookup", "scan_breakdowns", ["qrcode_id", "dimension", "hour"])
+
+
+def downgrade():
+    op.drop_index("ix_scan_breakdowns_lookup", "scan_breakdowns")
+    op.drop_table("scan_breakdowns")
+    op.drop_table("scan_counts")
+    op.drop_index("ix_scan_events_pending", "scan_events")
+    op.drop_index("ix_scan_events_timestamp", "scan_events")
+    op.drop_index("ix_scan_events_qrcode_timestamp", "scan_events")
+    op.drop_table("scan_events")
+    with op.batch_alter_table("qrcodes") as table:
+        table.alter_column("scans", type_=sa.Integer(), existing_type=sa.BigInteger(), existing_nullable=False)

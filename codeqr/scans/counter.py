@@ -1,0 +1,142 @@
+"""The redirect hot path: a scan's count and its event in one statement (or one
+transaction, on SQLite) on a DBAPI connection each thread keeps."""
+
+import threading
+
+from sqlalchemy import bindparam, func, insert, literal_column, select, update
+
+from ..models import QRCode
+from ..timeutil import utcnow
+from .models import ScanEvent
+
+_qrcodes = QRCode.__table__
+_events = ScanEvent.__table__
+#: Event columns a request fills in (``VisitReader.read``); the rest come from the QR Code.
+VISIT_COLUMNS = ("timestamp", "user_agent", "referer", "referer_host", "language", "country", "region", "city",
+                 "visitor")
+
+
+class ScanCounter:
+    """Counts scans atomically (``scans = scans + 1``), stores each scan's event with its
+    count, and returns where to send the visitor.
+
+    A count never moves without its event, nor an event exist without its count:
+    on PostgreSQL both are one statement (``WITH hit AS (UPDATE … RETURNING)
+    INSERT … SELECT``), on SQLite one ``BEGIN IMMEDIATE`` transaction. Statements
+    are compiled once for the engine's dialect and run on a connection each thread
+    keeps in autocommit mode: no ORM session, no object loaded, no pool checkout.
+    """
+
+    def __init__(self, engine, asynchronous_commit: bool = False):
+        self.engine = engine
+        dialect = engine.dialect
+        self._postgresql = dialect.name == "postgresql"
+        where = (_qrcodes.c.domain == bindparam("domain")) & (_qrcodes.c.key == bindparam("key"))
+        count = (
+            update(_qrcodes)
+            .where(where)
+            .values(scans=_qrcodes.c.scans + literal_column("1"), last_scanned_at=bindparam("timestamp"))
+            .returning(_qrcodes.c.id, _qrcodes.c.url)
+        )
+        self._count = count.compile(dialect=dialect)
+        self._peek = select(_qrcodes.c.id, _qrcodes.c.url).where(where).compile(dialect=dialect)
+        visit = {name: bindparam(name) for name in VISIT_COLUMNS}
+        if self._postgresql:
+            hit = (update(_qrcodes).where(where)
+                   .values(scans=_qrcodes.c.scans + literal_column("1"), last_scanned_at=bindparam("timestamp"))
+                   .returning(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key, _qrcodes.c.url).cte("hit"))
+            rows = select(hit.c.id, hit.c.domain, hit.c.key, func.coalesce(bindparam("sent_url"), hit.c.url),
+                          *visit.values())
+            record = (insert(_events)
+                      .from_select(["qrcode_id", "domain", "key", "url", *VISIT_COLUMNS], rows)
+                      .returning(_events.c.qrcode_id, _events.c.url))
+        else:
+            record = insert(_events).values(qrcode_id=bindparam("qrcode_id"), domain=bindparam("domain"),
+                                            key=bindparam("key"), url=bindparam("url"), **visit)
+        self._record = record.compile(dialect=dialect)
+        # The dialect's own processor: SQLite stores the same text as the ORM writes,
+        # so timestamps compare as they should.
+        timestamp_type = _qrcodes.c.last_scanned_at.type.dialect_impl(dialect)
+        self._timestamp = timestamp_type.bind_processor(dialect) or (lambda value: value)
+        # PostgreSQL only: skip the WAL flush wait; a server crash may lose the last
+        # fraction of a second of scans, never corrupt the counts (opt-in).
+        self._setup = ["SET synchronous_commit TO OFF"] if asynchronous_commit and self._postgresql else []
+        self._local = threading.local()
+
+    def _connection(self):
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            # Detached from the pool: this thread keeps it (connect events already applied).
+            fairy = self.engine.raw_connection()
+            fairy.detach()
+            connection = fairy.dbapi_connection
+            if self._postgresql:
+                connection.autocommit = True
+            cursor = connection.cursor()
+            for statement in self._setup:
+                cursor.execute(statement)
+            cursor.close()
+            self._local.connection = connection
+        return connection
+
+    @staticmethod
+    def _args(compiled, params: dict):
+        return tuple(params[name] for name in compiled.positiontup) if compiled.positional else params
+
+    def _fetch(self, cursor, compiled, params: dict):
+        cursor.execute(compiled.string, self._args(compiled, params))
+        return cursor.fetchone()
+
+    def _execute(self, work):
+        """Run ``work(cursor)`` on this thread's connection; drop the connection if it breaks."""
+        connection = self._connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                return work(cursor)
+            finally:
+                cursor.close()
+        except Exception:
+            # A broken connection (server restart, …) is dropped; the next scan reconnects.
+            self._local.connection = None
+            try:
+                connection.close()
+            except Exception:
+                pass
+            raise
+
+    def scan(self, domain: str, key: str, visit: dict | None = None, sent_url: str | None = None):
+        """Count one scan and, given ``visit`` (its event columns), store its event
+        with ``sent_url`` (a plugin's choice) or the stored url.
+
+        Return ``(id, url)``, or None for an unknown key, counting nothing.
+        """
+        if visit is None:
+            params = {"domain": domain, "key": key, "timestamp": self._timestamp(utcnow())}
+            row = self._execute(lambda cursor: self._fetch(cursor, self._count, params))
+        else:
+            params = visit | {"timestamp": self._timestamp(visit["timestamp"]), "domain": domain, "key": key}
+            if self._postgresql:
+                row = self._execute(lambda cursor: self._fetch(cursor, self._record, params | {"sent_url": sent_url}))
+            else:
+                row = self._execute(lambda cursor: self._count_and_record(cursor, params, sent_url))
+        return (row[0], row[1]) if row else None
+
+    def _count_and_record(self, cursor, params: dict, sent_url: str | None):
+        """SQLite: the count and its event in one transaction that holds the write lock."""
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._fetch(cursor, self._count, params)
+            if row is not None:
+                event = params | {"qrcode_id": row[0], "url": sent_url or row[1]}
+                cursor.execute(self._record.string, self._args(self._record, event))
+            cursor.execute("COMMIT")
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        return row
+
+    def peek(self, domain: str, key: str) -> tuple[str, str] | None:
+        """Return ``(id, url)`` without counting (for HEAD, and before a plugin decides)."""
+        row = self._execute(lambda cursor: self._fetch(cursor, self._peek, {"domain": domain, "key": key}))
+        return (row[0], row[1]) if row else None

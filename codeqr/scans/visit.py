@@ -1,0 +1,103 @@
+"""What a scan request tells of its visitor, read on the redirect without keeping
+the address: country (and city, region with a GeoIP database), language, referer
+and a visitor hash whose salt changes every day."""
+
+import hashlib
+import hmac
+import re
+from datetime import date
+from urllib.parse import urlsplit
+
+import iptocc
+
+from ..errors import ConfigurationError
+from ..timeutil import utcnow
+
+ANALYTICS_MODES = ("full", "anonymous", "off")
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+_MAX_REFERER = 2048
+
+
+class VisitReader:
+    """Turns a request into the columns of its scan event (``CODEQR_ANALYTICS``)."""
+
+    def __init__(self, config):
+        self.mode = config["CODEQR_ANALYTICS"]
+        if self.mode not in ANALYTICS_MODES:
+            raise ConfigurationError(f"CODEQR_ANALYTICS={self.mode!r}: expected one of {', '.join(ANALYTICS_MODES)}")
+        self._secret = config["SECRET_KEY"].encode()
+        self._salt_day: date | None = None
+        self._salt = b""
+        self._geoip = _open_geoip(config["CODEQR_GEOIP_DATABASE"]) if self.mode == "full" else None
+
+    @property
+    def records_events(self) -> bool:
+        return self.mode != "off"
+
+    def read(self, request) -> dict:
+        """Return the event columns a request gives (none of them its address)."""
+        now = utcnow()
+        address = request.remote_addr or ""
+        agent = request.headers.get("User-Agent") or None
+        referer = (request.headers.get("Referer") or "")[:_MAX_REFERER] or None
+        host = _host(referer)
+        visit = {
+            "timestamp": now,
+            "user_agent": agent,
+            "referer": referer if self.mode == "full" else (f"https://{host}/" if host else None),
+            "referer_host": host,
+            "language": _language(request.headers.get("Accept-Language")),
+            "country": iptocc.country_code(address) if address else None,
+            "region": None,
+            "city": None,
+            "visitor": self._visitor(now.date(), address, agent or "") if self.mode == "full" else None,
+        }
+        if self._geoip is not None and address:
+            visit.update(_place(self._geoip, address))
+        return visit
+
+    def _visitor(self, day: date, address: str, agent: str) -> str:
+        if day != self._salt_day:  # derived from the secret key: every server agrees, nothing stored
+            self._salt = hmac.new(self._secret, f"visitor salt {day.isoformat()}".encode(), hashlib.sha256).digest()
+            self._salt_day = day
+        return hmac.new(self._salt, f"{address}\n{agent}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _host(referer: str | None) -> str | None:
+    if not referer:
+        return None
+    try:
+        host = urlsplit(referer).hostname
+    except ValueError:
+        return None
+    return host[:253] if host else None
+
+
+def _language(header: str | None) -> str | None:
+    """The primary subtag of the first language named: ``de-DE,de;q=0.9`` -> ``de``."""
+    if not header:
+        return None
+    first = header.split(",", 1)[0].split(";", 1)[0].strip().split("-", 1)[0].lower()
+    return first if _LANGUAGE.fullmatch(first) else None
+
+
+def _open_geoip(path: str | None):
+    if not path:
+        return None
+    import maxminddb
+
+    try:
+        return maxminddb.open_database(path)
+    except (OSError, ValueError, maxminddb.InvalidDatabaseError) as error:
+        raise ConfigurationError(f"CODEQR_GEOIP_DATABASE={path!r}: not a MaxMind database that can be read ({error})") from None
+
+
+def _place(reader, address: str) -> dict:
+    try:
+        record = reader.get(address) or {}
+    except ValueError:  # not an IP address
+        return {}
+    city = (record.get("city") or {}).get("names", {}).get("en")
+    subdivisions = record.get("subdivisions") or [{}]
+    region = subdivisions[0].get("names", {}).get("en")
+    return {"city": city[:100] if city else None, "region": region[:100] if region else None}

@@ -1,0 +1,366 @@
+"""Scan events and the analytics API: what a scan records, counts that equal events,
+time buckets in a time zone, breakdowns, unique visitors, CSV, privacy modes."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from api_client import authorized_client
+
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+          "Version/17.4 Mobile/15E148 Safari/604.1")
+ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+           "Chrome/124.0.6367.82 Mobile Safari/537.36")
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0"
+EDGE = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 "
+        "Safari/537.36 Edg/124.0.2478.80")
+IPAD = ("Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 "
+        "Mobile/15E148 Safari/604.1")
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+FACEBOOK = "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"
+SLACK = "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"
+CURL = "curl/8.5.0"
+
+#: user agent -> (device, browser, os, bot), as the packages' maintained rules have them
+AGENTS = [
+    (IPHONE, ("mobile", "Mobile Safari", "iOS", False)),
+    (ANDROID, ("mobile", "Chrome Mobile", "Android", False)),
+    (FIREFOX, ("desktop", "Firefox", "Windows", False)),
+    (EDGE, ("desktop", "Edge", "Windows", False)),
+    (IPAD, ("tablet", "Mobile Safari", "iOS", False)),
+    (GOOGLEBOT, ("bot", "Googlebot", None, True)),
+    (FACEBOOK, ("bot", "FacebookBot", None, True)),
+    (SLACK, ("bot", "Slackbot-LinkExpanding", None, True)),
+    (CURL, ("bot", "curl", None, True)),
+]
+
+
+@pytest.fixture
+def analytics_app(make_app):
+    return make_app(CODEQR_PROXY_FIX=1)
+
+
+@pytest.fixture
+def analytics_api(analytics_app):
+    from codeqr import apikeys
+
+    with analytics_app.app_context():
+        _, secret = apikeys.create("analytics")
+    return authorized_client(analytics_app, secret)
+
+
+def _scan(client, key, agent=IPHONE, address="81.2.69.160", **headers):
+    response = client.get(f"/{key}", headers={"User-Agent": agent, "X-Forwarded-For": address, **headers})
+    assert response.status_code == 302
+    return response
+
+
+def _events(api, **params):
+    return api.get("/api/events", query_string={"interval": "all", "bots": "include", **params}).get_json()
+
+
+def test_each_user_agent_gives_its_device_browser_os_and_bot_flag(analytics_api):
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    for agent, _ in AGENTS:
+        _scan(analytics_api, qr["key"], agent=agent)
+    found = [(event["device"], event["browser"], event["os"], event["bot"]) for event in _events(analytics_api)]
+    assert sorted(found, key=str) == sorted((expected for _, expected in AGENTS), key=str)
+
+
+@pytest.mark.parametrize("address,country", [("81.2.69.160", "GB"), ("8.8.8.8", "US"), ("193.0.6.139", "NL"),
+                                             ("200.160.2.3", "BR"), ("202.12.29.205", "AU"),
+                                             ("2001:67c:2e8:22::c100:68b", "NL")])
+def test_the_country_comes_from_the_forwarded_address(analytics_api, address, country):
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    _scan(analytics_api, qr["key"], address=address)
+    [event] = _events(analytics_api)
+    assert event["country"] == country
+    assert address not in str(event)  # never stored
+
+
+def test_city_and_region_come_from_a_geoip_database(make_app, tmp_path):
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoIP2-City")
+    writer.insert_network(IPSet(["81.2.69.0/24"]), {"country": {"iso_code": "GB"},
+                                                    "subdivisions": [{"names": {"en": "England"}}],
+                                                    "city": {"names": {"en": "London"}}})
+    path = tmp_path / "cities.mmdb"
+    writer.to_db_file(str(path))
+    app = make_app(CODEQR_PROXY_FIX=1, CODEQR_GEOIP_DATABASE=str(path))
+    from codeqr import apikeys
+
+    with app.app_context():
+        _, secret = apikeys.create("t")
+    api = authorized_client(app, secret)
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    _scan(api, qr["key"], address="81.2.69.160")
+    _scan(api, qr["key"], address="8.8.8.8")  # not in the database: country only
+    events = sorted(_events(api), key=lambda event: event["country"])
+    assert [(e["country"], e["region"], e["city"]) for e in events] == [("GB", "England", "London"), ("US", None, None)]
+    cities = api.get("/api/analytics?groupBy=cities&interval=24h").get_json()
+    assert cities == [{"city": "London", "country": "GB", "scans": 1}, {"city": None, "country": None, "scans": 1}]
+
+
+def test_an_unreadable_geoip_database_stops_the_app(make_app, tmp_path):
+    from codeqr.errors import ConfigurationError
+
+    (tmp_path / "bad.mmdb").write_bytes(b"not a database")
+    with pytest.raises(ConfigurationError, match="CODEQR_GEOIP_DATABASE="):
+        make_app(CODEQR_GEOIP_DATABASE=str(tmp_path / "bad.mmdb"))
+
+
+def test_referer_language_and_what_the_event_keeps(analytics_api):
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    _scan(analytics_api, qr["key"], Referer="https://news.example.org/story?id=7", **{"Accept-Language": "de-DE,de;q=0.9"})
+    [event] = _events(analytics_api)
+    assert (event["referer"], event["refererHost"], event["language"]) == (
+        "https://news.example.org/story?id=7", "news.example.org", "de")
+    assert (event["qrcodeId"], event["domain"], event["key"], event["url"]) == (
+        qr["id"], qr["domain"], qr["key"], "https://example.com/")
+    assert event["timestamp"].endswith("Z") and len(event["visitor"]) == 32
+
+
+def test_every_scan_is_one_event_and_head_unknown_and_refused_are_none(analytics_api):
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    for _ in range(3):
+        _scan(analytics_api, qr["key"])
+    analytics_api.head(f"/{qr['key']}")
+    analytics_api.get("/no-such-key")
+    assert analytics_api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 3
+    assert len(_events(analytics_api)) == 3
+    assert analytics_api.get("/api/analytics?groupBy=count").get_json() == {"scans": 3}
+
+
+def test_bots_are_counted_but_left_out_of_analytics_unless_asked(analytics_api):
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    _scan(analytics_api, qr["key"], agent=IPHONE)
+    _scan(analytics_api, qr["key"], agent=GOOGLEBOT)
+    assert analytics_api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 2
+    assert analytics_api.get("/api/analytics?groupBy=count").get_json() == {"scans": 1}
+    assert analytics_api.get("/api/analytics?groupBy=count&bots=include").get_json() == {"scans": 2}
+    devices = analytics_api.get("/api/analytics?groupBy=devices&bots=include").get_json()
+    assert devices == [{"device": "bot", "scans": 1}, {"device": "mobile", "scans": 1}]
+
+
+def test_filters_and_breakdowns(analytics_api):
+    first = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/a", "title": "A"}).get_json()
+    second = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/b"}).get_json()
+    for agent, address in [(IPHONE, "81.2.69.160"), (IPHONE, "8.8.8.8"), (FIREFOX, "8.8.8.8")]:
+        _scan(analytics_api, first["key"], agent=agent, address=address)
+    _scan(analytics_api, second["key"], agent=ANDROID, address="193.0.6.139")
+
+    def get(**params):
+        return analytics_api.get("/api/analytics", query_string=params).get_json()
+
+    assert get(groupBy="countries") == [{"country": "US", "scans": 2}, {"country": "GB", "scans": 1},
+                                        {"country": "NL", "scans": 1}]
+    assert get(groupBy="devices", qrcodeId=first["id"]) == [{"device": "mobile", "scans": 2},
+                                                            {"device": "desktop", "scans": 1}]
+    assert get(groupBy="count", country="us") == {"scans": 2}
+    assert get(groupBy="count", device="mobile", country="US") == {"scans": 1}
+    assert get(groupBy="browsers", os="Android") == [{"browser": "Chrome Mobile", "scans": 1}]
+    assert get(groupBy="count", domain="localhost", key=second["key"]) == {"scans": 1}
+    top = get(groupBy="top_qrcodes")
+    assert top == [{"id": first["id"], "key": first["key"], "domain": "localhost", "title": "A", "scans": 3},
+                   {"id": second["id"], "key": second["key"], "domain": "localhost", "title": None, "scans": 1}]
+    assert get(groupBy="top_urls") == [{"url": "https://example.com/a", "scans": 3},
+                                       {"url": "https://example.com/b", "scans": 1}]
+    assert get(groupBy="count", qrcodeId="ext_nothing") == {"error": {"code": "not_found",
+                                                                      "message": "no QR Code 'ext_nothing'"}}
+
+
+def _record(app, key: str, moments: list[datetime], agent=IPHONE, visitor=None):
+    """Store scans at chosen times through the redirect's own counter (the clock aside)."""
+    state = app.extensions["codeqr"]
+    with app.app_context():
+        for moment in moments:
+            visit = {"timestamp": moment, "user_agent": agent, "referer": None, "referer_host": None,
+                     "language": None, "country": "DE", "region": None, "city": None, "visitor": visitor}
+            assert state.scan_counter.scan("localhost", key, visit) is not None
+
+
+def test_daily_buckets_follow_a_dst_change_in_berlin(analytics_app, analytics_api):
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    # Berlin moves from +01:00 to +02:00 at 01:00 UTC on 29 March 2026.
+    _record(analytics_app, qr["key"], [
+        datetime(2026, 3, 28, 22, 59, tzinfo=UTC),  # 23:59 on the 28th in Berlin
+        datetime(2026, 3, 28, 23, 0, tzinfo=UTC),  # 00:00 on the 29th
+        datetime(2026, 3, 29, 21, 59, tzinfo=UTC),  # 23:59 on the 29th (now +02:00)
+        datetime(2026, 3, 29, 22, 0, tzinfo=UTC),  # 00:00 on the 30th
+        datetime(2026, 3, 31, 12, 0, tzinfo=UTC),
+    ])
+    series = analytics_api.get("/api/analytics", query_string={
+        "groupBy": "timeseries", "start": "2026-03-28T00:00:00", "end": "2026-04-01T00:00:00",
+        "timezone": "Europe/Berlin"}).get_json()
+    assert series == [
+        {"start": "2026-03-27T23:00:00.000Z", "scans": 1},
+        {"start": "2026-03-28T23:00:00.000Z", "scans": 2},  # a 23-hour day
+        {"start": "2026-03-29T22:00:00.000Z", "scans": 1},
+        {"start": "2026-03-30T22:00:00.000Z", "scans": 1},
+    ]
+    utc = analytics_api.get("/api/analytics", query_string={
+        "groupBy": "timeseries", "start": "2026-03-28T00:00:00Z", "end": "2026-04-01T00:00:00Z"}).get_json()
+    assert [point["scans"] for point in utc] == [2, 2, 0, 1]  # the empty day is there too
+
+
+def test_hourly_buckets_and_edges_inside_a_quarter_hour(analytics_app, analytics_api):
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    moments = [datetime(2026, 5, 4, 10, minute, second, tzinfo=UTC) for minute, second in
+               [(0, 0), (7, 30), (14, 59), (15, 0), (52, 10)]] + [datetime(2026, 5, 4, 12, 5, tzinfo=UTC)]
+    _record(analytics_app, qr["key"], moments)
+
+    def count(start, end):
+        return analytics_api.get("/api/analytics", query_string={"start": start, "end": end}).get_json()["scans"]
+
+    assert count("2026-05-04T10:07:30Z", "2026-05-04T10:52:10Z") == 3  # start included, end excluded
+    assert count("2026-05-04T10:07:31Z", "2026-05-04T12:05:01Z") == 4
+    assert count("2026-05-04T09:00:00Z", "2026-05-04T13:00:00Z") == 6
+    series = analytics_api.get("/api/analytics", query_string={
+        "groupBy": "timeseries", "start": "2026-05-04T10:10:00Z", "end": "2026-05-04T12:10:00Z"}).get_json()
+    assert series == [{"start": "2026-05-04T10:00:00.000Z", "scans": 3},
+                      {"start": "2026-05-04T11:00:00.000Z", "scans": 0},
+                      {"start": "2026-05-04T12:00:00.000Z", "scans": 1}]
+    devices = analytics_api.get("/api/analytics", query_string={
+        "groupBy": "devices", "start": "2026-05-04T10:10:00Z", "end": "2026-05-04T12:10:00Z"}).get_json()
+    assert devices == [{"device": "mobile", "scans": 4}]
+
+
+def test_unique_visitors_are_counted_once_a_day(analytics_api, analytics_app, monkeypatch):
+    from codeqr.scans import visit
+
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    for moment in (datetime(2026, 6, 1, 9, tzinfo=UTC), datetime(2026, 6, 1, 17, tzinfo=UTC),
+                   datetime(2026, 6, 2, 9, tzinfo=UTC)):
+        monkeypatch.setattr(visit, "utcnow", lambda moment=moment: moment)
+        _scan(analytics_api, qr["key"])
+    _scan_at = datetime(2026, 6, 1, 10, tzinfo=UTC)
+    monkeypatch.setattr(visit, "utcnow", lambda: _scan_at)
+    _scan(analytics_api, qr["key"], agent=ANDROID)  # another visitor the first day
+    frame = {"start": "2026-06-01T00:00:00Z", "end": "2026-06-04T00:00:00Z"}  # over 48 h: daily buckets
+    assert analytics_api.get("/api/analytics", query_string={**frame, "unique": "true"}).get_json() == {"visitors": 3}
+    assert analytics_api.get("/api/analytics", query_string=frame).get_json() == {"scans": 4}
+    series = analytics_api.get("/api/analytics", query_string={**frame, "unique": "true",
+                                                                "groupBy": "timeseries"}).get_json()
+    assert [point["visitors"] for point in series] == [2, 1, 0]
+
+
+def test_events_page_newest_first_and_csv_is_formula_safe(analytics_api):
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    _scan(analytics_api, qr["key"], Referer="=HYPERLINK(\"https://evil.example\")")
+    for _ in range(4):
+        _scan(analytics_api, qr["key"])
+    first_page = _events(analytics_api, pageSize=2)
+    second_page = _events(analytics_api, pageSize=2, page=2)
+    assert len(first_page) == len(second_page) == 2
+    assert first_page[0]["timestamp"] >= first_page[1]["timestamp"] >= second_page[0]["timestamp"]
+    response = analytics_api.get("/api/events?interval=all", headers={"Accept": "text/csv"})
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 5 and rows[-1]["referer"] == "'=HYPERLINK(\"https://evil.example\")"
+    assert rows[0]["bot"] == "false"
+    assert analytics_api.get("/api/events?format=csv&interval=all").get_data(as_text=True) == response.get_data(
+        as_text=True)
+    assert analytics_api.get("/api/events?pageSize=1001").status_code == 422
+
+
+@pytest.mark.parametrize("params,message", [
+    ({"groupBy": "planets"}, "groupBy"),
+    ({"interval": "3w"}, "interval"),
+    ({"timezone": "Mars/Olympus"}, "IANA time zone"),
+    ({"interval": "7d", "start": "2026-01-01T00:00:00Z"}, "either interval or start/end"),
+    ({"start": "2026-02-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}, "start must be before end"),
+    ({"event": "clicks"}, "event"),
+])
+def test_bad_parameters_are_422(analytics_api, params, message):
+    response = analytics_api.get("/api/analytics", query_string=params)
+    assert response.status_code == 422 and message in response.get_json()["error"]["message"]
+
+
+def test_anonymous_analytics_keep_no_visitor_nor_referer_path(make_app):
+    from codeqr import apikeys
+
+    app = make_app(CODEQR_PROXY_FIX=1, CODEQR_ANALYTICS="anonymous")
+    with app.app_context():
+        _, secret = apikeys.create("t")
+    api = authorized_client(app, secret)
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    _scan(api, qr["key"], Referer="https://news.example.org/private/path?user=1")
+    [event] = _events(api)
+    assert (event["visitor"], event["referer"], event["refererHost"], event["country"], event["device"]) == (
+        None, "https://news.example.org/", "news.example.org", "GB", "mobile")
+    from codeqr import db
+    from codeqr.scans.models import ScanEvent
+
+    with app.app_context():
+        assert db.session.scalar(db.select(ScanEvent.user_agent)) is None  # dropped once parsed
+
+
+def test_analytics_off_counts_scans_and_stores_no_event(make_app):
+    from codeqr import apikeys, db
+    from codeqr.scans.models import ScanEvent
+
+    app = make_app(CODEQR_ANALYTICS="off")
+    with app.app_context():
+        _, secret = apikeys.create("t")
+    api = authorized_client(app, secret)
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    _scan(api, qr["key"])
+    assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 1
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(ScanEvent)) == 0
+
+
+def test_an_unknown_analytics_mode_stops_the_app(make_app):
+    from codeqr.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="CODEQR_ANALYTICS='some': expected one of full, anonymous, off"):
+        make_app(CODEQR_ANALYTICS="some")
+
+
+def test_old_events_are_pruned_and_totals_stay(analytics_app, analytics_api):
+    from codeqr.scans.enrichment import catch_up, prune
+
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    old = datetime.now(UTC) - timedelta(days=40)
+    _record(analytics_app, qr["key"], [old, old + timedelta(minutes=1)])
+    _scan(analytics_api, qr["key"])
+    with analytics_app.app_context():
+        catch_up(analytics_app)
+        assert prune(analytics_app, 30) == 2
+    assert len(_events(analytics_api)) == 1
+    start = (old - timedelta(hours=1)).isoformat()
+    assert analytics_api.get("/api/analytics", query_string={"start": start}).get_json() == {"scans": 3}
+
+
+def test_the_background_thread_enriches_and_tells_plugins(make_app):
+    """With the worker on (the default), a scan is enriched and told to plugins without any API call."""
+    import time
+
+    from codeqr import apikeys, hookimpl
+
+    class Listener:
+        __name__ = "listener"
+        events = []
+
+        @hookimpl
+        def codeqr_qrcode_scanned(self, app, event):
+            self.events.append(event)
+
+    listener = Listener()
+    app = make_app(CODEQR_ANALYTICS_WORKER=True, plugins=[listener])
+    with app.app_context():
+        _, secret = apikeys.create("t")
+    api = authorized_client(app, secret)
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    _scan(api, qr["key"], agent=ANDROID)
+    deadline = time.monotonic() + 15
+    while not listener.events:
+        assert time.monotonic() < deadline, "the scan was not enriched"
+        time.sleep(0.05)
+    [event] = listener.events
+    assert (event["qrcodeId"], event["device"], event["browser"], event["bot"]) == (
+        qr["id"], "mobile", "Chrome Mobile", False)
