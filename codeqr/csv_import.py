@@ -18,7 +18,7 @@ from .database import begin_write
 from .errors import CodeQRError, InvalidInput
 from .extensions import db
 from .models import ImportJob, ImportRowError
-from .schemas import UI, QRCodeCreate, QRCodeUpdate
+from .schemas import QRCodeCreate, QRCodeUpdate, ui_of, value_type
 from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -37,19 +37,15 @@ def _columns() -> dict[str, str]:
     QR Code by its API name, plus the aliases its ``UI`` gives."""
     columns = {}
     for info in QRCodeCreate.model_fields.values():
-        ui = next((item for item in info.metadata if isinstance(item, UI)), UI())
-        for name in (info.alias, *ui.csv_aliases):
+        for name in (info.alias, *ui_of(info).csv_aliases):
             columns[_column(name)] = info.alias
     return columns
 
 
 def _kinds() -> dict[str, type]:
     """API field -> int or bool, for the fields a CSV cell must be converted for."""
-    kinds = {}
-    for info in QRCodeCreate.model_fields.values():
-        if info.annotation in (int, bool):
-            kinds[info.alias] = info.annotation
-    return kinds
+    kinds = {info.alias: value_type(info) for info in QRCodeCreate.model_fields.values()}
+    return {name: kind for name, kind in kinds.items() if kind in (int, bool)}
 
 
 #: CSV header -> API field

@@ -6,9 +6,13 @@ import zipfile
 from collections.abc import Iterable, Iterator
 
 from .schemas import QRCodeOut
+from .spreadsheets import safe_cell
 from .state import app_state
 
-MANIFEST_COLUMNS = ["id", "key", "domain", "shortLink", "url", "title", "externalId", "scans", "files"]
+#: API fields in the manifest, one column each, then the files of each QR Code.
+MANIFEST_FIELDS = ["id", "key", "domain", "shortLink", "url", "title", "externalId", "scans"]
+#: Formats whose bytes are compressed already: deflating them again only costs time.
+_COMPRESSED = {"image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"}
 
 
 class _Chunks:
@@ -35,7 +39,7 @@ def export_zip(qrs: Iterable[QRCodeOut], formats: list[str]) -> Iterator[bytes]:
     sink = _Chunks()
     manifest = io.StringIO()
     writer = csv.writer(manifest)
-    writer.writerow(MANIFEST_COLUMNS)
+    writer.writerow([*MANIFEST_FIELDS, "files"])
     used: set[str] = set()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for qr in qrs:
@@ -45,12 +49,12 @@ def export_zip(qrs: Iterable[QRCodeOut], formats: list[str]) -> Iterator[bytes]:
             files = []
             for fmt in formats:
                 data = images.get(design, fmt, images.etag(design, fmt))
-                # PNG is compressed already; deflating it again only costs time.
-                method = zipfile.ZIP_STORED if fmt == "png" else zipfile.ZIP_DEFLATED
+                compressed = images.renderers[fmt].media_type in _COMPRESSED
+                method = zipfile.ZIP_STORED if compressed else zipfile.ZIP_DEFLATED
                 archive.writestr(f"{stem}.{fmt}", data, compress_type=method)
                 files.append(f"{stem}.{fmt}")
                 yield from sink.drain()
-            writer.writerow([qr.id, qr.key, qr.domain, qr.short_link, qr.url, qr.title or "", qr.external_id or "",
-                             qr.scans, " ".join(files)])
+            api = qr.api()
+            writer.writerow([*(safe_cell(api[name]) for name in MANIFEST_FIELDS), " ".join(files)])
         archive.writestr("manifest.csv", manifest.getvalue())
     yield from sink.drain()

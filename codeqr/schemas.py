@@ -57,6 +57,27 @@ class _Automatic:
 AUTOMATIC = _Automatic()
 
 
+class _Design:
+    """Marks a field that decides what the rendered image looks like: changing it
+    renders anew (the image hash covers it)."""
+
+    def __repr__(self) -> str:
+        return "DESIGN"
+
+
+DESIGN = _Design()
+
+
+def ui_of(info) -> UI:
+    """The ``UI`` of a model field (an empty one when it has none)."""
+    return next((item for item in info.metadata if isinstance(item, UI)), UI())
+
+
+def value_type(info):
+    """The Python type of a field's values: ``Annotated[int | None, …]`` -> ``int``."""
+    return _plain(_without_none(info.annotation))
+
+
 # -- value types --------------------------------------------------------------
 
 
@@ -144,26 +165,32 @@ class _Input(BaseModel):
 
 
 class QRCodeCreate(_Input):
-    """Body of create and upsert: ``url`` is the only required field."""
+    """Body of create and upsert: ``url`` is the only required field. Left out or
+    null, ``domain`` is the instance's default domain, ``key`` 12 random letters and
+    digits + ``-qr``, and ``level`` M (H with ``showLogo``)."""
 
     url: Annotated[Url, UI("Destination URL", widget="url")]
-    domain: Annotated[Domain | None, AUTOMATIC, UI("Domain", widget="select")] = Field(
-        None, description="a domain this instance serves; default: its default domain")
-    key: Annotated[Key | None, AUTOMATIC, UI("Short link key (blank: random)")] = Field(
-        None, description="the slug of the short link; default: 12 random letters and digits + -qr")
+    domain: Annotated[Domain | None, AUTOMATIC, DESIGN, UI("Domain", widget="select")] = Field(
+        None, description="a domain this instance serves")
+    key: Annotated[Key | None, AUTOMATIC, DESIGN, UI("Short link key (blank: random)")] = Field(
+        None, description="the slug of the short link: letters, digits, - and _; may not start with - or _ "
+                          "nor shadow an app route")
     title: Annotated[Title | None, UI("Title")] = Field(None, description="free text for people")
     external_id: ExternalId | None = Field(None, description="your own id, unique in this instance")
-    bg_color: Annotated[Color, UI("Background colour", widget="color")] = "#ffffff"
-    fg_color: Annotated[Color, UI("Foreground colour", widget="color")] = "#000000"
-    size: Annotated[int, Field(ge=64, le=4096, description="width = height in pixels"), UI("Size in pixels")] = 1024
+    bg_color: Annotated[Color, DESIGN, UI("Background colour", widget="color")] = "#ffffff"
+    fg_color: Annotated[Color, DESIGN, UI("Foreground colour", widget="color")] = "#000000"
+    size: Annotated[int, Field(ge=64, le=4096, description="width = height in pixels"), DESIGN,
+                    UI("Size in pixels")] = 1024
     level: Annotated[
         Level | None,
         AUTOMATIC,
+        DESIGN,
         UI("Error correction", choices={"": "Automatic (M, or H with the logo)", "L": "L — 7% can be restored",
                                         "M": "M — 15%", "Q": "Q — 25%", "H": "H — 30%"}),
-    ] = Field(None, description="error correction; default M, or H with showLogo (which needs Q or H)")
-    margin: Annotated[int, Field(ge=0, le=16, description="quiet zone in modules"), UI("Margin in modules")] = 4
-    show_logo: Annotated[StrictBool, UI("Show the logo in the centre", csv_aliases=("logo",))] = Field(
+    ] = Field(None, description="error correction; showLogo needs Q or H")
+    margin: Annotated[int, Field(ge=0, le=16, description="quiet zone in modules"), DESIGN,
+                      UI("Margin in modules")] = 4
+    show_logo: Annotated[StrictBool, DESIGN, UI("Show the logo in the centre", csv_aliases=("logo",))] = Field(
         False, description="draw the instance logo at the centre")
 
 
@@ -248,7 +275,7 @@ _QRCodeStored = create_model(
 )
 
 #: Fields that decide what the rendered image looks like.
-DESIGN_FIELDS = ("domain", "key", "bg_color", "fg_color", "size", "level", "margin", "show_logo")
+DESIGN_FIELDS = tuple(name for name, info in QRCodeCreate.model_fields.items() if DESIGN in info.metadata)
 
 
 class QRCodeOut(_QRCodeStored):

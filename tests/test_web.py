@@ -80,6 +80,21 @@ def test_forms_refuse_a_missing_csrf_token(browser):
     assert browser.get("/qrcodes").status_code == 200  # still signed in
 
 
+def test_the_form_has_a_control_of_the_right_kind_for_each_field(browser):
+    html = browser.get("/qrcodes/new").get_data(as_text=True)
+    expected = {"url": "url", "title": "text", "key": "text", "domain": "select", "fg_color": "color",
+                "bg_color": "color", "size": "number", "margin": "number", "level": "select", "show_logo": "checkbox"}
+    from codeqr.web.forms import QRCodeForm
+
+    assert set(QRCodeForm.QRCODE_FIELDS) == set(expected)
+    for name, kind in expected.items():
+        tag = re.search(rf'<(input|select)[^>]*name="{name}"[^>]*>', html).group(0)
+        assert tag.startswith("<select") if kind == "select" else f'type="{kind}"' in tag, (name, tag)
+    level = re.search(r'<select[^>]*name="level".*?</select>', html, flags=re.DOTALL).group(0)
+    assert re.findall(r'value="([^"]*)"', level) == ["", "L", "M", "Q", "H"] and "Automatic" in level
+    assert 'value="1024"' in html and 'value="#ffffff"' in html  # defaults from the schema
+
+
 def test_create_shows_api_messages_beside_fields(browser):
     token = csrf_of(browser, "/qrcodes/new")
     page = browser.post("/qrcodes/new", data={"url": "ftp://x", "fg_color": "#fefefe", "bg_color": "#ffffff",
@@ -136,7 +151,7 @@ def test_preview_renders_or_names_the_bad_field(browser):
     token = csrf_of(browser, "/qrcodes/new")
     good = browser.post("/qrcodes/preview", data={"url": "https://example.com/", "fg_color": "#14532d",
                                                   "bg_color": "#ffffff", "csrf_token": token}).get_json()
-    assert good["ok"] and good["image"].startswith("data:image/png;base64,")  # CODEQR_DEFAULT_FORMAT
+    assert good["ok"] and good["image"].startswith("data:image/svg+xml;base64,")  # sharpest shown by browsers
     bad = browser.post("/qrcodes/preview", data={"url": "https://example.com/", "fg_color": "#ffffff",
                                                  "bg_color": "#ffffff", "csrf_token": token}).get_json()
     assert not bad["ok"] and "too close" in bad["errors"]["fg_color"]
@@ -334,7 +349,8 @@ def test_preview_of_an_edit_encodes_the_existing_short_link(browser, web_app):
 
 
 @pytest.mark.parametrize("settings,fmt,missing", [
-    ({"CODEQR_DISABLED_PLUGINS": ["svg"]}, "png", "svg"),
+    # "styled": the example plugin, when installed, brings an SVG format of its own.
+    ({"CODEQR_DISABLED_PLUGINS": ["svg", "styled"]}, "png", "svg"),
     ({"CODEQR_DISABLED_PLUGINS": ["png"], "CODEQR_DEFAULT_FORMAT": "svg"}, "svg", "png"),
 ])
 def test_the_ui_works_without_a_builtin_format(make_app, settings, fmt, missing):

@@ -16,7 +16,14 @@ function livePreview(form) {
     let answer;
     try {
       const response = await fetch(form.dataset.previewUrl, { method: "POST", body: new FormData(form) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      if (!response.ok) {
+        if (ticket === latest) {
+          status.textContent = response.status === 400
+            ? "The preview stopped: this page has expired. Reload it (what you typed is not saved yet)."
+            : "The preview could not be made (the server answered with an error). It will try again when you change a field.";
+        }
+        return;
+      }
       answer = await response.json();
     } catch (error) {
       if (ticket === latest) {

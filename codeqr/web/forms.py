@@ -21,7 +21,7 @@ from wtforms.validators import InputRequired, Optional
 
 from ..csv_import import MAX_ROWS
 from ..errors import CodeQRError
-from ..schemas import API_NAMES, NULLABLE, UI, QRCodeCreate
+from ..schemas import API_NAMES, NULLABLE, QRCodeCreate, ui_of, value_type
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
@@ -38,14 +38,14 @@ class LoginForm(FlaskForm):
 
 def _form_field(info):
     """The WTForms field of a QR Code field that has a ``UI`` label, or None."""
-    ui = next((item for item in info.metadata if isinstance(item, UI)), None)
-    if ui is None or ui.label is None:
+    ui = ui_of(info)
+    if ui.label is None:
         return None
     label = ui.label
     bounds = {kind: getattr(item, kind) for item in info.metadata for kind in ("ge", "le") if hasattr(item, kind)}
     if len(bounds) == 2:
         label += f" ({bounds['ge']}–{bounds['le']})"
-    kind = next((arg for arg in (info.annotation, *get_args(info.annotation)) if arg is not type(None)), None)
+    kind = value_type(info)
     default = info.default if info.default is not None else ""
     validators = [InputRequired()] if info.is_required() else [Optional()]
     if ui.widget == "url":

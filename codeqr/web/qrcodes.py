@@ -72,8 +72,6 @@ def qrcode_edit(qr_id: str):
         else:
             flash("QR Code saved.", "success")
             return redirect(url_for("web.qrcode_detail", qr_id=qr_id))
-    elif request.method == "GET":
-        form.level.data = qr.level
     return render_template("qrcodes/form.html", form=form, qr=qr, existing=None)
 
 
@@ -108,7 +106,7 @@ def qrcode_preview():
     except (ValidationError, CodeQRError) as error:
         form.show_error(error)
         return jsonify(ok=False, errors={name: field.errors[-1] for name, field in form._fields.items() if field.errors})
-    images, fmt = app_state().images, current_app.config["CODEQR_DEFAULT_FORMAT"]
+    images, fmt = app_state().images, display_format()
     data = images.render(design | {"size": min(design["size"], PREVIEW_MAX_SIZE)}, fmt)
     media_type = images.renderers[fmt].media_type
     return jsonify(ok=True, image=f"data:{media_type};base64," + base64.b64encode(data).decode(),
@@ -117,7 +115,8 @@ def qrcode_preview():
 
 @bp.get("/qrcodes/<qr_id>/download.<fmt>")
 def qrcode_download(qr_id: str, fmt: str):
-    """The image as an attachment; PNG at a chosen size (rendered, not stored)."""
+    """The image as an attachment, in any format; at another size than the stored
+    one it is rendered for the download, not stored."""
     qr = _get(qr_id)
     images = app_state().images
     if fmt not in images.renderers:
@@ -151,6 +150,29 @@ def export():
         items = qrcodes.all_matching(_query())
     return Response(stream_with_context(export_zip(items, formats)), mimetype="application/zip",
                     headers={"Content-Disposition": 'attachment; filename="qrcodes.zip"'})
+
+
+#: Image types browsers show in an <img>, best first: a vector stays sharp at any size.
+_SHOWN_BY_BROWSERS = ("image/svg+xml", "image/png", "image/webp", "image/jpeg", "image/gif")
+
+
+def display_format() -> str:
+    """The format pages show images in: the sharpest registered one that browsers
+    display (the default format among equals). In templates: ``display_format``."""
+    renderers = app_state().images.renderers
+    default = current_app.config["CODEQR_DEFAULT_FORMAT"]
+
+    def rank(fmt: str) -> tuple[int, bool]:
+        media_type = renderers[fmt].media_type
+        shown = _SHOWN_BY_BROWSERS.index(media_type) if media_type in _SHOWN_BY_BROWSERS else len(_SHOWN_BY_BROWSERS)
+        return shown, fmt != default
+
+    return min(renderers, key=rank)
+
+
+@bp.context_processor
+def _display_format() -> dict:
+    return {"display_format": display_format()}
 
 
 def _formats() -> list[str]:
