@@ -4,12 +4,15 @@ Each public function is one transaction; lifecycle hooks run after the commit.
 Services take validated pydantic inputs and never look at the request.
 """
 
+from datetime import datetime
+
 from flask import current_app
 from pydantic import ValidationError
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from .analytics.queries import scans_since_column
 from .database import begin_write
 from .design_rules import check_design
 from .errors import CodeQRError, Conflict, InvalidInput, NotFound
@@ -99,9 +102,12 @@ def _filtered(filters: Filters, statement: Select) -> Select:
     return statement
 
 
-def list_page(query: ListQuery) -> list[QRCodeOut]:
-    """Return one page of QR Codes, filtered and sorted."""
+def list_page(query: ListQuery, scans_since: datetime | None = None) -> list[QRCodeOut]:
+    """Return one page of QR Codes, filtered and sorted. With ``scans_since``,
+    ``sort=scans`` orders by the scans counted since then instead of all scans."""
     column = _SORT_COLUMNS[query.sort]
+    if scans_since is not None and query.sort == "scans":
+        column = scans_since_column(scans_since)
     order = column.desc().nulls_last() if query.order == "desc" else column.asc().nulls_first()
     tiebreak = QRCode.id.desc() if query.order == "desc" else QRCode.id.asc()
     statement = _filtered(query, select(QRCode)).order_by(order, tiebreak)

@@ -10,6 +10,8 @@ import os
 import shutil
 import socket
 import threading
+import urllib.error
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -70,6 +72,18 @@ def page(live):
 def _set_color(page, selector, value):
     page.locator(selector).evaluate(
         "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", value)
+
+
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
+DESKTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0"
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+NO_REDIRECTS = urllib.request.build_opener(_NoRedirects)
 
 
 def _colours_of_data_url(url: str) -> set:
@@ -138,6 +152,24 @@ def test_the_whole_story(page, live, tmp_path):
     svg = _download(page, lambda: page.locator("#download-svg").click())
     assert decode(png, "image/png") == [short_link]
     assert decode(svg, "image/svg+xml") == [short_link]
+
+    # Two people scan it, on a phone and on a desktop: the detail page shows both devices.
+    for agent in (PHONE, DESKTOP):
+        request = urllib.request.Request(short_link, headers={"User-Agent": agent})
+        with pytest.raises(urllib.error.HTTPError) as redirect:  # the opener refuses to follow
+            NO_REDIRECTS.open(request)
+        assert redirect.value.code == 302
+    page.reload()
+    devices = page.locator("#breakdown-devices")
+    devices.get_by_role("cell", name="Mobile").wait_for()
+    assert devices.get_by_role("cell", name="Desktop").is_visible()
+    assert page.locator("#analytics-total").inner_text() == "2"
+    page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('chart-timeseries'))")
+    page.screenshot(path=SHOTS / "04b-detail-analytics.png", full_page=True)
+    page.get_by_role("link", name="Analytics").click()
+    page.locator("#breakdown-top_qrcodes").get_by_role("link", name="Spring sale poster").wait_for()
+    page.screenshot(path=SHOTS / "04c-dashboard.png", full_page=True)
+    page.go_back()
 
     # Edit, then the redirect goes to the new destination.
     page.get_by_role("button", name="Edit").click()

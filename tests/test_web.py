@@ -383,3 +383,57 @@ def test_the_ui_works_without_a_builtin_format(make_app, settings, fmt, missing)
     archive = zipfile.ZipFile(io.BytesIO(client.get("/export").data))
     assert sorted(archive.namelist()) == ["formats." + fmt, "manifest.csv"]
 
+
+
+def _scan_at(app, key: str, moment, agent: str) -> None:
+    """A scan through the redirect's own counter, at a chosen time."""
+    visit = {"timestamp": moment, "user_agent": agent, "referer": None, "referer_host": None, "language": None,
+             "country": "FR", "region": None, "city": None, "visitor": None}
+    with app.app_context():
+        assert app.extensions["codeqr"].scan_counter.scan("localhost", key, visit) is not None
+
+
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
+DESKTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0"
+
+
+def test_analytics_pages_show_totals_breakdowns_and_a_csv(browser, web_app):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    poster = create(web_app, url="https://example.com/poster", key="poster", title="Poster")
+    flyer = create(web_app, url="https://example.com/flyer", key="flyer", title="Flyer")
+    _scan_at(web_app, "poster", now - timedelta(hours=2), PHONE)
+    _scan_at(web_app, "poster", now - timedelta(hours=1), DESKTOP)
+    _scan_at(web_app, "flyer", now - timedelta(days=3), PHONE)
+    dashboard = browser.get("/analytics?interval=7d").get_data(as_text=True)
+    assert '<strong id="analytics-total">3</strong>' in dashboard
+    devices = re.search(r'id="breakdown-devices".*?</article>', dashboard, flags=re.DOTALL).group(0)
+    assert re.findall(r"<td>(\w+)</td>", devices) == ["Mobile", "Desktop"]
+    top = re.search(r'id="breakdown-top_qrcodes".*?</article>', dashboard, flags=re.DOTALL).group(0)
+    assert top.index("Poster") < top.index("Flyer")
+    detail = browser.get(f"/qrcodes/{flyer['id']}?interval=7d").get_data(as_text=True)
+    assert '<strong id="analytics-total">1</strong>' in detail
+    assert browser.get("/analytics?interval=24h").get_data(as_text=True).count("<td>Mobile</td>") == 1
+    csv_url = re.search(r'href="(/analytics/events.csv[^"]+)"', detail).group(1).replace("&amp;", "&")
+    rows = list(csv.DictReader(io.StringIO(browser.get(csv_url).get_data(as_text=True))))
+    assert [(row["key"], row["device"]) for row in rows] == [("flyer", "mobile")]
+    assert browser.get("/analytics/events.csv?pageSize=0").status_code == 400
+    unique = browser.get("/analytics?interval=7d&unique=1").get_data(as_text=True)
+    assert "unique visitors" in unique
+
+
+def test_the_list_sorts_by_scans_in_a_recent_time_frame(browser, web_app):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    create(web_app, url="https://example.com/old", key="old-favourite", title="Old favourite")
+    create(web_app, url="https://example.com/new", key="new-hit", title="New hit")
+    for days in (40, 41, 42):
+        _scan_at(web_app, "old-favourite", now - timedelta(days=days), PHONE)
+    _scan_at(web_app, "new-hit", now - timedelta(days=1), PHONE)
+    all_time = browser.get("/qrcodes?sort=scans").get_data(as_text=True)
+    assert all_time.index("Old favourite") < all_time.index("New hit")
+    lately = browser.get("/qrcodes?sort=scans:7d").get_data(as_text=True)
+    assert lately.index("New hit") < lately.index("Old favourite")
+    assert "Scans, last 7 days" in lately and 'value="scans:7d" selected' in lately

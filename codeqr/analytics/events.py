@@ -12,6 +12,7 @@ from .schemas import EventsQuery, ScanEventOut
 from .timeframe import EPOCH, time_frame
 
 _CSV_CHUNK = 1000
+CSV_NAME = "scans.csv"
 
 
 def _matching(query: EventsQuery):

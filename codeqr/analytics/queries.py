@@ -211,6 +211,26 @@ def _with_qrcodes(items: list[dict]) -> list[dict]:
     return items
 
 
+# -- recent scans of QR Codes (the list page) ------------------------------------------
+
+
+def scans_since_column(since: datetime):
+    """A column of each QR Code's scans since ``since`` (whole quarter hours, bots left
+    out), for ordering a list of QR Codes."""
+    return (select(func.coalesce(func.sum(ScanCount.scans), 0))
+            .where(ScanCount.qrcode_id == QRCode.id, ScanCount.bucket >= since, ScanCount.bot.is_(False))
+            .scalar_subquery())
+
+
+def scans_since(ids: list[str], since: datetime) -> dict[str, int]:
+    """Scans of each of ``ids`` since ``since``, as ``scans_since_column`` counts them."""
+    rows = db.session.execute(select(ScanCount.qrcode_id, func.sum(ScanCount.scans))
+                              .where(ScanCount.qrcode_id.in_(ids), ScanCount.bucket >= since,
+                                     ScanCount.bot.is_(False))
+                              .group_by(ScanCount.qrcode_id))
+    return {qr_id: int(total) for qr_id, total in rows}
+
+
 # -- SQL helpers ------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 from typing_extensions import Annotated
 
@@ -47,6 +47,14 @@ class ScanFilters(_Query):
     os: str | None = Field(None, max_length=50, description="OS family, e.g. iOS")
     referer: str | None = Field(None, max_length=253, description="host of the referring page")
     bots: Literal["exclude", "include"] = "exclude"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _plausible(cls, moment: datetime | None) -> datetime | None:
+        # Years far off would overflow once the time frame is worked out.
+        if moment is not None and not 1970 <= moment.year <= 9000:
+            raise ValueError("must be a date between the years 1970 and 9000")
+        return moment
 
     @model_validator(mode="after")
     def _one_time_frame(self):

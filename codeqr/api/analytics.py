@@ -33,5 +33,5 @@ def scan_events(query: EventsQuery):
     wants_csv = query.format == "csv" or (query.format is None and request.accept_mimetypes.best == "text/csv")
     if wants_csv:
         return Response(stream_with_context(events.as_csv(query)), mimetype="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="scans.csv"'})
+                        headers={"Content-Disposition": f'attachment; filename="{events.CSV_NAME}"'})
     return EventList(events.page(query))

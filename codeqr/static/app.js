@@ -81,7 +81,44 @@ function watchImport(box) {
   setTimeout(poll, 300);
 }
 
+function useBrowserTimeZone(form) {
+  // Days and hours begin where the reader is: ask the server in the browser's zone.
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const params = new URLSearchParams(window.location.search);
+  if (!params.has("timezone") && zone && zone !== form.elements.timezone.value) {
+    params.set("timezone", zone);
+    window.location.replace(`${window.location.pathname}?${params}`);
+    return;
+  }
+  form.querySelectorAll("select, input[type=checkbox]").forEach((input) => {
+    input.addEventListener("change", () => form.requestSubmit());
+  });
+}
+
+function drawSeries(canvas, data) {
+  if (!window.Chart) return;  // the table below the chart holds the same numbers
+  const accent = getComputedStyle(document.documentElement).getPropertyValue("--pico-primary").trim() || "#2563eb";
+  new window.Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: data.points.map((point) => point.label),
+      datasets: [{ label: data.measure, data: data.points.map((point) => point[data.measure]), backgroundColor: accent }],
+    },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      plugins: { legend: { display: false } },
+      scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxRotation: 0, autoSkip: true } } },
+    },
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const zoneForm = document.querySelector("[data-timezone-form]");
+  if (zoneForm) useBrowserTimeZone(zoneForm);
+  const series = document.getElementById("series-data");
+  const canvas = document.getElementById("chart-timeseries");
+  if (series && canvas) drawSeries(canvas, JSON.parse(series.textContent));
   const form = document.getElementById("qrcode-form");
   if (form) livePreview(form);
   const job = document.getElementById("import-job");

@@ -16,4 +16,4 @@ def minutes(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
-from . import account, csv_import, keys, qrcodes  # noqa: E402,F401  (views register on bp)
+from . import account, analytics, csv_import, keys, qrcodes  # noqa: E402,F401  (views register on bp)

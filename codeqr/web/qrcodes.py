@@ -2,16 +2,22 @@
 
 import base64
 import re
+from datetime import timedelta
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
 from pydantic import ValidationError
+from wtforms import SelectChoice
 
 from .. import qrcodes
+from ..analytics.queries import scans_since
+from ..scans.enrichment import catch_up
 from ..errors import CodeQRError
 from ..exports import export_zip
 from ..state import app_state
+from ..timeutil import utcnow
 from ..schemas import ListQuery, QRCodeCreate, QRCodeUpdate
 from . import bp
+from .analytics import panel
 from .forms import ConfirmForm, QRCodeForm
 
 PAGE_SIZE = 25
@@ -22,13 +28,21 @@ PREVIEW_MAX_SIZE = 1024
 
 def _form(obj=None) -> QRCodeForm:
     form = QRCodeForm(obj=obj)
-    form.domain.choices = [(domain, domain) for domain in current_app.config["CODEQR_DOMAINS"]]
+    form.domain.choices = [SelectChoice(domain) for domain in current_app.config["CODEQR_DOMAINS"]]
     return form
 
 
+#: The list's "most scanned lately" orders: sort value -> (time frame, its label).
+RECENT_ORDERS = {"scans:7d": (timedelta(days=7), "last 7 days"), "scans:30d": (timedelta(days=30), "last 30 days"),
+                 "scans:90d": (timedelta(days=90), "last 90 days")}
+
+
 def _query() -> ListQuery:
+    args = request.args.to_dict()
+    if args.get("sort") in RECENT_ORDERS:
+        args["sort"] = "scans"
     try:
-        return ListQuery.model_validate({**request.args.to_dict(), "pageSize": PAGE_SIZE})
+        return ListQuery.model_validate({**args, "pageSize": PAGE_SIZE})
     except ValidationError:
         return ListQuery(page_size=PAGE_SIZE)
 
@@ -36,10 +50,16 @@ def _query() -> ListQuery:
 @bp.get("/qrcodes")
 def qrcode_list():
     query = _query()
+    recent = RECENT_ORDERS.get(request.args.get("sort", ""))
+    since = utcnow() - recent[0] if recent else None
+    if since:
+        catch_up(current_app._get_current_object())  # the order reads the rollups
+    items = qrcodes.list_page(query, scans_since=since)
     total = qrcodes.count(query)
-    pages = max(1, -(-total // PAGE_SIZE))
-    return render_template("qrcodes/list.html", items=qrcodes.list_page(query), query=query, total=total,
-                           pages=pages, export_form=ConfirmForm(), formats=_formats())
+    return render_template("qrcodes/list.html", items=items, query=query, total=total,
+                           pages=max(1, -(-total // PAGE_SIZE)), export_form=ConfirmForm(), formats=_formats(),
+                           sort=request.args.get("sort", query.sort), recent=recent and recent[1],
+                           recent_scans=scans_since([qr.id for qr in items], since) if since else {})
 
 
 @bp.route("/qrcodes/new", methods=["GET", "POST"])
@@ -77,8 +97,9 @@ def qrcode_edit(qr_id: str):
 
 @bp.get("/qrcodes/<qr_id>")
 def qrcode_detail(qr_id: str):
-    return render_template("qrcodes/detail.html", qr=_get(qr_id), formats=_formats(), sizes=DOWNLOAD_SIZES,
-                           form=ConfirmForm())
+    qr = _get(qr_id)
+    return render_template("qrcodes/detail.html", qr=qr, formats=_formats(), sizes=DOWNLOAD_SIZES,
+                           form=ConfirmForm(), analytics=panel(qrcode_id=qr.id))
 
 
 @bp.route("/qrcodes/<qr_id>/delete", methods=["GET", "POST"])

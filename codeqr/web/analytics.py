@@ -1,0 +1,81 @@
+"""Analytics pages: the dashboard over every QR Code, and the panel of one QR Code's
+detail page. Both show what the analytics API answers, as charts and as tables."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
+from pydantic import ValidationError
+
+from ..analytics import events, queries
+from ..analytics.schemas import INTERVALS, AnalyticsQuery, EventsQuery
+from ..scans.enrichment import catch_up
+from . import bp
+
+#: Breakdowns each panel shows: groupBy -> (heading, column heading, what an unknown value means).
+BREAKDOWNS = {"countries": ("Countries", "Country", "Unknown"), "devices": ("Devices", "Device", "Unknown"),
+              "browsers": ("Browsers", "Browser", "Unknown"), "os": ("Operating systems", "System", "Unknown"),
+              "referers": ("Referrers", "Referring site", "Direct (no referrer)")}
+TOP = {"top_qrcodes": ("Top QR Codes", "QR Code", "")}
+INTERVAL_LABELS = {"1h": "Last hour", "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days",
+                   "90d": "Last 90 days", "ytd": "Year to date", "1y": "Last 12 months", "all": "All time"}
+assert set(INTERVAL_LABELS) == set(INTERVALS)
+
+
+def panel(qrcode_id: str | None = None, top: bool = False) -> dict:
+    """Everything an analytics panel shows, for the interval, time zone and
+    unique-visitors choice in the page's query string."""
+    catch_up(current_app._get_current_object())
+    choice = {"interval": request.args.get("interval", "30d"), "timezone": request.args.get("timezone", "UTC"),
+              "unique": request.args.get("unique") == "1"}
+    try:
+        base = AnalyticsQuery.model_validate({**choice, "qrcodeId": qrcode_id})
+    except ValidationError:
+        choice = {"interval": "30d", "timezone": "UTC", "unique": False}
+        base = AnalyticsQuery.model_validate({**choice, "qrcodeId": qrcode_id})
+
+    def answer(group_by: str):
+        return queries.analytics(base.model_copy(update={"group_by": group_by}))
+
+    groups = {**BREAKDOWNS, **(TOP if top else {})}
+    measure = "visitors" if base.unique else "scans"
+    series = answer("timeseries")
+    zone = ZoneInfo(base.timezone)
+    step = "%d %b %H:%M" if len(series) > 1 and _gap(series) < 86400 else "%d %b %Y"
+    for point in series:
+        point["label"] = datetime.fromisoformat(point["start"]).astimezone(zone).strftime(step)
+    csv_args = {"interval": base.interval, "timezone": base.timezone, "format": "csv",
+                **({"qrcodeId": qrcode_id} if qrcode_id else {})}
+    return {
+        "choice": choice,
+        "intervals": INTERVAL_LABELS,
+        "measure": measure,
+        "total": answer("count")[measure],
+        "series": series,
+        "breakdowns": [{"group": group, "heading": heading, "column": column, "unknown": unknown,
+                        "key": queries.BREAKDOWNS[group][1], "items": answer(group)}
+                       for group, (heading, column, unknown) in groups.items()],
+        "csv_url": url_for("web.events_csv", **csv_args),
+    }
+
+
+def _gap(series: list[dict]) -> float:
+    first, second = (datetime.fromisoformat(point["start"]) for point in series[:2])
+    return (second - first).total_seconds()
+
+
+@bp.get("/analytics")
+def dashboard():
+    return render_template("analytics.html", analytics=panel(top=True))
+
+
+@bp.get("/analytics/events.csv")
+def events_csv():
+    """The events a panel counts, as the API's CSV."""
+    try:
+        query = EventsQuery.model_validate(request.args.to_dict())
+    except ValidationError:
+        abort(400, "the link to this file is not valid")
+    catch_up(current_app._get_current_object())
+    return Response(stream_with_context(events.as_csv(query)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{events.CSV_NAME}"'})
