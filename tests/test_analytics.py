@@ -265,6 +265,8 @@ def test_events_page_newest_first_and_csv_is_formula_safe(analytics_api):
     assert analytics_api.get("/api/events?format=csv&interval=all").get_data(as_text=True) == response.get_data(
         as_text=True)
     assert analytics_api.get("/api/events?pageSize=1001").status_code == 422
+    unknown = analytics_api.get("/api/events?format=csv&qrcodeId=cnothing")
+    assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "not_found"
 
 
 @pytest.mark.parametrize("params,message", [
@@ -274,6 +276,7 @@ def test_events_page_newest_first_and_csv_is_formula_safe(analytics_api):
     ({"interval": "7d", "start": "2026-01-01T00:00:00Z"}, "either interval or start/end"),
     ({"start": "2026-02-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}, "start must be before end"),
     ({"event": "clicks"}, "event"),
+    ({"end": "0001-01-02T00:00:00Z"}, "between the years 1970 and 9000"),
 ])
 def test_bad_parameters_are_422(analytics_api, params, message):
     response = analytics_api.get("/api/analytics", query_string=params)

@@ -31,8 +31,10 @@ def as_csv(query: EventsQuery) -> Iterator[str]:
     fields = list(ScanEventOut.model_fields)
     header = [ScanEventOut.model_fields[name].alias for name in fields]
 
+    # Before the first line: an unknown QR Code is a 404, not a broken download.
+    statement = _matching(query).execution_options(yield_per=_CSV_CHUNK)
+
     def rows():
-        statement = _matching(query).execution_options(yield_per=_CSV_CHUNK)
         for event in db.session.scalars(statement):
             data = ScanEventOut.model_validate(event).model_dump(mode="json")
             yield [data[name] for name in fields]
