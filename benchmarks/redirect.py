@@ -1,9 +1,12 @@
 """Redirect throughput of CodeQR (counting scans) against a constant Flask 302 route.
 
-Both apps run under the same gunicorn (2 sync workers, 127.0.0.1) and are driven by
-the same wrk command, alternating round by round, so the ratio codeqr/reference is
-measured in one run on one machine. Afterwards the script checks that the scans
-stored in the database match the 302 responses wrk received.
+The reference and CodeQR with each ``CODEQR_ANALYTICS`` mode asked for (default:
+off, anonymous, full) run under the same gunicorn (2 sync workers, 127.0.0.1) and
+are driven by the same wrk command, in turn round by round, so each ratio
+mode/reference is measured in one run on one machine. The CodeQR servers share one
+database. Afterwards the script checks that the scans stored match the 302
+responses wrk received, and that the events stored match the scans of the modes
+that record them.
 
 The machine may be shared: for each wrk run the script also measures the CPU time
 that other processes took (``/proc``), leaves rounds where that exceeded
@@ -13,6 +16,7 @@ interference hardly moves.
 
     .venv/bin/python benchmarks/redirect.py                 # SQLite (WAL) in a temp folder
     .venv/bin/python benchmarks/redirect.py --db postgres   # a fresh database, dropped after
+    ... --analytics full       # one mode only
     ... --app raw              # the floor: the same UPDATE on a bare Flask route (bench_apps.raw)
     ... --pg-async-commit      # the benchmark database gets synchronous_commit = off
 
@@ -34,6 +38,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+DOMAIN = "qr.bench.example"
 GUNICORN = [sys.executable, "-m", "gunicorn", "--chdir", str(HERE), "-w", "2", "-k", "sync"]
 
 
@@ -94,7 +99,7 @@ def wrk(server: subprocess.Popen, port: int, db_name: str | None, seconds: int, 
     per request of the benchmark's processes (``cpu_us``), and the share of the
     machine's CPUs used by other processes meanwhile (``foreign``)."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(HERE / "random_keys.lua"),
-               f"http://127.0.0.1:{port}", "--", str(keys_file)]
+               f"http://127.0.0.1:{port}", "--", str(keys_file), DOMAIN]
     before = (time.monotonic(), machine_busy_seconds(), benchmark_seconds(server, db_name), os.times())
     output = subprocess.run(command, capture_output=True, text=True, check=True,
                             timeout=seconds + 60).stdout
@@ -127,24 +132,27 @@ def seed(count: int) -> tuple[object, list[str]]:
         for start in range(0, count, 100):
             items = [{"url": f"https://example.com/page/{i}"} for i in range(start, min(start + 100, count))]
             results = qrcodes.bulk_create(items)
-            failed = [r for r in results if "error" in r]
+            failed = [r for r in results if isinstance(r, dict)]
             if failed:
                 sys.exit(f"seeding failed: {failed[0]}")
-            keys += [r["key"] for r in results]
+            keys += [r.key for r in results]
     return app, keys
 
 
-def total_scans(app) -> int:
+def totals(app) -> tuple[int, int]:
+    """Scans counted and events stored, over every QR Code."""
     from sqlalchemy import func, select
 
     from codeqr.extensions import db
     from codeqr.models import QRCode
+    from codeqr.scans.models import ScanEvent
 
     with app.app_context():
-        total = db.session.scalar(select(func.coalesce(func.sum(QRCode.scans), 0)))
+        scans = db.session.scalar(select(func.coalesce(func.sum(QRCode.scans), 0)))
+        events = db.session.scalar(select(func.count()).select_from(ScanEvent))
         db.session.remove()
         db.engine.dispose()  # let the database be dropped afterwards
-    return int(total)
+    return int(scans), int(events)
 
 
 def main() -> None:
@@ -154,6 +162,8 @@ def main() -> None:
                         help="a server where the benchmark may create and drop a database")
     parser.add_argument("--app", choices=["codeqr", "raw"], default="codeqr",
                         help="what to compare with the reference: the CodeQR app, or only its UPDATE")
+    parser.add_argument("--analytics", default="off,anonymous,full",
+                        help="CODEQR_ANALYTICS modes to measure, comma-separated (with --app codeqr)")
     parser.add_argument("--pg-async-commit", action="store_true",
                         help="ALTER DATABASE … SET synchronous_commit = off (a crash may lose the last scans)")
     parser.add_argument("--codes", type=int, default=1000, help="QR Codes seeded (random keys requested)")
@@ -169,11 +179,11 @@ def main() -> None:
     args.seconds = min(args.seconds, 60)
 
     instance = Path(tempfile.mkdtemp(prefix="codeqr-bench-"))
-    codeqr_port, reference_port = free_port(), free_port()
+    reference_port = free_port()
     db_name = f"codeqr_bench_{os.getpid()}"
     base_url = args.postgres_url.rsplit("/", 1)[0]
     os.environ["CODEQR_INSTANCE_PATH"] = str(instance)
-    os.environ["CODEQR_DEFAULT_DOMAIN"] = f"127.0.0.1:{codeqr_port}"
+    os.environ["CODEQR_DEFAULT_DOMAIN"] = DOMAIN  # every CodeQR server serves it; wrk sends it as Host
     os.environ["CODEQR_DATABASE_URL"] = (
         f"{base_url}/{db_name}" if args.db == "postgres" else f"sqlite:///{instance / 'codeqr.db'}"
     )
@@ -190,59 +200,73 @@ def main() -> None:
         print(f"app: {args.app}; database: {args.db}{setting}; {len(keys)} QR Codes; gunicorn -w 2 sync; "
               f"wrk -t1 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds", flush=True)
 
+        modes = args.analytics.split(",") if args.app == "codeqr" else ["raw"]
         log = (instance / "gunicorn.log").open("w")
-        for port, target in ((reference_port, "bench_apps:reference()"), (codeqr_port, f"bench_apps:{args.app}()")):
-            servers.append(subprocess.Popen(GUNICORN + ["-b", f"127.0.0.1:{port}", target],
-                                            stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()))
-            wait_ready(port, servers[-1])
-
-        tested = args.app
-        runs = {"reference": [], tested: []}
         pg_name = db_name if args.db == "postgres" else None
-        servers_by_name = {"reference": (servers[0], reference_port, None), tested: (servers[1], codeqr_port, pg_name)}
+        targets = {"reference": ("bench_apps:reference()", None), **{
+            mode: (f"bench_apps:{args.app}()", pg_name) for mode in modes}}
+        endpoints = {}
+        for name, (target, database) in targets.items():
+            port = reference_port if name == "reference" else free_port()
+            env = os.environ | ({"CODEQR_ANALYTICS": name} if name in ("off", "anonymous", "full") else {})
+            servers.append(subprocess.Popen(GUNICORN + ["-b", f"127.0.0.1:{port}", target],
+                                            stdout=log, stderr=subprocess.STDOUT, env=env))
+            wait_ready(port, servers[-1])
+            endpoints[name] = (servers[-1], port, database)
+
+        runs = {name: [] for name in endpoints}
         for name in runs:  # warm-up: imports, pools, page cache (counted for the scan check)
-            runs[name].append(wrk(*servers_by_name[name], 2, args.connections, keys_file) | {"warmup": True})
+            runs[name].append(wrk(*endpoints[name], 2, args.connections, keys_file) | {"warmup": True})
         for round_number in range(1, args.rounds + 1):
             for name in runs:
-                runs[name].append(wrk(*servers_by_name[name], args.seconds, args.connections, keys_file))
-            ref, cqr = runs["reference"][-1], runs[tested][-1]
-            print(f"round {round_number}: reference {ref['rps']:8.0f} req/s   {tested} {cqr['rps']:8.0f} req/s   "
-                  f"ratio {cqr['rps'] / ref['rps']:.3f}   CPU/request {ref['cpu_us']:.0f} / {cqr['cpu_us']:.0f} us   "
-                  f"other processes {ref['foreign']:.0%} / {cqr['foreign']:.0%}", flush=True)
+                runs[name].append(wrk(*endpoints[name], args.seconds, args.connections, keys_file))
+            ref = runs["reference"][-1]
+            print(f"round {round_number}: reference {ref['rps']:6.0f} req/s" + "".join(
+                f"   {mode} {runs[mode][-1]['rps']:6.0f} ({runs[mode][-1]['rps'] / ref['rps']:.3f}, "
+                f"{runs[mode][-1]['foreign']:.0%} other)" for mode in modes), flush=True)
 
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
         servers.clear()
 
-        rounds = list(zip(runs["reference"][1:], runs[tested][1:]))
-        quiet = [pair for pair in rounds if max(r["foreign"] for r in pair) <= args.max_foreign]
+        rounds = list(zip(*(runs[name][1:] for name in runs)))  # (reference, mode…) per round
+        quiet = [group for group in rounds if max(r["foreign"] for r in group) <= args.max_foreign]
         if not quiet:
             print(f"WARNING: other processes used > {args.max_foreign:.0%} of the CPUs in every round; "
                   "the medians below are of disturbed rounds")
         chosen = quiet or rounds
-        ref = statistics.median(r["rps"] for r, _ in chosen)
-        cqr = statistics.median(c["rps"] for _, c in chosen)
-        ratio = statistics.median(c["rps"] / r["rps"] for r, c in chosen)
-        cpu_ratio = statistics.median(r["cpu_us"] / c["cpu_us"] for r, c in rounds)
-        print(f"median of {len(chosen)} of {len(rounds)} rounds: reference {ref:8.0f} req/s   "
-              f"{tested} {cqr:8.0f} req/s   ratio {ratio:.3f} (median of the rounds' ratios)")
-        print(f"CPU time per request, reference/{tested} (median of all rounds): {cpu_ratio:.3f}")
+        ratios = {}
+        for index, mode in enumerate(modes, start=1):
+            ratios[mode] = statistics.median(group[index]["rps"] / group[0]["rps"] for group in chosen)
+            cpu = statistics.median(group[0]["cpu_us"] / group[index]["cpu_us"] for group in rounds)
+            print(f"{mode}: median {statistics.median(g[index]['rps'] for g in chosen):6.0f} req/s, "
+                  f"ratio to the reference {ratios[mode]:.3f} (median of {len(chosen)} of {len(rounds)} rounds); "
+                  f"CPU per request, reference/{mode}: {cpu:.3f}")
+        if "off" in ratios:
+            for mode in modes:
+                if mode != "off":
+                    print(f"{mode} / off = {ratios[mode] / ratios['off']:.3f}   (target >= 0.9)")
 
         # Every request asked for an existing key: each response wrk counted
         # without a status error is a 302, hence one scan. Requests in flight when wrk
         # stopped (at most one per connection per run) reach the server uncounted by wrk.
-        codeqr_runs = runs[tested]
-        redirects = sum(r["requests"] - r["status"] for r in codeqr_runs)
+        def seen(names):
+            return sum(r["requests"] - r["status"] for name in names for r in runs[name])
+
+        codeqr_runs = [r for mode in modes for r in runs[mode]]
         status_errors = sum(r["status"] for r in codeqr_runs)
         lost = sum(r["read"] + r["write"] + r["timeout"] for r in codeqr_runs)
         slack = args.connections * len(codeqr_runs) + lost
-        scans = total_scans(app)
-        exact = "exact" if scans == redirects else f"+{scans - redirects} in flight at wrk's stops"
-        print(f"scan check: {redirects} redirects seen by wrk, {scans} scans stored ({exact}); "
-              f"status errors {status_errors}, socket errors/timeouts {lost}")
-        if status_errors or not 0 <= scans - redirects <= slack:
-            sys.exit(f"scan count mismatch: expected {redirects}..{redirects + slack}, got {scans}")
+        scans, events = totals(app)
+        redirects = seen(modes)
+        recorded = seen([mode for mode in modes if mode in ("anonymous", "full")])
+        print(f"scan check: {redirects} redirects seen by wrk, {scans} scans stored; {recorded} redirects "
+              f"of modes that record events, {events} events stored; status errors {status_errors}, "
+              f"socket errors/timeouts {lost}")
+        if status_errors or not 0 <= scans - redirects <= slack or not 0 <= events - recorded <= slack:
+            sys.exit(f"count mismatch: scans {scans} (expected {redirects}..{redirects + slack}), "
+                     f"events {events} (expected {recorded}..{recorded + slack})")
     finally:
         for server in servers:
             server.terminate()

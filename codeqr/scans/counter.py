@@ -1,5 +1,5 @@
-"""The redirect hot path: a scan's count and its event in one statement (or one
-transaction, on SQLite) on a DBAPI connection each thread keeps."""
+"""The redirect hot path: a scan's count and its event in one statement, on a DBAPI
+connection each thread keeps."""
 
 import threading
 
@@ -21,8 +21,9 @@ class ScanCounter:
     count, and returns where to send the visitor.
 
     A count never moves without its event, nor an event exist without its count:
-    on PostgreSQL both are one statement (``WITH hit AS (UPDATE … RETURNING)
-    INSERT … SELECT``), on SQLite one ``BEGIN IMMEDIATE`` transaction. Statements
+    both are one statement, so one transaction. On PostgreSQL it is ``WITH hit AS
+    (UPDATE … RETURNING) INSERT … SELECT``; on SQLite ``INSERT … SELECT`` whose
+    trigger (migration 0003) adds the count: one short write holding the lock. Statements
     are compiled once for the engine's dialect and run on a connection each thread
     keeps in autocommit mode: no ORM session, no object loaded, no pool checkout.
     """
@@ -41,18 +42,18 @@ class ScanCounter:
         self._count = count.compile(dialect=dialect)
         self._peek = select(_qrcodes.c.id, _qrcodes.c.url).where(where).compile(dialect=dialect)
         visit = {name: bindparam(name) for name in VISIT_COLUMNS}
+        columns = ["qrcode_id", "domain", "key", "url", *VISIT_COLUMNS]
         if self._postgresql:
             hit = (update(_qrcodes).where(where)
                    .values(scans=_qrcodes.c.scans + literal_column("1"), last_scanned_at=bindparam("timestamp"))
                    .returning(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key, _qrcodes.c.url).cte("hit"))
-            rows = select(hit.c.id, hit.c.domain, hit.c.key, func.coalesce(bindparam("sent_url"), hit.c.url),
-                          *visit.values())
-            record = (insert(_events)
-                      .from_select(["qrcode_id", "domain", "key", "url", *VISIT_COLUMNS], rows)
-                      .returning(_events.c.qrcode_id, _events.c.url))
+            source = select(hit.c.id, hit.c.domain, hit.c.key, func.coalesce(bindparam("sent_url"), hit.c.url),
+                            *visit.values())
         else:
-            record = insert(_events).values(qrcode_id=bindparam("qrcode_id"), domain=bindparam("domain"),
-                                            key=bindparam("key"), url=bindparam("url"), **visit)
+            # The trigger scan_events_count (migration 0003) adds the count in this statement.
+            source = select(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key,
+                            func.coalesce(bindparam("sent_url"), _qrcodes.c.url), *visit.values()).where(where)
+        record = insert(_events).from_select(columns, source).returning(_events.c.qrcode_id, _events.c.url)
         self._record = record.compile(dialect=dialect)
         # The dialect's own processor: SQLite stores the same text as the ORM writes,
         # so timestamps compare as they should.
@@ -115,26 +116,10 @@ class ScanCounter:
             params = {"domain": domain, "key": key, "timestamp": self._timestamp(utcnow())}
             row = self._execute(lambda cursor: self._fetch(cursor, self._count, params))
         else:
-            params = visit | {"timestamp": self._timestamp(visit["timestamp"]), "domain": domain, "key": key}
-            if self._postgresql:
-                row = self._execute(lambda cursor: self._fetch(cursor, self._record, params | {"sent_url": sent_url}))
-            else:
-                row = self._execute(lambda cursor: self._count_and_record(cursor, params, sent_url))
+            params = visit | {"timestamp": self._timestamp(visit["timestamp"]), "domain": domain, "key": key,
+                              "sent_url": sent_url}
+            row = self._execute(lambda cursor: self._fetch(cursor, self._record, params))
         return (row[0], row[1]) if row else None
-
-    def _count_and_record(self, cursor, params: dict, sent_url: str | None):
-        """SQLite: the count and its event in one transaction that holds the write lock."""
-        cursor.execute("BEGIN IMMEDIATE")
-        try:
-            row = self._fetch(cursor, self._count, params)
-            if row is not None:
-                event = params | {"qrcode_id": row[0], "url": sent_url or row[1]}
-                cursor.execute(self._record.string, self._args(self._record, event))
-            cursor.execute("COMMIT")
-        except BaseException:
-            cursor.execute("ROLLBACK")
-            raise
-        return row
 
     def peek(self, domain: str, key: str) -> tuple[str, str] | None:
         """Return ``(id, url)`` without counting (for HEAD, and before a plugin decides)."""
