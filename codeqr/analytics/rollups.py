@@ -3,6 +3,7 @@
 import hashlib
 from collections import Counter
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -31,6 +32,7 @@ def hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+@lru_cache(maxsize=65_536)
 def value_key(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
@@ -42,6 +44,8 @@ def add(events) -> None:
         for scope in (event.qrcode_id, ALL_QRCODES):
             counts[(scope, quarter(event.timestamp), bool(event.bot))] += 1
             for dimension, value_of in DIMENSIONS.items():
+                if dimension == "qrcode" and scope != ALL_QRCODES:
+                    continue  # a QR Code's own total is its scan_counts row
                 value = value_of(event)
                 key = value_key(value)
                 values[key] = value

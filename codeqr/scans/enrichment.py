@@ -12,7 +12,9 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from types import SimpleNamespace
+
+from sqlalchemy import bindparam, delete, select, update
 
 from ..analytics import rollups
 from ..analytics.schemas import ScanEventOut
@@ -27,32 +29,73 @@ BATCH = 500
 #: How long the analytics API spends catching up before it answers anyway.
 CATCH_UP_EVENTS = 50_000
 _IDLE_STOP_SECONDS = 60
+_GATHER_SECONDS = 0.5
 _PRUNE_EVERY_SECONDS = 3600
 
 
+class _Taken(Exception):
+    """Another process enriched some of these events first (SQLite): start again."""
+
+
+_COLUMNS = [column for column in ScanEvent.__table__.columns if column.name != "enriched"]
+_ENRICH = (update(ScanEvent.__table__)
+           .where(ScanEvent.__table__.c.id == bindparam("event_id"), ScanEvent.__table__.c.enriched.is_(False))
+           .values(enriched=True, **{name: bindparam(name) for name in
+                                     ("device", "browser", "browser_version", "os", "os_version", "bot", "user_agent")}))
+
+
 def enrich_pending(app, limit: int = BATCH) -> int:
-    """Enrich up to ``limit`` waiting events; return how many."""
+    """Enrich up to ``limit`` waiting events; return how many.
+
+    The write transaction is kept short: on SQLite it holds the one write lock that
+    scans wait for, so events are read and parsed before it begins (and the writes
+    check that no other process took them meanwhile). On PostgreSQL the batch is
+    claimed with ``FOR UPDATE SKIP LOCKED``, which blocks no scan.
+    """
     state = app.extensions["codeqr"]
-    with begin_write():
-        pending = select(ScanEvent).where(ScanEvent.enriched.is_(False)).order_by(ScanEvent.id).limit(limit)
+    pending = select(*_COLUMNS).where(ScanEvent.enriched.is_(False)).order_by(ScanEvent.id).limit(limit)
+    try:
         if db.engine.dialect.name == "postgresql":
-            pending = pending.with_for_update(skip_locked=True)
-        events = list(db.session.scalars(pending))
+            with begin_write():
+                events = _enriched(state, db.session.execute(pending.with_for_update(skip_locked=True)))
+                _store(events)
+        else:
+            events = _enriched(state, db.session.execute(pending))
+            db.session.rollback()  # end the read before taking the write lock
+            with begin_write():
+                _store(events)
+    except _Taken:
+        return 0
+    if state.scan_hook_used:
         for event in events:
-            agent = state.agents.describe(event.user_agent)
-            event.device, event.bot = agent.device, agent.bot
-            event.browser, event.browser_version = agent.browser, agent.browser_version
-            event.os, event.os_version = agent.os, agent.os_version
-            event.enriched = True
-            if state.visits.mode == "anonymous":
-                event.user_agent = None
-        db.session.flush()
-        rollups.add(events)
-        told = [ScanEventOut.model_validate(event).model_dump(mode="json", by_alias=True)
-                for event in events] if state.scan_hook_used else []
-    for event in told:
-        state.pm.hook.codeqr_qrcode_scanned(app=app, event=event)
+            state.pm.hook.codeqr_qrcode_scanned(
+                app=app, event=ScanEventOut.model_validate(event).model_dump(mode="json", by_alias=True))
     return len(events)
+
+
+def _enriched(state, rows) -> list[SimpleNamespace]:
+    """The events with their user agents parsed."""
+    anonymous = state.visits.mode == "anonymous"
+    events = []
+    for row in rows:
+        agent = state.agents.describe(row.user_agent)
+        events.append(SimpleNamespace(**{
+            **row._mapping, "device": agent.device, "browser": agent.browser, "browser_version": agent.browser_version,
+            "os": agent.os, "os_version": agent.os_version, "bot": agent.bot,
+            "user_agent": None if anonymous else row.user_agent}))
+    return events
+
+
+def _store(events: list[SimpleNamespace]) -> None:
+    """Write the events' new columns and add them to the rollups (in the open transaction)."""
+    if not events:
+        return
+    changes = [{"event_id": event.id, "device": event.device, "browser": event.browser,
+                "browser_version": event.browser_version, "os": event.os, "os_version": event.os_version,
+                "bot": event.bot, "user_agent": event.user_agent} for event in events]
+    if db.session.execute(_ENRICH, changes).rowcount != len(events):
+        raise _Taken()
+    rollups.add(events)
 
 
 def catch_up(app, most: int = CATCH_UP_EVENTS) -> None:
@@ -123,15 +166,19 @@ class EnrichmentWorker:
                     self._signal.wait(timeout=5)
                 finally:
                     db.session.remove()
+                if count >= BATCH:
+                    continue  # a backlog: no pause
                 if count:
                     idle_since = time.monotonic()
-                    continue
-                if time.monotonic() - idle_since > _IDLE_STOP_SECONDS:
+                elif time.monotonic() - idle_since > _IDLE_STOP_SECONDS:
                     with self._lock:
                         if not self._signal.is_set():  # a scan that came meanwhile keeps it going
                             self._thread = None
                             return
-                self._signal.wait(timeout=1.0)
+                # Let events gather: a batch (one short write) per pause, not one per scan.
+                time.sleep(_GATHER_SECONDS)
+                if not count:
+                    self._signal.wait(timeout=1.0)
 
     def _maybe_prune(self) -> None:
         if self.retention_days and time.monotonic() - self._pruned_at > _PRUNE_EVERY_SECONDS:
