@@ -3,12 +3,14 @@
 import fcntl
 import os
 from contextlib import contextmanager
+from datetime import UTC
 
 from flask import current_app
 from alembic.util import CommandError
 from sqlalchemy import event, inspect, text
 
 from .extensions import alembic, db
+from .timeutil import UTCDateTime
 
 
 def normalise_url(url: str) -> str:
@@ -56,6 +58,26 @@ def begin_write():
     except BaseException:
         session.rollback()
         raise
+
+
+def executemany(statement, rows: list[dict]) -> int:
+    """Run a Core ``statement`` for each of ``rows`` in the session's transaction, the
+    rows handed to the driver as they are: for thousands of small rows, SQLAlchemy's
+    per-row parameter processing costs more than the database. Times must come
+    through ``driver_time``. Return the rows the statement touched."""
+    if not rows:
+        return 0
+    connection = db.session.connection()
+    compiled = statement.compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    params = [tuple(row[name] for name in compiled.positiontup) for row in rows] if compiled.positional else rows
+    return connection.exec_driver_sql(compiled.string, params).rowcount
+
+
+def driver_time(dialect):
+    """Return a function turning an aware datetime into what the driver stores for a
+    ``UTCDateTime`` column (naive UTC; on SQLite, the text SQLAlchemy writes)."""
+    process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+    return lambda moment: process(moment.astimezone(UTC).replace(tzinfo=None))
 
 
 @contextmanager

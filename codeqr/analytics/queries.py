@@ -66,7 +66,7 @@ def scope(query: ScanFilters):
 
 def event_conditions(query: ScanFilters, ids, frame: TimeFrame) -> list:
     """WHERE conditions on scan_events for a query's scope, filters and time frame."""
-    conditions = [ScanEvent.enriched.is_(True), ScanEvent.timestamp >= frame.start, ScanEvent.timestamp < frame.end]
+    conditions = [ScanEvent.timestamp >= frame.start, ScanEvent.timestamp < frame.end]
     if ids is not None:
         conditions.append(ScanEvent.qrcode_id.in_(ids))
     if query.bots == "exclude":

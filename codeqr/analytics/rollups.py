@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import driver_time, executemany
 from ..extensions import db
 from .models import ALL_QRCODES, ScanBreakdown, ScanCount
 
@@ -39,29 +40,32 @@ def value_key(value: str) -> str:
 
 def add(events) -> None:
     """Add enriched events to the rollups, inside the caller's transaction."""
-    counts, breakdowns, values = Counter(), Counter(), {}
+    counts, breakdowns = Counter(), Counter()
     for event in events:
+        moment = quarter(event.timestamp)
+        whole_hour, bot = moment.replace(minute=0), bool(event.bot)
+        values = [(dimension, value_of(event)) for dimension, value_of in DIMENSIONS.items()]
         for scope in (event.qrcode_id, ALL_QRCODES):
-            counts[(scope, quarter(event.timestamp), bool(event.bot))] += 1
-            for dimension, value_of in DIMENSIONS.items():
+            counts[(scope, moment, bot)] += 1
+            for dimension, value in values:
                 if dimension == "qrcode" and scope != ALL_QRCODES:
                     continue  # a QR Code's own total is its scan_counts row
-                value = value_of(event)
-                key = value_key(value)
-                values[key] = value
-                breakdowns[(scope, dimension, hour(event.timestamp), bool(event.bot), key)] += 1
-    if counts:
-        _upsert(ScanCount, [{"qrcode_id": scope, "bucket": bucket, "bot": bot, "scans": scans}
-                            for (scope, bucket, bot), scans in counts.items()])
-        _upsert(ScanBreakdown, [{"qrcode_id": scope, "dimension": dimension, "hour": moment, "bot": bot,
-                                 "value_key": key, "value": values[key], "scans": scans}
-                                for (scope, dimension, moment, bot, key), scans in breakdowns.items()])
+                breakdowns[(scope, dimension, whole_hour, bot, value)] += 1
+    if not counts:
+        return
+    time = lru_cache(maxsize=None)(driver_time(db.engine.dialect))  # a few hours a batch, many rows
+    _upsert(ScanCount, [{"qrcode_id": scope, "bucket": time(bucket), "bot": bot, "scans": scans}
+                        for (scope, bucket, bot), scans in counts.items()])
+    _upsert(ScanBreakdown, [{"qrcode_id": scope, "dimension": dimension, "hour": time(moment), "bot": bot,
+                             "value_key": value_key(value), "value": value, "scans": scans}
+                            for (scope, dimension, moment, bot, value), scans in breakdowns.items()])
 
 
 def _upsert(model, rows: list[dict]) -> None:
+    table = model.__table__
     insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(model)
-    keys = [column.name for column in model.__table__.primary_key.columns]
+    statement = insert(table)
     statement = statement.on_conflict_do_update(
-        index_elements=keys, set_={"scans": model.__table__.c.scans + statement.excluded.scans})
-    db.session.execute(statement, rows)
+        index_elements=[column.name for column in table.primary_key.columns],
+        set_={"scans": table.c.scans + statement.excluded.scans})
+    executemany(statement, rows)

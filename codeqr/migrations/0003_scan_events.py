@@ -1,4 +1,4 @@
-"""Scan events and their rollups; scans become 64-bit.
+"""Scans: the inbox the redirect writes, enriched events and their rollups; scans become 64-bit.
 
 Revision ID: 0003
 Revises: 0002
@@ -12,22 +12,18 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-EVENT_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+SCAN_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 SQLITE_COUNT_TRIGGER = """
-CREATE TRIGGER scan_events_count AFTER INSERT ON scan_events
+CREATE TRIGGER scan_inbox_count AFTER INSERT ON scan_inbox
 BEGIN
     UPDATE qrcodes SET scans = scans + 1, last_scanned_at = NEW.timestamp WHERE id = NEW.qrcode_id;
 END
 """
 
 
-def upgrade():
-    with op.batch_alter_table("qrcodes") as table:
-        table.alter_column("scans", type_=sa.BigInteger(), existing_type=sa.Integer(), existing_nullable=False,
-                           existing_server_default=sa.text("0"))
-    op.create_table(
-        "scan_events",
-        sa.Column("id", EVENT_ID, primary_key=True, autoincrement=True),
+def _scan_columns() -> list:
+    """What a scan request tells: the columns of the inbox and of the events."""
+    return [
         sa.Column("timestamp", sa.DateTime(), nullable=False),
         sa.Column("qrcode_id", sa.String(25), nullable=False),
         sa.Column("domain", sa.String(253), nullable=False),
@@ -41,22 +37,33 @@ def upgrade():
         sa.Column("region", sa.String(100), nullable=True),
         sa.Column("city", sa.String(100), nullable=True),
         sa.Column("visitor", sa.String(32), nullable=True),
-        sa.Column("enriched", sa.Boolean(), nullable=False, server_default=sa.false()),
+    ]
+
+
+def upgrade():
+    with op.batch_alter_table("qrcodes") as table:
+        table.alter_column("scans", type_=sa.BigInteger(), existing_type=sa.Integer(), existing_nullable=False,
+                           existing_server_default=sa.text("0"))
+    # AUTOINCREMENT: SQLite would reuse the ids of an emptied inbox; events keep them.
+    op.create_table("scan_inbox", sa.Column("id", SCAN_ID, primary_key=True, autoincrement=True),
+                    *_scan_columns(), sqlite_autoincrement=True)
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite counts a scan by storing it: the count rides along in the same
+        # statement, one short write (PostgreSQL uses a CTE instead).
+        op.execute(SQLITE_COUNT_TRIGGER)
+    op.create_table(
+        "scan_events",
+        sa.Column("id", SCAN_ID, primary_key=True, autoincrement=False),
+        *_scan_columns(),
         sa.Column("device", sa.String(10), nullable=True),
         sa.Column("browser", sa.String(50), nullable=True),
         sa.Column("browser_version", sa.String(20), nullable=True),
         sa.Column("os", sa.String(50), nullable=True),
         sa.Column("os_version", sa.String(20), nullable=True),
-        sa.Column("bot", sa.Boolean(), nullable=True),
+        sa.Column("bot", sa.Boolean(), nullable=False),
     )
     op.create_index("ix_scan_events_qrcode_timestamp", "scan_events", ["qrcode_id", "timestamp"])
     op.create_index("ix_scan_events_timestamp", "scan_events", ["timestamp"])
-    op.create_index("ix_scan_events_pending", "scan_events", ["id"], sqlite_where=sa.text("NOT enriched"),
-                    postgresql_where=sa.text("NOT enriched"))
-    if op.get_bind().dialect.name == "sqlite":
-        # SQLite counts a scan by storing its event: the count rides along in the same
-        # statement, so the scan is one short write (PostgreSQL uses a CTE instead).
-        op.execute(SQLITE_COUNT_TRIGGER)
     op.create_table(
         "scan_counts",
         sa.Column("qrcode_id", sa.String(25), primary_key=True),
@@ -79,13 +86,13 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("DROP TRIGGER scan_events_count")
+        op.execute("DROP TRIGGER scan_inbox_count")
     op.drop_index("ix_scan_breakdowns_lookup", "scan_breakdowns")
     op.drop_table("scan_breakdowns")
     op.drop_table("scan_counts")
-    op.drop_index("ix_scan_events_pending", "scan_events")
     op.drop_index("ix_scan_events_timestamp", "scan_events")
     op.drop_index("ix_scan_events_qrcode_timestamp", "scan_events")
     op.drop_table("scan_events")
+    op.drop_table("scan_inbox")
     with op.batch_alter_table("qrcodes") as table:
         table.alter_column("scans", type_=sa.Integer(), existing_type=sa.BigInteger(), existing_nullable=False)

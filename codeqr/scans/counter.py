@@ -1,4 +1,4 @@
-"""The redirect hot path: a scan's count and its event in one statement, on a DBAPI
+"""The redirect hot path: a scan's count and its record in one statement, on a DBAPI
 connection each thread keeps."""
 
 import threading
@@ -7,20 +7,20 @@ from sqlalchemy import bindparam, func, insert, literal_column, select, update
 
 from ..models import QRCode
 from ..timeutil import utcnow
-from .models import ScanEvent
+from .models import PendingScan
 
 _qrcodes = QRCode.__table__
-_events = ScanEvent.__table__
+_inbox = PendingScan.__table__
 #: Event columns a request fills in (``VisitReader.read``); the rest come from the QR Code.
 VISIT_COLUMNS = ("timestamp", "user_agent", "referer", "referer_host", "language", "country", "region", "city",
                  "visitor")
 
 
 class ScanCounter:
-    """Counts scans atomically (``scans = scans + 1``), stores each scan's event with its
-    count, and returns where to send the visitor.
+    """Counts scans atomically (``scans = scans + 1``), stores each scan in the inbox with
+    its count, and returns where to send the visitor.
 
-    A count never moves without its event, nor an event exist without its count:
+    A count never moves without its scan stored, nor a scan stored without its count:
     both are one statement, so one transaction. On PostgreSQL it is ``WITH hit AS
     (UPDATE … RETURNING) INSERT … SELECT``; on SQLite ``INSERT … SELECT`` whose
     trigger (migration 0003) adds the count: one short write holding the lock. Statements
@@ -50,10 +50,10 @@ class ScanCounter:
             source = select(hit.c.id, hit.c.domain, hit.c.key, func.coalesce(bindparam("sent_url"), hit.c.url),
                             *visit.values())
         else:
-            # The trigger scan_events_count (migration 0003) adds the count in this statement.
+            # The trigger scan_inbox_count (migration 0003) adds the count in this statement.
             source = select(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key,
                             func.coalesce(bindparam("sent_url"), _qrcodes.c.url), *visit.values()).where(where)
-        record = insert(_events).from_select(columns, source).returning(_events.c.qrcode_id, _events.c.url)
+        record = insert(_inbox).from_select(columns, source).returning(_inbox.c.qrcode_id, _inbox.c.url)
         self._record = record.compile(dialect=dialect)
         # The dialect's own processor: SQLite stores the same text as the ORM writes,
         # so timestamps compare as they should.
@@ -107,7 +107,7 @@ class ScanCounter:
             raise
 
     def scan(self, domain: str, key: str, visit: dict | None = None, sent_url: str | None = None):
-        """Count one scan and, given ``visit`` (its event columns), store its event
+        """Count one scan and, given ``visit`` (its columns), store it in the inbox
         with ``sent_url`` (a plugin's choice) or the stored url.
 
         Return ``(id, url)``, or None for an unknown key, counting nothing.

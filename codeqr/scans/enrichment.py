@@ -1,5 +1,6 @@
-"""Enrichment: parse the user agents of new scan events, add the events to the rollups
-and tell plugins (``codeqr_qrcode_scanned``), one transaction per batch.
+"""Enrichment: move scans from the inbox to the events with their user agents parsed,
+add them to the rollups and tell plugins (``codeqr_qrcode_scanned``), one transaction
+per batch.
 
 It runs in a background thread of each process that counts scans, started by the
 first scan and stopped after a minute without any; and before the analytics API
@@ -14,56 +15,57 @@ from datetime import timedelta
 
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, insert, select
 
 from ..analytics import rollups
 from ..analytics.schemas import ScanEventOut
-from ..database import begin_write
+from ..database import begin_write, driver_time, executemany
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import ScanEvent
+from .models import PendingScan, ScanEvent
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
+#: Scans moved per transaction. Large batches share rollup rows (one per QR Code,
+#: hour and value), which is most of the enrichment's cost.
+BATCH = 2000
 #: How long the analytics API spends catching up before it answers anyway.
 CATCH_UP_EVENTS = 50_000
 _IDLE_STOP_SECONDS = 60
-_GATHER_SECONDS = 0.5
+_GATHER_SECONDS = 2.0
 _PRUNE_EVERY_SECONDS = 3600
 
 
 class _Taken(Exception):
-    """Another process enriched some of these events first (SQLite): start again."""
+    """Another process moved some of these scans first (SQLite): start again."""
 
 
-_COLUMNS = [column for column in ScanEvent.__table__.columns if column.name != "enriched"]
-_ENRICH = (update(ScanEvent.__table__)
-           .where(ScanEvent.__table__.c.id == bindparam("event_id"), ScanEvent.__table__.c.enriched.is_(False))
-           .values(enriched=True, **{name: bindparam(name) for name in
-                                     ("device", "browser", "browser_version", "os", "os_version", "bot", "user_agent")}))
+_inbox, _events = PendingScan.__table__, ScanEvent.__table__
+_MOVE = [_inbox.c[column.name] for column in _inbox.columns]
 
 
 def enrich_pending(app, limit: int = BATCH) -> int:
-    """Enrich up to ``limit`` waiting events; return how many.
+    """Move up to ``limit`` scans from the inbox to the events, enriched; return how many.
 
-    The write transaction is kept short: on SQLite it holds the one write lock that
-    scans wait for, so events are read and parsed before it begins (and the writes
-    check that no other process took them meanwhile). On PostgreSQL the batch is
-    claimed with ``FOR UPDATE SKIP LOCKED``, which blocks no scan.
+    One transaction adds the events, removes them from the inbox and adds them to
+    the rollups, so a scan is always in exactly one of the two. It is kept short: on
+    SQLite it holds the one write lock that scans wait for, so scans are read and
+    parsed before it begins (and the delete checks that no other process took them
+    meanwhile). On PostgreSQL the batch is claimed with ``FOR UPDATE SKIP LOCKED``,
+    which blocks no scan.
     """
     state = app.extensions["codeqr"]
-    pending = select(*_COLUMNS).where(ScanEvent.enriched.is_(False)).order_by(ScanEvent.id).limit(limit)
+    pending = select(*_MOVE).order_by(_inbox.c.id).limit(limit)
     try:
         if db.engine.dialect.name == "postgresql":
             with begin_write():
                 events = _enriched(state, db.session.execute(pending.with_for_update(skip_locked=True)))
-                _store(events)
+                _move(events)
         else:
             events = _enriched(state, db.session.execute(pending))
             db.session.rollback()  # end the read before taking the write lock
             with begin_write():
-                _store(events)
+                _move(events)
     except _Taken:
         return 0
     if state.scan_hook_used:
@@ -73,29 +75,28 @@ def enrich_pending(app, limit: int = BATCH) -> int:
     return len(events)
 
 
-def _enriched(state, rows) -> list[SimpleNamespace]:
-    """The events with their user agents parsed."""
+def _enriched(state, rows) -> list[dict]:
+    """The scans as events: their user agents parsed."""
     anonymous = state.visits.mode == "anonymous"
     events = []
     for row in rows:
         agent = state.agents.describe(row.user_agent)
-        events.append(SimpleNamespace(**{
-            **row._mapping, "device": agent.device, "browser": agent.browser, "browser_version": agent.browser_version,
-            "os": agent.os, "os_version": agent.os_version, "bot": agent.bot,
-            "user_agent": None if anonymous else row.user_agent}))
+        events.append({**row._mapping, "device": agent.device, "browser": agent.browser,
+                       "browser_version": agent.browser_version, "os": agent.os, "os_version": agent.os_version,
+                       "bot": agent.bot, "user_agent": None if anonymous else row.user_agent})
     return events
 
 
-def _store(events: list[SimpleNamespace]) -> None:
-    """Write the events' new columns and add them to the rollups (in the open transaction)."""
+def _move(events: list[dict]) -> None:
+    """Add the events, take their scans out of the inbox, add them to the rollups."""
     if not events:
         return
-    changes = [{"event_id": event.id, "device": event.device, "browser": event.browser,
-                "browser_version": event.browser_version, "os": event.os, "os_version": event.os_version,
-                "bot": event.bot, "user_agent": event.user_agent} for event in events]
-    if db.session.execute(_ENRICH, changes).rowcount != len(events):
+    ids = [event["id"] for event in events]
+    if db.session.execute(delete(_inbox).where(_inbox.c.id.in_(ids))).rowcount != len(ids):
         raise _Taken()
-    rollups.add(events)
+    time = driver_time(db.engine.dialect)
+    executemany(insert(_events), [event | {"timestamp": time(event["timestamp"])} for event in events])
+    rollups.add([SimpleNamespace(**event) for event in events])
 
 
 def catch_up(app, most: int = CATCH_UP_EVENTS) -> None:
@@ -109,12 +110,12 @@ def catch_up(app, most: int = CATCH_UP_EVENTS) -> None:
 
 
 def prune(app, days: int) -> int:
-    """Delete enriched events older than ``days``; the rollups keep their totals."""
+    """Delete events older than ``days``; the rollups keep their totals."""
     cutoff = utcnow() - timedelta(days=days)
     removed = 0
     while True:
         with begin_write():
-            doomed = select(ScanEvent.id).where(ScanEvent.enriched.is_(True), ScanEvent.timestamp < cutoff).limit(5000)
+            doomed = select(ScanEvent.id).where(ScanEvent.timestamp < cutoff).limit(5000)
             count = db.session.execute(delete(ScanEvent).where(ScanEvent.id.in_(doomed))).rowcount
         removed += count
         if count < 5000:

@@ -1,36 +1,28 @@
-"""A scan event: one row per counted scan, written with the count in one statement."""
+"""A scan, stored twice over its life: first in the inbox, with its count, by the
+redirect; then, moved by the enrichment, as an event with its device, browser, OS
+and bot flag. The move is one transaction, so a scan is always in exactly one."""
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, false, text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..timeutil import UTCDateTime
 
 #: SQLite only makes an INTEGER PRIMARY KEY an auto-incrementing rowid.
-EventId = BigInteger().with_variant(Integer(), "sqlite")
+ScanId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class ScanEvent(db.Model):
-    """What one scan tells: written raw on the redirect, enriched (device, browser, OS,
-    bot) afterwards. Never the visitor's address."""
+class _Scan:
+    """What a scan request tells (never the visitor's address)."""
 
-    __tablename__ = "scan_events"
-    __table_args__ = (
-        Index("ix_scan_events_qrcode_timestamp", "qrcode_id", "timestamp"),
-        Index("ix_scan_events_timestamp", "timestamp"),
-        # The enrichment's queue: small, since rows leave it within seconds.
-        Index("ix_scan_events_pending", "id", sqlite_where=text("NOT enriched"), postgresql_where=text("NOT enriched")),
-    )
-
-    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(ScanId, primary_key=True, autoincrement=True)
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
     qrcode_id: Mapped[str] = mapped_column(String(25))
     domain: Mapped[str] = mapped_column(String(253))
     key: Mapped[str] = mapped_column(String(190))
     url: Mapped[str] = mapped_column(Text)
-    #: kept until enriched (and after, unless analytics are anonymous): rules improve
     user_agent: Mapped[str | None] = mapped_column(Text)
     referer: Mapped[str | None] = mapped_column(Text)
     referer_host: Mapped[str | None] = mapped_column(String(253))
@@ -39,10 +31,30 @@ class ScanEvent(db.Model):
     region: Mapped[str | None] = mapped_column(String(100))
     city: Mapped[str | None] = mapped_column(String(100))
     visitor: Mapped[str | None] = mapped_column(String(32))
-    enriched: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class PendingScan(_Scan, db.Model):
+    """A scan as the redirect stores it, with its count, waiting to be enriched. No
+    index beyond its key: the redirect's write stays small."""
+
+    __tablename__ = "scan_inbox"
+    # SQLite would reuse the ids of an emptied inbox; events keep them.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+
+class ScanEvent(_Scan, db.Model):
+    """A scan once enriched: what analytics read. Keeps its inbox id."""
+
+    __tablename__ = "scan_events"
+    __table_args__ = (
+        Index("ix_scan_events_qrcode_timestamp", "qrcode_id", "timestamp"),
+        Index("ix_scan_events_timestamp", "timestamp"),
+    )
+
+    id: Mapped[int] = mapped_column(ScanId, primary_key=True, autoincrement=False)
     device: Mapped[str | None] = mapped_column(String(10))
     browser: Mapped[str | None] = mapped_column(String(50))
     browser_version: Mapped[str | None] = mapped_column(String(20))
     os: Mapped[str | None] = mapped_column(String(50))
     os_version: Mapped[str | None] = mapped_column(String(20))
-    bot: Mapped[bool | None] = mapped_column(Boolean)
+    bot: Mapped[bool] = mapped_column(Boolean)
