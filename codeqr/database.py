@@ -73,10 +73,16 @@ def executemany(statement, rows: list[dict]) -> int:
     return connection.exec_driver_sql(compiled.string, params).rowcount
 
 
+def driver_value(type_, dialect):
+    """Return a function turning a value into what the driver takes for a column of
+    ``type_`` (on SQLite: the text SQLAlchemy writes for times and dates)."""
+    return type_.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+
+
 def driver_time(dialect):
-    """Return a function turning an aware datetime into what the driver stores for a
-    ``UTCDateTime`` column (naive UTC; on SQLite, the text SQLAlchemy writes)."""
-    process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+    """Return a function turning an aware datetime into what the driver takes for a
+    ``UTCDateTime`` column (naive UTC)."""
+    process = driver_value(UTCDateTime(), dialect)
     return lambda moment: process(moment.astimezone(UTC).replace(tzinfo=None))
 
 

@@ -1,9 +1,10 @@
 """The analytics API's answers: counts, time series and breakdowns of scans.
 
-Whole quarter hours (totals) and whole hours (breakdowns) come from the rollups; the
-minutes at either edge of the time frame come from the events themselves, so every
-answer is exact. Filters beyond the QR Code (country, device, …) and unique visitors
-need the events' own columns, so those answers read the events (by their indexes).
+Over every QR Code, whole quarter hours (totals) and whole hours (breakdowns) come
+from the rollups and the minutes at either edge of the time frame from the events
+themselves, so every answer is exact. Answers about some QR Codes, with other
+filters (country, device, …) or of unique visitors read the events, by their
+indexes on QR Code and time.
 """
 
 from collections import Counter, defaultdict
@@ -16,7 +17,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import QRCode
 from ..scans.models import ScanEvent
-from .models import ALL_QRCODES, ScanBreakdown, ScanCount
+from .models import DailyScans, ScanBreakdown, ScanCount
 from .schemas import AnalyticsQuery, ScanFilters
 from .timeframe import TimeFrame, bucket_starts, into_buckets, time_frame
 
@@ -79,8 +80,9 @@ def event_conditions(query: ScanFilters, ids, frame: TimeFrame) -> list:
 
 
 def _first_scan(ids) -> datetime | None:
-    owner = ScanCount.qrcode_id == ALL_QRCODES if ids is None else ScanCount.qrcode_id.in_(ids)
-    return db.session.scalar(select(func.min(ScanCount.bucket)).where(owner))
+    if ids is None:
+        return db.session.scalar(select(func.min(ScanCount.bucket)))
+    return db.session.scalar(select(func.min(ScanEvent.timestamp)).where(ScanEvent.qrcode_id.in_(ids)))
 
 
 def _split(frame: TimeFrame, step: timedelta) -> tuple[TimeFrame | None, list[TimeFrame]]:
@@ -94,9 +96,8 @@ def _split(frame: TimeFrame, step: timedelta) -> tuple[TimeFrame | None, list[Ti
     return TimeFrame(inner_start, inner_end, frame.zone), [edge for edge in edges if edge.start < edge.end]
 
 
-def _rollup_conditions(model, ids, query, moment, inner: TimeFrame) -> list:
-    owner = model.qrcode_id == ALL_QRCODES if ids is None else model.qrcode_id.in_(ids)
-    conditions = [owner, moment >= inner.start, moment < inner.end]
+def _rollup_conditions(model, query, moment, inner: TimeFrame) -> list:
+    conditions = [moment >= inner.start, moment < inner.end]
     if query.bots == "exclude":
         conditions.append(model.bot.is_(False))
     return conditions
@@ -109,7 +110,7 @@ def analytics(query: AnalyticsQuery):
     """Answer ``GET /api/analytics``."""
     ids = scope(query)
     frame = time_frame(query, _first_scan(ids) if query.interval == "all" else None)
-    from_events = query.unique or any(getattr(query, name) is not None for name in _EVENT_FILTERS)
+    from_events = ids is not None or query.unique or any(getattr(query, name) is not None for name in _EVENT_FILTERS)
     if query.group_by == "count":
         if query.unique:
             return {"visitors": _visitors(query, ids, frame)}
@@ -123,7 +124,7 @@ def _count(query, ids, frame: TimeFrame) -> int:
     inner, edges = _split(frame, QUARTER)
     total = sum(_count_events(query, ids, edge) for edge in edges)
     if inner is not None:
-        where = _rollup_conditions(ScanCount, ids, query, ScanCount.bucket, inner)
+        where = _rollup_conditions(ScanCount, query, ScanCount.bucket, inner)
         total += db.session.scalar(select(func.coalesce(func.sum(ScanCount.scans), 0)).where(*where))
     return int(total)
 
@@ -161,7 +162,7 @@ def _quarter_counts(query, ids, frame: TimeFrame, from_events: bool):
             yield _as_utc(moment), count
     if inner is not None:
         statement = (select(ScanCount.bucket, func.sum(ScanCount.scans))
-                     .where(*_rollup_conditions(ScanCount, ids, query, ScanCount.bucket, inner))
+                     .where(*_rollup_conditions(ScanCount, query, ScanCount.bucket, inner))
                      .group_by(ScanCount.bucket))
         for moment, count in db.session.execute(statement):
             yield moment, int(count)
@@ -180,7 +181,7 @@ def _breakdown(query, ids, frame: TimeFrame, from_events: bool) -> list[dict]:
     if inner is not None:
         statement = (select(ScanBreakdown.value, func.sum(ScanBreakdown.scans))
                      .where(ScanBreakdown.dimension == dimension,
-                            *_rollup_conditions(ScanBreakdown, ids, query, ScanBreakdown.hour, inner))
+                            *_rollup_conditions(ScanBreakdown, query, ScanBreakdown.hour, inner))
                      .group_by(ScanBreakdown.value_key, ScanBreakdown.value))
         for value, count in db.session.execute(statement):
             totals[value] += int(count)
@@ -215,19 +216,19 @@ def _with_qrcodes(items: list[dict]) -> list[dict]:
 
 
 def scans_since_column(since: datetime):
-    """A column of each QR Code's scans since ``since`` (whole quarter hours, bots left
+    """A column of each QR Code's scans on the UTC days since ``since`` (bots left
     out), for ordering a list of QR Codes."""
-    return (select(func.coalesce(func.sum(ScanCount.scans), 0))
-            .where(ScanCount.qrcode_id == QRCode.id, ScanCount.bucket >= since, ScanCount.bot.is_(False))
+    return (select(func.coalesce(func.sum(DailyScans.scans), 0))
+            .where(DailyScans.qrcode_id == QRCode.id, DailyScans.day >= since.date(), DailyScans.bot.is_(False))
             .scalar_subquery())
 
 
 def scans_since(ids: list[str], since: datetime) -> dict[str, int]:
-    """Scans of each of ``ids`` since ``since``, as ``scans_since_column`` counts them."""
-    rows = db.session.execute(select(ScanCount.qrcode_id, func.sum(ScanCount.scans))
-                              .where(ScanCount.qrcode_id.in_(ids), ScanCount.bucket >= since,
-                                     ScanCount.bot.is_(False))
-                              .group_by(ScanCount.qrcode_id))
+    """Scans of each of ``ids`` as ``scans_since_column`` counts them."""
+    rows = db.session.execute(select(DailyScans.qrcode_id, func.sum(DailyScans.scans))
+                              .where(DailyScans.qrcode_id.in_(ids), DailyScans.day >= since.date(),
+                                     DailyScans.bot.is_(False))
+                              .group_by(DailyScans.qrcode_id))
     return {qr_id: int(total) for qr_id, total in rows}
 
 

@@ -5,11 +5,12 @@ from collections import Counter
 from datetime import datetime
 from functools import lru_cache
 
+from sqlalchemy import Date
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..database import driver_time, executemany
+from ..database import driver_time, driver_value, executemany
 from ..extensions import db
-from .models import ALL_QRCODES, ScanBreakdown, ScanCount
+from .models import DailyScans, ScanBreakdown, ScanCount
 
 #: Breakdown dimension -> how an event gives its value ("" when it has none).
 DIMENSIONS = {
@@ -40,25 +41,25 @@ def value_key(value: str) -> str:
 
 def add(events) -> None:
     """Add enriched events to the rollups, inside the caller's transaction."""
-    counts, breakdowns = Counter(), Counter()
+    counts, breakdowns, daily = Counter(), Counter(), Counter()
     for event in events:
-        moment = quarter(event.timestamp)
-        whole_hour, bot = moment.replace(minute=0), bool(event.bot)
-        values = [(dimension, value_of(event)) for dimension, value_of in DIMENSIONS.items()]
-        for scope in (event.qrcode_id, ALL_QRCODES):
-            counts[(scope, moment, bot)] += 1
-            for dimension, value in values:
-                if dimension == "qrcode" and scope != ALL_QRCODES:
-                    continue  # a QR Code's own total is its scan_counts row
-                breakdowns[(scope, dimension, whole_hour, bot, value)] += 1
+        moment, bot = quarter(event.timestamp), bool(event.bot)
+        counts[(moment, bot)] += 1
+        daily[(event.qrcode_id, moment.date(), bot)] += 1
+        whole_hour = moment.replace(minute=0)
+        for dimension, value_of in DIMENSIONS.items():
+            breakdowns[(dimension, whole_hour, bot, value_of(event))] += 1
     if not counts:
         return
     time = lru_cache(maxsize=None)(driver_time(db.engine.dialect))  # a few hours a batch, many rows
-    _upsert(ScanCount, [{"qrcode_id": scope, "bucket": time(bucket), "bot": bot, "scans": scans}
-                        for (scope, bucket, bot), scans in counts.items()])
-    _upsert(ScanBreakdown, [{"qrcode_id": scope, "dimension": dimension, "hour": time(moment), "bot": bot,
+    _upsert(ScanCount, [{"bucket": time(bucket), "bot": bot, "scans": scans}
+                        for (bucket, bot), scans in counts.items()])
+    _upsert(ScanBreakdown, [{"dimension": dimension, "hour": time(moment), "bot": bot,
                              "value_key": value_key(value), "value": value, "scans": scans}
-                            for (scope, dimension, moment, bot, value), scans in breakdowns.items()])
+                            for (dimension, moment, bot, value), scans in breakdowns.items()])
+    day_value = driver_value(Date(), db.engine.dialect)
+    _upsert(DailyScans, [{"qrcode_id": qr_id, "day": day_value(day), "bot": bot, "scans": scans}
+                         for (qr_id, day, bot), scans in daily.items()])
 
 
 def _upsert(model, rows: list[dict]) -> None:

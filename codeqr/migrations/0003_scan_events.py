@@ -66,14 +66,12 @@ def upgrade():
     op.create_index("ix_scan_events_timestamp", "scan_events", ["timestamp"])
     op.create_table(
         "scan_counts",
-        sa.Column("qrcode_id", sa.String(25), primary_key=True),
         sa.Column("bucket", sa.DateTime(), primary_key=True),
         sa.Column("bot", sa.Boolean(), primary_key=True),
         sa.Column("scans", sa.BigInteger(), nullable=False),
     )
     op.create_table(
         "scan_breakdowns",
-        sa.Column("qrcode_id", sa.String(25), primary_key=True),
         sa.Column("dimension", sa.String(16), primary_key=True),
         sa.Column("hour", sa.DateTime(), primary_key=True),
         sa.Column("bot", sa.Boolean(), primary_key=True),
@@ -81,13 +79,19 @@ def upgrade():
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("scans", sa.BigInteger(), nullable=False),
     )
-    op.create_index("ix_scan_breakdowns_lookup", "scan_breakdowns", ["qrcode_id", "dimension", "hour"])
+    op.create_table(
+        "qrcode_daily_scans",
+        sa.Column("qrcode_id", sa.String(25), primary_key=True),
+        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("bot", sa.Boolean(), primary_key=True),
+        sa.Column("scans", sa.BigInteger(), nullable=False),
+    )
 
 
 def downgrade():
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER scan_inbox_count")
-    op.drop_index("ix_scan_breakdowns_lookup", "scan_breakdowns")
+    op.drop_table("qrcode_daily_scans")
     op.drop_table("scan_breakdowns")
     op.drop_table("scan_counts")
     op.drop_index("ix_scan_events_timestamp", "scan_events")
