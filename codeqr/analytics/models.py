@@ -1,15 +1,15 @@
 """Rollups: what the dashboard reads instead of every event.
 
 Totals over every QR Code per quarter hour, and per hour for each breakdown
-dimension, stay small however many QR Codes and scans there are (90 days: a few
-thousand rows a dimension). Questions about one QR Code read its own events
-(indexed by QR Code and time), which stay few unless it is very popular. Scans of
-each QR Code per day order the list of QR Codes by recent scans.
+dimension (country, device, …), stay small however many QR Codes and scans there
+are: 90 days are a few thousand rows a dimension. Scans of each QR Code and url per
+day give the top QR Codes and urls. Questions about one QR Code read its own events
+(indexed by QR Code and time), which stay few unless it is very popular.
 """
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -41,11 +41,17 @@ class ScanBreakdown(db.Model):
 
 
 class DailyScans(db.Model):
-    """Scans of one QR Code on one UTC day, bots apart: orders the list by recent scans."""
+    """Scans of one QR Code on one UTC day sent to one url, bots apart: the top QR Codes
+    and urls, and the list's order by recent scans. (Hourly, such rows would be about
+    as many as the scans of QR Codes scanned now and then.)"""
 
     __tablename__ = "qrcode_daily_scans"
+    __table_args__ = (Index("ix_qrcode_daily_scans_day", "day"),)
 
     qrcode_id: Mapped[str] = mapped_column(String(25), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     bot: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    #: SHA-256 of ``url``, which may be longer than an index allows
+    url_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
     scans: Mapped[int] = mapped_column(BigInteger)

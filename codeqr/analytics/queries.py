@@ -21,12 +21,14 @@ from .models import DailyScans, ScanBreakdown, ScanCount
 from .schemas import AnalyticsQuery, ScanFilters
 from .timeframe import TimeFrame, bucket_starts, into_buckets, time_frame
 
-QUARTER, HOUR = timedelta(minutes=15), timedelta(hours=1)
+QUARTER, HOUR, DAY = timedelta(minutes=15), timedelta(hours=1), timedelta(days=1)
 MAX_ITEMS = 1000
 #: groupBy -> (rollup dimension, key of the answer's items)
 BREAKDOWNS = {"countries": ("country", "country"), "cities": ("city", "city"), "devices": ("device", "device"),
               "browsers": ("browser", "browser"), "os": ("os", "os"), "referers": ("referer", "referer"),
               "languages": ("language", "language"), "top_qrcodes": ("qrcode", "id"), "top_urls": ("url", "url")}
+#: Dimensions counted per day in DailyScans, and its column of their values.
+_DAILY = {"qrcode": DailyScans.qrcode_id, "url": DailyScans.url}
 #: Filters that only the events can answer (rollups know QR Codes and bots, nothing else).
 _EVENT_FILTERS = {"country": ScanEvent.country, "device": ScanEvent.device, "browser": ScanEvent.browser,
                   "os": ScanEvent.os, "referer": ScanEvent.referer_host}
@@ -172,13 +174,22 @@ def _breakdown(query, ids, frame: TimeFrame, from_events: bool) -> list[dict]:
     dimension, name = BREAKDOWNS[query.group_by]
     totals = Counter()
     column = event_column(dimension)
-    inner, edges = (None, [frame]) if from_events else _split(frame, HOUR)
+    daily = dimension in _DAILY  # top QR Codes and urls: whole UTC days from DailyScans
+    inner, edges = (None, [frame]) if from_events else _split(frame, DAY if daily else HOUR)
     counted = func.count(func.distinct(ScanEvent.visitor)) if query.unique else func.count()
     for edge in edges:
         statement = select(column, counted).where(*event_conditions(query, ids, edge)).group_by(column)
         for value, count in db.session.execute(statement):
             totals[value or ""] += count
-    if inner is not None:
+    if inner is not None and daily:
+        value = _DAILY[dimension]
+        statement = (select(value, func.sum(DailyScans.scans))
+                     .where(DailyScans.day >= inner.start.date(), DailyScans.day < inner.end.date(),
+                            *([DailyScans.bot.is_(False)] if query.bots == "exclude" else []))
+                     .group_by(value))
+        for value, count in db.session.execute(statement):
+            totals[value] += int(count)
+    elif inner is not None:
         statement = (select(ScanBreakdown.value, func.sum(ScanBreakdown.scans))
                      .where(ScanBreakdown.dimension == dimension,
                             *_rollup_conditions(ScanBreakdown, query, ScanBreakdown.hour, inner))

@@ -12,7 +12,8 @@ from ..database import driver_time, driver_value, executemany
 from ..extensions import db
 from .models import DailyScans, ScanBreakdown, ScanCount
 
-#: Breakdown dimension -> how an event gives its value ("" when it has none).
+#: Hourly breakdown dimension -> how an event gives its value ("" when it has none).
+#: QR Codes and urls are counted per day instead (DailyScans).
 DIMENSIONS = {
     "country": lambda event: event.country or "",
     "city": lambda event: f"{event.country or ''}|{event.city}" if event.city else "",
@@ -21,8 +22,6 @@ DIMENSIONS = {
     "os": lambda event: event.os or "",
     "referer": lambda event: event.referer_host or "",
     "language": lambda event: event.language or "",
-    "qrcode": lambda event: event.qrcode_id,
-    "url": lambda event: event.url,
 }
 
 
@@ -39,27 +38,37 @@ def value_key(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def add(events) -> None:
-    """Add enriched events to the rollups, inside the caller's transaction."""
-    counts, breakdowns, daily = Counter(), Counter(), Counter()
+def aggregate(events, into: tuple[Counter, Counter, Counter] | None = None) -> tuple[Counter, Counter, Counter]:
+    """Sum events into rollup rows: ``(counts, breakdowns, daily)``, keyed as the tables are."""
+    counts, breakdowns, daily = into or (Counter(), Counter(), Counter())
     for event in events:
         moment, bot = quarter(event.timestamp), bool(event.bot)
         counts[(moment, bot)] += 1
-        daily[(event.qrcode_id, moment.date(), bot)] += 1
+        daily[(event.qrcode_id, moment.date(), bot, event.url)] += 1
         whole_hour = moment.replace(minute=0)
         for dimension, value_of in DIMENSIONS.items():
             breakdowns[(dimension, whole_hour, bot, value_of(event))] += 1
+    return counts, breakdowns, daily
+
+
+def add(events) -> None:
+    """Add enriched events to the rollups, inside the caller's transaction."""
+    write(*aggregate(events))
+
+
+def write(counts: Counter, breakdowns: Counter, daily: Counter) -> None:
+    """Add summed rows to the rollup tables, inside the caller's transaction."""
     if not counts:
         return
     time = lru_cache(maxsize=None)(driver_time(db.engine.dialect))  # a few hours a batch, many rows
+    day_value = driver_value(Date(), db.engine.dialect)
     _upsert(ScanCount, [{"bucket": time(bucket), "bot": bot, "scans": scans}
                         for (bucket, bot), scans in counts.items()])
     _upsert(ScanBreakdown, [{"dimension": dimension, "hour": time(moment), "bot": bot,
                              "value_key": value_key(value), "value": value, "scans": scans}
                             for (dimension, moment, bot, value), scans in breakdowns.items()])
-    day_value = driver_value(Date(), db.engine.dialect)
-    _upsert(DailyScans, [{"qrcode_id": qr_id, "day": day_value(day), "bot": bot, "scans": scans}
-                         for (qr_id, day, bot), scans in daily.items()])
+    _upsert(DailyScans, [{"qrcode_id": qr_id, "day": day_value(day), "bot": bot, "url_key": value_key(url),
+                          "url": url, "scans": scans} for (qr_id, day, bot, url), scans in daily.items()])
 
 
 def _upsert(model, rows: list[dict]) -> None:

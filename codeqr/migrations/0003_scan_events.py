@@ -84,13 +84,17 @@ def upgrade():
         sa.Column("qrcode_id", sa.String(25), primary_key=True),
         sa.Column("day", sa.Date(), primary_key=True),
         sa.Column("bot", sa.Boolean(), primary_key=True),
+        sa.Column("url_key", sa.String(64), primary_key=True),
+        sa.Column("url", sa.Text(), nullable=False),
         sa.Column("scans", sa.BigInteger(), nullable=False),
     )
+    op.create_index("ix_qrcode_daily_scans_day", "qrcode_daily_scans", ["day"])
 
 
 def downgrade():
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER scan_inbox_count")
+    op.drop_index("ix_qrcode_daily_scans_day", "qrcode_daily_scans")
     op.drop_table("qrcode_daily_scans")
     op.drop_table("scan_breakdowns")
     op.drop_table("scan_counts")

@@ -1,0 +1,203 @@
+"""Analytics answers with many scans: time of each answer of ``GET /api/analytics``
+over 90 days, on a fresh database seeded with N scan events over M QR Codes.
+
+Seeding writes the QR Codes, the events (spread over ``--days`` days, a few QR Codes
+much more popular than the rest, 3 % bots) and the rollups that the enrichment would
+have written for them, summed with its own code (``rollups.aggregate``/``write``).
+Then each answer runs ``--repeat`` times through ``analytics.queries`` (what the API
+calls, without HTTP); the script prints the median and the 95th percentile.
+
+The yardstick, timed the same way in the same run: a breakdown by country read from
+the events themselves (``SELECT country, count(*) … GROUP BY country`` over the 90
+days), what an answer costs without rollups.
+
+    .venv/bin/python benchmarks/analytics.py                                  # SQLite, 1,000,000 events
+    .venv/bin/python benchmarks/analytics.py --db postgres --events 10000000  # a fresh database, dropped after
+"""
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+GROUPS = ["count", "timeseries", "countries", "cities", "devices", "browsers", "os", "referers", "languages",
+          "top_qrcodes", "top_urls"]
+COUNTRIES = ["US", "DE", "GB", "FR", "NL", "BR", "IN", "JP", "ES", "IT", "CA", "AU", "PL", "SE", "MX"]
+AGENTS = [("mobile", "Mobile Safari", "17", "iOS", "17"), ("mobile", "Chrome Mobile", "124", "Android", "14"),
+          ("mobile", "Samsung Internet", "24", "Android", "13"), ("tablet", "Mobile Safari", "17", "iOS", "17"),
+          ("desktop", "Chrome", "124", "Windows", "10"), ("desktop", "Firefox", "125", "Windows", "10"),
+          ("desktop", "Safari", "17", "Mac OS X", "10"), ("desktop", "Edge", "124", "Windows", "10")]
+BOTS = [("bot", "Googlebot", "2", None, None), ("bot", "FacebookBot", "1", None, None)]
+REFERERS = [None] * 7 + ["www.instagram.com", "t.co", "www.google.com", "news.example.org", "mail.example.com"]
+LANGUAGES = ["en", "de", "fr", "es", "pt", "ja", "nl", "it", "pl", "sv"]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def timed(function, repeat: int) -> tuple[float, float]:
+    """Median and 95th percentile, in ms, of ``repeat`` calls (after one warm-up call)."""
+    function()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), percentile(times, 0.95)
+
+
+def seed_qrcodes(count: int) -> list[tuple[str, str, str]]:
+    """Insert ``count`` QR Codes; return (id, key, url) of each."""
+    from codeqr.database import begin_write, driver_time, executemany
+    from codeqr.extensions import db
+    from codeqr.ids import new_id, url_hash
+    from codeqr.models import QRCode
+
+    now = driver_time(db.engine.dialect)(datetime.now(UTC))
+    rows, made = [], []
+    for index in range(count):
+        qr_id, key, url = new_id(), f"bench{index:07d}-qr", f"https://shop.example/product/{index}"
+        made.append((qr_id, key, url))
+        rows.append({"id": qr_id, "url": url, "url_hash": url_hash(url), "upsert_slot": None,
+                     "domain": "qr.bench.example", "key": key, "title": f"Product {index}", "external_id": None,
+                     "bg_color": "#ffffff", "fg_color": "#000000", "size": 1024, "level": "M", "margin": 4,
+                     "show_logo": False, "scans": 0, "last_scanned_at": None, "created_at": now, "updated_at": now})
+    with begin_write():
+        for start in range(0, count, 5000):
+            executemany(QRCode.__table__.insert(), rows[start:start + 5000])
+    return made
+
+
+def events(codes: list[tuple[str, str, str]], count: int, days: int, chunk: int):
+    """Yield chunks of events: times spread over ``days``, QR Codes drawn with a long tail."""
+    rng = random.Random(7)
+    end = datetime.now(UTC)
+    span = days * 86400
+    visitors = [f"{rng.getrandbits(128):032x}" for _ in range(max(1, count // 3))]
+    for start in range(0, count, chunk):
+        batch = []
+        for event_id in range(start + 1, min(start + chunk, count) + 1):
+            qr_id, key, url = codes[int(len(codes) * rng.random() ** 3)]  # the first QR Codes are the popular ones
+            device, browser, browser_version, system, system_version = (
+                rng.choice(BOTS) if rng.random() < 0.03 else rng.choice(AGENTS))
+            referer_host = rng.choice(REFERERS)
+            batch.append(SimpleNamespace(
+                id=event_id, timestamp=end - timedelta(seconds=rng.random() * span), qrcode_id=qr_id,
+                domain="qr.bench.example", key=key, url=url, user_agent=None,
+                referer=f"https://{referer_host}/" if referer_host else None, referer_host=referer_host,
+                language=rng.choice(LANGUAGES), country=rng.choice(COUNTRIES), region=None, city=None,
+                visitor=rng.choice(visitors), device=device, browser=browser, browser_version=browser_version,
+                os=system, os_version=system_version, bot=device == "bot"))
+        yield batch
+
+
+def seed_events(codes, count: int, days: int) -> None:
+    from sqlalchemy import insert
+
+    from codeqr.analytics import rollups
+    from codeqr.database import begin_write, driver_time, executemany
+    from codeqr.extensions import db
+    from codeqr.scans.models import ScanEvent
+
+    table = ScanEvent.__table__
+    columns = [column.name for column in table.columns]
+    time_of = driver_time(db.engine.dialect)
+    sums = None
+    started = time.monotonic()
+    for number, batch in enumerate(events(codes, count, days, 100_000), start=1):
+        sums = rollups.aggregate(batch, sums)
+        rows = [{name: getattr(event, name) for name in columns} | {"timestamp": time_of(event.timestamp)}
+                for event in batch]
+        with begin_write():
+            if db.engine.dialect.name == "postgresql":
+                cursor = db.session.connection().connection.driver_connection.cursor()
+                with cursor.copy(f"COPY scan_events ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row([row[name] for name in columns])
+            else:
+                executemany(insert(table), rows)
+        print(f"  {number * 100_000:,} events ({time.monotonic() - started:.0f} s)", flush=True)
+    with begin_write():
+        rollups.write(*sums)
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("COMMIT")
+            connection.exec_driver_sql("ANALYZE")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--codes", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=365, help="the events are spread over this many days")
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+
+    instance = Path(tempfile.mkdtemp(prefix="codeqr-analytics-"))
+    db_name = f"codeqr_analytics_{os.getpid()}"
+    base_url = args.postgres_url.rsplit("/", 1)[0]
+    url = f"{base_url}/{db_name}" if args.db == "postgres" else f"sqlite:///{instance / 'codeqr.db'}"
+    if args.db == "postgres":
+        import psycopg
+
+        with psycopg.connect(args.postgres_url, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{db_name}"')
+    try:
+        from codeqr import create_app
+        from codeqr.analytics import queries
+        from codeqr.analytics.schemas import AnalyticsQuery
+        from codeqr.extensions import db
+
+        app = create_app({"INSTANCE_PATH": str(instance), "CODEQR_DATABASE_URL": url,
+                          "CODEQR_DEFAULT_DOMAIN": "qr.bench.example", "CODEQR_ANALYTICS_WORKER": False})
+        with app.app_context():
+            print(f"seeding {args.codes:,} QR Codes and {args.events:,} events over {args.days} days ({args.db})",
+                  flush=True)
+            codes = seed_qrcodes(args.codes)
+            seed_events(codes, args.events, args.days)
+
+            def answer(group_by, **filters):
+                query = AnalyticsQuery.model_validate({"groupBy": group_by, "interval": "90d", **filters})
+                return lambda: (queries.analytics(query), db.session.rollback())
+
+            since = datetime.now(UTC) - timedelta(days=90)
+            raw = db.text("SELECT country, count(*) FROM scan_events WHERE timestamp >= :since AND NOT bot "
+                          "GROUP BY country")
+            since_value = since.replace(tzinfo=None) if args.db == "postgres" else since.strftime(
+                "%Y-%m-%d %H:%M:%S.%f")
+            yardstick = timed(lambda: (db.session.execute(raw, {"since": since_value}).all(),
+                                       db.session.rollback()), args.repeat)
+            print(f"\n{args.repeat} runs each, interval=90d; median / p95 in ms (target p95 < 300)")
+            print(f"  {'yardstick: countries from the events':40s} {yardstick[0]:8.1f} {yardstick[1]:8.1f}")
+            for group in GROUPS:
+                median, p95 = timed(answer(group), args.repeat)
+                print(f"  {group:40s} {median:8.1f} {p95:8.1f}   p95 / yardstick p95 = {p95 / yardstick[1]:.3f}")
+            hot, typical = codes[0][0], codes[len(codes) // 2][0]
+            for label, qr_id in (("the most scanned QR Code", hot), ("a typical QR Code", typical)):
+                for group in ("timeseries", "devices"):
+                    median, p95 = timed(answer(group, qrcodeId=qr_id), args.repeat)
+                    print(f"  {group + ', ' + label:40s} {median:8.1f} {p95:8.1f}")
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if args.db == "postgres":
+            import psycopg
+
+            with psycopg.connect(args.postgres_url, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
