@@ -7,16 +7,18 @@ filters (country, device, …) or of unique visitors read the events, by their
 indexes on QR Code and time.
 """
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import String, cast, func, literal, select, text, type_coerce
+from sqlalchemy import String, cast, func, select, text, type_coerce
 from sqlalchemy.sql import ColumnElement
 
 from ..errors import NotFound
 from ..extensions import db
 from ..models import QRCode
 from ..scans.models import ScanEvent
+from ..timeutil import isoformat
 from .models import DailyScans, ScanBreakdown, ScanCount
 from .schemas import AnalyticsQuery, ScanFilters
 from .timeframe import TimeFrame, bucket_starts, into_buckets, time_frame
@@ -29,7 +31,7 @@ BREAKDOWNS = {"countries": ("country", "country"), "cities": ("city", "city"), "
               "languages": ("language", "language"), "top_qrcodes": ("qrcode", "id"), "top_urls": ("url", "url")}
 #: Dimensions counted per day in DailyScans, and its column of their values.
 _DAILY = {"qrcode": DailyScans.qrcode_id, "url": DailyScans.url}
-#: Filters that only the events can answer (rollups know QR Codes and bots, nothing else).
+#: Filters that only the events can answer (the rollups know bots, nothing else).
 _EVENT_FILTERS = {"country": ScanEvent.country, "device": ScanEvent.device, "browser": ScanEvent.browser,
                   "os": ScanEvent.os, "referer": ScanEvent.referer_host}
 
@@ -116,15 +118,16 @@ def analytics(query: AnalyticsQuery):
     if query.group_by == "count":
         if query.unique:
             return {"visitors": _visitors(query, ids, frame)}
-        return {"scans": _count_events(query, ids, frame) if from_events else _count(query, ids, frame)}
+        return {"scans": _count_events(query, ids, frame) if from_events else _count_all(query, frame)}
     if query.group_by == "timeseries":
         return _timeseries(query, ids, frame, from_events)
     return _breakdown(query, ids, frame, from_events)
 
 
-def _count(query, ids, frame: TimeFrame) -> int:
+def _count_all(query, frame: TimeFrame) -> int:
+    """Scans of every QR Code: whole quarter hours from the rollups, the edges from events."""
     inner, edges = _split(frame, QUARTER)
-    total = sum(_count_events(query, ids, edge) for edge in edges)
+    total = sum(_count_events(query, None, edge) for edge in edges)
     if inner is not None:
         where = _rollup_conditions(ScanCount, query, ScanCount.bucket, inner)
         total += db.session.scalar(select(func.coalesce(func.sum(ScanCount.scans), 0)).where(*where))
@@ -152,7 +155,7 @@ def _timeseries(query, ids, frame: TimeFrame, from_events: bool) -> list[dict]:
         totals = [len(seen.get(index, ())) for index in range(len(starts))]
     else:
         totals = into_buckets(starts, _quarter_counts(query, ids, frame, from_events))
-    return [{"start": _iso(start), label: total} for start, total in zip(starts, totals)]
+    return [{"start": isoformat(start), label: total} for start, total in zip(starts, totals)]
 
 
 def _quarter_counts(query, ids, frame: TimeFrame, from_events: bool):
@@ -197,7 +200,9 @@ def _breakdown(query, ids, frame: TimeFrame, from_events: bool) -> list[dict]:
         for value, count in db.session.execute(statement):
             totals[value] += int(count)
     label = "visitors" if query.unique else "scans"
-    ranked = sorted(((value, count) for value, count in totals.items() if count), key=lambda item: (-item[1], not item[0], item[0]))
+    # Most first; among equals, known values before unknown ones ("").
+    ranked = sorted(((value, count) for value, count in totals.items() if count),
+                    key=lambda item: (-item[1], not item[0], item[0]))
     items = [_item(dimension, name, value, label, count) for value, count in ranked[:MAX_ITEMS]]
     return _with_qrcodes(items) if dimension == "qrcode" else items
 
@@ -216,10 +221,12 @@ def _with_qrcodes(items: list[dict]) -> list[dict]:
         select(QRCode.id, QRCode.key, QRCode.domain, QRCode.title).where(QRCode.id.in_(ids)))}
     for item in items:
         row = known.get(item["id"])
-        if row is None:
-            row = db.session.execute(select(ScanEvent.key, ScanEvent.domain, literal(None).label("title"))
+        if row is not None:
+            item.update(key=row.key, domain=row.domain, title=row.title)
+            continue
+        deleted = db.session.execute(select(ScanEvent.key, ScanEvent.domain)
                                      .where(ScanEvent.qrcode_id == item["id"]).limit(1)).first()
-        item.update(key=row.key, domain=row.domain, title=row.title) if row else None
+        item.update(key=deleted.key if deleted else None, domain=deleted.domain if deleted else None, title=None)
     return items
 
 
@@ -262,12 +269,4 @@ def _as_utc(moment) -> datetime:
 
 
 def _index(starts: list[datetime], moment: datetime) -> int:
-    from bisect import bisect_right
-
     return bisect_right(starts, moment) - 1
-
-
-def _iso(moment: datetime) -> str:
-    from ..timeutil import isoformat
-
-    return isoformat(moment)
