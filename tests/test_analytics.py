@@ -367,3 +367,39 @@ def test_the_background_thread_enriches_and_tells_plugins(make_app):
     [event] = listener.events
     assert (event["qrcodeId"], event["device"], event["browser"], event["bot"]) == (
         qr["id"], "mobile", "Chrome Mobile", False)
+
+
+def test_odd_user_agents_are_stored_and_enriched(analytics_api):
+    """A version longer than its column, or a NUL byte (PostgreSQL refuses it in text),
+    must not stop the enrichment nor lose the scan."""
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    _scan(analytics_api, qr["key"], agent="Mozilla/5.0 (Windows NT 10.0) Chrome/" + "9" * 40 + ".0 Safari/537.36")
+    _scan(analytics_api, qr["key"], agent="Mozilla/5.0 (X11; Linux x86_64)\x00 Firefox/125.0")
+    assert analytics_api.get("/api/analytics?groupBy=count&bots=include").get_json() == {"scans": 2}
+    versions = [event["browserVersion"] for event in _events(analytics_api)]
+    assert all(version is None or len(version) <= 20 for version in versions)
+
+
+def test_a_failing_scanned_hook_neither_fails_the_answer_nor_stops_the_others(make_app):
+    from codeqr import apikeys, hookimpl
+
+    class Flaky:
+        __name__ = "flaky"
+        told = []
+
+        @hookimpl
+        def codeqr_qrcode_scanned(self, app, event):
+            self.told.append(event["key"])
+            if len(self.told) == 1:
+                raise RuntimeError("the plugin's own bug")
+
+    flaky = Flaky()
+    app = make_app(plugins=[flaky])
+    with app.app_context():
+        _, secret = apikeys.create("t")
+    api = authorized_client(app, secret)
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    for _ in range(3):
+        _scan(api, qr["key"])
+    assert api.get("/api/analytics?groupBy=count").get_json() == {"scans": 3}
+    assert flaky.told == [qr["key"]] * 3

@@ -31,11 +31,6 @@ BREAKDOWNS = {"countries": ("country", "country"), "cities": ("city", "city"), "
               "languages": ("language", "language"), "top_qrcodes": ("qrcode", "id"), "top_urls": ("url", "url")}
 #: Dimensions counted per day in DailyScans, and its column of their values.
 _DAILY = {"qrcode": DailyScans.qrcode_id, "url": DailyScans.url}
-#: Filters that only the events can answer (the rollups know bots, nothing else).
-_EVENT_FILTERS = {"country": ScanEvent.country, "device": ScanEvent.device, "browser": ScanEvent.browser,
-                  "os": ScanEvent.os, "referer": ScanEvent.referer_host}
-
-
 def event_column(dimension: str) -> ColumnElement:
     """The events' expression of a rollup dimension (rollups.DIMENSIONS, in SQL)."""
     columns = {"country": ScanEvent.country, "device": ScanEvent.device, "browser": ScanEvent.browser,
@@ -44,6 +39,10 @@ def event_column(dimension: str) -> ColumnElement:
     if dimension == "city":
         return type_coerce(func.coalesce(ScanEvent.country, ""), String) + "|" + ScanEvent.city
     return columns[dimension]
+
+
+#: Filters that only the events can answer (the rollups know bots, nothing else).
+_EVENT_FILTERS = {name: event_column(name) for name in ("country", "device", "browser", "os", "referer")}
 
 
 # -- what a query covers -------------------------------------------------------
@@ -57,7 +56,7 @@ def scope(query: ScanFilters):
             else QRCode.id == query.qrcode_id))
         if qr is None:
             raise NotFound(f"no QR Code {query.qrcode_id!r}")
-        ids = select(QRCode.id).where(QRCode.id == qr)
+        ids = select(QRCode.id).where(QRCode.id == qr)  # narrowed by domain and key below, if given
     elif query.domain or query.key:
         ids = select(QRCode.id)
     else:
@@ -259,7 +258,7 @@ def _quarter():
         # Literal SQL, no parameters: the same expression in SELECT and GROUP BY.
         return func.date_bin(text("interval '15 minutes'"), ScanEvent.timestamp, text("timestamp '2000-01-01'"))
     seconds = cast(func.strftime("%s", ScanEvent.timestamp), db.Integer)
-    return func.datetime(seconds / 900 * 900, "unixepoch", type_=String)
+    return func.datetime(seconds - seconds % 900, "unixepoch", type_=String)
 
 
 def _as_utc(moment) -> datetime:

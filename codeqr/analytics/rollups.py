@@ -72,10 +72,14 @@ def write(counts: Counter, breakdowns: Counter, daily: Counter) -> None:
 
 
 def _upsert(model, rows: list[dict]) -> None:
+    """Add rows' scans to the table. Rows go in key order, so two enrichers that
+    write the same rows lock them in the same order (no deadlock)."""
     table = model.__table__
+    keys = [column.name for column in table.primary_key.columns]
+    rows = sorted(rows, key=lambda row: tuple(row[key] for key in keys))
     insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
     statement = insert(table)
     statement = statement.on_conflict_do_update(
-        index_elements=[column.name for column in table.primary_key.columns],
+        index_elements=keys,
         set_={"scans": table.c.scans + statement.excluded.scans})
     executemany(statement, rows)

@@ -43,9 +43,9 @@ class AgentParser:
         return Agent(
             device=_device(agent, system.family if system else None, device, bot),
             browser=browser.family[:50] if browser else None,
-            browser_version=(browser.major or None) if browser else None,
+            browser_version=browser.major[:20] if browser and browser.major else None,
             os=system.family[:50] if system else None,
-            os_version=(system.major or None) if system else None,
+            os_version=system.major[:20] if system and system.major else None,
             bot=bot,
         )
 

@@ -5,6 +5,7 @@ import threading
 
 from sqlalchemy import bindparam, func, insert, literal_column, select, update
 
+from ..database import driver_time
 from ..models import QRCode
 from ..timeutil import utcnow
 from .models import PendingScan
@@ -33,20 +34,14 @@ class ScanCounter:
         dialect = engine.dialect
         self._postgresql = dialect.name == "postgresql"
         where = (_qrcodes.c.domain == bindparam("domain")) & (_qrcodes.c.key == bindparam("key"))
-        count = (
-            update(_qrcodes)
-            .where(where)
-            .values(scans=_qrcodes.c.scans + literal_column("1"), last_scanned_at=bindparam("timestamp"))
-            .returning(_qrcodes.c.id, _qrcodes.c.url)
-        )
-        self._count = count.compile(dialect=dialect)
+        counting = (update(_qrcodes).where(where)
+                    .values(scans=_qrcodes.c.scans + literal_column("1"), last_scanned_at=bindparam("timestamp")))
+        self._count = counting.returning(_qrcodes.c.id, _qrcodes.c.url).compile(dialect=dialect)
         self._peek = select(_qrcodes.c.id, _qrcodes.c.url).where(where).compile(dialect=dialect)
         visit = {name: bindparam(name) for name in VISIT_COLUMNS}
         columns = ["qrcode_id", "domain", "key", "url", *VISIT_COLUMNS]
         if self._postgresql:
-            hit = (update(_qrcodes).where(where)
-                   .values(scans=_qrcodes.c.scans + literal_column("1"), last_scanned_at=bindparam("timestamp"))
-                   .returning(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key, _qrcodes.c.url).cte("hit"))
+            hit = counting.returning(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key, _qrcodes.c.url).cte("hit")
             source = select(hit.c.id, hit.c.domain, hit.c.key, func.coalesce(bindparam("sent_url"), hit.c.url),
                             *visit.values())
         else:
@@ -55,10 +50,8 @@ class ScanCounter:
                             func.coalesce(bindparam("sent_url"), _qrcodes.c.url), *visit.values()).where(where)
         record = insert(_inbox).from_select(columns, source).returning(_inbox.c.qrcode_id, _inbox.c.url)
         self._record = record.compile(dialect=dialect)
-        # The dialect's own processor: SQLite stores the same text as the ORM writes,
-        # so timestamps compare as they should.
-        timestamp_type = _qrcodes.c.last_scanned_at.type.dialect_impl(dialect)
-        self._timestamp = timestamp_type.bind_processor(dialect) or (lambda value: value)
+        # What the ORM writes too, so stored timestamps compare as they should (SQLite: text).
+        self._timestamp = driver_time(dialect)
         # PostgreSQL only: skip the WAL flush wait; a server crash may lose the last
         # fraction of a second of scans, never corrupt the counts (opt-in).
         self._setup = ["SET synchronous_commit TO OFF"] if asynchronous_commit and self._postgresql else []

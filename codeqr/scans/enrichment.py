@@ -44,22 +44,24 @@ _inbox, _events = PendingScan.__table__, ScanEvent.__table__
 _MOVE = [_inbox.c[column.name] for column in _inbox.columns]
 
 
-def enrich_pending(app, limit: int = BATCH) -> int:
-    """Move up to ``limit`` scans from the inbox to the events, enriched; return how many.
+def enrich_pending(app, limit: int = BATCH, wait: bool = False) -> int | None:
+    """Move up to ``limit`` scans from the inbox to the events, enriched; return how
+    many, or None when another process took some of them first (try again).
 
     One transaction adds the events, removes them from the inbox and adds them to
     the rollups, so a scan is always in exactly one of the two. It is kept short: on
     SQLite it holds the one write lock that scans wait for, so scans are read and
     parsed before it begins (and the delete checks that no other process took them
     meanwhile). On PostgreSQL the batch is claimed with ``FOR UPDATE SKIP LOCKED``,
-    which blocks no scan.
+    which blocks no scan; with ``wait``, it waits for the scans another enricher holds
+    instead of passing them by (so "nothing moved" means the inbox is empty).
     """
     state = app.extensions["codeqr"]
     pending = select(*_MOVE).order_by(_inbox.c.id).limit(limit)
     try:
         if db.engine.dialect.name == "postgresql":
             with begin_write():
-                events = _enriched(state, db.session.execute(pending.with_for_update(skip_locked=True)))
+                events = _enriched(state, db.session.execute(pending.with_for_update(skip_locked=not wait)))
                 _move(events)
         else:
             events = _enriched(state, db.session.execute(pending))
@@ -67,11 +69,14 @@ def enrich_pending(app, limit: int = BATCH) -> int:
             with begin_write():
                 _move(events)
     except _Taken:
-        return 0
+        return None
     if state.scan_hook_used:
         for event in events:
-            state.pm.hook.codeqr_qrcode_scanned(
-                app=app, event=ScanEventOut.model_validate(event).model_dump(mode="json", by_alias=True))
+            try:
+                state.pm.hook.codeqr_qrcode_scanned(
+                    app=app, event=ScanEventOut.model_validate(event).model_dump(mode="json", by_alias=True))
+            except Exception:  # a plugin's failure must not lose the other calls, nor fail the caller
+                log.exception("a codeqr_qrcode_scanned hook failed for scan %s", event["id"])
     return len(events)
 
 
@@ -103,10 +108,10 @@ def catch_up(app, most: int = CATCH_UP_EVENTS) -> None:
     """Enrich what waits (up to ``most`` events), so an answer counts every scan stored."""
     done = 0
     while done < most:
-        count = enrich_pending(app)
-        if not count:
+        count = enrich_pending(app, wait=True)
+        if count == 0:
             return
-        done += count
+        done += count or 0
 
 
 def prune(app, days: int) -> int:
@@ -146,7 +151,8 @@ class EnrichmentWorker:
                     self._thread.start()
 
     def stop(self, timeout: float = 10) -> None:
-        """Finish the batch under way and end the thread (for a clean shutdown)."""
+        """Finish the batch under way and end the thread (tests and embedding programs;
+        a process that just exits loses nothing: an unfinished batch rolls back)."""
         self._stopping = True
         self._signal.set()
         thread = self._thread
@@ -154,17 +160,20 @@ class EnrichmentWorker:
             thread.join(timeout)
 
     def _run(self) -> None:
-        idle_since = time.monotonic()
+        idle_since, failures = time.monotonic(), 0
         with self.app.app_context():
             while not self._stopping:
                 self._signal.clear()
                 try:
-                    count = enrich_pending(self.app)
+                    count = enrich_pending(self.app) or 0
                     self._maybe_prune()
+                    failures = 0
                 except Exception:
-                    log.exception("scan enrichment failed; trying again in 5 s")
+                    failures += 1
+                    pause = min(300, 5 * 2 ** (failures - 1))
+                    log.exception("scan enrichment failed; trying again in %d s", pause)
                     count = 0
-                    self._signal.wait(timeout=5)
+                    time.sleep(pause)
                 finally:
                     db.session.remove()
                 if count >= BATCH:

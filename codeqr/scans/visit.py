@@ -16,6 +16,7 @@ from ..timeutil import utcnow
 ANALYTICS_MODES = ("full", "anonymous", "off")
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _MAX_REFERER = 2048
+_MAX_AGENT = 1024
 
 
 class VisitReader:
@@ -26,8 +27,7 @@ class VisitReader:
         if self.mode not in ANALYTICS_MODES:
             raise ConfigurationError(f"CODEQR_ANALYTICS={self.mode!r}: expected one of {', '.join(ANALYTICS_MODES)}")
         self._secret = config["SECRET_KEY"].encode()
-        self._salt_day: date | None = None
-        self._salt = b""
+        self._salt: tuple[date | None, bytes] = (None, b"")  # one tuple: threads swap it whole
         self._geoip = _open_geoip(config["CODEQR_GEOIP_DATABASE"]) if self.mode == "full" else None
 
     @property
@@ -38,8 +38,9 @@ class VisitReader:
         """Return the event columns a request gives (none of them its address)."""
         now = utcnow()
         address = request.remote_addr or ""
-        agent = request.headers.get("User-Agent") or None
-        referer = (request.headers.get("Referer") or "")[:_MAX_REFERER] or None
+        # No database keeps NUL in text (PostgreSQL refuses it): a header may carry one.
+        agent = (request.headers.get("User-Agent") or "").replace("\x00", "")[:_MAX_AGENT] or None
+        referer = (request.headers.get("Referer") or "").replace("\x00", "")[:_MAX_REFERER] or None
         host = _host(referer)
         visit = {
             "timestamp": now,
@@ -57,10 +58,11 @@ class VisitReader:
         return visit
 
     def _visitor(self, day: date, address: str, agent: str) -> str:
-        if day != self._salt_day:  # derived from the secret key: every server agrees, nothing stored
-            self._salt = hmac.new(self._secret, f"visitor salt {day.isoformat()}".encode(), hashlib.sha256).digest()
-            self._salt_day = day
-        return hmac.new(self._salt, f"{address}\n{agent}".encode(), hashlib.sha256).hexdigest()[:32]
+        salt_day, salt = self._salt
+        if day != salt_day:  # derived from the secret key: every server agrees, nothing stored
+            salt = hmac.new(self._secret, f"visitor salt {day.isoformat()}".encode(), hashlib.sha256).digest()
+            self._salt = (day, salt)
+        return hmac.new(salt, f"{address}\n{agent}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _host(referer: str | None) -> str | None:
