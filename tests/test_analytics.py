@@ -403,3 +403,19 @@ def test_a_failing_scanned_hook_neither_fails_the_answer_nor_stops_the_others(ma
         _scan(api, qr["key"])
     assert api.get("/api/analytics?groupBy=count").get_json() == {"scans": 3}
     assert flaky.told == [qr["key"]] * 3
+
+
+def test_top_lists_add_whole_weeks_days_and_the_edges(analytics_app, analytics_api):
+    """Weeks (from Monday), days and the events at either edge each count once."""
+    first = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/first"}).get_json()
+    second = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/second"}).get_json()
+    # Mon 2 Mar 2026 … Sun 29 Mar 2026: whole weeks 9–15, 16–22 March inside the frame below.
+    _record(analytics_app, first["key"], [datetime(2026, 3, day, 12, tzinfo=UTC) for day in (4, 5, 10, 17, 23, 24)])
+    _record(analytics_app, first["key"], [datetime(2026, 3, 4, 7, tzinfo=UTC)])  # before the frame starts
+    _record(analytics_app, second["key"], [datetime(2026, 3, day, 18, tzinfo=UTC) for day in (4, 12, 13, 14, 15)])
+    _record(analytics_app, second["key"], [datetime(2026, 3, 24, 20, tzinfo=UTC)])  # after the frame ends
+    frame = {"start": "2026-03-04T08:00:00Z", "end": "2026-03-24T19:00:00Z"}
+    top = analytics_api.get("/api/analytics", query_string={**frame, "groupBy": "top_qrcodes"}).get_json()
+    assert [(item["key"], item["scans"]) for item in top] == [(first["key"], 6), (second["key"], 5)]
+    urls = analytics_api.get("/api/analytics", query_string={**frame, "groupBy": "top_urls"}).get_json()
+    assert urls == [{"url": "https://example.com/first", "scans": 6}, {"url": "https://example.com/second", "scans": 5}]

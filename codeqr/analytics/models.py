@@ -3,7 +3,7 @@
 Totals over every QR Code per quarter hour, and per hour for each breakdown
 dimension (country, device, …), stay small however many QR Codes and scans there
 are: 90 days are a few thousand rows a dimension. Scans of each QR Code and url per
-day give the top QR Codes and urls. Questions about one QR Code read its own events
+week and per day give the top QR Codes and urls. Questions about one QR Code read its own events
 (indexed by QR Code and time), which stay few unless it is very popular.
 """
 
@@ -40,18 +40,31 @@ class ScanBreakdown(db.Model):
     scans: Mapped[int] = mapped_column(BigInteger)
 
 
-class DailyScans(db.Model):
-    """Scans of one QR Code on one UTC day sent to one url, bots apart: the top QR Codes
-    and urls, and the list's order by recent scans. (Hourly, such rows would be about
-    as many as the scans of QR Codes scanned now and then.)"""
-
-    __tablename__ = "qrcode_daily_scans"
-    __table_args__ = (Index("ix_qrcode_daily_scans_day", "day"),)
+class _PeriodScans:
+    """Scans of one QR Code in one UTC period sent to one url, bots apart. (Hourly, such
+    rows would be about as many as the scans of QR Codes scanned now and then.)"""
 
     qrcode_id: Mapped[str] = mapped_column(String(25), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     bot: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     #: SHA-256 of ``url``, which may be longer than an index allows
     url_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     url: Mapped[str] = mapped_column(Text)
     scans: Mapped[int] = mapped_column(BigInteger)
+
+
+class DailyScans(_PeriodScans, db.Model):
+    """Per day: the list's order by recent scans, and the days at the edges of the top lists."""
+
+    __tablename__ = "qrcode_daily_scans"
+    __table_args__ = (Index("ix_qrcode_daily_scans_day", "day"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class WeeklyScans(_PeriodScans, db.Model):
+    """Per week (from Monday, UTC): the whole weeks of the top QR Codes and urls."""
+
+    __tablename__ = "qrcode_weekly_scans"
+    __table_args__ = (Index("ix_qrcode_weekly_scans_week", "week"),)
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)

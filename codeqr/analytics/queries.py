@@ -19,18 +19,19 @@ from ..extensions import db
 from ..models import QRCode
 from ..scans.models import ScanEvent
 from ..timeutil import isoformat
-from .models import DailyScans, ScanBreakdown, ScanCount
+from .models import DailyScans, ScanBreakdown, ScanCount, WeeklyScans
 from .schemas import AnalyticsQuery, ScanFilters
 from .timeframe import TimeFrame, bucket_starts, into_buckets, time_frame
 
-QUARTER, HOUR, DAY = timedelta(minutes=15), timedelta(hours=1), timedelta(days=1)
+QUARTER, HOUR, DAY, WEEK = timedelta(minutes=15), timedelta(hours=1), timedelta(days=1), timedelta(days=7)
+_A_MONDAY = datetime(2000, 1, 3, tzinfo=UTC)  # weeks of WeeklyScans begin on Mondays
 MAX_ITEMS = 1000
 #: groupBy -> (rollup dimension, key of the answer's items)
 BREAKDOWNS = {"countries": ("country", "country"), "cities": ("city", "city"), "devices": ("device", "device"),
               "browsers": ("browser", "browser"), "os": ("os", "os"), "referers": ("referer", "referer"),
               "languages": ("language", "language"), "top_qrcodes": ("qrcode", "id"), "top_urls": ("url", "url")}
-#: Dimensions counted per day in DailyScans, and its column of their values.
-_DAILY = {"qrcode": DailyScans.qrcode_id, "url": DailyScans.url}
+#: Dimensions counted per week and day (WeeklyScans, DailyScans), and the column of their values.
+_PERIODIC = {"qrcode": "qrcode_id", "url": "url"}
 def event_column(dimension: str) -> ColumnElement:
     """The events' expression of a rollup dimension (rollups.DIMENSIONS, in SQL)."""
     columns = {"country": ScanEvent.country, "device": ScanEvent.device, "browser": ScanEvent.browser,
@@ -88,9 +89,10 @@ def _first_scan(ids) -> datetime | None:
     return db.session.scalar(select(func.min(ScanEvent.timestamp)).where(ScanEvent.qrcode_id.in_(ids)))
 
 
-def _split(frame: TimeFrame, step: timedelta) -> tuple[TimeFrame | None, list[TimeFrame]]:
-    """Split a frame into whole ``step``s (from the rollups) and the edges (from events)."""
-    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+def _split(frame: TimeFrame, step: timedelta, epoch: datetime = datetime(2000, 1, 1, tzinfo=UTC)
+           ) -> tuple[TimeFrame | None, list[TimeFrame]]:
+    """Split a frame into whole ``step``s counted from ``epoch`` (from a rollup) and the
+    edges (from events, or a finer rollup)."""
     inner_start = epoch + -(-(frame.start - epoch) // step) * step
     inner_end = epoch + ((frame.end - epoch) // step) * step
     if inner_start >= inner_end:
@@ -176,21 +178,26 @@ def _breakdown(query, ids, frame: TimeFrame, from_events: bool) -> list[dict]:
     dimension, name = BREAKDOWNS[query.group_by]
     totals = Counter()
     column = event_column(dimension)
-    daily = dimension in _DAILY  # top QR Codes and urls: whole UTC days from DailyScans
-    inner, edges = (None, [frame]) if from_events else _split(frame, DAY if daily else HOUR)
+    periodic = dimension in _PERIODIC  # top QR Codes and urls: whole weeks, then whole days, then events
+    inner, edges = (None, [frame]) if from_events else _split(frame, DAY if periodic else HOUR)
     counted = func.count(func.distinct(ScanEvent.visitor)) if query.unique else func.count()
     for edge in edges:
         statement = select(column, counted).where(*event_conditions(query, ids, edge)).group_by(column)
         for value, count in db.session.execute(statement):
             totals[value or ""] += count
-    if inner is not None and daily:
-        value = _DAILY[dimension]
-        statement = (select(value, func.sum(DailyScans.scans))
-                     .where(DailyScans.day >= inner.start.date(), DailyScans.day < inner.end.date(),
-                            *([DailyScans.bot.is_(False)] if query.bots == "exclude" else []))
-                     .group_by(value))
-        for value, count in db.session.execute(statement):
-            totals[value] += int(count)
+    if inner is not None and periodic:
+        weeks, days = _split(inner, WEEK, _A_MONDAY)
+        parts = [(DailyScans, DailyScans.day, part) for part in days]
+        if weeks is not None:
+            parts.append((WeeklyScans, WeeklyScans.week, weeks))
+        for model, start, part in parts:
+            value = getattr(model, _PERIODIC[dimension])
+            statement = (select(value, func.sum(model.scans))
+                         .where(start >= part.start.date(), start < part.end.date(),
+                                *([model.bot.is_(False)] if query.bots == "exclude" else []))
+                         .group_by(value))
+            for found, count in db.session.execute(statement):
+                totals[found] += int(count)
     elif inner is not None:
         statement = (select(ScanBreakdown.value, func.sum(ScanBreakdown.scans))
                      .where(ScanBreakdown.dimension == dimension,

@@ -2,7 +2,7 @@
 
 import hashlib
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import Date
@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import driver_time, driver_value, executemany
 from ..extensions import db
-from .models import DailyScans, ScanBreakdown, ScanCount
+from .models import DailyScans, ScanBreakdown, ScanCount, WeeklyScans
 
 #: Hourly breakdown dimension -> how an event gives its value ("" when it has none).
 #: QR Codes and urls are counted per day instead (DailyScans).
@@ -38,17 +38,19 @@ def value_key(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def aggregate(events, into: tuple[Counter, Counter, Counter] | None = None) -> tuple[Counter, Counter, Counter]:
-    """Sum events into rollup rows: ``(counts, breakdowns, daily)``, keyed as the tables are."""
-    counts, breakdowns, daily = into or (Counter(), Counter(), Counter())
+def aggregate(events, into: tuple[Counter, ...] | None = None) -> tuple[Counter, ...]:
+    """Sum events into rollup rows: ``(counts, breakdowns, daily, weekly)``, keyed as the tables are."""
+    counts, breakdowns, daily, weekly = into or (Counter(), Counter(), Counter(), Counter())
     for event in events:
         moment, bot = quarter(event.timestamp), bool(event.bot)
         counts[(moment, bot)] += 1
-        daily[(event.qrcode_id, moment.date(), bot, event.url)] += 1
+        day = moment.date()
+        daily[(event.qrcode_id, day, bot, event.url)] += 1
+        weekly[(event.qrcode_id, day - timedelta(days=day.weekday()), bot, event.url)] += 1
         whole_hour = moment.replace(minute=0)
         for dimension, value_of in DIMENSIONS.items():
             breakdowns[(dimension, whole_hour, bot, value_of(event))] += 1
-    return counts, breakdowns, daily
+    return counts, breakdowns, daily, weekly
 
 
 def add(events) -> None:
@@ -56,7 +58,7 @@ def add(events) -> None:
     write(*aggregate(events))
 
 
-def write(counts: Counter, breakdowns: Counter, daily: Counter) -> None:
+def write(counts: Counter, breakdowns: Counter, daily: Counter, weekly: Counter) -> None:
     """Add summed rows to the rollup tables, inside the caller's transaction."""
     if not counts:
         return
@@ -67,8 +69,9 @@ def write(counts: Counter, breakdowns: Counter, daily: Counter) -> None:
     _upsert(ScanBreakdown, [{"dimension": dimension, "hour": time(moment), "bot": bot,
                              "value_key": value_key(value), "value": value, "scans": scans}
                             for (dimension, moment, bot, value), scans in breakdowns.items()])
-    _upsert(DailyScans, [{"qrcode_id": qr_id, "day": day_value(day), "bot": bot, "url_key": value_key(url),
-                          "url": url, "scans": scans} for (qr_id, day, bot, url), scans in daily.items()])
+    for model, period, rows in ((DailyScans, "day", daily), (WeeklyScans, "week", weekly)):
+        _upsert(model, [{"qrcode_id": qr_id, period: day_value(start), "bot": bot, "url_key": value_key(url),
+                         "url": url, "scans": scans} for (qr_id, start, bot, url), scans in rows.items()])
 
 
 def _upsert(model, rows: list[dict]) -> None:

@@ -79,23 +79,25 @@ def upgrade():
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("scans", sa.BigInteger(), nullable=False),
     )
-    op.create_table(
-        "qrcode_daily_scans",
-        sa.Column("qrcode_id", sa.String(25), primary_key=True),
-        sa.Column("day", sa.Date(), primary_key=True),
-        sa.Column("bot", sa.Boolean(), primary_key=True),
-        sa.Column("url_key", sa.String(64), primary_key=True),
-        sa.Column("url", sa.Text(), nullable=False),
-        sa.Column("scans", sa.BigInteger(), nullable=False),
-    )
-    op.create_index("ix_qrcode_daily_scans_day", "qrcode_daily_scans", ["day"])
+    for table, period in (("qrcode_daily_scans", "day"), ("qrcode_weekly_scans", "week")):
+        op.create_table(
+            table,
+            sa.Column("qrcode_id", sa.String(25), primary_key=True),
+            sa.Column(period, sa.Date(), primary_key=True),
+            sa.Column("bot", sa.Boolean(), primary_key=True),
+            sa.Column("url_key", sa.String(64), primary_key=True),
+            sa.Column("url", sa.Text(), nullable=False),
+            sa.Column("scans", sa.BigInteger(), nullable=False),
+        )
+        op.create_index(f"ix_{table}_{period}", table, [period])
 
 
 def downgrade():
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER scan_inbox_count")
-    op.drop_index("ix_qrcode_daily_scans_day", "qrcode_daily_scans")
-    op.drop_table("qrcode_daily_scans")
+    for table, period in (("qrcode_daily_scans", "day"), ("qrcode_weekly_scans", "week")):
+        op.drop_index(f"ix_{table}_{period}", table)
+        op.drop_table(table)
     op.drop_table("scan_breakdowns")
     op.drop_table("scan_counts")
     op.drop_index("ix_scan_events_timestamp", "scan_events")
