@@ -397,6 +397,11 @@ PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.
 DESKTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0"
 
 
+def test_analytics_without_scans_say_so_once(browser):
+    page = browser.get("/analytics").get_data(as_text=True)
+    assert "No scans in this time frame yet." in page and "chart-timeseries" not in page
+
+
 def test_analytics_pages_show_totals_breakdowns_and_a_csv(browser, web_app):
     from datetime import UTC, datetime, timedelta
 
