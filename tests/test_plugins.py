@@ -4,7 +4,7 @@ import types
 
 import pytest
 
-from codeqr import InvalidInput, Renderer, Storage, apikeys, create_app, hookimpl
+from codeqr import InvalidInput, Renderer, Storage, apikeys, hookimpl
 from codeqr import PluginError, pluginmanager
 from api_client import authorized_client
 

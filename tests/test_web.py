@@ -406,7 +406,7 @@ def test_analytics_pages_show_totals_breakdowns_and_a_csv(browser, web_app):
     from datetime import UTC, datetime, timedelta
 
     now = datetime.now(UTC)
-    poster = create(web_app, url="https://example.com/poster", key="poster", title="Poster")
+    create(web_app, url="https://example.com/poster", key="poster", title="Poster")
     flyer = create(web_app, url="https://example.com/flyer", key="flyer", title="Flyer")
     _scan_at(web_app, "poster", now - timedelta(hours=2), PHONE)
     _scan_at(web_app, "poster", now - timedelta(hours=1), DESKTOP)

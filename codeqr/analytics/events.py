@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 
+from flask import Response, stream_with_context
 from sqlalchemy import select
 
 from ..extensions import db
@@ -12,7 +13,6 @@ from .schemas import EventsQuery, ScanEventOut
 from .timeframe import EPOCH, time_frame
 
 _CSV_CHUNK = 1000
-CSV_NAME = "scans.csv"
 
 
 def _matching(query: EventsQuery):
@@ -40,3 +40,9 @@ def as_csv(query: EventsQuery) -> Iterator[str]:
             yield [data[name] for name in fields]
 
     return csv_lines(header, rows())
+
+
+def csv_download(query: EventsQuery) -> Response:
+    """Every matching event as a streamed ``scans.csv`` attachment."""
+    return Response(stream_with_context(as_csv(query)), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="scans.csv"'})

@@ -13,7 +13,7 @@ from ..extensions import db
 from .models import DailyScans, ScanBreakdown, ScanCount, WeeklyScans
 
 #: Hourly breakdown dimension -> how an event gives its value ("" when it has none).
-#: QR Codes and urls are counted per day instead (DailyScans).
+#: QR Codes and urls are counted per day and per week instead (DailyScans, WeeklyScans).
 DIMENSIONS = {
     "country": lambda event: event.country or "",
     "city": lambda event: f"{event.country or ''}|{event.city}" if event.city else "",
@@ -27,10 +27,6 @@ DIMENSIONS = {
 
 def quarter(moment: datetime) -> datetime:
     return moment.replace(minute=moment.minute // 15 * 15, second=0, microsecond=0)
-
-
-def hour(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 @lru_cache(maxsize=65_536)

@@ -1,6 +1,6 @@
 """Analytics API: counts, time series and breakdowns of scans, and the scan events."""
 
-from flask import Response, current_app, request, stream_with_context
+from flask import current_app, request
 
 from ..analytics import events, queries
 from ..analytics.schemas import AnalyticsQuery, AnalyticsResult, EventList, EventsQuery
@@ -32,6 +32,5 @@ def scan_events(query: EventsQuery):
     catch_up(current_app._get_current_object())
     wants_csv = query.format == "csv" or (query.format is None and request.accept_mimetypes.best == "text/csv")
     if wants_csv:
-        return Response(stream_with_context(events.as_csv(query)), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{events.CSV_NAME}"'})
+        return events.csv_download(query)
     return EventList(events.page(query))

@@ -12,7 +12,6 @@ import logging
 import threading
 import time
 from datetime import timedelta
-
 from types import SimpleNamespace
 
 from sqlalchemy import delete, insert, select

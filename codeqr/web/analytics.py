@@ -4,7 +4,7 @@ detail page. Both show what the analytics API answers, as charts and as tables."
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
+from flask import abort, current_app, render_template, request, url_for
 from pydantic import ValidationError
 
 from ..analytics import events, queries
@@ -77,5 +77,4 @@ def events_csv():
     except ValidationError:
         abort(400, "the link to this file is not valid")
     catch_up(current_app._get_current_object())
-    return Response(stream_with_context(events.as_csv(query)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{events.CSV_NAME}"'})
+    return events.csv_download(query)
