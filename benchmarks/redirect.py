@@ -115,28 +115,21 @@ def wrk(server: subprocess.Popen, port: int, db_name: str | None, seconds: int, 
     return result
 
 
-def inbox_size() -> int:
-    """Scans the redirect stored that no enrichment has moved to the events yet."""
-    url = os.environ["CODEQR_DATABASE_URL"]
-    if url.startswith("sqlite:///"):
-        import sqlite3
-
-        with sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30) as connection:
-            return connection.execute("SELECT count(*) FROM scan_inbox").fetchone()[0]
-    import psycopg
-
-    with psycopg.connect(url.replace("+psycopg", "")) as connection:
-        return connection.execute("SELECT count(*) FROM scan_inbox").fetchone()[0]
-
-
-def drain(limit: float = 120) -> float:
-    """Wait until the servers' enrichment has emptied the inbox; return how long it took.
+def drain(app) -> float:
+    """Finish at once what the servers' enrichment left in the inbox (it pauses between
+    partial batches); return how long that took.
 
     The enrichment is part of what a scan costs: a run's sustained throughput counts
-    this time too, and the next run starts on a quiet machine."""
+    this time too, and the next run starts on a quiet machine. ``app`` has the mode
+    of the server whose scans wait."""
+    from codeqr.extensions import db
+    from codeqr.scans import enrichment
+
     start = time.monotonic()
-    while inbox_size() and time.monotonic() - start < limit:
-        time.sleep(0.1)
+    with app.app_context():
+        while enrichment.enrich_pending(app, wait=True):
+            pass
+        db.session.remove()
     return time.monotonic() - start
 
 
@@ -242,13 +235,18 @@ def main() -> None:
             endpoints[name] = (servers[-1], port, database)
 
         runs = {name: [] for name in endpoints}
+        from codeqr import create_app
+        from codeqr.extensions import db
+
+        drainers = {mode: create_app({"CODEQR_ANALYTICS": mode}) for mode in modes if mode != "off"}
         for name in runs:  # warm-up: imports, pools, page cache (counted for the scan check)
             runs[name].append(wrk(*endpoints[name], 2, args.connections, keys_file) | {"warmup": True})
-        drain()
+            if name in drainers:
+                drain(drainers[name])
         for round_number in range(1, args.rounds + 1):
             for name in runs:
                 run = wrk(*endpoints[name], args.seconds, args.connections, keys_file)
-                run["drain"] = drain() if name != "reference" else 0.0
+                run["drain"] = drain(drainers[name]) if name in drainers else 0.0
                 # Throughput sustained with the enrichment keeping up: the run plus its catch-up.
                 run["rps"] = run["requests"] / (run["duration_us"] / 1e6 + run["drain"])
                 runs[name].append(run)
@@ -258,6 +256,9 @@ def main() -> None:
                 f"catch-up {runs[mode][-1]['drain']:.1f} s, {runs[mode][-1]['foreign']:.0%} other)"
                 for mode in modes), flush=True)
 
+        for drainer in drainers.values():
+            with drainer.app_context():
+                db.engine.dispose()  # let the database be dropped afterwards
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
@@ -301,6 +302,9 @@ def main() -> None:
             sys.exit(f"count mismatch: scans {scans} (expected {redirects}..{redirects + slack}), "
                      f"events {events} (expected {recorded}..{recorded + slack})")
     finally:
+        for drainer in drainers.values():
+            with drainer.app_context():
+                db.engine.dispose()  # let the database be dropped afterwards
         for server in servers:
             server.terminate()
             server.wait(timeout=30)

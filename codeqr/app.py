@@ -13,6 +13,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from . import errorhandlers, public, web
 from .api import bp as api_bp
+from .api.views import document_refs
 from .config import DEFAULTS, FrozenConfig, build_config, resolve_paths
 from .database import configure_engine, normalise_url, upgrade_schema
 from .extensions import alembic, csrf, db, login_manager
@@ -74,6 +75,7 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     login_manager.login_view = "web.login"
     app.jinja_loader = _template_loader(pm)
     app.register_blueprint(api_bp)
+    app.spec_processor(document_refs)
     csrf.exempt(api_bp)  # the API authenticates with bearer keys, not cookies
     app.register_blueprint(web.bp)
     for blueprints in pm.hook.codeqr_blueprints():

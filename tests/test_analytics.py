@@ -419,3 +419,62 @@ def test_top_lists_add_whole_weeks_days_and_the_edges(analytics_app, analytics_a
     assert [(item["key"], item["scans"]) for item in top] == [(first["key"], 6), (second["key"], 5)]
     urls = analytics_api.get("/api/analytics", query_string={**frame, "groupBy": "top_urls"}).get_json()
     assert urls == [{"url": "https://example.com/first", "scans": 6}, {"url": "https://example.com/second", "scans": 5}]
+
+
+def test_a_popular_qr_codes_closed_days_are_answered_from_its_own_rollups(analytics_app, analytics_api, monkeypatch):
+    """Once a day is closed, a QR Code scanned often that day answers from rollups of
+    its own: the same answers, also after its events of that day are gone (so they were
+    not read), and a scan of that day enriched late is added to them."""
+    from datetime import date
+
+    from sqlalchemy import delete
+
+    from codeqr.analytics import rollups
+    from codeqr.analytics.models import QRCodeRolledDay
+    from codeqr.database import begin_write
+    from codeqr.extensions import db
+    from codeqr.scans.models import ScanEvent
+
+    monkeypatch.setattr(rollups, "POPULAR_DAILY_SCANS", 4)
+    hot = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/hot"}).get_json()
+    quiet = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/quiet"}).get_json()
+    _record(analytics_app, hot["key"], [datetime(2026, 3, 2, 10, 0, tzinfo=UTC), datetime(2026, 3, 2, 11, 5, tzinfo=UTC)])
+    _record(analytics_app, hot["key"], [datetime(2026, 3, 2, 10, 20, tzinfo=UTC)], agent=ANDROID)
+    _record(analytics_app, hot["key"], [datetime(2026, 3, 2, 23, 50, tzinfo=UTC)], agent=GOOGLEBOT)
+    _record(analytics_app, hot["key"], [datetime(2026, 3, 3, 9, 0, tzinfo=UTC)] * 2, agent=FIREFOX)
+    _record(analytics_app, hot["key"], [datetime(2026, 3, 1, 18, 0, tzinfo=UTC)])  # inside the frame's first edge
+    _record(analytics_app, quiet["key"], [datetime(2026, 3, 2, 12, 0, tzinfo=UTC)] * 3)
+    frame = {"start": "2026-03-01T12:00:00Z", "end": "2026-03-04T00:00:00Z"}
+
+    def answers(qr):
+        asked = [{"groupBy": "count"}, {"groupBy": "count", "bots": "include"}, {"groupBy": "devices"},
+                 {"groupBy": "browsers", "bots": "include"}, {"groupBy": "top_urls"},
+                 {"groupBy": "timeseries", "timezone": "Europe/Berlin"}]
+        return [analytics_api.get("/api/analytics", query_string={**frame, **question, "qrcodeId": qr["id"]}
+                                  ).get_json() for question in asked]
+
+    expected = [{"scans": 6}, {"scans": 7}, [{"device": "mobile", "scans": 4}, {"device": "desktop", "scans": 2}],
+                [{"browser": "Mobile Safari", "scans": 3}, {"browser": "Firefox", "scans": 2},
+                 {"browser": "Chrome Mobile", "scans": 1}, {"browser": "Googlebot", "scans": 1}],
+                [{"url": "https://example.com/hot", "scans": 6}],
+                [{"start": "2026-02-28T23:00:00.000Z", "scans": 1}, {"start": "2026-03-01T23:00:00.000Z", "scans": 3},
+                 {"start": "2026-03-02T23:00:00.000Z", "scans": 2}, {"start": "2026-03-03T23:00:00.000Z", "scans": 0}]]
+    assert answers(hot) == expected
+    quiet_answers = answers(quiet)
+    with analytics_app.app_context():
+        with begin_write():
+            closed = rollups.close_days(date(2026, 3, 5))
+        assert closed == [date(2026, 3, day) for day in (1, 2, 3, 4)]
+        assert [(row.qrcode_id, row.day) for row in db.session.scalars(db.select(QRCodeRolledDay))] == [
+            (hot["id"], date(2026, 3, 2))]  # 3 March had 2 scans, the quiet one 3: too few
+        with begin_write():
+            db.session.execute(delete(ScanEvent).where(ScanEvent.qrcode_id == hot["id"],
+                                                       ScanEvent.timestamp >= datetime(2026, 3, 2, tzinfo=UTC),
+                                                       ScanEvent.timestamp < datetime(2026, 3, 3, tzinfo=UTC)))
+    assert answers(hot) == expected
+    assert answers(quiet) == quiet_answers
+    _record(analytics_app, hot["key"], [datetime(2026, 3, 2, 15, 0, tzinfo=UTC)], agent=ANDROID)  # enriched late
+    later = answers(hot)
+    assert later[0] == {"scans": 7}
+    assert later[2] == [{"device": "mobile", "scans": 5}, {"device": "desktop", "scans": 2}]
+    assert later[5][1] == {"start": "2026-03-01T23:00:00.000Z", "scans": 4}

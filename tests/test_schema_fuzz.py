@@ -31,3 +31,22 @@ def test_operation_keeps_to_the_spec(app, api_key, index):
         case.call_and_validate(headers=headers, excluded_checks=EXCLUDED)
 
     check()
+
+
+def test_a_ref_in_the_spec_is_never_the_name_of_a_route_beside_it(app):
+    """``GET /api/qrcodes/count`` is the count, not the QR Code ``count``: the spec's
+    pattern for refs says so, so generated refs never hit the routes beside them."""
+    import re
+
+    from codeqr.ids import new_id
+
+    spec = app.test_client().get("/api/openapi.json").get_json()
+    parameters = [parameter for operations in spec["paths"].values() for operation in operations.values()
+                  for parameter in operation.get("parameters", []) if parameter["name"] == "ref"]
+    assert parameters and all("pattern" in parameter["schema"] for parameter in parameters)
+    siblings = {rule.rule.rsplit("/", 1)[1] for rule in app.url_map.iter_rules()
+                if rule.rule.startswith("/api/qrcodes/") and "<" not in rule.rule}
+    assert "count" in siblings
+    for pattern in {parameter["schema"]["pattern"] for parameter in parameters}:
+        assert re.match(pattern, new_id()) and re.match(pattern, "ext_order-17")
+        assert not any(re.match(pattern, name) for name in siblings)

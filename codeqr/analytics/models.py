@@ -3,8 +3,9 @@
 Totals over every QR Code per quarter hour, and per hour for each breakdown
 dimension (country, device, …), stay small however many QR Codes and scans there
 are: 90 days are a few thousand rows a dimension. Scans of each QR Code and url per
-week and per day give the top QR Codes and urls. Questions about one QR Code read its own events
-(indexed by QR Code and time), which stay few unless it is very popular.
+week and per day give the top QR Codes and urls. Questions about one QR Code read its
+own events (indexed by QR Code and time), except on the UTC days it was scanned so often
+that those would be slow to read: once such a day is over it gets rollups of its own.
 """
 
 from datetime import date, datetime
@@ -34,7 +35,7 @@ class ScanBreakdown(db.Model):
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     bot: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    #: SHA-256 of ``value``: values (urls) may be longer than an index allows
+    #: ``database.index_key`` of ``value``: values (urls) may be longer than an index allows
     value_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     scans: Mapped[int] = mapped_column(BigInteger)
@@ -46,7 +47,7 @@ class _PeriodScans:
 
     qrcode_id: Mapped[str] = mapped_column(String(25), primary_key=True)
     bot: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    #: SHA-256 of ``url``, which may be longer than an index allows
+    #: ``database.index_key`` of ``url``, which may be longer than an index allows
     url_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     url: Mapped[str] = mapped_column(Text)
     scans: Mapped[int] = mapped_column(BigInteger)
@@ -68,3 +69,49 @@ class WeeklyScans(_PeriodScans, db.Model):
     __table_args__ = (Index("ix_qrcode_weekly_scans_week", "week"),)
 
     week: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class QRCodeScanCount(db.Model):
+    """Scans of one popular QR Code in one quarter hour, bots apart: kept for the UTC
+    days in ``QRCodeRolledDay`` only, so they stay fewer than the scans they count."""
+
+    __tablename__ = "qrcode_scan_counts"
+
+    qrcode_id: Mapped[str] = mapped_column(String(25), primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    bot: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    scans: Mapped[int] = mapped_column(BigInteger)
+
+
+class QRCodeBreakdown(db.Model):
+    """Scans of one popular QR Code on one UTC day with one value of one dimension
+    (days in ``QRCodeRolledDay`` only)."""
+
+    __tablename__ = "qrcode_scan_breakdowns"
+
+    qrcode_id: Mapped[str] = mapped_column(String(25), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    bot: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    #: ``database.index_key`` of ``value``
+    value_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    scans: Mapped[int] = mapped_column(BigInteger)
+
+
+class QRCodeRolledDay(db.Model):
+    """A UTC day on which a QR Code was scanned often enough to get its own rollups
+    (``QRCodeScanCount``, ``QRCodeBreakdown``), which count every scan of that day."""
+
+    __tablename__ = "qrcode_rolled_days"
+
+    qrcode_id: Mapped[str] = mapped_column(String(25), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class ClosedDay(db.Model):
+    """A UTC day whose popular QR Codes have got their rollups (``rollups.close_days``)."""
+
+    __tablename__ = "rollup_closed_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -9,17 +9,20 @@ indexes on QR Code and time.
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import String, cast, func, select, text, type_coerce
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import func, select
 
 from ..errors import NotFound
 from ..extensions import db
 from ..models import QRCode
 from ..scans.models import ScanEvent
 from ..timeutil import isoformat
-from .models import DailyScans, ScanBreakdown, ScanCount, WeeklyScans
+from . import sqltime
+from .models import (DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown, ScanCount,
+                     WeeklyScans)
+from .rollups import event_column
 from .schemas import AnalyticsQuery, ScanFilters
 from .timeframe import TimeFrame, bucket_starts, into_buckets, time_frame
 
@@ -32,15 +35,6 @@ BREAKDOWNS = {"countries": ("country", "country"), "cities": ("city", "city"), "
               "languages": ("language", "language"), "top_qrcodes": ("qrcode", "id"), "top_urls": ("url", "url")}
 #: Dimensions counted per week and day (WeeklyScans, DailyScans), and the column of their values.
 _PERIODIC = {"qrcode": "qrcode_id", "url": "url"}
-def event_column(dimension: str) -> ColumnElement:
-    """The events' expression of a rollup dimension (rollups.DIMENSIONS, in SQL)."""
-    columns = {"country": ScanEvent.country, "device": ScanEvent.device, "browser": ScanEvent.browser,
-               "os": ScanEvent.os, "referer": ScanEvent.referer_host, "language": ScanEvent.language,
-               "qrcode": ScanEvent.qrcode_id, "url": ScanEvent.url}
-    if dimension == "city":
-        return type_coerce(func.coalesce(ScanEvent.country, ""), String) + "|" + ScanEvent.city
-    return columns[dimension]
-
 
 #: Filters that only the events can answer (the rollups know bots, nothing else).
 _EVENT_FILTERS = {name: event_column(name) for name in ("country", "device", "browser", "os", "referer")}
@@ -90,22 +84,83 @@ def _first_scan(ids) -> datetime | None:
 
 
 def _split(frame: TimeFrame, step: timedelta, epoch: datetime = datetime(2000, 1, 1, tzinfo=UTC)
-           ) -> tuple[TimeFrame | None, list[TimeFrame]]:
+           ) -> tuple[list[TimeFrame], list[TimeFrame]]:
     """Split a frame into whole ``step``s counted from ``epoch`` (from a rollup) and the
     edges (from events, or a finer rollup)."""
     inner_start = epoch + -(-(frame.start - epoch) // step) * step
     inner_end = epoch + ((frame.end - epoch) // step) * step
     if inner_start >= inner_end:
-        return None, [frame]
+        return [], [frame]
     edges = [TimeFrame(frame.start, inner_start, frame.zone), TimeFrame(inner_end, frame.end, frame.zone)]
-    return TimeFrame(inner_start, inner_end, frame.zone), [edge for edge in edges if edge.start < edge.end]
+    return [TimeFrame(inner_start, inner_end, frame.zone)], [edge for edge in edges if edge.start < edge.end]
 
 
-def _rollup_conditions(model, query, moment, inner: TimeFrame) -> list:
-    conditions = [moment >= inner.start, moment < inner.end]
-    if query.bots == "exclude":
-        conditions.append(model.bot.is_(False))
-    return conditions
+@dataclass(frozen=True)
+class _Rollups:
+    """Where an answer's whole buckets come from: the rollups of every QR Code
+    (``qrcode_id`` None), or those of one QR Code on its popular days."""
+
+    qrcode_id: str | None = None
+
+    @property
+    def counts(self):
+        return ScanCount if self.qrcode_id is None else QRCodeScanCount
+
+    @property
+    def breakdowns(self):
+        """Hourly over every QR Code, daily for one."""
+        return ScanBreakdown if self.qrcode_id is None else QRCodeBreakdown
+
+    def split(self, frame: TimeFrame, step: timedelta) -> tuple[list[TimeFrame], list[TimeFrame]]:
+        """The parts of a frame these rollups answer, and the rest (from events)."""
+        if self.qrcode_id is None:
+            return _split(frame, step)
+        return _popular_days(self.qrcode_id, frame)
+
+    def where(self, model, query, moment, part: TimeFrame) -> list:
+        conditions = [moment >= part.start, moment < part.end]
+        if self.qrcode_id is not None:
+            conditions.append(model.qrcode_id == self.qrcode_id)
+        if query.bots == "exclude":
+            conditions.append(model.bot.is_(False))
+        return conditions
+
+
+def _popular_days(qr_id: str, frame: TimeFrame) -> tuple[list[TimeFrame], list[TimeFrame]]:
+    """Split a frame into runs of the whole UTC days on which a QR Code has rollups of
+    its own (``QRCodeRolledDay``), and the rest."""
+    days = db.session.scalars(select(QRCodeRolledDay.day).where(
+        QRCodeRolledDay.qrcode_id == qr_id, QRCodeRolledDay.day >= frame.start.date(),
+        QRCodeRolledDay.day < frame.end.date()).order_by(QRCodeRolledDay.day))
+    rolled = []
+    for day in days:
+        start = datetime.combine(day, time(), tzinfo=UTC)
+        if start < frame.start or start + DAY > frame.end:
+            continue
+        if rolled and rolled[-1].end == start:
+            rolled[-1] = TimeFrame(rolled[-1].start, start + DAY, frame.zone)
+        else:
+            rolled.append(TimeFrame(start, start + DAY, frame.zone))
+    rest, cursor = [], frame.start
+    for part in rolled:
+        if cursor < part.start:
+            rest.append(TimeFrame(cursor, part.start, frame.zone))
+        cursor = part.end
+    if cursor < frame.end:
+        rest.append(TimeFrame(cursor, frame.end, frame.zone))
+    return rolled, rest
+
+
+def _rollups_for(query: ScanFilters, ids) -> _Rollups | None:
+    """The rollups that can answer a query's whole buckets, or None (events only).
+    Unique visitors and filters other than bots need the events; so do questions
+    about some QR Codes, except about one, on its popular days."""
+    if query.unique or any(getattr(query, name) is not None for name in _EVENT_FILTERS):
+        return None
+    if ids is None:
+        return _Rollups()
+    found = db.session.scalars(ids.limit(2)).all()
+    return _Rollups(found[0]) if len(found) == 1 else None
 
 
 # -- answers ----------------------------------------------------------------------
@@ -115,23 +170,24 @@ def analytics(query: AnalyticsQuery):
     """Answer ``GET /api/analytics``."""
     ids = scope(query)
     frame = time_frame(query, _first_scan(ids) if query.interval == "all" else None)
-    from_events = ids is not None or query.unique or any(getattr(query, name) is not None for name in _EVENT_FILTERS)
+    rollups = _rollups_for(query, ids)
     if query.group_by == "count":
         if query.unique:
             return {"visitors": _visitors(query, ids, frame)}
-        return {"scans": _count_events(query, ids, frame) if from_events else _count_all(query, frame)}
+        return {"scans": _count(query, ids, frame, rollups)}
     if query.group_by == "timeseries":
-        return _timeseries(query, ids, frame, from_events)
-    return _breakdown(query, ids, frame, from_events)
+        return _timeseries(query, ids, frame, rollups)
+    return _breakdown(query, ids, frame, rollups)
 
 
-def _count_all(query, frame: TimeFrame) -> int:
-    """Scans of every QR Code: whole quarter hours from the rollups, the edges from events."""
-    inner, edges = _split(frame, QUARTER)
-    total = sum(_count_events(query, None, edge) for edge in edges)
-    if inner is not None:
-        where = _rollup_conditions(ScanCount, query, ScanCount.bucket, inner)
-        total += db.session.scalar(select(func.coalesce(func.sum(ScanCount.scans), 0)).where(*where))
+def _count(query, ids, frame: TimeFrame, rollups: _Rollups | None) -> int:
+    """Whole quarter hours from the rollups, the rest from events."""
+    parts, rest = rollups.split(frame, QUARTER) if rollups else ([], [frame])
+    total = sum(_count_events(query, ids, part) for part in rest)
+    for part in parts:
+        model = rollups.counts
+        total += db.session.scalar(select(func.coalesce(func.sum(model.scans), 0))
+                                   .where(*rollups.where(model, query, model.bucket, part)))
     return int(total)
 
 
@@ -144,7 +200,7 @@ def _visitors(query, ids, frame: TimeFrame) -> int:
     return db.session.scalar(statement)
 
 
-def _timeseries(query, ids, frame: TimeFrame, from_events: bool) -> list[dict]:
+def _timeseries(query, ids, frame: TimeFrame, rollups: _Rollups | None) -> list[dict]:
     starts = bucket_starts(frame)
     label = "visitors" if query.unique else "scans"
     if query.unique:
@@ -155,55 +211,38 @@ def _timeseries(query, ids, frame: TimeFrame, from_events: bool) -> list[dict]:
             seen[_index(starts, _as_utc(moment))].add(visitor)
         totals = [len(seen.get(index, ())) for index in range(len(starts))]
     else:
-        totals = into_buckets(starts, _quarter_counts(query, ids, frame, from_events))
+        totals = into_buckets(starts, _quarter_counts(query, ids, frame, rollups))
     return [{"start": isoformat(start), label: total} for start, total in zip(starts, totals)]
 
 
-def _quarter_counts(query, ids, frame: TimeFrame, from_events: bool):
+def _quarter_counts(query, ids, frame: TimeFrame, rollups: _Rollups | None):
     """``(quarter start, scans)`` pairs over the frame."""
-    inner, edges = (None, [frame]) if from_events else _split(frame, QUARTER)
-    for edge in edges:
-        statement = select(_quarter(), func.count()).where(*event_conditions(query, ids, edge)).group_by(_quarter())
+    parts, rest = rollups.split(frame, QUARTER) if rollups else ([], [frame])
+    for part in rest:
+        statement = select(_quarter(), func.count()).where(*event_conditions(query, ids, part)).group_by(_quarter())
         for moment, count in db.session.execute(statement):
             yield _as_utc(moment), count
-    if inner is not None:
-        statement = (select(ScanCount.bucket, func.sum(ScanCount.scans))
-                     .where(*_rollup_conditions(ScanCount, query, ScanCount.bucket, inner))
-                     .group_by(ScanCount.bucket))
+    for part in parts:
+        model = rollups.counts
+        statement = (select(model.bucket, func.sum(model.scans))
+                     .where(*rollups.where(model, query, model.bucket, part)).group_by(model.bucket))
         for moment, count in db.session.execute(statement):
             yield moment, int(count)
 
 
-def _breakdown(query, ids, frame: TimeFrame, from_events: bool) -> list[dict]:
+def _breakdown(query, ids, frame: TimeFrame, rollups: _Rollups | None) -> list[dict]:
     dimension, name = BREAKDOWNS[query.group_by]
     totals = Counter()
     column = event_column(dimension)
     periodic = dimension in _PERIODIC  # top QR Codes and urls: whole weeks, then whole days, then events
-    inner, edges = (None, [frame]) if from_events else _split(frame, DAY if periodic else HOUR)
+    parts, rest = rollups.split(frame, DAY if periodic else HOUR) if rollups else ([], [frame])
     counted = func.count(func.distinct(ScanEvent.visitor)) if query.unique else func.count()
-    for edge in edges:
-        statement = select(column, counted).where(*event_conditions(query, ids, edge)).group_by(column)
+    for part in rest:
+        statement = select(column, counted).where(*event_conditions(query, ids, part)).group_by(column)
         for value, count in db.session.execute(statement):
             totals[value or ""] += count
-    if inner is not None and periodic:
-        weeks, days = _split(inner, WEEK, _A_MONDAY)
-        parts = [(DailyScans, DailyScans.day, part) for part in days]
-        if weeks is not None:
-            parts.append((WeeklyScans, WeeklyScans.week, weeks))
-        for model, start, part in parts:
-            value = getattr(model, _PERIODIC[dimension])
-            statement = (select(value, func.sum(model.scans))
-                         .where(start >= part.start.date(), start < part.end.date(),
-                                *([model.bot.is_(False)] if query.bots == "exclude" else []))
-                         .group_by(value))
-            for found, count in db.session.execute(statement):
-                totals[found] += int(count)
-    elif inner is not None:
-        statement = (select(ScanBreakdown.value, func.sum(ScanBreakdown.scans))
-                     .where(ScanBreakdown.dimension == dimension,
-                            *_rollup_conditions(ScanBreakdown, query, ScanBreakdown.hour, inner))
-                     .group_by(ScanBreakdown.value_key, ScanBreakdown.value))
-        for value, count in db.session.execute(statement):
+    for part in parts:
+        for value, count in (_periodic_sums if periodic else _breakdown_sums)(query, rollups, dimension, part):
             totals[value] += int(count)
     label = "visitors" if query.unique else "scans"
     # Most first; among equals, known values before unknown ones ("").
@@ -211,6 +250,30 @@ def _breakdown(query, ids, frame: TimeFrame, from_events: bool) -> list[dict]:
                     key=lambda item: (-item[1], not item[0], item[0]))
     items = [_item(dimension, name, value, label, count) for value, count in ranked[:MAX_ITEMS]]
     return _with_qrcodes(items) if dimension == "qrcode" else items
+
+
+def _breakdown_sums(query, rollups: _Rollups, dimension: str, part: TimeFrame):
+    """``(value, scans)`` of a dimension over whole hours (every QR Code) or days (one)."""
+    model = rollups.breakdowns
+    if rollups.qrcode_id is None:
+        moment = model.hour
+    else:
+        moment, part = model.day, TimeFrame(part.start.date(), part.end.date(), part.zone)
+    return db.session.execute(select(model.value, func.sum(model.scans))
+                              .where(model.dimension == dimension, *rollups.where(model, query, moment, part))
+                              .group_by(model.value_key, model.value))
+
+
+def _periodic_sums(query, rollups: _Rollups, dimension: str, part: TimeFrame):
+    """``(QR Code or url, scans)`` over whole days: whole weeks from the weekly rows."""
+    weeks, days = _split(part, WEEK, _A_MONDAY)
+    pieces = [(DailyScans, DailyScans.day, piece) for piece in days]
+    pieces += [(WeeklyScans, WeeklyScans.week, piece) for piece in weeks]
+    for model, start, piece in pieces:
+        value = getattr(model, _PERIODIC[dimension])
+        dates = TimeFrame(piece.start.date(), piece.end.date(), piece.zone)
+        yield from db.session.execute(select(value, func.sum(model.scans))
+                                      .where(*rollups.where(model, query, start, dates)).group_by(value))
 
 
 def _item(dimension: str, name: str, value: str, label: str, count: int) -> dict:
@@ -260,12 +323,8 @@ def scans_since(ids: list[str], since: datetime) -> dict[str, int]:
 
 
 def _quarter():
-    """The quarter hour an event falls in, in SQL (UTC, like the stored timestamps)."""
-    if db.engine.dialect.name == "postgresql":
-        # Literal SQL, no parameters: the same expression in SELECT and GROUP BY.
-        return func.date_bin(text("interval '15 minutes'"), ScanEvent.timestamp, text("timestamp '2000-01-01'"))
-    seconds = cast(func.strftime("%s", ScanEvent.timestamp), db.Integer)
-    return func.datetime(seconds - seconds % 900, "unixepoch", type_=String)
+    """The quarter hour an event falls in (UTC, like the stored timestamps)."""
+    return sqltime.quarter(ScanEvent.timestamp, db.engine.dialect)
 
 
 def _as_utc(moment) -> datetime:

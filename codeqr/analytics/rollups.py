@@ -1,84 +1,142 @@
-"""Keeping the rollups: the enrichment adds each batch of events, in its transaction."""
+"""Keeping the rollups: the database sums a batch of events into each rollup table,
+one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` a table, inside the
+enrichment's transaction. No event passes through Python.
 
-import hashlib
-from collections import Counter
-from datetime import datetime, timedelta
-from functools import lru_cache
+Once a UTC day is over, ``close_days`` gives each QR Code scanned at least
+``POPULAR_DAILY_SCANS`` times that day rollups of its own for it; scans of such a day
+enriched later (a backlog) are added to them as they come.
+"""
 
-from sqlalchemy import Date
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import String, and_, func, insert, literal_column, select, text, type_coerce, union_all
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import ColumnElement
 
-from ..database import driver_time, driver_value, executemany
+from ..database import index_key
 from ..extensions import db
-from .models import DailyScans, ScanBreakdown, ScanCount, WeeklyScans
+from ..scans.models import ScanEvent
+from . import sqltime
+from .models import (ClosedDay, DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown,
+                     ScanCount, WeeklyScans)
 
-#: Hourly breakdown dimension -> how an event gives its value ("" when it has none).
-#: QR Codes and urls are counted per day and per week instead (DailyScans, WeeklyScans).
-DIMENSIONS = {
-    "country": lambda event: event.country or "",
-    "city": lambda event: f"{event.country or ''}|{event.city}" if event.city else "",
-    "device": lambda event: event.device or "",
-    "browser": lambda event: event.browser or "",
-    "os": lambda event: event.os or "",
-    "referer": lambda event: event.referer_host or "",
-    "language": lambda event: event.language or "",
-}
+#: Scans of a QR Code in one UTC day from which that day gets rollups of its own:
+#: reading fewer events than 90 of these days hold stays well under 300 ms.
+POPULAR_DAILY_SCANS = 500
 
-
-def quarter(moment: datetime) -> datetime:
-    return moment.replace(minute=moment.minute // 15 * 15, second=0, microsecond=0)
+#: Dimensions of the hourly breakdowns (ScanBreakdown). QR Codes and urls are
+#: counted per day and per week instead (DailyScans, WeeklyScans).
+DIMENSIONS = ("country", "city", "device", "browser", "os", "referer", "language")
 
 
-@lru_cache(maxsize=65_536)
-def value_key(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
+def event_column(dimension: str) -> ColumnElement:
+    """The events' value of a dimension (NULL when they have none); a city is
+    ``country|city``, as cities of two countries may share a name."""
+    columns = {"country": ScanEvent.country, "device": ScanEvent.device, "browser": ScanEvent.browser,
+               "os": ScanEvent.os, "referer": ScanEvent.referer_host, "language": ScanEvent.language,
+               "qrcode": ScanEvent.qrcode_id, "url": ScanEvent.url}
+    if dimension == "city":
+        return type_coerce(func.coalesce(ScanEvent.country, ""), String) + "|" + ScanEvent.city
+    return columns[dimension]
 
 
-def aggregate(events, into: tuple[Counter, ...] | None = None) -> tuple[Counter, ...]:
-    """Sum events into rollup rows: ``(counts, breakdowns, daily, weekly)``, keyed as the tables are."""
-    counts, breakdowns, daily, weekly = into or (Counter(), Counter(), Counter(), Counter())
-    for event in events:
-        moment, bot = quarter(event.timestamp), bool(event.bot)
-        counts[(moment, bot)] += 1
-        day = moment.date()
-        daily[(event.qrcode_id, day, bot, event.url)] += 1
-        weekly[(event.qrcode_id, day - timedelta(days=day.weekday()), bot, event.url)] += 1
-        whole_hour = moment.replace(minute=0)
-        for dimension, value_of in DIMENSIONS.items():
-            breakdowns[(dimension, whole_hour, bot, value_of(event))] += 1
-    return counts, breakdowns, daily, weekly
+def _events(condition):
+    """The events matching ``condition`` with their time buckets and breakdown values."""
+    dialect = db.engine.dialect
+    moment = ScanEvent.timestamp
+    return (select(sqltime.quarter(moment, dialect).label("quarter"), sqltime.hour(moment, dialect).label("hour"),
+                   sqltime.day(moment, dialect).label("day"), sqltime.week(moment, dialect).label("week"),
+                   ScanEvent.bot, ScanEvent.qrcode_id, ScanEvent.url,
+                   *(func.coalesce(event_column(name), "").label(name) for name in DIMENSIONS))
+            .where(condition).subquery("events"))
 
 
-def add(events) -> None:
-    """Add enriched events to the rollups, inside the caller's transaction."""
-    write(*aggregate(events))
+def _values(events, period: str):
+    """One row per event and breakdown dimension: (dimension, period, bot, value[, qrcode_id])."""
+    return union_all(*(select(literal_column(f"'{name}'", String).label("dimension"), events.c[period],
+                              events.c.bot, events.c[name].label("value"), events.c.qrcode_id)
+                       for name in DIMENSIONS)).subquery("breakdown_values")
 
 
-def write(counts: Counter, breakdowns: Counter, daily: Counter, weekly: Counter) -> None:
-    """Add summed rows to the rollup tables, inside the caller's transaction."""
-    if not counts:
-        return
-    time = lru_cache(maxsize=None)(driver_time(db.engine.dialect))  # a few hours a batch, many rows
-    day_value = driver_value(Date(), db.engine.dialect)
-    _upsert(ScanCount, [{"bucket": time(bucket), "bot": bot, "scans": scans}
-                        for (bucket, bot), scans in counts.items()])
-    _upsert(ScanBreakdown, [{"dimension": dimension, "hour": time(moment), "bot": bot,
-                             "value_key": value_key(value), "value": value, "scans": scans}
-                            for (dimension, moment, bot, value), scans in breakdowns.items()])
-    for model, period, rows in ((DailyScans, "day", daily), (WeeklyScans, "week", weekly)):
-        _upsert(model, [{"qrcode_id": qr_id, period: day_value(start), "bot": bot, "url_key": value_key(url),
-                         "url": url, "scans": scans} for (qr_id, start, bot, url), scans in rows.items()])
+def add(batch: ColumnElement, params: dict | None = None, late: bool = False) -> None:
+    """Add the events matching ``batch`` (a condition on scan_events, with its bound
+    ``params``) to the rollups, inside the caller's transaction (which must have
+    called ``hold_closing`` first). ``late``: some of them are of days before today,
+    which may have rollups per QR Code already."""
+    events = _events(batch)
+    _sum_into(params, ScanCount, {"bucket": events.c.quarter, "bot": events.c.bot})
+    values = _values(events, "hour")
+    _sum_into(params, ScanBreakdown, {"dimension": values.c.dimension, "hour": values.c.hour, "bot": values.c.bot,
+                                      "value": values.c.value}, hashed={"value_key": values.c.value})
+    for model, period in ((DailyScans, "day"), (WeeklyScans, "week")):
+        _sum_into(params, model, {"qrcode_id": events.c.qrcode_id, period: events.c[period], "bot": events.c.bot,
+                                  "url": events.c.url}, hashed={"url_key": events.c.url})
+    if late:
+        rolled = select(QRCodeRolledDay.qrcode_id).where(
+            QRCodeRolledDay.qrcode_id == ScanEvent.qrcode_id,
+            QRCodeRolledDay.day == sqltime.day(ScanEvent.timestamp, db.engine.dialect))
+        _add_per_qrcode(and_(batch, rolled.exists()), params)
 
 
-def _upsert(model, rows: list[dict]) -> None:
-    """Add rows' scans to the table. Rows go in key order, so two enrichers that
-    write the same rows lock them in the same order (no deadlock)."""
+def _add_per_qrcode(condition, params: dict | None = None) -> None:
+    """Add the events matching ``condition`` to the rollups of their QR Codes."""
+    events = _events(condition)
+    _sum_into(params, QRCodeScanCount, {"qrcode_id": events.c.qrcode_id, "bucket": events.c.quarter,
+                                        "bot": events.c.bot})
+    values = _values(events, "day")
+    _sum_into(params, QRCodeBreakdown, {"qrcode_id": values.c.qrcode_id, "dimension": values.c.dimension,
+                                        "day": values.c.day, "bot": values.c.bot, "value": values.c.value},
+              hashed={"value_key": values.c.value})
+
+
+def hold_closing() -> None:
+    """Make ``close_days`` wait for the caller's transaction (PostgreSQL; SQLite's
+    writes take turns anyway): a day must not be closed while scans of it are being
+    added without its QR Codes' rollups."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("LOCK TABLE qrcode_rolled_days IN ROW SHARE MODE"))
+
+
+def close_days(today: date) -> list[date]:
+    """Give each UTC day before ``today`` not closed yet its popular QR Codes'
+    rollups, inside the caller's write transaction; return the days closed."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("LOCK TABLE qrcode_rolled_days IN EXCLUSIVE MODE"))
+    last = db.session.scalar(select(func.max(ClosedDay.day)))
+    if last is None:
+        first = db.session.scalar(select(func.min(ScanEvent.timestamp)))
+        last = first.date() - timedelta(days=1) if first else today - timedelta(days=1)
+    closed = []
+    day = last + timedelta(days=1)
+    while day < today:
+        start = datetime.combine(day, time(), tzinfo=UTC)
+        on_day = and_(ScanEvent.timestamp >= start, ScanEvent.timestamp < start + timedelta(days=1))
+        popular = (select(ScanEvent.qrcode_id).where(on_day).group_by(ScanEvent.qrcode_id)
+                   .having(func.count() >= POPULAR_DAILY_SCANS))
+        qrcode_ids = list(db.session.scalars(popular))
+        if qrcode_ids:
+            _add_per_qrcode(and_(on_day, ScanEvent.qrcode_id.in_(qrcode_ids)))
+            db.session.execute(insert(QRCodeRolledDay), [{"qrcode_id": qr_id, "day": day} for qr_id in qrcode_ids])
+        db.session.execute(insert(ClosedDay), [{"day": day}])
+        closed.append(day)
+        day += timedelta(days=1)
+    return closed
+
+
+def _sum_into(params: dict | None, model, groups: dict, hashed: dict | None = None) -> None:
+    """Count the rows per ``groups`` (column name -> expression) and add the counts to
+    ``model``'s ``scans``. ``hashed`` names key columns holding the ``index_key`` of a
+    grouped value (values may be longer than an index takes). Rows go in key order, so two
+    enrichers adding to the same rows lock them in the same order (no deadlock)."""
+    dialect = db.engine.dialect
+    hashed = hashed or {}
     table = model.__table__
     keys = [column.name for column in table.primary_key.columns]
-    rows = sorted(rows, key=lambda row: tuple(row[key] for key in keys))
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=keys,
-        set_={"scans": table.c.scans + statement.excluded.scans})
-    executemany(statement, rows)
+    columns = {**groups, **{name: index_key(value, dialect) for name, value in hashed.items()}}
+    sums = (select(*(expression.label(name) for name, expression in columns.items()), func.count().label("scans"))
+            .group_by(*groups.values())
+            .order_by(*(columns[key] for key in keys)))
+    insert = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
+    statement = insert.from_select([*columns, "scans"], sums).on_conflict_do_update(
+        index_elements=keys, set_={"scans": table.c.scans + insert.excluded.scans})
+    db.session.execute(statement, params)

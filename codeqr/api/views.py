@@ -49,6 +49,19 @@ def errors(*statuses: int) -> dict:
 
 
 _REF = "id of the QR Code, or ext_ followed by its externalId"
+#: What a ``ref`` looks like (ids: ``ids.new_id``), in the spec: a client can tell a
+#: reference from the routes beside it, such as ``/api/qrcodes/count``.
+REF_PATTERN = r"^(c[a-z0-9]{24}|ext_.+)$"
+
+
+def document_refs(spec: dict) -> dict:
+    """Give the ``ref`` path parameters of the spec their pattern (an APIFlask spec processor)."""
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"] == "ref":
+                    parameter["schema"]["pattern"] = REF_PATTERN
+    return spec
 
 
 @bp.post("/qrcodes")

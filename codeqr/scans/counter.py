@@ -5,7 +5,7 @@ import threading
 
 from sqlalchemy import bindparam, func, insert, literal_column, select, update
 
-from ..database import driver_time
+from ..database import driver_time, write_turn
 from ..models import QRCode
 from ..timeutil import utcnow
 from .models import PendingScan
@@ -81,13 +81,17 @@ class ScanCounter:
         cursor.execute(compiled.string, self._args(compiled, params))
         return cursor.fetchone()
 
-    def _execute(self, work):
-        """Run ``work(cursor)`` on this thread's connection; drop the connection if it breaks."""
+    def _execute(self, work, writes: bool = True):
+        """Run ``work(cursor)`` on this thread's connection (in its turn to write, if it
+        ``writes``); drop the connection if it breaks."""
         connection = self._connection()
         try:
             cursor = connection.cursor()
             try:
-                return work(cursor)
+                if not writes:
+                    return work(cursor)
+                with write_turn(self.engine):
+                    return work(cursor)
             finally:
                 cursor.close()
         except Exception:
@@ -116,5 +120,6 @@ class ScanCounter:
 
     def peek(self, domain: str, key: str) -> tuple[str, str] | None:
         """Return ``(id, url)`` without counting (for HEAD, and before a plugin decides)."""
-        row = self._execute(lambda cursor: self._fetch(cursor, self._peek, {"domain": domain, "key": key}))
+        row = self._execute(lambda cursor: self._fetch(cursor, self._peek, {"domain": domain, "key": key}),
+                            writes=False)
         return (row[0], row[1]) if row else None

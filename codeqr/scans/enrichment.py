@@ -11,17 +11,18 @@ answers, so answers count every scan stored. On PostgreSQL, servers share the wo
 import logging
 import threading
 import time
+from dataclasses import asdict
 from datetime import timedelta
-from types import SimpleNamespace
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import BigInteger, any_, bindparam, delete, false, func, insert, null, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..analytics import rollups
 from ..analytics.schemas import ScanEventOut
-from ..database import begin_write, driver_time, executemany
+from ..database import begin_write, index_key, index_key_of
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import PendingScan, ScanEvent
+from .models import ParsedAgent, PendingScan, ScanEvent
 
 log = logging.getLogger(__name__)
 
@@ -34,73 +35,95 @@ _IDLE_STOP_SECONDS = 60
 _GATHER_SECONDS = 2.0
 _PRUNE_EVERY_SECONDS = 3600
 
-
-class _Taken(Exception):
-    """Another process moved some of these scans first (SQLite): start again."""
-
-
-_inbox, _events = PendingScan.__table__, ScanEvent.__table__
-_MOVE = [_inbox.c[column.name] for column in _inbox.columns]
+_inbox, _events, _agents = PendingScan.__table__, ScanEvent.__table__, ParsedAgent.__table__
+_AGENT_FIELDS = ("device", "browser", "browser_version", "os", "os_version", "bot")
 
 
-def enrich_pending(app, limit: int = BATCH, wait: bool = False) -> int | None:
-    """Move up to ``limit`` scans from the inbox to the events, enriched; return how
-    many, or None when another process took some of them first (try again).
+def enrich_pending(app, limit: int = BATCH, wait: bool = False) -> int:
+    """Move up to ``limit`` scans from the inbox to the events, enriched; return how many.
 
     One transaction adds the events, removes them from the inbox and adds them to
-    the rollups, so a scan is always in exactly one of the two. It is kept short: on
-    SQLite it holds the one write lock that scans wait for, so scans are read and
-    parsed before it begins (and the delete checks that no other process took them
-    meanwhile). On PostgreSQL the batch is claimed with ``FOR UPDATE SKIP LOCKED``,
+    the rollups, so a scan is always in exactly one of the two. The database does the
+    moving: Python only parses user agents it has not seen (``user_agents``), and
+    mostly before the transaction, which on SQLite holds the one write lock scans
+    wait for. On PostgreSQL the batch is claimed with ``FOR UPDATE SKIP LOCKED``,
     which blocks no scan; with ``wait``, it waits for the scans another enricher holds
     instead of passing them by (so "nothing moved" means the inbox is empty).
     """
     state = app.extensions["codeqr"]
-    pending = select(*_MOVE).order_by(_inbox.c.id).limit(limit)
-    try:
-        if db.engine.dialect.name == "postgresql":
-            with begin_write():
-                events = _enriched(state, db.session.execute(pending.with_for_update(skip_locked=not wait)))
-                _move(events)
-        else:
-            events = _enriched(state, db.session.execute(pending))
-            db.session.rollback()  # end the read before taking the write lock
-            with begin_write():
-                _move(events)
-    except _Taken:
-        return None
-    if state.scan_hook_used:
-        for event in events:
-            try:
-                state.pm.hook.codeqr_qrcode_scanned(
-                    app=app, event=ScanEventOut.model_validate(event).model_dump(mode="json", by_alias=True))
-            except Exception:  # a plugin's failure must not lose the other calls, nor fail the caller
-                log.exception("a codeqr_qrcode_scanned hook failed for scan %s", event["id"])
+    dialect = db.engine.dialect
+    claim = select(_inbox.c.id, _inbox.c.timestamp).order_by(_inbox.c.id).limit(limit)
+    for agent in _unknown_agents(_inbox.c.id.in_(claim.with_only_columns(_inbox.c.id))):
+        state.agents.describe(agent)  # parsed outside the write, and remembered
+    with begin_write():
+        rollups.hold_closing()
+        if dialect.name == "postgresql":
+            claim = claim.with_for_update(skip_locked=not wait)
+        scans = db.session.execute(claim).all()
+        late = bool(scans) and min(scan.timestamp for scan in scans) < _midnight()
+        events = _move(state, [scan.id for scan in scans], late) if scans else []
+    if events and state.scan_hook_used:
+        _tell_plugins(app, state, events)
     return len(events)
 
 
-def _enriched(state, rows) -> list[dict]:
-    """The scans as events: their user agents parsed."""
-    anonymous = state.visits.mode == "anonymous"
-    events = []
-    for row in rows:
-        agent = state.agents.describe(row.user_agent)
-        events.append({**row._mapping, "device": agent.device, "browser": agent.browser,
-                       "browser_version": agent.browser_version, "os": agent.os, "os_version": agent.os_version,
-                       "bot": agent.bot, "user_agent": None if anonymous else row.user_agent})
+def _in_batch(column, dialect):
+    """``column`` is one of the ids bound as ``ids``."""
+    if dialect.name == "postgresql":
+        return column == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
+def _unknown_agents(condition, params: dict | None = None) -> list[str]:
+    """The user agents of the inbox's scans matching ``condition`` not parsed yet."""
+    agent = _inbox.c.user_agent
+    known = _agents.c.key == index_key(agent, db.engine.dialect)
+    return list(db.session.scalars(select(agent).distinct().where(
+        condition, agent.is_not(None), ~select(_agents.c.key).where(known).exists()), params))
+
+
+def _midnight():
+    return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _move(state, scans: list[int], late: bool) -> list[int]:
+    """Parse the new user agents of ``scans`` (inbox ids), add their events (joined to
+    their parsed user agents), take them out of the inbox, add the events to the
+    rollups (``late``: some are of days before today). Return the events' ids."""
+    dialect = db.engine.dialect
+    batch, ids = _in_batch(_inbox.c.id, dialect), {"ids": scans}
+    new = [{"key": index_key_of(agent, dialect), "agent": agent, **asdict(state.agents.describe(agent))}
+           for agent in _unknown_agents(batch, ids)]
+    if new:  # another enricher may be adding the same ones
+        upsert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+        db.session.execute(upsert(_agents).on_conflict_do_nothing(), new)
+    agent = _agents.alias("agent")
+    kept_agent = null() if state.visits.mode == "anonymous" else _inbox.c.user_agent
+    columns = {column.name: column for column in _inbox.columns if column.name != "id"} | {
+        "user_agent": kept_agent} | {
+        name: agent.c[name] for name in _AGENT_FIELDS} | {
+        "device": func.coalesce(agent.c.device, "other"), "bot": func.coalesce(agent.c.bot, false())}
+    joined = _inbox.outerjoin(agent, agent.c.key == index_key(_inbox.c.user_agent, dialect))
+    events = list(db.session.scalars(insert(_events).from_select(
+        list(columns), select(*columns.values()).select_from(joined).where(batch).order_by(_inbox.c.id)  # ids in
+    ).returning(_events.c.id), ids))  # the order of the scans
+    db.session.execute(delete(_inbox).where(batch), ids)
+    rollups.add(_in_batch(ScanEvent.id, dialect), {"ids": events}, late)
     return events
 
 
-def _move(events: list[dict]) -> None:
-    """Add the events, take their scans out of the inbox, add them to the rollups."""
-    if not events:
-        return
-    ids = [event["id"] for event in events]
-    if db.session.execute(delete(_inbox).where(_inbox.c.id.in_(ids))).rowcount != len(ids):
-        raise _Taken()
-    time = driver_time(db.engine.dialect)
-    executemany(insert(_events), [event | {"timestamp": time(event["timestamp"])} for event in events])
-    rollups.add([SimpleNamespace(**event) for event in events])
+def _tell_plugins(app, state, ids: list[int]) -> None:
+    """Give ``codeqr_qrcode_scanned`` each stored event; a plugin's failure is logged,
+    and loses neither the other calls nor the caller's work."""
+    events = [(event.id, ScanEventOut.model_validate(event).model_dump(mode="json", by_alias=True))
+              for event in db.session.scalars(select(ScanEvent).where(_in_batch(ScanEvent.id, db.engine.dialect))
+                                              .order_by(ScanEvent.id), {"ids": ids})]
+    db.session.rollback()  # the hooks run after the read, in no transaction of ours
+    for scan_id, event in events:
+        try:
+            state.pm.hook.codeqr_qrcode_scanned(app=app, event=event)
+        except Exception:
+            log.exception("a codeqr_qrcode_scanned hook failed for scan %s", scan_id)
 
 
 def catch_up(app, most: int = CATCH_UP_EVENTS) -> None:
@@ -110,7 +133,7 @@ def catch_up(app, most: int = CATCH_UP_EVENTS) -> None:
         count = enrich_pending(app, wait=True)
         if count == 0:
             return
-        done += count or 0
+        done += count
 
 
 def prune(app, days: int) -> int:
@@ -138,6 +161,7 @@ class EnrichmentWorker:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._pruned_at = 0.0
+        self._closed_before = None
 
     def wake(self) -> None:
         if not self.enabled or self._stopping:
@@ -164,7 +188,8 @@ class EnrichmentWorker:
             while not self._stopping:
                 self._signal.clear()
                 try:
-                    count = enrich_pending(self.app) or 0
+                    count = enrich_pending(self.app)
+                    self._maybe_close_days()
                     self._maybe_prune()
                     failures = 0
                 except Exception:
@@ -188,6 +213,16 @@ class EnrichmentWorker:
                 time.sleep(_GATHER_SECONDS)
                 if not count:
                     self._signal.wait(timeout=1.0)
+
+    def _maybe_close_days(self) -> None:
+        """Once a day per process: close the days before today (``rollups.close_days``)."""
+        today = utcnow().date()
+        if self._closed_before != today:
+            with begin_write():
+                closed = rollups.close_days(today)
+            self._closed_before = today
+            if closed:
+                log.info("rollups per popular QR Code made for %d day(s) up to %s", len(closed), closed[-1])
 
     def _maybe_prune(self) -> None:
         if self.retention_days and time.monotonic() - self._pruned_at > _PRUNE_EVERY_SECONDS:

@@ -35,15 +35,14 @@ class _Scan:
 
 class PendingScan(_Scan, db.Model):
     """A scan as the redirect stores it, with its count, waiting to be enriched. No
-    index beyond its key: the redirect's write stays small."""
+    index beyond its key, no AUTOINCREMENT on SQLite: the redirect's write stays small.
+    (SQLite may reuse the ids of an emptied inbox; events number themselves.)"""
 
     __tablename__ = "scan_inbox"
-    # SQLite would reuse the ids of an emptied inbox; events keep them.
-    __table_args__ = {"sqlite_autoincrement": True}
 
 
 class ScanEvent(_Scan, db.Model):
-    """A scan once enriched: what analytics read. Keeps its inbox id."""
+    """A scan once enriched: what analytics read."""
 
     __tablename__ = "scan_events"
     __table_args__ = (
@@ -51,8 +50,24 @@ class ScanEvent(_Scan, db.Model):
         Index("ix_scan_events_timestamp", "timestamp"),
     )
 
-    id: Mapped[int] = mapped_column(ScanId, primary_key=True, autoincrement=False)
     device: Mapped[str | None] = mapped_column(String(10))
+    browser: Mapped[str | None] = mapped_column(String(50))
+    browser_version: Mapped[str | None] = mapped_column(String(20))
+    os: Mapped[str | None] = mapped_column(String(50))
+    os_version: Mapped[str | None] = mapped_column(String(20))
+    bot: Mapped[bool] = mapped_column(Boolean)
+
+
+class ParsedAgent(db.Model):
+    """A user agent as the enrichment parsed it (``agents.AgentParser``), once: the
+    database joins scans to it when it moves them to the events."""
+
+    __tablename__ = "user_agents"
+
+    #: ``database.index_key`` of ``agent``, which may be longer than an index allows
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent: Mapped[str] = mapped_column(Text)
+    device: Mapped[str] = mapped_column(String(10))
     browser: Mapped[str | None] = mapped_column(String(50))
     browser_version: Mapped[str | None] = mapped_column(String(20))
     os: Mapped[str | None] = mapped_column(String(50))
