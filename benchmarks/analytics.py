@@ -2,8 +2,9 @@
 over 90 days, on a fresh database seeded with N scan events over M QR Codes.
 
 Seeding writes the QR Codes, the events (spread over ``--days`` days, a few QR Codes
-much more popular than the rest, 3 % bots) and the rollups that the enrichment would
-have written for them, summed with its own code (``rollups.aggregate``/``write``).
+much more popular than the rest, 3 % bots) and the rollups, with the enrichment's own
+code: ``rollups.add`` for each chunk of events, then ``rollups.close_days`` (the
+rollups of popular QR Codes per past day).
 Then each answer runs ``--repeat`` times through ``analytics.queries`` (what the API
 calls, without HTTP); the script prints the median and the 95th percentile.
 
@@ -101,9 +102,10 @@ def events(codes: list[tuple[str, str, str]], count: int, days: int, chunk: int)
 
 
 def seed_events(codes, count: int, days: int) -> None:
-    from sqlalchemy import insert
+    from sqlalchemy import func, insert, select
 
     from codeqr.analytics import rollups
+    from codeqr.analytics.models import QRCodeRolledDay
     from codeqr.database import begin_write, driver_time, executemany
     from codeqr.extensions import db
     from codeqr.scans.models import ScanEvent
@@ -111,10 +113,8 @@ def seed_events(codes, count: int, days: int) -> None:
     table = ScanEvent.__table__
     columns = [column.name for column in table.columns]
     time_of = driver_time(db.engine.dialect)
-    sums = None
     started = time.monotonic()
     for number, batch in enumerate(events(codes, count, days, 100_000), start=1):
-        sums = rollups.aggregate(batch, sums)
         rows = [{name: getattr(event, name) for name in columns} | {"timestamp": time_of(event.timestamp)}
                 for event in batch]
         with begin_write():
@@ -125,9 +125,13 @@ def seed_events(codes, count: int, days: int) -> None:
                         copy.write_row([row[name] for name in columns])
             else:
                 executemany(insert(table), rows)
+            rollups.add(ScanEvent.id.between(batch[0].id, batch[-1].id))
         print(f"  {number * 100_000:,} events ({time.monotonic() - started:.0f} s)", flush=True)
     with begin_write():
-        rollups.write(*sums)
+        closed = rollups.close_days(datetime.now(UTC).date())
+        popular = db.session.scalar(select(func.count()).select_from(QRCodeRolledDay))
+    print(f"  {len(closed)} days closed; {popular:,} days of a QR Code with rollups of its own "
+          f"({time.monotonic() - started:.0f} s)", flush=True)
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect() as connection:
             connection.exec_driver_sql("COMMIT")
