@@ -128,7 +128,7 @@ def seed_events(codes, count: int, days: int) -> None:
             rollups.add(ScanEvent.id.between(batch[0].id, batch[-1].id))
         print(f"  {number * 100_000:,} events ({time.monotonic() - started:.0f} s)", flush=True)
     with begin_write():
-        closed = rollups.close_days(datetime.now(UTC).date())
+        closed = rollups.close_days(datetime.now(UTC).date(), most=days + 1)
         popular = db.session.scalar(select(func.count()).select_from(QRCodeRolledDay))
     print(f"  {len(closed)} days closed; {popular:,} days of a QR Code with rollups of its own "
           f"({time.monotonic() - started:.0f} s)", flush=True)

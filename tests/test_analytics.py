@@ -463,7 +463,7 @@ def test_a_popular_qr_codes_closed_days_are_answered_from_its_own_rollups(analyt
     quiet_answers = answers(quiet)
     with analytics_app.app_context():
         with begin_write():
-            closed = rollups.close_days(date(2026, 3, 5))
+            closed = rollups.close_days(date(2026, 3, 5), most=10)
         assert closed == [date(2026, 3, day) for day in (1, 2, 3, 4)]
         assert [(row.qrcode_id, row.day) for row in db.session.scalars(db.select(QRCodeRolledDay))] == [
             (hot["id"], date(2026, 3, 2))]  # 3 March had 2 scans, the quiet one 3: too few
@@ -478,3 +478,24 @@ def test_a_popular_qr_codes_closed_days_are_answered_from_its_own_rollups(analyt
     assert later[0] == {"scans": 7}
     assert later[2] == [{"device": "mobile", "scans": 5}, {"device": "desktop", "scans": 2}]
     assert later[5][1] == {"start": "2026-03-01T23:00:00.000Z", "scans": 4}
+
+
+def test_the_worker_closes_past_days_one_a_turn(analytics_app, analytics_api):
+    """Closing holds SQLite's write lock, which scans wait for: one day a turn."""
+    from codeqr.analytics.models import ClosedDay
+    from codeqr.extensions import db
+
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    _record(analytics_app, qr["key"], [today - timedelta(days=2), today - timedelta(days=1)])
+    assert analytics_api.get("/api/analytics?groupBy=count").get_json() == {"scans": 2}  # enriched
+    worker = analytics_app.extensions["codeqr"].enrichment
+    with analytics_app.app_context():
+        closed = []
+        for _ in range(3):
+            worker._maybe_close_days()
+            closed.append(sorted(day for day in db.session.scalars(db.select(ClosedDay.day))))
+            db.session.remove()
+    two_days_ago, yesterday = (today - timedelta(days=2)).date(), (today - timedelta(days=1)).date()
+    assert closed == [[two_days_ago], [two_days_ago, yesterday], [two_days_ago, yesterday]]
+    assert worker._closed_before == today.date()

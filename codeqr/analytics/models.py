@@ -17,28 +17,37 @@ from ..extensions import db
 from ..timeutil import UTCDateTime
 
 
-class ScanCount(db.Model):
-    """Scans of every QR Code together in one quarter hour, bots apart."""
-
-    __tablename__ = "scan_counts"
+class _QuarterScans:
+    """Scans in one quarter hour, bots apart."""
 
     bucket: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     bot: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     scans: Mapped[int] = mapped_column(BigInteger)
 
 
-class ScanBreakdown(db.Model):
-    """Scans of every QR Code together in one hour with one value of one dimension."""
-
-    __tablename__ = "scan_breakdowns"
+class _BreakdownScans:
+    """Scans with one value of one dimension (country, device, …), bots apart."""
 
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
-    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     bot: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     #: ``database.index_key`` of ``value``: values (urls) may be longer than an index allows
     value_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     scans: Mapped[int] = mapped_column(BigInteger)
+
+
+class ScanCount(_QuarterScans, db.Model):
+    """Scans of every QR Code together per quarter hour."""
+
+    __tablename__ = "scan_counts"
+
+
+class ScanBreakdown(_BreakdownScans, db.Model):
+    """Scans of every QR Code together in one hour, per dimension and value."""
+
+    __tablename__ = "scan_breakdowns"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
 
 
 class _PeriodScans:
@@ -71,32 +80,23 @@ class WeeklyScans(_PeriodScans, db.Model):
     week: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-class QRCodeScanCount(db.Model):
-    """Scans of one popular QR Code in one quarter hour, bots apart: kept for the UTC
-    days in ``QRCodeRolledDay`` only, so they stay fewer than the scans they count."""
+class QRCodeScanCount(_QuarterScans, db.Model):
+    """Scans of one popular QR Code per quarter hour: kept for the UTC days in
+    ``QRCodeRolledDay`` only, so they stay fewer than the scans they count."""
 
     __tablename__ = "qrcode_scan_counts"
 
     qrcode_id: Mapped[str] = mapped_column(String(25), primary_key=True)
-    bucket: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    bot: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    scans: Mapped[int] = mapped_column(BigInteger)
 
 
-class QRCodeBreakdown(db.Model):
-    """Scans of one popular QR Code on one UTC day with one value of one dimension
-    (days in ``QRCodeRolledDay`` only)."""
+class QRCodeBreakdown(_BreakdownScans, db.Model):
+    """Scans of one popular QR Code on one UTC day, per dimension and value (days in
+    ``QRCodeRolledDay`` only)."""
 
     __tablename__ = "qrcode_scan_breakdowns"
 
     qrcode_id: Mapped[str] = mapped_column(String(25), primary_key=True)
-    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    bot: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    #: ``database.index_key`` of ``value``
-    value_key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
-    scans: Mapped[int] = mapped_column(BigInteger)
 
 
 class QRCodeRolledDay(db.Model):

@@ -97,9 +97,10 @@ def hold_closing() -> None:
         db.session.execute(text("LOCK TABLE qrcode_rolled_days IN ROW SHARE MODE"))
 
 
-def close_days(today: date) -> list[date]:
-    """Give each UTC day before ``today`` not closed yet its popular QR Codes'
-    rollups, inside the caller's write transaction; return the days closed."""
+def close_days(today: date, most: int = 1) -> list[date]:
+    """Give up to ``most`` UTC days before ``today`` not closed yet their popular QR
+    Codes' rollups, oldest first, inside the caller's write transaction (which scans
+    on SQLite wait for: keep it to a day); return the days closed."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("LOCK TABLE qrcode_rolled_days IN EXCLUSIVE MODE"))
     last = db.session.scalar(select(func.max(ClosedDay.day)))
@@ -108,7 +109,7 @@ def close_days(today: date) -> list[date]:
         last = first.date() - timedelta(days=1) if first else today - timedelta(days=1)
     closed = []
     day = last + timedelta(days=1)
-    while day < today:
+    while day < today and len(closed) < most:
         start = datetime.combine(day, time(), tzinfo=UTC)
         on_day = and_(ScanEvent.timestamp >= start, ScanEvent.timestamp < start + timedelta(days=1))
         popular = (select(ScanEvent.qrcode_id).where(on_day).group_by(ScanEvent.qrcode_id)

@@ -11,7 +11,7 @@ answers, so answers count every scan stored. On PostgreSQL, servers share the wo
 import logging
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import timedelta
 
 from sqlalchemy import BigInteger, any_, bindparam, delete, false, func, insert, null, select
@@ -22,6 +22,7 @@ from ..analytics.schemas import ScanEventOut
 from ..database import begin_write, index_key, index_key_of
 from ..extensions import db
 from ..timeutil import utcnow
+from .agents import Agent
 from .models import ParsedAgent, PendingScan, ScanEvent
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ _GATHER_SECONDS = 2.0
 _PRUNE_EVERY_SECONDS = 3600
 
 _inbox, _events, _agents = PendingScan.__table__, ScanEvent.__table__, ParsedAgent.__table__
-_AGENT_FIELDS = ("device", "browser", "browser_version", "os", "os_version", "bot")
+_AGENT_FIELDS = [field.name for field in fields(Agent)]
 
 
 def enrich_pending(app, limit: int = BATCH, wait: bool = False) -> int:
@@ -83,6 +84,7 @@ def _unknown_agents(condition, params: dict | None = None) -> list[str]:
 
 
 def _midnight():
+    """The start of today, UTC."""
     return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
@@ -98,15 +100,14 @@ def _move(state, scans: list[int], late: bool) -> list[int]:
         upsert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
         db.session.execute(upsert(_agents).on_conflict_do_nothing(), new)
     agent = _agents.alias("agent")
-    kept_agent = null() if state.visits.mode == "anonymous" else _inbox.c.user_agent
-    columns = {column.name: column for column in _inbox.columns if column.name != "id"} | {
-        "user_agent": kept_agent} | {
-        name: agent.c[name] for name in _AGENT_FIELDS} | {
-        "device": func.coalesce(agent.c.device, "other"), "bot": func.coalesce(agent.c.bot, false())}
+    columns = {column.name: column for column in _inbox.columns if column.name != "id"}
+    columns["user_agent"] = null() if state.visits.mode == "anonymous" else _inbox.c.user_agent
+    columns.update({name: agent.c[name] for name in _AGENT_FIELDS})
+    # A scan without a user agent: what AgentParser says of none.
+    columns.update(device=func.coalesce(agent.c.device, "other"), bot=func.coalesce(agent.c.bot, false()))
     joined = _inbox.outerjoin(agent, agent.c.key == index_key(_inbox.c.user_agent, dialect))
-    events = list(db.session.scalars(insert(_events).from_select(
-        list(columns), select(*columns.values()).select_from(joined).where(batch).order_by(_inbox.c.id)  # ids in
-    ).returning(_events.c.id), ids))  # the order of the scans
+    moved = select(*columns.values()).select_from(joined).where(batch).order_by(_inbox.c.id)  # numbered in order
+    events = list(db.session.scalars(insert(_events).from_select(list(columns), moved).returning(_events.c.id), ids))
     db.session.execute(delete(_inbox).where(batch), ids)
     rollups.add(_in_batch(ScanEvent.id, dialect), {"ids": events}, late)
     return events
@@ -215,14 +216,16 @@ class EnrichmentWorker:
                     self._signal.wait(timeout=1.0)
 
     def _maybe_close_days(self) -> None:
-        """Once a day per process: close the days before today (``rollups.close_days``)."""
+        """Close the days before today (``rollups.close_days``), one a turn, until none
+        is left; then again tomorrow."""
         today = utcnow().date()
         if self._closed_before != today:
             with begin_write():
                 closed = rollups.close_days(today)
-            self._closed_before = today
             if closed:
-                log.info("rollups per popular QR Code made for %d day(s) up to %s", len(closed), closed[-1])
+                log.info("rollups per popular QR Code made for %s", closed[0])
+            else:
+                self._closed_before = today
 
     def _maybe_prune(self) -> None:
         if self.retention_days and time.monotonic() - self._pruned_at > _PRUNE_EVERY_SECONDS:
