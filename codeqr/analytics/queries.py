@@ -8,11 +8,11 @@ indexes on QR Code and time.
 """
 
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select, union_all
 
 from ..errors import NotFound
 from ..extensions import db
@@ -231,49 +231,53 @@ def _quarter_counts(query, ids, frame: TimeFrame, rollups: _Rollups | None):
 
 
 def _breakdown(query, ids, frame: TimeFrame, rollups: _Rollups | None) -> list[dict]:
+    """The parts' sums added up, ranked and cut to ``MAX_ITEMS`` in one statement, so
+    only the items answered leave the database."""
     dimension, name = BREAKDOWNS[query.group_by]
-    totals = Counter()
-    column = event_column(dimension)
     periodic = dimension in _PERIODIC  # top QR Codes and urls: whole weeks, then whole days, then events
     parts, rest = rollups.split(frame, DAY if periodic else HOUR) if rollups else ([], [frame])
+    column = func.coalesce(event_column(dimension), literal_column("''"))
     counted = func.count(func.distinct(ScanEvent.visitor)) if query.unique else func.count()
-    for part in rest:
-        statement = select(column, counted).where(*event_conditions(query, ids, part)).group_by(column)
-        for value, count in db.session.execute(statement):
-            totals[value or ""] += count
+    sums = [select(column.label("value"), counted.label("scans"))
+            .where(*event_conditions(query, ids, part)).group_by(column) for part in rest]
     for part in parts:
-        for value, count in (_periodic_sums if periodic else _breakdown_sums)(query, rollups, dimension, part):
-            totals[value] += int(count)
-    label = "visitors" if query.unique else "scans"
+        sums += (_periodic_sums if periodic else _breakdown_sums)(query, rollups, dimension, part)
+    every = union_all(*sums).subquery("sums")
+    value, total = every.c.value, func.sum(every.c.scans)
+    if db.engine.dialect.name == "postgresql":
+        value = value.collate("C")  # ties in code point order, as on SQLite
     # Most first; among equals, known values before unknown ones ("").
-    ranked = sorted(((value, count) for value, count in totals.items() if count),
-                    key=lambda item: (-item[1], not item[0], item[0]))
-    items = [_item(dimension, name, value, label, count) for value, count in ranked[:MAX_ITEMS]]
+    ranked = (select(every.c.value, total).group_by(every.c.value).having(total > 0)
+              .order_by(total.desc(), every.c.value == "", value).limit(MAX_ITEMS))
+    label = "visitors" if query.unique else "scans"
+    items = [_item(dimension, name, found, label, int(count)) for found, count in db.session.execute(ranked)]
     return _with_qrcodes(items) if dimension == "qrcode" else items
 
 
-def _breakdown_sums(query, rollups: _Rollups, dimension: str, part: TimeFrame):
-    """``(value, scans)`` of a dimension over whole hours (every QR Code) or days (one)."""
+def _breakdown_sums(query, rollups: _Rollups, dimension: str, part: TimeFrame) -> list:
+    """Sums of a dimension's values over whole hours (every QR Code) or days (one)."""
     model = rollups.breakdowns
     if rollups.qrcode_id is None:
         moment = model.hour
     else:
         moment, part = model.day, TimeFrame(part.start.date(), part.end.date(), part.zone)
-    return db.session.execute(select(model.value, func.sum(model.scans))
-                              .where(model.dimension == dimension, *rollups.where(model, query, moment, part))
-                              .group_by(model.value_key, model.value))
+    return [select(model.value.label("value"), func.sum(model.scans).label("scans"))
+            .where(model.dimension == dimension, *rollups.where(model, query, moment, part))
+            .group_by(model.value_key, model.value)]
 
 
-def _periodic_sums(query, rollups: _Rollups, dimension: str, part: TimeFrame):
-    """``(QR Code or url, scans)`` over whole days: whole weeks from the weekly rows."""
+def _periodic_sums(query, rollups: _Rollups, dimension: str, part: TimeFrame) -> list:
+    """Sums of QR Codes or urls over whole days: whole weeks from the weekly rows."""
     weeks, days = _split(part, WEEK, _A_MONDAY)
     pieces = [(DailyScans, DailyScans.day, piece) for piece in days]
     pieces += [(WeeklyScans, WeeklyScans.week, piece) for piece in weeks]
+    sums = []
     for model, start, piece in pieces:
         value = getattr(model, _PERIODIC[dimension])
         dates = TimeFrame(piece.start.date(), piece.end.date(), piece.zone)
-        yield from db.session.execute(select(value, func.sum(model.scans))
-                                      .where(*rollups.where(model, query, start, dates)).group_by(value))
+        sums.append(select(value.label("value"), func.sum(model.scans).label("scans"))
+                    .where(*rollups.where(model, query, start, dates)).group_by(value))
+    return sums
 
 
 def _item(dimension: str, name: str, value: str, label: str, count: int) -> dict:
