@@ -134,8 +134,7 @@ def seed_events(codes, count: int, days: int) -> None:
           f"({time.monotonic() - started:.0f} s)", flush=True)
     if db.engine.dialect.name == "postgresql":
         # What autovacuum does in a running instance: the chunks' upserts left dead rows.
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("COMMIT")
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM ANALYZE")
 
 
