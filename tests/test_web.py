@@ -72,6 +72,27 @@ def test_login_failure_does_not_say_which_part_was_wrong(browser, web_app):
     assert away.headers["Location"] == "/qrcodes"
 
 
+@pytest.mark.parametrize("query", [
+    "next=/%09/evil.example/phish", "next=/%0d%0a/evil.example", "next=%0d%0aSet-Cookie:x=1", "next=/%0b/evil.example",
+    "next=https://evil.example/", "next=///evil.example", "next=/%5cevil.example", "next=%20//evil.example",
+    "next=javascript:alert(1)", "next=evil.example", "next=http:/evil.example",
+])
+def test_login_follows_no_next_off_the_site(browser, web_app, query):
+    client = web_app.test_client()
+    token = csrf_of(client, "/login")
+    response = client.post(f"/login?{query}", data={"email": "admin@example.com", "password": PASSWORD,
+                                                     "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/qrcodes"
+
+
+def test_login_follows_a_next_on_the_site(browser, web_app):
+    client = web_app.test_client()
+    token = csrf_of(client, "/login")
+    response = client.post("/login?next=/qrcodes%3Fq%3Dshop%26page%3D2", data={
+        "email": "admin@example.com", "password": PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/qrcodes?q=shop&page=2"
+
+
 def test_forms_refuse_a_missing_csrf_token(browser):
     response = browser.post("/qrcodes/new", data={"url": "https://example.com/"})
     assert response.status_code == 400 and b"CSRF" in response.data

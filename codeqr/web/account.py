@@ -1,5 +1,7 @@
 """First-run setup, login and logout; every other page of the UI needs a login."""
 
+from urllib.parse import urlsplit
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -75,7 +77,13 @@ def logout():
 
 
 def _safe_next(target: str | None) -> str:
-    """Only follow a ``next`` that stays on this site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("web.qrcode_list")
+    """Only follow a ``next`` that is a path on this site. Browsers drop tabs and line
+    breaks from a URL and read ``\\`` as ``/`` (``next=/%09/evil.example`` would
+    lead to ``//evil.example``), so a target with a control character, a space or a backslash
+    is refused outright; what is left must be a path with neither scheme nor host."""
+    if not target or any(char <= " " or char in "\x7f\\" for char in target):
+        return url_for("web.qrcode_list")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("web.qrcode_list")
+    return target
