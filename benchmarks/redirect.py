@@ -4,11 +4,11 @@ The reference and CodeQR with each ``CODEQR_ANALYTICS`` mode asked for (default:
 off, anonymous, full) run under the same gunicorn (2 sync workers, 127.0.0.1) and
 are driven by the same wrk command, in turn round by round, so each ratio
 mode/reference is measured in one run on one machine. The CodeQR servers share one
-database. After each run the script waits until the enrichment has moved every
-scan out of the inbox, and counts that time in the run's throughput (what the
-server sustains with its analytics kept up). Afterwards the script checks that the scans stored match the 302
-responses wrk received, and that the events stored match the scans of the modes
-that record them.
+database. After each run the script itself enriches what the servers' threads left
+in the inbox (they pause between partial batches) and counts that time in the run's
+throughput: what the server sustains with its analytics kept up. Afterwards the
+script checks that the scans stored match the 302 responses wrk received, and
+that the events stored match the scans of the modes that record them.
 
 The machine may be shared: for each wrk run the script also measures the CPU time
 that other processes took (``/proc``), leaves rounds where that exceeded
