@@ -6,6 +6,8 @@ import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+import pytest
+
 from workers import scan_forever, scan_many, upsert_each
 
 PROCESSES = 4
@@ -79,3 +81,36 @@ def test_concurrent_upserts_of_a_new_url_create_exactly_one(app, api, api_key):
         assert statuses == [200] * (PROCESSES - 1) + [201], (url, statuses)
     stored = sorted(qr["url"] for qr in api.get("/api/qrcodes?pageSize=100").get_json())
     assert stored == sorted(urls)
+
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sqlite_writers_wait_for_their_turn_on_a_file_lock(make_app, database_url):
+    """A scan waits while another process holds ``<database>-writers`` (a lock of
+    another open file, as a process has), and is counted once it is released."""
+    import fcntl
+    import threading
+
+    from codeqr import qrcodes
+    from codeqr.schemas import QRCodeCreate
+
+    app = make_app()
+    with app.app_context():
+        qr = qrcodes.create(QRCodeCreate(url="https://example.com/"))
+    counted = threading.Event()
+
+    def scan():
+        with app.app_context():
+            app.extensions["codeqr"].scan_counter.scan("localhost", qr.key)
+        counted.set()
+
+    with open(database_url.removeprefix("sqlite:///") + "-writers", "a") as other_process:
+        fcntl.flock(other_process, fcntl.LOCK_EX)
+        scanner = threading.Thread(target=scan)
+        scanner.start()
+        waited = not counted.wait(0.5)
+        fcntl.flock(other_process, fcntl.LOCK_UN)
+    assert waited and counted.wait(10)
+    scanner.join()
+    with app.app_context():
+        assert qrcodes.get(qr.id).scans == 1
