@@ -1,12 +1,10 @@
 """Export QR Codes as a ZIP of images plus a CSV manifest, streamed as it is written."""
 
-import csv
-import io
 import zipfile
 from collections.abc import Iterable, Iterator
 
 from .schemas import QRCodeOut
-from .spreadsheets import safe_cell
+from .spreadsheets import csv_lines
 from .state import app_state
 
 #: API fields in the manifest, one column each, then the files of each QR Code.
@@ -37,9 +35,7 @@ def export_zip(qrs: Iterable[QRCodeOut], formats: list[str]) -> Iterator[bytes]:
     """Yield a ZIP holding each QR Code's image in each format and ``manifest.csv``."""
     images = app_state().images
     sink = _Chunks()
-    manifest = io.StringIO()
-    writer = csv.writer(manifest)
-    writer.writerow([*MANIFEST_FIELDS, "files"])
+    manifest = []
     used: set[str] = set()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for qr in qrs:
@@ -55,6 +51,6 @@ def export_zip(qrs: Iterable[QRCodeOut], formats: list[str]) -> Iterator[bytes]:
                 files.append(f"{stem}.{fmt}")
                 yield from sink.drain()
             api = qr.api()
-            writer.writerow([*(safe_cell(api[name]) for name in MANIFEST_FIELDS), " ".join(files)])
-        archive.writestr("manifest.csv", manifest.getvalue())
+            manifest.append([*(api[name] for name in MANIFEST_FIELDS), " ".join(files)])
+        archive.writestr("manifest.csv", "".join(csv_lines([*MANIFEST_FIELDS, "files"], manifest)))
     yield from sink.drain()

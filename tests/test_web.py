@@ -463,3 +463,17 @@ def test_the_list_sorts_by_scans_in_a_recent_time_frame(browser, web_app):
     lately = browser.get("/qrcodes?sort=scans:7d").get_data(as_text=True)
     assert lately.index("New hit") < lately.index("Old favourite")
     assert "Scans, last 7 days" in lately and 'value="scans:7d" selected' in lately
+
+
+def test_the_export_manifest_runs_no_formula_in_a_spreadsheet(browser, web_app):
+    """OWASP's rule: a cell starting with = + - @ tab or CR gets a leading '."""
+    titles = ['=HYPERLINK("https://evil.example","Click")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "Plain"]
+    made = [create(web_app, url=f"https://example.com/{index}", title=title, externalId=f"=cmd|{index}")
+            for index, title in enumerate(titles)]
+    archive = zipfile.ZipFile(io.BytesIO(browser.get("/export?format=png").data))
+    manifest = {row["id"]: row for row in csv.DictReader(io.StringIO(archive.read("manifest.csv").decode()))}
+    for qr, title in zip(made, titles):
+        row = manifest[qr["id"]]
+        assert row["title"] == (title if title == "Plain" else "'" + title)
+        assert row["externalId"] == "'" + qr["externalId"]
+        assert row["url"] == qr["url"] and row["key"] == qr["key"]
