@@ -52,7 +52,7 @@ def _events(condition):
 
 
 def _values(events, period: str):
-    """One row per event and breakdown dimension: (dimension, period, bot, value[, qrcode_id])."""
+    """One row per event and breakdown dimension: (dimension, period, bot, value, qrcode_id)."""
     return union_all(*(select(literal_column(f"'{name}'", String).label("dimension"), events.c[period],
                               events.c.bot, events.c[name].label("value"), events.c.qrcode_id)
                        for name in DIMENSIONS)).subquery("breakdown_values")
