@@ -10,6 +10,7 @@ from datetime import UTC
 from flask import current_app
 from alembic.util import CommandError
 from sqlalchemy import String, event, func, inspect, literal_column, text
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import alembic, db
 from .timeutil import UTCDateTime
@@ -45,6 +46,11 @@ def configure_engine(engine, busy_timeout_ms: int) -> None:
         # upgrade a read snapshot (which fails at once with SQLITE_BUSY).
         write = connection.get_execution_options().get("codeqr_write")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def insert_on_conflict(table, dialect):
+    """``INSERT`` for ``table`` with the dialect's ``ON CONFLICT`` clauses (both speak it)."""
+    return (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 def index_key(expression, dialect):
@@ -93,16 +99,16 @@ _turns: dict[str, _WriteTurns] = {}
 _turns_lock = threading.Lock()
 
 
-def write_turn(engine):
-    """A context manager that makes the block wait for its turn to write (SQLite files;
-    elsewhere it does nothing)."""
+def write_turns(engine):
+    """What makes a block wait for its turn to write to ``engine``'s database: call it
+    for a context manager (SQLite files; elsewhere it does nothing). Look it up once,
+    not on every write."""
     path = engine.url.database if engine.dialect.name == "sqlite" else None
     if not path or path == ":memory:" or path.startswith("file:"):
-        return nullcontext()
+        return nullcontext
     path = os.path.abspath(path)
     with _turns_lock:
-        turns = _turns.get(path) or _turns.setdefault(path, _WriteTurns(path))
-    return turns()
+        return _turns.setdefault(path, _WriteTurns(path))
 
 
 @contextmanager
@@ -111,7 +117,7 @@ def begin_write():
     session = db.session()
     if session.in_transaction():
         session.commit()  # end the read-only transaction the view may have opened
-    with write_turn(db.engine):
+    with write_turns(db.engine)():
         session.connection(execution_options={"codeqr_write": True})
         try:
             yield

@@ -9,11 +9,10 @@ from datetime import datetime
 from flask import current_app
 from pydantic import ValidationError
 from sqlalchemy import Select, delete, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from .analytics.queries import scans_since_column
-from .database import begin_write
+from .database import begin_write, insert_on_conflict
 from .design_rules import check_design
 from .errors import CodeQRError, Conflict, InvalidInput, NotFound
 from .extensions import db
@@ -168,10 +167,6 @@ def _new_fields(data: QRCodeCreate) -> dict:
     return fields
 
 
-def _dialect_insert():
-    return postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-
-
 def _insert(fields: dict, upsert_slot: str | None = None) -> QRCode | None:
     """Insert one row inside the open transaction; None when the upsert slot was taken."""
     random_key = fields["key"] is None
@@ -181,7 +176,7 @@ def _insert(fields: dict, upsert_slot: str | None = None) -> QRCode | None:
                            "created_at": now, "updated_at": now}
         if random_key:
             values["key"] = new_key()
-        statement = _dialect_insert()(QRCode).values(values).returning(QRCode.id)
+        statement = insert_on_conflict(QRCode, db.engine.dialect).values(values).returning(QRCode.id)
         if upsert_slot:
             statement = statement.on_conflict_do_nothing(index_elements=["upsert_slot"])
         try:

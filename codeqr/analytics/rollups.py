@@ -10,10 +10,9 @@ enriched later (a backlog) are added to them as they come.
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import String, and_, func, insert, literal_column, select, text, type_coerce, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 
-from ..database import index_key
+from ..database import index_key, insert_on_conflict
 from ..extensions import db
 from ..scans.models import ScanEvent
 from . import sqltime
@@ -137,7 +136,7 @@ def _sum_into(params: dict | None, model, groups: dict, hashed: dict | None = No
     sums = (select(*(expression.label(name) for name, expression in columns.items()), func.count().label("scans"))
             .group_by(*groups.values())
             .order_by(*(columns[key] for key in keys)))
-    insert = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
-    statement = insert.from_select([*columns, "scans"], sums).on_conflict_do_update(
-        index_elements=keys, set_={"scans": table.c.scans + insert.excluded.scans})
+    adding = insert_on_conflict(table, dialect)
+    statement = adding.from_select([*columns, "scans"], sums).on_conflict_do_update(
+        index_elements=keys, set_={"scans": table.c.scans + adding.excluded.scans})
     db.session.execute(statement, params)

@@ -2,10 +2,11 @@
 connection each thread keeps."""
 
 import threading
+from contextlib import nullcontext
 
 from sqlalchemy import bindparam, func, insert, literal_column, select, update
 
-from ..database import driver_time, write_turn
+from ..database import driver_time, write_turns
 from ..models import QRCode
 from ..timeutil import utcnow
 from .models import PendingScan
@@ -56,6 +57,7 @@ class ScanCounter:
         # fraction of a second of scans, never corrupt the counts (opt-in).
         self._setup = ["SET synchronous_commit TO OFF"] if asynchronous_commit and self._postgresql else []
         self._local = threading.local()
+        self._write_turn = write_turns(engine)
 
     def _connection(self):
         connection = getattr(self._local, "connection", None)
@@ -88,9 +90,7 @@ class ScanCounter:
         try:
             cursor = connection.cursor()
             try:
-                if not writes:
-                    return work(cursor)
-                with write_turn(self.engine):
+                with self._write_turn() if writes else nullcontext():
                     return work(cursor)
             finally:
                 cursor.close()

@@ -15,11 +15,11 @@ from dataclasses import asdict, fields
 from datetime import timedelta
 
 from sqlalchemy import BigInteger, any_, bindparam, delete, false, func, insert, null, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from ..analytics import rollups
 from ..analytics.schemas import ScanEventOut
-from ..database import begin_write, index_key, index_key_of
+from ..database import begin_write, index_key, index_key_of, insert_on_conflict
 from ..extensions import db
 from ..timeutil import utcnow
 from .agents import Agent
@@ -97,8 +97,7 @@ def _move(state, scans: list[int], late: bool) -> list[int]:
     new = [{"key": index_key_of(agent, dialect), "agent": agent, **asdict(state.agents.describe(agent))}
            for agent in _unknown_agents(batch, ids)]
     if new:  # another enricher may be adding the same ones
-        upsert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-        db.session.execute(upsert(_agents).on_conflict_do_nothing(), new)
+        db.session.execute(insert_on_conflict(_agents, dialect).on_conflict_do_nothing(), new)
     agent = _agents.alias("agent")
     columns = {column.name: column for column in _inbox.columns if column.name != "id"}
     columns["user_agent"] = null() if state.visits.mode == "anonymous" else _inbox.c.user_agent
