@@ -22,9 +22,34 @@ from .schemas import Error, inline_schema
 from .state import build_app_state
 
 
+#: No CodeQR input nests deeper than a few levels; deeper bodies are refused before any
+#: work (Python's parser and pydantic would otherwise hit their recursion limits).
+MAX_JSON_DEPTH = 32
+
+
 class CodeQRRequest(Request):
+    def get_json(self, force=False, silent=False, cache=True):
+        try:
+            data = super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError as error:
+            raise BadRequest(f"the request body nests deeper than {MAX_JSON_DEPTH} levels") from error
+        if _deeper_than(data, MAX_JSON_DEPTH):
+            raise BadRequest(f"the request body nests deeper than {MAX_JSON_DEPTH} levels")
+        return data
+
     def on_json_loading_failed(self, error):
         raise BadRequest("the request body is not valid JSON") from error
+
+
+def _deeper_than(data, limit: int) -> bool:
+    """Whether arrays and objects in ``data`` nest more than ``limit`` levels (walked without recursion)."""
+    level = [data]  # the nodes at one depth: a container among those at depth `limit` is too deep
+    for _ in range(limit):
+        level = [child for node in level if isinstance(node, (list, dict))
+                 for child in (node.values() if isinstance(node, dict) else node)]
+        if not level:
+            return False
+    return any(isinstance(node, (list, dict)) for node in level)
 
 
 class LazySessionInterface(SecureCookieSessionInterface):

@@ -4,6 +4,7 @@ Each public function is one transaction; lifecycle hooks run after the commit.
 Services take validated pydantic inputs and never look at the request.
 """
 
+import logging
 from datetime import datetime
 
 from flask import current_app
@@ -18,9 +19,11 @@ from .errors import CodeQRError, Conflict, InvalidInput, NotFound
 from .extensions import db
 from .ids import new_key, url_fingerprint, url_hash
 from .models import QRCode
-from .schemas import API_NAMES, DESIGN_FIELDS, MAX_BULK, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate
+from .schemas import API_NAMES, DESIGN_FIELDS, MAX_BULK, BulkResult, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate
 from .state import app_state
 from .timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 _RANDOM_KEY_ATTEMPTS = 5
 _SORT_COLUMNS = {"createdAt": QRCode.created_at, "scans": QRCode.scans, "lastScannedAt": QRCode.last_scanned_at}
@@ -31,8 +34,12 @@ def _out(qr: QRCode) -> QRCodeOut:
 
 
 def _fire(hook: str, **kwargs) -> None:
-    """Call a lifecycle hook with the app it runs in (after the commit)."""
-    getattr(app_state().pm.hook, hook)(app=current_app._get_current_object(), **kwargs)
+    """Call a lifecycle hook with the app it runs in (after the commit). A plugin's failure
+    is logged: the work is stored, and an error answer would make the client repeat it."""
+    try:
+        getattr(app_state().pm.hook, hook)(app=current_app._get_current_object(), **kwargs)
+    except Exception:
+        log.exception("a %s hook failed", hook)
 
 
 # -- reading ----------------------------------------------------------------
@@ -315,8 +322,9 @@ def delete_one(ref: str) -> dict:
     return {"id": gone.id}
 
 
-def bulk_create(items: list) -> list[QRCodeOut | dict]:
-    """Create up to 100 QR Codes in one transaction; invalid items get an error entry."""
+def bulk_create(items: list) -> BulkResult:
+    """Create up to 100 QR Codes in one transaction; invalid items get an error entry.
+    The answer is built before the commit: if it cannot be, nothing is stored."""
     if len(items) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} QR Codes per request")
     results, created = [], []
@@ -332,9 +340,11 @@ def bulk_create(items: list) -> list[QRCodeOut | dict]:
             else:
                 results.append(_out(qr))
                 created.append(results[-1])
+        answer = BulkResult.model_validate(results)
+        answer.model_dump_json()  # raises here, inside the transaction, on an input it cannot echo
     for result in created:
         _fire("codeqr_qrcode_created", qrcode=result.api())
-    return results
+    return answer
 
 
 def bulk_delete(refs: list[str]) -> int:

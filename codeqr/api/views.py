@@ -117,7 +117,7 @@ def upsert(data: QRCodeCreate):
 @bp.output(BulkResult, description="Each QR Code created, or an error with the input that failed")
 @bp.doc(summary="Create up to 100 QR Codes", responses=errors())
 def bulk_create(data: BulkCreate):
-    return BulkResult.model_validate(qrcodes.bulk_create(data.root))
+    return qrcodes.bulk_create(data.root)
 
 
 @bp.delete("/qrcodes/bulk")

@@ -1,0 +1,139 @@
+"""The hostile corpus: crafted requests against every API route and method.
+
+Every request gets an answer below 500 in CodeQR's error shape, and a refused one stores
+nothing. The routes come from the app's URL map, so a new route joins the corpus by itself.
+"""
+
+import json
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+from codeqr.app import MAX_JSON_DEPTH
+from codeqr.models import ApiKey, QRCode
+
+URL = "https://example.com/a"
+
+
+def _nested(depth: int, leaf=1):
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
+
+
+#: Bodies as raw bytes: what a client could send, valid JSON or not.
+BODIES = {
+    "brackets": b"[" * 10_000,
+    "braces": b'{"a":' * 10_000,
+    "nested too deep": json.dumps(_nested(MAX_JSON_DEPTH + 1)).encode(),
+    "nested 900 in a field": json.dumps({"url": URL, "title": _nested(900)}).encode(),
+    "bulk with a deep item": json.dumps([{"url": URL + "1"}, {"url": URL + "2"}, {"url": URL, "title": _nested(900)}]).encode(),
+    "not JSON": b"{'url': 'x'}",
+    "truncated": b'{"url": "https://exa',
+    "not UTF-8": b'{"url": "\xff\xfe"}',
+    "NUL in a string": json.dumps({"url": URL, "title": "a\u0000b"}).encode(),
+    "lone surrogate": b'{"url": "https://example.com/\\ud800"}',
+    "huge number": b'{"url": "https://example.com/", "size": 1' + b"0" * 5000 + b"}",
+    "NaN": b'{"url": "https://example.com/", "size": NaN}',
+    "wrong types": json.dumps({"url": 5, "size": "big", "showLogo": "yes", "margin": [1]}).encode(),
+    "long strings": json.dumps({"url": "https://example.com/" + "a" * 100_000, "title": "t" * 100_000}).encode(),
+    "javascript url": json.dumps({"url": "javascript:alert(1)"}).encode(),
+    "duplicate keys": b'{"url": "https://example.com/", "url": 5}',
+    "array of scalars": json.dumps([1, "x", None, True]).encode(),
+    "null": b"null",
+    "empty": b"",
+}
+
+#: Query strings sent to every route, with or without a body.
+QUERIES = ["", "?ids=" + ",".join(["x"] * 500), "?page=-1&pageSize=1e9", "?interval=%00&timezone=../../etc",
+           "?start=9999-99-99&end=0", "?sort=scans;DROP TABLE qrcodes", "?search=%25%5F%27%22"]
+
+
+def _api_routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/") and rule.endpoint.startswith("api."):
+            path = rule.rule.replace("<ref>", "cmissing0000000000000000000")
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, path
+
+
+def _stored(app) -> tuple[int, int]:
+    from codeqr import db
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(QRCode)), db.session.scalar(
+            select(func.count()).select_from(ApiKey))
+
+
+@pytest.fixture
+def quiet_logs(caplog):
+    caplog.set_level(logging.CRITICAL)
+
+
+def test_no_hostile_request_gets_a_5xx_or_stores_anything(app, api, quiet_logs, capsys):
+    api.post("/api/qrcodes", json={"url": URL, "externalId": "known"})
+    tried, server_errors, stored_by_refused = 0, [], []
+    for method, path in _api_routes(app):
+        for query in QUERIES:
+            for name, body in BODIES.items():
+                before = _stored(app)
+                response = api.open(path + query, method=method, data=body, content_type="application/json")
+                tried += 1
+                label = f"{method} {path}{query[:40]} [{name}] -> {response.status_code}"
+                if response.status_code >= 500:
+                    server_errors.append(label)
+                if response.status_code >= 400:
+                    assert set(response.get_json()["error"]) == {"code", "message"}, label
+                    if _stored(app) != before:
+                        stored_by_refused.append(label)
+    with capsys.disabled():
+        print(f"\nhostile corpus: {tried} requests, {len(server_errors)} answered 5xx, "
+              f"{len(stored_by_refused)} refused requests stored rows")
+    assert server_errors == []
+    assert stored_by_refused == []
+
+
+@pytest.mark.parametrize("depth, status", [(MAX_JSON_DEPTH - 1, 422), (MAX_JSON_DEPTH, 400)])
+def test_nesting_beyond_the_limit_is_a_400(api, depth, status):
+    # The body is an object (one level) holding the nested title: depth + 1 levels in all.
+    response = api.post("/api/qrcodes", json={"url": URL, "title": _nested(depth)})
+    assert response.status_code == status
+    if status == 400:
+        assert response.get_json()["error"] == {
+            "code": "bad_request", "message": f"the request body nests deeper than {MAX_JSON_DEPTH} levels"}
+
+
+def test_a_refused_bulk_request_stores_none_of_its_good_items(api):
+    body = [{"url": URL + "1"}, {"url": URL + "2"}, {"url": URL, "title": _nested(900)}]
+    assert api.post("/api/qrcodes/bulk", json=body).status_code == 400
+    assert api.get("/api/qrcodes/count").get_json() == 0
+
+
+def test_a_bulk_answer_that_cannot_be_written_stores_nothing(app, api, monkeypatch, quiet_logs):
+    from codeqr.schemas import BulkResult
+
+    def fail(self, **kwargs):
+        raise ValueError("cannot serialise")
+
+    monkeypatch.setattr(BulkResult, "model_dump_json", fail)
+    assert api.post("/api/qrcodes/bulk", json=[{"url": URL + "1"}, {"url": URL + "2"}]).status_code == 500
+    assert _stored(app)[0] == 0
+
+
+def test_a_failing_lifecycle_plugin_does_not_turn_stored_work_into_an_error(make_app, caplog):
+    from codeqr import apikeys, hookimpl
+    from api_client import authorized_client
+
+    class Broken:
+        @hookimpl
+        def codeqr_qrcode_created(self, app, qrcode):
+            raise RuntimeError("webhook endpoint down")
+
+    app = make_app(plugins=[Broken()])
+    with app.app_context():
+        _, secret = apikeys.create("t")
+    api = authorized_client(app, secret)
+    assert api.post("/api/qrcodes", json={"url": URL}).status_code == 201
+    assert api.get("/api/qrcodes/count").get_json() == 1
+    assert "a codeqr_qrcode_created hook failed" in caplog.text
