@@ -15,8 +15,9 @@ from . import errorhandlers, public, web
 from .api import bp as api_bp
 from .api.views import document_refs
 from .config import DEFAULTS, FrozenConfig, build_config, resolve_paths
-from .database import configure_engine, normalise_url, upgrade_schema
+from .database import configure_engine, normalise_url
 from .extensions import alembic, csrf, db, login_manager
+from .outages import apply_timeouts
 from .pluginmanager import build_plugin_manager, plugin_defaults
 from .schemas import Error, inline_schema
 from .state import build_app_state
@@ -115,9 +116,9 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
 
     with app.app_context():
         configure_engine(db.engine, app.config["CODEQR_SQLITE_BUSY_TIMEOUT_MS"])
+        apply_timeouts(db.engine, app.config["CODEQR_DATABASE_TIMEOUT_SECONDS"])
         app.extensions["codeqr"] = build_app_state(app, pm)
-        if app.config["CODEQR_AUTO_MIGRATE"]:
-            upgrade_schema()
+    app.extensions["codeqr"].database.start()
 
     if app.config["CODEQR_PROXY_FIX"]:
         hops = app.config["CODEQR_PROXY_FIX"]

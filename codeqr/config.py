@@ -20,6 +20,7 @@ DEFAULTS = {
     "CODEQR_DISABLED_PLUGINS": [],
     "CODEQR_AUTO_MIGRATE": True,
     "CODEQR_SQLITE_BUSY_TIMEOUT_MS": 10000,
+    "CODEQR_DATABASE_TIMEOUT_SECONDS": 5.0,  # PostgreSQL: connect, statement and answer timeouts
     "CODEQR_SCAN_ASYNC_COMMIT": False,  # PostgreSQL: don't wait for the WAL flush on scans
     "CODEQR_ANALYTICS": "full",  # full, anonymous or off
     "CODEQR_SCAN_RETENTION_DAYS": 0,  # 0: keep scan events forever
@@ -69,6 +70,8 @@ def _coerce(raw: str, default):
         raise ValueError(f"expected a boolean, got {raw!r}")
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, list):
         return [item.strip() for item in raw.split(",") if item.strip()]
     return raw

@@ -13,6 +13,7 @@ from sqlalchemy import String, event, func, inspect, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import alembic, db
+from .outages import without_timeouts
 from .timeutil import UTCDateTime
 
 
@@ -189,7 +190,7 @@ def upgrade_schema() -> None:
     # need not stop the app when everything the loaded code needs is applied.
     if heads <= _applied_revisions():
         return
-    with _migration_lock():
+    with without_timeouts(), _migration_lock():
         try:
             alembic.upgrade()
         except CommandError as error:

@@ -6,9 +6,16 @@ from apiflask import HTTPError
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from .errors import CodeQRError, code_for_status
+from .errors import CodeQRError, DatabaseUnavailable, code_for_status
+from .outages import UNAVAILABLE, first_line
 
 log = logging.getLogger(__name__)
+
+#: What a client is told to wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 5
+
+
+DATABASE_AWAY = "CodeQR cannot reach its database right now. Please try again in a moment."
 
 
 def _wants_json() -> bool:
@@ -39,9 +46,21 @@ def register(app) -> None:
 
     @app.errorhandler(CodeQRError)
     def service_error(error: CodeQRError):
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if error.status == 503 else {}
         if _wants_json():
-            return error_response(error.status, error.message, error.code)
-        return render_template("error.html", status=error.status, message=error.message), error.status
+            return error_response(error.status, error.message, error.code, headers)
+        return render_template("error.html", status=error.status, message=error.message), error.status, headers
+
+    for unavailable in UNAVAILABLE:
+        @app.errorhandler(unavailable)
+        def database_error(error):
+            log.warning("database unavailable on %s %s: %s", request.method, request.path, first_line(error))
+            return service_error(DatabaseUnavailable(DATABASE_AWAY))
+
+    @app.before_request
+    def refuse_until_the_database_is_ready():
+        if request.endpoint != "static" and not app.extensions["codeqr"].database.ready:
+            raise DatabaseUnavailable(DATABASE_AWAY)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -56,6 +56,10 @@ class StorageUnavailable(CodeQRError):
     code, status = "service_unavailable", 503
 
 
+class DatabaseUnavailable(CodeQRError):
+    code, status = "service_unavailable", 503
+
+
 ERROR_CODES = {
     400: "bad_request",
     401: "unauthorized",

@@ -6,7 +6,9 @@ import pluggy
 from flask import Flask, current_app
 
 from . import pluginmanager
+from .database import upgrade_schema
 from .extensions import db
+from .outages import StartupWait
 from .rendering import Images
 from .scans.agents import AgentParser
 from .scans.counter import ScanCounter
@@ -30,6 +32,8 @@ class AppState:
     visits: VisitReader
     agents: AgentParser
     enrichment: EnrichmentWorker
+    #: the schema upgrade at start, retried while the database is away
+    database: StartupWait
     #: first path segments of the app's routes: no short-link key may take one
     reserved_keys: frozenset[str]
     #: whether any plugin implements these: the redirect skips them otherwise
@@ -57,6 +61,8 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager) -> AppState:
         visits=VisitReader(config),
         agents=AgentParser(),
         enrichment=EnrichmentWorker(app, config["CODEQR_ANALYTICS_WORKER"], config["CODEQR_SCAN_RETENTION_DAYS"]),
+        database=StartupWait(app, upgrade_schema if config["CODEQR_AUTO_MIGRATE"] else lambda: None,
+                             retry_seconds=max(1.0, config["CODEQR_DATABASE_TIMEOUT_SECONDS"])),
         reserved_keys=frozenset(_reserved_keys(app)),
         scan_hook_used=bool(pm.hook.codeqr_qrcode_scanned.get_hookimpls()),
         redirect_hook_used=bool(pm.hook.codeqr_redirect.get_hookimpls()),

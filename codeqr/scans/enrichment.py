@@ -21,6 +21,7 @@ from ..analytics import rollups
 from ..analytics.schemas import ScanEventOut
 from ..database import begin_write, index_key, index_key_of, insert_on_conflict
 from ..extensions import db
+from ..outages import UNAVAILABLE, first_line
 from ..timeutil import utcnow
 from .agents import Agent
 from .models import ParsedAgent, PendingScan, ScanEvent
@@ -192,10 +193,14 @@ class EnrichmentWorker:
                     self._maybe_close_days()
                     self._maybe_prune()
                     failures = 0
-                except Exception:
+                except Exception as error:
                     failures += 1
                     pause = min(300, 5 * 2 ** (failures - 1))
-                    log.exception("scan enrichment failed; trying again in %d s", pause)
+                    if isinstance(error, UNAVAILABLE):  # said in one line: the log of an outage stays readable
+                        log.warning("scan enrichment waits for the database (%s); trying again in %d s",
+                                    first_line(error), pause)
+                    else:
+                        log.exception("scan enrichment failed; trying again in %d s", pause)
                     count = 0
                     time.sleep(pause)
                 finally:

@@ -1,0 +1,132 @@
+"""When the database is slow or away: bounded waits, a 503 instead of a 500, a start
+that does not need it.
+
+Every PostgreSQL connection gives up connecting after ``CODEQR_DATABASE_TIMEOUT_SECONDS``,
+the server cancels a statement running longer, and the client stops waiting for a
+server that never answers at all (it accepts connections, then nothing: a stopped
+server or a pooler with no database behind it). Those errors, like a refused
+connection, answer 503; the pool drops broken connections, so service comes back by
+itself with the database.
+"""
+
+import logging
+import math
+import sqlite3
+import threading
+from contextlib import contextmanager
+
+from sqlalchemy import event, exc
+
+log = logging.getLogger(__name__)
+
+#: Errors that say the database cannot serve now (down, unreachable, too slow, locked),
+#: as opposed to a mistake in a statement.
+UNAVAILABLE: tuple[type[BaseException], ...] = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError,
+                                                 sqlite3.OperationalError)
+try:
+    import psycopg
+
+    UNAVAILABLE += (psycopg.OperationalError, psycopg.InterfaceError)
+except ImportError:  # PostgreSQL support is an extra
+    psycopg = None
+
+#: Extra time the client waits past the server's statement timeout, so the server's
+#: cancel (which keeps the connection usable) normally comes first.
+_CLIENT_GRACE_SECONDS = 2
+
+_unbounded = threading.local()
+
+
+@contextmanager
+def without_timeouts():
+    """Let this thread's statements run as long as they need (schema upgrades, which
+    also wait for each other's lock)."""
+    _unbounded.active = True
+    try:
+        yield
+    finally:
+        _unbounded.active = False
+
+
+def _bounded() -> bool:
+    return not getattr(_unbounded, "active", False)
+
+
+def apply_timeouts(engine, seconds: float) -> None:
+    """Bound every wait on ``engine``'s PostgreSQL connections by ``seconds``."""
+    if engine.dialect.name != "postgresql":
+        return  # SQLite waits for its lock up to CODEQR_SQLITE_BUSY_TIMEOUT_MS
+    connection_class = _timed_connection_class(seconds + _CLIENT_GRACE_SECONDS)
+
+    @event.listens_for(engine, "do_connect")
+    def connect(_dialect, _record, cargs, cparams):
+        # libpq counts connect_timeout in whole seconds, and takes no less than 2.
+        cparams.setdefault("connect_timeout", max(2, math.ceil(seconds)))
+        timeout = f"-c statement_timeout={int(seconds * 1000)} -c lock_timeout={int(seconds * 1000)}"
+        cparams["options"] = f"{cparams.get('options', '')} {timeout}".strip()
+        return connection_class.connect(*cargs, **cparams)
+
+    @event.listens_for(engine, "begin")
+    def lift_for_upgrades(connection):
+        if not _bounded():
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
+
+
+def _timed_connection_class(client_seconds: float):
+    class TimedConnection(psycopg.Connection):
+        """A psycopg connection that stops waiting for a server that does not answer,
+        and closes itself then (its state is unknown): the pool replaces it."""
+
+        def wait(self, gen, interval=0.1, timeout=None):
+            if timeout is None and _bounded():
+                timeout = client_seconds
+            try:
+                return super().wait(gen, interval=interval, timeout=timeout)
+            except psycopg.errors._WaitTimeout as error:
+                self.pgconn.finish()
+                raise psycopg.OperationalError(
+                    f"the database did not answer within {client_seconds:g} s") from error
+
+    return TimedConnection
+
+
+class StartupWait:
+    """Brings the schema up to date at start, or, while the database is away, keeps
+    trying in the background and says so in the log. Until it is done, ``ready`` is
+    false and requests that need the database answer 503."""
+
+    def __init__(self, app, upgrade, retry_seconds: float):
+        self._app = app
+        self._upgrade = upgrade
+        self._retry_seconds = retry_seconds
+        self._done = threading.Event()
+
+    @property
+    def ready(self) -> bool:
+        return self._done.is_set()
+
+    def start(self) -> None:
+        if not self._try():
+            threading.Thread(target=self._keep_trying, name="codeqr-database-wait", daemon=True).start()
+
+    def _try(self) -> bool:
+        try:
+            with self._app.app_context():
+                self._upgrade()
+        except UNAVAILABLE as error:
+            log.warning("the database is unavailable (%s); CodeQR answers 503 and tries again every %g s",
+                        first_line(error), self._retry_seconds)
+            return False
+        self._done.set()
+        return True
+
+    def _keep_trying(self) -> None:
+        while not self._done.wait(self._retry_seconds):
+            if self._try():
+                log.warning("the database is reachable again: CodeQR is serving")
+
+
+def first_line(error: BaseException) -> str:
+    """The driver's own message, first line (SQLAlchemy adds the statement and a link)."""
+    return (str(getattr(error, "orig", None) or error).strip().splitlines() or [error.__class__.__name__])[0]
