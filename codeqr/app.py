@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from . import errorhandlers, public, web
+from . import errorhandlers, public, ratelimits, web
 from .api import bp as api_bp
 from .api.views import document_refs
 from .config import DEFAULTS, FrozenConfig, build_config, resolve_paths
@@ -20,6 +20,7 @@ from .extensions import alembic, csrf, db, login_manager
 from .outages import apply_timeouts
 from .pluginmanager import build_plugin_manager, plugin_defaults
 from .schemas import Error, inline_schema
+from .web.account import SIGN_IN_PAGES
 from .state import build_app_state
 
 
@@ -110,6 +111,7 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     app.register_blueprint(public.bp)
     csrf.exempt(public.bp)  # GET-only routes: spare the redirect the check
     errorhandlers.register(app)
+    ratelimits.install(app, api_bp, SIGN_IN_PAGES)
     from . import cli
 
     cli.register(app, pm)

@@ -28,6 +28,12 @@ DEFAULTS = {
     "CODEQR_ANALYTICS_WORKER": True,  # enrich scans in a background thread of each process
     "CODEQR_PROXY_FIX": 0,  # number of trusted proxies in front of the app
     "CODEQR_MAX_BODY_BYTES": 8 * 1024 * 1024,  # room for a 5 MB CSV upload
+    "CODEQR_RATE_LIMIT_ENABLED": True,
+    "CODEQR_RATE_LIMIT_STORAGE_URL": "memory://",  # redis://host:6379/0 to share limits between processes
+    "CODEQR_RATE_LIMIT_API": "600 per minute",  # per API key
+    "CODEQR_RATE_LIMIT_API_PER_ADDRESS": "1200 per minute",
+    "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT": "5 per minute; 20 per hour; 100 per day",  # failed sign-ins
+    "CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS": "20 per minute; 200 per hour",  # all sign-in attempts
 }
 
 

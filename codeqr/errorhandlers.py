@@ -64,6 +64,8 @@ def register(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.response is not None:  # an answer made for the occasion (a refused sign-in page)
+            return error.response
         if _wants_json():
             headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
             return error_response(error.code or 500, error.description or error.name, headers=headers)

@@ -39,6 +39,24 @@ def postgres_database():
         admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
+REDIS_URL = os.environ.get("CODEQR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The Redis server the tests share (rate limits); fails in CI when it is not there."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        reason = f"Redis not reachable at {REDIS_URL} ({error.__class__.__name__}); set CODEQR_TEST_REDIS_URL"
+        if os.environ.get("CODEQR_REQUIRE_SERVICES"):
+            pytest.fail(reason)  # CI: a missing server is a failure, never a skip
+        pytest.skip(reason)
+    return REDIS_URL
+
+
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory):
     """A SeaweedFS S3 server (``weed mini``) for this test run, on free loopback ports."""
@@ -93,6 +111,8 @@ def make_app(tmp_path, database_url):
             "CODEQR_STORAGE_PATH": str(tmp_path / "images"),
             # Analytics answers enrich what waits first; the thread gets tests of its own.
             "CODEQR_ANALYTICS_WORKER": False,
+            # Tests send hundreds of requests a second; the rate limits get tests of their own.
+            "CODEQR_RATE_LIMIT_ENABLED": False,
         }
         config.update(overrides)
         app = create_app(config, plugins=plugins)

@@ -49,3 +49,16 @@ def upsert_each(config, secret, urls, barrier):
                               headers={"Authorization": f"Bearer {secret}"})
         statuses.append(response.status_code)
     return statuses
+
+
+def api_gets(config, api_key, count, barrier):
+    """Send ``count`` API requests with ``api_key`` from 4 threads; return the status codes."""
+    app = _app(config)
+    barrier.wait()
+
+    def one(_):
+        client = app.test_client()
+        return client.get("/api/qrcodes/count", headers={"Authorization": f"Bearer {api_key}"}).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(one, range(count)))

@@ -13,6 +13,13 @@ from .forms import ConfirmForm, LoginForm, SetupForm
 
 _OPEN_ENDPOINTS = {"web.setup", "web.login", "web.index"}
 
+#: The views that check a password, each with its page and an empty form: what a
+#: refused attempt (too many) is shown, without the view running.
+SIGN_IN_PAGES = {
+    "web.login": lambda: render_template("login.html", form=LoginForm(formdata=None)),
+    "web.setup": lambda: render_template("setup.html", form=SetupForm(formdata=None)),
+}
+
 
 @login_manager.user_loader
 def load_user(user_id: str):

@@ -1,0 +1,145 @@
+"""Rate limits (Flask-Limiter): the API per key and per client address, sign-in per
+account and per address. Short links and images are never limited.
+
+Counters live in memory (one process) or in Redis (``CODEQR_RATE_LIMIT_STORAGE_URL``,
+shared by every process and server). A limited answer is 429 ``rate_limit_exceeded``
+with ``Retry-After``; every limited route sends ``RateLimit-*`` and ``X-RateLimit-*``.
+"""
+
+import ipaddress
+import math
+import time
+
+from flask import current_app, flash, render_template, request
+from flask_limiter import Limiter, RequestLimit
+from limits import parse_many
+
+from .errorhandlers import error_response
+from .errors import ConfigurationError
+from .ids import hash_secret
+
+#: Each setting holding limits, and what it counts.
+LIMIT_SETTINGS = {
+    "CODEQR_RATE_LIMIT_API": "API requests per API key",
+    "CODEQR_RATE_LIMIT_API_PER_ADDRESS": "API requests per client address",
+    "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT": "failed sign-ins per account",
+    "CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS": "sign-in attempts per client address",
+}
+
+
+def check_settings(config) -> None:
+    """Refuse limits that do not parse, naming the setting, at start."""
+    for name in LIMIT_SETTINGS:
+        try:
+            parse_many(config[name])
+        except ValueError:
+            raise ConfigurationError(
+                f"{name}={config[name]!r}: not a rate limit; write e.g. '600 per minute' or "
+                "'5 per minute; 20 per hour'") from None
+
+
+def client_address() -> str:
+    """The client's address; IPv6 by its /64, the block one client usually holds."""
+    address = request.remote_addr or ""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return address
+    if parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+
+
+def _api_key() -> str:
+    """A bearer token's hash: its own counter, whether or not the key exists (the
+    per-address limit bounds guessing)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return hash_secret(token.strip()) if scheme.lower() == "bearer" and token.strip() else "none"
+
+
+def _account() -> str:
+    return (request.form.get("email") or "").strip().lower()
+
+
+def _not_a_post() -> bool:
+    return request.method != "POST"
+
+
+def _signed_in_failed(response) -> bool:
+    # A sign-in that succeeds redirects; a failed one shows the form again.
+    return response.status_code != 302
+
+
+def _seconds_left(limit: RequestLimit) -> int:
+    return max(1, math.ceil(limit.window.reset_time - time.time()))
+
+
+def _api_breach(who: str):
+    def answer(limit: RequestLimit):
+        message = f"too many requests from {who}: the limit is {limit.limit}; try again in {_seconds_left(limit)} s"
+        response, status, _ = error_response(429, message)
+        response.status_code = status
+        return response
+    return answer
+
+
+def _sign_in_breach(pages: dict):
+    def answer(limit: RequestLimit):
+        minutes = math.ceil(_seconds_left(limit) / 60)
+        flash(f"Too many sign-in attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "error")
+        return current_app.make_response((pages[request.endpoint](), 429))
+    return answer
+
+
+def install(app, api_blueprint, sign_in_pages: dict) -> Limiter | None:
+    """Give ``app`` its limiter, and the API and sign-in views their limits.
+    ``sign_in_pages`` gives, for each sign-in endpoint, its page with an empty form:
+    what a refused attempt sees, without the view (and its password hash) running."""
+    config = app.config
+    if not config["CODEQR_RATE_LIMIT_ENABLED"]:
+        return None
+    check_settings(config)
+    app.after_request(_standard_headers)  # registered first, so it runs after the limiter's own
+    limiter = Limiter(
+        key_func=client_address,
+        app=app,
+        storage_uri=config["CODEQR_RATE_LIMIT_STORAGE_URL"],
+        headers_enabled=True,
+        in_memory_fallback_enabled=True,  # Redis away: limits hold per process, and it is logged
+        key_prefix="codeqr",
+        strategy="moving-window",
+    )
+    for setting, key, who in (("CODEQR_RATE_LIMIT_API", _api_key, "this API key"),
+                              ("CODEQR_RATE_LIMIT_API_PER_ADDRESS", client_address, "this client address")):
+        # Shared: one budget over every route of the API, not one per route.
+        limiter.shared_limit(_setting(setting), setting, key_func=key, on_breach=_api_breach(who))(api_blueprint)
+    refused = _sign_in_breach(sign_in_pages)
+    for endpoint in sign_in_pages:
+        view = app.view_functions[endpoint]
+        # Both are checked before the view runs; failures alone count against the account.
+        view = limiter.shared_limit(_setting("CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT"), "sign-in-account",
+                                    key_func=_account, exempt_when=_not_a_post, deduct_when=_signed_in_failed,
+                                    on_breach=refused)(view)
+        view = limiter.shared_limit(_setting("CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS"), "sign-in-address",
+                                    key_func=client_address, exempt_when=_not_a_post, on_breach=refused)(view)
+        app.view_functions[endpoint] = view
+    return limiter
+
+
+def _setting(name: str):
+    return lambda: current_app.config[name]
+
+
+def _standard_headers(response):
+    """Add the IETF ``RateLimit-*`` fields beside Flask-Limiter's ``X-RateLimit-*``
+    (whose reset is a time, rounded up; the standard one counts whole seconds)."""
+    if "X-RateLimit-Limit" in response.headers:
+        response.headers["RateLimit-Limit"] = response.headers["X-RateLimit-Limit"]
+        response.headers["RateLimit-Remaining"] = response.headers["X-RateLimit-Remaining"]
+        reset = float(response.headers["X-RateLimit-Reset"])
+        response.headers["RateLimit-Reset"] = str(max(0, int(reset - time.time())))
+        if response.status_code != 429:
+            response.headers.pop("Retry-After", None)  # Flask-Limiter sends it on every answer
+    return response
