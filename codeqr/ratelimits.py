@@ -10,7 +10,7 @@ import ipaddress
 import math
 import time
 
-from flask import current_app, flash, render_template, request
+from flask import current_app, flash, request
 from flask_limiter import Limiter, RequestLimit
 from limits import parse_many
 
