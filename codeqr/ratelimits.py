@@ -9,6 +9,7 @@ with ``Retry-After``; every limited route sends ``RateLimit-*`` and ``X-RateLimi
 import ipaddress
 import math
 import time
+from contextlib import contextmanager
 
 from flask import current_app, flash, request
 from flask_limiter import Limiter, RequestLimit
@@ -101,16 +102,18 @@ def install(app, api_blueprint, sign_in_pages: dict) -> Limiter | None:
     if not config["CODEQR_RATE_LIMIT_ENABLED"]:
         return None
     check_settings(config)
-    app.after_request(_standard_headers)  # registered first, so it runs after the limiter's own
-    limiter = Limiter(
-        key_func=client_address,
-        app=app,
-        storage_uri=config["CODEQR_RATE_LIMIT_STORAGE_URL"],
-        headers_enabled=True,
-        in_memory_fallback_enabled=True,  # Redis away: limits hold per process, and it is logged
-        key_prefix="codeqr",
-        strategy="moving-window",
-    )
+    limited_blueprints = {api_blueprint.name, *(endpoint.split(".")[0] for endpoint in sign_in_pages)}
+    with _hooks_confined_to(app, limited_blueprints):
+        app.after_request(_standard_headers)  # registered first, so it runs after the limiter's own
+        limiter = Limiter(
+            key_func=client_address,
+            app=app,
+            storage_uri=config["CODEQR_RATE_LIMIT_STORAGE_URL"],
+            headers_enabled=True,
+            in_memory_fallback_enabled=True,  # Redis away: limits hold per process, and it is logged
+            key_prefix="codeqr",
+            strategy="moving-window",
+        )
     for setting, key, who in (("CODEQR_RATE_LIMIT_API", _api_key, "this API key"),
                               ("CODEQR_RATE_LIMIT_API_PER_ADDRESS", client_address, "this client address")):
         # Shared: one budget over every route of the API, not one per route.
@@ -126,6 +129,21 @@ def install(app, api_blueprint, sign_in_pages: dict) -> Limiter | None:
                                     key_func=client_address, exempt_when=_not_a_post, on_breach=refused)(view)
         app.view_functions[endpoint] = view
     return limiter
+
+
+@contextmanager
+def _hooks_confined_to(app, blueprints: set[str]):
+    """Move the request hooks the block adds to the app onto ``blueprints``: Flask-Limiter
+    hooks every request, and its look-ups cost each short link ~70 µs in one process
+    (``benchmarks/limiter_hooks.py``)."""
+    registries = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+    before = [list(registry.get(None, ())) for registry in registries]
+    yield
+    for registry, kept in zip(registries, before):
+        added = [hook for hook in registry.get(None, ()) if hook not in kept]
+        registry[None] = kept
+        for name in blueprints:
+            registry.setdefault(name, []).extend(added)
 
 
 def _setting(name: str):
