@@ -43,7 +43,7 @@ def seed(instance: str) -> str:
 
     app = create_app()
     with app.app_context():
-        users.create("owner@example.com", "the right password", admin=True)
+        users.create("owner@example.com", "the right password", role="admin")
         return qrcodes.create(QRCodeCreate(url="https://example.com/")).key
 
 

@@ -9,27 +9,34 @@ from .database import begin_write
 from .errors import InvalidInput, NotFound
 from .extensions import db
 from .ids import hash_secret, new_api_key
-from .models import ApiKey
+from .models import ApiKey, User
+from .permissions import OPERATOR, SCOPES, Actor, Permission
 from .timeutil import utcnow
 
 #: last_used_at is written at most this often per key, to keep API calls read-only.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def create(name: str) -> tuple[ApiKey, str]:
-    """Create a key named ``name``; return it and its secret (never stored)."""
+def create(name: str, owner: User | None = None, scope: str = "all", actor: Actor = OPERATOR) -> tuple[ApiKey, str]:
+    """Create a key named ``name`` for ``owner`` (None: made at the machine, with an
+    admin's rights); return it and its secret (never stored)."""
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput("must be 1 to 100 characters", "name")
+    if scope not in SCOPES:
+        raise InvalidInput(f"must be one of {', '.join(SCOPES)}", "scope")
+    owner_id = owner.id if owner is not None else None
+    if not actor.may_manage_key_of(owner_id):
+        actor.require(Permission.ALL_KEYS)
     secret = new_api_key()
     with begin_write():
-        key = ApiKey(name=name, prefix=secret[:12], secret_hash=hash_secret(secret))
+        key = ApiKey(name=name, prefix=secret[:12], secret_hash=hash_secret(secret), user_id=owner_id, scope=scope)
         db.session.add(key)
     return key, secret
 
 
 def revoke(name_or_prefix: str) -> int:
-    """Revoke the active keys with this name or prefix; return how many."""
+    """Revoke the active keys with this name or prefix; return how many (the CLI's)."""
     with begin_write():
         keys = list(
             db.session.scalars(
@@ -46,16 +53,20 @@ def revoke(name_or_prefix: str) -> int:
     return len(keys)
 
 
-def revoke_by_id(key_id: int) -> None:
+def revoke_by_id(key_id: int, actor: Actor) -> None:
     with begin_write():
         key = db.session.get(ApiKey, key_id)
-        if key is None or key.revoked_at is not None:
-            raise NotFound("no active API key with this id")
+        if key is None or key.revoked_at is not None or not actor.may_manage_key_of(key.user_id):
+            raise NotFound("no active API key of yours with this id")
         key.revoked_at = utcnow()
 
 
-def list_keys() -> list[ApiKey]:
-    return list(db.session.scalars(select(ApiKey).order_by(ApiKey.created_at)))
+def list_keys(actor: Actor = OPERATOR) -> list[ApiKey]:
+    """The keys ``actor`` manages: every key for an admin, their own for others."""
+    keys = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
+    if not actor.can(Permission.ALL_KEYS):
+        keys = keys.where(ApiKey.user_id == actor.user_id)
+    return list(db.session.scalars(keys))
 
 
 def verify(secret: str) -> ApiKey | None:
@@ -64,6 +75,8 @@ def verify(secret: str) -> ApiKey | None:
     key = db.session.scalar(select(ApiKey).where(ApiKey.secret_hash == digest))
     if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, digest):
         return None
+    if key.owner is not None and not key.owner.is_active:
+        return None  # a deactivated user's keys stop working with them
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at > _LAST_USED_RESOLUTION:
         with begin_write():

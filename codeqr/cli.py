@@ -5,6 +5,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import apikeys, users
 from .errors import CodeQRError
+from .permissions import ROLES, SCOPES
 from .pluginmanager import loaded_plugins
 from .state import app_state
 
@@ -33,14 +34,20 @@ def register(app, pm) -> None:
 
 @click.command("create-api-key")
 @click.argument("name")
+@click.option("--scope", type=click.Choice(SCOPES), default="all", show_default=True,
+              help="read_only keys get 403 on any change")
+@click.option("--user", "email", help="the owner's email (default: the first admin; no one if there are no users)")
 @with_appcontext
-def create_api_key(name: str):
+def create_api_key(name: str, scope: str, email: str | None):
     """Create an API key; it is printed once, on the last line."""
     try:
-        key, secret = apikeys.create(name)
+        owner = users.by_email(email) if email else users.first_admin()
+        key, secret = apikeys.create(name, owner=owner, scope=scope)
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"Created API key {key.name!r} ({key.prefix}…). Store it now; it cannot be shown again:")
+    whose = f"of {owner.email} ({owner.role})" if owner else "of no user (an admin's rights)"
+    click.echo(f"Created API key {key.name!r} ({key.prefix}…), scope {key.scope}, {whose}. "
+               "Store it now; it cannot be shown again:")
     click.echo(secret)
 
 
@@ -59,26 +66,29 @@ def revoke_api_key(name_or_prefix: str):
 @click.command("list-api-keys")
 @with_appcontext
 def list_api_keys():
-    """List API keys: name, prefix, created, last used, revoked."""
+    """List API keys: name, prefix, scope, owner, created, last used, revoked."""
     for key in apikeys.list_keys():
         state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
         used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
-        click.echo(f"{key.name}\t{key.prefix}…\tcreated {key.created_at:%Y-%m-%d}\tlast used {used}\t{state}")
+        owner = key.owner.email if key.owner else "-"
+        click.echo(f"{key.name}\t{key.prefix}…\t{key.scope}\t{owner}\tcreated {key.created_at:%Y-%m-%d}\t"
+                   f"last used {used}\t{state}")
 
 
 @click.command("create-user")
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="at least 10 characters; asked for when not given")
-@click.option("--admin", is_flag=True, help="make the user an administrator")
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True,
+              help="admin: users and every key; member: QR Codes and own keys; viewer: reads")
 @with_appcontext
-def create_user(email: str, password: str, admin: bool):
+def create_user(email: str, password: str, role: str):
     """Create a user of the web UI (the first one is always an admin)."""
     try:
-        user = users.create(email, password, admin=admin or not users.has_users())
+        user = users.create(email, password, role="admin" if not users.has_users() else role)
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"Created {'admin ' if user.is_admin else ''}user {user.email}.")
+    click.echo(f"Created {user.role} {user.email}.")
 
 
 @click.command("plugins")

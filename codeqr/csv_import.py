@@ -18,6 +18,7 @@ from .database import begin_write
 from .errors import CodeQRError, InvalidInput
 from .extensions import db
 from .models import ImportJob, ImportRowError
+from .permissions import Actor, Permission
 from .schemas import QRCodeCreate, QRCodeUpdate, ui_of, value_type
 from .timeutil import utcnow
 
@@ -112,10 +113,12 @@ def import_row(row: dict) -> str:
     return outcome
 
 
-def start(rows: list[dict], filename: str, user_id: int | None, app) -> ImportJob:
-    """Record a job for ``rows`` and process it in a background thread."""
+def start(rows: list[dict], filename: str, actor: Actor, app) -> ImportJob:
+    """Record a job for ``rows`` and process it in a background thread (``actor`` must
+    be allowed to change QR Codes)."""
+    actor.require(Permission.WRITE_QRCODES)
     with begin_write():
-        job = ImportJob(filename=filename[:255], user_id=user_id, total=len(rows), status="queued")
+        job = ImportJob(filename=filename[:255], user_id=actor.user_id, total=len(rows), status="queued")
         db.session.add(job)
     job_id = job.id
     thread = threading.Thread(target=_run, args=(app, job_id, rows), name=f"import-{job_id}", daemon=True)

@@ -40,6 +40,10 @@ class InvalidInput(CodeQRError):
         return cls("; ".join(parts))
 
 
+class Forbidden(CodeQRError):
+    code, status = "forbidden", 403
+
+
 class NotFound(CodeQRError):
     code, status = "not_found", 404
 

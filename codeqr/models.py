@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 from .ids import new_id
@@ -49,23 +49,29 @@ class QRCode(db.Model):
 
 
 class ApiKey(db.Model):
-    """An API key; only the SHA-256 of the secret is stored."""
+    """An API key; only the SHA-256 of the secret is stored. It belongs to a user (or, made
+    at the machine before anyone signed up, to no one) and has a scope (``permissions.SCOPES``)."""
 
     __tablename__ = "api_keys"
-    __table_args__ = (UniqueConstraint("secret_hash", name="uq_api_keys_secret_hash"),)
+    __table_args__ = (UniqueConstraint("secret_hash", name="uq_api_keys_secret_hash"),
+                      Index("ix_api_keys_user_id", "user_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     # First characters of the key, so people can tell their keys apart.
     prefix: Mapped[str] = mapped_column(String(12))
     secret_hash: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    scope: Mapped[str] = mapped_column(String(16), default="all", server_default="all")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    owner: Mapped["User | None"] = relationship(lazy="joined")
+
 
 class User(db.Model):
-    """A person who signs in to the web UI."""
+    """A person who signs in to the web UI, with a role (``permissions.ROLES``)."""
 
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("email", name="uq_users_email"),)
@@ -73,13 +79,21 @@ class User(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
-    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # What Flask-Login asks of a user object.
-    is_active = True
+    # What Flask-Login asks of a user object: a deactivated user cannot sign in.
     is_authenticated = True
     is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_at is None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
     def get_id(self) -> str:
         return str(self.id)

@@ -1,7 +1,9 @@
 """QR Code services: create, update, upsert, delete, bulk, get and list.
 
 Each public function is one transaction; lifecycle hooks run after the commit.
-Services take validated pydantic inputs and never look at the request.
+Services take validated pydantic inputs and never look at the request; those that
+write take the ``actor`` asking (the operator's rights when none is given: the CLI and
+CodeQR's own jobs) and refuse one who may not.
 """
 
 import logging
@@ -19,6 +21,7 @@ from .errors import CodeQRError, Conflict, InvalidInput, NotFound
 from .extensions import db
 from .ids import new_key, url_fingerprint, url_hash
 from .models import QRCode
+from .permissions import OPERATOR, Actor, Permission
 from .schemas import API_NAMES, DESIGN_FIELDS, MAX_BULK, BulkResult, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate
 from .state import app_state
 from .timeutil import utcnow
@@ -210,8 +213,9 @@ def preview_design(data: QRCodeCreate, key: str | None = None) -> dict:
     return design
 
 
-def create(data: QRCodeCreate) -> QRCodeOut:
+def create(data: QRCodeCreate, actor: Actor = OPERATOR) -> QRCodeOut:
     """Create a QR Code."""
+    actor.require(Permission.WRITE_QRCODES)
     fields = _new_fields(data)
     with begin_write():
         result = _out(_insert(fields))
@@ -262,8 +266,9 @@ def _after_update(before: QRCodeOut, after: QRCodeOut, changes: dict) -> None:
     _fire("codeqr_qrcode_updated", qrcode=after.api(), changes=changes)
 
 
-def update(ref: str, data: QRCodeUpdate) -> QRCodeOut:
+def update(ref: str, data: QRCodeUpdate, actor: Actor = OPERATOR) -> QRCodeOut:
     """Change the fields sent; ``updatedAt`` moves only when something changed."""
+    actor.require(Permission.WRITE_QRCODES)
     with begin_write():
         qr = _row_or_404(ref)
         before, changes = _save_changes(qr, data.given())
@@ -273,13 +278,14 @@ def update(ref: str, data: QRCodeUpdate) -> QRCodeOut:
     return result
 
 
-def upsert(data: QRCodeCreate) -> tuple[QRCodeOut, str]:
+def upsert(data: QRCodeCreate, actor: Actor = OPERATOR) -> tuple[QRCodeOut, str]:
     """Find the oldest QR Code with this url (in ``domain`` if given): leave it, update
     it, or create one. Return ``(QR Code, "created" | "updated" | "unchanged")``.
 
     Concurrent upserts of one new url insert with the same ``upsert_slot``; the
     unique constraint lets exactly one through and the others update that row.
     """
+    actor.require(Permission.WRITE_QRCODES)
     given = data.given()
     given.pop("url")
     created, changes = False, {}
@@ -312,8 +318,9 @@ def _forget_deleted(gone: list[QRCodeOut]) -> None:
         _fire("codeqr_qrcode_deleted", qrcode=qr.api())
 
 
-def delete_one(ref: str) -> dict:
+def delete_one(ref: str, actor: Actor = OPERATOR) -> dict:
     """Delete a QR Code and its stored images; return ``{"id": …}``."""
+    actor.require(Permission.WRITE_QRCODES)
     with begin_write():
         qr = _row_or_404(ref)
         gone = _out(qr)
@@ -322,9 +329,10 @@ def delete_one(ref: str) -> dict:
     return {"id": gone.id}
 
 
-def bulk_create(items: list) -> BulkResult:
+def bulk_create(items: list, actor: Actor = OPERATOR) -> BulkResult:
     """Create up to 100 QR Codes in one transaction; invalid items get an error entry.
     The answer is built before the commit: if it cannot be, nothing is stored."""
+    actor.require(Permission.WRITE_QRCODES)
     if len(items) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} QR Codes per request")
     results, created = [], []
@@ -347,8 +355,9 @@ def bulk_create(items: list) -> BulkResult:
     return answer
 
 
-def bulk_delete(refs: list[str]) -> int:
+def bulk_delete(refs: list[str], actor: Actor = OPERATOR) -> int:
     """Delete the QR Codes named (ids or ``ext_`` refs); return how many existed."""
+    actor.require(Permission.WRITE_QRCODES)
     if len(refs) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} ids per request", "ids")
     ids = [ref for ref in refs if not ref.startswith("ext_")]

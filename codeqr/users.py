@@ -1,4 +1,8 @@
-"""People who use the web UI: the first one is set up, the others added by an admin or the CLI."""
+"""People who use the web UI: the first one is set up, the others added by an admin or the CLI.
+
+Managing users (add, change role, deactivate, reset password) needs the ``users``
+permission; an instance always keeps one active admin.
+"""
 
 import re
 
@@ -7,9 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .database import begin_write
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
 from .models import User
+from .permissions import OPERATOR, ROLES, Actor, Permission
+from .timeutil import utcnow
 
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -21,14 +27,25 @@ def has_users() -> bool:
     return bool(db.session.scalar(select(func.count()).select_from(User)))
 
 
-def create(email: str, password: str, admin: bool = False) -> User:
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"must be at least {MIN_PASSWORD} characters", "password")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InvalidInput(f"must be one of {', '.join(ROLES)}", "role")
+
+
+def create(email: str, password: str, role: str = "member", actor: Actor = OPERATOR) -> User:
     """Create a user; the email is the login name (case-insensitive)."""
+    actor.require(Permission.USERS)
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
         raise InvalidInput("is not a valid email address", "email")
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"must be at least {MIN_PASSWORD} characters", "password")
-    user = User(email=email, password_hash=generate_password_hash(password), is_admin=admin)
+    _check_password(password)
+    _check_role(role)
+    user = User(email=email, password_hash=generate_password_hash(password), role=role)
     try:
         with begin_write():
             db.session.add(user)
@@ -38,13 +55,64 @@ def create(email: str, password: str, admin: bool = False) -> User:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the user if the email and password match, else None (never saying which was wrong)."""
+    """Return the active user if the email and password match, else None (never saying which was wrong)."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    return user if check_password_hash(user.password_hash, password) else None
+    return user if check_password_hash(user.password_hash, password) and user.is_active else None
 
 
 def get(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The active user with this id (a deactivated user's session ends with it)."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+def by_email(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"no user {email.strip()!r}")
+    return user
+
+
+def first_admin() -> User | None:
+    """The admin who has been there longest (None before anyone signed up)."""
+    return db.session.scalar(select(User).where(User.role == "admin").order_by(User.id).limit(1))
+
+
+def list_users(actor: Actor) -> list[User]:
+    actor.require(Permission.USERS)
+    return list(db.session.scalars(select(User).order_by(User.email)))
+
+
+def _change(user_id: int, actor: Actor, change) -> User:
+    """Apply ``change(user)`` in one transaction; refuse it if no active admin would be left."""
+    actor.require(Permission.USERS)
+    with begin_write():
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise NotFound("no user with this id")
+        change(user)
+        db.session.flush()
+        admins = select(func.count()).select_from(User).where(User.role == "admin", User.deactivated_at.is_(None))
+        if not db.session.scalar(admins):
+            raise Conflict("CodeQR needs at least one active admin: make someone else admin first")
+    return user
+
+
+def set_role(user_id: int, role: str, actor: Actor) -> User:
+    _check_role(role)
+    return _change(user_id, actor, lambda user: setattr(user, "role", role))
+
+
+def set_active(user_id: int, active: bool, actor: Actor) -> User:
+    """Deactivate (they cannot sign in, their API keys stop working) or reactivate a user."""
+    if not active and user_id == actor.user_id:
+        raise Conflict("you cannot deactivate yourself")
+    return _change(user_id, actor, lambda user: setattr(user, "deactivated_at", None if active else utcnow()))
+
+
+def reset_password(user_id: int, password: str, actor: Actor) -> User:
+    _check_password(password)
+    return _change(user_id, actor, lambda user: setattr(user, "password_hash", generate_password_hash(password)))

@@ -40,7 +40,7 @@ def _key(app) -> str:
     """An API key, and a user whose wrong password the login requests try."""
     with app.app_context():
         if not users.has_users():
-            users.create("a@example.com", "right password 123", admin=True)
+            users.create("a@example.com", "right password 123", role="admin")
         return apikeys.create("outage")[1]
 
 

@@ -74,7 +74,7 @@ def sign_in(make_app):
     """An app with an account, and a function that tries to sign in to it."""
     app = _limited_app(make_app)
     with app.app_context():
-        users.create("owner@example.com", PASSWORD, admin=True)
+        users.create("owner@example.com", PASSWORD, role="admin")
     checks = []
     real = users.authenticate
 

@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 
+from codeqr import users
 from codeqr.qrcodes import PREVIEW_KEY
 from decode import decode
 
@@ -338,12 +339,14 @@ def test_every_post_route_of_the_ui_refuses_a_post_without_csrf_token(browser, w
     token = csrf_of(browser, "/keys")
     browser.post("/keys", data={"name": "kept", "csrf_token": token})
     key_id = re.search(r'/keys/(\d+)/revoke', browser.get("/keys").get_data(as_text=True)).group(1)
-    values = {"qr_id": qr["id"], "key_id": key_id}
+    with web_app.app_context():
+        user_id = users.first_admin().id
+    values = {"qr_id": qr["id"], "key_id": key_id, "user_id": user_id}
     form = {"url": "https://example.com/csrf", "name": "csrf", "email": "b@example.com", "password": PASSWORD * 2,
             "ids": qr["id"], "key": "csrf", "fg_color": "#000000", "bg_color": "#ffffff"}
     routes = [rule for rule in web_app.url_map.iter_rules()
               if "POST" in rule.methods and not rule.rule.startswith("/api/")]
-    assert len(routes) >= 11
+    assert len(routes) >= 15
     for rule in routes:
         path = rule.rule
         for name in rule.arguments:

@@ -5,6 +5,7 @@ from flask import abort, request
 
 from .. import apikeys, qrcodes
 from ..errorhandlers import error_response
+from ..permissions import actor_of_key
 from ..schemas import (
     BulkCreate,
     BulkDeleteQuery,
@@ -33,7 +34,9 @@ def refuse_nul_bytes():
 
 @auth.verify_token
 def verify_token(token: str):
-    return apikeys.verify(token) if token else None
+    """The ``Actor`` a valid key stands for (``auth.current_user`` in the views)."""
+    key = apikeys.verify(token) if token else None
+    return actor_of_key(key) if key is not None else None
 
 
 @auth.error_processor
@@ -42,10 +45,12 @@ def auth_error(error):
                           headers=error.headers)
 
 
-def errors(*statuses: int) -> dict:
-    """Document 400 (malformed JSON or URL) on every operation, plus ``statuses``."""
-    names = {400: "Malformed request", 404: "No such QR Code", 409: "Key or externalId already used"}
-    return {status: names[status] for status in (400, *statuses)}
+def errors(*statuses: int, writes: bool = False) -> dict:
+    """Document what every operation may answer (400, 429, 503), 403 on ``writes``, and ``statuses``."""
+    names = {400: "Malformed request", 403: "The key is read-only, or its owner's role may not change QR Codes",
+             404: "No such QR Code", 409: "Key or externalId already used",
+             429: "Too many requests: wait for Retry-After seconds", 503: "The database or storage is unavailable"}
+    return {status: names[status] for status in sorted({400, 429, 503, *statuses, *((403,) if writes else ())})}
 
 
 _REF = "id of the QR Code, or ext_ followed by its externalId"
@@ -68,9 +73,9 @@ def document_refs(spec: dict) -> dict:
 @bp.auth_required(auth)
 @bp.input(QRCodeCreate, arg_name="data")
 @bp.output(QRCodeOut, status_code=201, description="The QR Code created")
-@bp.doc(summary="Create a QR Code", responses=errors(409))
+@bp.doc(summary="Create a QR Code", responses=errors(409, writes=True))
 def create(data: QRCodeCreate):
-    return qrcodes.create(data)
+    return qrcodes.create(data, actor=auth.current_user)
 
 
 @bp.get("/qrcodes")
@@ -103,11 +108,11 @@ def count(query: Filters):
             "description": "No QR Code had this url: created",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QRCodeOut"}}},
         },
-        **errors(409),
+        **errors(409, writes=True),
     },
 )
 def upsert(data: QRCodeCreate):
-    result, outcome = qrcodes.upsert(data)
+    result, outcome = qrcodes.upsert(data, actor=auth.current_user)
     return result, 201 if outcome == "created" else 200
 
 
@@ -115,19 +120,19 @@ def upsert(data: QRCodeCreate):
 @bp.auth_required(auth)
 @bp.input(BulkCreate, arg_name="data")
 @bp.output(BulkResult, description="Each QR Code created, or an error with the input that failed")
-@bp.doc(summary="Create up to 100 QR Codes", responses=errors())
+@bp.doc(summary="Create up to 100 QR Codes", responses=errors(writes=True))
 def bulk_create(data: BulkCreate):
-    return qrcodes.bulk_create(data.root)
+    return qrcodes.bulk_create(data.root, actor=auth.current_user)
 
 
 @bp.delete("/qrcodes/bulk")
 @bp.auth_required(auth)
 @bp.input(BulkDeleteQuery, location="query", arg_name="query")
 @bp.output(DeletedCount, description="How many QR Codes were deleted")
-@bp.doc(summary="Delete up to 100 QR Codes", responses=errors())
+@bp.doc(summary="Delete up to 100 QR Codes", responses=errors(writes=True))
 def bulk_delete(query: BulkDeleteQuery):
     refs = [ref.strip() for ref in query.ids.split(",") if ref.strip()]
-    return {"deletedCount": qrcodes.bulk_delete(refs)}
+    return {"deletedCount": qrcodes.bulk_delete(refs, actor=auth.current_user)}
 
 
 @bp.get("/qrcodes/<ref>")
@@ -142,14 +147,14 @@ def get(ref: str):
 @bp.auth_required(auth)
 @bp.input(QRCodeUpdate, arg_name="data")
 @bp.output(QRCodeOut, description="The QR Code after the update")
-@bp.doc(summary="Update a QR Code (PATCH; PUT does the same)", description=_REF, responses=errors(409))
+@bp.doc(summary="Update a QR Code (PATCH; PUT does the same)", description=_REF, responses=errors(409, writes=True))
 def update(ref: str, data: QRCodeUpdate):
-    return qrcodes.update(ref, data)
+    return qrcodes.update(ref, data, actor=auth.current_user)
 
 
 @bp.delete("/qrcodes/<ref>")
 @bp.auth_required(auth)
 @bp.output(Deleted, description="The id of the QR Code deleted")
-@bp.doc(summary="Delete a QR Code", description=_REF, responses=errors())
+@bp.doc(summary="Delete a QR Code", description=_REF, responses=errors(writes=True))
 def delete(ref: str):
-    return qrcodes.delete_one(ref)
+    return qrcodes.delete_one(ref, actor=auth.current_user)

@@ -1,13 +1,42 @@
 """The web UI: Jinja pages behind a login, built on the same services as the API."""
 
 from datetime import datetime
+from functools import wraps
 
 from flask import Blueprint
+from flask_login import current_user
+
+from ..permissions import Actor, Permission, actor_of_user
 
 bp = Blueprint("web", __name__)
 # Not part of the API spec. APIFlask reads this attribute of every blueprint that
 # has before_request functions, plain Flask blueprints included.
 bp.enable_openapi = False
+
+
+def current_actor() -> Actor:
+    """The signed-in person, as the services take them."""
+    return actor_of_user(current_user)
+
+
+def requires(permission: Permission):
+    """Refuse a page (403, before its form is shown) to whoever may not use it. The
+    services check again: this only spares people a form they cannot submit."""
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            current_actor().require(permission)
+            return view(*args, **kwargs)
+        return guarded
+    return decorate
+
+
+@bp.app_context_processor
+def _permissions() -> dict:
+    """``can("WRITE_QRCODES")`` in templates: what to show the signed-in person."""
+    def can(name: str) -> bool:
+        return current_user.is_authenticated and current_actor().can(Permission[name])
+    return {"can": can}
 
 
 @bp.app_template_filter("minutes")
@@ -16,4 +45,4 @@ def minutes(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
-from . import account, analytics, csv_import, keys, qrcodes  # noqa: E402,F401  (views register on bp)
+from . import account, analytics, csv_import, keys, qrcodes, users  # noqa: E402,F401  (views register on bp)

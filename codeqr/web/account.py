@@ -50,7 +50,7 @@ def setup():
     form = SetupForm()
     if form.validate_on_submit():
         try:
-            user = users.create(form.email.data, form.password.data, admin=True)
+            user = users.create(form.email.data, form.password.data, role="admin")
         except CodeQRError as error:
             getattr(form, error.field or "email").errors.append(error.detail)
         else:

@@ -1,15 +1,16 @@
 """Bulk import pages: upload a CSV, watch its progress, read the refused rows."""
 
 from flask import abort, current_app, jsonify, redirect, render_template, url_for
-from flask_login import current_user
 
 from .. import csv_import
 from ..errors import CodeQRError
-from . import bp
+from ..permissions import Permission
+from . import bp, current_actor, requires
 from .forms import ImportForm
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@requires(Permission.WRITE_QRCODES)
 def import_upload():
     form = ImportForm()
     if form.validate_on_submit():
@@ -19,7 +20,7 @@ def import_upload():
         except CodeQRError as error:
             form.file.errors.append(error.message)
         else:
-            job = csv_import.start(rows, upload.filename or "upload.csv", current_user.id,
+            job = csv_import.start(rows, upload.filename or "upload.csv", current_actor(),
                                    current_app._get_current_object())
             return redirect(url_for("web.import_progress", job_id=job.id))
     return render_template("import.html", form=form, columns=sorted(set(csv_import.COLUMNS.values())))

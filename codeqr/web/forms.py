@@ -111,6 +111,27 @@ class QRCodeForm(FlaskForm):
 
 class ApiKeyForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired()])
+    scope = SelectField("Access", choices=[SelectChoice("all", "All: read and change"),
+                                           SelectChoice("read_only", "Read only")], default="all")
+
+
+_ROLE_CHOICES = [SelectChoice("member", "Member: QR Codes and their own API keys"),
+                 SelectChoice("viewer", "Viewer: reads QR Codes and analytics"),
+                 SelectChoice("admin", "Admin: also users and every API key")]
+
+
+class UserForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired()])
+    password = PasswordField("Password (10 characters or more)", validators=[InputRequired()])
+    role = SelectField("Role", choices=_ROLE_CHOICES, default="member")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=_ROLE_CHOICES)
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField("New password (10 characters or more)", validators=[InputRequired()])
 
 
 class ImportForm(FlaskForm):

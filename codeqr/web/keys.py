@@ -1,10 +1,13 @@
-"""API key pages: create (shown once), list with last use, revoke."""
+"""API key pages: create (shown once), list with last use, revoke. Everyone manages
+their own keys; admins see and revoke everyone's."""
 
 from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
 
 from .. import apikeys
 from ..errors import CodeQRError
-from . import bp
+from ..permissions import Permission
+from . import bp, current_actor
 from .forms import ApiKeyForm, ConfirmForm
 
 
@@ -12,23 +15,24 @@ from .forms import ApiKeyForm, ConfirmForm
 def api_keys():
     form = ApiKeyForm()
     created = None
+    actor = current_actor()
     if form.validate_on_submit():
         try:
-            key, secret = apikeys.create(form.name.data)
+            key, secret = apikeys.create(form.name.data, owner=current_user, scope=form.scope.data, actor=actor)
         except CodeQRError as error:
-            form.name.errors.append(error.detail)
+            getattr(form, getattr(error, "field", None) or "name").errors.append(error.detail)
         else:
             created = {"name": key.name, "secret": secret}
             form = ApiKeyForm(formdata=None)
-    return render_template("keys.html", form=form, keys=apikeys.list_keys(), created=created,
-                           revoke_form=ConfirmForm())
+    return render_template("keys.html", form=form, keys=apikeys.list_keys(actor), created=created,
+                           revoke_form=ConfirmForm(), everyone=actor.can(Permission.ALL_KEYS))
 
 
 @bp.post("/keys/<int:key_id>/revoke")
 def api_key_revoke(key_id: int):
     if ConfirmForm().validate_on_submit():
         try:
-            apikeys.revoke_by_id(key_id)
+            apikeys.revoke_by_id(key_id, current_actor())
         except CodeQRError as error:
             flash(error.message, "error")
         else:

@@ -16,7 +16,8 @@ from ..exports import export_zip
 from ..state import app_state
 from ..timeutil import utcnow
 from ..schemas import ListQuery, QRCodeCreate, QRCodeUpdate
-from . import bp
+from ..permissions import Permission
+from . import bp, current_actor, requires
 from .analytics import panel
 from .forms import ConfirmForm, QRCodeForm
 
@@ -63,6 +64,7 @@ def qrcode_list():
 
 
 @bp.route("/qrcodes/new", methods=["GET", "POST"])
+@requires(Permission.WRITE_QRCODES)
 def qrcode_new():
     form = _form()
     existing = None
@@ -72,7 +74,7 @@ def qrcode_new():
             data = QRCodeCreate.model_validate(body)
             existing = qrcodes.oldest_with_url(data.url, data.domain)
             if existing is None or request.form.get("create_anyway"):
-                qr = qrcodes.create(data)
+                qr = qrcodes.create(data, actor=current_actor())
                 flash("QR Code created.", "success")
                 return redirect(url_for("web.qrcode_detail", qr_id=qr.id))
         except (ValidationError, CodeQRError) as error:
@@ -81,12 +83,13 @@ def qrcode_new():
 
 
 @bp.route("/qrcodes/<qr_id>/edit", methods=["GET", "POST"])
+@requires(Permission.WRITE_QRCODES)
 def qrcode_edit(qr_id: str):
     qr = _get(qr_id)
     form = _form(obj=qr)
     if form.validate_on_submit():
         try:
-            qrcodes.update(qr_id, QRCodeUpdate.model_validate(form.payload(editing=True)))
+            qrcodes.update(qr_id, QRCodeUpdate.model_validate(form.payload(editing=True)), actor=current_actor())
         except (ValidationError, CodeQRError) as error:
             form.show_error(error)
         else:
@@ -103,11 +106,12 @@ def qrcode_detail(qr_id: str):
 
 
 @bp.route("/qrcodes/<qr_id>/delete", methods=["GET", "POST"])
+@requires(Permission.WRITE_QRCODES)
 def qrcode_delete(qr_id: str):
     qr = _get(qr_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        qrcodes.delete_one(qr_id)
+        qrcodes.delete_one(qr_id, actor=current_actor())
         flash(f"QR Code {qr.short_link} deleted.", "success")
         return redirect(url_for("web.qrcode_list"))
     return render_template("qrcodes/delete.html", qr=qr, form=form)

@@ -1,0 +1,65 @@
+"""Who may do what: people have roles, API keys have scopes; services check, views pass
+who is asking (an ``Actor``)."""
+
+from dataclasses import dataclass
+from enum import Enum
+
+from .errors import Forbidden
+
+#: Roles, most rights first. admin: users, every API key, all a member does;
+#: member: QR Codes (create, change, delete, import) and their own API keys;
+#: viewer: reads QR Codes and analytics, and may hold read-only keys.
+ROLES = ("admin", "member", "viewer")
+#: Scopes of an API key: ``all`` acts with its owner's rights, ``read_only`` only reads.
+SCOPES = ("all", "read_only")
+
+
+class Permission(Enum):
+    WRITE_QRCODES = "change QR Codes"
+    OWN_KEYS = "manage your API keys"
+    ALL_KEYS = "manage other people's API keys"
+    USERS = "manage users"
+
+
+_GRANTED = {
+    "admin": set(Permission),
+    "member": {Permission.WRITE_QRCODES, Permission.OWN_KEYS},
+    "viewer": {Permission.OWN_KEYS},
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: a signed-in person, an API key, or the operator at the machine (CLI)."""
+
+    user_id: int | None
+    role: str
+    #: asking through a read-only API key: nothing may be written, whatever the role
+    read_only: bool = False
+
+    def can(self, permission: Permission) -> bool:
+        return not self.read_only and permission in _GRANTED[self.role]
+
+    def require(self, permission: Permission) -> None:
+        """Raise ``Forbidden`` unless this actor may do ``permission``."""
+        if self.read_only:
+            raise Forbidden(f"this API key is read-only: it cannot {permission.value}")
+        if permission not in _GRANTED[self.role]:
+            raise Forbidden(f"your role ({self.role}) cannot {permission.value}")
+
+    def may_manage_key_of(self, owner_id: int | None) -> bool:
+        return self.can(Permission.ALL_KEYS) or (self.can(Permission.OWN_KEYS) and owner_id == self.user_id)
+
+
+#: The operator at the machine (the ``codeqr`` command) and CodeQR's own jobs.
+OPERATOR = Actor(user_id=None, role="admin")
+
+
+def actor_of_user(user) -> Actor:
+    return Actor(user_id=user.id, role=user.role)
+
+
+def actor_of_key(key) -> Actor:
+    """A key acts with its owner's role (a key of no one: made at the machine, an admin's)."""
+    role = key.owner.role if key.owner is not None else "admin"
+    return Actor(user_id=key.user_id, role=role, read_only=key.scope == "read_only")

@@ -1,0 +1,75 @@
+"""The users page (admins): add people, change their role, deactivate or reactivate
+them, set a new password."""
+
+from flask import flash, redirect, render_template, url_for
+
+from .. import users
+from ..errors import CodeQRError
+from ..permissions import ROLES, Permission
+from . import bp, current_actor, requires
+from .forms import ConfirmForm, PasswordForm, RoleForm, UserForm
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@requires(Permission.USERS)
+def user_list():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = users.create(form.email.data, form.password.data, form.role.data, actor=current_actor())
+        except CodeQRError as error:
+            getattr(form, getattr(error, "field", None) or "email").errors.append(error.detail)
+        else:
+            flash(f"{user.email} can now sign in as {user.role}.", "success")
+            return redirect(url_for("web.user_list"))
+    return render_template("users.html", form=form, users=users.list_users(current_actor()),
+                           roles=ROLES, confirm=ConfirmForm())
+
+
+def _done(action, success: str):
+    """Run a change from the list and come back to it, saying how it went."""
+    try:
+        user = action()
+    except CodeQRError as error:
+        flash(error.message, "error")
+    else:
+        flash(success.format(email=user.email, role=user.role), "success")
+    return redirect(url_for("web.user_list"))
+
+
+@bp.post("/users/<int:user_id>/role")
+@requires(Permission.USERS)
+def user_role(user_id: int):
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash("Choose a role.", "error")
+        return redirect(url_for("web.user_list"))
+    return _done(lambda: users.set_role(user_id, form.role.data, current_actor()), "{email} is now {role}.")
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@requires(Permission.USERS)
+def user_deactivate(user_id: int):
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("web.user_list"))
+    return _done(lambda: users.set_active(user_id, False, current_actor()),
+                 "{email} is deactivated: they cannot sign in, and their API keys stop working.")
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@requires(Permission.USERS)
+def user_reactivate(user_id: int):
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("web.user_list"))
+    return _done(lambda: users.set_active(user_id, True, current_actor()), "{email} can sign in again.")
+
+
+@bp.post("/users/<int:user_id>/password")
+@requires(Permission.USERS)
+def user_password(user_id: int):
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        flash("Enter the new password.", "error")
+        return redirect(url_for("web.user_list"))
+    return _done(lambda: users.reset_password(user_id, form.password.data, current_actor()),
+                 "{email} has a new password; tell them through a channel you trust.")
