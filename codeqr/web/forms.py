@@ -115,9 +115,7 @@ class ApiKeyForm(FlaskForm):
                                            SelectChoice("read_only", "Read only")], default="all")
 
 
-_ROLE_CHOICES = [SelectChoice("member", "Member: QR Codes and their own API keys"),
-                 SelectChoice("viewer", "Viewer: reads QR Codes and analytics"),
-                 SelectChoice("admin", "Admin: also users and every API key")]
+_ROLE_CHOICES = [SelectChoice("member", "Member"), SelectChoice("viewer", "Viewer"), SelectChoice("admin", "Admin")]
 
 
 class UserForm(FlaskForm):
