@@ -120,7 +120,10 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
         configure_engine(db.engine, app.config["CODEQR_SQLITE_BUSY_TIMEOUT_MS"])
         apply_timeouts(db.engine, app.config["CODEQR_DATABASE_TIMEOUT_SECONDS"])
         app.extensions["codeqr"] = build_app_state(app, pm)
-    app.extensions["codeqr"].database.start()
+    state = app.extensions["codeqr"]
+    state.database.start()
+    # Each serving process runs jobs: its thread starts with the first request it serves.
+    app.before_request(state.jobs.ensure_started)
 
     if app.config["CODEQR_PROXY_FIX"]:
         hops = app.config["CODEQR_PROXY_FIX"]

@@ -1,32 +1,29 @@
 """Bulk import of QR Codes from CSV: parse, then upsert row by row with visible progress.
 
 Rows with an ``externalId`` are matched by it; the others by ``url`` (the API's upsert).
-Each row is its own transaction, so a bad row never leaves anything half-written and
-a re-run of the same file creates nothing new.
+Each row is its own transaction, together with the job's progress, so a bad row never
+leaves anything half-written, a job taken up after its process died goes on from the
+next row, and a re-run of the same file creates nothing new.
 """
 
 import csv
 import io
-import logging
-import threading
+import json
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from . import qrcodes
 from .database import begin_write
 from .errors import CodeQRError, InvalidInput
 from .extensions import db
+from .jobs.runner import Lease
 from .models import ImportJob, ImportRowError
 from .permissions import Actor, Permission
 from .schemas import QRCodeCreate, QRCodeUpdate, ui_of, value_type
-from .timeutil import utcnow
-
-log = logging.getLogger(__name__)
 
 MAX_ROWS = 10_000
 _TRUE, _FALSE = {"1", "true", "yes", "y"}, {"0", "false", "no", "n"}
-_PROGRESS_EVERY = 25
 
 
 def _column(name: str) -> str:
@@ -113,54 +110,35 @@ def import_row(row: dict) -> str:
     return outcome
 
 
-def start(rows: list[dict], filename: str, actor: Actor, app) -> ImportJob:
-    """Record a job for ``rows`` and process it in a background thread (``actor`` must
-    be allowed to change QR Codes)."""
+def start(rows: list[dict], filename: str, actor: Actor) -> ImportJob:
+    """Record a job for ``rows`` (``actor`` must be allowed to change QR Codes); a job
+    runner of the instance takes it up (``jobs.runner``)."""
     actor.require(Permission.WRITE_QRCODES)
     with begin_write():
-        job = ImportJob(filename=filename[:255], user_id=actor.user_id, total=len(rows), status="queued")
+        job = ImportJob(filename=filename[:255], user_id=actor.user_id, total=len(rows), status="queued",
+                        source=json.dumps(rows))
         db.session.add(job)
-    job_id = job.id
-    thread = threading.Thread(target=_run, args=(app, job_id, rows), name=f"import-{job_id}", daemon=True)
-    thread.start()
     return job
 
 
-def _run(app, job_id: str, rows: list[dict]) -> None:
-    with app.app_context():
-        counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
-        _set(job_id, status="running")
+def run(job_id: str, lease: Lease) -> None:
+    """Import the job's rows from the first one not yet committed. Each row is one
+    transaction with the job's progress, so progress always equals the rows committed."""
+    job = db.session.get(ImportJob, job_id)
+    rows, done = json.loads(job.source), job.processed
+    db.session.rollback()  # nothing of ours stays open between rows
+    for index in range(done, len(rows)):
+        number = index + 2  # row 1 is the header
         try:
-            for number, row in enumerate(rows, start=2):  # row 1 is the header
-                try:
-                    counts[import_row(row)] += 1
-                except ValidationError as error:
-                    counts["failed"] += 1
-                    _record_error(job_id, number, InvalidInput.from_validation(error).message)
-                except CodeQRError as error:
-                    counts["failed"] += 1
-                    _record_error(job_id, number, error.message)
-                done = number - 1
-                if done % _PROGRESS_EVERY == 0 or done == len(rows):
-                    _set(job_id, processed=done, **counts)
-            _set(job_id, status="done", finished_at=utcnow())
-        except Exception as error:  # a failure of the database itself: say so on the job
-            log.exception("import %s failed", job_id)
-            db.session.rollback()
-            _set(job_id, status="failed", message=f"the import stopped: {error.__class__.__name__}",
-                 finished_at=utcnow(), **counts)
-        finally:
-            db.session.remove()
-
-
-def _set(job_id: str, **values) -> None:
-    with begin_write():
-        db.session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
-
-
-def _record_error(job_id: str, row: int, message: str) -> None:
-    with begin_write():
-        db.session.add(ImportRowError(job_id=job_id, row=row, message=message))
+            with begin_write():
+                outcome = import_row(rows[index])
+                lease.advance(processed=index + 1, **{outcome: getattr(ImportJob, outcome) + 1})
+        except (ValidationError, CodeQRError) as error:
+            message = InvalidInput.from_validation(error).message if isinstance(error, ValidationError) else error.message
+            with begin_write():
+                db.session.add(ImportRowError(job_id=job_id, row=number, message=message))
+                lease.advance(processed=index + 1, failed=ImportJob.failed + 1)
+    lease.finish("done")
 
 
 def get(job_id: str) -> ImportJob | None:

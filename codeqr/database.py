@@ -114,18 +114,39 @@ def write_turns(engine):
 
 @contextmanager
 def begin_write():
-    """Run the block as one write transaction: commit on success, roll back on error."""
+    """Run the block as one write transaction: commit on success, roll back on error.
+    Inside another ``begin_write`` block it joins that transaction (a job makes a row's
+    work and its progress one commit); ``after_commit`` work waits for the outermost."""
     session = db.session()
+    if session.info.get("codeqr_writing"):
+        yield
+        return
     if session.in_transaction():
         session.commit()  # end the read-only transaction the view may have opened
     with write_turns(db.engine)():
         session.connection(execution_options={"codeqr_write": True})
+        session.info["codeqr_writing"] = True
         try:
             yield
             session.commit()
         except BaseException:
             session.rollback()
+            session.info.pop("codeqr_after_commit", None)
             raise
+        finally:
+            session.info["codeqr_writing"] = False
+    for work in session.info.pop("codeqr_after_commit", ()):
+        work()
+
+
+def after_commit(work) -> None:
+    """Call ``work()`` once the write transaction under way commits (never if it rolls
+    back), or now if none is."""
+    session = db.session()
+    if session.info.get("codeqr_writing"):
+        session.info.setdefault("codeqr_after_commit", []).append(work)
+    else:
+        work()
 
 
 def executemany(statement, rows: list[dict]) -> int:

@@ -103,6 +103,7 @@ class ImportJob(db.Model):
     """A CSV import: its progress, counted as rows are processed."""
 
     __tablename__ = "import_jobs"
+    __table_args__ = (Index("ix_import_jobs_status", "status", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
     user_id: Mapped[int | None] = mapped_column(Integer)
@@ -117,6 +118,12 @@ class ImportJob(db.Model):
     message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The rows to import (JSON): any process can take the job up where it stopped.
+    source: Mapped[str | None] = mapped_column(Text)
+    # The runner holding the job, and until when (jobs.runner); runs started so far.
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class ImportRowError(db.Model):

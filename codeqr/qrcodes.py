@@ -15,7 +15,7 @@ from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .analytics.queries import scans_since_column
-from .database import begin_write, insert_on_conflict
+from .database import after_commit, begin_write, insert_on_conflict
 from .design_rules import check_design
 from .errors import CodeQRError, Conflict, InvalidInput, NotFound
 from .extensions import db
@@ -37,12 +37,19 @@ def _out(qr: QRCode) -> QRCodeOut:
 
 
 def _fire(hook: str, **kwargs) -> None:
-    """Call a lifecycle hook with the app it runs in (after the commit). A plugin's failure
-    is logged: the work is stored, and an error answer would make the client repeat it."""
-    try:
-        getattr(app_state().pm.hook, hook)(app=current_app._get_current_object(), **kwargs)
-    except Exception:
-        log.exception("a %s hook failed", hook)
+    """Call a lifecycle hook with the app it runs in, after the commit (of the outermost
+    transaction, when a job made this part of one). A plugin's failure is logged: the
+    work is stored, and an error answer would make the client repeat it."""
+    caller = getattr(app_state().pm.hook, hook)
+    app = current_app._get_current_object()
+
+    def call():
+        try:
+            caller(app=app, **kwargs)
+        except Exception:
+            log.exception("a %s hook failed", hook)
+
+    after_commit(call)
 
 
 # -- reading ----------------------------------------------------------------

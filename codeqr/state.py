@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from . import pluginmanager
 from .database import upgrade_schema
 from .extensions import db
+from .jobs.runner import JobRunner
 from .outages import StartupWait
 from .rendering import Images
 from .scans.agents import AgentParser
@@ -32,6 +33,8 @@ class AppState:
     visits: VisitReader
     agents: AgentParser
     enrichment: EnrichmentWorker
+    #: the thread that runs jobs (imports) in this process
+    jobs: JobRunner
     #: the schema upgrade at start, retried while the database is away
     database: StartupWait
     #: first path segments of the app's routes: no short-link key may take one
@@ -61,12 +64,21 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager) -> AppState:
         visits=VisitReader(config),
         agents=AgentParser(),
         enrichment=EnrichmentWorker(app, config["CODEQR_ANALYTICS_WORKER"], config["CODEQR_SCAN_RETENTION_DAYS"]),
+        jobs=JobRunner(app, _job_queues(), config["CODEQR_JOB_WORKER"], config["CODEQR_JOB_LEASE_SECONDS"]),
         database=StartupWait(app, upgrade_schema if config["CODEQR_AUTO_MIGRATE"] else lambda: None,
                              retry_seconds=max(1.0, config["CODEQR_DATABASE_TIMEOUT_SECONDS"])),
         reserved_keys=frozenset(_reserved_keys(app)),
         scan_hook_used=bool(pm.hook.codeqr_qrcode_scanned.get_hookimpls()),
         redirect_hook_used=bool(pm.hook.codeqr_redirect.get_hookimpls()),
     )
+
+
+def _job_queues() -> list:
+    """Each kind of job: its table, and what runs one."""
+    from . import csv_import  # a service: imported once the app's pieces exist
+    from .models import ImportJob
+
+    return [(ImportJob, csv_import.run)]
 
 
 def _reserved_keys(app: Flask) -> set[str]:

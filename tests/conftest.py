@@ -122,6 +122,7 @@ def make_app(tmp_path, database_url):
     yield _make
     for app in apps:
         app.extensions["codeqr"].enrichment.stop()
+        app.extensions["codeqr"].jobs.stop()
         with app.app_context():
             db.engine.dispose()
 

@@ -62,3 +62,21 @@ def api_gets(config, api_key, count, barrier):
 
     with ThreadPoolExecutor(4) as pool:
         return list(pool.map(one, range(count)))
+
+
+def run_jobs(config, stop_on_sigterm=False):
+    """Run the job runner of a new app until killed; with ``stop_on_sigterm``, SIGTERM ends
+    the process cleanly (atexit runs), as gunicorn ends a worker on a reload."""
+    import signal
+    import sys
+    import time
+
+    from codeqr.state import app_state
+
+    app = _app(config)
+    if stop_on_sigterm:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with app.app_context():
+        app_state().jobs.wake()
+    while True:
+        time.sleep(0.1)

@@ -1,10 +1,11 @@
 """Bulk import pages: upload a CSV, watch its progress, read the refused rows."""
 
-from flask import abort, current_app, jsonify, redirect, render_template, url_for
+from flask import abort, jsonify, redirect, render_template, url_for
 
 from .. import csv_import
 from ..errors import CodeQRError
 from ..permissions import Permission
+from ..state import app_state
 from . import bp, current_actor, requires
 from .forms import ImportForm
 
@@ -20,8 +21,8 @@ def import_upload():
         except CodeQRError as error:
             form.file.errors.append(error.message)
         else:
-            job = csv_import.start(rows, upload.filename or "upload.csv", current_actor(),
-                                   current_app._get_current_object())
+            job = csv_import.start(rows, upload.filename or "upload.csv", current_actor())
+            app_state().jobs.wake()
             return redirect(url_for("web.import_progress", job_id=job.id))
     return render_template("import.html", form=form, columns=sorted(set(csv_import.COLUMNS.values())))
 

@@ -1,0 +1,162 @@
+"""The database is the queue: a job row is claimed with a lease (owner, until), and each
+step of the job renews it in the same transaction as the step's own work. A process that
+dies stops renewing; once its lease has run out, any process's runner claims the job and
+goes on from the last step committed. A step that finds its lease taken rolls back.
+
+Why not a queue library: the embedded default must need nothing but the database, a job
+must resume where it stopped (not restart, nor be lost with a dequeued message), and its
+progress must move in the same commit as its work. huey would add a consumer process and
+still drop a task whose worker dies mid-run; the job's own row, leased, does all three.
+"""
+
+import atexit
+import logging
+import os
+import secrets
+import socket
+import threading
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from ..database import begin_write
+from ..extensions import db
+from ..outages import UNAVAILABLE, first_line
+from ..timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+#: A job that has stopped this many times (its process dying each time) is failed.
+MAX_ATTEMPTS = 5
+
+
+class LeaseLost(Exception):
+    """Another process holds the job now: this one stops, its last step rolled back."""
+
+
+class Lease:
+    """This runner's hold on one job row of ``model`` (columns lease_owner, lease_until)."""
+
+    def __init__(self, model, job_id: str, owner: str, seconds: float):
+        self.model, self.job_id, self.owner, self.seconds = model, job_id, owner, seconds
+
+    def advance(self, **values) -> None:
+        """In the open write transaction: set ``values`` on the job and renew the lease;
+        ``LeaseLost`` (rolling the transaction back) if the job is no longer ours."""
+        model = self.model
+        renewed = db.session.execute(
+            update(model).where(model.id == self.job_id, model.lease_owner == self.owner)
+            .values({"lease_until": utcnow() + timedelta(seconds=self.seconds), **values}))
+        if renewed.rowcount != 1:
+            raise LeaseLost(self.job_id)
+
+    def finish(self, status: str, **values) -> None:
+        with begin_write():
+            self.advance(status=status, lease_owner=None, lease_until=None, finished_at=utcnow(), **values)
+
+
+def claim(model, owner: str, seconds: float) -> str | None:
+    """Take the oldest job of ``model`` that is queued, or running with its lease run out."""
+    now = utcnow()
+    claimable = (model.status.in_(("queued", "running")),
+                 or_(model.lease_until.is_(None), model.lease_until < now))
+    oldest = select(model.id).where(*claimable).order_by(model.created_at, model.id).limit(1).scalar_subquery()
+    with begin_write():
+        # The conditions again in the UPDATE: on PostgreSQL a runner that lost the race
+        # re-checks them on the row it waited for, and takes nothing.
+        return db.session.scalar(
+            update(model).where(model.id == oldest, *claimable)
+            .values(status="running", lease_owner=owner, lease_until=now + timedelta(seconds=seconds),
+                    attempts=model.attempts + 1)
+            .returning(model.id))
+
+
+class JobRunner:
+    """A thread of one process that runs the jobs of every queue it is given. Each queue
+    is ``(model, run)``: ``run(job_id, lease)`` does the job's steps through the lease."""
+
+    def __init__(self, app, queues: list, enabled: bool, lease_seconds: float, poll_seconds: float = 2.0):
+        self.app, self.queues, self.enabled = app, queues, enabled
+        self.lease_seconds, self.poll_seconds = lease_seconds, poll_seconds
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._signal = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = None
+        self._stopping = False
+        self._holding: tuple | None = None
+
+    def wake(self) -> None:
+        """Start the thread in this process if it is not running, and look for work now."""
+        if not self.enabled or self._stopping:
+            return
+        self._signal.set()
+        if self._pid != os.getpid():  # none yet, or a forked child: each process runs its own
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._pid = os.getpid()
+                    self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+                    self._thread = threading.Thread(target=self._run, name="codeqr-jobs", daemon=True)
+                    self._thread.start()
+                    atexit.register(self._let_go)
+
+    def ensure_started(self) -> None:
+        """Cheap enough for every request: start this process's thread once."""
+        if self._pid != os.getpid():
+            self.wake()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stopping = True
+        self._signal.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            while not self._stopping:
+                self._signal.clear()
+                try:
+                    worked = any(self._run_one(model, run) for model, run in self.queues)
+                except Exception as error:
+                    worked = False
+                    if isinstance(error, UNAVAILABLE):
+                        log.warning("jobs wait for the database (%s)", first_line(error))
+                    else:
+                        log.exception("the job runner failed; trying again")
+                finally:
+                    db.session.remove()
+                if not worked:
+                    self._signal.wait(self.poll_seconds)
+
+    def _run_one(self, model, run) -> bool:
+        job_id = claim(model, self.owner, self.lease_seconds)
+        if job_id is None:
+            return False
+        lease = Lease(model, job_id, self.owner, self.lease_seconds)
+        attempts = db.session.get(model, job_id).attempts
+        self._holding = (model, job_id)
+        try:
+            if attempts > MAX_ATTEMPTS:
+                lease.finish("failed", message=f"the job stopped {MAX_ATTEMPTS} times before it could finish")
+            else:
+                run(job_id, lease)
+        except LeaseLost:
+            log.warning("job %s was taken over by another process", job_id)
+        finally:
+            self._holding = None
+        return True
+
+    def _let_go(self) -> None:
+        """At a clean exit (a reload, a stop): hand the job under way back at once, rather
+        than after its lease runs out. Its last committed step stays."""
+        holding = self._holding
+        if holding is None:
+            return
+        model, job_id = holding
+        try:
+            with self.app.app_context():
+                with begin_write():
+                    db.session.execute(update(model).where(model.id == job_id, model.lease_owner == self.owner)
+                                       .values(lease_until=None))
+        except Exception:
+            log.exception("could not hand back job %s; it is taken up when its lease runs out", job_id)

@@ -1,0 +1,115 @@
+"""Jobs that survive their process: killed mid-import, the job is taken up by another
+process and ends with every row imported once; progress always equals the rows committed."""
+
+import multiprocessing
+import os
+import signal
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from codeqr import csv_import, db
+from codeqr.jobs.runner import Lease, LeaseLost, claim
+from codeqr.models import ImportJob, QRCode
+from codeqr.permissions import OPERATOR
+from workers import run_jobs
+
+ROWS = 5000
+LEASE = 2.0
+
+
+@pytest.fixture
+def job_app(make_app):
+    return make_app(CODEQR_JOB_LEASE_SECONDS=LEASE)
+
+
+def _config(app) -> dict:
+    config = {name: app.config[name] for name in app.config if name.startswith("CODEQR_")}
+    return config | {"TESTING": True, "INSTANCE_PATH": app.instance_path}
+
+
+def _state(app, job_id) -> tuple[ImportJob, int]:
+    with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        stored = db.session.scalar(select(func.count()).select_from(QRCode))
+        db.session.expunge(job)
+        return job, stored
+
+
+def _enqueue(app, rows: int) -> str:
+    with app.app_context():
+        return csv_import.start([{"url": f"https://example.com/p/{i}", "title": f"P {i}"} for i in range(rows)],
+                                "big.csv", OPERATOR).id
+
+
+def _wait(condition, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _process(app, **kwargs):
+    process = multiprocessing.get_context("spawn").Process(target=run_jobs, args=(_config(app),), kwargs=kwargs)
+    process.start()
+    return process
+
+
+def test_an_import_killed_with_its_process_resumes_elsewhere_and_imports_every_row_once(job_app):
+    job_id = _enqueue(job_app, ROWS)
+    worker = _process(job_app)
+    _wait(lambda: _state(job_app, job_id)[0].processed >= 300, 120, "the import to start")
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.join()
+    job, stored = _state(job_app, job_id)
+    assert job.status == "running" and 300 <= job.processed < ROWS
+    assert job.processed == job.created == stored  # progress is what was committed, not more nor less
+
+    with job_app.app_context():
+        job_app.extensions["codeqr"].jobs.wake()
+    job = _wait(lambda: (lambda job: job.status == "done" and job)(_state(job_app, job_id)[0]), 300, "the import to end")
+    job, stored = _state(job_app, job_id)
+    assert (job.processed, job.created, job.failed, stored) == (ROWS, ROWS, 0, ROWS)
+    assert job.attempts == 2 and job.lease_owner is None
+
+
+def test_a_process_that_stops_cleanly_hands_its_job_back_at_once(job_app):
+    job_id = _enqueue(job_app, ROWS)
+    worker = _process(job_app, stop_on_sigterm=True)
+    _wait(lambda: _state(job_app, job_id)[0].processed >= 100, 120, "the import to start")
+    os.kill(worker.pid, signal.SIGTERM)
+    worker.join()
+    job, stored = _state(job_app, job_id)
+    assert job.status == "running" and job.lease_until is None  # claimable now, not after the lease
+    assert job.processed == stored
+
+
+def test_a_step_of_a_runner_that_lost_its_lease_is_rolled_back(job_app):
+    job_id = _enqueue(job_app, 1)
+    with job_app.app_context():
+        assert claim(ImportJob, "first", seconds=-1) == job_id  # a lease already run out
+        assert claim(ImportJob, "second", seconds=60) == job_id
+        assert claim(ImportJob, "third", seconds=60) is None  # held: nobody else takes it
+        late = Lease(ImportJob, job_id, "first", 60)
+        with pytest.raises(LeaseLost):
+            with csv_import.begin_write():
+                csv_import.import_row({"url": "https://example.com/late"})
+                late.advance(processed=1, created=ImportJob.created + 1)
+        assert db.session.scalar(select(func.count()).select_from(QRCode)) == 0
+        assert db.session.get(ImportJob, job_id).processed == 0
+
+
+def test_a_job_that_keeps_stopping_is_failed_with_a_reason(job_app):
+    job_id = _enqueue(job_app, 1)
+    with job_app.app_context():
+        for attempt in range(6):
+            assert claim(ImportJob, f"dies-{attempt}", seconds=-1) == job_id
+        db.session.remove()
+    job_app.extensions["codeqr"].jobs.wake()
+    job = _wait(lambda: (lambda job: job.status == "failed" and job)(_state(job_app, job_id)[0]), 60, "the failure")
+    assert job.message == "the job stopped 5 times before it could finish"
+    assert _state(job_app, job_id)[1] == 0
