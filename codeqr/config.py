@@ -27,7 +27,8 @@ DEFAULTS = {
     "CODEQR_GEOIP_DATABASE": None,  # a MaxMind-format city database: adds city and region
     "CODEQR_ANALYTICS_WORKER": True,  # enrich scans in a background thread of each process
     "CODEQR_JOB_WORKER": True,  # run jobs (imports) in a background thread of each serving process
-    "CODEQR_JOB_LEASE_SECONDS": 30.0,  # a job whose process stopped is taken up by another after this
+    "CODEQR_JOB_LEASE_SECONDS": 30.0,
+    "CODEQR_EXPORT_TTL_HOURS": 24.0,  # a finished export's file is removed after this  # a job whose process stopped is taken up by another after this
     "CODEQR_PROXY_FIX": 0,  # number of trusted proxies in front of the app
     "CODEQR_MAX_BODY_BYTES": 8 * 1024 * 1024,  # room for a 5 MB CSV upload
     "CODEQR_RATE_LIMIT_ENABLED": True,

@@ -1,56 +1,175 @@
-"""Export QR Codes as a ZIP of images plus a CSV manifest, streamed as it is written."""
+"""ZIP exports of QR Codes as jobs: images in every format asked for, plus ``manifest.csv``.
 
+The job renders its QR Codes in parts of ``PART_SIZE``; each part is a small ZIP kept in
+the storage backend, and its progress is committed after it is stored. A job taken up
+after its process died goes on from the next part. At the end the parts are joined into
+one file in the storage, which any server of the instance hands out (with its length,
+so a download cut short is seen as such, and in ranges, so it can be resumed) until it
+expires after ``CODEQR_EXPORT_TTL_HOURS``. A failure (the storage away) fails the job
+with its reason: an export is never delivered incomplete.
+"""
+
+import json
+import os
+import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from datetime import timedelta
 
-from .schemas import QRCodeOut
+from flask import current_app
+from sqlalchemy import select
+
+from .database import begin_write
+from .errors import CodeQRError, InvalidInput, NotFound
+from .extensions import db
+from .jobs.runner import Lease
+from .models import ExportJob
+from .permissions import Actor, Permission
+from .qrcodes import by_ids
 from .spreadsheets import csv_lines
 from .state import app_state
+from .timeutil import utcnow
 
 #: API fields in the manifest, one column each, then the files of each QR Code.
 MANIFEST_FIELDS = ["id", "key", "domain", "shortLink", "url", "title", "externalId", "scans"]
 #: Formats whose bytes are compressed already: deflating them again only costs time.
 _COMPRESSED = {"image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"}
+#: QR Codes per part: a part is rendered and stored in one go, so it is what a restart redoes.
+PART_SIZE = 200
+MAX_ITEMS = 100_000
 
 
-class _Chunks:
-    """A write-only, unseekable file: zipfile then streams with data descriptors."""
-
-    def __init__(self):
-        self.parts: list[bytes] = []
-
-    def write(self, data: bytes) -> int:
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def drain(self) -> Iterator[bytes]:
-        parts, self.parts = self.parts, []
-        yield from parts
+def start(qrs: list, formats: list[str], actor: Actor) -> ExportJob:
+    """Record an export of ``qrs`` (QRCodeOut, in order) in ``formats``."""
+    if not qrs:
+        raise InvalidInput("there is no QR Code to export")
+    if len(qrs) > MAX_ITEMS:
+        raise InvalidInput(f"at most {MAX_ITEMS:,} QR Codes per export")
+    keys = [qr.key for qr in qrs]
+    repeated = {key for key in keys if keys.count(key) > 1} if len(set(keys)) < len(keys) else set()
+    items = [[qr.id, f"{qr.key}-{qr.id}" if qr.key in repeated else qr.key] for qr in qrs]
+    with begin_write():
+        job = ExportJob(user_id=actor.user_id, status="queued", items=json.dumps(items), formats=",".join(formats),
+                        total=len(items))
+        db.session.add(job)
+    return job
 
 
-def export_zip(qrs: Iterable[QRCodeOut], formats: list[str]) -> Iterator[bytes]:
-    """Yield a ZIP holding each QR Code's image in each format and ``manifest.csv``."""
+def _part_name(job_id: str, number: int) -> str:
+    return f"export-{job_id}-part-{number:05d}.zip"
+
+
+def file_name(job_id: str) -> str:
+    return f"export-{job_id}.zip"
+
+
+def _entry(name: str, moment, media_type: str) -> zipfile.ZipInfo:
+    """A member stamped with the job's start: a part rebuilt after a restart is the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=moment.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_STORED if media_type in _COMPRESSED else zipfile.ZIP_DEFLATED
+    return info
+
+
+def _build_part(items: list, formats: list[str], moment) -> bytes:
+    """Render one part: each QR Code still there in each format, and its manifest rows."""
     images = app_state().images
-    sink = _Chunks()
-    manifest = []
-    used: set[str] = set()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for qr in qrs:
-            design = qr.design()
-            stem = qr.key if qr.key not in used else f"{qr.key}-{qr.id}"
-            used.add(stem)
-            files = []
+    found = {qr.id: qr for qr in by_ids([qrcode_id for qrcode_id, _ in items])}
+    manifest, buffer = [], tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+    with zipfile.ZipFile(buffer, "w") as part:
+        for qrcode_id, stem in items:
+            qr = found.get(qrcode_id)
+            if qr is None:
+                continue  # deleted since the export started
+            design, files = qr.design(), []
             for fmt in formats:
-                data = images.get(design, fmt, images.etag(design, fmt))
-                compressed = images.renderers[fmt].media_type in _COMPRESSED
-                method = zipfile.ZIP_STORED if compressed else zipfile.ZIP_DEFLATED
-                archive.writestr(f"{stem}.{fmt}", data, compress_type=method)
+                media_type = images.renderers[fmt].media_type
+                part.writestr(_entry(f"{stem}.{fmt}", moment, media_type),
+                              images.get(design, fmt, images.etag(design, fmt)))
                 files.append(f"{stem}.{fmt}")
-                yield from sink.drain()
             api = qr.api()
             manifest.append([*(api[name] for name in MANIFEST_FIELDS), " ".join(files)])
-        archive.writestr("manifest.csv", "".join(csv_lines([*MANIFEST_FIELDS, "files"], manifest)))
-    yield from sink.drain()
+        part.writestr(_entry("manifest.json", moment, "application/json"), json.dumps(manifest))
+    buffer.seek(0)
+    return buffer.read()
+
+
+def run(job_id: str, lease: Lease) -> None:
+    """Build the export's parts from the first one not stored yet, then join them."""
+    job = db.session.get(ExportJob, job_id)
+    items, formats, moment = json.loads(job.items), job.formats.split(","), job.created_at
+    done, parts = job.processed, job.parts
+    db.session.rollback()
+    storage = app_state().images.storage
+    try:
+        for start_at in range(done, len(items), PART_SIZE):
+            chunk = items[start_at:start_at + PART_SIZE]
+            storage.put(_part_name(job_id, parts), _build_part(chunk, formats, moment))
+            db.session.rollback()  # the reads of the part end here
+            parts += 1
+            with begin_write():
+                lease.advance(processed=start_at + len(chunk), parts=parts)
+        size = _join(job_id, parts, moment, storage)
+    except CodeQRError as error:  # the storage away, an image that cannot be rendered
+        db.session.rollback()
+        lease.finish("failed", message=f"the export stopped: {error.message}")
+        _remove_parts(job_id, parts, storage)
+        return
+    hours = current_app.config["CODEQR_EXPORT_TTL_HOURS"]
+    lease.finish("done", size_bytes=size, expires_at=utcnow() + timedelta(hours=hours))
+    _remove_parts(job_id, parts, storage)
+
+
+def _join(job_id: str, parts: int, moment, storage) -> int:
+    """Join the parts into the export's one file in the storage; return its size."""
+    manifest = []
+    folder = os.path.join(current_app.instance_path, "tmp")
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".zip") as draft:
+        with zipfile.ZipFile(draft, "w") as archive:
+            for number in range(parts):
+                with storage.open(_part_name(job_id, number)) as handle, zipfile.ZipFile(handle) as part:
+                    for info in part.infolist():
+                        if info.filename == "manifest.json":
+                            manifest.extend(json.loads(part.read(info)))
+                        else:
+                            archive.writestr(info, part.read(info))
+            archive.writestr(_entry("manifest.csv", moment, "text/csv"),
+                             "".join(csv_lines([*MANIFEST_FIELDS, "files"], manifest)))
+        draft.flush()
+        storage.put_file(file_name(job_id), draft.name)
+        return os.path.getsize(draft.name)
+
+
+def _remove_parts(job_id: str, parts: int, storage) -> None:
+    for number in range(parts + 1):  # and one more: a part stored before its progress was
+        try:
+            storage.delete(_part_name(job_id, number))
+        except CodeQRError:
+            pass  # an orphan part; the export itself is settled
+
+
+def get(job_id: str, actor: Actor) -> ExportJob:
+    """The export, if ``actor`` started it or manages others' work (admins)."""
+    job = db.session.get(ExportJob, job_id)
+    if job is None or (job.user_id != actor.user_id and not actor.can(Permission.USERS)):
+        raise NotFound("no export of yours with this id")
+    return job
+
+
+def progress(job: ExportJob) -> dict:
+    return {"id": job.id, "status": job.status, "total": job.total, "processed": job.processed,
+            "sizeBytes": job.size_bytes, "message": job.message,
+            "expiresAt": job.expires_at.isoformat() if job.expires_at else None}
+
+
+def remove_expired() -> int:
+    """Delete the files of exports past their time; return how many."""
+    storage = app_state().images.storage
+    expired = list(db.session.scalars(select(ExportJob.id).where(
+        ExportJob.status == "done", ExportJob.expires_at < utcnow())))
+    db.session.rollback()
+    for job_id in expired:
+        storage.delete(file_name(job_id))
+        with begin_write():
+            db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
+                               .values(status="expired", message="the file was removed after its time"))
+    return len(expired)

@@ -136,3 +136,28 @@ class ImportRowError(db.Model):
     job_id: Mapped[str] = mapped_column(String(25))
     row: Mapped[int] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(Text)
+
+
+class ExportJob(db.Model):
+    """A ZIP export of QR Codes: built in parts kept in the storage, then one file there."""
+
+    __tablename__ = "export_jobs"
+    __table_args__ = (Index("ix_export_jobs_status", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued, running, done, failed, expired
+    # [[QR Code id, file stem], …] fixed at the start; formats comma-separated.
+    items: Mapped[str] = mapped_column(Text)
+    formats: Mapped[str] = mapped_column(String(100))
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    parts: Mapped[int] = mapped_column(Integer, default=0)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

@@ -5,9 +5,11 @@ Each is built once per app with the app's (frozen) configuration:
 ``from codeqr import hookimpl`` stays cheap.
 """
 
+import io
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import pluggy
 
@@ -91,6 +93,18 @@ class Storage(_Component):
     def exists(self, name: str) -> bool:
         """Return whether ``name`` is stored. Override when a cheaper check than ``get`` exists."""
         return self.get(name) is not None
+
+    def put_file(self, name: str, path: str) -> None:
+        """Store the file at ``path`` as ``name`` (exports, which can be large). The default
+        reads it whole and calls ``put``; override to copy or stream it."""
+        with open(path, "rb") as handle:
+            self.put(name, handle.read())
+
+    def open(self, name: str) -> BinaryIO | None:
+        """Return ``name`` as a binary file to read (seekable, for ranged downloads), or
+        None. The default wraps ``get``; override to open it in place."""
+        data = self.get(name)
+        return io.BytesIO(data) if data is not None else None
 
     def url(self, name: str) -> str | None:
         """Return a URL where clients fetch ``name`` directly, or None to serve the bytes.

@@ -64,7 +64,8 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager) -> AppState:
         visits=VisitReader(config),
         agents=AgentParser(),
         enrichment=EnrichmentWorker(app, config["CODEQR_ANALYTICS_WORKER"], config["CODEQR_SCAN_RETENTION_DAYS"]),
-        jobs=JobRunner(app, _job_queues(), config["CODEQR_JOB_WORKER"], config["CODEQR_JOB_LEASE_SECONDS"]),
+        jobs=JobRunner(app, *_job_queues(), enabled=config["CODEQR_JOB_WORKER"],
+                       lease_seconds=config["CODEQR_JOB_LEASE_SECONDS"]),
         database=StartupWait(app, upgrade_schema if config["CODEQR_AUTO_MIGRATE"] else lambda: None,
                              retry_seconds=max(1.0, config["CODEQR_DATABASE_TIMEOUT_SECONDS"])),
         reserved_keys=frozenset(_reserved_keys(app)),
@@ -73,12 +74,12 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager) -> AppState:
     )
 
 
-def _job_queues() -> list:
-    """Each kind of job: its table, and what runs one."""
-    from . import csv_import  # a service: imported once the app's pieces exist
-    from .models import ImportJob
+def _job_queues() -> tuple[list, object]:
+    """Each kind of job (its table, and what runs one), and the runner's tidying."""
+    from . import csv_import, exports  # services: imported once the app's pieces exist
+    from .models import ExportJob, ImportJob
 
-    return [(ImportJob, csv_import.run)]
+    return [(ImportJob, csv_import.run), (ExportJob, exports.run)], exports.remove_expired
 
 
 def _reserved_keys(app: Flask) -> set[str]:

@@ -1,6 +1,7 @@
 """Filesystem storage: images as files under ``CODEQR_STORAGE_PATH``, written atomically."""
 
 import os
+import shutil
 import tempfile
 
 from codeqr import PluginError, Storage, StorageUnavailable, hookimpl
@@ -42,6 +43,25 @@ class FilesystemStorage(Storage):
             os.replace(draft, path)  # readers never see a half-written file
         except OSError as error:
             raise StorageUnavailable(f"cannot write {name}: {error}") from error
+
+    def put_file(self, name: str, path: str) -> None:
+        target = self._path(name)
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            fd, draft = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".draft-")
+            os.close(fd)
+            shutil.copyfile(path, draft)
+            os.replace(draft, target)
+        except OSError as error:
+            raise StorageUnavailable(f"cannot write {name}: {error}") from error
+
+    def open(self, name: str):
+        try:
+            return open(self._path(name), "rb")
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise StorageUnavailable(f"cannot read {name}: {error}") from error
 
     def delete(self, name: str) -> None:
         try:

@@ -16,6 +16,7 @@ from codeqr import PluginError, Storage, StorageUnavailable, hookimpl
 try:
     import boto3
     from botocore.config import Config
+    from boto3.exceptions import S3UploadFailedError
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 except ImportError:  # without the "s3" extra the other storages must still load
     boto3 = None
@@ -115,6 +116,13 @@ class S3Storage(Storage):
         try:
             self.client().put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=media_type)
         except (ClientError, BotoCoreError) as error:
+            raise self._fail("put", name, error) from error
+
+    def put_file(self, name: str, path: str) -> None:
+        key = self._key(name)
+        try:  # multipart for large files, never whole in memory
+            self.client().upload_file(path, self.bucket, key, ExtraArgs={"ContentType": "application/zip"})
+        except (ClientError, BotoCoreError, S3UploadFailedError) as error:
             raise self._fail("put", name, error) from error
 
     def delete(self, name: str) -> None:

@@ -6,6 +6,7 @@ Screenshots of the main pages go to test-artifacts/screenshots/.
 import base64
 import csv
 import io
+import re
 import os
 import shutil
 import socket
@@ -201,7 +202,11 @@ def test_the_whole_story(page, live, tmp_path):
     page.screenshot(path=SHOTS / "07-list.png", full_page=True)
     page.get_by_label("Select all on this page").check()
     page.locator('input[name="format"][value="svg"]').check()
-    archive = zipfile.ZipFile(io.BytesIO(_download(page, lambda: page.get_by_role("button", name="Export selected").click())))
+    page.get_by_role("button", name="Export selected").click()
+    download = page.get_by_role("button", name=re.compile(r"Download the ZIP"))  # once the job is done
+    download.wait_for(timeout=60_000)
+    page.screenshot(path=SHOTS / "07b-export-done.png", full_page=True)
+    archive = zipfile.ZipFile(io.BytesIO(_download(page, download.click)))
     manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode())))
     assert len(manifest) == 25
     for row in manifest:

@@ -37,6 +37,23 @@ def test_storage_contract(storage_app):
         assert storage.get("ffff.png") == big
 
 
+def test_storage_keeps_files_and_opens_them(storage_app, tmp_path):
+    """put_file / open, as exports use them: the whole file back, seekable."""
+    storage = storage_app.extensions["codeqr"].images.storage
+    source = tmp_path / "export.zip"
+    content = bytes(range(256)) * 30_000  # 7.7 MB: S3 uploads it in parts
+    source.write_bytes(content)
+    with storage_app.app_context():
+        assert storage.open("export-abc.zip") is None
+        storage.put_file("export-abc.zip", str(source))
+        with storage.open("export-abc.zip") as handle:
+            assert handle.read() == content
+            handle.seek(1000)
+            assert handle.read(3) == content[1000:1003]
+        storage.delete("export-abc.zip")
+        assert storage.open("export-abc.zip") is None
+
+
 def test_images_are_served_from_each_storage(storage_app):
     from codeqr import apikeys
 

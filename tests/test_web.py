@@ -273,12 +273,23 @@ def test_import_refuses_more_than_10000_rows(browser):
     assert "more than 10,000 rows" in _import(browser, data).get_data(as_text=True)
 
 
+def _export(client, **form) -> zipfile.ZipFile:
+    """Start an export from the list's form, wait for its job, download the ZIP."""
+    token = csrf_of(client, "/qrcodes")
+    started = client.post("/export", data={**form, "csrf_token": token})
+    assert started.status_code == 302, started.get_data(as_text=True)
+    page = started.headers["Location"]
+    job = _wait(client, page)
+    assert job["status"] == "done", job
+    download = client.get(page + ".zip")
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    assert int(download.headers["Content-Length"]) == job["sizeBytes"] == len(download.data)
+    return zipfile.ZipFile(io.BytesIO(download.data))
+
+
 def test_export_zip_of_selected_and_of_filter(browser, web_app):
     made = [create(web_app, url=f"https://example.com/{i}", title=title) for i, title in enumerate(["Alpha", "Bravo", "Charlie"])]
-    token = csrf_of(browser, "/qrcodes")
-    response = browser.post("/export", data={"ids": [made[0]["id"], made[2]["id"]], "format": ["png", "svg"],
-                                             "csrf_token": token})
-    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    archive = _export(browser, ids=[made[0]["id"], made[2]["id"]], format=["png", "svg"])
     names = sorted(archive.namelist())
     assert names == sorted([f"{made[0]['key']}.png", f"{made[0]['key']}.svg", f"{made[2]['key']}.png",
                             f"{made[2]['key']}.svg", "manifest.csv"])
@@ -287,7 +298,7 @@ def test_export_zip_of_selected_and_of_filter(browser, web_app):
         assert decode(archive.read(f"{qr['key']}.svg"), "image/svg+xml") == [qr["shortLink"]]
     manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode())))
     assert [row["id"] for row in manifest] == [made[2]["id"], made[0]["id"]]
-    filtered = zipfile.ZipFile(io.BytesIO(browser.get("/export?search=Bravo&format=png").data))
+    filtered = _export(browser, all="1", search="Bravo", format="png")
     assert sorted(filtered.namelist()) == sorted([f"{made[1]['key']}.png", "manifest.csv"])
 
 
@@ -404,7 +415,7 @@ def test_the_ui_works_without_a_builtin_format(make_app, settings, fmt, missing)
     download = client.get(f"/qrcodes/{qr['id']}/download.{fmt}?size=256")
     assert decode(download.data, media_type) == ["http://localhost/formats"]
     assert client.get(f"/qrcodes/{qr['id']}/download.{missing}").status_code == 404
-    archive = zipfile.ZipFile(io.BytesIO(client.get("/export").data))
+    archive = _export(client, all="1")
     assert sorted(archive.namelist()) == ["formats." + fmt, "manifest.csv"]
 
 
@@ -473,7 +484,7 @@ def test_the_export_manifest_runs_no_formula_in_a_spreadsheet(browser, web_app):
     titles = ['=HYPERLINK("https://evil.example","Click")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "Plain"]
     made = [create(web_app, url=f"https://example.com/{index}", title=title, externalId=f"=cmd|{index}")
             for index, title in enumerate(titles)]
-    archive = zipfile.ZipFile(io.BytesIO(browser.get("/export?format=png").data))
+    archive = _export(browser, all="1", format="png")
     manifest = {row["id"]: row for row in csv.DictReader(io.StringIO(archive.read("manifest.csv").decode()))}
     for qr, title in zip(made, titles):
         row = manifest[qr["id"]]

@@ -15,6 +15,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
@@ -75,8 +76,11 @@ class JobRunner:
     """A thread of one process that runs the jobs of every queue it is given. Each queue
     is ``(model, run)``: ``run(job_id, lease)`` does the job's steps through the lease."""
 
-    def __init__(self, app, queues: list, enabled: bool, lease_seconds: float, poll_seconds: float = 2.0):
+    def __init__(self, app, queues: list, tidy=None, *, enabled: bool, lease_seconds: float,
+                 poll_seconds: float = 2.0, tidy_seconds: float = 60.0):
         self.app, self.queues, self.enabled = app, queues, enabled
+        #: called when idle, at most every ``tidy_seconds`` (expired exports)
+        self.tidy, self.tidy_seconds, self._tidied_at = tidy, tidy_seconds, 0.0
         self.lease_seconds, self.poll_seconds = lease_seconds, poll_seconds
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._signal = threading.Event()
@@ -117,6 +121,9 @@ class JobRunner:
                 self._signal.clear()
                 try:
                     worked = any(self._run_one(model, run) for model, run in self.queues)
+                    if not worked and self.tidy and time.monotonic() - self._tidied_at > self.tidy_seconds:
+                        self._tidied_at = time.monotonic()
+                        self.tidy()
                 except Exception as error:
                     worked = False
                     if isinstance(error, UNAVAILABLE):

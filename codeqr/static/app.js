@@ -1,4 +1,4 @@
-// CodeQR's few behaviours: live preview, copy buttons, confirmations, select-all, import progress.
+// CodeQR's few behaviours: live preview, copy buttons, confirmations, select-all, job progress (imports, exports).
 "use strict";
 
 function debounce(fn, ms) {
@@ -52,8 +52,8 @@ function livePreview(form) {
   if (form.elements.url.value) refresh();
 }
 
-function watchImport(box) {
-  const note = document.getElementById("import-connection");
+function watchJob(box) {
+  const note = document.getElementById("job-connection");
   let delay = 500;
   const poll = async () => {
     let job;
@@ -62,7 +62,7 @@ function watchImport(box) {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       job = await response.json();
     } catch (error) {
-      // The import goes on on the server: keep asking, less often, and say so.
+      // The job goes on on the server: keep asking, less often, and say so.
       note.textContent = "Lost contact with the server; trying again…";
       delay = Math.min(delay * 2, 10000);
       setTimeout(poll, delay);
@@ -70,12 +70,12 @@ function watchImport(box) {
     }
     note.textContent = "";
     delay = 500;
-    document.getElementById("import-progress").value = job.processed;
+    document.getElementById("job-progress").value = job.processed;
     for (const [name, value] of Object.entries(job)) {
       const slot = box.querySelector(`[data-count="${name}"]`);
       if (slot) slot.textContent = value;
     }
-    if (job.status === "done" || job.status === "failed") window.location.reload();
+    if (["done", "failed", "expired"].includes(job.status)) window.location.reload();
     else setTimeout(poll, delay);
   };
   setTimeout(poll, 300);
@@ -121,8 +121,8 @@ document.addEventListener("DOMContentLoaded", () => {
   if (series && canvas) drawSeries(canvas, JSON.parse(series.textContent));
   const form = document.getElementById("qrcode-form");
   if (form) livePreview(form);
-  const job = document.getElementById("import-job");
-  if (job && !["done", "failed"].includes(job.dataset.status)) watchImport(job);
+  const job = document.getElementById("job");
+  if (job && !["done", "failed", "expired"].includes(job.dataset.status)) watchJob(job);
   document.querySelectorAll("[data-copy]").forEach((button) => {
     button.addEventListener("click", async () => {
       await navigator.clipboard.writeText(document.querySelector(button.dataset.copy).textContent.trim());

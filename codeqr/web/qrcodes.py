@@ -1,10 +1,11 @@
 """QR Code pages: list, create, edit, detail, delete, live preview, downloads, export."""
 
 import base64
+import os
 import re
 from datetime import timedelta
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from pydantic import ValidationError
 from wtforms import SelectChoice
 
@@ -12,10 +13,10 @@ from .. import qrcodes
 from ..analytics.queries import scans_since
 from ..scans.enrichment import catch_up
 from ..errors import CodeQRError
-from ..exports import export_zip
+from .. import exports
 from ..state import app_state
 from ..timeutil import utcnow
-from ..schemas import ListQuery, QRCodeCreate, QRCodeUpdate
+from ..schemas import Filters, ListQuery, QRCodeCreate, QRCodeUpdate
 from ..permissions import Permission
 from . import bp, current_actor, requires
 from .analytics import panel
@@ -159,22 +160,62 @@ def qrcode_download(qr_id: str, fmt: str):
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@bp.route("/export", methods=["GET", "POST"])
+@bp.post("/export")
 def export():
-    """A ZIP of the selected QR Codes (POST ids) or of all matching the filters (GET)."""
-    formats = [fmt for fmt in request.values.getlist("format") if fmt in app_state().images.renderers]
+    """Start a ZIP export of the selected QR Codes (``ids``) or of all matching the
+    search (``all``), in the formats ticked; its page shows the progress."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "the form expired; reload the page")
+    formats = [fmt for fmt in request.form.getlist("format") if fmt in app_state().images.renderers]
     formats = formats or [current_app.config["CODEQR_DEFAULT_FORMAT"]]
-    if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
-            abort(400, "the form expired; reload the page")
-        items = qrcodes.by_ids(request.form.getlist("ids")[:10_000])
-        if not items:
-            flash("Select at least one QR Code to export.", "error")
-            return redirect(url_for("web.qrcode_list"))
+    if request.form.get("all"):
+        try:
+            items = qrcodes.all_matching(Filters.model_validate({"search": request.form.get("search") or None}))
+        except ValidationError:
+            abort(400, "the search is too long")
     else:
-        items = qrcodes.all_matching(_query())
-    return Response(stream_with_context(export_zip(items, formats)), mimetype="application/zip",
-                    headers={"Content-Disposition": 'attachment; filename="qrcodes.zip"'})
+        items = qrcodes.by_ids(request.form.getlist("ids")[:exports.MAX_ITEMS])
+    if not items:
+        flash("Select at least one QR Code to export.", "error")
+        return redirect(url_for("web.qrcode_list"))
+    try:
+        job = exports.start(items, formats, current_actor())
+    except CodeQRError as error:
+        flash(error.message, "error")
+        return redirect(url_for("web.qrcode_list"))
+    app_state().jobs.wake()
+    return redirect(url_for("web.export_progress", job_id=job.id))
+
+
+@bp.get("/exports/<job_id>")
+def export_progress(job_id: str):
+    return render_template("export_progress.html", job=exports.progress(exports.get(job_id, current_actor())))
+
+
+@bp.get("/exports/<job_id>.json")
+def export_status(job_id: str):
+    return jsonify(exports.progress(exports.get(job_id, current_actor())))
+
+
+@bp.get("/exports/<job_id>.zip")
+def export_download(job_id: str):
+    """The finished file, from the storage: its URL when it has one (S3), else the bytes
+    with their length and in ranges."""
+    job = exports.get(job_id, current_actor())
+    if job.status != "done":
+        abort(404, "this export has no file (not finished, failed or expired)")
+    storage = app_state().images.storage
+    name = exports.file_name(job_id)
+    location = storage.url(name)
+    if location:
+        return redirect(location)
+    handle = storage.open(name) or abort(404, "the export's file is gone")
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(0)
+    response = send_file(handle, mimetype="application/zip", as_attachment=True,
+                         download_name=f"qrcodes-{job.created_at:%Y%m%d-%H%M}.zip", conditional=False)
+    response.content_length = size  # a download cut short is seen as such, and can be resumed
+    return response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
 
 
 #: Image types browsers show in an <img>, best first: a vector stays sharp at any size.
