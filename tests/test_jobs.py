@@ -113,3 +113,100 @@ def test_a_job_that_keeps_stopping_is_failed_with_a_reason(job_app):
     job = _wait(lambda: (lambda job: job.status == "failed" and job)(_state(job_app, job_id)[0]), 60, "the failure")
     assert job.message == "the job stopped 5 times before it could finish"
     assert _state(job_app, job_id)[1] == 0
+
+
+def _codes(app, count: int, size: int = 256) -> list:
+    from codeqr import qrcodes
+    from codeqr.schemas import QRCodeCreate
+
+    with app.app_context():
+        return [qrcodes.create(QRCodeCreate(url=f"https://example.com/e/{i}", size=size, title=f"E{i}"))
+                for i in range(count)]
+
+
+def _export_job(app, codes, formats=("png",)) -> str:
+    from codeqr import exports
+
+    with app.app_context():
+        return exports.start(codes, list(formats), OPERATOR).id
+
+
+def _export_state(app, job_id):
+    from codeqr.models import ExportJob
+
+    with app.app_context():
+        job = db.session.get(ExportJob, job_id)
+        db.session.expunge(job)
+        return job
+
+
+def _stored_file(app, name: str) -> bytes | None:
+    with app.app_context():
+        return app.extensions["codeqr"].images.storage.get(name)
+
+
+def test_an_export_killed_with_its_process_resumes_and_its_zip_is_whole(job_app):
+    import io
+    import zipfile
+
+    from codeqr import exports
+
+    codes = _codes(job_app, 3 * exports.PART_SIZE)
+    job_id = _export_job(job_app, codes)
+    worker = _process(job_app)
+    _wait(lambda: _export_state(job_app, job_id).processed >= exports.PART_SIZE, 120, "a part to be stored")
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.join()
+    job = _export_state(job_app, job_id)
+    assert job.status == "running" and job.processed == job.parts * exports.PART_SIZE < len(codes)
+
+    job_app.extensions["codeqr"].jobs.wake()
+    _wait(lambda: _export_state(job_app, job_id).status == "done", 300, "the export to end")
+    job = _export_state(job_app, job_id)
+    assert job.attempts == 2 and job.processed == len(codes)
+    archive = zipfile.ZipFile(io.BytesIO(_stored_file(job_app, exports.file_name(job_id))))
+    assert archive.testzip() is None
+    assert sorted(archive.namelist()) == sorted([f"{qr.key}.png" for qr in codes] + ["manifest.csv"])
+    assert all(_stored_file(job_app, exports._part_name(job_id, n)) is None for n in range(job.parts + 1))
+
+
+def test_an_export_whose_storage_fails_is_failed_with_the_reason(make_app):
+    from codeqr import StorageUnavailable, exports, hookimpl
+    from codeqr_plugins.filesystem_storage import FilesystemStorage
+
+    class FailsOnSecondPart(FilesystemStorage):
+        name = "fails-on-second-part"
+
+        def put(self, name, data):
+            if name.endswith("part-00001.zip"):
+                raise StorageUnavailable("cannot write: disk full")
+            super().put(name, data)
+
+    class Plugin:
+        @hookimpl
+        def codeqr_register_storages(self):
+            return [FailsOnSecondPart]
+
+    app = make_app(plugins=[Plugin()], CODEQR_STORAGE="fails-on-second-part")
+    job_id = _export_job(app, _codes(app, exports.PART_SIZE + 1))
+    app.extensions["codeqr"].jobs.wake()
+    _wait(lambda: _export_state(app, job_id).status in ("done", "failed"), 120, "the export to end")
+    job = _export_state(app, job_id)
+    assert (job.status, job.message) == ("failed", "the export stopped: cannot write: disk full")
+    assert _stored_file(app, exports.file_name(job_id)) is None
+    assert _stored_file(app, exports._part_name(job_id, 0)) is None  # what it had stored is removed
+
+
+def test_an_export_file_is_kept_for_its_time_then_removed(make_app):
+    from codeqr import exports
+
+    app = make_app(CODEQR_EXPORT_TTL_HOURS=0.0005)  # 1.8 s
+    job_id = _export_job(app, _codes(app, 3))
+    app.extensions["codeqr"].jobs.wake()
+    _wait(lambda: _export_state(app, job_id).status == "done", 60, "the export to end")
+    with app.app_context():
+        assert exports.remove_expired() == 0
+        time.sleep(2)
+        assert exports.remove_expired() == 1
+    assert _export_state(app, job_id).status == "expired"
+    assert _stored_file(app, exports.file_name(job_id)) is None

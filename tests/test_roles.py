@@ -234,3 +234,22 @@ def test_migration_0005_keeps_admins_and_gives_existing_keys_to_the_first_admin(
         with db.engine.connect() as connection:
             assert connection.execute(text("SELECT email FROM users WHERE is_admin")).scalars().all() == ["boss@example.com"]
         alembic.upgrade()
+
+
+def test_an_export_is_seen_by_whoever_started_it_and_by_admins(people):
+    import time
+
+    member = _signed_in(people, "member")
+    started = member.post("/export", data={"ids": [people.qr["id"]], "format": "png"})
+    page = started.headers["Location"]
+    for _ in range(400):
+        if member.get(page + ".json").get_json()["status"] == "done":
+            break
+        time.sleep(0.05)
+    whole = member.get(page + ".zip")
+    assert whole.status_code == 200
+    part = member.get(page + ".zip", headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.data == whole.data[:100]
+    assert part.headers["Content-Range"] == f"bytes 0-99/{len(whole.data)}"
+    assert _signed_in(people, "viewer").get(page + ".zip").status_code == 404
+    assert _signed_in(people, "admin").get(page + ".zip").status_code == 200
