@@ -91,10 +91,6 @@ class User(db.Model):
     def is_active(self) -> bool:
         return self.deactivated_at is None
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
     def get_id(self) -> str:
         return str(self.id)
 

@@ -82,7 +82,7 @@ class JobRunner:
         #: called when idle, at most every ``tidy_seconds`` (expired exports)
         self.tidy, self.tidy_seconds, self._tidied_at = tidy, tidy_seconds, 0.0
         self.lease_seconds, self.poll_seconds = lease_seconds, poll_seconds
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.owner: str | None = None  # who holds leases: set when this process's thread starts
         self._signal = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None

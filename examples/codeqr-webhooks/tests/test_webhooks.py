@@ -153,7 +153,9 @@ def test_a_delivery_that_keeps_failing_is_recorded_as_failed(make_app, receiver)
     _settle(app)
     [delivery] = _deliveries(app)
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("failed", 3, 503)
-    listed = app.test_cli_runner().invoke(args=["webhook-deliveries", "--failed"]).output
+    result = app.test_cli_runner().invoke(args=["webhook-deliveries", "--failed"])
+    listed = result.output
+    assert result.exception is None, repr(result.exception)
     assert "qrcode.created\tfailed\t3 attempt(s)\t503" in listed
 
 
