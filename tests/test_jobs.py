@@ -210,3 +210,23 @@ def test_an_export_file_is_kept_for_its_time_then_removed(make_app):
         assert exports.remove_expired() == 1
     assert _export_state(app, job_id).status == "expired"
     assert _stored_file(app, exports.file_name(job_id)) is None
+
+
+def test_a_server_started_with_a_job_waiting_runs_it_before_any_request(job_app):
+    """wsgi.py starts the runner: the job of a process that died is taken up on the next start."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    job_id = _enqueue(job_app, 20)
+    env = os.environ | {"CODEQR_INSTANCE_PATH": job_app.instance_path,
+                        **{name: str(value) for name, value in _config(job_app).items()
+                           if name.startswith("CODEQR_") and isinstance(value, (str, int, float))}}
+    root = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen([sys.executable, "-c", "import wsgi, time; time.sleep(120)"], cwd=root, env=env)
+    try:
+        _wait(lambda: _state(job_app, job_id)[0].status == "done", 60, "the job to run")
+    finally:
+        server.kill()
+        server.wait()
+    assert _state(job_app, job_id)[1] == 20
