@@ -134,7 +134,7 @@ def install(app, api_blueprint, sign_in_pages: dict) -> Limiter | None:
 @contextmanager
 def _hooks_confined_to(app, blueprints: set[str]):
     """Move the request hooks the block adds to the app onto ``blueprints``: Flask-Limiter
-    hooks every request, and its look-ups cost each short link ~70 µs in one process
+    hooks every request, and its look-ups cost each short link ~75 µs in one process
     (``benchmarks/limiter_hooks.py``)."""
     registries = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
     before = [list(registry.get(None, ())) for registry in registries]
