@@ -20,8 +20,8 @@ from .extensions import alembic, csrf, db, login_manager
 from .outages import apply_timeouts
 from .pluginmanager import build_plugin_manager, plugin_defaults
 from .schemas import Error, inline_schema
-from .web.account import SIGN_IN_PAGES
 from .state import build_app_state
+from .web.account import SIGN_IN_PAGES
 
 
 #: No CodeQR input nests deeper than a few levels; deeper bodies are refused before any
@@ -122,7 +122,7 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
         app.extensions["codeqr"] = build_app_state(app, pm)
     state = app.extensions["codeqr"]
     state.database.start()
-    # Each serving process runs jobs: its thread starts with the first request it serves.
+    # Each serving process runs jobs: its thread starts with the process (wsgi.py) or its first request.
     app.before_request(state.jobs.ensure_started)
 
     if app.config["CODEQR_PROXY_FIX"]:

@@ -13,8 +13,6 @@ log = logging.getLogger(__name__)
 
 #: What a client is told to wait before trying again while the database is away.
 RETRY_AFTER_SECONDS = 5
-
-
 DATABASE_AWAY = "CodeQR cannot reach its database right now. Please try again in a moment."
 
 

@@ -33,7 +33,7 @@ class AppState:
     visits: VisitReader
     agents: AgentParser
     enrichment: EnrichmentWorker
-    #: the thread that runs jobs (imports) in this process
+    #: the thread that runs jobs (imports, exports) in this process
     jobs: JobRunner
     #: the schema upgrade at start, retried while the database is away
     database: StartupWait
