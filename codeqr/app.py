@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from . import errorhandlers, public, ratelimits, web
+from . import errorhandlers, health, public, ratelimits, web
 from .api import bp as api_bp
 from .api.views import document_refs
 from .config import DEFAULTS, FrozenConfig, build_config, resolve_paths
@@ -108,8 +108,10 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     for blueprints in pm.hook.codeqr_blueprints():
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
+    app.register_blueprint(health.bp)  # before public: its paths are not short links
     app.register_blueprint(public.bp)
     csrf.exempt(public.bp)  # GET-only routes: spare the redirect the check
+    csrf.exempt(health.bp)
     errorhandlers.register(app)
     ratelimits.install(app, api_bp, SIGN_IN_PAGES)
     from . import cli

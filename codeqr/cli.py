@@ -67,7 +67,10 @@ def revoke_api_key(name_or_prefix: str):
 @with_appcontext
 def list_api_keys():
     """List API keys: name, prefix, scope, owner, created, last used, revoked."""
-    for key in apikeys.list_keys():
+    keys = apikeys.list_keys()
+    if not keys:
+        click.echo("No API keys. Make one with: codeqr create-api-key NAME")
+    for key in keys:
         state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
         used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
         owner = key.owner.email if key.owner else "-"

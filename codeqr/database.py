@@ -204,12 +204,21 @@ def _applied_revisions() -> set[str]:
         return set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
+def missing_revisions(heads: set[str]) -> set[str]:
+    """The revisions of ``heads`` the database has not applied. The table is read
+    directly: revisions of a disabled plugin may stay there, and need not stop the app
+    when everything the loaded code needs is applied."""
+    return heads - _applied_revisions()
+
+
+def schema_heads() -> set[str]:
+    """The newest revision of every branch the loaded code knows (core and plugins)."""
+    return {script.revision for script in alembic.heads()}
+
+
 def upgrade_schema() -> None:
     """Bring the schema to the newest revision of every branch (core and plugins)."""
-    heads = {script.revision for script in alembic.heads()}
-    # Read the table directly: revisions of a disabled plugin may stay there, and
-    # need not stop the app when everything the loaded code needs is applied.
-    if heads <= _applied_revisions():
+    if not missing_revisions(schema_heads()):
         return
     with without_timeouts(), _migration_lock():
         try:

@@ -57,8 +57,9 @@ def register(app) -> None:
 
     @app.before_request
     def refuse_until_the_database_is_ready():
-        if request.endpoint != "static" and not app.extensions["codeqr"].database.ready:
-            raise DatabaseUnavailable(DATABASE_AWAY)
+        if app.extensions["codeqr"].database.ready or request.blueprint == "health" or request.endpoint == "static":
+            return
+        raise DatabaseUnavailable(DATABASE_AWAY)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

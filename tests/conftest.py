@@ -2,10 +2,12 @@
 
 import os
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from api_client import authorized_client
+from flaky_proxy import FlakyProxy
 from s3server import SeaweedServer, weed_executable
 
 from codeqr import create_app, db
@@ -156,3 +158,18 @@ def api(app, api_key):
     """A test client that sends the API key with every request."""
     return authorized_client(app, api_key)
 
+
+# The database behind a proxy that can refuse or go silent on demand (outage tests).
+@pytest.fixture
+def proxy(postgres_database):
+    parts = urlsplit(postgres_database)
+    proxy = FlakyProxy((parts.hostname, parts.port or 5432))
+    proxy.url = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}"))
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def proxied_app(make_app, proxy, postgres_database):
+    make_app(CODEQR_DATABASE_URL=postgres_database)  # the schema, made directly
+    return make_app(CODEQR_DATABASE_URL=proxy.url, CODEQR_DATABASE_TIMEOUT_SECONDS=1.0, WTF_CSRF_ENABLED=False)

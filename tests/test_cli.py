@@ -18,6 +18,7 @@ def test_create_api_key_prints_it_once_and_stores_only_its_hash(app, runner, cli
 
 
 def test_revoke_and_list_api_keys(app, runner, client):
+    assert runner.invoke(args=["list-api-keys"]).output == "No API keys. Make one with: codeqr create-api-key NAME\n"
     secret = runner.invoke(args=["create-api-key", "old"]).output.strip().splitlines()[-1]
     listed = runner.invoke(args=["list-api-keys"]).output
     assert "old" in listed and "active" in listed and "last used never" in listed

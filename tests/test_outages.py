@@ -3,11 +3,10 @@ and a start that does not need it. PostgreSQL sits behind a proxy that can fail 
 
 import logging
 import time
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 from api_client import authorized_client
-from flaky_proxy import FlakyProxy
 
 from codeqr import apikeys, users
 
@@ -19,21 +18,6 @@ BOUND = 7.0
 
 on_postgres = pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
                                       indirect=True)
-
-
-@pytest.fixture
-def proxy(postgres_database):
-    parts = urlsplit(postgres_database)
-    proxy = FlakyProxy((parts.hostname, parts.port or 5432))
-    proxy.url = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}"))
-    yield proxy
-    proxy.close()
-
-
-@pytest.fixture
-def proxied_app(make_app, proxy, postgres_database):
-    make_app(CODEQR_DATABASE_URL=postgres_database)  # the schema, made directly
-    return make_app(CODEQR_DATABASE_URL=proxy.url, CODEQR_DATABASE_TIMEOUT_SECONDS=TIMEOUT, WTF_CSRF_ENABLED=False)
 
 
 def _key(app) -> str:
