@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from . import errorhandlers, health, public, ratelimits, web
 from .api import bp as api_bp
 from .api.views import document_refs
-from .config import DEFAULTS, FrozenConfig, build_config, resolve_paths
+from .config import DEFAULTS, FrozenConfig, build_config, check_settings, resolve_paths
 from .database import configure_engine, normalise_url
 from .extensions import alembic, csrf, db, login_manager
 from .outages import apply_timeouts
@@ -87,7 +87,9 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     # Which plugins load depends on the config; plugin defaults then join the config.
     first_pass = build_config(instance_path, test_config, DEFAULTS)
     pm = build_plugin_manager(plugins, first_pass["CODEQR_DISABLED_PLUGINS"])
-    config = build_config(instance_path, test_config, DEFAULTS | plugin_defaults(pm))
+    defaults = DEFAULTS | plugin_defaults(pm)
+    config = build_config(instance_path, test_config, defaults)
+    check_settings(config, defaults)
     config["CODEQR_DATABASE_URL"] = normalise_url(config["CODEQR_DATABASE_URL"] or "")
     resolve_paths(config, instance_path)
     app.config.update(config)

@@ -1,10 +1,12 @@
 """The ``codeqr`` command: Flask's CLI plus CodeQR's own commands."""
 
+import sys
+
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import apikeys, users
-from .errors import CodeQRError
+from .errors import CodeQRError, ConfigurationError
 from .permissions import ROLES, SCOPES
 from .pluginmanager import loaded_plugins
 from .state import app_state
@@ -13,7 +15,13 @@ from .state import app_state
 def _create_app():
     from .app import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigurationError as error:
+        # One line, and a status that says "usage": not a traceback, not a help text
+        # without CodeQR's own commands.
+        click.echo(f"CodeQR cannot start: {error}", err=True)
+        sys.exit(2)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)

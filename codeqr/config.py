@@ -1,10 +1,17 @@
 """Configuration: defaults -> plugin defaults -> instance/config.py -> CODEQR_* env -> test_config."""
 
+import difflib
+import importlib.util
+import logging
 import os
 import secrets
 from pathlib import Path
 
 from flask import Config
+
+from .errors import ConfigurationError
+
+log = logging.getLogger(__name__)
 
 #: Every setting of the core, with its default. README.md documents each one.
 DEFAULTS = {
@@ -76,11 +83,17 @@ def _coerce(raw: str, default):
             return True
         if raw.strip().lower() in {"0", "false", "no", "off", ""}:
             return False
-        raise ValueError(f"expected a boolean, got {raw!r}")
+        raise ValueError("expected true or false")
     if isinstance(default, int):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError("expected a whole number") from None
     if isinstance(default, float):
-        return float(raw)
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError("expected a number") from None
     if isinstance(default, list):
         return [item.strip() for item in raw.split(",") if item.strip()]
     return raw
@@ -96,9 +109,34 @@ def build_config(instance_path: str, test_config: dict | None, defaults: dict) -
             try:
                 merged[name] = _coerce(raw, defaults.get(name))
             except ValueError as error:
-                raise RuntimeError(f"environment variable {name}: {error}") from None
+                raise ConfigurationError(f"{name}={raw!r}: {error}") from None
     merged.update(test_config or {})
     return dict(merged)
+
+
+#: Settings that must be above zero.
+_POSITIVE = ("CODEQR_DATABASE_TIMEOUT_SECONDS", "CODEQR_JOB_LEASE_SECONDS", "CODEQR_EXPORT_TTL_HOURS",
+             "CODEQR_SQLITE_BUSY_TIMEOUT_MS", "CODEQR_MAX_BODY_BYTES")
+
+
+def check_settings(config: dict, defaults: dict) -> None:
+    """Refuse a value CodeQR cannot work with (one line naming the setting, the value and
+    what is allowed); warn about a ``CODEQR_*`` name nobody reads, with the closest known."""
+    if config["CODEQR_SCHEME"] not in ("http", "https"):
+        raise ConfigurationError(f"CODEQR_SCHEME={config['CODEQR_SCHEME']!r}: must be http or https")
+    for name in _POSITIVE:
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigurationError(f"{name}={value!r}: must be a number above zero")
+    url = config["CODEQR_DATABASE_URL"] or ""
+    if url.startswith(("postgres://", "postgresql")) and importlib.util.find_spec("psycopg") is None:
+        raise ConfigurationError("CODEQR_DATABASE_URL is a PostgreSQL URL, but its driver is not installed: "
+                                 "pip install 'codeqr[postgres]'")
+    for name in sorted(config):
+        if name.startswith("CODEQR_") and name not in defaults and name != "CODEQR_INSTANCE_PATH":
+            close = difflib.get_close_matches(name, defaults, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else "; the settings are listed in README.md"
+            log.warning("%s is not a setting of CodeQR or of its plugins%s", name, hint)
 
 
 def resolve_paths(config: dict, instance_path: str) -> None:
@@ -109,7 +147,11 @@ def resolve_paths(config: dict, instance_path: str) -> None:
     if not config["CODEQR_STORAGE_PATH"]:
         config["CODEQR_STORAGE_PATH"] = str(instance / "images")
     if not config["CODEQR_SECRET_KEY"]:
-        config["CODEQR_SECRET_KEY"] = _instance_secret(instance / "secret_key")
+        try:
+            config["CODEQR_SECRET_KEY"] = _instance_secret(instance / "secret_key")
+        except OSError as error:
+            raise ConfigurationError(f"the instance folder {str(instance)!r} cannot be written ({error.strerror}); "
+                                     "choose another with CODEQR_INSTANCE_PATH") from None
     config["CODEQR_DEFAULT_DOMAIN"] = config["CODEQR_DEFAULT_DOMAIN"].lower()
     served = [config["CODEQR_DEFAULT_DOMAIN"]]
     served += [d.lower() for d in config["CODEQR_DOMAINS"] if d.lower() not in served]

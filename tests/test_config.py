@@ -48,3 +48,50 @@ def test_the_plugin_api_imports_without_the_app():
             "print('flask' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out == ["['codeqr', 'codeqr.design_rules', 'codeqr.errors', 'codeqr.plugin_api']", "False"]
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("CODEQR_SCHEME", "ftp", "CODEQR_SCHEME='ftp': must be http or https"),
+    ("CODEQR_STORAGE", "nope", "CODEQR_STORAGE='nope': no storage of that name; available: database, filesystem, s3"),
+    ("CODEQR_JOB_LEASE_SECONDS", "abc", "CODEQR_JOB_LEASE_SECONDS='abc': expected a number"),
+    ("CODEQR_MAX_BODY_BYTES", "1.5", "CODEQR_MAX_BODY_BYTES='1.5': expected a whole number"),
+    ("CODEQR_EXPORT_TTL_HOURS", "0", "CODEQR_EXPORT_TTL_HOURS=0.0: must be a number above zero"),
+    ("CODEQR_AUTO_MIGRATE", "maybe", "CODEQR_AUTO_MIGRATE='maybe': expected true or false"),
+])
+def test_a_bad_setting_stops_the_app_in_one_line(make_app, monkeypatch, name, value, message):
+    from codeqr.errors import ConfigurationError
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as raised:
+        make_app()
+    assert str(raised.value) == message
+
+
+def test_an_unknown_setting_is_a_warning_naming_the_closest(make_app, monkeypatch, caplog):
+    monkeypatch.setenv("CODEQR_DEFAULT_DOMIAN", "qr.example.com")
+    make_app()
+    assert "CODEQR_DEFAULT_DOMIAN is not a setting of CodeQR or of its plugins; did you mean CODEQR_DEFAULT_DOMAIN?" in caplog.text
+
+
+def test_a_postgresql_url_without_its_driver_says_what_to_install(make_app, monkeypatch):
+    import importlib.util
+
+    from codeqr.errors import ConfigurationError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "psycopg" else real(name, *a))
+    with pytest.raises(ConfigurationError, match=r"pip install 'codeqr\[postgres\]'"):
+        make_app(CODEQR_DATABASE_URL="postgresql://db.example/codeqr")
+
+
+@pytest.mark.parametrize("args", [["list-api-keys"], ["--help"]])
+def test_the_command_says_a_bad_setting_in_one_line_with_status_2(tmp_path, args):
+    import os
+    from pathlib import Path
+
+    codeqr = Path(sys.executable).with_name("codeqr")
+    env = os.environ | {"CODEQR_INSTANCE_PATH": str(tmp_path), "CODEQR_STORAGE": "nope"}
+    result = subprocess.run([str(codeqr), *args], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("CodeQR cannot start: CODEQR_STORAGE='nope': no storage of that name; "
+                                     "available: database, filesystem, s3")

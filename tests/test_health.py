@@ -16,6 +16,7 @@ def test_healthz_and_readyz_answer_ok_on_a_working_instance(make_app):
         assert "RateLimit-Limit" not in ready.headers
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # a new file: no schema yet
 def test_readyz_names_the_revisions_a_database_lacks(make_app):
     app = make_app(CODEQR_AUTO_MIGRATE=False)
     ready = app.test_client().get("/readyz")

@@ -84,7 +84,7 @@ def test_a_process_that_stops_cleanly_hands_its_job_back_at_once(job_app):
     os.kill(worker.pid, signal.SIGTERM)
     worker.join()
     job, stored = _state(job_app, job_id)
-    assert job.status == "running" and job.lease_until is None  # claimable now, not after the lease
+    assert job.status == "running" and job.lease_until is None and job.lease_owner is None  # claimable now
     assert job.processed == stored
 
 

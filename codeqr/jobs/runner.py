@@ -163,7 +163,8 @@ class JobRunner:
         try:
             with self.app.app_context():
                 with begin_write():
+                    # Without its owner, a step still under way here cannot renew the lease.
                     db.session.execute(update(model).where(model.id == job_id, model.lease_owner == self.owner)
-                                       .values(lease_until=None))
+                                       .values(lease_owner=None, lease_until=None))
         except Exception:
             log.exception("could not hand back job %s; it is taken up when its lease runs out", job_id)
