@@ -114,6 +114,8 @@ def build_config(instance_path: str, test_config: dict | None, defaults: dict) -
     return dict(merged)
 
 
+#: Names read elsewhere: the instance folder (before any setting) and the test suite's own.
+_NOT_SETTINGS = ("CODEQR_INSTANCE_PATH", "CODEQR_TEST_")
 #: Settings that must be above zero.
 _POSITIVE = ("CODEQR_DATABASE_TIMEOUT_SECONDS", "CODEQR_JOB_LEASE_SECONDS", "CODEQR_EXPORT_TTL_HOURS",
              "CODEQR_SQLITE_BUSY_TIMEOUT_MS", "CODEQR_MAX_BODY_BYTES")
@@ -133,7 +135,7 @@ def check_settings(config: dict, defaults: dict) -> None:
         raise ConfigurationError("CODEQR_DATABASE_URL is a PostgreSQL URL, but its driver is not installed: "
                                  "pip install 'codeqr[postgres]'")
     for name in sorted(config):
-        if name.startswith("CODEQR_") and name not in defaults and name != "CODEQR_INSTANCE_PATH":
+        if name.startswith("CODEQR_") and name not in defaults and not name.startswith(_NOT_SETTINGS):
             close = difflib.get_close_matches(name, defaults, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]}?" if close else "; the settings are listed in README.md"
             log.warning("%s is not a setting of CodeQR or of its plugins%s", name, hint)

