@@ -1,5 +1,6 @@
 """The ``codeqr`` command: Flask's CLI plus CodeQR's own commands."""
 
+import copy
 import sys
 
 import click
@@ -24,15 +25,40 @@ def _create_app():
         sys.exit(2)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+class _Group(FlaskGroup):
+    #: Commands other packages add through Flask's entry points that an operator of CodeQR
+    #: does not use (Flask-Limiter's maintenance commands): not listed, still callable.
+    UNLISTED = {"limiter"}
+
+    def list_commands(self, ctx):
+        return [name for name in super().list_commands(ctx) if name not in self.UNLISTED]
+
+
+@click.group(cls=_Group, create_app=_create_app, add_version_option=False)
 def main():
     """CodeQR: create, update and manage QR Codes."""
+
+
+def _hidden(param: click.Parameter) -> click.Parameter:
+    param = copy.copy(param)  # Flask's own options are shared objects: change a copy
+    param.hidden = True
+    return param
+
+
+# Flask's -e/--env-file and -A/--app mean nothing to an operator of CodeQR (they still work).
+main.params = [_hidden(param) if param.name in ("env_file", "app") else param for param in main.params]
+#: Of Flask-Alembic's ``db`` commands, those an operator uses; the rest (revision, merge,
+#: downgrade, …) are for developers of CodeQR and plugins, and still work, unlisted.
+OPERATOR_DB_COMMANDS = {"upgrade", "current", "check"}
 
 
 def register(app, pm) -> None:
     """Add CodeQR's commands, and those of plugins, to the app's CLI."""
     for command in (create_api_key, revoke_api_key, list_api_keys, create_user, plugins):
         app.cli.add_command(command)
+    migrations = app.cli.commands.get("db")
+    for name, command in getattr(migrations, "commands", {}).items():
+        command.hidden = name not in OPERATOR_DB_COMMANDS
     for extra in pm.hook.codeqr_cli_commands():
         for command in extra:
             if command.callback is not None:

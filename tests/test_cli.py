@@ -49,3 +49,15 @@ def test_db_upgrade_is_idempotent(app, runner):
         result = runner.invoke(args=["db", "upgrade"])
         assert result.exit_code == 0, result.output
         assert runner.invoke(args=["db", "current"]).exit_code == 0
+
+
+def test_the_help_shows_what_an_operator_uses(runner):
+    from codeqr.cli import main
+
+    top = runner.invoke(main, ["--help"]).output
+    assert "--env-file" not in top and "--app" not in top and "limiter" not in top
+    assert "create-api-key" in top and "db" in top
+    db = runner.invoke(args=["db", "--help"]).output
+    assert "upgrade" in db and "current" in db
+    assert not {"revision", "downgrade", "merge", "stamp"} & set(db.split())
+    assert runner.invoke(main, ["db", "heads"]).exit_code == 0  # unlisted, still there for developers
