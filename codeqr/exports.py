@@ -9,10 +9,12 @@ expires after ``CODEQR_EXPORT_TTL_HOURS``. A failure (the storage away) fails th
 with its reason: an export is never delivered incomplete.
 """
 
+import io
 import json
 import os
 import tempfile
 import zipfile
+from collections import Counter
 from datetime import timedelta
 
 from flask import current_app
@@ -44,8 +46,8 @@ def start(qrs: list, formats: list[str], actor: Actor) -> ExportJob:
         raise InvalidInput("there is no QR Code to export")
     if len(qrs) > MAX_ITEMS:
         raise InvalidInput(f"at most {MAX_ITEMS:,} QR Codes per export")
-    keys = [qr.key for qr in qrs]
-    repeated = {key for key in keys if keys.count(key) > 1} if len(set(keys)) < len(keys) else set()
+    uses = Counter(qr.key for qr in qrs)  # the same key on two domains: name both files by id too
+    repeated = {key for key, count in uses.items() if count > 1}
     items = [[qr.id, f"{qr.key}-{qr.id}" if qr.key in repeated else qr.key] for qr in qrs]
     with begin_write():
         job = ExportJob(user_id=actor.user_id, status="queued", items=json.dumps(items), formats=",".join(formats),
@@ -73,7 +75,7 @@ def _build_part(items: list, formats: list[str], moment) -> bytes:
     """Render one part: each QR Code still there in each format, and its manifest rows."""
     images = app_state().images
     found = {qr.id: qr for qr in by_ids([qrcode_id for qrcode_id, _ in items])}
-    manifest, buffer = [], tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+    manifest, buffer = [], io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as part:
         for qrcode_id, stem in items:
             qr = found.get(qrcode_id)
@@ -88,8 +90,7 @@ def _build_part(items: list, formats: list[str], moment) -> bytes:
             api = qr.api()
             manifest.append([*(api[name] for name in MANIFEST_FIELDS), " ".join(files)])
         part.writestr(_entry("manifest.json", moment, "application/json"), json.dumps(manifest))
-    buffer.seek(0)
-    return buffer.read()
+    return buffer.getvalue()
 
 
 def run(job_id: str, lease: Lease) -> None:

@@ -230,3 +230,24 @@ def test_a_server_started_with_a_job_waiting_runs_it_before_any_request(job_app)
         server.kill()
         server.wait()
     assert _state(job_app, job_id)[1] == 20
+
+
+def test_an_export_names_files_apart_when_two_domains_share_a_key(make_app):
+    import io
+    import zipfile
+
+    from codeqr import exports, qrcodes
+    from codeqr.schemas import QRCodeCreate
+
+    app = make_app()
+    with app.app_context():
+        codes = [qrcodes.create(QRCodeCreate(url="https://example.com/a", key="spring", size=256)),
+                 qrcodes.create(QRCodeCreate(url="https://example.com/b", key="spring", size=256,
+                                             domain="go.example.org")),
+                 qrcodes.create(QRCodeCreate(url="https://example.com/c", key="summer", size=256))]
+    job_id = _export_job(app, codes)
+    app.extensions["codeqr"].jobs.wake()
+    _wait(lambda: _export_state(app, job_id).status == "done", 60, "the export to end")
+    archive = zipfile.ZipFile(io.BytesIO(_stored_file(app, exports.file_name(job_id))))
+    assert sorted(archive.namelist()) == sorted([f"spring-{codes[0].id}.png", f"spring-{codes[1].id}.png",
+                                                 "summer.png", "manifest.csv"])
