@@ -62,6 +62,9 @@ def register(app, pm) -> None:
     for extra in pm.hook.codeqr_cli_commands():
         for command in extra:
             if command.callback is not None:
+                # A copy per app: the plugin's command object lives as long as the process, and
+                # wrapping it again for each app built would nest the wrappers without end.
+                command = copy.copy(command)
                 command.callback = with_appcontext(command.callback)
             app.cli.add_command(command)
 

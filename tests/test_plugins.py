@@ -287,6 +287,26 @@ def test_plugin_cli_commands_are_added(make_app):
     assert app.test_cli_runner().invoke(args=["hello"]).output == "hello from codeqr\n"
 
 
+def test_a_plugin_command_still_runs_after_thousands_of_apps(make_app):
+    """The plugin's command object is shared by every app of the process: building an app
+    must not wrap it again (a test run builds thousands; the wrappers overflowed the stack)."""
+    import click
+    from flask.cli import AppGroup
+
+    from codeqr.cli import register
+
+    @click.command("hello")
+    def hello():
+        click.echo("hello")
+
+    app = make_app(plugins=[_plugin("greeter", codeqr_cli_commands=lambda: [hello])])
+    pm = app.extensions["codeqr"].pm
+    for _ in range(2000):  # what 2,000 more apps of this process do to the command
+        app.cli = AppGroup()
+        register(app, pm)
+    assert app.test_cli_runner().invoke(args=["hello"]).output == "hello\n"
+
+
 def test_plugin_migration_locations_are_applied(make_app, tmp_path):
     folder = tmp_path / "migrations"
     folder.mkdir()
