@@ -17,6 +17,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, exc
 
+from .extensions import db
+
 log = logging.getLogger(__name__)
 
 #: Errors that say the database cannot serve now (down, unreachable, too slow, locked),
@@ -101,6 +103,7 @@ class StartupWait:
         self._upgrade = upgrade
         self._retry_seconds = retry_seconds
         self._done = threading.Event()
+        self._stopped = threading.Event()
 
     @property
     def ready(self) -> bool:
@@ -125,10 +128,20 @@ class StartupWait:
         self._done.set()
         return True
 
+    def stop(self) -> None:
+        """Stop trying (tests and embedding programs that drop the app)."""
+        self._stopped.set()
+
     def _keep_trying(self) -> None:
-        while not self._done.wait(self._retry_seconds):
-            if self._try():
-                log.warning("the database is reachable again: CodeQR is serving")
+        while not self._stopped.wait(self._retry_seconds):
+            try:
+                with self._app.app_context():
+                    db.engine.dispose()  # no connection left from before the outage
+                if self._try():
+                    log.warning("the database is reachable again: CodeQR is serving")
+                    return
+            except Exception:  # whatever a half-up database says, this thread must go on trying
+                log.exception("the schema upgrade failed; trying again in %g s", self._retry_seconds)
 
 
 def first_line(error: BaseException) -> str:

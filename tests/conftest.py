@@ -125,6 +125,7 @@ def make_app(tmp_path, database_url):
     for app in apps:
         app.extensions["codeqr"].enrichment.stop()
         app.extensions["codeqr"].jobs.stop()
+        app.extensions["codeqr"].database.stop()
         with app.app_context():
             db.engine.dispose()
 
