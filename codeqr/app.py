@@ -20,7 +20,7 @@ from .extensions import alembic, csrf, db, login_manager
 from .outages import apply_timeouts
 from .pluginmanager import build_plugin_manager, plugin_defaults
 from .schemas import Error, inline_schema
-from .state import build_app_state
+from .state import build_app_state, chosen_plugins
 from .web.account import SIGN_IN_PAGES
 
 
@@ -64,16 +64,22 @@ class LazySessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
-    """Build a CodeQR app: config, plugins, database, blueprints. Config is frozen after."""
-    instance_path = os.path.abspath(
-        os.environ.get("CODEQR_INSTANCE_PATH") or (test_config or {}).get("INSTANCE_PATH") or "instance"
-    )
+def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | None = None,
+               listing_only: bool = False) -> APIFlask:
+    """Build a CodeQR app: config, plugins, database, blueprints. Config is frozen after.
+
+    ``served_at`` (``host:port``) is the address a server command listens on: without
+    ``CODEQR_DEFAULT_DOMAIN``, short links use it. ``listing_only`` builds just what lists the
+    commands (``codeqr --help``): nothing is written and nothing connects.
+    """
+    instance_path = os.environ.get("CODEQR_INSTANCE_PATH") or (test_config or {}).get("INSTANCE_PATH")
     app = APIFlask(
         "codeqr",
         title="CodeQR API",
         version=_version(),
-        instance_path=instance_path,
+        # None: Flask's rule, ./instance beside the package in a checkout, and
+        # <venv>/var/codeqr-instance once installed: the same folder from wherever it runs.
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
         instance_relative_config=True,
         template_folder=str(files("codeqr_templates")),
         json_errors=False,
@@ -85,13 +91,14 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     app.session_interface = LazySessionInterface()
 
     # Which plugins load depends on the config; plugin defaults then join the config.
+    instance_path = app.instance_path
     first_pass = build_config(instance_path, test_config, DEFAULTS)
     pm = build_plugin_manager(plugins, first_pass["CODEQR_DISABLED_PLUGINS"])
     defaults = DEFAULTS | plugin_defaults(pm)
     config = build_config(instance_path, test_config, defaults)
     check_settings(config, defaults)
     config["CODEQR_DATABASE_URL"] = normalise_url(config["CODEQR_DATABASE_URL"] or "")
-    resolve_paths(config, instance_path)
+    resolve_paths(config, instance_path, served_at, create_secret=not listing_only)
     app.config.update(config)
     app.config.update(_framework_settings(pm))
     secure = app.config["CODEQR_SCHEME"] == "https"
@@ -119,6 +126,10 @@ def create_app(test_config: dict | None = None, plugins=()) -> APIFlask:
     from . import cli
 
     cli.register(app, pm)
+    if listing_only:
+        chosen_plugins(pm, app.config)  # a bad name is reported even then
+        app.config.frozen = True
+        return app
 
     with app.app_context():
         configure_engine(db.engine, app.config["CODEQR_SQLITE_BUSY_TIMEOUT_MS"])

@@ -1,28 +1,71 @@
 """The ``codeqr`` command: Flask's CLI plus CodeQR's own commands."""
 
 import copy
+import os
 import sys
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.engine import make_url
 
 from . import apikeys, users
+from .extensions import db
 from .errors import CodeQRError, ConfigurationError
 from .permissions import ROLES, SCOPES
 from .pluginmanager import loaded_plugins
 from .state import app_state
 
 
-def _create_app():
+def load_app(served_at: str | None = None, listing_only: bool = False):
+    """Build the app for a command; a bad setting ends the command in one line (status 2)."""
     from .app import create_app
 
     try:
-        return create_app()
+        app = create_app(served_at=served_at, listing_only=listing_only)
     except ConfigurationError as error:
         # One line, and a status that says "usage": not a traceback, not a help text
         # without CodeQR's own commands.
         click.echo(f"CodeQR cannot start: {error}", err=True)
         sys.exit(2)
+    if not listing_only:
+        click.echo(f"CodeQR: instance {app.instance_path}, database {_shown_url(app)}", err=True)
+    return app
+
+
+def _shown_url(app) -> str:
+    return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+
+
+def announce_domain(app) -> None:
+    """Say where short links point, and warn when it is only a development default."""
+    config = app.config
+    line = f"CodeQR: short links use {config['CODEQR_SCHEME']}://{config['CODEQR_DEFAULT_DOMAIN']}/"
+    if config["CODEQR_DEVELOPMENT_DOMAIN"]:
+        line += (" (a development default, from the address served: set CODEQR_DEFAULT_DOMAIN to the "
+                 "domain people will scan before printing QR Codes)")
+    click.echo(line, err=True)
+
+
+def _create_app():
+    """The app of the command being run (Flask's CLI calls this when a command needs it)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get(_HELP_ONLY):
+        return load_app(listing_only=True)
+    if ctx is not None and ctx.command.name == "run":  # the development server: links follow its port
+        app = load_app(served_at=f"{ctx.params['host']}:{ctx.params['port']}")
+        announce_domain(app)
+        return app
+    return load_app()
+
+
+#: Set in the command's context when it only asks for help: the app built then writes nothing.
+_HELP_ONLY = "codeqr.help_only"
+
+
+def _use_instance(ctx, _param, path: str | None):
+    if path:
+        os.environ["CODEQR_INSTANCE_PATH"] = os.path.abspath(path)  # server workers inherit it
+    return path
 
 
 class _Group(FlaskGroup):
@@ -33,8 +76,17 @@ class _Group(FlaskGroup):
     def list_commands(self, ctx):
         return [name for name in super().list_commands(ctx) if name not in self.UNLISTED]
 
+    def parse_args(self, ctx, args):
+        # Help (of CodeQR or of one command) builds the app to list commands: it must not
+        # create an instance folder or a database where the reader happens to stand.
+        ctx.meta[_HELP_ONLY] = not args or "--help" in args
+        return super().parse_args(ctx, args)
+
 
 @click.group(cls=_Group, create_app=_create_app, add_version_option=False)
+@click.option("--instance", metavar="PATH", callback=_use_instance, is_eager=True, expose_value=False,
+              help="The instance folder: config.py, the SQLite database, images, secret key "
+                   "(default: CODEQR_INSTANCE_PATH, else the folder every command prints).")
 def main():
     """CodeQR: create, update and manage QR Codes."""
 
@@ -43,6 +95,26 @@ def _hidden(param: click.Parameter) -> click.Parameter:
     param = copy.copy(param)  # Flask's own options are shared objects: change a copy
     param.hidden = True
     return param
+
+
+@main.command("serve", with_appcontext=False)
+@click.option("--host", help="address to listen on [default: CODEQR_SERVE_HOST, 127.0.0.1]")
+@click.option("--port", type=click.IntRange(1, 65535), help="port [default: CODEQR_SERVE_PORT, 8000]")
+def serve(host: str | None, port: int | None):
+    """Serve CodeQR in production (gunicorn; workers, threads, timeout from CODEQR_SERVE_*)."""
+    from .serving import Gunicorn, MetricsFolder, bind_address, gunicorn_options
+
+    settings = load_app(listing_only=True).config  # the address first: links follow it
+    host, port = host or settings["CODEQR_SERVE_HOST"], port or settings["CODEQR_SERVE_PORT"]
+    served_at = bind_address(host, port)
+    with MetricsFolder():  # before any worker counts a request
+        app = load_app(served_at=served_at)  # migrates once, here, before the workers start
+        announce_domain(app)
+        options = gunicorn_options(app.config, host, port)
+        app.extensions["codeqr"].database.stop()
+        with app.app_context():
+            db.engine.dispose()  # the workers build their own: no connection crosses the fork
+        Gunicorn(options, served_at).run()
 
 
 # Flask's -e/--env-file and -A/--app mean nothing to an operator of CodeQR (they still work).

@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Config
 
@@ -18,7 +19,7 @@ DEFAULTS = {
     "CODEQR_DATABASE_URL": None,  # None: SQLite file codeqr.db in the instance folder
     "CODEQR_SECRET_KEY": None,  # None: generated once into instance/secret_key
     "CODEQR_SCHEME": "http",
-    "CODEQR_DEFAULT_DOMAIN": "localhost:5000",
+    "CODEQR_DEFAULT_DOMAIN": None,  # None: development default, localhost and the port served
     "CODEQR_DOMAINS": [],  # extra served domains beside the default one
     "CODEQR_STORAGE": "filesystem",
     "CODEQR_STORAGE_PATH": None,  # None: images/ in the instance folder
@@ -34,8 +35,8 @@ DEFAULTS = {
     "CODEQR_GEOIP_DATABASE": None,  # a MaxMind-format city database: adds city and region
     "CODEQR_ANALYTICS_WORKER": True,  # enrich scans in a background thread of each process
     "CODEQR_JOB_WORKER": True,  # run jobs (imports) in a background thread of each serving process
-    "CODEQR_JOB_LEASE_SECONDS": 30.0,
-    "CODEQR_EXPORT_TTL_HOURS": 24.0,  # a finished export's file is removed after this  # a job whose process stopped is taken up by another after this
+    "CODEQR_JOB_LEASE_SECONDS": 30.0,  # a job whose process stopped is taken up by another after this
+    "CODEQR_EXPORT_TTL_HOURS": 24.0,  # a finished export's file is removed after this
     "CODEQR_PROXY_FIX": 0,  # number of trusted proxies in front of the app
     "CODEQR_MAX_BODY_BYTES": 8 * 1024 * 1024,  # room for a 5 MB CSV upload
     "CODEQR_RATE_LIMIT_ENABLED": True,
@@ -44,7 +45,18 @@ DEFAULTS = {
     "CODEQR_RATE_LIMIT_API_PER_ADDRESS": "1200 per minute",
     "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT": "5 per minute; 20 per hour; 100 per day",  # failed sign-ins
     "CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS": "20 per minute; 200 per hour",  # all sign-in attempts
+    "CODEQR_SERVE_HOST": "127.0.0.1",  # codeqr serve: the address to listen on
+    "CODEQR_SERVE_PORT": 8000,
+    "CODEQR_SERVE_WORKERS": 0,  # 0: two per CPU core, plus one
+    "CODEQR_SERVE_THREADS": 1,  # above 1: threaded workers
+    "CODEQR_SERVE_TIMEOUT_SECONDS": 30,  # a worker silent this long is restarted
 }
+
+#: Where short links point when CODEQR_DEFAULT_DOMAIN is not set and no server command
+#: says which port it serves (Flask's development server's default).
+DEVELOPMENT_PORT = 5000
+#: Host names of this machine itself: served alike, and trusted with more detail on errors.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 class FrozenConfig(Config):
@@ -118,7 +130,8 @@ def build_config(instance_path: str, test_config: dict | None, defaults: dict) -
 _NOT_SETTINGS = ("CODEQR_INSTANCE_PATH", "CODEQR_TEST_")
 #: Settings that must be above zero.
 _POSITIVE = ("CODEQR_DATABASE_TIMEOUT_SECONDS", "CODEQR_JOB_LEASE_SECONDS", "CODEQR_EXPORT_TTL_HOURS",
-             "CODEQR_SQLITE_BUSY_TIMEOUT_MS", "CODEQR_MAX_BODY_BYTES")
+             "CODEQR_SQLITE_BUSY_TIMEOUT_MS", "CODEQR_MAX_BODY_BYTES", "CODEQR_SERVE_THREADS",
+             "CODEQR_SERVE_TIMEOUT_SECONDS")
 
 
 def check_settings(config: dict, defaults: dict) -> None:
@@ -130,6 +143,11 @@ def check_settings(config: dict, defaults: dict) -> None:
         value = config[name]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ConfigurationError(f"{name}={value!r}: must be a number above zero")
+    if not 0 < config["CODEQR_SERVE_PORT"] < 65536:
+        raise ConfigurationError(f"CODEQR_SERVE_PORT={config['CODEQR_SERVE_PORT']!r}: must be a port, 1 to 65535")
+    if config["CODEQR_SERVE_WORKERS"] < 0:
+        raise ConfigurationError(f"CODEQR_SERVE_WORKERS={config['CODEQR_SERVE_WORKERS']!r}: must be 0 "
+                                 "(two per CPU core, plus one) or more")
     url = config["CODEQR_DATABASE_URL"] or ""
     if url.startswith(("postgres://", "postgresql")) and importlib.util.find_spec("psycopg") is None:
         raise ConfigurationError("CODEQR_DATABASE_URL is a PostgreSQL URL, but its driver is not installed: "
@@ -141,20 +159,47 @@ def check_settings(config: dict, defaults: dict) -> None:
             log.warning("%s is not a setting of CodeQR or of its plugins%s", name, hint)
 
 
-def resolve_paths(config: dict, instance_path: str) -> None:
-    """Fill in the settings whose defaults live in the instance folder."""
+def host_aliases(domains: list[str]) -> dict[str, str]:
+    """Each host a request may name, with the served domain it means: the domains
+    themselves, and for one on this machine (``localhost:5000``) its other names
+    (``127.0.0.1:5000``, ``[::1]:5000``), which browsers and server banners use alike."""
+    aliases = {}
+    for domain in reversed(domains):  # the first domain wins a name two would share
+        try:
+            parts = urlsplit(f"//{domain}")
+            suffix = f":{parts.port}" if parts.port else ""
+        except ValueError:  # not host[:port]: served as written, no other names
+            continue
+        if parts.hostname in ("localhost", "127.0.0.1", "::1"):
+            aliases.update({name + suffix: domain for name in LOOPBACK_HOSTS})
+    return aliases | {domain: domain for domain in domains}
+
+
+def development_domain(served_at: str | None) -> str:
+    """The domain of short links in development: the machine's name and the port served
+    (``0.0.0.0:8000`` and ``127.0.0.1:8000`` give ``localhost:8000``)."""
+    host, _, port = (served_at or f"localhost:{DEVELOPMENT_PORT}").rpartition(":")
+    if host in ("", "0.0.0.0", "::", "[::]", *LOOPBACK_HOSTS):
+        host = "localhost"
+    return host if port == "80" else f"{host}:{port}"
+
+
+def resolve_paths(config: dict, instance_path: str, served_at: str | None = None, create_secret: bool = True) -> None:
+    """Fill in the settings whose defaults live in the instance folder or come from the
+    address served."""
     instance = Path(instance_path)
     if not config["CODEQR_DATABASE_URL"]:
         config["CODEQR_DATABASE_URL"] = f"sqlite:///{instance / 'codeqr.db'}"
     if not config["CODEQR_STORAGE_PATH"]:
         config["CODEQR_STORAGE_PATH"] = str(instance / "images")
-    if not config["CODEQR_SECRET_KEY"]:
+    if not config["CODEQR_SECRET_KEY"] and create_secret:
         try:
             config["CODEQR_SECRET_KEY"] = _instance_secret(instance / "secret_key")
         except OSError as error:
             raise ConfigurationError(f"the instance folder {str(instance)!r} cannot be written ({error.strerror}); "
                                      "choose another with CODEQR_INSTANCE_PATH") from None
-    config["CODEQR_DEFAULT_DOMAIN"] = config["CODEQR_DEFAULT_DOMAIN"].lower()
+    config["CODEQR_DEVELOPMENT_DOMAIN"] = not config["CODEQR_DEFAULT_DOMAIN"]
+    config["CODEQR_DEFAULT_DOMAIN"] = (config["CODEQR_DEFAULT_DOMAIN"] or development_domain(served_at)).lower()
     served = [config["CODEQR_DEFAULT_DOMAIN"]]
     served += [d.lower() for d in config["CODEQR_DOMAINS"] if d.lower() not in served]
     config["CODEQR_DOMAINS"] = served

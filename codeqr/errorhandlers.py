@@ -7,6 +7,7 @@ from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .errors import CodeQRError, DatabaseUnavailable, code_for_status
+from .local_requests import from_this_machine
 from .outages import UNAVAILABLE, first_line
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,11 @@ def register(app) -> None:
         if _wants_json():
             headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
             return error_response(error.code or 500, error.description or error.name, headers=headers)
-        template = "404.html" if error.code == 404 else "error.html"
-        return render_template(template, status=error.code, message=error.description), error.code
+        if error.code == 404:
+            # Whoever runs CodeQR is told where short links are served; the public is not.
+            served = app.config["CODEQR_DOMAINS"] if from_this_machine(request) else None
+            return render_template("404.html", served=served, asked=request.host), 404
+        return render_template("error.html", status=error.code, message=error.description), error.code
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

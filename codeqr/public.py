@@ -20,9 +20,9 @@ _NO_CACHE = {
 @bp.route("/<key>", methods=["GET", "HEAD"])
 def redirect(key: str):
     """Send the visitor to the destination; count the scan and store its event (GET only)."""
-    domain = request.host.lower()
     state = app_state()
-    if domain not in current_app.config["CODEQR_DOMAINS"] or "\x00" in key:
+    domain = state.hosts.get(request.host.lower())
+    if domain is None or "\x00" in key:
         abort(404)
     sent_url = None
     if state.redirect_hook_used or request.method == "HEAD":

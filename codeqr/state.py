@@ -6,6 +6,7 @@ import pluggy
 from flask import Flask, current_app
 
 from . import pluginmanager
+from .config import host_aliases
 from .database import upgrade_schema
 from .extensions import db
 from .jobs.runner import JobRunner
@@ -37,6 +38,8 @@ class AppState:
     jobs: JobRunner
     #: the schema upgrade at start, retried while the database is away
     database: StartupWait
+    #: every host a short link may come on, with the served domain it means
+    hosts: dict[str, str]
     #: first path segments of the app's routes: no short-link key may take one
     reserved_keys: frozenset[str]
     #: whether any plugin implements these: the redirect skips them otherwise
@@ -52,10 +55,8 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager) -> AppState:
     ``CODEQR_DEFAULT_FORMAT`` raises ``PluginError`` naming what is available.
     """
     config = app.config
-    renderer_classes = pluginmanager.renderers(pm)
-    renderer_classes.pick(config["CODEQR_DEFAULT_FORMAT"], "CODEQR_DEFAULT_FORMAT")
-    storage = pluginmanager.storages(pm).pick(config["CODEQR_STORAGE"], "CODEQR_STORAGE")(config)
-    overlay = pluginmanager.overlays(pm).pick(config["CODEQR_OVERLAY"], "CODEQR_OVERLAY")(config)
+    renderer_classes, storage_class, overlay_class = chosen_plugins(pm, config)
+    storage, overlay = storage_class(config), overlay_class(config)
     renderers = {name: cls(config) for name, cls in renderer_classes.items()}
     return AppState(
         pm=pm,
@@ -68,10 +69,21 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager) -> AppState:
                        lease_seconds=config["CODEQR_JOB_LEASE_SECONDS"]),
         database=StartupWait(app, upgrade_schema if config["CODEQR_AUTO_MIGRATE"] else lambda: None,
                              retry_seconds=max(1.0, config["CODEQR_DATABASE_TIMEOUT_SECONDS"])),
+        hosts=host_aliases(config["CODEQR_DOMAINS"]),
         reserved_keys=frozenset(_reserved_keys(app)),
         scan_hook_used=bool(pm.hook.codeqr_qrcode_scanned.get_hookimpls()),
         redirect_hook_used=bool(pm.hook.codeqr_redirect.get_hookimpls()),
     )
+
+
+def chosen_plugins(pm: pluggy.PluginManager, config) -> tuple[dict, type, type]:
+    """Every renderer class, and the storage and overlay classes the config names;
+    an unknown name raises ``PluginError`` naming those available."""
+    renderer_classes = pluginmanager.renderers(pm)
+    renderer_classes.pick(config["CODEQR_DEFAULT_FORMAT"], "CODEQR_DEFAULT_FORMAT")
+    storage = pluginmanager.storages(pm).pick(config["CODEQR_STORAGE"], "CODEQR_STORAGE")
+    overlay = pluginmanager.overlays(pm).pick(config["CODEQR_OVERLAY"], "CODEQR_OVERLAY")
+    return renderer_classes, storage, overlay
 
 
 def _job_queues() -> tuple[list, object]:

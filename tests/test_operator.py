@@ -1,0 +1,150 @@
+"""What an operator meets first: which instance a command uses, help that writes nothing,
+short links on the address really served, and the 404 that says which domains are."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from api_client import authorized_client
+
+from codeqr.config import development_domain, host_aliases
+
+CODEQR = str(Path(sys.executable).with_name("codeqr"))
+
+
+def _env(**settings) -> dict:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CODEQR_")}
+    return env | settings
+
+
+def _codeqr(*args, cwd, **settings) -> subprocess.CompletedProcess:
+    return subprocess.run([CODEQR, *args], env=_env(**settings), capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["create-user", "--help"], ["db", "--help"], ["serve", "--help"]])
+def test_help_creates_nothing(tmp_path, args):
+    instance = tmp_path / "instance"
+    result = _codeqr(*args, cwd=tmp_path, CODEQR_INSTANCE_PATH=str(instance))
+    assert "Usage: codeqr" in result.stdout + result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_command_says_which_instance_and_database_it_uses(tmp_path):
+    result = _codeqr("--instance", "chosen", "list-api-keys", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    chosen = tmp_path / "chosen"
+    assert f"CodeQR: instance {chosen}, database sqlite:///{chosen}/codeqr.db" in result.stderr
+    assert (chosen / "codeqr.db").is_file() and (chosen / "secret_key").is_file()
+    # The setting says the same; and a password in a database URL is never printed.
+    result = _codeqr("plugins", cwd=tmp_path, CODEQR_INSTANCE_PATH=str(chosen),
+                     CODEQR_DATABASE_URL="postgresql://codeqr:s3cret@127.0.0.1:1/codeqr?connect_timeout=1")
+    assert f"CodeQR: instance {chosen}, database postgresql+psycopg://codeqr:***@127.0.0.1:1/codeqr" in result.stderr
+    assert "s3cret" not in result.stderr + result.stdout
+
+
+def test_a_key_made_from_another_folder_works_on_the_server_of_that_instance(tmp_path, make_app):
+    instance = tmp_path / "instance"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    made = _codeqr("--instance", str(instance), "create-api-key", "ops", cwd=elsewhere)
+    secret = made.stdout.strip().splitlines()[-1]
+    app = make_app(INSTANCE_PATH=str(instance), CODEQR_DATABASE_URL=None)
+    answer = app.test_client().get("/api/qrcodes", headers={"Authorization": f"Bearer {secret}"})
+    assert answer.status_code == 200
+
+
+@pytest.mark.parametrize("served_at, domain", [
+    (None, "localhost:5000"), ("127.0.0.1:5101", "localhost:5101"), ("0.0.0.0:8000", "localhost:8000"),
+    ("[::1]:8080", "localhost:8080"), ("qr.lan:80", "qr.lan"), ("10.0.0.7:8000", "10.0.0.7:8000"),
+])
+def test_the_development_domain_follows_the_address_served(served_at, domain):
+    assert development_domain(served_at) == domain
+
+
+def test_this_machines_names_are_served_alike():
+    hosts = host_aliases(["qr.example.com", "localhost:5101"])
+    assert hosts["127.0.0.1:5101"] == hosts["[::1]:5101"] == hosts["localhost:5101"] == "localhost:5101"
+    assert hosts["qr.example.com"] == "qr.example.com"
+    assert "127.0.0.1:5000" not in hosts and "localhost" not in hosts
+
+
+def _api(app):
+    from codeqr import apikeys
+
+    with app.app_context():
+        return authorized_client(app, apikeys.create("tests")[1])
+
+
+def test_a_short_link_answers_on_every_name_of_this_machine(make_app):
+    app = make_app(CODEQR_DEFAULT_DOMAIN="localhost:5101")
+    api = _api(app)
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/alias"}).get_json()
+    assert qr["shortLink"] == f"http://localhost:5101/{qr['key']}"
+    client = app.test_client()
+    for host in ("localhost:5101", "127.0.0.1:5101", "[::1]:5101"):
+        assert client.get(f"/{qr['key']}", headers={"Host": host}).status_code == 302
+    assert client.get(f"/{qr['key']}", headers={"Host": "127.0.0.1:5000"}).status_code == 404
+    assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 3
+
+
+def test_the_404_names_the_served_domains_to_this_machine_only(make_app):
+    client = make_app(CODEQR_DEFAULT_DOMAIN="qr.example.com", CODEQR_DOMAINS=["go.example.com"]).test_client()
+    local = client.get("/some-key", headers={"Host": "localhost:5000"})
+    assert local.status_code == 404
+    text = local.get_data(as_text=True)
+    assert "<code>localhost:5000</code>" in text
+    assert "<code>qr.example.com</code>, <code>go.example.com</code>" in text
+    remote = client.get("/some-key", headers={"Host": "localhost:5000"}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    proxied = client.get("/some-key", headers={"Host": "localhost:5000", "X-Forwarded-For": "203.0.113.9"})
+    for page in (remote, proxied):
+        assert page.status_code == 404
+        assert "qr.example.com" not in page.get_data(as_text=True)
+        assert "This link does not exist" in page.get_data(as_text=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server stopped: {process.stdout.read()}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise AssertionError(f"nothing answered at {url}")
+
+
+@pytest.mark.parametrize("command", ["run", "serve"])
+def test_links_of_a_server_started_on_a_port_point_at_that_port(tmp_path, command):
+    port = _free_port()
+    server = subprocess.Popen([CODEQR, "--instance", str(tmp_path / "instance"), command, "--port", str(port)],
+                              env=_env(CODEQR_SERVE_WORKERS="1"), cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/healthz", server)
+        key = _codeqr("--instance", str(tmp_path / "instance"), "create-api-key", "t", cwd=tmp_path)
+        secret = key.stdout.strip().splitlines()[-1]
+        created = requests.post(f"http://127.0.0.1:{port}/api/qrcodes", json={"url": "https://example.com/port"},
+                                headers={"Authorization": f"Bearer {secret}"}, timeout=10).json()
+        assert created["shortLink"].startswith(f"http://localhost:{port}/")
+        # The link itself, and the banner's 127.0.0.1 form of it, both redirect.
+        for link in (created["shortLink"], created["shortLink"].replace("localhost", "127.0.0.1")):
+            assert requests.get(link, allow_redirects=False, timeout=10).headers["Location"] == "https://example.com/port"
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert f"CodeQR: short links use http://localhost:{port}/ (a development default" in output
