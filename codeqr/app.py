@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from . import errorhandlers, health, public, ratelimits, web
+from . import errorhandlers, health, metrics, public, ratelimits, requestlog, web
 from .api import bp as api_bp
 from .api.views import document_refs
 from .config import DEFAULTS, FrozenConfig, build_config, check_settings, resolve_paths
@@ -117,10 +117,11 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     for blueprints in pm.hook.codeqr_blueprints():
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
-    app.register_blueprint(health.bp)  # before public: its paths are not short links
+    app.register_blueprint(health.bp)  # before public: their paths are not short links
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(public.bp)
-    csrf.exempt(public.bp)  # GET-only routes: spare the redirect the check
-    csrf.exempt(health.bp)
+    for get_only in (public.bp, health.bp, metrics.bp):  # spare the redirect the check
+        csrf.exempt(get_only)
     errorhandlers.register(app)
     ratelimits.install(app, api_bp, SIGN_IN_PAGES)
     from . import cli
@@ -140,6 +141,7 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     # Each serving process runs jobs: its thread starts with the process (wsgi.py) or its first request.
     app.before_request(state.jobs.ensure_started)
 
+    requestlog.install(app, log_lines=app.config["CODEQR_REQUEST_LOG"])
     if app.config["CODEQR_PROXY_FIX"]:
         hops = app.config["CODEQR_PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)

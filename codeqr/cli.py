@@ -3,6 +3,7 @@
 import copy
 import os
 import sys
+from importlib.resources import files
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -104,10 +105,10 @@ def serve(host: str | None, port: int | None):
     """Serve CodeQR in production (gunicorn; workers, threads, timeout from CODEQR_SERVE_*)."""
     from .serving import Gunicorn, MetricsFolder, bind_address, gunicorn_options
 
-    settings = load_app(listing_only=True).config  # the address first: links follow it
-    host, port = host or settings["CODEQR_SERVE_HOST"], port or settings["CODEQR_SERVE_PORT"]
-    served_at = bind_address(host, port)
-    with MetricsFolder():  # before any worker counts a request
+    with MetricsFolder():  # before the metrics are first imported: the workers inherit them
+        settings = load_app(listing_only=True).config  # the address first: links follow it
+        host, port = host or settings["CODEQR_SERVE_HOST"], port or settings["CODEQR_SERVE_PORT"]
+        served_at = bind_address(host, port)
         app = load_app(served_at=served_at)  # migrates once, here, before the workers start
         announce_domain(app)
         options = gunicorn_options(app.config, host, port)
@@ -115,6 +116,12 @@ def serve(host: str | None, port: int | None):
         with app.app_context():
             db.engine.dispose()  # the workers build their own: no connection crosses the fork
         Gunicorn(options, served_at).run()
+
+
+@main.command("config-example", with_appcontext=False)
+def config_example():
+    """Print an example config.py with every setting, commented out."""
+    click.echo((files("codeqr") / "config.example.py").read_text(), nl=False)
 
 
 # Flask's -e/--env-file and -A/--app mean nothing to an operator of CodeQR (they still work).

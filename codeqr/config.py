@@ -45,6 +45,8 @@ DEFAULTS = {
     "CODEQR_RATE_LIMIT_API_PER_ADDRESS": "1200 per minute",
     "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT": "5 per minute; 20 per hour; 100 per day",  # failed sign-ins
     "CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS": "20 per minute; 200 per hour",  # all sign-in attempts
+    "CODEQR_REQUEST_LOG": True,  # one JSON line per request on stdout (codeqr serve, wsgi:app)
+    "CODEQR_METRICS_TOKEN": None,  # None: /metrics answers this machine only
     "CODEQR_SERVE_HOST": "127.0.0.1",  # codeqr serve: the address to listen on
     "CODEQR_SERVE_PORT": 8000,
     "CODEQR_SERVE_WORKERS": 0,  # 0: two per CPU core, plus one

@@ -14,6 +14,8 @@ log = logging.getLogger(__name__)
 
 #: What a client is told to wait before trying again while the database is away.
 RETRY_AFTER_SECONDS = 5
+#: Blueprints that answer while the database is away (they say so themselves).
+_ALWAYS_ANSWERED = ("health", "metrics")
 DATABASE_AWAY = "CodeQR cannot reach its database right now. Please try again in a moment."
 
 
@@ -58,7 +60,7 @@ def register(app) -> None:
 
     @app.before_request
     def refuse_until_the_database_is_ready():
-        if app.extensions["codeqr"].database.ready or request.blueprint == "health" or request.endpoint == "static":
+        if app.extensions["codeqr"].database.ready or request.blueprint in _ALWAYS_ANSWERED or request.endpoint == "static":
             return
         raise DatabaseUnavailable(DATABASE_AWAY)
 
@@ -77,7 +79,8 @@ def register(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s (request %s)", request.method, request.path,
+                      request.environ.get("codeqr.request_id"))
         if _wants_json():
             return error_response(500, "internal server error")
         return render_template("error.html", status=500, message="Something went wrong on our side."), 500

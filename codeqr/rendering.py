@@ -9,6 +9,7 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
 from .errors import StorageUnavailable
+from .metrics import instruments
 from .plugin_api import RenderSpec
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,8 @@ class Images:
         try:
             return getattr(self.storage, method)(*args)
         except StorageUnavailable:
+            instruments().storage_errors.labels(self.storage.name).inc()
             raise
         except Exception as error:
+            instruments().storage_errors.labels(self.storage.name).inc()
             raise StorageUnavailable(f"image storage {self.storage.name!r} failed: {error}") from error

@@ -66,3 +66,76 @@ def test_installed_command_works_from_any_folder(installed, tmp_path):
     result = subprocess.run([str(installed / "bin" / "python"), "-c", script], cwd=tmp_path, env=env,
                             capture_output=True, text=True)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _serving(command: list[str], port: int, cwd: Path, env: dict):
+    """Start a server and wait until it answers; the caller stops it."""
+    import time
+
+    import requests
+
+    server = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.stdout.read()
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+            return server
+        except (requests.ConnectionError, requests.Timeout):
+            time.sleep(0.2)
+    server.kill()
+    raise AssertionError(f"{command} did not answer")
+
+
+def test_codeqr_serve_from_any_folder_creates_scans_and_renders(installed, tmp_path):
+    import requests
+    from decode import decode
+
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("CODEQR_", "PYTHONPATH"))}
+    env["CODEQR_SERVE_WORKERS"] = "2"
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir(), there.mkdir()
+    port = _free_port()
+    codeqr = str(installed / "bin" / "codeqr")
+    server = _serving([codeqr, "serve", "--port", str(port)], port, here, env)
+    try:
+        # Another folder, the same instance: the one inside the virtual environment.
+        made = subprocess.run([codeqr, "create-api-key", "served"], cwd=there, env=env, capture_output=True,
+                              text=True, check=True)
+        assert f"CodeQR: instance {installed / 'var' / 'codeqr-instance'}" in made.stderr
+        headers = {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
+        qr = requests.post(f"http://127.0.0.1:{port}/api/qrcodes", json={"url": "https://example.com/served"},
+                           headers=headers, timeout=10).json()
+        assert qr["shortLink"] == f"http://localhost:{port}/{qr['key']}"
+        scan = requests.get(qr["shortLink"], allow_redirects=False, timeout=10)
+        assert scan.status_code == 302 and scan.headers["Location"] == "https://example.com/served"
+        image = requests.get(qr["image"], timeout=30)
+        assert decode(image.content, image.headers["Content-Type"]) == [qr["shortLink"]]
+        assert requests.get(f"http://127.0.0.1:{port}/api/qrcodes/{qr['id']}", headers=headers,
+                            timeout=10).json()["scans"] == 1
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=60)[0]
+    assert "Booting worker" in output and f'"route": "/<key>", "status": 302' in output
+    assert list(here.iterdir()) == [] and list(there.iterdir()) == []  # nothing written where it ran
+
+
+def test_wsgi_app_is_importable_for_a_server_of_ones_own(installed, tmp_path):
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("CODEQR_", "PYTHONPATH"))}
+    env["CODEQR_INSTANCE_PATH"] = str(tmp_path / "instance")
+    port = _free_port()
+    gunicorn = [str(installed / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"]
+    server = _serving(gunicorn, port, tmp_path, env)
+    server.terminate()
+    server.communicate(timeout=60)
+    example = subprocess.run([str(installed / "bin" / "codeqr"), "config-example"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, check=True).stdout
+    assert "CODEQR_S3_BUCKET" in example and "CODEQR_DEFAULT_DOMAIN" in example

@@ -1,0 +1,76 @@
+# CodeQR settings. Save this as config.py in the instance folder (every codeqr command
+# prints it: "CodeQR: instance ..."), e.g. codeqr config-example > instance/config.py,
+# and uncomment what you change. Environment variables of the same names override it.
+# README.md ("Configuration") says what each one does; docs/deploy.md how to run several servers.
+
+# --- Where short links point -------------------------------------------------------------
+# The domain printed in every QR Code. Unset, it is a development default: localhost and the
+# port served. Set it before printing codes people will scan.
+# CODEQR_DEFAULT_DOMAIN = "qr.example.com"
+# CODEQR_DOMAINS = ["go.example.com"]          # more domains served beside the default one
+# CODEQR_SCHEME = "https"                      # http or https
+# CODEQR_PROXY_FIX = 1                         # reverse proxies in front whose X-Forwarded-* to trust
+
+# --- Database ------------------------------------------------------------------------------
+# Unset: SQLite in the instance folder. PostgreSQL 14+: pip install 'codeqr[postgres]', and
+# the database must exist (createdb codeqr).
+# CODEQR_DATABASE_URL = "postgresql://codeqr:password@127.0.0.1:5432/codeqr"
+# CODEQR_DATABASE_TIMEOUT_SECONDS = 5.0
+# CODEQR_SQLITE_BUSY_TIMEOUT_MS = 10000
+# CODEQR_AUTO_MIGRATE = True
+# CODEQR_SCAN_ASYNC_COMMIT = False             # PostgreSQL: faster scans, may lose the last instant's
+
+# --- Secret key ----------------------------------------------------------------------------
+# Unset: generated once into the instance folder. Several servers must share one.
+# CODEQR_SECRET_KEY = "a long random string"
+
+# --- Images --------------------------------------------------------------------------------
+# CODEQR_STORAGE = "filesystem"                # filesystem, database, s3, or a plugin's
+# CODEQR_STORAGE_PATH = "/var/lib/codeqr/images"   # filesystem; unset: images/ in the instance
+# CODEQR_DEFAULT_FORMAT = "png"
+# CODEQR_OVERLAY = "logo"
+# CODEQR_LOGO_PATH = "/etc/codeqr/logo.png"
+
+# S3 or an S3-compatible server (SeaweedFS, MinIO, ...): pip install 'codeqr[s3]'
+# CODEQR_STORAGE = "s3"
+# CODEQR_S3_BUCKET = "codeqr"
+# CODEQR_S3_PREFIX = "images/"
+# CODEQR_S3_ENDPOINT_URL = "http://127.0.0.1:8333"   # unset: AWS S3
+# CODEQR_S3_REGION = "us-east-1"
+# CODEQR_S3_ACCESS_KEY_ID = "..."              # unset: boto3's own chain (environment, ~/.aws, role)
+# CODEQR_S3_SECRET_ACCESS_KEY = "..."
+# CODEQR_S3_SERVE = "proxy"                    # proxy, or redirect (to presigned URLs)
+# CODEQR_S3_PRESIGN_SECONDS = 300
+# CODEQR_S3_TIMEOUT_SECONDS = 5
+
+# --- Scan analytics ------------------------------------------------------------------------
+# CODEQR_ANALYTICS = "full"                    # full, anonymous or off
+# CODEQR_SCAN_RETENTION_DAYS = 0               # 0: keep events forever
+# CODEQR_GEOIP_DATABASE = "/var/lib/GeoIP/GeoLite2-City.mmdb"
+# CODEQR_ANALYTICS_WORKER = True
+
+# --- Jobs (imports, exports) ---------------------------------------------------------------
+# CODEQR_JOB_WORKER = True
+# CODEQR_JOB_LEASE_SECONDS = 30.0
+# CODEQR_EXPORT_TTL_HOURS = 24.0
+
+# --- Limits --------------------------------------------------------------------------------
+# CODEQR_MAX_BODY_BYTES = 8388608
+# CODEQR_RATE_LIMIT_ENABLED = True
+# CODEQR_RATE_LIMIT_STORAGE_URL = "redis://127.0.0.1:6379/0"   # unset: each process counts alone
+# CODEQR_RATE_LIMIT_API = "600 per minute"
+# CODEQR_RATE_LIMIT_API_PER_ADDRESS = "1200 per minute"
+# CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT = "5 per minute; 20 per hour; 100 per day"
+# CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS = "20 per minute; 200 per hour"
+
+# --- Serving (codeqr serve) and operating ---------------------------------------------------
+# CODEQR_SERVE_HOST = "127.0.0.1"
+# CODEQR_SERVE_PORT = 8000
+# CODEQR_SERVE_WORKERS = 0                     # 0: two per CPU core, plus one
+# CODEQR_SERVE_THREADS = 1
+# CODEQR_SERVE_TIMEOUT_SECONDS = 30
+# CODEQR_REQUEST_LOG = True
+# CODEQR_METRICS_TOKEN = "..."                 # unset: /metrics answers this machine only
+
+# --- Plugins -------------------------------------------------------------------------------
+# CODEQR_DISABLED_PLUGINS = ["logo"]

@@ -1,0 +1,108 @@
+"""The README's command blocks, pasted in order into a copy of the checkout, work: the
+development server, the API example with its key, the production server, PostgreSQL."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+from conftest import POSTGRES_URL
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+#: The test command's block: CI runs it verbatim (.ci/run); running it here would recurse.
+BLOCKS = [block for block in re.findall(r"```sh\n(.*?)```", README, re.S) if "pytest" not in block]
+SERVERS = re.compile(r"codeqr (run|serve)\b")
+
+
+def test_the_readme_has_the_blocks_this_test_runs():
+    assert [bool(SERVERS.search(block.strip().splitlines()[-1])) for block in BLOCKS] == [True, False, True, False]
+
+
+def _checkout_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "codeqr"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "test-artifacts", "__pycache__", "instance"))
+    return copy
+
+
+def _wait_for(url: str, server: subprocess.Popen, seconds: float = 300) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert server.poll() is None, f"the server stopped:\n{server.stdout.read()}"
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.5)
+    raise AssertionError(f"nothing answered at {url}")
+
+
+def _start(block: str, cwd: Path, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(["bash", "-euo", "pipefail", "-c", block], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def _stop(server: subprocess.Popen) -> str:
+    os.killpg(server.pid, signal.SIGTERM)
+    return server.communicate(timeout=60)[0]
+
+
+def _run(block: str, cwd: Path, env: dict) -> str:
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=cwd, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, f"{block}\nfailed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.mark.postgres
+def test_the_readme_blocks_work_pasted_in_order(tmp_path):
+    checkout = _checkout_copy(tmp_path)
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("CODEQR_", "VIRTUAL_ENV", "PYTHONPATH"))}
+    develop, api, production, postgres = BLOCKS
+
+    server = _start(develop, checkout, env)
+    try:
+        _wait_for("http://localhost:5000/healthz", server)
+        answer = _run(api, checkout, env)
+    finally:
+        output = _stop(server)
+    assert '"shortLink":"http://localhost:5000/spring"' in answer.replace(" ", "")
+    assert "HTTP/1.1 302 FOUND" in answer.upper() and "location: https://example.com/spring" in answer.lower()
+    assert f"CodeQR: instance {checkout / 'instance'}" in output
+    assert (checkout / "instance" / "codeqr.db").is_file()
+
+    server = _start(production, checkout, env)
+    try:
+        _wait_for("http://127.0.0.1:8000/healthz", server)
+        secret = _run(".venv/bin/codeqr create-api-key production | tail -n 1", checkout, env).strip()
+        created = requests.post("http://127.0.0.1:8000/api/qrcodes", json={"url": "https://example.com/live"},
+                                headers={"Authorization": f"Bearer {secret}"}, timeout=10).json()
+        # As the proxy passes it on: the public host and scheme in X-Forwarded-*.
+        scan = requests.get(f"http://127.0.0.1:8000/{created['key']}", allow_redirects=False, timeout=10,
+                            headers={"X-Forwarded-Host": "qr.example.com", "X-Forwarded-Proto": "https",
+                                     "X-Forwarded-For": "203.0.113.9"})
+    finally:
+        output = _stop(server)
+    assert created["shortLink"] == f"https://qr.example.com/{created['key']}"
+    assert scan.status_code == 302 and scan.headers["Location"] == "https://example.com/live"
+    assert f'"path": "/{created["key"]}"' in output and '"remote": "203.0.113.9"' in output  # its log line
+    assert "short links use https://qr.example.com/" in output and "development default" not in output
+
+    database = f"codeqr_readme_{uuid.uuid4().hex[:8]}"  # the block's own name would meet a real one
+    try:
+        _run(postgres.replace(" codeqr\n", f" {database}\n").replace("5432/codeqr ", f"5432/{database} "), checkout, env)
+        with psycopg.connect(f"{POSTGRES_URL.rsplit('/', 1)[0]}/{database}") as connection:
+            tables = {row[0] for row in connection.execute("SELECT tablename FROM pg_tables")}
+        assert {"qrcodes", "api_keys", "import_jobs"} <= tables
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
