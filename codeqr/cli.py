@@ -4,8 +4,10 @@ import copy
 import os
 import sys
 from importlib.resources import files
+from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import make_url
 
@@ -133,7 +135,7 @@ OPERATOR_DB_COMMANDS = {"upgrade", "current", "check"}
 
 def register(app, pm) -> None:
     """Add CodeQR's commands, and those of plugins, to the app's CLI."""
-    for command in (create_api_key, revoke_api_key, list_api_keys, create_user, plugins):
+    for command in (create_api_key, revoke_api_key, list_api_keys, create_user, backup, restore, plugins):
         app.cli.add_command(command)
     migrations = app.cli.commands.get("db")
     for name, command in getattr(migrations, "commands", {}).items():
@@ -208,6 +210,50 @@ def create_user(email: str, password: str, role: str):
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created {user.role} {user.email}.")
+
+
+@click.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--without-images", is_flag=True, help="leave the images out (they are rendered again when asked for)")
+@with_appcontext
+def backup(destination: Path, without_images: bool):
+    """Write the database (SQLite), images and secret key to one archive (.tar.gz)."""
+    from . import backups
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        with click.progressbar(length=backups.count()["qrcodes"], label="QR Codes", show_pos=True,
+                               file=sys.stderr) as bar:
+            manifest = backups.backup(destination, images=not without_images, progress=bar.update)
+    except CodeQRError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Backed up {manifest['qrcodes']} QR Codes ({manifest['scans']} scans), {manifest['images']} images"
+               f"{', the secret key' if manifest['secretKey'] else ''} to {destination}.")
+    if manifest["database"] is None:
+        click.echo("The PostgreSQL database is not in the archive: copy it with pg_dump (a consistent snapshot "
+                   f"while CodeQR runs; use the pg_dump of the server's version):\n  {backups.pg_dump_command(url)}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="replace an instance that has QR Codes already")
+@with_appcontext
+def restore(source: Path, force: bool):
+    """Restore a backup into this instance (stop its servers first)."""
+    from . import backups
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        with click.progressbar(length=backups.read_manifest(source)["images"], label="Images", show_pos=True,
+                               file=sys.stderr) as bar:
+            manifest = backups.restore(source, force=force, progress=bar.update)
+    except CodeQRError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Restored {source} (made {manifest['createdAt']}): {manifest['qrcodes']} QR Codes, "
+               f"{manifest['scans']} scans, {manifest['images']} images.")
+    if manifest["database"] is None:
+        click.echo("This backup was made on PostgreSQL: restore its pg_dump file into the database with:\n  "
+                   f"{backups.pg_restore_command(url)}")
 
 
 @click.command("plugins")

@@ -6,9 +6,9 @@ answer covers all; jobs are counted in the database at each scrape, so any serve
 covers the whole instance.
 """
 
-import functools
 import hmac
 import os
+import threading
 from types import SimpleNamespace
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -23,9 +23,22 @@ from .outages import UNAVAILABLE
 # serve`` names that folder only once it runs (after the ``codeqr`` command imported us).
 
 
-@functools.cache
+_instruments: SimpleNamespace | None = None
+_made = threading.Lock()
+
+
 def instruments() -> SimpleNamespace:
-    """This process's counters, made once."""
+    """This process's counters, made once (under a lock: two threads' first requests would
+    both register them, which prometheus-client refuses)."""
+    global _instruments
+    if _instruments is None:
+        with _made:
+            if _instruments is None:
+                _instruments = _make_instruments()
+    return _instruments
+
+
+def _make_instruments() -> SimpleNamespace:
     from prometheus_client import Counter, Histogram
 
     return SimpleNamespace(

@@ -96,3 +96,36 @@ def test_the_command_says_a_bad_setting_in_one_line_with_status_2(tmp_path, args
     assert result.returncode == 2
     assert result.stderr.strip() == ("CodeQR cannot start: CODEQR_STORAGE='nope': no storage of that name; "
                                      "available: database, filesystem, s3")
+
+
+def _every_setting() -> dict:
+    from codeqr.config import DEFAULTS
+    from codeqr.pluginmanager import build_plugin_manager, plugin_defaults
+
+    return DEFAULTS | plugin_defaults(build_plugin_manager((), []))
+
+
+def test_every_setting_is_in_the_readme_and_the_example_config():
+    from importlib.resources import files
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    example = (files("codeqr") / "config.example.py").read_text()
+    for name in _every_setting():
+        if name.startswith(("CODEQR_STYLED_", "CODEQR_WEBHOOKS_")):  # example plugins: their own READMEs
+            continue
+        assert f"| `{name}` |" in readme, name
+        assert f"# {name} = " in example, name
+
+
+def test_the_example_config_uncommented_names_only_settings_with_their_types():
+    from importlib.resources import files
+
+    lines = (files("codeqr") / "config.example.py").read_text().splitlines()
+    settings = {}
+    exec("\n".join(line[2:] for line in lines if line.startswith("# CODEQR_")), {}, settings)
+    known = _every_setting()
+    assert set(settings) <= set(known)
+    for name, value in settings.items():
+        if known[name] is not None:
+            assert type(value) is type(known[name]), name

@@ -124,7 +124,7 @@ def test_codeqr_serve_from_any_folder_creates_scans_and_renders(installed, tmp_p
     finally:
         server.terminate()
         output = server.communicate(timeout=60)[0]
-    assert "Booting worker" in output and f'"route": "/<key>", "status": 302' in output
+    assert "Booting worker" in output and '"route": "/<key>", "status": 302' in output
     assert list(here.iterdir()) == [] and list(there.iterdir()) == []  # nothing written where it ran
 
 

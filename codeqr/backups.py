@@ -1,0 +1,180 @@
+"""``codeqr backup`` and ``codeqr restore``: one archive with a consistent copy of the
+SQLite database, the stored images of every QR Code and the instance's secret key.
+
+On PostgreSQL the database is copied by ``pg_dump`` (one transaction: a consistent snapshot
+while the servers go on), which must match the server's version; the archive then holds the
+images and the secret key. Images are renders of the stored designs: one missing is
+rendered again when first asked for.
+"""
+
+import io
+import json
+import os
+import shutil
+import sqlite3
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from .database import upgrade_schema
+from .errors import CodeQRError
+from .extensions import db
+from .models import QRCode
+from .schemas import QRCodeOut
+from .state import app_state
+from .timeutil import isoformat, utcnow
+
+#: Bumped when the archive's layout changes; restore refuses layouts it does not know.
+FORMAT = 1
+_DATABASE, _SECRET, _MANIFEST, _IMAGES = "codeqr.db", "secret_key", "manifest.json", "images/"
+
+
+class BackupError(CodeQRError):
+    status, code = 400, "bad_request"
+
+
+def pg_dump_command(url: str) -> str:
+    shown = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return f"pg_dump --format=custom --file=codeqr.pgdump '{shown}'"
+
+
+def pg_restore_command(url: str) -> str:
+    shown = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return f"pg_restore --clean --if-exists --no-owner --dbname='{shown}' codeqr.pgdump"
+
+
+def _sqlite_path() -> str | None:
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    return url.database if url.get_backend_name() == "sqlite" else None
+
+
+def backup(destination: Path, images: bool = True, progress: Callable[[int], None] = lambda n: None) -> dict:
+    """Write the archive to ``destination`` (refused if it exists; readable by its owner
+    only: it holds the secret key); return its manifest. ``progress`` hears of each QR Code."""
+    if destination.exists():
+        raise BackupError(f"{destination} exists already; choose a new name (a backup never overwrites one)")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    draft = Path(tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".draft")[1])
+    try:
+        with tarfile.open(draft, "w:gz") as archive, tempfile.TemporaryDirectory() as scratch:
+            manifest = {"format": FORMAT, "createdAt": isoformat(utcnow()), "database": None, "images": 0,
+                        "secretKey": False}
+            sqlite_path = _sqlite_path()
+            if sqlite_path:
+                copy = Path(scratch) / _DATABASE
+                _sqlite_copy(sqlite_path, copy)
+                archive.add(copy, _DATABASE)
+                manifest["database"] = "sqlite"
+            manifest |= count()
+            secret = Path(current_app.instance_path) / "secret_key"
+            if secret.is_file():
+                archive.add(secret, _SECRET)
+                manifest["secretKey"] = True
+            if images:
+                for stored in _stored_images():
+                    for name, data in stored:
+                        _add_bytes(archive, _IMAGES + name, data)
+                        manifest["images"] += 1
+                    progress(1)
+            _add_bytes(archive, _MANIFEST, json.dumps(manifest, indent=2).encode())
+        os.replace(draft, destination)
+    finally:
+        draft.unlink(missing_ok=True)
+    return manifest
+
+
+def _sqlite_copy(source: str, target: Path) -> None:
+    """SQLite's online backup: a consistent copy while servers keep writing (WAL)."""
+    reading, writing = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        reading.backup(writing)  # all pages in one step: one snapshot
+    finally:
+        reading.close()
+        writing.close()
+
+
+def count() -> dict:
+    """QR Codes and scans in this instance."""
+    qrcodes, scans = db.session.execute(select(func.count(), func.coalesce(func.sum(QRCode.scans), 0))).one()
+    db.session.remove()
+    return {"qrcodes": qrcodes, "scans": int(scans)}
+
+
+def _stored_images() -> Iterator[list[tuple[str, bytes]]]:
+    """For each QR Code, its stored images (name, bytes) in the formats the instance renders."""
+    images = app_state().images
+    for qr in db.session.scalars(select(QRCode).execution_options(yield_per=500)):
+        design = QRCodeOut.model_validate(qr).design()
+        names = [f"{images.etag(design, fmt)}.{fmt}" for fmt in images.renderers]
+        yield [(name, data) for name in names if (data := images.storage.get(name)) is not None]
+    db.session.remove()
+
+
+def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode = len(data), 0o600
+    archive.addfile(info, io.BytesIO(data))
+
+
+def read_manifest(source: Path) -> dict:
+    try:
+        with tarfile.open(source, "r:gz") as archive:
+            manifest = json.load(archive.extractfile(_MANIFEST))
+    except (OSError, tarfile.TarError, KeyError, ValueError) as error:
+        raise BackupError(f"{source} is not a CodeQR backup ({error})") from None
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"{source} has backup format {manifest.get('format')!r}; this CodeQR reads {FORMAT}")
+    return manifest
+
+
+def restore(source: Path, force: bool = False, progress: Callable[[int], None] = lambda n: None) -> dict:
+    """Put the archive's database, secret key and images into this instance; return its manifest.
+
+    An instance that holds QR Codes is only replaced with ``force``. Stop the servers of the
+    instance first: they would keep the replaced database open.
+    """
+    manifest = read_manifest(source)
+    sqlite_path = _sqlite_path()
+    if manifest["database"] == "sqlite" and not sqlite_path:
+        raise BackupError("this backup holds a SQLite database, and this instance uses PostgreSQL; "
+                          "restore it into an instance on SQLite")
+    if not force and count()["qrcodes"]:
+        raise BackupError("this instance has QR Codes already; restore into a new instance, or use --force "
+                          "to replace them")
+    with tarfile.open(source, "r:gz") as archive:
+        if manifest["database"] == "sqlite":
+            _replace_sqlite(archive, Path(sqlite_path))
+        if manifest["secretKey"]:
+            _replace_secret(archive.extractfile(_SECRET).read())
+        storage = app_state().images.storage
+        for member in archive:
+            name = member.name.removeprefix(_IMAGES)
+            if member.isfile() and member.name.startswith(_IMAGES) and "/" not in name and not name.startswith("."):
+                storage.put(name, archive.extractfile(member).read())
+                progress(1)
+    return manifest
+
+
+def _replace_sqlite(archive: tarfile.TarFile, path: Path) -> None:
+    db.session.remove()
+    db.engine.dispose()  # no connection may keep the old file open
+    draft = path.with_name(f".{path.name}.restoring")
+    with open(draft, "wb") as handle:
+        shutil.copyfileobj(archive.extractfile(_DATABASE), handle)
+    for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)  # the old database's log would be applied to the new one
+    os.replace(draft, path)
+    upgrade_schema()  # a backup made by an older CodeQR
+
+
+def _replace_secret(secret: bytes) -> None:
+    path = Path(current_app.instance_path) / "secret_key"
+    draft = path.with_name(".secret_key.restoring")
+    draft.write_bytes(secret)
+    draft.chmod(0o600)
+    os.replace(draft, path)
