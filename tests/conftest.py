@@ -41,6 +41,12 @@ def postgres_database():
         admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def postgres_admin_url(postgres_database) -> str:
+    """The server's maintenance database, to create and drop databases of a test's own."""
+    return POSTGRES_URL
+
+
 REDIS_URL = os.environ.get("CODEQR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

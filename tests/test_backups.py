@@ -86,13 +86,13 @@ def test_a_file_that_is_not_a_backup_is_refused_and_changes_nothing(make_app, tm
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_on_postgresql_the_commands_it_names_copy_the_database(make_app, tmp_path, postgres_database):
+def test_on_postgresql_the_commands_it_names_copy_the_database(make_app, tmp_path, postgres_database,
+                                                               postgres_admin_url):
     import shlex
     import subprocess
     import uuid
 
     import psycopg
-    from conftest import POSTGRES_URL
 
     old = make_app(CODEQR_DATABASE_URL=postgres_database)
     with old.app_context():
@@ -109,10 +109,10 @@ def test_on_postgresql_the_commands_it_names_copy_the_database(make_app, tmp_pat
     subprocess.run(shlex.split(dump), cwd=tmp_path, check=True)
 
     name = f"codeqr_restore_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        url = f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}"
+        url = f"{postgres_admin_url.rsplit('/', 1)[0]}/{name}"
         new = make_app(CODEQR_DATABASE_URL=url, INSTANCE_PATH=str(tmp_path / "new"),
                        CODEQR_STORAGE_PATH=str(tmp_path / "new-images"))
         restored = new.test_cli_runner().invoke(args=["restore", str(archive)])
@@ -130,5 +130,5 @@ def test_on_postgresql_the_commands_it_names_copy_the_database(make_app, tmp_pat
         assert (copy["url"], copy["scans"]) == ("https://example.com/pg", 1)
         assert len(list((tmp_path / "new-images").rglob("*.png"))) == 1
     finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -2,16 +2,15 @@
 short links on the address really served, and the 404 that says which domains are."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from api_client import authorized_client
+from servers import free_port, wait_until_answering
 
 from codeqr.config import development_domain, host_aliases
 
@@ -109,33 +108,14 @@ def test_the_404_names_the_served_domains_to_this_machine_only(make_app):
         assert "This link does not exist" in page.get_data(as_text=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server stopped: {process.stdout.read()}")
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise AssertionError(f"nothing answered at {url}")
-
-
 @pytest.mark.parametrize("command", ["run", "serve"])
 def test_links_of_a_server_started_on_a_port_point_at_that_port(tmp_path, command):
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([CODEQR, "--instance", str(tmp_path / "instance"), command, "--port", str(port)],
                               env=_env(CODEQR_SERVE_WORKERS="1"), cwd=tmp_path, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     try:
-        _wait_for(f"http://127.0.0.1:{port}/healthz", server)
+        wait_until_answering(f"http://127.0.0.1:{port}/healthz", server)
         key = _codeqr("--instance", str(tmp_path / "instance"), "create-api-key", "t", cwd=tmp_path)
         secret = key.stdout.strip().splitlines()[-1]
         created = requests.post(f"http://127.0.0.1:{port}/api/qrcodes", json={"url": "https://example.com/port"},

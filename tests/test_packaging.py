@@ -8,8 +8,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from servers import free_port, wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
+#: One worker runs them all: the virtual environment they share is built once.
+pytestmark = pytest.mark.xdist_group("installed-venv")
 
 
 @pytest.fixture(scope="module")
@@ -68,31 +71,15 @@ def test_installed_command_works_from_any_folder(installed, tmp_path):
     assert result.stdout.strip() == "ok", result.stderr
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _serving(command: list[str], port: int, cwd: Path, env: dict):
+def _serving(command: list[str], port: int, cwd: Path, env: dict) -> subprocess.Popen:
     """Start a server and wait until it answers; the caller stops it."""
-    import time
-
-    import requests
-
     server = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert server.poll() is None, server.stdout.read()
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
-            return server
-        except (requests.ConnectionError, requests.Timeout):
-            time.sleep(0.2)
-    server.kill()
-    raise AssertionError(f"{command} did not answer")
+    try:
+        wait_until_answering(f"http://127.0.0.1:{port}/healthz", server)
+    except AssertionError:
+        server.kill()
+        raise
+    return server
 
 
 def test_codeqr_serve_from_any_folder_creates_scans_and_renders(installed, tmp_path):
@@ -103,7 +90,7 @@ def test_codeqr_serve_from_any_folder_creates_scans_and_renders(installed, tmp_p
     env["CODEQR_SERVE_WORKERS"] = "2"
     here, there = tmp_path / "here", tmp_path / "there"
     here.mkdir(), there.mkdir()
-    port = _free_port()
+    port = free_port()
     codeqr = str(installed / "bin" / "codeqr")
     server = _serving([codeqr, "serve", "--port", str(port)], port, here, env)
     try:
@@ -131,7 +118,7 @@ def test_codeqr_serve_from_any_folder_creates_scans_and_renders(installed, tmp_p
 def test_wsgi_app_is_importable_for_a_server_of_ones_own(installed, tmp_path):
     env = {name: value for name, value in os.environ.items() if not name.startswith(("CODEQR_", "PYTHONPATH"))}
     env["CODEQR_INSTANCE_PATH"] = str(tmp_path / "instance")
-    port = _free_port()
+    port = free_port()
     gunicorn = [str(installed / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"]
     server = _serving(gunicorn, port, tmp_path, env)
     server.terminate()

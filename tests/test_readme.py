@@ -6,14 +6,13 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
 import requests
-from conftest import POSTGRES_URL
+from servers import wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -31,18 +30,6 @@ def _checkout_copy(tmp_path: Path) -> Path:
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
         ".git", ".venv", "build", "*.egg-info", "test-artifacts", "__pycache__", "instance"))
     return copy
-
-
-def _wait_for(url: str, server: subprocess.Popen, seconds: float = 300) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"the server stopped:\n{server.stdout.read()}"
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.5)
-    raise AssertionError(f"nothing answered at {url}")
 
 
 def _start(block: str, cwd: Path, env: dict) -> subprocess.Popen:
@@ -63,7 +50,7 @@ def _run(block: str, cwd: Path, env: dict) -> str:
 
 
 @pytest.mark.postgres
-def test_the_readme_blocks_work_pasted_in_order(tmp_path):
+def test_the_readme_blocks_work_pasted_in_order(tmp_path, postgres_admin_url):
     checkout = _checkout_copy(tmp_path)
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("CODEQR_", "VIRTUAL_ENV", "PYTHONPATH"))}
@@ -71,7 +58,7 @@ def test_the_readme_blocks_work_pasted_in_order(tmp_path):
 
     server = _start(develop, checkout, env)
     try:
-        _wait_for("http://localhost:5000/healthz", server)
+        wait_until_answering("http://localhost:5000/healthz", server, seconds=300)
         answer = _run(api, checkout, env)
     finally:
         output = _stop(server)
@@ -82,7 +69,7 @@ def test_the_readme_blocks_work_pasted_in_order(tmp_path):
 
     server = _start(production, checkout, env)
     try:
-        _wait_for("http://127.0.0.1:8000/healthz", server)
+        wait_until_answering("http://127.0.0.1:8000/healthz", server)
         secret = _run(".venv/bin/codeqr create-api-key production | tail -n 1", checkout, env).strip()
         created = requests.post("http://127.0.0.1:8000/api/qrcodes", json={"url": "https://example.com/live"},
                                 headers={"Authorization": f"Bearer {secret}"}, timeout=10).json()
@@ -100,9 +87,9 @@ def test_the_readme_blocks_work_pasted_in_order(tmp_path):
     database = f"codeqr_readme_{uuid.uuid4().hex[:8]}"  # the block's own name would meet a real one
     try:
         _run(postgres.replace(" codeqr\n", f" {database}\n").replace("5432/codeqr ", f"5432/{database} "), checkout, env)
-        with psycopg.connect(f"{POSTGRES_URL.rsplit('/', 1)[0]}/{database}") as connection:
+        with psycopg.connect(f"{postgres_admin_url.rsplit('/', 1)[0]}/{database}") as connection:
             tables = {row[0] for row in connection.execute("SELECT tablename FROM pg_tables")}
         assert {"qrcodes", "api_keys", "import_jobs"} <= tables
     finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -5,7 +5,6 @@ is finished by the other after the first is killed."""
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 from decode import decode
+from servers import free_port, wait_until_answering
 
 from codeqr import csv_import, db
 from codeqr.models import ImportJob, QRCode
@@ -27,33 +27,18 @@ ROWS = 3000
 pytestmark = [pytest.mark.postgres, pytest.mark.s3]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Server:
     """One ``codeqr serve`` (a gunicorn master and its workers) with the shared settings."""
 
     def __init__(self, settings: dict, folder: Path):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {name: value for name, value in os.environ.items() if not name.startswith("CODEQR_")}
         self.env = env | settings | {"CODEQR_INSTANCE_PATH": str(folder)}
         self.process = subprocess.Popen([CODEQR, "serve", "--port", str(self.port)], env=self.env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.process.stdout.read()
-            try:
-                if requests.get(f"{self.url}/readyz", timeout=10).status_code == 200:
-                    return
-            except (requests.ConnectionError, requests.Timeout):
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"the server on {self.port} did not get ready")
+        assert wait_until_answering(f"{self.url}/readyz", self.process).status_code == 200
 
     def get(self, path: str, **kwargs):
         return requests.get(self.url + path, headers={"Host": DOMAIN, **kwargs.pop("headers", {})},

@@ -1,0 +1,27 @@
+"""Helpers for tests that start real servers in subprocesses."""
+
+import socket
+import subprocess
+import time
+
+import requests
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_answering(url: str, server: subprocess.Popen, seconds: float = 120) -> requests.Response:
+    """Poll ``url`` until the server answers (any status); fail if it exits or takes too long."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"the server stopped:\n{server.stdout.read() if server.stdout else ''}")
+        try:
+            return requests.get(url, timeout=10)
+        except (requests.ConnectionError, requests.Timeout):
+            time.sleep(0.2)
+    raise AssertionError(f"nothing answered at {url} within {seconds:g} s")
