@@ -112,8 +112,11 @@ def test_each_request_is_one_json_line_with_its_id(client, caplog):
         kept = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a.01"})
         forged = client.get("/healthz", headers={"X-Request-ID": 'x", "status": 200, "y": "'})
         endless = client.get("/healthz", headers={"X-Request-ID": "a" * 129})
+        client.get('/a"b%0a{}\u00e9\\', headers={"Host": 'evil"\thost'})
     lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == "codeqr.requests"]
-    assert [line["path"] for line in lines] == ["/unknown-key", "/healthz", "/healthz", "/healthz"]
+    assert [line["path"] for line in lines][:4] == ["/unknown-key", "/healthz", "/healthz", "/healthz"]
+    hostile = lines[4]  # one line, every field intact
+    assert (hostile["path"], hostile["host"], hostile["status"]) == ('/a"b\n{}\u00e9\\', 'evil"\thost', 404)
     first = lines[0]
     assert first["requestId"] == answer.headers["X-Request-ID"] and len(first["requestId"]) == 32
     assert (first["method"], first["status"], first["route"], first["host"]) == ("GET", 404, "/<key>", "localhost")
