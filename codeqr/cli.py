@@ -12,11 +12,15 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import make_url
 
 from . import apikeys, users
-from .extensions import db
 from .errors import CodeQRError, ConfigurationError
+from .extensions import db
 from .permissions import ROLES, SCOPES
 from .pluginmanager import loaded_plugins
 from .state import app_state
+
+
+#: Set in the command's context when it only asks for help: the app built then writes nothing.
+_HELP_ONLY = "codeqr.help_only"
 
 
 def load_app(served_at: str | None = None, listing_only: bool = False):
@@ -59,10 +63,6 @@ def _create_app():
         announce_domain(app)
         return app
     return load_app()
-
-
-#: Set in the command's context when it only asks for help: the app built then writes nothing.
-_HELP_ONLY = "codeqr.help_only"
 
 
 def _use_instance(ctx, _param, path: str | None):

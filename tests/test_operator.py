@@ -112,7 +112,7 @@ def test_the_404_names_the_served_domains_to_this_machine_only(make_app):
 def test_links_of_a_server_started_on_a_port_point_at_that_port(tmp_path, command):
     port = free_port()
     server = subprocess.Popen([CODEQR, "--instance", str(tmp_path / "instance"), command, "--port", str(port)],
-                              env=_env(CODEQR_SERVE_WORKERS="1"), cwd=tmp_path, stdout=subprocess.PIPE,
+                              env=_env(CODEQR_SERVE_WORKERS="2"), cwd=tmp_path, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     try:
         wait_until_answering(f"http://127.0.0.1:{port}/healthz", server)
@@ -124,6 +124,9 @@ def test_links_of_a_server_started_on_a_port_point_at_that_port(tmp_path, comman
         # The link itself, and the banner's 127.0.0.1 form of it, both redirect.
         for link in (created["shortLink"], created["shortLink"].replace("localhost", "127.0.0.1")):
             assert requests.get(link, allow_redirects=False, timeout=10).headers["Location"] == "https://example.com/port"
+        # /metrics adds up every worker's counters, whichever worker answers.
+        metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert 'codeqr_http_requests_total{method="GET",route="/<key>",status="302"} 2.0' in metrics
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0]
