@@ -72,8 +72,10 @@ def register(app) -> None:
             headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
             return error_response(error.code or 500, error.description or error.name, headers=headers)
         if error.code == 404:
-            # Whoever runs CodeQR is told where short links are served; the public is not.
-            served = app.config["CODEQR_DOMAINS"] if from_this_machine(request) else None
+            # Whoever runs CodeQR is told where short links are served when they asked another
+            # host; the public is not.
+            unserved = request.host.lower() not in app.extensions["codeqr"].hosts
+            served = app.config["CODEQR_DOMAINS"] if unserved and from_this_machine(request) else None
             return render_template("404.html", served=served, asked=request.host), 404
         return render_template("error.html", status=error.code, message=error.description), error.code
 

@@ -100,6 +100,8 @@ def test_the_404_names_the_served_domains_to_this_machine_only(make_app):
     text = local.get_data(as_text=True)
     assert "<code>localhost:5000</code>" in text
     assert "<code>qr.example.com</code>, <code>go.example.com</code>" in text
+    served = client.get("/some-key", headers={"Host": "qr.example.com"})  # a served host, a key unknown
+    assert served.status_code == 404 and "served-domains" not in served.get_data(as_text=True)
     remote = client.get("/some-key", headers={"Host": "localhost:5000"}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
     proxied = client.get("/some-key", headers={"Host": "localhost:5000", "X-Forwarded-For": "203.0.113.9"})
     for page in (remote, proxied):
