@@ -10,6 +10,7 @@ rendered again when first asked for.
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tarfile
@@ -32,20 +33,26 @@ from .timeutil import isoformat, utcnow
 #: Bumped when the archive's layout changes; restore refuses layouts it does not know.
 FORMAT = 1
 _DATABASE, _SECRET, _MANIFEST, _IMAGES = "codeqr.db", "secret_key", "manifest.json", "images/"
+#: What a stored image is called: its design hash and its format.
+_IMAGE_NAME = re.compile(r"[0-9a-f]{16,128}\.[a-z0-9]{1,16}")
 
 
 class BackupError(CodeQRError):
     status, code = 400, "bad_request"
 
 
+def _pg_url(url: str) -> str:
+    """The database URL for libpq's tools, without its password (printed commands end up in
+    logs; the tools read it from ~/.pgpass or PGPASSWORD)."""
+    return make_url(url).set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+
+
 def pg_dump_command(url: str) -> str:
-    shown = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    return f"pg_dump --format=custom --file=codeqr.pgdump '{shown}'"
+    return f"pg_dump --format=custom --file=codeqr.pgdump '{_pg_url(url)}'"
 
 
 def pg_restore_command(url: str) -> str:
-    shown = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    return f"pg_restore --clean --if-exists --no-owner --dbname='{shown}' codeqr.pgdump"
+    return f"pg_restore --clean --if-exists --no-owner --dbname='{_pg_url(url)}' codeqr.pgdump"
 
 
 def _sqlite_path() -> str | None:
@@ -57,7 +64,7 @@ def backup(destination: Path, images: bool = True, progress: Callable[[int], Non
     """Write the archive to ``destination`` (refused if it exists; readable by its owner
     only: it holds the secret key); return its manifest. ``progress`` hears of each QR Code."""
     if destination.exists():
-        raise BackupError(f"{destination} exists already; choose a new name (a backup never overwrites one)")
+        raise _exists(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     draft = Path(tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".draft")[1])
     try:
@@ -82,10 +89,17 @@ def backup(destination: Path, images: bool = True, progress: Callable[[int], Non
                         manifest["images"] += 1
                     progress(1)
             _add_bytes(archive, _MANIFEST, json.dumps(manifest, indent=2).encode())
-        os.replace(draft, destination)
+        try:
+            os.link(draft, destination)  # unlike a rename, never replaces a file made meanwhile
+        except FileExistsError:
+            raise _exists(destination) from None
     finally:
         draft.unlink(missing_ok=True)
     return manifest
+
+
+def _exists(destination: Path) -> BackupError:
+    return BackupError(f"{destination} exists already; choose a new name (a backup never overwrites one)")
 
 
 def _sqlite_copy(source: str, target: Path) -> None:
@@ -147,16 +161,17 @@ def restore(source: Path, force: bool = False, progress: Callable[[int], None] =
         raise BackupError("this instance has QR Codes already; restore into a new instance, or use --force "
                           "to replace them")
     with tarfile.open(source, "r:gz") as archive:
+        images = [member for member in archive if member.name.startswith(_IMAGES)]
+        if not all(member.isfile() and _IMAGE_NAME.fullmatch(member.name[len(_IMAGES):]) for member in images):
+            raise BackupError(f"{source} is not a CodeQR backup (an image has a name CodeQR never gives one)")
         if manifest["database"] == "sqlite":
             _replace_sqlite(archive, Path(sqlite_path))
         if manifest["secretKey"]:
             _replace_secret(archive.extractfile(_SECRET).read())
         storage = app_state().images.storage
-        for member in archive:
-            name = member.name.removeprefix(_IMAGES)
-            if member.isfile() and member.name.startswith(_IMAGES) and "/" not in name and not name.startswith("."):
-                storage.put(name, archive.extractfile(member).read())
-                progress(1)
+        for member in images:
+            storage.put(member.name[len(_IMAGES):], archive.extractfile(member).read())
+            progress(1)
     return manifest
 
 
@@ -175,6 +190,7 @@ def _replace_sqlite(archive: tarfile.TarFile, path: Path) -> None:
 def _replace_secret(secret: bytes) -> None:
     path = Path(current_app.instance_path) / "secret_key"
     draft = path.with_name(".secret_key.restoring")
-    draft.write_bytes(secret)
-    draft.chmod(0o600)
+    draft.unlink(missing_ok=True)
+    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+        handle.write(secret)
     os.replace(draft, path)

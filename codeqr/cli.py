@@ -59,7 +59,9 @@ def _create_app():
     if ctx is not None and ctx.meta.get(_HELP_ONLY):
         return load_app(listing_only=True)
     if ctx is not None and ctx.command.name == "run":  # the development server: links follow its port
-        app = load_app(served_at=f"{ctx.params['host']}:{ctx.params['port']}")
+        from .serving import bind_address
+
+        app = load_app(served_at=bind_address(ctx.params["host"], ctx.params["port"]))
         announce_domain(app)
         return app
     return load_app()

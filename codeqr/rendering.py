@@ -113,9 +113,8 @@ class Images:
     def _storage_call(self, method: str, *args):
         try:
             return getattr(self.storage, method)(*args)
-        except StorageUnavailable:
-            instruments().storage_errors.labels(self.storage.name).inc()
-            raise
         except Exception as error:
             instruments().storage_errors.labels(self.storage.name).inc()
+            if isinstance(error, StorageUnavailable):
+                raise
             raise StorageUnavailable(f"image storage {self.storage.name!r} failed: {error}") from error

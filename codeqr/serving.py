@@ -49,7 +49,8 @@ def serving_app(served_at: str | None = None):
 
 def default_workers() -> int:
     """Gunicorn's rule of thumb: two workers per core available, plus one."""
-    return 2 * len(os.sched_getaffinity(0)) + 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()  # Linux; others
+    return 2 * (cores or 1) + 1
 
 
 def bind_address(host: str, port: int) -> str:

@@ -1,8 +1,11 @@
 """Helpers for tests that start real servers in subprocesses."""
 
+import os
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -25,3 +28,15 @@ def wait_until_answering(url: str, server: subprocess.Popen, seconds: float = 12
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.2)
     raise AssertionError(f"nothing answered at {url} within {seconds:g} s")
+
+
+#: The ``codeqr`` command of the environment the tests run in.
+CODEQR = str(Path(sys.executable).with_name("codeqr"))
+
+
+def clean_env(**settings) -> dict:
+    """This process's environment as a fresh shell has it (no CODEQR_*, PYTHONPATH, VIRTUAL_ENV),
+    plus ``settings``."""
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("CODEQR_", "PYTHONPATH", "VIRTUAL_ENV"))}
+    return env | settings

@@ -78,7 +78,14 @@ def test_a_file_that_is_not_a_backup_is_refused_and_changes_nothing(make_app, tm
     alien = tmp_path / "alien.tar.gz"
     with tarfile.open(alien, "w:gz") as archive:
         archive.add(junk, "manifest.json")
-    for source in (junk, alien):
+    hostile = tmp_path / "hostile.tar.gz"  # a real manifest, and an image named to escape the storage
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text('{"format": 1, "database": "sqlite", "secretKey": false, "images": 1}')
+    with tarfile.open(hostile, "w:gz") as archive:
+        archive.add(manifest, "manifest.json")
+        archive.add(junk, "codeqr.db")
+        archive.add(junk, "images/../../secret_key")
+    for source in (junk, alien, hostile):
         result = app.test_cli_runner().invoke(args=["restore", str(source)])
         assert result.exit_code != 0 and "is not a CodeQR backup" in result.output
     assert (tmp_path / "one" / "codeqr.db").read_bytes() == before

@@ -1,29 +1,19 @@
 """What an operator meets first: which instance a command uses, help that writes nothing,
 short links on the address really served, and the 404 that says which domains are."""
 
-import os
 import subprocess
-import sys
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from api_client import authorized_client
-from servers import free_port, wait_until_answering
+from servers import CODEQR, clean_env, free_port, wait_until_answering
 
 from codeqr.config import development_domain, host_aliases
 
-CODEQR = str(Path(sys.executable).with_name("codeqr"))
-
-
-def _env(**settings) -> dict:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("CODEQR_")}
-    return env | settings
-
-
 def _codeqr(*args, cwd, **settings) -> subprocess.CompletedProcess:
-    return subprocess.run([CODEQR, *args], env=_env(**settings), capture_output=True, text=True, cwd=cwd,
+    return subprocess.run([CODEQR, *args], env=clean_env(**settings), capture_output=True, text=True, cwd=cwd,
                           timeout=120)
 
 
@@ -113,8 +103,11 @@ def test_the_404_names_the_served_domains_to_this_machine_only(make_app):
 @pytest.mark.parametrize("command", ["run", "serve"])
 def test_links_of_a_server_started_on_a_port_point_at_that_port(tmp_path, command):
     port = free_port()
+    counters = tmp_path / "metrics"  # the workers' shared counters (codeqr serve keeps a folder given)
+    counters.mkdir()
     server = subprocess.Popen([CODEQR, "--instance", str(tmp_path / "instance"), command, "--port", str(port)],
-                              env=_env(CODEQR_SERVE_WORKERS="2"), cwd=tmp_path, stdout=subprocess.PIPE,
+                              env=clean_env(CODEQR_SERVE_WORKERS="2", PROMETHEUS_MULTIPROC_DIR=str(counters)),
+                              cwd=tmp_path, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     try:
         wait_until_answering(f"http://127.0.0.1:{port}/healthz", server)
@@ -127,8 +120,12 @@ def test_links_of_a_server_started_on_a_port_point_at_that_port(tmp_path, comman
         for link in (created["shortLink"], created["shortLink"].replace("localhost", "127.0.0.1")):
             assert requests.get(link, allow_redirects=False, timeout=10).headers["Location"] == "https://example.com/port"
         # /metrics adds up every worker's counters, whichever worker answers.
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda _: requests.get(f"http://127.0.0.1:{port}/readyz", timeout=30), range(40)))
         metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-        assert 'codeqr_http_requests_total{method="GET",route="/<key>",status="302"} 2.0' in metrics
+        assert 'codeqr_http_requests_total{method="GET",route="/readyz",status="200"} 40.0' in metrics
+        if command == "serve":
+            assert len(list(counters.glob("counter_*.db"))) == 2  # both workers counted some
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0]

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from servers import free_port, wait_until_answering
+from servers import clean_env, free_port, wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
 #: One worker runs them all: the virtual environment they share is built once.
@@ -86,8 +86,7 @@ def test_codeqr_serve_from_any_folder_creates_scans_and_renders(installed, tmp_p
     import requests
     from decode import decode
 
-    env = {name: value for name, value in os.environ.items() if not name.startswith(("CODEQR_", "PYTHONPATH"))}
-    env["CODEQR_SERVE_WORKERS"] = "2"
+    env = clean_env(CODEQR_SERVE_WORKERS="2")
     here, there = tmp_path / "here", tmp_path / "there"
     here.mkdir(), there.mkdir()
     port = free_port()
@@ -116,8 +115,7 @@ def test_codeqr_serve_from_any_folder_creates_scans_and_renders(installed, tmp_p
 
 
 def test_wsgi_app_is_importable_for_a_server_of_ones_own(installed, tmp_path):
-    env = {name: value for name, value in os.environ.items() if not name.startswith(("CODEQR_", "PYTHONPATH"))}
-    env["CODEQR_INSTANCE_PATH"] = str(tmp_path / "instance")
+    env = clean_env(CODEQR_INSTANCE_PATH=str(tmp_path / "instance"))
     port = free_port()
     gunicorn = [str(installed / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"]
     server = _serving(gunicorn, port, tmp_path, env)

@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
-from servers import wait_until_answering
+from servers import clean_env, wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -52,8 +52,7 @@ def _run(block: str, cwd: Path, env: dict) -> str:
 @pytest.mark.postgres
 def test_the_readme_blocks_work_pasted_in_order(tmp_path, postgres_admin_url):
     checkout = _checkout_copy(tmp_path)
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("CODEQR_", "VIRTUAL_ENV", "PYTHONPATH"))}
+    env = clean_env()
     develop, api, production, postgres = BLOCKS
 
     server = _start(develop, checkout, env)

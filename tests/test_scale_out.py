@@ -6,7 +6,6 @@ is finished by the other after the first is killed."""
 import os
 import signal
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,13 +13,12 @@ from pathlib import Path
 import pytest
 import requests
 from decode import decode
-from servers import free_port, wait_until_answering
+from servers import CODEQR, clean_env, free_port, wait_until_answering
 
 from codeqr import csv_import, db
 from codeqr.models import ImportJob, QRCode
 from codeqr.permissions import OPERATOR
 
-CODEQR = str(Path(sys.executable).with_name("codeqr"))
 DOMAIN = "qr.scale.test"
 ROWS = 3000
 
@@ -33,8 +31,7 @@ class Server:
     def __init__(self, settings: dict, folder: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {name: value for name, value in os.environ.items() if not name.startswith("CODEQR_")}
-        self.env = env | settings | {"CODEQR_INSTANCE_PATH": str(folder)}
+        self.env = clean_env(**settings, CODEQR_INSTANCE_PATH=str(folder))
         self.process = subprocess.Popen([CODEQR, "serve", "--port", str(self.port)], env=self.env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True)
