@@ -120,7 +120,7 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     app.register_blueprint(health.bp)  # before public: their paths are not short links
     app.register_blueprint(metrics.bp)
     app.register_blueprint(public.bp)
-    for get_only in (public.bp, health.bp, metrics.bp):  # spare the redirect the check
+    for get_only in (public.bp, health.bp, metrics.bp):  # GET-only routes: spare the redirect the check
         csrf.exempt(get_only)
     errorhandlers.register(app)
     ratelimits.install(app, api_bp, SIGN_IN_PAGES)

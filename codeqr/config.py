@@ -59,6 +59,7 @@ DEFAULTS = {
 DEVELOPMENT_PORT = 5000
 #: Host names of this machine itself: served alike, and trusted with more detail on errors.
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+_LOOPBACK_NAMES = frozenset(host.strip("[]") for host in LOOPBACK_HOSTS)
 
 
 class FrozenConfig(Config):
@@ -172,7 +173,7 @@ def host_aliases(domains: list[str]) -> dict[str, str]:
             suffix = f":{parts.port}" if parts.port else ""
         except ValueError:  # not host[:port]: served as written, no other names
             continue
-        if parts.hostname in ("localhost", "127.0.0.1", "::1"):
+        if parts.hostname in _LOOPBACK_NAMES:
             aliases.update({name + suffix: domain for name in LOOPBACK_HOSTS})
     return aliases | {domain: domain for domain in domains}
 
@@ -181,7 +182,7 @@ def development_domain(served_at: str | None) -> str:
     """The domain of short links in development: the machine's name and the port served
     (``0.0.0.0:8000`` and ``127.0.0.1:8000`` give ``localhost:8000``)."""
     host, _, port = (served_at or f"localhost:{DEVELOPMENT_PORT}").rpartition(":")
-    if host in ("", "0.0.0.0", "::", "[::]", *LOOPBACK_HOSTS):
+    if host.strip("[]") in ("", "0.0.0.0", "::", *_LOOPBACK_NAMES):  # every address of this machine
         host = "localhost"
     return host if port == "80" else f"{host}:{port}"
 
