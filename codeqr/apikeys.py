@@ -3,10 +3,11 @@
 import hmac
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .database import begin_write
-from .errors import InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
 from .ids import hash_secret, new_api_key
 from .models import ApiKey, User
@@ -29,9 +30,19 @@ def create(name: str, owner: User | None = None, scope: str = "all", actor: Acto
     if not actor.may_manage_key_of(owner_id):
         actor.require(Permission.ALL_KEYS)
     secret = new_api_key()
+    taken = Conflict(f"there is already an active key named {name!r}; choose another name or revoke that one",
+                     "name")
     with begin_write():
+        same_name = select(ApiKey.id).where(ApiKey.name == name, ApiKey.revoked_at.is_(None),
+                                            func.coalesce(ApiKey.user_id, 0) == (owner_id or 0))
+        if db.session.scalar(same_name) is not None:
+            raise taken
         key = ApiKey(name=name, prefix=secret[:12], secret_hash=hash_secret(secret), user_id=owner_id, scope=scope)
         db.session.add(key)
+        try:
+            db.session.flush()
+        except IntegrityError:  # made at the same moment by another request (the unique index)
+            raise taken from None
     return key, secret
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -54,7 +54,10 @@ class ApiKey(db.Model):
 
     __tablename__ = "api_keys"
     __table_args__ = (UniqueConstraint("secret_hash", name="uq_api_keys_secret_hash"),
-                      Index("ix_api_keys_user_id", "user_id"))
+                      Index("ix_api_keys_user_id", "user_id"),
+                      # One active key of a name per owner (no owner: made at the machine).
+                      Index("uq_api_keys_active_name", func.coalesce(text("user_id"), 0), "name", unique=True,
+                            sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -61,3 +61,50 @@ def test_the_help_shows_what_an_operator_uses(runner):
     assert "upgrade" in db and "current" in db
     assert not {"revision", "downgrade", "merge", "stamp"} & set(db.split())
     assert runner.invoke(main, ["db", "heads"]).exit_code == 0  # unlisted, still there for developers
+
+
+def test_two_active_keys_of_one_owner_cannot_share_a_name(runner):
+    assert runner.invoke(args=["create-api-key", "ci"]).exit_code == 0
+    again = runner.invoke(args=["create-api-key", "ci"])
+    assert again.exit_code != 0 and "already an active key named 'ci'" in again.output
+    assert runner.invoke(args=["revoke-api-key", "ci"]).exit_code == 0
+    assert runner.invoke(args=["create-api-key", "ci"]).exit_code == 0  # a revoked key frees its name
+
+
+def test_the_unique_index_holds_when_the_check_is_raced(app):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from codeqr.models import ApiKey
+
+    with app.app_context():
+        for n in range(2):
+            db.session.add(ApiKey(name="raced", prefix=f"p{n}", secret_hash=f"h{n}"))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+
+
+def test_migration_0007_renames_active_duplicates_and_keeps_them_working(make_app):
+    from sqlalchemy import text
+
+    from codeqr.extensions import alembic
+
+    app = make_app()
+    with app.app_context():
+        known = {script.revision for script in alembic.script_directory.walk_revisions()}
+        with db.engine.begin() as connection:  # a shared test database may hold other tests' plugin revisions
+            for revision in connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all():
+                if revision not in known:
+                    connection.execute(text("DELETE FROM alembic_version WHERE version_num = :r"), {"r": revision})
+        alembic.downgrade("0006")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO api_keys (id, name, prefix, secret_hash, scope, created_at, revoked_at) VALUES "
+                "(1, 'zap', 'p1', 'h1', 'all', '2026-01-01', NULL), (2, 'zap', 'p2', 'h2', 'all', '2026-01-02', NULL), "
+                "(3, 'zap', 'p3', 'h3', 'all', '2026-01-03', '2026-01-04'), "
+                "(4, 'zap', 'p4', 'h4', 'all', '2026-01-05', NULL)"))
+        alembic.upgrade()
+        db.session.remove()
+        names = dict(db.session.execute(text("SELECT id, name FROM api_keys ORDER BY id")).all())
+        assert names == {1: "zap", 2: "zap (2)", 3: "zap", 4: "zap (4)"}
+        db.session.remove()

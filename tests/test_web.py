@@ -196,8 +196,11 @@ def test_list_empty_state_search_sort_and_pages(browser, web_app):
 
 def test_api_keys_page_creates_shows_once_and_revokes(browser):
     token = csrf_of(browser, "/keys")
-    page = browser.post("/keys", data={"name": "zapier", "csrf_token": token}).get_data(as_text=True)
-    secret = re.search(r'id="new-key">([^<]+)<', page).group(1)
+    made = browser.post("/keys", data={"name": "zapier", "csrf_token": token})
+    assert made.status_code == 303 and made.headers["Location"] == "/keys"  # post/redirect/get
+    shown = browser.get("/keys")
+    assert shown.headers["Cache-Control"] == "no-store"
+    secret = re.search(r'id="new-key">([^<]+)<', shown.get_data(as_text=True)).group(1)
     assert browser.get("/api/qrcodes", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     listing = browser.get("/keys").get_data(as_text=True)
     assert secret not in listing and "zapier" in listing
@@ -205,6 +208,23 @@ def test_api_keys_page_creates_shows_once_and_revokes(browser):
     browser.post(f"/keys/{key_id}/revoke", data={"csrf_token": token})
     assert browser.get("/api/qrcodes", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     assert "revoked" in browser.get("/keys").get_data(as_text=True)
+
+
+def test_reloading_after_creating_a_key_creates_nothing_and_names_are_unique(browser, web_app):
+    from codeqr.models import ApiKey
+    from codeqr.extensions import db
+
+    token = csrf_of(browser, "/keys")
+    browser.post("/keys", data={"name": "zapier", "csrf_token": token}, follow_redirects=True)
+    reloaded = browser.get("/keys").get_data(as_text=True)  # what a reload of the shown page does
+    assert 'id="new-key"' not in reloaded
+    again = browser.post("/keys", data={"name": " zapier ", "csrf_token": token})
+    assert again.status_code == 200 and "already an active key named &#39;zapier&#39;" in again.get_data(as_text=True)
+    with web_app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(ApiKey)) == 1
+        key_id = db.session.scalar(db.select(ApiKey.id))
+    browser.post(f"/keys/{key_id}/revoke", data={"csrf_token": token})
+    assert browser.post("/keys", data={"name": "zapier", "csrf_token": token}).status_code == 303  # freed
 
 
 def _csv(rows, header=("url", "title", "externalId", "fgColor", "size", "logo")) -> bytes:

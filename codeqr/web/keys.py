@@ -1,7 +1,7 @@
 """API key pages: create (shown once), list with last use, revoke. Everyone manages
 their own keys; admins see and revoke everyone's."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from .. import apikeys
@@ -11,10 +11,13 @@ from . import bp, current_actor
 from .forms import ApiKeyForm, ConfirmForm
 
 
+#: Where a new key's secret waits for the page after the redirect; read once, then gone.
+_NEW_KEY = "codeqr_new_api_key"
+
+
 @bp.route("/keys", methods=["GET", "POST"])
 def api_keys():
     form = ApiKeyForm()
-    created = None
     actor = current_actor()
     if form.validate_on_submit():
         try:
@@ -22,10 +25,15 @@ def api_keys():
         except CodeQRError as error:
             getattr(form, getattr(error, "field", None) or "name").errors.append(error.detail)
         else:
-            created = {"name": key.name, "secret": secret}
-            form = ApiKeyForm(formdata=None)
-    return render_template("keys.html", form=form, keys=apikeys.list_keys(actor), created=created,
-                           revoke_form=ConfirmForm(), everyone=actor.can(Permission.ALL_KEYS))
+            # Post/redirect/get: reloading the page that shows the secret creates nothing.
+            session[_NEW_KEY] = {"name": key.name, "secret": secret}
+            return redirect(url_for("web.api_keys"), code=303)
+    created = session.pop(_NEW_KEY, None)
+    response = make_response(render_template("keys.html", form=form, keys=apikeys.list_keys(actor), created=created,
+                                             revoke_form=ConfirmForm(), everyone=actor.can(Permission.ALL_KEYS)))
+    if created:
+        response.headers["Cache-Control"] = "no-store"  # the secret stays out of the browser's cache
+    return response
 
 
 @bp.post("/keys/<int:key_id>/revoke")
