@@ -50,6 +50,14 @@ def redirect(key: str):
     return Response(status=302, headers={"Location": sent_url or found[1], **_NO_CACHE})
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask every site for it; without it each page view logs a 404."""
+    response = current_app.send_static_file("favicon.ico")
+    response.cache_control.max_age = 86400
+    return response
+
+
 @bp.get("/qr/<qr_id>.<fmt>")
 def image(qr_id: str, fmt: str):
     """Serve the image of a QR Code in any registered format, cached by design hash."""

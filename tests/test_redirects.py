@@ -84,3 +84,14 @@ def test_scanned_hook_gets_each_counted_scan(make_app, analytics):
     assert (event["qrcodeId"], event["domain"], event["key"], event["url"]) == (
         qr["id"], "localhost", qr["key"], "https://example.com/")
     assert event.get("device") == ("bot" if analytics == "full" else None)
+
+
+def test_the_favicon_is_served_and_linked_from_every_page(client):
+    from io import BytesIO
+
+    from PIL import Image
+
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.cache_control.max_age == 86400
+    assert sorted(Image.open(BytesIO(icon.data)).info["sizes"]) == [(16, 16), (32, 32), (48, 48)]
+    assert '<link rel="icon" href="/favicon.ico"' in client.get("/setup").get_data(as_text=True)
