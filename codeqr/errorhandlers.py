@@ -14,6 +14,8 @@ log = logging.getLogger(__name__)
 
 #: What a client is told to wait before trying again while the database is away.
 RETRY_AFTER_SECONDS = 5
+IN_APP_NOT_FOUND = ("There is nothing at this address: the QR Code, job or page may have been deleted, "
+                    "or the link is mistyped.")
 #: Blueprints that answer while the database is away (they say so themselves).
 _ALWAYS_ANSWERED = ("health", "metrics")
 DATABASE_AWAY = "CodeQR cannot reach its database right now. Please try again in a moment."
@@ -71,6 +73,9 @@ def register(app) -> None:
         if _wants_json():
             headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
             return error_response(error.code or 500, error.description or error.name, headers=headers)
+        if error.code == 404 and request.blueprint == "web":
+            # Inside the app: its own page, with its navigation, not the one for people who scanned.
+            return render_template("error.html", status=404, message=IN_APP_NOT_FOUND), 404
         if error.code == 404:
             # Whoever runs CodeQR is told where short links are served when they asked another
             # host; the public is not.

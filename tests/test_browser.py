@@ -243,3 +243,14 @@ def test_lost_requests_are_said_and_the_import_poll_retries(page, tmp_path):
     page.unroute("**/import/*.json")
     page.get_by_role("button", name="See the QR Codes").wait_for(timeout=60_000)
     assert "200 of 200 rows processed" in page.locator("#import-summary").inner_text()
+
+
+def test_the_first_tab_shows_the_skip_link_and_it_moves_focus_to_the_content(page):
+    page.goto("/setup")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Skip to content"
+    box = page.locator(".skip-link").bounding_box()
+    assert box["x"] >= 0 and box["width"] > 0  # on screen once focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"

@@ -511,3 +511,20 @@ def test_the_export_manifest_runs_no_formula_in_a_spreadsheet(browser, web_app):
         assert row["title"] == (title if title == "Plain" else "'" + title)
         assert row["externalId"] == "'" + qr["externalId"]
         assert row["url"] == qr["url"] and row["key"] == qr["key"]
+
+
+def test_a_missing_qr_code_inside_the_app_shows_the_apps_own_404(browser):
+    page = browser.get("/qrcodes/cmissing000000000000000000")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 404
+    assert "Not found" in text and "Back to your QR Codes" in text and "Sign out" in text
+    assert "ask whoever shared it" not in text
+    public = browser.get("/missing-key").get_data(as_text=True)  # a short link: the public page still
+    assert "ask whoever shared it" in public
+
+
+def test_every_page_starts_with_a_skip_link_to_its_content(browser):
+    for path in ("/qrcodes", "/keys", "/login"):
+        text = browser.get(path).get_data(as_text=True)
+        assert text.index('<a href="#content" class="skip-link">Skip to content</a>') < text.index("<nav")
+        assert '<main id="content"' in text
