@@ -6,7 +6,7 @@ from apiflask import HTTPError
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from .errors import CodeQRError, DatabaseUnavailable, code_for_status
+from .errors import CodeQRError, DatabaseUnavailable, code_for_status, plain
 from .local_requests import from_this_machine
 from .outages import UNAVAILABLE, first_line
 
@@ -36,7 +36,7 @@ def _validation_message(detail: dict) -> str:
     for location, fields in (detail or {}).items():
         for field, messages in fields.items():
             name = location if field == "_schema" else field
-            parts.extend(f"{name}: {message}" for message in messages)
+            parts.extend(f"{name}: {plain(message)}" for message in messages)
     return "; ".join(parts) or "invalid input"
 
 

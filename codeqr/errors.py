@@ -36,8 +36,13 @@ class InvalidInput(CodeQRError):
         parts = []
         for item in error.errors():
             where = ".".join(str(loc) for loc in item["loc"])
-            parts.append(f"{where}: {item['msg']}" if where else item["msg"])
+            parts.append(f"{where}: {plain(item['msg'])}" if where else plain(item["msg"]))
         return cls("; ".join(parts))
+
+
+def plain(message: str) -> str:
+    """A validation message without pydantic's "Value error, " (our validators' own words follow)."""
+    return message.removeprefix("Value error, ")
 
 
 class Forbidden(CodeQRError):

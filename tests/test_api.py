@@ -332,3 +332,10 @@ def test_null_means_default_on_create_and_upsert(api):
     assert (qr["domain"], qr["level"]) == ("localhost", "M")
     again = api.put("/api/qrcodes/upsert", json={"url": URL, "domain": None, "key": None, "title": None})
     assert again.status_code == 200 and again.get_json() == qr
+
+
+def test_validation_messages_are_our_words_without_pydantics_prefix(api):
+    one = api.post("/api/qrcodes", json={"url": "ftp://example.com/"}).get_json()
+    assert one["error"]["message"] == "url: must be an absolute http:// or https:// URL"
+    bulk = api.post("/api/qrcodes/bulk", json=[{"url": "ftp://example.com/"}]).get_json()
+    assert bulk[0]["error"]["message"] == "url: must be an absolute http:// or https:// URL"
