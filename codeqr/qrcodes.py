@@ -161,14 +161,19 @@ def _validate(fields: dict) -> None:
 
 def _conflict(fields: dict, exclude_id: str | None = None) -> Conflict:
     """Explain which unique value is already taken (after an IntegrityError)."""
-    taken_key = select(QRCode.id).where(QRCode.domain == fields["domain"], QRCode.key == fields["key"])
-    if exclude_id:
-        taken_key = taken_key.where(QRCode.id != exclude_id)
-    if db.session.scalar(taken_key):
+    return _taken(fields, exclude_id) or Conflict("a unique value of this QR Code is already used")
+
+
+def _taken(fields: dict, exclude_id: str | None = None) -> Conflict | None:
+    """The conflict a save of ``fields`` would meet: its key or externalId used by another."""
+    others = [QRCode.id != exclude_id] if exclude_id else []
+    if fields.get("key") and db.session.scalar(
+            select(QRCode.id).where(QRCode.domain == fields["domain"], QRCode.key == fields["key"], *others)):
         return Conflict(f"key {fields['key']!r} is already used on {fields['domain']}", "key")
-    if fields.get("external_id"):
+    if fields.get("external_id") and db.session.scalar(
+            select(QRCode.id).where(QRCode.external_id == fields["external_id"], *others)):
         return Conflict(f"externalId {fields['external_id']!r} is already used", "externalId")
-    return Conflict("a unique value of this QR Code is already used")
+    return None
 
 
 # -- writing ----------------------------------------------------------------
@@ -212,9 +217,13 @@ def _insert(fields: dict, upsert_slot: str | None = None) -> QRCode | None:
 PREVIEW_KEY = "preview00000-qr"
 
 
-def preview_design(data: QRCodeCreate, key: str | None = None) -> dict:
-    """Validate ``data`` as a create would and return its design, storing nothing."""
+def preview_design(data: QRCodeCreate, key: str | None = None, editing: str | None = None) -> dict:
+    """Validate ``data`` as a save would (the QR Code ``editing``, or a new one), taken keys
+    and externalIds included, and return its design, storing nothing."""
     fields = _new_fields(data)
+    conflict = _taken(fields, editing)
+    if conflict is not None:
+        raise conflict
     design = {name: fields.get(name) for name in DESIGN_FIELDS}
     design["key"] = data.key or key or PREVIEW_KEY
     return design

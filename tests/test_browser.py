@@ -254,3 +254,33 @@ def test_the_first_tab_shows_the_skip_link_and_it_moves_focus_to_the_content(pag
     assert box["x"] >= 0 and box["width"] > 0  # on screen once focused
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "content"
+
+
+def test_a_taken_key_is_said_live_and_after_submitting_the_message_stays(page):
+    page.goto("/setup")
+    page.get_by_label("Email").fill("keys@example.com")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Create the account").click()
+    page.get_by_text("No QR Codes yet").wait_for()
+    page.goto("/qrcodes/new")
+    page.get_by_label("Destination URL").fill("https://example.com/first")
+    page.locator("#key").fill("spring")
+    page.locator("#preview-status").get_by_text("Preview up to date").wait_for()
+    page.get_by_role("button", name="Create").click()
+    page.get_by_text("QR Code created.").wait_for()
+
+    page.goto("/qrcodes/new")
+    page.get_by_label("Destination URL").fill("https://example.com/second")
+    page.locator("#key").fill("spring")
+    taken = page.locator('.field-error[data-for="key"]')
+    taken.get_by_text("already used").wait_for()  # said before submitting
+    # After submitting, the page's preview check must not wipe what the server said, even when
+    # its own answer lacks it (here it is made to answer with no errors at all).
+    page.route("**/qrcodes/preview", lambda route: route.fulfill(json={"ok": False, "errors": {}}))
+    page.get_by_role("button", name="Create").click()
+    page.locator("#preview-status").get_by_text("Fix the fields marked").wait_for()
+    assert "already used" in page.locator('.field-error[data-for="key"]').inner_text()
+    page.unroute("**/qrcodes/preview")
+    page.locator("#key").fill("summer")
+    page.locator("#preview-status").get_by_text("Preview up to date").wait_for()
+    assert page.locator('.field-error[data-for="key"]').inner_text() == ""

@@ -401,6 +401,11 @@ def test_preview_of_an_edit_encodes_the_existing_short_link(browser, web_app):
                                                     "csrf_token": token}).get_json()
     media_type, data = answer["image"].removeprefix("data:").split(";base64,")
     assert decode(base64.b64decode(data), media_type) == ["http://localhost/poster"]
+    fields = {"url": "https://example.com/", "fg_color": "#000000", "bg_color": "#ffffff", "csrf_token": token}
+    own = browser.post("/qrcodes/preview", data=fields | {"qr_id": qr["id"], "key": "poster"}).get_json()
+    assert own["ok"]  # its own key is not "taken"
+    other = browser.post("/qrcodes/preview", data=fields | {"key": "poster"}).get_json()
+    assert not other["ok"] and "already used" in other["errors"]["key"]
 
 
 @pytest.mark.parametrize("settings,fmt,missing", [

@@ -9,6 +9,13 @@ function debounce(fn, ms) {
 function livePreview(form) {
   const image = document.getElementById("preview");
   const status = document.getElementById("preview-status");
+  // Errors the server gave with the submitted form stay until their field changes: the
+  // preview's own check must not wipe "key already taken" the moment the page loads.
+  form.querySelectorAll(".field-error").forEach((slot) => { if (slot.textContent.trim()) slot.dataset.server = "1"; });
+  const fieldChanged = (event) => {
+    const slot = event.target.name && form.querySelector(`.field-error[data-for="${event.target.name}"]`);
+    if (slot) delete slot.dataset.server;
+  };
   let latest = 0;
   const refresh = debounce(async () => {
     const ticket = ++latest;
@@ -32,8 +39,11 @@ function livePreview(form) {
       return;
     }
     if (ticket !== latest) return;  // a newer request is on its way
-    form.querySelectorAll(".field-error").forEach((el) => { el.textContent = ""; });
-    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    form.querySelectorAll(".field-error:not([data-server])").forEach((slot) => {
+      slot.textContent = "";
+      const input = form.elements[slot.dataset.for];
+      if (input && input.removeAttribute) input.removeAttribute("aria-invalid");
+    });
     if (answer.ok) {
       image.src = answer.image;
       status.textContent = "Preview up to date (level " + answer.level + ").";
@@ -41,14 +51,14 @@ function livePreview(form) {
     }
     for (const [name, message] of Object.entries(answer.errors || {})) {
       const slot = form.querySelector(`.field-error[data-for="${name}"]`);
-      if (slot) slot.textContent = message;
+      if (slot && !slot.dataset.server) slot.textContent = message;
       const input = form.elements[name];
       if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
     }
     status.textContent = "Fix the fields marked to see the preview.";
   }, 300);
-  form.addEventListener("input", refresh);
-  form.addEventListener("change", refresh);
+  form.addEventListener("input", (event) => { fieldChanged(event); refresh(); });
+  form.addEventListener("change", (event) => { fieldChanged(event); refresh(); });
   if (form.elements.url.value) refresh();
 }
 

@@ -128,7 +128,8 @@ def qrcode_preview():
     key = editing.key if editing else None
     body = form.payload()
     try:
-        design = qrcodes.preview_design(QRCodeCreate.model_validate(body), key=key)
+        design = qrcodes.preview_design(QRCodeCreate.model_validate(body), key=key,
+                                        editing=editing.id if editing else None)
     except (ValidationError, CodeQRError) as error:
         form.show_error(error)
         return jsonify(ok=False, errors={name: field.errors[-1] for name, field in form._fields.items() if field.errors})
