@@ -533,3 +533,11 @@ def test_every_page_starts_with_a_skip_link_to_its_content(browser):
         text = browser.get(path).get_data(as_text=True)
         assert text.index('<a href="#content" class="skip-link">Skip to content</a>') < text.index("<nav")
         assert '<main id="content"' in text
+
+
+def test_a_code_without_a_title_is_named_by_its_destination_and_linked_once(browser, web_app):
+    qr = create(web_app, url="https://shop.example.com/spring?utm=1")
+    listing = browser.get("/qrcodes").get_data(as_text=True)
+    assert '">shop.example.com</a>' in listing and f">{qr['key']}</a>" not in listing
+    assert listing.count(f"/qrcodes/{qr['id']}\"") == 1  # one link per row
+    assert "<h1>shop.example.com</h1>" in browser.get(f"/qrcodes/{qr['id']}").get_data(as_text=True)

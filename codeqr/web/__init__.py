@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Blueprint
 from flask_login import current_user
@@ -43,6 +44,13 @@ def _permissions() -> dict:
 def minutes(value: datetime) -> str:
     """A timestamp to the minute: ``2025-04-27 15:09``."""
     return value.strftime("%Y-%m-%d %H:%M")
+
+
+@bp.app_template_filter("name_of")
+def name_of(qr) -> str:
+    """What people call a QR Code: its title, else the host it sends to (a random key
+    means nothing to them)."""
+    return qr.title or urlsplit(qr.url).hostname or qr.key
 
 
 from . import account, analytics, csv_import, keys, qrcodes, users  # noqa: E402,F401  (views register on bp)
