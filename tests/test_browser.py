@@ -289,3 +289,25 @@ def test_a_taken_key_is_said_live_and_after_submitting_the_message_stays(page):
     page.locator("#key").fill("summer")
     page.locator("#preview-status").get_by_text("Preview up to date").wait_for()
     assert page.locator('.field-error[data-for="key"]').inner_text() == ""
+
+
+def test_times_are_shown_in_the_readers_time_zone_with_its_name(page, live):
+    page.goto("/setup")
+    page.get_by_label("Email").fill("zones@example.com")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Create the account").click()
+    page.get_by_text("No QR Codes yet").wait_for()
+    page.goto("/keys")
+    page.get_by_label("Name").fill("tokyo")
+    page.get_by_role("button", name="Create key").click()
+    utc = page.locator("time.local-time").first.get_attribute("datetime")
+    tokyo = page.context.browser.new_context(base_url=live, timezone_id="Asia/Tokyo", locale="en-GB",
+                                             storage_state=page.context.storage_state())
+    shown = tokyo.new_page()
+    shown.goto("/keys")
+    created = shown.locator("time.local-time").first
+    text, title = created.inner_text(), created.get_attribute("title")
+    tokyo.close()
+    hour = (int(utc[11:13]) + 9) % 24
+    assert f"{hour:02d}:{utc[14:16]}" in text and "GMT+9" in text  # the reader's clock, the zone named
+    assert title == f"{utc[:10]} {utc[11:16]} UTC"  # the UTC moment on hover, as without script

@@ -541,3 +541,11 @@ def test_a_code_without_a_title_is_named_by_its_destination_and_linked_once(brow
     assert '">shop.example.com</a>' in listing and f">{qr['key']}</a>" not in listing
     assert listing.count(f"/qrcodes/{qr['id']}\"") == 1  # one link per row
     assert "<h1>shop.example.com</h1>" in browser.get(f"/qrcodes/{qr['id']}").get_data(as_text=True)
+
+
+def test_times_are_marked_utc_for_the_script_to_show_locally(browser, web_app):
+    qr = create(web_app, url="https://example.com/t")
+    detail = browser.get(f"/qrcodes/{qr['id']}").get_data(as_text=True)
+    created = qr["createdAt"]
+    assert (f'<time datetime="{created}" class="local-time">{created[:10]} {created[11:16]} UTC</time>'
+            in detail)

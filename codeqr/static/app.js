@@ -123,7 +123,22 @@ function drawSeries(canvas, data) {
   });
 }
 
+function showLocalTimes() {
+  // The server writes UTC; people read their own clock, with the zone named.
+  const format = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  });
+  document.querySelectorAll("time.local-time").forEach((time) => {
+    const moment = new Date(time.dateTime);
+    if (!Number.isNaN(moment.getTime())) {
+      time.title = time.textContent;  // the UTC moment stays on hover
+      time.textContent = format.format(moment);
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  showLocalTimes();
   const zoneForm = document.querySelector("[data-timezone-form]");
   if (zoneForm) useBrowserTimeZone(zoneForm);
   const series = document.getElementById("series-data");

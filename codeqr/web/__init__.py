@@ -5,9 +5,11 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint
+from markupsafe import Markup
 from flask_login import current_user
 
 from ..permissions import Actor, Permission, actor_of_user
+from ..timeutil import isoformat
 
 bp = Blueprint("web", __name__)
 # Not part of the API spec. APIFlask reads this attribute of every blueprint that
@@ -41,9 +43,11 @@ def _permissions() -> dict:
 
 
 @bp.app_template_filter("minutes")
-def minutes(value: datetime) -> str:
-    """A timestamp to the minute: ``2025-04-27 15:09``."""
-    return value.strftime("%Y-%m-%d %H:%M")
+def minutes(value: datetime) -> Markup:
+    """A moment to the minute, marked as UTC (``2025-04-27 15:09 UTC``); the page's script
+    shows it in the reader's time zone, with the zone's name."""
+    return Markup('<time datetime="{}" class="local-time">{} UTC</time>').format(
+        isoformat(value), value.strftime("%Y-%m-%d %H:%M"))
 
 
 @bp.app_template_filter("name_of")
