@@ -70,6 +70,15 @@ def page(live):
         browser.close()
 
 
+def _sign_up(page, email: str) -> None:
+    """First run: the setup page makes the admin and signs them in."""
+    page.goto("/setup")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Create the account").click()
+    page.get_by_text("No QR Codes yet").wait_for()
+
+
 def _set_color(page, selector, value):
     page.locator(selector).evaluate(
         "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", value)
@@ -221,11 +230,7 @@ def test_the_whole_story(page, live, tmp_path):
 
 
 def test_lost_requests_are_said_and_the_import_poll_retries(page, tmp_path):
-    page.goto("/setup")
-    page.get_by_label("Email").fill("ops@example.com")
-    page.get_by_label("Password").fill("a long enough password")
-    page.get_by_role("button", name="Create the account").click()
-    page.get_by_text("No QR Codes yet").wait_for()
+    _sign_up(page, "ops@example.com")
 
     page.route("**/qrcodes/preview", lambda route: route.abort())
     page.goto("/qrcodes/new")
@@ -257,11 +262,7 @@ def test_the_first_tab_shows_the_skip_link_and_it_moves_focus_to_the_content(pag
 
 
 def test_a_taken_key_is_said_live_and_after_submitting_the_message_stays(page):
-    page.goto("/setup")
-    page.get_by_label("Email").fill("keys@example.com")
-    page.get_by_label("Password").fill("a long enough password")
-    page.get_by_role("button", name="Create the account").click()
-    page.get_by_text("No QR Codes yet").wait_for()
+    _sign_up(page, "keys@example.com")
     page.goto("/qrcodes/new")
     page.get_by_label("Destination URL").fill("https://example.com/first")
     page.locator("#key").fill("spring")
@@ -292,11 +293,7 @@ def test_a_taken_key_is_said_live_and_after_submitting_the_message_stays(page):
 
 
 def test_times_are_shown_in_the_readers_time_zone_with_its_name(page, live):
-    page.goto("/setup")
-    page.get_by_label("Email").fill("zones@example.com")
-    page.get_by_label("Password").fill("a long enough password")
-    page.get_by_role("button", name="Create the account").click()
-    page.get_by_text("No QR Codes yet").wait_for()
+    _sign_up(page, "zones@example.com")
     page.goto("/keys")
     page.get_by_label("Name").fill("tokyo")
     page.get_by_role("button", name="Create key").click()

@@ -85,18 +85,14 @@ def test_the_unique_index_holds_when_the_check_is_raced(app):
 
 
 def test_migration_0007_renames_active_duplicates_and_keeps_them_working(make_app):
+    from schema_versions import downgrade_schema
     from sqlalchemy import text
 
     from codeqr.extensions import alembic
 
     app = make_app()
     with app.app_context():
-        known = {script.revision for script in alembic.script_directory.walk_revisions()}
-        with db.engine.begin() as connection:  # a shared test database may hold other tests' plugin revisions
-            for revision in connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all():
-                if revision not in known:
-                    connection.execute(text("DELETE FROM alembic_version WHERE version_num = :r"), {"r": revision})
-        alembic.downgrade("0006")
+        downgrade_schema("0006")
         with db.engine.begin() as connection:
             connection.execute(text(
                 "INSERT INTO api_keys (id, name, prefix, secret_hash, scope, created_at, revoked_at) VALUES "

@@ -205,18 +205,14 @@ def test_a_key_made_before_anyone_signed_up_acts_as_an_admin(make_app):
 
 
 def test_migration_0005_keeps_admins_and_gives_existing_keys_to_the_first_admin(make_app):
+    from schema_versions import downgrade_schema
     from sqlalchemy import text
 
     from codeqr.extensions import alembic
 
     app = make_app()
     with app.app_context():
-        known = {script.revision for script in alembic.script_directory.walk_revisions()}
-        with db.engine.begin() as connection:  # a shared test database may hold other tests' plugin revisions
-            for revision in connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all():
-                if revision not in known:
-                    connection.execute(text("DELETE FROM alembic_version WHERE version_num = :r"), {"r": revision})
-        alembic.downgrade("0004")
+        downgrade_schema("0004")
         with db.engine.begin() as connection:
             connection.execute(text(
                 "INSERT INTO users (id, email, password_hash, is_admin, created_at) VALUES "
