@@ -308,3 +308,21 @@ def test_times_are_shown_in_the_readers_time_zone_with_its_name(page, live):
     hour = (int(utc[11:13]) + 9) % 24
     assert f"{hour:02d}:{utc[14:16]}" in text and "GMT+9" in text  # the reader's clock, the zone named
     assert title == f"{utc[:10]} {utc[11:16]} UTC"  # the UTC moment on hover, as without script
+
+
+def test_on_a_phone_the_menu_folds_and_nothing_scrolls_sideways(page):
+    _sign_up(page, "phone@example.com")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/qrcodes", "/keys", "/users", "/import"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    assert not page.locator(".nav-wide").is_visible()
+    keys = page.locator(".nav-narrow").get_by_role("link", name="API keys")
+    assert not keys.is_visible()
+    page.locator(".nav-narrow summary").click()
+    keys.click()
+    assert page.url.endswith("/keys")
+    page.screenshot(path=SHOTS / "09-menu-phone.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.locator(".nav-wide").get_by_role("link", name="API keys").is_visible()
+    assert not page.locator(".nav-narrow summary").is_visible()
