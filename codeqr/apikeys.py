@@ -23,7 +23,8 @@ def create(name: str, owner: User | None = None, scope: str = "all", actor: Acto
     admin's rights); return it and its secret (never stored)."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise InvalidInput("must be 1 to 100 characters", "name")
+        raise InvalidInput("must be 1 to 100 characters", "name",
+                           sentence="Give the key a name of 1 to 100 characters, such as the program that will use it.")
     if scope not in SCOPES:
         raise InvalidInput(f"must be one of {', '.join(SCOPES)}", "scope")
     owner_id = owner.id if owner is not None else None
@@ -31,7 +32,7 @@ def create(name: str, owner: User | None = None, scope: str = "all", actor: Acto
         actor.require(Permission.ALL_KEYS)
     secret = new_api_key()
     taken = Conflict(f"there is already an active key named {name!r}; choose another name or revoke that one",
-                     "name")
+                     "name", sentence=f"You already have a key named “{name}”: choose another name, or revoke that key first.")
     with begin_write():
         same_name = select(ApiKey.id).where(ApiKey.name == name, ApiKey.revoked_at.is_(None),
                                             func.coalesce(ApiKey.user_id, 0) == (owner_id or 0))

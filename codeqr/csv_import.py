@@ -18,6 +18,7 @@ from .database import begin_write
 from .errors import CodeQRError, InvalidInput
 from .extensions import db
 from .jobs.runner import Lease
+from .messages import sentences
 from .models import ImportJob, ImportRowError
 from .permissions import Actor, Permission
 from .schemas import QRCodeCreate, QRCodeUpdate, ui_of, value_type
@@ -49,6 +50,11 @@ def _kinds() -> dict[str, type]:
 #: CSV header -> API field
 COLUMNS = _columns()
 _KINDS = _kinds()
+#: The columns of the template, in the order of the API's fields.
+TEMPLATE_COLUMNS = tuple(info.alias for info in QRCodeCreate.model_fields.values())
+#: The column the refused rows' file gives each row's reason in; ignored on import, so
+#: that file can be fixed and imported again as it is.
+REASON_COLUMN = "problem"
 
 
 def parse(data: bytes) -> list[dict]:
@@ -56,29 +62,31 @@ def parse(data: bytes) -> list[dict]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("the file is not UTF-8 text") from None
+        raise InvalidInput("The file is not UTF-8 text. Save it as “CSV UTF-8” and import it again.") from None
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
         header = next(reader, None)
         if not header:
-            raise InvalidInput("the file is empty")
+            raise InvalidInput("The file is empty.")
         fields = [COLUMNS.get(_column(name)) for name in header]
-        unknown = [name for name, field in zip(header, fields) if field is None and name.strip()]
+        unknown = [name for name, field in zip(header, fields)
+                   if field is None and name.strip() and _column(name) != REASON_COLUMN]
         if unknown:
-            raise InvalidInput(f"unknown column(s): {', '.join(unknown)}; known: {', '.join(sorted(COLUMNS))}")
+            raise InvalidInput(f"CodeQR does not know the column(s) {', '.join(unknown)}. "
+                               f"Rename or remove them; the columns it knows are {', '.join(TEMPLATE_COLUMNS)}.")
         if "url" not in fields:
-            raise InvalidInput("the header has no url column")
+            raise InvalidInput("The first row must name the columns, one of them url (the destination of each QR Code).")
         rows = []
         for cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue  # blank line
             if len(rows) == MAX_ROWS:
-                raise InvalidInput(f"the file has more than {MAX_ROWS:,} rows")
+                raise InvalidInput(f"The file has more than {MAX_ROWS:,} rows: split it into smaller files.")
             rows.append({field: cell.strip() for field, cell in zip(fields, cells) if field and cell.strip()})
     except csv.Error as error:
-        raise InvalidInput(f"the file is not valid CSV: {error}") from None
+        raise InvalidInput(f"The file is not valid CSV ({error}).") from None
     if not rows:
-        raise InvalidInput("the file has a header but no rows")
+        raise InvalidInput("The file has a header but no rows.")
     return rows
 
 
@@ -134,7 +142,7 @@ def run(job_id: str, lease: Lease) -> None:
                 outcome = import_row(rows[index])
                 lease.advance(processed=index + 1, **{outcome: getattr(ImportJob, outcome) + 1})
         except (ValidationError, CodeQRError) as error:
-            message = InvalidInput.from_validation(error).message if isinstance(error, ValidationError) else error.message
+            message = " ".join(f"{field}: {sentence}" if field else sentence for field, sentence in sentences(error))
             with begin_write():
                 db.session.add(ImportRowError(job_id=job_id, row=number, message=message))
                 lease.advance(processed=index + 1, failed=ImportJob.failed + 1)
@@ -148,6 +156,30 @@ def get(job_id: str) -> ImportJob | None:
 def errors(job_id: str, limit: int = 1000) -> list[ImportRowError]:
     return list(db.session.scalars(
         select(ImportRowError).where(ImportRowError.job_id == job_id).order_by(ImportRowError.row).limit(limit)))
+
+
+def template() -> str:
+    """A CSV to fill in: every column, and one example row."""
+    example = {"url": "https://example.com/spring-menu", "title": "Spring menu", "externalId": "menu-2026-spring"}
+    return _csv(TEMPLATE_COLUMNS, [example])
+
+
+def refused_rows(job: ImportJob) -> str:
+    """The rows of ``job`` that were refused, as given, each with its reason in the
+    ``problem`` column: fix them and import this file again."""
+    rows = json.loads(job.source)
+    refused = [{**rows[error.row - 2], REASON_COLUMN: f"Row {error.row}: {error.message}"}
+               for error in errors(job.id, limit=MAX_ROWS)]
+    present = {name for row in refused for name in row}
+    return _csv([name for name in TEMPLATE_COLUMNS if name in present] + [REASON_COLUMN], refused)
+
+
+def _csv(columns, rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def progress(job: ImportJob) -> dict:

@@ -21,10 +21,14 @@ def contrast(a: str, b: str) -> float:
 def check_design(fields: dict) -> None:
     """Refuse a design that would not scan reliably."""
     if fields["show_logo"] and fields["level"] not in ("Q", "H"):
-        raise InvalidInput("must be Q or H when showLogo is true (the logo hides modules)", "level")
+        raise InvalidInput("must be Q or H when showLogo is true (the logo hides modules)", "level",
+                           sentence="With the logo, choose error correction Q or H: the logo covers part of the code.")
     ratio = contrast(fields["fg_color"], fields["bg_color"])
     if ratio < MIN_CONTRAST:
         raise InvalidInput(
             f"too close to scan against bgColor (contrast {ratio:.2f}:1, need {MIN_CONTRAST}:1)",
             "fgColor",
+            sentence=f"These two colours are too alike to scan (contrast {ratio:.1f} to 1, at least {MIN_CONTRAST:g} "
+                     "needed): make the foreground darker or the background lighter.",
+            also=("bgColor",),
         )

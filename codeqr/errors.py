@@ -12,11 +12,17 @@ class CodeQRError(Exception):
     code = "internal_server_error"
     status = 500
 
-    def __init__(self, message: str, detail: str | None = None):
+    field: str | None = None
+    #: other fields the error concerns besides ``field`` (shown beside each in a form)
+    also: tuple[str, ...] = ()
+
+    def __init__(self, message: str, detail: str | None = None, *, sentence: str | None = None):
         super().__init__(message)
         self.message = message
-        #: the message without the field name, for a form that shows it beside the field
+        #: the message without the field name
         self.detail = detail or message
+        #: what a person reads in a form: a sentence in their words (the API keeps ``message``)
+        self.sentence = sentence or as_sentence(self.detail)
 
     def body(self) -> dict:
         """Return the ``error`` object of the API's error shape."""
@@ -26,9 +32,10 @@ class CodeQRError(Exception):
 class InvalidInput(CodeQRError):
     code, status = "unprocessable_entity", 422
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(f"{field}: {message}" if field else message, detail=message)
-        self.field = field
+    def __init__(self, message: str, field: str | None = None, *, sentence: str | None = None,
+                 also: tuple[str, ...] = ()):
+        super().__init__(f"{field}: {message}" if field else message, detail=message, sentence=sentence)
+        self.field, self.also = field, also
 
     @classmethod
     def from_validation(cls, error) -> "InvalidInput":
@@ -38,6 +45,29 @@ class InvalidInput(CodeQRError):
             where = ".".join(str(loc) for loc in item["loc"])
             parts.append(f"{where}: {plain(item['msg'])}" if where else plain(item["msg"]))
         return cls("; ".join(parts))
+
+
+class InvalidInputs(InvalidInput):
+    """Several invalid fields at once, so a form can show every problem in one go."""
+
+    def __init__(self, problems: list[InvalidInput]):
+        super().__init__("; ".join(problem.message for problem in problems))
+        self.problems = problems
+
+    @staticmethod
+    def raise_any(*found: "InvalidInput | None") -> None:
+        """Raise the problems found (None: no problem), one alone as itself."""
+        problems = [problem for problem in found if problem is not None]
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise InvalidInputs(problems)
+
+
+def as_sentence(text: str) -> str:
+    """``text`` begun with a capital and ended with a full stop."""
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
 
 
 def plain(message: str) -> str:
@@ -56,8 +86,8 @@ class NotFound(CodeQRError):
 class Conflict(CodeQRError):
     code, status = "conflict", 409
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, field: str | None = None, *, sentence: str | None = None):
+        super().__init__(message, sentence=sentence)
         self.field = field
 
 

@@ -142,13 +142,15 @@ def _check_domain(domain: str) -> str:
     domain = domain.lower()
     if domain not in current_app.config["CODEQR_DOMAINS"]:
         served = ", ".join(current_app.config["CODEQR_DOMAINS"])
-        raise InvalidInput(f"{domain!r} is not served by this instance (served: {served})", "domain")
+        raise InvalidInput(f"{domain!r} is not served by this instance (served: {served})", "domain",
+                           sentence=f"This instance does not serve {domain}. Choose one of: {served}.")
     return domain
 
 
 def _check_key(key: str) -> str:
     if key.lower() in app_state().reserved_keys:
-        raise InvalidInput(f"{key!r} is reserved for an app route", "key")
+        raise InvalidInput(f"{key!r} is reserved for an app route", "key",
+                           sentence=f"The key “{key}” is the name of a page of CodeQR: choose another one.")
     return key
 
 
@@ -169,10 +171,12 @@ def _taken(fields: dict, exclude_id: str | None = None) -> Conflict | None:
     others = [QRCode.id != exclude_id] if exclude_id else []
     if fields.get("key") and db.session.scalar(
             select(QRCode.id).where(QRCode.domain == fields["domain"], QRCode.key == fields["key"], *others)):
-        return Conflict(f"key {fields['key']!r} is already used on {fields['domain']}", "key")
+        return Conflict(f"key {fields['key']!r} is already used on {fields['domain']}", "key",
+                        sentence=f"Another QR Code already uses the key “{fields['key']}”: choose another one.")
     if fields.get("external_id") and db.session.scalar(
             select(QRCode.id).where(QRCode.external_id == fields["external_id"], *others)):
-        return Conflict(f"externalId {fields['external_id']!r} is already used", "externalId")
+        return Conflict(f"externalId {fields['external_id']!r} is already used", "externalId",
+                        sentence=f"Another QR Code already has the external id “{fields['external_id']}”.")
     return None
 
 

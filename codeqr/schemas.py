@@ -25,6 +25,7 @@ from pydantic import (
     create_model,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from .rendering import short_link
 from .timeutil import isoformat
@@ -82,26 +83,27 @@ def value_type(info):
 
 
 def _check_url(value: str) -> str:
-    """Accept only absolute http(s) URLs without spaces or invisible characters."""
+    """Accept only absolute http(s) URLs without spaces or invisible characters. Each
+    refusal has its own error type, so the web forms can say it in their own words."""
     for char in value:
         if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}:
-            raise ValueError("must not contain spaces or control characters")
+            raise PydanticCustomError("url_spaces", "must not contain spaces or control characters")
     try:
         parts = urlsplit(value)
         parts.port  # raises on a malformed port
     except ValueError as error:
-        raise ValueError(f"is not a valid URL ({error})") from None
+        raise PydanticCustomError("url_unreadable", "is not a valid URL ({reason})", {"reason": str(error)}) from None
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        raise ValueError("must be an absolute http:// or https:// URL")
+        raise PydanticCustomError("url_scheme", "must be an absolute http:// or https:// URL")
     if not parts.hostname:
-        raise ValueError("must name a host")
+        raise PydanticCustomError("url_host", "must name a host")
     return value
 
 
 def _check_text(value: str) -> str:
     """Free text may hold tabs and line breaks, but no other control characters."""
     if any(unicodedata.category(char) == "Cc" and char not in "\t\n\r" for char in value):
-        raise ValueError("must not contain control characters")
+        raise PydanticCustomError("control_characters", "must not contain control characters")
     return value
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .database import begin_write
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, InvalidInputs, NotFound
 from .extensions import db
 from .models import User
 from .permissions import OPERATOR, ROLES, Actor, Permission
@@ -27,30 +27,39 @@ def has_users() -> bool:
     return bool(db.session.scalar(select(func.count()).select_from(User)))
 
 
-def _check_password(password: str) -> None:
+def _password_problem(password: str) -> InvalidInput | None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"must be at least {MIN_PASSWORD} characters", "password")
+        return InvalidInput(f"must be at least {MIN_PASSWORD} characters", "password",
+                            sentence=f"Choose a password of at least {MIN_PASSWORD} characters.")
+    return None
 
 
-def _check_role(role: str) -> None:
+def _role_problem(role: str) -> InvalidInput | None:
     if role not in ROLES:
-        raise InvalidInput(f"must be one of {', '.join(ROLES)}", "role")
+        return InvalidInput(f"must be one of {', '.join(ROLES)}", "role",
+                            sentence=f"Choose one of the roles: {', '.join(ROLES)}.")
+    return None
+
+
+def _email_problem(email: str) -> InvalidInput | None:
+    if not _EMAIL.match(email) or len(email) > 254:
+        return InvalidInput("is not a valid email address", "email",
+                            sentence="Enter an email address like name@example.com.")
+    return None
 
 
 def create(email: str, password: str, role: str = "member", actor: Actor = OPERATOR) -> User:
     """Create a user; the email is the login name (case-insensitive)."""
     actor.require(Permission.USERS)
     email = email.strip().lower()
-    if not _EMAIL.match(email) or len(email) > 254:
-        raise InvalidInput("is not a valid email address", "email")
-    _check_password(password)
-    _check_role(role)
+    InvalidInputs.raise_any(_email_problem(email), _password_problem(password), _role_problem(role))
     user = User(email=email, password_hash=generate_password_hash(password), role=role)
     try:
         with begin_write():
             db.session.add(user)
     except IntegrityError:
-        raise Conflict(f"{email} already has an account", "email") from None
+        raise Conflict(f"{email} already has an account", "email",
+                       sentence=f"{email} already has an account.") from None
     return user
 
 
@@ -102,17 +111,17 @@ def _change(user_id: int, actor: Actor, change) -> User:
 
 
 def set_role(user_id: int, role: str, actor: Actor) -> User:
-    _check_role(role)
+    InvalidInputs.raise_any(_role_problem(role))
     return _change(user_id, actor, lambda user: setattr(user, "role", role))
 
 
 def set_active(user_id: int, active: bool, actor: Actor) -> User:
     """Deactivate (they cannot sign in, their API keys stop working) or reactivate a user."""
     if not active and user_id == actor.user_id:
-        raise Conflict("you cannot deactivate yourself")
+        raise Conflict("you cannot deactivate yourself", sentence="You cannot deactivate your own account: ask another admin.")
     return _change(user_id, actor, lambda user: setattr(user, "deactivated_at", None if active else utcnow()))
 
 
 def reset_password(user_id: int, password: str, actor: Actor) -> User:
-    _check_password(password)
+    InvalidInputs.raise_any(_password_problem(password))
     return _change(user_id, actor, lambda user: setattr(user, "password_hash", generate_password_hash(password)))

@@ -144,7 +144,7 @@ def test_the_whole_story(page, live, tmp_path):
     page.wait_for_function("(old) => document.getElementById('preview').src !== old", arg=first_preview)
     assert (0x1D, 0x4E, 0xD8) in _colours_of_data_url(preview.get_attribute("src"))
     _set_color(page, "#fg_color", "#fefefe")
-    page.locator('.field-error[data-for="fg_color"]').get_by_text("too close to scan").wait_for()
+    page.locator('.field-error[data-for="fg_color"]').get_by_text("too alike to scan").wait_for()
     _set_color(page, "#fg_color", "#1d4ed8")
     page.get_by_label("Title").fill("Spring sale poster")
     page.get_by_label("Show the logo in the centre").check()

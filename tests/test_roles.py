@@ -170,7 +170,7 @@ def test_the_last_active_admin_stays(people):
     admin.post(f"/users/{people.people['admin']}/role", data={"role": "member"})
     assert "CodeQR needs at least one active admin" in admin.get("/users").get_data(as_text=True)
     admin.post(f"/users/{people.people['admin']}/deactivate")
-    assert "you cannot deactivate yourself" in admin.get("/users").get_data(as_text=True)
+    assert "You cannot deactivate your own account" in admin.get("/users").get_data(as_text=True)
     with people.app_context():
         assert db.session.get(User, people.people["admin"]).role == "admin"
     admin.post(f"/users/{people.people['member']}/role", data={"role": "admin"})

@@ -5,6 +5,7 @@ import io
 import re
 import time
 import zipfile
+from html import unescape as html_unescape
 
 import pytest
 
@@ -122,11 +123,48 @@ def test_create_shows_api_messages_beside_fields(browser):
     page = browser.post("/qrcodes/new", data={"url": "ftp://x", "fg_color": "#fefefe", "bg_color": "#ffffff",
                                               "size": "1024", "margin": "4", "csrf_token": token})
     html = page.get_data(as_text=True)
-    assert "must be an absolute http:// or https:// URL" in html
+    assert "Enter a full web address starting with http:// or https://" in html
     assert 'aria-invalid="true"' in html
     page = browser.post("/qrcodes/new", data={"url": "https://example.com/", "fg_color": "#fefefe",
                                               "bg_color": "#ffffff", "csrf_token": token})
-    assert "too close to scan" in page.get_data(as_text=True)
+    errors = error_slots(page.get_data(as_text=True))
+    assert "too alike to scan" in errors["fg_color"] and errors["bg_color"] == errors["fg_color"]  # beside both
+
+
+#: Words of programmers that a person should never read in a form.
+DEVELOPER_SPEAK = ("Value error", "Input should", "String should", "pattern", "fgColor", "bgColor", "showLogo",
+                   "This field is required", "Not a valid", "literal", "^#")
+
+
+def error_slots(html: str) -> dict:
+    """The error shown beside each field of a page: field name -> message."""
+    return {name: html_unescape(message) for name, message in
+            re.findall(r'class="field-error" data-for="([^"]+)">([^<]+)</small>', html)}
+
+
+@pytest.mark.parametrize("field, value", [
+    ("url", ""), ("url", "example.com"), ("url", "http://a b"), ("url", "https://x:999999/"), ("title", "a\x01b"),
+    ("key", "-bad"), ("key", "k" * 200), ("fg_color", "red"), ("bg_color", "#12"), ("size", "4097"), ("size", "big"),
+    ("margin", "-1"), ("level", "Z"), ("domain", "evil.example"), ("key", "qrcodes"),
+])
+def test_every_refused_qrcode_field_gets_a_sentence_in_plain_words(browser, field, value):
+    token = csrf_of(browser, "/qrcodes/new")
+    data = {"url": "https://example.com/", "fg_color": "#000000", "bg_color": "#ffffff", "size": "512",
+            "margin": "4", "csrf_token": token, field: value}
+    errors = error_slots(browser.post("/qrcodes/new", data=data).get_data(as_text=True))
+    assert field in errors, errors
+    for message in errors.values():
+        assert message[0].isupper() and message.endswith("."), message
+        assert not any(words in message for words in DEVELOPER_SPEAK), message
+
+
+def test_setup_says_every_problem_at_once(make_app):
+    client = make_app().test_client()
+    token = csrf_of(client, "/setup")
+    page = client.post("/setup", data={"email": "not-an-email", "password": "short", "csrf_token": token})
+    errors = error_slots(page.get_data(as_text=True))
+    assert errors == {"email": "Enter an email address like name@example.com.",
+                      "password": "Choose a password of at least 10 characters."}
 
 
 def test_create_edit_detail_download_delete(browser):
@@ -176,7 +214,7 @@ def test_preview_renders_or_names_the_bad_field(browser):
     assert good["ok"] and good["image"].startswith("data:image/svg+xml;base64,")  # sharpest shown by browsers
     bad = browser.post("/qrcodes/preview", data={"url": "https://example.com/", "fg_color": "#ffffff",
                                                  "bg_color": "#ffffff", "csrf_token": token}).get_json()
-    assert not bad["ok"] and "too close" in bad["errors"]["fg_color"]
+    assert not bad["ok"] and "too alike to scan" in bad["errors"]["fg_color"] and "bg_color" in bad["errors"]
     assert browser.post("/qrcodes/preview", data={"url": "https://example.com/"}).status_code == 400  # no CSRF token
     assert browser.get("/qrcodes").get_data(as_text=True).count("<tr>") == 0
 
@@ -219,7 +257,7 @@ def test_reloading_after_creating_a_key_creates_nothing_and_names_are_unique(bro
     reloaded = browser.get("/keys").get_data(as_text=True)  # what a reload of the shown page does
     assert 'id="new-key"' not in reloaded
     again = browser.post("/keys", data={"name": " zapier ", "csrf_token": token})
-    assert again.status_code == 200 and "already an active key named &#39;zapier&#39;" in again.get_data(as_text=True)
+    assert again.status_code == 200 and "You already have a key named “zapier”" in again.get_data(as_text=True)
     with web_app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(ApiKey)) == 1
         key_id = db.session.scalar(db.select(ApiKey.id))
@@ -267,11 +305,35 @@ def test_import_reports_bad_rows_and_a_rerun_creates_nothing(browser):
     assert (again["created"], again["updated"], again["unchanged"], again["failed"]) == (0, 0, 38, 3)
 
 
+def test_the_template_imports_and_the_refused_rows_come_back_as_a_csv_to_fix(browser):
+    template = browser.get("/import/template.csv")
+    assert template.headers["Content-Disposition"].startswith("attachment")
+    header, example = list(csv.reader(io.StringIO(template.data.decode("utf-8-sig"))))
+    assert header[0] == "url" and {"title", "externalId", "fgColor", "showLogo"} <= set(header)
+    assert _wait(browser, _import(browser, template.data).headers["Location"])["created"] == 1
+    rows = [["https://example.com/ok", "Fine", "", "", "", ""], ["ftp://bad", "Bad link", "", "", "", ""],
+            ["https://example.com/red", "Red", "", "red", "", ""]]
+    location = _import(browser, _csv(rows)).headers["Location"]
+    assert _wait(browser, location)["failed"] == 2
+    page = browser.get(location).get_data(as_text=True)
+    assert "Enter a full web address" in page and "fgColor: Enter a colour as #" in page
+    refused = list(csv.DictReader(io.StringIO(browser.get(location + "/refused.csv").data.decode("utf-8-sig"))))
+    assert [(row["url"], row["title"]) for row in refused] == [("ftp://bad", "Bad link"), ("https://example.com/red", "Red")]
+    assert refused[0]["problem"].startswith("Row 3: url: ") and refused[1]["problem"].startswith("Row 4: fgColor: ")
+    refused[0]["url"], refused[1]["fgColor"] = "https://example.com/fixed", "#7f1d1d"
+    fixed = io.StringIO()
+    writer = csv.DictWriter(fixed, fieldnames=list(refused[0]))
+    writer.writeheader()
+    writer.writerows(refused)
+    again = _wait(browser, _import(browser, fixed.getvalue().encode()).headers["Location"])
+    assert (again["created"], again["failed"]) == (2, 0)  # the problem column is ignored
+
+
 @pytest.mark.parametrize("data, name, message", [
-    (b"", "empty.csv", "the file is empty"),
+    (b"", "empty.csv", "The file is empty."),
     (b"url\n", "header-only.csv", "no rows"),
     (b"\xff\xfe\x00bad", "bad.csv", "not UTF-8"),
-    (b"link,title\nhttps://a.example/,x\n", "cols.csv", "unknown column"),
+    (b"link,title\nhttps://a.example/,x\n", "cols.csv", "does not know the column(s) link"),
     (b"url\nhttps://a.example/\n", "codes.txt", "Only .csv files"),
 ])
 def test_import_refuses_bad_files_without_crashing(browser, data, name, message):
@@ -334,9 +396,9 @@ def test_pages_load_nothing_from_another_host(browser):
 
 
 @pytest.mark.parametrize("change,message", [
-    ({"size": "9000"}, "less than or equal to 4096"),
-    ({"key": "api"}, "&#39;api&#39; is reserved for an app route"),
-    ({"fg_color": "#fefefe"}, "too close to scan"),
+    ({"size": "9000"}, "Enter a whole number from 64 to 4,096."),
+    ({"key": "api"}, "The key “api” is the name of a page of CodeQR"),
+    ({"fg_color": "#fefefe"}, "too alike to scan"),
 ])
 def test_edit_shows_each_validation_error_and_changes_nothing(browser, web_app, change, message):
     qr = create(web_app, url="https://example.com/", key="kept")
@@ -405,7 +467,7 @@ def test_preview_of_an_edit_encodes_the_existing_short_link(browser, web_app):
     own = browser.post("/qrcodes/preview", data=fields | {"qr_id": qr["id"], "key": "poster"}).get_json()
     assert own["ok"]  # its own key is not "taken"
     other = browser.post("/qrcodes/preview", data=fields | {"key": "poster"}).get_json()
-    assert not other["ok"] and "already used" in other["errors"]["key"]
+    assert not other["ok"] and "already uses" in other["errors"]["key"]
 
 
 @pytest.mark.parametrize("settings,fmt,missing", [

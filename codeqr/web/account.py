@@ -9,7 +9,7 @@ from .. import users
 from ..errors import CodeQRError
 from ..extensions import login_manager
 from . import bp
-from .forms import ConfirmForm, LoginForm, SetupForm
+from .forms import ConfirmForm, LoginForm, SetupForm, show_error
 
 _OPEN_ENDPOINTS = {"web.setup", "web.login", "web.index"}
 
@@ -50,9 +50,9 @@ def setup():
     form = SetupForm()
     if form.validate_on_submit():
         try:
-            user = users.create(form.email.data, form.password.data, role="admin")
+            user = users.create(form.email.data or "", form.password.data or "", role="admin")
         except CodeQRError as error:
-            getattr(form, error.field or "email").errors.append(error.detail)
+            show_error(form, error, "email")
         else:
             login_user(user)
             flash("Welcome to CodeQR: your admin account is ready.", "success")

@@ -1,13 +1,13 @@
 """Bulk import pages: upload a CSV, watch its progress, read the refused rows."""
 
-from flask import abort, jsonify, redirect, render_template, url_for
+from flask import Response, abort, jsonify, redirect, render_template, url_for
 
 from .. import csv_import
 from ..errors import CodeQRError
 from ..permissions import Permission
 from ..state import app_state
 from . import bp, current_actor, requires
-from .forms import ImportForm
+from .forms import ImportForm, show_error
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -19,12 +19,29 @@ def import_upload():
         try:
             rows = csv_import.parse(upload.read())
         except CodeQRError as error:
-            form.file.errors.append(error.message)
+            show_error(form, error, "file")
         else:
             job = csv_import.start(rows, upload.filename or "upload.csv", current_actor())
             app_state().jobs.wake()
             return redirect(url_for("web.import_progress", job_id=job.id))
-    return render_template("import.html", form=form, columns=sorted(set(csv_import.COLUMNS.values())))
+    return render_template("import.html", form=form, columns=csv_import.TEMPLATE_COLUMNS)
+
+
+def _csv_file(text: str, name: str) -> Response:
+    # With a byte-order mark, Excel opens the file as UTF-8 (and the import reads it too).
+    return Response("\ufeff" + text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/import/template.csv")
+def import_template():
+    return _csv_file(csv_import.template(), "codeqr-import-template.csv")
+
+
+@bp.get("/import/<job_id>/refused.csv")
+def import_refused(job_id: str):
+    job = csv_import.get(job_id) or abort(404)
+    return _csv_file(csv_import.refused_rows(job), f"refused-rows-{job_id}.csv")
 
 
 @bp.get("/import/<job_id>")

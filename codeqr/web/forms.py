@@ -5,7 +5,6 @@ from typing import Literal, get_args, get_origin
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from pydantic import ValidationError
 from wtforms import (
     BooleanField,
     EmailField,
@@ -20,20 +19,45 @@ from wtforms.fields import ColorField
 from wtforms.validators import InputRequired, Optional
 
 from ..csv_import import MAX_ROWS
-from ..errors import CodeQRError
+from ..messages import sentences, whole_number
 from ..schemas import API_NAMES, NULLABLE, QRCodeCreate, ui_of, value_type
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
+def show_error(form: FlaskForm, error: Exception, default: str, names: dict | None = None) -> None:
+    """Put each problem of ``error`` beside the field it concerns (``names`` maps API
+    names to the form's; a problem of no field of the form goes beside ``default``)."""
+    for api_name, sentence in sentences(error):
+        field = form._fields.get((names or {}).get(api_name, api_name)) or form._fields[default]
+        if sentence not in field.errors:
+            field.errors = [*field.errors, sentence]
+
+
+# The forms that create a user leave every check to ``users.create``, which reports all
+# problems at once (a blank email and a short password together).
 class SetupForm(FlaskForm):
-    email = EmailField("Email", validators=[InputRequired()])
-    password = PasswordField("Password (10 characters or more)", validators=[InputRequired()])
+    email = EmailField("Email")
+    password = PasswordField("Password (10 characters or more)")
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[InputRequired()])
-    password = PasswordField("Password", validators=[InputRequired()])
+    email = EmailField("Email", validators=[InputRequired("Enter your email address.")])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+
+
+class WholeNumberField(IntegerField):
+    """An integer field that asks for a number in its QR Code field's range when given text."""
+
+    def __init__(self, *args, api_name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.api_name = api_name
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(whole_number(self.api_name)) from None
 
 
 def _form_field(info):
@@ -47,7 +71,7 @@ def _form_field(info):
         label += f" ({bounds['ge']}–{bounds['le']})"
     kind = value_type(info)
     default = info.default if info.default is not None else ""
-    validators = [InputRequired()] if info.is_required() else [Optional()]
+    validators = [InputRequired(f"Enter the {label[0].lower()}{label[1:]}.")] if info.is_required() else [Optional()]
     if ui.widget == "url":
         return URLField(label, validators=validators)
     if ui.widget == "color":
@@ -59,7 +83,7 @@ def _form_field(info):
     if kind is bool:
         return BooleanField(label, default=bool(info.default))
     if kind is int:
-        return IntegerField(label, default=info.default, validators=validators)
+        return WholeNumberField(label, default=info.default, validators=validators, api_name=info.alias)
     return StringField(label, validators=validators)
 
 
@@ -97,20 +121,12 @@ class QRCodeForm(FlaskForm):
         return body
 
     def show_error(self, error: Exception) -> None:
-        """Put a service or validation error beside the field it is about."""
-        by_api = {API_NAMES[name]: name for name in self.QRCODE_FIELDS}
-        if isinstance(error, ValidationError):
-            for item in error.errors():
-                field = by_api.get(str(item["loc"][0]) if item["loc"] else "", "url")
-                getattr(self, field).errors = [*getattr(self, field).errors, item["msg"]]
-        elif isinstance(error, CodeQRError):
-            field = by_api.get(getattr(error, "field", None) or "", None)
-            target = getattr(self, field) if field else self.url
-            target.errors = [*target.errors, error.detail if field else error.message]
+        """Put each problem of a service or validation error beside its field."""
+        show_error(self, error, "url", {API_NAMES[name]: name for name in self.QRCODE_FIELDS})
 
 
 class ApiKeyForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired()])
+    name = StringField("Name", validators=[InputRequired("Give the key a name, such as the program that will use it.")])
     scope = SelectField("Access", choices=[SelectChoice("all", "All: read and change"),
                                            SelectChoice("read_only", "Read only")], default="all")
 
@@ -119,8 +135,8 @@ _ROLE_CHOICES = [SelectChoice("member", "Member"), SelectChoice("viewer", "Viewe
 
 
 class UserForm(FlaskForm):
-    email = EmailField("Email", validators=[InputRequired()])
-    password = PasswordField("Password (10 characters or more)", validators=[InputRequired()])
+    email = EmailField("Email")
+    password = PasswordField("Password (10 characters or more)")
     role = SelectField("Role", choices=_ROLE_CHOICES, default="member")
 
 
@@ -129,7 +145,8 @@ class RoleForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField("New password (10 characters or more)", validators=[InputRequired()])
+    password = PasswordField("New password (10 characters or more)",
+                             validators=[InputRequired("Enter a password of 10 characters or more.")])
 
 
 class ImportForm(FlaskForm):

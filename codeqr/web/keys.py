@@ -8,7 +8,7 @@ from .. import apikeys
 from ..errors import CodeQRError
 from ..permissions import Permission
 from . import bp, current_actor
-from .forms import ApiKeyForm, ConfirmForm
+from .forms import ApiKeyForm, ConfirmForm, show_error
 
 
 #: Where a new key's secret waits for the page after the redirect; read once, then gone.
@@ -23,7 +23,7 @@ def api_keys():
         try:
             key, secret = apikeys.create(form.name.data, owner=current_user, scope=form.scope.data, actor=actor)
         except CodeQRError as error:
-            getattr(form, getattr(error, "field", None) or "name").errors.append(error.detail)
+            show_error(form, error, "name")
         else:
             # Post/redirect/get: reloading the page that shows the secret creates nothing.
             session[_NEW_KEY] = {"name": key.name, "secret": secret}
@@ -42,7 +42,7 @@ def api_key_revoke(key_id: int):
         try:
             apikeys.revoke_by_id(key_id, current_actor())
         except CodeQRError as error:
-            flash(error.message, "error")
+            flash(error.sentence, "error")
         else:
             flash("API key revoked: requests using it are refused from now on.", "success")
     return redirect(url_for("web.api_keys"))

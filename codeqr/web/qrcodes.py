@@ -182,7 +182,7 @@ def export():
     try:
         job = exports.start(items, formats, current_actor())
     except CodeQRError as error:
-        flash(error.message, "error")
+        flash(error.sentence, "error")
         return redirect(url_for("web.qrcode_list"))
     app_state().jobs.wake()
     return redirect(url_for("web.export_progress", job_id=job.id))

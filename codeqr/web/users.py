@@ -7,7 +7,7 @@ from .. import users
 from ..errors import CodeQRError
 from ..permissions import ROLES, Permission
 from . import bp, current_actor, requires
-from .forms import ConfirmForm, PasswordForm, RoleForm, UserForm
+from .forms import ConfirmForm, PasswordForm, RoleForm, UserForm, show_error
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -16,9 +16,10 @@ def user_list():
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user = users.create(form.email.data, form.password.data, form.role.data, actor=current_actor())
+            user = users.create(form.email.data or "", form.password.data or "", form.role.data,
+                                actor=current_actor())
         except CodeQRError as error:
-            getattr(form, getattr(error, "field", None) or "email").errors.append(error.detail)
+            show_error(form, error, "email")
         else:
             flash(f"{user.email} can now sign in as {user.role}.", "success")
             return redirect(url_for("web.user_list"))
@@ -31,7 +32,7 @@ def _done(action, success: str):
     try:
         user = action()
     except CodeQRError as error:
-        flash(error.message, "error")
+        flash(error.sentence, "error")
     else:
         flash(success.format(email=user.email, role=user.role), "success")
     return redirect(url_for("web.user_list"))

@@ -1,0 +1,79 @@
+"""What people read when the web UI or an import refuses a value: each problem as a
+sentence in their words, with the field(s) it concerns. The API keeps its own precise
+messages; this module only words them for people."""
+
+from pydantic import ValidationError
+
+from .errors import CodeQRError, InvalidInputs, as_sentence, plain
+from .schemas import QRCodeCreate
+
+_COLOUR = "Enter a colour as # and six hex digits, like #1a73e8."
+#: What a value that does not match its field's pattern should look like.
+_PATTERNS = {
+    "bgColor": _COLOUR,
+    "fgColor": _COLOUR,
+    "key": "Use only letters, digits, - and _, beginning with a letter or a digit.",
+    "domain": "Choose one of the domains this instance serves.",
+    "externalId": "An external id cannot contain / or invisible control characters.",
+}
+#: How a missing value is asked for, by API field name.
+_ASK = {"url": "Enter the destination URL, like https://example.com/menu."}
+_BY_TYPE = {
+    "url_spaces": "A web address cannot contain spaces or invisible characters.",
+    "url_scheme": "Enter a full web address starting with http:// or https://, like https://example.com/menu.",
+    "url_host": "Enter a web address with a site name, like https://example.com/menu.",
+    "url_unreadable": "This web address cannot be read: {reason}.",
+    "control_characters": "Remove the invisible control characters from this text.",
+    "bool_type": "Use yes or no (or true/false, 1/0).",
+    "bool_parsing": "Use yes or no (or true/false, 1/0).",
+    "string_too_long": "Use at most {max_length:,} characters.",
+    "string_type": "Enter text here.",
+    "literal_error": "Choose one of: {expected}.",
+}
+_NUMBER_TYPES = {"int_type", "int_parsing", "int_from_float", "greater_than_equal", "less_than_equal",
+                 "greater_than", "less_than"}
+
+
+def sentences(error: Exception) -> list[tuple[str | None, str]]:
+    """Each problem of ``error`` as (API name of its field or None, sentence)."""
+    if isinstance(error, ValidationError):
+        return [(_field_of(item), _sentence(item)) for item in error.errors()]
+    if isinstance(error, InvalidInputs):
+        return [pair for problem in error.problems for pair in sentences(problem)]
+    if isinstance(error, CodeQRError):
+        return [(field, error.sentence) for field in ((error.field, *error.also) if error.field else (None,))]
+    raise TypeError(f"not an input error: {error!r}")
+
+
+def _field_of(item: dict) -> str | None:
+    return str(item["loc"][0]) if item["loc"] else None
+
+
+def _sentence(item: dict) -> str:
+    kind, field, context = item["type"], _field_of(item), item.get("ctx") or {}
+    if kind in _NUMBER_TYPES:
+        return whole_number(field)
+    if kind in ("missing", "string_too_short"):
+        return _ASK.get(field, "Enter a value here.")
+    if kind == "string_pattern_mismatch" and field in _PATTERNS:
+        return _PATTERNS[field]
+    if kind == "extra_forbidden":
+        return f"CodeQR has no field “{field}”."
+    if kind in _BY_TYPE:
+        try:
+            return _BY_TYPE[kind].format(**{name: str(value).replace("'", "") if name == "expected" else value
+                                            for name, value in context.items()})
+        except (KeyError, ValueError):
+            pass
+    return as_sentence(plain(item["msg"]))
+
+
+def whole_number(field: str | None) -> str:
+    """Ask for a whole number in the range of the QR Code field ``field`` (its API name)."""
+    bounds = {}
+    for info in QRCodeCreate.model_fields.values():
+        if info.alias == field:
+            bounds = {kind: getattr(item, kind) for item in info.metadata for kind in ("ge", "le") if hasattr(item, kind)}
+    if len(bounds) == 2:
+        return f"Enter a whole number from {bounds['ge']:,} to {bounds['le']:,}."
+    return "Enter a whole number."
