@@ -611,3 +611,34 @@ def test_times_are_marked_utc_for_the_script_to_show_locally(browser, web_app):
     created = qr["createdAt"]
     assert (f'<time datetime="{created}" class="local-time">{created[:10]} {created[11:16]} UTC</time>'
             in detail)
+
+
+def test_moving_the_short_link_of_a_scanned_code_asks_first(browser, web_app):
+    qr = create(web_app, url="https://example.com/", key="flyer")
+    form = {"url": "https://example.com/", "key": "flyer-2", "domain": "localhost", "fg_color": "#000000",
+            "bg_color": "#ffffff", "size": "512", "margin": "4"}
+    token = csrf_of(browser, f"/qrcodes/{qr['id']}/edit")
+    unscanned = browser.post(f"/qrcodes/{qr['id']}/edit", data=form | {"csrf_token": token})
+    assert unscanned.status_code == 302  # nobody can have printed a code nobody scanned
+    browser.get("/flyer-2")
+    asked = browser.post(f"/qrcodes/{qr['id']}/edit", data=form | {"key": "flyer-3", "csrf_token": token})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "scanned 1 time." in page and "http://localhost/flyer-3" in page
+    assert "http://localhost/flyer-2" in page and 'name="change_link"' in page
+    assert browser.get("/flyer-2").status_code == 302  # not saved yet
+    repointed = browser.post(f"/qrcodes/{qr['id']}/edit", data=form | {"key": "flyer-2", "url": "https://example.com/b",
+                                                                        "csrf_token": token})
+    assert repointed.status_code == 302  # the destination may change freely
+    confirmed = browser.post(f"/qrcodes/{qr['id']}/edit", data=form | {"key": "flyer-3", "change_link": "1",
+                                                                        "csrf_token": token})
+    assert confirmed.status_code == 302 and browser.get("/flyer-3").status_code == 302
+    assert browser.get("/flyer-2").status_code == 404
+
+
+def test_the_preview_says_which_link_it_encodes_and_names_what_to_fix(browser, web_app):
+    token = csrf_of(browser, "/qrcodes/new")
+    fields = {"url": "https://example.com/", "fg_color": "#000000", "bg_color": "#ffffff", "csrf_token": token}
+    assert browser.post("/qrcodes/preview", data=fields).get_json()["link"] is None  # made on save
+    assert browser.post("/qrcodes/preview", data=fields | {"key": "menu"}).get_json()["link"] == "http://localhost/menu"
+    bad = browser.post("/qrcodes/preview", data=fields | {"size": "5", "fg_color": "#fefefe"}).get_json()
+    assert bad["labels"] == {"size": "Size in pixels (64–4096)"}

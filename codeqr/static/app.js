@@ -46,7 +46,9 @@ function livePreview(form) {
     });
     if (answer.ok) {
       image.src = answer.image;
-      status.textContent = "Preview up to date (level " + answer.level + ").";
+      status.textContent = answer.link
+        ? `Preview up to date: it opens ${answer.link} (error correction ${answer.level}).`
+        : `Preview of the design (error correction ${answer.level}). The short link is made when you create the QR Code: scan the saved one, not this preview.`;
       return;
     }
     for (const [name, message] of Object.entries(answer.errors || {})) {
@@ -55,10 +57,20 @@ function livePreview(form) {
       const input = form.elements[name];
       if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
     }
-    status.textContent = "Fix the fields marked to see the preview.";
+    const labels = Object.values(answer.labels || {});
+    status.textContent = labels.length
+      ? `To see the preview, fix: ${labels.join(", ")}.`
+      : "Fix the fields marked to see the preview.";
   }, 300);
-  form.addEventListener("input", (event) => { fieldChanged(event); refresh(); });
-  form.addEventListener("change", (event) => { fieldChanged(event); refresh(); });
+  const linkWarning = document.getElementById("link-warning");
+  const warnOfLinkChange = () => {
+    // A scanned QR Code is printed somewhere: say so before its short link moves.
+    if (!linkWarning) return;
+    const key = form.elements.key.value.trim();
+    linkWarning.hidden = (key === "" || key === form.dataset.key) && form.elements.domain.value === form.dataset.domain;
+  };
+  form.addEventListener("input", (event) => { fieldChanged(event); warnOfLinkChange(); refresh(); });
+  form.addEventListener("change", (event) => { fieldChanged(event); warnOfLinkChange(); refresh(); });
   if (form.elements.url.value) refresh();
 }
 

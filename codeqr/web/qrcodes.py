@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 
 from .. import qrcodes
 from ..analytics.queries import scans_since
+from ..rendering import short_link
 from ..scans.enrichment import catch_up
 from ..errors import CodeQRError
 from .. import exports
@@ -88,15 +89,27 @@ def qrcode_new():
 def qrcode_edit(qr_id: str):
     qr = _get(qr_id)
     form = _form(obj=qr)
+    link_change = None
     if form.validate_on_submit():
         try:
-            qrcodes.update(qr_id, QRCodeUpdate.model_validate(form.payload(editing=True)), actor=current_actor())
+            change = QRCodeUpdate.model_validate(form.payload(editing=True))
+            link_change = _link_change(qr, change)
+            if link_change is None or request.form.get("change_link"):
+                qrcodes.update(qr_id, change, actor=current_actor())
+                flash("QR Code saved.", "success")
+                return redirect(url_for("web.qrcode_detail", qr_id=qr_id))
         except (ValidationError, CodeQRError) as error:
             form.show_error(error)
-        else:
-            flash("QR Code saved.", "success")
-            return redirect(url_for("web.qrcode_detail", qr_id=qr_id))
-    return render_template("qrcodes/form.html", form=form, qr=qr, existing=None)
+    return render_template("qrcodes/form.html", form=form, qr=qr, existing=None, link_change=link_change)
+
+
+def _link_change(qr, change: QRCodeUpdate) -> str | None:
+    """The new short link, if ``change`` moves the short link of a QR Code that has been
+    scanned (printed copies of the old one would lead nowhere)."""
+    domain, key = change.domain or qr.domain, change.key or qr.key
+    if not qr.scans or (domain.lower(), key) == (qr.domain, qr.key):
+        return None
+    return short_link(current_app.config, domain.lower(), key)
 
 
 @bp.get("/qrcodes/<qr_id>")
@@ -123,7 +136,8 @@ def qrcode_preview():
     """Validate the form as a save would and answer the image it would give (nothing stored)."""
     form = _form()
     if not form.validate():
-        return jsonify(ok=False, errors={name: errors[0] for name, errors in form.errors.items()})
+        return jsonify(ok=False, errors={name: errors[0] for name, errors in form.errors.items()},
+                       labels=_labels(form))
     editing = qrcodes.find(request.form["qr_id"]) if request.form.get("qr_id") else None
     key = editing.key if editing else None
     body = form.payload()
@@ -132,12 +146,16 @@ def qrcode_preview():
                                         editing=editing.id if editing else None)
     except (ValidationError, CodeQRError) as error:
         form.show_error(error)
-        return jsonify(ok=False, errors={name: field.errors[-1] for name, field in form._fields.items() if field.errors})
+        return jsonify(ok=False, errors={name: field.errors[-1] for name, field in form._fields.items() if field.errors},
+                       labels=_labels(form))
     images, fmt = app_state().images, display_format()
     data = images.render(design | {"size": min(design["size"], PREVIEW_MAX_SIZE)}, fmt)
     media_type = images.renderers[fmt].media_type
+    # A new QR Code without a key of its own gets a random one when it is created: until
+    # then the preview shows its look, not a link anyone can scan.
+    link = short_link(current_app.config, design["domain"], design["key"]) if design["key"] != qrcodes.PREVIEW_KEY else None
     return jsonify(ok=True, image=f"data:{media_type};base64," + base64.b64encode(data).decode(),
-                   level=design["level"])
+                   level=design["level"], link=link)
 
 
 @bp.get("/qrcodes/<qr_id>/download.<fmt>")
@@ -246,6 +264,11 @@ def _formats() -> list[str]:
     """Every image format of the instance, its default first."""
     default = current_app.config["CODEQR_DEFAULT_FORMAT"]
     return [default, *sorted(fmt for fmt in app_state().images.renderers if fmt != default)]
+
+
+def _labels(form) -> dict:
+    """The label of each field that has an error, for the preview to name what to fix."""
+    return {name: field.label.text for name, field in form._fields.items() if field.errors}
 
 
 def _get(qr_id: str):
