@@ -204,7 +204,7 @@ def test_creating_an_existing_url_offers_the_existing_one(browser):
     offer = browser.post("/qrcodes/new", data=data).get_data(as_text=True)
     assert "exists already" in offer and first in offer
     assert browser.post("/qrcodes/new", data={**data, "create_anyway": "1"}).status_code == 302
-    assert browser.get("/qrcodes").get_data(as_text=True).count("https://example.com/same") == 2
+    assert browser.get("/qrcodes").get_data(as_text=True).count('title="https://example.com/same"') == 2
 
 
 def test_preview_renders_or_names_the_bad_field(browser):
@@ -224,12 +224,39 @@ def test_list_empty_state_search_sort_and_pages(browser, web_app):
     for i in range(30):
         create(web_app, url=f"https://example.com/{i}", title=f"Poster {i}")
     first = browser.get("/qrcodes").get_data(as_text=True)
-    assert "Page 1 of 2" in first and "Poster 29" in first and "Poster 0<" not in first
+    assert 'value="1" min="1" max="2"' in first and "Poster 29" in first and "Poster 0<" not in first
     assert "Poster 0<" in browser.get("/qrcodes?page=2").get_data(as_text=True)
     found = browser.get("/qrcodes?search=Poster 7").get_data(as_text=True)
     assert "Poster 7<" in found and "Poster 8<" not in found
     assert "No QR Code matches" in browser.get("/qrcodes?search=zz-none").get_data(as_text=True)  # no key has "-" there
     assert browser.get("/qrcodes?sort=bogus&page=-3").status_code == 200
+    everything = browser.get("/qrcodes?pageSize=50").get_data(as_text=True)
+    assert "Poster 0<" in everything and "Poster 29<" in everything and 'max="1"' in everything
+    assert 'max="2"' in browser.get("/qrcodes?pageSize=7").get_data(as_text=True)  # not a size offered: 25
+    assert "Poster 0<" in browser.get("/qrcodes?page=99").get_data(as_text=True)  # past the end: the last page
+
+
+def qrcode_key(app, title: str) -> str:
+    from codeqr import qrcodes
+    from codeqr.schemas import Filters
+
+    with app.app_context():
+        return next(qr.key for qr in qrcodes.all_matching(Filters(search=title)) if qr.title == title)
+
+
+def test_column_headers_sort_both_ways_and_keep_the_search(browser, web_app):
+    for i in range(3):
+        create(web_app, url=f"https://example.com/{i}", title=f"Poster {i}")
+    for _ in range(2):
+        browser.get(f"/{qrcode_key(web_app, 'Poster 1')}")
+    page = browser.get("/qrcodes?search=Poster&pageSize=50").get_data(as_text=True)
+    header = re.search(r'<a href="([^"]+)"\s+class="sort">Scans', page).group(1).replace("&amp;", "&")
+    assert "search=Poster" in header and "pageSize=50" in header and "order=desc" in header
+    most = browser.get(header).get_data(as_text=True)
+    assert 'aria-sort="descending"' in most and most.index("Poster 1<") < most.index("Poster 0<")
+    again = re.search(r'<a href="([^"]+)"\s+class="sort">Scans', most).group(1).replace("&amp;", "&")
+    least = browser.get(again).get_data(as_text=True)
+    assert 'aria-sort="ascending"' in least and least.index("Poster 1<") > least.index("Poster 0<")
 
 
 def test_api_keys_page_creates_shows_once_and_revokes(browser):

@@ -135,6 +135,27 @@ function drawSeries(canvas, data) {
   });
 }
 
+function selectionBar(form) {
+  // The bulk actions show while rows are selected, with how many.
+  const bar = form.querySelector("[data-bulk-bar]");
+  const all = form.querySelector("[data-select-all]");
+  const items = [...form.querySelectorAll('input[name="ids"]')];
+  const update = () => {
+    const count = items.filter((item) => item.checked).length;
+    bar.querySelector("[data-selected-count]").textContent = count;
+    bar.hidden = count === 0;
+    all.checked = count > 0 && count === items.length;
+    all.indeterminate = count > 0 && count < items.length;
+  };
+  all.addEventListener("change", () => { items.forEach((item) => { item.checked = all.checked; }); update(); });
+  items.forEach((item) => item.addEventListener("change", update));
+  bar.querySelector("[data-clear-selection]").addEventListener("click", () => {
+    items.forEach((item) => { item.checked = false; });
+    update();
+  });
+  update();
+}
+
 function showLocalTimes() {
   // The server writes UTC; people read their own clock, with the zone named.
   const format = new Intl.DateTimeFormat(undefined, {
@@ -169,9 +190,6 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-confirm]").forEach((confirmForm) => {
     confirmForm.addEventListener("submit", (event) => { if (!confirm(confirmForm.dataset.confirm)) event.preventDefault(); });
   });
-  document.querySelectorAll("[data-select-all]").forEach((box) => {
-    box.addEventListener("change", () => {
-      box.closest("form").querySelectorAll('input[name="ids"]').forEach((item) => { item.checked = box.checked; });
-    });
-  });
+  const exportForm = document.getElementById("export-form");
+  if (exportForm) selectionBar(exportForm);
 });

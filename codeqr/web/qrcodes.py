@@ -23,7 +23,8 @@ from . import bp, current_actor, requires
 from .analytics import panel
 from .forms import ConfirmForm, QRCodeForm
 
-PAGE_SIZE = 25
+#: Rows per page people can choose on the list; the first is the default.
+PAGE_SIZES = (25, 50, 100)
 DOWNLOAD_SIZES = (256, 512, 1024, 2048, 4096)
 #: The live preview is shown at 280 px: larger raster renders only cost time.
 PREVIEW_MAX_SIZE = 1024
@@ -41,13 +42,16 @@ RECENT_ORDERS = {"scans:7d": (timedelta(days=7), "last 7 days"), "scans:30d": (t
 
 
 def _query() -> ListQuery:
-    args = request.args.to_dict()
+    """The list's search, order and page from the address; a bad value falls back to its default."""
+    args = {name: value for name, value in request.args.items() if name in ("search", "sort", "order", "page")}
     if args.get("sort") in RECENT_ORDERS:
         args["sort"] = "scans"
+    size = request.args.get("pageSize", type=int)
+    args["pageSize"] = size if size in PAGE_SIZES else PAGE_SIZES[0]
     try:
-        return ListQuery.model_validate({**args, "pageSize": PAGE_SIZE})
+        return ListQuery.model_validate(args)
     except ValidationError:
-        return ListQuery(page_size=PAGE_SIZE)
+        return ListQuery(search=args.get("search", "")[:500] or None, page_size=args["pageSize"])
 
 
 @bp.get("/qrcodes")
@@ -57,12 +61,22 @@ def qrcode_list():
     since = utcnow() - recent[0] if recent else None
     if since:
         catch_up(current_app._get_current_object())  # the order reads the rollups
-    items = qrcodes.list_page(query, scans_since=since)
     total = qrcodes.count(query)
-    return render_template("qrcodes/list.html", items=items, query=query, total=total,
-                           pages=max(1, -(-total // PAGE_SIZE)), export_form=ConfirmForm(), formats=_formats(),
-                           sort=request.args.get("sort", query.sort), recent=recent and recent[1],
-                           recent_scans=scans_since([qr.id for qr in items], since) if since else {})
+    pages = max(1, -(-total // query.page_size))
+    query.page = min(query.page, pages)  # a page past the end shows the last one
+    items = qrcodes.list_page(query, scans_since=since)
+    sort = request.args.get("sort") if recent else query.sort
+
+    def page_url(**changes) -> str:
+        """This list's address with ``changes`` (search, order and page size kept)."""
+        params = {"search": query.search or None, "sort": sort, "order": query.order, "pageSize": query.page_size,
+                  "page": query.page} | changes
+        return url_for("web.qrcode_list", **{name: value for name, value in params.items() if value is not None})
+
+    return render_template("qrcodes/list.html", items=items, query=query, total=total, pages=pages,
+                           export_form=ConfirmForm(), formats=_formats(), sort=sort, recent=recent and recent[1],
+                           recent_scans=scans_since([qr.id for qr in items], since) if since else {},
+                           page_url=page_url, page_sizes=PAGE_SIZES)
 
 
 @bp.route("/qrcodes/new", methods=["GET", "POST"])
