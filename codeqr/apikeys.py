@@ -65,10 +65,16 @@ def revoke(name_or_prefix: str) -> int:
     return len(keys)
 
 
+def active_key(key_id: int, actor: Actor) -> ApiKey | None:
+    """The active key with this id, if ``actor`` manages it."""
+    key = db.session.get(ApiKey, key_id)
+    return key if key is not None and key.revoked_at is None and actor.may_manage_key_of(key.user_id) else None
+
+
 def revoke_by_id(key_id: int, actor: Actor) -> None:
     with begin_write():
-        key = db.session.get(ApiKey, key_id)
-        if key is None or key.revoked_at is not None or not actor.may_manage_key_of(key.user_id):
+        key = active_key(key_id, actor)
+        if key is None:
             raise NotFound("no active API key of yours with this id")
         key.revoked_at = utcnow()
 

@@ -85,6 +85,11 @@ def by_email(email: str) -> User:
     return user
 
 
+def by_id(user_id: int, actor: Actor) -> User | None:
+    actor.require(Permission.USERS)
+    return db.session.get(User, user_id)
+
+
 def first_admin() -> User | None:
     """The admin who has been there longest (None before anyone signed up)."""
     return db.session.scalar(select(User).where(User.role == "admin").order_by(User.id).limit(1))

@@ -157,6 +157,9 @@ def test_a_deactivated_user_is_signed_out_and_their_keys_stop(people):
     key = _key(people, "member")
     member = _signed_in(people, "member")
     admin = _signed_in(people, "admin")
+    asked = admin.get(f"/users/{people.people['member']}/deactivate").get_data(as_text=True)
+    assert "Deactivate member@example.com?" in asked and member.get("/qrcodes").status_code == 200  # asked, not done
+    assert member.get(f"/users/{people.people['admin']}/deactivate").status_code == 403
     admin.post(f"/users/{people.people['member']}/deactivate")
     assert member.get("/qrcodes").status_code == 302  # the session ends with the account
     assert people.test_client().post("/login", data={"email": "member@example.com", "password": PASSWORD}).status_code == 200

@@ -270,9 +270,25 @@ def test_api_keys_page_creates_shows_once_and_revokes(browser):
     listing = browser.get("/keys").get_data(as_text=True)
     assert secret not in listing and "zapier" in listing
     key_id = re.search(r'/keys/(\d+)/revoke', listing).group(1)
+    asked = browser.get(f"/keys/{key_id}/revoke").get_data(as_text=True)  # asks on a page, like delete
+    assert "Revoke the key “zapier”?" in asked and "Keep it" in asked
+    assert browser.get("/api/qrcodes", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     browser.post(f"/keys/{key_id}/revoke", data={"csrf_token": token})
     assert browser.get("/api/qrcodes", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     assert "revoked" in browser.get("/keys").get_data(as_text=True)
+    assert browser.get(f"/keys/{key_id}/revoke").status_code == 404  # revoked already
+
+
+def test_no_page_asks_with_the_browsers_own_dialog():
+    """Irreversible actions all ask on a page of their own (confirm.html), never with confirm()."""
+    from pathlib import Path
+
+    import codeqr
+
+    script = (Path(codeqr.__file__).parent / "static" / "app.js").read_text()
+    assert "confirm(" not in script
+    templates = Path(codeqr.__file__).parent.parent / "templates"
+    assert not [path for path in templates.rglob("*.html") if "data-confirm" in path.read_text()]
 
 
 def test_reloading_after_creating_a_key_creates_nothing_and_names_are_unique(browser, web_app):

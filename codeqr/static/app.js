@@ -1,4 +1,4 @@
-// CodeQR's few behaviours: live preview, copy buttons, confirmations, select-all, job progress (imports, exports).
+// CodeQR's few behaviours: live preview, copy buttons, the selection bar, job progress (imports, exports), local times.
 "use strict";
 
 function debounce(fn, ms) {
@@ -186,9 +186,6 @@ document.addEventListener("DOMContentLoaded", () => {
       await navigator.clipboard.writeText(document.querySelector(button.dataset.copy).textContent.trim());
       button.textContent = "Copied";
     });
-  });
-  document.querySelectorAll("form[data-confirm]").forEach((confirmForm) => {
-    confirmForm.addEventListener("submit", (event) => { if (!confirm(confirmForm.dataset.confirm)) event.preventDefault(); });
   });
   const exportForm = document.getElementById("export-form");
   if (exportForm) selectionBar(exportForm);

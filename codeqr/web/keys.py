@@ -1,7 +1,7 @@
 """API key pages: create (shown once), list with last use, revoke. Everyone manages
 their own keys; admins see and revoke everyone's."""
 
-from flask import flash, make_response, redirect, render_template, session, url_for
+from flask import abort, flash, make_response, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from .. import apikeys
@@ -30,19 +30,25 @@ def api_keys():
             return redirect(url_for("web.api_keys"), code=303)
     created = session.pop(_NEW_KEY, None)
     response = make_response(render_template("keys.html", form=form, keys=apikeys.list_keys(actor), created=created,
-                                             revoke_form=ConfirmForm(), everyone=actor.can(Permission.ALL_KEYS)))
+                                             everyone=actor.can(Permission.ALL_KEYS)))
     if created:
         response.headers["Cache-Control"] = "no-store"  # the secret stays out of the browser's cache
     return response
 
 
-@bp.post("/keys/<int:key_id>/revoke")
+@bp.route("/keys/<int:key_id>/revoke", methods=["GET", "POST"])
 def api_key_revoke(key_id: int):
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if form.validate_on_submit():
         try:
             apikeys.revoke_by_id(key_id, current_actor())
         except CodeQRError as error:
             flash(error.sentence, "error")
         else:
             flash("API key revoked: requests using it are refused from now on.", "success")
-    return redirect(url_for("web.api_keys"))
+        return redirect(url_for("web.api_keys"))
+    key = apikeys.active_key(key_id, current_actor()) or abort(404)
+    return render_template("confirm.html", form=form, question=f"Revoke the key “{key.name}”?",
+                           lines=[f"Programs using the key that starts with {key.prefix}… will be refused from now on. "
+                                  "This cannot be undone: they will need a new key."],
+                           yes="Revoke it", no="Keep it", back=url_for("web.api_keys"))

@@ -19,7 +19,7 @@ from ..state import app_state
 from ..timeutil import utcnow
 from ..schemas import Filters, ListQuery, QRCodeCreate, QRCodeUpdate
 from ..permissions import Permission
-from . import bp, current_actor, requires
+from . import bp, current_actor, name_of, requires
 from .analytics import panel
 from .forms import ConfirmForm, QRCodeForm
 
@@ -142,7 +142,10 @@ def qrcode_delete(qr_id: str):
         qrcodes.delete_one(qr_id, actor=current_actor())
         flash(f"QR Code {qr.short_link} deleted.", "success")
         return redirect(url_for("web.qrcode_list"))
-    return render_template("qrcodes/delete.html", qr=qr, form=form)
+    return render_template("confirm.html", form=form, question=f"Delete {name_of(qr)}?",
+                           lines=[f"{qr.short_link} → {qr.url}",
+                                  "Printed copies will lead to a “not found” page. This cannot be undone."],
+                           yes="Delete it", no="Keep it", back=url_for("web.qrcode_detail", qr_id=qr.id))
 
 
 @bp.post("/qrcodes/preview")

@@ -1,7 +1,7 @@
 """The users page (admins): add people, change their role, deactivate or reactivate
 them, set a new password."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
 from .. import users
 from ..errors import CodeQRError
@@ -48,13 +48,18 @@ def user_role(user_id: int):
     return _done(lambda: users.set_role(user_id, form.role.data, current_actor()), "{email} is now {role}.")
 
 
-@bp.post("/users/<int:user_id>/deactivate")
+@bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
 @requires(Permission.USERS)
 def user_deactivate(user_id: int):
-    if not ConfirmForm().validate_on_submit():
-        return redirect(url_for("web.user_list"))
-    return _done(lambda: users.set_active(user_id, False, current_actor()),
-                 "{email} is deactivated: they cannot sign in, and their API keys stop working.")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        return _done(lambda: users.set_active(user_id, False, current_actor()),
+                     "{email} is deactivated: they cannot sign in, and their API keys stop working.")
+    user = users.by_id(user_id, current_actor()) or abort(404)
+    return render_template("confirm.html", form=form, question=f"Deactivate {user.email}?",
+                           lines=["They will not be able to sign in, and their API keys stop working. "
+                                  "Their QR Codes stay. You can reactivate them later."],
+                           yes="Deactivate", no="Cancel", back=url_for("web.user_list"))
 
 
 @bp.post("/users/<int:user_id>/reactivate")
