@@ -15,8 +15,9 @@ from codeqr.schemas import QRCodeCreate
 PASSWORD = "a long enough password"
 URL = "https://example.com/roles"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-#: UI posts a viewer may make: nothing changes but their own session, keys or downloads.
-VIEWER_MAY_POST = {"/login", "/logout", "/setup", "/keys", "/keys/<int:key_id>/revoke", "/qrcodes/preview", "/export"}
+#: UI posts a viewer may make: nothing changes but their own session, keys, theme or downloads.
+VIEWER_MAY_POST = {"/login", "/logout", "/setup", "/keys", "/keys/<int:key_id>/revoke", "/qrcodes/preview", "/export",
+                   "/theme"}
 
 
 @pytest.fixture

@@ -685,3 +685,19 @@ def test_the_preview_says_which_link_it_encodes_and_names_what_to_fix(browser, w
     assert browser.post("/qrcodes/preview", data=fields | {"key": "menu"}).get_json()["link"] == "http://localhost/menu"
     bad = browser.post("/qrcodes/preview", data=fields | {"size": "5", "fg_color": "#fefefe"}).get_json()
     assert bad["labels"] == {"size": "Size in pixels (64–4096)"}
+
+
+def test_the_theme_chosen_is_remembered_and_drawn_from_the_first_paint(make_app):
+    client = make_app().test_client()
+    assert "data-theme" not in client.get("/setup").get_data(as_text=True)  # automatic: the device decides
+    token = csrf_of(client, "/setup")
+    chosen = client.post("/theme", data={"theme": "dark", "next": "/setup?x=1", "csrf_token": token})
+    assert chosen.status_code == 303 and chosen.headers["Location"] == "/setup?x=1"
+    assert '<html lang="en" data-theme="dark">' in client.get("/setup").get_data(as_text=True)
+    odd = client.post("/theme", data={"theme": "purple", "next": "//evil.example", "csrf_token": token})
+    assert odd.headers["Location"] == "/qrcodes"  # only a path of this site is followed
+    assert 'data-theme="dark"' in client.get("/setup").get_data(as_text=True)  # an unknown theme changes nothing
+    assert client.post("/theme", data={"theme": "light", "next": "/setup"}).status_code == 400  # no CSRF token
+    assert 'data-theme="dark"' in client.get("/setup").get_data(as_text=True)
+    client.post("/theme", data={"theme": "auto", "next": "/setup", "csrf_token": token})
+    assert "data-theme" not in client.get("/setup").get_data(as_text=True)

@@ -187,6 +187,10 @@ document.addEventListener("DOMContentLoaded", () => {
       button.textContent = "Copied";
     });
   });
+  document.querySelectorAll("[data-submit-on-change]").forEach((input) => {
+    input.addEventListener("change", () => input.form.requestSubmit());
+  });
+  document.querySelectorAll("[data-hide-with-script]").forEach((element) => { element.hidden = true; });
   const exportForm = document.getElementById("export-form");
   if (exportForm) selectionBar(exportForm);
 });

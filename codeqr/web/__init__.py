@@ -57,4 +57,4 @@ def name_of(qr) -> str:
     return qr.title or urlsplit(qr.url).hostname or qr.key
 
 
-from . import account, analytics, csv_import, keys, qrcodes, users  # noqa: E402,F401  (views register on bp)
+from . import account, analytics, csv_import, keys, qrcodes, theme, users  # noqa: E402,F401  (views register on bp)

@@ -13,6 +13,12 @@ from .forms import ConfirmForm, LoginForm, SetupForm, show_error
 
 _OPEN_ENDPOINTS = {"web.setup", "web.login", "web.index"}
 
+
+def open_to_everyone(view):
+    """Let ``view`` be used without signing in (it must be registered on the blueprint)."""
+    _OPEN_ENDPOINTS.add(f"web.{view.__name__}")
+    return view
+
 #: The views that check a password, each with its page and an empty form: what a
 #: refused attempt (too many) is shown, without the view running.
 SIGN_IN_PAGES = {
@@ -71,7 +77,7 @@ def login():
             flash("Wrong email or password.", "error")
         else:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     return render_template("login.html", form=form)
 
 
@@ -83,7 +89,7 @@ def logout():
     return redirect(url_for("web.login"))
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only follow a ``next`` that is a path on this site. Browsers drop tabs and line
     breaks from a URL and read ``\\`` as ``/`` (``next=/%09/evil.example`` would
     lead to ``//evil.example``), so a target with a control character, a space or a backslash
