@@ -701,3 +701,41 @@ def test_the_theme_chosen_is_remembered_and_drawn_from_the_first_paint(make_app)
     assert 'data-theme="dark"' in client.get("/setup").get_data(as_text=True)
     client.post("/theme", data={"theme": "auto", "next": "/setup", "csrf_token": token})
     assert "data-theme" not in client.get("/setup").get_data(as_text=True)
+
+
+def test_duplicate_copies_the_design_and_options_with_a_key_of_its_own(browser, web_app):
+    original = create(web_app, url="https://example.com/menu", title="Menu", key="menu", fgColor="#1d4ed8",
+                      bgColor="#fff7ed", size=512, margin=6, level="H", showLogo=True)
+    page = browser.get(f"/qrcodes/new?duplicate={original['id']}").get_data(as_text=True)
+    assert "Duplicate Menu" in page and 'value="Menu (copy)"' in page and 'value="#1d4ed8"' in page
+    assert re.search(r'name="key"[^>]*value=""', page) or 'name="key" type="text" value=""' in page
+    token = csrf_of(browser, "/qrcodes/new")
+    form = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+    form.update({"csrf_token": token, "level": "H", "show_logo": "y", "domain": "localhost"})
+    made = browser.post("/qrcodes/new", data=form)
+    assert made.status_code == 302  # the same URL on purpose: no "exists already" step
+    copy_id = made.headers["Location"].rsplit("/", 1)[1]
+    with web_app.app_context():
+        from codeqr import qrcodes
+
+        copy = qrcodes.find(copy_id)
+    assert copy.id != original["id"] and copy.key not in ("", "menu") and copy.title == "Menu (copy)"
+    assert (copy.url, copy.fg_color, copy.bg_color, copy.size, copy.margin, copy.level, copy.show_logo) == (
+        "https://example.com/menu", "#1d4ed8", "#fff7ed", 512, 6, "H", True)
+
+
+def test_the_download_menu_offers_every_format_at_every_size(browser, web_app):
+    qr = create(web_app, url="https://example.com/", size=700)
+    page = browser.get(f"/qrcodes/{qr['id']}").get_data(as_text=True)
+    links = re.findall(rf'href="(/qrcodes/{qr["id"]}/download\.([\w-]+)\?size=(\d+))" download', page)
+    with web_app.app_context():
+        from codeqr.state import app_state
+
+        formats = set(app_state().images.renderers)
+    offered = {(fmt, int(size)) for _, fmt, size in links}
+    assert {size for _, size in offered} == {256, 512, 700, 1024, 2048, 4096}  # its own size too
+    assert {fmt for fmt, _ in offered} == formats and len(offered) == 6 * len(formats)
+    for url, fmt, size in links[:2] + links[-1:]:
+        if int(size) <= 1024:
+            got = browser.get(url.replace("&amp;", "&"))
+            assert got.status_code == 200 and decode(got.data, got.mimetype) == [qr["shortLink"]]

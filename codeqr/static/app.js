@@ -181,6 +181,23 @@ document.addEventListener("DOMContentLoaded", () => {
   if (form) livePreview(form);
   const job = document.getElementById("job");
   if (job && !["done", "failed", "expired"].includes(job.dataset.status)) watchJob(job);
+  if (navigator.clipboard && window.ClipboardItem) {
+    document.querySelectorAll("[data-copy-image]").forEach((button) => {
+      button.hidden = false;  // only where the browser can put an image on the clipboard
+      button.addEventListener("click", async () => {
+        const image = fetch(button.dataset.copyImage).then((response) => {
+          if (!response.ok) throw new Error(`HTTP ${response.status}`);
+          return response.blob();
+        });
+        try {
+          await navigator.clipboard.write([new window.ClipboardItem({ "image/png": image })]);
+          button.textContent = "Image copied";
+        } catch (error) {
+          button.textContent = "Could not copy the image: download it instead";
+        }
+      });
+    });
+  }
   document.querySelectorAll("[data-copy]").forEach((button) => {
     button.addEventListener("click", async () => {
       await navigator.clipboard.writeText(document.querySelector(button.dataset.copy).textContent.trim());

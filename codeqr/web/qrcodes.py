@@ -82,20 +82,24 @@ def qrcode_list():
 @bp.route("/qrcodes/new", methods=["GET", "POST"])
 @requires(Permission.WRITE_QRCODES)
 def qrcode_new():
-    form = _form()
+    # "Duplicate": a copy of another QR Code's destination, design and options, with a key of its own.
+    original = qrcodes.find(request.values["duplicate"]) if request.values.get("duplicate") else None
+    form = _form(obj=original)
+    if original is not None and request.method == "GET":
+        form.key.data, form.title.data = "", f"{name_of(original)} (copy)"
     existing = None
     if form.validate_on_submit():
         body = form.payload()
         try:
             data = QRCodeCreate.model_validate(body)
             existing = qrcodes.oldest_with_url(data.url, data.domain)
-            if existing is None or request.form.get("create_anyway"):
+            if existing is None or original is not None or request.form.get("create_anyway"):
                 qr = qrcodes.create(data, actor=current_actor())
                 flash("QR Code created.", "success")
                 return redirect(url_for("web.qrcode_detail", qr_id=qr.id))
         except (ValidationError, CodeQRError) as error:
             form.show_error(error)
-    return render_template("qrcodes/form.html", form=form, qr=None, existing=existing)
+    return render_template("qrcodes/form.html", form=form, qr=None, existing=existing, original=original)
 
 
 @bp.route("/qrcodes/<qr_id>/edit", methods=["GET", "POST"])
@@ -114,7 +118,7 @@ def qrcode_edit(qr_id: str):
                 return redirect(url_for("web.qrcode_detail", qr_id=qr_id))
         except (ValidationError, CodeQRError) as error:
             form.show_error(error)
-    return render_template("qrcodes/form.html", form=form, qr=qr, existing=None, link_change=link_change)
+    return render_template("qrcodes/form.html", form=form, qr=qr, existing=None, link_change=link_change, original=None)
 
 
 def _link_change(qr, change: QRCodeUpdate) -> str | None:
@@ -129,7 +133,7 @@ def _link_change(qr, change: QRCodeUpdate) -> str | None:
 @bp.get("/qrcodes/<qr_id>")
 def qrcode_detail(qr_id: str):
     qr = _get(qr_id)
-    return render_template("qrcodes/detail.html", qr=qr, formats=_formats(), sizes=DOWNLOAD_SIZES,
+    return render_template("qrcodes/detail.html", qr=qr, formats=_formats(), sizes=sorted({*DOWNLOAD_SIZES, qr.size}),
                            form=ConfirmForm(), analytics=panel(qrcode_id=qr.id))
 
 
