@@ -41,7 +41,13 @@ def database_url(tmp_path):
 
 
 @pytest.fixture
-def live(make_app):
+def live(live_app):
+    return live_app[0]
+
+
+@pytest.fixture
+def live_app(make_app):
+    """The app served on a free port: (its address, the app)."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         reason = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("CODEQR_TEST_REQUIRE_SERVICES"):
@@ -52,12 +58,13 @@ def live(make_app):
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", app
     server.shutdown()
 
 
 @pytest.fixture
-def page(live):
+def page(live_app):
+    live = live_app[0]
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -148,7 +155,8 @@ def test_the_whole_story(page, live, tmp_path):
     _set_color(page, "#fg_color", "#1d4ed8")
     page.get_by_label("Title").fill("Spring sale poster")
     page.get_by_label("Show the logo in the centre").check()
-    page.wait_for_function("document.getElementById('preview-status').textContent.includes('level H')")
+    page.wait_for_function("document.getElementById('preview-status').textContent.includes('error correction H')")
+    assert "The short link is made when you create" in page.locator("#preview-status").inner_text()
     page.screenshot(path=SHOTS / "03-create-with-preview.png", full_page=True)
     page.get_by_role("button", name="Create").click()
 
@@ -157,9 +165,12 @@ def test_the_whole_story(page, live, tmp_path):
     short_link = page.locator("#short-link").inner_text()
     assert short_link.startswith(live + "/") and short_link.endswith("-qr")
     page.screenshot(path=SHOTS / "04-detail.png", full_page=True)
-    page.locator("#download-size").select_option("512")
-    png = _download(page, lambda: page.locator("#download-png").click())
-    svg = _download(page, lambda: page.locator("#download-svg").click())
+    def from_menu(name):
+        page.locator("#downloads").evaluate("menu => { menu.open = true; }")
+        return lambda: page.get_by_role("link", name=name, exact=True).click()
+
+    png = _download(page, from_menu("PNG, 512 px"))
+    svg = _download(page, from_menu("SVG, 256 px"))
     assert decode(png, "image/png") == [short_link]
     assert decode(svg, "image/svg+xml") == [short_link]
 
@@ -202,7 +213,7 @@ def test_the_whole_story(page, live, tmp_path):
     summary = page.locator("#import-summary").inner_text()
     assert "1000 of 1000 rows processed: 997 created" in summary and "3 refused" in summary
     errors = page.locator("#import-errors").inner_text()
-    assert "url:" in errors and "size:" in errors and "too close" in errors
+    assert "url:" in errors and "size:" in errors and "too alike" in errors
     page.screenshot(path=SHOTS / "06-import-done.png", full_page=True)
 
     # Export the first page as a ZIP whose images all decode.
@@ -238,7 +249,7 @@ def test_lost_requests_are_said_and_the_import_poll_retries(page, tmp_path):
     page.locator("#preview-status").get_by_text("could not be updated").wait_for()
     page.unroute("**/qrcodes/preview")
     page.get_by_label("Title").fill("Back online")
-    page.locator("#preview-status").get_by_text("Preview up to date").wait_for()
+    page.locator("#preview-status").get_by_text("Preview of the design").wait_for()
 
     page.route("**/import/*.json", lambda route: route.abort())
     page.goto("/import")
@@ -279,13 +290,13 @@ def test_a_taken_key_is_said_live_and_after_submitting_the_message_stays(page):
     page.get_by_label("Destination URL").fill("https://example.com/second")
     page.locator("#key").fill("spring")
     taken = page.locator('.field-error[data-for="key"]')
-    taken.get_by_text("already used").wait_for()  # said before submitting
+    taken.get_by_text("already uses").wait_for()  # said before submitting
     # After submitting, the page's preview check must not wipe what the server said, even when
     # its own answer lacks it (here it is made to answer with no errors at all).
     page.route("**/qrcodes/preview", lambda route: route.fulfill(json={"ok": False, "errors": {}}))
     page.get_by_role("button", name="Create").click()
     page.locator("#preview-status").get_by_text("Fix the fields marked").wait_for()
-    assert "already used" in page.locator('.field-error[data-for="key"]').inner_text()
+    assert "already uses" in page.locator('.field-error[data-for="key"]').inner_text()
     page.unroute("**/qrcodes/preview")
     page.locator("#key").fill("summer")
     page.locator("#preview-status").get_by_text("Preview up to date").wait_for()
@@ -326,3 +337,158 @@ def test_on_a_phone_the_menu_folds_and_nothing_scrolls_sideways(page):
     page.set_viewport_size({"width": 1280, "height": 900})
     assert page.locator(".nav-wide").get_by_role("link", name="API keys").is_visible()
     assert not page.locator(".nav-narrow summary").is_visible()
+
+
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def _shoot_at_both_sizes(page, name: str) -> None:
+    """Screenshots of the page at desktop and phone size; on the phone nothing may scroll
+    sideways and no short link may break inside."""
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        page.screenshot(path=SHOTS / f"page-{name}-{size}.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+    for link in page.locator(".short-link").all():
+        assert link.evaluate("el => el.getClientRects().length") == 1, (name, link.inner_text())
+    page.set_viewport_size(SIZES["desktop"])
+
+
+def _pages(app, ids: dict) -> list[tuple[str, str]]:
+    """Every page of the web UI (a GET route answering HTML: no file extension), with real ids."""
+    from flask import url_for
+
+    pages = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if not rule.endpoint.startswith("web.") or "GET" not in rule.methods or "." in rule.rule.rsplit("/", 1)[-1]:
+                continue
+            kind = "import" if rule.endpoint.startswith("web.import") else "export"
+            values = {name: ids[f"{kind}_job_id"] if name == "job_id" else ids[name] for name in rule.arguments}
+            pages.append((rule.endpoint.removeprefix("web."), url_for(rule.endpoint, **values)))
+    return pages
+
+
+def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
+    live, app = live_app
+    page.goto("/setup")
+    _shoot_at_both_sizes(page, "setup")
+    _sign_up(page, "pages@example.com")
+    with app.app_context():
+        from codeqr import qrcodes
+        from codeqr.schemas import QRCodeCreate
+
+        made = [qrcodes.create(QRCodeCreate.model_validate(body)) for body in (
+            {"url": "https://shop.example/catalogue/spring-2026/outdoor-furniture/teak-garden-bench-with-cushions?ref=poster",
+             "title": "Garden bench poster for the spring catalogue, outdoor furniture pages", "key": "garden-bench-spring-2026"},
+            {"url": "https://example.com/menu", "fgColor": "#1d4ed8", "bgColor": "#ffffff"},
+            {"url": "https://example.com/wifi", "title": "Wi-Fi"})]
+        scanned = made[0].short_link
+    for _ in range(2):
+        with pytest.raises(urllib.error.HTTPError):
+            NO_REDIRECTS.open(scanned)
+    page.goto("/keys")
+    page.get_by_label("Name").fill("zapier")
+    page.get_by_role("button", name="Create key").click()
+    _shoot_at_both_sizes(page, "keys-new-secret")
+    page.goto("/users")
+    page.get_by_label("Email").fill("member@example.com")
+    page.get_by_label("Password (10 characters or more)").fill("a long enough password")
+    page.get_by_role("button", name="Add user").click()
+    page.goto("/import")
+    page.get_by_label("CSV file").set_input_files(str(_import_file(tmp_path, count=40)))
+    page.get_by_role("button", name="Import").click()
+    page.locator("#import-errors").wait_for(timeout=60_000)
+    import_job = page.url.rsplit("/", 1)[1]
+    page.goto("/qrcodes")
+    page.locator('input[name="ids"]').first.check()
+    page.get_by_role("button", name="Export selected").click()
+    page.get_by_role("button", name=re.compile(r"Download the ZIP")).wait_for(timeout=60_000)
+    export_job = page.url.rsplit("/", 1)[1]
+    page.goto("/keys")
+    key_id = re.search(r"/keys/(\d+)/revoke", page.content()).group(1)
+    page.goto("/users")
+    user_id = re.search(r"/users/(\d+)/deactivate", page.content()).group(1)
+
+    ids = {"qr_id": made[0].id, "key_id": key_id, "user_id": user_id, "import_job_id": import_job,
+           "export_job_id": export_job}
+    shot = []
+    for name, path in _pages(app, ids):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        _shoot_at_both_sizes(page, name)
+        shot.append(name)
+    assert {"qrcode_list", "qrcode_detail", "qrcode_edit", "qrcode_new", "qrcode_delete", "api_keys", "api_key_revoke",
+            "user_list", "user_deactivate", "import_upload", "import_progress", "export_progress", "dashboard"} <= set(shot)
+    for name, path in (("not-found-in-app", "/qrcodes/c000000000000000000000000"), ("not-found-public", "/no-such-key")):
+        page.goto(path)
+        _shoot_at_both_sizes(page, name)
+    page.goto(f"/qrcodes/new?duplicate={made[0].id}")
+    _shoot_at_both_sizes(page, "qrcode-duplicate")
+    signed_out = page.context.browser.new_page(base_url=live)
+    signed_out.goto("/login")
+    _shoot_at_both_sizes(signed_out, "login")
+    signed_out.close()
+
+
+def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
+    live, app = live_app
+    _sign_up(page, "things@example.com")
+    with app.app_context():
+        from codeqr import qrcodes
+        from codeqr.schemas import QRCodeCreate
+
+        made = [qrcodes.create(QRCodeCreate(url=f"https://example.com/{i}", title=f"Sign {i}")) for i in range(3)]
+        scanned = made[0].short_link
+
+    # The selection's actions show only while rows are selected, with how many.
+    page.goto("/qrcodes")
+    bar = page.locator("[data-bulk-bar]")
+    assert not bar.is_visible()
+    page.get_by_label("Select Sign 1").check()
+    assert bar.is_visible() and bar.locator("[data-selected-count]").inner_text() == "1"
+    page.get_by_label("Select all on this page").check()
+    assert bar.locator("[data-selected-count]").inner_text() == "3"
+    bar.get_by_role("button", name="Clear selection").click()
+    assert not bar.is_visible() and not page.get_by_label("Select Sign 1").is_checked()
+
+    # The theme chosen is drawn at once and on every page after.
+    background = "getComputedStyle(document.documentElement).backgroundColor"
+    light = page.evaluate(background)
+    page.get_by_label("Theme").select_option("dark")
+    page.wait_for_function("document.documentElement.dataset.theme === 'dark'")
+    assert page.url.endswith("/qrcodes") and page.evaluate(background) != light
+    page.goto("/keys")
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    page.get_by_label("Theme").select_option("auto")
+    page.wait_for_function("!document.documentElement.dataset.theme")
+
+    # Copy image puts the PNG on the clipboard: it decodes to the short link.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(f"/qrcodes/{made[0].id}")
+    page.get_by_role("button", name="Copy image").click()
+    page.get_by_role("button", name="Image copied").wait_for()
+    data = page.evaluate("""async () => {
+        const [item] = await navigator.clipboard.read();
+        const bytes = new Uint8Array(await (await item.getType("image/png")).arrayBuffer());
+        return btoa(String.fromCharCode(...bytes));
+    }""")
+    assert decode(base64.b64decode(data), "image/png") == [scanned]
+
+    # The form keeps its width while the preview's caption changes; a scanned code warns
+    # while its key is being changed.
+    with pytest.raises(urllib.error.HTTPError):
+        NO_REDIRECTS.open(scanned)
+    page.goto(f"/qrcodes/{made[0].id}/edit")
+    page.locator("#preview-status").get_by_text("Preview up to date").wait_for()
+    width = page.locator("#qrcode-form").bounding_box()["width"]
+    warning = page.locator("#link-warning")
+    assert not warning.is_visible()
+    page.locator("#key").fill("x")
+    page.locator("#preview-status").get_by_text("http://127.0.0.1").wait_for()
+    assert warning.is_visible() and "scanned 1 time" in warning.inner_text()
+    page.locator("#size").fill("1")
+    page.locator("#preview-status").get_by_text("To see the preview, fix: Size in pixels").wait_for()
+    assert page.locator("#qrcode-form").bounding_box()["width"] == width
+    page.locator("#key").fill(scanned.rsplit("/", 1)[1])
+    assert not warning.is_visible()

@@ -46,9 +46,14 @@ function livePreview(form) {
     });
     if (answer.ok) {
       image.src = answer.image;
-      status.textContent = answer.link
-        ? `Preview up to date: it opens ${answer.link} (error correction ${answer.level}).`
-        : `Preview of the design (error correction ${answer.level}). The short link is made when you create the QR Code: scan the saved one, not this preview.`;
+      if (answer.link) {
+        const link = document.createElement("code");
+        link.className = "short-link";  // never broken inside
+        link.textContent = answer.link;
+        status.replaceChildren("Preview up to date (error correction ", answer.level, "). It opens ", link);
+      } else {
+        status.textContent = `Preview of the design (error correction ${answer.level}). The short link is made when you create the QR Code: scan the saved one, not this preview.`;
+      }
       return;
     }
     for (const [name, message] of Object.entries(answer.errors || {})) {
@@ -161,11 +166,16 @@ function showLocalTimes() {
   const format = new Intl.DateTimeFormat(undefined, {
     year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
   });
+  const thisYear = new Intl.DateTimeFormat(undefined, {
+    month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  });
+  const year = new Date().getFullYear();
   document.querySelectorAll("time.local-time").forEach((time) => {
     const moment = new Date(time.dateTime);
     if (!Number.isNaN(moment.getTime())) {
       time.title = time.textContent;  // the UTC moment stays on hover
-      time.textContent = format.format(moment);
+      const compact = time.classList.contains("compact") && moment.getFullYear() === year;
+      time.textContent = (compact ? thisYear : format).format(moment);
     }
   });
 }

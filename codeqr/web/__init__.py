@@ -43,11 +43,12 @@ def _permissions() -> dict:
 
 
 @bp.app_template_filter("minutes")
-def minutes(value: datetime) -> Markup:
+def minutes(value: datetime, compact: bool = False) -> Markup:
     """A moment to the minute, marked as UTC (``2025-04-27 15:09 UTC``); the page's script
-    shows it in the reader's time zone, with the zone's name."""
-    return Markup('<time datetime="{}" class="local-time">{} UTC</time>').format(
-        isoformat(value), value.strftime("%Y-%m-%d %H:%M"))
+    shows it in the reader's time zone, with the zone's name (``compact``: without the
+    year when it is this year, for tables)."""
+    return Markup('<time datetime="{}" class="local-time{}">{} UTC</time>').format(
+        isoformat(value), " compact" if compact else "", value.strftime("%Y-%m-%d %H:%M"))
 
 
 @bp.app_template_filter("name_of")
