@@ -118,6 +118,15 @@ def import_row(row: dict) -> str:
     return outcome
 
 
+def _reason(error: Exception) -> str:
+    """Why a row was refused, for people: each sentence once, after the columns it concerns."""
+    columns: dict[str, list[str]] = {}
+    for field, sentence in sentences(error):
+        columns.setdefault(sentence, []).append(field or "")
+    return " ".join(f"{', '.join(filter(None, fields))}: {sentence}" if any(fields) else sentence
+                    for sentence, fields in columns.items())
+
+
 def start(rows: list[dict], filename: str, actor: Actor) -> ImportJob:
     """Record a job for ``rows`` (``actor`` must be allowed to change QR Codes); a job
     runner of the instance takes it up (``jobs.runner``)."""
@@ -142,7 +151,7 @@ def run(job_id: str, lease: Lease) -> None:
                 outcome = import_row(rows[index])
                 lease.advance(processed=index + 1, **{outcome: getattr(ImportJob, outcome) + 1})
         except (ValidationError, CodeQRError) as error:
-            message = " ".join(f"{field}: {sentence}" if field else sentence for field, sentence in sentences(error))
+            message = _reason(error)
             with begin_write():
                 db.session.add(ImportRowError(job_id=job_id, row=number, message=message))
                 lease.advance(processed=index + 1, failed=ImportJob.failed + 1)

@@ -146,9 +146,8 @@ def qrcode_delete(qr_id: str):
         qrcodes.delete_one(qr_id, actor=current_actor())
         flash(f"QR Code {qr.short_link} deleted.", "success")
         return redirect(url_for("web.qrcode_list"))
-    return render_template("confirm.html", form=form, question=f"Delete {name_of(qr)}?",
-                           lines=[f"{qr.short_link} → {qr.url}",
-                                  "Printed copies will lead to a “not found” page. This cannot be undone."],
+    return render_template("confirm.html", form=form, question=f"Delete {name_of(qr)}?", qr=qr,
+                           lines=["Printed copies will lead to a “not found” page. This cannot be undone."],
                            yes="Delete it", no="Keep it", back=url_for("web.qrcode_detail", qr_id=qr.id))
 
 
