@@ -201,7 +201,7 @@ def list_api_keys():
 @click.command("create-user")
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="at least 10 characters; asked for when not given")
+              help=f"at least {users.MIN_PASSWORD} characters; asked for when not given")
 @click.option("--role", type=click.Choice(ROLES), default="member", show_default=True,
               help="admin: users and every key; member: QR Codes and own keys; viewer: reads")
 @with_appcontext

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from . import qrcodes
 from .database import begin_write
-from .errors import CodeQRError, InvalidInput
+from .errors import CodeQRError, InvalidInput, NotFound
 from .extensions import db
 from .jobs.runner import Lease
 from .messages import sentences
@@ -158,8 +158,12 @@ def run(job_id: str, lease: Lease) -> None:
     lease.finish("done")
 
 
-def get(job_id: str) -> ImportJob | None:
-    return db.session.get(ImportJob, job_id)
+def get(job_id: str, actor: Actor) -> ImportJob:
+    """The import, if ``actor`` started it or manages others' work (admins)."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or (job.user_id != actor.user_id and not actor.can(Permission.USERS)):
+        raise NotFound("no import of yours with this id")
+    return job
 
 
 def errors(job_id: str, limit: int = 1000) -> list[ImportRowError]:
@@ -176,9 +180,11 @@ def template() -> str:
 def refused_rows(job: ImportJob) -> str:
     """The rows of ``job`` that were refused, as given, each with its reason in the
     ``problem`` column: fix them and import this file again."""
-    rows = json.loads(job.source)
-    refused = [{**rows[error.row - 2], REASON_COLUMN: f"Row {error.row}: {error.message}"}
-               for error in errors(job.id, limit=MAX_ROWS)]
+    rows = json.loads(job.source or "[]")  # imports from before version 0006 kept no rows
+    refused = []
+    for error in errors(job.id, limit=MAX_ROWS):
+        given = rows[error.row - 2] if 0 <= error.row - 2 < len(rows) else {}  # row 1 is the header
+        refused.append({**given, REASON_COLUMN: f"Row {error.row}: {error.message}"})
     present = {name for row in refused for name in row}
     return _csv([name for name in TEMPLATE_COLUMNS if name in present] + [REASON_COLUMN], refused)
 

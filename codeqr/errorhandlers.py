@@ -3,7 +3,7 @@
 import logging
 
 from apiflask import HTTPError
-from flask import jsonify, render_template, request
+from flask import abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .errors import CodeQRError, DatabaseUnavailable, code_for_status, plain
@@ -11,6 +11,13 @@ from .local_requests import from_this_machine
 from .outages import UNAVAILABLE, first_line
 
 log = logging.getLogger(__name__)
+
+
+def refuse_nul_bytes():
+    """A ``before_request``: no database stores NUL in text (PostgreSQL refuses it), so
+    such requests stop early."""
+    if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+        abort(400, "NUL characters are not allowed in the URL")
 
 #: What a client is told to wait before trying again while the database is away.
 RETRY_AFTER_SECONDS = 5

@@ -5,7 +5,7 @@ messages; this module only words them for people."""
 from pydantic import ValidationError
 
 from .errors import CodeQRError, InvalidInputs, as_sentence, plain
-from .schemas import QRCodeCreate
+from .schemas import QRCodeCreate, bounds_of
 
 _COLOUR = "Enter a colour as # and six hex digits, like #1a73e8."
 #: What a value that does not match its field's pattern should look like.
@@ -22,7 +22,8 @@ _BY_TYPE = {
     "url_spaces": "A web address cannot contain spaces or invisible characters.",
     "url_scheme": "Enter a full web address starting with http:// or https://, like https://example.com/menu.",
     "url_host": "Enter a web address with a site name, like https://example.com/menu.",
-    "url_unreadable": "This web address cannot be read: {reason}.",
+    "url_unreadable": "Check the web address: it cannot be read (a port after the colon must be a number "
+                      "from 0 to 65535, an IPv6 address goes in [brackets]).",
     "control_characters": "Remove the invisible control characters from this text.",
     "bool_type": "Use yes or no (or true/false, 1/0).",
     "bool_parsing": "Use yes or no (or true/false, 1/0).",
@@ -70,10 +71,8 @@ def _sentence(item: dict) -> str:
 
 def whole_number(field: str | None) -> str:
     """Ask for a whole number in the range of the QR Code field ``field`` (its API name)."""
-    bounds = {}
-    for info in QRCodeCreate.model_fields.values():
-        if info.alias == field:
-            bounds = {kind: getattr(item, kind) for item in info.metadata for kind in ("ge", "le") if hasattr(item, kind)}
+    info = next((info for info in QRCodeCreate.model_fields.values() if info.alias == field), None)
+    bounds = bounds_of(info) if info is not None else {}
     if len(bounds) == 2:
         return f"Enter a whole number from {bounds['ge']:,} to {bounds['le']:,}."
     return "Enter a whole number."

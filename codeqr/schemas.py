@@ -74,6 +74,11 @@ def ui_of(info) -> UI:
     return next((item for item in info.metadata if isinstance(item, UI)), UI())
 
 
+def bounds_of(info) -> dict:
+    """The ``ge``/``le`` bounds of a model field, those it has: ``{"ge": 64, "le": 4096}``."""
+    return {kind: getattr(item, kind) for item in info.metadata for kind in ("ge", "le") if hasattr(item, kind)}
+
+
 def value_type(info):
     """The Python type of a field's values: ``Annotated[int | None, …]`` -> ``int``."""
     return _plain(_without_none(info.annotation))

@@ -170,7 +170,7 @@ def test_the_whole_story(page, live, tmp_path):
         return lambda: page.get_by_role("link", name=name, exact=True).click()
 
     png = _download(page, from_menu("PNG, 512 px"))
-    svg = _download(page, from_menu("SVG, 256 px"))
+    svg = _download(page, from_menu("SVG (vector, any size)"))
     assert decode(png, "image/png") == [short_link]
     assert decode(svg, "image/svg+xml") == [short_link]
 

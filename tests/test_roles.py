@@ -162,6 +162,7 @@ def test_a_deactivated_user_is_signed_out_and_their_keys_stop(people):
     assert "Deactivate member@example.com?" in asked and member.get("/qrcodes").status_code == 200  # asked, not done
     assert member.get(f"/users/{people.people['admin']}/deactivate").status_code == 403
     admin.post(f"/users/{people.people['member']}/deactivate")
+    assert admin.get(f"/users/{people.people['member']}/deactivate").status_code == 302  # nothing left to ask
     assert member.get("/qrcodes").status_code == 302  # the session ends with the account
     assert people.test_client().post("/login", data={"email": "member@example.com", "password": PASSWORD}).status_code == 200
     assert authorized_client(people, key).get("/api/qrcodes/count").status_code == 401

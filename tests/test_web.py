@@ -234,6 +234,10 @@ def test_list_empty_state_search_sort_and_pages(browser, web_app):
     assert "Poster 0<" in everything and "Poster 29<" in everything and 'max="1"' in everything
     assert 'max="2"' in browser.get("/qrcodes?pageSize=7").get_data(as_text=True)  # not a size offered: 25
     assert "Poster 0<" in browser.get("/qrcodes?page=99").get_data(as_text=True)  # past the end: the last page
+    odd = browser.get("/qrcodes?page=2&order=sideways&search=" + "x" * 600).get_data(as_text=True)
+    assert "Poster 0<" in odd  # a bad value falls back alone: page 2 kept
+    assert browser.get("/qrcodes/new?duplicate=nope").status_code == 404
+    assert browser.get("/qrcodes/%00").status_code == 400 and browser.get("/qrcodes?search=%00").status_code == 400
 
 
 def qrcode_key(app, title: str) -> str:
@@ -265,7 +269,7 @@ def test_api_keys_page_creates_shows_once_and_revokes(browser):
     assert made.status_code == 303 and made.headers["Location"] == "/keys"  # post/redirect/get
     shown = browser.get("/keys")
     assert shown.headers["Cache-Control"] == "no-store"
-    secret = re.search(r'id="new-key">([^<]+)<', shown.get_data(as_text=True)).group(1)
+    secret = re.search(r'id="new-key"[^>]*>([^<]+)<', shown.get_data(as_text=True)).group(1)
     assert browser.get("/api/qrcodes", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     listing = browser.get("/keys").get_data(as_text=True)
     assert secret not in listing and "zapier" in listing
@@ -370,6 +374,19 @@ def test_the_template_imports_and_the_refused_rows_come_back_as_a_csv_to_fix(bro
     writer.writerows(refused)
     again = _wait(browser, _import(browser, fixed.getvalue().encode()).headers["Location"])
     assert (again["created"], again["failed"]) == (2, 0)  # the problem column is ignored
+
+
+def test_an_import_is_seen_only_by_whoever_started_it_and_admins(browser, web_app):
+    location = _import(browser, _csv([["ftp://bad", "Bad", "", "", "", ""]])).headers["Location"]
+    _wait(browser, location)
+    with web_app.app_context():
+        users.create("other@example.com", "another long password", role="member")
+    other = web_app.test_client()
+    token = csrf_of(other, "/login")
+    other.post("/login", data={"email": "other@example.com", "password": "another long password", "csrf_token": token})
+    for suffix in ("", ".json", "/refused.csv"):
+        assert other.get(location + suffix).status_code == 404, suffix
+        assert browser.get(location + suffix).status_code == 200, suffix
 
 
 @pytest.mark.parametrize("data, name, message", [
@@ -672,6 +689,10 @@ def test_moving_the_short_link_of_a_scanned_code_asks_first(browser, web_app):
     repointed = browser.post(f"/qrcodes/{qr['id']}/edit", data=form | {"key": "flyer-2", "url": "https://example.com/b",
                                                                         "csrf_token": token})
     assert repointed.status_code == 302  # the destination may change freely
+    kept = browser.post(f"/qrcodes/{qr['id']}/edit", data=form | {"key": "flyer-3", "title": "Kept", "keep_link": "1",
+                                                                   "csrf_token": token})
+    assert kept.status_code == 302 and browser.get("/flyer-2").status_code == 302  # the rest saved, not the key
+    assert "Kept" in browser.get(f"/qrcodes/{qr['id']}").get_data(as_text=True)
     confirmed = browser.post(f"/qrcodes/{qr['id']}/edit", data=form | {"key": "flyer-3", "change_link": "1",
                                                                         "csrf_token": token})
     assert confirmed.status_code == 302 and browser.get("/flyer-3").status_code == 302
@@ -731,10 +752,13 @@ def test_the_download_menu_offers_every_format_at_every_size(browser, web_app):
     with web_app.app_context():
         from codeqr.state import app_state
 
-        formats = set(app_state().images.renderers)
+        media_types = {fmt: renderer.media_type for fmt, renderer in app_state().images.renderers.items()}
     offered = {(fmt, int(size)) for _, fmt, size in links}
-    assert {size for _, size in offered} == {256, 512, 700, 1024, 2048, 4096}  # its own size too
-    assert {fmt for fmt, _ in offered} == formats and len(offered) == 6 * len(formats)
+    raster = {fmt for fmt, media_type in media_types.items() if media_type != "image/svg+xml"}
+    assert {size for fmt, size in offered if fmt in raster} == {256, 512, 700, 1024, 2048, 4096}  # its own size too
+    assert {fmt for fmt, _ in offered} == set(media_types)
+    assert len(offered) == 6 * len(raster) + len(set(media_types) - raster)  # a vector once
+    assert "SVG (vector, any size)" in page
     for url, fmt, size in links[:2] + links[-1:]:
         if int(size) <= 1024:
             got = browser.get(url.replace("&amp;", "&"))

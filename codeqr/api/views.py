@@ -1,10 +1,9 @@
 """JSON API views: parse, call a service, shape the answer. No logic of their own."""
 
 from apiflask import APIBlueprint, HTTPTokenAuth
-from flask import abort, request
 
 from .. import apikeys, qrcodes
-from ..errorhandlers import error_response
+from ..errorhandlers import error_response, refuse_nul_bytes
 from ..permissions import actor_of_key
 from ..schemas import (
     BulkCreate,
@@ -25,11 +24,7 @@ bp = APIBlueprint("api", __name__, url_prefix="/api", tag="QR Codes")
 auth = HTTPTokenAuth(scheme="Bearer", description="An API key made with `codeqr create-api-key NAME`")
 
 
-@bp.before_request
-def refuse_nul_bytes():
-    """No database stores NUL in text (PostgreSQL refuses it): stop such requests early."""
-    if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
-        abort(400, "NUL characters are not allowed in the URL")
+bp.before_request(refuse_nul_bytes)
 
 
 @auth.verify_token

@@ -214,9 +214,16 @@ document.addEventListener("DOMContentLoaded", () => {
       button.textContent = "Copied";
     });
   });
-  document.querySelectorAll("[data-submit-on-change]").forEach((input) => {
-    input.addEventListener("change", () => input.form.requestSubmit());
-  });
+  const themeChoice = document.querySelector("[data-choose-theme]");
+  if (themeChoice) {
+    // Remembered by the server's cookie, drawn at once: no reload, so nothing typed is lost.
+    themeChoice.addEventListener("change", async () => {
+      const theme = themeChoice.value;
+      if (theme === "auto") delete document.documentElement.dataset.theme;
+      else document.documentElement.dataset.theme = theme;
+      await fetch(themeChoice.form.action, { method: "POST", body: new FormData(themeChoice.form), redirect: "manual" });
+    });
+  }
   document.querySelectorAll("[data-hide-with-script]").forEach((element) => { element.hidden = true; });
   const exportForm = document.getElementById("export-form");
   if (exportForm) selectionBar(exportForm);

@@ -8,6 +8,7 @@ from flask import Blueprint
 from markupsafe import Markup
 from flask_login import current_user
 
+from ..errorhandlers import refuse_nul_bytes
 from ..permissions import Actor, Permission, actor_of_user
 from ..timeutil import isoformat
 
@@ -15,6 +16,7 @@ bp = Blueprint("web", __name__)
 # Not part of the API spec. APIFlask reads this attribute of every blueprint that
 # has before_request functions, plain Flask blueprints included.
 bp.enable_openapi = False
+bp.before_request(refuse_nul_bytes)
 
 
 def current_actor() -> Actor:

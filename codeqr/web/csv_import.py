@@ -1,6 +1,6 @@
 """Bulk import pages: upload a CSV, watch its progress, read the refused rows."""
 
-from flask import Response, abort, jsonify, redirect, render_template, url_for
+from flask import Response, jsonify, redirect, render_template, url_for
 
 from .. import csv_import
 from ..errors import CodeQRError
@@ -40,17 +40,16 @@ def import_template():
 
 @bp.get("/import/<job_id>/refused.csv")
 def import_refused(job_id: str):
-    job = csv_import.get(job_id) or abort(404)
-    return _csv_file(csv_import.refused_rows(job), f"refused-rows-{job_id}.csv")
+    return _csv_file(csv_import.refused_rows(csv_import.get(job_id, current_actor())), f"refused-rows-{job_id}.csv")
 
 
 @bp.get("/import/<job_id>")
 def import_progress(job_id: str):
-    job = csv_import.get(job_id) or abort(404)
-    return render_template("import_progress.html", job=csv_import.progress(job), errors=csv_import.errors(job_id))
+    job = csv_import.get(job_id, current_actor())
+    return render_template("import_progress.html", job=csv_import.progress(job), errors=csv_import.errors(job_id),
+                           rows_kept=job.source is not None)
 
 
 @bp.get("/import/<job_id>.json")
 def import_status(job_id: str):
-    job = csv_import.get(job_id) or abort(404)
-    return jsonify(csv_import.progress(job))
+    return jsonify(csv_import.progress(csv_import.get(job_id, current_actor())))

@@ -20,7 +20,8 @@ from wtforms.validators import InputRequired, Optional
 
 from ..csv_import import MAX_ROWS
 from ..messages import sentences, whole_number
-from ..schemas import API_NAMES, NULLABLE, QRCodeCreate, ui_of, value_type
+from ..users import MIN_PASSWORD
+from ..schemas import API_NAMES, NULLABLE, QRCodeCreate, bounds_of, ui_of, value_type
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
@@ -38,7 +39,7 @@ def show_error(form: FlaskForm, error: Exception, default: str, names: dict | No
 # problems at once (a blank email and a short password together).
 class SetupForm(FlaskForm):
     email = EmailField("Email")
-    password = PasswordField("Password (10 characters or more)")
+    password = PasswordField(f"Password ({MIN_PASSWORD} characters or more)")
 
 
 class LoginForm(FlaskForm):
@@ -66,7 +67,7 @@ def _form_field(info):
     if ui.label is None:
         return None
     label = ui.label
-    bounds = {kind: getattr(item, kind) for item in info.metadata for kind in ("ge", "le") if hasattr(item, kind)}
+    bounds = bounds_of(info)
     if len(bounds) == 2:
         label += f" ({bounds['ge']}–{bounds['le']})"
     kind = value_type(info)
@@ -136,7 +137,7 @@ _ROLE_CHOICES = [SelectChoice("member", "Member"), SelectChoice("viewer", "Viewe
 
 class UserForm(FlaskForm):
     email = EmailField("Email")
-    password = PasswordField("Password (10 characters or more)")
+    password = PasswordField(f"Password ({MIN_PASSWORD} characters or more)")
     role = SelectField("Role", choices=_ROLE_CHOICES, default="member")
 
 
@@ -145,8 +146,8 @@ class RoleForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField("New password (10 characters or more)",
-                             validators=[InputRequired("Enter a password of 10 characters or more.")])
+    password = PasswordField(f"New password ({MIN_PASSWORD} characters or more)",
+                             validators=[InputRequired(f"Enter a password of {MIN_PASSWORD} characters or more.")])
 
 
 class ImportForm(FlaskForm):

@@ -50,8 +50,9 @@ def _query() -> ListQuery:
     args["pageSize"] = size if size in PAGE_SIZES else PAGE_SIZES[0]
     try:
         return ListQuery.model_validate(args)
-    except ValidationError:
-        return ListQuery(search=args.get("search", "")[:500] or None, page_size=args["pageSize"])
+    except ValidationError as error:  # drop only the bad values
+        bad = {str(item["loc"][0]) for item in error.errors() if item["loc"]}
+        return ListQuery.model_validate({name: value for name, value in args.items() if name not in bad})
 
 
 @bp.get("/qrcodes")
@@ -83,7 +84,7 @@ def qrcode_list():
 @requires(Permission.WRITE_QRCODES)
 def qrcode_new():
     # "Duplicate": a copy of another QR Code's destination, design and options, with a key of its own.
-    original = qrcodes.find(request.values["duplicate"]) if request.values.get("duplicate") else None
+    original = _get(request.values["duplicate"]) if request.values.get("duplicate") else None
     form = _form(obj=original)
     if original is not None and request.method == "GET":
         form.key.data, form.title.data = "", f"{name_of(original)} (copy)"
@@ -110,7 +111,10 @@ def qrcode_edit(qr_id: str):
     link_change = None
     if form.validate_on_submit():
         try:
-            change = QRCodeUpdate.model_validate(form.payload(editing=True))
+            body = form.payload(editing=True)
+            if request.form.get("keep_link"):  # everything else saved, the short link left as it is
+                body = {name: value for name, value in body.items() if name not in ("key", "domain")}
+            change = QRCodeUpdate.model_validate(body)
             link_change = _link_change(qr, change)
             if link_change is None or request.form.get("change_link"):
                 qrcodes.update(qr_id, change, actor=current_actor())
@@ -133,7 +137,9 @@ def _link_change(qr, change: QRCodeUpdate) -> str | None:
 @bp.get("/qrcodes/<qr_id>")
 def qrcode_detail(qr_id: str):
     qr = _get(qr_id)
+    renderers = app_state().images.renderers
     return render_template("qrcodes/detail.html", qr=qr, formats=_formats(), sizes=sorted({*DOWNLOAD_SIZES, qr.size}),
+                           vector={fmt for fmt, renderer in renderers.items() if renderer.media_type == "image/svg+xml"},
                            form=ConfirmForm(), analytics=panel(qrcode_id=qr.id))
 
 

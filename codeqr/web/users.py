@@ -24,7 +24,7 @@ def user_list():
             flash(f"{user.email} can now sign in as {user.role}.", "success")
             return redirect(url_for("web.user_list"))
     return render_template("users.html", form=form, users=users.list_users(current_actor()),
-                           roles=ROLES, confirm=ConfirmForm())
+                           roles=ROLES, confirm=ConfirmForm(), min_password=users.MIN_PASSWORD)
 
 
 def _done(action, success: str):
@@ -56,6 +56,9 @@ def user_deactivate(user_id: int):
         return _done(lambda: users.set_active(user_id, False, current_actor()),
                      "{email} is deactivated: they cannot sign in, and their API keys stop working.")
     user = users.by_id(user_id, current_actor()) or abort(404)
+    if user.deactivated_at:
+        flash(f"{user.email} is deactivated already.", "success")
+        return redirect(url_for("web.user_list"))
     return render_template("confirm.html", form=form, question=f"Deactivate {user.email}?",
                            lines=["They will not be able to sign in, and their API keys stop working. "
                                   "Their QR Codes stay. You can reactivate them later."],
