@@ -420,6 +420,16 @@ def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
         shot.append(name)
     assert {"qrcode_list", "qrcode_detail", "qrcode_edit", "qrcode_new", "qrcode_delete", "api_keys", "api_key_revoke",
             "user_list", "user_deactivate", "import_upload", "import_progress", "export_progress", "dashboard"} <= set(shot)
+    # A long name is cut with an ellipsis on the desktop list and shown whole on hover.
+    page.goto("/qrcodes?search=Garden")
+    name = page.locator("td.name a.truncate").first
+    assert name.evaluate("el => el.scrollWidth > el.clientWidth && getComputedStyle(el).textOverflow === 'ellipsis'")
+    assert name.get_attribute("title").startswith("Garden bench poster for the spring catalogue")
+    name.hover()
+    assert name.evaluate("el => el.scrollWidth <= el.clientWidth")
+    # The white background swatch has an outline on a white page.
+    page.goto("/qrcodes/new")
+    assert page.locator("#bg_color").evaluate("el => parseFloat(getComputedStyle(el).borderTopWidth)") >= 1
     for name, path in (("not-found-in-app", "/qrcodes/c000000000000000000000000"), ("not-found-public", "/no-such-key")):
         page.goto(path)
         _shoot_at_both_sizes(page, name)
