@@ -427,6 +427,12 @@ def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
     assert name.get_attribute("title").startswith("Garden bench poster for the spring catalogue")
     name.hover()
     assert name.evaluate("el => el.scrollWidth <= el.clientWidth")
+    # A row form's button sits on the line of its inputs, not of their labels.
+    for path, button in (("/keys", "Create key"), ("/users", "Add user")):
+        page.goto(path)
+        input_top = page.locator("form.toolbar.fields input:not([type=hidden])").first.bounding_box()["y"]
+        button_box = page.get_by_role("button", name=button).bounding_box()
+        assert abs(button_box["y"] - input_top) <= 1, (path, button_box["y"], input_top)
     # The white background swatch has an outline on a white page.
     page.goto("/qrcodes/new")
     assert page.locator("#bg_color").evaluate("el => parseFloat(getComputedStyle(el).borderTopWidth)") >= 1
