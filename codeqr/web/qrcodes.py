@@ -162,8 +162,7 @@ def qrcode_preview():
     """Validate the form as a save would and answer the image it would give (nothing stored)."""
     form = _form()
     if not form.validate():
-        return jsonify(ok=False, errors={name: errors[0] for name, errors in form.errors.items()},
-                       labels=_labels(form))
+        return _refused(form)
     editing = qrcodes.find(request.form["qr_id"]) if request.form.get("qr_id") else None
     key = editing.key if editing else None
     body = form.payload()
@@ -172,8 +171,7 @@ def qrcode_preview():
                                         editing=editing.id if editing else None)
     except (ValidationError, CodeQRError) as error:
         form.show_error(error)
-        return jsonify(ok=False, errors={name: field.errors[-1] for name, field in form._fields.items() if field.errors},
-                       labels=_labels(form))
+        return _refused(form)
     images, fmt = app_state().images, display_format()
     data = images.render(design | {"size": min(design["size"], PREVIEW_MAX_SIZE)}, fmt)
     media_type = images.renderers[fmt].media_type
@@ -292,9 +290,12 @@ def _formats() -> list[str]:
     return [default, *sorted(fmt for fmt in app_state().images.renderers if fmt != default)]
 
 
-def _labels(form) -> dict:
-    """The label of each field that has an error, for the preview to name what to fix."""
-    return {name: field.label.text for name, field in form._fields.items() if field.errors}
+def _refused(form) -> Response:
+    """The preview's answer to a form with errors: each field's latest, and its label
+    (to name what to fix)."""
+    refused = {name: field for name, field in form._fields.items() if field.errors}
+    return jsonify(ok=False, errors={name: field.errors[-1] for name, field in refused.items()},
+                   labels={name: field.label.text for name, field in refused.items()})
 
 
 def _get(qr_id: str):

@@ -1,7 +1,7 @@
 """Light, dark or automatic (the device's choice): remembered in a cookie, so every
 page is drawn in it from the first paint, with or without the page's script."""
 
-from flask import redirect, request, url_for
+from flask import redirect, request
 
 from . import bp
 from .account import open_to_everyone, safe_next
