@@ -19,10 +19,9 @@ class CodeQRError(Exception):
     def __init__(self, message: str, detail: str | None = None, *, sentence: str | None = None):
         super().__init__(message)
         self.message = message
-        #: the message without the field name
-        self.detail = detail or message
-        #: what a person reads in a form: a sentence in their words (the API keeps ``message``)
-        self.sentence = sentence or as_sentence(self.detail)
+        #: what a person reads in a form: a sentence in their words (the API keeps ``message``);
+        #: by default ``detail``, the message without its field name, as a sentence
+        self.sentence = sentence or as_sentence(detail or message)
 
     def body(self) -> dict:
         """Return the ``error`` object of the API's error shape."""
