@@ -471,13 +471,17 @@ def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
     # The theme chosen is drawn at once and on every page after.
     background = "getComputedStyle(document.documentElement).backgroundColor"
     light = page.evaluate(background)
-    page.get_by_label("Theme").select_option("dark")
+    with page.expect_response("**/theme"):  # remembered by the server, without leaving the page
+        page.get_by_label("Theme").select_option("dark")
     page.wait_for_function("document.documentElement.dataset.theme === 'dark'")
     assert page.url.endswith("/qrcodes") and page.evaluate(background) != light
     page.goto("/keys")
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
-    page.get_by_label("Theme").select_option("auto")
+    with page.expect_response("**/theme"):
+        page.get_by_label("Theme").select_option("auto")
     page.wait_for_function("!document.documentElement.dataset.theme")
+    page.reload()
+    assert page.evaluate("document.documentElement.dataset.theme") is None
 
     # Copy image puts the PNG on the clipboard: it decodes to the short link.
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
