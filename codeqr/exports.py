@@ -83,10 +83,10 @@ def _build_part(items: list, formats: list[str], moment) -> bytes:
                 continue  # deleted since the export started
             design, files = qr.design(), []
             for fmt in formats:
-                media_type = images.renderers[fmt].media_type
-                part.writestr(_entry(f"{stem}.{fmt}", moment, media_type),
+                renderer = images.renderers[fmt]
+                part.writestr(_entry(stem + renderer.file_suffix, moment, renderer.media_type),
                               images.get(design, fmt, images.etag(design, fmt)))
-                files.append(f"{stem}.{fmt}")
+                files.append(stem + renderer.file_suffix)
             api = qr.api()
             manifest.append([*(api[name] for name in MANIFEST_FIELDS), " ".join(files)])
         part.writestr(_entry("manifest.json", moment, "application/json"), json.dumps(manifest))

@@ -6,6 +6,7 @@ Each is built once per app with the app's (frozen) configuration:
 """
 
 import io
+import mimetypes
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ class RenderSpec:
 class _Component(ABC):
     """Something a plugin registers by ``name`` and the core builds with the config."""
 
-    #: the name configuration chooses it by (and, for a renderer, its file extension)
+    #: the name configuration chooses it by (for a renderer, its format in URLs: ``/qr/{id}.{name}``)
     name: str = ""
 
     def __init__(self, config: Mapping):
@@ -69,6 +70,16 @@ class Renderer(_Component):
     media_type: str = "application/octet-stream"
     #: bump when the same spec renders differently: it is part of the image hash
     version: str = "1"
+
+    @property
+    def file_suffix(self) -> str:
+        """How files of this format end: ``.png``; ``.styled-png.png`` for a format named
+        otherwise than its type's extension, so the file opens in the programs of its type
+        and two formats of one type never share a file name."""
+        extensions = [extension.lstrip(".") for extension in mimetypes.guess_all_extensions(self.media_type)]
+        if not extensions or self.name in extensions:
+            return f".{self.name}"
+        return f".{self.name}.{extensions[0]}"
 
     @abstractmethod
     def render(self, spec: RenderSpec) -> bytes:

@@ -763,3 +763,20 @@ def test_the_download_menu_offers_every_format_at_every_size(browser, web_app):
         if int(size) <= 1024:
             got = browser.get(url.replace("&amp;", "&"))
             assert got.status_code == 200 and decode(got.data, got.mimetype) == [qr["shortLink"]]
+
+
+def test_downloads_and_exports_name_files_by_their_type(browser, web_app):
+    """A format named otherwise than its type's extension (a plugin's "styled-png") still
+    gives a file that ends in .png, so the programs of its type open it."""
+    from codeqr.state import app_state
+
+    qr = create(web_app, url="https://example.com/", title="Menu")
+    with web_app.app_context():
+        renderers = app_state().images.renderers
+    for fmt, renderer in renderers.items():
+        got = browser.get(f"/qrcodes/{qr['id']}/download.{fmt}?size=256")
+        name = re.search(r'filename="([^"]+)"', got.headers["Content-Disposition"]).group(1)
+        extension = {"image/png": ".png", "image/svg+xml": ".svg"}[renderer.media_type]
+        assert name.startswith("Menu-256.") and name.endswith(extension), name
+    if "styled-png" in renderers:  # the example plugin is installed
+        assert renderers["styled-png"].file_suffix == ".styled-png.png" and renderers["png"].file_suffix == ".png"

@@ -198,7 +198,7 @@ def qrcode_download(qr_id: str, fmt: str):
         data = images.render(design | {"size": size}, fmt)
     else:
         data = images.get(design, fmt, images.etag(design, fmt))
-    name = f"{_safe_name(qr.title or qr.key)}-{size or qr.size}.{fmt}"
+    name = f"{_safe_name(qr.title or qr.key)}-{size or qr.size}{images.renderers[fmt].file_suffix}"
     return Response(data, mimetype=images.renderers[fmt].media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
