@@ -18,7 +18,7 @@ from .database import begin_write
 from .errors import CodeQRError, InvalidInput, NotFound
 from .extensions import db
 from .jobs.runner import Lease
-from .messages import sentences
+from .messages import JOB_STATUSES, sentences
 from .models import ImportJob, ImportRowError
 from .permissions import Actor, Permission
 from .schemas import QRCodeCreate, QRCodeUpdate, ui_of, value_type
@@ -202,6 +202,7 @@ def progress(job: ImportJob) -> dict:
     return {
         "id": job.id,
         "status": job.status,
+        "statusText": JOB_STATUSES[job.status],
         "total": job.total,
         "processed": job.processed,
         "created": job.created,

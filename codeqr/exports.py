@@ -24,6 +24,7 @@ from .database import begin_write
 from .errors import CodeQRError, InvalidInput, NotFound
 from .extensions import db
 from .jobs.runner import Lease
+from .messages import JOB_STATUSES
 from .models import ExportJob
 from .permissions import Actor, Permission
 from .qrcodes import by_ids
@@ -157,7 +158,7 @@ def get(job_id: str, actor: Actor) -> ExportJob:
 
 
 def progress(job: ExportJob) -> dict:
-    return {"id": job.id, "status": job.status, "total": job.total, "processed": job.processed,
+    return {"id": job.id, "status": job.status, "statusText": JOB_STATUSES[job.status], "total": job.total, "processed": job.processed,
             "sizeBytes": job.size_bytes, "message": job.message,
             "expiresAt": job.expires_at.isoformat() if job.expires_at else None}
 

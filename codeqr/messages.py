@@ -7,6 +7,10 @@ from pydantic import ValidationError
 from .errors import CodeQRError, InvalidInputs, as_sentence, plain
 from .schemas import QRCodeCreate, bounds_of
 
+#: A job's status (imports, exports) as people read it.
+JOB_STATUSES = {"queued": "waiting to start", "running": "in progress", "done": "finished", "failed": "failed",
+                "expired": "expired"}
+
 _COLOUR = "Enter a colour as # and six hex digits, like #1a73e8."
 #: What a value that does not match its field's pattern should look like.
 _PATTERNS = {

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .database import begin_write
-from .errors import Conflict, InvalidInput, InvalidInputs, NotFound
+from .errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound
 from .extensions import db
 from .models import User
 from .permissions import OPERATOR, ROLES, Actor, Permission
@@ -64,12 +64,19 @@ def create(email: str, password: str, role: str = "member", actor: Actor = OPERA
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the active user if the email and password match, else None (never saying which was wrong)."""
+    """Return the user if the email and password match, else None (never saying which was
+    wrong). A deactivated user with the right password is told so (``Forbidden``): only
+    someone who knows the password learns it."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    return user if check_password_hash(user.password_hash, password) and user.is_active else None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    if not user.is_active:
+        raise Forbidden("this account is deactivated",
+                        sentence="This account is deactivated: ask an admin of CodeQR to reactivate it.")
+    return user
 
 
 def get(user_id: str) -> User | None:

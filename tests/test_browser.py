@@ -494,6 +494,26 @@ def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
         return btoa(String.fromCharCode(...bytes));
     }""")
     assert decode(base64.b64decode(data), "image/png") == [scanned]
+    page.get_by_role("button", name="Copy image").wait_for()  # the button is itself again
+    page.locator("#downloads summary").click()
+    with page.expect_download():
+        page.get_by_role("link", name="PNG, 256 px", exact=True).click()
+    assert page.locator("#downloads").get_attribute("open") is None  # the menu closed behind the choice
+
+    # Colours refused on submitting are marked beside both; once fixed, both marks go, and
+    # an image the fields no longer describe is dimmed meanwhile.
+    page.goto("/qrcodes/new")
+    page.get_by_label("Destination URL").fill("https://example.com/colours")
+    _set_color(page, "#fg_color", "#fefefe")
+    page.locator("#preview-status").get_by_text("To see the preview, fix").wait_for()
+    assert "stale" in page.locator("#preview").get_attribute("class")
+    page.get_by_role("button", name="Create").click()
+    for name in ("fg_color", "bg_color"):
+        page.locator(f'.field-error[data-for="{name}"]').get_by_text("too alike to scan").wait_for()
+    _set_color(page, "#fg_color", "#14532d")
+    page.locator("#preview-status").get_by_text("Preview of the design").wait_for()
+    assert page.locator('.field-error[data-for="bg_color"]').inner_text() == ""
+    assert "stale" not in (page.locator("#preview").get_attribute("class") or "")
 
     # The form keeps its width while the preview's caption changes; a scanned code warns
     # while its key is being changed.

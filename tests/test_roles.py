@@ -164,7 +164,10 @@ def test_a_deactivated_user_is_signed_out_and_their_keys_stop(people):
     admin.post(f"/users/{people.people['member']}/deactivate")
     assert admin.get(f"/users/{people.people['member']}/deactivate").status_code == 302  # nothing left to ask
     assert member.get("/qrcodes").status_code == 302  # the session ends with the account
-    assert people.test_client().post("/login", data={"email": "member@example.com", "password": PASSWORD}).status_code == 200
+    refused = people.test_client().post("/login", data={"email": "member@example.com", "password": PASSWORD})
+    assert refused.status_code == 200 and "This account is deactivated" in refused.get_data(as_text=True)
+    guessed = people.test_client().post("/login", data={"email": "member@example.com", "password": "a wrong guess"})
+    assert "Wrong email or password." in guessed.get_data(as_text=True)  # said only with the right password
     assert authorized_client(people, key).get("/api/qrcodes/count").status_code == 401
     admin.post(f"/users/{people.people['member']}/reactivate")
     assert authorized_client(people, key).get("/api/qrcodes/count").status_code == 200

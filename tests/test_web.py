@@ -257,10 +257,14 @@ def test_column_headers_sort_both_ways_and_keep_the_search(browser, web_app):
     header = re.search(r'<a href="([^"]+)"\s+class="sort">Scans', page).group(1).replace("&amp;", "&")
     assert "search=Poster" in header and "pageSize=50" in header and "order=desc" in header
     most = browser.get(header).get_data(as_text=True)
+    assert '<option value="scans" selected>' in most
     assert 'aria-sort="descending"' in most and most.index("Poster 1<") < most.index("Poster 0<")
     again = re.search(r'<a href="([^"]+)"\s+class="sort">Scans', most).group(1).replace("&amp;", "&")
     least = browser.get(again).get_data(as_text=True)
     assert 'aria-sort="ascending"' in least and least.index("Poster 1<") > least.index("Poster 0<")
+    assert '<option value="scans:asc" selected>' in least  # the sort menu says the same
+    from_menu = browser.get("/qrcodes?search=Poster&sort=scans:asc").get_data(as_text=True)
+    assert 'aria-sort="ascending"' in from_menu and from_menu.index("Poster 1<") > from_menu.index("Poster 0<")
 
 
 def test_api_keys_page_creates_shows_once_and_revokes(browser):
@@ -346,6 +350,7 @@ def test_import_reports_bad_rows_and_a_rerun_creates_nothing(browser):
     assert started.status_code == 302
     job = _wait(browser, started.headers["Location"])
     assert (job["status"], job["total"], job["processed"], job["created"], job["failed"]) == ("done", 41, 41, 38, 3)
+    assert job["statusText"] == "finished"
     page = browser.get(started.headers["Location"]).get_data(as_text=True)
     assert "<td>5</td>" in page and "url:" in page and "<td>9</td>" in page and "size:" in page
     again = _wait(browser, _import(browser, data).headers["Location"])
@@ -780,3 +785,5 @@ def test_downloads_and_exports_name_files_by_their_type(browser, web_app):
         assert name.startswith("Menu-256.") and name.endswith(extension), name
     if "styled-png" in renderers:  # the example plugin is installed
         assert renderers["styled-png"].file_suffix == ".styled-png.png" and renderers["png"].file_suffix == ".png"
+        page = browser.get(f"/qrcodes/{qr['id']}").get_data(as_text=True)
+        assert ">PNG (styled), 256 px<" in page and ">PNG, 256 px<" in page  # named by type, not by plugin

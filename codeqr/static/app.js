@@ -39,11 +39,14 @@ function livePreview(form) {
       return;
     }
     if (ticket !== latest) return;  // a newer request is on its way
+    // A form the check finds whole (as a save would) has no error left, the server's included.
+    if (answer.ok) form.querySelectorAll(".field-error[data-server]").forEach((slot) => { delete slot.dataset.server; });
     form.querySelectorAll(".field-error:not([data-server])").forEach((slot) => {
       slot.textContent = "";
       const input = form.elements[slot.dataset.for];
       if (input && input.removeAttribute) input.removeAttribute("aria-invalid");
     });
+    image.classList.toggle("stale", !answer.ok);  // an image of what the fields no longer say
     if (answer.ok) {
       image.src = answer.image;
       if (answer.link) {
@@ -161,6 +164,14 @@ function selectionBar(form) {
   update();
 }
 
+function say(button, words) {
+  // A button tells what happened for a few seconds, then is itself again.
+  const own = button.dataset.label || (button.dataset.label = button.textContent);
+  button.textContent = words;
+  clearTimeout(button.sayTimer);
+  button.sayTimer = setTimeout(() => { button.textContent = own; }, 2500);
+}
+
 function showLocalTimes() {
   // The server writes UTC; people read their own clock, with the zone named.
   const format = new Intl.DateTimeFormat(undefined, {
@@ -201,9 +212,9 @@ document.addEventListener("DOMContentLoaded", () => {
         });
         try {
           await navigator.clipboard.write([new window.ClipboardItem({ "image/png": image })]);
-          button.textContent = "Image copied";
+          say(button, "Image copied");
         } catch (error) {
-          button.textContent = "Could not copy the image: download it instead";
+          say(button, "Could not copy the image: download it instead");
         }
       });
     });
@@ -211,7 +222,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-copy]").forEach((button) => {
     button.addEventListener("click", async () => {
       await navigator.clipboard.writeText(document.querySelector(button.dataset.copy).textContent.trim());
-      button.textContent = "Copied";
+      say(button, "Copied");
     });
   });
   const themeChoice = document.querySelector("[data-choose-theme]");
@@ -225,6 +236,9 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
   document.querySelectorAll("[data-hide-with-script]").forEach((element) => { element.hidden = true; });
+  document.querySelectorAll("details.dropdown").forEach((menu) => {
+    menu.addEventListener("click", (event) => { if (event.target.closest("a")) menu.open = false; });
+  });
   const exportForm = document.getElementById("export-form");
   if (exportForm) selectionBar(exportForm);
 });

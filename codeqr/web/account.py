@@ -72,7 +72,11 @@ def login():
         return redirect(url_for("web.setup"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(form.email.data, form.password.data)
+        try:
+            user = users.authenticate(form.email.data, form.password.data)
+        except CodeQRError as error:
+            flash(error.sentence, "error")
+            return render_template("login.html", form=form)
         if user is None:
             flash("Wrong email or password.", "error")
         else:

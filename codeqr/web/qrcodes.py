@@ -39,6 +39,12 @@ def _form(obj=None) -> QRCodeForm:
 #: The list's "most scanned lately" orders: sort value -> (time frame, its label).
 RECENT_ORDERS = {"scans:7d": (timedelta(days=7), "last 7 days"), "scans:30d": (timedelta(days=30), "last 30 days"),
                  "scans:90d": (timedelta(days=90), "last 90 days")}
+#: The list's sort menu: value -> label (":asc" reverses the order; the column headers
+#: give ``sort`` and ``order`` apart).
+SORT_CHOICES = {"createdAt": "Newest first", "createdAt:asc": "Oldest first", "scans": "Most scanned, all time",
+                "scans:asc": "Least scanned, all time",
+                **{value: f"Most scanned, {label}" for value, (_, label) in RECENT_ORDERS.items()},
+                "lastScannedAt": "Scanned most recently", "lastScannedAt:asc": "Scanned longest ago"}
 
 
 def _query() -> ListQuery:
@@ -46,6 +52,8 @@ def _query() -> ListQuery:
     args = {name: value for name, value in request.args.items() if name in ("search", "sort", "order", "page")}
     if args.get("sort") in RECENT_ORDERS:
         args["sort"] = "scans"
+    elif args.get("sort", "").endswith(":asc"):  # the sort menu's "oldest first" and the like
+        args["sort"], args["order"] = args["sort"].removesuffix(":asc"), "asc"
     size = request.args.get("pageSize", type=int)
     args["pageSize"] = size if size in PAGE_SIZES else PAGE_SIZES[0]
     try:
@@ -74,7 +82,9 @@ def qrcode_list():
                   "page": query.page} | changes
         return url_for("web.qrcode_list", **{name: value for name, value in params.items() if value is not None})
 
+    chosen = request.args.get("sort") if recent else query.sort + (":asc" if query.order == "asc" else "")
     return render_template("qrcodes/list.html", items=items, query=query, total=total, pages=pages,
+                           sort_choices=SORT_CHOICES, chosen=chosen,
                            export_form=ConfirmForm(), formats=_formats(), sort=sort, recent=recent and recent[1],
                            recent_scans=scans_since([qr.id for qr in items], since) if since else {},
                            page_url=page_url, page_sizes=PAGE_SIZES)
@@ -279,9 +289,20 @@ def display_format() -> str:
     return min(renderers, key=rank)
 
 
+def format_label(fmt: str) -> str:
+    """A format as people name it: its file type, and what sets it apart if its name says
+    more ("styled-png" -> "PNG (styled)"). In templates: ``fmt|format_label``."""
+    extension = app_state().images.renderers[fmt].file_suffix.rsplit(".", 1)[-1]
+    rest = fmt.removesuffix(extension).strip("-_. ").replace("-", " ")
+    return f"{extension.upper()} ({rest})" if rest else extension.upper()
+
+
 @bp.context_processor
 def _display_format() -> dict:
     return {"display_format": display_format()}
+
+
+bp.add_app_template_filter(format_label)
 
 
 def _formats() -> list[str]:
