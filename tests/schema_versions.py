@@ -15,3 +15,14 @@ def downgrade_schema(revision: str) -> None:
             if found not in known:
                 connection.execute(text("DELETE FROM alembic_version WHERE version_num = :r"), {"r": found})
     alembic.downgrade(revision)
+
+
+def migrate_from(revision: str, *statements: str) -> None:
+    """Take the schema down to ``revision``, write ``statements`` there (rows a migration
+    must carry over), then upgrade to the newest again, in a fresh session."""
+    downgrade_schema(revision)
+    with db.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    alembic.upgrade()
+    db.session.remove()

@@ -85,22 +85,17 @@ def test_the_unique_index_holds_when_the_check_is_raced(app):
 
 
 def test_migration_0007_renames_active_duplicates_and_keeps_them_working(make_app):
-    from schema_versions import downgrade_schema
+    from schema_versions import migrate_from
     from sqlalchemy import text
-
-    from codeqr.extensions import alembic
 
     app = make_app()
     with app.app_context():
-        downgrade_schema("0006")
-        with db.engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO api_keys (id, name, prefix, secret_hash, scope, created_at, revoked_at) VALUES "
-                "(1, 'zap', 'p1', 'h1', 'all', '2026-01-01', NULL), (2, 'zap', 'p2', 'h2', 'all', '2026-01-02', NULL), "
-                "(3, 'zap', 'p3', 'h3', 'all', '2026-01-03', '2026-01-04'), "
-                "(4, 'zap', 'p4', 'h4', 'all', '2026-01-05', NULL)"))
-        alembic.upgrade()
-        db.session.remove()
+        migrate_from(
+            "0006",
+            "INSERT INTO api_keys (id, name, prefix, secret_hash, scope, created_at, revoked_at) VALUES "
+            "(1, 'zap', 'p1', 'h1', 'all', '2026-01-01', NULL), (2, 'zap', 'p2', 'h2', 'all', '2026-01-02', NULL), "
+            "(3, 'zap', 'p3', 'h3', 'all', '2026-01-03', '2026-01-04'), "
+            "(4, 'zap', 'p4', 'h4', 'all', '2026-01-05', NULL)")
         names = dict(db.session.execute(text("SELECT id, name FROM api_keys ORDER BY id")).all())
         assert names == {1: "zap", 2: "zap (2)", 3: "zap", 4: "zap (4)"}
         db.session.remove()

@@ -213,22 +213,18 @@ def test_a_key_made_before_anyone_signed_up_acts_as_an_admin(make_app):
 
 
 def test_migration_0005_keeps_admins_and_gives_existing_keys_to_the_first_admin(make_app):
-    from schema_versions import downgrade_schema
+    from schema_versions import migrate_from
     from sqlalchemy import text
 
     from codeqr.extensions import alembic
 
     app = make_app()
     with app.app_context():
-        downgrade_schema("0004")
-        with db.engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO users (id, email, password_hash, is_admin, created_at) VALUES "
-                "(1, 'member@example.com', 'x', false, '2026-01-01'), (2, 'boss@example.com', 'x', true, '2026-01-01')"))
-            connection.execute(text("INSERT INTO api_keys (id, name, prefix, secret_hash, created_at) "
-                                    "VALUES (1, 'old', 'p', 'h', '2026-01-01')"))
-        alembic.upgrade()
-        db.session.remove()
+        migrate_from(
+            "0004",
+            "INSERT INTO users (id, email, password_hash, is_admin, created_at) VALUES "
+            "(1, 'member@example.com', 'x', false, '2026-01-01'), (2, 'boss@example.com', 'x', true, '2026-01-01')",
+            "INSERT INTO api_keys (id, name, prefix, secret_hash, created_at) VALUES (1, 'old', 'p', 'h', '2026-01-01')")
         assert {user.email: user.role for user in db.session.scalars(select(User))} == {
             "member@example.com": "member", "boss@example.com": "admin"}
         key = db.session.get(ApiKey, 1)
