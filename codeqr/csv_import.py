@@ -21,6 +21,7 @@ from .jobs.runner import Lease
 from .messages import JOB_STATUSES, sentences
 from .models import ImportJob, ImportRowError
 from .permissions import Actor, Permission
+from .spreadsheets import cell_value, csv_lines
 from .schemas import QRCodeCreate, QRCodeUpdate, ui_of, value_type
 
 MAX_ROWS = 10_000
@@ -82,7 +83,7 @@ def parse(data: bytes) -> list[dict]:
                 continue  # blank line
             if len(rows) == MAX_ROWS:
                 raise InvalidInput(f"The file has more than {MAX_ROWS:,} rows: split it into smaller files.")
-            rows.append({field: cell.strip() for field, cell in zip(fields, cells) if field and cell.strip()})
+            rows.append({field: cell_value(cell.strip()) for field, cell in zip(fields, cells) if field and cell.strip()})
     except csv.Error as error:
         raise InvalidInput(f"The file is not valid CSV ({error}).") from None
     if not rows:
@@ -190,11 +191,8 @@ def refused_rows(job: ImportJob) -> str:
 
 
 def _csv(columns, rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    """A CSV file of ``rows`` (safe to open in a spreadsheet; imports read its cells back as they were)."""
+    return "".join(csv_lines(list(columns), ([row.get(column) for column in columns] for row in rows)))
 
 
 def progress(job: ImportJob) -> dict:

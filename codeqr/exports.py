@@ -158,7 +158,8 @@ def get(job_id: str, actor: Actor) -> ExportJob:
 
 
 def progress(job: ExportJob) -> dict:
-    return {"id": job.id, "status": job.status, "statusText": JOB_STATUSES[job.status], "total": job.total, "processed": job.processed,
+    return {"id": job.id, "status": job.status, "statusText": JOB_STATUSES[job.status], "total": job.total,
+            "processed": job.processed,
             "sizeBytes": job.size_bytes, "message": job.message,
             "expiresAt": job.expires_at.isoformat() if job.expires_at else None}
 

@@ -16,6 +16,11 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def cell_value(text: str) -> str:
+    """The value ``safe_cell`` wrote ``text`` for: a file CodeQR wrote imports as it was."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS) else text
+
+
 def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
     """Yield a CSV file line by line (for streaming), every cell made safe."""
     buffer = io.StringIO()

@@ -363,14 +363,15 @@ def test_the_template_imports_and_the_refused_rows_come_back_as_a_csv_to_fix(bro
     header, example = list(csv.reader(io.StringIO(template.data.decode("utf-8-sig"))))
     assert header[0] == "url" and {"title", "externalId", "fgColor", "showLogo"} <= set(header)
     assert _wait(browser, _import(browser, template.data).headers["Location"])["created"] == 1
-    rows = [["https://example.com/ok", "Fine", "", "", "", ""], ["ftp://bad", "Bad link", "", "", "", ""],
+    rows = [["https://example.com/ok", "Fine", "", "", "", ""], ["ftp://bad", "-50% off", "", "", "", ""],
             ["https://example.com/red", "Red", "", "red", "", ""]]
     location = _import(browser, _csv(rows)).headers["Location"]
     assert _wait(browser, location)["failed"] == 2
     page = browser.get(location).get_data(as_text=True)
     assert "Enter a full web address" in page and "fgColor: Enter a colour as #" in page
     refused = list(csv.DictReader(io.StringIO(browser.get(location + "/refused.csv").data.decode("utf-8-sig"))))
-    assert [(row["url"], row["title"]) for row in refused] == [("ftp://bad", "Bad link"), ("https://example.com/red", "Red")]
+    # A cell a spreadsheet would run as a formula is guarded ('), and imports as it was given.
+    assert [(row["url"], row["title"]) for row in refused] == [("ftp://bad", "'-50% off"), ("https://example.com/red", "Red")]
     assert refused[0]["problem"].startswith("Row 3: url: ") and refused[1]["problem"].startswith("Row 4: fgColor: ")
     refused[0]["url"], refused[1]["fgColor"] = "https://example.com/fixed", "#7f1d1d"
     fixed = io.StringIO()
@@ -379,6 +380,10 @@ def test_the_template_imports_and_the_refused_rows_come_back_as_a_csv_to_fix(bro
     writer.writerows(refused)
     again = _wait(browser, _import(browser, fixed.getvalue().encode()).headers["Location"])
     assert (again["created"], again["failed"]) == (2, 0)  # the problem column is ignored
+    with browser.application.app_context():
+        from codeqr import qrcodes
+
+        assert qrcodes.oldest_with_url("https://example.com/fixed").title == "-50% off"
 
 
 def test_an_import_is_seen_only_by_whoever_started_it_and_admins(browser, web_app):
