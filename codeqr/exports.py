@@ -159,8 +159,7 @@ def get(job_id: str, actor: Actor) -> ExportJob:
 
 def progress(job: ExportJob) -> dict:
     return {"id": job.id, "status": job.status, "statusText": JOB_STATUSES[job.status], "total": job.total,
-            "processed": job.processed,
-            "sizeBytes": job.size_bytes, "message": job.message,
+            "processed": job.processed, "sizeBytes": job.size_bytes, "message": job.message,
             "expiresAt": job.expires_at.isoformat() if job.expires_at else None}
 
 
