@@ -85,6 +85,9 @@ class User(db.Model):
     role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by signing out, a new password and deactivation: a session made before
+    # carries an older number and no longer opens anything, on any server.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     # What Flask-Login asks of a user object: a deactivated user cannot sign in.
     is_authenticated = True
@@ -95,7 +98,8 @@ class User(db.Model):
         return self.deactivated_at is None
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie keeps: the id and the session generation (``users.get``)."""
+        return f"{self.id}.{self.session_generation}"
 
 
 class ImportJob(db.Model):

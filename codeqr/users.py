@@ -6,7 +6,7 @@ permission; an instance always keeps one active admin.
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -19,6 +19,7 @@ from .timeutil import utcnow
 
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SESSION_ID = re.compile(r"(\d{1,18})\.(\d{1,18})", re.ASCII)
 # Checked against when the email is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
@@ -79,10 +80,29 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def get(user_id: str) -> User | None:
-    """The active user with this id (a deactivated user's session ends with it)."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+def get(session_id: str) -> User | None:
+    """The active user a session names (``User.get_id``: id and session generation); None
+    once that session has ended (signed out, new password, deactivated) or is malformed."""
+    match = _SESSION_ID.fullmatch(session_id)
+    if match is None:
+        return None  # a session from before generations (or none of ours): it has ended
+    user = db.session.get(User, int(match[1]))
+    if user is None or not user.is_active or user.session_generation != int(match[2]):
+        return None
+    return user
+
+
+def end_sessions(actor: Actor) -> None:
+    """Sign ``actor`` out everywhere: every session of theirs ends, on every server."""
+    with begin_write():
+        _end_sessions_of(actor.user_id)
+
+
+def _end_sessions_of(user_id: int | None) -> None:
+    """Bump the user's session generation (an atomic increment, never read-modify-write)."""
+    db.session.execute(update(User).where(User.id == user_id)
+                       .values(session_generation=User.session_generation + 1)
+                       .execution_options(synchronize_session="fetch"))
 
 
 def by_email(email: str) -> User:
@@ -128,12 +148,26 @@ def set_role(user_id: int, role: str, actor: Actor) -> User:
 
 
 def set_active(user_id: int, active: bool, actor: Actor) -> User:
-    """Deactivate (they cannot sign in, their API keys stop working) or reactivate a user."""
+    """Deactivate (they cannot sign in, their sessions end, their API keys stop working) or
+    reactivate a user (sessions ended stay ended)."""
     if not active and user_id == actor.user_id:
         raise Conflict("you cannot deactivate yourself", sentence="You cannot deactivate your own account: ask another admin.")
-    return _change(user_id, actor, lambda user: setattr(user, "deactivated_at", None if active else utcnow()))
+
+    def change(user: User) -> None:
+        user.deactivated_at = None if active else utcnow()
+        if not active:
+            _end_sessions_of(user.id)
+
+    return _change(user_id, actor, change)
 
 
 def reset_password(user_id: int, password: str, actor: Actor) -> User:
+    """Give a user a new password; every session of theirs ends (whoever changed their own
+    password is signed in again by the view)."""
     InvalidInputs.raise_any(_password_problem(password))
-    return _change(user_id, actor, lambda user: setattr(user, "password_hash", generate_password_hash(password)))
+
+    def change(user: User) -> None:
+        user.password_hash = generate_password_hash(password)
+        _end_sessions_of(user.id)
+
+    return _change(user_id, actor, change)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from .. import users
 from ..errors import CodeQRError
 from ..extensions import login_manager
-from . import bp
+from . import bp, current_actor
 from .forms import ConfirmForm, LoginForm, SetupForm, show_error
 
 _OPEN_ENDPOINTS = {"web.setup", "web.login", "web.index"}
@@ -88,6 +88,8 @@ def login():
 @bp.post("/logout")
 def logout():
     if ConfirmForm().validate_on_submit():
+        # A copy of the session cookie (another browser, a stolen one) ends too.
+        users.end_sessions(current_actor())
         logout_user()
         flash("You are signed out.", "success")
     return redirect(url_for("web.login"))

@@ -2,6 +2,7 @@
 them, set a new password."""
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_user
 
 from .. import users
 from ..errors import CodeQRError
@@ -80,5 +81,13 @@ def user_password(user_id: int):
     if not form.validate_on_submit():
         flash("Enter the new password.", "error")
         return redirect(url_for("web.user_list"))
-    return _done(lambda: users.reset_password(user_id, form.password.data, current_actor()),
-                 "{email} has a new password; tell them through a channel you trust.")
+    if user_id != current_user.id:
+        return _done(lambda: users.reset_password(user_id, form.password.data, current_actor()),
+                     "{email} has a new password; tell them through a channel you trust.")
+
+    def own_password():
+        user = users.reset_password(user_id, form.password.data, current_actor())
+        login_user(user)  # this browser stays signed in; the user's other sessions have ended
+        return user
+
+    return _done(own_password, "Your password is changed; you are signed out everywhere else.")
