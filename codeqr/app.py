@@ -11,8 +11,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from . import errorhandlers, health, metrics, public, ratelimits, requestlog, web
+from . import errorhandlers, health, metrics, public, ratelimits, requestlog, security_headers, web
 from .api import bp as api_bp
+from .api.docs import bp as api_docs_bp
 from .api.views import document_refs
 from .config import DEFAULTS, FrozenConfig, build_config, check_settings, resolve_paths
 from .database import configure_engine, normalise_url
@@ -84,7 +85,7 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
         template_folder=str(files("codeqr_templates")),
         json_errors=False,
         spec_path="/api/openapi.json",
-        docs_path="/api/docs",
+        docs_path=None,  # api/docs.py serves it, from the package
     )
     app.config.__class__ = FrozenConfig
     app.request_class = CodeQRRequest
@@ -111,6 +112,7 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     login_manager.login_view = "web.login"
     app.jinja_loader = _template_loader(pm)
     app.register_blueprint(api_bp)
+    app.register_blueprint(api_docs_bp)
     app.spec_processor(document_refs)
     csrf.exempt(api_bp)  # the API authenticates with bearer keys, not cookies
     app.register_blueprint(web.bp)
@@ -122,6 +124,7 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     app.register_blueprint(public.bp)
     for get_only in (public.bp, health.bp, metrics.bp):  # GET-only routes: spare the redirect the check
         csrf.exempt(get_only)
+    security_headers.install(app)
     errorhandlers.register(app)
     ratelimits.install(app, api_bp, SIGN_IN_PAGES)
     from . import cli

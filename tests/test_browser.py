@@ -12,6 +12,7 @@ import shutil
 import socket
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -73,8 +74,30 @@ def page(live_app):
         context = browser.new_context(base_url=live, accept_downloads=True, viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.set_default_timeout(15_000)
+        page.csp_violations = _watch_csp(context)
         yield page
         browser.close()
+    assert not page.csp_violations, "the Content-Security-Policy refused something"
+
+
+#: Reported to the console by every document: what the Content-Security-Policy refused.
+_REPORT_CSP = """document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} refused ${event.blockedURI || "inline"} on ${document.URL}`);
+});"""
+
+
+def _watch_csp(context) -> list:
+    """Collect the Content-Security-Policy violations of every page of ``context`` (the
+    event each document fires, and chromium's own "Refused to …" console errors)."""
+    violations: list = []
+    context.add_init_script(_REPORT_CSP)
+
+    def note(message):
+        if message.type == "error" and ("CSP violation" in message.text or "Content Security Policy" in message.text):
+            violations.append(message.text)
+
+    context.on("console", note)
+    return violations
 
 
 def _sign_up(page, email: str) -> None:
@@ -532,3 +555,26 @@ def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
     assert page.locator("#qrcode-form").bounding_box()["width"] == width
     page.locator("#key").fill(scanned.rsplit("/", 1)[1])
     assert not warning.is_visible()
+
+
+def test_the_api_docs_work_offline_and_list_the_operations(page, live):
+    """Everything but the instance itself is cut off: the page must need no other site."""
+    asked_elsewhere = []
+
+    def only_this_machine(route):
+        host = urllib.parse.urlsplit(route.request.url).hostname
+        if host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            asked_elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_machine)
+    page.goto("/api/docs")
+    page.locator(".opblock").first.wait_for()
+    operations = page.locator(".opblock-summary").evaluate_all(
+        "blocks => blocks.map((block) => block.querySelector('.opblock-summary-method').textContent + ' '"
+        " + block.querySelector('.opblock-summary-path').dataset.path)")
+    assert {"POST /api/qrcodes", "GET /api/qrcodes/{ref}", "PUT /api/qrcodes/upsert", "GET /api/analytics"} <= set(operations)
+    assert not asked_elsewhere
+    assert page.evaluate("document.title").startswith("CodeQR API")

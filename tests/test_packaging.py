@@ -42,6 +42,14 @@ def test_no_generic_plugins_package_is_installed(installed):
     assert (site / "codeqr" / "migrations" / "0001_initial.py").is_file()
 
 
+def test_every_static_file_and_template_is_installed(installed):
+    site = _site_packages(installed)
+    for folder, installed_as in ((ROOT / "codeqr" / "static", site / "codeqr" / "static"),
+                                 (ROOT / "templates", site / "codeqr_templates")):
+        shipped = {path.relative_to(folder) for path in folder.rglob("*.*") if "__pycache__" not in path.parts}
+        assert shipped and {path for path in shipped if not (installed_as / path).is_file()} == set(), folder
+
+
 def test_installed_command_works_from_any_folder(installed, tmp_path):
     env = {**os.environ, "CODEQR_INSTANCE_PATH": str(tmp_path / "instance")}
     env.pop("PYTHONPATH", None)

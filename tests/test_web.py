@@ -465,6 +465,19 @@ def test_pages_load_nothing_from_another_host(browser):
         assert not re.search(r'(src|href)="(https?:)?//', html), path
 
 
+def test_the_api_docs_name_no_other_host_and_their_files_are_served(web_app):
+    client = web_app.test_client()
+    page = client.get("/api/docs")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "swagger-ui" in html
+    assert not re.search(r"(https?:)?//", html)  # no CDN, no remote favicon, no validator
+    files = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert {"/static/swagger-ui-bundle.js", "/static/swagger-ui.css"} <= set(files)
+    for path in files:
+        assert client.get(path).status_code == 200, path
+    assert client.get("/docs/oauth2-redirect").status_code == 404  # Swagger UI's inline-script page is gone
+
+
 @pytest.mark.parametrize("change,message", [
     ({"size": "9000"}, "Enter a whole number from 64 to 4,096."),
     ({"key": "api"}, "The key “api” is the name of a page of CodeQR"),
