@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -109,6 +110,15 @@ def _sign_up(page, email: str) -> None:
     page.get_by_text("No QR Codes yet").wait_for()
 
 
+def _wait_until(page, expression: str, arg=None, seconds: float = 15) -> None:
+    """Poll ``expression`` until it is true. Not ``page.wait_for_function``: it evals its
+    predicate inside the page, which the Content-Security-Policy (rightly) refuses."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression, arg):
+        assert time.monotonic() < deadline, f"still false after {seconds} s: {expression}"
+        page.wait_for_timeout(50)
+
+
 def _set_color(page, selector, value):
     page.locator(selector).evaluate(
         "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", value)
@@ -168,17 +178,17 @@ def test_the_whole_story(page, live, tmp_path):
     page.get_by_role("link", name="New", exact=True).click()
     page.get_by_label("Destination URL").fill("https://example.com/spring-sale")
     preview = page.locator("#preview")
-    page.wait_for_function("document.getElementById('preview').src.startsWith('data:image/')")
+    _wait_until(page, "document.getElementById('preview').src.startsWith('data:image/')")
     first_preview = preview.get_attribute("src")
     _set_color(page, "#fg_color", "#1d4ed8")
-    page.wait_for_function("(old) => document.getElementById('preview').src !== old", arg=first_preview)
+    _wait_until(page, "(old) => document.getElementById('preview').src !== old", first_preview)
     assert (0x1D, 0x4E, 0xD8) in _colours_of_data_url(preview.get_attribute("src"))
     _set_color(page, "#fg_color", "#fefefe")
     page.locator('.field-error[data-for="fg_color"]').get_by_text("too alike to scan").wait_for()
     _set_color(page, "#fg_color", "#1d4ed8")
     page.get_by_label("Title").fill("Spring sale poster")
     page.get_by_label("Show the logo in the centre").check()
-    page.wait_for_function("document.getElementById('preview-status').textContent.includes('error correction H')")
+    _wait_until(page, "document.getElementById('preview-status').textContent.includes('error correction H')")
     assert "The short link is made when you create" in page.locator("#preview-status").inner_text()
     page.screenshot(path=SHOTS / "03-create-with-preview.png", full_page=True)
     page.get_by_role("button", name="Create").click()
@@ -208,7 +218,7 @@ def test_the_whole_story(page, live, tmp_path):
     devices.get_by_role("cell", name="Mobile").wait_for()
     assert devices.get_by_role("cell", name="Desktop").is_visible()
     assert page.locator("#analytics-total").inner_text() == "2"
-    page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('chart-timeseries'))")
+    _wait_until(page, "Boolean(window.Chart && Chart.getChart(document.getElementById('chart-timeseries')))")
     page.screenshot(path=SHOTS / "04b-detail-analytics.png", full_page=True)
     page.get_by_role("link", name="Analytics").click()
     page.locator("#breakdown-top_qrcodes").get_by_role("link", name="Spring sale poster").wait_for()
@@ -496,13 +506,13 @@ def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
     light = page.evaluate(background)
     with page.expect_response("**/theme"):  # remembered by the server, without leaving the page
         page.get_by_label("Theme").select_option("dark")
-    page.wait_for_function("document.documentElement.dataset.theme === 'dark'")
+    _wait_until(page, "document.documentElement.dataset.theme === 'dark'")
     assert page.url.endswith("/qrcodes") and page.evaluate(background) != light
     page.goto("/keys")
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
     with page.expect_response("**/theme"):
         page.get_by_label("Theme").select_option("auto")
-    page.wait_for_function("!document.documentElement.dataset.theme")
+    _wait_until(page, "!document.documentElement.dataset.theme")
     page.reload()
     assert page.evaluate("document.documentElement.dataset.theme") is None
 
