@@ -161,6 +161,21 @@ def set_active(user_id: int, active: bool, actor: Actor) -> User:
     return _change(user_id, actor, change)
 
 
+def change_own_password(current: str, new: str, actor: Actor) -> User:
+    """Change the password of whoever acts, given their current one; every session of
+    theirs ends (the view signs the browser they used in again)."""
+    user = db.session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None:
+        raise NotFound("no user with this id")
+    wrong = None if check_password_hash(user.password_hash, current) else InvalidInput(
+        "is not your current password", "current_password", sentence="This is not your current password.")
+    InvalidInputs.raise_any(wrong, _password_problem(new))
+    with begin_write():
+        user.password_hash = generate_password_hash(new)
+        _end_sessions_of(user.id)
+    return user
+
+
 def reset_password(user_id: int, password: str, actor: Actor) -> User:
     """Give a user a new password; every session of theirs ends (whoever changed their own
     password is signed in again by the view)."""

@@ -17,7 +17,7 @@ URL = "https://example.com/roles"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: UI posts a viewer may make: nothing changes but their own session, keys, theme or downloads.
 VIEWER_MAY_POST = {"/login", "/logout", "/setup", "/keys", "/keys/<int:key_id>/revoke", "/qrcodes/preview", "/export",
-                   "/theme"}
+                   "/theme", "/account/password"}
 
 
 @pytest.fixture

@@ -83,6 +83,26 @@ def test_changing_ones_own_password_keeps_this_browser_and_ends_the_others(peopl
     assert _opens_the_list(_signed_in(people, "admin", NEW_PASSWORD))
 
 
+def test_anyone_changes_their_own_password_and_stays_signed_in_only_there(people):
+    browser = _signed_in(people, "member")
+    cookie = _saved_cookie(browser)
+    key = _key(people, "member")
+    assert "Change your password" in browser.get("/qrcodes").get_data(as_text=True)
+    wrong = browser.post("/account/password", data={"current_password": "not it", "password": "short"})
+    assert wrong.status_code == 200
+    assert "This is not your current password." in wrong.get_data(as_text=True)
+    assert "at least 10 characters" in wrong.get_data(as_text=True)  # both problems at once
+    assert _opens_the_list(_replayed(people, cookie))  # a refused change ends nothing
+    changed = browser.post("/account/password", data={"current_password": PASSWORD, "password": NEW_PASSWORD})
+    assert changed.status_code == 302
+    assert _opens_the_list(browser)
+    assert not _opens_the_list(_replayed(people, cookie))
+    assert _key_works(people, key)
+    refused = people.test_client().post("/login", data={"email": "member@example.com", "password": PASSWORD})
+    assert refused.status_code == 200  # the old password is gone
+    assert _opens_the_list(_signed_in(people, "member", NEW_PASSWORD))
+
+
 def test_a_password_reset_by_an_admin_ends_the_users_sessions(people):
     admin = _signed_in(people, "admin")
     member = _signed_in(people, "member")

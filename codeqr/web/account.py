@@ -9,7 +9,7 @@ from .. import users
 from ..errors import CodeQRError
 from ..extensions import login_manager
 from . import bp, current_actor
-from .forms import ConfirmForm, LoginForm, SetupForm, show_error
+from .forms import ConfirmForm, LoginForm, OwnPasswordForm, SetupForm, show_error
 
 _OPEN_ENDPOINTS = {"web.setup", "web.login", "web.index"}
 
@@ -93,6 +93,23 @@ def logout():
         logout_user()
         flash("You are signed out.", "success")
     return redirect(url_for("web.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def account_password():
+    """Change one's own password: this browser stays signed in, every other session ends."""
+    form = OwnPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = users.change_own_password(form.current_password.data or "", form.password.data or "",
+                                             current_actor())
+        except CodeQRError as error:
+            show_error(form, error, "password")
+        else:
+            login_user(user)
+            flash("Your password is changed; you are signed out everywhere else.", "success")
+            return redirect(url_for("web.qrcode_list"))
+    return render_template("account_password.html", form=form)
 
 
 def safe_next(target: str | None) -> str:

@@ -150,6 +150,13 @@ class PasswordForm(FlaskForm):
                              validators=[InputRequired(f"Enter a password of {MIN_PASSWORD} characters or more.")])
 
 
+class OwnPasswordForm(FlaskForm):
+    """A person's own new password: ``users.change_own_password`` checks both fields."""
+    current_password = PasswordField("Current password", render_kw={"autocomplete": "current-password"})
+    password = PasswordField(f"New password ({MIN_PASSWORD} characters or more)",
+                             render_kw={"autocomplete": "new-password"})
+
+
 class ImportForm(FlaskForm):
     file = FileField(
         f"CSV file (up to {MAX_ROWS:,} rows, {MAX_CSV_BYTES // 1024 // 1024} MB)",
