@@ -8,9 +8,11 @@ import time
 import types
 
 import pytest
+from api_client import authorized_client
 from flask import Blueprint
 
 from codeqr import apikeys, db, hookimpl, qrcodes, users
+from codeqr.errors import DatabaseUnavailable
 from codeqr.models import User
 from codeqr.schemas import QRCodeCreate
 
@@ -130,13 +132,23 @@ def test_error_pages_carry_the_headers(make_app):
     def broken():
         raise RuntimeError("a bug")
 
+    def away():
+        raise DatabaseUnavailable("the database is away")
+
     extra = Blueprint("broken", __name__)
     extra.add_url_rule("/broken", "broken", broken)
     extra.add_url_rule("/api/broken", "api_broken", broken)
+    extra.add_url_rule("/away", "away", away)
     plugin = types.ModuleType("broken")
     plugin.codeqr_blueprints = hookimpl(lambda: [extra])
-    client = make_app(plugins=[plugin]).test_client()
+    app = make_app(plugins=[plugin], CODEQR_RATE_LIMIT_ENABLED=True, CODEQR_RATE_LIMIT_API="1 per minute")
+    client = app.test_client()
+    with app.app_context():
+        api = authorized_client(app, apikeys.create("limited")[1])
+    api.get("/api/qrcodes/count")
     answers = {
+        "429": api.get("/api/qrcodes/count"),
+        "503": client.get("/away"),
         "public 404": client.get("/no-such-key"),
         "API 404": client.get("/api/nothing"),
         "API 401": client.get("/api/qrcodes"),
@@ -148,7 +160,7 @@ def test_error_pages_carry_the_headers(make_app):
     for what, answer in answers.items():
         assert answer.status_code >= 400, what
         assert_secured(answer, what)
-    assert answers["500 page"].status_code == 500 and answers["API 500"].status_code == 500
+    assert [answers[what].status_code for what in ("500 page", "API 500", "429", "503")] == [500, 500, 429, 503]
 
 
 def test_a_short_links_redirect_tells_the_destination_only_the_referring_origin(site):
