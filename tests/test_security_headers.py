@@ -122,6 +122,8 @@ def test_every_image_format_and_svg_file_is_sandboxed(site):
         assert_secured(image, f"GET image .{fmt}")
     svg = client.get(f"/qr/{site.values['qr_id']}.svg")
     assert "sandbox" in svg.headers["Content-Security-Policy"]
+    download = site.signed_in.get(f"/qrcodes/{site.values['qr_id']}/download.svg")
+    assert download.mimetype == "image/svg+xml" and "sandbox" in download.headers["Content-Security-Policy"]
     blank = client.get("/static/blank.svg")
     assert blank.mimetype == "image/svg+xml" and "sandbox" in blank.headers["Content-Security-Policy"]
     not_modified = client.get(f"/qr/{site.values['qr_id']}.png", headers={"If-None-Match": svg.headers["ETag"]})
