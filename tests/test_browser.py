@@ -475,9 +475,11 @@ def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
     page.goto(f"/qrcodes/new?duplicate={made[0].id}")
     _shoot_at_both_sizes(page, "qrcode-duplicate")
     signed_out = page.context.browser.new_page(base_url=live)
+    refused = _watch_csp(signed_out.context)
     signed_out.goto("/login")
     _shoot_at_both_sizes(signed_out, "login")
     signed_out.close()
+    assert not refused and not page.csp_violations
 
 
 def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
