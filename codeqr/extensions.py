@@ -1,5 +1,7 @@
 """Unbound Flask extensions, bound to an app in the factory."""
 
+from typing import TYPE_CHECKING
+
 from flask_alembic import Alembic
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
@@ -12,6 +14,10 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    Model = Base  # what db.Model is, for type checkers: Flask-SQLAlchemy builds it at run time
+else:
+    Model = db.Model
 alembic = Alembic(run_mkdir=False)
 csrf = CSRFProtect()
 login_manager = LoginManager()
