@@ -6,6 +6,7 @@ from flask_alembic import Alembic
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import Table
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -21,3 +22,10 @@ else:
 alembic = Alembic(run_mkdir=False)
 csrf = CSRFProtect()
 login_manager = LoginManager()
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Table of a model declared with columns (typed as any FromClause by SQLAlchemy)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
