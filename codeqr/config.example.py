@@ -23,6 +23,9 @@
 # --- Secret key ----------------------------------------------------------------------------
 # Unset: generated once into the instance folder. Several servers must share one.
 # CODEQR_SECRET_KEY = "a long random string"
+# Lets /setup (the first account) answer other machines, as /setup?token=...; unset, only a
+# browser on the server itself. Or make the first account with: codeqr create-user EMAIL
+# CODEQR_SETUP_TOKEN = "at least 16 random characters"
 
 # --- Images --------------------------------------------------------------------------------
 # CODEQR_STORAGE = "filesystem"                # filesystem, database, s3, or a plugin's

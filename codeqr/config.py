@@ -49,6 +49,7 @@ DEFAULTS = {
     "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS": "5 per minute; 20 per hour; 50 per day",
     "CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS": "20 per minute; 200 per hour",  # all sign-in attempts
     "CODEQR_LOGIN_KNOWN_DEVICE_DAYS": 90,  # a browser that signed in is known to the account this long
+    "CODEQR_SETUP_TOKEN": None,  # None: /setup answers this machine only
     "CODEQR_REQUEST_LOG": True,  # one JSON line per request on stdout (codeqr serve, wsgi:app)
     "CODEQR_METRICS_TOKEN": None,  # None: /metrics answers this machine only
     "CODEQR_SERVE_HOST": "127.0.0.1",  # codeqr serve: the address to listen on
@@ -155,6 +156,11 @@ def check_settings(config: dict, defaults: dict) -> None:
     if config["CODEQR_SERVE_WORKERS"] < 0:
         raise ConfigurationError(f"CODEQR_SERVE_WORKERS={config['CODEQR_SERVE_WORKERS']!r}: must be 0 "
                                  "(two per CPU core, plus one) or more")
+    token = config["CODEQR_SETUP_TOKEN"]
+    if token is not None and (not isinstance(token, str) or len(token) < 16):
+        # The value is a secret: not repeated.
+        raise ConfigurationError("CODEQR_SETUP_TOKEN: must be at least 16 characters; make one with "
+                                 "python3 -c 'import secrets; print(secrets.token_urlsafe())'")
     url = config["CODEQR_DATABASE_URL"] or ""
     if url.startswith(("postgres://", "postgresql")) and importlib.util.find_spec("psycopg") is None:
         raise ConfigurationError("CODEQR_DATABASE_URL is a PostgreSQL URL, but its driver is not installed: "
