@@ -1,7 +1,13 @@
 """The first account: /setup answers this machine, or whoever brings CODEQR_SETUP_TOKEN;
 the server says at start how to make it."""
 
+import ipaddress
+import socket
+import subprocess
+
 import pytest
+import requests
+from servers import CODEQR, clean_env, free_port, wait_until_answering
 from test_web import csrf_of
 
 from codeqr import users
@@ -95,3 +101,37 @@ def test_a_setup_token_too_short_to_resist_guessing_stops_the_app(make_app, toke
     with pytest.raises(ConfigurationError, match="CODEQR_SETUP_TOKEN: must be at least 16 characters") as error:
         make_app(CODEQR_SETUP_TOKEN=token)
     assert str(token) not in str(error.value) or token == ""
+
+
+def _this_machines_own_address() -> str | None:
+    """An address of this machine other than loopback: a client connecting to it from here
+    is not on loopback either. (Connecting a UDP socket sends nothing.)"""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+def test_codeqr_serve_prints_the_setup_link_and_setup_answers_only_loopback_or_the_token(tmp_path):
+    address = _this_machines_own_address()
+    if address is None:
+        pytest.skip("this machine has no address but loopback to be reached from")
+    port = free_port()
+    server = subprocess.Popen([CODEQR, "--instance", str(tmp_path / "instance"), "serve", "--host", "0.0.0.0",
+                               "--port", str(port)],
+                              env=clean_env(CODEQR_SERVE_WORKERS="1", CODEQR_SETUP_TOKEN=TOKEN), cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until_answering(f"http://127.0.0.1:{port}/healthz", server)
+        statuses = {url: requests.get(url, timeout=10, allow_redirects=False).status_code for url in (
+            f"http://{address}:{port}/setup", f"http://{address}:{port}/setup?token=wrong",
+            f"http://{address}:{port}/setup?token={TOKEN}", f"http://127.0.0.1:{port}/setup")}
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert list(statuses.values()) == [403, 403, 200, 200], statuses
+    assert "CodeQR: no account yet: make the first (admin) one with 'codeqr create-user EMAIL'" in output
+    assert f"/setup?token={TOKEN}" in output
