@@ -147,6 +147,15 @@ def test_every_codeqr_command_in_the_deploy_guide_exists(runner):
     assert runner.invoke(main, ["no-such-command", "--help"]).exit_code != 0  # the check can fail
 
 
+def test_every_setting_the_deploy_guide_names_exists():
+    from codeqr.config import DEFAULTS
+    from codeqr.pluginmanager import build_plugin_manager, plugin_defaults
+
+    known = DEFAULTS | plugin_defaults(build_plugin_manager((), [])) | {"CODEQR_INSTANCE_PATH": None}
+    named = set(re.findall(r"CODEQR_[A-Z0-9_]*[A-Z0-9]", DEPLOY))
+    assert "CODEQR_SETUP_TOKEN" in named and named <= set(known), named - set(known)
+
+
 def test_the_licence_file_is_the_one_setup_cfg_names():
     setup = configparser.ConfigParser()
     setup.read(ROOT / "setup.cfg")
