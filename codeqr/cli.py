@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import apikeys, users
 from .errors import CodeQRError, ConfigurationError
@@ -53,6 +54,27 @@ def announce_domain(app) -> None:
     click.echo(line, err=True)
 
 
+def announce_setup(app) -> None:
+    """While there is no account, say how to make the first one: ``/setup`` answers this
+    machine only, or whoever brings ``CODEQR_SETUP_TOKEN`` (printed then: it opens nothing
+    once an account exists)."""
+    try:
+        with app.app_context():
+            if users.has_users():
+                return
+    except SQLAlchemyError:  # the database is away: the server says so, and this can wait
+        return
+    config = app.config
+    page = f"{config['CODEQR_SCHEME']}://{config['CODEQR_DEFAULT_DOMAIN']}/setup"
+    if config["CODEQR_SETUP_TOKEN"]:
+        where = f"at {page}?token={config['CODEQR_SETUP_TOKEN']}"
+    else:
+        where = (f"at {page} in a browser on this machine (set CODEQR_SETUP_TOKEN to open it from "
+                 "elsewhere)")
+    click.echo(f"CodeQR: no account yet: make the first (admin) one with 'codeqr create-user EMAIL', or {where}",
+               err=True)
+
+
 def _create_app():
     """The app of the command being run (Flask's CLI calls this when a command needs it)."""
     ctx = click.get_current_context(silent=True)
@@ -63,6 +85,7 @@ def _create_app():
 
         app = load_app(served_at=bind_address(ctx.params["host"], ctx.params["port"]))
         announce_domain(app)
+        announce_setup(app)
         return app
     return load_app()
 
@@ -115,6 +138,7 @@ def serve(host: str | None, port: int | None):
         served_at = bind_address(host, port)
         app = load_app(served_at=served_at)  # migrates once, here, before the workers start
         announce_domain(app)
+        announce_setup(app)
         options = gunicorn_options(app.config, host, port)
         app.extensions["codeqr"].database.stop()
         with app.app_context():

@@ -43,8 +43,13 @@ DEFAULTS = {
     "CODEQR_RATE_LIMIT_STORAGE_URL": "memory://",  # redis://host:6379/0 to share limits between processes
     "CODEQR_RATE_LIMIT_API": "600 per minute",  # per API key
     "CODEQR_RATE_LIMIT_API_PER_ADDRESS": "1200 per minute",
-    "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT": "5 per minute; 20 per hour; 100 per day",  # failed sign-ins
+    # Failed sign-ins to one account from new devices, whatever their address (the bound on guessing):
+    "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT": "10 per minute; 40 per hour; 100 per day",
+    # Failed sign-ins to one account from one address (or one known device):
+    "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS": "5 per minute; 20 per hour; 50 per day",
     "CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS": "20 per minute; 200 per hour",  # all sign-in attempts
+    "CODEQR_LOGIN_KNOWN_DEVICE_DAYS": 90,  # a browser that signed in is known to the account this long
+    "CODEQR_SETUP_TOKEN": None,  # None: /setup answers this machine only
     "CODEQR_REQUEST_LOG": True,  # one JSON line per request on stdout (codeqr serve, wsgi:app)
     "CODEQR_METRICS_TOKEN": None,  # None: /metrics answers this machine only
     "CODEQR_SERVE_HOST": "127.0.0.1",  # codeqr serve: the address to listen on
@@ -134,7 +139,7 @@ _NOT_SETTINGS = ("CODEQR_INSTANCE_PATH", "CODEQR_TEST_")
 #: Settings that must be above zero.
 _POSITIVE = ("CODEQR_DATABASE_TIMEOUT_SECONDS", "CODEQR_JOB_LEASE_SECONDS", "CODEQR_EXPORT_TTL_HOURS",
              "CODEQR_SQLITE_BUSY_TIMEOUT_MS", "CODEQR_MAX_BODY_BYTES", "CODEQR_SERVE_THREADS",
-             "CODEQR_SERVE_TIMEOUT_SECONDS")
+             "CODEQR_SERVE_TIMEOUT_SECONDS", "CODEQR_LOGIN_KNOWN_DEVICE_DAYS")
 
 
 def check_settings(config: dict, defaults: dict) -> None:
@@ -151,6 +156,11 @@ def check_settings(config: dict, defaults: dict) -> None:
     if config["CODEQR_SERVE_WORKERS"] < 0:
         raise ConfigurationError(f"CODEQR_SERVE_WORKERS={config['CODEQR_SERVE_WORKERS']!r}: must be 0 "
                                  "(two per CPU core, plus one) or more")
+    token = config["CODEQR_SETUP_TOKEN"]
+    if token is not None and (not isinstance(token, str) or len(token) < 16):
+        # The value is a secret: not repeated.
+        raise ConfigurationError("CODEQR_SETUP_TOKEN: must be at least 16 characters; make one with "
+                                 "python3 -c 'import secrets; print(secrets.token_urlsafe())'")
     url = config["CODEQR_DATABASE_URL"] or ""
     if url.startswith(("postgres://", "postgresql")) and importlib.util.find_spec("psycopg") is None:
         raise ConfigurationError("CODEQR_DATABASE_URL is a PostgreSQL URL, but its driver is not installed: "

@@ -5,6 +5,8 @@ the web form, the CSV columns and the API names are all derived from it, so a ne
 plain field is one line here (plus its column and migration).
 """
 
+import functools
+import operator
 import unicodedata
 from copy import copy
 from dataclasses import dataclass, field
@@ -95,7 +97,7 @@ def _check_url(value: str) -> str:
             raise PydanticCustomError("url_spaces", "must not contain spaces or control characters")
     try:
         parts = urlsplit(value)
-        parts.port  # raises on a malformed port
+        _ = parts.port  # raises on a malformed port
     except ValueError as error:
         raise PydanticCustomError("url_unreadable", "is not a valid URL ({reason})", {"reason": str(error)}) from None
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
@@ -209,7 +211,7 @@ def _without_none(annotation):
     """``X | None`` -> ``X``; anything else unchanged."""
     if get_origin(annotation) in (Union, type(int | None)):
         rest = [arg for arg in get_args(annotation) if arg is not type(None)]
-        return rest[0] if len(rest) == 1 else Union[tuple(rest)]
+        return functools.reduce(operator.or_, rest)
     return annotation
 
 
@@ -218,7 +220,7 @@ def _plain(annotation):
     if get_origin(annotation) is Annotated:
         return _plain(get_args(annotation)[0])
     if get_origin(annotation) in (Union, type(int | None)):
-        return Union[tuple(_plain(arg) for arg in get_args(annotation))]
+        return functools.reduce(operator.or_, (_plain(arg) for arg in get_args(annotation)))
     return annotation
 
 

@@ -50,6 +50,14 @@ def test_every_static_file_and_template_is_installed(installed):
         assert shipped and {path for path in shipped if not (installed_as / path).is_file()} == set(), folder
 
 
+def test_the_installed_metadata_carries_the_licence(installed):
+    dist_info = next(_site_packages(installed).glob("codeqr-*.dist-info"))
+    metadata = (dist_info / "METADATA").read_text()
+    assert "License-File: LICENSE" in metadata.splitlines()
+    shipped = [path for path in dist_info.rglob("LICENSE") if path.is_file()]
+    assert [path.read_bytes() for path in shipped] == [(ROOT / "LICENSE").read_bytes()]
+
+
 def test_installed_command_works_from_any_folder(installed, tmp_path):
     env = {**os.environ, "CODEQR_INSTANCE_PATH": str(tmp_path / "instance")}
     env.pop("PYTHONPATH", None)

@@ -1,10 +1,11 @@
 """Analytics API: counts, time series and breakdowns of scans, and the scan events."""
 
-from flask import current_app, request
+from flask import request
 
 from ..analytics import events, queries
 from ..analytics.schemas import AnalyticsQuery, AnalyticsResult, EventList, EventsQuery
 from ..scans.enrichment import catch_up
+from ..state import the_app
 from .views import auth, bp, errors
 
 
@@ -15,7 +16,7 @@ from .views import auth, bp, errors
            "hour (up to 48 h), day (up to a year) or month; a breakdown: items sorted by scans, most first")
 @bp.doc(summary="Scan analytics", tags=["Analytics"], responses=errors(404))
 def analytics(query: AnalyticsQuery):
-    catch_up(current_app._get_current_object())
+    catch_up(the_app())
     return AnalyticsResult(queries.analytics(query))
 
 
@@ -29,7 +30,7 @@ def analytics(query: AnalyticsQuery):
                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventList"}},
                                      "text/csv": {"schema": {"type": "string"}}}}})
 def scan_events(query: EventsQuery):
-    catch_up(current_app._get_current_object())
+    catch_up(the_app())
     wants_csv = query.format == "csv" or (query.format is None and request.accept_mimetypes.best == "text/csv")
     if wants_csv:
         return events.csv_download(query)

@@ -4,12 +4,13 @@ detail page. Both show what the analytics API answers, as charts and as tables."
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from pydantic import ValidationError
 
 from ..analytics import events, queries
 from ..analytics.schemas import INTERVALS, AnalyticsQuery, EventsQuery
 from ..scans.enrichment import catch_up
+from ..state import the_app
 from . import bp
 
 #: Breakdowns each panel shows: groupBy -> (heading, column heading, what an unknown value means).
@@ -25,7 +26,7 @@ assert set(INTERVAL_LABELS) == set(INTERVALS)
 def panel(qrcode_id: str | None = None, top: bool = False) -> dict:
     """Everything an analytics panel shows, for the interval, time zone and
     unique-visitors choice in the page's query string."""
-    catch_up(current_app._get_current_object())
+    catch_up(the_app())
     choice = {"interval": request.args.get("interval", "30d"), "timezone": request.args.get("timezone", "UTC"),
               "unique": request.args.get("unique") == "1"}
     try:
@@ -76,5 +77,5 @@ def events_csv():
         query = EventsQuery.model_validate(request.args.to_dict())
     except ValidationError:
         abort(400, "the link to this file is not valid")
-    catch_up(current_app._get_current_object())
+    catch_up(the_app())
     return events.csv_download(query)

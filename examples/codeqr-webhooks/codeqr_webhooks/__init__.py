@@ -16,7 +16,7 @@ from codeqr import db
 from .models import Delivery
 from .sender import Sender, sign
 
-__all__ = ["sign", "sender_for"]
+__all__ = ["sender_for", "sign"]
 __version__ = "0.1.0"
 EVENTS = ["qrcode.created", "qrcode.updated", "qrcode.deleted", "qrcode.scanned"]
 
