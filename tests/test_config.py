@@ -68,6 +68,9 @@ def test_a_bad_setting_stops_the_app_in_one_line(make_app, monkeypatch, name, va
 
 
 def test_an_unknown_setting_is_a_warning_naming_the_closest(make_app, monkeypatch, caplog):
+    from codeqr import config
+
+    monkeypatch.setattr(config, "_warned", set())  # warned once a process: this process may have already
     monkeypatch.setenv("CODEQR_DEFAULT_DOMIAN", "qr.example.com")
     make_app()
     assert "CODEQR_DEFAULT_DOMIAN is not a setting of CodeQR or of its plugins; did you mean CODEQR_DEFAULT_DOMAIN?" in caplog.text

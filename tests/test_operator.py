@@ -50,11 +50,20 @@ def test_a_key_made_from_another_folder_works_on_the_server_of_that_instance(tmp
 
 
 @pytest.mark.parametrize("served_at, domain", [
-    (None, "localhost:5000"), ("127.0.0.1:5101", "localhost:5101"), ("0.0.0.0:8000", "localhost:8000"),
-    ("[::1]:8080", "localhost:8080"), ("qr.lan:80", "qr.lan"), ("10.0.0.7:8000", "10.0.0.7:8000"),
+    (None, "localhost:5000"), ("127.0.0.1:5101", "localhost:5101"), ("[::1]:8080", "localhost:8080"), ("qr.lan:80", "qr.lan"), ("10.0.0.7:8000", "10.0.0.7:8000"),
 ])
 def test_the_development_domain_follows_the_address_served(served_at, domain):
     assert development_domain(served_at) == domain
+
+
+@pytest.mark.parametrize("served_at", ["0.0.0.0:8000", "[::]:8000"])
+def test_on_every_interface_links_use_the_network_address_else_localhost(monkeypatch, served_at):
+    from codeqr import config
+
+    monkeypatch.setattr(config, "lan_address", lambda: "192.0.2.7")
+    assert development_domain(served_at) == "192.0.2.7:8000"
+    monkeypatch.setattr(config, "lan_address", lambda: None)  # no network: this machine only
+    assert development_domain(served_at) == "localhost:8000"
 
 
 def test_this_machines_names_are_served_alike():
