@@ -8,6 +8,7 @@ import secrets
 import socket
 import traceback
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Config
@@ -19,7 +20,7 @@ from .setting_values import coerce
 log = logging.getLogger(__name__)
 
 #: Every setting of the core, with its default. README.md documents each one.
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     "CODEQR_DATABASE_URL": None,  # None: SQLite file codeqr.db in the instance folder
     "CODEQR_SECRET_KEY": None,  # None: generated once into instance/secret_key
     "CODEQR_SCHEME": "http",
@@ -126,10 +127,10 @@ def _instance_settings(path: str) -> dict:
         raise ConfigurationError(f"{path} cannot be read ({error.strerror})") from None
     namespace: dict = {"__file__": path}
     try:
-        exec(compile(source, path, "exec"), namespace)  # what Flask's from_pyfile does, errors aside
+        exec(compile(source, path, "exec"), namespace)  # noqa: S102 - the operator's own file, as Flask's from_pyfile
     except SyntaxError as error:
         raise ConfigurationError(f"{path}, line {error.lineno}: {error.msg}") from None
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - whatever the file raises, one line that says where
         lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == path]
         raise ConfigurationError(f"{path}, line {lines[-1] if lines else '?'}: "
                                  f"{type(error).__name__}: {error}") from None

@@ -26,7 +26,8 @@ def normalise_domain(value: str) -> str:
                          "(CODEQR_SCHEME says http or https)")
     if any(mark in value for mark in "/?#\\"):
         rest = re.split(r"[/?#\\]", value)[0] or _EXAMPLE
-        raise ValueError(f"a short link is scheme://domain/key, so the domain has no path: write the host alone: {rest}")
+        raise ValueError("a short link is scheme://domain/key, so the domain has no path: "
+                         f"write the host alone: {rest}")
     if "@" in value:
         raise ValueError(f"a domain has no user name: write the host alone: {value.rpartition('@')[2] or _EXAMPLE}")
     host, port = _split_port(value)
@@ -63,7 +64,8 @@ def _host(host: str) -> str:
         raise ValueError(f"write the name without the final dot: {host.rstrip('.')}")
     labels = host.split(".")
     if "" in labels:
-        raise ValueError(f"a name has no empty parts (two dots together, or a dot at the start): write one like {_EXAMPLE}")
+        raise ValueError("a name has no empty parts (two dots together, or a dot at the start): "
+                         f"write one like {_EXAMPLE}")
     if all(label.isascii() and label.isdigit() for label in labels):
         try:
             return str(ipaddress.IPv4Address(host))
