@@ -41,6 +41,10 @@ def _split_port(value: str) -> tuple[str, str]:
             raise ValueError("write an IPv6 address in brackets, with the port after them: [2001:db8::1]:8000")
         return _ipv6(inside), _port(after[1:]) if after else ""
     if value.count(":") > 1:
+        try:
+            ipaddress.IPv6Address(value)
+        except ValueError:
+            raise ValueError(f"a domain is a host with at most one port: write one like {_EXAMPLE}:8443") from None
         raise ValueError(f"write an IPv6 address in brackets: [{value}]")
     host, colon, port = value.partition(":")
     return _host(host), _port(port) if colon else ""

@@ -233,6 +233,7 @@ def test_a_config_py_that_fails_says_its_file_and_line(tmp_path, source, line, w
     ("qr.example.com:", "the port must be a number from 1 to 65535"),
     ("qr.example.com:８０", "the port must be a number from 1 to 65535"),
     ("::1", "write an IPv6 address in brackets: [::1]"),
+    ("qr.example.com:80:80", "a host with at most one port"),
     ("[::1", "IPv6 address in brackets"),
     ("[::g]:80", "is not an IPv6 address"),
     ("[::1]x", "IPv6 address in brackets"),
