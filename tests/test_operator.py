@@ -213,3 +213,20 @@ def test_a_mistyped_setting_is_warned_once_by_a_server(tmp_path):
         server.terminate()
         output = server.communicate(timeout=30)[0]
     assert output.count("CODEQR_DEFAULT_DOMIAN is not a setting") == 1, output
+
+
+@pytest.mark.parametrize("network, domain, words", [
+    ("192.0.2.7", "192.0.2.7:8123", "this machine's address on its network, as it listens on every interface: "
+                                    "a phone on the same network can scan them"),
+    (None, "localhost:8123", "no network address found, so only this machine opens them"),
+])
+def test_the_start_line_says_why_links_use_the_address_they_use(tmp_path, monkeypatch, capsys, network, domain, words):
+    from codeqr import config, create_app
+    from codeqr.cli import announce_domain
+
+    monkeypatch.setattr(config, "lan_address", lambda: network)
+    for name in ("CODEQR_INSTANCE_PATH", "CODEQR_DEFAULT_DOMAIN"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path)}, served_at="0.0.0.0:8123", listing_only=True)
+    announce_domain(app, "0.0.0.0:8123")
+    assert capsys.readouterr().err.startswith(f"CodeQR: short links use http://{domain}/ ({words}; a development default")
