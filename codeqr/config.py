@@ -127,10 +127,10 @@ def _instance_settings(path: str) -> dict:
         raise ConfigurationError(f"{path} cannot be read ({error.strerror})") from None
     namespace: dict = {"__file__": path}
     try:
-        exec(compile(source, path, "exec"), namespace)  # noqa: S102 - the operator's own file, as Flask's from_pyfile
+        exec(compile(source, path, "exec"), namespace)  # the operator's own file, as Flask's from_pyfile runs it
     except SyntaxError as error:
         raise ConfigurationError(f"{path}, line {error.lineno}: {error.msg}") from None
-    except Exception as error:  # noqa: BLE001 - whatever the file raises, one line that says where
+    except Exception as error:  # whatever the file raises: one line that says where
         lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == path]
         raise ConfigurationError(f"{path}, line {lines[-1] if lines else '?'}: "
                                  f"{type(error).__name__}: {error}") from None

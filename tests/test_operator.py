@@ -50,7 +50,8 @@ def test_a_key_made_from_another_folder_works_on_the_server_of_that_instance(tmp
 
 
 @pytest.mark.parametrize("served_at, domain", [
-    (None, "localhost:5000"), ("127.0.0.1:5101", "localhost:5101"), ("[::1]:8080", "localhost:8080"), ("qr.lan:80", "qr.lan"), ("10.0.0.7:8000", "10.0.0.7:8000"),
+    (None, "localhost:5000"), ("127.0.0.1:5101", "localhost:5101"), ("[::1]:8080", "localhost:8080"),
+    ("qr.lan:80", "qr.lan"), ("10.0.0.7:8000", "10.0.0.7:8000"),
 ])
 def test_the_development_domain_follows_the_address_served(served_at, domain):
     assert development_domain(served_at) == domain
