@@ -64,6 +64,9 @@ DEFAULTS: dict[str, Any] = {
     "CODEQR_SERVE_TIMEOUT_SECONDS": 30,  # a worker silent this long is restarted
 }
 
+#: Settings whose values are secrets: an error names them without their value.
+SECRET_SETTINGS = frozenset({"CODEQR_SECRET_KEY", "CODEQR_SETUP_TOKEN", "CODEQR_METRICS_TOKEN"})
+
 #: Where short links point when CODEQR_DEFAULT_DOMAIN is not set and no server command
 #: says which port it serves (Flask's development server's default).
 DEVELOPMENT_PORT = 5000
@@ -117,7 +120,8 @@ def build_config(instance_path: str, test_config: dict | None, defaults: dict) -
         try:
             merged[name] = coerce(merged[name], default)
         except ValueError as error:
-            raise ConfigurationError(f"{name}={merged[name]!r}: {error}") from None
+            shown = name if name in SECRET_SETTINGS else f"{name}={merged[name]!r}"  # a secret is never repeated
+            raise ConfigurationError(f"{shown}: {error}") from None
     return merged
 
 
