@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from . import qrcodes
 from .database import begin_write
-from .errors import CodeQRError, InvalidInput, NotFound
+from .errors import CodeQRError, InvalidInput, NotFound, listed
 from .extensions import db
 from .jobs.runner import Lease
 from .messages import JOB_STATUSES, sentences
@@ -73,7 +73,7 @@ def parse(data: bytes) -> list[dict]:
         unknown = [name for name, field in zip(header, fields)
                    if field is None and name.strip() and _column(name) != REASON_COLUMN]
         if unknown:
-            raise InvalidInput(f"CodeQR does not know the column(s) {', '.join(unknown)}. "
+            raise InvalidInput(f"CodeQR does not know the column(s) {listed(unknown, ', ', 'column')}. "
                                f"Rename or remove them; the columns it knows are {', '.join(TEMPLATE_COLUMNS)}.")
         if "url" not in fields:
             raise InvalidInput("The first row must name the columns, one of them url (the destination of each QR Code).")

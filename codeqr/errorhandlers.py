@@ -6,7 +6,7 @@ from apiflask import HTTPError
 from flask import abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from .errors import CodeQRError, DatabaseUnavailable, code_for_status, plain
+from .errors import CodeQRError, DatabaseUnavailable, code_for_status, listed, plain
 from .local_requests import from_this_machine
 from .outages import UNAVAILABLE, first_line
 
@@ -38,13 +38,11 @@ def error_response(status: int, message: str, code: str | None = None, headers=N
 
 
 def _validation_message(detail: dict) -> str:
-    """Flatten APIFlask's ``{location: {field: [messages]}}`` into one line."""
-    parts = []
-    for location, fields in (detail or {}).items():
-        for field, messages in fields.items():
-            name = location if field == "_schema" else field
-            parts.extend(f"{name}: {plain(message)}" for message in messages)
-    return "; ".join(parts) or "invalid input"
+    """Flatten APIFlask's ``{location: {field: [messages]}}`` into one line (the first problems)."""
+    parts = (f"{location if field == '_schema' else field}: {plain(message)}"
+             for location, fields in (detail or {}).items() for field, messages in fields.items()
+             for message in messages)
+    return listed(parts) or "invalid input"
 
 
 def register(app) -> None:

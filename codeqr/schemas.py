@@ -23,10 +23,12 @@ from pydantic import (
     StrictBool,
     computed_field,
     create_model,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from .errors import MAX_LISTED, listed
 from .rendering import short_link
 from .timeutil import isoformat
 
@@ -162,6 +164,16 @@ Timestamp = Annotated[
 
 class _Input(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_many_unknown(cls, data):
+        # One error for many unknown fields: pydantic would make one each (200,000 take seconds).
+        if isinstance(data, dict) and len(data) > len(cls.model_fields) + MAX_LISTED:
+            known = {info.alias for info in cls.model_fields.values()}
+            names = listed((str(name) for name in data if name not in known), ", ", "field")
+            raise PydanticCustomError("extra_fields", "has fields CodeQR does not know: {names}", {"names": names})
+        return data
 
     def given(self) -> dict:
         """Return the fields the caller sent, by attribute name. ``null`` clears a
