@@ -14,6 +14,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from . import errorhandlers, health, metrics, public, ratelimits, requestlog, web
 from .api import bp as api_bp
 from .api.views import document_spec
+from .bodies import CappedBodies
 from .config import DEFAULTS, FrozenConfig, build_config, check_settings, resolve_paths
 from .database import configure_engine, normalise_url
 from .extensions import alembic, csrf, db, login_manager
@@ -30,7 +31,7 @@ MAX_JSON_DEPTH = 32
 JSON_ONLY = "the request body must be JSON, sent with Content-Type: application/json"
 
 
-class CodeQRRequest(Request):
+class CodeQRRequest(CappedBodies, Request):
     def get_json(self, force=False, silent=False, cache=True):
         # Even when forced (APIFlask forces): a form or text/plain body, which any web page can
         # make a browser send, is not read as JSON. ``application/*+json`` is JSON too (RFC 6839).
