@@ -102,6 +102,12 @@ def _check_url(value: str) -> str:
         raise PydanticCustomError("url_unreadable", "is not a valid URL ({reason})", {"reason": str(error)}) from None
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
         raise PydanticCustomError("url_scheme", "must be an absolute http:// or https:// URL")
+    # https://google.com@evil.example/ leads to evil.example: no credentials, nor a host a
+    # browser reads otherwise (it takes \ for / and decodes %40 to @).
+    if "@" in parts.netloc:
+        raise PydanticCustomError("url_userinfo", "must not contain a user name or password (user@ before the host)")
+    if "\\" in parts.netloc or "%" in parts.netloc:
+        raise PydanticCustomError("url_host_characters", "must not contain \\ or % before the path")
     if not parts.hostname:
         raise PydanticCustomError("url_host", "must name a host")
     return value
@@ -126,9 +132,9 @@ Url = Annotated[
     Field(
         min_length=1,
         max_length=MAX_URL_LENGTH,
-        description="absolute http(s) URL, stored as given",
+        description="absolute http(s) URL without a user name or password, stored as given",
         # For the spec only: _check_url gives clearer messages than a pattern would.
-        json_schema_extra={"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+"},
+        json_schema_extra={"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\\%]+([/?#]|$)"},
     ),
     AfterValidator(_check_url),
 ]
