@@ -15,9 +15,17 @@ log = logging.getLogger(__name__)
 
 def refuse_nul_bytes():
     """A ``before_request``: no database stores NUL in text (PostgreSQL refuses it), so
-    such requests stop early."""
-    if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+    requests with one in the address, the query or a submitted form stop early."""
+    if "\x00" in request.path or _has_nul(request.args):
         abort(400, "NUL characters are not allowed in the URL")
+    uploads = request.files.items(multi=True)
+    if _has_nul(request.form) or any("\x00" in (upload.filename or "") for _, upload in uploads):
+        abort(400, "NUL characters are not allowed in a form: remove them and send it again")
+
+
+def _has_nul(values) -> bool:
+    """Whether a name or a value of a ``MultiDict`` (every value of a repeated name) holds NUL."""
+    return any("\x00" in name or "\x00" in value for name, value in values.items(multi=True))
 
 #: What a client is told to wait before trying again while the database is away.
 RETRY_AFTER_SECONDS = 5
