@@ -1,10 +1,10 @@
 """Huge invalid inputs get short answers: the first problems, and how many more."""
 
-import io
 import json
 
-from codeqr.errors import MAX_LISTED
 from test_web import _import, browser, web_app  # noqa: F401  (fixtures)
+
+from codeqr.errors import MAX_LISTED
 
 URL = "https://example.com/"
 #: An answer listing MAX_LISTED problems fits in this many bytes, whatever was sent.
