@@ -69,3 +69,22 @@ def test_a_csv_import_refuses_those_rows_and_says_why(browser):  # noqa: F811
     job = _wait(browser, location)
     assert (job["created"], job["failed"]) == (1, len(DECEIVING))
     assert f"url: {SENTENCE}" in browser.get(location).get_data(as_text=True)
+
+
+def _url_fields() -> list[str]:
+    """API names of every field of a QR Code that takes a destination (of the shared ``Url`` type)."""
+    import json
+
+    from codeqr.schemas import QRCodeCreate, Url
+
+    pattern = json.dumps(Url.__metadata__[0].json_schema_extra["pattern"])
+    properties = QRCodeCreate.model_json_schema(by_alias=True)["properties"]
+    return [name for name, schema in properties.items() if pattern in json.dumps(schema)]
+
+
+def test_every_url_field_refuses_credentials(api):
+    fields = _url_fields()
+    assert "url" in fields
+    for field in fields:
+        response = api.post("/api/qrcodes", json={"url": "https://example.com/", field: CREDENTIALS[0]})
+        assert response.get_json()["error"]["message"] == API_MESSAGE.replace("url:", f"{field}:"), field
