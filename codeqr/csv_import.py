@@ -69,9 +69,10 @@ def parse(data: bytes) -> list[dict]:
         header = next(reader, None)
         if not header:
             raise InvalidInput("The file is empty.")
-        fields = [COLUMNS.get(_column(name)) for name in header]
-        unknown = [name for name, field in zip(header, fields)
-                   if field is None and name.strip() and _column(name) != REASON_COLUMN]
+        keys = [_column(name) for name in header]
+        fields = [COLUMNS.get(key) for key in keys]
+        unknown = [name for name, key, field in zip(header, keys, fields)
+                   if field is None and name.strip() and key != REASON_COLUMN]
         if unknown:
             raise InvalidInput(f"CodeQR does not know the column(s) {listed(unknown, ', ', 'column')}. "
                                f"Rename or remove them; the columns it knows are {', '.join(TEMPLATE_COLUMNS)}.")
