@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
-from test_web import PASSWORD, create, csrf_of
+from test_web import PASSWORD, _wait, create, csrf_of
 
 from codeqr import db
 
@@ -81,9 +81,7 @@ def ui(make_app):
     exported = client.post("/export", data={"ids": qr["id"], "format": "png",
                                             "csrf_token": csrf_of(client, "/qrcodes")}).headers["Location"]
     for job in (imported, exported):
-        for _ in range(600):
-            if client.get(job + ".json").get_json()["status"] in ("done", "failed"):
-                break
+        assert _wait(client, job)["status"] == "done"
     keys = client.get("/keys").get_data(as_text=True)
     users = client.get("/users").get_data(as_text=True)
     values = {"qr_id": qr["id"], "key_id": re.search(r"/keys/(\d+)/revoke", keys).group(1),
