@@ -36,7 +36,7 @@ class Forms(HTMLParser):
         if tag == "form" and (attrs.get("method") or "get").lower() == "post":
             self._fields = []
             self.forms.append((attrs.get("action") or self.page, self._fields))
-        elif self._fields is None or not attrs.get("name") and tag != "option":
+        elif self._fields is None or (not attrs.get("name") and tag != "option"):
             return
         elif tag in ("input", "button", "textarea"):
             kind = attrs.get("type") or ("submit" if tag == "button" else "text")
