@@ -12,7 +12,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import apikeys, users
+from . import apikeys, unserved, users
+from .config import EVERY_INTERFACE
 from .errors import CodeQRError, ConfigurationError
 from .extensions import db
 from .permissions import ROLES, SCOPES
@@ -37,6 +38,9 @@ def load_app(served_at: str | None = None, listing_only: bool = False):
         sys.exit(2)
     if not listing_only:
         click.echo(f"CodeQR: instance {app.instance_path}, database {_shown_url(app)}", err=True)
+        with app.app_context():
+            for line in unserved.warnings(app.config["CODEQR_DOMAINS"]):
+                click.echo(f"CodeQR: {line}", err=True)
     return app
 
 
@@ -44,13 +48,18 @@ def _shown_url(app) -> str:
     return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
 
 
-def announce_domain(app) -> None:
+def announce_domain(app, served_at: str) -> None:
     """Say where short links point, and warn when it is only a development default."""
     config = app.config
     line = f"CodeQR: short links use {config['CODEQR_SCHEME']}://{config['CODEQR_DEFAULT_DOMAIN']}/"
     if config["CODEQR_DEVELOPMENT_DOMAIN"]:
-        line += (" (a development default, from the address served: set CODEQR_DEFAULT_DOMAIN to the "
-                 "domain people will scan before printing QR Codes)")
+        why = "a development default, from the address served"
+        if served_at.rpartition(":")[0].strip("[]") in EVERY_INTERFACE:
+            why = ("no network address found, so only this machine opens them; " + why
+                   if config["CODEQR_DEFAULT_DOMAIN"].startswith("localhost") else
+                   "this machine's address on its network, as it listens on every interface: a phone on the same "
+                   "network can scan them; " + why)
+        line += f" ({why}: set CODEQR_DEFAULT_DOMAIN to the domain people will scan before printing QR Codes)"
     click.echo(line, err=True)
 
 
@@ -83,8 +92,9 @@ def _create_app():
     if ctx is not None and ctx.command.name == "run":  # the development server: links follow its port
         from .serving import bind_address
 
-        app = load_app(served_at=bind_address(ctx.params["host"], ctx.params["port"]))
-        announce_domain(app)
+        served_at = bind_address(ctx.params["host"], ctx.params["port"])
+        app = load_app(served_at=served_at)
+        announce_domain(app, served_at)
         announce_setup(app)
         return app
     return load_app()
@@ -137,7 +147,7 @@ def serve(host: str | None, port: int | None):
         host, port = host or settings["CODEQR_SERVE_HOST"], port or settings["CODEQR_SERVE_PORT"]
         served_at = bind_address(host, port)
         app = load_app(served_at=served_at)  # migrates once, here, before the workers start
-        announce_domain(app)
+        announce_domain(app, served_at)
         announce_setup(app)
         options = gunicorn_options(app.config, host, port)
         app.extensions["codeqr"].database.stop()

@@ -4,8 +4,9 @@
 # README.md ("Configuration") says what each one does; docs/deploy.md how to run several servers.
 
 # --- Where short links point -------------------------------------------------------------
-# The domain printed in every QR Code. Unset, it is a development default: localhost and the
-# port served. Set it before printing codes people will scan.
+# The domain printed in every QR Code: host or host:port, no scheme, no path. Unset, it is a
+# development default: localhost and the port served (the network address when serving every
+# interface). Set it before printing codes people will scan.
 # CODEQR_DEFAULT_DOMAIN = "qr.example.com"
 # CODEQR_DOMAINS = ["go.example.com"]          # more domains served beside the default one
 # CODEQR_SCHEME = "https"                      # http or https
