@@ -4,7 +4,7 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
@@ -98,15 +98,45 @@ def _forget_worker_metrics(_server, worker) -> None:
 
 
 class MetricsFolder:
-    """A fresh folder shared by the workers' metrics (prometheus-client's multiprocess
-    mode); set before prometheus-client is imported, removed when the server stops."""
+    """The folder the workers share their metrics in (prometheus-client's multiprocess
+    mode): ``metrics/<pid of the server>`` in the instance folder — not under /tmp, where
+    cleaners of old files remove it from long-running servers. Set before prometheus-client
+    is imported; removed when the server stops; and a folder left by a server that was
+    killed (``kill -9``) is removed when the next one starts."""
 
-    def __enter__(self):
+    def __init__(self, instance_path: str):
+        self.root = Path(instance_path) / "metrics"
+
+    def __enter__(self) -> str:
         self.own = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # an operator's own folder is kept
         if self.own:
-            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="codeqr-metrics-")
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for folder in self.root.iterdir():
+                # Our own pid too: in a container, every start may be pid 1 again.
+                if not folder.name.isdigit() or int(folder.name) == os.getpid() or not _running(int(folder.name)):
+                    _remove(folder)
+            folder = self.root / str(os.getpid())
+            folder.mkdir(mode=0o700)
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
         return os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
     def __exit__(self, *_exc):
         if self.own:
             shutil.rmtree(os.environ.pop("PROMETHEUS_MULTIPROC_DIR"), ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
