@@ -49,9 +49,11 @@ DEFAULTS = {
     "CODEQR_METRICS_TOKEN": None,  # None: /metrics answers this machine only
     "CODEQR_SERVE_HOST": "127.0.0.1",  # codeqr serve: the address to listen on
     "CODEQR_SERVE_PORT": 8000,
-    "CODEQR_SERVE_WORKERS": 0,  # 0: two per CPU core, plus one
-    "CODEQR_SERVE_THREADS": 1,  # above 1: threaded workers
+    "CODEQR_SERVE_WORKERS": 0,  # 0: one per CPU core
+    "CODEQR_SERVE_THREADS": 16,  # threads per worker: requests answered at once, slow clients absorbed
     "CODEQR_SERVE_TIMEOUT_SECONDS": 30,  # a worker silent this long is restarted
+    "CODEQR_SERVE_HEADER_TIMEOUT_SECONDS": 10,  # a request's headers must have arrived by then
+    "CODEQR_SERVE_BODY_TIMEOUT_SECONDS": 60,  # and its body this long after its headers
 }
 
 #: Where short links point when CODEQR_DEFAULT_DOMAIN is not set and no server command
@@ -134,7 +136,8 @@ _NOT_SETTINGS = ("CODEQR_INSTANCE_PATH", "CODEQR_TEST_")
 #: Settings that must be above zero.
 _POSITIVE = ("CODEQR_DATABASE_TIMEOUT_SECONDS", "CODEQR_JOB_LEASE_SECONDS", "CODEQR_EXPORT_TTL_HOURS",
              "CODEQR_SQLITE_BUSY_TIMEOUT_MS", "CODEQR_MAX_BODY_BYTES", "CODEQR_SERVE_THREADS",
-             "CODEQR_SERVE_TIMEOUT_SECONDS")
+             "CODEQR_SERVE_TIMEOUT_SECONDS", "CODEQR_SERVE_HEADER_TIMEOUT_SECONDS",
+             "CODEQR_SERVE_BODY_TIMEOUT_SECONDS")
 
 
 def check_settings(config: dict, defaults: dict) -> None:
@@ -150,7 +153,7 @@ def check_settings(config: dict, defaults: dict) -> None:
         raise ConfigurationError(f"CODEQR_SERVE_PORT={config['CODEQR_SERVE_PORT']!r}: must be a port, 1 to 65535")
     if config["CODEQR_SERVE_WORKERS"] < 0:
         raise ConfigurationError(f"CODEQR_SERVE_WORKERS={config['CODEQR_SERVE_WORKERS']!r}: must be 0 "
-                                 "(two per CPU core, plus one) or more")
+                                 "(one per CPU core) or more")
     url = config["CODEQR_DATABASE_URL"] or ""
     if url.startswith(("postgres://", "postgresql")) and importlib.util.find_spec("psycopg") is None:
         raise ConfigurationError("CODEQR_DATABASE_URL is a PostgreSQL URL, but its driver is not installed: "

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
+from .serving_worker import worker_class
+
 #: Where every line goes under ``codeqr serve``: standard output, one line per record;
 #: request logs are JSON lines of their own (``codeqr.requests``).
 LOGGING = {
@@ -48,9 +50,10 @@ def serving_app(served_at: str | None = None):
 
 
 def default_workers() -> int:
-    """Gunicorn's rule of thumb: two workers per core available, plus one."""
+    """One worker per core available: its threads wait for the database and for clients
+    (see BENCHMARKS.md, "codeqr serve")."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()  # Linux; others
-    return 2 * (cores or 1) + 1
+    return cores or 1
 
 
 def bind_address(host: str, port: int) -> str:
@@ -64,6 +67,10 @@ def gunicorn_options(config, host: str, port: int) -> dict:
         "bind": [bind_address(host, port)],
         "workers": config["CODEQR_SERVE_WORKERS"] or default_workers(),
         "threads": config["CODEQR_SERVE_THREADS"],
+        # Threads with keep-alive, and deadlines on reading a request: a slow client holds
+        # no worker, and not a thread for long.
+        "worker_class": worker_class(config["CODEQR_SERVE_HEADER_TIMEOUT_SECONDS"],
+                                     config["CODEQR_SERVE_BODY_TIMEOUT_SECONDS"]),
         "timeout": timeout,
         "graceful_timeout": timeout,
         "accesslog": None,  # CodeQR writes its own request lines (with the request id)
