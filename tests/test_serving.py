@@ -82,8 +82,8 @@ def _short_link(base: str, instance: Path) -> dict:
 #: What a slow client sends first, and then a byte (or a header line) at a time.
 _SLOW = {
     "headers": (b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n", b"X-Slow: 1\r\n"),
-    "body": (b"POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-             b"Content-Length: 100000\r\n\r\nemail=", b"a"),
+    "body": ((b"POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+              b"Content-Length: 100000\r\n\r\nemail="), b"a"),
 }
 
 
@@ -227,3 +227,25 @@ def test_a_folder_left_by_a_killed_server_is_removed_at_the_next_start(tmp_path,
     finally:
         alive.kill()
         alive.wait()
+
+
+def test_idle_background_threads_take_no_write_turn(make_app):
+    """Each worker's job runner and scan enricher look for work every few seconds: when
+    there is none, they must not take SQLite's one write turn (scans would wait behind it)."""
+    from sqlalchemy import event
+
+    from codeqr import db
+    from codeqr.jobs.runner import claim
+    from codeqr.models import ExportJob, ImportJob
+    from codeqr.scans.enrichment import enrich_pending
+
+    app = make_app(CODEQR_JOB_WORKER=False)
+    statements = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        assert [claim(model, "idle-runner", 30) for model in (ImportJob, ExportJob)] == [None, None]
+        assert enrich_pending(app) == 0
+        db.session.remove()
+    writes = [s for s in statements if s.lstrip().upper().startswith(("BEGIN IMMEDIATE", "UPDATE", "INSERT", "DELETE"))
+              or "FOR UPDATE" in s.upper()]
+    assert statements and not writes
