@@ -94,13 +94,17 @@ bp.enable_openapi = False
 
 @bp.get("/metrics")
 def metrics():
+    # The rule: with a token set, every request sends it, this machine's too (a process of
+    # another user of the machine is no more trusted than a remote one); without, only
+    # requests from this machine that came through no proxy are answered.
     token = current_app.config["CODEQR_METRICS_TOKEN"]
     if token:
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ").encode()
         if not hmac.compare_digest(sent, token.encode()):
-            abort(401, "send the metrics token: Authorization: Bearer <CODEQR_METRICS_TOKEN>")
+            _refuse(401, "send the metrics token: Authorization: Bearer <CODEQR_METRICS_TOKEN>",
+                    {"WWW-Authenticate": 'Bearer realm="metrics"'})
     elif not from_this_machine(request):
-        abort(403, "metrics are read from this machine, or with CODEQR_METRICS_TOKEN set")
+        _refuse(403, "metrics are read from this machine, or with CODEQR_METRICS_TOKEN set")
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
     jobs = CollectorRegistry()
@@ -109,9 +113,14 @@ def metrics():
         process = generate_latest(_process_registry())
     except OSError as error:  # the shared folder cannot be made or read
         log.error("metrics cannot be read: %s", error)
-        abort(503, "metrics cannot be read now; the server's log says why")
+        _refuse(503, "metrics cannot be read now; the server's log says why", {"Retry-After": "5"})
     body = process + generate_latest(jobs)
     return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+
+
+def _refuse(status: int, text: str, headers: dict | None = None) -> None:
+    """Refuse in plain text, as a scraper reads it (not the HTML error page)."""
+    abort(Response(text + "\n", status, headers, content_type="text/plain; charset=utf-8"))
 
 
 def _process_registry():
