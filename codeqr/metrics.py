@@ -75,7 +75,7 @@ def ensure_folder() -> None:
 def count_storage_error(storage: str) -> None:
     try:
         instruments().storage_errors.labels(storage).inc()
-    except Exception:  # noqa: BLE001 -- whatever prometheus-client raises, the caller's answer stands
+    except Exception:  # whatever prometheus-client raises, the caller's answer stands
         sample_dropped()
 
 
@@ -129,7 +129,7 @@ def _process_registry():
 
     try:
         instruments()  # a process that counted nothing yet still shows its (zero) counters
-    except Exception:  # noqa: BLE001 -- the other workers' counts are still worth answering
+    except Exception:  # the other workers' counts are still worth answering
         sample_dropped()
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return REGISTRY

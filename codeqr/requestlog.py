@@ -73,7 +73,7 @@ class RequestLog:
                 counters.redirect_seconds.observe(seconds)
                 if status == 302 and method == "GET":
                     counters.scans.inc()
-        except Exception:  # noqa: BLE001 -- the answer is given already: a metric never turns it into a 500
+        except Exception:  # the answer is given already: a metric never turns it into a 500
             sample_dropped()
         if self.log_lines and log.isEnabledFor(logging.INFO):
             now = datetime.now(UTC).isoformat(timespec="milliseconds")[:-6]
