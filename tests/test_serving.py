@@ -169,6 +169,7 @@ def _wait_for_new_workers(server: subprocess.Popen, killed: set[int], base: str)
     wait_until_answering(f"{base}/healthz", server)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # make_app only lists the routes
 def test_workers_restarted_without_the_metrics_folder_answer_every_route(served, make_app):
     base, server, instance = served
     folder = instance / "metrics" / str(server.pid)
