@@ -18,7 +18,7 @@ import requests
 from servers import CODEQR, clean_env, free_port, wait_until_answering
 from werkzeug.routing import IntegerConverter
 
-from codeqr import requestlog
+from codeqr import metrics, requestlog
 from codeqr.serving import MetricsFolder
 
 
@@ -202,6 +202,7 @@ def test_a_metrics_sample_that_cannot_be_written_never_fails_a_request(client, a
         raise FileNotFoundError("/gone/histogram_4242.db")
 
     monkeypatch.setattr(requestlog, "instruments", broken)
+    monkeypatch.setattr(metrics, "_said_dropped", False)  # said once per process: this test's process
     with caplog.at_level(logging.WARNING, logger="codeqr.metrics"):
         assert client.get(f"/{qr['key']}").status_code == 302
         assert client.get("/readyz").status_code == 200
