@@ -251,3 +251,21 @@ def test_idle_background_threads_take_no_write_turn(make_app):
     writes = [s for s in statements if s.lstrip().upper().startswith(("BEGIN IMMEDIATE", "UPDATE", "INSERT", "DELETE"))
               or "FOR UPDATE" in s.upper()]
     assert statements and not writes
+
+
+def test_the_metrics_folder_of_a_server_killed_with_sigkill_goes_at_the_next_start(serve, tmp_path):
+    instance = tmp_path / "instance"
+    port = free_port()
+    killed = subprocess.Popen([CODEQR, "--instance", str(instance), "serve", "--port", str(port)],
+                              env=clean_env(CODEQR_SERVE_WORKERS="1"), cwd=tmp_path, start_new_session=True,
+                              stdout=(tmp_path / "killed.log").open("w"), stderr=subprocess.STDOUT)
+    wait_until_answering(f"http://127.0.0.1:{port}/metrics", killed)
+    left = instance / "metrics" / str(killed.pid)
+    assert any(left.glob("counter_*.db"))
+    os.killpg(killed.pid, signal.SIGKILL)  # master and workers at once: nothing cleans up
+    killed.wait()
+    assert left.is_dir()
+
+    _, server, _ = serve(CODEQR_SERVE_WORKERS="1")
+    assert not left.exists()
+    assert [folder.name for folder in (instance / "metrics").iterdir()] == [str(server.pid)]
