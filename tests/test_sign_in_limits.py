@@ -111,3 +111,16 @@ def test_the_known_device_cookie_counts_only_signed_and_for_its_own_account(acco
     forged.set_cookie(COOKIE, cookie.value[:-2] + ("AA" if not cookie.value.endswith("AA") else "BB"))
     assert accounts.attempt(forged, PASSWORD).status_code == 429
     assert accounts.attempt(owner, PASSWORD).status_code == 302
+
+
+def test_guessing_the_current_password_on_a_stolen_session_is_held_like_a_sign_in(accounts):
+    browser = accounts.browser(1)
+    assert accounts.attempt(browser, PASSWORD).status_code == 302
+    browser.delete_cookie(COOKIE)  # the thief's browser is not the owner's known device
+    guesses = [browser.post("/account/password", data={"current_password": f"guess {n}", "password": "x" * 20})
+               for n in range(PER_ADDRESS + 2)]
+    assert [guess.status_code for guess in guesses] == [200] * PER_ADDRESS + [429] * 2
+    assert "Too many sign-in attempts" in guesses[-1].get_data(as_text=True)
+    held = browser.post("/account/password", data={"current_password": PASSWORD, "password": "y" * 20})
+    assert held.status_code == 429  # refused before the password is checked, even the right one
+    assert accounts.attempt(accounts.browser(2), PASSWORD).status_code == 302  # the owner elsewhere is not held

@@ -26,6 +26,7 @@ def open_to_everyone(view):
 SIGN_IN_PAGES = {
     "web.login": lambda: render_template("login.html", form=LoginForm(formdata=None)),
     "web.setup": lambda: render_template("setup.html", form=SetupForm(formdata=None)),
+    "web.account_password": lambda: render_template("account_password.html", form=OwnPasswordForm(formdata=None)),
 }
 
 
