@@ -2,6 +2,7 @@
 and a start that does not need it. PostgreSQL sits behind a proxy that can fail on demand."""
 
 import logging
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -9,6 +10,7 @@ import pytest
 from api_client import authorized_client
 
 from codeqr import apikeys, users
+from codeqr.errorhandlers import RETRY_AFTER_SECONDS
 
 URL = "https://example.com/landing"
 TIMEOUT = 1.0
@@ -114,3 +116,31 @@ def test_a_database_that_does_not_exist_is_named_with_how_to_create_it(make_app,
     app = make_app(CODEQR_DATABASE_URL=missing, CODEQR_DATABASE_TIMEOUT_SECONDS=TIMEOUT)
     assert 'database "codeqr_never_created" does not exist; create it first, e.g. createdb codeqr_never_created' in caplog.text
     assert app.test_client().get("/api/qrcodes").status_code == 503
+
+
+def _api_routes(app, ref: str):
+    """Every operation of the API: (method, path), ``ref`` for any path parameter."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            path = re.sub(r"<[^>]+>", ref, rule.rule)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, path
+
+
+@on_postgres
+def test_every_api_503_carries_retry_after_with_the_rate_limits_on(make_app, proxy, postgres_database):
+    make_app(CODEQR_DATABASE_URL=postgres_database)  # the schema, made directly
+    app = make_app(CODEQR_DATABASE_URL=proxy.url, CODEQR_DATABASE_TIMEOUT_SECONDS=TIMEOUT,
+                   CODEQR_RATE_LIMIT_ENABLED=True)
+    api = authorized_client(app, _key(app))
+    qr = api.post("/api/qrcodes", json={"url": URL}).get_json()
+    proxy.set_mode("refuse")
+    unavailable = []
+    for method, path in _api_routes(app, qr["id"]):
+        response = api.open(path, method=method, json={"url": URL})
+        assert response.status_code < 500 or response.status_code == 503, (method, path, response.status_code)
+        if response.status_code == 503:
+            unavailable.append((method, path))
+            assert response.headers.get("Retry-After") == str(RETRY_AFTER_SECONDS), (method, path)
+            assert "RateLimit-Limit" in response.headers  # the limiter saw it too
+    assert len(unavailable) >= 10  # every operation that needs the database
