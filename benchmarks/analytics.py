@@ -160,6 +160,7 @@ def main() -> None:
     try:
         from codeqr import create_app
         from codeqr.analytics import queries
+        from codeqr.analytics.limits import ReadLimits
         from codeqr.analytics.schemas import AnalyticsQuery
         from codeqr.extensions import db
 
@@ -171,9 +172,11 @@ def main() -> None:
             codes = seed_qrcodes(args.codes)
             seed_events(codes, args.events, args.days)
 
+            limits = ReadLimits.from_config(app.config)
+
             def answer(group_by, **filters):
                 query = AnalyticsQuery.model_validate({"groupBy": group_by, "interval": "90d", **filters})
-                return lambda: (queries.analytics(query), db.session.rollback())
+                return lambda: (queries.analytics(query, limits), db.session.rollback())
 
             since = datetime.now(UTC) - timedelta(days=90)
             raw = db.text("SELECT country, count(*) FROM scan_events WHERE timestamp >= :since AND NOT bot "
