@@ -168,7 +168,7 @@ def two_codes(make_app):
 
 
 def test_every_breakdown_of_every_time_frame_answers_200_or_422(two_codes):
-    app, api, scanned, never = two_codes
+    _, api, scanned, never = two_codes
     scopes = {"never scanned": {"qrcodeId": never["id"]}, "scanned": {"qrcodeId": scanned["id"]}, "all": {}}
     answers = {}
     for group_by in GROUP_BY:
@@ -191,7 +191,7 @@ def test_every_breakdown_of_every_time_frame_answers_200_or_422(two_codes):
 
 
 def test_every_analytics_page_answers_for_every_interval(two_codes):
-    app, api, scanned, never = two_codes
+    app, _, scanned, never = two_codes
     browser = _signed_in(app)
     for interval in INTERVALS:
         for unique in ("0", "1"):
