@@ -50,7 +50,7 @@ def bucket_starts(frame: TimeFrame, at_most: int | None = None) -> list[datetime
     With ``at_most``, no more than that many (the first ones)."""
     span = frame.end - frame.start
     local = frame.start.astimezone(frame.zone)
-    starts = []
+    starts: list[datetime] = []
     if span <= timedelta(hours=48):
         moment = local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
         while moment < frame.end and len(starts) != at_most:
