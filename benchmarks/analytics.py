@@ -15,8 +15,8 @@ days), what an answer costs without rollups.
     .venv/bin/python benchmarks/analytics.py                                  # SQLite, 1,000,000 events
     .venv/bin/python benchmarks/analytics.py --db postgres --events 10000000  # a fresh database, dropped after
 
-With ``--stall``, the seeded database is served instead by gunicorn (2 sync workers,
-``wsgi:app``), and the script measures short-link latency (sequential GETs of random
+With ``--stall``, the seeded database is served instead by gunicorn (2 workers, sync or
+with ``--stall-threads`` threads each; ``wsgi:app``), and the script measures short-link latency (sequential GETs of random
 seeded keys) alone, then while 4 threads send the heaviest analytics reads a key could
 ask for (``STALL_READS``) in a loop: p50 / p95 of each, and the reads' statuses.
 
@@ -153,7 +153,7 @@ STALL_READS = [
 ]
 
 
-def stall(env: dict, codes: list, seconds: float) -> None:
+def stall(env: dict, codes: list, seconds: float, threads_per_worker: int) -> None:
     """Short-link latency under gunicorn alone, then beside 4 threads of STALL_READS."""
     import subprocess
     import threading
@@ -162,7 +162,8 @@ def stall(env: dict, codes: list, seconds: float) -> None:
 
     port = _free_port()
     root = Path(__file__).resolve().parent.parent
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
+    workers = ["-k", "sync"] if threads_per_worker == 1 else ["-k", "gthread", "--threads", str(threads_per_worker)]
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", *workers, "-b", f"127.0.0.1:{port}",
                                "--timeout", "120", "wsgi:app"], cwd=root, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -192,18 +193,20 @@ def stall(env: dict, codes: list, seconds: float) -> None:
                                       timeout=120).status_code
                 reads.append((path == STALL_READS[0], status, (time.perf_counter() - started) * 1000))
 
-        threads = [threading.Thread(target=reader, args=(number,)) for number in range(4)]
-        for thread in threads:
+        readers = [threading.Thread(target=reader, args=(number,)) for number in range(4)]
+        for thread in readers:
             thread.start()
         time.sleep(0.5)
         beside = redirects(time.monotonic() + seconds)
         stop.set()
-        for thread in threads:
+        for thread in readers:
             thread.join()
     finally:
         server.terminate()
         server.wait()
-    print(f"\nshort links, {seconds:g} s each (ms)    p50      p95   requests")
+    kind = "sync" if threads_per_worker == 1 else f"gthread, {threads_per_worker} threads each"
+    print(f"\ngunicorn: 2 workers ({kind})")
+    print(f"short links, {seconds:g} s each (ms)    p50      p95   requests")
     for label, times in (("alone", alone), ("with 4 analytics readers", beside)):
         print(f"  {label:30s} {statistics.median(times):8.1f} {percentile(times, 0.95):8.1f} {len(times):6d}")
     for huge in (True, False):
@@ -245,6 +248,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--stall", action="store_true", help="short-link latency beside heavy analytics reads")
     parser.add_argument("--stall-seconds", type=float, default=15)
+    parser.add_argument("--stall-threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)")
     args = parser.parse_args()
 
     instance = Path(tempfile.mkdtemp(prefix="codeqr-analytics-"))
@@ -279,7 +283,7 @@ def main() -> None:
                 env = {**os.environ, "CODEQR_INSTANCE_PATH": str(instance), "CODEQR_DATABASE_URL": url,
                        "CODEQR_DEFAULT_DOMAIN": "qr.bench.example", "CODEQR_REQUEST_LOG": "0",
                        "CODEQR_RATE_LIMIT_ENABLED": "0", "BENCH_KEY": secret}
-                stall(env, codes, args.stall_seconds)
+                stall(env, codes, args.stall_seconds, args.stall_threads)
                 return
 
             limits = ReadLimits.from_config(app.config)
