@@ -268,7 +268,8 @@ def main() -> None:
         from codeqr.extensions import db
 
         app = create_app({"INSTANCE_PATH": str(instance), "CODEQR_DATABASE_URL": url,
-                          "CODEQR_DEFAULT_DOMAIN": "qr.bench.example", "CODEQR_ANALYTICS_WORKER": False})
+                          "CODEQR_DEFAULT_DOMAIN": "qr.bench.example", "CODEQR_ANALYTICS_WORKER": False,
+                          "CODEQR_DATABASE_TIMEOUT_SECONDS": 600})  # seeding: big statements
         with app.app_context():
             print(f"seeding {args.codes:,} QR Codes and {args.events:,} events over {args.days} days ({args.db})",
                   flush=True)

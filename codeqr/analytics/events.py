@@ -44,7 +44,8 @@ def as_csv(query: EventsQuery) -> Iterator[str]:
                 data = ScanEventOut.model_validate(event).model_dump(mode="json")
                 yield [data[name] for name in fields]
             chunk = statement.where(ScanEvent.id < events[-1].id)  # newest first: on from the last
-            db.session.expunge_all()
+            for event in events:
+                db.session.expunge(event)  # the session holds one chunk at a time
 
     return csv_lines(header, rows())
 
