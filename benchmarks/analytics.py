@@ -140,6 +140,9 @@ def seed_events(codes, count: int, days: int) -> None:
     print(f"  {len(closed)} days closed; {popular:,} days of a QR Code with rollups of its own "
           f"({time.monotonic() - started:.0f} s)", flush=True)
     if db.engine.dialect.name == "postgresql":
+        with begin_write():  # COPY gave the ids: the events' sequence goes on after them (--stall scans)
+            db.session.execute(db.text("SELECT setval(pg_get_serial_sequence('scan_events', 'id'), "
+                                       "(SELECT max(id) FROM scan_events))"))
         # What autovacuum does in a running instance: the chunks' upserts left dead rows.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM ANALYZE")
