@@ -49,7 +49,7 @@ LANGUAGES = ["en", "de", "fr", "es", "pt", "ja", "nl", "it", "pl", "sv"]
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def timed(function, repeat: int) -> tuple[float, float]:

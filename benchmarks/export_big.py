@@ -24,7 +24,7 @@ import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
-from redirect import free_port, wait_ready  # noqa: E402
+from redirect import free_port, wait_ready
 
 DOMAIN = "localhost"
 PASSWORD = "a long enough password"

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
-from redirect import GUNICORN, free_port, wait_ready  # noqa: E402
+from redirect import GUNICORN, free_port, wait_ready
 
 DOMAIN = "localhost"
 FLOOD_THREADS, FLOOD_ATTEMPTS = 8, 2000

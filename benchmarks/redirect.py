@@ -91,7 +91,7 @@ def benchmark_seconds(server: subprocess.Popen, db_name: str | None) -> float:
 
 def machine_busy_seconds() -> float:
     """CPU time the whole machine spent busy (all cores, /proc/stat)."""
-    user, nice, system, idle, iowait, irq, softirq, steal = map(int, open("/proc/stat").readline().split()[1:9])
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, open("/proc/stat").readline().split()[1:9])
     return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
 
 

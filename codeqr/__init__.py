@@ -18,20 +18,20 @@ from .plugin_api import Overlay, PluginError, Renderer, RenderSpec, Storage, hoo
 _LAZY = {"create_app": ".app", "db": ".extensions", "begin_write": ".database"}
 
 __all__ = [
-    "create_app",
-    "hookimpl",
+    "Conflict",
+    "InvalidInput",
+    "NotFound",
+    "Overlay",
+    "PluginError",
+    "RenderSpec",
     "Renderer",
     "Storage",
-    "Overlay",
-    "RenderSpec",
-    "PluginError",
-    "db",
+    "StorageUnavailable",
     "begin_write",
     "contrast",
-    "InvalidInput",
-    "Conflict",
-    "NotFound",
-    "StorageUnavailable",
+    "create_app",
+    "db",
+    "hookimpl",
 ]
 
 

@@ -6,14 +6,15 @@ from importlib.resources import files
 from apiflask import APIFlask
 from flask import Request
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from . import errorhandlers, health, metrics, public, ratelimits, requestlog, web
 from .api import bp as api_bp
-from .api.views import document_refs
+from .api.views import document_spec
+from .bodies import CappedBodies
 from .config import DEFAULTS, FrozenConfig, build_config, check_settings, resolve_paths
 from .database import configure_engine, normalise_url
 from .extensions import alembic, csrf, db, login_manager
@@ -27,10 +28,15 @@ from .web.account import SIGN_IN_PAGES
 #: No CodeQR input nests deeper than a few levels; deeper bodies are refused before any
 #: work (Python's parser and pydantic would otherwise hit their recursion limits).
 MAX_JSON_DEPTH = 32
+JSON_ONLY = "the request body must be JSON, sent with Content-Type: application/json"
 
 
-class CodeQRRequest(Request):
+class CodeQRRequest(CappedBodies, Request):
     def get_json(self, force=False, silent=False, cache=True):
+        # Even when forced (APIFlask forces): a form or text/plain body, which any web page can
+        # make a browser send, is not read as JSON. ``application/*+json`` is JSON too (RFC 6839).
+        if not self.is_json and not silent:
+            raise UnsupportedMediaType(JSON_ONLY)
         try:
             data = super().get_json(force=force, silent=silent, cache=cache)
         except RecursionError as error:
@@ -111,7 +117,7 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     login_manager.login_view = "web.login"
     app.jinja_loader = _template_loader(pm)
     app.register_blueprint(api_bp)
-    app.spec_processor(document_refs)
+    app.spec_processor(document_spec)
     csrf.exempt(api_bp)  # the API authenticates with bearer keys, not cookies
     app.register_blueprint(web.bp)
     for blueprints in pm.hook.codeqr_blueprints():

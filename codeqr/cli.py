@@ -10,8 +10,10 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
-from . import apikeys, users
+from . import apikeys, unserved, users
+from .config import EVERY_INTERFACE
 from .errors import CodeQRError, ConfigurationError
 from .extensions import db
 from .permissions import ROLES, SCOPES
@@ -36,6 +38,9 @@ def load_app(served_at: str | None = None, listing_only: bool = False):
         sys.exit(2)
     if not listing_only:
         click.echo(f"CodeQR: instance {app.instance_path}, database {_shown_url(app)}", err=True)
+        with app.app_context():
+            for line in unserved.warnings(app.config["CODEQR_DOMAINS"]):
+                click.echo(f"CodeQR: {line}", err=True)
     return app
 
 
@@ -43,14 +48,40 @@ def _shown_url(app) -> str:
     return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
 
 
-def announce_domain(app) -> None:
+def announce_domain(app, served_at: str) -> None:
     """Say where short links point, and warn when it is only a development default."""
     config = app.config
     line = f"CodeQR: short links use {config['CODEQR_SCHEME']}://{config['CODEQR_DEFAULT_DOMAIN']}/"
     if config["CODEQR_DEVELOPMENT_DOMAIN"]:
-        line += (" (a development default, from the address served: set CODEQR_DEFAULT_DOMAIN to the "
-                 "domain people will scan before printing QR Codes)")
+        why = "a development default, from the address served"
+        if served_at.rpartition(":")[0].strip("[]") in EVERY_INTERFACE:
+            why = ("no network address found, so only this machine opens them; " + why
+                   if config["CODEQR_DEFAULT_DOMAIN"].startswith("localhost") else
+                   "this machine's address on its network, as it listens on every interface: a phone on the same "
+                   "network can scan them; " + why)
+        line += f" ({why}: set CODEQR_DEFAULT_DOMAIN to the domain people will scan before printing QR Codes)"
     click.echo(line, err=True)
+
+
+def announce_setup(app) -> None:
+    """While there is no account, say how to make the first one: ``/setup`` answers this
+    machine only, or whoever brings ``CODEQR_SETUP_TOKEN`` (printed then: it opens nothing
+    once an account exists)."""
+    try:
+        with app.app_context():
+            if users.has_users():
+                return
+    except SQLAlchemyError:  # the database is away: the server says so, and this can wait
+        return
+    config = app.config
+    page = f"{config['CODEQR_SCHEME']}://{config['CODEQR_DEFAULT_DOMAIN']}/setup"
+    if config["CODEQR_SETUP_TOKEN"]:
+        where = f"at {page}?token={config['CODEQR_SETUP_TOKEN']}"
+    else:
+        where = (f"at {page} in a browser on this machine (set CODEQR_SETUP_TOKEN to open it from "
+                 "elsewhere)")
+    click.echo(f"CodeQR: no account yet: make the first (admin) one with 'codeqr create-user EMAIL', or {where}",
+               err=True)
 
 
 def _create_app():
@@ -61,8 +92,10 @@ def _create_app():
     if ctx is not None and ctx.command.name == "run":  # the development server: links follow its port
         from .serving import bind_address
 
-        app = load_app(served_at=bind_address(ctx.params["host"], ctx.params["port"]))
-        announce_domain(app)
+        served_at = bind_address(ctx.params["host"], ctx.params["port"])
+        app = load_app(served_at=served_at)
+        announce_domain(app, served_at)
+        announce_setup(app)
         return app
     return load_app()
 
@@ -114,7 +147,8 @@ def serve(host: str | None, port: int | None):
         host, port = host or settings["CODEQR_SERVE_HOST"], port or settings["CODEQR_SERVE_PORT"]
         served_at = bind_address(host, port)
         app = load_app(served_at=served_at)  # migrates once, here, before the workers start
-        announce_domain(app)
+        announce_domain(app, served_at)
+        announce_setup(app)
         options = gunicorn_options(app.config, host, port)
         app.extensions["codeqr"].database.stop()
         with app.app_context():

@@ -4,8 +4,9 @@
 # README.md ("Configuration") says what each one does; docs/deploy.md how to run several servers.
 
 # --- Where short links point -------------------------------------------------------------
-# The domain printed in every QR Code. Unset, it is a development default: localhost and the
-# port served. Set it before printing codes people will scan.
+# The domain printed in every QR Code: host or host:port, no scheme, no path. Unset, it is a
+# development default: localhost and the port served (the network address when serving every
+# interface). Set it before printing codes people will scan.
 # CODEQR_DEFAULT_DOMAIN = "qr.example.com"
 # CODEQR_DOMAINS = ["go.example.com"]          # more domains served beside the default one
 # CODEQR_SCHEME = "https"                      # http or https
@@ -23,6 +24,9 @@
 # --- Secret key ----------------------------------------------------------------------------
 # Unset: generated once into the instance folder. Several servers must share one.
 # CODEQR_SECRET_KEY = "a long random string"
+# Lets /setup (the first account) answer other machines, as /setup?token=...; unset, only a
+# browser on the server itself. Or make the first account with: codeqr create-user EMAIL
+# CODEQR_SETUP_TOKEN = "at least 16 random characters"
 
 # --- Images --------------------------------------------------------------------------------
 # CODEQR_STORAGE = "filesystem"                # filesystem, database, s3, or a plugin's
@@ -63,8 +67,10 @@
 # CODEQR_RATE_LIMIT_STORAGE_URL = "redis://127.0.0.1:6379/0"   # unset: each process counts alone
 # CODEQR_RATE_LIMIT_API = "600 per minute"
 # CODEQR_RATE_LIMIT_API_PER_ADDRESS = "1200 per minute"
-# CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT = "5 per minute; 20 per hour; 100 per day"
+# CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT = "10 per minute; 40 per hour; 100 per day"  # all new devices together
+# CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS = "5 per minute; 20 per hour; 50 per day"
 # CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS = "20 per minute; 200 per hour"
+# CODEQR_LOGIN_KNOWN_DEVICE_DAYS = 90          # a browser that signed in is known to the account this long
 
 # --- Serving (codeqr serve) and operating ---------------------------------------------------
 # CODEQR_SERVE_HOST = "127.0.0.1"

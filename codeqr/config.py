@@ -5,17 +5,22 @@ import importlib.util
 import logging
 import os
 import secrets
+import socket
+import traceback
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Config
 
 from .errors import ConfigurationError
+from .hostnames import normalise_domain
+from .setting_values import coerce
 
 log = logging.getLogger(__name__)
 
 #: Every setting of the core, with its default. README.md documents each one.
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     "CODEQR_DATABASE_URL": None,  # None: SQLite file codeqr.db in the instance folder
     "CODEQR_SECRET_KEY": None,  # None: generated once into instance/secret_key
     "CODEQR_SCHEME": "http",
@@ -46,8 +51,13 @@ DEFAULTS = {
     "CODEQR_RATE_LIMIT_STORAGE_URL": "memory://",  # redis://host:6379/0 to share limits between processes
     "CODEQR_RATE_LIMIT_API": "600 per minute",  # per API key
     "CODEQR_RATE_LIMIT_API_PER_ADDRESS": "1200 per minute",
-    "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT": "5 per minute; 20 per hour; 100 per day",  # failed sign-ins
+    # Failed sign-ins to one account from new devices, whatever their address (the bound on guessing):
+    "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT": "10 per minute; 40 per hour; 100 per day",
+    # Failed sign-ins to one account from one address (or one known device):
+    "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS": "5 per minute; 20 per hour; 50 per day",
     "CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS": "20 per minute; 200 per hour",  # all sign-in attempts
+    "CODEQR_LOGIN_KNOWN_DEVICE_DAYS": 90,  # a browser that signed in is known to the account this long
+    "CODEQR_SETUP_TOKEN": None,  # None: /setup answers this machine only
     "CODEQR_REQUEST_LOG": True,  # one JSON line per request on stdout (codeqr serve, wsgi:app)
     "CODEQR_METRICS_TOKEN": None,  # None: /metrics answers this machine only
     "CODEQR_SERVE_HOST": "127.0.0.1",  # codeqr serve: the address to listen on
@@ -56,6 +66,9 @@ DEFAULTS = {
     "CODEQR_SERVE_THREADS": 1,  # above 1: threaded workers
     "CODEQR_SERVE_TIMEOUT_SECONDS": 30,  # a worker silent this long is restarted
 }
+
+#: Settings whose values are secrets: an error names them without their value.
+SECRET_SETTINGS = frozenset({"CODEQR_SECRET_KEY", "CODEQR_SETUP_TOKEN", "CODEQR_METRICS_TOKEN"})
 
 #: Where short links point when CODEQR_DEFAULT_DOMAIN is not set and no server command
 #: says which port it serves (Flask's development server's default).
@@ -94,51 +107,57 @@ class FrozenConfig(Config):
         return super().setdefault(key, default)
 
 
-def _coerce(raw: str, default):
-    """Turn an environment string into the type of the setting's default."""
-    if isinstance(default, bool):
-        if raw.strip().lower() in {"1", "true", "yes", "on"}:
-            return True
-        if raw.strip().lower() in {"0", "false", "no", "off", ""}:
-            return False
-        raise ValueError("expected true or false")
-    if isinstance(default, int):
-        try:
-            return int(raw)
-        except ValueError:
-            raise ValueError("expected a whole number") from None
-    if isinstance(default, float):
-        try:
-            return float(raw)
-        except ValueError:
-            raise ValueError("expected a number") from None
-    if isinstance(default, list):
-        return [item.strip() for item in raw.split(",") if item.strip()]
-    return raw
+#: Names read elsewhere: the instance folder (before any setting) and the test suite's own.
+_NOT_SETTINGS = ("CODEQR_INSTANCE_PATH", "CODEQR_TEST_")
 
 
 def build_config(instance_path: str, test_config: dict | None, defaults: dict) -> dict:
-    """Merge every layer of configuration into one dict of settings."""
-    merged = Config(instance_path)
-    merged.update(defaults)
-    merged.from_pyfile(os.path.join(instance_path, "config.py"), silent=True)
-    for name, raw in os.environ.items():
-        if name.startswith("CODEQR_") and name != "CODEQR_INSTANCE_PATH":
-            try:
-                merged[name] = _coerce(raw, defaults.get(name))
-            except ValueError as error:
-                raise ConfigurationError(f"{name}={raw!r}: {error}") from None
+    """Merge every layer of configuration into one dict of settings, each value checked
+    against its default's type whichever layer it came from (one line on a wrong one)."""
+    merged = dict(defaults)
+    merged.update(_instance_settings(os.path.join(instance_path, "config.py")))
+    merged.update({name: raw for name, raw in os.environ.items()
+                   if name.startswith("CODEQR_") and not name.startswith(_NOT_SETTINGS)})
     merged.update(test_config or {})
-    return dict(merged)
+    for name, default in defaults.items():
+        try:
+            merged[name] = coerce(merged[name], default)
+        except ValueError as error:
+            shown = name if name in SECRET_SETTINGS else f"{name}={merged[name]!r}"  # a secret is never repeated
+            raise ConfigurationError(f"{shown}: {error}") from None
+    return merged
 
 
-#: Names read elsewhere: the instance folder (before any setting) and the test suite's own.
-_NOT_SETTINGS = ("CODEQR_INSTANCE_PATH", "CODEQR_TEST_")
+def _instance_settings(path: str) -> dict:
+    """The upper-case names instance/config.py sets (none without the file); a file that
+    cannot be read or run stops the app in one line naming the file and the line."""
+    try:
+        source = Path(path).read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise ConfigurationError(f"{path} cannot be read ({error.strerror})") from None
+    namespace: dict = {"__file__": path}
+    try:
+        exec(compile(source, path, "exec"), namespace)  # the operator's own file, as Flask's from_pyfile runs it
+    except SyntaxError as error:
+        raise ConfigurationError(f"{path}, line {error.lineno}: {error.msg}") from None
+    except Exception as error:  # whatever the file raises: one line that says where
+        lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__) if frame.filename == path]
+        raise ConfigurationError(f"{path}, line {lines[-1] if lines else '?'}: "
+                                 f"{type(error).__name__}: {error}") from None
+    return {name: value for name, value in namespace.items() if name.isupper()}
+
+
 #: Settings that must be above zero.
 _POSITIVE = ("CODEQR_DATABASE_TIMEOUT_SECONDS", "CODEQR_JOB_LEASE_SECONDS", "CODEQR_EXPORT_TTL_HOURS",
              "CODEQR_SQLITE_BUSY_TIMEOUT_MS", "CODEQR_MAX_BODY_BYTES", "CODEQR_SERVE_THREADS",
-             "CODEQR_SERVE_TIMEOUT_SECONDS", "CODEQR_ANALYTICS_MAX_SPAN_DAYS", "CODEQR_ANALYTICS_MAX_BUCKETS",
-             "CODEQR_ANALYTICS_TIMEOUT_SECONDS")
+             "CODEQR_SERVE_TIMEOUT_SECONDS", "CODEQR_LOGIN_KNOWN_DEVICE_DAYS", "CODEQR_ANALYTICS_MAX_SPAN_DAYS",
+             "CODEQR_ANALYTICS_MAX_BUCKETS", "CODEQR_ANALYTICS_TIMEOUT_SECONDS")
+
+
+#: The unknown names warned about in this process (a forked worker inherits them).
+_warned: set[str] = set()
 
 
 def check_settings(config: dict, defaults: dict) -> None:
@@ -155,20 +174,29 @@ def check_settings(config: dict, defaults: dict) -> None:
     if config["CODEQR_SERVE_WORKERS"] < 0:
         raise ConfigurationError(f"CODEQR_SERVE_WORKERS={config['CODEQR_SERVE_WORKERS']!r}: must be 0 "
                                  "(two per CPU core, plus one) or more")
+    token = config["CODEQR_SETUP_TOKEN"]
+    if token is not None and (not isinstance(token, str) or len(token) < 16):
+        # The value is a secret: not repeated.
+        raise ConfigurationError("CODEQR_SETUP_TOKEN: must be at least 16 characters; make one with "
+                                 "python3 -c 'import secrets; print(secrets.token_urlsafe())'")
     url = config["CODEQR_DATABASE_URL"] or ""
     if url.startswith(("postgres://", "postgresql")) and importlib.util.find_spec("psycopg") is None:
         raise ConfigurationError("CODEQR_DATABASE_URL is a PostgreSQL URL, but its driver is not installed: "
                                  "pip install 'codeqr[postgres]'")
     for name in sorted(config):
         if name.startswith("CODEQR_") and name not in defaults and not name.startswith(_NOT_SETTINGS):
+            if name in _warned:  # a server builds its app more than once (checks, migration, workers)
+                continue
+            _warned.add(name)
             close = difflib.get_close_matches(name, defaults, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]}?" if close else "; the settings are listed in README.md"
             log.warning("%s is not a setting of CodeQR or of its plugins%s", name, hint)
 
 
-def host_aliases(domains: list[str]) -> dict[str, str]:
+def host_aliases(domains: list[str], this_machine: str | None = None) -> dict[str, str]:
     """Each host a request may name, with the served domain it means: the domains
-    themselves, and for one on this machine (``localhost:5000``) its other names
+    themselves, and for one on this machine (``localhost:5000``, or ``this_machine``: the
+    development default, which may be its network address) its other names
     (``127.0.0.1:5000``, ``[::1]:5000``), which browsers and server banners use alike."""
     aliases = {}
     for domain in reversed(domains):  # the first domain wins a name two would share
@@ -177,18 +205,39 @@ def host_aliases(domains: list[str]) -> dict[str, str]:
             suffix = f":{parts.port}" if parts.port else ""
         except ValueError:  # not host[:port]: served as written, no other names
             continue
-        if parts.hostname in _LOOPBACK_NAMES:
+        if parts.hostname in _LOOPBACK_NAMES or domain == this_machine:
             aliases.update({name + suffix: domain for name in LOOPBACK_HOSTS})
     return aliases | {domain: domain for domain in domains}
 
 
 def development_domain(served_at: str | None) -> str:
     """The domain of short links in development: the machine's name and the port served
-    (``0.0.0.0:8000`` and ``127.0.0.1:8000`` give ``localhost:8000``)."""
+    (``127.0.0.1:8000`` gives ``localhost:8000``); served on every interface
+    (``0.0.0.0:8000``), its address on the network, so that phones nearby can scan."""
     host, _, port = (served_at or f"localhost:{DEVELOPMENT_PORT}").rpartition(":")
-    if host.strip("[]") in ("", "0.0.0.0", "::", *_LOOPBACK_NAMES):  # every address of this machine
+    if host.strip("[]") in EVERY_INTERFACE:
+        host = lan_address() or "localhost"
+    elif host.strip("[]") in _LOOPBACK_NAMES:
         host = "localhost"
     return host if port == "80" else f"{host}:{port}"
+
+
+#: Listening on these is listening on every address of this machine.
+EVERY_INTERFACE = ("", "0.0.0.0", "::")
+#: A documentation address (RFC 5737): "connecting" a UDP socket to it makes the system pick
+#: the source address of its route, and sends nothing.
+_ROUTE_PROBE = ("198.51.100.1", 9)
+
+
+def lan_address() -> str | None:
+    """This machine's IPv4 address on its network (that of the default route); None without one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(_ROUTE_PROBE)
+        except OSError:  # no route: no network
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith(("127.", "0.")) else address
 
 
 def resolve_paths(config: dict, instance_path: str, served_at: str | None = None, create_secret: bool = True) -> None:
@@ -206,13 +255,23 @@ def resolve_paths(config: dict, instance_path: str, served_at: str | None = None
             raise ConfigurationError(f"the instance folder {str(instance)!r} cannot be written ({error.strerror}); "
                                      "choose another with CODEQR_INSTANCE_PATH") from None
     config["CODEQR_DEVELOPMENT_DOMAIN"] = not config["CODEQR_DEFAULT_DOMAIN"]
-    config["CODEQR_DEFAULT_DOMAIN"] = (config["CODEQR_DEFAULT_DOMAIN"] or development_domain(served_at)).lower()
-    served = [config["CODEQR_DEFAULT_DOMAIN"]]
-    served += [d.lower() for d in config["CODEQR_DOMAINS"] if d.lower() not in served]
-    config["CODEQR_DOMAINS"] = served
+    default = config["CODEQR_DEFAULT_DOMAIN"]
+    served = [_domain(f"CODEQR_DEFAULT_DOMAIN={default!r}", default) if default else development_domain(served_at)]
+    for domain in config["CODEQR_DOMAINS"]:
+        domain = _domain(f"CODEQR_DOMAINS has {domain!r}", domain)
+        if domain not in served:
+            served.append(domain)
+    config["CODEQR_DEFAULT_DOMAIN"], config["CODEQR_DOMAINS"] = served[0], served
     config["SECRET_KEY"] = config["CODEQR_SECRET_KEY"]
     config["SQLALCHEMY_DATABASE_URI"] = config["CODEQR_DATABASE_URL"]
     config["MAX_CONTENT_LENGTH"] = config["CODEQR_MAX_BODY_BYTES"]
+
+
+def _domain(where: str, value: str) -> str:
+    try:
+        return normalise_domain(value)
+    except ValueError as error:
+        raise ConfigurationError(f"{where}: {error}") from None
 
 
 def _instance_secret(path: Path) -> str:

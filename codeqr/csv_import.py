@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from . import qrcodes
 from .database import begin_write
-from .errors import CodeQRError, InvalidInput, NotFound
+from .errors import CodeQRError, InvalidInput, NotFound, listed
 from .extensions import db
 from .jobs.runner import Lease
 from .messages import JOB_STATUSES, sentences
@@ -69,11 +69,12 @@ def parse(data: bytes) -> list[dict]:
         header = next(reader, None)
         if not header:
             raise InvalidInput("The file is empty.")
-        fields = [COLUMNS.get(_column(name)) for name in header]
-        unknown = [name for name, field in zip(header, fields)
-                   if field is None and name.strip() and _column(name) != REASON_COLUMN]
+        keys = [_column(name) for name in header]
+        fields = [COLUMNS.get(key) for key in keys]
+        unknown = [name for name, key, field in zip(header, keys, fields)
+                   if field is None and name.strip() and key != REASON_COLUMN]
         if unknown:
-            raise InvalidInput(f"CodeQR does not know the column(s) {', '.join(unknown)}. "
+            raise InvalidInput(f"CodeQR does not know the column(s) {listed(unknown, ', ', 'column')}. "
                                f"Rename or remove them; the columns it knows are {', '.join(TEMPLATE_COLUMNS)}.")
         if "url" not in fields:
             raise InvalidInput("The first row must name the columns, one of them url (the destination of each QR Code).")

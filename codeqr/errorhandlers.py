@@ -6,7 +6,7 @@ from apiflask import HTTPError
 from flask import abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from .errors import CodeQRError, DatabaseUnavailable, code_for_status, plain
+from .errors import CodeQRError, DatabaseUnavailable, code_for_status, listed, plain
 from .local_requests import from_this_machine
 from .outages import UNAVAILABLE, first_line
 
@@ -15,9 +15,17 @@ log = logging.getLogger(__name__)
 
 def refuse_nul_bytes():
     """A ``before_request``: no database stores NUL in text (PostgreSQL refuses it), so
-    such requests stop early."""
-    if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+    requests with one in the address, the query or a submitted form stop early."""
+    if "\x00" in request.path or _has_nul(request.args):
         abort(400, "NUL characters are not allowed in the URL")
+    uploads = request.files.items(multi=True)
+    if _has_nul(request.form) or any("\x00" in (upload.filename or "") for _, upload in uploads):
+        abort(400, "NUL characters are not allowed in a form: remove them and send it again")
+
+
+def _has_nul(values) -> bool:
+    """Whether a name or a value of a ``MultiDict`` (every value of a repeated name) holds NUL."""
+    return any("\x00" in name or "\x00" in value for name, value in values.items(multi=True))
 
 #: What a client is told to wait before trying again while the database is away.
 RETRY_AFTER_SECONDS = 5
@@ -38,13 +46,11 @@ def error_response(status: int, message: str, code: str | None = None, headers=N
 
 
 def _validation_message(detail: dict) -> str:
-    """Flatten APIFlask's ``{location: {field: [messages]}}`` into one line."""
-    parts = []
-    for location, fields in (detail or {}).items():
-        for field, messages in fields.items():
-            name = location if field == "_schema" else field
-            parts.extend(f"{name}: {plain(message)}" for message in messages)
-    return "; ".join(parts) or "invalid input"
+    """Flatten APIFlask's ``{location: {field: [messages]}}`` into one line (the first problems)."""
+    parts = (f"{location if field == '_schema' else field}: {plain(message)}"
+             for location, fields in (detail or {}).items() for field, messages in fields.items()
+             for message in messages)
+    return listed(parts) or "invalid input"
 
 
 def register(app) -> None:

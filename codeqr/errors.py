@@ -1,5 +1,23 @@
 """Errors raised by services, each mapped to one API error code, and the error of a bad setting."""
 
+from collections.abc import Iterable
+from itertools import islice
+
+#: An error message lists at most this many problems, then says how many more there are:
+#: a body with 200,000 unknown fields gets a short answer, not an 8 MB one.
+MAX_LISTED = 20
+
+
+def listed(items: Iterable[str], separator: str = "; ", noun: str = "problem") -> str:
+    """Join the first ``MAX_LISTED`` of ``items``, then "… and 1,234 more problems"
+    (``items`` may be a generator: those past the limit are only counted)."""
+    items = iter(items)
+    shown = list(islice(items, MAX_LISTED))
+    more = sum(1 for _ in items)
+    if more:
+        shown.append(f"… and {more:,} more {noun}{'s' if more > 1 else ''}")
+    return separator.join(shown)
+
 
 class ConfigurationError(RuntimeError):
     """A setting that stops the app from starting; the message names the setting,
@@ -39,18 +57,18 @@ class InvalidInput(CodeQRError):
     @classmethod
     def from_validation(cls, error) -> "InvalidInput":
         """Turn a pydantic ``ValidationError`` into one readable line: ``field: message; …``."""
-        parts = []
-        for item in error.errors():
-            where = ".".join(str(loc) for loc in item["loc"])
-            parts.append(f"{where}: {plain(item['msg'])}" if where else plain(item["msg"]))
-        return cls("; ".join(parts))
+        def parts():
+            for item in error.errors():
+                where = ".".join(str(loc) for loc in item["loc"])
+                yield f"{where}: {plain(item['msg'])}" if where else plain(item["msg"])
+        return cls(listed(parts()))
 
 
 class InvalidInputs(InvalidInput):
     """Several invalid fields at once, so a form can show every problem in one go."""
 
     def __init__(self, problems: list[InvalidInput]):
-        super().__init__("; ".join(problem.message for problem in problems))
+        super().__init__(listed(problem.message for problem in problems))
         self.problems = problems
 
     @staticmethod

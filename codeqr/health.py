@@ -2,7 +2,8 @@
 no I/O) and ``/readyz`` (database and storage reachable, schema current; 503 with the
 reason otherwise). Neither counts as a scan nor is rate limited; both are reserved keys."""
 
-from flask import Blueprint, current_app, jsonify
+from apiflask import APIBlueprint
+from flask import current_app, jsonify
 
 from .database import missing_revisions, schema_heads
 from .errors import CodeQRError
@@ -10,8 +11,7 @@ from .extensions import db
 from .outages import UNAVAILABLE, first_line
 from .state import app_state
 
-bp = Blueprint("health", __name__)
-bp.enable_openapi = False
+bp = APIBlueprint("health", __name__, enable_openapi=False)  # not part of the API spec
 #: A name no image has (images are named by hashes): asking for it reaches the storage.
 _PROBE = "readyz-probe"
 

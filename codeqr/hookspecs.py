@@ -17,7 +17,9 @@ def codeqr_config_defaults():
 
     Called once in ``create_app`` before the instance config and environment are
     applied, so users override these like any core setting. Not firstresult: every
-    plugin's dict is merged; two plugins defining one key stop the app.
+    plugin's dict is merged; two plugins defining one key stop the app. A default's type
+    is the setting's: a value of another type, from config.py or the environment, stops
+    the app in one line (``2.0`` takes any number, ``2`` whole numbers only; None: text).
     """
 
 

@@ -26,6 +26,9 @@ _BY_TYPE = {
     "url_spaces": "A web address cannot contain spaces or invisible characters.",
     "url_scheme": "Enter a full web address starting with http:// or https://, like https://example.com/menu.",
     "url_host": "Enter a web address with a site name, like https://example.com/menu.",
+    "url_userinfo": "Remove the name or password before the site name (the part up to @): such a link leads "
+                    "somewhere else than it seems to.",
+    "url_host_characters": "The site name cannot contain \\ or %: write the address as the browser shows it.",
     "url_unreadable": "Check the web address: it cannot be read (a port after the colon must be a number "
                       "from 0 to 65535, an IPv6 address goes in [brackets]).",
     "control_characters": "Remove the invisible control characters from this text.",

@@ -11,7 +11,8 @@ import os
 import threading
 from types import SimpleNamespace
 
-from flask import Blueprint, Response, abort, current_app, request
+from apiflask import APIBlueprint
+from flask import Response, abort, current_app, request
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -51,8 +52,7 @@ def _make_instruments() -> SimpleNamespace:
     )
 
 
-bp = Blueprint("metrics", __name__)
-bp.enable_openapi = False
+bp = APIBlueprint("metrics", __name__, enable_openapi=False)  # not part of the API spec
 
 
 @bp.get("/metrics")

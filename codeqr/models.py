@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from .extensions import Model
 from .ids import new_id
 from .timeutil import UTCDateTime, utcnow
 
-class QRCode(db.Model):
+class QRCode(Model):
     """A QR Code: a short link on a served domain pointing at a destination URL.
 
     Defaults and rules of the settable columns live in ``schemas.QRCodeCreate``;
@@ -48,7 +48,7 @@ class QRCode(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ApiKey(db.Model):
+class ApiKey(Model):
     """An API key; only the SHA-256 of the secret is stored. It belongs to a user (or, made
     at the machine before anyone signed up, to no one) and has a scope (``permissions.SCOPES``)."""
 
@@ -73,7 +73,7 @@ class ApiKey(db.Model):
     owner: Mapped["User | None"] = relationship(lazy="joined")
 
 
-class User(db.Model):
+class User(Model):
     """A person who signs in to the web UI, with a role (``permissions.ROLES``)."""
 
     __tablename__ = "users"
@@ -98,7 +98,7 @@ class User(db.Model):
         return str(self.id)
 
 
-class ImportJob(db.Model):
+class ImportJob(Model):
     """A CSV import: its progress, counted as rows are processed."""
 
     __tablename__ = "import_jobs"
@@ -125,7 +125,7 @@ class ImportJob(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
-class ImportRowError(db.Model):
+class ImportRowError(Model):
     """Why one row of an import was refused."""
 
     __tablename__ = "import_row_errors"
@@ -137,7 +137,7 @@ class ImportRowError(db.Model):
     message: Mapped[str] = mapped_column(Text)
 
 
-class ExportJob(db.Model):
+class ExportJob(Model):
     """A ZIP export of QR Codes: built in parts kept in the storage, then one file there."""
 
     __tablename__ = "export_jobs"

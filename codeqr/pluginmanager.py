@@ -7,9 +7,9 @@ from importlib.metadata import version as dist_version
 import pluggy
 
 from . import hookspecs
-from .plugin_api import Overlay, PluginError, Renderer, Storage
+from .plugin_api import Overlay, PluginError, Renderer, Storage, _Component
 
-T = TypeVar("T")
+T = TypeVar("T", bound=_Component)
 
 
 class Registry(dict[str, type[T]], Generic[T]):
@@ -26,7 +26,7 @@ class Registry(dict[str, type[T]], Generic[T]):
         if not (inspect.isclass(cls) and issubclass(cls, self.base)):
             raise PluginError(f"{where} {cls!r} as a {self.kind}, but it is not a subclass of codeqr.{self.base.__name__}")
         if inspect.isabstract(cls):
-            missing = ", ".join(sorted(cls.__abstractmethods__))
+            missing = ", ".join(sorted(getattr(cls, "__abstractmethods__", ())))
             raise PluginError(f"{where} the {self.kind} {cls.__name__} without implementing: {missing}")
         name = cls.name
         if not name:
@@ -85,7 +85,10 @@ def plugin_defaults(pm: pluggy.PluginManager) -> dict:
     """Merge every plugin's config defaults; a key defined twice is an error."""
     merged: dict = {}
     for impl in pm.hook.codeqr_config_defaults.get_hookimpls():
-        for key, value in (impl.function() or {}).items():
+        defaults = impl.function() or {}
+        if not isinstance(defaults, dict):
+            raise PluginError(f"plugin {impl.plugin_name!r} gave config defaults that are not a dict: {defaults!r}")
+        for key, value in defaults.items():
             if key in merged:
                 raise PluginError(f"setting {key} is defined by two plugins (again by {impl.plugin_name!r})")
             merged[key] = value

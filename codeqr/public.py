@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
 
 from . import qrcodes
-from .state import app_state
+from .state import app_state, the_app
 from .timeutil import isoformat, utcnow
 
 bp = Blueprint("public", __name__)
@@ -30,7 +30,7 @@ def redirect(key: str):
         if found is None:
             abort(404)
         if state.redirect_hook_used:
-            decision = state.pm.hook.codeqr_redirect(app=current_app._get_current_object(), id=found[0],
+            decision = state.pm.hook.codeqr_redirect(app=the_app(), id=found[0],
                                                      domain=domain, key=key, url=found[1])
             if isinstance(decision, int):
                 abort(decision)  # refused (e.g. 410 for an expired QR Code): not a scan
@@ -43,7 +43,7 @@ def redirect(key: str):
         if visit is not None:
             state.enrichment.wake()
         elif state.scan_hook_used:  # no event is stored: tell plugins what is known now
-            state.pm.hook.codeqr_qrcode_scanned(app=current_app._get_current_object(), event={
+            state.pm.hook.codeqr_qrcode_scanned(app=the_app(), event={
                 "timestamp": isoformat(utcnow()), "qrcodeId": found[0], "domain": domain, "key": key,
                 "url": sent_url or found[1]})
     # Werkzeug turns an IRI into a URI when it writes the Location header.

@@ -23,7 +23,7 @@ from .ids import new_key, url_fingerprint, url_hash
 from .models import QRCode
 from .permissions import OPERATOR, Actor, Permission
 from .schemas import API_NAMES, DESIGN_FIELDS, MAX_BULK, BulkResult, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate
-from .state import app_state
+from .state import app_state, the_app
 from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def _fire(hook: str, **kwargs) -> None:
     transaction, when a job made this part of one). A plugin's failure is logged: the
     work is stored, and an error answer would make the client repeat it."""
     caller = getattr(app_state().pm.hook, hook)
-    app = current_app._get_current_object()
+    app = the_app()
 
     def call():
         try:
@@ -158,7 +158,7 @@ def _validate(fields: dict) -> None:
     """Run the design rules and the plugins' validation on the full future state."""
     check_design(fields)
     preview = {API_NAMES[name]: value for name, value in fields.items() if name in API_NAMES}
-    app_state().pm.hook.codeqr_validate_qrcode(app=current_app._get_current_object(), qrcode=preview)
+    app_state().pm.hook.codeqr_validate_qrcode(app=the_app(), qrcode=preview)
 
 
 def _conflict(fields: dict, exclude_id: str | None = None) -> Conflict:

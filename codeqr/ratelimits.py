@@ -1,5 +1,11 @@
 """Rate limits (Flask-Limiter): the API per key and per client address, sign-in per
-account and per address. Short links and images are never limited.
+account, per account and address, and per address. Short links and images are never limited.
+
+Sign-in failures are bounded so that guessing stays slow without locking the owner out:
+failures from one address lock that address out of the account; failures from all new
+devices together are bounded per account (what a botnet rotating addresses gets); a
+browser that signed in to the account before (``known_devices``) is held only by its own
+failures.
 
 Counters live in memory (one process) or in Redis (``CODEQR_RATE_LIMIT_STORAGE_URL``,
 shared by every process and server). A limited answer is 429 ``rate_limit_exceeded``
@@ -10,11 +16,14 @@ import ipaddress
 import math
 import time
 from contextlib import contextmanager
+from functools import wraps
 
 from flask import current_app, flash, request
 from flask_limiter import Limiter, RequestLimit
+from flask_login import current_user
 from limits import parse_many
 
+from . import known_devices
 from .errorhandlers import error_response
 from .errors import ConfigurationError
 from .ids import hash_secret
@@ -23,7 +32,8 @@ from .ids import hash_secret
 LIMIT_SETTINGS = {
     "CODEQR_RATE_LIMIT_API": "API requests per API key",
     "CODEQR_RATE_LIMIT_API_PER_ADDRESS": "API requests per client address",
-    "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT": "failed sign-ins per account",
+    "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT": "failed sign-ins per account from new devices",
+    "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS": "failed sign-ins per account from one address or known device",
     "CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS": "sign-in attempts per client address",
 }
 
@@ -60,17 +70,45 @@ def _api_key() -> str:
     return hash_secret(token.strip()) if scheme.lower() == "bearer" and token.strip() else "none"
 
 
+def _email() -> str:
+    return request.form.get("email") or ""
+
+
 def _account() -> str:
-    return (request.form.get("email") or "").strip().lower()
+    return known_devices.account_id(_email()) if _email().strip() else ""
+
+
+def _account_and_origin() -> str:
+    """The account, and where the attempt comes from: the known device, else the address."""
+    if not _email().strip():
+        return ""
+    device = known_devices.device_of(_email())
+    return f"{_account()}:" + (f"device:{device}" if device else client_address())
 
 
 def _not_a_post() -> bool:
     return request.method != "POST"
 
 
+def _not_a_post_or_a_known_device() -> bool:
+    return _not_a_post() or known_devices.device_of(_email()) is not None
+
+
 def _signed_in_failed(response) -> bool:
-    # A sign-in that succeeds redirects; a failed one shows the form again.
-    return response.status_code != 302
+    # A sign-in that succeeds redirects; a failed one shows the form again (200). A refused
+    # one (429) checked no password: it does not count again.
+    return response.status_code == 200
+
+
+def _remembering_devices(view):
+    """``view``, marking the browser known to the account it signs in to."""
+    @wraps(view)
+    def signing_in(*args, **kwargs):
+        response = current_app.make_response(view(*args, **kwargs))
+        if request.method == "POST" and response.status_code == 302 and current_user.is_authenticated:
+            known_devices.remember(response, current_user.email)
+        return response
+    return signing_in
 
 
 def _seconds_left(limit: RequestLimit) -> int:
@@ -86,10 +124,10 @@ def _api_breach(who: str):
     return answer
 
 
-def _sign_in_breach(pages: dict):
+def _sign_in_breach(pages: dict, sentence: str, advice: str = ""):
     def answer(limit: RequestLimit):
         minutes = math.ceil(_seconds_left(limit) / 60)
-        flash(f"Too many sign-in attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "error")
+        flash(f"{sentence} Try again in {minutes} minute{'s' if minutes != 1 else ''}{advice}.", "error")
         return current_app.make_response((pages[request.endpoint](), 429))
     return answer
 
@@ -119,15 +157,21 @@ def install(app, api_blueprint, sign_in_pages: dict) -> Limiter | None:
                               ("CODEQR_RATE_LIMIT_API_PER_ADDRESS", client_address, "this client address")):
         # Shared: one budget over every route of the API, not one per route.
         limiter.shared_limit(_setting(setting), setting, key_func=key, on_breach=_api_breach(who))(api_blueprint)
-    refused = _sign_in_breach(sign_in_pages)
+    too_many = _sign_in_breach(sign_in_pages, "Too many sign-in attempts.")
+    account_held = _sign_in_breach(sign_in_pages, "Too many failed sign-ins to this account from new devices.",
+                                   ", or from a device that has signed in to it before")
     for endpoint in sign_in_pages:
-        view = app.view_functions[endpoint]
-        # Both are checked before the view runs; failures alone count against the account.
+        view = _remembering_devices(app.view_functions[endpoint])
+        # All are checked before the view runs; failures alone count against the account.
         view = limiter.shared_limit(_setting("CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT"), "sign-in-account",
-                                    key_func=_account, exempt_when=_not_a_post, deduct_when=_signed_in_failed,
-                                    on_breach=refused)(view)
+                                    key_func=_account, exempt_when=_not_a_post_or_a_known_device,
+                                    deduct_when=_signed_in_failed, on_breach=account_held)(view)
+        view = limiter.shared_limit(_setting("CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS"), "sign-in-origin",
+                                    key_func=_account_and_origin, exempt_when=_not_a_post,
+                                    deduct_when=_signed_in_failed, on_breach=too_many)(view)
         view = limiter.shared_limit(_setting("CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS"), "sign-in-address",
-                                    key_func=client_address, exempt_when=_not_a_post, on_breach=refused)(view)
+                                    key_func=client_address, exempt_when=_not_a_post_or_a_known_device,
+                                    on_breach=too_many)(view)
         app.view_functions[endpoint] = view
     return limiter
 

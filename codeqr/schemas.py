@@ -5,6 +5,8 @@ the web form, the CSV columns and the API names are all derived from it, so a ne
 plain field is one line here (plus its column and migration).
 """
 
+import functools
+import operator
 import unicodedata
 from copy import copy
 from dataclasses import dataclass, field
@@ -23,10 +25,12 @@ from pydantic import (
     StrictBool,
     computed_field,
     create_model,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from .errors import MAX_LISTED, listed
 from .rendering import short_link
 from .timeutil import isoformat
 
@@ -95,11 +99,17 @@ def _check_url(value: str) -> str:
             raise PydanticCustomError("url_spaces", "must not contain spaces or control characters")
     try:
         parts = urlsplit(value)
-        parts.port  # raises on a malformed port
+        _ = parts.port  # raises on a malformed port
     except ValueError as error:
         raise PydanticCustomError("url_unreadable", "is not a valid URL ({reason})", {"reason": str(error)}) from None
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
         raise PydanticCustomError("url_scheme", "must be an absolute http:// or https:// URL")
+    # https://google.com@evil.example/ leads to evil.example: no credentials, nor a host a
+    # browser reads otherwise (it takes \ for / and decodes %40 to @).
+    if "@" in parts.netloc:
+        raise PydanticCustomError("url_userinfo", "must not contain a user name or password (user@ before the host)")
+    if "\\" in parts.netloc or "%" in parts.netloc:
+        raise PydanticCustomError("url_host_characters", "must not contain \\ or % before the path")
     if not parts.hostname:
         raise PydanticCustomError("url_host", "must name a host")
     return value
@@ -124,9 +134,9 @@ Url = Annotated[
     Field(
         min_length=1,
         max_length=MAX_URL_LENGTH,
-        description="absolute http(s) URL, stored as given",
+        description="absolute http(s) URL without a user name or password, stored as given",
         # For the spec only: _check_url gives clearer messages than a pattern would.
-        json_schema_extra={"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+"},
+        json_schema_extra={"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\\%]+([/?#]|$)"},
     ),
     AfterValidator(_check_url),
 ]
@@ -162,6 +172,16 @@ Timestamp = Annotated[
 
 class _Input(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_many_unknown(cls, data):
+        # One error for many unknown fields: pydantic would make one each (200,000 take seconds).
+        if isinstance(data, dict) and len(data) > len(cls.model_fields) + MAX_LISTED:
+            known = {info.alias for info in cls.model_fields.values()}
+            names = listed((str(name) for name in data if name not in known), ", ", "field")
+            raise PydanticCustomError("extra_fields", "has fields CodeQR does not know: {names}", {"names": names})
+        return data
 
     def given(self) -> dict:
         """Return the fields the caller sent, by attribute name. ``null`` clears a
@@ -209,7 +229,7 @@ def _without_none(annotation):
     """``X | None`` -> ``X``; anything else unchanged."""
     if get_origin(annotation) in (Union, type(int | None)):
         rest = [arg for arg in get_args(annotation) if arg is not type(None)]
-        return rest[0] if len(rest) == 1 else Union[tuple(rest)]
+        return functools.reduce(operator.or_, rest)
     return annotation
 
 
@@ -218,7 +238,7 @@ def _plain(annotation):
     if get_origin(annotation) is Annotated:
         return _plain(get_args(annotation)[0])
     if get_origin(annotation) in (Union, type(int | None)):
-        return Union[tuple(_plain(arg) for arg in get_args(annotation))]
+        return functools.reduce(operator.or_, (_plain(arg) for arg in get_args(annotation)))
     return annotation
 
 

@@ -69,7 +69,8 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager) -> AppState:
                        lease_seconds=config["CODEQR_JOB_LEASE_SECONDS"]),
         database=StartupWait(app, upgrade_schema if config["CODEQR_AUTO_MIGRATE"] else lambda: None,
                              retry_seconds=max(1.0, config["CODEQR_DATABASE_TIMEOUT_SECONDS"])),
-        hosts=host_aliases(config["CODEQR_DOMAINS"]),
+        hosts=host_aliases(config["CODEQR_DOMAINS"], this_machine=config["CODEQR_DEFAULT_DOMAIN"]
+                           if config["CODEQR_DEVELOPMENT_DOMAIN"] else None),
         reserved_keys=frozenset(_reserved_keys(app)),
         scan_hook_used=bool(pm.hook.codeqr_qrcode_scanned.get_hookimpls()),
         redirect_hook_used=bool(pm.hook.codeqr_redirect.get_hookimpls()),
@@ -106,3 +107,8 @@ def _reserved_keys(app: Flask) -> set[str]:
 def app_state() -> AppState:
     """Return the state of the current app."""
     return current_app.extensions["codeqr"]
+
+
+def the_app() -> Flask:
+    """The current app itself, not its proxy: for threads and hooks that outlive the request."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's, untyped in Flask

@@ -35,7 +35,8 @@ def _with_overlay(image: Image.Image, spec) -> Image.Image:
     patch = canvas.crop((x, y, x + side, y + side)).quantize(254, method=Image.Quantize.FASTOCTREE)
     shifted = Image.frombytes("P", patch.size, patch.tobytes().translate(_SHIFT))
     image = image.copy()
-    image.putpalette([*_rgb(spec.bg_color), *_rgb(spec.fg_color), *patch.getpalette()[: 254 * 3]])
+    palette = patch.getpalette() or []  # a quantised image always has one
+    image.putpalette([*_rgb(spec.bg_color), *_rgb(spec.fg_color), *palette[: 254 * 3]])
     image.paste(shifted, (x, y))  # P into P: indices are copied as they are
     return image
 

@@ -12,6 +12,21 @@ from s3server import SeaweedServer, weed_executable
 
 from codeqr import create_app, db
 
+#: Test modules the quick subset (``-m "not browser and not slow"``) leaves out, by marker.
+MARKED_MODULES = {
+    "test_browser": "browser",
+    "test_packaging": "slow", "test_readme": "slow", "test_scale_out": "slow", "test_concurrency": "slow",
+    "test_schema_fuzz": "slow",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        marker = MARKED_MODULES.get(item.module.__name__ if item.module else "")
+        if marker:
+            item.add_marker(marker)
+
+
 POSTGRES_URL = os.environ.get("CODEQR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_DOMAIN = "localhost"
 

@@ -17,6 +17,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def port_setting(setting: str) -> int:
+    """The port a ``CODEQR_TEST_*`` setting names, else a free one: two suites on one machine
+    never meet on a port."""
+    return int(os.environ.get(setting) or 0) or free_port()
+
+
 def wait_until_answering(url: str, server: subprocess.Popen, seconds: float = 120) -> requests.Response:
     """Poll ``url`` until the server answers (any status); fail if it exits or takes too long."""
     deadline = time.monotonic() + seconds

@@ -448,7 +448,7 @@ def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
 
 
 def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
-    live, app = live_app
+    _live, app = live_app
     _sign_up(page, "things@example.com")
     with app.app_context():
         from codeqr import qrcodes

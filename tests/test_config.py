@@ -68,6 +68,9 @@ def test_a_bad_setting_stops_the_app_in_one_line(make_app, monkeypatch, name, va
 
 
 def test_an_unknown_setting_is_a_warning_naming_the_closest(make_app, monkeypatch, caplog):
+    from codeqr import config
+
+    monkeypatch.setattr(config, "_warned", set())  # warned once a process: this process may have already
     monkeypatch.setenv("CODEQR_DEFAULT_DOMIAN", "qr.example.com")
     make_app()
     assert "CODEQR_DEFAULT_DOMIAN is not a setting of CodeQR or of its plugins; did you mean CODEQR_DEFAULT_DOMAIN?" in caplog.text
@@ -129,3 +132,164 @@ def test_the_example_config_uncommented_names_only_settings_with_their_types():
     for name, value in settings.items():
         if known[name] is not None:
             assert type(value) is type(known[name]), name
+
+
+#: What each type of setting expects, in the words of the one line that refuses a wrong value.
+EXPECTED = {bool: "expected true or false", int: "expected a whole number", float: "expected a number"}
+
+
+def _wrong_in_config_py(tmp_path, name: str, value) -> str:
+    from codeqr.config import build_config
+    from codeqr.errors import ConfigurationError
+
+    (tmp_path / "config.py").write_text(f"{name} = {value!r}\n")
+    with pytest.raises(ConfigurationError) as raised:
+        build_config(str(tmp_path), None, _every_setting())
+    return str(raised.value)
+
+
+def test_a_wrong_type_says_the_same_line_in_config_py_and_in_the_environment(tmp_path, monkeypatch):
+    from codeqr.config import build_config
+    from codeqr.errors import ConfigurationError
+
+    checked = 0
+    for name, default in _every_setting().items():
+        if type(default) not in EXPECTED:
+            continue
+        for wrong in ("abc", "1.5x", "nan"):
+            from_file = _wrong_in_config_py(tmp_path, name, wrong)
+            (tmp_path / "config.py").unlink()
+            monkeypatch.setenv(name, wrong)
+            with pytest.raises(ConfigurationError) as raised:
+                build_config(str(tmp_path), None, _every_setting())
+            monkeypatch.delenv(name)
+            assert from_file == str(raised.value) == f"{name}={wrong!r}: {EXPECTED[type(default)]}"
+            checked += 1
+    assert checked > 20
+
+
+def test_config_py_takes_values_of_the_setting_type_or_written_as_in_the_environment(tmp_path, monkeypatch):
+    from codeqr.config import build_config
+
+    (tmp_path / "config.py").write_text("CODEQR_SERVE_WORKERS = '3'\nCODEQR_AUTO_MIGRATE = 'off'\n"
+                                        "CODEQR_JOB_LEASE_SECONDS = 2\nCODEQR_DOMAINS = 'a.example, b.example'\n"
+                                        "CODEQR_DISABLED_PLUGINS = ('logo',)\nCODEQR_METRICS_TOKEN = ''\n")
+    config = build_config(str(tmp_path), None, _every_setting())
+    assert config["CODEQR_SERVE_WORKERS"] == 3 and config["CODEQR_AUTO_MIGRATE"] is False
+    assert config["CODEQR_JOB_LEASE_SECONDS"] == 2.0 and type(config["CODEQR_JOB_LEASE_SECONDS"]) is float
+    assert config["CODEQR_DOMAINS"] == ["a.example", "b.example"] and config["CODEQR_DISABLED_PLUGINS"] == ["logo"]
+    assert config["CODEQR_METRICS_TOKEN"] is None  # empty is unset, never a token anyone matches
+    monkeypatch.setenv("CODEQR_SERVE_WORKERS", "5")  # the environment still wins
+    assert build_config(str(tmp_path), None, _every_setting())["CODEQR_SERVE_WORKERS"] == 5
+
+
+@pytest.mark.parametrize("value", [True, 2.5, None, [1], {"a": 1}])
+def test_config_py_values_of_no_setting_type_are_refused(tmp_path, value):
+    for name, default in _every_setting().items():
+        if type(default) is type(value):  # of the setting's type: taken
+            continue
+        message = _wrong_in_config_py(tmp_path, name, value)
+        assert message.startswith(f"{name}={value!r}: expected "), message
+
+
+@pytest.mark.parametrize("source, line, words", [
+    ("CODEQR_SCHEME = 'https'\nCODEQR_DOMAINS = ['a.example',\n", 2, "was never closed"),
+    ("CODEQR_SCHEME = https\n", 1, "NameError: name 'https' is not defined"),
+    ("import os\n\nCODEQR_SERVE_PORT = int(os.environ['NO_SUCH_VARIABLE'])\n", 3, "KeyError: 'NO_SUCH_VARIABLE'"),
+])
+def test_a_config_py_that_fails_says_its_file_and_line(tmp_path, source, line, words):
+    from codeqr.config import build_config
+    from codeqr.errors import ConfigurationError
+
+    (tmp_path / "config.py").write_text(source)
+    with pytest.raises(ConfigurationError) as raised:
+        build_config(str(tmp_path), None, _every_setting())
+    assert str(raised.value).startswith(f"{tmp_path / 'config.py'}, line {line}: ")
+    assert words in str(raised.value) and "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("value, words", [
+    ("https://qr.example.com/", "write the host alone, without https:// or a path: qr.example.com"),
+    ("http://user:pw@qr.example.com:8443/x", "write the host alone, without http:// or a path: qr.example.com:8443"),
+    ("qr example.com", "a domain has no spaces"),
+    (" qr.example.com", "a domain has no spaces"),
+    ("qr.example.com\n", "a domain has no spaces"),
+    ("qr.exam\x00ple.com", "no spaces or control characters"),
+    ("qr.example.com/path", "the domain has no path: write the host alone: qr.example.com"),
+    ("qr.example.com?a=1", "write the host alone: qr.example.com"),
+    ("qr.example.com\\x", "write the host alone: qr.example.com"),
+    ("a@b", "a domain has no user name: write the host alone: b"),
+    ("qr..example.com", "no empty parts"),
+    (".qr.example.com", "no empty parts"),
+    ("..", "no empty parts"),
+    ("qr.example.com.", "without the final dot: qr.example.com"),
+    ("a" * 64 + ".example.com", "at most 63 characters"),
+    (".".join(["a" * 60] * 5), "at most 253 characters"),
+    ("qr_code.example.com", "letters, digits and hyphens only"),
+    ("-qr.example.com", "a hyphen at neither end"),
+    ("qr.example.com:0", "the port must be a number from 1 to 65535"),
+    ("qr.example.com:65536", "the port must be a number from 1 to 65535"),
+    ("qr.example.com:http", "the port must be a number from 1 to 65535"),
+    ("qr.example.com:", "the port must be a number from 1 to 65535"),
+    ("qr.example.com:８０", "the port must be a number from 1 to 65535"),
+    ("::1", "write an IPv6 address in brackets: [::1]"),
+    ("qr.example.com:80:80", "a host with at most one port"),
+    ("[::1", "IPv6 address in brackets"),
+    ("[::g]:80", "is not an IPv6 address"),
+    ("[::1]x", "IPv6 address in brackets"),
+    ("300.1.2.3", "is not an IPv4 address"),
+    ("", "no domain"),
+    ("bad\u200b.example", "control characters"),  # a zero-width space
+])
+def test_the_domain_checker_says_what_to_write_instead(value, words):
+    from codeqr.hostnames import normalise_domain
+
+    with pytest.raises(ValueError) as raised:
+        normalise_domain(value)
+    assert words in str(raised.value)
+
+
+@pytest.mark.parametrize("value, domain", [
+    ("qr.example.com", "qr.example.com"),
+    ("QR.Example.COM:8443", "qr.example.com:8443"),
+    ("localhost:5000", "localhost:5000"),
+    ("bücher.example", "xn--bcher-kva.example"),
+    ("pаypal.example", "xn--pypal-4ve.example"),  # a Cyrillic "а": the punycode shows it is not "paypal"
+    ("ｑｒ．ｅｘａｍｐｌｅ．ｃｏｍ", "qr.example.com"),  # full-width, as some keyboards type
+    ("[2001:DB8:0::1]:8000", "[2001:db8::1]:8000"),
+    ("192.0.2.10:080", "192.0.2.10:80"),
+])
+def test_the_domain_checker_writes_a_domain_one_way(value, domain):
+    from codeqr.hostnames import normalise_domain
+
+    assert normalise_domain(value) == domain
+
+
+@pytest.mark.parametrize("name, value, line", [
+    ("CODEQR_DEFAULT_DOMAIN", "https://qr.example.com/", ("CODEQR_DEFAULT_DOMAIN='https://qr.example.com/': write the "
+                                                          "host alone, without https:// or a path: qr.example.com "
+                                                          "(CODEQR_SCHEME says http or https)")),
+    ("CODEQR_DOMAINS", "go.example.com, qr example.com", ("CODEQR_DOMAINS has 'qr example.com': a domain has no spaces "
+                                                         "or control characters: write one like qr.example.com")),
+])
+def test_a_bad_domain_stops_the_command_in_one_line(tmp_path, name, value, line):
+    from servers import CODEQR, clean_env
+
+    result = subprocess.run([CODEQR, "list-api-keys"], env=clean_env(CODEQR_INSTANCE_PATH=str(tmp_path), **{name: value}),
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"CodeQR cannot start: {line}"
+
+
+def test_an_international_domain_is_stored_and_linked_in_punycode(make_app):
+    from api_client import authorized_client
+
+    from codeqr import apikeys
+
+    app = make_app(CODEQR_DEFAULT_DOMAIN="Bücher.Example", CODEQR_DOMAINS=["ｇｏ.example"])
+    assert app.config["CODEQR_DOMAINS"] == ["xn--bcher-kva.example", "go.example"]
+    with app.app_context():
+        api = authorized_client(app, apikeys.create("t")[1])
+    created = api.post("/api/qrcodes", json={"url": "https://example.com/idn"}).get_json()
+    assert created["shortLink"] == f"http://xn--bcher-kva.example/{created['key']}"
+    assert app.test_client().get(f"/{created['key']}", headers={"Host": "xn--bcher-kva.example"}).status_code == 302

@@ -42,6 +42,14 @@ def test_no_generic_plugins_package_is_installed(installed):
     assert (site / "codeqr" / "migrations" / "0001_initial.py").is_file()
 
 
+def test_the_installed_metadata_carries_the_licence(installed):
+    dist_info = next(_site_packages(installed).glob("codeqr-*.dist-info"))
+    metadata = (dist_info / "METADATA").read_text()
+    assert "License-File: LICENSE" in metadata.splitlines()
+    shipped = [path for path in dist_info.rglob("LICENSE") if path.is_file()]
+    assert [path.read_bytes() for path in shipped] == [(ROOT / "LICENSE").read_bytes()]
+
+
 def test_installed_command_works_from_any_folder(installed, tmp_path):
     env = {**os.environ, "CODEQR_INSTANCE_PATH": str(tmp_path / "instance")}
     env.pop("PYTHONPATH", None)
@@ -124,3 +132,23 @@ def test_wsgi_app_is_importable_for_a_server_of_ones_own(installed, tmp_path):
     example = subprocess.run([str(installed / "bin" / "codeqr"), "config-example"], cwd=tmp_path, env=env,
                              capture_output=True, text=True, check=True).stdout
     assert "CODEQR_S3_BUCKET" in example and "CODEQR_DEFAULT_DOMAIN" in example
+
+
+@pytest.mark.parametrize("config_py, settings, line", [
+    ("", {"CODEQR_DEFAULT_DOMAIN": "https://qr.example.com/"}, "CODEQR_DEFAULT_DOMAIN='https://qr.example.com/': "
+     "write the host alone, without https:// or a path: qr.example.com (CODEQR_SCHEME says http or https)"),
+    ("", {"CODEQR_DOMAINS": "qr.example.com/path"}, "CODEQR_DOMAINS has 'qr.example.com/path': a short link is "
+     "scheme://domain/key, so the domain has no path: write the host alone: qr.example.com"),
+    ("CODEQR_SERVE_WORKERS = 'abc'\n", {}, "CODEQR_SERVE_WORKERS='abc': expected a whole number"),
+    ("", {"CODEQR_SERVE_WORKERS": "abc"}, "CODEQR_SERVE_WORKERS='abc': expected a whole number"),
+    ("CODEQR_SCHEME = 'https'\nCODEQR_DOMAINS = ['a.example',\n", {}, "{config}, line 2: '[' was never closed"),
+])
+def test_the_installed_command_refuses_a_bad_setting_in_one_line(installed, tmp_path, config_py, settings, line):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    if config_py:
+        (instance / "config.py").write_text(config_py)
+    result = subprocess.run([str(installed / "bin" / "codeqr"), "list-api-keys"], cwd=tmp_path, capture_output=True,
+                            env=clean_env(CODEQR_INSTANCE_PATH=str(instance), **settings), text=True, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "CodeQR cannot start: " + line.format(config=instance / "config.py")

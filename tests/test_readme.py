@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
-from servers import clean_env, wait_until_answering
+from servers import clean_env, port_setting, wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -34,8 +34,14 @@ def _checkout_copy(tmp_path: Path) -> Path:
     return copy
 
 
+def _on_port(block: str, written: str, instead: str) -> str:
+    """The block with the README's port replaced by the test's (another suite may use the README's)."""
+    assert written in block, f"{written!r} is no longer in the README's block:\n{block}"
+    return block.replace(written, instead)
+
+
 def _start(block: str, cwd: Path, env: dict, port: int) -> subprocess.Popen:
-    # The README names its ports: a server already there would answer in the block's place.
+    # A server already on the port would answer in the block's place.
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0, f"port {port} is taken; stop what listens there"
     return subprocess.Popen(["bash", "-euo", "pipefail", "-c", block], cwd=cwd, env=env, stdout=subprocess.PIPE,
@@ -59,30 +65,35 @@ def test_the_readme_blocks_work_pasted_in_order(tmp_path, postgres_admin_url):
     checkout = _checkout_copy(tmp_path)
     env = clean_env()
     develop, api, production, postgres = BLOCKS
+    # Free ports, or those CODEQR_TEST_RUN_PORT and CODEQR_TEST_SERVE_PORT name (5000, 8000: the blocks as written).
+    run_port, serve_port = port_setting("CODEQR_TEST_RUN_PORT"), port_setting("CODEQR_TEST_SERVE_PORT")
+    develop = _on_port(develop, "codeqr run\n", f"codeqr run --port {run_port}\n")
+    api = _on_port(api, "localhost:5000/", f"localhost:{run_port}/")
+    production = _on_port(production, "--port 8000\n", f"--port {serve_port}\n")
 
-    server = _start(develop, checkout, env, 5000)
+    server = _start(develop, checkout, env, run_port)
     try:
-        wait_until_answering("http://localhost:5000/healthz", server, seconds=300)
+        wait_until_answering(f"http://localhost:{run_port}/healthz", server, seconds=300)
         answer = _run(api, checkout, env)
         created = json.loads(answer.splitlines()[0])
         check = _run(".venv/bin/codeqr create-api-key check | tail -n 1", checkout, env).strip()
-        counted = requests.get(f"http://localhost:5000/api/qrcodes/{created['id']}", timeout=10,
+        counted = requests.get(f"http://localhost:{run_port}/api/qrcodes/{created['id']}", timeout=10,
                                headers={"Authorization": f"Bearer {check}"}).json()["scans"]
     finally:
         output = _stop(server)
-    assert '"shortLink":"http://localhost:5000/spring"' in answer.replace(" ", "")
+    assert f'"shortLink":"http://localhost:{run_port}/spring"' in answer.replace(" ", "")
     assert answer.strip().splitlines()[-1] == "302 https://example.com/spring" and counted == 1
     assert f"CodeQR: instance {checkout / 'instance'}" in output
     assert (checkout / "instance" / "codeqr.db").is_file()
 
-    server = _start(production, checkout, env, 8000)
+    server = _start(production, checkout, env, serve_port)
     try:
-        wait_until_answering("http://127.0.0.1:8000/healthz", server)
+        wait_until_answering(f"http://127.0.0.1:{serve_port}/healthz", server)
         secret = _run(".venv/bin/codeqr create-api-key production | tail -n 1", checkout, env).strip()
-        created = requests.post("http://127.0.0.1:8000/api/qrcodes", json={"url": "https://example.com/live"},
+        created = requests.post(f"http://127.0.0.1:{serve_port}/api/qrcodes", json={"url": "https://example.com/live"},
                                 headers={"Authorization": f"Bearer {secret}"}, timeout=10).json()
         # As the proxy passes it on: the public host and scheme in X-Forwarded-*.
-        scan = requests.get(f"http://127.0.0.1:8000/{created['key']}", allow_redirects=False, timeout=10,
+        scan = requests.get(f"http://127.0.0.1:{serve_port}/{created['key']}", allow_redirects=False, timeout=10,
                             headers={"X-Forwarded-Host": "qr.example.com", "X-Forwarded-Proto": "https",
                                      "X-Forwarded-For": "203.0.113.9"})
     finally:

@@ -360,7 +360,7 @@ def test_import_reports_bad_rows_and_a_rerun_creates_nothing(browser):
 def test_the_template_imports_and_the_refused_rows_come_back_as_a_csv_to_fix(browser):
     template = browser.get("/import/template.csv")
     assert template.headers["Content-Disposition"].startswith("attachment")
-    header, example = list(csv.reader(io.StringIO(template.data.decode("utf-8-sig"))))
+    header, _example = list(csv.reader(io.StringIO(template.data.decode("utf-8-sig"))))
     assert header[0] == "url" and {"title", "externalId", "fgColor", "showLogo"} <= set(header)
     assert _wait(browser, _import(browser, template.data).headers["Location"])["created"] == 1
     rows = [["https://example.com/ok", "Fine", "", "", "", ""], ["ftp://bad", "-50% off", "", "", "", ""],
@@ -769,7 +769,7 @@ def test_the_download_menu_offers_every_format_at_every_size(browser, web_app):
     assert {fmt for fmt, _ in offered} == set(media_types)
     assert len(offered) == 6 * len(raster) + len(set(media_types) - raster)  # a vector once
     assert "SVG (vector, any size)" in page
-    for url, fmt, size in links[:2] + links[-1:]:
+    for url, _fmt, size in links[:2] + links[-1:]:
         if int(size) <= 1024:
             got = browser.get(url.replace("&amp;", "&"))
             assert got.status_code == 200 and decode(got.data, got.mimetype) == [qr["shortLink"]]

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Boolean, Date, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import UTCDateTime
 
 
@@ -36,13 +36,13 @@ class _BreakdownScans:
     scans: Mapped[int] = mapped_column(BigInteger)
 
 
-class ScanCount(_QuarterScans, db.Model):
+class ScanCount(_QuarterScans, Model):
     """Scans of every QR Code together per quarter hour."""
 
     __tablename__ = "scan_counts"
 
 
-class ScanBreakdown(_BreakdownScans, db.Model):
+class ScanBreakdown(_BreakdownScans, Model):
     """Scans of every QR Code together in one hour, per dimension and value."""
 
     __tablename__ = "scan_breakdowns"
@@ -62,7 +62,7 @@ class _PeriodScans:
     scans: Mapped[int] = mapped_column(BigInteger)
 
 
-class DailyScans(_PeriodScans, db.Model):
+class DailyScans(_PeriodScans, Model):
     """Per day: the list's order by recent scans, and the days at the edges of the top lists."""
 
     __tablename__ = "qrcode_daily_scans"
@@ -71,7 +71,7 @@ class DailyScans(_PeriodScans, db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-class WeeklyScans(_PeriodScans, db.Model):
+class WeeklyScans(_PeriodScans, Model):
     """Per week (from Monday, UTC): the whole weeks of the top QR Codes and urls."""
 
     __tablename__ = "qrcode_weekly_scans"
@@ -80,7 +80,7 @@ class WeeklyScans(_PeriodScans, db.Model):
     week: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-class QRCodeScanCount(_QuarterScans, db.Model):
+class QRCodeScanCount(_QuarterScans, Model):
     """Scans of one popular QR Code per quarter hour: kept for the UTC days in
     ``QRCodeRolledDay`` only, so they stay fewer than the scans they count."""
 
@@ -89,7 +89,7 @@ class QRCodeScanCount(_QuarterScans, db.Model):
     qrcode_id: Mapped[str] = mapped_column(String(25), primary_key=True)
 
 
-class QRCodeBreakdown(_BreakdownScans, db.Model):
+class QRCodeBreakdown(_BreakdownScans, Model):
     """Scans of one popular QR Code on one UTC day, per dimension and value (days in
     ``QRCodeRolledDay`` only)."""
 
@@ -99,7 +99,7 @@ class QRCodeBreakdown(_BreakdownScans, db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-class QRCodeRolledDay(db.Model):
+class QRCodeRolledDay(Model):
     """A UTC day on which a QR Code was scanned often enough to get its own rollups
     (``QRCodeScanCount``, ``QRCodeBreakdown``), which count every scan of that day."""
 
@@ -109,7 +109,7 @@ class QRCodeRolledDay(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-class ClosedDay(db.Model):
+class ClosedDay(Model):
     """A UTC day whose popular QR Codes have got their rollups (``rollups.close_days``)."""
 
     __tablename__ = "rollup_closed_days"

@@ -10,6 +10,7 @@ enriched later (a backlog) are added to them as they come.
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import String, and_, func, insert, literal_column, select, text, type_coerce, union_all
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import ColumnElement
 
 from ..database import index_key, insert_on_conflict
@@ -28,12 +29,13 @@ POPULAR_DAILY_SCANS = 500
 DIMENSIONS = ("country", "city", "device", "browser", "os", "referer", "language")
 
 
-def event_column(dimension: str) -> ColumnElement:
+def event_column(dimension: str) -> ColumnElement | QueryableAttribute:
     """The events' value of a dimension (NULL when they have none); a city is
     ``country|city``, as cities of two countries may share a name."""
-    columns = {"country": ScanEvent.country, "device": ScanEvent.device, "browser": ScanEvent.browser,
-               "os": ScanEvent.os, "referer": ScanEvent.referer_host, "language": ScanEvent.language,
-               "qrcode": ScanEvent.qrcode_id, "url": ScanEvent.url}
+    columns: dict[str, QueryableAttribute] = {
+        "country": ScanEvent.country, "device": ScanEvent.device, "browser": ScanEvent.browser,
+        "os": ScanEvent.os, "referer": ScanEvent.referer_host, "language": ScanEvent.language,
+        "qrcode": ScanEvent.qrcode_id, "url": ScanEvent.url}
     if dimension == "city":
         return type_coerce(func.coalesce(ScanEvent.country, ""), String) + "|" + ScanEvent.city
     return columns[dimension]
@@ -106,7 +108,7 @@ def close_days(today: date, most: int = 1) -> list[date]:
     if last is None:
         first = db.session.scalar(select(func.min(ScanEvent.timestamp)))
         last = first.date() - timedelta(days=1) if first else today - timedelta(days=1)
-    closed = []
+    closed: list[date] = []
     day = last + timedelta(days=1)
     while day < today and len(closed) < most:
         start = datetime.combine(day, time(), tzinfo=UTC)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 from pydantic.alias_generators import to_camel
-from typing_extensions import Annotated
+from typing import Annotated
 
 from ..schemas import Timestamp
 from .timeframe import aware

@@ -6,11 +6,11 @@ and dates as ``2026-11-29``: the buckets are cut from that text (and must not be
 ``CAST``, which SQLite would turn into a number).
 """
 
-from sqlalchemy import Date, Integer, String, case, cast, func, literal_column, type_coerce
+from sqlalchemy import ColumnClause, Date, Integer, String, case, cast, func, literal_column, type_coerce
 
 from ..timeutil import UTCDateTime
 
-_ZERO_SECONDS = literal_column("':00.000000'")
+_ZERO_SECONDS: ColumnClause = literal_column("':00.000000'")
 
 
 def quarter(moment, dialect):

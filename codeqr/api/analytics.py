@@ -1,11 +1,12 @@
 """Analytics API: counts, time series and breakdowns of scans, and the scan events."""
 
-from flask import current_app, request
+from flask import request
 
 from ..analytics import events, queries
 from ..analytics.limits import ReadLimits
 from ..analytics.schemas import AnalyticsQuery, AnalyticsResult, EventList, EventsQuery
 from ..scans.enrichment import catch_up
+from ..state import the_app
 from .views import auth, bp, errors
 
 
@@ -16,8 +17,8 @@ from .views import auth, bp, errors
            "hour (up to 48 h), day (up to a year) or month; a breakdown: items sorted by scans, most first")
 @bp.doc(summary="Scan analytics", tags=["Analytics"], responses=errors(404))
 def analytics(query: AnalyticsQuery):
-    catch_up(current_app._get_current_object())
-    return AnalyticsResult(queries.analytics(query, ReadLimits.from_config(current_app.config)))
+    catch_up(the_app())
+    return AnalyticsResult(queries.analytics(query, ReadLimits.from_config(the_app().config)))
 
 
 @bp.get("/events")
@@ -30,9 +31,9 @@ def analytics(query: AnalyticsQuery):
                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventList"}},
                                      "text/csv": {"schema": {"type": "string"}}}}})
 def scan_events(query: EventsQuery):
-    catch_up(current_app._get_current_object())
+    catch_up(the_app())
     wants_csv = query.format == "csv" or (query.format is None and request.accept_mimetypes.best == "text/csv")
-    seconds = current_app.config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"]
+    seconds = the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"]
     if wants_csv:
         return events.csv_download(query, seconds)
     return EventList(events.page(query, seconds))

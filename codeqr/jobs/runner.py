@@ -17,8 +17,9 @@ import socket
 import threading
 import time
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 
 from ..database import begin_write
 from ..extensions import db
@@ -48,7 +49,7 @@ class Lease:
         renewed = db.session.execute(
             update(model).where(model.id == self.job_id, model.lease_owner == self.owner)
             .values({"lease_until": utcnow() + timedelta(seconds=self.seconds), **values}))
-        if renewed.rowcount != 1:
+        if cast(CursorResult, renewed).rowcount != 1:
             raise LeaseLost(self.job_id)
 
     def finish(self, status: str, **values) -> None:
@@ -86,7 +87,7 @@ class JobRunner:
         self._signal = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._pid = None
+        self._pid: int | None = None
         self._stopping = False
         self._holding: tuple | None = None
 
@@ -136,11 +137,12 @@ class JobRunner:
                     self._signal.wait(self.poll_seconds)
 
     def _run_one(self, model, run) -> bool:
+        assert self.owner is not None, "set when the thread starts"
         job_id = claim(model, self.owner, self.lease_seconds)
         if job_id is None:
             return False
         lease = Lease(model, job_id, self.owner, self.lease_seconds)
-        attempts = db.session.get(model, job_id).attempts
+        attempts = db.session.execute(select(model.attempts).where(model.id == job_id)).scalar_one()
         self._holding = (model, job_id)
         try:
             if attempts > MAX_ATTEMPTS:

@@ -4,16 +4,17 @@ connection each thread keeps."""
 import threading
 from contextlib import nullcontext
 
-from sqlalchemy import bindparam, func, insert, literal_column, select, update
+from sqlalchemy import BindParameter, bindparam, func, insert, literal_column, select, update
 
 from ..database import driver_time, write_turns
+from ..extensions import table_of
 from ..models import QRCode
 from ..outages import dropped
 from ..timeutil import utcnow
 from .models import PendingScan
 
-_qrcodes = QRCode.__table__
-_inbox = PendingScan.__table__
+_qrcodes = table_of(QRCode)
+_inbox = table_of(PendingScan)
 #: Event columns a request fills in (``VisitReader.read``); the rest come from the QR Code.
 VISIT_COLUMNS = ("timestamp", "user_agent", "referer", "referer_host", "language", "country", "region", "city",
                  "visitor")
@@ -40,7 +41,7 @@ class ScanCounter:
                     .values(scans=_qrcodes.c.scans + literal_column("1"), last_scanned_at=bindparam("timestamp")))
         self._count = counting.returning(_qrcodes.c.id, _qrcodes.c.url).compile(dialect=dialect)
         self._peek = select(_qrcodes.c.id, _qrcodes.c.url).where(where).compile(dialect=dialect)
-        visit = {name: bindparam(name) for name in VISIT_COLUMNS}
+        visit: dict[str, BindParameter] = {name: bindparam(name) for name in VISIT_COLUMNS}
         columns = ["qrcode_id", "domain", "key", "url", *VISIT_COLUMNS]
         if self._postgresql:
             hit = counting.returning(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key, _qrcodes.c.url).cte("hit")

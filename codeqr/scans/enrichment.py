@@ -12,15 +12,17 @@ import logging
 import threading
 import time
 from dataclasses import asdict, fields
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import cast
 
-from sqlalchemy import BigInteger, any_, bindparam, delete, false, func, insert, null, select
+from sqlalchemy import (BigInteger, ColumnElement, CursorResult, any_, bindparam, delete, false, func, insert, null,
+                        select)
 from sqlalchemy.dialects import postgresql
 
 from ..analytics import rollups
 from ..analytics.schemas import ScanEventOut
 from ..database import begin_write, index_key, index_key_of, insert_on_conflict
-from ..extensions import db
+from ..extensions import db, table_of
 from ..outages import UNAVAILABLE, first_line
 from ..timeutil import utcnow
 from .agents import Agent
@@ -37,7 +39,7 @@ _IDLE_STOP_SECONDS = 60
 _GATHER_SECONDS = 2.0
 _PRUNE_EVERY_SECONDS = 3600
 
-_inbox, _events, _agents = PendingScan.__table__, ScanEvent.__table__, ParsedAgent.__table__
+_inbox, _events, _agents = table_of(PendingScan), table_of(ScanEvent), table_of(ParsedAgent)
 _AGENT_FIELDS = [field.name for field in fields(Agent)]
 
 
@@ -100,7 +102,7 @@ def _move(state, scans: list[int], late: bool) -> list[int]:
     if new:  # another enricher may be adding the same ones
         db.session.execute(insert_on_conflict(_agents, dialect).on_conflict_do_nothing(), new)
     agent = _agents.alias("agent")
-    columns = {column.name: column for column in _inbox.columns if column.name != "id"}
+    columns: dict[str, ColumnElement] = {column.name: column for column in _inbox.columns if column.name != "id"}
     columns["user_agent"] = null() if state.visits.mode == "anonymous" else _inbox.c.user_agent
     columns.update({name: agent.c[name] for name in _AGENT_FIELDS})
     # A scan without a user agent: what AgentParser says of none.
@@ -144,7 +146,7 @@ def prune(app, days: int) -> int:
     while True:
         with begin_write():
             doomed = select(ScanEvent.id).where(ScanEvent.timestamp < cutoff).limit(5000)
-            count = db.session.execute(delete(ScanEvent).where(ScanEvent.id.in_(doomed))).rowcount
+            count = cast(CursorResult, db.session.execute(delete(ScanEvent).where(ScanEvent.id.in_(doomed)))).rowcount
         removed += count
         if count < 5000:
             return removed
@@ -162,7 +164,7 @@ class EnrichmentWorker:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._pruned_at = 0.0
-        self._closed_before = None
+        self._closed_before: date | None = None
 
     def wake(self) -> None:
         if not self.enabled or self._stopping:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import UTCDateTime
 
 #: SQLite only makes an INTEGER PRIMARY KEY an auto-incrementing rowid.
@@ -33,7 +33,7 @@ class _Scan:
     visitor: Mapped[str | None] = mapped_column(String(32))
 
 
-class PendingScan(_Scan, db.Model):
+class PendingScan(_Scan, Model):
     """A scan as the redirect stores it, with its count, waiting to be enriched. No
     index beyond its key, no AUTOINCREMENT on SQLite: the redirect's write stays small.
     (SQLite may reuse the ids of an emptied inbox; events number themselves.)"""
@@ -41,7 +41,7 @@ class PendingScan(_Scan, db.Model):
     __tablename__ = "scan_inbox"
 
 
-class ScanEvent(_Scan, db.Model):
+class ScanEvent(_Scan, Model):
     """A scan once enriched: what analytics read."""
 
     __tablename__ = "scan_events"
@@ -58,7 +58,7 @@ class ScanEvent(_Scan, db.Model):
     bot: Mapped[bool] = mapped_column(Boolean)
 
 
-class ParsedAgent(db.Model):
+class ParsedAgent(Model):
     """A user agent as the enrichment parsed it (``agents.AgentParser``), once: the
     database joins scans to it when it moves them to the events."""
 

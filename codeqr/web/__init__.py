@@ -4,7 +4,7 @@ from datetime import datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint
+from apiflask import APIBlueprint
 from markupsafe import Markup
 from flask_login import current_user
 
@@ -12,10 +12,7 @@ from ..errorhandlers import refuse_nul_bytes
 from ..permissions import Actor, Permission, actor_of_user
 from ..timeutil import isoformat
 
-bp = Blueprint("web", __name__)
-# Not part of the API spec. APIFlask reads this attribute of every blueprint that
-# has before_request functions, plain Flask blueprints included.
-bp.enable_openapi = False
+bp = APIBlueprint("web", __name__, enable_openapi=False)  # not part of the API spec
 bp.before_request(refuse_nul_bytes)
 
 

@@ -1,13 +1,15 @@
 """First-run setup, login and logout; every other page of the UI needs a login."""
 
+import hmac
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from .. import users
 from ..errors import CodeQRError
 from ..extensions import login_manager
+from ..local_requests import from_this_machine
 from . import bp
 from .forms import ConfirmForm, LoginForm, SetupForm, show_error
 
@@ -48,11 +50,29 @@ def index():
     return redirect(url_for("web.qrcode_list"))
 
 
+#: What a visitor from elsewhere is told while there is no account.
+SETUP_REFUSED = ("CodeQR has no account yet, and its first account can only be made from the server itself: "
+                 "run 'codeqr create-user YOUR-EMAIL' there, or open this page in a browser on the server. "
+                 "To open it from elsewhere, set CODEQR_SETUP_TOKEN and use the link CodeQR prints when it starts.")
+
+
+def may_set_up() -> bool:
+    """Whether this request may make the first account: from this machine, or with the
+    setup token. Otherwise the first visitor of a fresh server would become its admin."""
+    if from_this_machine(request):
+        return True
+    token = current_app.config["CODEQR_SETUP_TOKEN"]
+    given = request.args.get("token", "")
+    return bool(token) and hmac.compare_digest(given.encode(), token.encode())
+
+
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
     """Create the first (admin) account; gone once anyone exists."""
     if users.has_users():
         return redirect(url_for("web.login"))
+    if not may_set_up():
+        abort(403, description=SETUP_REFUSED)
     form = SetupForm()
     if form.validate_on_submit():
         try:

@@ -4,13 +4,14 @@ detail page. Both show what the analytics API answers, as charts and as tables."
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from pydantic import ValidationError
 
 from ..analytics import events, queries
 from ..analytics.limits import ReadLimits
 from ..analytics.schemas import INTERVALS, AnalyticsQuery, EventsQuery
 from ..scans.enrichment import catch_up
+from ..state import the_app
 from . import bp
 
 #: Breakdowns each panel shows: groupBy -> (heading, column heading, what an unknown value means).
@@ -26,7 +27,7 @@ assert set(INTERVAL_LABELS) == set(INTERVALS)
 def panel(qrcode_id: str | None = None, top: bool = False) -> dict:
     """Everything an analytics panel shows, for the interval, time zone and
     unique-visitors choice in the page's query string."""
-    catch_up(current_app._get_current_object())
+    catch_up(the_app())
     choice = {"interval": request.args.get("interval", "30d"), "timezone": request.args.get("timezone", "UTC"),
               "unique": request.args.get("unique") == "1"}
     try:
@@ -35,7 +36,7 @@ def panel(qrcode_id: str | None = None, top: bool = False) -> dict:
         choice = {"interval": "30d", "timezone": "UTC", "unique": False}
         base = AnalyticsQuery.model_validate({**choice, "qrcodeId": qrcode_id})
 
-    limits = ReadLimits.from_config(current_app.config)
+    limits = ReadLimits.from_config(the_app().config)
 
     def answer(group_by: str):
         return queries.analytics(base.model_copy(update={"group_by": group_by}), limits)
@@ -79,5 +80,5 @@ def events_csv():
         query = EventsQuery.model_validate(request.args.to_dict())
     except ValidationError:
         abort(400, "the link to this file is not valid")
-    catch_up(current_app._get_current_object())
-    return events.csv_download(query, current_app.config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"])
+    catch_up(the_app())
+    return events.csv_download(query, the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"])

@@ -15,7 +15,7 @@ from ..rendering import short_link
 from ..scans.enrichment import catch_up
 from ..errors import CodeQRError
 from .. import exports
-from ..state import app_state
+from ..state import app_state, the_app
 from ..timeutil import utcnow
 from ..schemas import Filters, ListQuery, QRCodeCreate, QRCodeUpdate
 from ..permissions import Permission
@@ -69,7 +69,7 @@ def qrcode_list():
     recent = RECENT_ORDERS.get(request.args.get("sort", ""))
     since = utcnow() - recent[0] if recent else None
     if since:
-        catch_up(current_app._get_current_object())  # the order reads the rollups
+        catch_up(the_app())  # the order reads the rollups
     total = qrcodes.count(query)
     pages = max(1, -(-total // query.page_size))
     query.page = min(query.page, pages)  # a page past the end shows the last one

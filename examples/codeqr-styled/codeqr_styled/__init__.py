@@ -10,7 +10,7 @@ from .png import StyledPngRenderer
 from .style import EYE_SHAPES, MODULE_SHAPES, Style
 from .svg import StyledSvgRenderer
 
-__all__ = ["StyledPngRenderer", "StyledSvgRenderer", "Style", "MODULE_SHAPES", "EYE_SHAPES"]
+__all__ = ["EYE_SHAPES", "MODULE_SHAPES", "Style", "StyledPngRenderer", "StyledSvgRenderer"]
 
 
 @hookimpl

@@ -5,7 +5,6 @@ import re
 
 import pytest
 
-from codeqr import RenderSpec
 from codeqr.rendering import encode
 from codeqr_styled import EYE_SHAPES, MODULE_SHAPES
 from qr_decode import decode, to_image

@@ -16,7 +16,7 @@ from codeqr import db
 from .models import Delivery
 from .sender import Sender, sign
 
-__all__ = ["sign", "sender_for"]
+__all__ = ["sender_for", "sign"]
 __version__ = "0.1.0"
 EVENTS = ["qrcode.created", "qrcode.updated", "qrcode.deleted", "qrcode.scanned"]
 
@@ -42,8 +42,8 @@ def codeqr_config_defaults():
         "CODEQR_WEBHOOKS_SECRET": "",
         "CODEQR_WEBHOOKS_EVENTS": list(EVENTS),
         "CODEQR_WEBHOOKS_MAX_ATTEMPTS": 5,
-        "CODEQR_WEBHOOKS_BACKOFF_SECONDS": 2,
-        "CODEQR_WEBHOOKS_TIMEOUT_SECONDS": 5,
+        "CODEQR_WEBHOOKS_BACKOFF_SECONDS": 2.0,  # numbers: fractions allowed
+        "CODEQR_WEBHOOKS_TIMEOUT_SECONDS": 5.0,
     }
 
 
