@@ -30,6 +30,14 @@ def codeqr():
     return create_app()
 
 
+def served():
+    """The app as each ``codeqr serve`` worker builds it: job thread started, request
+    lines on standard output."""
+    from codeqr.serving import serving_app
+
+    return serving_app()
+
+
 def raw() -> flask.Flask:
     """The floor: bare Flask running CodeQR's scan statement, nothing else.
 

@@ -34,6 +34,7 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'WRK_JSON {"requests": %d, "duration_us": %d, "connect": %d, "read": %d, '
-      .. '"write": %d, "status": %d, "timeout": %d}\n',
-    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout))
+      .. '"write": %d, "status": %d, "timeout": %d, "p50_us": %d, "p99_us": %d}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99)))
 end

@@ -151,8 +151,8 @@ def seed(count: int) -> tuple[object, list[str]]:
     with app.app_context():
         for start in range(0, count, 100):
             items = [{"url": f"https://example.com/page/{i}"} for i in range(start, min(start + 100, count))]
-            results = qrcodes.bulk_create(items).root  # a RootModel: its list
-            failed = [r for r in results if isinstance(r, dict)]
+            results = qrcodes.bulk_create(items).root
+            failed = [r for r in results if not hasattr(r, "key")]
             if failed:
                 sys.exit(f"seeding failed: {failed[0]}")
             keys += [r.key for r in results]

@@ -7,7 +7,6 @@ from apiflask import APIFlask
 from flask import Request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from jinja2 import ChoiceLoader, FileSystemLoader
 
@@ -20,6 +19,7 @@ from .database import configure_engine, normalise_url
 from .extensions import alembic, csrf, db, login_manager
 from .outages import apply_timeouts
 from .pluginmanager import build_plugin_manager, plugin_defaults
+from .proxies import TrustedProxies
 from .schemas import Error, inline_schema
 from .state import build_app_state, chosen_plugins
 from .web.account import SIGN_IN_PAGES
@@ -149,8 +149,7 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
 
     requestlog.install(app, log_lines=app.config["CODEQR_REQUEST_LOG"])
     if app.config["CODEQR_PROXY_FIX"]:
-        hops = app.config["CODEQR_PROXY_FIX"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["CODEQR_PROXY_FIX"])
     app.config.frozen = True
     return app
 

@@ -142,8 +142,9 @@ def serve(host: str | None, port: int | None):
     """Serve CodeQR in production (gunicorn; workers, threads, timeout from CODEQR_SERVE_*)."""
     from .serving import Gunicorn, MetricsFolder, bind_address, gunicorn_options
 
-    with MetricsFolder():  # before the metrics are first imported: the workers inherit them
-        settings = load_app(listing_only=True).config  # the address first: links follow it
+    listed = load_app(listing_only=True)  # the address first: links follow it
+    with MetricsFolder(listed.instance_path):  # before the metrics are first imported: the workers inherit it
+        settings = listed.config
         host, port = host or settings["CODEQR_SERVE_HOST"], port or settings["CODEQR_SERVE_PORT"]
         served_at = bind_address(host, port)
         app = load_app(served_at=served_at)  # migrates once, here, before the workers start

@@ -11,6 +11,7 @@
 # CODEQR_DOMAINS = ["go.example.com"]          # more domains served beside the default one
 # CODEQR_SCHEME = "https"                      # http or https
 # CODEQR_PROXY_FIX = 1                         # reverse proxies in front whose X-Forwarded-* to trust
+#                                              # (exactly those; reachable only through them)
 
 # --- Database ------------------------------------------------------------------------------
 # Unset: SQLite in the instance folder. PostgreSQL 14+: pip install 'codeqr[postgres]', and
@@ -75,9 +76,11 @@
 # --- Serving (codeqr serve) and operating ---------------------------------------------------
 # CODEQR_SERVE_HOST = "127.0.0.1"
 # CODEQR_SERVE_PORT = 8000
-# CODEQR_SERVE_WORKERS = 0                     # 0: two per CPU core, plus one
-# CODEQR_SERVE_THREADS = 1
+# CODEQR_SERVE_WORKERS = 0                     # 0: one per CPU core
+# CODEQR_SERVE_THREADS = 16                    # per worker: requests answered at once, slow clients held
 # CODEQR_SERVE_TIMEOUT_SECONDS = 30
+# CODEQR_SERVE_HEADER_TIMEOUT_SECONDS = 10     # a request's headers must have arrived by then
+# CODEQR_SERVE_BODY_TIMEOUT_SECONDS = 60       # and its body this long after them (else 400)
 # CODEQR_REQUEST_LOG = True
 # CODEQR_METRICS_TOKEN = "..."                 # unset: /metrics answers this machine only
 

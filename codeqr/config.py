@@ -62,9 +62,11 @@ DEFAULTS: dict[str, Any] = {
     "CODEQR_METRICS_TOKEN": None,  # None: /metrics answers this machine only
     "CODEQR_SERVE_HOST": "127.0.0.1",  # codeqr serve: the address to listen on
     "CODEQR_SERVE_PORT": 8000,
-    "CODEQR_SERVE_WORKERS": 0,  # 0: two per CPU core, plus one
-    "CODEQR_SERVE_THREADS": 1,  # above 1: threaded workers
+    "CODEQR_SERVE_WORKERS": 0,  # 0: one per CPU core
+    "CODEQR_SERVE_THREADS": 16,  # threads per worker: requests answered at once, slow clients absorbed
     "CODEQR_SERVE_TIMEOUT_SECONDS": 30,  # a worker silent this long is restarted
+    "CODEQR_SERVE_HEADER_TIMEOUT_SECONDS": 10,  # a request's headers must have arrived by then
+    "CODEQR_SERVE_BODY_TIMEOUT_SECONDS": 60,  # and its body this long after its headers
 }
 
 #: Settings whose values are secrets: an error names them without their value.
@@ -152,7 +154,8 @@ def _instance_settings(path: str) -> dict:
 #: Settings that must be above zero.
 _POSITIVE = ("CODEQR_DATABASE_TIMEOUT_SECONDS", "CODEQR_JOB_LEASE_SECONDS", "CODEQR_EXPORT_TTL_HOURS",
              "CODEQR_SQLITE_BUSY_TIMEOUT_MS", "CODEQR_MAX_BODY_BYTES", "CODEQR_SERVE_THREADS",
-             "CODEQR_SERVE_TIMEOUT_SECONDS", "CODEQR_LOGIN_KNOWN_DEVICE_DAYS", "CODEQR_ANALYTICS_MAX_SPAN_DAYS",
+             "CODEQR_SERVE_TIMEOUT_SECONDS", "CODEQR_SERVE_HEADER_TIMEOUT_SECONDS",
+             "CODEQR_SERVE_BODY_TIMEOUT_SECONDS", "CODEQR_LOGIN_KNOWN_DEVICE_DAYS", "CODEQR_ANALYTICS_MAX_SPAN_DAYS",
              "CODEQR_ANALYTICS_MAX_BUCKETS", "CODEQR_ANALYTICS_TIMEOUT_SECONDS")
 
 
@@ -173,7 +176,7 @@ def check_settings(config: dict, defaults: dict) -> None:
         raise ConfigurationError(f"CODEQR_SERVE_PORT={config['CODEQR_SERVE_PORT']!r}: must be a port, 1 to 65535")
     if config["CODEQR_SERVE_WORKERS"] < 0:
         raise ConfigurationError(f"CODEQR_SERVE_WORKERS={config['CODEQR_SERVE_WORKERS']!r}: must be 0 "
-                                 "(two per CPU core, plus one) or more")
+                                 "(one per CPU core) or more")
     token = config["CODEQR_SETUP_TOKEN"]
     if token is not None and (not isinstance(token, str) or len(token) < 16):
         # The value is a secret: not repeated.

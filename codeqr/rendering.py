@@ -9,7 +9,7 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
 from .errors import StorageUnavailable
-from .metrics import instruments
+from .metrics import count_storage_error
 from .plugin_api import RenderSpec
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class Images:
         try:
             return getattr(self.storage, method)(*args)
         except Exception as error:
-            instruments().storage_errors.labels(self.storage.name).inc()
+            count_storage_error(self.storage.name)
             if isinstance(error, StorageUnavailable):
                 raise
             raise StorageUnavailable(f"image storage {self.storage.name!r} failed: {error}") from error

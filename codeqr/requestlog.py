@@ -10,7 +10,7 @@ from json.encoder import encode_basestring_ascii
 
 from flask import request
 
-from .metrics import instruments
+from .metrics import instruments, sample_dropped
 
 log = logging.getLogger("codeqr.requests")
 
@@ -66,12 +66,15 @@ class RequestLog:
         rule = environ.get("codeqr.rule")
         route = rule.rule if rule is not None else "unmatched"
         method = environ.get("REQUEST_METHOD", "")
-        counters = instruments()
-        counters.requests.labels(route, method if method in _METHODS else "other", str(status)).inc()
-        if rule is not None and rule.endpoint == _REDIRECT:
-            counters.redirect_seconds.observe(seconds)
-            if status == 302 and method == "GET":
-                counters.scans.inc()
+        try:
+            counters = instruments()
+            counters.requests.labels(route, method if method in _METHODS else "other", str(status)).inc()
+            if rule is not None and rule.endpoint == _REDIRECT:
+                counters.redirect_seconds.observe(seconds)
+                if status == 302 and method == "GET":
+                    counters.scans.inc()
+        except Exception:  # the answer is given already: a metric never turns it into a 500
+            sample_dropped()
         if self.log_lines and log.isEnabledFor(logging.INFO):
             now = datetime.now(UTC).isoformat(timespec="milliseconds")[:-6]
             # Written out rather than json.dumps'd (a third of the cost); every string is

@@ -4,9 +4,11 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
+
+from .serving_worker import worker_class
 
 #: Where every line goes under ``codeqr serve``: standard output, one line per record;
 #: request logs are JSON lines of their own (``codeqr.requests``).
@@ -48,9 +50,10 @@ def serving_app(served_at: str | None = None):
 
 
 def default_workers() -> int:
-    """Gunicorn's rule of thumb: two workers per core available, plus one."""
+    """One worker per core available: its threads wait for the database and for clients
+    (see BENCHMARKS.md, "codeqr serve")."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()  # Linux; others
-    return 2 * (cores or 1) + 1
+    return cores or 1
 
 
 def bind_address(host: str, port: int) -> str:
@@ -64,6 +67,10 @@ def gunicorn_options(config, host: str, port: int) -> dict:
         "bind": [bind_address(host, port)],
         "workers": config["CODEQR_SERVE_WORKERS"] or default_workers(),
         "threads": config["CODEQR_SERVE_THREADS"],
+        # Threads with keep-alive, and deadlines on reading a request: a slow client holds
+        # no worker, and not a thread for long.
+        "worker_class": worker_class(config["CODEQR_SERVE_HEADER_TIMEOUT_SECONDS"],
+                                     config["CODEQR_SERVE_BODY_TIMEOUT_SECONDS"]),
         "timeout": timeout,
         "graceful_timeout": timeout,
         "accesslog": None,  # CodeQR writes its own request lines (with the request id)
@@ -98,15 +105,45 @@ def _forget_worker_metrics(_server, worker) -> None:
 
 
 class MetricsFolder:
-    """A fresh folder shared by the workers' metrics (prometheus-client's multiprocess
-    mode); set before prometheus-client is imported, removed when the server stops."""
+    """The folder the workers share their metrics in (prometheus-client's multiprocess
+    mode): ``metrics/<pid of the server>`` in the instance folder — not under /tmp, where
+    cleaners of old files remove it from long-running servers. Set before prometheus-client
+    is imported; removed when the server stops; and a folder left by a server that was
+    killed (``kill -9``) is removed when the next one starts."""
 
-    def __enter__(self):
+    def __init__(self, instance_path: str):
+        self.root = Path(instance_path) / "metrics"
+
+    def __enter__(self) -> str:
         self.own = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # an operator's own folder is kept
         if self.own:
-            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="codeqr-metrics-")
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for folder in self.root.iterdir():
+                # Our own pid too: in a container, every start may be pid 1 again.
+                if not folder.name.isdigit() or int(folder.name) == os.getpid() or not _running(int(folder.name)):
+                    _remove(folder)
+            folder = self.root / str(os.getpid())
+            folder.mkdir(mode=0o700)
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
         return os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
     def __exit__(self, *_exc):
         if self.own:
             shutil.rmtree(os.environ.pop("PROMETHEUS_MULTIPROC_DIR"), ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

@@ -56,15 +56,21 @@ def test_jobs_are_counted_from_the_database(make_app):
 
 
 def test_metrics_are_refused_to_other_machines_and_to_requests_through_a_proxy(client):
-    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 403
-    assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 403
+    for refused in (client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}),
+                    client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})):
+        assert refused.status_code == 403
+        assert refused.mimetype == "text/plain"  # a scraper reads text, not an HTML page
+        assert refused.get_data(as_text=True) == "metrics are read from this machine, or with CODEQR_METRICS_TOKEN set\n"
 
 
 def test_with_a_token_metrics_answer_whoever_sends_it(make_app):
     client = make_app(CODEQR_METRICS_TOKEN="m3trics-t0ken").test_client()
     remote = {"REMOTE_ADDR": "203.0.113.9"}
-    assert client.get("/metrics").status_code == 401  # this machine too: the token is the rule
-    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}, environ_base=remote).status_code == 401
+    for refused in (client.get("/metrics"),  # this machine too: the token is the rule (README)
+                    client.get("/metrics", headers={"Authorization": "Bearer wrong"}, environ_base=remote)):
+        assert refused.status_code == 401 and refused.mimetype == "text/plain"
+        assert "Authorization: Bearer <CODEQR_METRICS_TOKEN>" in refused.get_data(as_text=True)
+        assert refused.headers["WWW-Authenticate"].startswith("Bearer")
     answer = client.get("/metrics", headers={"Authorization": "Bearer m3trics-t0ken"}, environ_base=remote)
     assert answer.status_code == 200 and b"codeqr_http_requests_total" in answer.data
 

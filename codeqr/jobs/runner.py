@@ -63,6 +63,10 @@ def claim(model, owner: str, seconds: float) -> str | None:
     claimable = (model.status.in_(("queued", "running")),
                  or_(model.lease_until.is_(None), model.lease_until < now))
     oldest = select(model.id).where(*claimable).order_by(model.created_at, model.id).limit(1).scalar_subquery()
+    # Looked for first by a read: an idle runner in each worker would otherwise take the
+    # write turn (SQLite's one writer) every poll, and make scans wait behind it.
+    if db.session.scalar(select(oldest)) is None:
+        return None
     with begin_write():
         # The conditions again in the UPDATE: on PostgreSQL a runner that lost the race
         # re-checks them on the row it waited for, and takes nothing.

@@ -57,6 +57,8 @@ def enrich_pending(app, limit: int = BATCH, wait: bool = False) -> int:
     state = app.extensions["codeqr"]
     dialect = db.engine.dialect
     claim = select(_inbox.c.id, _inbox.c.timestamp).order_by(_inbox.c.id).limit(limit)
+    if db.session.execute(claim.limit(1)).first() is None:
+        return 0  # by a read: an empty inbox costs no write turn (SQLite's one writer)
     for agent in _unknown_agents(_inbox.c.id.in_(claim.with_only_columns(_inbox.c.id))):
         state.agents.describe(agent)  # parsed outside the write, and remembered
     with begin_write():

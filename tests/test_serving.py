@@ -1,0 +1,271 @@
+"""``codeqr serve`` as it runs for real: slow clients that do not stop the short links,
+metrics that never fail a request, a metrics folder kept in the instance and cleaned after
+a crash."""
+
+import logging
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from servers import CODEQR, clean_env, free_port, wait_until_answering
+from werkzeug.routing import IntegerConverter
+
+from codeqr import metrics, requestlog
+from codeqr.serving import MetricsFolder
+
+
+def _workers(server: subprocess.Popen) -> set[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return {int(pid) for pid in children}
+
+
+def _every_get_path(app, key: str) -> list[str]:
+    """One path per GET route of the URL map, arguments filled in (the short link's with ``key``)."""
+    urls = app.url_map.bind("localhost")
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        values = {name: 1 if isinstance(converter, IntegerConverter) else "x"
+                  for name, converter in rule._converters.items()}
+        if rule.endpoint == "public.redirect":
+            values = {"key": key}
+        paths.append(urls.build(rule.endpoint, values))
+    return paths
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Start ``codeqr serve`` on a fresh instance with these settings: (base URL, server, instance)."""
+    started = []
+
+    def _serve(**settings):
+        instance = tmp_path / "instance"
+        port = free_port()
+        # Its output to a file: a pipe nobody reads would fill with request lines and stop it.
+        server = subprocess.Popen([CODEQR, "--instance", str(instance), "serve", "--port", str(port)],
+                                  env=clean_env(**settings), cwd=tmp_path,
+                                  stdout=(tmp_path / "serve.log").open("w"), stderr=subprocess.STDOUT)
+        started.append(server)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_answering(f"{base}/healthz", server)
+        return base, server, instance
+
+    yield _serve
+    for server in started:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+@pytest.fixture
+def served(serve):
+    """``codeqr serve`` with two workers."""
+    return serve(CODEQR_SERVE_WORKERS="2")
+
+
+def _short_link(base: str, instance: Path) -> dict:
+    made = subprocess.run([CODEQR, "--instance", str(instance), "create-api-key", "t"], env=clean_env(),
+                          check=True, capture_output=True, text=True, timeout=120)
+    secret = made.stdout.strip().splitlines()[-1]
+    return requests.post(f"{base}/api/qrcodes", json={"url": "https://example.com/slow"},
+                         headers={"Authorization": f"Bearer {secret}"}, timeout=10).json()
+
+
+#: What a slow client sends first, and then a byte (or a header line) at a time.
+_SLOW = {
+    "headers": (b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n", b"X-Slow: 1\r\n"),
+    "body": ((b"POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+              b"Content-Length: 100000\r\n\r\nemail="), b"a"),
+}
+
+
+def _drip(port: int, kind: str, until: float, every: float, ends: list) -> None:
+    """Drip a request until ``until``; when the server ends it, note what it said and start again."""
+    first, more = _SLOW[kind]
+    while time.monotonic() < until:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(first)
+            try:
+                while time.monotonic() < until:
+                    time.sleep(every)
+                    sock.sendall(more)
+                    if sock.recv(64, socket.MSG_DONTWAIT | socket.MSG_PEEK) == b"":
+                        break  # closed by the server
+            except BlockingIOError:
+                continue  # nothing said yet: still reading us
+            except OSError:
+                pass
+            try:
+                ends.append((kind, sock.recv(64)))
+            except OSError:
+                ends.append((kind, b""))
+
+
+def _slow_clients(port: int, count: int, seconds: float, every: float) -> tuple[list, list]:
+    until = time.monotonic() + seconds
+    ends: list = []
+    threads = [threading.Thread(target=_drip, args=(port, kind, until, every, ends), daemon=True)
+               for kind in ("headers", "body") for _ in range(count // 2)]
+    for thread in threads:
+        thread.start()
+    return threads, ends
+
+
+def test_twenty_slow_clients_leave_the_short_links_answering(serve):
+    # The defaults as shipped, but a worker timeout shorter than the drip: under the old
+    # sync workers each slow client held a whole worker, the probes timed out, and
+    # gunicorn killed the workers at this timeout. 15 s of drip (not the 30 s of the
+    # report) already outlasts it three times over.
+    base, server, instance = serve(CODEQR_SERVE_TIMEOUT_SECONDS="5")
+    qr = _short_link(base, instance)
+    workers = _workers(server)
+    threads, _ = _slow_clients(int(base.rsplit(":", 1)[1]), 20, seconds=15, every=1.0)
+    time.sleep(1)  # every slow client connected and started
+    latencies = []
+    while any(thread.is_alive() for thread in threads) and len(latencies) < 500:
+        started = time.perf_counter()
+        answer = requests.get(f"{base}/{qr['key']}", allow_redirects=False, timeout=10)
+        latencies.append(time.perf_counter() - started)
+        assert answer.status_code == 302
+        time.sleep(0.02)
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(latencies) > 100
+    assert statistics.quantiles(latencies, n=20)[-1] < 0.1  # the 95th percentile
+    assert _workers(server) == workers  # none killed
+
+
+def test_a_request_that_does_not_arrive_in_time_is_cut(serve):
+    base, _, _ = serve(CODEQR_SERVE_HEADER_TIMEOUT_SECONDS="2", CODEQR_SERVE_BODY_TIMEOUT_SECONDS="2",
+                       CODEQR_SERVE_THREADS="2", CODEQR_SERVE_WORKERS="1")
+    threads, ends = _slow_clients(int(base.rsplit(":", 1)[1]), 2, seconds=9, every=0.5)
+    for thread in threads:
+        thread.join(timeout=30)
+    said = {kind: [end for k, end in ends if k == kind] for kind in _SLOW}
+    # Each cut at its deadline (2 s, checked every second) and started again: two or more times in 9 s.
+    assert len(said["headers"]) >= 2 and all(end == b"" for end in said["headers"])
+    assert len(said["body"]) >= 2 and all(end.startswith(b"HTTP/1.1 400") for end in said["body"])
+    # Two threads, both taken by slow clients again and again: the redirect still gets its turn.
+    assert requests.get(f"{base}/healthz", timeout=10).status_code == 200
+
+
+def _wait_for_new_workers(server: subprocess.Popen, killed: set[int], base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        workers = _workers(server)
+        if len(workers) == 2 and not workers & killed:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("gunicorn did not start new workers")
+    wait_until_answering(f"{base}/healthz", server)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # make_app only lists the routes
+def test_workers_restarted_without_the_metrics_folder_answer_every_route(served, make_app):
+    base, server, instance = served
+    folder = instance / "metrics" / str(server.pid)
+    assert folder.is_dir()  # in the instance, not under /tmp
+    qr = _short_link(base, instance)
+
+    # A cleaner of old files removes the folder; then both workers die and are restarted.
+    subprocess.run(["rm", "-rf", str(instance / "metrics")], check=True)
+    killed = _workers(server)
+    for pid in killed:
+        os.kill(pid, signal.SIGKILL)
+    _wait_for_new_workers(server, killed, base)
+
+    redirect = requests.get(f"{base}/{qr['key']}", allow_redirects=False, timeout=10)
+    assert redirect.status_code == 302 and redirect.headers["Location"] == "https://example.com/slow"
+    assert requests.get(f"{base}/readyz", timeout=10).status_code == 200
+    answers = {path: requests.get(f"{base}{path}", allow_redirects=False, timeout=30).status_code
+               for path in _every_get_path(make_app(), "no-such-key")}
+    assert len(answers) > 20 and not {path: status for path, status in answers.items() if status >= 500}
+    metrics = requests.get(f"{base}/metrics", timeout=10)
+    assert metrics.status_code == 200
+    assert "codeqr_scans_total 1.0" in metrics.text  # counting again, in the folder made anew
+    assert folder.is_dir()
+
+
+def test_a_metrics_sample_that_cannot_be_written_never_fails_a_request(client, api, monkeypatch, caplog):
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/m"}).get_json()
+
+    def broken():
+        raise FileNotFoundError("/gone/histogram_4242.db")
+
+    monkeypatch.setattr(requestlog, "instruments", broken)
+    monkeypatch.setattr(metrics, "_said_dropped", False)  # said once per process: this test's process
+    with caplog.at_level(logging.WARNING, logger="codeqr.metrics"):
+        assert client.get(f"/{qr['key']}").status_code == 302
+        assert client.get("/readyz").status_code == 200
+        assert client.get("/healthz").status_code == 200
+    said = [record for record in caplog.records if record.name == "codeqr.metrics"]
+    assert len(said) == 1 and "dropped" in said[0].getMessage()  # said once, not per request
+
+
+def test_a_folder_left_by_a_killed_server_is_removed_at_the_next_start(tmp_path, monkeypatch):
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    root = tmp_path / "instance" / "metrics"
+    try:
+        for pid in (dead.pid, alive.pid):
+            (root / str(pid)).mkdir(parents=True)
+            (root / str(pid) / f"counter_{pid}.db").write_bytes(b"\0" * 16)
+        with MetricsFolder(str(tmp_path / "instance")) as folder:
+            assert Path(folder) == root / str(os.getpid()) and Path(folder).is_dir()
+            assert not (root / str(dead.pid)).exists()  # left by a server that died
+            assert (root / str(alive.pid) / f"counter_{alive.pid}.db").exists()  # another server's, running
+        assert not Path(folder).exists() and "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+def test_idle_background_threads_take_no_write_turn(make_app):
+    """Each worker's job runner and scan enricher look for work every few seconds: when
+    there is none, they must not take SQLite's one write turn (scans would wait behind it)."""
+    from sqlalchemy import event
+
+    from codeqr import db
+    from codeqr.jobs.runner import claim
+    from codeqr.models import ExportJob, ImportJob
+    from codeqr.scans.enrichment import enrich_pending
+
+    app = make_app(CODEQR_JOB_WORKER=False)
+    statements = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        assert [claim(model, "idle-runner", 30) for model in (ImportJob, ExportJob)] == [None, None]
+        assert enrich_pending(app) == 0
+        db.session.remove()
+    writes = [s for s in statements if s.lstrip().upper().startswith(("BEGIN IMMEDIATE", "UPDATE", "INSERT", "DELETE"))
+              or "FOR UPDATE" in s.upper()]
+    assert statements and not writes
+
+
+def test_the_metrics_folder_of_a_server_killed_with_sigkill_goes_at_the_next_start(serve, tmp_path):
+    instance = tmp_path / "instance"
+    port = free_port()
+    killed = subprocess.Popen([CODEQR, "--instance", str(instance), "serve", "--port", str(port)],
+                              env=clean_env(CODEQR_SERVE_WORKERS="1"), cwd=tmp_path, start_new_session=True,
+                              stdout=(tmp_path / "killed.log").open("w"), stderr=subprocess.STDOUT)
+    wait_until_answering(f"http://127.0.0.1:{port}/metrics", killed)
+    left = instance / "metrics" / str(killed.pid)
+    assert any(left.glob("counter_*.db"))
+    os.killpg(killed.pid, signal.SIGKILL)  # master and workers at once: nothing cleans up
+    killed.wait()
+    assert left.is_dir()
+
+    _, server, _ = serve(CODEQR_SERVE_WORKERS="1")
+    assert not left.exists()
+    assert [folder.name for folder in (instance / "metrics").iterdir()] == [str(server.pid)]
