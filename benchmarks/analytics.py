@@ -14,6 +14,13 @@ days), what an answer costs without rollups.
 
     .venv/bin/python benchmarks/analytics.py                                  # SQLite, 1,000,000 events
     .venv/bin/python benchmarks/analytics.py --db postgres --events 10000000  # a fresh database, dropped after
+
+With ``--stall``, the seeded database is served instead by gunicorn (2 workers, sync or
+with ``--stall-threads`` threads each; ``wsgi:app``), and the script measures short-link latency (sequential GETs of random
+seeded keys) alone, then while 4 threads send the heaviest analytics reads a key could
+ask for (``STALL_READS``) in a loop: p50 / p95 of each, and the reads' statuses.
+
+    .venv/bin/python benchmarks/analytics.py --stall --events 300000
 """
 
 import argparse
@@ -133,9 +140,105 @@ def seed_events(codes, count: int, days: int) -> None:
     print(f"  {len(closed)} days closed; {popular:,} days of a QR Code with rollups of its own "
           f"({time.monotonic() - started:.0f} s)", flush=True)
     if db.engine.dialect.name == "postgresql":
+        with begin_write():  # COPY gave the ids: the events' sequence goes on after them (--stall scans)
+            db.session.execute(db.text("SELECT setval(pg_get_serial_sequence('scan_events', 'id'), "
+                                       "(SELECT max(id) FROM scan_events))"))
         # What autovacuum does in a running instance: the chunks' upserts left dead rows.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM ANALYZE")
+
+
+#: What a read-only key may ask that costs most: the 84,000-point series that stalled every
+#: short link, and the longest series of unique visitors (every event read) within the limits.
+STALL_READS = [
+    "/api/analytics?groupBy=timeseries&start=1970-01-01T00:00:00Z&end=9000-12-31T00:00:00Z",
+    "/api/analytics?groupBy=timeseries&unique=true&start=1970-01-01T00:00:00Z&end=2053-05-01T00:00:00Z",
+]
+
+
+def stall(env: dict, codes: list, seconds: float, threads_per_worker: int) -> None:
+    """Short-link latency under gunicorn alone, then beside 4 threads of STALL_READS."""
+    import subprocess
+    import threading
+
+    import requests
+
+    port = _free_port()
+    root = Path(__file__).resolve().parent.parent
+    workers = ["-k", "sync"] if threads_per_worker == 1 else ["-k", "gthread", "--threads", str(threads_per_worker)]
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", *workers, "-b", f"127.0.0.1:{port}",
+                               "--timeout", "120", "wsgi:app"], cwd=root, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base, server)
+        rng = random.Random(3)
+
+        def redirects(until: float) -> list[float]:
+            times = []
+            while time.monotonic() < until:
+                started = time.perf_counter()
+                response = requests.get(f"{base}/{rng.choice(codes)[1]}", headers={"Host": "qr.bench.example"},
+                                        allow_redirects=False, timeout=60)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 302, response.status_code
+            return times
+
+        redirects(time.monotonic() + 3)  # warm-up: both workers loaded
+        alone = redirects(time.monotonic() + seconds)
+        stop, reads = threading.Event(), []
+
+        def reader(number: int) -> None:
+            while not stop.is_set():
+                path = STALL_READS[number % len(STALL_READS)]
+                started = time.perf_counter()
+                status = requests.get(base + path, headers={"Authorization": f"Bearer {env['BENCH_KEY']}"},
+                                      timeout=120).status_code
+                reads.append((path == STALL_READS[0], status, (time.perf_counter() - started) * 1000))
+
+        readers = [threading.Thread(target=reader, args=(number,)) for number in range(4)]
+        for thread in readers:
+            thread.start()
+        time.sleep(0.5)
+        beside = redirects(time.monotonic() + seconds)
+        stop.set()
+        for thread in readers:
+            thread.join()
+    finally:
+        server.terminate()
+        server.wait()
+    kind = "sync" if threads_per_worker == 1 else f"gthread, {threads_per_worker} threads each"
+    print(f"\ngunicorn: 2 workers ({kind})")
+    print(f"short links, {seconds:g} s each (ms)    p50      p95   requests")
+    for label, times in (("alone", alone), ("with 4 analytics readers", beside)):
+        print(f"  {label:30s} {statistics.median(times):8.1f} {percentile(times, 0.95):8.1f} {len(times):6d}")
+    for huge in (True, False):
+        found = [(status, ms) for big, status, ms in reads if big == huge]
+        statuses = sorted({status for status, _ in found})
+        print(f"  reads {'84,000 points' if huge else 'unique visitors, 1,000 months'}: {len(found)} answered, "
+              f"statuses {statuses}, p50 {statistics.median([ms for _, ms in found]):.0f} ms")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(base: str, server) -> None:
+    import requests
+
+    for _ in range(600):
+        if server.poll() is not None:
+            sys.exit("gunicorn exited")
+        try:
+            requests.get(base + "/healthz", timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    sys.exit("gunicorn did not answer")
 
 
 def main() -> None:
@@ -146,6 +249,9 @@ def main() -> None:
     parser.add_argument("--codes", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=365, help="the events are spread over this many days")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--stall", action="store_true", help="short-link latency beside heavy analytics reads")
+    parser.add_argument("--stall-seconds", type=float, default=15)
+    parser.add_argument("--stall-threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)")
     args = parser.parse_args()
 
     instance = Path(tempfile.mkdtemp(prefix="codeqr-analytics-"))
@@ -160,20 +266,35 @@ def main() -> None:
     try:
         from codeqr import create_app
         from codeqr.analytics import queries
+        from codeqr.analytics.limits import ReadLimits
         from codeqr.analytics.schemas import AnalyticsQuery
         from codeqr.extensions import db
 
         app = create_app({"INSTANCE_PATH": str(instance), "CODEQR_DATABASE_URL": url,
-                          "CODEQR_DEFAULT_DOMAIN": "qr.bench.example", "CODEQR_ANALYTICS_WORKER": False})
+                          "CODEQR_DEFAULT_DOMAIN": "qr.bench.example", "CODEQR_ANALYTICS_WORKER": False,
+                          "CODEQR_DATABASE_TIMEOUT_SECONDS": 600})  # seeding: big statements
         with app.app_context():
             print(f"seeding {args.codes:,} QR Codes and {args.events:,} events over {args.days} days ({args.db})",
                   flush=True)
             codes = seed_qrcodes(args.codes)
             seed_events(codes, args.events, args.days)
+            if args.stall:
+                from codeqr import apikeys
+
+                secret = apikeys.create("bench", scope="read_only")[1]
+                db.session.remove()
+                db.engine.dispose()
+                env = {**os.environ, "CODEQR_INSTANCE_PATH": str(instance), "CODEQR_DATABASE_URL": url,
+                       "CODEQR_DEFAULT_DOMAIN": "qr.bench.example", "CODEQR_REQUEST_LOG": "0",
+                       "CODEQR_RATE_LIMIT_ENABLED": "0", "BENCH_KEY": secret}
+                stall(env, codes, args.stall_seconds, args.stall_threads)
+                return
+
+            limits = ReadLimits.from_config(app.config)
 
             def answer(group_by, **filters):
                 query = AnalyticsQuery.model_validate({"groupBy": group_by, "interval": "90d", **filters})
-                return lambda: (queries.analytics(query), db.session.rollback())
+                return lambda: (queries.analytics(query, limits), db.session.rollback())
 
             since = datetime.now(UTC) - timedelta(days=90)
             raw = db.text("SELECT country, count(*) FROM scan_events WHERE timestamp >= :since AND NOT bot "

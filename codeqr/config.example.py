@@ -53,6 +53,9 @@
 # CODEQR_SCAN_RETENTION_DAYS = 0               # 0: keep events forever
 # CODEQR_GEOIP_DATABASE = "/var/lib/GeoIP/GeoLite2-City.mmdb"
 # CODEQR_ANALYTICS_WORKER = True
+# CODEQR_ANALYTICS_MAX_SPAN_DAYS = 36525       # longest time frame of an answer (else 422)
+# CODEQR_ANALYTICS_MAX_BUCKETS = 1000          # most points of a time series (else 422)
+# CODEQR_ANALYTICS_TIMEOUT_SECONDS = 2.0       # longest statement of an analytics read (else 503)
 
 # --- Jobs (imports, exports) ---------------------------------------------------------------
 # CODEQR_JOB_WORKER = True

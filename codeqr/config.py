@@ -39,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "CODEQR_SCAN_RETENTION_DAYS": 0,  # 0: keep scan events forever
     "CODEQR_GEOIP_DATABASE": None,  # a MaxMind-format city database: adds city and region
     "CODEQR_ANALYTICS_WORKER": True,  # enrich scans in a background thread of each process
+    "CODEQR_ANALYTICS_MAX_SPAN_DAYS": 36525,  # longest time frame of an analytics answer (100 years)
+    "CODEQR_ANALYTICS_MAX_BUCKETS": 1000,  # most points of an analytics time series
+    "CODEQR_ANALYTICS_TIMEOUT_SECONDS": 2.0,  # an analytics or events statement running longer: 503
     "CODEQR_JOB_WORKER": True,  # run jobs (imports) in a background thread of each serving process
     "CODEQR_JOB_LEASE_SECONDS": 30.0,  # a job whose process stopped is taken up by another after this
     "CODEQR_EXPORT_TTL_HOURS": 24.0,  # a finished export's file is removed after this
@@ -152,7 +155,8 @@ def _instance_settings(path: str) -> dict:
 _POSITIVE = ("CODEQR_DATABASE_TIMEOUT_SECONDS", "CODEQR_JOB_LEASE_SECONDS", "CODEQR_EXPORT_TTL_HOURS",
              "CODEQR_SQLITE_BUSY_TIMEOUT_MS", "CODEQR_MAX_BODY_BYTES", "CODEQR_SERVE_THREADS",
              "CODEQR_SERVE_TIMEOUT_SECONDS", "CODEQR_SERVE_HEADER_TIMEOUT_SECONDS",
-             "CODEQR_SERVE_BODY_TIMEOUT_SECONDS", "CODEQR_LOGIN_KNOWN_DEVICE_DAYS")
+             "CODEQR_SERVE_BODY_TIMEOUT_SECONDS", "CODEQR_LOGIN_KNOWN_DEVICE_DAYS", "CODEQR_ANALYTICS_MAX_SPAN_DAYS",
+             "CODEQR_ANALYTICS_MAX_BUCKETS", "CODEQR_ANALYTICS_TIMEOUT_SECONDS")
 
 
 #: The unknown names warned about in this process (a forked worker inherits them).

@@ -2,15 +2,16 @@
 that does not need it.
 
 Every PostgreSQL connection gives up connecting after ``CODEQR_DATABASE_TIMEOUT_SECONDS``,
-the server cancels a statement running longer, and the client stops waiting for a
-server that never answers at all (it accepts connections, then nothing: a stopped
-server or a pooler with no database behind it). Those errors, like a refused
-connection, answer 503; the pool drops broken connections, so service comes back by
-itself with the database.
+the server cancels a statement running nearly that long, and the client stops waiting
+at that time for a server that never answers at all (it accepts connections, then
+nothing: a stopped server or a pooler with no database behind it). Those errors, like
+a refused connection, answer 503. A connection the server hung up on while it was idle
+(a restart, a network cut) is seen before use, without a round trip, and replaced: the
+first request after an outage is served.
 """
 
 import logging
-import math
+import select
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -32,9 +33,9 @@ try:
 except ImportError:  # PostgreSQL support is an extra
     psycopg = None
 
-#: Extra time the client waits past the server's statement timeout, so the server's
-#: cancel (which keeps the connection usable) normally comes first.
-_CLIENT_GRACE_SECONDS = 2
+#: Share of the timeout after which the server cancels a statement: its cancel (which
+#: keeps the connection usable) normally comes before the client stops waiting.
+_SERVER_SHARE = 0.9
 
 _unbounded = threading.local()
 
@@ -58,21 +59,37 @@ def apply_timeouts(engine, seconds: float) -> None:
     """Bound every wait on ``engine``'s PostgreSQL connections by ``seconds``."""
     if engine.dialect.name != "postgresql":
         return  # SQLite waits for its lock up to CODEQR_SQLITE_BUSY_TIMEOUT_MS
-    connection_class = _timed_connection_class(seconds + _CLIENT_GRACE_SECONDS)
+    connection_class = _timed_connection_class(seconds)
 
     @event.listens_for(engine, "do_connect")
     def connect(_dialect, _record, cargs, cparams):
         # libpq counts connect_timeout in whole seconds, and takes no less than 2.
-        cparams.setdefault("connect_timeout", max(2, math.ceil(seconds)))
-        timeout = f"-c statement_timeout={int(seconds * 1000)} -c lock_timeout={int(seconds * 1000)}"
+        cparams.setdefault("connect_timeout", max(2, int(seconds)))
+        server_ms = max(1, int(seconds * _SERVER_SHARE * 1000))
+        timeout = f"-c statement_timeout={server_ms} -c lock_timeout={server_ms}"
         cparams["options"] = f"{cparams.get('options', '')} {timeout}".strip()
         return connection_class.connect(*cargs, **cparams)
+
+    @event.listens_for(engine, "checkout")
+    def replace_dropped(dbapi_connection, _record, _proxy):
+        if dropped(dbapi_connection):
+            raise exc.DisconnectionError("the database closed this connection")  # the pool takes another
 
     @event.listens_for(engine, "begin")
     def lift_for_upgrades(connection):
         if not _bounded():
             connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
+
+
+def dropped(connection) -> bool:
+    """Whether the server hung up on an idle psycopg ``connection`` (a restart, a cut
+    network): its socket reads as ready while no statement runs. A poll, no round trip."""
+    if connection.closed or connection.broken:
+        return True
+    poller = select.poll()
+    poller.register(connection.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _timed_connection_class(client_seconds: float):

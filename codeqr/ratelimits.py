@@ -156,6 +156,7 @@ def install(app, api_blueprint, sign_in_pages: dict) -> Limiter | None:
             key_prefix="codeqr",
             strategy="moving-window",
         )
+        app.after_request(_keep_own_retry_after)  # registered after, so it runs before the limiter's
     for setting, key, who in (("CODEQR_RATE_LIMIT_API", _api_key, "this API key"),
                               ("CODEQR_RATE_LIMIT_API_PER_ADDRESS", client_address, "this client address")):
         # Shared: one budget over every route of the API, not one per route.
@@ -198,6 +199,13 @@ def _setting(name: str):
     return lambda: current_app.config[name]
 
 
+def _keep_own_retry_after(response):
+    """Note the answer's own ``Retry-After`` (a 503's) before Flask-Limiter replaces it
+    with the time its window resets."""
+    response.codeqr_retry_after = response.headers.get("Retry-After")
+    return response
+
+
 def _standard_headers(response):
     """Add the IETF ``RateLimit-*`` fields beside Flask-Limiter's ``X-RateLimit-*``
     (whose reset is a time, rounded up; the standard one counts whole seconds)."""
@@ -206,6 +214,9 @@ def _standard_headers(response):
         response.headers["RateLimit-Remaining"] = response.headers["X-RateLimit-Remaining"]
         reset = float(response.headers["X-RateLimit-Reset"])
         response.headers["RateLimit-Reset"] = str(max(0, int(reset - time.time())))
-        if response.status_code != 429:
+        own = getattr(response, "codeqr_retry_after", None)
+        if own is not None:  # a 503 tells when to come back, whatever the limits say
+            response.headers["Retry-After"] = own
+        elif response.status_code != 429:
             response.headers.pop("Retry-After", None)  # Flask-Limiter sends it on every answer
     return response

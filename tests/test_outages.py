@@ -2,13 +2,20 @@
 and a start that does not need it. PostgreSQL sits behind a proxy that can fail on demand."""
 
 import logging
+import os
+import re
+import signal
+import subprocess
 import time
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from api_client import authorized_client
+from servers import CODEQR, clean_env, free_port, wait_until_answering
 
 from codeqr import apikeys, users
+from codeqr.errorhandlers import RETRY_AFTER_SECONDS
 
 URL = "https://example.com/landing"
 TIMEOUT = 1.0
@@ -114,3 +121,82 @@ def test_a_database_that_does_not_exist_is_named_with_how_to_create_it(make_app,
     app = make_app(CODEQR_DATABASE_URL=missing, CODEQR_DATABASE_TIMEOUT_SECONDS=TIMEOUT)
     assert 'database "codeqr_never_created" does not exist; create it first, e.g. createdb codeqr_never_created' in caplog.text
     assert app.test_client().get("/api/qrcodes").status_code == 503
+
+
+def _api_routes(app, ref: str):
+    """Every operation of the API: (method, path), ``ref`` for any path parameter."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            path = re.sub(r"<[^>]+>", ref, rule.rule)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, path
+
+
+@on_postgres
+def test_every_api_503_carries_retry_after_with_the_rate_limits_on(make_app, proxy, postgres_database):
+    make_app(CODEQR_DATABASE_URL=postgres_database)  # the schema, made directly
+    app = make_app(CODEQR_DATABASE_URL=proxy.url, CODEQR_DATABASE_TIMEOUT_SECONDS=TIMEOUT,
+                   CODEQR_RATE_LIMIT_ENABLED=True)
+    api = authorized_client(app, _key(app))
+    qr = api.post("/api/qrcodes", json={"url": URL}).get_json()
+    proxy.set_mode("refuse")
+    unavailable = []
+    for method, path in _api_routes(app, qr["id"]):
+        response = api.open(path, method=method, json={"url": URL})
+        assert response.status_code < 500 or response.status_code == 503, (method, path, response.status_code)
+        if response.status_code == 503:
+            unavailable.append((method, path))
+            assert response.headers.get("Retry-After") == str(RETRY_AFTER_SECONDS), (method, path)
+            assert "RateLimit-Limit" in response.headers  # the limiter saw it too
+    assert len(unavailable) >= 10  # every operation that needs the database
+
+
+@on_postgres
+def test_a_black_holed_database_answers_503_within_the_timeout(make_app, proxy, postgres_database, caplog):
+    caplog.set_level(logging.CRITICAL)
+    seconds = 3.0
+    make_app(CODEQR_DATABASE_URL=postgres_database)  # the schema, made directly
+    app = make_app(CODEQR_DATABASE_URL=proxy.url, CODEQR_DATABASE_TIMEOUT_SECONDS=seconds)
+    api = authorized_client(app, _key(app))
+    short_path, _ = _made(api)
+    client = app.test_client()
+    assert client.get(short_path).status_code == 302  # this thread now keeps a connection
+    proxy.set_mode("silent")  # connections accepted, bytes read, nothing ever answered
+    for send in (lambda: client.get(short_path), lambda: api.get("/api/qrcodes")):
+        started = time.monotonic()
+        assert send().status_code == 503
+        # The setting, plus room for a loaded machine; waiting past it (5.9 s with 3 s) fails.
+        assert time.monotonic() - started < seconds + 0.9
+
+
+@on_postgres
+def test_after_a_one_second_cut_the_next_scans_are_served_by_every_worker(make_app, proxy, postgres_database,
+                                                                          tmp_path):
+    domain = "qr.blip.test"
+    app = make_app(CODEQR_DATABASE_URL=postgres_database, CODEQR_DEFAULT_DOMAIN=domain)
+    key = {"Authorization": f"Bearer {_key(app)}"}
+    short_path, _ = _made(authorized_client(app, key["Authorization"].split()[1]))
+    port = free_port()
+    env = clean_env(CODEQR_DATABASE_URL=proxy.url, CODEQR_DEFAULT_DOMAIN=domain, CODEQR_SERVE_WORKERS="2",
+                    CODEQR_INSTANCE_PATH=str(tmp_path / "served"), CODEQR_REQUEST_LOG="0",
+                    CODEQR_RATE_LIMIT_ENABLED="0", CODEQR_JOB_WORKER="0", CODEQR_ANALYTICS_WORKER="0")
+    server = subprocess.Popen([CODEQR, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(f"{base}/readyz", server)
+
+        def answers() -> list[int]:
+            with requests.Session() as session:  # a new connection each time: any worker may take it
+                return [session.get(base + path, headers={"Host": domain, "Connection": "close", **key},
+                                    allow_redirects=False, timeout=30).status_code
+                        for path in [short_path, "/api/qrcodes"] * 20]
+
+        assert set(answers()) == {200, 302}  # every worker holds connections now
+        proxy.set_mode("refuse")  # every connection cut
+        time.sleep(1)
+        proxy.set_mode("forward")
+        assert answers() == [302, 200] * 20
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)

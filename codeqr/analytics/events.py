@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..scans.models import ScanEvent
 from ..spreadsheets import csv_lines
+from .limits import bounded_reads
 from .queries import event_conditions, scope
 from .schemas import EventsQuery, ScanEventOut
 from .timeframe import EPOCH, time_frame
@@ -20,29 +21,44 @@ def _matching(query: EventsQuery):
     return select(ScanEvent).where(*event_conditions(query, scope(query), frame)).order_by(ScanEvent.id.desc())
 
 
-def page(query: EventsQuery) -> list[ScanEvent]:
-    """One page of matching events, newest first."""
-    statement = _matching(query).limit(query.page_size).offset((query.page - 1) * query.page_size)
-    return list(db.session.scalars(statement))
+def page(query: EventsQuery, seconds: float) -> list[ScanEvent]:
+    """One page of matching events, newest first; each statement stops after ``seconds``."""
+    with bounded_reads(seconds):
+        statement = _matching(query).limit(query.page_size).offset((query.page - 1) * query.page_size)
+        return list(db.session.scalars(statement))
 
 
 def as_csv(query: EventsQuery) -> Iterator[str]:
-    """Every matching event as CSV lines, read in chunks (the first line names the columns)."""
+    """Every matching event as CSV lines, read in chunks, each chunk one statement
+    (the first line names the columns)."""
     fields = list(ScanEventOut.model_fields)
     header = [ScanEventOut.model_fields[name].alias for name in fields]
 
     # Before the first line: an unknown QR Code is a 404, not a broken download.
-    statement = _matching(query).execution_options(yield_per=_CSV_CHUNK)
+    statement = _matching(query)
 
     def rows():
-        for event in db.session.scalars(statement):
-            data = ScanEventOut.model_validate(event).model_dump(mode="json")
-            yield [data[name] for name in fields]
+        chunk = statement
+        while events := db.session.scalars(chunk.limit(_CSV_CHUNK)).all():
+            for event in events:
+                data = ScanEventOut.model_validate(event).model_dump(mode="json")
+                yield [data[name] for name in fields]
+            chunk = statement.where(ScanEvent.id < events[-1].id)  # newest first: on from the last
+            for event in events:
+                db.session.expunge(event)  # the session holds one chunk at a time
 
     return csv_lines(header, rows())
 
 
-def csv_download(query: EventsQuery) -> Response:
-    """Every matching event as a streamed ``scans.csv`` attachment."""
-    return Response(stream_with_context(as_csv(query)), mimetype="text/csv",
+def csv_download(query: EventsQuery, seconds: float) -> Response:
+    """Every matching event as a streamed ``scans.csv`` attachment; each statement
+    (one per chunk) stops after ``seconds``."""
+    with bounded_reads(seconds):
+        lines = as_csv(query)  # an unknown QR Code is a 404 here, before the first line
+
+    def bounded() -> Iterator[str]:
+        with bounded_reads(seconds):
+            yield from lines
+
+    return Response(stream_with_context(bounded()), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="scans.csv"'})

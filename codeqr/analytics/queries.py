@@ -22,6 +22,7 @@ from ..timeutil import isoformat
 from . import sqltime
 from .models import (DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown, ScanCount,
                      WeeklyScans)
+from .limits import ReadLimits, bounded_reads
 from .rollups import event_column
 from .schemas import AnalyticsQuery, ScanFilters
 from .timeframe import TimeFrame, bucket_starts, into_buckets, time_frame
@@ -166,18 +167,23 @@ def _rollups_for(query: ScanFilters, ids) -> _Rollups | None:
 # -- answers ----------------------------------------------------------------------
 
 
-def analytics(query: AnalyticsQuery):
-    """Answer ``GET /api/analytics``."""
-    ids = scope(query)
-    frame = time_frame(query, _first_scan(ids) if query.interval == "all" else None)
-    rollups = _rollups_for(query, ids)
-    if query.group_by == "count":
-        if query.unique:
-            return {"visitors": _visitors(query, ids, frame)}
-        return {"scans": _count(query, ids, frame, rollups)}
-    if query.group_by == "timeseries":
-        return _timeseries(query, ids, frame, rollups)
-    return _breakdown(query, ids, frame, rollups)
+def analytics(query: AnalyticsQuery, limits: ReadLimits):
+    """Answer ``GET /api/analytics`` within ``limits``."""
+    with bounded_reads(limits.seconds):
+        ids = scope(query)
+        frame = time_frame(query, _first_scan(ids) if query.interval == "all" else None)
+        limits.check_span(frame.end - frame.start)
+        if query.group_by == "timeseries":
+            starts = bucket_starts(frame, at_most=limits.max_buckets + 1)
+            limits.check_buckets(len(starts))
+        rollups = _rollups_for(query, ids)
+        if query.group_by == "count":
+            if query.unique:
+                return {"visitors": _visitors(query, ids, frame)}
+            return {"scans": _count(query, ids, frame, rollups)}
+        if query.group_by == "timeseries":
+            return _timeseries(query, ids, frame, rollups, starts)
+        return _breakdown(query, ids, frame, rollups)
 
 
 def _count(query, ids, frame: TimeFrame, rollups: _Rollups | None) -> int:
@@ -200,8 +206,7 @@ def _visitors(query, ids, frame: TimeFrame) -> int:
     return db.session.scalar(statement)
 
 
-def _timeseries(query, ids, frame: TimeFrame, rollups: _Rollups | None) -> list[dict]:
-    starts = bucket_starts(frame)
+def _timeseries(query, ids, frame: TimeFrame, rollups: _Rollups | None, starts: list[datetime]) -> list[dict]:
     label = "visitors" if query.unique else "scans"
     if query.unique:
         seen = defaultdict(set)
@@ -242,6 +247,8 @@ def _breakdown(query, ids, frame: TimeFrame, rollups: _Rollups | None) -> list[d
             .where(*event_conditions(query, ids, part)).group_by(column) for part in rest]
     for part in parts:
         sums += (_periodic_sums if periodic else _breakdown_sums)(query, rollups, dimension, part)
+    if not sums:  # an empty time frame, or one QR Code's with nothing to read
+        return []
     every = union_all(*sums).subquery("sums")
     value, total = every.c.value, func.sum(every.c.scans)
     if db.engine.dialect.name == "postgresql":

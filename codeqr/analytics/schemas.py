@@ -9,6 +9,7 @@ from pydantic.alias_generators import to_camel
 from typing import Annotated
 
 from ..schemas import Timestamp
+from .timeframe import aware
 
 GROUP_BY = ("count", "timeseries", "countries", "cities", "devices", "browsers", "os", "referers", "languages",
             "top_qrcodes", "top_urls")
@@ -60,7 +61,8 @@ class ScanFilters(_Query):
     def _one_time_frame(self):
         if self.interval and (self.start or self.end):
             raise ValueError("give either interval or start/end, not both")
-        if self.start and self.end and self.start >= self.end:
+        zone = ZoneInfo(self.timezone)  # one with an offset, one without: compared in the time zone
+        if self.start and self.end and aware(self.start, zone) >= aware(self.end, zone):
             raise ValueError("start must be before end")
         return self
 

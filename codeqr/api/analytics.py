@@ -3,6 +3,7 @@
 from flask import request
 
 from ..analytics import events, queries
+from ..analytics.limits import ReadLimits
 from ..analytics.schemas import AnalyticsQuery, AnalyticsResult, EventList, EventsQuery
 from ..scans.enrichment import catch_up
 from ..state import the_app
@@ -17,7 +18,7 @@ from .views import auth, bp, errors
 @bp.doc(summary="Scan analytics", tags=["Analytics"], responses=errors(404))
 def analytics(query: AnalyticsQuery):
     catch_up(the_app())
-    return AnalyticsResult(queries.analytics(query))
+    return AnalyticsResult(queries.analytics(query, ReadLimits.from_config(the_app().config)))
 
 
 @bp.get("/events")
@@ -32,6 +33,7 @@ def analytics(query: AnalyticsQuery):
 def scan_events(query: EventsQuery):
     catch_up(the_app())
     wants_csv = query.format == "csv" or (query.format is None and request.accept_mimetypes.best == "text/csv")
+    seconds = the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"]
     if wants_csv:
-        return events.csv_download(query)
-    return EventList(events.page(query))
+        return events.csv_download(query, seconds)
+    return EventList(events.page(query, seconds))

@@ -9,6 +9,7 @@ from sqlalchemy import BindParameter, bindparam, func, insert, literal_column, s
 from ..database import driver_time, write_turns
 from ..extensions import table_of
 from ..models import QRCode
+from ..outages import dropped
 from ..timeutil import utcnow
 from .models import PendingScan
 
@@ -62,6 +63,9 @@ class ScanCounter:
 
     def _connection(self):
         connection = getattr(self._local, "connection", None)
+        if connection is not None and self._postgresql and dropped(connection):
+            self._drop(connection)  # the server hung up while it was idle: the scan goes on a new one
+            connection = None
         if connection is None:
             # Detached from the pool: this thread keeps it (connect events already applied).
             fairy = self.engine.raw_connection()
@@ -97,12 +101,15 @@ class ScanCounter:
                 cursor.close()
         except Exception:
             # A broken connection (server restart, …) is dropped; the next scan reconnects.
-            self._local.connection = None
-            try:
-                connection.close()
-            except Exception:
-                pass
+            self._drop(connection)
             raise
+
+    def _drop(self, connection) -> None:
+        self._local.connection = None
+        try:
+            connection.close()
+        except Exception:
+            pass
 
     def scan(self, domain: str, key: str, visit: dict | None = None, sent_url: str | None = None):
         """Count one scan and, given ``visit`` (its columns), store it in the inbox

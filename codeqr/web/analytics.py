@@ -8,6 +8,7 @@ from flask import abort, render_template, request, url_for
 from pydantic import ValidationError
 
 from ..analytics import events, queries
+from ..analytics.limits import ReadLimits
 from ..analytics.schemas import INTERVALS, AnalyticsQuery, EventsQuery
 from ..scans.enrichment import catch_up
 from ..state import the_app
@@ -35,8 +36,10 @@ def panel(qrcode_id: str | None = None, top: bool = False) -> dict:
         choice = {"interval": "30d", "timezone": "UTC", "unique": False}
         base = AnalyticsQuery.model_validate({**choice, "qrcodeId": qrcode_id})
 
+    limits = ReadLimits.from_config(the_app().config)
+
     def answer(group_by: str):
-        return queries.analytics(base.model_copy(update={"group_by": group_by}))
+        return queries.analytics(base.model_copy(update={"group_by": group_by}), limits)
 
     groups = {**BREAKDOWNS, **(TOP if top else {})}
     measure = "visitors" if base.unique else "scans"
@@ -78,4 +81,4 @@ def events_csv():
     except ValidationError:
         abort(400, "the link to this file is not valid")
     catch_up(the_app())
-    return events.csv_download(query)
+    return events.csv_download(query, the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"])
