@@ -9,6 +9,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from jinja2 import ChoiceLoader, FileSystemLoader
+from sqlalchemy.engine import make_url
 
 from . import errorhandlers, health, metrics, public, ratelimits, requestlog, security_headers, web
 from .api import bp as api_bp
@@ -107,7 +108,7 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     config["CODEQR_DATABASE_URL"] = normalise_url(config["CODEQR_DATABASE_URL"] or "")
     resolve_paths(config, instance_path, served_at, create_secret=not listing_only)
     app.config.update(config)
-    app.config.update(_framework_settings(pm))
+    app.config.update(_framework_settings(pm, config))
     secure = app.config["CODEQR_SCHEME"] == "https"
     app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure)
 
@@ -157,20 +158,30 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     return app
 
 
+def _engine_options(config: dict) -> dict:
+    """A pool with a connection for each thread of a serving process (its request threads,
+    the job runner and the enricher): a thread never waits for another's connection."""
+    options: dict = {"pool_recycle": 3600}
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"):  # memory: one shared
+        options.update(pool_size=config["CODEQR_SERVE_THREADS"] + 2, max_overflow=10)
+    return options
+
+
 def _template_loader(pm) -> ChoiceLoader:
     """Plugins' template folders first (they may override), then CodeQR's own."""
     folders = [str(path) for paths in pm.hook.codeqr_template_folders() for path in paths]
     return ChoiceLoader([FileSystemLoader(folders), FileSystemLoader(str(files("codeqr_templates")))])
 
 
-def _framework_settings(pm) -> dict:
+def _framework_settings(pm, config: dict) -> dict:
     plugin_migrations = [str(path) for paths in pm.hook.codeqr_migration_locations() for path in paths]
     return {
         "ALEMBIC": {
             "script_location": str(files("codeqr") / "migrations"),
             "version_locations": plugin_migrations,
         },
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 3600},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(config),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -71,11 +71,12 @@ def _api_key() -> str:
 
 
 def _email() -> str:
-    """The account a password is tried for: the form's, else (changing one's own password)
-    the signed-in person's, so a stolen session guesses no faster than a sign-in page."""
-    if request.form.get("email"):
-        return request.form["email"]
-    return current_user.email if current_user.is_authenticated else ""
+    """The account a password is tried for: the signed-in person's when they change their
+    own (whatever the form holds, so a stolen session guesses no faster than a sign-in
+    page), else the form's."""
+    if request.endpoint == "web.account_password":
+        return current_user.email if current_user.is_authenticated else ""
+    return request.form.get("email") or ""
 
 
 def _account() -> str:

@@ -24,6 +24,8 @@ def coerce(value, default):
         return _names(value)
     if default is None and (value is None or value == ""):
         return None
+    if default is not None and not isinstance(default, str) and isinstance(value, type(default)):
+        return value  # a plugin's setting of another type (a dict, a tuple): taken as given
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     if isinstance(value, str):

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from codeqr import PluginError, create_app
+from codeqr import PluginError, create_app, db
 from codeqr.config import SECRET_SETTINGS
 
 def test_env_overrides_instance_config_and_config_is_frozen(tmp_path, monkeypatch, database_url):
@@ -295,3 +295,18 @@ def test_an_international_domain_is_stored_and_linked_in_punycode(make_app):
     created = api.post("/api/qrcodes", json={"url": "https://example.com/idn"}).get_json()
     assert created["shortLink"] == f"http://xn--bcher-kva.example/{created['key']}"
     assert app.test_client().get(f"/{created['key']}", headers={"Host": "xn--bcher-kva.example"}).status_code == 302
+
+
+def test_every_thread_of_a_serving_process_has_a_connection_of_its_own(make_app):
+    app = make_app(CODEQR_SERVE_THREADS=24)
+    with app.app_context():
+        # 24 request threads, the job runner and the enricher: none waits for a connection.
+        assert db.engine.pool.size() >= 24 + 2
+
+
+def test_a_plugin_setting_of_another_type_takes_its_default_and_values_of_that_type(tmp_path):
+    from codeqr.config import build_config
+
+    defaults = {"CODEQR_PLUGIN_MAP": {"a": 1}, "CODEQR_PLUGIN_PAIR": (1, 2)}
+    config = build_config(str(tmp_path), {"CODEQR_PLUGIN_PAIR": (3, 4)}, defaults)
+    assert config["CODEQR_PLUGIN_MAP"] == {"a": 1} and config["CODEQR_PLUGIN_PAIR"] == (3, 4)

@@ -79,6 +79,8 @@ def test_a_proxy_on_this_machine_does_not_make_its_clients_local(make_app):
     assert _client(app, "127.0.0.1", x_forwarded_for="203.0.113.5").get("/setup").status_code == 403
     app = make_app(CODEQR_PROXY_FIX=1)
     assert _client(app, "127.0.0.1", x_forwarded_for="127.0.0.1").get("/setup").status_code == 403
+    # A proxy that forwards without saying so (nginx's plain proxy_pass) is not this machine either.
+    assert _client(app, "127.0.0.1").get("/setup").status_code == 403
 
 
 def test_start_says_how_to_make_the_first_account_until_there_is_one(make_app, capsys):

@@ -117,7 +117,8 @@ def test_guessing_the_current_password_on_a_stolen_session_is_held_like_a_sign_i
     browser = accounts.browser(1)
     assert accounts.attempt(browser, PASSWORD).status_code == 302
     browser.delete_cookie(COOKIE)  # the thief's browser is not the owner's known device
-    guesses = [browser.post("/account/password", data={"current_password": f"guess {n}", "password": "x" * 20})
+    guesses = [browser.post("/account/password", data={"current_password": f"guess {n}", "password": "x" * 20,
+                                                        "email": f"rotated-{n}@example.com"})  # not the account
                for n in range(PER_ADDRESS + 2)]
     assert [guess.status_code for guess in guesses] == [200] * PER_ADDRESS + [429] * 2
     assert "Too many sign-in attempts" in guesses[-1].get_data(as_text=True)

@@ -59,8 +59,10 @@ SETUP_REFUSED = ("CodeQR has no account yet, and its first account can only be m
 
 def may_set_up() -> bool:
     """Whether this request may make the first account: from this machine, or with the
-    setup token. Otherwise the first visitor of a fresh server would become its admin."""
-    if from_this_machine(request):
+    setup token. Otherwise the first visitor of a fresh server would become its admin.
+    With CODEQR_PROXY_FIX set every request may have come through a proxy, one that adds
+    no X-Forwarded-For too: none counts as this machine's."""
+    if from_this_machine(request) and not current_app.config["CODEQR_PROXY_FIX"]:
         return True
     token = current_app.config["CODEQR_SETUP_TOKEN"]
     given = request.args.get("token", "")
