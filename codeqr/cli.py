@@ -8,44 +8,81 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, run_command, shell_command, with_appcontext
+from flask_alembic.cli import cli as alembic_commands
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import apikeys, unserved, users
-from .config import EVERY_INTERFACE
+from .config import DEFAULTS, DEVELOPMENT_PORT, EVERY_INTERFACE
+from .database_errors import describe
 from .errors import CodeQRError, ConfigurationError
 from .extensions import db
+from .instance import InstanceFolderError
+from .outages import UNAVAILABLE, first_line
 from .permissions import ROLES, SCOPES
 from .pluginmanager import loaded_plugins
 from .state import app_state
 
 
-#: Set in the command's context when it only asks for help: the app built then writes nothing.
-_HELP_ONLY = "codeqr.help_only"
+#: Kept in the context's ``meta`` (shared by the command and its group): whether it only asks
+#: for help (the app built then writes nothing), the command's name, whether ``--instance``
+#: chose the instance, and the database URL (for errors of the database).
+_HELP_ONLY, _COMMAND, _INSTANCE_OPTION, _DATABASE_URL = (
+    "codeqr.help_only", "codeqr.command", "codeqr.instance_option", "codeqr.database_url")
+#: Servers start while the database is away, answer 503 and keep trying (and say so).
+SERVERS = frozenset({"run", "serve"})
+#: Commands that run without bringing the schema up to date first: they do not use the
+#: database, or manage its schema themselves (db). Every other command upgrades it first,
+#: and ends in one line, at once, when the database cannot be used.
+WITHOUT_UPGRADE = frozenset({"config-example", "plugins", "shell", "routes", "spec", "db"})
 
 
-def load_app(served_at: str | None = None, listing_only: bool = False):
-    """Build the app for a command; a bad setting ends the command in one line (status 2)."""
+def load_app(served_at: str | None = None, listing_only: bool = False, upgrade: bool = True):
+    """Build the app for a command; a bad setting ends the command in one line (status 2).
+
+    A server (``served_at``) starts while the database is away and waits for it; another
+    command brings the schema up to date first (``upgrade``), and a database it cannot use
+    ends it in one line (``_Group.invoke``)."""
     from .app import create_app
 
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
     try:
-        app = create_app(served_at=served_at, listing_only=listing_only)
+        app = create_app(served_at=served_at, listing_only=listing_only, wait_for_database=served_at is not None)
     except ConfigurationError as error:
+        if meta.get(_HELP_ONLY):  # help lists what it can; Flask's CLI prints this line above it
+            raise NoAppException(f"CodeQR cannot start: {_worded(error, meta)}") from None
         # One line, and a status that says "usage": not a traceback, not a help text
         # without CodeQR's own commands.
-        click.echo(f"CodeQR cannot start: {error}", err=True)
+        click.echo(f"CodeQR cannot start: {_worded(error, meta)}", err=True)
         sys.exit(2)
-    if not listing_only:
-        click.echo(f"CodeQR: instance {app.instance_path}, database {_shown_url(app)}", err=True)
-        with app.app_context():
-            for line in unserved.warnings(app.config["CODEQR_DOMAINS"]):
-                click.echo(f"CodeQR: {line}", err=True)
+    if listing_only:
+        return app
+    meta[_DATABASE_URL] = app.config["SQLALCHEMY_DATABASE_URI"]
+    click.echo(f"CodeQR: instance {app.instance_path}, database {_shown_url(app)}", err=True)
+    if served_at is None and upgrade:
+        app.extensions["codeqr"].database.start(retry=False)
+    with app.app_context():  # after the upgrade: a new database has its tables
+        for line in unserved.warnings(app.config["CODEQR_DOMAINS"]):
+            click.echo(f"CodeQR: {line}", err=True)
     return app
+
+
+def _worded(error: ConfigurationError, meta: dict) -> str:
+    """The error, naming what the user used to choose the instance folder."""
+    if isinstance(error, InstanceFolderError) and meta.get(_INSTANCE_OPTION):
+        return f"{error.problem}; choose another with --instance PATH"
+    return str(error)
 
 
 def _shown_url(app) -> str:
     return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 QR Code``, ``2 QR Codes``, ``0 images``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def announce_domain(app, served_at: str) -> None:
@@ -87,9 +124,10 @@ def announce_setup(app) -> None:
 def _create_app():
     """The app of the command being run (Flask's CLI calls this when a command needs it)."""
     ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.meta.get(_HELP_ONLY):
+    meta = ctx.meta if ctx is not None else {}
+    if meta.get(_HELP_ONLY):
         return load_app(listing_only=True)
-    if ctx is not None and ctx.command.name == "run":  # the development server: links follow its port
+    if ctx is not None and meta.get(_COMMAND) == "run":  # the development server: links follow its port
         from .serving import bind_address
 
         served_at = bind_address(ctx.params["host"], ctx.params["port"])
@@ -97,28 +135,43 @@ def _create_app():
         announce_domain(app, served_at)
         announce_setup(app)
         return app
-    return load_app()
+    return load_app(upgrade=meta.get(_COMMAND) not in WITHOUT_UPGRADE)
 
 
 def _use_instance(ctx, _param, path: str | None):
     if path:
         os.environ["CODEQR_INSTANCE_PATH"] = os.path.abspath(path)  # server workers inherit it
+        ctx.meta[_INSTANCE_OPTION] = True
     return path
 
 
 class _Group(FlaskGroup):
-    #: Commands other packages add through Flask's entry points that an operator of CodeQR
-    #: does not use (Flask-Limiter's maintenance commands): not listed, still callable.
-    UNLISTED = {"limiter"}
+    #: Commands of Flask, APIFlask and other packages' Flask entry points that an operator
+    #: of CodeQR does not use (routes, the spec, Flask-Limiter's maintenance): not listed,
+    #: still callable.
+    UNLISTED = frozenset({"limiter", "routes", "spec"})
 
     def list_commands(self, ctx):
         return [name for name in super().list_commands(ctx) if name not in self.UNLISTED]
+
+    def get_command(self, ctx, name):
+        ctx.meta.setdefault(_COMMAND, name)  # the first is the command run; help asks for each
+        return super().get_command(ctx, name)
 
     def parse_args(self, ctx, args):
         # Help (of CodeQR or of one command) builds the app to list commands: it must not
         # create an instance folder or a database where the reader happens to stand.
         ctx.meta[_HELP_ONLY] = not args or "--help" in args
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx):
+        """Run the command; a database it cannot use ends it in one line, status 1."""
+        try:
+            return super().invoke(ctx)
+        except UNAVAILABLE as error:
+            url = ctx.meta.get(_DATABASE_URL)
+            reason = describe(first_line(error), url) if url else first_line(error)
+            raise click.ClickException(f"cannot use the database: {reason}") from None
 
 
 @click.group(cls=_Group, create_app=_create_app, add_version_option=False)
@@ -135,11 +188,19 @@ def _hidden(param: click.Parameter) -> click.Parameter:
     return param
 
 
-@main.command("serve", with_appcontext=False)
-@click.option("--host", help="address to listen on [default: CODEQR_SERVE_HOST, 127.0.0.1]")
-@click.option("--port", type=click.IntRange(1, 65535), help="port [default: CODEQR_SERVE_PORT, 8000]")
+#: ``run`` and ``serve`` take the same options, said the same way.
+_HOST_HELP, _PORT_HELP = "The address to listen on.", "The port to listen on."
+_PORT = click.IntRange(1, 65535)
+
+
+@main.command("serve", with_appcontext=False, short_help="Serve CodeQR in production (gunicorn).")
+@click.option("-h", "--host", help=_HOST_HELP,
+              show_default=f"CODEQR_SERVE_HOST, else {DEFAULTS['CODEQR_SERVE_HOST']}")
+@click.option("-p", "--port", type=_PORT, help=_PORT_HELP,
+              show_default=f"CODEQR_SERVE_PORT, else {DEFAULTS['CODEQR_SERVE_PORT']}")
 def serve(host: str | None, port: int | None):
-    """Serve CodeQR in production (gunicorn; workers, threads, timeout from CODEQR_SERVE_*)."""
+    """Serve CodeQR in production with gunicorn: workers, threads and timeout from the
+    CODEQR_SERVE_* settings."""
     from .serving import Gunicorn, MetricsFolder, bind_address, gunicorn_options
 
     listed = load_app(listing_only=True)  # the address first: links follow it
@@ -157,26 +218,71 @@ def serve(host: str | None, port: int | None):
         Gunicorn(options, served_at).run()
 
 
-@main.command("config-example", with_appcontext=False)
+@main.command("config-example", with_appcontext=False, short_help="Print an example config.py.")
 def config_example():
     """Print an example config.py with every setting, commented out."""
     click.echo((files("codeqr") / "config.example.py").read_text(), nl=False)
 
 
+def _reworded(command: click.Command, help: str, short_help: str, **options: click.Option) -> click.Command:
+    """A copy of Flask's ``command`` in CodeQR's words, with ``options`` replaced by name."""
+    command = copy.copy(command)  # Flask's commands are shared objects: change a copy
+    command.help, command.short_help = help, short_help
+    command.params = [options.get(param.name or "", param) for param in command.params]
+    return command
+
+
+main.add_command(_reworded(
+    run_command, "Run the development server, which reloads on changes with --debug. "
+    "For production: codeqr serve.", "Run the development server.",
+    host=click.Option(["-h", "--host"], default="127.0.0.1", show_default=True, help=_HOST_HELP),
+    port=click.Option(["-p", "--port"], type=_PORT, default=DEVELOPMENT_PORT, show_default=True, help=_PORT_HELP)))
+main.add_command(_reworded(
+    shell_command, "Open a Python shell with this instance's app: its config, database and plugins "
+    "(for debugging).", "Open a Python shell on this instance."))
 # Flask's -e/--env-file and -A/--app mean nothing to an operator of CodeQR (they still work).
 main.params = [_hidden(param) if param.name in ("env_file", "app") else param for param in main.params]
-#: Of Flask-Alembic's ``db`` commands, those an operator uses; the rest (revision, merge,
-#: downgrade, …) are for developers of CodeQR and plugins, and still work, unlisted.
-OPERATOR_DB_COMMANDS = {"upgrade", "current", "check"}
+#: Of Flask-Alembic's ``db`` commands, those an operator uses, in CodeQR's words; the rest
+#: (check, revision, merge, downgrade, …) are for developers of CodeQR and plugins, and
+#: still work, unlisted.
+OPERATOR_DB_COMMANDS = {
+    "upgrade": (("Bring the database schema up to date: every migration of CodeQR and of its plugins "
+                 "(every command does this first, unless CODEQR_AUTO_MIGRATE is off). TARGET is the "
+                 "revision to stop at: leave it out for the newest (heads)."), "Bring the schema up to date."),
+    "current": (("Show the revisions the database schema is at (one per branch: CodeQR's and "
+                 "plugins')."), "Show the schema's revisions."),
+}
+
+
+def _db_command(command: click.Command) -> click.Command:
+    """Flask-Alembic's ``command`` run in the app's context, in CodeQR's words when an
+    operator uses it, unlisted when not: its group does not load the app, so ``codeqr db
+    --help`` works whatever the settings."""
+    command = copy.copy(command)
+    alembic_callback = command.callback
+
+    @click.pass_context
+    def callback(ctx, /, *args, **kwargs):
+        ctx.obj = current_app.extensions["alembic"]  # what Flask-Alembic's group gives its commands
+        return ctx.invoke(alembic_callback, *args, **kwargs)
+
+    command.callback = with_appcontext(callback)
+    command.help, command.short_help = OPERATOR_DB_COMMANDS.get(command.name or "", (command.help, None))
+    command.hidden = command.name not in OPERATOR_DB_COMMANDS
+    return command
+
+
+database_commands = click.Group(
+    "db", help="The database schema: bring it up to date, or show its revisions.",
+    short_help="Upgrade the database schema, show its revisions.",
+    commands=[_db_command(command) for command in alembic_commands.commands.values()])
 
 
 def register(app, pm) -> None:
-    """Add CodeQR's commands, and those of plugins, to the app's CLI."""
-    for command in (create_api_key, revoke_api_key, list_api_keys, create_user, backup, restore, plugins):
+    """Add CodeQR's commands, and those of plugins, to the app's CLI (CodeQR's own are the
+    ``codeqr`` command's too: listed and helped without building an app)."""
+    for command in COMMANDS:
         app.cli.add_command(command)
-    migrations = app.cli.commands.get("db")
-    for name, command in getattr(migrations, "commands", {}).items():
-        command.hidden = name not in OPERATOR_DB_COMMANDS
     for extra in pm.hook.codeqr_cli_commands():
         for command in extra:
             if command.callback is not None:
@@ -187,7 +293,7 @@ def register(app, pm) -> None:
             app.cli.add_command(command)
 
 
-@click.command("create-api-key")
+@click.command("create-api-key", short_help="Create an API key (shown once).")
 @click.argument("name")
 @click.option("--scope", type=click.Choice(SCOPES), default="all", show_default=True,
               help="read_only keys get 403 on any change")
@@ -206,7 +312,7 @@ def create_api_key(name: str, scope: str, email: str | None):
     click.echo(secret)
 
 
-@click.command("revoke-api-key")
+@click.command("revoke-api-key", short_help="Revoke API keys by name or prefix.")
 @click.argument("name_or_prefix")
 @with_appcontext
 def revoke_api_key(name_or_prefix: str):
@@ -215,25 +321,28 @@ def revoke_api_key(name_or_prefix: str):
         revoked = apikeys.revoke(name_or_prefix)
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"Revoked {revoked} API key{'s' if revoked != 1 else ''}.")
+    click.echo(f"Revoked {counted(revoked, 'API key')}.")
 
 
-@click.command("list-api-keys")
+@click.command("list-api-keys", short_help="List API keys.")
 @with_appcontext
 def list_api_keys():
-    """List API keys: name, prefix, scope, owner, created, last used, revoked."""
+    """List API keys: name, prefix, scope, owner, created, last used, state."""
     keys = apikeys.list_keys()
     if not keys:
         click.echo("No API keys. Make one with: codeqr create-api-key NAME")
+        return
+    rows = [("NAME", "PREFIX", "SCOPE", "OWNER", "CREATED", "LAST USED", "STATE")]
     for key in keys:
-        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
-        used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
-        owner = key.owner.email if key.owner else "-"
-        click.echo(f"{key.name}\t{key.prefix}…\t{key.scope}\t{owner}\tcreated {key.created_at:%Y-%m-%d}\t"
-                   f"last used {used}\t{state}")
+        rows.append((key.name, f"{key.prefix}…", key.scope, key.owner.email if key.owner else "-",
+                     f"{key.created_at:%Y-%m-%d}", f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never",
+                     f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"))
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
-@click.command("create-user")
+@click.command("create-user", short_help="Create a user of the web UI.")
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help=f"at least {users.MIN_PASSWORD} characters; asked for when not given")
@@ -249,7 +358,7 @@ def create_user(email: str, password: str, role: str):
     click.echo(f"Created {user.role} {user.email}.")
 
 
-@click.command("backup")
+@click.command("backup", short_help="Back up the database, images and secret key.")
 @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--without-images", is_flag=True, help="leave the images out (they are rendered again when asked for)")
 @with_appcontext
@@ -264,14 +373,15 @@ def backup(destination: Path, without_images: bool):
             manifest = backups.backup(destination, images=not without_images, progress=bar.update)
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"Backed up {manifest['qrcodes']} QR Codes ({manifest['scans']} scans), {manifest['images']} images"
+    click.echo(f"Backed up {counted(manifest['qrcodes'], 'QR Code')} ({counted(manifest['scans'], 'scan')}), "
+               f"{counted(manifest['images'], 'image')}"
                f"{', the secret key' if manifest['secretKey'] else ''} to {destination}.")
     if manifest["database"] is None:
         click.echo("The PostgreSQL database is not in the archive: copy it with pg_dump (a consistent snapshot "
                    f"while CodeQR runs; use the pg_dump of the server's version):\n  {backups.pg_dump_command(url)}")
 
 
-@click.command("restore")
+@click.command("restore", short_help="Restore a backup into this instance.")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="replace an instance that has QR Codes already")
 @with_appcontext
@@ -286,16 +396,22 @@ def restore(source: Path, force: bool):
             manifest = backups.restore(source, force=force, progress=bar.update)
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"Restored {source} (made {manifest['createdAt']}): {manifest['qrcodes']} QR Codes, "
-               f"{manifest['scans']} scans, {manifest['images']} images.")
+    click.echo(f"Restored {source} (made {manifest['createdAt']}): {counted(manifest['qrcodes'], 'QR Code')}, "
+               f"{counted(manifest['scans'], 'scan')}, {counted(manifest['images'], 'image')}.")
     if manifest["database"] is None:
         click.echo("This backup was made on PostgreSQL: restore its pg_dump file into the database with:\n  "
                    f"{backups.pg_restore_command(url)}")
 
 
-@click.command("plugins")
+@click.command("plugins", short_help="List plugins, their versions and hooks.")
 @with_appcontext
 def plugins():
     """List loaded plugins with their versions and hooks."""
     for row in loaded_plugins(app_state().pm):
         click.echo(f"{row['name']} {row['version']}: {', '.join(row['hooks'])}")
+
+
+#: CodeQR's commands that use the app (the ``codeqr`` group has them, and so has each app's CLI).
+COMMANDS = (create_api_key, revoke_api_key, list_api_keys, create_user, backup, restore, plugins, database_commands)
+for _command in COMMANDS:
+    main.add_command(_command)
