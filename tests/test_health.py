@@ -52,3 +52,46 @@ def test_with_the_database_away_healthz_stays_ok_and_readyz_says_why(proxied_app
     proxy.set_mode("forward")
     client.get("/readyz")  # a broken pooled connection may fail once
     assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize("away, detail, public", [
+    ("refused", "failed: Connection refused", "the database server refused the connection"),
+    ("missing", 'database "codeqr_missing_db" does not exist; create it first: createdb -h ',
+     "the database does not exist"),
+])
+def test_readyz_says_why_and_where_only_to_this_machine_or_the_metrics_token(make_app, database_url, away, detail,
+                                                                            public):
+    from servers import free_port
+
+    port = free_port()
+    url = (database_url.rsplit("/", 1)[0] + "/codeqr_missing_db" if away == "missing"
+           else f"postgresql://codeqr:s3cret-pw@127.0.0.1:{port}/codeqr")
+    client = make_app(CODEQR_DATABASE_URL=url, CODEQR_METRICS_TOKEN="t0ken-for-monitoring").test_client()
+    remote = {"REMOTE_ADDR": "203.0.113.9"}
+    asked = {
+        "loopback": client.get("/readyz"),
+        "token": client.get("/readyz", environ_base=remote, headers={"Authorization": "Bearer t0ken-for-monitoring"}),
+        "remote": client.get("/readyz", environ_base=remote),
+        "wrong token": client.get("/readyz", environ_base=remote, headers={"Authorization": "Bearer guess"}),
+        "proxied": client.get("/readyz", headers={"X-Forwarded-For": "203.0.113.9"}),
+    }
+    for who, answer in asked.items():
+        assert answer.status_code == 503, who
+        assert "s3cret-pw" not in answer.get_data(as_text=True)
+        said = answer.get_json()["checks"]["database"]
+        if who in ("loopback", "token"):
+            assert said.startswith("unavailable: ") and detail in said, (who, said)
+        else:
+            assert said == f"unavailable: {public}", (who, said)  # no host, port or database name
+
+
+def test_the_createdb_hint_carries_the_urls_host_port_and_user():
+    from codeqr.database_errors import createdb_command, describe
+
+    assert createdb_command("postgresql+psycopg://app:pw@db.internal:5433/codeqr") == \
+        "createdb -h db.internal -p 5433 -U app codeqr"
+    assert createdb_command("postgresql://localhost/qr") == "createdb -h localhost qr"
+    said = describe('FATAL:  password authentication failed for user "app" (pw s3cret)',
+                    "postgresql://app:s3cret@db.internal/codeqr")
+    assert "s3cret" not in said and said.endswith("check the user and password in CODEQR_DATABASE_URL")
