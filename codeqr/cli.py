@@ -11,11 +11,11 @@ from flask import current_app
 from flask.cli import FlaskGroup, NoAppException, run_command, shell_command, with_appcontext
 from flask_alembic.cli import cli as alembic_commands
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from . import apikeys, unserved, users
 from .config import DEFAULTS, DEVELOPMENT_PORT, EVERY_INTERFACE
-from .database_errors import describe
+from .database_errors import describe, lacks_schema
 from .errors import CodeQRError, ConfigurationError
 from .extensions import db
 from .instance import InstanceFolderError
@@ -168,7 +168,9 @@ class _Group(FlaskGroup):
         """Run the command; a database it cannot use ends it in one line, status 1."""
         try:
             return super().invoke(ctx)
-        except UNAVAILABLE as error:
+        except (*UNAVAILABLE, DBAPIError) as error:
+            if not isinstance(error, UNAVAILABLE) and not lacks_schema(first_line(error)):
+                raise  # a mistake of CodeQR's: its traceback helps whoever reports it
             url = ctx.meta.get(_DATABASE_URL)
             reason = describe(first_line(error), url) if url else first_line(error)
             raise click.ClickException(f"cannot use the database: {reason}") from None

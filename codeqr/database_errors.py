@@ -42,9 +42,14 @@ def describe(reason: str, url: str) -> str:
         reason += f"; create it first: {createdb_command(url)}"
     elif _CREDENTIALS.search(reason):
         reason += "; check the user and password in CODEQR_DATABASE_URL"
-    elif _NO_SCHEMA.search(reason):
+    elif lacks_schema(reason):
         reason += "; create the schema: codeqr db upgrade"
     return reason
+
+
+def lacks_schema(reason: str) -> bool:
+    """Whether ``reason`` says a table is missing: the schema was never made (or upgraded)."""
+    return bool(_NO_SCHEMA.search(reason))
 
 
 def without_where(reason: str) -> str:

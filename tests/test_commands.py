@@ -15,7 +15,7 @@ from codeqr.cli import SERVERS
 
 def _codeqr(*args, cwd, **settings) -> subprocess.CompletedProcess:
     return subprocess.run([CODEQR, *args], env=clean_env(**settings), capture_output=True, text=True, cwd=cwd,
-                          timeout=120, stdin=subprocess.DEVNULL)
+                          timeout=120, stdin=subprocess.DEVNULL, check=False)
 
 
 def _listed(help_text: str) -> dict[str, str]:
@@ -65,21 +65,20 @@ def _database_failures(tmp_path, postgres_url):
     server = f"{pg.hostname}:{pg.port or 5432}"
     port = free_port()
     (tmp_path / "a-folder").mkdir()
+    folder, gone = tmp_path / "a-folder", tmp_path / "gone"
     return {
-        "refused": (f"postgresql://codeqr:pw@127.0.0.1:{port}/codeqr",
-                    f'port {port} failed: Connection refused'),
+        "refused": (f"postgresql://codeqr:pw@127.0.0.1:{port}/codeqr", f"port {port} failed: Connection refused"),
         "missing database": (f"postgresql://{pg.username}@{server}/codeqr_missing_db",
-                             'database "codeqr_missing_db" does not exist; create it first: '
-                             f"createdb -h {pg.hostname} -p {pg.port or 5432} -U {pg.username} codeqr_missing_db"),
+                             ('database "codeqr_missing_db" does not exist; create it first: createdb '
+                              f"-h {pg.hostname} -p {pg.port or 5432} -U {pg.username} codeqr_missing_db")),
         "unknown user": (f"postgresql://codeqr_no_such_role:s3cret-pw@{server}/postgres",
-                         'role "codeqr_no_such_role" does not exist; check the user and password in '
-                         "CODEQR_DATABASE_URL"),
-        "sqlite path is a folder": (f"sqlite:///{tmp_path / 'a-folder'}",
-                                    f"cannot open the SQLite database {tmp_path / 'a-folder'}: it is a folder, "
-                                    "not a file"),
-        "sqlite folder missing": (f"sqlite:///{tmp_path / 'gone' / 'codeqr.db'}",
-                                  f"cannot open the SQLite database {tmp_path / 'gone' / 'codeqr.db'}: the folder "
-                                  f"{tmp_path / 'gone'} does not exist"),
+                         ('role "codeqr_no_such_role" does not exist; check the user and password in '
+                          "CODEQR_DATABASE_URL")),
+        "sqlite path is a folder": (f"sqlite:///{folder}",
+                                    f"cannot open the SQLite database {folder}: it is a folder, not a file"),
+        "sqlite folder missing": (f"sqlite:///{gone / 'codeqr.db'}",
+                                  (f"cannot open the SQLite database {gone / 'codeqr.db'}: the folder {gone} "
+                                   "does not exist")),
     }
 
 
@@ -204,3 +203,11 @@ def test_an_instance_path_that_is_a_file_is_named_as_it_was_chosen(tmp_path):
     assert by_setting.stderr == f"{problem} with CODEQR_INSTANCE_PATH\n" and by_setting.returncode == 2
     assert inside.stderr == (f"CodeQR cannot start: the instance path {tmp_path / 'a-file' / 'instance'} is inside "
                              "a file, not a folder; choose another with --instance PATH\n")
+
+
+def test_a_command_on_a_database_without_the_schema_says_how_to_make_it(tmp_path):
+    result = _codeqr("--instance", "instance", "list-api-keys", cwd=tmp_path, CODEQR_AUTO_MIGRATE="false")
+    _assert_one_line(result, "no such table: api_keys; create the schema: codeqr db upgrade")
+    made = _codeqr("--instance", "instance", "db", "upgrade", cwd=tmp_path, CODEQR_AUTO_MIGRATE="false")
+    assert made.returncode == 0, made.stderr
+    assert _codeqr("--instance", "instance", "list-api-keys", cwd=tmp_path, CODEQR_AUTO_MIGRATE="false").returncode == 0
