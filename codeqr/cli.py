@@ -265,8 +265,11 @@ def _db_command(command: click.Command) -> click.Command:
 
     @click.pass_context
     def callback(ctx, /, *args, **kwargs):
-        ctx.obj = current_app.extensions["alembic"]  # what Flask-Alembic's group gives its commands
-        return ctx.invoke(alembic_callback, *args, **kwargs)
+        ctx.obj = alembic = current_app.extensions["alembic"]  # what Flask-Alembic's group gives its commands
+        ctx.invoke(alembic_callback, *args, **kwargs)
+        if command.name == "upgrade":  # Alembic's own lines are quiet: say where it stands
+            revisions = sorted(script.revision for script in alembic.current() if script is not None)
+            click.echo(f"The database schema is at {', '.join(revisions) or 'no revision'}.")
 
     command.callback = with_appcontext(callback)
     command.help, command.short_help = OPERATOR_DB_COMMANDS.get(command.name or "", (command.help, None))

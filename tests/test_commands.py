@@ -5,11 +5,13 @@ CodeQR's words, a first start that prints what matters, and an instance only its
 import re
 import stat
 import subprocess
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from servers import CODEQR, clean_env, free_port
 
+import codeqr
 from codeqr.cli import SERVERS
 
 
@@ -210,4 +212,8 @@ def test_a_command_on_a_database_without_the_schema_says_how_to_make_it(tmp_path
     _assert_one_line(result, "no such table: api_keys; create the schema: codeqr db upgrade")
     made = _codeqr("--instance", "instance", "db", "upgrade", cwd=tmp_path, CODEQR_AUTO_MIGRATE="false")
     assert made.returncode == 0, made.stderr
+    assert len(made.stderr.splitlines()) == 1  # which instance: no line per migration
+    revisions = re.fullmatch(r"The database schema is at (.+)\.\n", made.stdout).group(1).split(", ")
+    newest = max(path.name[:4] for path in (Path(codeqr.__file__).parent / "migrations").glob("[0-9]*.py"))
+    assert newest in revisions and len(revisions) == 3  # CodeQR's, and the two plugins' branches installed here
     assert _codeqr("--instance", "instance", "list-api-keys", cwd=tmp_path, CODEQR_AUTO_MIGRATE="false").returncode == 0
