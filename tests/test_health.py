@@ -36,9 +36,12 @@ def test_readyz_reports_a_storage_that_fails(make_app):
         def codeqr_register_storages(self):
             return [Broken]
 
-    ready = make_app(plugins=[Plugin()], CODEQR_STORAGE="broken").test_client().get("/readyz")
+    client = make_app(plugins=[Plugin()], CODEQR_STORAGE="broken").test_client()
+    ready = client.get("/readyz")
     assert ready.status_code == 503
     assert ready.get_json()["checks"] == {"database": "ok", "storage": "unavailable: cannot read: input/output error"}
+    remote = client.get("/readyz", environ_base={"REMOTE_ADDR": "203.0.113.9"})  # what, not where
+    assert remote.get_json()["checks"]["storage"] == "unavailable: the image storage cannot be reached"
 
 
 @pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
