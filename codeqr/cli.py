@@ -18,7 +18,7 @@ from .config import DEFAULTS, DEVELOPMENT_PORT, EVERY_INTERFACE
 from .database_errors import describe, lacks_schema
 from .errors import CodeQRError, ConfigurationError
 from .extensions import db
-from .instance import InstanceFolderError
+from .instance import InstanceFolderError, prepare_instance_folder
 from .outages import UNAVAILABLE, first_line
 from .permissions import ROLES, SCOPES
 from .pluginmanager import loaded_plugins
@@ -206,6 +206,11 @@ def serve(host: str | None, port: int | None):
     from .serving import Gunicorn, MetricsFolder, bind_address, gunicorn_options
 
     listed = load_app(listing_only=True)  # the address first: links follow it
+    try:
+        prepare_instance_folder(listed.instance_path)  # private, before the metrics folder goes in it
+    except ConfigurationError as error:
+        click.echo(f"CodeQR cannot start: {_worded(error, click.get_current_context().meta)}", err=True)
+        sys.exit(2)
     with MetricsFolder(listed.instance_path):  # before the metrics are first imported: the workers inherit it
         settings = listed.config
         host, port = host or settings["CODEQR_SERVE_HOST"], port or settings["CODEQR_SERVE_PORT"]

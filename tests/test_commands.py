@@ -217,3 +217,20 @@ def test_a_command_on_a_database_without_the_schema_says_how_to_make_it(tmp_path
     newest = max(path.name[:4] for path in (Path(codeqr.__file__).parent / "migrations").glob("[0-9]*.py"))
     assert newest in revisions and len(revisions) == 3  # CodeQR's, and the two plugins' branches installed here
     assert _codeqr("--instance", "instance", "list-api-keys", cwd=tmp_path, CODEQR_AUTO_MIGRATE="false").returncode == 0
+
+
+def test_a_server_on_a_new_instance_makes_it_private(tmp_path):
+    from servers import wait_until_answering
+
+    port, instance = free_port(), tmp_path / "instance"
+    server = subprocess.Popen([CODEQR, "--instance", str(instance), "serve", "--port", str(port)],
+                              env=clean_env(CODEQR_SERVE_WORKERS="1"), cwd=tmp_path, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        wait_until_answering(f"http://127.0.0.1:{port}/healthz", server)
+        assert (instance / "metrics").is_dir()  # the workers' counters went in it first
+        assert _mode(instance) == 0o700
+        assert _mode(instance / "codeqr.db") == _mode(instance / "secret_key") == 0o600
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
