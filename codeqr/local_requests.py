@@ -1,5 +1,6 @@
 """Whether a request comes from this machine itself: such a request may be told more
-(which domains are served) and read more (``/metrics`` without a token)."""
+(which domains are served) and read more (``/metrics`` and ``/readyz``'s details without a
+token)."""
 
 import hmac
 import ipaddress
@@ -28,6 +29,8 @@ def sent_token(request: Request, token: str | None) -> bool:
 
 
 def trusted_with_details(request: Request, token: str | None) -> bool:
-    """Whether the request may read where things are (hosts, ports, files): it comes from
-    this machine, or carries ``token`` (``CODEQR_METRICS_TOKEN``: a monitoring system)."""
-    return from_this_machine(request) or sent_token(request, token)
+    """Whether the request may read how the instance runs and where (``/metrics``, hosts and
+    ports in ``/readyz``): with ``token`` (``CODEQR_METRICS_TOKEN``) set, if it sends it, this
+    machine's requests too (another user's process is no more trusted than a remote one);
+    without, if it comes from this machine through no proxy."""
+    return sent_token(request, token) if token else from_this_machine(request)
