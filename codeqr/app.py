@@ -19,6 +19,7 @@ from .bodies import CappedBodies
 from .config import DEFAULTS, FrozenConfig, build_config, check_settings, resolve_paths
 from .database import configure_engine, normalise_url
 from .extensions import alembic, csrf, db, login_manager
+from .instance import prepare_instance_folder
 from .outages import apply_timeouts
 from .pluginmanager import build_plugin_manager, plugin_defaults
 from .proxies import TrustedProxies
@@ -73,12 +74,14 @@ class LazySessionInterface(SecureCookieSessionInterface):
 
 
 def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | None = None,
-               listing_only: bool = False) -> APIFlask:
+               listing_only: bool = False, wait_for_database: bool = True) -> APIFlask:
     """Build a CodeQR app: config, plugins, database, blueprints. Config is frozen after.
 
     ``served_at`` (``host:port``) is the address a server command listens on: without
     ``CODEQR_DEFAULT_DOMAIN``, short links use it. ``listing_only`` builds just what lists the
-    commands (``codeqr --help``): nothing is written and nothing connects.
+    commands (``codeqr --help``): nothing is written and nothing connects. Without
+    ``wait_for_database`` the schema upgrade waits for the caller (``codeqr`` commands start
+    it themselves, failing at once when the database is away, or not at all).
     """
     instance_path = os.environ.get("CODEQR_INSTANCE_PATH") or (test_config or {}).get("INSTANCE_PATH")
     app = APIFlask(
@@ -100,6 +103,8 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
 
     # Which plugins load depends on the config; plugin defaults then join the config.
     instance_path = app.instance_path
+    if not listing_only:
+        prepare_instance_folder(instance_path)
     first_pass = build_config(instance_path, test_config, DEFAULTS)
     pm = build_plugin_manager(plugins, first_pass["CODEQR_DISABLED_PLUGINS"])
     defaults = DEFAULTS | plugin_defaults(pm)
@@ -147,7 +152,8 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
         apply_timeouts(db.engine, app.config["CODEQR_DATABASE_TIMEOUT_SECONDS"])
         app.extensions["codeqr"] = build_app_state(app, pm)
     state = app.extensions["codeqr"]
-    state.database.start()
+    if wait_for_database:
+        state.database.start()
     # Each serving process runs jobs: its thread starts with the process (wsgi.py) or its first request.
     app.before_request(state.jobs.ensure_started)
 

@@ -75,12 +75,12 @@ def backup(destination: Path, images: bool = True, progress: Callable[[int], Non
             if sqlite_path:
                 copy = Path(scratch) / _DATABASE
                 _sqlite_copy(sqlite_path, copy)
-                archive.add(copy, _DATABASE)
+                archive.add(copy, _DATABASE, filter=_private)
                 manifest["database"] = "sqlite"
             manifest |= count()
             secret = Path(current_app.instance_path) / "secret_key"
             if secret.is_file():
-                archive.add(secret, _SECRET)
+                archive.add(secret, _SECRET, filter=_private)
                 manifest["secretKey"] = True
             if images:
                 for stored in _stored_images():
@@ -131,8 +131,15 @@ def _stored_images() -> Iterator[list[tuple[str, bytes]]]:
 
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
-    info.size, info.mode = len(data), 0o600
-    archive.addfile(info, io.BytesIO(data))
+    info.size = len(data)
+    archive.addfile(_private(info), io.BytesIO(data))
+
+
+def _private(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    """Every member is its owner's alone, whatever its file's mode: whoever unpacks the
+    archive gets the database, keys' hashes and the secret key readable by them only."""
+    info.mode = 0o600
+    return info
 
 
 def read_manifest(source: Path) -> dict:
@@ -179,7 +186,8 @@ def _replace_sqlite(archive: tarfile.TarFile, path: Path) -> None:
     db.session.remove()
     db.engine.dispose()  # no connection may keep the old file open
     draft = path.with_name(f".{path.name}.restoring")
-    with open(draft, "wb") as handle:
+    draft.unlink(missing_ok=True)
+    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:  # as CodeQR creates it
         shutil.copyfileobj(archive.extractfile(_DATABASE), handle)
     for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         leftover.unlink(missing_ok=True)  # the old database's log would be applied to the new one

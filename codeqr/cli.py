@@ -4,44 +4,73 @@ import copy
 import os
 import sys
 from importlib.resources import files
-from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, run_command, shell_command, with_appcontext
+from flask_alembic.cli import cli as alembic_commands
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from . import apikeys, unserved, users
-from .config import EVERY_INTERFACE
-from .errors import CodeQRError, ConfigurationError
+from . import unserved, users
+from .commands import OPERATOR_COMMANDS
+from .config import DEFAULTS, DEVELOPMENT_PORT, EVERY_INTERFACE
+from .database_errors import describe, lacks_schema
+from .errors import ConfigurationError
 from .extensions import db
-from .permissions import ROLES, SCOPES
-from .pluginmanager import loaded_plugins
-from .state import app_state
+from .instance import InstanceFolderError, prepare_instance_folder
+from .outages import UNAVAILABLE, first_line
 
 
-#: Set in the command's context when it only asks for help: the app built then writes nothing.
-_HELP_ONLY = "codeqr.help_only"
+#: Kept in the context's ``meta`` (shared by the command and its group): whether it only asks
+#: for help (the app built then writes nothing), the command's name, whether ``--instance``
+#: chose the instance, and the database URL (for errors of the database).
+_HELP_ONLY, _COMMAND, _INSTANCE_OPTION, _DATABASE_URL = (
+    "codeqr.help_only", "codeqr.command", "codeqr.instance_option", "codeqr.database_url")
+#: Servers start while the database is away, answer 503 and keep trying (and say so).
+SERVERS = frozenset({"run", "serve"})
+#: Commands that run without bringing the schema up to date first: they do not use the
+#: database, or manage its schema themselves (db). Every other command upgrades it first,
+#: and ends in one line, at once, when the database cannot be used.
+WITHOUT_UPGRADE = frozenset({"config-example", "plugins", "shell", "routes", "spec", "db"})
 
 
-def load_app(served_at: str | None = None, listing_only: bool = False):
-    """Build the app for a command; a bad setting ends the command in one line (status 2)."""
+def load_app(served_at: str | None = None, listing_only: bool = False, upgrade: bool = True):
+    """Build the app for a command; a bad setting ends the command in one line (status 2).
+
+    A server (``served_at``) starts while the database is away and waits for it; another
+    command brings the schema up to date first (``upgrade``), and a database it cannot use
+    ends it in one line (``_Group.invoke``)."""
     from .app import create_app
 
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
     try:
-        app = create_app(served_at=served_at, listing_only=listing_only)
+        app = create_app(served_at=served_at, listing_only=listing_only, wait_for_database=served_at is not None)
     except ConfigurationError as error:
+        if meta.get(_HELP_ONLY):  # help lists what it can; Flask's CLI prints this line above it
+            raise NoAppException(f"CodeQR cannot start: {_worded(error, meta)}") from None
         # One line, and a status that says "usage": not a traceback, not a help text
         # without CodeQR's own commands.
-        click.echo(f"CodeQR cannot start: {error}", err=True)
+        click.echo(f"CodeQR cannot start: {_worded(error, meta)}", err=True)
         sys.exit(2)
-    if not listing_only:
-        click.echo(f"CodeQR: instance {app.instance_path}, database {_shown_url(app)}", err=True)
-        with app.app_context():
-            for line in unserved.warnings(app.config["CODEQR_DOMAINS"]):
-                click.echo(f"CodeQR: {line}", err=True)
+    if listing_only:
+        return app
+    meta[_DATABASE_URL] = app.config["SQLALCHEMY_DATABASE_URI"]
+    click.echo(f"CodeQR: instance {app.instance_path}, database {_shown_url(app)}", err=True)
+    if served_at is None and upgrade:
+        app.extensions["codeqr"].database.start(retry=False)
+    with app.app_context():  # after the upgrade: a new database has its tables
+        for line in unserved.warnings(app.config["CODEQR_DOMAINS"]):
+            click.echo(f"CodeQR: {line}", err=True)
     return app
+
+
+def _worded(error: ConfigurationError, meta: dict) -> str:
+    """The error, naming what the user used to choose the instance folder."""
+    if isinstance(error, InstanceFolderError) and meta.get(_INSTANCE_OPTION):
+        return f"{error.problem}; choose another with --instance PATH"
+    return str(error)
 
 
 def _shown_url(app) -> str:
@@ -87,9 +116,10 @@ def announce_setup(app) -> None:
 def _create_app():
     """The app of the command being run (Flask's CLI calls this when a command needs it)."""
     ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.meta.get(_HELP_ONLY):
+    meta = ctx.meta if ctx is not None else {}
+    if meta.get(_HELP_ONLY):
         return load_app(listing_only=True)
-    if ctx is not None and ctx.command.name == "run":  # the development server: links follow its port
+    if ctx is not None and meta.get(_COMMAND) == "run":  # the development server: links follow its port
         from .serving import bind_address
 
         served_at = bind_address(ctx.params["host"], ctx.params["port"])
@@ -97,28 +127,45 @@ def _create_app():
         announce_domain(app, served_at)
         announce_setup(app)
         return app
-    return load_app()
+    return load_app(upgrade=meta.get(_COMMAND) not in WITHOUT_UPGRADE)
 
 
 def _use_instance(ctx, _param, path: str | None):
     if path:
         os.environ["CODEQR_INSTANCE_PATH"] = os.path.abspath(path)  # server workers inherit it
+        ctx.meta[_INSTANCE_OPTION] = True
     return path
 
 
 class _Group(FlaskGroup):
-    #: Commands other packages add through Flask's entry points that an operator of CodeQR
-    #: does not use (Flask-Limiter's maintenance commands): not listed, still callable.
-    UNLISTED = {"limiter"}
+    #: Commands of Flask, APIFlask and other packages' Flask entry points that an operator
+    #: of CodeQR does not use (routes, the spec, Flask-Limiter's maintenance): not listed,
+    #: still callable.
+    UNLISTED = frozenset({"limiter", "routes", "spec"})
 
     def list_commands(self, ctx):
         return [name for name in super().list_commands(ctx) if name not in self.UNLISTED]
+
+    def get_command(self, ctx, name):
+        ctx.meta.setdefault(_COMMAND, name)  # the first is the command run; help asks for each
+        return super().get_command(ctx, name)
 
     def parse_args(self, ctx, args):
         # Help (of CodeQR or of one command) builds the app to list commands: it must not
         # create an instance folder or a database where the reader happens to stand.
         ctx.meta[_HELP_ONLY] = not args or "--help" in args
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx):
+        """Run the command; a database it cannot use ends it in one line, status 1."""
+        try:
+            return super().invoke(ctx)
+        except (*UNAVAILABLE, DBAPIError) as error:
+            if not isinstance(error, UNAVAILABLE) and not lacks_schema(first_line(error)):
+                raise  # a mistake of CodeQR's: its traceback helps whoever reports it
+            url = ctx.meta.get(_DATABASE_URL)
+            reason = describe(first_line(error), url) if url else first_line(error)
+            raise click.ClickException(f"cannot use the database: {reason}") from None
 
 
 @click.group(cls=_Group, create_app=_create_app, add_version_option=False)
@@ -135,14 +182,27 @@ def _hidden(param: click.Parameter) -> click.Parameter:
     return param
 
 
-@main.command("serve", with_appcontext=False)
-@click.option("--host", help="address to listen on [default: CODEQR_SERVE_HOST, 127.0.0.1]")
-@click.option("--port", type=click.IntRange(1, 65535), help="port [default: CODEQR_SERVE_PORT, 8000]")
+#: ``run`` and ``serve`` take the same options, said the same way.
+_HOST_HELP, _PORT_HELP = "The address to listen on.", "The port to listen on."
+_PORT = click.IntRange(1, 65535)
+
+
+@main.command("serve", with_appcontext=False, short_help="Serve CodeQR in production (gunicorn).")
+@click.option("-h", "--host", help=_HOST_HELP,
+              show_default=f"CODEQR_SERVE_HOST, else {DEFAULTS['CODEQR_SERVE_HOST']}")
+@click.option("-p", "--port", type=_PORT, help=_PORT_HELP,
+              show_default=f"CODEQR_SERVE_PORT, else {DEFAULTS['CODEQR_SERVE_PORT']}")
 def serve(host: str | None, port: int | None):
-    """Serve CodeQR in production (gunicorn; workers, threads, timeout from CODEQR_SERVE_*)."""
+    """Serve CodeQR in production with gunicorn: workers, threads and timeout from the
+    CODEQR_SERVE_* settings."""
     from .serving import Gunicorn, MetricsFolder, bind_address, gunicorn_options
 
     listed = load_app(listing_only=True)  # the address first: links follow it
+    try:
+        prepare_instance_folder(listed.instance_path)  # private, before the metrics folder goes in it
+    except ConfigurationError as error:
+        click.echo(f"CodeQR cannot start: {_worded(error, click.get_current_context().meta)}", err=True)
+        sys.exit(2)
     with MetricsFolder(listed.instance_path):  # before the metrics are first imported: the workers inherit it
         settings = listed.config
         host, port = host or settings["CODEQR_SERVE_HOST"], port or settings["CODEQR_SERVE_PORT"]
@@ -157,26 +217,74 @@ def serve(host: str | None, port: int | None):
         Gunicorn(options, served_at).run()
 
 
-@main.command("config-example", with_appcontext=False)
+@main.command("config-example", with_appcontext=False, short_help="Print an example config.py.")
 def config_example():
     """Print an example config.py with every setting, commented out."""
     click.echo((files("codeqr") / "config.example.py").read_text(), nl=False)
 
 
+def _reworded(command: click.Command, help: str, short_help: str, **options: click.Option) -> click.Command:
+    """A copy of Flask's ``command`` in CodeQR's words, with ``options`` replaced by name."""
+    command = copy.copy(command)  # Flask's commands are shared objects: change a copy
+    command.help, command.short_help = help, short_help
+    command.params = [options.get(param.name or "", param) for param in command.params]
+    return command
+
+
+main.add_command(_reworded(
+    run_command, "Run the development server, which reloads on changes with --debug. "
+    "For production: codeqr serve.", "Run the development server.",
+    host=click.Option(["-h", "--host"], default="127.0.0.1", show_default=True, help=_HOST_HELP),
+    port=click.Option(["-p", "--port"], type=_PORT, default=DEVELOPMENT_PORT, show_default=True, help=_PORT_HELP)))
+main.add_command(_reworded(
+    shell_command, "Open a Python shell with this instance's app: its config, database and plugins "
+    "(for debugging).", "Open a Python shell on this instance."))
 # Flask's -e/--env-file and -A/--app mean nothing to an operator of CodeQR (they still work).
 main.params = [_hidden(param) if param.name in ("env_file", "app") else param for param in main.params]
-#: Of Flask-Alembic's ``db`` commands, those an operator uses; the rest (revision, merge,
-#: downgrade, …) are for developers of CodeQR and plugins, and still work, unlisted.
-OPERATOR_DB_COMMANDS = {"upgrade", "current", "check"}
+#: Of Flask-Alembic's ``db`` commands, those an operator uses, in CodeQR's words; the rest
+#: (check, revision, merge, downgrade, …) are for developers of CodeQR and plugins, and
+#: still work, unlisted.
+OPERATOR_DB_COMMANDS = {
+    "upgrade": (("Bring the database schema up to date: every migration of CodeQR and of its plugins "
+                 "(every command does this first, unless CODEQR_AUTO_MIGRATE is off). TARGET is the "
+                 "revision to stop at: leave it out for the newest (heads)."), "Bring the schema up to date."),
+    "current": (("Show the revisions the database schema is at (one per branch: CodeQR's and "
+                 "plugins')."), "Show the schema's revisions."),
+}
+
+
+def _db_command(command: click.Command) -> click.Command:
+    """Flask-Alembic's ``command`` run in the app's context, in CodeQR's words when an
+    operator uses it, unlisted when not: its group does not load the app, so ``codeqr db
+    --help`` works whatever the settings."""
+    command = copy.copy(command)
+    alembic_callback = command.callback
+
+    @click.pass_context
+    def callback(ctx, /, *args, **kwargs):
+        ctx.obj = alembic = current_app.extensions["alembic"]  # what Flask-Alembic's group gives its commands
+        ctx.invoke(alembic_callback, *args, **kwargs)
+        if command.name == "upgrade":  # Alembic's own lines are quiet: say where it stands
+            revisions = sorted(script.revision for script in alembic.current() if script is not None)
+            click.echo(f"The database schema is at {', '.join(revisions) or 'no revision'}.")
+
+    command.callback = with_appcontext(callback)
+    command.help, command.short_help = OPERATOR_DB_COMMANDS.get(command.name or "", (command.help, None))
+    command.hidden = command.name not in OPERATOR_DB_COMMANDS
+    return command
+
+
+database_commands = click.Group(
+    "db", help="The database schema: bring it up to date, or show its revisions.",
+    short_help="Upgrade the database schema, show its revisions.",
+    commands=[_db_command(command) for command in alembic_commands.commands.values()])
 
 
 def register(app, pm) -> None:
-    """Add CodeQR's commands, and those of plugins, to the app's CLI."""
-    for command in (create_api_key, revoke_api_key, list_api_keys, create_user, backup, restore, plugins):
+    """Add CodeQR's commands, and those of plugins, to the app's CLI (CodeQR's own are the
+    ``codeqr`` command's too: listed and helped without building an app)."""
+    for command in COMMANDS:
         app.cli.add_command(command)
-    migrations = app.cli.commands.get("db")
-    for name, command in getattr(migrations, "commands", {}).items():
-        command.hidden = name not in OPERATOR_DB_COMMANDS
     for extra in pm.hook.codeqr_cli_commands():
         for command in extra:
             if command.callback is not None:
@@ -187,115 +295,7 @@ def register(app, pm) -> None:
             app.cli.add_command(command)
 
 
-@click.command("create-api-key")
-@click.argument("name")
-@click.option("--scope", type=click.Choice(SCOPES), default="all", show_default=True,
-              help="read_only keys get 403 on any change")
-@click.option("--user", "email", help="the owner's email (default: the first admin; no one if there are no users)")
-@with_appcontext
-def create_api_key(name: str, scope: str, email: str | None):
-    """Create an API key; it is printed once, on the last line."""
-    try:
-        owner = users.by_email(email) if email else users.first_admin()
-        key, secret = apikeys.create(name, owner=owner, scope=scope)
-    except CodeQRError as error:
-        raise click.ClickException(error.message) from None
-    whose = f"of {owner.email} ({owner.role})" if owner else "of no user (an admin's rights)"
-    click.echo(f"Created API key {key.name!r} ({key.prefix}…), scope {key.scope}, {whose}. "
-               "Store it now; it cannot be shown again:")
-    click.echo(secret)
-
-
-@click.command("revoke-api-key")
-@click.argument("name_or_prefix")
-@with_appcontext
-def revoke_api_key(name_or_prefix: str):
-    """Revoke the API keys with this name (or prefix)."""
-    try:
-        revoked = apikeys.revoke(name_or_prefix)
-    except CodeQRError as error:
-        raise click.ClickException(error.message) from None
-    click.echo(f"Revoked {revoked} API key{'s' if revoked != 1 else ''}.")
-
-
-@click.command("list-api-keys")
-@with_appcontext
-def list_api_keys():
-    """List API keys: name, prefix, scope, owner, created, last used, revoked."""
-    keys = apikeys.list_keys()
-    if not keys:
-        click.echo("No API keys. Make one with: codeqr create-api-key NAME")
-    for key in keys:
-        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
-        used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
-        owner = key.owner.email if key.owner else "-"
-        click.echo(f"{key.name}\t{key.prefix}…\t{key.scope}\t{owner}\tcreated {key.created_at:%Y-%m-%d}\t"
-                   f"last used {used}\t{state}")
-
-
-@click.command("create-user")
-@click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help=f"at least {users.MIN_PASSWORD} characters; asked for when not given")
-@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True,
-              help="admin: users and every key; member: QR Codes and own keys; viewer: reads")
-@with_appcontext
-def create_user(email: str, password: str, role: str):
-    """Create a user of the web UI (the first one is always an admin)."""
-    try:
-        user = users.create(email, password, role="admin" if not users.has_users() else role)
-    except CodeQRError as error:
-        raise click.ClickException(error.message) from None
-    click.echo(f"Created {user.role} {user.email}.")
-
-
-@click.command("backup")
-@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--without-images", is_flag=True, help="leave the images out (they are rendered again when asked for)")
-@with_appcontext
-def backup(destination: Path, without_images: bool):
-    """Write the database (SQLite), images and secret key to one archive (.tar.gz)."""
-    from . import backups
-
-    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    try:
-        with click.progressbar(length=backups.count()["qrcodes"], label="QR Codes", show_pos=True,
-                               file=sys.stderr) as bar:
-            manifest = backups.backup(destination, images=not without_images, progress=bar.update)
-    except CodeQRError as error:
-        raise click.ClickException(error.message) from None
-    click.echo(f"Backed up {manifest['qrcodes']} QR Codes ({manifest['scans']} scans), {manifest['images']} images"
-               f"{', the secret key' if manifest['secretKey'] else ''} to {destination}.")
-    if manifest["database"] is None:
-        click.echo("The PostgreSQL database is not in the archive: copy it with pg_dump (a consistent snapshot "
-                   f"while CodeQR runs; use the pg_dump of the server's version):\n  {backups.pg_dump_command(url)}")
-
-
-@click.command("restore")
-@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="replace an instance that has QR Codes already")
-@with_appcontext
-def restore(source: Path, force: bool):
-    """Restore a backup into this instance (stop its servers first)."""
-    from . import backups
-
-    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    try:
-        with click.progressbar(length=backups.read_manifest(source)["images"], label="Images", show_pos=True,
-                               file=sys.stderr) as bar:
-            manifest = backups.restore(source, force=force, progress=bar.update)
-    except CodeQRError as error:
-        raise click.ClickException(error.message) from None
-    click.echo(f"Restored {source} (made {manifest['createdAt']}): {manifest['qrcodes']} QR Codes, "
-               f"{manifest['scans']} scans, {manifest['images']} images.")
-    if manifest["database"] is None:
-        click.echo("This backup was made on PostgreSQL: restore its pg_dump file into the database with:\n  "
-                   f"{backups.pg_restore_command(url)}")
-
-
-@click.command("plugins")
-@with_appcontext
-def plugins():
-    """List loaded plugins with their versions and hooks."""
-    for row in loaded_plugins(app_state().pm):
-        click.echo(f"{row['name']} {row['version']}: {', '.join(row['hooks'])}")
+#: CodeQR's commands that use the app (the ``codeqr`` group has them, and so has each app's CLI).
+COMMANDS = (*OPERATOR_COMMANDS, database_commands)
+for _command in COMMANDS:
+    main.add_command(_command)

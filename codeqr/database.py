@@ -2,6 +2,7 @@
 
 import fcntl
 import hashlib
+import logging
 import os
 import threading
 from contextlib import contextmanager, nullcontext
@@ -16,6 +17,8 @@ from .extensions import alembic, db
 from .outages import without_timeouts
 from .timeutil import UTCDateTime
 
+log = logging.getLogger(__name__)
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs that name no driver."""
@@ -26,9 +29,11 @@ def normalise_url(url: str) -> str:
 
 
 def configure_engine(engine, busy_timeout_ms: int) -> None:
-    """Tune SQLite for concurrent use: WAL, a busy timeout, and BEGIN IMMEDIATE for writes."""
+    """Tune SQLite for concurrent use: WAL, a busy timeout, and BEGIN IMMEDIATE for writes;
+    create its file readable by its owner only."""
     if engine.dialect.name != "sqlite":
         return
+    _create_private(engine.url.database)
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
@@ -47,6 +52,20 @@ def configure_engine(engine, busy_timeout_ms: int) -> None:
         # upgrade a read snapshot (which fails at once with SQLITE_BUSY).
         write = connection.get_execution_options().get("codeqr_write")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _create_private(path: str | None) -> None:
+    """Create the SQLite file ``path`` empty with mode 0600 (an empty file is an empty
+    database) before SQLite makes it with the umask's mode: it holds every key's hash and
+    every user's. SQLite gives its -wal and -shm files the mode of the database."""
+    if not path or path == ":memory:" or path.startswith("file:") or os.path.exists(path):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:  # another process made it meanwhile
+        pass
+    except OSError:  # a folder missing or not writable: SQLite's own error says so when it opens it
+        pass
 
 
 def insert_on_conflict(table, dialect):
@@ -218,9 +237,13 @@ def schema_heads() -> set[str]:
 
 def upgrade_schema() -> None:
     """Bring the schema to the newest revision of every branch (core and plugins)."""
-    if not missing_revisions(schema_heads()):
+    heads = schema_heads()
+    if not missing_revisions(heads):
         return
     with without_timeouts(), _migration_lock():
+        applied = _applied_revisions()
+        if not heads - applied:  # another process upgraded it while this one waited
+            return
         try:
             alembic.upgrade()
         except CommandError as error:
@@ -228,3 +251,4 @@ def upgrade_schema() -> None:
                 f"cannot upgrade the database schema: {error}. If a plugin that added tables "
                 "was disabled, enable it for the upgrade."
             ) from error
+    log.info("%s the database schema (%s)", "upgraded" if applied else "created", ", ".join(sorted(heads)))

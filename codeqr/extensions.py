@@ -1,5 +1,6 @@
 """Unbound Flask extensions, bound to an app in the factory."""
 
+import logging
 from typing import TYPE_CHECKING
 
 from flask_alembic import Alembic
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 else:
     Model = db.Model
 alembic = Alembic(run_mkdir=False)
+# Flask-Alembic shows every migration at INFO on stderr: a dozen lines before a first
+# command says anything. upgrade_schema says in one line what it did instead.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 

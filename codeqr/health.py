@@ -1,13 +1,19 @@
 """Health checks for load balancers and orchestrators: ``/healthz`` (the process answers;
 no I/O) and ``/readyz`` (database and storage reachable, schema current; 503 with the
-reason otherwise). Neither counts as a scan nor is rate limited; both are reserved keys."""
+reason otherwise). Neither counts as a scan nor is rate limited; both are reserved keys.
+
+The reason names hosts, ports and files only to those who run the instance: a request from
+this machine, or one with the metrics token (a monitoring system). Others hear what is
+wrong, not where."""
 
 from apiflask import APIBlueprint
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 
 from .database import missing_revisions, schema_heads
+from .database_errors import describe, without_where
 from .errors import CodeQRError
 from .extensions import db
+from .local_requests import trusted_with_details
 from .outages import UNAVAILABLE, first_line
 from .state import app_state
 
@@ -23,7 +29,8 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    checks = {"database": _database(), "storage": _storage()}
+    trusted = trusted_with_details(request, current_app.config["CODEQR_METRICS_TOKEN"])
+    checks = {"database": _database(trusted), "storage": _storage(trusted)}
     ready = all(result == "ok" for result in checks.values())
     response = jsonify(status="ok" if ready else "unavailable", checks=checks)
     response.headers["Cache-Control"] = "no-store"
@@ -38,21 +45,25 @@ def _heads() -> set[str]:
     return set(extensions["codeqr_schema_heads"])
 
 
-def _database() -> str:
-    if not app_state().database.ready:
-        return "unavailable: CodeQR has not reached it since it started"
-    try:
-        missing = missing_revisions(_heads())
-    except UNAVAILABLE as error:
-        return f"unavailable: {first_line(error)}"
-    finally:
-        db.session.remove()
-    return f"schema not current: revisions {', '.join(sorted(missing))} to apply" if missing else "ok"
+def _database(trusted: bool) -> str:
+    database = app_state().database
+    if not database.ready:
+        reason = database.reason
+    else:
+        try:
+            missing = missing_revisions(_heads())
+        except UNAVAILABLE as error:
+            reason = describe(first_line(error), current_app.config["SQLALCHEMY_DATABASE_URI"])
+        else:
+            return f"schema not current: revisions {', '.join(sorted(missing))} to apply" if missing else "ok"
+        finally:
+            db.session.remove()
+    return f"unavailable: {reason if trusted else without_where(reason)}"
 
 
-def _storage() -> str:
+def _storage(trusted: bool) -> str:
     try:
         app_state().images.storage.exists(_PROBE)
     except CodeQRError as error:
-        return f"unavailable: {error.message}"
+        return f"unavailable: {error.message}" if trusted else "unavailable: the image storage cannot be reached"
     return "ok"

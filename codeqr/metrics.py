@@ -6,7 +6,6 @@ answer covers all; jobs are counted in the database at each scrape, so any serve
 covers the whole instance.
 """
 
-import hmac
 import logging
 import os
 import threading
@@ -17,7 +16,7 @@ from flask import Response, abort, current_app, request
 from sqlalchemy import func, select
 
 from .extensions import db
-from .local_requests import from_this_machine
+from .local_requests import trusted_with_details
 from .outages import UNAVAILABLE
 
 # prometheus-client is imported on first use, not with this module: it chooses between one
@@ -94,16 +93,11 @@ bp = APIBlueprint("metrics", __name__, enable_openapi=False)  # not part of the 
 
 @bp.get("/metrics")
 def metrics():
-    # The rule: with a token set, every request sends it, this machine's too (a process of
-    # another user of the machine is no more trusted than a remote one); without, only
-    # requests from this machine that came through no proxy are answered.
     token = current_app.config["CODEQR_METRICS_TOKEN"]
-    if token:
-        sent = request.headers.get("Authorization", "").removeprefix("Bearer ").encode()
-        if not hmac.compare_digest(sent, token.encode()):
+    if not trusted_with_details(request, token):
+        if token:
             _refuse(401, "send the metrics token: Authorization: Bearer <CODEQR_METRICS_TOKEN>",
                     {"WWW-Authenticate": 'Bearer realm="metrics"'})
-    elif not from_this_machine(request):
         _refuse(403, "metrics are read from this machine, or with CODEQR_METRICS_TOKEN set")
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, exc
 
+from .database_errors import describe
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ def _timed_connection_class(client_seconds: float):
 class StartupWait:
     """Brings the schema up to date at start, or, while the database is away, keeps
     trying in the background and says so in the log. Until it is done, ``ready`` is
-    false and requests that need the database answer 503."""
+    false and requests that need the database answer 503; ``reason`` says why."""
 
     def __init__(self, app, upgrade, retry_seconds: float):
         self._app = app
@@ -121,13 +122,21 @@ class StartupWait:
         self._retry_seconds = retry_seconds
         self._done = threading.Event()
         self._stopped = threading.Event()
+        #: the last failure, for the operator (``describe``): never the password
+        self.reason = "CodeQR has not reached it since it started"
 
     @property
     def ready(self) -> bool:
         return self._done.is_set()
 
-    def start(self) -> None:
-        if not self._try():
+    def start(self, retry: bool = True) -> None:
+        """Upgrade now. While the database is away, keep trying in the background
+        (``retry``: servers), or raise its error (commands, which must not wait)."""
+        if not retry:
+            with self._app.app_context():
+                self._upgrade()
+            self._done.set()
+        elif not self._try():
             threading.Thread(target=self._keep_trying, name="codeqr-database-wait", daemon=True).start()
 
     def _try(self) -> bool:
@@ -135,12 +144,9 @@ class StartupWait:
             with self._app.app_context():
                 self._upgrade()
         except UNAVAILABLE as error:
-            reason = first_line(error)
-            if "does not exist" in reason and "database" in reason:
-                url = self._app.config["SQLALCHEMY_DATABASE_URI"]
-                reason += f"; create it first, e.g. createdb {url.rsplit('/', 1)[-1].split('?')[0]}"
+            self.reason = describe(first_line(error), self._app.config["SQLALCHEMY_DATABASE_URI"])
             log.warning("the database is unavailable (%s); CodeQR answers 503 and tries again every %g s",
-                        reason, self._retry_seconds)
+                        self.reason, self._retry_seconds)
             return False
         self._done.set()
         return True

@@ -139,3 +139,30 @@ def test_on_postgresql_the_commands_it_names_copy_the_database(make_app, tmp_pat
     finally:
         with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@sqlite_only
+def test_a_backup_and_what_it_restores_are_their_owners_alone_and_counted_in_words(make_app, tmp_path):
+    import stat
+
+    old = _instance(make_app, tmp_path, "old")
+    with old.app_context():
+        api = authorized_client(old, apikeys.create("k")[1])
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/one"}).get_json()
+    old.test_client().get(f"/{qr['key']}")
+    old.test_client().get(f"/qr/{qr['id']}.png")
+    archive = tmp_path / "backup.tar.gz"
+    made = old.test_cli_runner().invoke(args=["backup", str(archive)])
+    assert made.output.splitlines()[-1] == f"Backed up 1 QR Code (1 scan), 1 image, the secret key to {archive}."
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    with tarfile.open(archive) as members:
+        modes = {member.name: member.mode for member in members}
+    assert set(modes) - {"codeqr.db", "secret_key", "manifest.json"} == {
+        next(name for name in modes if name.startswith("images/"))}
+    assert set(modes.values()) == {0o600}
+
+    new = _instance(make_app, tmp_path, "new")
+    restored = new.test_cli_runner().invoke(args=["restore", str(archive)])
+    assert restored.exit_code == 0, restored.output
+    assert restored.output.splitlines()[-1].endswith(": 1 QR Code, 1 scan, 1 image.")
+    assert stat.S_IMODE((tmp_path / "new" / "codeqr.db").stat().st_mode) == 0o600

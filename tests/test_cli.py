@@ -1,5 +1,7 @@
 """The codeqr command: API keys, plugins, migrations."""
 
+import re
+
 from codeqr.ids import hash_secret
 from codeqr.models import ApiKey
 from codeqr.extensions import db
@@ -20,14 +22,38 @@ def test_create_api_key_prints_it_once_and_stores_only_its_hash(app, runner, cli
 def test_revoke_and_list_api_keys(app, runner, client):
     assert runner.invoke(args=["list-api-keys"]).output == "No API keys. Make one with: codeqr create-api-key NAME\n"
     secret = runner.invoke(args=["create-api-key", "old"]).output.strip().splitlines()[-1]
-    listed = runner.invoke(args=["list-api-keys"]).output
-    assert "old" in listed and "active" in listed and "last used never" in listed
+    assert _table(runner.invoke(args=["list-api-keys"]).output) == [
+        {"NAME": "old", "PREFIX": secret[:12] + "…", "SCOPE": "all", "OWNER": "-", "CREATED": _today(),
+         "LAST USED": "never", "STATE": "active"}]
     result = runner.invoke(args=["revoke-api-key", "old"])
     assert result.exit_code == 0 and "Revoked 1 API key" in result.output
     assert client.get("/api/qrcodes", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
-    assert "revoked" in runner.invoke(args=["list-api-keys"]).output
+    assert _table(runner.invoke(args=["list-api-keys"]).output)[0]["STATE"] == f"revoked {_today()}"
     missing = runner.invoke(args=["revoke-api-key", "old"])
     assert missing.exit_code != 0 and "no active API key" in missing.output
+
+
+def _today() -> str:
+    from datetime import UTC, datetime
+
+    return f"{datetime.now(UTC):%Y-%m-%d}"
+
+
+def _table(output: str) -> list[dict]:
+    """Rows of a listing with a header row, read by the columns the header's names begin."""
+    header, *lines = output.splitlines()
+    names = re.findall(r"\S+(?: \S+)*", header)  # names are split by two spaces or more
+    starts = [header.index(name) for name in names]
+    ends = starts[1:] + [None]
+    return [{name: line[start:end].strip() for name, start, end in zip(names, starts, ends)} for line in lines]
+
+
+def test_list_api_keys_has_a_header_over_aligned_columns(runner):
+    for name, scope in (("a much longer name than the header", "read_only"), ("ci", "all")):
+        assert runner.invoke(args=["create-api-key", name, "--scope", scope]).exit_code == 0
+    rows = _table(runner.invoke(args=["list-api-keys"]).output)
+    assert {(row["NAME"], row["SCOPE"], row["STATE"]) for row in rows} == {
+        ("a much longer name than the header", "read_only", "active"), ("ci", "all", "active")}
 
 
 def test_create_api_key_refuses_an_empty_name(runner):

@@ -36,9 +36,12 @@ def test_readyz_reports_a_storage_that_fails(make_app):
         def codeqr_register_storages(self):
             return [Broken]
 
-    ready = make_app(plugins=[Plugin()], CODEQR_STORAGE="broken").test_client().get("/readyz")
+    client = make_app(plugins=[Plugin()], CODEQR_STORAGE="broken").test_client()
+    ready = client.get("/readyz")
     assert ready.status_code == 503
     assert ready.get_json()["checks"] == {"database": "ok", "storage": "unavailable: cannot read: input/output error"}
+    remote = client.get("/readyz", environ_base={"REMOTE_ADDR": "203.0.113.9"})  # what, not where
+    assert remote.get_json()["checks"]["storage"] == "unavailable: the image storage cannot be reached"
 
 
 @pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
@@ -52,3 +55,47 @@ def test_with_the_database_away_healthz_stays_ok_and_readyz_says_why(proxied_app
     proxy.set_mode("forward")
     client.get("/readyz")  # a broken pooled connection may fail once
     assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize("away, detail, public", [
+    ("refused", "failed: Connection refused", "the database server refused the connection"),
+    ("missing", 'database "codeqr_missing_db" does not exist; create it first: createdb -h ',
+     "the database does not exist"),
+])
+def test_readyz_says_why_and_where_only_to_this_machine_or_the_metrics_token(make_app, database_url, away, detail,
+                                                                            public):
+    """The rule of /metrics: with a token set, those that send it (this machine too);
+    without, this machine through no proxy."""
+    from servers import free_port
+
+    port = free_port()
+    url = (database_url.rsplit("/", 1)[0] + "/codeqr_missing_db" if away == "missing"
+           else f"postgresql://codeqr:s3cret-pw@127.0.0.1:{port}/codeqr")
+    open_ = make_app(CODEQR_DATABASE_URL=url).test_client()
+    tokened = make_app(CODEQR_DATABASE_URL=url, CODEQR_METRICS_TOKEN="t0ken-for-monitoring").test_client()
+    remote, token = {"REMOTE_ADDR": "203.0.113.9"}, {"Authorization": "Bearer t0ken-for-monitoring"}
+    told = [open_.get("/readyz"), tokened.get("/readyz", environ_base=remote, headers=token),
+            tokened.get("/readyz", headers=token)]
+    not_told = [open_.get("/readyz", environ_base=remote), open_.get("/readyz", headers={"X-Forwarded-For": "203.0.113.9"}),
+                open_.get("/readyz", environ_base=remote, headers=token), tokened.get("/readyz"),
+                tokened.get("/readyz", environ_base=remote, headers={"Authorization": "Bearer guess"})]
+    for answer in told + not_told:
+        assert answer.status_code == 503
+        assert "s3cret-pw" not in answer.get_data(as_text=True)
+    for n, answer in enumerate(told):
+        said = answer.get_json()["checks"]["database"]
+        assert said.startswith("unavailable: ") and detail in said, (n, said)
+    for n, answer in enumerate(not_told):  # no host, port or database name
+        assert answer.get_json()["checks"]["database"] == f"unavailable: {public}", n
+
+
+def test_the_createdb_hint_carries_the_urls_host_port_and_user():
+    from codeqr.database_errors import createdb_command, describe
+
+    assert createdb_command("postgresql+psycopg://app:pw@db.internal:5433/codeqr") == \
+        "createdb -h db.internal -p 5433 -U app codeqr"
+    assert createdb_command("postgresql://localhost/qr") == "createdb -h localhost qr"
+    said = describe('FATAL:  password authentication failed for user "app" (pw s3cret)',
+                    "postgresql://app:s3cret@db.internal/codeqr")
+    assert "s3cret" not in said and said.endswith("check the user and password in CODEQR_DATABASE_URL")

@@ -109,7 +109,9 @@ def test_the_app_starts_while_the_database_is_away_and_serves_once_it_is_back(
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_sqlite_file_that_cannot_be_opened_answers_503(make_app, tmp_path, caplog):
     app = make_app(CODEQR_DATABASE_URL=f"sqlite:///{tmp_path / 'missing-folder' / 'codeqr.db'}")
-    assert "the database is unavailable (unable to open database file)" in caplog.text
+    folder = tmp_path / "missing-folder"
+    assert (f"the database is unavailable (cannot open the SQLite database {folder / 'codeqr.db'}: the folder "
+            f"{folder} does not exist)") in caplog.text
     response = app.test_client().get("/api/qrcodes")
     assert response.status_code == 503
     assert app.test_client().get("/somekey").status_code == 503
@@ -119,7 +121,8 @@ def test_an_sqlite_file_that_cannot_be_opened_answers_503(make_app, tmp_path, ca
 def test_a_database_that_does_not_exist_is_named_with_how_to_create_it(make_app, postgres_database, caplog):
     missing = postgres_database.rsplit("/", 1)[0] + "/codeqr_never_created"
     app = make_app(CODEQR_DATABASE_URL=missing, CODEQR_DATABASE_TIMEOUT_SECONDS=TIMEOUT)
-    assert 'database "codeqr_never_created" does not exist; create it first, e.g. createdb codeqr_never_created' in caplog.text
+    assert 'database "codeqr_never_created" does not exist; create it first: createdb -h ' in caplog.text
+    assert caplog.text.split("createdb -h ", 1)[1].split(")")[0].endswith(" codeqr_never_created")
     assert app.test_client().get("/api/qrcodes").status_code == 503
 
 

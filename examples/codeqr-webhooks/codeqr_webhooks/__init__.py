@@ -73,7 +73,7 @@ def codeqr_qrcode_scanned(app, event):
     _publish(app, "qrcode.scanned", {"qrcode": qrcode, "interaction": event})
 
 
-@click.command("webhook-deliveries")
+@click.command("webhook-deliveries", short_help="List recent webhook deliveries.")
 @click.option("--failed", is_flag=True, help="only the deliveries that failed")
 @click.option("--limit", default=50, show_default=True)
 def webhook_deliveries(failed: bool, limit: int):
