@@ -120,17 +120,16 @@ def _slow_clients(port: int, count: int, seconds: float, every: float) -> tuple[
 
 
 def test_twenty_slow_clients_leave_the_short_links_answering(serve):
-    # The defaults as shipped, but a worker timeout shorter than the drip: under the old
-    # sync workers each slow client held a whole worker, the probes timed out, and
-    # gunicorn killed the workers at this timeout. 15 s of drip (not the 30 s of the
-    # report) already outlasts it three times over.
+    # The report's test: 20 clients dripping for 30 s. The defaults as shipped, but a worker
+    # timeout shorter than the drip: under the old sync workers each slow client held a
+    # whole worker, the probes timed out, and gunicorn killed the workers at this timeout.
     base, server, instance = serve(CODEQR_SERVE_TIMEOUT_SECONDS="5")
     qr = _short_link(base, instance)
     workers = _workers(server)
-    threads, _ = _slow_clients(int(base.rsplit(":", 1)[1]), 20, seconds=15, every=1.0)
+    threads, _ = _slow_clients(int(base.rsplit(":", 1)[1]), 20, seconds=30, every=1.0)
     time.sleep(1)  # every slow client connected and started
     latencies = []
-    while any(thread.is_alive() for thread in threads) and len(latencies) < 500:
+    while any(thread.is_alive() for thread in threads) and len(latencies) < 2000:
         started = time.perf_counter()
         answer = requests.get(f"{base}/{qr['key']}", allow_redirects=False, timeout=10)
         latencies.append(time.perf_counter() - started)
@@ -138,7 +137,7 @@ def test_twenty_slow_clients_leave_the_short_links_answering(serve):
         time.sleep(0.02)
     for thread in threads:
         thread.join(timeout=30)
-    assert len(latencies) > 100
+    assert len(latencies) > 200
     assert statistics.quantiles(latencies, n=20)[-1] < 0.1  # the 95th percentile
     assert _workers(server) == workers  # none killed
 
