@@ -199,7 +199,8 @@ def test_the_cli_makes_scoped_keys_for_a_user(people):
     assert missing.exit_code != 0 and "no user 'nobody@example.com'" in missing.output
     assert runner.invoke(args=["create-api-key", "x", "--scope", "everything"]).exit_code == 2
     listed = runner.invoke(args=["list-api-keys"]).output
-    assert "reporting" in listed and "read_only\tmember@example.com" in listed
+    assert any(line.split()[:1] == ["reporting"] and line.split()[2:4] == ["read_only", "member@example.com"]
+               for line in listed.splitlines())
     made = runner.invoke(args=["create-user", "v2@example.com", "--role", "viewer", "--password", PASSWORD])
     assert made.exit_code == 0 and "Created viewer v2@example.com." in made.output
 

@@ -1,8 +1,6 @@
 """The first account: /setup answers this machine, or whoever brings CODEQR_SETUP_TOKEN;
 the server says at start how to make it."""
 
-import ipaddress
-import socket
 import subprocess
 
 import pytest
@@ -12,6 +10,7 @@ from test_web import csrf_of
 
 from codeqr import users
 from codeqr.cli import announce_setup
+from codeqr.config import lan_address
 from codeqr.errors import ConfigurationError
 
 TOKEN = "k3QmB7tY-setup-token-0123"
@@ -106,20 +105,8 @@ def test_a_setup_token_too_short_to_resist_guessing_stops_the_app(make_app, toke
     assert str(token) not in str(error.value)  # a secret is not repeated
 
 
-def _this_machines_own_address() -> str | None:
-    """An address of this machine other than loopback: a client connecting to it from here
-    is not on loopback either. (Connecting a UDP socket sends nothing.)"""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))
-        except OSError:
-            return None
-        address = probe.getsockname()[0]
-    return None if ipaddress.ip_address(address).is_loopback else address
-
-
 def test_codeqr_serve_prints_the_setup_link_and_setup_answers_only_loopback_or_the_token(tmp_path):
-    address = _this_machines_own_address()
+    address = lan_address()  # a client connecting to it from here is not on loopback either
     if address is None:
         pytest.skip("this machine has no address but loopback to be reached from")
     port = free_port()
