@@ -32,10 +32,13 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = clean_env(**settings, CODEQR_INSTANCE_PATH=str(folder))
-        self.process = subprocess.Popen([CODEQR, "serve", "--port", str(self.port)], env=self.env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        start_new_session=True)
-        assert wait_until_answering(f"{self.url}/readyz", self.process).status_code == 200
+        # Its log goes to a file: a pipe nobody reads fills with request lines and stalls the server.
+        self.log = folder.with_suffix(".log")
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen([CODEQR, "serve", "--port", str(self.port)], env=self.env,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        answer = wait_until_answering(f"{self.url}/readyz", self.process)
+        assert answer.status_code == 200, self.log.read_text()
 
     def get(self, path: str, **kwargs):
         return requests.get(self.url + path, headers={"Host": DOMAIN, **kwargs.pop("headers", {})},
