@@ -95,3 +95,16 @@ def test_the_favicon_is_served_and_linked_from_every_page(client):
     assert icon.status_code == 200 and icon.cache_control.max_age == 86400
     assert sorted(Image.open(BytesIO(icon.data)).info["sizes"]) == [(16, 16), (32, 32), (48, 48)]
     assert '<link rel="icon" href="/favicon.ico"' in client.get("/setup").get_data(as_text=True)
+
+
+def test_scans_from_many_threads_share_a_few_kept_connections(app, api, qr):
+    """Threads of a worker (16 by default) share 4 kept connections at most: several servers'
+    workers stay inside PostgreSQL's connection limit, and every scan is still counted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    counter = app.extensions["codeqr"].scan_counter
+    with ThreadPoolExecutor(16) as pool:
+        found = list(pool.map(lambda _: counter.scan(qr["domain"], qr["key"]), range(200)))
+    assert found == [(qr["id"], qr["url"])] * 200
+    assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 200
+    assert 1 <= counter._idle.qsize() <= 4  # every connection back, and no more than 4 were made

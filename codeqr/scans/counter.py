@@ -1,6 +1,7 @@
 """The redirect hot path: a scan's count and its record in one statement, on a DBAPI
 connection each thread keeps."""
 
+import queue
 import threading
 from contextlib import nullcontext
 
@@ -18,6 +19,10 @@ _inbox = table_of(PendingScan)
 #: Event columns a request fills in (``VisitReader.read``); the rest come from the QR Code.
 VISIT_COLUMNS = ("timestamp", "user_agent", "referer", "referer_host", "language", "country", "region", "city",
                  "visitor")
+
+
+#: Kept connections of one process for scans (each scan holds one for a statement).
+SCAN_CONNECTIONS = 4
 
 
 class ScanCounter:
@@ -58,16 +63,22 @@ class ScanCounter:
         # PostgreSQL only: skip the WAL flush wait; a server crash may lose the last
         # fraction of a second of scans, never corrupt the counts (opt-in).
         self._setup = ["SET synchronous_commit TO OFF"] if asynchronous_commit and self._postgresql else []
-        self._local = threading.local()
+        # Kept connections, shared by the process's threads: at most SCAN_CONNECTIONS, so 16
+        # threads a worker on several servers stay well inside PostgreSQL's connection limit.
+        self._idle: queue.LifoQueue = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(SCAN_CONNECTIONS)
         self._write_turn = write_turns(engine)
 
     def _connection(self):
-        connection = getattr(self._local, "connection", None)
+        try:
+            connection = self._idle.get_nowait()
+        except queue.Empty:
+            connection = None
         if connection is not None and self._postgresql and dropped(connection):
             self._drop(connection)  # the server hung up while it was idle: the scan goes on a new one
             connection = None
         if connection is None:
-            # Detached from the pool: this thread keeps it (connect events already applied).
+            # Detached from the pool: this counter keeps it (connect events already applied).
             fairy = self.engine.raw_connection()
             fairy.detach()
             connection = fairy.dbapi_connection
@@ -77,7 +88,6 @@ class ScanCounter:
             for statement in self._setup:
                 cursor.execute(statement)
             cursor.close()
-            self._local.connection = connection
         return connection
 
     @staticmethod
@@ -89,23 +99,26 @@ class ScanCounter:
         return cursor.fetchone()
 
     def _execute(self, work, writes: bool = True):
-        """Run ``work(cursor)`` on this thread's connection (in its turn to write, if it
+        """Run ``work(cursor)`` on a kept connection (in its turn to write, if it
         ``writes``); drop the connection if it breaks."""
-        connection = self._connection()
-        try:
-            cursor = connection.cursor()
+        with self._slots:
+            connection = self._connection()
             try:
-                with self._write_turn() if writes else nullcontext():
-                    return work(cursor)
-            finally:
-                cursor.close()
-        except Exception:
-            # A broken connection (server restart, …) is dropped; the next scan reconnects.
-            self._drop(connection)
-            raise
+                cursor = connection.cursor()
+                try:
+                    with self._write_turn() if writes else nullcontext():
+                        result = work(cursor)
+                finally:
+                    cursor.close()
+            except Exception:
+                # A broken connection (server restart, …) is dropped; the next scan reconnects.
+                self._drop(connection)
+                raise
+            self._idle.put(connection)
+            return result
 
-    def _drop(self, connection) -> None:
-        self._local.connection = None
+    @staticmethod
+    def _drop(connection) -> None:
         try:
             connection.close()
         except Exception:
