@@ -54,6 +54,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--close", action="store_true",
+                        help="a new connection for every request (as a phone's scan), not kept alive")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian/Ubuntu: apt-get install -y wrk); nothing measured")
@@ -77,7 +79,7 @@ def main() -> None:
             servers.append(subprocess.Popen(commands(port)[name], stdout=log, stderr=subprocess.STDOUT, cwd=HERE))
             wait_ready(port, servers[-1])
             endpoints[name] = (servers[-1], port, db_name if args.db == "postgres" and name != "reference" else None)
-        print(f"database: {args.db}; 1000 QR Codes; analytics full; wrk -t1 -c{args.connections} "
+        print(f"database: {args.db}; 1000 QR Codes; analytics full; wrk -t1 -c{args.connections}{' (Connection: close)' if args.close else ''} "
               f"-d{args.seconds}s, {args.rounds} rounds; {os.cpu_count()} CPUs", flush=True)
 
         from codeqr import create_app
@@ -86,11 +88,11 @@ def main() -> None:
         drainer = create_app()
         runs: dict = {name: [] for name in endpoints}
         for name in runs:  # warm-up
-            wrk(*endpoints[name], 2, args.connections, keys_file)
+            wrk(*endpoints[name], 2, args.connections, keys_file, args.close)
             drain(drainer)
         for number in range(1, args.rounds + 1):
             for name in runs:
-                run = wrk(*endpoints[name], args.seconds, args.connections, keys_file)
+                run = wrk(*endpoints[name], args.seconds, args.connections, keys_file, args.close)
                 run["drain"] = drain(drainer) if name != "reference" else 0.0
                 run["rps"] = run["requests"] / (run["duration_us"] / 1e6 + run["drain"])
                 runs[name].append(run)

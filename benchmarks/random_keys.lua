@@ -1,5 +1,5 @@
 -- wrk script: GET /<key> for keys drawn at random from the file named after "--" (one
--- key per line), with the Host named after it (the domain the QR Codes were made on). Prints one JSON line of counts when done (read by redirect.py).
+-- key per line), with the Host named after it (and "close" after that: one request per connection) (the domain the QR Codes were made on). Prints one JSON line of counts when done (read by redirect.py).
 local keys = {}
 local threads = 0
 
@@ -10,6 +10,7 @@ end
 
 function init(args)
   host = args[2]
+  close = args[3] == "close"  -- a new connection for every request, as a phone's scan makes
   for line in io.lines(args[1]) do
     keys[#keys + 1] = line
   end
@@ -27,6 +28,9 @@ local agents = {
 function request()
   local headers = {["Host"] = host, ["User-Agent"] = agents[math.random(#agents)],
                    ["Accept-Language"] = "de-DE,de;q=0.9,en;q=0.8"}
+  if close then
+    headers["Connection"] = "close"
+  end
   return wrk.format("GET", "/" .. keys[math.random(#keys)], headers)
 end
 

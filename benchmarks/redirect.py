@@ -96,12 +96,12 @@ def machine_busy_seconds() -> float:
 
 
 def wrk(server: subprocess.Popen, port: int, db_name: str | None, seconds: int, connections: int,
-        keys_file: Path) -> dict:
+        keys_file: Path, close: bool = False) -> dict:
     """Run wrk once; return its counts (requests, duration_us, errors), req/s, CPU time
     per request of the benchmark's processes (``cpu_us``), and the share of the
     machine's CPUs used by other processes meanwhile (``foreign``)."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(HERE / "random_keys.lua"),
-               f"http://127.0.0.1:{port}", "--", str(keys_file), DOMAIN]
+               f"http://127.0.0.1:{port}", "--", str(keys_file), DOMAIN, *(["close"] if close else [])]
     before = (time.monotonic(), machine_busy_seconds(), benchmark_seconds(server, db_name), os.times())
     output = subprocess.run(command, capture_output=True, text=True, check=True,
                             timeout=seconds + 60).stdout

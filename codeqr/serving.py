@@ -77,7 +77,7 @@ def gunicorn_options(config, host: str, port: int) -> dict:
         "bind": [bind_address(host, port)],
         "workers": config["CODEQR_SERVE_WORKERS"] or default_workers(),
         "threads": config["CODEQR_SERVE_THREADS"],
-        # Threads with keep-alive, and deadlines on reading a request: a slow client holds
+        # One thread answers, others stand in when it is slow; deadlines on reading a request: a slow client holds
         # no worker, and not a thread for long.
         "worker_class": worker_class(config["CODEQR_SERVE_HEADER_TIMEOUT_SECONDS"],
                                      config["CODEQR_SERVE_BODY_TIMEOUT_SECONDS"]),

@@ -28,7 +28,6 @@ import errno
 import os
 import select
 import socket
-import sys
 import threading
 import time
 from datetime import datetime
@@ -77,7 +76,7 @@ class _Poller:
 class Connection:
     """A client's connection, kept between its requests."""
 
-    __slots__ = ("sock", "address", "server", "parser", "idle_until")
+    __slots__ = ("address", "idle_until", "parser", "server", "sock")
 
     def __init__(self, sock, address, server):
         self.sock, self.address, self.server = sock, address, server
@@ -253,7 +252,7 @@ class ThreadedSyncWorker(Worker):
                     answer.close()
             return not resp.should_close()
         except OSError:
-            util.reraise(*sys.exc_info())
+            raise  # the connection's trouble: answer() says so
         except (Exception, SystemExit):
             if resp and resp.headers_sent:
                 # Part of the answer is out: a 500 written after it would corrupt it.

@@ -156,6 +156,43 @@ def test_a_request_that_does_not_arrive_in_time_is_cut(serve):
     assert requests.get(f"{base}/healthz", timeout=10).status_code == 200
 
 
+def _get(sock: socket.socket, path: str) -> bytes:
+    """One request on an open connection; the whole answer (read by its Content-Length)."""
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += sock.recv(65536) or pytest.fail("the server closed the connection")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")))
+    while len(body) < length:
+        body += sock.recv(65536) or pytest.fail("the server closed the connection")
+    return answer
+
+
+def test_connections_kept_alive_wait_without_a_thread(serve):
+    # One worker of two threads, and more idle kept-alive connections than threads.
+    base, _, _ = serve(CODEQR_SERVE_THREADS="2", CODEQR_SERVE_WORKERS="1")
+    port = int(base.rsplit(":", 1)[1])
+    kept = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(6)]
+    try:
+        for sock in kept:
+            assert _get(sock, "/healthz").startswith(b"HTTP/1.1 200")
+        # Each still open, and answering its next request on the same connection.
+        for sock in kept:
+            assert _get(sock, "/healthz").startswith(b"HTTP/1.1 200")
+        # Meanwhile new clients are answered at once: the idle connections hold no thread.
+        started = time.perf_counter()
+        assert requests.get(f"{base}/healthz", timeout=10).status_code == 200
+        assert time.perf_counter() - started < 1
+        # Past gunicorn's keep-alive time (2 s, looked at every second) the server closes them.
+        time.sleep(4)
+        for sock in kept:
+            assert sock.recv(1) == b""
+    finally:
+        for sock in kept:
+            sock.close()
+
+
 def _wait_for_new_workers(server: subprocess.Popen, killed: set[int], base: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
