@@ -13,8 +13,9 @@ the next request on a kept-alive one, and answers it itself. When it has spent l
 than ``patience_seconds`` on one connection (a client still sending, a long export), the
 worker's main thread makes another thread the taker, which carries on while the first
 finishes. A worker whose threads are all busy takes nothing, and a new client goes to a
-worker that can answer it now. Kept-alive connections wait without a thread, and are
-closed after gunicorn's ``keepalive`` seconds without a request.
+worker that can answer it now. A new connection whose request has not begun, and a
+kept-alive one between requests, wait without a thread (closed after ``header_seconds``
+and gunicorn's ``keepalive`` seconds).
 
 A client that drips its headers or body (a byte a second) would keep its thread for as
 long as it likes. Here a request's headers must have arrived ``header_seconds`` after
@@ -183,7 +184,15 @@ class ThreadedSyncWorker(Worker):
                     return None  # another worker took it, or the client left
                 raise
             client.setblocking(True)
-            return Connection(client, address, listener.getsockname())
+            connection = Connection(client, address, listener.getsockname())
+            try:
+                client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            except BlockingIOError:  # nothing sent yet: wait for it on the poller, not in a thread
+                self.keep(connection, self.header_seconds)
+                return None
+            except OSError:
+                pass  # answer() finds what is wrong
+            return connection
         return None
 
     # -- answering
@@ -217,7 +226,7 @@ class ThreadedSyncWorker(Worker):
         finally:
             self.deadlines.pop(connection.sock, None)
             if keep and self.alive:
-                self.keep(connection)
+                self.keep(connection, self.cfg.keepalive)
             else:
                 util.close_graceful(connection.sock)
 
@@ -267,8 +276,9 @@ class ThreadedSyncWorker(Worker):
 
     # -- what the main thread looks after
 
-    def keep(self, connection: Connection) -> None:
-        connection.idle_until = time.monotonic() + self.cfg.keepalive
+    def keep(self, connection: Connection, seconds: float) -> None:
+        """Wait for the connection's next request on the poller, closing it after ``seconds``."""
+        connection.idle_until = time.monotonic() + seconds
         fd = connection.sock.fileno()
         self.kept[fd] = connection
         self.poller.add(fd)  # the taker takes it off when its next request begins

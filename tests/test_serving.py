@@ -169,10 +169,12 @@ def _get(sock: socket.socket, path: str) -> bytes:
     return answer
 
 
-def test_connections_kept_alive_wait_without_a_thread(serve):
-    # One worker of two threads, and more idle kept-alive connections than threads.
-    base, _, _ = serve(CODEQR_SERVE_THREADS="2", CODEQR_SERVE_WORKERS="1")
+def test_idle_connections_wait_without_a_thread(serve):
+    # One worker of two threads, and more idle connections than threads: some that have
+    # sent nothing yet, some kept alive between requests.
+    base, _, _ = serve(CODEQR_SERVE_THREADS="2", CODEQR_SERVE_WORKERS="1", CODEQR_SERVE_HEADER_TIMEOUT_SECONDS="3")
     port = int(base.rsplit(":", 1)[1])
+    silent = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(6)]
     kept = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(6)]
     try:
         for sock in kept:
@@ -184,12 +186,13 @@ def test_connections_kept_alive_wait_without_a_thread(serve):
         started = time.perf_counter()
         assert requests.get(f"{base}/healthz", timeout=10).status_code == 200
         assert time.perf_counter() - started < 1
-        # Past gunicorn's keep-alive time (2 s, looked at every second) the server closes them.
-        time.sleep(4)
-        for sock in kept:
+        # Past gunicorn's keep-alive time (2 s) and the header deadline (3 s), looked at every
+        # second, the server closes them.
+        time.sleep(5)
+        for sock in kept + silent:
             assert sock.recv(1) == b""
     finally:
-        for sock in kept:
+        for sock in kept + silent:
             sock.close()
 
 
