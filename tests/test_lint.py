@@ -45,3 +45,15 @@ def _toml(value) -> str:
 
 def _module(path: str) -> str:
     return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+
+
+def test_ci_runs_ruff_and_mypy_before_the_readme_test_command():
+    """.ci/run fails on a finding before any test runs; its README command stays verbatim."""
+    readme_command = re.search(r"## Test it\n\n```sh\n(.*)\n```", (ROOT / "README.md").read_text())[1]
+    lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    tests = next(number for number, line in enumerate(lines) if line.startswith(readme_command + " "))
+    for tool in (".venv/bin/ruff check", ".venv/bin/mypy"):
+        number = next(number for number, line in enumerate(lines) if line.startswith(tool))
+        assert number < tests, f"{tool} runs after the tests"
+        assert not re.search(r"\|\||;|&$", lines[number]), f"{tool}'s finding must fail the run: {lines[number]}"
+    assert "set -euo pipefail" in lines
