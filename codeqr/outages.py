@@ -98,6 +98,9 @@ def _timed_connection_class(client_seconds: float):
         """A psycopg connection that stops waiting for a server that does not answer,
         and closes itself then (its state is unknown): the pool replaces it."""
 
+        # Private API: psycopg documents neither Connection.wait nor errors._WaitTimeout,
+        # and offers no public client-side bound on waiting for an answer. setup.cfg pins psycopg below
+        # 4 for this; tests/test_outages.py checks the bound through requests only.
         def wait(self, gen, interval=0.1, timeout=None):
             if timeout is None and _bounded():
                 timeout = client_seconds
