@@ -52,6 +52,14 @@ class CodeQRRequest(CappedBodies, Request):
         raise BadRequest("the request body is not valid JSON") from error
 
 
+class CodeQRApp(APIFlask):
+    """APIFlask with CodeQR's requests and a config that ``create_app`` freezes when done."""
+
+    config_class = FrozenConfig
+    config: FrozenConfig
+    request_class = CodeQRRequest
+
+
 def _deeper_than(data, limit: int) -> bool:
     """Whether arrays and objects in ``data`` nest more than ``limit`` levels (walked without recursion)."""
     level = [data]  # the nodes at one depth: a container among those at depth `limit` is too deep
@@ -74,7 +82,7 @@ class LazySessionInterface(SecureCookieSessionInterface):
 
 
 def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | None = None,
-               listing_only: bool = False, wait_for_database: bool = True) -> APIFlask:
+               listing_only: bool = False, wait_for_database: bool = True) -> CodeQRApp:
     """Build a CodeQR app: config, plugins, database, blueprints. Config is frozen after.
 
     ``served_at`` (``host:port``) is the address a server command listens on: without
@@ -84,7 +92,7 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     it themselves, failing at once when the database is away, or not at all).
     """
     instance_path = os.environ.get("CODEQR_INSTANCE_PATH") or (test_config or {}).get("INSTANCE_PATH")
-    app = APIFlask(
+    app = CodeQRApp(
         "codeqr",
         title="CodeQR API",
         version=_version(),
@@ -97,8 +105,6 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
         spec_path="/api/openapi.json",
         docs_path=None,  # api/docs.py serves it, from the package
     )
-    app.config.__class__ = FrozenConfig
-    app.request_class = CodeQRRequest
     app.session_interface = LazySessionInterface()
 
     # Which plugins load depends on the config; plugin defaults then join the config.
@@ -125,7 +131,8 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     app.jinja_loader = _template_loader(pm)
     app.register_blueprint(api_bp)
     app.register_blueprint(api_docs_bp)
-    app.spec_processor(document_spec)
+    # apiflask's SpecCallbackType says dict | str in and out; it passes and takes the spec's dict.
+    app.spec_processor(document_spec)  # type: ignore[arg-type]
     csrf.exempt(api_bp)  # the API authenticates with bearer keys, not cookies
     app.register_blueprint(web.bp)
     for blueprints in pm.hook.codeqr_blueprints():
@@ -159,7 +166,8 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
 
     requestlog.install(app, log_lines=app.config["CODEQR_REQUEST_LOG"])
     if app.config["CODEQR_PROXY_FIX"]:
-        app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["CODEQR_PROXY_FIX"])
+        # Flask's documented way to add WSGI middleware, though its types declare wsgi_app a method.
+        app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["CODEQR_PROXY_FIX"])  # type: ignore[method-assign]
     app.config.frozen = True
     return app
 

@@ -17,6 +17,7 @@ import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO, Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -69,8 +70,8 @@ def backup(destination: Path, images: bool = True, progress: Callable[[int], Non
     draft = Path(tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".draft")[1])
     try:
         with tarfile.open(draft, "w:gz") as archive, tempfile.TemporaryDirectory() as scratch:
-            manifest = {"format": FORMAT, "createdAt": isoformat(utcnow()), "database": None, "images": 0,
-                        "secretKey": False}
+            manifest: dict[str, Any] = {"format": FORMAT, "createdAt": isoformat(utcnow()), "database": None,
+                                        "images": 0, "secretKey": False}
             sqlite_path = _sqlite_path()
             if sqlite_path:
                 copy = Path(scratch) / _DATABASE
@@ -145,7 +146,7 @@ def _private(info: tarfile.TarInfo) -> tarfile.TarInfo:
 def read_manifest(source: Path) -> dict:
     try:
         with tarfile.open(source, "r:gz") as archive:
-            manifest = json.load(archive.extractfile(_MANIFEST))
+            manifest = json.load(_member(archive, _MANIFEST))
     except (OSError, tarfile.TarError, KeyError, ValueError) as error:
         raise BackupError(f"{source} is not a CodeQR backup ({error})") from None
     if manifest.get("format") != FORMAT:
@@ -171,15 +172,23 @@ def restore(source: Path, force: bool = False, progress: Callable[[int], None] =
         images = [member for member in archive if member.name.startswith(_IMAGES)]
         if not all(member.isfile() and _IMAGE_NAME.fullmatch(member.name[len(_IMAGES):]) for member in images):
             raise BackupError(f"{source} is not a CodeQR backup (an image has a name CodeQR never gives one)")
-        if manifest["database"] == "sqlite":
+        if manifest["database"] == "sqlite" and sqlite_path:  # refused above without it
             _replace_sqlite(archive, Path(sqlite_path))
         if manifest["secretKey"]:
-            _replace_secret(archive.extractfile(_SECRET).read())
+            _replace_secret(_member(archive, _SECRET).read())
         storage = app_state().images.storage
         for member in images:
-            storage.put(member.name[len(_IMAGES):], archive.extractfile(member).read())
+            storage.put(member.name[len(_IMAGES):], _member(archive, member).read())
             progress(1)
     return manifest
+
+
+def _member(archive: tarfile.TarFile, member: str | tarfile.TarInfo) -> IO[bytes]:
+    """The contents of the archive's file ``member``; KeyError when the archive has none."""
+    contents = archive.extractfile(member)
+    if contents is None:  # a folder or a link by that name: not an archive CodeQR made
+        raise KeyError(f"{getattr(member, 'name', member)} is not a file")
+    return contents
 
 
 def _replace_sqlite(archive: tarfile.TarFile, path: Path) -> None:
@@ -188,7 +197,7 @@ def _replace_sqlite(archive: tarfile.TarFile, path: Path) -> None:
     draft = path.with_name(f".{path.name}.restoring")
     draft.unlink(missing_ok=True)
     with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:  # as CodeQR creates it
-        shutil.copyfileobj(archive.extractfile(_DATABASE), handle)
+        shutil.copyfileobj(_member(archive, _DATABASE), handle)
     for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         leftover.unlink(missing_ok=True)  # the old database's log would be applied to the new one
     os.replace(draft, path)

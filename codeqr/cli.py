@@ -176,10 +176,10 @@ def main():
     """CodeQR: create, update and manage QR Codes."""
 
 
-def _hidden(param: click.Parameter) -> click.Parameter:
-    param = copy.copy(param)  # Flask's own options are shared objects: change a copy
-    param.hidden = True
-    return param
+def _hidden(option: click.Option) -> click.Option:
+    option = copy.copy(option)  # Flask's own options are shared objects: change a copy
+    option.hidden = True
+    return option
 
 
 #: ``run`` and ``serve`` take the same options, said the same way.
@@ -240,7 +240,8 @@ main.add_command(_reworded(
     shell_command, "Open a Python shell with this instance's app: its config, database and plugins "
     "(for debugging).", "Open a Python shell on this instance."))
 # Flask's -e/--env-file and -A/--app mean nothing to an operator of CodeQR (they still work).
-main.params = [_hidden(param) if param.name in ("env_file", "app") else param for param in main.params]
+main.params = [_hidden(param) if isinstance(param, click.Option) and param.name in ("env_file", "app") else param
+               for param in main.params]
 #: Of Flask-Alembic's ``db`` commands, those an operator uses, in CodeQR's words; the rest
 #: (check, revision, merge, downgrade, …) are for developers of CodeQR and plugins, and
 #: still work, unlisted.

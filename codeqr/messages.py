@@ -3,6 +3,7 @@ sentence in their words, with the field(s) it concerns. The API keeps its own pr
 messages; this module only words them for people."""
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import CodeQRError, InvalidInputs, as_sentence, plain
 from .schemas import QRCodeCreate, bounds_of
@@ -20,8 +21,8 @@ _PATTERNS = {
     "domain": "Choose one of the domains this instance serves.",
     "externalId": "An external id cannot contain / or invisible control characters.",
 }
-#: How a missing value is asked for, by API field name.
-_ASK = {"url": "Enter the destination URL, like https://example.com/menu."}
+#: How a missing value is asked for, by API field name (None: a problem of no one field).
+_ASK: dict[str | None, str] = {"url": "Enter the destination URL, like https://example.com/menu."}
 _BY_TYPE = {
     "url_spaces": "A web address cannot contain spaces or invisible characters.",
     "url_scheme": "Enter a full web address starting with http:// or https://, like https://example.com/menu.",
@@ -53,11 +54,11 @@ def sentences(error: Exception) -> list[tuple[str | None, str]]:
     raise TypeError(f"not an input error: {error!r}")
 
 
-def _field_of(item: dict) -> str | None:
+def _field_of(item: ErrorDetails) -> str | None:
     return str(item["loc"][0]) if item["loc"] else None
 
 
-def _sentence(item: dict) -> str:
+def _sentence(item: ErrorDetails) -> str:
     kind, field, context = item["type"], _field_of(item), item.get("ctx") or {}
     if kind in _NUMBER_TYPES:
         return whole_number(field)

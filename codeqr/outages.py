@@ -29,10 +29,10 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (exc.OperationalError, exc.Interf
                                                  sqlite3.OperationalError)
 try:
     import psycopg
-
+except ImportError:  # PostgreSQL support is an extra: without it, no PostgreSQL engine is made
+    pass
+else:
     UNAVAILABLE += (psycopg.OperationalError, psycopg.InterfaceError)
-except ImportError:  # PostgreSQL support is an extra
-    psycopg = None
 
 #: Share of the timeout after which the server cancels a statement: its cancel (which
 #: keeps the connection usable) normally comes before the client stops waiting.
