@@ -1,5 +1,6 @@
 """The instance folder (config.py, the SQLite database, images, the secret key): made
-private to its owner (0700) when CodeQR creates it, refused in one line when it cannot be."""
+private to its owner (0700) when CodeQR creates it or first uses a checkout's, refused
+in one line when it cannot be."""
 
 import os
 
@@ -15,11 +16,18 @@ class InstanceFolderError(ConfigurationError):
         self.problem = problem
 
 
+#: What a checkout's ``instance/`` holds until CodeQR first uses it: git made it, with
+#: git's modes, so CodeQR makes it private as if it had created it.
+CHECKOUT_FILES = frozenset({"README.md", ".gitignore"})
+
+
 def prepare_instance_folder(path: str) -> None:
     """Make sure ``path`` is a folder CodeQR can write, creating it (0700) if needed."""
     if os.path.isdir(path):
         if not os.access(path, os.W_OK | os.X_OK):
             raise InstanceFolderError(f"the instance folder {path} cannot be written (permission denied)")
+        if set(os.listdir(path)) == CHECKOUT_FILES and os.stat(path).st_uid == os.getuid():
+            os.chmod(path, 0o700)
         return
     if os.path.lexists(path):
         raise InstanceFolderError(f"the instance path {path} is a file, not a folder")

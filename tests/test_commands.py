@@ -183,6 +183,23 @@ def test_a_first_command_makes_a_private_instance_and_prints_only_what_matters(t
     assert _mode(instance / "codeqr.db") == _mode(instance / "secret_key") == 0o600
 
 
+def test_a_checkouts_instance_folder_is_made_private_on_first_use_and_keeps_its_files(tmp_path):
+    """instance/ comes with the checkout (git's modes): the first command treats it as new."""
+    checkout = Path(__file__).resolve().parent.parent / "instance"
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o755)
+    for name in ("README.md", ".gitignore"):
+        (instance / name).write_bytes((checkout / name).read_bytes())
+    instance.chmod(0o755)  # whatever the umask
+    result = _codeqr("--instance", "instance", "list-api-keys", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert _mode(instance) == 0o700
+    assert {"README.md", ".gitignore", "codeqr.db", "secret_key"} <= {path.name for path in instance.iterdir()}
+    instance.chmod(0o750)  # an instance in use that its owner opened to a group keeps that
+    assert _codeqr("--instance", "instance", "list-api-keys", cwd=tmp_path).returncode == 0
+    assert _mode(instance) == 0o750
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_sqlite_files_are_their_owners_alone_while_in_use(make_app, tmp_path):
     from codeqr import apikeys

@@ -7,6 +7,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import uuid
 from pathlib import Path
@@ -15,6 +16,8 @@ import psycopg
 import pytest
 import requests
 from servers import clean_env, port_setting, wait_until_answering
+
+from codeqr.instance import CHECKOUT_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -31,6 +34,8 @@ def _checkout_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "codeqr"
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
         ".git", ".venv", "build", "*.egg-info", "test-artifacts", "__pycache__", "instance"))
+    # instance/ as git checks it out: its README and .gitignore, none of this checkout's data.
+    shutil.copytree(ROOT / "instance", copy / "instance", ignore=lambda _folder, names: set(names) - CHECKOUT_FILES)
     return copy
 
 
@@ -85,6 +90,7 @@ def test_the_readme_blocks_work_pasted_in_order(tmp_path, postgres_admin_url):
     assert answer.strip().splitlines()[-1] == "302 https://example.com/spring" and counted == 1
     assert f"CodeQR: instance {checkout / 'instance'}" in output
     assert (checkout / "instance" / "codeqr.db").is_file()
+    assert stat.S_IMODE((checkout / "instance").stat().st_mode) == 0o700
 
     server = _start(production, checkout, env, serve_port)
     try:
