@@ -79,7 +79,8 @@ def main() -> None:
             servers.append(subprocess.Popen(commands(port)[name], stdout=log, stderr=subprocess.STDOUT, cwd=HERE))
             wait_ready(port, servers[-1])
             endpoints[name] = (servers[-1], port, db_name if args.db == "postgres" and name != "reference" else None)
-        print(f"database: {args.db}; 1000 QR Codes; analytics full; wrk -t1 -c{args.connections}{' (Connection: close)' if args.close else ''} "
+        closing = " (Connection: close)" if args.close else ""
+        print(f"database: {args.db}; 1000 QR Codes; analytics full; wrk -t1 -c{args.connections}{closing} "
               f"-d{args.seconds}s, {args.rounds} rounds; {os.cpu_count()} CPUs", flush=True)
 
         from codeqr import create_app
