@@ -108,3 +108,19 @@ def test_scans_from_many_threads_share_a_few_kept_connections(app, api, qr):
     assert found == [(qr["id"], qr["url"])] * 200
     assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 200
     assert 1 <= counter._idle.qsize() <= 4  # every connection back, and no more than 4 were made
+
+
+def test_the_counter_returns_the_routing_not_the_url_a_plugin_chose(app, api, qr):
+    """What link rules will decide on: the code's stored routing, read in the counting
+    statement, whatever URL a plugin sent the visitor to."""
+    from codeqr.scans.counter import Routing
+    from codeqr.timeutil import utcnow
+
+    visit = {"timestamp": utcnow(), "user_agent": None, "referer": None, "referer_host": None, "language": None,
+             "country": None, "region": None, "city": None, "visitor": None}
+    counter = app.extensions["codeqr"].scan_counter
+    expected = Routing(id=qr["id"], url="https://example.com/target?a=1&b=2")
+    assert counter.scan(qr["domain"], qr["key"], visit, sent_url="https://example.com/chosen") == expected
+    assert counter.scan(qr["domain"], qr["key"]) == expected
+    assert counter.peek(qr["domain"], qr["key"]) == expected
+    assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 2
