@@ -21,6 +21,9 @@ seeded keys) alone, then while 4 threads send the heaviest analytics reads a key
 ask for (``STALL_READS``) in a loop: p50 / p95 of each, and the reads' statuses.
 
     .venv/bin/python benchmarks/analytics.py --stall --events 300000
+
+With ``--quick`` (and with ``--stall --quick``), a smoke run: 2,000 events over 50 QR Codes,
+one run of each answer; its figures are not results.
 """
 
 import argparse
@@ -34,6 +37,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+
+import smoke
 
 GROUPS = ["count", "timeseries", "countries", "cities", "devices", "browsers", "os", "referers", "languages",
           "top_qrcodes", "top_urls"]
@@ -121,7 +126,7 @@ def seed_events(codes, count: int, days: int) -> None:
     columns = [column.name for column in table.columns]
     time_of = driver_time(db.engine.dialect)
     started = time.monotonic()
-    for number, batch in enumerate(events(codes, count, days, 100_000), start=1):
+    for batch in events(codes, count, days, 100_000):
         rows = [{name: getattr(event, name) for name in columns} | {"timestamp": time_of(event.timestamp)}
                 for event in batch]
         with begin_write():
@@ -133,7 +138,7 @@ def seed_events(codes, count: int, days: int) -> None:
             else:
                 executemany(insert(table), rows)
             rollups.add(ScanEvent.id.between(batch[0].id, batch[-1].id))
-        print(f"  {number * 100_000:,} events ({time.monotonic() - started:.0f} s)", flush=True)
+        print(f"  {batch[-1].id:,} events ({time.monotonic() - started:.0f} s)", flush=True)
     with begin_write():
         closed = rollups.close_days(datetime.now(UTC).date(), most=days + 1)
         popular = db.session.scalar(select(func.count()).select_from(QRCodeRolledDay))
@@ -252,7 +257,11 @@ def main() -> None:
     parser.add_argument("--stall", action="store_true", help="short-link latency beside heavy analytics reads")
     parser.add_argument("--stall-seconds", type=float, default=15)
     parser.add_argument("--stall-threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)")
+    smoke.add_option(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.events, args.codes, args.days, args.repeat, args.stall_seconds = 2000, 50, 30, 1, 1
+    smoke.announce(args.quick)
 
     instance = Path(tempfile.mkdtemp(prefix="codeqr-analytics-"))
     db_name = f"codeqr_analytics_{os.getpid()}"

@@ -17,6 +17,7 @@ the ratio to the reference, CPU time per request and wrk's p50/p99 latency.
 
     .venv/bin/python benchmarks/bench_serve.py                 # SQLite (WAL) in a temp folder
     .venv/bin/python benchmarks/bench_serve.py --db postgres   # a fresh database, dropped after
+    .venv/bin/python benchmarks/bench_serve.py --quick         # a smoke run (reference and serve): no results
 """
 
 import argparse
@@ -28,9 +29,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+import smoke
 from redirect import DOMAIN, GUNICORN, HERE, drain, free_port, postgres, seed, wait_ready, wrk
 
 CODEQR = str(Path(sys.executable).with_name("codeqr"))
+SERVERS = "reference,sync-2,sync-5-served,serve"
+QUICK_SERVERS = "reference,serve"  # what --quick runs unless --servers says otherwise
 
 
 def commands(port: int) -> dict:
@@ -50,26 +54,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--servers", default="reference,sync-2,sync-5-served,serve")
+    parser.add_argument("--servers", default=SERVERS)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--close", action="store_true",
                         help="a new connection for every request (as a phone's scan), not kept alive")
+    smoke.add_option(parser)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian/Ubuntu: apt-get install -y wrk); nothing measured")
+    codes, warmup = 1000, 2  # QR Codes seeded, seconds of wrk before the rounds
+    if args.quick:
+        codes, warmup, args.rounds, args.seconds = 20, 1, 1, 1
+        args.servers = QUICK_SERVERS if args.servers == SERVERS else args.servers
+    smoke.announce(args.quick)
 
-    instance = Path(tempfile.mkdtemp(prefix="codeqr-bench-serve-"))
     db_name = f"codeqr_bench_serve_{os.getpid()}"
+    if args.db == "postgres":  # before the try: its finally drops only a database that exists
+        postgres(args.postgres_url, f'CREATE DATABASE "{db_name}"')
+    instance = Path(tempfile.mkdtemp(prefix="codeqr-bench-serve-"))
     os.environ |= {"CODEQR_INSTANCE_PATH": str(instance), "CODEQR_DEFAULT_DOMAIN": DOMAIN,
                    "CODEQR_DATABASE_URL": (f"{args.postgres_url.rsplit('/', 1)[0]}/{db_name}"
                                            if args.db == "postgres" else f"sqlite:///{instance / 'codeqr.db'}")}
     servers, drainer = [], None
     try:
-        if args.db == "postgres":
-            postgres(args.postgres_url, f'CREATE DATABASE "{db_name}"')
-        _app, keys = seed(1000)
+        _app, keys = seed(codes)
         keys_file = instance / "keys.txt"
         keys_file.write_text("\n".join(keys) + "\n")
         log = (instance / "servers.log").open("w")
@@ -80,7 +90,7 @@ def main() -> None:
             wait_ready(port, servers[-1])
             endpoints[name] = (servers[-1], port, db_name if args.db == "postgres" and name != "reference" else None)
         close = " (Connection: close)" if args.close else ""
-        print(f"database: {args.db}; 1000 QR Codes; analytics full; wrk -t1 -c{args.connections}{close} "
+        print(f"database: {args.db}; {codes} QR Codes; analytics full; wrk -t1 -c{args.connections}{close} "
               f"-d{args.seconds}s, {args.rounds} rounds; {os.cpu_count()} CPUs", flush=True)
 
         from codeqr import create_app
@@ -89,7 +99,7 @@ def main() -> None:
         drainer = create_app()
         runs: dict = {name: [] for name in endpoints}
         for name in runs:  # warm-up
-            wrk(*endpoints[name], 2, args.connections, keys_file, args.close)
+            wrk(*endpoints[name], warmup, args.connections, keys_file, args.close)
             drain(drainer)
         for number in range(1, args.rounds + 1):
             for name in runs:

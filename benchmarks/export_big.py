@@ -5,6 +5,7 @@ ZIP: every file there, every image decoding to its short link (a sample of 200 d
 with zxing-cpp), the download's length as announced.
 
     .venv/bin/python benchmarks/export_big.py [--count 10000] [--kill-at 3000]
+    .venv/bin/python benchmarks/export_big.py --quick   # a smoke run, 20 QR Codes: no results
 """
 
 import argparse
@@ -24,6 +25,7 @@ import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+import smoke
 from redirect import free_port, wait_ready
 
 DOMAIN = "localhost"
@@ -51,7 +53,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--kill-at", type=int, default=0, help="kill -9 the worker once this many are rendered")
+    smoke.add_option(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.count = 20
+    smoke.announce(args.quick)
     with tempfile.TemporaryDirectory() as instance:
         started = time.monotonic()
         seed(instance, args.count)

@@ -9,6 +9,7 @@ both sides alike; the scan's time is mostly PostgreSQL's commit, so the rounds' 
 noisy and the look's own time is the exact figure.
 
     .venv/bin/python benchmarks/kept_connection.py [--scans 3000] [--rounds 5]
+    .venv/bin/python benchmarks/kept_connection.py --quick   # a smoke run, 50 scans: no results
 """
 
 import argparse
@@ -18,13 +19,20 @@ import sys
 import tempfile
 import time
 
+import smoke
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--scans", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
+    smoke.add_option(parser)
     args = parser.parse_args()
+    looks = 100_000  # the look timed alone
+    if args.quick:
+        args.scans, args.rounds, looks = 50, 1, 1000
+    smoke.announce(args.quick)
 
     import psycopg
 
@@ -56,9 +64,9 @@ def main() -> None:
         counter.dropped = looking
         kept = scans._connection()
         started = time.perf_counter()
-        for _ in range(100_000):
+        for _ in range(looks):
             looking(kept)
-        look = (time.perf_counter() - started) / 100_000 * 1e6
+        look = (time.perf_counter() - started) / looks * 1e6
         for label, values in times.items():
             print(f"{label:15s} µs per scan: median {statistics.median(values):7.1f}  rounds "
                   + " ".join(f"{value:.1f}" for value in values))

@@ -5,23 +5,26 @@ up, then 3,000 times through Flask's test client; it prints microseconds per red
 With limits on, Flask-Limiter's request hooks must not reach the short links.
 
     .venv/bin/python benchmarks/limiter_hooks.py
+    .venv/bin/python benchmarks/limiter_hooks.py --quick   # a smoke run, one round of 50: no results
 """
 
+import argparse
 import tempfile
 import time
 
+import smoke
 from codeqr import create_app, qrcodes
 from codeqr.schemas import QRCodeCreate
 
 
-def per_redirect(limits: bool, count: int = 3000) -> float:
+def per_redirect(limits: bool, count: int, warmup: int) -> float:
     app = create_app({"INSTANCE_PATH": tempfile.mkdtemp(), "CODEQR_DEFAULT_DOMAIN": "localhost",
                       "CODEQR_ANALYTICS": "off", "CODEQR_ANALYTICS_WORKER": False,
                       "CODEQR_RATE_LIMIT_ENABLED": limits})
     with app.app_context():
         key = qrcodes.create(QRCodeCreate(url="https://example.com/")).key
     client = app.test_client()
-    for _ in range(300):
+    for _ in range(warmup):
         client.get("/" + key)
     start = time.perf_counter()
     for _ in range(count):
@@ -29,6 +32,16 @@ def per_redirect(limits: bool, count: int = 3000) -> float:
     return (time.perf_counter() - start) / count * 1e6
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    smoke.add_option(parser)
+    args = parser.parse_args()
+    rounds, count, warmup = (1, 50, 10) if args.quick else (3, 3000, 300)
+    smoke.announce(args.quick)
+    for limits in (False, True) * rounds:
+        print(f"rate limits {'on ' if limits else 'off'}: {per_redirect(limits, count, warmup):.0f} µs per redirect",
+              flush=True)
+
+
 if __name__ == "__main__":
-    for limits in (False, True) * 3:
-        print(f"rate limits {'on ' if limits else 'off'}: {per_redirect(limits):.0f} µs per redirect", flush=True)
+    main()

@@ -12,6 +12,7 @@ refused before it (429). Each setting runs in the same run, in turn:
 - ``redis``: the default limits, counted in Redis for both workers.
 
     .venv/bin/python benchmarks/login_flood.py [--redis redis://127.0.0.1:6379/0]
+    .venv/bin/python benchmarks/login_flood.py --quick   # a smoke run, 8 sign-ins each: no results
 """
 
 import argparse
@@ -28,10 +29,11 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
+import smoke
 from redirect import GUNICORN, free_port, wait_ready
 
 DOMAIN = "localhost"
-FLOOD_THREADS, FLOOD_ATTEMPTS = 8, 2000
+FLOOD_THREADS = 8
 
 
 def seed(instance: str) -> str:
@@ -58,8 +60,8 @@ def redirect_latencies(port: int, key: str, stop: threading.Event, until: int | 
     return times
 
 
-def flood(port: int) -> dict[int, int]:
-    """2,000 wrong sign-ins from 8 threads, each with its own session and CSRF token."""
+def flood(port: int, attempts: int) -> dict[int, int]:
+    """``attempts`` wrong sign-ins from 8 threads, each with its own session and CSRF token."""
     local = threading.local()
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -76,7 +78,7 @@ def flood(port: int) -> dict[int, int]:
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
     with ThreadPoolExecutor(FLOOD_THREADS) as pool:
-        list(pool.map(attempt, range(FLOOD_ATTEMPTS)))
+        list(pool.map(attempt, range(attempts)))
     return statuses
 
 
@@ -85,7 +87,7 @@ def percentiles(times: list[float]) -> str:
     return f"p50 {statistics.median(times):.1f} ms, p95 {cuts[94]:.1f} ms ({len(times)} redirects)"
 
 
-def run(setting: str, redis_url: str) -> None:
+def run(setting: str, redis_url: str, attempts: int, alone_count: int) -> None:
     with tempfile.TemporaryDirectory() as instance:
         key = seed(instance)
         env = os.environ | {"CODEQR_INSTANCE_PATH": instance, "CODEQR_DEFAULT_DOMAIN": DOMAIN,
@@ -97,12 +99,12 @@ def run(setting: str, redis_url: str) -> None:
                                    "bench_apps:codeqr()"], env=env)
         try:
             wait_ready(port, server)
-            alone = redirect_latencies(port, key, threading.Event(), until=1000)
+            alone = redirect_latencies(port, key, threading.Event(), until=alone_count)
             stop = threading.Event()
             with ThreadPoolExecutor(1) as pool:
                 during = pool.submit(redirect_latencies, port, key, stop)
                 started = time.monotonic()
-                statuses = flood(port)
+                statuses = flood(port, attempts)
                 seconds = time.monotonic() - started
                 stop.set()
                 during = during.result()
@@ -111,7 +113,7 @@ def run(setting: str, redis_url: str) -> None:
             server.wait()
     checked = statuses.get(200, 0)
     print(f"{setting:>6}: alone {percentiles(alone)}; during the flood {percentiles(during)}; "
-          f"flood {FLOOD_ATTEMPTS} in {seconds:.1f} s: {checked} reached the password check, "
+          f"flood {attempts} in {seconds:.1f} s: {checked} reached the password check, "
           f"{statuses.get(429, 0)} refused with 429, other {sorted(set(statuses) - {200, 429})}", flush=True)
 
 
@@ -119,9 +121,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--settings", default="off,memory,redis")
+    smoke.add_option(parser)
     args = parser.parse_args()
+    attempts, alone_count = (8, 20) if args.quick else (2000, 1000)
+    smoke.announce(args.quick)
     for setting in args.settings.split(","):
-        run(setting, args.redis)
+        run(setting, args.redis, attempts, alone_count)
 
 
 if __name__ == "__main__":

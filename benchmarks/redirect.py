@@ -21,6 +21,7 @@ interference hardly moves.
     ... --analytics full       # one mode only
     ... --app raw              # the floor: the same UPDATE on a bare Flask route (bench_apps.raw)
     ... --pg-async-commit      # the benchmark database gets synchronous_commit = off
+    ... --quick                # a smoke run (20 QR Codes, full only, one 1 s round): no results
 
 Needs ``wrk`` on PATH (Debian: ``apt-get install wrk``).
 """
@@ -38,9 +39,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import smoke
+
 HERE = Path(__file__).resolve().parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 DOMAIN = "qr.bench.example"
+ANALYTICS_MODES = "off,anonymous,full"
 GUNICORN = [sys.executable, "-m", "gunicorn", "--chdir", str(HERE), "-w", "2", "-k", "sync"]
 
 
@@ -50,7 +54,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_ready(port: int, server: subprocess.Popen, timeout: float = 30) -> None:
+def wait_ready(port: int, server: subprocess.Popen, timeout: float = 120) -> None:
     """Wait until the server answers (a key that does not exist: no scan is counted)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -182,7 +186,7 @@ def main() -> None:
                         help="a server where the benchmark may create and drop a database")
     parser.add_argument("--app", choices=["codeqr", "raw"], default="codeqr",
                         help="what to compare with the reference: the CodeQR app, or only its UPDATE")
-    parser.add_argument("--analytics", default="off,anonymous,full",
+    parser.add_argument("--analytics", default=ANALYTICS_MODES,
                         help="CODEQR_ANALYTICS modes to measure, comma-separated (with --app codeqr)")
     parser.add_argument("--pg-async-commit", action="store_true",
                         help="ALTER DATABASE … SET synchronous_commit = off (a crash may lose the last scans)")
@@ -193,26 +197,36 @@ def main() -> None:
     parser.add_argument("--max-foreign", type=float, default=0.10,
                         help="leave out of the medians a round in which other processes used more "
                              "than this share of the CPUs (default 0.10)")
+    smoke.add_option(parser)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian/Ubuntu: apt-get install -y wrk); nothing measured")
     args.seconds = min(args.seconds, 60)
+    if args.quick:
+        args.codes, args.rounds, args.seconds = 20, 1, 1
+        args.analytics = "full" if args.analytics == ANALYTICS_MODES else args.analytics
+    smoke.announce(args.quick)
+    from codeqr import create_app
+    from codeqr.extensions import db
 
+    db_name = f"codeqr_bench_{os.getpid()}"
+    if args.db == "postgres":  # before the try: its finally drops only a database that exists
+        postgres(args.postgres_url, f'CREATE DATABASE "{db_name}"')
     instance = Path(tempfile.mkdtemp(prefix="codeqr-bench-"))
     reference_port = free_port()
-    db_name = f"codeqr_bench_{os.getpid()}"
     base_url = args.postgres_url.rsplit("/", 1)[0]
     os.environ["CODEQR_INSTANCE_PATH"] = str(instance)
     os.environ["CODEQR_DEFAULT_DOMAIN"] = DOMAIN  # every CodeQR server serves it; wrk sends it as Host
     os.environ["CODEQR_DATABASE_URL"] = (
         f"{base_url}/{db_name}" if args.db == "postgres" else f"sqlite:///{instance / 'codeqr.db'}"
     )
-    servers = []
+    # What the finally block cleans up is bound before the try, so that a failure anywhere
+    # in it is the error the run ends with, not a NameError of the cleanup.
+    servers: list[subprocess.Popen] = []
+    drainers: dict = {}
     try:
-        if args.db == "postgres":
-            postgres(args.postgres_url, f'CREATE DATABASE "{db_name}"')
-            if args.pg_async_commit:
-                postgres(args.postgres_url, f'ALTER DATABASE "{db_name}" SET synchronous_commit = off')
+        if args.pg_async_commit and args.db == "postgres":
+            postgres(args.postgres_url, f'ALTER DATABASE "{db_name}" SET synchronous_commit = off')
         app, keys = seed(args.codes)
         keys_file = instance / "keys.txt"
         keys_file.write_text("\n".join(keys) + "\n")
@@ -235,12 +249,10 @@ def main() -> None:
             endpoints[name] = (servers[-1], port, database)
 
         runs = {name: [] for name in endpoints}
-        from codeqr import create_app
-        from codeqr.extensions import db
-
+        warmup = 1 if args.quick else 2  # seconds
         drainers = {mode: create_app({"CODEQR_ANALYTICS": mode}) for mode in modes if mode != "off"}
         for name in runs:  # warm-up: imports, pools, page cache (counted for the scan check)
-            runs[name].append(wrk(*endpoints[name], 2, args.connections, keys_file) | {"warmup": True})
+            runs[name].append(wrk(*endpoints[name], warmup, args.connections, keys_file) | {"warmup": True})
             if name in drainers:
                 drain(drainers[name])
         for round_number in range(1, args.rounds + 1):

@@ -16,6 +16,7 @@ cached (the cost of a second format of the same design). The cases run interleav
 a busy machine slows all of them alike; each figure is the median of ``--repeat`` renders.
 
     .venv/bin/python benchmarks/render.py [--repeat 200]
+    .venv/bin/python benchmarks/render.py --quick   # a smoke run, 3 renders each: no results
 """
 
 import argparse
@@ -28,6 +29,7 @@ import time
 
 import qrcode
 
+import smoke
 from codeqr import create_app, rendering
 
 DESIGN = {
@@ -45,7 +47,11 @@ DESIGN = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=200)
+    smoke.add_option(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.repeat = 3
+    smoke.announce(args.quick)
 
     instance = tempfile.mkdtemp(prefix="codeqr-render-")
     os.environ["CODEQR_INSTANCE_PATH"] = instance  # no database is touched

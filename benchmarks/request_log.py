@@ -9,8 +9,10 @@ a stream handler to /dev/null, as ``codeqr serve`` writes it to standard output)
 the median microseconds per redirect of each over 15 blocks, and the differences.
 
     .venv/bin/python benchmarks/request_log.py
+    .venv/bin/python benchmarks/request_log.py --quick   # a smoke run, one block of 20: no results
 """
 
+import argparse
 import io
 import logging
 import os
@@ -19,13 +21,17 @@ import sys
 import tempfile
 import time
 
+import smoke
 from codeqr import create_app, qrcodes
 from codeqr.schemas import QRCodeCreate
 
-BLOCK, BLOCKS = 1000, 15
-
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    smoke.add_option(parser)
+    args = parser.parse_args()
+    size, blocks = (20, 1) if args.quick else (1000, 15)  # redirects per block, blocks of each way
+    smoke.announce(args.quick)
     requests = logging.getLogger("codeqr.requests")
     requests.addHandler(logging.StreamHandler(open(os.devnull, "w")))
     requests.setLevel(logging.INFO)
@@ -46,16 +52,16 @@ def main() -> None:
         app.wsgi_app = middleware.wsgi_app if way == "bare" else middleware
         middleware.log_lines = way == "logged"
         start = time.perf_counter()
-        for _ in range(BLOCK):
+        for _ in range(size):
             for _ in app(dict(environ), start_response):
                 pass
-        return (time.perf_counter() - start) / BLOCK * 1e6
+        return (time.perf_counter() - start) / size * 1e6
 
     ways = ("bare", "counters", "logged")
     for way in ways:  # warm up
         block(way)
     times = {way: [] for way in ways}
-    for _ in range(BLOCKS):
+    for _ in range(blocks):
         for way in ways:
             times[way].append(block(way))
     medians = {way: statistics.median(values) for way, values in times.items()}

@@ -5,16 +5,20 @@ then 3,000 times through Flask's test client; it prints microseconds per redirec
 ratio of the two. "Without" removes the one hook ``security_headers.install`` adds.
 
     .venv/bin/python benchmarks/security_headers.py
+    .venv/bin/python benchmarks/security_headers.py --quick   # a smoke run, one round of 50: no results
 """
 
+import argparse
+import statistics
 import tempfile
 import time
 
+import smoke
 from codeqr import create_app, qrcodes
 from codeqr.schemas import QRCodeCreate
 
 
-def per_redirect(headers: bool, count: int = 3000) -> float:
+def per_redirect(headers: bool, count: int, warmup: int) -> float:
     app = create_app({"INSTANCE_PATH": tempfile.mkdtemp(), "CODEQR_DEFAULT_DOMAIN": "localhost",
                       "CODEQR_ANALYTICS": "off", "CODEQR_ANALYTICS_WORKER": False, "CODEQR_REQUEST_LOG": False})
     if not headers:
@@ -23,7 +27,7 @@ def per_redirect(headers: bool, count: int = 3000) -> float:
     with app.app_context():
         key = qrcodes.create(QRCodeCreate(url="https://example.com/")).key
     client = app.test_client()
-    for _ in range(300):
+    for _ in range(warmup):
         client.get("/" + key)
     start = time.perf_counter()
     for _ in range(count):
@@ -31,9 +35,18 @@ def per_redirect(headers: bool, count: int = 3000) -> float:
     return (time.perf_counter() - start) / count * 1e6
 
 
-if __name__ == "__main__":
-    rounds = {False: [], True: []}
-    for headers in (False, True) * 5:  # in turn: a busy machine slows both alike
-        rounds[headers].append(per_redirect(headers))
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    smoke.add_option(parser)
+    args = parser.parse_args()
+    turns, count, warmup = (1, 50, 10) if args.quick else (5, 3000, 300)
+    smoke.announce(args.quick)
+    rounds: dict[bool, list[float]] = {False: [], True: []}
+    for headers in (False, True) * turns:  # in turn: a busy machine slows both alike
+        rounds[headers].append(per_redirect(headers, count, warmup))
         print(f"security headers {'on ' if headers else 'off'}: {rounds[headers][-1]:.0f} µs per redirect", flush=True)
-    print(f"on/off (medians): {sorted(rounds[True])[2] / sorted(rounds[False])[2]:.3f}")
+    print(f"on/off (medians): {statistics.median(rounds[True]) / statistics.median(rounds[False]):.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,11 +1,12 @@
 """CodeQR: self-hosted QR Codes with short links that can be re-pointed.
 
 The public API for plugins: ``hookimpl``, the base classes ``Renderer``,
-``Storage`` and ``Overlay``, ``RenderSpec``, ``PluginError``, ``contrast``, the
-errors, and ``db`` and ``begin_write`` for plugins with tables of their own.
+``Storage`` and ``Overlay``, ``RenderSpec``, ``Visit`` (what ``codeqr_redirect``
+receives), ``PluginError``, ``contrast``, the errors, and ``db`` and ``begin_write``
+for plugins with tables of their own.
 
 Importing ``codeqr`` loads only the plugin API; ``create_app``, ``db`` and
-``begin_write`` load the app's modules when first used (PEP 562).
+``begin_write`` and ``Visit`` load the app's modules when first used (PEP 562).
 """
 
 from importlib import import_module
@@ -15,7 +16,7 @@ from .errors import Conflict, InvalidInput, NotFound, StorageUnavailable
 from .plugin_api import Overlay, PluginError, Renderer, RenderSpec, Storage, hookimpl
 
 #: Public names that need the app's modules, and the module each lives in.
-_LAZY = {"create_app": ".app", "db": ".extensions", "begin_write": ".database"}
+_LAZY = {"create_app": ".app", "db": ".extensions", "begin_write": ".database", "Visit": ".scans.visit"}
 
 __all__ = [
     "Conflict",
@@ -27,6 +28,7 @@ __all__ = [
     "Renderer",
     "Storage",
     "StorageUnavailable",
+    "Visit",
     "begin_write",
     "contrast",
     "create_app",

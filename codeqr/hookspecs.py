@@ -99,14 +99,18 @@ def codeqr_validate_qrcode(app, qrcode):
 
 
 @hookspec(firstresult=True)
-def codeqr_redirect(app, id, domain, key, url):
+def codeqr_redirect(app, id, domain, key, url, visit):
     """Decide where a scan of a known key goes; the first non-None answer wins.
 
-    Called on every ``GET``/``HEAD /{key}`` of an existing QR Code, after the scan
-    was counted, with its id, domain, key and stored ``url``. Return None to send
-    the visitor to ``url`` (the core's default), another absolute URL to send them
-    elsewhere, or an HTTP status code (e.g. 410 for an expired QR Code, 404) to
-    refuse with that error page. firstresult. Skipped when no plugin implements it.
+    Called on every ``GET``/``HEAD /{key}`` of an existing QR Code *before* the scan
+    is counted, so that a refusal counts nothing and a URL returned is the one its
+    event records. Receives the code's id, domain, key and ``url`` (its stored
+    destination; once link rules exist, the one they chose, as they run first) and
+    ``visit``, a frozen ``codeqr.Visit`` (device, os, country, language) read from
+    the request. Return None to send the visitor to ``url``, another absolute URL to
+    send them there (counted, the event records it), or an HTTP status code (e.g.
+    410 for an expired QR Code) to refuse: that error page, no count, no event.
+    Skipped, ``visit`` included, when no plugin implements it.
     """
 
 

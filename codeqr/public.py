@@ -4,7 +4,9 @@ from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
 
 from . import qrcodes
-from .state import app_state, the_app
+from .scans.counter import Routing
+from .scans.visit import visit_of
+from .state import AppState, app_state, the_app
 from .timeutil import isoformat, utcnow
 
 bp = Blueprint("public", __name__)
@@ -26,28 +28,36 @@ def redirect(key: str):
         abort(404)
     sent_url = None
     if state.redirect_hook_used or request.method == "HEAD":
-        found = state.scan_counter.peek(domain, key)
-        if found is None:
-            abort(404)
+        routing = _known(state.scan_counter.peek(domain, key))
         if state.redirect_hook_used:
-            decision = state.pm.hook.codeqr_redirect(app=the_app(), id=found[0],
-                                                     domain=domain, key=key, url=found[1])
-            if isinstance(decision, int):
-                abort(decision)  # refused (e.g. 410 for an expired QR Code): not a scan
-            sent_url = decision
+            sent_url = _plugins_choice(state, domain, key, routing)
     if request.method == "GET":
         visit = state.visits.read(request) if state.visits.records_events else None
-        found = state.scan_counter.scan(domain, key, visit, sent_url)
-        if found is None:
-            abort(404)
+        routing = _known(state.scan_counter.scan(domain, key, visit, sent_url))
         if visit is not None:
             state.enrichment.wake()
         elif state.scan_hook_used:  # no event is stored: tell plugins what is known now
             state.pm.hook.codeqr_qrcode_scanned(app=the_app(), event={
-                "timestamp": isoformat(utcnow()), "qrcodeId": found[0], "domain": domain, "key": key,
-                "url": sent_url or found[1]})
+                "timestamp": isoformat(utcnow()), "qrcodeId": routing.id, "domain": domain, "key": key,
+                "url": sent_url or routing.url})
     # Werkzeug turns an IRI into a URI when it writes the Location header.
-    return Response(status=302, headers={"Location": sent_url or found[1], **_NO_CACHE})
+    return Response(status=302, headers={"Location": sent_url or routing.url, **_NO_CACHE})
+
+
+def _known(routing: Routing | None) -> Routing:
+    if routing is None:
+        abort(404)  # no such key on this domain (or deleted since the plugin was asked)
+    return routing
+
+
+def _plugins_choice(state: AppState, domain: str, key: str, routing: Routing) -> str | None:
+    """Ask ``codeqr_redirect`` where this scan goes, before it is counted: a URL, None for
+    the stored one, or a status that refuses it here (nothing counted, no event stored)."""
+    decision = state.pm.hook.codeqr_redirect(app=the_app(), id=routing.id, domain=domain, key=key,
+                                             url=routing.url, visit=visit_of(request, state.agents))
+    if isinstance(decision, int):
+        abort(decision)
+    return decision
 
 
 @bp.get("/favicon.ico")

@@ -137,21 +137,27 @@ class ThreadedSyncWorker(Worker):
 
     def answer_connections(self):
         me = threading.get_ident()
-        while self.alive:
-            if self.taker != me and not self.wait_for_the_turn(me):
-                continue
-            connection = self.next_connection()
-            if connection is None:
-                continue
-            with self.turn:
-                if self.taker == me:
-                    self.taken_at = time.monotonic()
-            try:
-                self.answer(connection)
-            finally:
+        try:
+            while self.alive:
+                if self.taker != me and not self.wait_for_the_turn(me):
+                    continue
+                connection = self.next_connection()
+                if connection is None:
+                    continue
                 with self.turn:
                     if self.taker == me:
-                        self.taken_at = None
+                        self.taken_at = time.monotonic()
+                try:
+                    self.answer(connection)
+                finally:
+                    with self.turn:
+                        if self.taker == me:
+                            self.taken_at = None
+        except Exception:
+            # A thread that died holding the turn would leave the worker taking nothing while
+            # it still looks alive: stop it, and gunicorn starts a new one.
+            self.log.exception("A thread of this worker failed; the worker stops and is replaced")
+            self.alive = False
 
     def wait_for_the_turn(self, me: int) -> bool:
         with self.turn:
@@ -182,6 +188,12 @@ class ThreadedSyncWorker(Worker):
             except OSError as error:
                 if error.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.ECONNABORTED):
                     return None  # another worker took it, or the client left
+                if error.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    # Out of files (many clients at once): the connection waits in the
+                    # backlog until some close.
+                    self.log.warning("Cannot take a connection now: %s", error)
+                    time.sleep(_LOOK_SECONDS)
+                    return None
                 raise
             client.setblocking(True)
             connection = Connection(client, address, listener.getsockname())
@@ -277,7 +289,11 @@ class ThreadedSyncWorker(Worker):
     # -- what the main thread looks after
 
     def keep(self, connection: Connection, seconds: float) -> None:
-        """Wait for the connection's next request on the poller, closing it after ``seconds``."""
+        """Wait for the connection's next request on the poller, closing it after ``seconds``
+        (at once when gunicorn's ``worker_connections`` wait already)."""
+        if len(self.kept) >= self.cfg.worker_connections:
+            util.close(connection.sock)
+            return
         connection.idle_until = time.monotonic() + seconds
         fd = connection.sock.fileno()
         self.kept[fd] = connection

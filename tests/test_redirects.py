@@ -108,3 +108,145 @@ def test_scans_from_many_threads_share_a_few_kept_connections(app, api, qr):
     assert found == [(qr["id"], qr["url"])] * 200
     assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 200
     assert 1 <= counter._idle.qsize() <= 4  # every connection back, and no more than 4 were made
+
+
+# codeqr_redirect: when it runs, what it is given, what it costs.
+
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+          "Version/17.4 Mobile/15E148 Safari/604.1")
+
+
+class Decider:
+    """Refuses one key, sends another elsewhere, and keeps what each call was given."""
+
+    __name__ = "decider"
+
+    def __init__(self):
+        self.asked = []
+
+    @hookimpl
+    def codeqr_redirect(self, id, key, url, visit):
+        self.asked.append({"id": id, "url": url, "visit": visit})
+        return {"refused": 410, "moved": "https://example.com/elsewhere"}.get(key)
+
+
+def _plugin_app(make_app, plugins=(), **settings):
+    """An app with ``plugins``, and an API client for it."""
+    from api_client import authorized_client
+
+    from codeqr import apikeys
+
+    app = make_app(plugins=plugins, **settings)
+    with app.app_context():
+        _, secret = apikeys.create("redirects")
+    return app, authorized_client(app, secret)
+
+
+def test_a_refused_scan_is_not_counted_nor_stored_and_a_sent_elsewhere_one_is(make_app):
+    """The hook runs before the count: a refusal (410 here) counts nothing and stores no
+    event; a URL it returns is where the visitor goes, counted, and what the event records."""
+    _, api = _plugin_app(make_app, [Decider()])
+    codes = {key: api.post("/api/qrcodes", json={"url": "https://example.com/stored", "key": key}).get_json()
+             for key in ("refused", "moved")}
+    assert api.get("/refused").status_code == 410
+    assert api.get("/moved").headers["Location"] == "https://example.com/elsewhere"
+    assert {key: api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] for key, qr in codes.items()} == {
+        "refused": 0, "moved": 1}
+    events = api.get("/api/events", query_string={"interval": "all", "bots": "include"}).get_json()
+    assert [(event["key"], event["url"]) for event in events] == [("moved", "https://example.com/elsewhere")]
+
+
+def test_the_redirect_hook_decides_on_the_visit_the_request_makes(make_app):
+    from dataclasses import FrozenInstanceError
+
+    from codeqr import Visit
+
+    decider = Decider()
+    app, api = _plugin_app(make_app, [decider], CODEQR_PROXY_FIX=1)
+    api.post("/api/qrcodes", json={"url": "https://example.com/stored", "key": "moved"})
+    visitor = {"User-Agent": IPHONE, "Accept-Language": "de-DE,de;q=0.9,en;q=0.8", "X-Forwarded-For": "81.2.69.160"}
+    api.get("/moved", headers=visitor)
+    api.head("/moved", headers=visitor)
+    api.get("/moved", headers={"X-Forwarded-For": "8.8.8.8", "User-Agent": "curl/8.5.0"})
+    visits = [asked["visit"] for asked in decider.asked]
+    assert visits == [Visit(device="mobile", os="iOS", country="GB", language="de")] * 2 + [
+        Visit(device="bot", os=None, country="US", language=None)]
+    with pytest.raises(FrozenInstanceError):
+        visits[0].country = "US"  # type: ignore[misc]
+    parsed = app.extensions["codeqr"].agents.describe.cache_info()
+    assert parsed.hits + parsed.misses == 3  # the user agent classified once per redirect
+
+
+def test_without_a_redirect_plugin_no_visit_is_read(make_app):
+    app, api = _plugin_app(make_app)
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/stored"}).get_json()
+    api.get(f"/{qr['key']}", headers={"User-Agent": IPHONE})
+    api.head(f"/{qr['key']}", headers={"User-Agent": IPHONE})
+    parsed = app.extensions["codeqr"].agents.describe.cache_info()
+    assert parsed.hits + parsed.misses == 0
+
+
+def _record_statements(app) -> list[str]:
+    """Every statement the app's database runs from now on: through its engine
+    (``before_cursor_execute``) and on the scan counter's kept DBAPI connections, which
+    bypass the engine (traced as the counter detaches them from the pool)."""
+    import psycopg
+    from sqlalchemy import event
+
+    from codeqr import db
+
+    statements: list[str] = []
+
+    class TracedCursor(psycopg.Cursor):
+        def execute(self, query, *args, **kwargs):
+            statements.append(str(query))
+            return super().execute(query, *args, **kwargs)
+
+    def trace(dbapi_connection, _record):
+        if isinstance(dbapi_connection, psycopg.Connection):
+            dbapi_connection.cursor_factory = TracedCursor
+        else:  # sqlite3 traces a statement again as it starts each trigger program (its
+            # RETURNING is one): the same text at once is taken as the same statement (so
+            # only PostgreSQL's run would see a statement repeated word for word)
+            dbapi_connection.set_trace_callback(
+                lambda statement: None if statements[-1:] == [statement] else statements.append(statement))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda _c, _cursor, statement, *_: statements.append(statement))
+        event.listen(db.engine, "detach", trace)
+    return statements
+
+
+@pytest.mark.parametrize("analytics", ["full", "off"])
+@pytest.mark.parametrize("hooked", [False, True], ids=["no plugin", "redirect plugin"])
+def test_a_scan_is_one_statement_and_a_redirect_plugin_adds_one_read(make_app, analytics, hooked):
+    """The scan is counted (and stored) in one statement that returns the code's routing;
+    a ``codeqr_redirect`` plugin costs one read before it, which gives the hook that routing."""
+    decider = Decider()
+    app, api = _plugin_app(make_app, [decider] if hooked else [], CODEQR_ANALYTICS=analytics)
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/stored", "key": "moved"}).get_json()
+    statements = _record_statements(app)
+    response = api.get("/moved")
+    verbs = [statement.split(None, 1)[0].upper() for statement in statements]
+    assert verbs[:-1] == (["SELECT"] if hooked else [])
+    assert verbs[-1] in ("INSERT", "WITH", "UPDATE")  # SQLite's, PostgreSQL's, or with no event
+    assert response.headers["Location"] == ("https://example.com/elsewhere" if hooked else qr["url"])
+    assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 1
+    assert [(asked["id"], asked["url"]) for asked in decider.asked] == (
+        [(qr["id"], "https://example.com/stored")] if hooked else [])
+
+
+def test_the_counter_returns_the_routing_not_the_url_a_plugin_chose(app, api, qr):
+    """What link rules will decide on: the code's stored routing, read in the counting
+    statement, whatever URL a plugin sent the visitor to."""
+    from codeqr.scans.counter import Routing
+    from codeqr.timeutil import utcnow
+
+    visit = {"timestamp": utcnow(), "user_agent": None, "referer": None, "referer_host": None, "language": None,
+             "country": None, "region": None, "city": None, "visitor": None}
+    counter = app.extensions["codeqr"].scan_counter
+    expected = Routing(id=qr["id"], url="https://example.com/target?a=1&b=2")
+    assert counter.scan(qr["domain"], qr["key"], visit, sent_url="https://example.com/chosen") == expected
+    assert counter.scan(qr["domain"], qr["key"]) == expected
+    assert counter.peek(qr["domain"], qr["key"]) == expected
+    assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 2

@@ -196,6 +196,34 @@ def test_idle_connections_wait_without_a_thread(serve):
             sock.close()
 
 
+def test_a_worker_out_of_files_answers_again_once_connections_close(tmp_path):
+    # Far more connections at once than the worker may open files: those it cannot take wait
+    # in the backlog, and when they close it answers again (its taking thread neither dies
+    # holding the turn nor spins).
+    port = free_port()
+    log = tmp_path / "serve.log"
+    # prlimit (util-linux, as essential as the shell here) sets the limit the workers inherit.
+    server = subprocess.Popen(["prlimit", "--nofile=256", CODEQR, "--instance", str(tmp_path / "instance"),
+                               "serve", "--port", str(port)],
+                              env=clean_env(CODEQR_SERVE_WORKERS="1"), cwd=tmp_path,
+                              stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_answering(f"{base}/healthz", server)
+        silent = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(400)]
+        deadline = time.monotonic() + 30
+        while "Cannot take a connection now" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "Cannot take a connection now" in log.read_text()
+        for sock in silent:
+            sock.close()
+        assert requests.get(f"{base}/healthz", timeout=30).status_code == 200
+        assert "worker stops" not in log.read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
 def _wait_for_new_workers(server: subprocess.Popen, killed: set[int], base: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

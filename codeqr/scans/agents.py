@@ -1,6 +1,7 @@
 """User agents -> device, browser, OS and bot flag, with ua-parser's maintained rules
 and crawlerdetect's list of crawlers. Both cost about a millisecond per new string,
-so this runs in the enrichment, never on the redirect, and remembers what it parsed."""
+so this runs in the enrichment, and on the redirect only for a ``codeqr_redirect``
+plugin's ``Visit``; it remembers what it parsed."""
 
 import threading
 from dataclasses import dataclass

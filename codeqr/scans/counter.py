@@ -4,6 +4,7 @@ connection each thread keeps."""
 import queue
 import threading
 from contextlib import nullcontext
+from typing import NamedTuple
 
 from sqlalchemy import BindParameter, bindparam, func, insert, literal_column, select, update
 
@@ -21,13 +22,25 @@ VISIT_COLUMNS = ("timestamp", "user_agent", "referer", "referer_host", "language
                  "visitor")
 
 
+class Routing(NamedTuple):
+    """What decides where a scan of a QR Code goes, read in the statement that counts
+    it: its id and stored destination. Each field is a column of ``qrcodes``; link
+    rules add theirs here, and every statement of the counter returns them."""
+
+    id: str
+    url: str
+
+
+_ROUTING = [_qrcodes.c[name] for name in Routing._fields]
+
+
 #: Kept connections of one process for scans (each scan holds one for a statement).
 SCAN_CONNECTIONS = 4
 
 
 class ScanCounter:
     """Counts scans atomically (``scans = scans + 1``), stores each scan in the inbox with
-    its count, and returns where to send the visitor.
+    its count, and returns the code's ``Routing`` (where to send the visitor).
 
     A count never moves without its scan stored, nor a scan stored without its count:
     both are one statement, so one transaction. On PostgreSQL it is ``WITH hit AS
@@ -44,20 +57,27 @@ class ScanCounter:
         where = (_qrcodes.c.domain == bindparam("domain")) & (_qrcodes.c.key == bindparam("key"))
         counting = (update(_qrcodes).where(where)
                     .values(scans=_qrcodes.c.scans + literal_column("1"), last_scanned_at=bindparam("timestamp")))
-        self._count = counting.returning(_qrcodes.c.id, _qrcodes.c.url).compile(dialect=dialect)
-        self._peek = select(_qrcodes.c.id, _qrcodes.c.url).where(where).compile(dialect=dialect)
+        self._count = counting.returning(*_ROUTING).compile(dialect=dialect)
+        self._peek = select(*_ROUTING).where(where).compile(dialect=dialect)
         visit: dict[str, BindParameter] = {name: bindparam(name) for name in VISIT_COLUMNS}
         columns = ["qrcode_id", "domain", "key", "url", *VISIT_COLUMNS]
         if self._postgresql:
-            hit = counting.returning(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key, _qrcodes.c.url).cte("hit")
+            # The scan is stored by a data-modifying CTE: PostgreSQL runs it whether or not
+            # the outer SELECT, which returns the routing, reads it.
+            hit = counting.returning(*dict.fromkeys([_qrcodes.c.domain, _qrcodes.c.key, *_ROUTING])).cte("hit")
             source = select(hit.c.id, hit.c.domain, hit.c.key, func.coalesce(bindparam("sent_url"), hit.c.url),
                             *visit.values())
+            stored = insert(_inbox).from_select(columns, source).cte("stored")
+            self._record = select(*(hit.c[name] for name in Routing._fields)).add_cte(stored).compile(dialect=dialect)
         else:
             # The trigger scan_inbox_count (migration 0003) adds the count in this statement.
+            # SQLite's RETURNING names the inserted row only: the routing comes by its
+            # qrcode_id, spelled as text (SQLAlchemy would not correlate it there).
             source = select(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key,
                             func.coalesce(bindparam("sent_url"), _qrcodes.c.url), *visit.values()).where(where)
-        record = insert(_inbox).from_select(columns, source).returning(_inbox.c.qrcode_id, _inbox.c.url)
-        self._record = record.compile(dialect=dialect)
+            self._record = insert(_inbox).from_select(columns, source).returning(
+                *(select(column).where(_qrcodes.c.id == literal_column(f"{_inbox.name}.qrcode_id")).scalar_subquery()
+                  for column in _ROUTING)).compile(dialect=dialect)
         # What the ORM writes too, so stored timestamps compare as they should (SQLite: text).
         self._timestamp = driver_time(dialect)
         # PostgreSQL only: skip the WAL flush wait; a server crash may lose the last
@@ -124,11 +144,11 @@ class ScanCounter:
         except Exception:
             pass
 
-    def scan(self, domain: str, key: str, visit: dict | None = None, sent_url: str | None = None):
+    def scan(self, domain: str, key: str, visit: dict | None = None, sent_url: str | None = None) -> Routing | None:
         """Count one scan and, given ``visit`` (its columns), store it in the inbox
         with ``sent_url`` (a plugin's choice) or the stored url.
 
-        Return ``(id, url)``, or None for an unknown key, counting nothing.
+        Return the code's ``Routing``, or None for an unknown key, counting nothing.
         """
         if visit is None:
             params = {"domain": domain, "key": key, "timestamp": self._timestamp(utcnow())}
@@ -137,10 +157,10 @@ class ScanCounter:
             params = visit | {"timestamp": self._timestamp(visit["timestamp"]), "domain": domain, "key": key,
                               "sent_url": sent_url}
             row = self._execute(lambda cursor: self._fetch(cursor, self._record, params))
-        return (row[0], row[1]) if row else None
+        return Routing(*row) if row else None
 
-    def peek(self, domain: str, key: str) -> tuple[str, str] | None:
-        """Return ``(id, url)`` without counting (for HEAD, and before a plugin decides)."""
+    def peek(self, domain: str, key: str) -> Routing | None:
+        """Return the code's ``Routing`` without counting (for HEAD, and before a plugin decides)."""
         row = self._execute(lambda cursor: self._fetch(cursor, self._peek, {"domain": domain, "key": key}),
                             writes=False)
-        return (row[0], row[1]) if row else None
+        return Routing(*row) if row else None

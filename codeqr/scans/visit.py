@@ -1,10 +1,12 @@
 """What a scan request tells of its visitor, read on the redirect without keeping
 the address: country (and city, region with a GeoIP database), language, referer
-and a visitor hash whose salt changes every day."""
+and a visitor hash whose salt changes every day; and the ``Visit`` a redirect
+plugin decides on."""
 
 import hashlib
 import hmac
 import re
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -12,11 +14,33 @@ import iptocc
 
 from ..errors import ConfigurationError
 from ..timeutil import utcnow
+from .agents import AgentParser
 
 ANALYTICS_MODES = ("full", "anonymous", "off")
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _MAX_REFERER = 2048
 _MAX_AGENT = 1024
+
+
+@dataclass(frozen=True)
+class Visit:
+    """Who scans, as far as the redirect can tell before it answers: what
+    ``codeqr_redirect`` decides on. ``device`` is one of ``agents.DEVICES``, ``os`` the
+    user agent's system family (``iOS``, ``Android``, …), ``country`` an ISO 3166-1
+    alpha-2 code and ``language`` a primary subtag (``de``); None when unknown."""
+
+    device: str
+    os: str | None
+    country: str | None
+    language: str | None
+
+
+def visit_of(request, agents: AgentParser) -> Visit:
+    """The ``Visit`` a request makes: its trusted address's country, Accept-Language, and
+    its user agent as ``agents`` classifies it (remembered: most scans repeat one)."""
+    agent = agents.describe(_agent(request))
+    return Visit(device=agent.device, os=agent.os, country=_country(request.remote_addr or ""),
+                 language=_language(request.headers.get("Accept-Language")))
 
 
 class VisitReader:
@@ -38,8 +62,7 @@ class VisitReader:
         """Return the event columns a request gives (none of them its address)."""
         now = utcnow()
         address = request.remote_addr or ""
-        # No database keeps NUL in text (PostgreSQL refuses it): a header may carry one.
-        agent = (request.headers.get("User-Agent") or "").replace("\x00", "")[:_MAX_AGENT] or None
+        agent = _agent(request)
         referer = (request.headers.get("Referer") or "").replace("\x00", "")[:_MAX_REFERER] or None
         host = _host(referer)
         visit = {
@@ -48,7 +71,7 @@ class VisitReader:
             "referer": referer if self.mode == "full" else (f"https://{host}/" if host else None),
             "referer_host": host,
             "language": _language(request.headers.get("Accept-Language")),
-            "country": iptocc.country_code(address) if address else None,
+            "country": _country(address),
             "region": None,
             "city": None,
             "visitor": self._visitor(now.date(), address, agent or "") if self.mode == "full" else None,
@@ -63,6 +86,15 @@ class VisitReader:
             salt = hmac.new(self._secret, f"visitor salt {day.isoformat()}".encode(), hashlib.sha256).digest()
             self._salt = (day, salt)
         return hmac.new(salt, f"{address}\n{agent}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _agent(request) -> str | None:
+    # No database keeps NUL in text (PostgreSQL refuses it): a header may carry one.
+    return (request.headers.get("User-Agent") or "").replace("\x00", "")[:_MAX_AGENT] or None
+
+
+def _country(address: str) -> str | None:
+    return iptocc.country_code(address) if address else None
 
 
 def _host(referer: str | None) -> str | None:
