@@ -82,11 +82,11 @@ def _build_part(items: list, formats: list[str], moment) -> bytes:
             qr = found.get(qrcode_id)
             if qr is None:
                 continue  # deleted since the export started
-            design, files = qr.design(), []
+            picture, files = qr.picture(), []
             for fmt in formats:
                 renderer = images.renderers[fmt]
                 part.writestr(_entry(stem + renderer.file_suffix, moment, renderer.media_type),
-                              images.get(design, fmt, images.etag(design, fmt)))
+                              images.get(picture, fmt, images.etag(picture, fmt)))
                 files.append(stem + renderer.file_suffix)
             api = qr.api()
             manifest.append([*(api[name] for name in MANIFEST_FIELDS), " ".join(files)])
