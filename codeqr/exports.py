@@ -28,12 +28,14 @@ from .messages import JOB_STATUSES
 from .models import ExportJob
 from .permissions import Actor, Permission
 from .qrcodes import by_ids
+from .schemas import API_NAMES, FIELD_GROUPS
 from .spreadsheets import csv_lines
 from .state import app_state
 from .timeutil import utcnow
 
-#: API fields in the manifest, one column each, then the files of each QR Code.
-MANIFEST_FIELDS = ["id", "key", "domain", "shortLink", "url", "title", "externalId", "scans"]
+#: API fields in the manifest, one column each (every settable one, in the schema's groups),
+#: then the files of each QR Code.
+MANIFEST_FIELDS = ["id", "shortLink", *(API_NAMES[name] for names in FIELD_GROUPS.values() for name in names), "scans"]
 #: Formats whose bytes are compressed already: deflating them again only costs time.
 _COMPRESSED = {"image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"}
 #: QR Codes per part: a part is rendered and stored in one go, so it is what a restart redoes.

@@ -80,3 +80,15 @@ def test_migration_0009_keeps_every_design_down_and_up_again(app, api):
         after = api.get(f"/api/qrcodes/{before['id']}").get_json()
         assert after == before
 
+
+def test_every_design_field_is_in_the_form_and_the_export_manifest():
+    """With the hash test above: a field added to Design reaches every place that shows it."""
+    from codeqr.exports import MANIFEST_FIELDS
+    from codeqr.schemas import API_NAMES
+    from codeqr.web.forms import QRCodeForm
+
+    fields = [name for name in Design.model_fields if name != "version"]
+    assert fields
+    for name in fields:
+        assert name in QRCodeForm.GROUPS["design"], name
+        assert API_NAMES[name] in MANIFEST_FIELDS, name
