@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import Model
 from .ids import new_id
-from .schemas import DESIGN_FIELDS
+from .schemas import DESIGN_FIELDS, Design
 from .timeutil import UTCDateTime, utcnow
 
 class QRCode(Model):
@@ -47,10 +47,14 @@ class QRCode(Model):
 
 def _design_attribute(name: str) -> property:
     """``qr.<name>`` reads and writes one field of ``qr.design`` (a new dict on write,
-    so the change is seen and saved)."""
+    so the change is seen and saved). A field added after the row was written reads
+    its default."""
+    info = Design.model_fields[name]
 
     def read(qr: QRCode):
-        return qr.design[name]
+        if name in qr.design or info.is_required():
+            return qr.design[name]
+        return info.get_default()
 
     def write(qr: QRCode, value) -> None:
         qr.design = {**qr.design, name: value}

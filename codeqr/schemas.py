@@ -2,7 +2,10 @@
 
 ``QRCodeCreate`` is written out field by field. The update body, the output model,
 the web form, the CSV columns and the API names are all derived from it, so a new
-plain field is one line here (plus its column and migration).
+plain field is one line here (plus its column and migration). A new design field is
+one line marked ``DESIGN``, with a default: it joins ``Design``, stored in the JSON
+``design`` column (rows from before read the default: no migration), the image hash,
+the form's design group and the export manifest.
 """
 
 import functools
@@ -318,16 +321,15 @@ class _DesignBase(BaseModel):
     version: Literal[1] = 1
 
     def canonical(self) -> str:
-        """The design as one JSON text, the same for equal designs (what the image hash covers)."""
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """The design as one JSON text, the same for equal designs (what the image hash covers).
+        Fields at their default are left out, so adding a field renders no stored image anew."""
+        return json.dumps(self.model_dump(mode="json", exclude_defaults=True), sort_keys=True, separators=(",", ":"))
 
     def stored(self) -> dict:
         """The JSON value kept in the ``design`` column."""
         return self.model_dump(mode="json")
 
 
-#: A QR Code's design, one value built from the ``DESIGN`` fields of ``QRCodeCreate`` (as
-#: they are stored: never null), stored as one JSON column.
 def _design_fields() -> dict:
     fields = {}
     for name in DESIGN_FIELDS:
@@ -339,6 +341,8 @@ def _design_fields() -> dict:
     return fields
 
 
+#: A QR Code's design, one value built from the ``DESIGN`` fields of ``QRCodeCreate`` (as
+#: they are stored: never null), stored as one JSON column.
 Design = create_model(
     "Design",
     __base__=_DesignBase,

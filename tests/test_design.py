@@ -92,3 +92,13 @@ def test_every_design_field_is_in_the_form_and_the_export_manifest():
     for name in fields:
         assert name in QRCodeForm.GROUPS["design"], name
         assert API_NAMES[name] in MANIFEST_FIELDS, name
+
+
+def test_a_row_written_before_a_design_field_existed_reads_its_default(app, api):
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/", "margin": 9}).get_json()
+    with app.app_context():
+        db.session.execute(text("UPDATE qrcodes SET design = :design WHERE id = :id"), {
+            "id": qr["id"], "design": json.dumps({"version": 1, "bg_color": "#ffffff", "fg_color": "#000000",
+                                                  "size": 1024, "level": "M", "show_logo": False})})
+        db.session.commit()
+    assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["margin"] == 4
