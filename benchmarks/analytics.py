@@ -27,6 +27,7 @@ one run of each answer; its figures are not results.
 """
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -74,7 +75,11 @@ def seed_qrcodes(count: int) -> list[tuple[str, str, str]]:
     from codeqr.extensions import db
     from codeqr.ids import new_id, url_hash
     from codeqr.models import QRCode
+    from codeqr.schemas import Design
 
+    # Rows go to the driver as they are (``executemany``): the design as its JSON text.
+    design = json.dumps(Design(bg_color="#ffffff", fg_color="#000000", size=1024, level="M", margin=4,
+                               show_logo=False).stored())
     now = driver_time(db.engine.dialect)(datetime.now(UTC))
     rows, made = [], []
     for index in range(count):
@@ -82,8 +87,7 @@ def seed_qrcodes(count: int) -> list[tuple[str, str, str]]:
         made.append((qr_id, key, url))
         rows.append({"id": qr_id, "url": url, "url_hash": url_hash(url), "upsert_slot": None,
                      "domain": "qr.bench.example", "key": key, "title": f"Product {index}", "external_id": None,
-                     "bg_color": "#ffffff", "fg_color": "#000000", "size": 1024, "level": "M", "margin": 4,
-                     "show_logo": False, "scans": 0, "last_scanned_at": None, "created_at": now, "updated_at": now})
+                     "design": design, "scans": 0, "last_scanned_at": None, "created_at": now, "updated_at": now})
     with begin_write():
         for start in range(0, count, 5000):
             executemany(QRCode.__table__.insert(), rows[start:start + 5000])

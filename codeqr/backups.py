@@ -124,8 +124,8 @@ def _stored_images() -> Iterator[list[tuple[str, bytes]]]:
     """For each QR Code, its stored images (name, bytes) in the formats the instance renders."""
     images = app_state().images
     for qr in db.session.scalars(select(QRCode).execution_options(yield_per=500)):
-        design = QRCodeOut.model_validate(qr).design()
-        names = [f"{images.etag(design, fmt)}.{fmt}" for fmt in images.renderers]
+        picture = QRCodeOut.model_validate(qr).picture()
+        names = [f"{images.etag(picture, fmt)}.{fmt}" for fmt in images.renderers]
         yield [(name, data) for name in names if (data := images.storage.get(name)) is not None]
     db.session.remove()
 

@@ -28,12 +28,14 @@ from .messages import JOB_STATUSES
 from .models import ExportJob
 from .permissions import Actor, Permission
 from .qrcodes import by_ids
+from .schemas import API_NAMES, FIELD_GROUPS
 from .spreadsheets import csv_lines
 from .state import app_state
 from .timeutil import utcnow
 
-#: API fields in the manifest, one column each, then the files of each QR Code.
-MANIFEST_FIELDS = ["id", "key", "domain", "shortLink", "url", "title", "externalId", "scans"]
+#: API fields in the manifest, one column each (every settable one, in the schema's groups),
+#: then the files of each QR Code.
+MANIFEST_FIELDS = ["id", "shortLink", *(API_NAMES[name] for names in FIELD_GROUPS.values() for name in names), "scans"]
 #: Formats whose bytes are compressed already: deflating them again only costs time.
 _COMPRESSED = {"image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"}
 #: QR Codes per part: a part is rendered and stored in one go, so it is what a restart redoes.
@@ -82,11 +84,11 @@ def _build_part(items: list, formats: list[str], moment) -> bytes:
             qr = found.get(qrcode_id)
             if qr is None:
                 continue  # deleted since the export started
-            design, files = qr.design(), []
+            picture, files = qr.picture(), []
             for fmt in formats:
                 renderer = images.renderers[fmt]
                 part.writestr(_entry(stem + renderer.file_suffix, moment, renderer.media_type),
-                              images.get(design, fmt, images.etag(design, fmt)))
+                              images.get(picture, fmt, images.etag(picture, fmt)))
                 files.append(stem + renderer.file_suffix)
             api = qr.api()
             manifest.append([*(api[name] for name in MANIFEST_FIELDS), " ".join(files)])

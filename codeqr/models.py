@@ -2,18 +2,19 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import Model
 from .ids import new_id
+from .schemas import DESIGN_FIELDS, Design
 from .timeutil import UTCDateTime, utcnow
 
 class QRCode(Model):
     """A QR Code: a short link on a served domain pointing at a destination URL.
 
     Defaults and rules of the settable columns live in ``schemas.QRCodeCreate``;
-    services always write every column.
+    services always write every column. The design fields live in one JSON column.
     """
 
     __tablename__ = "qrcodes"
@@ -36,16 +37,33 @@ class QRCode(Model):
     key: Mapped[str] = mapped_column(String(190))
     title: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(255))
-    bg_color: Mapped[str] = mapped_column(String(7))
-    fg_color: Mapped[str] = mapped_column(String(7))
-    size: Mapped[int] = mapped_column(Integer)
-    level: Mapped[str] = mapped_column(String(1))
-    margin: Mapped[int] = mapped_column(Integer)
-    show_logo: Mapped[bool] = mapped_column(Boolean)
+    # The Design (``schemas.Design.stored()``); each of its fields is also an attribute (below).
+    design: Mapped[dict] = mapped_column(JSON)
     scans: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     last_scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _design_attribute(name: str) -> property:
+    """``qr.<name>`` reads and writes one field of ``qr.design`` (a new dict on write,
+    so the change is seen and saved). A field added after the row was written reads
+    its default."""
+    info = Design.model_fields[name]
+
+    def read(qr: QRCode):
+        if name in qr.design or info.is_required():
+            return qr.design[name]
+        return info.get_default()
+
+    def write(qr: QRCode, value) -> None:
+        qr.design = {**qr.design, name: value}
+
+    return property(read, write, doc=f"the design's {name}")
+
+
+for _name in DESIGN_FIELDS:
+    setattr(QRCode, _name, _design_attribute(_name))
 
 
 class ApiKey(Model):

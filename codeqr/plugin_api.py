@@ -10,7 +10,7 @@ import mimetypes
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pluggy
 
@@ -29,16 +29,37 @@ class PluginError(ConfigurationError):
 
 @dataclass(frozen=True)
 class RenderSpec:
-    """Everything a renderer needs; a render is a pure function of it."""
+    """Everything a renderer needs; a render is a pure function of it.
+
+    ``design`` is the QR Code's ``Design`` (every design field, those plugins add
+    included); the core fields are also attributes of the spec itself.
+    """
 
     text: str  # what the code encodes: the short link
     modules: tuple[tuple[bool, ...], ...]  # dark modules, quiet zone included
-    bg_color: str  # "#rrggbb"
-    fg_color: str
-    size: int  # output width = height, in pixels
-    level: str
-    margin: int
+    design: Any  # codeqr.schemas.Design: bg_color, fg_color ("#rrggbb"), size (pixels), level, margin, …
     overlay: "Overlay | None" = field(default=None, compare=False)
+
+    @property
+    def bg_color(self) -> str:
+        return self.design.bg_color
+
+    @property
+    def fg_color(self) -> str:
+        return self.design.fg_color
+
+    @property
+    def size(self) -> int:
+        """Output width = height, in pixels."""
+        return self.design.size
+
+    @property
+    def level(self) -> str:
+        return self.design.level
+
+    @property
+    def margin(self) -> int:
+        return self.design.margin
 
     @property
     def logo_box(self) -> tuple[int, int, int]:

@@ -77,14 +77,14 @@ def image(qr_id: str, fmt: str):
     qr = qrcodes.find(qr_id)
     if qr is None:
         abort(404)
-    design = qr.design()
-    etag = images.etag(design, fmt)
+    picture = qr.picture()
+    etag = images.etag(picture, fmt)
     headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=60, must-revalidate"}
     if request.if_none_match.contains(etag):
         return Response(status=304, headers=headers)
-    location = images.location(design, fmt, etag)
+    location = images.location(picture, fmt, etag)
     if location is not None:
         # The URL expires (a presigned one does): the redirect itself must not be cached.
         return Response(status=302, headers={"Location": location, "ETag": f'"{etag}"', "Cache-Control": "no-store"})
-    data = images.get(design, fmt, etag)
+    data = images.get(picture, fmt, etag)
     return Response(data, mimetype=images.renderers[fmt].media_type, headers=headers)

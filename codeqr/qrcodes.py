@@ -22,7 +22,9 @@ from .extensions import db
 from .ids import new_key, url_fingerprint, url_hash
 from .models import QRCode
 from .permissions import OPERATOR, Actor, Permission
-from .schemas import API_NAMES, DESIGN_FIELDS, MAX_BULK, BulkResult, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate
+from .rendering import Picture, short_link
+from .schemas import API_NAMES, DESIGN_FIELDS, MAX_BULK, BulkResult, Design, Filters, ListQuery, QRCodeCreate, QRCodeOut
+from .schemas import QRCodeUpdate
 from .state import app_state, the_app
 from .timeutil import utcnow
 
@@ -193,13 +195,19 @@ def _new_fields(data: QRCodeCreate) -> dict:
     return fields
 
 
+def _columns(fields: dict) -> dict:
+    """The row's columns of a QR Code's fields: the design fields become one ``Design``."""
+    design = Design.model_validate({name: fields[name] for name in DESIGN_FIELDS})
+    return {name: value for name, value in fields.items() if name not in DESIGN_FIELDS} | {"design": design.stored()}
+
+
 def _insert(fields: dict, upsert_slot: str | None = None) -> QRCode | None:
     """Insert one row inside the open transaction; None when the upsert slot was taken."""
     random_key = fields["key"] is None
     for _ in range(_RANDOM_KEY_ATTEMPTS if random_key else 1):
         now = utcnow()
-        values = fields | {"url_hash": url_hash(fields["url"]), "upsert_slot": upsert_slot,
-                           "created_at": now, "updated_at": now}
+        values = _columns(fields) | {"url_hash": url_hash(fields["url"]), "upsert_slot": upsert_slot,
+                                     "created_at": now, "updated_at": now}
         if random_key:
             values["key"] = new_key()
         statement = insert_on_conflict(QRCode, db.engine.dialect).values(values).returning(QRCode.id)
@@ -221,16 +229,16 @@ def _insert(fields: dict, upsert_slot: str | None = None) -> QRCode | None:
 PREVIEW_KEY = "preview00000-qr"
 
 
-def preview_design(data: QRCodeCreate, key: str | None = None, editing: str | None = None) -> dict:
+def preview_picture(data: QRCodeCreate, key: str | None = None, editing: str | None = None) -> tuple[Picture, str]:
     """Validate ``data`` as a save would (the QR Code ``editing``, or a new one), taken keys
-    and externalIds included, and return its design, storing nothing."""
+    and externalIds included, and return its picture and the key it shows, storing nothing."""
     fields = _new_fields(data)
     conflict = _taken(fields, editing)
     if conflict is not None:
         raise conflict
-    design = {name: fields.get(name) for name in DESIGN_FIELDS}
-    design["key"] = data.key or key or PREVIEW_KEY
-    return design
+    key = data.key or key or PREVIEW_KEY
+    design = Design.model_validate({name: fields[name] for name in DESIGN_FIELDS})
+    return Picture(short_link(current_app.config, fields["domain"], key), design), key
 
 
 def create(data: QRCodeCreate, actor: Actor = OPERATOR) -> QRCodeOut:
@@ -281,8 +289,8 @@ def _save_changes(qr: QRCode, given: dict) -> tuple[QRCodeOut, dict]:
 
 
 def _after_update(before: QRCodeOut, after: QRCodeOut, changes: dict) -> None:
-    if before.design() != after.design():
-        app_state().images.forget(before.design())
+    if before.picture() != after.picture():
+        app_state().images.forget(before.picture())
     _fire("codeqr_qrcode_updated", qrcode=after.api(), changes=changes)
 
 
@@ -334,7 +342,7 @@ def upsert(data: QRCodeCreate, actor: Actor = OPERATOR) -> tuple[QRCodeOut, str]
 
 def _forget_deleted(gone: list[QRCodeOut]) -> None:
     for qr in gone:
-        app_state().images.forget(qr.design())
+        app_state().images.forget(qr.picture())
         _fire("codeqr_qrcode_deleted", qrcode=qr.api())
 
 

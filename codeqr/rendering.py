@@ -1,9 +1,11 @@
-"""Rendering: a QR Code's design -> RenderSpec -> image bytes, cached in storage by hash."""
+"""Rendering: a QR Code's picture (short link + design) -> RenderSpec -> image bytes,
+cached in storage by hash."""
 
 import hashlib
 import json
 import logging
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
@@ -31,33 +33,40 @@ def short_link(config: dict, domain: str, key: str) -> str:
     return f"{config['CODEQR_SCHEME']}://{domain}/{key}"
 
 
-def render_spec(design: dict, config: dict, overlay) -> RenderSpec:
-    """Build the renderer input from a design (``QRCodeOut.design()``)."""
-    text = short_link(config, design["domain"], design["key"])
+class Picture(NamedTuple):
+    """What an image shows: the text it encodes (the short link) drawn in a ``Design``."""
+
+    text: str
+    design: Any  # schemas.Design (schemas builds on this module)
+
+    def resized(self, size: int) -> "Picture":
+        """The same picture at another size in pixels (previews, downloads)."""
+        return Picture(self.text, self.design.model_copy(update={"size": size}))
+
+
+def render_spec(picture: Picture, overlay) -> RenderSpec:
+    """Build the renderer input of a picture."""
+    design = picture.design
     return RenderSpec(
-        text=text,
-        modules=encode(text, design["level"], design["margin"]),
-        bg_color=design["bg_color"],
-        fg_color=design["fg_color"],
-        size=design["size"],
-        level=design["level"],
-        margin=design["margin"],
-        overlay=overlay if design["show_logo"] else None,
+        text=picture.text,
+        modules=encode(picture.text, design.level, design.margin),
+        design=design,
+        overlay=overlay if design.show_logo else None,
     )
 
 
-def design_hash(design: dict, config: dict, renderer, overlay) -> str:
-    """Return the hash naming a render: same hash, same bytes. Also the ETag."""
+def design_hash(picture: Picture, renderer, overlay) -> str:
+    """Return the hash naming a render: same hash, same bytes. Also the ETag.
+
+    It covers the renderer, the encoded text and the whole canonical design, so no field
+    of the design can change without changing the name of its image.
+    """
     parts = [
         renderer.name,
         renderer.version,
-        short_link(config, design["domain"], design["key"]),
-        design["bg_color"],
-        design["fg_color"],
-        design["size"],
-        design["level"],
-        design["margin"],
-        overlay.fingerprint if design["show_logo"] and overlay else None,
+        picture.text,
+        picture.design.canonical(),
+        overlay.fingerprint if picture.design.show_logo and overlay else None,
     ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
@@ -71,20 +80,20 @@ class Images:
         self.storage = storage
         self.overlay = overlay
 
-    def etag(self, design: dict, fmt: str) -> str:
-        """Return the hash naming the image of ``design`` in ``fmt`` (its strong ETag)."""
-        return design_hash(design, self.config, self.renderers[fmt], self.overlay)
+    def etag(self, picture: Picture, fmt: str) -> str:
+        """Return the hash naming the image of ``picture`` in ``fmt`` (its strong ETag)."""
+        return design_hash(picture, self.renderers[fmt], self.overlay)
 
-    def get(self, design: dict, fmt: str, etag: str) -> bytes:
+    def get(self, picture: Picture, fmt: str, etag: str) -> bytes:
         """Return the image named ``etag``: from storage, or rendered and stored on a miss."""
         name = f"{etag}.{fmt}"
         data = self._storage_call("get", name)
         if data is None:
-            data = self.render(design, fmt)
+            data = self.render(picture, fmt)
             self._storage_call("put", name, data)
         return data
 
-    def location(self, design: dict, fmt: str, etag: str) -> str | None:
+    def location(self, picture: Picture, fmt: str, etag: str) -> str | None:
         """Return the storage's URL for the image named ``etag``, or None to serve bytes.
 
         Before answering with a URL, make sure the image is stored (render and put
@@ -93,17 +102,17 @@ class Images:
         name = f"{etag}.{fmt}"
         url = self._storage_call("url", name)
         if url is not None and not self._storage_call("exists", name):
-            self._storage_call("put", name, self.render(design, fmt))
+            self._storage_call("put", name, self.render(picture, fmt))
         return url
 
-    def render(self, design: dict, fmt: str) -> bytes:
+    def render(self, picture: Picture, fmt: str) -> bytes:
         """Render without storing (previews, one-off sizes)."""
-        return self.renderers[fmt].render(render_spec(design, self.config, self.overlay))
+        return self.renderers[fmt].render(render_spec(picture, self.overlay))
 
-    def forget(self, design: dict) -> None:
-        """Delete the stored images of a design that no longer exists."""
+    def forget(self, picture: Picture) -> None:
+        """Delete the stored images of a picture no QR Code shows any longer."""
         for fmt in self.renderers:
-            name = f"{self.etag(design, fmt)}.{fmt}"
+            name = f"{self.etag(picture, fmt)}.{fmt}"
             try:
                 self._storage_call("delete", name)
             except StorageUnavailable as error:

@@ -2,10 +2,14 @@
 
 ``QRCodeCreate`` is written out field by field. The update body, the output model,
 the web form, the CSV columns and the API names are all derived from it, so a new
-plain field is one line here (plus its column and migration).
+plain field is one line here (plus its column and migration). A new design field is
+one line marked ``DESIGN``, with a default: it joins ``Design``, stored in the JSON
+``design`` column (rows from before read the default: no migration), the image hash,
+the form's design group and the export manifest.
 """
 
 import functools
+import json
 import operator
 import unicodedata
 from copy import copy
@@ -28,10 +32,10 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, PydanticUndefined
 
 from .errors import MAX_LISTED, listed
-from .rendering import short_link
+from .rendering import Picture, short_link
 from .timeutil import isoformat
 
 MAX_URL_LENGTH = 8192
@@ -63,8 +67,8 @@ AUTOMATIC = _Automatic()
 
 
 class _Design:
-    """Marks a field that decides what the rendered image looks like: changing it
-    renders anew (the image hash covers it)."""
+    """Marks a field of the design: how the image looks, not what it encodes. The
+    marked fields make ``Design``, stored as one value; the image hash covers it."""
 
     def __repr__(self) -> str:
         return "DESIGN"
@@ -197,9 +201,9 @@ class QRCodeCreate(_Input):
     digits + ``-qr``, and ``level`` M (H with ``showLogo``)."""
 
     url: Annotated[Url, UI("Destination URL", widget="url")]
-    domain: Annotated[Domain | None, AUTOMATIC, DESIGN, UI("Domain", widget="select")] = Field(
+    domain: Annotated[Domain | None, AUTOMATIC, UI("Domain", widget="select")] = Field(
         None, description="a domain this instance serves")
-    key: Annotated[Key | None, AUTOMATIC, DESIGN, UI("Short link key (blank: random)")] = Field(
+    key: Annotated[Key | None, AUTOMATIC, UI("Short link key (blank: random)")] = Field(
         None, description="the slug of the short link: letters, digits, - and _; may not start with - or _ "
                           "nor shadow an app route")
     title: Annotated[Title | None, UI("Title")] = Field(None, description="free text for people")
@@ -301,8 +305,50 @@ _QRCodeStored = create_model(
     },
 )
 
-#: Fields that decide what the rendered image looks like.
+#: Fields of the design: how the image looks (what it encodes is the short link).
 DESIGN_FIELDS = tuple(name for name, info in QRCodeCreate.model_fields.items() if DESIGN in info.metadata)
+#: The fields in the groups forms and exports show them in: the link, then the design.
+FIELD_GROUPS = {
+    "link": tuple(name for name in QRCodeCreate.model_fields if name not in DESIGN_FIELDS),
+    "design": DESIGN_FIELDS,
+}
+
+
+class _DesignBase(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    #: the shape of the stored JSON: bump it, and migrate the rows, when a field changes meaning
+    version: Literal[1] = 1
+
+    def canonical(self) -> str:
+        """The design as one JSON text, the same for equal designs (what the image hash covers).
+        Fields at their default are left out, so adding a field renders no stored image anew."""
+        return json.dumps(self.model_dump(mode="json", exclude_defaults=True), sort_keys=True, separators=(",", ":"))
+
+    def stored(self) -> dict:
+        """The JSON value kept in the ``design`` column."""
+        return self.model_dump(mode="json")
+
+
+def _design_fields() -> dict:
+    fields = {}
+    for name in DESIGN_FIELDS:
+        info = copy(QRCodeCreate.model_fields[name])
+        info.alias = info.validation_alias = info.serialization_alias = info.alias_priority = None
+        if _is_automatic(name):  # chosen on create, then stored: never null
+            info.annotation, info.default = _without_none(info.annotation), PydanticUndefined
+        fields[name] = (info.annotation, info)
+    return fields
+
+
+#: A QR Code's design, one value built from the ``DESIGN`` fields of ``QRCodeCreate`` (as
+#: they are stored: never null), stored as one JSON column.
+Design = create_model(
+    "Design",
+    __base__=_DesignBase,
+    __doc__="How a QR Code's image looks: the DESIGN fields, stored as one versioned value.",
+    **_design_fields(),
+)
 
 
 class QRCodeOut(_QRCodeStored):
@@ -324,9 +370,13 @@ class QRCodeOut(_QRCodeStored):
         config = current_app.config
         return f"{config['CODEQR_SCHEME']}://{config['CODEQR_DEFAULT_DOMAIN']}/qr/{self.id}.{config['CODEQR_DEFAULT_FORMAT']}"
 
-    def design(self) -> dict:
-        """Return the fields that decide the image, by attribute name."""
-        return {name: getattr(self, name) for name in DESIGN_FIELDS}
+    def design(self) -> "_DesignBase":
+        """Return the QR Code's ``Design``."""
+        return Design.model_validate({name: getattr(self, name) for name in DESIGN_FIELDS})
+
+    def picture(self) -> Picture:
+        """Return what the QR Code's image shows: its short link in its design."""
+        return Picture(self.short_link, self.design())
 
     def api(self) -> dict:
         """Return the JSON-ready API representation (what hooks receive)."""

@@ -805,3 +805,33 @@ def test_downloads_and_exports_name_files_by_their_type(browser, web_app):
         assert renderers["styled-png"].file_suffix == ".styled-png.png" and renderers["png"].file_suffix == ".png"
         page = browser.get(f"/qrcodes/{qr['id']}").get_data(as_text=True)
         assert ">PNG (styled), 256 px<" in page and ">PNG, 256 px<" in page  # named by type, not by plugin
+
+
+def test_an_edit_that_leaves_a_field_out_keeps_it_and_an_unticked_box_clears_it(browser, web_app):
+    qr = create(web_app, url="https://example.com/", title="Menu", fgColor="#1d4ed8", showLogo=True, level="H")
+    token = csrf_of(browser, f"/qrcodes/{qr['id']}/edit")
+    # A page that shows only the destination: every field it leaves out stays as it was.
+    assert browser.post(f"/qrcodes/{qr['id']}/edit", data={"url": "https://example.com/2", "csrf_token": token}
+                        ).status_code == 302
+    with web_app.app_context():
+        from codeqr import qrcodes
+
+        kept = qrcodes.find(qr["id"])
+    assert (kept.url, kept.title, kept.fg_color, kept.show_logo) == ("https://example.com/2", "Menu", "#1d4ed8", True)
+    # The form posts an unticked box as its blank twin: that clears it.
+    page = browser.get(f"/qrcodes/{qr['id']}/edit").get_data(as_text=True)
+    form = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page)) | {"csrf_token": token}
+    assert form["show_logo"] == ""
+    assert browser.post(f"/qrcodes/{qr['id']}/edit", data=form).status_code == 302
+    with web_app.app_context():
+        assert qrcodes.find(qr["id"]).show_logo is False
+
+
+def test_the_form_shows_every_field_of_each_group_of_the_schema(browser):
+    from codeqr.schemas import FIELD_GROUPS, QRCodeCreate, ui_of
+
+    html = browser.get("/qrcodes/new").get_data(as_text=True)
+    for group, names in FIELD_GROUPS.items():
+        section = re.search(rf'<fieldset[^>]*data-group="{group}".*?</fieldset>', html, flags=re.DOTALL).group(0)
+        shown = set(re.findall(r'<(?:input|select)[^>]*name="([a-z_]+)"', section))
+        assert shown == {name for name in names if ui_of(QRCodeCreate.model_fields[name]).label is not None}, group

@@ -21,7 +21,7 @@ from wtforms.validators import InputRequired, Optional
 from ..csv_import import MAX_ROWS
 from ..messages import sentences, whole_number
 from ..users import MIN_PASSWORD
-from ..schemas import API_NAMES, NULLABLE, QRCodeCreate, bounds_of, ui_of, value_type
+from ..schemas import API_NAMES, FIELD_GROUPS, NULLABLE, QRCodeCreate, bounds_of, ui_of, value_type
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
@@ -89,7 +89,8 @@ def _form_field(info):
 
 
 def _with_qrcode_fields(cls):
-    """Give the form a field for every field of ``QRCodeCreate`` with a ``UI`` label."""
+    """Give the form a field for every field of ``QRCodeCreate`` with a ``UI`` label, and
+    their names in the schema's groups (``FIELD_GROUPS``), as the template shows them."""
     names = []
     for name, info in QRCodeCreate.model_fields.items():
         field = _form_field(info)
@@ -97,6 +98,7 @@ def _with_qrcode_fields(cls):
             setattr(cls, name, field)
             names.append(name)
     cls.QRCODE_FIELDS = tuple(names)
+    cls.GROUPS = {group: tuple(name for name in members if name in names) for group, members in FIELD_GROUPS.items()}
     return cls
 
 
@@ -105,12 +107,17 @@ class QRCodeForm(FlaskForm):
     """The QR Code fields people edit, in the schema's order."""
 
     QRCODE_FIELDS: tuple[str, ...] = ()
+    GROUPS: dict[str, tuple[str, ...]] = {}
 
     def payload(self, editing: bool = False) -> dict:
-        """The API body these fields make. Blank fields are left out (nullable
-        ones are cleared when editing)."""
+        """The API body these fields make. Fields the post does not carry and blank fields
+        are left out (blank nullable ones are cleared when editing). A checkbox is posted
+        with a blank twin (``_field.html``), so an unticked box is told from one the page
+        did not show: a page that leaves a field out never resets it."""
         body = {}
         for name in self.QRCODE_FIELDS:
+            if not getattr(self, name).raw_data:
+                continue
             value = getattr(self, name).data
             if isinstance(value, str):
                 value = value.strip()

@@ -177,19 +177,19 @@ def qrcode_preview():
     key = editing.key if editing else None
     body = form.payload()
     try:
-        design = qrcodes.preview_design(QRCodeCreate.model_validate(body), key=key,
-                                        editing=editing.id if editing else None)
+        picture, shown_key = qrcodes.preview_picture(QRCodeCreate.model_validate(body), key=key,
+                                                     editing=editing.id if editing else None)
     except (ValidationError, CodeQRError) as error:
         form.show_error(error)
         return _refused(form)
     images, fmt = app_state().images, display_format()
-    data = images.render(design | {"size": min(design["size"], PREVIEW_MAX_SIZE)}, fmt)
+    data = images.render(picture.resized(min(picture.design.size, PREVIEW_MAX_SIZE)), fmt)
     media_type = images.renderers[fmt].media_type
     # A new QR Code without a key of its own gets a random one when it is created: until
     # then the preview shows its look, not a link anyone can scan.
-    link = short_link(current_app.config, design["domain"], design["key"]) if design["key"] != qrcodes.PREVIEW_KEY else None
+    link = picture.text if shown_key != qrcodes.PREVIEW_KEY else None
     return jsonify(ok=True, image=f"data:{media_type};base64," + base64.b64encode(data).decode(),
-                   level=design["level"], link=link)
+                   level=picture.design.level, link=link)
 
 
 @bp.get("/qrcodes/<qr_id>/download.<fmt>")
@@ -200,14 +200,14 @@ def qrcode_download(qr_id: str, fmt: str):
     images = app_state().images
     if fmt not in images.renderers:
         abort(404)
-    design = qr.design()
+    picture = qr.picture()
     size = request.args.get("size", type=int)
     if size and size != qr.size:
         if size not in DOWNLOAD_SIZES:
             abort(400, f"size must be one of {', '.join(map(str, DOWNLOAD_SIZES))}")
-        data = images.render(design | {"size": size}, fmt)
+        data = images.render(picture.resized(size), fmt)
     else:
-        data = images.get(design, fmt, images.etag(design, fmt))
+        data = images.get(picture, fmt, images.etag(picture, fmt))
     name = f"{_safe_name(qr.title or qr.key)}-{size or qr.size}{images.renderers[fmt].file_suffix}"
     return Response(data, mimetype=images.renderers[fmt].media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
