@@ -14,6 +14,7 @@ import tempfile
 import time
 
 from codeqr import apikeys, create_app, users
+from codeqr.permissions import OPERATOR
 
 ROUNDS = 3
 
@@ -38,8 +39,8 @@ def _timed(call):
 def main() -> None:
     app = _app()
     with app.app_context():
-        _, secret = apikeys.create("bench")
-        users.create("bench@example.com", "benchmark password", role="admin")
+        _, secret = apikeys.create("bench", actor=OPERATOR)
+        users.create("bench@example.com", "benchmark password", role="admin", actor=OPERATOR)
     client = app.test_client()
     client.post("/login", data={"email": "bench@example.com", "password": "benchmark password"})
     body = json.dumps({"url": "https://example.com/", **{f"unknown{i:06d}": 1 for i in range(200_000)}}).encode()

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from codeqr.permissions import OPERATOR
 
 HERE = Path(__file__).resolve().parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -151,7 +152,7 @@ def seed(count: int) -> tuple[object, list[str]]:
     with app.app_context():
         for start in range(0, count, 100):
             items = [{"url": f"https://example.com/page/{i}"} for i in range(start, min(start + 100, count))]
-            results = qrcodes.bulk_create(items).root
+            results = qrcodes.bulk_create(items, actor=OPERATOR).root
             failed = [r for r in results if not hasattr(r, "key")]
             if failed:
                 sys.exit(f"seeding failed: {failed[0]}")
