@@ -270,6 +270,23 @@ def test_events_page_newest_first_and_csv_is_formula_safe(analytics_api):
     assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "not_found"
 
 
+def test_the_events_csv_is_lines_any_caller_can_read_without_a_request(analytics_app, analytics_api):
+    """The service gives CSV lines; making them a download is the views' job."""
+    from codeqr.analytics import events
+    from codeqr.analytics.schemas import EventsQuery
+    from codeqr.errors import NotFound
+
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    _scan(analytics_api, qr["key"])
+    analytics_api.get("/api/events")  # the scan moves on to the events
+    with analytics_app.app_context():  # no request here
+        lines = list(events.csv_stream(EventsQuery(interval="all"), seconds=5))
+        rows = list(csv.DictReader(io.StringIO("".join(lines))))
+        assert [row["qrcodeId"] for row in rows] == [qr["id"]]
+        with pytest.raises(NotFound):
+            events.csv_stream(EventsQuery(interval="all", qrcodeId="cnothing"), seconds=5)
+
+
 @pytest.mark.parametrize("params,message", [
     ({"groupBy": "planets"}, "groupBy"),
     ({"interval": "3w"}, "interval"),
