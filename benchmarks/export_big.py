@@ -36,12 +36,13 @@ def seed(instance: str, count: int) -> None:
     os.environ.update(CODEQR_INSTANCE_PATH=instance, CODEQR_DEFAULT_DOMAIN=DOMAIN, CODEQR_ANALYTICS_WORKER="false")
     from codeqr import create_app, qrcodes, users
     from codeqr.schemas import QRCodeCreate
+    from codeqr.permissions import OPERATOR
 
     app = create_app()
     with app.app_context():
-        users.create("owner@example.com", PASSWORD, role="admin")
+        users.create("owner@example.com", PASSWORD, role="admin", actor=OPERATOR)
         for i in range(count):
-            qrcodes.create(QRCodeCreate(url=f"https://example.com/catalog/{i}", title=f"Product {i}", size=1024))
+            qrcodes.create(QRCodeCreate(url=f"https://example.com/catalog/{i}", title=f"Product {i}", size=1024), actor=OPERATOR)
 
 
 def worker_pids(master: int) -> list[int]:

@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from codeqr.permissions import OPERATOR
 
 import smoke
 
@@ -155,7 +156,7 @@ def seed(count: int) -> tuple[object, list[str]]:
     with app.app_context():
         for start in range(0, count, 100):
             items = [{"url": f"https://example.com/page/{i}"} for i in range(start, min(start + 100, count))]
-            results = qrcodes.bulk_create(items).root
+            results = qrcodes.bulk_create(items, actor=OPERATOR).root
             failed = [r for r in results if not hasattr(r, "key")]
             if failed:
                 sys.exit(f"seeding failed: {failed[0]}")

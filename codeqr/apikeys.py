@@ -11,14 +11,14 @@ from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
 from .ids import hash_secret, new_api_key
 from .models import ApiKey, User
-from .permissions import OPERATOR, SCOPES, Actor, Permission
+from .permissions import SCOPES, Actor, Permission
 from .timeutil import utcnow
 
 #: last_used_at is written at most this often per key, to keep API calls read-only.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def create(name: str, owner: User | None = None, scope: str = "all", actor: Actor = OPERATOR) -> tuple[ApiKey, str]:
+def create(name: str, owner: User | None = None, scope: str = "all", *, actor: Actor) -> tuple[ApiKey, str]:
     """Create a key named ``name`` for ``owner`` (None: made at the machine, with an
     admin's rights); return it and its secret (never stored)."""
     name = name.strip()
@@ -47,8 +47,9 @@ def create(name: str, owner: User | None = None, scope: str = "all", actor: Acto
     return key, secret
 
 
-def revoke(name_or_prefix: str) -> int:
-    """Revoke the active keys with this name or prefix; return how many (the CLI's)."""
+def revoke(name_or_prefix: str, actor: Actor) -> int:
+    """Revoke the active keys with this name or prefix, anyone's; return how many (the CLI's)."""
+    actor.require(Permission.ALL_KEYS)
     with begin_write():
         keys = list(
             db.session.scalars(
@@ -79,7 +80,7 @@ def revoke_by_id(key_id: int, actor: Actor) -> None:
         key.revoked_at = utcnow()
 
 
-def list_keys(actor: Actor = OPERATOR) -> list[ApiKey]:
+def list_keys(actor: Actor) -> list[ApiKey]:
     """The keys ``actor`` manages: every key for an admin, their own for others."""
     keys = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
     if not actor.can(Permission.ALL_KEYS):

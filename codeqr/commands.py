@@ -1,5 +1,6 @@
 """CodeQR's commands for operators: API keys, users, backups, plugins (``codeqr --help``
-lists them; ``cli`` adds them to the ``codeqr`` group and to each app's CLI)."""
+lists them; ``cli`` adds them to the ``codeqr`` group and to each app's CLI). They act
+as the operator (``OPERATOR``), said at each call: services take no default."""
 
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from flask.cli import with_appcontext
 
 from . import apikeys, users
 from .errors import CodeQRError
-from .permissions import ROLES, SCOPES
+from .permissions import OPERATOR, ROLES, SCOPES
 from .pluginmanager import loaded_plugins
 from .state import app_state
 
@@ -30,7 +31,7 @@ def create_api_key(name: str, scope: str, email: str | None):
     """Create an API key; it is printed once, on the last line."""
     try:
         owner = users.by_email(email) if email else users.first_admin()
-        key, secret = apikeys.create(name, owner=owner, scope=scope)
+        key, secret = apikeys.create(name, owner=owner, scope=scope, actor=OPERATOR)
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
     whose = f"of {owner.email} ({owner.role})" if owner else "of no user (an admin's rights)"
@@ -45,7 +46,7 @@ def create_api_key(name: str, scope: str, email: str | None):
 def revoke_api_key(name_or_prefix: str):
     """Revoke the API keys with this name (or prefix)."""
     try:
-        revoked = apikeys.revoke(name_or_prefix)
+        revoked = apikeys.revoke(name_or_prefix, OPERATOR)
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Revoked {counted(revoked, 'API key')}.")
@@ -55,7 +56,7 @@ def revoke_api_key(name_or_prefix: str):
 @with_appcontext
 def list_api_keys():
     """List API keys: name, prefix, scope, owner, created, last used, state."""
-    keys = apikeys.list_keys()
+    keys = apikeys.list_keys(OPERATOR)
     if not keys:
         click.echo("No API keys. Make one with: codeqr create-api-key NAME")
         return
@@ -79,7 +80,7 @@ def list_api_keys():
 def create_user(email: str, password: str, role: str):
     """Create a user of the web UI (the first one is always an admin)."""
     try:
-        user = users.create(email, password, role="admin" if not users.has_users() else role)
+        user = users.create(email, password, role="admin" if not users.has_users() else role, actor=OPERATOR)
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created {user.role} {user.email}.")

@@ -106,17 +106,18 @@ def _typed(row: dict) -> dict:
     return body
 
 
-def import_row(row: dict) -> str:
-    """Create or update one QR Code from a row; return "created", "updated" or "unchanged"."""
+def import_row(row: dict, actor: Actor) -> str:
+    """Create or update one QR Code from a row as ``actor``; return "created", "updated"
+    or "unchanged"."""
     body = _typed(row)
     if body.get("externalId"):
         existing = qrcodes.find("ext_" + body["externalId"])
         if existing is not None:
-            after = qrcodes.update(existing.id, QRCodeUpdate.model_validate(body))
+            after = qrcodes.update(existing.id, QRCodeUpdate.model_validate(body), actor)
             return "unchanged" if after.updated_at == existing.updated_at else "updated"
-        qrcodes.create(QRCodeCreate.model_validate(body))
+        qrcodes.create(QRCodeCreate.model_validate(body), actor)
         return "created"
-    _, outcome = qrcodes.upsert(QRCodeCreate.model_validate(body))
+    _, outcome = qrcodes.upsert(QRCodeCreate.model_validate(body), actor)
     return outcome
 
 
@@ -140,9 +141,10 @@ def start(rows: list[dict], filename: str, actor: Actor) -> ImportJob:
     return job
 
 
-def run(job_id: str, lease: Lease) -> None:
-    """Import the job's rows from the first one not yet committed. Each row is one
-    transaction with the job's progress, so progress always equals the rows committed."""
+def run(job_id: str, lease: Lease, actor: Actor) -> None:
+    """Import the job's rows from the first one not yet committed, as ``actor`` (its owner
+    now: a right lost since the start refuses each row). Each row is one transaction
+    with the job's progress, so progress always equals the rows committed."""
     job = db.session.get(ImportJob, job_id)
     rows, done = json.loads(job.source), job.processed
     db.session.rollback()  # nothing of ours stays open between rows
@@ -150,7 +152,7 @@ def run(job_id: str, lease: Lease) -> None:
         number = index + 2  # row 1 is the header
         try:
             with begin_write():
-                outcome = import_row(rows[index])
+                outcome = import_row(rows[index], actor)
                 lease.advance(processed=index + 1, **{outcome: getattr(ImportJob, outcome) + 1})
         except (ValidationError, CodeQRError) as error:
             message = _reason(error)

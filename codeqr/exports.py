@@ -96,8 +96,9 @@ def _build_part(items: list, formats: list[str], moment) -> bytes:
     return buffer.getvalue()
 
 
-def run(job_id: str, lease: Lease) -> None:
-    """Build the export's parts from the first one not stored yet, then join them."""
+def run(job_id: str, lease: Lease, actor: Actor) -> None:
+    """Build the export's parts from the first one not stored yet, then join them. Every
+    role may read every QR Code, so ``actor`` (the owner) is not asked for a permission."""
     job = db.session.get(ExportJob, job_id)
     items, formats, moment = json.loads(job.items), job.formats.split(","), job.created_at
     done, parts = job.processed, job.parts

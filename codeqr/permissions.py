@@ -36,12 +36,16 @@ class Actor:
     role: str
     #: asking through a read-only API key: nothing may be written, whatever the role
     read_only: bool = False
+    #: a job whose owner has been deactivated since it started: it may do nothing more
+    deactivated: bool = False
 
     def can(self, permission: Permission) -> bool:
-        return not self.read_only and permission in _GRANTED[self.role]
+        return not self.read_only and not self.deactivated and permission in _GRANTED[self.role]
 
     def require(self, permission: Permission) -> None:
         """Raise ``Forbidden`` unless this actor may do ``permission``."""
+        if self.deactivated:
+            raise Forbidden(f"this account is deactivated: it cannot {permission.value}")
         if self.read_only:
             raise Forbidden(f"this API key is read-only: it cannot {permission.value}")
         if permission not in _GRANTED[self.role]:
@@ -51,7 +55,9 @@ class Actor:
         return self.can(Permission.ALL_KEYS) or (self.can(Permission.OWN_KEYS) and owner_id == self.user_id)
 
 
-#: The operator at the machine (the ``codeqr`` command) and CodeQR's own jobs.
+#: The operator at the machine: the ``codeqr`` command, the first account's setup (only
+#: this machine or the setup token reach it) and the jobs they start. Always passed
+#: explicitly: no service falls back to it.
 OPERATOR = Actor(user_id=None, role="admin")
 
 

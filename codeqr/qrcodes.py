@@ -2,8 +2,8 @@
 
 Each public function is one transaction; lifecycle hooks run after the commit.
 Services take validated pydantic inputs and never look at the request; those that
-write take the ``actor`` asking (the operator's rights when none is given: the CLI and
-CodeQR's own jobs) and refuse one who may not.
+write take the ``actor`` asking (required: the views pass who is signed in, the CLI the
+operator, jobs their owner) and refuse one who may not.
 """
 
 import logging
@@ -21,7 +21,7 @@ from .errors import CodeQRError, Conflict, InvalidInput, NotFound
 from .extensions import db
 from .ids import new_key, url_fingerprint, url_hash
 from .models import QRCode
-from .permissions import OPERATOR, Actor, Permission
+from .permissions import Actor, Permission
 from .rendering import Picture, short_link
 from .schemas import API_NAMES, DESIGN_FIELDS, MAX_BULK, BulkResult, Design, Filters, ListQuery, QRCodeCreate, QRCodeOut
 from .schemas import QRCodeUpdate
@@ -241,7 +241,7 @@ def preview_picture(data: QRCodeCreate, key: str | None = None, editing: str | N
     return Picture(short_link(current_app.config, fields["domain"], key), design), key
 
 
-def create(data: QRCodeCreate, actor: Actor = OPERATOR) -> QRCodeOut:
+def create(data: QRCodeCreate, actor: Actor) -> QRCodeOut:
     """Create a QR Code."""
     actor.require(Permission.WRITE_QRCODES)
     fields = _new_fields(data)
@@ -294,7 +294,7 @@ def _after_update(before: QRCodeOut, after: QRCodeOut, changes: dict) -> None:
     _fire("codeqr_qrcode_updated", qrcode=after.api(), changes=changes)
 
 
-def update(ref: str, data: QRCodeUpdate, actor: Actor = OPERATOR) -> QRCodeOut:
+def update(ref: str, data: QRCodeUpdate, actor: Actor) -> QRCodeOut:
     """Change the fields sent; ``updatedAt`` moves only when something changed."""
     actor.require(Permission.WRITE_QRCODES)
     with begin_write():
@@ -306,7 +306,7 @@ def update(ref: str, data: QRCodeUpdate, actor: Actor = OPERATOR) -> QRCodeOut:
     return result
 
 
-def upsert(data: QRCodeCreate, actor: Actor = OPERATOR) -> tuple[QRCodeOut, str]:
+def upsert(data: QRCodeCreate, actor: Actor) -> tuple[QRCodeOut, str]:
     """Find the oldest QR Code with this url (in ``domain`` if given): leave it, update
     it, or create one. Return ``(QR Code, "created" | "updated" | "unchanged")``.
 
@@ -346,7 +346,7 @@ def _forget_deleted(gone: list[QRCodeOut]) -> None:
         _fire("codeqr_qrcode_deleted", qrcode=qr.api())
 
 
-def delete_one(ref: str, actor: Actor = OPERATOR) -> dict:
+def delete_one(ref: str, actor: Actor) -> dict:
     """Delete a QR Code and its stored images; return ``{"id": …}``."""
     actor.require(Permission.WRITE_QRCODES)
     with begin_write():
@@ -357,7 +357,7 @@ def delete_one(ref: str, actor: Actor = OPERATOR) -> dict:
     return {"id": gone.id}
 
 
-def bulk_create(items: list, actor: Actor = OPERATOR) -> BulkResult:
+def bulk_create(items: list, actor: Actor) -> BulkResult:
     """Create up to 100 QR Codes in one transaction; invalid items get an error entry.
     The answer is built before the commit: if it cannot be, nothing is stored."""
     actor.require(Permission.WRITE_QRCODES)
@@ -383,7 +383,7 @@ def bulk_create(items: list, actor: Actor = OPERATOR) -> BulkResult:
     return answer
 
 
-def bulk_delete(refs: list[str], actor: Actor = OPERATOR) -> int:
+def bulk_delete(refs: list[str], actor: Actor) -> int:
     """Delete the QR Codes named (ids or ``ext_`` refs); return how many existed."""
     actor.require(Permission.WRITE_QRCODES)
     if len(refs) > MAX_BULK:

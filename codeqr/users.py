@@ -5,6 +5,7 @@ permission; an instance always keeps one active admin.
 """
 
 import re
+from dataclasses import replace
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,7 @@ from .database import begin_write
 from .errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound
 from .extensions import db
 from .models import User
-from .permissions import OPERATOR, ROLES, Actor, Permission
+from .permissions import OPERATOR, ROLES, Actor, Permission, actor_of_user
 from .timeutil import utcnow
 
 MIN_PASSWORD = 10
@@ -49,7 +50,7 @@ def _email_problem(email: str) -> InvalidInput | None:
     return None
 
 
-def create(email: str, password: str, role: str = "member", actor: Actor = OPERATOR) -> User:
+def create(email: str, password: str, role: str = "member", *, actor: Actor) -> User:
     """Create a user; the email is the login name (case-insensitive)."""
     actor.require(Permission.USERS)
     email = email.strip().lower()
@@ -103,6 +104,17 @@ def _end_sessions_of(user_id: int | None) -> None:
     db.session.execute(update(User).where(User.id == user_id)
                        .values(session_generation=User.session_generation + 1)
                        .execution_options(synchronize_session="fetch"))
+
+
+def actor_of_owner(user_id: int | None) -> Actor:
+    """Who a job acts as: its owner as they are now, so rights lost since the start are
+    lost to the job too; the operator for a job started at the machine (no owner)."""
+    if user_id is None:
+        return OPERATOR
+    user = db.session.get(User, user_id)
+    if user is None:
+        return Actor(user_id=user_id, role="viewer", deactivated=True)
+    return replace(actor_of_user(user), deactivated=not user.is_active)
 
 
 def by_email(email: str) -> User:

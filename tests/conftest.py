@@ -169,9 +169,10 @@ def runner(app):
 @pytest.fixture
 def api_key(app):
     from codeqr import apikeys
+    from codeqr.permissions import OPERATOR
 
     with app.app_context():
-        _, secret = apikeys.create("tests")
+        _, secret = apikeys.create("tests", actor=OPERATOR)
     return secret
 
 

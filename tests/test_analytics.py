@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api_client import authorized_client
+from codeqr.permissions import OPERATOR
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
           "Version/17.4 Mobile/15E148 Safari/604.1")
@@ -47,7 +48,7 @@ def analytics_api(analytics_app):
     from codeqr import apikeys
 
     with analytics_app.app_context():
-        _, secret = apikeys.create("analytics")
+        _, secret = apikeys.create("analytics", actor=OPERATOR)
     return authorized_client(analytics_app, secret)
 
 
@@ -94,7 +95,7 @@ def test_city_and_region_come_from_a_geoip_database(make_app, tmp_path):
     from codeqr import apikeys
 
     with app.app_context():
-        _, secret = apikeys.create("t")
+        _, secret = apikeys.create("t", actor=OPERATOR)
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(api, qr["key"], address="81.2.69.160")
@@ -269,6 +270,23 @@ def test_events_page_newest_first_and_csv_is_formula_safe(analytics_api):
     assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "not_found"
 
 
+def test_the_events_csv_is_lines_any_caller_can_read_without_a_request(analytics_app, analytics_api):
+    """The service gives CSV lines; making them a download is the views' job."""
+    from codeqr.analytics import events
+    from codeqr.analytics.schemas import EventsQuery
+    from codeqr.errors import NotFound
+
+    qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
+    _scan(analytics_api, qr["key"])
+    analytics_api.get("/api/events")  # the scan moves on to the events
+    with analytics_app.app_context():  # no request here
+        lines = list(events.csv_stream(EventsQuery(interval="all"), seconds=5))
+        rows = list(csv.DictReader(io.StringIO("".join(lines))))
+        assert [row["qrcodeId"] for row in rows] == [qr["id"]]
+        with pytest.raises(NotFound):
+            events.csv_stream(EventsQuery(interval="all", qrcodeId="cnothing"), seconds=5)
+
+
 @pytest.mark.parametrize("params,message", [
     ({"groupBy": "planets"}, "groupBy"),
     ({"interval": "3w"}, "interval"),
@@ -288,7 +306,7 @@ def test_anonymous_analytics_keep_no_visitor_nor_referer_path(make_app):
 
     app = make_app(CODEQR_PROXY_FIX=1, CODEQR_ANALYTICS="anonymous")
     with app.app_context():
-        _, secret = apikeys.create("t")
+        _, secret = apikeys.create("t", actor=OPERATOR)
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(api, qr["key"], Referer="https://news.example.org/private/path?user=1")
@@ -308,7 +326,7 @@ def test_analytics_off_counts_scans_and_stores_no_event(make_app):
 
     app = make_app(CODEQR_ANALYTICS="off")
     with app.app_context():
-        _, secret = apikeys.create("t")
+        _, secret = apikeys.create("t", actor=OPERATOR)
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(api, qr["key"])
@@ -356,7 +374,7 @@ def test_the_background_thread_enriches_and_tells_plugins(make_app):
     listener = Listener()
     app = make_app(CODEQR_ANALYTICS_WORKER=True, plugins=[listener])
     with app.app_context():
-        _, secret = apikeys.create("t")
+        _, secret = apikeys.create("t", actor=OPERATOR)
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(api, qr["key"], agent=ANDROID)
@@ -396,7 +414,7 @@ def test_a_failing_scanned_hook_neither_fails_the_answer_nor_stops_the_others(ma
     flaky = Flaky()
     app = make_app(plugins=[flaky])
     with app.app_context():
-        _, secret = apikeys.create("t")
+        _, secret = apikeys.create("t", actor=OPERATOR)
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     for _ in range(3):

@@ -151,9 +151,10 @@ def test_api_requires_a_valid_key(client, api_key):
 
 def test_revoked_key_is_refused(app, client, api_key):
     from codeqr import apikeys
+    from codeqr.permissions import OPERATOR
 
     with app.app_context():
-        apikeys.revoke("tests")
+        apikeys.revoke("tests", actor=OPERATOR)
     assert client.get("/api/qrcodes", headers={"Authorization": f"Bearer {api_key}"}).status_code == 401
 
 

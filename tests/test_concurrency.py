@@ -93,10 +93,11 @@ def test_sqlite_writers_wait_for_their_turn_on_a_file_lock(make_app, database_ur
 
     from codeqr import qrcodes
     from codeqr.schemas import QRCodeCreate
+    from codeqr.permissions import OPERATOR
 
     app = make_app()
     with app.app_context():
-        qr = qrcodes.create(QRCodeCreate(url="https://example.com/"))
+        qr = qrcodes.create(QRCodeCreate(url="https://example.com/"), actor=OPERATOR)
     counted = threading.Event()
 
     def scan():

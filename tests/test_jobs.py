@@ -97,7 +97,7 @@ def test_a_step_of_a_runner_that_lost_its_lease_is_rolled_back(job_app):
         late = Lease(ImportJob, job_id, "first", 60)
         with pytest.raises(LeaseLost):
             with csv_import.begin_write():
-                csv_import.import_row({"url": "https://example.com/late"})
+                csv_import.import_row({"url": "https://example.com/late"}, actor=OPERATOR)
                 late.advance(processed=1, created=ImportJob.created + 1)
         assert db.session.scalar(select(func.count()).select_from(QRCode)) == 0
         assert db.session.get(ImportJob, job_id).processed == 0
@@ -120,7 +120,7 @@ def _codes(app, count: int, size: int = 256) -> list:
     from codeqr.schemas import QRCodeCreate
 
     with app.app_context():
-        return [qrcodes.create(QRCodeCreate(url=f"https://example.com/e/{i}", size=size, title=f"E{i}"))
+        return [qrcodes.create(QRCodeCreate(url=f"https://example.com/e/{i}", size=size, title=f"E{i}"), actor=OPERATOR)
                 for i in range(count)]
 
 
@@ -241,10 +241,10 @@ def test_an_export_names_files_apart_when_two_domains_share_a_key(make_app):
 
     app = make_app()
     with app.app_context():
-        codes = [qrcodes.create(QRCodeCreate(url="https://example.com/a", key="spring", size=256)),
+        codes = [qrcodes.create(QRCodeCreate(url="https://example.com/a", key="spring", size=256), actor=OPERATOR),
                  qrcodes.create(QRCodeCreate(url="https://example.com/b", key="spring", size=256,
-                                             domain="go.example.org")),
-                 qrcodes.create(QRCodeCreate(url="https://example.com/c", key="summer", size=256))]
+                                             domain="go.example.org"), actor=OPERATOR),
+                 qrcodes.create(QRCodeCreate(url="https://example.com/c", key="summer", size=256), actor=OPERATOR)]
     job_id = _export_job(app, codes)
     app.extensions["codeqr"].jobs.wake()
     _wait(lambda: _export_state(app, job_id).status == "done", 60, "the export to end")

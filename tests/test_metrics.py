@@ -105,7 +105,7 @@ def test_storage_failures_are_counted(make_app):
     from api_client import authorized_client
 
     with app.app_context():
-        api = authorized_client(app, apikeys.create("t")[1])
+        api = authorized_client(app, apikeys.create("t", actor=OPERATOR)[1])
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/s"}).get_json()
     before = _value("codeqr_storage_errors_total", storage="broken")
     assert app.test_client().get(f"/qr/{qr['id']}.png").status_code == 503

@@ -6,6 +6,7 @@ import pytest
 
 from codeqr import InvalidInput, Renderer, Storage, apikeys, hookimpl
 from codeqr import PluginError, pluginmanager
+from codeqr.permissions import OPERATOR
 from api_client import authorized_client
 
 
@@ -51,7 +52,7 @@ class Recorder:
 def _api(app):
     """A test client of ``app`` with an API key of its own."""
     with app.app_context():
-        _, secret = apikeys.create("t")
+        _, secret = apikeys.create("t", actor=OPERATOR)
     return authorized_client(app, secret)
 
 

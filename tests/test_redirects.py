@@ -3,6 +3,7 @@
 import pytest
 
 from codeqr import hookimpl
+from codeqr.permissions import OPERATOR
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_scanned_hook_gets_each_counted_scan(make_app, analytics):
     from codeqr import apikeys
 
     with app.app_context():
-        _, secret = apikeys.create("t")
+        _, secret = apikeys.create("t", actor=OPERATOR)
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
     qr = client.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     client.get(f"/{qr['key']}", headers={"User-Agent": "curl/8.5.0"})

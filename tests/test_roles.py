@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from codeqr import apikeys, db, qrcodes, users
 from codeqr.models import ApiKey, QRCode, User
 from codeqr.schemas import QRCodeCreate
+from codeqr.permissions import OPERATOR
 
 PASSWORD = "a long enough password"
 URL = "https://example.com/roles"
@@ -26,16 +27,17 @@ def people(make_app):
     test_web checks that every form needs one)."""
     app = make_app(WTF_CSRF_ENABLED=False)
     with app.app_context():
-        accounts = {role: users.create(f"{role}@example.com", PASSWORD, role=role) for role in ("admin", "member", "viewer")}
+        accounts = {role: users.create(f"{role}@example.com", PASSWORD, role=role, actor=OPERATOR)
+                    for role in ("admin", "member", "viewer")}
         app.people = {role: user.id for role, user in accounts.items()}
-        app.qr = qrcodes.create(QRCodeCreate(url=URL, key="kept")).api()
+        app.qr = qrcodes.create(QRCodeCreate(url=URL, key="kept"), actor=OPERATOR).api()
     return app
 
 
 def _key(app, role: str, scope: str = "all") -> str:
     with app.app_context():
         owner = db.session.get(User, app.people[role])
-        return apikeys.create(f"{role}-{scope}", owner=owner, scope=scope)[1]
+        return apikeys.create(f"{role}-{scope}", owner=owner, scope=scope, actor=OPERATOR)[1]
 
 
 def _signed_in(app, role: str):

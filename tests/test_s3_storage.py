@@ -9,11 +9,12 @@ from decode import decode
 from s3server import BUCKET, SeaweedServer
 
 from codeqr import StorageUnavailable, apikeys
+from codeqr.permissions import OPERATOR
 
 
 def _api_headers(app) -> dict:
     with app.app_context():
-        _, secret = apikeys.create("s3-tests")
+        _, secret = apikeys.create("s3-tests", actor=OPERATOR)
     return {"Authorization": f"Bearer {secret}"}
 
 

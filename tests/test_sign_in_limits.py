@@ -9,6 +9,7 @@ import pytest
 
 from codeqr import users
 from codeqr.known_devices import COOKIE
+from codeqr.permissions import OPERATOR
 
 PASSWORD = "correct horse battery"
 LIMITS = {
@@ -28,7 +29,7 @@ class Accounts:
         self.owner, self.other = f"owner-{self.run}@example.com", f"other-{self.run}@example.com"
         with app.app_context():
             for email in (self.owner, self.other):
-                users.create(email, PASSWORD, role="admin")
+                users.create(email, PASSWORD, role="admin", actor=OPERATOR)
         check = users.authenticate
         monkeypatch.setattr(users, "authenticate", lambda *args: self.checks.append(args) or check(*args))
 

@@ -11,6 +11,7 @@ import pytest
 
 from codeqr import users
 from codeqr.qrcodes import PREVIEW_KEY
+from codeqr.permissions import OPERATOR
 from decode import decode
 
 PASSWORD = "correct horse battery"
@@ -22,7 +23,7 @@ def create(app, **body) -> dict:
     from codeqr.schemas import QRCodeCreate
 
     with app.app_context():
-        return qrcodes.create(QRCodeCreate.model_validate(body)).api()
+        return qrcodes.create(QRCodeCreate.model_validate(body), actor=OPERATOR).api()
 
 
 def csrf_of(client, path) -> str:
@@ -390,7 +391,7 @@ def test_an_import_is_seen_only_by_whoever_started_it_and_admins(browser, web_ap
     location = _import(browser, _csv([["ftp://bad", "Bad", "", "", "", ""]])).headers["Location"]
     _wait(browser, location)
     with web_app.app_context():
-        users.create("other@example.com", "another long password", role="member")
+        users.create("other@example.com", "another long password", role="member", actor=OPERATOR)
     other = web_app.test_client()
     token = csrf_of(other, "/login")
     other.post("/login", data={"email": "other@example.com", "password": "another long password", "csrf_token": token})

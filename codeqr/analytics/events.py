@@ -1,8 +1,8 @@
-"""Scan events as the API lists them: pages of JSON, or every match as streamed CSV."""
+"""Scan events as the API lists them: pages of rows, or every match as CSV lines (the
+views make the responses)."""
 
 from collections.abc import Iterator
 
-from flask import Response, stream_with_context
 from sqlalchemy import select
 
 from ..extensions import db
@@ -50,15 +50,14 @@ def as_csv(query: EventsQuery) -> Iterator[str]:
     return csv_lines(header, rows())
 
 
-def csv_download(query: EventsQuery, seconds: float) -> Response:
-    """Every matching event as a streamed ``scans.csv`` attachment; each statement
-    (one per chunk) stops after ``seconds``."""
+def csv_stream(query: EventsQuery, seconds: float) -> Iterator[str]:
+    """Every matching event as CSV lines, for a view to stream; each statement (one per
+    chunk) stops after ``seconds``. An unknown QR Code raises here, before the first line."""
     with bounded_reads(seconds):
-        lines = as_csv(query)  # an unknown QR Code is a 404 here, before the first line
+        lines = as_csv(query)
 
     def bounded() -> Iterator[str]:
         with bounded_reads(seconds):
             yield from lines
 
-    return Response(stream_with_context(bounded()), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="scans.csv"'})
+    return bounded()

@@ -5,6 +5,7 @@ from flask import request
 from ..analytics import events, queries
 from ..analytics.limits import ReadLimits
 from ..analytics.schemas import AnalyticsQuery, AnalyticsResult, EventList, EventsQuery
+from ..downloads import streamed_attachment
 from ..scans.enrichment import catch_up
 from ..state import the_app
 from .views import auth, bp, errors
@@ -35,5 +36,5 @@ def scan_events(query: EventsQuery):
     wants_csv = query.format == "csv" or (query.format is None and request.accept_mimetypes.best == "text/csv")
     seconds = the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"]
     if wants_csv:
-        return events.csv_download(query, seconds)
+        return streamed_attachment(events.csv_stream(query, seconds), "scans.csv")
     return EventList(events.page(query, seconds))

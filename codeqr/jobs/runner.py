@@ -25,6 +25,7 @@ from ..database import begin_write
 from ..extensions import db
 from ..outages import UNAVAILABLE, first_line
 from ..timeutil import utcnow
+from ..users import actor_of_owner
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,8 @@ def claim(model, owner: str, seconds: float) -> str | None:
 
 class JobRunner:
     """A thread of one process that runs the jobs of every queue it is given. Each queue
-    is ``(model, run)``: ``run(job_id, lease)`` does the job's steps through the lease."""
+    is ``(model, run)``: ``run(job_id, lease, actor)`` does the job's steps through the
+    lease, as the job's owner (``actor``, from the job row's ``user_id``)."""
 
     def __init__(self, app, queues: list, tidy=None, *, enabled: bool, lease_seconds: float,
                  poll_seconds: float = 2.0, tidy_seconds: float = 60.0):
@@ -146,13 +148,13 @@ class JobRunner:
         if job_id is None:
             return False
         lease = Lease(model, job_id, self.owner, self.lease_seconds)
-        attempts = db.session.execute(select(model.attempts).where(model.id == job_id)).scalar_one()
+        attempts, owner_id = db.session.execute(select(model.attempts, model.user_id).where(model.id == job_id)).one()
         self._holding = (model, job_id)
         try:
             if attempts > MAX_ATTEMPTS:
                 lease.finish("failed", message=f"the job stopped {MAX_ATTEMPTS} times before it could finish")
             else:
-                run(job_id, lease)
+                run(job_id, lease, actor_of_owner(owner_id))
         except LeaseLost:
             log.warning("job %s was taken over by another process", job_id)
         finally:

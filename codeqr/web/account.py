@@ -10,6 +10,7 @@ from .. import users
 from ..errors import CodeQRError
 from ..extensions import login_manager
 from ..local_requests import from_this_machine
+from ..permissions import OPERATOR
 from . import bp, current_actor
 from .forms import ConfirmForm, LoginForm, OwnPasswordForm, SetupForm, show_error
 
@@ -79,7 +80,8 @@ def setup():
     form = SetupForm()
     if form.validate_on_submit():
         try:
-            user = users.create(form.email.data or "", form.password.data or "", role="admin")
+            # The operator's act: only this machine or the setup token get here (may_set_up).
+            user = users.create(form.email.data or "", form.password.data or "", role="admin", actor=OPERATOR)
         except CodeQRError as error:
             show_error(form, error, "email")
         else:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from ..analytics import events, queries
 from ..analytics.limits import ReadLimits
 from ..analytics.schemas import INTERVALS, AnalyticsQuery, EventsQuery
+from ..downloads import streamed_attachment
 from ..scans.enrichment import catch_up
 from ..state import the_app
 from . import bp
@@ -81,4 +82,5 @@ def events_csv():
     except ValidationError:
         abort(400, "the link to this file is not valid")
     catch_up(the_app())
-    return events.csv_download(query, the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"])
+    lines = events.csv_stream(query, the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"])
+    return streamed_attachment(lines, "scans.csv")

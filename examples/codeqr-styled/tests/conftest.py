@@ -8,6 +8,7 @@ import pytest
 
 import codeqr
 from codeqr import apikeys
+from codeqr.permissions import OPERATOR
 
 TEST_DOMAIN = "localhost"
 
@@ -44,7 +45,7 @@ class Api:
         self.app = app
         self.client = app.test_client()
         with app.app_context():
-            _, secret = apikeys.create("t")
+            _, secret = apikeys.create("t", actor=OPERATOR)
         self.headers = {"Authorization": f"Bearer {secret}"}
 
     def create(self, **body) -> dict:

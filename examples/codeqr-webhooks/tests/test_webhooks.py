@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from codeqr import apikeys, create_app, db
+from codeqr.permissions import OPERATOR
 from codeqr_webhooks import sender_for
 from codeqr_webhooks.models import Delivery
 
@@ -81,7 +82,7 @@ def make_app(tmp_path, receiver):
 
 def _client(app):
     with app.app_context():
-        _, secret = apikeys.create("t")
+        _, secret = apikeys.create("t", actor=OPERATOR)
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
     return client

@@ -1,0 +1,223 @@
+"""Services are told who acts: every write service requires an actor (none defaults to the
+operator's admin rights) and refuses one whose role lacks the right; jobs act as their owner.
+
+The write services are found by reading the code (a public function that reaches
+``begin_write``), not listed by hand: a new one must get a case here, or a test fails."""
+
+import ast
+import importlib
+import inspect
+import pkgutil
+import textwrap
+import types
+
+import pytest
+from sqlalchemy import select
+
+import codeqr
+from codeqr import apikeys, csv_import, db, qrcodes, users
+from codeqr.database import begin_write
+from codeqr.errors import Forbidden, NotFound
+from codeqr.jobs.runner import JobRunner, Lease, claim
+from codeqr.models import ApiKey, ImportJob, QRCode, User
+from codeqr.permissions import OPERATOR, Actor, actor_of_user
+from codeqr.schemas import QRCodeCreate, QRCodeUpdate
+
+PASSWORD = "a long enough password"
+#: The interfaces: they build the actor, they are not told it.
+INTERFACES = ("codeqr.web", "codeqr.api", "codeqr.cli", "codeqr.commands")  # and their submodules
+#: Writes no one asks for, so no actor is told: the reason for each.
+NO_ACTOR = {
+    "codeqr.database.begin_write": "the write transaction itself",
+    "codeqr.apikeys.verify": "authentication: it finds who acts (recording the key's use)",
+    "codeqr.exports.remove_expired": "the job runner's housekeeping of expired files",
+    "codeqr.jobs.runner.claim": "the job runner taking a job, before it acts as the owner",
+    "codeqr.scans.enrichment.enrich_pending": "scans counted by visitors, enriched in the background",
+    "codeqr.scans.enrichment.catch_up": "scans counted by visitors, enriched in the background",
+    "codeqr.scans.enrichment.prune": "the retention of scan events, a setting of the operator",
+}
+#: Write services every role may use (what they write is the actor's own job row).
+EVERY_ROLE = {"codeqr.exports.start": "every role reads every QR Code, so may export them",
+              "codeqr.exports.run": "an export reads what every role may read"}
+
+
+def _writes(func, seen: set) -> bool:
+    """Whether ``func`` reaches ``begin_write``, through the functions it names."""
+    if func is begin_write:
+        return True
+    if not isinstance(func, types.FunctionType) or func in seen or not func.__module__.startswith("codeqr."):
+        return False
+    seen.add(func)
+    names = func.__globals__
+    for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(func)))):
+        named = None
+        if isinstance(node, ast.Name):
+            named = names.get(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            module = names.get(node.value.id)
+            named = getattr(module, node.attr, None) if isinstance(module, types.ModuleType) else None
+        if named is not None and _writes(named, seen):
+            return True
+    return False
+
+
+def write_services() -> dict:
+    """``module.name`` -> function, for every public function of CodeQR that writes."""
+    found = {}
+    for info in pkgutil.walk_packages(codeqr.__path__, "codeqr."):
+        if any(info.name == name or info.name.startswith(name + ".") for name in INTERFACES + ("codeqr.migrations",)):
+            continue
+        module = importlib.import_module(info.name)
+        for name, func in vars(module).items():
+            if (isinstance(func, types.FunctionType) and func.__module__ == module.__name__
+                    and not name.startswith("_") and _writes(func, set())):
+                found[f"{module.__name__}.{name}"] = func
+    return found
+
+
+@pytest.fixture
+def people(make_app):
+    """An app with an admin, a member and a viewer, a QR Code, an admin's key and an
+    import started at the machine; ``app.actors`` by role."""
+    app = make_app(CODEQR_JOB_WORKER=False)
+    with app.app_context():
+        accounts = {role: users.create(f"{role}@example.com", PASSWORD, role=role, actor=OPERATOR)
+                    for role in ("admin", "member", "viewer")}
+        app.ids = {role: user.id for role, user in accounts.items()}
+        app.actors = {role: actor_of_user(user) for role, user in accounts.items()} | {"operator": OPERATOR}
+        app.qr = qrcodes.create(QRCodeCreate(url="https://example.com/kept", key="kept"), actor=OPERATOR).id
+        app.key = apikeys.create("admin's", owner=accounts["admin"], actor=OPERATOR)[0].id
+    return app
+
+
+def _run_import(app, actor: Actor) -> None:
+    """Run an import started at the machine as ``actor``."""
+    job_id = csv_import.start([{"url": "https://example.com/imported"}], "rows.csv", OPERATOR).id
+    assert claim(ImportJob, "test", seconds=60) == job_id
+    csv_import.run(job_id, Lease(ImportJob, job_id, "test", 60), actor)
+
+
+#: write service -> (a role it refuses, a role it lets through, the call as ``actor``)
+REFUSALS = {
+    "codeqr.qrcodes.create": ("viewer", "member", lambda app, actor: qrcodes.create(
+        QRCodeCreate(url="https://example.com/new"), actor=actor)),
+    "codeqr.qrcodes.update": ("viewer", "member", lambda app, actor: qrcodes.update(
+        app.qr, QRCodeUpdate(title="Changed"), actor=actor)),
+    "codeqr.qrcodes.upsert": ("viewer", "member", lambda app, actor: qrcodes.upsert(
+        QRCodeCreate(url="https://example.com/new"), actor=actor)),
+    "codeqr.qrcodes.delete_one": ("viewer", "member", lambda app, actor: qrcodes.delete_one(app.qr, actor=actor)),
+    "codeqr.qrcodes.bulk_create": ("viewer", "member", lambda app, actor: qrcodes.bulk_create(
+        [{"url": "https://example.com/new"}], actor=actor)),
+    "codeqr.qrcodes.bulk_delete": ("viewer", "member", lambda app, actor: qrcodes.bulk_delete([app.qr], actor=actor)),
+    "codeqr.csv_import.import_row": ("viewer", "member", lambda app, actor: csv_import.import_row(
+        {"url": "https://example.com/new"}, actor)),
+    "codeqr.csv_import.start": ("viewer", "member", lambda app, actor: csv_import.start(
+        [{"url": "https://example.com/new"}], "new.csv", actor)),
+    "codeqr.csv_import.run": ("viewer", "member", _run_import),
+    "codeqr.users.create": ("member", "admin", lambda app, actor: users.create(
+        "new@example.com", PASSWORD, actor=actor)),
+    "codeqr.users.set_role": ("member", "admin", lambda app, actor: users.set_role(app.ids["viewer"], "admin", actor)),
+    "codeqr.users.set_active": ("member", "admin", lambda app, actor: users.set_active(app.ids["viewer"], False, actor)),
+    "codeqr.users.reset_password": ("member", "admin", lambda app, actor: users.reset_password(
+        app.ids["viewer"], "another long password", actor)),
+    "codeqr.apikeys.create": ("member", "admin", lambda app, actor: apikeys.create(
+        "for the viewer", owner=db.session.get(User, app.ids["viewer"]), actor=actor)),
+    "codeqr.apikeys.revoke": ("member", "operator", lambda app, actor: apikeys.revoke("admin's", actor)),
+    "codeqr.apikeys.revoke_by_id": ("member", "admin", lambda app, actor: apikeys.revoke_by_id(app.key, actor)),
+}
+#: What each case guards, when not the rows rights protect (QR Codes, users, API keys).
+GUARDS = {"codeqr.csv_import.start": (ImportJob,)}
+#: Services that act on the actor's own account only: whoever acts, no one else's row moves.
+OWN_ACCOUNT = {
+    "codeqr.users.end_sessions": lambda app, actor: users.end_sessions(actor),
+    "codeqr.users.change_own_password": lambda app, actor: users.change_own_password(
+        PASSWORD, "another long password", actor),
+}
+
+
+def _guarded(models=(QRCode, User, ApiKey), but_user: int | None = None) -> list:
+    """Every row of ``models`` (those rights protect by default), but ``but_user``'s."""
+    return [tuple(row) for model in models for row in db.session.execute(
+        select(model.__table__).where(model.id != but_user) if model is User and but_user else select(model.__table__))]
+
+
+def test_every_write_service_requires_an_actor_and_has_a_case():
+    found = write_services()
+    assert "codeqr.qrcodes.create" in found and "codeqr.users.set_role" in found  # the finder finds
+    told = {name: func for name, func in found.items() if name not in NO_ACTOR}
+    for name, func in told.items():
+        actor = inspect.signature(func).parameters.get("actor")
+        assert actor is not None, f"{name} writes but is not told who acts"
+        assert actor.default is inspect.Parameter.empty, f"{name} defaults its actor to {actor.default!r}"
+    assert set(told) == set(REFUSALS) | set(OWN_ACCOUNT) | set(EVERY_ROLE)
+
+
+@pytest.mark.parametrize("name", sorted(REFUSALS))
+def test_each_write_service_refuses_an_actor_whose_role_lacks_the_right(people, name):
+    refused, allowed, call = REFUSALS[name]
+    guarded = GUARDS.get(name, (QRCode, User, ApiKey))
+    with people.app_context():
+        before = _guarded(guarded)
+        try:
+            call(people, people.actors[refused])
+        except (Forbidden, NotFound):
+            db.session.rollback()
+        assert _guarded(guarded) == before, f"{name} acted for a {refused}"
+        call(people, people.actors[allowed])
+        assert _guarded(guarded) != before, f"{name} changes nothing even for a {allowed}: the case proves nothing"
+
+
+@pytest.mark.parametrize("name", sorted(OWN_ACCOUNT))
+def test_own_account_services_touch_no_one_else(people, name):
+    member = people.ids["member"]
+    with people.app_context():
+        others = _guarded(but_user=member)
+        generation = db.session.get(User, member).session_generation
+        OWN_ACCOUNT[name](people, people.actors["member"])
+        db.session.expire_all()
+        assert db.session.get(User, member).session_generation == generation + 1  # it did act, on the member
+        assert _guarded(but_user=member) == others
+
+
+def _job_of(app, role: str) -> str:
+    with app.app_context():
+        rows = [{"url": f"https://example.com/{role}/{i}"} for i in range(2)]
+        return csv_import.start(rows, "rows.csv", app.actors[role]).id
+
+
+def _run_jobs(app) -> None:
+    """Run every queued import here, as the app's job runner would (its thread is off)."""
+    runner = JobRunner(app, [(ImportJob, csv_import.run)], enabled=False, lease_seconds=60)
+    runner.owner = "test"
+    with app.app_context():
+        while runner._run_one(ImportJob, csv_import.run):
+            pass
+
+
+@pytest.mark.parametrize(("loss", "reason"), [
+    (lambda app: users.set_role(app.ids["member"], "viewer", OPERATOR), "Your role (viewer) cannot change QR Codes."),
+    (lambda app: users.set_active(app.ids["member"], False, OPERATOR), "This account is deactivated: it cannot change QR Codes."),
+])
+def test_an_import_whose_owner_lost_the_right_since_it_started_refuses_each_row(people, loss, reason):
+    job_id = _job_of(people, "member")
+    with people.app_context():
+        loss(people)
+    _run_jobs(people)
+    with people.app_context():
+        job = db.session.get(ImportJob, job_id)
+        assert (job.status, job.created, job.failed) == ("done", 0, 2)
+        messages = [error.message for error in csv_import.errors(job_id)]
+        assert messages == [reason, reason]
+        assert db.session.scalar(select(QRCode.id).where(QRCode.url.like("https://example.com/member/%"))) is None
+
+
+def test_a_members_import_acts_as_the_member_not_as_an_admin(people):
+    job_id = _job_of(people, "member")
+    _run_jobs(people)
+    with people.app_context():
+        job = db.session.get(ImportJob, job_id)
+        assert (job.status, job.created, job.failed) == ("done", 2, 0)
+        acting = users.actor_of_owner(job.user_id)  # who the runner says the job acts as
+        assert acting == people.actors["member"]
+        with pytest.raises(Forbidden, match=r"your role \(member\) cannot manage users"):
+            users.create("someone@example.com", PASSWORD, role="admin", actor=acting)
