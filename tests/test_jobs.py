@@ -251,3 +251,63 @@ def test_an_export_names_files_apart_when_two_domains_share_a_key(make_app):
     archive = zipfile.ZipFile(io.BytesIO(_stored_file(app, exports.file_name(job_id))))
     assert sorted(archive.namelist()) == sorted([f"spring-{codes[0].id}.png", f"spring-{codes[1].id}.png",
                                                  "summer.png", "manifest.csv"])
+
+
+def _idle_run(app, wakes_at: set[int], until: float) -> tuple[list[float], int]:
+    """Run ``app``'s job runner with no job, on a simulated clock: each wait adds its
+    pause to the clock; the waits numbered in ``wakes_at`` end with a ``wake``. Return
+    the pauses and how many times a job table was read."""
+    from sqlalchemy import event
+
+    runner = app.extensions["codeqr"].jobs
+    runner.owner = "idle-test"
+    pauses: list[float] = []
+    reads = []
+
+    def wait(seconds: float) -> bool:
+        pauses.append(seconds)
+        runner._stopping = sum(pauses) >= until
+        return len(pauses) in wakes_at
+
+    def look(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT") and "import_jobs" in statement:
+            reads.append(statement)
+
+    runner._wait = wait
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", look)
+    try:
+        runner._run()
+    finally:
+        event.remove(engine, "before_cursor_execute", look)
+    return pauses, len(reads)
+
+
+def test_an_idle_runner_looks_less_and_less_often(make_app):
+    """Two minutes idle: 7 looks (2 s, doubling up to 30 s), not 60 every 2 s."""
+    app = make_app(CODEQR_JOB_WORKER=False)
+    pauses, reads = _idle_run(app, set(), until=120)
+    assert pauses == [2, 4, 8, 16, 30, 30, 30]
+    assert reads == 7  # each look reads once, and writes nothing as nothing is queued
+
+
+def test_a_wake_brings_the_runner_back_to_looking_often(make_app):
+    app = make_app(CODEQR_JOB_WORKER=False)
+    pauses, _ = _idle_run(app, {4}, until=60)
+    assert pauses == [2, 4, 8, 16, 2, 4, 8, 16]
+
+
+def test_a_job_queued_in_this_process_runs_at_once(make_app):
+    """The views wake the runner when they queue a job: it does not wait for the end of
+    an idle runner's pause."""
+    app = make_app(CODEQR_JOB_LEASE_SECONDS=LEASE)
+    runner = app.extensions["codeqr"].jobs
+    runner.idle_max_seconds = runner.poll_seconds = 3600  # only a wake can end its pause
+    runner.wake()
+    job_id = _enqueue(app, 3)
+    runner.wake()
+    try:
+        _wait(lambda: _state(app, job_id)[0].status == "done", 60, "the import to finish")
+    finally:
+        runner.stop()

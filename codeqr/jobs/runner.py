@@ -77,16 +77,26 @@ def claim(model, owner: str, seconds: float) -> str | None:
             .returning(model.id))
 
 
+def next_pause(pause: float, first: float, most: float) -> float:
+    """The pause after an idle look that followed one of ``pause``: twice as long, from
+    ``first`` up to ``most``."""
+    return min(most, max(first, pause * 2))
+
+
 class JobRunner:
     """A thread of one process that runs the jobs of every queue it is given. Each queue
-    is ``(model, run)``: ``run(job_id, lease)`` does the job's steps through the lease."""
+    is ``(model, run)``: ``run(job_id, lease)`` does the job's steps through the lease.
+
+    Idle, it looks for jobs after ``poll_seconds``, then twice as long each time up to
+    ``idle_max_seconds``: a job queued by another process waits at most that long, one
+    queued by this process (``wake``) not at all."""
 
     def __init__(self, app, queues: list, tidy=None, *, enabled: bool, lease_seconds: float,
-                 poll_seconds: float = 2.0, tidy_seconds: float = 60.0):
+                 poll_seconds: float = 2.0, idle_max_seconds: float = 30.0, tidy_seconds: float = 60.0):
         self.app, self.queues, self.enabled = app, queues, enabled
         #: called when idle, at most every ``tidy_seconds`` (expired exports)
         self.tidy, self.tidy_seconds, self._tidied_at = tidy, tidy_seconds, 0.0
-        self.lease_seconds, self.poll_seconds = lease_seconds, poll_seconds
+        self.lease_seconds, self.poll_seconds, self.idle_max_seconds = lease_seconds, poll_seconds, idle_max_seconds
         self.owner: str | None = None  # who holds leases: set when this process's thread starts
         self._signal = threading.Event()
         self._lock = threading.Lock()
@@ -120,7 +130,12 @@ class JobRunner:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def _wait(self, seconds: float) -> bool:
+        """Wait for ``wake`` at most ``seconds``; whether it came (tests count the waits)."""
+        return self._signal.wait(seconds)
+
     def _run(self) -> None:
+        pause = 0.0
         with self.app.app_context():
             while not self._stopping:
                 self._signal.clear()
@@ -137,8 +152,12 @@ class JobRunner:
                         log.exception("the job runner failed; trying again")
                 finally:
                     db.session.remove()
-                if not worked:
-                    self._signal.wait(self.poll_seconds)
+                if worked:
+                    pause = 0.0
+                    continue
+                pause = next_pause(pause, self.poll_seconds, self.idle_max_seconds)
+                if self._wait(pause):
+                    pause = 0.0  # a job queued here: back to looking often
 
     def _run_one(self, model, run) -> bool:
         assert self.owner is not None, "set when the thread starts"
