@@ -311,3 +311,71 @@ def test_a_job_queued_in_this_process_runs_at_once(make_app):
         _wait(lambda: _state(app, job_id)[0].status == "done", 60, "the import to finish")
     finally:
         runner.stop()
+
+
+def test_a_plugin_registers_a_job_kind_that_the_runner_runs(make_app):
+    """A kind of job from ``codeqr_register_job_kinds`` is claimed and run like the core's."""
+    from datetime import datetime
+
+    from sqlalchemy import Integer, String, Text
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+    from codeqr import hookimpl
+    from codeqr.database import begin_write
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Chore(Base):
+        __tablename__ = "test_chores"
+        id: Mapped[str] = mapped_column(String(25), primary_key=True)
+        status: Mapped[str] = mapped_column(String(10))
+        created_at: Mapped[datetime] = mapped_column()
+        finished_at: Mapped[datetime | None] = mapped_column()
+        message: Mapped[str | None] = mapped_column(Text)
+        lease_owner: Mapped[str | None] = mapped_column(String(100))
+        lease_until: Mapped[datetime | None] = mapped_column()
+        attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    ran = []
+
+    def sweep(job_id, lease):
+        ran.append(job_id)
+        lease.finish("done", message="swept")
+
+    class Chores:
+        @hookimpl
+        def codeqr_register_job_kinds(self):
+            return [(Chore, sweep)]
+
+    app = make_app(plugins=[Chores()])
+    with app.app_context():
+        engine = db.engine
+        Base.metadata.create_all(engine)
+        with begin_write():
+            db.session.add(Chore(id="chore1", status="queued", created_at=datetime(2026, 1, 1)))
+    try:
+        app.extensions["codeqr"].jobs.wake()
+
+        def finished():
+            with app.app_context():
+                return db.session.scalar(select(Chore.message).where(Chore.status == "done"))
+
+        assert _wait(finished, 60, "the chore to run") == "swept"
+        assert ran == ["chore1"]
+    finally:
+        app.extensions["codeqr"].jobs.stop()
+        Base.metadata.drop_all(engine)
+
+
+def test_a_job_kind_without_a_lease_stops_the_app(make_app):
+    from codeqr import PluginError, hookimpl
+    from codeqr.models import QRCode
+
+    class Wrong:
+        @hookimpl
+        def codeqr_register_job_kinds(self):
+            return [(QRCode, lambda job_id, lease: None)]
+
+    with pytest.raises(PluginError, match="has no .*lease_owner"):
+        make_app(plugins=[Wrong()])

@@ -16,8 +16,9 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import CursorResult, or_, select, update
 
@@ -77,6 +78,19 @@ def claim(model, owner: str, seconds: float) -> str | None:
             .returning(model.id))
 
 
+#: What the runner reads and writes on a job's row.
+JOB_COLUMNS = ("id", "status", "created_at", "finished_at", "message", "lease_owner", "lease_until", "attempts")
+
+
+class JobKind(NamedTuple):
+    """One kind of job (``codeqr_register_job_kinds``): its table, what runs one
+    (``run(job_id, lease)``), and what to tidy when the runner is idle."""
+
+    model: type
+    run: Callable[[str, Lease], None]
+    tidy: Callable[[], None] | None = None
+
+
 def next_pause(pause: float, first: float, most: float) -> float:
     """The pause after an idle look that followed one of ``pause``: twice as long, from
     ``first`` up to ``most``."""
@@ -84,18 +98,18 @@ def next_pause(pause: float, first: float, most: float) -> float:
 
 
 class JobRunner:
-    """A thread of one process that runs the jobs of every queue it is given. Each queue
-    is ``(model, run)``: ``run(job_id, lease)`` does the job's steps through the lease.
+    """A thread of one process that runs the jobs of every kind it is given
+    (``JobKind``s), and tidies for each of them when idle.
 
     Idle, it looks for jobs after ``poll_seconds``, then twice as long each time up to
     ``idle_max_seconds``: a job queued by another process waits at most that long, one
     queued by this process (``wake``) not at all."""
 
-    def __init__(self, app, queues: list, tidy=None, *, enabled: bool, lease_seconds: float,
+    def __init__(self, app, kinds: list[JobKind], *, enabled: bool, lease_seconds: float,
                  poll_seconds: float = 2.0, idle_max_seconds: float = 30.0, tidy_seconds: float = 60.0):
-        self.app, self.queues, self.enabled = app, queues, enabled
-        #: called when idle, at most every ``tidy_seconds`` (expired exports)
-        self.tidy, self.tidy_seconds, self._tidied_at = tidy, tidy_seconds, 0.0
+        self.app, self.kinds, self.enabled = app, kinds, enabled
+        #: the kinds' tidying (expired exports) runs when idle, at most every ``tidy_seconds``
+        self.tidy_seconds, self._tidied_at = tidy_seconds, 0.0
         self.lease_seconds, self.poll_seconds, self.idle_max_seconds = lease_seconds, poll_seconds, idle_max_seconds
         self.owner: str | None = None  # who holds leases: set when this process's thread starts
         self._signal = threading.Event()
@@ -140,10 +154,10 @@ class JobRunner:
             while not self._stopping:
                 self._signal.clear()
                 try:
-                    worked = any(self._run_one(model, run) for model, run in self.queues)
-                    if not worked and self.tidy and time.monotonic() - self._tidied_at > self.tidy_seconds:
+                    worked = any(self._run_one(kind.model, kind.run) for kind in self.kinds)
+                    if not worked and time.monotonic() - self._tidied_at > self.tidy_seconds:
                         self._tidied_at = time.monotonic()
-                        self.tidy()
+                        self._tidy()
                 except Exception as error:
                     worked = False
                     if isinstance(error, UNAVAILABLE):
@@ -158,6 +172,11 @@ class JobRunner:
                 pause = next_pause(pause, self.poll_seconds, self.idle_max_seconds)
                 if self._wait(pause):
                     pause = 0.0  # a job queued here: back to looking often
+
+    def _tidy(self) -> None:
+        for kind in self.kinds:
+            if kind.tidy is not None:
+                kind.tidy()
 
     def _run_one(self, model, run) -> bool:
         assert self.owner is not None, "set when the thread starts"
