@@ -1,7 +1,7 @@
 """The per-app plugin manager and the name-keyed registries it fills."""
 
 import inspect
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 from importlib.metadata import version as dist_version
 
 import pluggy
@@ -89,7 +89,7 @@ def job_kinds(pm: pluggy.PluginManager) -> list[JobKind]:
     job's columns or is registered twice, and a ``run`` that cannot be called."""
     kinds: list[JobKind] = []
     for impl in pm.hook.codeqr_register_job_kinds.get_hookimpls():
-        entries: list = impl.function() or []
+        entries = cast(list, impl.function() or [])
         for entry in entries:
             where = f"plugin {impl.plugin_name!r} registered the job kind {entry!r}"
             if not isinstance(entry, tuple) or len(entry) not in (2, 3):
