@@ -10,7 +10,6 @@ from pydantic import ValidationError
 from ..analytics import events, queries
 from ..analytics.limits import ReadLimits
 from ..analytics.schemas import INTERVALS, AnalyticsQuery, EventsQuery
-from ..scans.enrichment import catch_up
 from ..state import the_app
 from . import bp
 
@@ -27,7 +26,6 @@ assert set(INTERVAL_LABELS) == set(INTERVALS)
 def panel(qrcode_id: str | None = None, top: bool = False) -> dict:
     """Everything an analytics panel shows, for the interval, time zone and
     unique-visitors choice in the page's query string."""
-    catch_up(the_app())
     choice = {"interval": request.args.get("interval", "30d"), "timezone": request.args.get("timezone", "UTC"),
               "unique": request.args.get("unique") == "1"}
     try:
@@ -80,5 +78,4 @@ def events_csv():
         query = EventsQuery.model_validate(request.args.to_dict())
     except ValidationError:
         abort(400, "the link to this file is not valid")
-    catch_up(the_app())
     return events.csv_download(query, the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"])
