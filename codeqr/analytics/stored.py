@@ -68,7 +68,7 @@ def _parsed_agents(agents: AgentParser) -> FromClause:
     unknown = db.session.scalars(select(agent).distinct().where(
         agent.is_not(None), ~select(_agents.c.key).where(_agents.c.key == index_key(agent, dialect)).exists()))
     rows = [_literal_row(index_key_of(text, dialect), agents.describe(text)) for text in unknown]
-    while len(rows) >= _UNION_MOST:  # in groups, each a subquery, for SQLite's limit
+    while len(rows) > _UNION_MOST:  # in groups, each a subquery, for SQLite's limit
         rows = [select(union_all(*rows[at:at + _UNION_MOST]).subquery()) for at in range(0, len(rows), _UNION_MOST)]
     return union_all(known, *rows).subquery("parsed_agents")
 
