@@ -88,6 +88,21 @@ def codeqr_cli_commands():
 
 
 @hookspec
+def codeqr_register_job_kinds():
+    """Return a list of kinds of job: ``(model, run)`` or ``(model, run, tidy)`` tuples.
+
+    Called once in ``create_app``. ``model`` is the job's table, with the columns
+    ``id``, ``user_id`` (who started it; null: the operator), ``status`` (``queued`` to be
+    run), ``created_at``, ``finished_at``, ``message``, ``lease_owner``, ``lease_until`` and
+    ``attempts``; the job runner of each process claims its rows with a lease and calls
+    ``run(job_id, lease, actor)`` (``actor``: the job's owner, whose rights it acts with), which does the job's
+    steps through ``lease.advance(**values)`` and ends it with ``lease.finish(status)``.
+    ``tidy()``, if given, is called when the runner is idle, at most every minute. A
+    table registered twice, or lacking one of those columns, stops the app.
+    """
+
+
+@hookspec
 def codeqr_validate_qrcode(app, qrcode):
     """Check a QR Code before it is saved; raise ``codeqr.InvalidInput`` to refuse it.
 

@@ -1,12 +1,14 @@
 """The per-app plugin manager and the name-keyed registries it fills."""
 
 import inspect
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 from importlib.metadata import version as dist_version
 
 import pluggy
 
 from . import hookspecs
+from .jobs import kinds as core_job_kinds
+from .jobs.runner import JOB_COLUMNS, JobKind
 from .plugin_api import Overlay, PluginError, Renderer, Storage, _Component
 
 T = TypeVar("T", bound=_Component)
@@ -48,6 +50,7 @@ def build_plugin_manager(extra_plugins, disabled) -> pluggy.PluginManager:
     """Create the manager: hookspecs, entry-point plugins, then plugins passed in."""
     pm = pluggy.PluginManager("codeqr")
     pm.add_hookspecs(hookspecs)
+    pm.register(core_job_kinds, name="codeqr.jobs")
     for name in disabled:
         pm.set_blocked(name)
     pm.load_setuptools_entrypoints("codeqr")
@@ -79,6 +82,28 @@ def storages(pm: pluggy.PluginManager) -> Registry[Storage]:
 
 def overlays(pm: pluggy.PluginManager) -> Registry[Overlay]:
     return _collect(pm, pm.hook.codeqr_register_overlays, Registry("overlay", Overlay))
+
+
+def job_kinds(pm: pluggy.PluginManager) -> list[JobKind]:
+    """Every kind of job registered (the core's first); refuses a table that lacks a
+    job's columns or is registered twice, and a ``run`` that cannot be called."""
+    kinds: list[JobKind] = []
+    for impl in pm.hook.codeqr_register_job_kinds.get_hookimpls():
+        entries = cast(list, impl.function() or [])
+        for entry in entries:
+            where = f"plugin {impl.plugin_name!r} registered the job kind {entry!r}"
+            if not isinstance(entry, tuple) or len(entry) not in (2, 3):
+                raise PluginError(f"{where}: not a (model, run) or (model, run, tidy) tuple")
+            kind = JobKind(*entry)
+            missing = [name for name in JOB_COLUMNS if not hasattr(kind.model, name)]
+            if missing:
+                raise PluginError(f"{where}: its table has no {', '.join(missing)}")
+            if not callable(kind.run) or not (kind.tidy is None or callable(kind.tidy)):
+                raise PluginError(f"{where}: run and tidy must be functions")
+            if any(known.model is kind.model for known in kinds):
+                raise PluginError(f"{where}: that table is registered twice")
+            kinds.append(kind)
+    return kinds
 
 
 def plugin_defaults(pm: pluggy.PluginManager) -> dict:

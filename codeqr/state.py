@@ -65,7 +65,7 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager) -> AppState:
         visits=VisitReader(config),
         agents=AgentParser(),
         enrichment=EnrichmentWorker(app, config["CODEQR_ANALYTICS_WORKER"], config["CODEQR_SCAN_RETENTION_DAYS"]),
-        jobs=JobRunner(app, *_job_queues(), enabled=config["CODEQR_JOB_WORKER"],
+        jobs=JobRunner(app, pluginmanager.job_kinds(pm), enabled=config["CODEQR_JOB_WORKER"],
                        lease_seconds=config["CODEQR_JOB_LEASE_SECONDS"]),
         database=StartupWait(app, upgrade_schema if config["CODEQR_AUTO_MIGRATE"] else lambda: None,
                              retry_seconds=max(1.0, config["CODEQR_DATABASE_TIMEOUT_SECONDS"])),
@@ -85,14 +85,6 @@ def chosen_plugins(pm: pluggy.PluginManager, config) -> tuple[dict, type, type]:
     storage = pluginmanager.storages(pm).pick(config["CODEQR_STORAGE"], "CODEQR_STORAGE")
     overlay = pluginmanager.overlays(pm).pick(config["CODEQR_OVERLAY"], "CODEQR_OVERLAY")
     return renderer_classes, storage, overlay
-
-
-def _job_queues() -> tuple[list, object]:
-    """Each kind of job (its table, and what runs one), and the runner's tidying."""
-    from . import csv_import, exports  # services: imported once the app's pieces exist
-    from .models import ExportJob, ImportJob
-
-    return [(ImportJob, csv_import.run), (ExportJob, exports.run)], exports.remove_expired
 
 
 def _reserved_keys(app: Flask) -> set[str]:

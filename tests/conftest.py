@@ -132,7 +132,8 @@ def make_app(tmp_path, database_url):
             "CODEQR_DEFAULT_DOMAIN": TEST_DOMAIN,
             "CODEQR_DOMAINS": ["go.example.org"],
             "CODEQR_STORAGE_PATH": str(tmp_path / "images"),
-            # Analytics answers enrich what waits first; the thread gets tests of its own.
+            # Answers count the scans waiting; tests enrich them when they need to, and the thread
+            # gets tests of its own.
             "CODEQR_ANALYTICS_WORKER": False,
             # Tests send hundreds of requests a second; the rate limits get tests of their own.
             "CODEQR_RATE_LIMIT_ENABLED": False,

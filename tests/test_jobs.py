@@ -251,3 +251,132 @@ def test_an_export_names_files_apart_when_two_domains_share_a_key(make_app):
     archive = zipfile.ZipFile(io.BytesIO(_stored_file(app, exports.file_name(job_id))))
     assert sorted(archive.namelist()) == sorted([f"spring-{codes[0].id}.png", f"spring-{codes[1].id}.png",
                                                  "summer.png", "manifest.csv"])
+
+
+def _idle_run(app, wakes_at: set[int], until: float) -> tuple[list[float], int]:
+    """Run ``app``'s job runner with no job, on a simulated clock: each wait adds its
+    pause to the clock; the waits numbered in ``wakes_at`` end with a ``wake``. Return
+    the pauses and how many times a job table was read."""
+    from sqlalchemy import event
+
+    runner = app.extensions["codeqr"].jobs
+    runner.owner = "idle-test"
+    pauses: list[float] = []
+    reads = []
+
+    def wait(seconds: float) -> bool:
+        pauses.append(seconds)
+        runner._stopping = sum(pauses) >= until
+        return len(pauses) in wakes_at
+
+    def look(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT") and "import_jobs" in statement:
+            reads.append(statement)
+
+    runner._wait = wait
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", look)
+    try:
+        runner._run()
+    finally:
+        event.remove(engine, "before_cursor_execute", look)
+    return pauses, len(reads)
+
+
+def test_an_idle_runner_looks_less_and_less_often(make_app):
+    """Two minutes idle: 7 looks (2 s, doubling up to 30 s), not 60 every 2 s."""
+    app = make_app(CODEQR_JOB_WORKER=False)
+    pauses, reads = _idle_run(app, set(), until=120)
+    assert pauses == [2, 4, 8, 16, 30, 30, 30]
+    assert reads == 7  # each look reads once, and writes nothing as nothing is queued
+
+
+def test_a_wake_brings_the_runner_back_to_looking_often(make_app):
+    app = make_app(CODEQR_JOB_WORKER=False)
+    pauses, _ = _idle_run(app, {4}, until=60)
+    assert pauses == [2, 4, 8, 16, 2, 4, 8, 16]
+
+
+def test_a_job_queued_in_this_process_runs_at_once(make_app):
+    """The views wake the runner when they queue a job: it does not wait for the end of
+    an idle runner's pause."""
+    app = make_app(CODEQR_JOB_LEASE_SECONDS=LEASE)
+    runner = app.extensions["codeqr"].jobs
+    runner.idle_max_seconds = runner.poll_seconds = 3600  # only a wake can end its pause
+    runner.wake()
+    job_id = _enqueue(app, 3)
+    runner.wake()
+    try:
+        _wait(lambda: _state(app, job_id)[0].status == "done", 60, "the import to finish")
+    finally:
+        runner.stop()
+
+
+def test_a_plugin_registers_a_job_kind_that_the_runner_runs(make_app):
+    """A kind of job from ``codeqr_register_job_kinds`` is claimed and run like the core's."""
+    from datetime import datetime
+
+    from sqlalchemy import Integer, String, Text
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+    from codeqr import hookimpl
+    from codeqr.database import begin_write
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Chore(Base):
+        __tablename__ = "test_chores"
+        id: Mapped[str] = mapped_column(String(25), primary_key=True)
+        user_id: Mapped[int | None] = mapped_column(Integer)
+        status: Mapped[str] = mapped_column(String(10))
+        created_at: Mapped[datetime] = mapped_column()
+        finished_at: Mapped[datetime | None] = mapped_column()
+        message: Mapped[str | None] = mapped_column(Text)
+        lease_owner: Mapped[str | None] = mapped_column(String(100))
+        lease_until: Mapped[datetime | None] = mapped_column()
+        attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    ran = []
+
+    def sweep(job_id, lease, actor):
+        ran.append(job_id)
+        lease.finish("done", message="swept")
+
+    class Chores:
+        @hookimpl
+        def codeqr_register_job_kinds(self):
+            return [(Chore, sweep)]
+
+    app = make_app(plugins=[Chores()])
+    with app.app_context():
+        engine = db.engine
+        Base.metadata.create_all(engine)
+        with begin_write():
+            db.session.add(Chore(id="chore1", status="queued", created_at=datetime(2026, 1, 1)))
+    try:
+        app.extensions["codeqr"].jobs.wake()
+
+        def finished():
+            with app.app_context():
+                return db.session.scalar(select(Chore.message).where(Chore.status == "done"))
+
+        assert _wait(finished, 60, "the chore to run") == "swept"
+        assert ran == ["chore1"]
+    finally:
+        app.extensions["codeqr"].jobs.stop()
+        Base.metadata.drop_all(engine)
+
+
+def test_a_job_kind_without_a_lease_stops_the_app(make_app):
+    from codeqr import PluginError, hookimpl
+    from codeqr.models import QRCode
+
+    class Wrong:
+        @hookimpl
+        def codeqr_register_job_kinds(self):
+            return [(QRCode, lambda job_id, lease: None)]
+
+    with pytest.raises(PluginError, match="has no .*lease_owner"):
+        make_app(plugins=[Wrong()])

@@ -1,31 +1,36 @@
 """Scan events as the API lists them: pages of rows, or every match as CSV lines (the
-views make the responses)."""
+views make the responses). Scans not enriched yet are listed too, as they will be
+(``stored``), newest first."""
 
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from ..extensions import db
-from ..scans.models import ScanEvent
 from ..spreadsheets import csv_lines
+from ..state import app_state
 from .limits import bounded_reads
 from .queries import event_conditions, scope
 from .schemas import EventsQuery, ScanEventOut
+from .stored import stored_scans
 from .timeframe import EPOCH, time_frame
 
 _CSV_CHUNK = 1000
 
 
 def _matching(query: EventsQuery):
+    """The matching scans, newest first: the waiting ones (newer than every event), then the events."""
     frame = time_frame(query, first_event=EPOCH)  # interval=all: no lower bound
-    return select(ScanEvent).where(*event_conditions(query, scope(query), frame)).order_by(ScanEvent.id.desc())
+    scans = stored_scans(app_state().agents).every
+    return (select(scans).where(*event_conditions(query, scope(query), frame, scans))
+            .order_by(scans.c.waiting.desc(), scans.c.id.desc()))
 
 
-def page(query: EventsQuery, seconds: float) -> list[ScanEvent]:
+def page(query: EventsQuery, seconds: float) -> list:
     """One page of matching events, newest first; each statement stops after ``seconds``."""
     with bounded_reads(seconds):
         statement = _matching(query).limit(query.page_size).offset((query.page - 1) * query.page_size)
-        return list(db.session.scalars(statement))
+        return list(db.session.execute(statement))
 
 
 def as_csv(query: EventsQuery) -> Iterator[str]:
@@ -38,14 +43,14 @@ def as_csv(query: EventsQuery) -> Iterator[str]:
     statement = _matching(query)
 
     def rows():
-        chunk = statement
-        while events := db.session.scalars(chunk.limit(_CSV_CHUNK)).all():
+        chunk, scans = statement, statement.selected_columns
+        while events := db.session.execute(chunk.limit(_CSV_CHUNK)).all():
             for event in events:
                 data = ScanEventOut.model_validate(event).model_dump(mode="json")
                 yield [data[name] for name in fields]
-            chunk = statement.where(ScanEvent.id < events[-1].id)  # newest first: on from the last
-            for event in events:
-                db.session.expunge(event)  # the session holds one chunk at a time
+            last = events[-1]  # newest first: on from the last
+            chunk = statement.where(or_(scans.waiting < last.waiting,
+                                        and_(scans.waiting == last.waiting, scans.id < last.id)))
 
     return csv_lines(header, rows())
 

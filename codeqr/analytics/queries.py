@@ -4,7 +4,8 @@ Over every QR Code, whole quarter hours (totals) and whole hours (breakdowns) co
 from the rollups and the minutes at either edge of the time frame from the events
 themselves, so every answer is exact. Answers about some QR Codes, with other
 filters (country, device, …) or of unique visitors read the events, by their
-indexes on QR Code and time.
+indexes on QR Code and time. Scans not enriched yet are read where they wait, beside
+the events and the rollups (``stored``): answers count them, and no read writes.
 """
 
 from bisect import bisect_right
@@ -18,6 +19,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import QRCode
 from ..scans.models import ScanEvent
+from ..state import app_state
 from ..timeutil import isoformat
 from . import sqltime
 from .models import (DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown, ScanCount,
@@ -25,6 +27,7 @@ from .models import (DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCou
 from .limits import ReadLimits, bounded_reads
 from .rollups import event_column
 from .schemas import AnalyticsQuery, ScanFilters
+from .stored import Scans, stored_scans
 from .timeframe import TimeFrame, bucket_starts, into_buckets, time_frame
 
 QUARTER, HOUR, DAY, WEEK = timedelta(minutes=15), timedelta(hours=1), timedelta(days=1), timedelta(days=7)
@@ -38,7 +41,7 @@ BREAKDOWNS = {"countries": ("country", "country"), "cities": ("city", "city"), "
 _PERIODIC = {"qrcode": "qrcode_id", "url": "url"}
 
 #: Filters that only the events can answer (the rollups know bots, nothing else).
-_EVENT_FILTERS = {name: event_column(name) for name in ("country", "device", "browser", "os", "referer")}
+_EVENT_FILTERS = ("country", "device", "browser", "os", "referer")
 
 
 # -- what a query covers -------------------------------------------------------
@@ -64,24 +67,38 @@ def scope(query: ScanFilters):
     return ids
 
 
-def event_conditions(query: ScanFilters, ids, frame: TimeFrame) -> list:
-    """WHERE conditions on scan_events for a query's scope, filters and time frame."""
-    conditions = [ScanEvent.timestamp >= frame.start, ScanEvent.timestamp < frame.end]
+def event_conditions(query: ScanFilters, ids, frame: TimeFrame, scans) -> list:
+    """WHERE conditions on ``scans`` (``stored.Scans``' subqueries) for a query's scope,
+    filters and time frame."""
+    conditions = [scans.c.timestamp >= frame.start, scans.c.timestamp < frame.end]
     if ids is not None:
-        conditions.append(ScanEvent.qrcode_id.in_(ids))
+        conditions.append(scans.c.qrcode_id.in_(ids))
     if query.bots == "exclude":
-        conditions.append(ScanEvent.bot.is_(False))
-    for name, column in _EVENT_FILTERS.items():
+        conditions.append(scans.c.bot.is_(False))
+    for name in _EVENT_FILTERS:
         value = getattr(query, name)
         if value is not None:
-            conditions.append(column == (value.upper() if name == "country" else value))
+            conditions.append(event_column(name, scans) == (value.upper() if name == "country" else value))
     return conditions
 
 
-def _first_scan(ids) -> datetime | None:
+def _first_scan(ids, scans: Scans) -> datetime | None:
     if ids is None:
-        return db.session.scalar(select(func.min(ScanCount.bucket)))
-    return db.session.scalar(select(func.min(ScanEvent.timestamp)).where(ScanEvent.qrcode_id.in_(ids)))
+        firsts = [db.session.scalar(select(func.min(ScanCount.bucket))),
+                  db.session.scalar(select(func.min(scans.waiting.c.timestamp)))]
+        known = [_as_utc(first) for first in firsts if first is not None]
+        return min(known) if known else None
+    every = scans.every
+    first = db.session.scalar(select(func.min(every.c.timestamp)).where(every.c.qrcode_id.in_(ids)))
+    return None if first is None else _as_utc(first)
+
+
+def _reads(frame: TimeFrame, step: timedelta, rollups: "_Rollups | None", scans: Scans):
+    """Which parts of a frame the rollups answer, and what the scans answer: ``(scans,
+    part)`` pairs, every scan over the rest, and the waiting ones (which no rollup
+    counts yet) over the rollups' parts."""
+    parts, rest = rollups.split(frame, step) if rollups else ([], [frame])
+    return parts, [(scans.every, part) for part in rest] + [(scans.waiting, part) for part in parts]
 
 
 def _split(frame: TimeFrame, step: timedelta, epoch: datetime = datetime(2000, 1, 1, tzinfo=UTC)
@@ -171,7 +188,8 @@ def analytics(query: AnalyticsQuery, limits: ReadLimits):
     """Answer ``GET /api/analytics`` within ``limits``."""
     with bounded_reads(limits.seconds):
         ids = scope(query)
-        frame = time_frame(query, _first_scan(ids) if query.interval == "all" else None)
+        scans = stored_scans(app_state().agents)
+        frame = time_frame(query, _first_scan(ids, scans) if query.interval == "all" else None)
         limits.check_span(frame.end - frame.start)
         if query.group_by == "timeseries":
             starts = bucket_starts(frame, at_most=limits.max_buckets + 1)
@@ -179,55 +197,61 @@ def analytics(query: AnalyticsQuery, limits: ReadLimits):
         rollups = _rollups_for(query, ids)
         if query.group_by == "count":
             if query.unique:
-                return {"visitors": _visitors(query, ids, frame)}
-            return {"scans": _count(query, ids, frame, rollups)}
+                return {"visitors": _visitors(query, ids, frame, scans)}
+            return {"scans": _count(query, ids, frame, rollups, scans)}
         if query.group_by == "timeseries":
-            return _timeseries(query, ids, frame, rollups, starts)
-        return _breakdown(query, ids, frame, rollups)
+            return _timeseries(query, ids, frame, rollups, starts, scans)
+        return _breakdown(query, ids, frame, rollups, scans)
 
 
-def _count(query, ids, frame: TimeFrame, rollups: _Rollups | None) -> int:
+def _count(query, ids, frame: TimeFrame, rollups: _Rollups | None, scans: Scans) -> int:
     """Whole quarter hours from the rollups, the rest from events."""
-    parts, rest = rollups.split(frame, QUARTER) if rollups else ([], [frame])
-    total = sum(_count_events(query, ids, part) for part in rest)
+    parts, reads = _reads(frame, QUARTER, rollups, scans)
+    total = sum(_count_scans(query, ids, part, source) for source, part in reads)
     for part in parts:
+        assert rollups is not None
         model = rollups.counts
         total += db.session.scalar(select(func.coalesce(func.sum(model.scans), 0))
                                    .where(*rollups.where(model, query, model.bucket, part)))
     return int(total)
 
 
-def _count_events(query, ids, frame: TimeFrame) -> int:
-    return db.session.scalar(select(func.count()).select_from(ScanEvent).where(*event_conditions(query, ids, frame)))
+def _count_scans(query, ids, frame: TimeFrame, scans) -> int:
+    return db.session.scalar(select(func.count()).select_from(scans).where(*event_conditions(query, ids, frame, scans)))
 
 
-def _visitors(query, ids, frame: TimeFrame) -> int:
-    statement = select(func.count(func.distinct(ScanEvent.visitor))).where(*event_conditions(query, ids, frame))
+def _visitors(query, ids, frame: TimeFrame, scans: Scans) -> int:
+    every = scans.every
+    statement = select(func.count(func.distinct(every.c.visitor))).where(*event_conditions(query, ids, frame, every))
     return db.session.scalar(statement)
 
 
-def _timeseries(query, ids, frame: TimeFrame, rollups: _Rollups | None, starts: list[datetime]) -> list[dict]:
+def _timeseries(query, ids, frame: TimeFrame, rollups: _Rollups | None, starts: list[datetime],
+                scans: Scans) -> list[dict]:
     label = "visitors" if query.unique else "scans"
     if query.unique:
         seen = defaultdict(set)
-        pairs = db.session.execute(select(_quarter(), ScanEvent.visitor).where(
-            *event_conditions(query, ids, frame), ScanEvent.visitor.is_not(None)).distinct())
+        every = scans.every
+        pairs = db.session.execute(select(_quarter(every), every.c.visitor).where(
+            *event_conditions(query, ids, frame, every), every.c.visitor.is_not(None)).distinct())
         for moment, visitor in pairs:
             seen[_index(starts, _as_utc(moment))].add(visitor)
         totals = [len(seen.get(index, ())) for index in range(len(starts))]
     else:
-        totals = into_buckets(starts, _quarter_counts(query, ids, frame, rollups))
+        totals = into_buckets(starts, _quarter_counts(query, ids, frame, rollups, scans))
     return [{"start": isoformat(start), label: total} for start, total in zip(starts, totals)]
 
 
-def _quarter_counts(query, ids, frame: TimeFrame, rollups: _Rollups | None):
+def _quarter_counts(query, ids, frame: TimeFrame, rollups: _Rollups | None, scans: Scans):
     """``(quarter start, scans)`` pairs over the frame."""
-    parts, rest = rollups.split(frame, QUARTER) if rollups else ([], [frame])
-    for part in rest:
-        statement = select(_quarter(), func.count()).where(*event_conditions(query, ids, part)).group_by(_quarter())
+    parts, reads = _reads(frame, QUARTER, rollups, scans)
+    for source, part in reads:
+        quarter = _quarter(source)
+        statement = select(quarter, func.count()).where(*event_conditions(query, ids, part, source)).group_by(quarter)
         for moment, count in db.session.execute(statement):
             yield _as_utc(moment), count
     for part in parts:
+        assert rollups is not None
         model = rollups.counts
         statement = (select(model.bucket, func.sum(model.scans))
                      .where(*rollups.where(model, query, model.bucket, part)).group_by(model.bucket))
@@ -235,17 +259,20 @@ def _quarter_counts(query, ids, frame: TimeFrame, rollups: _Rollups | None):
             yield moment, int(count)
 
 
-def _breakdown(query, ids, frame: TimeFrame, rollups: _Rollups | None) -> list[dict]:
+def _breakdown(query, ids, frame: TimeFrame, rollups: _Rollups | None, scans: Scans) -> list[dict]:
     """The parts' sums added up, ranked and cut to ``MAX_ITEMS`` in one statement, so
     only the items answered leave the database."""
     dimension, name = BREAKDOWNS[query.group_by]
     periodic = dimension in _PERIODIC  # top QR Codes and urls: whole weeks, then whole days, then events
-    parts, rest = rollups.split(frame, DAY if periodic else HOUR) if rollups else ([], [frame])
-    column = func.coalesce(event_column(dimension), literal_column("''"))
-    counted = func.count(func.distinct(ScanEvent.visitor)) if query.unique else func.count()
-    sums = [select(column.label("value"), counted.label("scans"))
-            .where(*event_conditions(query, ids, part)).group_by(column) for part in rest]
+    parts, reads = _reads(frame, DAY if periodic else HOUR, rollups, scans)
+    sums = []
+    for source, part in reads:
+        column = func.coalesce(event_column(dimension, source), literal_column("''"))
+        counted = func.count(func.distinct(source.c.visitor)) if query.unique else func.count()
+        sums.append(select(column.label("value"), counted.label("scans"))
+                    .where(*event_conditions(query, ids, part, source)).group_by(column))
     for part in parts:
+        assert rollups is not None
         sums += (_periodic_sums if periodic else _breakdown_sums)(query, rollups, dimension, part)
     if not sums:  # an empty time frame, or one QR Code's with nothing to read
         return []
@@ -315,27 +342,44 @@ def _with_qrcodes(items: list[dict]) -> list[dict]:
 
 def scans_since_column(since: datetime):
     """A column of each QR Code's scans on the UTC days since ``since`` (bots left
-    out), for ordering a list of QR Codes."""
-    return (select(func.coalesce(func.sum(DailyScans.scans), 0))
-            .where(DailyScans.qrcode_id == QRCode.id, DailyScans.day >= since.date(), DailyScans.bot.is_(False))
-            .scalar_subquery())
+    out), waiting ones included, for ordering a list of QR Codes."""
+    waiting = stored_scans(app_state().agents).waiting
+    rolled = (select(func.coalesce(func.sum(DailyScans.scans), 0))
+              .where(DailyScans.qrcode_id == QRCode.id, DailyScans.day >= since.date(), DailyScans.bot.is_(False))
+              .scalar_subquery())
+    pending = (select(func.count()).select_from(waiting)
+               .where(waiting.c.qrcode_id == QRCode.id, *_recent(waiting, since)).scalar_subquery())
+    return rolled + pending
 
 
 def scans_since(ids: list[str], since: datetime) -> dict[str, int]:
     """Scans of each of ``ids`` as ``scans_since_column`` counts them."""
+    waiting = stored_scans(app_state().agents).waiting
+    totals: dict[str, int] = defaultdict(int)
     rows = db.session.execute(select(DailyScans.qrcode_id, func.sum(DailyScans.scans))
                               .where(DailyScans.qrcode_id.in_(ids), DailyScans.day >= since.date(),
                                      DailyScans.bot.is_(False))
                               .group_by(DailyScans.qrcode_id))
-    return {qr_id: int(total) for qr_id, total in rows}
+    rows_waiting = db.session.execute(select(waiting.c.qrcode_id, func.count())
+                                      .where(waiting.c.qrcode_id.in_(ids), *_recent(waiting, since))
+                                      .group_by(waiting.c.qrcode_id))
+    for qr_id, total in [*rows, *rows_waiting]:
+        totals[qr_id] += int(total)
+    return dict(totals)
+
+
+def _recent(waiting, since: datetime) -> list:
+    """Waiting scans of the UTC days since ``since``, bots left out (as DailyScans count)."""
+    day = datetime.combine(since.date(), time(), tzinfo=UTC)
+    return [waiting.c.timestamp >= day, waiting.c.bot.is_(False)]
 
 
 # -- SQL helpers ------------------------------------------------------------------
 
 
-def _quarter():
-    """The quarter hour an event falls in (UTC, like the stored timestamps)."""
-    return sqltime.quarter(ScanEvent.timestamp, db.engine.dialect)
+def _quarter(scans):
+    """The quarter hour a scan falls in (UTC, like the stored timestamps)."""
+    return sqltime.quarter(scans.c.timestamp, db.engine.dialect)
 
 
 def _as_utc(moment) -> datetime:

@@ -10,11 +10,10 @@ enriched later (a backlog) are added to them as they come.
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import String, and_, func, insert, literal_column, select, text, type_coerce, union_all
-from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import ColumnElement
 
 from ..database import index_key, insert_on_conflict
-from ..extensions import db
+from ..extensions import db, table_of
 from ..scans.models import ScanEvent
 from . import sqltime
 from .models import (ClosedDay, DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown,
@@ -29,15 +28,15 @@ POPULAR_DAILY_SCANS = 500
 DIMENSIONS = ("country", "city", "device", "browser", "os", "referer", "language")
 
 
-def event_column(dimension: str) -> ColumnElement | QueryableAttribute:
-    """The events' value of a dimension (NULL when they have none); a city is
-    ``country|city``, as cities of two countries may share a name."""
-    columns: dict[str, QueryableAttribute] = {
-        "country": ScanEvent.country, "device": ScanEvent.device, "browser": ScanEvent.browser,
-        "os": ScanEvent.os, "referer": ScanEvent.referer_host, "language": ScanEvent.language,
-        "qrcode": ScanEvent.qrcode_id, "url": ScanEvent.url}
+def event_column(dimension: str, scans=None) -> ColumnElement:
+    """The value of a dimension in ``scans`` (the events' table, or a subquery with
+    its columns), NULL when they have none; a city is ``country|city``, as cities of
+    two countries may share a name."""
+    c = (table_of(ScanEvent) if scans is None else scans).c
+    columns = {"country": c.country, "device": c.device, "browser": c.browser, "os": c.os,
+               "referer": c.referer_host, "language": c.language, "qrcode": c.qrcode_id, "url": c.url}
     if dimension == "city":
-        return type_coerce(func.coalesce(ScanEvent.country, ""), String) + "|" + ScanEvent.city
+        return type_coerce(func.coalesce(c.country, ""), String) + "|" + c.city
     return columns[dimension]
 
 

@@ -6,7 +6,6 @@ from ..analytics import events, queries
 from ..analytics.limits import ReadLimits
 from ..analytics.schemas import AnalyticsQuery, AnalyticsResult, EventList, EventsQuery
 from ..downloads import streamed_attachment
-from ..scans.enrichment import catch_up
 from ..state import the_app
 from .views import auth, bp, errors
 
@@ -18,7 +17,6 @@ from .views import auth, bp, errors
            "hour (up to 48 h), day (up to a year) or month; a breakdown: items sorted by scans, most first")
 @bp.doc(summary="Scan analytics", tags=["Analytics"], responses=errors(404))
 def analytics(query: AnalyticsQuery):
-    catch_up(the_app())
     return AnalyticsResult(queries.analytics(query, ReadLimits.from_config(the_app().config)))
 
 
@@ -32,7 +30,6 @@ def analytics(query: AnalyticsQuery):
                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventList"}},
                                      "text/csv": {"schema": {"type": "string"}}}}})
 def scan_events(query: EventsQuery):
-    catch_up(the_app())
     wants_csv = query.format == "csv" or (query.format is None and request.accept_mimetypes.best == "text/csv")
     seconds = the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"]
     if wants_csv:

@@ -16,14 +16,16 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import CursorResult, or_, select, update
 
 from ..database import begin_write
 from ..extensions import db
 from ..outages import UNAVAILABLE, first_line
+from ..permissions import Actor
 from ..timeutil import utcnow
 from ..users import actor_of_owner
 
@@ -78,17 +80,40 @@ def claim(model, owner: str, seconds: float) -> str | None:
             .returning(model.id))
 
 
-class JobRunner:
-    """A thread of one process that runs the jobs of every queue it is given. Each queue
-    is ``(model, run)``: ``run(job_id, lease, actor)`` does the job's steps through the
-    lease, as the job's owner (``actor``, from the job row's ``user_id``)."""
+#: What the runner reads and writes on a job's row.
+JOB_COLUMNS = ("id", "user_id", "status", "created_at", "finished_at", "message", "lease_owner", "lease_until",
+               "attempts")
 
-    def __init__(self, app, queues: list, tidy=None, *, enabled: bool, lease_seconds: float,
-                 poll_seconds: float = 2.0, tidy_seconds: float = 60.0):
-        self.app, self.queues, self.enabled = app, queues, enabled
-        #: called when idle, at most every ``tidy_seconds`` (expired exports)
-        self.tidy, self.tidy_seconds, self._tidied_at = tidy, tidy_seconds, 0.0
-        self.lease_seconds, self.poll_seconds = lease_seconds, poll_seconds
+
+class JobKind(NamedTuple):
+    """One kind of job (``codeqr_register_job_kinds``): its table, what runs one
+    (``run(job_id, lease, actor)``, as the job's owner), and what to tidy when the runner is idle."""
+
+    model: type
+    run: Callable[[str, Lease, Actor], None]
+    tidy: Callable[[], None] | None = None
+
+
+def next_pause(pause: float, first: float, most: float) -> float:
+    """The pause after an idle look that followed one of ``pause``: twice as long, from
+    ``first`` up to ``most``."""
+    return min(most, max(first, pause * 2))
+
+
+class JobRunner:
+    """A thread of one process that runs the jobs of every kind it is given
+    (``JobKind``s), and tidies for each of them when idle.
+
+    Idle, it looks for jobs after ``poll_seconds``, then twice as long each time up to
+    ``idle_max_seconds``: a job queued by another process waits at most that long, one
+    queued by this process (``wake``) not at all."""
+
+    def __init__(self, app, kinds: list[JobKind], *, enabled: bool, lease_seconds: float,
+                 poll_seconds: float = 2.0, idle_max_seconds: float = 30.0, tidy_seconds: float = 60.0):
+        self.app, self.kinds, self.enabled = app, kinds, enabled
+        #: the kinds' tidying (expired exports) runs when idle, at most every ``tidy_seconds``
+        self.tidy_seconds, self._tidied_at = tidy_seconds, 0.0
+        self.lease_seconds, self.poll_seconds, self.idle_max_seconds = lease_seconds, poll_seconds, idle_max_seconds
         self.owner: str | None = None  # who holds leases: set when this process's thread starts
         self._signal = threading.Event()
         self._lock = threading.Lock()
@@ -122,15 +147,20 @@ class JobRunner:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def _wait(self, seconds: float) -> bool:
+        """Wait for ``wake`` at most ``seconds``; whether it came (tests count the waits)."""
+        return self._signal.wait(seconds)
+
     def _run(self) -> None:
+        pause = 0.0
         with self.app.app_context():
             while not self._stopping:
                 self._signal.clear()
                 try:
-                    worked = any(self._run_one(model, run) for model, run in self.queues)
-                    if not worked and self.tidy and time.monotonic() - self._tidied_at > self.tidy_seconds:
+                    worked = any(self._run_one(kind.model, kind.run) for kind in self.kinds)
+                    if not worked and time.monotonic() - self._tidied_at > self.tidy_seconds:
                         self._tidied_at = time.monotonic()
-                        self.tidy()
+                        self._tidy()
                 except Exception as error:
                     worked = False
                     if isinstance(error, UNAVAILABLE):
@@ -139,8 +169,17 @@ class JobRunner:
                         log.exception("the job runner failed; trying again")
                 finally:
                     db.session.remove()
-                if not worked:
-                    self._signal.wait(self.poll_seconds)
+                if worked:
+                    pause = 0.0
+                    continue
+                pause = next_pause(pause, self.poll_seconds, self.idle_max_seconds)
+                if self._wait(pause):
+                    pause = 0.0  # a job queued here: back to looking often
+
+    def _tidy(self) -> None:
+        for kind in self.kinds:
+            if kind.tidy is not None:
+                kind.tidy()
 
     def _run_one(self, model, run) -> bool:
         assert self.owner is not None, "set when the thread starts"

@@ -3,8 +3,8 @@ add them to the rollups and tell plugins (``codeqr_qrcode_scanned``), one transa
 per batch.
 
 It runs in a background thread of each process that counts scans, started by the
-first scan and stopped after a minute without any; and before the analytics API
-answers, so answers count every scan stored. On PostgreSQL, servers share the work
+first scan and stopped after a minute without any. Reads never call it: they count
+the scans still waiting where they are (``analytics.stored``). On PostgreSQL, servers share the work
 (``FOR UPDATE SKIP LOCKED``); on SQLite, write transactions take turns.
 """
 
@@ -33,8 +33,6 @@ log = logging.getLogger(__name__)
 #: Scans moved per transaction. Large batches share rollup rows (one per QR Code,
 #: hour and value), which is most of the enrichment's cost.
 BATCH = 2000
-#: How long the analytics API spends catching up before it answers anyway.
-CATCH_UP_EVENTS = 50_000
 _IDLE_STOP_SECONDS = 60
 _GATHER_SECONDS = 2.0
 _PRUNE_EVERY_SECONDS = 3600
@@ -129,16 +127,6 @@ def _tell_plugins(app, state, ids: list[int]) -> None:
             state.pm.hook.codeqr_qrcode_scanned(app=app, event=event)
         except Exception:
             log.exception("a codeqr_qrcode_scanned hook failed for scan %s", scan_id)
-
-
-def catch_up(app, most: int = CATCH_UP_EVENTS) -> None:
-    """Enrich what waits (up to ``most`` events), so an answer counts every scan stored."""
-    done = 0
-    while done < most:
-        count = enrich_pending(app, wait=True)
-        if count == 0:
-            return
-        done += count
 
 
 def prune(app, days: int) -> int:

@@ -11,7 +11,6 @@ from ..analytics import events, queries
 from ..analytics.limits import ReadLimits
 from ..analytics.schemas import INTERVALS, AnalyticsQuery, EventsQuery
 from ..downloads import streamed_attachment
-from ..scans.enrichment import catch_up
 from ..state import the_app
 from . import bp
 
@@ -28,7 +27,6 @@ assert set(INTERVAL_LABELS) == set(INTERVALS)
 def panel(qrcode_id: str | None = None, top: bool = False) -> dict:
     """Everything an analytics panel shows, for the interval, time zone and
     unique-visitors choice in the page's query string."""
-    catch_up(the_app())
     choice = {"interval": request.args.get("interval", "30d"), "timezone": request.args.get("timezone", "UTC"),
               "unique": request.args.get("unique") == "1"}
     try:
@@ -81,6 +79,5 @@ def events_csv():
         query = EventsQuery.model_validate(request.args.to_dict())
     except ValidationError:
         abort(400, "the link to this file is not valid")
-    catch_up(the_app())
     lines = events.csv_stream(query, the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"])
     return streamed_attachment(lines, "scans.csv")

@@ -12,10 +12,9 @@ from wtforms import SelectChoice
 from .. import qrcodes
 from ..analytics.queries import scans_since
 from ..rendering import short_link
-from ..scans.enrichment import catch_up
 from ..errors import CodeQRError
 from .. import exports
-from ..state import app_state, the_app
+from ..state import app_state
 from ..timeutil import utcnow
 from ..schemas import Filters, ListQuery, QRCodeCreate, QRCodeUpdate
 from ..permissions import Permission
@@ -68,8 +67,6 @@ def qrcode_list():
     query = _query()
     recent = RECENT_ORDERS.get(request.args.get("sort", ""))
     since = utcnow() - recent[0] if recent else None
-    if since:
-        catch_up(the_app())  # the order reads the rollups
     total = qrcodes.count(query)
     pages = max(1, -(-total // query.page_size))
     query.page = min(query.page, pages)  # a page past the end shows the last one
