@@ -33,7 +33,6 @@ NO_ACTOR = {
     "codeqr.exports.remove_expired": "the job runner's housekeeping of expired files",
     "codeqr.jobs.runner.claim": "the job runner taking a job, before it acts as the owner",
     "codeqr.scans.enrichment.enrich_pending": "scans counted by visitors, enriched in the background",
-    "codeqr.scans.enrichment.catch_up": "scans counted by visitors, enriched in the background",
     "codeqr.scans.enrichment.prune": "the retention of scan events, a setting of the operator",
 }
 #: Write services every role may use (what they write is the actor's own job row).
