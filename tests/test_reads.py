@@ -29,9 +29,10 @@ def app(make_app):
 @pytest.fixture
 def api(app):
     from codeqr import apikeys
+    from codeqr.permissions import OPERATOR
 
     with app.app_context():
-        _, secret = apikeys.create("reads")
+        _, secret = apikeys.create("reads", actor=OPERATOR)
     return authorized_client(app, secret)
 
 
