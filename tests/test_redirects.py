@@ -142,7 +142,7 @@ def _plugin_app(make_app, plugins=(), **settings):
 
     app = make_app(plugins=plugins, **settings)
     with app.app_context():
-        _, secret = apikeys.create("redirects")
+        _, secret = apikeys.create("redirects", actor=OPERATOR)
     return app, authorized_client(app, secret)
 
 
