@@ -4,7 +4,7 @@ views make the responses). Scans not enriched yet are listed too, as they will b
 
 from collections.abc import Iterator
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal_column, or_
 
 from ..extensions import db
 from ..spreadsheets import csv_lines
@@ -18,12 +18,22 @@ from .timeframe import EPOCH, time_frame
 _CSV_CHUNK = 1000
 
 
-def _matching(query: EventsQuery):
-    """The matching scans, newest first: the waiting ones (newer than every event), then the events."""
+def _matching(query: EventsQuery, after=None):
+    """The matching scans, newest first: the waiting ones (newer than every event), then
+    the events; with ``after`` (a row), only those listed after it. One ordered union:
+    each half is read in order by its own index, and a page stops reading early."""
     frame = time_frame(query, first_event=EPOCH)  # interval=all: no lower bound
-    scans = stored_scans(app_state().agents).every
-    return (select(scans).where(*event_conditions(query, scope(query), frame, scans))
-            .order_by(scans.c.waiting.desc(), scans.c.id.desc()))
+    ids = scope(query)
+
+    def where(half):
+        conditions = event_conditions(query, ids, frame, half)
+        if after is not None:
+            conditions.append(or_(half.c.waiting < after.waiting,
+                                  and_(half.c.waiting == after.waiting, half.c.id < after.id)))
+        return conditions
+
+    return stored_scans(app_state().agents).every(where).order_by(literal_column("waiting").desc(),
+                                                                 literal_column("id").desc())
 
 
 def page(query: EventsQuery, seconds: float) -> list:
@@ -43,14 +53,12 @@ def as_csv(query: EventsQuery) -> Iterator[str]:
     statement = _matching(query)
 
     def rows():
-        chunk, scans = statement, statement.selected_columns
+        chunk = statement
         while events := db.session.execute(chunk.limit(_CSV_CHUNK)).all():
             for event in events:
                 data = ScanEventOut.model_validate(event).model_dump(mode="json")
                 yield [data[name] for name in fields]
-            last = events[-1]  # newest first: on from the last
-            chunk = statement.where(or_(scans.waiting < last.waiting,
-                                        and_(scans.waiting == last.waiting, scans.id < last.id)))
+            chunk = _matching(query, after=events[-1])  # newest first: on from the last
 
     return csv_lines(header, rows())
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, literal_column, select, union_all
+from sqlalchemy.sql import Subquery
 
 from ..errors import NotFound
 from ..extensions import db
 from ..models import QRCode
-from ..scans.models import ScanEvent
+from ..scans.models import PendingScan, ScanEvent
 from ..state import app_state
 from ..timeutil import isoformat
 from . import sqltime
@@ -85,20 +86,28 @@ def event_conditions(query: ScanFilters, ids, frame: TimeFrame, scans) -> list:
 def _first_scan(ids, scans: Scans) -> datetime | None:
     if ids is None:
         firsts = [db.session.scalar(select(func.min(ScanCount.bucket))),
-                  db.session.scalar(select(func.min(scans.waiting.c.timestamp)))]
+                  db.session.scalar(select(func.min(PendingScan.timestamp)))]
         known = [_as_utc(first) for first in firsts if first is not None]
         return min(known) if known else None
-    every = scans.every
-    first = db.session.scalar(select(func.min(every.c.timestamp)).where(every.c.qrcode_id.in_(ids)))
+    every = scans.every(lambda source: [source.c.qrcode_id.in_(ids)]).subquery("scans")
+    first = db.session.scalar(select(func.min(every.c.timestamp)))
     return None if first is None else _as_utc(first)
 
 
-def _reads(frame: TimeFrame, step: timedelta, rollups: "_Rollups | None", scans: Scans):
-    """Which parts of a frame the rollups answer, and what the scans answer: ``(scans,
-    part)`` pairs, every scan over the rest, and the waiting ones (which no rollup
-    counts yet) over the rollups' parts."""
+def _matching(query, ids, frame: TimeFrame, scans: Scans) -> Subquery:
+    """Every stored scan in ``frame`` that the query asks for."""
+    return scans.every(lambda source: event_conditions(query, ids, frame, source)).subquery("scans")
+
+
+def _reads(query, ids, frame: TimeFrame, step: timedelta, rollups: "_Rollups | None", scans: Scans
+           ) -> tuple[list[TimeFrame], list[Subquery]]:
+    """Which parts of a frame the rollups answer, and the scans the query reads: every
+    matching scan over the rest, and the matching waiting ones (which no rollup counts
+    yet) over the rollups' parts."""
     parts, rest = rollups.split(frame, step) if rollups else ([], [frame])
-    return parts, [(scans.every, part) for part in rest] + [(scans.waiting, part) for part in parts]
+    waiting = [scans.waiting(lambda source, part=part: event_conditions(query, ids, part, source)).subquery("scans")
+               for part in parts]
+    return parts, [_matching(query, ids, part, scans) for part in rest] + waiting
 
 
 def _split(frame: TimeFrame, step: timedelta, epoch: datetime = datetime(2000, 1, 1, tzinfo=UTC)
@@ -206,8 +215,8 @@ def analytics(query: AnalyticsQuery, limits: ReadLimits):
 
 def _count(query, ids, frame: TimeFrame, rollups: _Rollups | None, scans: Scans) -> int:
     """Whole quarter hours from the rollups, the rest from events."""
-    parts, reads = _reads(frame, QUARTER, rollups, scans)
-    total = sum(_count_scans(query, ids, part, source) for source, part in reads)
+    parts, reads = _reads(query, ids, frame, QUARTER, rollups, scans)
+    total = sum(db.session.scalar(select(func.count()).select_from(source)) for source in reads)
     for part in parts:
         assert rollups is not None
         model = rollups.counts
@@ -216,14 +225,9 @@ def _count(query, ids, frame: TimeFrame, rollups: _Rollups | None, scans: Scans)
     return int(total)
 
 
-def _count_scans(query, ids, frame: TimeFrame, scans) -> int:
-    return db.session.scalar(select(func.count()).select_from(scans).where(*event_conditions(query, ids, frame, scans)))
-
-
 def _visitors(query, ids, frame: TimeFrame, scans: Scans) -> int:
-    every = scans.every
-    statement = select(func.count(func.distinct(every.c.visitor))).where(*event_conditions(query, ids, frame, every))
-    return db.session.scalar(statement)
+    every = _matching(query, ids, frame, scans)
+    return db.session.scalar(select(func.count(func.distinct(every.c.visitor))))
 
 
 def _timeseries(query, ids, frame: TimeFrame, rollups: _Rollups | None, starts: list[datetime],
@@ -231,9 +235,9 @@ def _timeseries(query, ids, frame: TimeFrame, rollups: _Rollups | None, starts: 
     label = "visitors" if query.unique else "scans"
     if query.unique:
         seen = defaultdict(set)
-        every = scans.every
-        pairs = db.session.execute(select(_quarter(every), every.c.visitor).where(
-            *event_conditions(query, ids, frame, every), every.c.visitor.is_not(None)).distinct())
+        every = _matching(query, ids, frame, scans)
+        pairs = db.session.execute(select(_quarter(every), every.c.visitor).where(every.c.visitor.is_not(None))
+                                   .distinct())
         for moment, visitor in pairs:
             seen[_index(starts, _as_utc(moment))].add(visitor)
         totals = [len(seen.get(index, ())) for index in range(len(starts))]
@@ -244,10 +248,10 @@ def _timeseries(query, ids, frame: TimeFrame, rollups: _Rollups | None, starts: 
 
 def _quarter_counts(query, ids, frame: TimeFrame, rollups: _Rollups | None, scans: Scans):
     """``(quarter start, scans)`` pairs over the frame."""
-    parts, reads = _reads(frame, QUARTER, rollups, scans)
-    for source, part in reads:
+    parts, reads = _reads(query, ids, frame, QUARTER, rollups, scans)
+    for source in reads:
         quarter = _quarter(source)
-        statement = select(quarter, func.count()).where(*event_conditions(query, ids, part, source)).group_by(quarter)
+        statement = select(quarter, func.count()).group_by(quarter)
         for moment, count in db.session.execute(statement):
             yield _as_utc(moment), count
     for part in parts:
@@ -264,13 +268,12 @@ def _breakdown(query, ids, frame: TimeFrame, rollups: _Rollups | None, scans: Sc
     only the items answered leave the database."""
     dimension, name = BREAKDOWNS[query.group_by]
     periodic = dimension in _PERIODIC  # top QR Codes and urls: whole weeks, then whole days, then events
-    parts, reads = _reads(frame, DAY if periodic else HOUR, rollups, scans)
+    parts, reads = _reads(query, ids, frame, DAY if periodic else HOUR, rollups, scans)
     sums = []
-    for source, part in reads:
+    for source in reads:
         column = func.coalesce(event_column(dimension, source), literal_column("''"))
         counted = func.count(func.distinct(source.c.visitor)) if query.unique else func.count()
-        sums.append(select(column.label("value"), counted.label("scans"))
-                    .where(*event_conditions(query, ids, part, source)).group_by(column))
+        sums.append(select(column.label("value"), counted.label("scans")).select_from(source).group_by(column))
     for part in parts:
         assert rollups is not None
         sums += (_periodic_sums if periodic else _breakdown_sums)(query, rollups, dimension, part)
@@ -343,7 +346,7 @@ def _with_qrcodes(items: list[dict]) -> list[dict]:
 def scans_since_column(since: datetime):
     """A column of each QR Code's scans on the UTC days since ``since`` (bots left
     out), waiting ones included, for ordering a list of QR Codes."""
-    waiting = stored_scans(app_state().agents).waiting
+    waiting = stored_scans(app_state().agents).waiting_scans
     rolled = (select(func.coalesce(func.sum(DailyScans.scans), 0))
               .where(DailyScans.qrcode_id == QRCode.id, DailyScans.day >= since.date(), DailyScans.bot.is_(False))
               .scalar_subquery())
@@ -354,7 +357,7 @@ def scans_since_column(since: datetime):
 
 def scans_since(ids: list[str], since: datetime) -> dict[str, int]:
     """Scans of each of ``ids`` as ``scans_since_column`` counts them."""
-    waiting = stored_scans(app_state().agents).waiting
+    waiting = stored_scans(app_state().agents).waiting_scans
     totals: dict[str, int] = defaultdict(int)
     rows = db.session.execute(select(DailyScans.qrcode_id, func.sum(DailyScans.scans))
                               .where(DailyScans.qrcode_id.in_(ids), DailyScans.day >= since.date(),

@@ -8,17 +8,19 @@ the queries read the inbox beside the events: a scan is in exactly one of the tw
 moments' scans, so reading it whole costs little. A waiting scan's device, browser,
 OS and bot flag come from its user agent: joined to ``user_agents`` in SQL, like the
 enrichment does; the agents not parsed yet (new ones) are parsed here, in Python,
-and given to the statement as literal rows.
+and given to the statement as one JSON parameter.
 """
 
+from collections.abc import Callable, Iterable
+import json
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import Boolean, ColumnElement, String, false, func, literal, null, select, union_all
-from sqlalchemy.sql import FromClause, Subquery
+from sqlalchemy import JSON, Boolean, ColumnElement, String, bindparam, cast, false, func, literal, select, type_coerce, union_all
+from sqlalchemy.sql import CompoundSelect, FromClause, Select, Subquery
 
 from ..database import index_key, index_key_of
 from ..extensions import db, table_of
-from ..scans.agents import Agent, AgentParser
+from ..scans.agents import AgentParser
 from ..scans.models import ParsedAgent, PendingScan, ScanEvent
 
 _inbox, _events, _agents = table_of(PendingScan), table_of(ScanEvent), table_of(ParsedAgent)
@@ -26,25 +28,36 @@ _inbox, _events, _agents = table_of(PendingScan), table_of(ScanEvent), table_of(
 COLUMNS = ("id", "timestamp", "qrcode_id", "domain", "key", "url", "device", "browser", "browser_version", "os",
            "os_version", "bot", "country", "region", "city", "referer", "referer_host", "language", "visitor")
 _AGENT_FIELDS = ("device", "browser", "browser_version", "os", "os_version", "bot")
-#: SQLite's limit on the selects of one UNION.
-_UNION_MOST = 400
+
+
+#: A read's conditions, asked of one half (events or waiting scans; each has ``COLUMNS``
+#: and ``waiting``). Each half is filtered on its own: a condition on the union of the
+#: two would read every event, as neither database moves it inside the union.
+Where = Callable[[FromClause], Iterable[ColumnElement[bool]]]
 
 
 @dataclass(frozen=True)
 class Scans:
-    """Where a read finds scans: ``every`` (the events, then the waiting scans, each
-    with ``waiting`` 0 or 1), or the ``waiting`` ones alone (beside the rollups, which
-    count only events)."""
+    """Where a read finds scans: ``every`` stored one (the events, then the waiting
+    scans, each with ``waiting`` 0 or 1), or the ``waiting`` ones alone (beside the
+    rollups, which count only events)."""
 
-    every: Subquery
-    waiting: Subquery
+    enriched: Subquery
+    waiting_scans: Subquery
+
+    def every(self, where: Where) -> CompoundSelect:
+        """The events and the waiting scans matching ``where``."""
+        return union_all(*(select(half).where(*where(half)) for half in (self.enriched, self.waiting_scans)))
+
+    def waiting(self, where: Where) -> Select:
+        """The waiting scans matching ``where``."""
+        return select(self.waiting_scans).where(*where(self.waiting_scans))
 
 
 def stored_scans(agents: AgentParser) -> Scans:
-    """The events and waiting scans as two subqueries with ``COLUMNS`` (plus ``waiting``)."""
-    waiting = _waiting(agents)
+    """The events and the waiting scans, each a subquery with ``COLUMNS`` and ``waiting``."""
     enriched = select(*(_events.c[name] for name in COLUMNS), literal(0).label("waiting"))
-    return Scans(every=union_all(enriched, waiting).subquery("scans"), waiting=waiting.subquery("waiting"))
+    return Scans(enriched=enriched.subquery("events"), waiting_scans=_waiting(agents).subquery("waiting"))
 
 
 def _waiting(agents: AgentParser):
@@ -67,14 +80,29 @@ def _parsed_agents(agents: AgentParser) -> FromClause:
     agent = _inbox.c.user_agent
     unknown = db.session.scalars(select(agent).distinct().where(
         agent.is_not(None), ~select(_agents.c.key).where(_agents.c.key == index_key(agent, dialect)).exists()))
-    rows = [_literal_row(index_key_of(text, dialect), agents.describe(text)) for text in unknown]
-    while len(rows) > _UNION_MOST:  # in groups, each a subquery, for SQLite's limit
-        rows = [select(union_all(*rows[at:at + _UNION_MOST]).subquery()) for at in range(0, len(rows), _UNION_MOST)]
-    return union_all(known, *rows).subquery("parsed_agents")
+    rows = [[index_key_of(text, dialect), *(asdict(agents.describe(text))[name] for name in _AGENT_FIELDS)]
+            for text in unknown]
+    return union_all(known, _json_rows(rows)).subquery("parsed_agents")
 
 
-def _literal_row(key: str, agent: Agent):
-    values = asdict(agent)
-    return select(literal(key, String).label("key"),
-                  *(literal(values[name], Boolean if name == "bot" else String).label(name)
-                    if values[name] is not None else null().label(name) for name in _AGENT_FIELDS))
+def _json_rows(rows: list[list]) -> Select:
+    """``rows`` (key and ``_AGENT_FIELDS``) as a select, given as one JSON parameter: a
+    statement of the same shape whatever their number (cached, and within SQLite's
+    limits on terms and unions), cheap to build."""
+    data = bindparam("new_agents", json.dumps(rows), type_=String)
+    if db.engine.dialect.name == "postgresql":
+        row = func.json_array_elements(cast(data, JSON)).table_valued("value").c.value
+
+        def field(at: int) -> ColumnElement:
+            return row.op("->>")(at)
+
+        bot: ColumnElement = cast(field(len(_AGENT_FIELDS)), Boolean)
+    else:
+        row = func.json_each(data).table_valued("value").c.value
+
+        def field(at: int) -> ColumnElement:
+            return func.json_extract(row, f"$[{at}]")
+
+        bot = type_coerce(field(len(_AGENT_FIELDS)), Boolean)  # JSON true/false read as 1/0
+    columns = [field(at).label(name) for at, name in enumerate(("key", *_AGENT_FIELDS[:-1]))]
+    return select(*columns, bot.label("bot"))
