@@ -254,3 +254,42 @@ def test_the_counter_returns_the_routing_not_the_url_a_plugin_chose(app, api, qr
     assert counter.scan(qr["domain"], qr["key"]) == expected
     assert counter.peek(qr["domain"], qr["key"]) == expected
     assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # SQLite's query plans are what this reads
+def test_every_scan_statement_finds_the_code_by_index(make_app):
+    """Each statement of the counter reads ``qrcodes`` by an index, never by scanning every
+    QR Code (a correlated subquery in SQLite's RETURNING uses none: each scan had cost a
+    scan of every QR Code)."""
+    from sqlalchemy.sql.compiler import Compiled
+
+    counter = make_app().extensions["codeqr"].scan_counter
+    statements = {name: value for name, value in vars(counter).items() if isinstance(value, Compiled)}
+    assert {"_count", "_peek", "_record"} <= set(statements)
+    connection = counter._connection()
+    try:
+        for name, compiled in statements.items():
+            params = [None] * len(compiled.positiontup or ())
+            plan = [row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + compiled.string, params)]
+            assert not [step for step in plan if step.startswith("SCAN")], f"{name} scans a table: {plan}"
+    finally:
+        connection.close()
+
+
+def test_each_scan_returns_the_routing_of_the_code_scanned_among_many(make_app):
+    from codeqr import qrcodes
+    from codeqr.scans.counter import Routing
+    from codeqr.timeutil import utcnow
+
+    app = make_app()
+    with app.app_context():
+        items = [{"url": f"https://example.com/p/{index}", "key": f"code-{index}"} for index in range(30)]
+        made = qrcodes.bulk_create(items, actor=OPERATOR).root
+    counter = app.extensions["codeqr"].scan_counter
+    visit = {"timestamp": utcnow(), "user_agent": None, "referer": None, "referer_host": None, "language": None,
+             "country": None, "region": None, "city": None, "visitor": None}
+    for qr in made[::7]:
+        expected = Routing(id=qr.id, url=qr.url)
+        assert counter.scan(qr.domain, qr.key, visit) == expected
+        assert counter.scan(qr.domain, qr.key) == expected
+        assert counter.peek(qr.domain, qr.key) == expected

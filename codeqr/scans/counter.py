@@ -71,13 +71,14 @@ class ScanCounter:
             self._record = select(*(hit.c[name] for name in Routing._fields)).add_cte(stored).compile(dialect=dialect)
         else:
             # The trigger scan_inbox_count (migration 0003) adds the count in this statement.
-            # SQLite's RETURNING names the inserted row only: the routing comes by its
-            # qrcode_id, spelled as text (SQLAlchemy would not correlate it there).
+            # SQLite's RETURNING names the inserted row only: the routing comes by the
+            # same domain and key, one unique-index search a column. (A subquery by the
+            # inserted row's qrcode_id would scan every QR Code: SQLite 3.40 uses no
+            # index for a correlated subquery in RETURNING.)
             source = select(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key,
                             func.coalesce(bindparam("sent_url"), _qrcodes.c.url), *visit.values()).where(where)
             self._record = insert(_inbox).from_select(columns, source).returning(
-                *(select(column).where(_qrcodes.c.id == literal_column(f"{_inbox.name}.qrcode_id")).scalar_subquery()
-                  for column in _ROUTING)).compile(dialect=dialect)
+                *(select(column).where(where).scalar_subquery() for column in _ROUTING)).compile(dialect=dialect)
         # What the ORM writes too, so stored timestamps compare as they should (SQLite: text).
         self._timestamp = driver_time(dialect)
         # PostgreSQL only: skip the WAL flush wait; a server crash may lose the last
