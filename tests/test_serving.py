@@ -198,6 +198,30 @@ def test_idle_connections_wait_without_a_thread(serve):
             sock.close()
 
 
+def test_a_client_that_stops_reading_is_dropped(serve):
+    # One thread, and a client that asks, with a small receive buffer, for a big file (static,
+    # so written from a file) eight times in one go, more than the kernel's buffers hold
+    # (4 MB at most), and then reads nothing: while the answers are stuck, the thread is too.
+    # The send timeout drops the client and frees the thread for the next request; without
+    # it, that request waits until its own timeout and fails.
+    base, _, _ = serve(CODEQR_SERVE_THREADS="1", CODEQR_SERVE_WORKERS="1", CODEQR_SERVE_SEND_TIMEOUT_SECONDS="2")
+    port = int(base.rsplit(":", 1)[1])
+    path = "/static/swagger-ui-bundle.js"
+    size = len(requests.get(f"{base}{path}", timeout=30).content)
+    with socket.socket() as stalled:
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.settimeout(30)
+        stalled.connect(("127.0.0.1", port))
+        stalled.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode() * 8)
+        stalled.recv(1, socket.MSG_PEEK)  # the answer has begun
+        assert requests.get(f"{base}/healthz", timeout=30).status_code == 200
+        # The stalled client finds its answers cut: the connection closed before their end.
+        received = 0
+        while chunk := stalled.recv(65536):
+            received += len(chunk)
+        assert 0 < received < 8 * size
+
+
 def test_a_worker_out_of_files_answers_again_once_connections_close(tmp_path):
     # Far more connections at once than the worker may open files: those it cannot take wait
     # in the backlog, and when they close it answers again (its taking thread neither dies
