@@ -9,7 +9,6 @@ reading the same body as JSON (``json.loads``, the yardstick, timed in the same 
     .venv/bin/python benchmarks/large_errors.py --quick   # a smoke run, 2,000 fields, 6,000 columns: no results
 """
 
-import argparse
 import io
 import json
 import tempfile
@@ -38,11 +37,7 @@ def _timed(call, rounds: int):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    smoke.add_option(parser)
-    args = parser.parse_args()
-    rounds, fields, columns = (1, 2000, 6000) if args.quick else (3, 200_000, 600_000)
-    smoke.announce(args.quick)
+    rounds, fields, columns = smoke.sizes(__doc__, quick=(1, 2000, 6000), full=(3, 200_000, 600_000))
     app = _app()
     with app.app_context():
         _, secret = apikeys.create("bench", actor=OPERATOR)

@@ -8,7 +8,6 @@ With limits on, Flask-Limiter's request hooks must not reach the short links.
     .venv/bin/python benchmarks/limiter_hooks.py --quick   # a smoke run, one round of 50: no results
 """
 
-import argparse
 import tempfile
 import time
 
@@ -34,11 +33,7 @@ def per_redirect(limits: bool, count: int, warmup: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    smoke.add_option(parser)
-    args = parser.parse_args()
-    rounds, count, warmup = (1, 50, 10) if args.quick else (3, 3000, 300)
-    smoke.announce(args.quick)
+    rounds, count, warmup = smoke.sizes(__doc__, quick=(1, 50, 10), full=(3, 3000, 300))
     for limits in (False, True) * rounds:
         print(f"rate limits {'on ' if limits else 'off'}: {per_redirect(limits, count, warmup):.0f} µs per redirect",
               flush=True)

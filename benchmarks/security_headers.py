@@ -8,7 +8,6 @@ ratio of the two. "Without" removes the one hook ``security_headers.install`` ad
     .venv/bin/python benchmarks/security_headers.py --quick   # a smoke run, one round of 50: no results
 """
 
-import argparse
 import statistics
 import tempfile
 import time
@@ -37,11 +36,7 @@ def per_redirect(headers: bool, count: int, warmup: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    smoke.add_option(parser)
-    args = parser.parse_args()
-    turns, count, warmup = (1, 50, 10) if args.quick else (5, 3000, 300)
-    smoke.announce(args.quick)
+    turns, count, warmup = smoke.sizes(__doc__, quick=(1, 50, 10), full=(5, 3000, 300))
     rounds: dict[bool, list[float]] = {False: [], True: []}
     for headers in (False, True) * turns:  # in turn: a busy machine slows both alike
         rounds[headers].append(per_redirect(headers, count, warmup))

@@ -5,6 +5,9 @@ its figures are not results: those come only from full runs (BENCHMARKS.md).
 """
 
 import argparse
+from typing import TypeVar
+
+Sizes = TypeVar("Sizes")
 
 NOTICE = "quick run: a smoke run on small data, one short round; its figures are not results"
 
@@ -20,3 +23,13 @@ def announce(quick: bool) -> None:
     """Say, before any figure, that a quick run's figures are not results."""
     if quick:
         print(NOTICE, flush=True)
+
+
+def sizes(doc: str, quick: Sizes, full: Sizes) -> Sizes:
+    """The command line of a benchmark whose only option is ``--quick``: read it, announce a
+    quick run, and return the sizes of the run it asks for (``quick`` or ``full``)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    add_option(parser)
+    chosen = parser.parse_args().quick
+    announce(chosen)
+    return quick if chosen else full

@@ -81,6 +81,7 @@
 # CODEQR_SERVE_TIMEOUT_SECONDS = 30
 # CODEQR_SERVE_HEADER_TIMEOUT_SECONDS = 10     # a request's headers must have arrived by then
 # CODEQR_SERVE_BODY_TIMEOUT_SECONDS = 60       # and its body this long after them (else 400)
+# CODEQR_SERVE_SEND_TIMEOUT_SECONDS = 60       # a client that takes none of an answer this long is dropped
 # CODEQR_REQUEST_LOG = True
 # CODEQR_METRICS_TOKEN = "..."                 # unset: /metrics answers this machine only
 

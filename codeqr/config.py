@@ -67,6 +67,7 @@ DEFAULTS: dict[str, Any] = {
     "CODEQR_SERVE_TIMEOUT_SECONDS": 30,  # a worker silent this long is restarted
     "CODEQR_SERVE_HEADER_TIMEOUT_SECONDS": 10,  # a request's headers must have arrived by then
     "CODEQR_SERVE_BODY_TIMEOUT_SECONDS": 60,  # and its body this long after its headers
+    "CODEQR_SERVE_SEND_TIMEOUT_SECONDS": 60,  # a client that takes none of an answer this long is dropped
 }
 
 #: Settings whose values are secrets: an error names them without their value.
@@ -155,7 +156,8 @@ def _instance_settings(path: str) -> dict:
 _POSITIVE = ("CODEQR_DATABASE_TIMEOUT_SECONDS", "CODEQR_JOB_LEASE_SECONDS", "CODEQR_EXPORT_TTL_HOURS",
              "CODEQR_SQLITE_BUSY_TIMEOUT_MS", "CODEQR_MAX_BODY_BYTES", "CODEQR_SERVE_THREADS",
              "CODEQR_SERVE_TIMEOUT_SECONDS", "CODEQR_SERVE_HEADER_TIMEOUT_SECONDS",
-             "CODEQR_SERVE_BODY_TIMEOUT_SECONDS", "CODEQR_LOGIN_KNOWN_DEVICE_DAYS", "CODEQR_ANALYTICS_MAX_SPAN_DAYS",
+             "CODEQR_SERVE_BODY_TIMEOUT_SECONDS", "CODEQR_SERVE_SEND_TIMEOUT_SECONDS",
+             "CODEQR_LOGIN_KNOWN_DEVICE_DAYS", "CODEQR_ANALYTICS_MAX_SPAN_DAYS",
              "CODEQR_ANALYTICS_MAX_BUCKETS", "CODEQR_ANALYTICS_TIMEOUT_SECONDS")
 
 

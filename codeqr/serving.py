@@ -80,7 +80,8 @@ def gunicorn_options(config, host: str, port: int) -> dict:
         # One thread answers, others stand in when it is slow; deadlines on reading a request: a slow client holds
         # no worker, and not a thread for long.
         "worker_class": worker_class(config["CODEQR_SERVE_HEADER_TIMEOUT_SECONDS"],
-                                     config["CODEQR_SERVE_BODY_TIMEOUT_SECONDS"]),
+                                     config["CODEQR_SERVE_BODY_TIMEOUT_SECONDS"],
+                                     config["CODEQR_SERVE_SEND_TIMEOUT_SECONDS"]),
         "timeout": timeout,
         "graceful_timeout": timeout,
         "accesslog": None,  # CodeQR writes its own request lines (with the request id)

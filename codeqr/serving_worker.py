@@ -22,13 +22,15 @@ long as it likes. Here a request's headers must have arrived ``header_seconds`` 
 the taker began reading them, and its body ``body_seconds`` after the headers; past
 that, the main thread shuts the reading side of the socket: the read ends as if the
 client had closed (headers: the connection is dropped; body: the app answers 400), and
-the thread is free. Answers are never cut.
+the thread is free. Answers are never cut while the client takes them; one that takes
+none of an answer for ``send_seconds`` (it stopped reading) is dropped, freeing the thread.
 """
 
 import errno
 import os
 import select
 import socket
+import struct
 import threading
 import time
 from datetime import datetime
@@ -90,6 +92,7 @@ class ThreadedSyncWorker(Worker):
 
     header_seconds: float = 10.0
     body_seconds: float = 60.0
+    send_seconds: float = 60.0
     patience_seconds: float = 0.02
 
     def init_process(self):
@@ -196,6 +199,10 @@ class ThreadedSyncWorker(Worker):
                     return None
                 raise
             client.setblocking(True)
+            # The kernel's own send timeout: each write that moves nothing for this long fails
+            # (reads keep no timeout: their deadlines are cut_late_reads').
+            whole, part = divmod(self.send_seconds, 1)
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", int(whole), int(part * 1e6)))
             connection = Connection(client, address, listener.getsockname())
             try:
                 client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
@@ -231,6 +238,8 @@ class ThreadedSyncWorker(Worker):
         except OSError as error:
             if error.errno in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN):
                 self.log.debug("Client went away: %s", error)
+            elif error.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                self.log.debug("Client stopped reading its answer: %s", error)
             else:
                 self.log.exception("Socket error processing request.")
         except Exception as error:
@@ -261,11 +270,11 @@ class ThreadedSyncWorker(Worker):
                 resp.force_close()
             answer = self.wsgi(environ, resp.start_response)
             try:
-                if isinstance(answer, environ["wsgi.file_wrapper"]):
-                    resp.write_file(answer)
-                else:
-                    for chunk in answer:
-                        resp.write(chunk)
+                # A file too is written a block at a time, never with sendfile: Python's
+                # socket.sendfile waits, without a timeout of its own, for a client that stopped
+                # reading, where each send honours the send timeout.
+                for chunk in answer:
+                    resp.write(chunk)
                 resp.close()
             finally:
                 self.log.access(resp, req, environ, datetime.now() - started)
@@ -317,7 +326,7 @@ class ThreadedSyncWorker(Worker):
                     pass  # closed meanwhile
 
 
-def worker_class(header_seconds: float, body_seconds: float) -> type[ThreadedSyncWorker]:
+def worker_class(header_seconds: float, body_seconds: float, send_seconds: float) -> type[ThreadedSyncWorker]:
     """The worker class with these deadlines (gunicorn builds each worker from a class)."""
     return type("CodeQRWorker", (ThreadedSyncWorker,),
-                {"header_seconds": header_seconds, "body_seconds": body_seconds})
+                {"header_seconds": header_seconds, "body_seconds": body_seconds, "send_seconds": send_seconds})

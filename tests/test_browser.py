@@ -592,3 +592,24 @@ def test_the_api_docs_work_offline_and_list_the_operations(page, live):
     assert {"POST /api/qrcodes", "GET /api/qrcodes/{ref}", "PUT /api/qrcodes/upsert", "GET /api/analytics"} <= set(operations)
     assert not asked_elsewhere
     assert page.evaluate("document.title").startswith("CodeQR API")
+
+
+_LARGER_TEXT = "(one, other) => parseFloat(getComputedStyle(one).fontSize) > parseFloat(getComputedStyle(other).fontSize)"
+
+
+def test_each_group_of_the_form_is_named_above_its_fields(page):
+    from codeqr.schemas import FIELD_GROUPS
+
+    _sign_up(page, "groups@example.com")
+    page.goto("/qrcodes/new")
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        for group in FIELD_GROUPS:
+            fieldset = page.locator(f'fieldset[data-group="{group}"]')
+            legend = fieldset.locator("> legend")
+            assert legend.is_visible() and legend.inner_text().strip(), (group, size)
+            # Its name reads as a heading: larger than the labels, and above the first of them.
+            first_label = fieldset.locator("label").first
+            box = legend.bounding_box()
+            assert box["y"] + box["height"] <= first_label.bounding_box()["y"], (group, size)
+            assert legend.evaluate(_LARGER_TEXT, first_label.element_handle()), (group, size)

@@ -220,3 +220,34 @@ def test_every_answer_reads_the_events_by_an_index_and_one_qr_codes_by_its_own(a
                 assert reads and all(step.startswith("SEARCH") for step in reads), (question, plan)
                 if "qrcodeId" in question:
                     assert all("ix_scan_events_qrcode_timestamp" in step for step in reads), (question, plan)
+
+
+def test_more_new_agents_waiting_than_one_union_holds_are_counted_exactly(make_app):
+    # More distinct user agents never parsed than SQLite lets one UNION hold (500 selects):
+    # the read gives them to its statement as one JSON parameter. Sent through the real
+    # redirect (a second or two for these); the versions make each agent new while keeping
+    # what the parser says of it.
+    from codeqr import apikeys
+    from codeqr.permissions import OPERATOR
+
+    union_most = 500
+    app = make_app()
+    with app.app_context():
+        _, secret = apikeys.create("reads", actor=OPERATOR)
+    api = authorized_client(app, secret)
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/many"}).get_json()
+    sent = {"mobile": [IPHONE.replace("17_4", f"17_{minor}") for minor in range(union_most)],
+            "desktop": [FIREFOX.replace("125.0", f"{major}.0") for major in range(60, 60 + union_most // 4)],
+            "bot": [GOOGLEBOT.replace("2.1", f"2.{minor}") for minor in range(union_most // 4)]}
+    visitor = app.test_client()
+    for agents in sent.values():
+        for agent in agents:
+            assert visitor.get(f"/{qr['key']}", headers={"User-Agent": agent}).status_code == 302
+    total = sum(len(agents) for agents in sent.values())
+    assert _waiting(app) == total
+    devices = api.get("/api/analytics", query_string={"groupBy": "devices", "interval": "24h"})
+    assert devices.status_code == 200, devices.get_json()
+    assert {row["device"]: row["scans"] for row in devices.get_json()} == {"mobile": len(sent["mobile"]),
+                                                                             "desktop": len(sent["desktop"])}
+    counted = api.get("/api/analytics", query_string={"groupBy": "count", "interval": "24h", "bots": "include"})
+    assert counted.get_json() == {"scans": total}

@@ -171,29 +171,55 @@ def _get(sock: socket.socket, path: str) -> bytes:
 
 def test_idle_connections_wait_without_a_thread(serve):
     # One worker of two threads, and more idle connections than threads: some that have
-    # sent nothing yet, some kept alive between requests.
-    base, _, _ = serve(CODEQR_SERVE_THREADS="2", CODEQR_SERVE_WORKERS="1", CODEQR_SERVE_HEADER_TIMEOUT_SECONDS="3")
+    # sent nothing yet, some kept alive between requests. Were they holding threads, nothing
+    # would be answered before the header deadline freed them: every client here gives up
+    # long before it (a timeout a third of the deadline), so such a wait fails the test.
+    header_deadline, patience = 12, 4
+    base, _, _ = serve(CODEQR_SERVE_THREADS="2", CODEQR_SERVE_WORKERS="1",
+                       CODEQR_SERVE_HEADER_TIMEOUT_SECONDS=str(header_deadline))
     port = int(base.rsplit(":", 1)[1])
-    silent = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(6)]
-    kept = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(6)]
+    silent = [socket.create_connection(("127.0.0.1", port), timeout=patience) for _ in range(6)]
+    kept = [socket.create_connection(("127.0.0.1", port), timeout=patience) for _ in range(6)]
     try:
         for sock in kept:
             assert _get(sock, "/healthz").startswith(b"HTTP/1.1 200")
         # Each still open, and answering its next request on the same connection.
         for sock in kept:
             assert _get(sock, "/healthz").startswith(b"HTTP/1.1 200")
-        # Meanwhile new clients are answered at once: the idle connections hold no thread.
-        started = time.perf_counter()
-        assert requests.get(f"{base}/healthz", timeout=10).status_code == 200
-        assert time.perf_counter() - started < 1
-        # Past gunicorn's keep-alive time (2 s) and the header deadline (3 s), looked at every
-        # second, the server closes them.
-        time.sleep(5)
+        # Meanwhile new clients are answered: the idle connections hold no thread.
+        assert requests.get(f"{base}/healthz", timeout=patience).status_code == 200
+        # Past gunicorn's keep-alive time (2 s) and the header deadline, looked at every
+        # second, the server closes them: each read ends, none waits past its timeout.
         for sock in kept + silent:
+            sock.settimeout(header_deadline + 10)
             assert sock.recv(1) == b""
     finally:
         for sock in kept + silent:
             sock.close()
+
+
+def test_a_client_that_stops_reading_is_dropped(serve):
+    # One thread, and a client that asks, with a small receive buffer, for a big file (static,
+    # so written from a file) eight times in one go, more than the kernel's buffers hold
+    # (4 MB at most), and then reads nothing: while the answers are stuck, the thread is too.
+    # The send timeout drops the client and frees the thread for the next request; without
+    # it, that request waits until its own timeout and fails.
+    base, _, _ = serve(CODEQR_SERVE_THREADS="1", CODEQR_SERVE_WORKERS="1", CODEQR_SERVE_SEND_TIMEOUT_SECONDS="2")
+    port = int(base.rsplit(":", 1)[1])
+    path = "/static/swagger-ui-bundle.js"
+    size = len(requests.get(f"{base}{path}", timeout=30).content)
+    with socket.socket() as stalled:
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.settimeout(30)
+        stalled.connect(("127.0.0.1", port))
+        stalled.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode() * 8)
+        stalled.recv(1, socket.MSG_PEEK)  # the answer has begun
+        assert requests.get(f"{base}/healthz", timeout=30).status_code == 200
+        # The stalled client finds its answers cut: the connection closed before their end.
+        received = 0
+        while chunk := stalled.recv(65536):
+            received += len(chunk)
+        assert 0 < received < 8 * size
 
 
 def test_a_worker_out_of_files_answers_again_once_connections_close(tmp_path):

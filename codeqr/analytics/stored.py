@@ -79,7 +79,9 @@ def _parsed_agents(agents: AgentParser) -> FromClause:
     known = select(_agents.c.key, *(_agents.c[name] for name in _AGENT_FIELDS))
     agent = _inbox.c.user_agent
     unknown = db.session.scalars(select(agent).distinct().where(
-        agent.is_not(None), ~select(_agents.c.key).where(_agents.c.key == index_key(agent, dialect)).exists()))
+        agent.is_not(None), ~select(_agents.c.key).where(_agents.c.key == index_key(agent, dialect)).exists())).all()
+    # Parsed once the statement is done: parsing while its rows are fetched would count
+    # against the statement's time limit (a few milliseconds an agent).
     rows = [[index_key_of(text, dialect), *(asdict(agents.describe(text))[name] for name in _AGENT_FIELDS)]
             for text in unknown]
     return union_all(known, _json_rows(rows)).subquery("parsed_agents")

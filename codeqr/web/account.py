@@ -1,15 +1,19 @@
 """First-run setup, login and logout; every other page of the UI needs a login."""
 
 import hmac
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 
 from .. import users
 from ..errors import CodeQRError
 from ..extensions import login_manager
 from ..local_requests import from_this_machine
+from ..models import User
 from ..permissions import OPERATOR
 from . import bp, current_actor
 from .forms import ConfirmForm, LoginForm, OwnPasswordForm, SetupForm, show_error
@@ -70,6 +74,23 @@ def may_set_up() -> bool:
     return bool(token) and hmac.compare_digest(given.encode(), token.encode())
 
 
+def sign_in_after(form: FlaskForm, act: Callable[[], User], error_field: str, done: str) -> Response | None:
+    """On a valid submission of ``form``, run ``act`` and sign its user in on this browser,
+    saying ``done``: the redirect to the list. None (show the form again) when the form is not
+    submitted or invalid, or ``act`` refuses (its problems then sit beside their fields, or
+    ``error_field``)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        user = act()
+    except CodeQRError as error:
+        show_error(form, error, error_field)
+        return None
+    login_user(user)
+    flash(done, "success")
+    return redirect(url_for("web.qrcode_list"))
+
+
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
     """Create the first (admin) account; gone once anyone exists."""
@@ -78,17 +99,11 @@ def setup():
     if not may_set_up():
         abort(403, description=SETUP_REFUSED)
     form = SetupForm()
-    if form.validate_on_submit():
-        try:
-            # The operator's act: only this machine or the setup token get here (may_set_up).
-            user = users.create(form.email.data or "", form.password.data or "", role="admin", actor=OPERATOR)
-        except CodeQRError as error:
-            show_error(form, error, "email")
-        else:
-            login_user(user)
-            flash("Welcome to CodeQR: your admin account is ready.", "success")
-            return redirect(url_for("web.qrcode_list"))
-    return render_template("setup.html", form=form)
+    # The operator's act: only this machine or the setup token get here (may_set_up).
+    signed_in = sign_in_after(form, lambda: users.create(form.email.data or "", form.password.data or "",
+                                                         role="admin", actor=OPERATOR),
+                              "email", "Welcome to CodeQR: your admin account is ready.")
+    return signed_in or render_template("setup.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -124,17 +139,10 @@ def logout():
 def account_password():
     """Change one's own password: this browser stays signed in, every other session ends."""
     form = OwnPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = users.change_own_password(form.current_password.data or "", form.password.data or "",
-                                             current_actor())
-        except CodeQRError as error:
-            show_error(form, error, "password")
-        else:
-            login_user(user)
-            flash("Your password is changed; you are signed out everywhere else.", "success")
-            return redirect(url_for("web.qrcode_list"))
-    return render_template("account_password.html", form=form)
+    signed_in = sign_in_after(form, lambda: users.change_own_password(form.current_password.data or "",
+                                                                      form.password.data or "", current_actor()),
+                              "password", "Your password is changed; you are signed out everywhere else.")
+    return signed_in or render_template("account_password.html", form=form)
 
 
 def safe_next(target: str | None) -> str:
