@@ -10,7 +10,7 @@ from .. import users
 from ..errors import CodeQRError
 from ..extensions import login_manager
 from ..local_requests import from_this_machine
-from ..permissions import OPERATOR
+from ..permissions import OPERATOR, Role
 from . import bp, current_actor
 from .forms import ConfirmForm, LoginForm, OwnPasswordForm, SetupForm, show_error
 
@@ -81,7 +81,7 @@ def setup():
     if form.validate_on_submit():
         try:
             # The operator's act: only this machine or the setup token get here (may_set_up).
-            user = users.create(form.email.data or "", form.password.data or "", role="admin", actor=OPERATOR)
+            user = users.create(form.email.data or "", form.password.data or "", role=Role.ADMIN, actor=OPERATOR)
         except CodeQRError as error:
             show_error(form, error, "email")
         else:

@@ -20,6 +20,7 @@ from wtforms.validators import InputRequired, Optional
 
 from ..csv_import import MAX_ROWS
 from ..messages import sentences, whole_number
+from ..permissions import DEFAULT_ROLE, roles_to_offer
 from ..users import MIN_PASSWORD
 from ..schemas import API_NAMES, FIELD_GROUPS, NULLABLE, QRCodeCreate, bounds_of, ui_of, value_type
 
@@ -139,13 +140,13 @@ class ApiKeyForm(FlaskForm):
                                            SelectChoice("read_only", "Read only")], default="all")
 
 
-_ROLE_CHOICES = [SelectChoice("member", "Member"), SelectChoice("viewer", "Viewer"), SelectChoice("admin", "Admin")]
+_ROLE_CHOICES = [SelectChoice(role.value, role.capitalize()) for role in roles_to_offer()]
 
 
 class UserForm(FlaskForm):
     email = EmailField("Email")
     password = PasswordField(f"Password ({MIN_PASSWORD} characters or more)")
-    role = SelectField("Role", choices=_ROLE_CHOICES, default="member")
+    role = SelectField("Role", choices=_ROLE_CHOICES, default=DEFAULT_ROLE.value)
 
 
 class RoleForm(FlaskForm):
