@@ -284,16 +284,17 @@ def test_the_events_csv_is_lines_any_caller_can_read_without_a_request(analytics
     from codeqr.analytics import events
     from codeqr.analytics.schemas import EventsQuery
     from codeqr.errors import NotFound
+    from codeqr.state import app_state
 
     qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(analytics_api, qr["key"])
     analytics_api.get("/api/events")  # the scan moves on to the events
     with analytics_app.app_context():  # no request here
-        lines = list(events.csv_stream(EventsQuery(interval="all"), seconds=5))
+        lines = list(events.csv_stream(EventsQuery(interval="all"), seconds=5, agents=app_state().agents))
         rows = list(csv.DictReader(io.StringIO("".join(lines))))
         assert [row["qrcodeId"] for row in rows] == [qr["id"]]
         with pytest.raises(NotFound):
-            events.csv_stream(EventsQuery(interval="all", qrcodeId="cnothing"), seconds=5)
+            events.csv_stream(EventsQuery(interval="all", qrcodeId="cnothing"), seconds=5, agents=app_state().agents)
 
 
 @pytest.mark.parametrize("params,message", [

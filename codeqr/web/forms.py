@@ -1,7 +1,7 @@
 """Flask-WTF forms: CSRF and rendering. Field rules live in the services and schemas,
 so a form shows the very messages the API gives."""
 
-from typing import Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
@@ -115,7 +115,7 @@ class QRCodeForm(FlaskForm):
         are left out (blank nullable ones are cleared when editing). A checkbox is posted
         with a blank twin (``_field.html``), so an unticked box is told from one the page
         did not show: a page that leaves a field out never resets it."""
-        body = {}
+        body: dict[str | None, Any] = {}  # keyed by API_NAMES, typed as pydantic's aliases are
         for name in self.QRCODE_FIELDS:
             if not getattr(self, name).raw_data:
                 continue

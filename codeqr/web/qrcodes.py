@@ -84,7 +84,7 @@ def qrcode_list():
     return render_template("qrcodes/list.html", items=items, query=query, total=total, pages=pages,
                            sort_choices=SORT_CHOICES, chosen=chosen,
                            export_form=ConfirmForm(), formats=_formats(), sort=sort, recent=recent and recent[1],
-                           recent_scans=scans_since([qr.id for qr in items], since) if since else {},
+                           recent_scans=scans_since([qr.id for qr in items], since, app_state().agents) if since else {},
                            page_url=page_url, page_sizes=PAGE_SIZES)
 
 
