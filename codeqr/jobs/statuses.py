@@ -18,11 +18,6 @@ class JobStatus(StrEnum):
         """The status as people read it."""
         return _LABELS[self]
 
-    @property
-    def over(self) -> bool:
-        """Whether the job has stopped for good (nothing more to wait for)."""
-        return self in (JobStatus.DONE, JobStatus.FAILED, JobStatus.EXPIRED)
-
 
 _LABELS = {JobStatus.QUEUED: "waiting to start", JobStatus.RUNNING: "in progress", JobStatus.DONE: "finished",
            JobStatus.FAILED: "failed", JobStatus.EXPIRED: "expired"}
