@@ -319,6 +319,7 @@ def main() -> None:
         from codeqr.analytics.limits import ReadLimits
         from codeqr.analytics.schemas import AnalyticsQuery
         from codeqr.extensions import db
+        from codeqr.state import app_state
 
         app = create_app({"INSTANCE_PATH": str(instance), "CODEQR_DATABASE_URL": url,
                           "CODEQR_DEFAULT_DOMAIN": "qr.bench.example", "CODEQR_ANALYTICS_WORKER": False,
@@ -345,7 +346,7 @@ def main() -> None:
 
             def answer(group_by, **filters):
                 query = AnalyticsQuery.model_validate({"groupBy": group_by, "interval": "90d", **filters})
-                return lambda: (queries.analytics(query, limits), db.session.rollback())
+                return lambda: (queries.analytics(query, limits, app_state().agents), db.session.rollback())
 
             since = datetime.now(UTC) - timedelta(days=90)
             raw = db.text("SELECT country, count(*) FROM scan_events WHERE timestamp >= :since AND NOT bot "

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from . import apikeys, users
 from .errors import CodeQRError
-from .permissions import OPERATOR, ROLES, SCOPES
+from .permissions import DEFAULT_ROLE, OPERATOR, ROLES, SCOPES, Role
 from .pluginmanager import loaded_plugins
 from .state import app_state
 
@@ -74,13 +74,13 @@ def list_api_keys():
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help=f"at least {users.MIN_PASSWORD} characters; asked for when not given")
-@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True,
+@click.option("--role", type=click.Choice(ROLES), default=DEFAULT_ROLE.value, show_default=True,
               help="admin: users and every key; member: QR Codes and own keys; viewer: reads")
 @with_appcontext
 def create_user(email: str, password: str, role: str):
     """Create a user of the web UI (the first one is always an admin)."""
     try:
-        user = users.create(email, password, role="admin" if not users.has_users() else role, actor=OPERATOR)
+        user = users.create(email, password, role=Role.ADMIN if not users.has_users() else role, actor=OPERATOR)
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created {user.role} {user.email}.")

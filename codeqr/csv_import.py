@@ -18,6 +18,7 @@ from .database import begin_write
 from .errors import CodeQRError, InvalidInput, NotFound, listed
 from .extensions import db
 from .jobs.runner import Lease
+from .jobs.statuses import JobStatus
 from .messages import JOB_STATUSES, sentences
 from .models import ImportJob, ImportRowError
 from .permissions import Actor, Permission
@@ -135,7 +136,7 @@ def start(rows: list[dict], filename: str, actor: Actor) -> ImportJob:
     runner of the instance takes it up (``jobs.runner``)."""
     actor.require(Permission.WRITE_QRCODES)
     with begin_write():
-        job = ImportJob(filename=filename[:255], user_id=actor.user_id, total=len(rows), status="queued",
+        job = ImportJob(filename=filename[:255], user_id=actor.user_id, total=len(rows), status=JobStatus.QUEUED,
                         source=json.dumps(rows))
         db.session.add(job)
     return job
@@ -159,7 +160,7 @@ def run(job_id: str, lease: Lease, actor: Actor) -> None:
             with begin_write():
                 db.session.add(ImportRowError(job_id=job_id, row=number, message=message))
                 lease.advance(processed=index + 1, failed=ImportJob.failed + 1)
-    lease.finish("done")
+    lease.finish(JobStatus.DONE)
 
 
 def get(job_id: str, actor: Actor) -> ImportJob:

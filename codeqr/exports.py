@@ -24,6 +24,7 @@ from .database import begin_write
 from .errors import CodeQRError, InvalidInput, NotFound
 from .extensions import db
 from .jobs.runner import Lease
+from .jobs.statuses import JobStatus
 from .messages import JOB_STATUSES
 from .models import ExportJob
 from .permissions import Actor, Permission
@@ -53,7 +54,7 @@ def start(qrs: list, formats: list[str], actor: Actor) -> ExportJob:
     repeated = {key for key, count in uses.items() if count > 1}
     items = [[qr.id, f"{qr.key}-{qr.id}" if qr.key in repeated else qr.key] for qr in qrs]
     with begin_write():
-        job = ExportJob(user_id=actor.user_id, status="queued", items=json.dumps(items), formats=",".join(formats),
+        job = ExportJob(user_id=actor.user_id, status=JobStatus.QUEUED, items=json.dumps(items), formats=",".join(formats),
                         total=len(items))
         db.session.add(job)
     return job
@@ -115,11 +116,11 @@ def run(job_id: str, lease: Lease, actor: Actor) -> None:
         size = _join(job_id, parts, moment, storage)
     except CodeQRError as error:  # the storage away, an image that cannot be rendered
         db.session.rollback()
-        lease.finish("failed", message=f"the export stopped: {error.message}")
+        lease.finish(JobStatus.FAILED, message=f"the export stopped: {error.message}")
         _remove_parts(job_id, parts, storage)
         return
     hours = current_app.config["CODEQR_EXPORT_TTL_HOURS"]
-    lease.finish("done", size_bytes=size, expires_at=utcnow() + timedelta(hours=hours))
+    lease.finish(JobStatus.DONE, size_bytes=size, expires_at=utcnow() + timedelta(hours=hours))
     _remove_parts(job_id, parts, storage)
 
 
@@ -170,11 +171,11 @@ def remove_expired() -> int:
     """Delete the files of exports past their time; return how many."""
     storage = app_state().images.storage
     expired = list(db.session.scalars(select(ExportJob.id).where(
-        ExportJob.status == "done", ExportJob.expires_at < utcnow())))
+        ExportJob.status == JobStatus.DONE, ExportJob.expires_at < utcnow())))
     db.session.rollback()
     for job_id in expired:
         storage.delete(file_name(job_id))
         with begin_write():
             db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
-                               .values(status="expired", message="the file was removed after its time"))
+                               .values(status=JobStatus.EXPIRED, message="the file was removed after its time"))
     return len(expired)

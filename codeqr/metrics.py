@@ -16,6 +16,7 @@ from flask import Response, abort, current_app, request
 from sqlalchemy import func, select
 
 from .extensions import db
+from .jobs.statuses import JobStatus
 from .local_requests import trusted_with_details
 from .outages import UNAVAILABLE
 
@@ -146,7 +147,7 @@ class _JobsCollector:
         try:
             for kind, model in (("import", ImportJob), ("export", ExportJob)):
                 counts = dict(db.session.execute(select(model.status, func.count()).group_by(model.status)).all())
-                for status in ("queued", "running", "failed"):
+                for status in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED):
                     jobs.add_metric([kind, status], counts.get(status, 0))
         except UNAVAILABLE:
             up.add_metric([], 0)

@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import Model
 from .ids import new_id
+from .jobs.statuses import JobStatus
+from .permissions import DEFAULT_ROLE
 from .schemas import DESIGN_FIELDS, Design
 from .timeutil import UTCDateTime, utcnow
 
@@ -100,7 +102,7 @@ class User(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
+    role: Mapped[str] = mapped_column(String(16), default=DEFAULT_ROLE.value, server_default=DEFAULT_ROLE.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by signing out, a new password and deactivation: a session made before
@@ -129,7 +131,7 @@ class ImportJob(Model):
     id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
     user_id: Mapped[int | None] = mapped_column(Integer)
     filename: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued, running, done, failed
+    status: Mapped[str] = mapped_column(String(10), default=JobStatus.QUEUED)
     total: Mapped[int] = mapped_column(Integer, default=0)
     processed: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[int] = mapped_column(Integer, default=0)
@@ -167,7 +169,7 @@ class ExportJob(Model):
 
     id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
     user_id: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued, running, done, failed, expired
+    status: Mapped[str] = mapped_column(String(10), default=JobStatus.QUEUED)  # JobStatus.EXPIRED once its file is removed
     # [[QR Code id, file stem], …] fixed at the start; formats comma-separated.
     items: Mapped[str] = mapped_column(Text)
     formats: Mapped[str] = mapped_column(String(100))

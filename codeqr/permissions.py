@@ -2,14 +2,24 @@
 who is asking (an ``Actor``)."""
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 
 from .errors import Forbidden
 
-#: Roles, most rights first. admin: users, every API key, all a member does;
-#: member: QR Codes (create, change, delete, import) and their own API keys;
-#: viewer: reads QR Codes and analytics, and may hold read-only keys.
-ROLES = ("admin", "member", "viewer")
+class Role(StrEnum):
+    """A person's role, most rights first; stored as its value."""
+
+    #: users, every API key, all a member does
+    ADMIN = "admin"
+    #: QR Codes (create, change, delete, import) and their own API keys
+    MEMBER = "member"
+    #: reads QR Codes and analytics, and may hold read-only keys
+    VIEWER = "viewer"
+
+
+ROLES = tuple(role.value for role in Role)
+#: The role of a person added without one.
+DEFAULT_ROLE = Role.MEMBER
 #: Scopes of an API key: ``all`` acts with its owner's rights, ``read_only`` only reads.
 SCOPES = ("all", "read_only")
 
@@ -21,11 +31,16 @@ class Permission(Enum):
     USERS = "manage users"
 
 
-_GRANTED = {
-    "admin": set(Permission),
-    "member": {Permission.WRITE_QRCODES, Permission.OWN_KEYS},
-    "viewer": {Permission.OWN_KEYS},
+_GRANTED: dict[str, set[Permission]] = {
+    Role.ADMIN: set(Permission),
+    Role.MEMBER: {Permission.WRITE_QRCODES, Permission.OWN_KEYS},
+    Role.VIEWER: {Permission.OWN_KEYS},
 }
+
+
+def roles_to_offer() -> list[Role]:
+    """Roles as a form offers them: the default first, then the others from the fewest rights."""
+    return [DEFAULT_ROLE, *sorted((role for role in Role if role != DEFAULT_ROLE), key=lambda role: len(_GRANTED[role]))]
 
 
 @dataclass(frozen=True)
@@ -58,7 +73,7 @@ class Actor:
 #: The operator at the machine: the ``codeqr`` command, the first account's setup (only
 #: this machine or the setup token reach it) and the jobs they start. Always passed
 #: explicitly: no service falls back to it.
-OPERATOR = Actor(user_id=None, role="admin")
+OPERATOR = Actor(user_id=None, role=Role.ADMIN)
 
 
 def actor_of_user(user) -> Actor:
@@ -67,5 +82,5 @@ def actor_of_user(user) -> Actor:
 
 def actor_of_key(key) -> Actor:
     """A key acts with its owner's role (a key of no one: made at the machine, an admin's)."""
-    role = key.owner.role if key.owner is not None else "admin"
+    role = key.owner.role if key.owner is not None else Role.ADMIN
     return Actor(user_id=key.user_id, role=role, read_only=key.scope == "read_only")

@@ -125,7 +125,7 @@ def list_page(query: ListQuery, scans_since: datetime | None = None) -> list[QRC
     ``sort=scans`` orders by the scans counted since then instead of all scans."""
     column = _SORT_COLUMNS[query.sort]
     if scans_since is not None and query.sort == "scans":
-        column = scans_since_column(scans_since)
+        column = scans_since_column(scans_since, app_state().agents)
     order = column.desc().nulls_last() if query.order == "desc" else column.asc().nulls_first()
     tiebreak = QRCode.id.desc() if query.order == "desc" else QRCode.id.asc()
     statement = _filtered(query, select(QRCode)).order_by(order, tiebreak)

@@ -15,7 +15,7 @@ from .database import begin_write
 from .errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound
 from .extensions import db
 from .models import User
-from .permissions import OPERATOR, ROLES, Actor, Permission, actor_of_user
+from .permissions import DEFAULT_ROLE, OPERATOR, ROLES, Actor, Permission, Role, actor_of_user
 from .timeutil import utcnow
 
 MIN_PASSWORD = 10
@@ -50,7 +50,7 @@ def _email_problem(email: str) -> InvalidInput | None:
     return None
 
 
-def create(email: str, password: str, role: str = "member", *, actor: Actor) -> User:
+def create(email: str, password: str, role: str = DEFAULT_ROLE, *, actor: Actor) -> User:
     """Create a user; the email is the login name (case-insensitive)."""
     actor.require(Permission.USERS)
     email = email.strip().lower()
@@ -113,7 +113,7 @@ def actor_of_owner(user_id: int | None) -> Actor:
         return OPERATOR
     user = db.session.get(User, user_id)
     if user is None:
-        return Actor(user_id=user_id, role="viewer", deactivated=True)
+        return Actor(user_id=user_id, role=Role.VIEWER, deactivated=True)
     return replace(actor_of_user(user), deactivated=not user.is_active)
 
 
@@ -131,7 +131,7 @@ def by_id(user_id: int, actor: Actor) -> User | None:
 
 def first_admin() -> User | None:
     """The admin who has been there longest (None before anyone signed up)."""
-    return db.session.scalar(select(User).where(User.role == "admin").order_by(User.id).limit(1))
+    return db.session.scalar(select(User).where(User.role == Role.ADMIN).order_by(User.id).limit(1))
 
 
 def list_users(actor: Actor) -> list[User]:
@@ -148,7 +148,7 @@ def _change(user_id: int, actor: Actor, change) -> User:
             raise NotFound("no user with this id")
         change(user)
         db.session.flush()
-        admins = select(func.count()).select_from(User).where(User.role == "admin", User.deactivated_at.is_(None))
+        admins = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.deactivated_at.is_(None))
         if not db.session.scalar(admins):
             raise Conflict("CodeQR needs at least one active admin: make someone else admin first")
     return user

@@ -284,16 +284,17 @@ def test_the_events_csv_is_lines_any_caller_can_read_without_a_request(analytics
     from codeqr.analytics import events
     from codeqr.analytics.schemas import EventsQuery
     from codeqr.errors import NotFound
+    from codeqr.state import app_state
 
     qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(analytics_api, qr["key"])
     analytics_api.get("/api/events")  # the scan moves on to the events
     with analytics_app.app_context():  # no request here
-        lines = list(events.csv_stream(EventsQuery(interval="all"), seconds=5))
+        lines = list(events.csv_stream(EventsQuery(interval="all"), seconds=5, agents=app_state().agents))
         rows = list(csv.DictReader(io.StringIO("".join(lines))))
         assert [row["qrcodeId"] for row in rows] == [qr["id"]]
         with pytest.raises(NotFound):
-            events.csv_stream(EventsQuery(interval="all", qrcodeId="cnothing"), seconds=5)
+            events.csv_stream(EventsQuery(interval="all", qrcodeId="cnothing"), seconds=5, agents=app_state().agents)
 
 
 @pytest.mark.parametrize("params,message", [
@@ -532,3 +533,15 @@ def test_the_worker_closes_past_days_one_a_turn(analytics_app, analytics_api):
     two_days_ago, yesterday = (today - timedelta(days=2)).date(), (today - timedelta(days=1)).date()
     assert closed == [[two_days_ago], [two_days_ago, yesterday], [two_days_ago, yesterday]]
     assert worker._closed_before == today.date()
+
+
+def test_no_analytics_module_reads_the_app():
+    """The analytics services take what they need (the user agent parser) from their callers."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).parent.parent / "codeqr" / "analytics"
+    found = [f"{path.name}:{node.lineno} {node.id}" for path in package.glob("*.py")
+             for node in ast.walk(ast.parse(path.read_text()))
+             if isinstance(node, ast.Name) and node.id in ("app_state", "the_app", "current_app")]
+    assert not found

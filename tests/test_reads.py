@@ -114,9 +114,9 @@ def _scanned(app, api):
 
 
 def _questions(hot, quiet) -> list[dict]:
-    from codeqr.analytics.queries import BREAKDOWNS
+    from codeqr.analytics.dimensions import BY_GROUP
 
-    groups = ["count", "timeseries", *BREAKDOWNS]
+    groups = ["count", "timeseries", *BY_GROUP]
     variants = [{}, {"bots": "include"}, {"unique": "true"}, {"qrcodeId": hot["id"]}, {"qrcodeId": quiet["id"]},
                 {"device": "desktop"}, {"country": "FR", "bots": "include"}, {"interval": "all"},
                 {"interval": "24h", "timezone": "Europe/Berlin"}]

@@ -8,7 +8,7 @@ from sqlalchemy import and_, literal_column, or_
 
 from ..extensions import db
 from ..spreadsheets import csv_lines
-from ..state import app_state
+from ..scans.agents import AgentParser
 from .limits import bounded_reads
 from .queries import event_conditions, scope
 from .schemas import EventsQuery, ScanEventOut
@@ -18,7 +18,7 @@ from .timeframe import EPOCH, time_frame
 _CSV_CHUNK = 1000
 
 
-def _matching(query: EventsQuery, after=None):
+def _matching(query: EventsQuery, agents: AgentParser, after=None):
     """The matching scans, newest first: the waiting ones (newer than every event), then
     the events; with ``after`` (a row), only those listed after it. One ordered union:
     each half is read in order by its own index, and a page stops reading early."""
@@ -32,25 +32,26 @@ def _matching(query: EventsQuery, after=None):
                                   and_(half.c.waiting == after.waiting, half.c.id < after.id)))
         return conditions
 
-    return stored_scans(app_state().agents).every(where).order_by(literal_column("waiting").desc(),
+    return stored_scans(agents).every(where).order_by(literal_column("waiting").desc(),
                                                                  literal_column("id").desc())
 
 
-def page(query: EventsQuery, seconds: float) -> list:
-    """One page of matching events, newest first; each statement stops after ``seconds``."""
+def page(query: EventsQuery, seconds: float, agents: AgentParser) -> list:
+    """One page of matching events, newest first; each statement stops after ``seconds``.
+    ``agents`` classifies the waiting scans."""
     with bounded_reads(seconds):
-        statement = _matching(query).limit(query.page_size).offset((query.page - 1) * query.page_size)
+        statement = _matching(query, agents).limit(query.page_size).offset((query.page - 1) * query.page_size)
         return list(db.session.execute(statement))
 
 
-def as_csv(query: EventsQuery) -> Iterator[str]:
+def as_csv(query: EventsQuery, agents: AgentParser) -> Iterator[str]:
     """Every matching event as CSV lines, read in chunks, each chunk one statement
     (the first line names the columns)."""
     fields = list(ScanEventOut.model_fields)
-    header = [ScanEventOut.model_fields[name].alias for name in fields]
+    header = [ScanEventOut.model_fields[name].alias or name for name in fields]
 
     # Before the first line: an unknown QR Code is a 404, not a broken download.
-    statement = _matching(query)
+    statement = _matching(query, agents)
 
     def rows():
         chunk = statement
@@ -58,16 +59,16 @@ def as_csv(query: EventsQuery) -> Iterator[str]:
             for event in events:
                 data = ScanEventOut.model_validate(event).model_dump(mode="json")
                 yield [data[name] for name in fields]
-            chunk = _matching(query, after=events[-1])  # newest first: on from the last
+            chunk = _matching(query, agents, after=events[-1])  # newest first: on from the last
 
     return csv_lines(header, rows())
 
 
-def csv_stream(query: EventsQuery, seconds: float) -> Iterator[str]:
+def csv_stream(query: EventsQuery, seconds: float, agents: AgentParser) -> Iterator[str]:
     """Every matching event as CSV lines, for a view to stream; each statement (one per
     chunk) stops after ``seconds``. An unknown QR Code raises here, before the first line."""
     with bounded_reads(seconds):
-        lines = as_csv(query)
+        lines = as_csv(query, agents)
 
     def bounded() -> Iterator[str]:
         with bounded_reads(seconds):

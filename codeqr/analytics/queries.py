@@ -11,22 +11,24 @@ the events and the rollups (``stored``): answers count them, and no read writes.
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
+from typing import Any
 
 from sqlalchemy import func, literal_column, select, union_all
-from sqlalchemy.sql import Subquery
+from sqlalchemy.sql import ColumnElement, Subquery
 
 from ..errors import NotFound
 from ..extensions import db
 from ..models import QRCode
+from ..scans.agents import AgentParser
 from ..scans.models import PendingScan, ScanEvent
-from ..state import app_state
 from ..timeutil import isoformat
 from . import sqltime
 from .models import (DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown, ScanCount,
                      WeeklyScans)
+from .dimensions import BY_GROUP, FILTERED, Dimension, Rollup
 from .limits import ReadLimits, bounded_reads
-from .rollups import event_column
 from .schemas import AnalyticsQuery, ScanFilters
 from .stored import Scans, stored_scans
 from .timeframe import TimeFrame, bucket_starts, into_buckets, time_frame
@@ -34,15 +36,6 @@ from .timeframe import TimeFrame, bucket_starts, into_buckets, time_frame
 QUARTER, HOUR, DAY, WEEK = timedelta(minutes=15), timedelta(hours=1), timedelta(days=1), timedelta(days=7)
 _A_MONDAY = datetime(2000, 1, 3, tzinfo=UTC)  # weeks of WeeklyScans begin on Mondays
 MAX_ITEMS = 1000
-#: groupBy -> (rollup dimension, key of the answer's items)
-BREAKDOWNS = {"countries": ("country", "country"), "cities": ("city", "city"), "devices": ("device", "device"),
-              "browsers": ("browser", "browser"), "os": ("os", "os"), "referers": ("referer", "referer"),
-              "languages": ("language", "language"), "top_qrcodes": ("qrcode", "id"), "top_urls": ("url", "url")}
-#: Dimensions counted per week and day (WeeklyScans, DailyScans), and the column of their values.
-_PERIODIC = {"qrcode": "qrcode_id", "url": "url"}
-
-#: Filters that only the events can answer (the rollups know bots, nothing else).
-_EVENT_FILTERS = ("country", "device", "browser", "os", "referer")
 
 
 # -- what a query covers -------------------------------------------------------
@@ -76,10 +69,11 @@ def event_conditions(query: ScanFilters, ids, frame: TimeFrame, scans) -> list:
         conditions.append(scans.c.qrcode_id.in_(ids))
     if query.bots == "exclude":
         conditions.append(scans.c.bot.is_(False))
-    for name in _EVENT_FILTERS:
-        value = getattr(query, name)
+    for dimension in FILTERED:  # only the events can answer these (the rollups know bots, nothing else)
+        assert dimension.filter is not None
+        value = getattr(query, dimension.name)
         if value is not None:
-            conditions.append(event_column(name, scans) == (value.upper() if name == "country" else value))
+            conditions.append(dimension.value(scans) == dimension.filter.stored(value))
     return conditions
 
 
@@ -105,8 +99,7 @@ def _reads(query, ids, frame: TimeFrame, step: timedelta, rollups: "_Rollups | N
     matching scan over the rest, and the matching waiting ones (which no rollup counts
     yet) over the rollups' parts."""
     parts, rest = rollups.split(frame, step) if rollups else ([], [frame])
-    waiting = [scans.waiting(lambda source, part=part: event_conditions(query, ids, part, source)).subquery("scans")
-               for part in parts]
+    waiting = [scans.waiting(partial(event_conditions, query, ids, part)).subquery("scans") for part in parts]
     return parts, [_matching(query, ids, part, scans) for part in rest] + waiting
 
 
@@ -144,8 +137,10 @@ class _Rollups:
             return _split(frame, step)
         return _popular_days(self.qrcode_id, frame)
 
-    def where(self, model, query, moment, part: TimeFrame) -> list:
-        conditions = [moment >= part.start, moment < part.end]
+    def where(self, model, query, moment, start: date, end: date) -> list:
+        """Rows of ``model`` the query counts, ``moment`` (a datetime or date column) from
+        ``start`` to ``end``, exclusive."""
+        conditions = [moment >= start, moment < end]
         if self.qrcode_id is not None:
             conditions.append(model.qrcode_id == self.qrcode_id)
         if query.bots == "exclude":
@@ -159,7 +154,7 @@ def _popular_days(qr_id: str, frame: TimeFrame) -> tuple[list[TimeFrame], list[T
     days = db.session.scalars(select(QRCodeRolledDay.day).where(
         QRCodeRolledDay.qrcode_id == qr_id, QRCodeRolledDay.day >= frame.start.date(),
         QRCodeRolledDay.day < frame.end.date()).order_by(QRCodeRolledDay.day))
-    rolled = []
+    rolled: list[TimeFrame] = []
     for day in days:
         start = datetime.combine(day, time(), tzinfo=UTC)
         if start < frame.start or start + DAY > frame.end:
@@ -178,11 +173,11 @@ def _popular_days(qr_id: str, frame: TimeFrame) -> tuple[list[TimeFrame], list[T
     return rolled, rest
 
 
-def _rollups_for(query: ScanFilters, ids) -> _Rollups | None:
+def _rollups_for(query: AnalyticsQuery, ids) -> _Rollups | None:
     """The rollups that can answer a query's whole buckets, or None (events only).
     Unique visitors and filters other than bots need the events; so do questions
     about some QR Codes, except about one, on its popular days."""
-    if query.unique or any(getattr(query, name) is not None for name in _EVENT_FILTERS):
+    if query.unique or any(getattr(query, dimension.name) is not None for dimension in FILTERED):
         return None
     if ids is None:
         return _Rollups()
@@ -193,11 +188,11 @@ def _rollups_for(query: ScanFilters, ids) -> _Rollups | None:
 # -- answers ----------------------------------------------------------------------
 
 
-def analytics(query: AnalyticsQuery, limits: ReadLimits):
-    """Answer ``GET /api/analytics`` within ``limits``."""
+def analytics(query: AnalyticsQuery, limits: ReadLimits, agents: AgentParser):
+    """Answer ``GET /api/analytics`` within ``limits``; ``agents`` classifies the waiting scans."""
     with bounded_reads(limits.seconds):
         ids = scope(query)
-        scans = stored_scans(app_state().agents)
+        scans = stored_scans(agents)
         frame = time_frame(query, _first_scan(ids, scans) if query.interval == "all" else None)
         limits.check_span(frame.end - frame.start)
         if query.group_by == "timeseries":
@@ -221,13 +216,13 @@ def _count(query, ids, frame: TimeFrame, rollups: _Rollups | None, scans: Scans)
         assert rollups is not None
         model = rollups.counts
         total += db.session.scalar(select(func.coalesce(func.sum(model.scans), 0))
-                                   .where(*rollups.where(model, query, model.bucket, part)))
+                                   .where(*rollups.where(model, query, model.bucket, part.start, part.end)))
     return int(total)
 
 
 def _visitors(query, ids, frame: TimeFrame, scans: Scans) -> int:
     every = _matching(query, ids, frame, scans)
-    return db.session.scalar(select(func.count(func.distinct(every.c.visitor))))
+    return db.session.scalar(select(func.count(func.distinct(every.c.visitor)))) or 0
 
 
 def _timeseries(query, ids, frame: TimeFrame, rollups: _Rollups | None, starts: list[datetime],
@@ -258,7 +253,7 @@ def _quarter_counts(query, ids, frame: TimeFrame, rollups: _Rollups | None, scan
         assert rollups is not None
         model = rollups.counts
         statement = (select(model.bucket, func.sum(model.scans))
-                     .where(*rollups.where(model, query, model.bucket, part)).group_by(model.bucket))
+                     .where(*rollups.where(model, query, model.bucket, part.start, part.end)).group_by(model.bucket))
         for moment, count in db.session.execute(statement):
             yield moment, int(count)
 
@@ -266,12 +261,12 @@ def _quarter_counts(query, ids, frame: TimeFrame, rollups: _Rollups | None, scan
 def _breakdown(query, ids, frame: TimeFrame, rollups: _Rollups | None, scans: Scans) -> list[dict]:
     """The parts' sums added up, ranked and cut to ``MAX_ITEMS`` in one statement, so
     only the items answered leave the database."""
-    dimension, name = BREAKDOWNS[query.group_by]
-    periodic = dimension in _PERIODIC  # top QR Codes and urls: whole weeks, then whole days, then events
+    dimension = BY_GROUP[query.group_by]
+    periodic = dimension.rollup is Rollup.PERIODIC  # top QR Codes and urls: whole weeks, then whole days, then events
     parts, reads = _reads(query, ids, frame, DAY if periodic else HOUR, rollups, scans)
     sums = []
     for source in reads:
-        column = func.coalesce(event_column(dimension, source), literal_column("''"))
+        column = func.coalesce(dimension.value(source), literal_column("''"))
         counted = func.count(func.distinct(source.c.visitor)) if query.unique else func.count()
         sums.append(select(column.label("value"), counted.label("scans")).select_from(source).group_by(column))
     for part in parts:
@@ -280,48 +275,44 @@ def _breakdown(query, ids, frame: TimeFrame, rollups: _Rollups | None, scans: Sc
     if not sums:  # an empty time frame, or one QR Code's with nothing to read
         return []
     every = union_all(*sums).subquery("sums")
-    value, total = every.c.value, func.sum(every.c.scans)
+    value: ColumnElement = every.c.value
+    total = func.sum(every.c.scans)
     if db.engine.dialect.name == "postgresql":
         value = value.collate("C")  # ties in code point order, as on SQLite
     # Most first; among equals, known values before unknown ones ("").
     ranked = (select(every.c.value, total).group_by(every.c.value).having(total > 0)
               .order_by(total.desc(), every.c.value == "", value).limit(MAX_ITEMS))
     label = "visitors" if query.unique else "scans"
-    items = [_item(dimension, name, found, label, int(count)) for found, count in db.session.execute(ranked)]
-    return _with_qrcodes(items) if dimension == "qrcode" else items
+    items = [{**dimension.item(found), label: int(count)} for found, count in db.session.execute(ranked)]
+    return _with_qrcodes(items) if dimension.name == "qrcode" else items
 
 
-def _breakdown_sums(query, rollups: _Rollups, dimension: str, part: TimeFrame) -> list:
+def _breakdown_sums(query, rollups: _Rollups, dimension: Dimension, part: TimeFrame) -> list:
     """Sums of a dimension's values over whole hours (every QR Code) or days (one)."""
     model = rollups.breakdowns
+    start: date
+    end: date
     if rollups.qrcode_id is None:
-        moment = model.hour
+        moment, start, end = model.hour, part.start, part.end
     else:
-        moment, part = model.day, TimeFrame(part.start.date(), part.end.date(), part.zone)
+        moment, start, end = model.day, part.start.date(), part.end.date()
     return [select(model.value.label("value"), func.sum(model.scans).label("scans"))
-            .where(model.dimension == dimension, *rollups.where(model, query, moment, part))
+            .where(model.dimension == dimension.name, *rollups.where(model, query, moment, start, end))
             .group_by(model.value_key, model.value)]
 
 
-def _periodic_sums(query, rollups: _Rollups, dimension: str, part: TimeFrame) -> list:
+def _periodic_sums(query, rollups: _Rollups, dimension: Dimension, part: TimeFrame) -> list:
     """Sums of QR Codes or urls over whole days: whole weeks from the weekly rows."""
     weeks, days = _split(part, WEEK, _A_MONDAY)
-    pieces = [(DailyScans, DailyScans.day, piece) for piece in days]
+    pieces: list[tuple[type[DailyScans] | type[WeeklyScans], Any, TimeFrame]] = [
+        (DailyScans, DailyScans.day, piece) for piece in days]
     pieces += [(WeeklyScans, WeeklyScans.week, piece) for piece in weeks]
     sums = []
     for model, start, piece in pieces:
-        value = getattr(model, _PERIODIC[dimension])
-        dates = TimeFrame(piece.start.date(), piece.end.date(), piece.zone)
+        value = getattr(model, dimension.column)
         sums.append(select(value.label("value"), func.sum(model.scans).label("scans"))
-                    .where(*rollups.where(model, query, start, dates)).group_by(value))
+                    .where(*rollups.where(model, query, start, piece.start.date(), piece.end.date())).group_by(value))
     return sums
-
-
-def _item(dimension: str, name: str, value: str, label: str, count: int) -> dict:
-    if dimension == "city":
-        country, _, city = value.partition("|")
-        return {"city": city or None, "country": country or None, label: count}
-    return {name: value or None, label: count}
 
 
 def _with_qrcodes(items: list[dict]) -> list[dict]:
@@ -343,10 +334,10 @@ def _with_qrcodes(items: list[dict]) -> list[dict]:
 # -- recent scans of QR Codes (the list page) ------------------------------------------
 
 
-def scans_since_column(since: datetime):
+def scans_since_column(since: datetime, agents: AgentParser):
     """A column of each QR Code's scans on the UTC days since ``since`` (bots left
-    out), waiting ones included, for ordering a list of QR Codes."""
-    waiting = stored_scans(app_state().agents).waiting_scans
+    out), waiting ones included (``agents`` classifies them), for ordering a list of QR Codes."""
+    waiting = stored_scans(agents).waiting_scans
     rolled = (select(func.coalesce(func.sum(DailyScans.scans), 0))
               .where(DailyScans.qrcode_id == QRCode.id, DailyScans.day >= since.date(), DailyScans.bot.is_(False))
               .scalar_subquery())
@@ -355,9 +346,9 @@ def scans_since_column(since: datetime):
     return rolled + pending
 
 
-def scans_since(ids: list[str], since: datetime) -> dict[str, int]:
+def scans_since(ids: list[str], since: datetime, agents: AgentParser) -> dict[str, int]:
     """Scans of each of ``ids`` as ``scans_since_column`` counts them."""
-    waiting = stored_scans(app_state().agents).waiting_scans
+    waiting = stored_scans(agents).waiting_scans
     totals: dict[str, int] = defaultdict(int)
     rows = db.session.execute(select(DailyScans.qrcode_id, func.sum(DailyScans.scans))
                               .where(DailyScans.qrcode_id.in_(ids), DailyScans.day >= since.date(),

@@ -9,36 +9,20 @@ enriched later (a backlog) are added to them as they come.
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import String, and_, func, insert, literal_column, select, text, type_coerce, union_all
+from sqlalchemy import String, and_, func, insert, literal_column, select, text, union_all
 from sqlalchemy.sql import ColumnElement
 
 from ..database import index_key, insert_on_conflict
 from ..extensions import db, table_of
 from ..scans.models import ScanEvent
 from . import sqltime
+from .dimensions import HOURLY
 from .models import (ClosedDay, DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown,
                      ScanCount, WeeklyScans)
 
 #: Scans of a QR Code in one UTC day from which that day gets rollups of its own:
 #: reading fewer events than 90 of these days hold stays well under 300 ms.
 POPULAR_DAILY_SCANS = 500
-
-#: Dimensions of the hourly breakdowns (ScanBreakdown). QR Codes and urls are
-#: counted per day and per week instead (DailyScans, WeeklyScans).
-DIMENSIONS = ("country", "city", "device", "browser", "os", "referer", "language")
-
-
-def event_column(dimension: str, scans=None) -> ColumnElement:
-    """The value of a dimension in ``scans`` (the events' table, or a subquery with
-    its columns), NULL when they have none; a city is ``country|city``, as cities of
-    two countries may share a name."""
-    c = (table_of(ScanEvent) if scans is None else scans).c
-    columns = {"country": c.country, "device": c.device, "browser": c.browser, "os": c.os,
-               "referer": c.referer_host, "language": c.language, "qrcode": c.qrcode_id, "url": c.url}
-    if dimension == "city":
-        return type_coerce(func.coalesce(c.country, ""), String) + "|" + c.city
-    return columns[dimension]
-
 
 def _events(condition):
     """The events matching ``condition`` with their time buckets and breakdown values."""
@@ -47,15 +31,16 @@ def _events(condition):
     return (select(sqltime.quarter(moment, dialect).label("quarter"), sqltime.hour(moment, dialect).label("hour"),
                    sqltime.day(moment, dialect).label("day"), sqltime.week(moment, dialect).label("week"),
                    ScanEvent.bot, ScanEvent.qrcode_id, ScanEvent.url,
-                   *(func.coalesce(event_column(name), "").label(name) for name in DIMENSIONS))
+                   *(func.coalesce(dimension.value(table_of(ScanEvent)), "").label(dimension.name)
+                     for dimension in HOURLY))
             .where(condition).subquery("events"))
 
 
 def _values(events, period: str):
     """One row per event and breakdown dimension: (dimension, period, bot, value, qrcode_id)."""
-    return union_all(*(select(literal_column(f"'{name}'", String).label("dimension"), events.c[period],
-                              events.c.bot, events.c[name].label("value"), events.c.qrcode_id)
-                       for name in DIMENSIONS)).subquery("breakdown_values")
+    return union_all(*(select(literal_column(f"'{dimension.name}'", String).label("dimension"), events.c[period],
+                              events.c.bot, events.c[dimension.name].label("value"), events.c.qrcode_id)
+                       for dimension in HOURLY)).subquery("breakdown_values")
 
 
 def add(batch: ColumnElement, params: dict | None = None, late: bool = False) -> None:

@@ -1,19 +1,19 @@
 """The analytics API's parameters and answers (CodeQR's and Dub's names)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, create_model, field_validator, model_validator
 from pydantic.alias_generators import to_camel
-from typing import Annotated
 
 from ..schemas import Timestamp
+from .dimensions import DIMENSIONS, FILTERED, Dimension
 from .timeframe import aware
 
-GROUP_BY = ("count", "timeseries", "countries", "cities", "devices", "browsers", "os", "referers", "languages",
-            "top_qrcodes", "top_urls")
-INTERVALS = ("1h", "24h", "7d", "30d", "90d", "ytd", "1y", "all")
+GROUP_BY = ("count", "timeseries", *(dimension.group_by for dimension in DIMENSIONS))
+Interval = Literal["1h", "24h", "7d", "30d", "90d", "ytd", "1y", "all"]
+INTERVALS: tuple[str, ...] = get_args(Interval)
 MAX_EVENTS_PAGE = 1000
 
 
@@ -25,16 +25,40 @@ def _check_zone(name: str) -> str:
     return name
 
 
+def _one_of(values: tuple[str, ...]) -> Any:
+    """The type ``Literal[*values]``, for values known at run time only."""
+    return Literal[values]
+
+
 class _Query(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
-class ScanFilters(_Query):
-    """Which scans: a time frame and filters, shared by analytics and events."""
+def _filter(dimension: Dimension) -> tuple[Any, Any]:
+    """A dimension's filter parameter: its type and field."""
+    assert dimension.filter is not None
+    if dimension.values is not None:
+        return _one_of(dimension.values) | None, None
+    return str | None, Field(None, max_length=dimension.filter.max_length, description=dimension.filter.description)
 
+
+# Made at run time from the registry. mypy cannot read types made from values: it sees
+# a class without the filters (they are read by name, ``getattr``) and groupBy as a str.
+if TYPE_CHECKING:
+    class _DimensionFilters(_Query):
+        pass
+
+    GroupBy = str
+else:
+    _DimensionFilters = create_model("_DimensionFilters", __base__=_Query,
+                                     **{dimension.name: _filter(dimension) for dimension in FILTERED})
+    GroupBy = _one_of(GROUP_BY)
+
+
+class _Scope(_Query):
     event: Literal["scans"] = Field("scans", description="the only event recorded: scans")
-    interval: Literal[INTERVALS] | None = Field(None, description="time frame ending now; default 30d "
-                                                "unless start is given")
+    interval: Interval | None = Field(None, description="time frame ending now; default 30d "
+                                      "unless start is given")
     start: datetime | None = Field(None, description="ISO 8601; without an offset, in `timezone`")
     end: datetime | None = Field(None, description="ISO 8601, exclusive; default now")
     timezone: Annotated[str, Field(max_length=64), AfterValidator(_check_zone)] = Field(
@@ -42,11 +66,12 @@ class ScanFilters(_Query):
     qrcode_id: str | None = Field(None, max_length=300, description="id, or ext_ followed by an externalId")
     domain: str | None = Field(None, max_length=253)
     key: str | None = Field(None, max_length=190)
-    country: str | None = Field(None, max_length=2, description="ISO 3166-1 alpha-2")
-    device: Literal["mobile", "tablet", "desktop", "bot", "other"] | None = None
-    browser: str | None = Field(None, max_length=50, description="browser family, e.g. Chrome Mobile")
-    os: str | None = Field(None, max_length=50, description="OS family, e.g. iOS")
-    referer: str | None = Field(None, max_length=253, description="host of the referring page")
+
+
+class ScanFilters(_DimensionFilters, _Scope):
+    """Which scans: a time frame and filters (one per filtered dimension), shared by
+    analytics and events."""
+
     bots: Literal["exclude", "include"] = "exclude"
 
     @field_validator("start", "end")
@@ -68,7 +93,7 @@ class ScanFilters(_Query):
 
 
 class AnalyticsQuery(ScanFilters):
-    group_by: Literal[GROUP_BY] = Field("count", description="what to answer")
+    group_by: GroupBy = Field("count", description="what to answer")
     unique: bool = Field(False, description="count distinct visitors (a visitor is new each day) instead of scans")
 
 

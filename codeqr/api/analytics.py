@@ -6,7 +6,7 @@ from ..analytics import events, queries
 from ..analytics.limits import ReadLimits
 from ..analytics.schemas import AnalyticsQuery, AnalyticsResult, EventList, EventsQuery
 from ..downloads import streamed_attachment
-from ..state import the_app
+from ..state import app_state, the_app
 from .views import auth, bp, errors
 
 
@@ -17,7 +17,7 @@ from .views import auth, bp, errors
            "hour (up to 48 h), day (up to a year) or month; a breakdown: items sorted by scans, most first")
 @bp.doc(summary="Scan analytics", tags=["Analytics"], responses=errors(404))
 def analytics(query: AnalyticsQuery):
-    return AnalyticsResult(queries.analytics(query, ReadLimits.from_config(the_app().config)))
+    return AnalyticsResult(queries.analytics(query, ReadLimits.from_config(the_app().config), app_state().agents))
 
 
 @bp.get("/events")
@@ -33,5 +33,5 @@ def scan_events(query: EventsQuery):
     wants_csv = query.format == "csv" or (query.format is None and request.accept_mimetypes.best == "text/csv")
     seconds = the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"]
     if wants_csv:
-        return streamed_attachment(events.csv_stream(query, seconds), "scans.csv")
-    return EventList(events.page(query, seconds))
+        return streamed_attachment(events.csv_stream(query, seconds, app_state().agents), "scans.csv")
+    return EventList(events.page(query, seconds, app_state().agents))

@@ -28,6 +28,7 @@ from ..outages import UNAVAILABLE, first_line
 from ..permissions import Actor
 from ..timeutil import utcnow
 from ..users import actor_of_owner
+from .statuses import JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class Lease:
         if cast(CursorResult, renewed).rowcount != 1:
             raise LeaseLost(self.job_id)
 
-    def finish(self, status: str, **values) -> None:
+    def finish(self, status: JobStatus, **values) -> None:
         with begin_write():
             self.advance(status=status, lease_owner=None, lease_until=None, finished_at=utcnow(), **values)
 
@@ -63,7 +64,7 @@ class Lease:
 def claim(model, owner: str, seconds: float) -> str | None:
     """Take the oldest job of ``model`` that is queued, or running with its lease run out."""
     now = utcnow()
-    claimable = (model.status.in_(("queued", "running")),
+    claimable = (model.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
                  or_(model.lease_until.is_(None), model.lease_until < now))
     oldest = select(model.id).where(*claimable).order_by(model.created_at, model.id).limit(1).scalar_subquery()
     # Looked for first by a read: an idle runner in each worker would otherwise take the
@@ -75,7 +76,7 @@ def claim(model, owner: str, seconds: float) -> str | None:
         # re-checks them on the row it waited for, and takes nothing.
         return db.session.scalar(
             update(model).where(model.id == oldest, *claimable)
-            .values(status="running", lease_owner=owner, lease_until=now + timedelta(seconds=seconds),
+            .values(status=JobStatus.RUNNING, lease_owner=owner, lease_until=now + timedelta(seconds=seconds),
                     attempts=model.attempts + 1)
             .returning(model.id))
 
@@ -191,7 +192,7 @@ class JobRunner:
         self._holding = (model, job_id)
         try:
             if attempts > MAX_ATTEMPTS:
-                lease.finish("failed", message=f"the job stopped {MAX_ATTEMPTS} times before it could finish")
+                lease.finish(JobStatus.FAILED, message=f"the job stopped {MAX_ATTEMPTS} times before it could finish")
             else:
                 run(job_id, lease, actor_of_owner(owner_id))
         except LeaseLost:

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from flask_login import current_user
 
 from ..errorhandlers import refuse_nul_bytes
+from ..jobs.statuses import JobStatus
 from ..permissions import Actor, Permission, actor_of_user
 from ..timeutil import isoformat
 
@@ -31,6 +32,12 @@ def requires(permission: Permission):
             return view(*args, **kwargs)
         return guarded
     return decorate
+
+
+@bp.app_context_processor
+def _job_statuses() -> dict:
+    """``JobStatus.DONE`` in templates, as the services spell it."""
+    return {"JobStatus": JobStatus}
 
 
 @bp.app_context_processor

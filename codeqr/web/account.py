@@ -14,7 +14,7 @@ from ..errors import CodeQRError
 from ..extensions import login_manager
 from ..local_requests import from_this_machine
 from ..models import User
-from ..permissions import OPERATOR
+from ..permissions import OPERATOR, Role
 from . import bp, current_actor
 from .forms import ConfirmForm, LoginForm, OwnPasswordForm, SetupForm, show_error
 
@@ -101,7 +101,7 @@ def setup():
     form = SetupForm()
     # The operator's act: only this machine or the setup token get here (may_set_up).
     signed_in = sign_in_after(form, lambda: users.create(form.email.data or "", form.password.data or "",
-                                                         role="admin", actor=OPERATOR),
+                                                         role=Role.ADMIN, actor=OPERATOR),
                               "email", "Welcome to CodeQR: your admin account is ready.")
     return signed_in or render_template("setup.html", form=form)
 

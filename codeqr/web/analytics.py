@@ -2,23 +2,20 @@
 detail page. Both show what the analytics API answers, as charts and as tables."""
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, render_template, request, url_for
 from pydantic import ValidationError
 
 from ..analytics import events, queries
+from ..analytics.dimensions import DIMENSIONS
 from ..analytics.limits import ReadLimits
 from ..analytics.schemas import INTERVALS, AnalyticsQuery, EventsQuery
 from ..downloads import streamed_attachment
-from ..state import the_app
+from ..state import app_state, the_app
 from . import bp
 
-#: Breakdowns each panel shows: groupBy -> (heading, column heading, what an unknown value means).
-BREAKDOWNS = {"countries": ("Countries", "Country", "Unknown"), "devices": ("Devices", "Device", "Unknown"),
-              "browsers": ("Browsers", "Browser", "Unknown"), "os": ("Operating systems", "System", "Unknown"),
-              "referers": ("Referrers", "Referring site", "Direct (no referrer)")}
-TOP = {"top_qrcodes": ("Top QR Codes", "QR Code", "")}
 INTERVAL_LABELS = {"1h": "Last hour", "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days",
                    "90d": "Last 90 days", "ytd": "Year to date", "1y": "Last 12 months", "all": "All time"}
 assert set(INTERVAL_LABELS) == set(INTERVALS)
@@ -38,26 +35,26 @@ def panel(qrcode_id: str | None = None, top: bool = False) -> dict:
     limits = ReadLimits.from_config(the_app().config)
 
     def answer(group_by: str):
-        return queries.analytics(base.model_copy(update={"group_by": group_by}), limits)
+        return queries.analytics(base.model_copy(update={"group_by": group_by}), limits, app_state().agents)
 
-    groups = {**BREAKDOWNS, **(TOP if top else {})}
+    shown = [dimension for dimension in DIMENSIONS
+             if dimension.panel is not None and (top or not dimension.panel.dashboard_only)]
     measure = "visitors" if base.unique else "scans"
     series = answer("timeseries")
     zone = ZoneInfo(base.timezone)
     step = "%d %b %H:%M" if len(series) > 1 and _gap(series) < 86400 else "%d %b %Y"
     for point in series:
         point["label"] = datetime.fromisoformat(point["start"]).astimezone(zone).strftime(step)
-    csv_args = {"interval": base.interval, "timezone": base.timezone, "format": "csv",
-                **({"qrcodeId": qrcode_id} if qrcode_id else {})}
+    csv_args: dict[str, Any] = {"interval": base.interval, "timezone": base.timezone, "format": "csv",
+                                **({"qrcodeId": qrcode_id} if qrcode_id else {})}
     return {
         "choice": choice,
         "intervals": INTERVAL_LABELS,
         "measure": measure,
         "total": answer("count")[measure],
         "series": series,
-        "breakdowns": [{"group": group, "heading": heading, "column": column, "unknown": unknown,
-                        "key": queries.BREAKDOWNS[group][1], "items": answer(group)}
-                       for group, (heading, column, unknown) in groups.items()],
+        "breakdowns": [{"group": dimension.group_by, "panel": dimension.panel, "key": dimension.key,
+                        "items": answer(dimension.group_by)} for dimension in shown],
         "csv_url": url_for("web.events_csv", **csv_args),
     }
 
@@ -79,5 +76,5 @@ def events_csv():
         query = EventsQuery.model_validate(request.args.to_dict())
     except ValidationError:
         abort(400, "the link to this file is not valid")
-    lines = events.csv_stream(query, the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"])
+    lines = events.csv_stream(query, the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"], app_state().agents)
     return streamed_attachment(lines, "scans.csv")

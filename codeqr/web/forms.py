@@ -1,7 +1,7 @@
 """Flask-WTF forms: CSRF and rendering. Field rules live in the services and schemas,
 so a form shows the very messages the API gives."""
 
-from typing import Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
@@ -20,6 +20,7 @@ from wtforms.validators import InputRequired, Optional
 
 from ..csv_import import MAX_ROWS
 from ..messages import sentences, whole_number
+from ..permissions import DEFAULT_ROLE, roles_to_offer
 from ..users import MIN_PASSWORD
 from ..schemas import API_NAMES, FIELD_GROUPS, NULLABLE, QRCodeCreate, bounds_of, ui_of, value_type
 
@@ -114,7 +115,7 @@ class QRCodeForm(FlaskForm):
         are left out (blank nullable ones are cleared when editing). A checkbox is posted
         with a blank twin (``_field.html``), so an unticked box is told from one the page
         did not show: a page that leaves a field out never resets it."""
-        body = {}
+        body: dict[str | None, Any] = {}  # keyed by API_NAMES, typed as pydantic's aliases are
         for name in self.QRCODE_FIELDS:
             if not getattr(self, name).raw_data:
                 continue
@@ -139,13 +140,13 @@ class ApiKeyForm(FlaskForm):
                                            SelectChoice("read_only", "Read only")], default="all")
 
 
-_ROLE_CHOICES = [SelectChoice("member", "Member"), SelectChoice("viewer", "Viewer"), SelectChoice("admin", "Admin")]
+_ROLE_CHOICES = [SelectChoice(role.value, role.capitalize()) for role in roles_to_offer()]
 
 
 class UserForm(FlaskForm):
     email = EmailField("Email")
     password = PasswordField(f"Password ({MIN_PASSWORD} characters or more)")
-    role = SelectField("Role", choices=_ROLE_CHOICES, default="member")
+    role = SelectField("Role", choices=_ROLE_CHOICES, default=DEFAULT_ROLE.value)
 
 
 class RoleForm(FlaskForm):

@@ -13,6 +13,7 @@ from .. import qrcodes
 from ..analytics.queries import scans_since
 from ..rendering import short_link
 from ..errors import CodeQRError
+from ..jobs.statuses import JobStatus
 from .. import exports
 from ..state import app_state
 from ..timeutil import utcnow
@@ -83,7 +84,7 @@ def qrcode_list():
     return render_template("qrcodes/list.html", items=items, query=query, total=total, pages=pages,
                            sort_choices=SORT_CHOICES, chosen=chosen,
                            export_form=ConfirmForm(), formats=_formats(), sort=sort, recent=recent and recent[1],
-                           recent_scans=scans_since([qr.id for qr in items], since) if since else {},
+                           recent_scans=scans_since([qr.id for qr in items], since, app_state().agents) if since else {},
                            page_url=page_url, page_sizes=PAGE_SIZES)
 
 
@@ -252,7 +253,7 @@ def export_download(job_id: str):
     """The finished file, from the storage: its URL when it has one (S3), else the bytes
     with their length and in ranges."""
     job = exports.get(job_id, current_actor())
-    if job.status != "done":
+    if job.status != JobStatus.DONE:
         abort(404, "this export has no file (not finished, failed or expired)")
     storage = app_state().images.storage
     name = exports.file_name(job_id)
