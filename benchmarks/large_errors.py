@@ -17,7 +17,7 @@ import time
 
 import smoke
 from codeqr import apikeys, create_app, users
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 
 def _app():
@@ -45,8 +45,8 @@ def main() -> None:
     smoke.announce(args.quick)
     app = _app()
     with app.app_context():
-        _, secret = apikeys.create("bench", actor=OPERATOR)
-        users.create("bench@example.com", "benchmark password", role="admin", actor=OPERATOR)
+        _, secret = apikeys.create("bench", ctx=for_operator())
+        users.create("bench@example.com", "benchmark password", role="admin", ctx=for_operator())
     client = app.test_client()
     client.post("/login", data={"email": "bench@example.com", "password": "benchmark password"})
     body = json.dumps({"url": "https://example.com/", **{f"unknown{i:06d}": 1 for i in range(fields)}}).encode()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api_client import authorized_client
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
           "Version/17.4 Mobile/15E148 Safari/604.1")
@@ -48,7 +48,7 @@ def analytics_api(analytics_app):
     from codeqr import apikeys
 
     with analytics_app.app_context():
-        _, secret = apikeys.create("analytics", actor=OPERATOR)
+        _, secret = apikeys.create("analytics", ctx=for_operator())
     return authorized_client(analytics_app, secret)
 
 
@@ -95,7 +95,7 @@ def test_city_and_region_come_from_a_geoip_database(make_app, tmp_path):
     from codeqr import apikeys
 
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(api, qr["key"], address="81.2.69.160")
@@ -315,7 +315,7 @@ def test_anonymous_analytics_keep_no_visitor_nor_referer_path(make_app):
 
     app = make_app(CODEQR_PROXY_FIX=1, CODEQR_ANALYTICS="anonymous")
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(api, qr["key"], Referer="https://news.example.org/private/path?user=1")
@@ -335,7 +335,7 @@ def test_analytics_off_counts_scans_and_stores_no_event(make_app):
 
     app = make_app(CODEQR_ANALYTICS="off")
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(api, qr["key"])
@@ -384,7 +384,7 @@ def test_the_background_thread_enriches_and_tells_plugins(make_app):
     listener = Listener()
     app = make_app(CODEQR_ANALYTICS_WORKER=True, plugins=[listener])
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(api, qr["key"], agent=ANDROID)
@@ -424,7 +424,7 @@ def test_a_failing_scanned_hook_neither_fails_the_answer_nor_stops_the_others(ma
     flaky = Flaky()
     app = make_app(plugins=[flaky])
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     for _ in range(3):

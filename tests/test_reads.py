@@ -29,10 +29,10 @@ def app(make_app):
 @pytest.fixture
 def api(app):
     from codeqr import apikeys
-    from codeqr.permissions import OPERATOR
+    from codeqr.context import for_operator
 
     with app.app_context():
-        _, secret = apikeys.create("reads", actor=OPERATOR)
+        _, secret = apikeys.create("reads", ctx=for_operator())
     return authorized_client(app, secret)
 
 

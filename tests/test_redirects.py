@@ -3,7 +3,7 @@
 import pytest
 
 from codeqr import hookimpl
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_scanned_hook_gets_each_counted_scan(make_app, analytics):
     from codeqr import apikeys
 
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
     qr = client.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     client.get(f"/{qr['key']}", headers={"User-Agent": "curl/8.5.0"})
@@ -142,7 +142,7 @@ def _plugin_app(make_app, plugins=(), **settings):
 
     app = make_app(plugins=plugins, **settings)
     with app.app_context():
-        _, secret = apikeys.create("redirects", actor=OPERATOR)
+        _, secret = apikeys.create("redirects", ctx=for_operator())
     return app, authorized_client(app, secret)
 
 

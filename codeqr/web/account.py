@@ -10,8 +10,8 @@ from .. import users
 from ..errors import CodeQRError
 from ..extensions import login_manager
 from ..local_requests import from_this_machine
-from ..permissions import OPERATOR
-from . import bp, current_actor
+from ..context import for_operator, for_request
+from . import bp
 from .forms import ConfirmForm, LoginForm, OwnPasswordForm, SetupForm, show_error
 
 _OPEN_ENDPOINTS = {"web.setup", "web.login", "web.index"}
@@ -81,7 +81,7 @@ def setup():
     if form.validate_on_submit():
         try:
             # The operator's act: only this machine or the setup token get here (may_set_up).
-            user = users.create(form.email.data or "", form.password.data or "", role="admin", actor=OPERATOR)
+            user = users.create(form.email.data or "", form.password.data or "", role="admin", ctx=for_operator())
         except CodeQRError as error:
             show_error(form, error, "email")
         else:
@@ -114,7 +114,7 @@ def login():
 def logout():
     if ConfirmForm().validate_on_submit():
         # A copy of the session cookie (another browser, a stolen one) ends too.
-        users.end_sessions(current_actor())
+        users.end_sessions(for_request())
         logout_user()
         flash("You are signed out.", "success")
     return redirect(url_for("web.login"))
@@ -127,7 +127,7 @@ def account_password():
     if form.validate_on_submit():
         try:
             user = users.change_own_password(form.current_password.data or "", form.password.data or "",
-                                             current_actor())
+                                             for_request())
         except CodeQRError as error:
             show_error(form, error, "password")
         else:

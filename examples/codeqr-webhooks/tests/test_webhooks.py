@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from codeqr import apikeys, create_app, db
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 from codeqr_webhooks import sender_for
 from codeqr_webhooks.models import Delivery
 
@@ -82,7 +82,7 @@ def make_app(tmp_path, receiver):
 
 def _client(app):
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
     return client

@@ -1,0 +1,25 @@
+"""A clock to give an app (``create_app(clock=)``) in place of the real time."""
+
+import threading
+from datetime import timedelta
+
+from codeqr.timeutil import utcnow
+
+
+class Clock:
+    """Starts at the real time and ticks one millisecond (the timestamps' precision) at
+    each reading, so that moments read one after the other always differ; ``advance``
+    moves it on at once."""
+
+    def __init__(self):
+        self._moment = utcnow()
+        self._lock = threading.Lock()  # the request and job threads read it too
+
+    def __call__(self):
+        with self._lock:
+            self._moment += timedelta(milliseconds=1)
+            return self._moment
+
+    def advance(self, **delta) -> None:
+        with self._lock:
+            self._moment += timedelta(**delta)
