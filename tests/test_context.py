@@ -11,9 +11,9 @@ import codeqr
 from clock import Clock
 from sqlalchemy import select
 
-from codeqr import apikeys, db, qrcodes, users
+from codeqr import apikeys, csv_import, db, qrcodes, users
 from codeqr.context import for_operator
-from codeqr.models import ApiKey
+from codeqr.models import ApiKey, ImportJob, QRCode
 from codeqr.schemas import QRCodeCreate
 from codeqr.timeutil import utcnow
 
@@ -101,3 +101,19 @@ def test_services_read_the_time_of_the_app_clock(make_app):
     assert qr.created_at == qr.updated_at > years_ahead
     assert deactivated is not None and revoked is not None
     assert qr.created_at < deactivated < revoked
+
+
+def test_the_job_runner_reads_the_app_clock(make_app):
+    clock = Clock()
+    clock.advance(days=3650)
+    app = make_app(clock=clock, CODEQR_JOB_WORKER=False)
+    runner = app.extensions["codeqr"].jobs
+    runner.owner = "test"  # set when its thread starts: here the test runs the job itself
+    with app.app_context():
+        job_id = csv_import.start([{"url": "https://example.com/by-the-clock"}], "rows.csv", for_operator()).id
+        assert runner._run_one(ImportJob, csv_import.run)
+        job = db.session.get(ImportJob, job_id)
+        row = db.session.scalar(select(QRCode).where(QRCode.url == "https://example.com/by-the-clock"))
+    years_ahead = utcnow() + timedelta(days=3000)
+    assert row is not None
+    assert job.status == "done" and job.finished_at is not None and job.finished_at > row.created_at > years_ahead

@@ -345,7 +345,7 @@ def test_a_plugin_registers_a_job_kind_that_the_runner_runs(make_app):
 
     ran = []
 
-    def sweep(job_id, lease, actor):
+    def sweep(job_id, lease, ctx):
         ran.append(job_id)
         lease.finish("done", message="swept")
 
