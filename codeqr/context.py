@@ -6,11 +6,11 @@ the job's owner), so what a service acts on, and as whom, is said at each call.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_login import current_user
 
 from .permissions import OPERATOR, Actor, actor_of_user
@@ -46,17 +46,12 @@ class Context:
         """The app's time (UTC, to the millisecond): tests give the app another clock."""
         return self.state.clock()
 
-    def acting_as(self, actor: Actor) -> "Context":
-        return replace(self, actor=actor)
-
-
-def _this_app() -> Flask:
-    return current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's, untyped in Flask
-
 
 def for_actor(actor: Actor, app: Flask | None = None) -> Context:
     """``actor`` acting in ``app`` (by default the current one)."""
-    return Context(actor=actor, app=app or _this_app())
+    from .state import the_app  # the state is built of the services: imported when called
+
+    return Context(actor=actor, app=app or the_app())
 
 
 def for_operator(app: Flask | None = None) -> Context:

@@ -29,7 +29,6 @@ MAY_REACH = {
     "codeqr.ratelimits": "request hooks of the sign-in pages, installed on the app",
     "codeqr.known_devices": "the sign-in cookie of a browser, read from the request",
     "codeqr.state": "the app's state and its accessor",
-    "codeqr.context": "builds a Context from the current app",
     # Pending: another change makes the analytics reads take the agent parser as a parameter.
     "codeqr.analytics.queries": "pending: reads the agent parser from the app state",
     "codeqr.analytics.events": "pending: reads the agent parser from the app state",
