@@ -8,8 +8,8 @@ from codeqr.timeutil import utcnow
 
 class Clock:
     """Starts at the real time and ticks one millisecond (the timestamps' precision) at
-    each reading, so that moments read one after the other always differ; ``advance``
-    moves it on at once."""
+    each reading, so that moments read one after the other always differ; ``set`` and
+    ``advance`` move it at once."""
 
     def __init__(self):
         self._moment = utcnow()
@@ -19,6 +19,11 @@ class Clock:
         with self._lock:
             self._moment += timedelta(milliseconds=1)
             return self._moment
+
+    def set(self, moment) -> None:
+        """Read ``moment`` (and a millisecond more at each reading) from now on."""
+        with self._lock:
+            self._moment = moment
 
     def advance(self, **delta) -> None:
         with self._lock:

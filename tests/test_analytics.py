@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api_client import authorized_client
+from clock import Clock
 from codeqr.context import for_operator
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -45,11 +46,16 @@ def analytics_app(make_app):
 
 @pytest.fixture
 def analytics_api(analytics_app):
+    return _api_client(analytics_app)
+
+
+def _api_client(app):
+    """A client of ``app``'s API with a key of the operator's."""
     from codeqr import apikeys
 
-    with analytics_app.app_context():
+    with app.app_context():
         _, secret = apikeys.create("analytics", ctx=for_operator())
-    return authorized_client(analytics_app, secret)
+    return authorized_client(app, secret)
 
 
 def _scan(client, key, agent=IPHONE, address="81.2.69.160", **headers):
@@ -239,16 +245,15 @@ def test_hourly_buckets_and_edges_inside_a_quarter_hour(analytics_app, analytics
     assert devices == [{"device": "mobile", "scans": 4}]
 
 
-def test_unique_visitors_are_counted_once_a_day(analytics_api, analytics_app, monkeypatch):
-    from codeqr.scans import visit
-
+def test_unique_visitors_are_counted_once_a_day(make_app):
+    clock = Clock()
+    analytics_api = _api_client(make_app(clock=clock, CODEQR_PROXY_FIX=1))
     qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     for moment in (datetime(2026, 6, 1, 9, tzinfo=UTC), datetime(2026, 6, 1, 17, tzinfo=UTC),
                    datetime(2026, 6, 2, 9, tzinfo=UTC)):
-        monkeypatch.setattr(visit, "utcnow", lambda moment=moment: moment)
+        clock.set(moment)
         _scan(analytics_api, qr["key"])
-    _scan_at = datetime(2026, 6, 1, 10, tzinfo=UTC)
-    monkeypatch.setattr(visit, "utcnow", lambda: _scan_at)
+    clock.set(datetime(2026, 6, 1, 10, tzinfo=UTC))
     _scan(analytics_api, qr["key"], agent=ANDROID)  # another visitor the first day
     frame = {"start": "2026-06-01T00:00:00Z", "end": "2026-06-04T00:00:00Z"}  # over 48 h: daily buckets
     assert analytics_api.get("/api/analytics", query_string={**frame, "unique": "true"}).get_json() == {"visitors": 3}
