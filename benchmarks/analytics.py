@@ -331,9 +331,9 @@ def main() -> None:
             seed_events(codes, args.events, args.days)
             if args.stall:
                 from codeqr import apikeys
-                from codeqr.permissions import OPERATOR
+                from codeqr.context import for_operator
 
-                secret = apikeys.create("bench", scope="read_only", actor=OPERATOR)[1]
+                secret = apikeys.create("bench", scope="read_only", ctx=for_operator())[1]
                 db.session.remove()
                 db.engine.dispose()
                 env = {**os.environ, "CODEQR_INSTANCE_PATH": str(instance), "CODEQR_DATABASE_URL": url,

@@ -36,13 +36,14 @@ def seed(instance: str, count: int) -> None:
     os.environ.update(CODEQR_INSTANCE_PATH=instance, CODEQR_DEFAULT_DOMAIN=DOMAIN, CODEQR_ANALYTICS_WORKER="false")
     from codeqr import create_app, qrcodes, users
     from codeqr.schemas import QRCodeCreate
-    from codeqr.permissions import OPERATOR
+    from codeqr.context import for_operator
 
     app = create_app()
     with app.app_context():
-        users.create("owner@example.com", PASSWORD, role="admin", actor=OPERATOR)
+        users.create("owner@example.com", PASSWORD, role="admin", ctx=for_operator())
         for i in range(count):
-            qrcodes.create(QRCodeCreate(url=f"https://example.com/catalog/{i}", title=f"Product {i}", size=1024), actor=OPERATOR)
+            qrcodes.create(QRCodeCreate(url=f"https://example.com/catalog/{i}", title=f"Product {i}", size=1024),
+                           ctx=for_operator())
 
 
 def worker_pids(master: int) -> list[int]:

@@ -40,7 +40,7 @@ def main() -> None:
     from codeqr.scans import counter
     from codeqr.schemas import QRCodeCreate
     from codeqr.state import app_state
-    from codeqr.permissions import OPERATOR
+    from codeqr.context import for_operator
 
     name = f"codeqr_kept_{os.getpid()}"
     with psycopg.connect(args.postgres_url, autocommit=True) as admin:
@@ -51,7 +51,7 @@ def main() -> None:
                           "CODEQR_DEFAULT_DOMAIN": "qr.bench.example", "CODEQR_ANALYTICS_WORKER": False,
                           "CODEQR_JOB_WORKER": False})
         with app.app_context():
-            qr = qrcodes.create(QRCodeCreate.model_validate({"url": "https://example.com/"}), actor=OPERATOR)
+            qr = qrcodes.create(QRCodeCreate.model_validate({"url": "https://example.com/"}), ctx=for_operator())
             scans = app_state().scan_counter
         looking = counter.dropped
         times: dict[str, list[float]] = {"with the look": [], "without": []}

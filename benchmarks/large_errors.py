@@ -16,7 +16,7 @@ import time
 
 import smoke
 from codeqr import apikeys, create_app, users
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 
 def _app():
@@ -40,8 +40,8 @@ def main() -> None:
     rounds, fields, columns = smoke.sizes(__doc__, quick=(1, 2000, 6000), full=(3, 200_000, 600_000))
     app = _app()
     with app.app_context():
-        _, secret = apikeys.create("bench", actor=OPERATOR)
-        users.create("bench@example.com", "benchmark password", role="admin", actor=OPERATOR)
+        _, secret = apikeys.create("bench", ctx=for_operator())
+        users.create("bench@example.com", "benchmark password", role="admin", ctx=for_operator())
     client = app.test_client()
     client.post("/login", data={"email": "bench@example.com", "password": "benchmark password"})
     body = json.dumps({"url": "https://example.com/", **{f"unknown{i:06d}": 1 for i in range(fields)}}).encode()

@@ -14,7 +14,7 @@ import time
 import smoke
 from codeqr import create_app, qrcodes
 from codeqr.schemas import QRCodeCreate
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 
 def per_redirect(limits: bool, count: int, warmup: int) -> float:
@@ -22,7 +22,7 @@ def per_redirect(limits: bool, count: int, warmup: int) -> float:
                       "CODEQR_ANALYTICS": "off", "CODEQR_ANALYTICS_WORKER": False,
                       "CODEQR_RATE_LIMIT_ENABLED": limits})
     with app.app_context():
-        key = qrcodes.create(QRCodeCreate(url="https://example.com/"), actor=OPERATOR).key
+        key = qrcodes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator()).key
     client = app.test_client()
     for _ in range(warmup):
         client.get("/" + key)

@@ -42,12 +42,12 @@ def seed(instance: str) -> str:
                       CODEQR_ANALYTICS_WORKER="false")
     from codeqr import create_app, qrcodes, users
     from codeqr.schemas import QRCodeCreate
-    from codeqr.permissions import OPERATOR
+    from codeqr.context import for_operator
 
     app = create_app()
     with app.app_context():
-        users.create("owner@example.com", "the right password", role="admin", actor=OPERATOR)
-        return qrcodes.create(QRCodeCreate(url="https://example.com/"), actor=OPERATOR).key
+        users.create("owner@example.com", "the right password", role="admin", ctx=for_operator())
+        return qrcodes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator()).key
 
 
 def redirect_latencies(port: int, key: str, stop: threading.Event, until: int | None = None) -> list[float]:

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 import smoke
 
@@ -156,7 +156,7 @@ def seed(count: int) -> tuple[object, list[str]]:
     with app.app_context():
         for start in range(0, count, 100):
             items = [{"url": f"https://example.com/page/{i}"} for i in range(start, min(start + 100, count))]
-            results = qrcodes.bulk_create(items, actor=OPERATOR).root
+            results = qrcodes.bulk_create(items, ctx=for_operator()).root
             failed = [r for r in results if not hasattr(r, "key")]
             if failed:
                 sys.exit(f"seeding failed: {failed[0]}")

@@ -24,7 +24,7 @@ import time
 import smoke
 from codeqr import create_app, qrcodes
 from codeqr.schemas import QRCodeCreate
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 
 def main() -> None:
@@ -40,7 +40,7 @@ def main() -> None:
     app = create_app({"INSTANCE_PATH": tempfile.mkdtemp(), "CODEQR_DEFAULT_DOMAIN": "localhost",
                       "CODEQR_ANALYTICS": "off", "CODEQR_ANALYTICS_WORKER": False})
     with app.app_context():
-        key = qrcodes.create(QRCodeCreate(url="https://example.com/"), actor=OPERATOR).key
+        key = qrcodes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator()).key
     middleware = app.wsgi_app
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": f"/{key}", "SERVER_NAME": "localhost", "SERVER_PORT": "80",
                "HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",

@@ -32,8 +32,7 @@ DOMAIN = "qr.bench.example"
 
 def serve_blocks(db: str, postgres_url: str, codes: int, block: int) -> None:
     """Child process: seed, then answer each line read ("count" or "store") with the µs per scan of one block."""
-    from codeqr import create_app, qrcodes
-    from codeqr.permissions import OPERATOR
+    from codeqr import create_app
 
     instance = Path(tempfile.mkdtemp(prefix="codeqr-scan-statement-"))
     url = postgres_url if db == "postgres" else f"sqlite:///{instance / 'codeqr.db'}"
@@ -41,13 +40,16 @@ def serve_blocks(db: str, postgres_url: str, codes: int, block: int) -> None:
                       "CODEQR_ANALYTICS_WORKER": False, "CODEQR_JOB_WORKER": False,
                       # PostgreSQL: no wait for the WAL flush, or one scan after another measures the disk
                       "CODEQR_SCAN_ASYNC_COMMIT": True})
-    with app.app_context():
-        keys = []
-        for start in range(0, codes, 100):
-            items = [{"url": f"https://shop.example/p/{index}", "key": f"bench{index:06d}"}
-                     for index in range(start, min(start + 100, codes))]
-            qrcodes.bulk_create(items, actor=OPERATOR)
-            keys += [item["key"] for item in items]
+    # Seeded through the command line and the API, which every version compared has.
+    secret = app.test_cli_runner().invoke(args=["create-api-key", "bench"]).output.split()[-1]
+    client = app.test_client()
+    keys = []
+    for start in range(0, codes, 100):
+        items = [{"url": f"https://shop.example/p/{index}", "key": f"bench{index:06d}"}
+                 for index in range(start, min(start + 100, codes))]
+        made = client.post("/api/qrcodes/bulk", json=items, headers={"Authorization": f"Bearer {secret}"})
+        assert made.status_code == 200, made.get_data(as_text=True)
+        keys += [item["key"] for item in items]
     counter = app.extensions["codeqr"].scan_counter
     rng = random.Random(5)
     visit = {"timestamp": datetime.now(UTC), "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)",

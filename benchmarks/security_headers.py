@@ -15,7 +15,7 @@ import time
 import smoke
 from codeqr import create_app, qrcodes
 from codeqr.schemas import QRCodeCreate
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 
 def per_redirect(headers: bool, count: int, warmup: int) -> float:
@@ -25,7 +25,7 @@ def per_redirect(headers: bool, count: int, warmup: int) -> float:
         hooks = app.after_request_funcs[None]
         hooks[:] = [hook for hook in hooks if hook.__name__ != "add_security_headers"]
     with app.app_context():
-        key = qrcodes.create(QRCodeCreate(url="https://example.com/"), actor=OPERATOR).key
+        key = qrcodes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator()).key
     client = app.test_client()
     for _ in range(warmup):
         client.get("/" + key)

@@ -6,19 +6,20 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .context import Context
 from .database import begin_write
 from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
 from .ids import hash_secret, new_api_key
 from .models import ApiKey, User
-from .permissions import SCOPES, Actor, Permission
+from .permissions import SCOPES, Permission
 from .timeutil import utcnow
 
 #: last_used_at is written at most this often per key, to keep API calls read-only.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def create(name: str, owner: User | None = None, scope: str = "all", *, actor: Actor) -> tuple[ApiKey, str]:
+def create(name: str, owner: User | None = None, scope: str = "all", *, ctx: Context) -> tuple[ApiKey, str]:
     """Create a key named ``name`` for ``owner`` (None: made at the machine, with an
     admin's rights); return it and its secret (never stored)."""
     name = name.strip()
@@ -28,8 +29,8 @@ def create(name: str, owner: User | None = None, scope: str = "all", *, actor: A
     if scope not in SCOPES:
         raise InvalidInput(f"must be one of {', '.join(SCOPES)}", "scope")
     owner_id = owner.id if owner is not None else None
-    if not actor.may_manage_key_of(owner_id):
-        actor.require(Permission.ALL_KEYS)
+    if not ctx.actor.may_manage_key_of(owner_id):
+        ctx.actor.require(Permission.ALL_KEYS)
     secret = new_api_key()
     taken = Conflict(f"there is already an active key named {name!r}; choose another name or revoke that one",
                      "name", sentence=f"You already have a key named “{name}”: choose another name, or revoke that key first.")
@@ -47,9 +48,9 @@ def create(name: str, owner: User | None = None, scope: str = "all", *, actor: A
     return key, secret
 
 
-def revoke(name_or_prefix: str, actor: Actor) -> int:
+def revoke(name_or_prefix: str, ctx: Context) -> int:
     """Revoke the active keys with this name or prefix, anyone's; return how many (the CLI's)."""
-    actor.require(Permission.ALL_KEYS)
+    ctx.actor.require(Permission.ALL_KEYS)
     with begin_write():
         keys = list(
             db.session.scalars(
@@ -62,29 +63,29 @@ def revoke(name_or_prefix: str, actor: Actor) -> int:
         if not keys:
             raise NotFound(f"no active API key named {name_or_prefix!r}")
         for key in keys:
-            key.revoked_at = utcnow()
+            key.revoked_at = ctx.now()
     return len(keys)
 
 
-def active_key(key_id: int, actor: Actor) -> ApiKey | None:
-    """The active key with this id, if ``actor`` manages it."""
+def active_key(key_id: int, ctx: Context) -> ApiKey | None:
+    """The active key with this id, if ``ctx.actor`` manages it."""
     key = db.session.get(ApiKey, key_id)
-    return key if key is not None and key.revoked_at is None and actor.may_manage_key_of(key.user_id) else None
+    return key if key is not None and key.revoked_at is None and ctx.actor.may_manage_key_of(key.user_id) else None
 
 
-def revoke_by_id(key_id: int, actor: Actor) -> None:
+def revoke_by_id(key_id: int, ctx: Context) -> None:
     with begin_write():
-        key = active_key(key_id, actor)
+        key = active_key(key_id, ctx)
         if key is None:
             raise NotFound("no active API key of yours with this id")
-        key.revoked_at = utcnow()
+        key.revoked_at = ctx.now()
 
 
-def list_keys(actor: Actor) -> list[ApiKey]:
-    """The keys ``actor`` manages: every key for an admin, their own for others."""
+def list_keys(ctx: Context) -> list[ApiKey]:
+    """The keys ``ctx.actor`` manages: every key for an admin, their own for others."""
     keys = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
-    if not actor.can(Permission.ALL_KEYS):
-        keys = keys.where(ApiKey.user_id == actor.user_id)
+    if not ctx.actor.can(Permission.ALL_KEYS):
+        keys = keys.where(ApiKey.user_id == ctx.actor.user_id)
     return list(db.session.scalars(keys))
 
 

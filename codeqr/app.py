@@ -1,6 +1,8 @@
 """The application factory: the one place an app is built."""
 
 import os
+from collections.abc import Callable
+from datetime import datetime
 from importlib.resources import files
 
 from apiflask import APIFlask
@@ -25,6 +27,7 @@ from .pluginmanager import build_plugin_manager, plugin_defaults
 from .proxies import TrustedProxies
 from .schemas import Error, inline_schema
 from .state import build_app_state, chosen_plugins
+from .timeutil import utcnow
 from .web.account import SIGN_IN_PAGES
 
 
@@ -82,14 +85,16 @@ class LazySessionInterface(SecureCookieSessionInterface):
 
 
 def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | None = None,
-               listing_only: bool = False, wait_for_database: bool = True) -> CodeQRApp:
+               listing_only: bool = False, wait_for_database: bool = True,
+               clock: Callable[[], datetime] = utcnow) -> CodeQRApp:
     """Build a CodeQR app: config, plugins, database, blueprints. Config is frozen after.
 
     ``served_at`` (``host:port``) is the address a server command listens on: without
     ``CODEQR_DEFAULT_DOMAIN``, short links use it. ``listing_only`` builds just what lists the
     commands (``codeqr --help``): nothing is written and nothing connects. Without
     ``wait_for_database`` the schema upgrade waits for the caller (``codeqr`` commands start
-    it themselves, failing at once when the database is away, or not at all).
+    it themselves, failing at once when the database is away, or not at all). ``clock`` is
+    the time the services read (``Context.now``): tests give another.
     """
     instance_path = os.environ.get("CODEQR_INSTANCE_PATH") or (test_config or {}).get("INSTANCE_PATH")
     app = CodeQRApp(
@@ -157,7 +162,7 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     with app.app_context():
         configure_engine(db.engine, app.config["CODEQR_SQLITE_BUSY_TIMEOUT_MS"])
         apply_timeouts(db.engine, app.config["CODEQR_DATABASE_TIMEOUT_SECONDS"])
-        app.extensions["codeqr"] = build_app_state(app, pm)
+        app.extensions["codeqr"] = build_app_state(app, pm, clock)
     state = app.extensions["codeqr"]
     if wait_for_database:
         state.database.start()

@@ -19,17 +19,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from .context import Context
 from .database import upgrade_schema
 from .errors import CodeQRError
 from .extensions import db
 from .models import QRCode
 from .schemas import QRCodeOut
-from .state import app_state
-from .timeutil import isoformat, utcnow
+from .timeutil import isoformat
 
 #: Bumped when the archive's layout changes; restore refuses layouts it does not know.
 FORMAT = 1
@@ -56,35 +55,37 @@ def pg_restore_command(url: str) -> str:
     return f"pg_restore --clean --if-exists --no-owner --dbname='{_pg_url(url)}' codeqr.pgdump"
 
 
-def _sqlite_path() -> str | None:
-    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+def _sqlite_path(ctx: Context) -> str | None:
+    url = make_url(ctx.config["SQLALCHEMY_DATABASE_URI"])
     return url.database if url.get_backend_name() == "sqlite" else None
 
 
-def backup(destination: Path, images: bool = True, progress: Callable[[int], None] = lambda n: None) -> dict:
-    """Write the archive to ``destination`` (refused if it exists; readable by its owner
-    only: it holds the secret key); return its manifest. ``progress`` hears of each QR Code."""
+def backup(destination: Path, ctx: Context, images: bool = True,
+           progress: Callable[[int], None] = lambda n: None) -> dict:
+    """Write the archive of ``ctx``'s instance to ``destination`` (refused if it exists;
+    readable by its owner only: it holds the secret key); return its manifest.
+    ``progress`` hears of each QR Code."""
     if destination.exists():
         raise _exists(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     draft = Path(tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".draft")[1])
     try:
         with tarfile.open(draft, "w:gz") as archive, tempfile.TemporaryDirectory() as scratch:
-            manifest: dict[str, Any] = {"format": FORMAT, "createdAt": isoformat(utcnow()), "database": None,
+            manifest: dict[str, Any] = {"format": FORMAT, "createdAt": isoformat(ctx.now()), "database": None,
                                         "images": 0, "secretKey": False}
-            sqlite_path = _sqlite_path()
+            sqlite_path = _sqlite_path(ctx)
             if sqlite_path:
                 copy = Path(scratch) / _DATABASE
                 _sqlite_copy(sqlite_path, copy)
                 archive.add(copy, _DATABASE, filter=_private)
                 manifest["database"] = "sqlite"
             manifest |= count()
-            secret = Path(current_app.instance_path) / "secret_key"
+            secret = Path(ctx.instance_path) / _SECRET
             if secret.is_file():
                 archive.add(secret, _SECRET, filter=_private)
                 manifest["secretKey"] = True
             if images:
-                for stored in _stored_images():
+                for stored in _stored_images(ctx):
                     for name, data in stored:
                         _add_bytes(archive, _IMAGES + name, data)
                         manifest["images"] += 1
@@ -120,11 +121,11 @@ def count() -> dict:
     return {"qrcodes": qrcodes, "scans": int(scans)}
 
 
-def _stored_images() -> Iterator[list[tuple[str, bytes]]]:
+def _stored_images(ctx: Context) -> Iterator[list[tuple[str, bytes]]]:
     """For each QR Code, its stored images (name, bytes) in the formats the instance renders."""
-    images = app_state().images
+    images = ctx.state.images
     for qr in db.session.scalars(select(QRCode).execution_options(yield_per=500)):
-        picture = QRCodeOut.model_validate(qr).picture()
+        picture = QRCodeOut.of_row(qr, ctx.config).picture()
         names = [f"{images.etag(picture, fmt)}.{fmt}" for fmt in images.renderers]
         yield [(name, data) for name in names if (data := images.storage.get(name)) is not None]
     db.session.remove()
@@ -154,14 +155,14 @@ def read_manifest(source: Path) -> dict:
     return manifest
 
 
-def restore(source: Path, force: bool = False, progress: Callable[[int], None] = lambda n: None) -> dict:
-    """Put the archive's database, secret key and images into this instance; return its manifest.
+def restore(source: Path, ctx: Context, force: bool = False, progress: Callable[[int], None] = lambda n: None) -> dict:
+    """Put the archive's database, secret key and images into ``ctx``'s instance; return its manifest.
 
     An instance that holds QR Codes is only replaced with ``force``. Stop the servers of the
     instance first: they would keep the replaced database open.
     """
     manifest = read_manifest(source)
-    sqlite_path = _sqlite_path()
+    sqlite_path = _sqlite_path(ctx)
     if manifest["database"] == "sqlite" and not sqlite_path:
         raise BackupError("this backup holds a SQLite database, and this instance uses PostgreSQL; "
                           "restore it into an instance on SQLite")
@@ -173,10 +174,10 @@ def restore(source: Path, force: bool = False, progress: Callable[[int], None] =
         if not all(member.isfile() and _IMAGE_NAME.fullmatch(member.name[len(_IMAGES):]) for member in images):
             raise BackupError(f"{source} is not a CodeQR backup (an image has a name CodeQR never gives one)")
         if manifest["database"] == "sqlite" and sqlite_path:  # refused above without it
-            _replace_sqlite(archive, Path(sqlite_path))
+            _replace_sqlite(archive, Path(sqlite_path), ctx.instance_path)
         if manifest["secretKey"]:
-            _replace_secret(_member(archive, _SECRET).read())
-        storage = app_state().images.storage
+            _replace_secret(_member(archive, _SECRET).read(), Path(ctx.instance_path) / _SECRET)
+        storage = ctx.state.images.storage
         for member in images:
             storage.put(member.name[len(_IMAGES):], _member(archive, member).read())
             progress(1)
@@ -191,7 +192,7 @@ def _member(archive: tarfile.TarFile, member: str | tarfile.TarInfo) -> IO[bytes
     return contents
 
 
-def _replace_sqlite(archive: tarfile.TarFile, path: Path) -> None:
+def _replace_sqlite(archive: tarfile.TarFile, path: Path, instance_path: str) -> None:
     db.session.remove()
     db.engine.dispose()  # no connection may keep the old file open
     draft = path.with_name(f".{path.name}.restoring")
@@ -201,11 +202,10 @@ def _replace_sqlite(archive: tarfile.TarFile, path: Path) -> None:
     for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         leftover.unlink(missing_ok=True)  # the old database's log would be applied to the new one
     os.replace(draft, path)
-    upgrade_schema()  # a backup made by an older CodeQR
+    upgrade_schema(instance_path)  # a backup made by an older CodeQR
 
 
-def _replace_secret(secret: bytes) -> None:
-    path = Path(current_app.instance_path) / "secret_key"
+def _replace_secret(secret: bytes, path: Path) -> None:
     draft = path.with_name(".secret_key.restoring")
     draft.unlink(missing_ok=True)
     with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:

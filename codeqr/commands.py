@@ -1,6 +1,6 @@
 """CodeQR's commands for operators: API keys, users, backups, plugins (``codeqr --help``
 lists them; ``cli`` adds them to the ``codeqr`` group and to each app's CLI). They act
-as the operator (``OPERATOR``), said at each call: services take no default."""
+as the operator (``for_operator()``), said at each call: services take no default."""
 
 import sys
 from pathlib import Path
@@ -11,7 +11,8 @@ from flask.cli import with_appcontext
 
 from . import apikeys, users
 from .errors import CodeQRError
-from .permissions import DEFAULT_ROLE, OPERATOR, ROLES, SCOPES, Role
+from .context import for_operator
+from .permissions import DEFAULT_ROLE, ROLES, SCOPES, Role
 from .pluginmanager import loaded_plugins
 from .state import app_state
 
@@ -31,7 +32,7 @@ def create_api_key(name: str, scope: str, email: str | None):
     """Create an API key; it is printed once, on the last line."""
     try:
         owner = users.by_email(email) if email else users.first_admin()
-        key, secret = apikeys.create(name, owner=owner, scope=scope, actor=OPERATOR)
+        key, secret = apikeys.create(name, owner=owner, scope=scope, ctx=for_operator())
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
     whose = f"of {owner.email} ({owner.role})" if owner else "of no user (an admin's rights)"
@@ -46,7 +47,7 @@ def create_api_key(name: str, scope: str, email: str | None):
 def revoke_api_key(name_or_prefix: str):
     """Revoke the API keys with this name (or prefix)."""
     try:
-        revoked = apikeys.revoke(name_or_prefix, OPERATOR)
+        revoked = apikeys.revoke(name_or_prefix, for_operator())
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Revoked {counted(revoked, 'API key')}.")
@@ -56,7 +57,7 @@ def revoke_api_key(name_or_prefix: str):
 @with_appcontext
 def list_api_keys():
     """List API keys: name, prefix, scope, owner, created, last used, state."""
-    keys = apikeys.list_keys(OPERATOR)
+    keys = apikeys.list_keys(for_operator())
     if not keys:
         click.echo("No API keys. Make one with: codeqr create-api-key NAME")
         return
@@ -80,7 +81,7 @@ def list_api_keys():
 def create_user(email: str, password: str, role: str):
     """Create a user of the web UI (the first one is always an admin)."""
     try:
-        user = users.create(email, password, role=Role.ADMIN if not users.has_users() else role, actor=OPERATOR)
+        user = users.create(email, password, role=Role.ADMIN if not users.has_users() else role, ctx=for_operator())
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created {user.role} {user.email}.")
@@ -98,7 +99,7 @@ def backup(destination: Path, without_images: bool):
     try:
         with click.progressbar(length=backups.count()["qrcodes"], label="QR Codes", show_pos=True,
                                file=sys.stderr) as bar:
-            manifest = backups.backup(destination, images=not without_images, progress=bar.update)
+            manifest = backups.backup(destination, for_operator(), images=not without_images, progress=bar.update)
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Backed up {counted(manifest['qrcodes'], 'QR Code')} ({counted(manifest['scans'], 'scan')}), "
@@ -121,7 +122,7 @@ def restore(source: Path, force: bool):
     try:
         with click.progressbar(length=backups.read_manifest(source)["images"], label="Images", show_pos=True,
                                file=sys.stderr) as bar:
-            manifest = backups.restore(source, force=force, progress=bar.update)
+            manifest = backups.restore(source, for_operator(), force=force, progress=bar.update)
     except CodeQRError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Restored {source} (made {manifest['createdAt']}): {counted(manifest['qrcodes'], 'QR Code')}, "

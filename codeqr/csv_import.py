@@ -21,9 +21,10 @@ from .jobs.runner import Lease
 from .jobs.statuses import JobStatus
 from .messages import JOB_STATUSES, sentences
 from .models import ImportJob, ImportRowError
-from .permissions import Actor, Permission
+from .context import Context
+from .permissions import Permission
 from .spreadsheets import cell_value, csv_lines
-from .schemas import QRCodeCreate, QRCodeUpdate, ui_of, value_type
+from .schemas import API_NAMES, QRCodeCreate, QRCodeUpdate, ui_of, value_type
 
 MAX_ROWS = 10_000
 _TRUE, _FALSE = {"1", "true", "yes", "y"}, {"0", "false", "no", "n"}
@@ -37,15 +38,15 @@ def _columns() -> dict[str, str]:
     """CSV header (lower-case, without spaces, - or _) -> API field: every field of a
     QR Code by its API name, plus the aliases its ``UI`` gives."""
     columns = {}
-    for info in QRCodeCreate.model_fields.values():
-        for name in (info.alias, *ui_of(info).csv_aliases):
-            columns[_column(name)] = info.alias
+    for name, info in QRCodeCreate.model_fields.items():
+        for column in (API_NAMES[name], *ui_of(info).csv_aliases):
+            columns[_column(column)] = API_NAMES[name]
     return columns
 
 
 def _kinds() -> dict[str, type]:
     """API field -> int or bool, for the fields a CSV cell must be converted for."""
-    kinds = {info.alias: value_type(info) for info in QRCodeCreate.model_fields.values()}
+    kinds = {API_NAMES[name]: value_type(info) for name, info in QRCodeCreate.model_fields.items()}
     return {name: kind for name, kind in kinds.items() if kind in (int, bool)}
 
 
@@ -53,7 +54,7 @@ def _kinds() -> dict[str, type]:
 COLUMNS = _columns()
 _KINDS = _kinds()
 #: The columns of the template, in the order of the API's fields.
-TEMPLATE_COLUMNS = tuple(info.alias for info in QRCodeCreate.model_fields.values())
+TEMPLATE_COLUMNS = tuple(API_NAMES.values())
 #: The column the refused rows' file gives each row's reason in; ignored on import, so
 #: that file can be fixed and imported again as it is.
 REASON_COLUMN = "problem"
@@ -79,7 +80,7 @@ def parse(data: bytes) -> list[dict]:
                                f"Rename or remove them; the columns it knows are {', '.join(TEMPLATE_COLUMNS)}.")
         if "url" not in fields:
             raise InvalidInput("The first row must name the columns, one of them url (the destination of each QR Code).")
-        rows = []
+        rows: list[dict] = []
         for cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue  # blank line
@@ -107,18 +108,18 @@ def _typed(row: dict) -> dict:
     return body
 
 
-def import_row(row: dict, actor: Actor) -> str:
-    """Create or update one QR Code from a row as ``actor``; return "created", "updated"
+def import_row(row: dict, ctx: Context) -> str:
+    """Create or update one QR Code from a row as ``ctx.actor``; return "created", "updated"
     or "unchanged"."""
     body = _typed(row)
     if body.get("externalId"):
-        existing = qrcodes.find("ext_" + body["externalId"])
+        existing = qrcodes.find("ext_" + body["externalId"], ctx)
         if existing is not None:
-            after = qrcodes.update(existing.id, QRCodeUpdate.model_validate(body), actor)
+            after = qrcodes.update(existing.id, QRCodeUpdate.model_validate(body), ctx)
             return "unchanged" if after.updated_at == existing.updated_at else "updated"
-        qrcodes.create(QRCodeCreate.model_validate(body), actor)
+        qrcodes.create(QRCodeCreate.model_validate(body), ctx)
         return "created"
-    _, outcome = qrcodes.upsert(QRCodeCreate.model_validate(body), actor)
+    _, outcome = qrcodes.upsert(QRCodeCreate.model_validate(body), ctx)
     return outcome
 
 
@@ -131,29 +132,29 @@ def _reason(error: Exception) -> str:
                     for sentence, fields in columns.items())
 
 
-def start(rows: list[dict], filename: str, actor: Actor) -> ImportJob:
-    """Record a job for ``rows`` (``actor`` must be allowed to change QR Codes); a job
+def start(rows: list[dict], filename: str, ctx: Context) -> ImportJob:
+    """Record a job for ``rows`` (``ctx.actor`` must be allowed to change QR Codes); a job
     runner of the instance takes it up (``jobs.runner``)."""
-    actor.require(Permission.WRITE_QRCODES)
+    ctx.actor.require(Permission.WRITE_QRCODES)
     with begin_write():
-        job = ImportJob(filename=filename[:255], user_id=actor.user_id, total=len(rows), status=JobStatus.QUEUED,
+        job = ImportJob(filename=filename[:255], user_id=ctx.actor.user_id, total=len(rows), status=JobStatus.QUEUED,
                         source=json.dumps(rows))
         db.session.add(job)
     return job
 
 
-def run(job_id: str, lease: Lease, actor: Actor) -> None:
-    """Import the job's rows from the first one not yet committed, as ``actor`` (its owner
+def run(job_id: str, lease: Lease, ctx: Context) -> None:
+    """Import the job's rows from the first one not yet committed, as ``ctx.actor`` (its owner
     now: a right lost since the start refuses each row). Each row is one transaction
     with the job's progress, so progress always equals the rows committed."""
-    job = db.session.get(ImportJob, job_id)
-    rows, done = json.loads(job.source), job.processed
+    job = _job(job_id)
+    rows, done = json.loads(job.source or "[]"), job.processed
     db.session.rollback()  # nothing of ours stays open between rows
     for index in range(done, len(rows)):
         number = index + 2  # row 1 is the header
         try:
             with begin_write():
-                outcome = import_row(rows[index], actor)
+                outcome = import_row(rows[index], ctx)
                 lease.advance(processed=index + 1, **{outcome: getattr(ImportJob, outcome) + 1})
         except (ValidationError, CodeQRError) as error:
             message = _reason(error)
@@ -163,10 +164,17 @@ def run(job_id: str, lease: Lease, actor: Actor) -> None:
     lease.finish(JobStatus.DONE)
 
 
-def get(job_id: str, actor: Actor) -> ImportJob:
-    """The import, if ``actor`` started it or manages others' work (admins)."""
+def _job(job_id: str) -> ImportJob:
     job = db.session.get(ImportJob, job_id)
-    if job is None or (job.user_id != actor.user_id and not actor.can(Permission.USERS)):
+    if job is None:
+        raise NotFound(f"no import {job_id!r}")
+    return job
+
+
+def get(job_id: str, ctx: Context) -> ImportJob:
+    """The import, if ``ctx.actor`` started it or manages others' work (admins)."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or (job.user_id != ctx.actor.user_id and not ctx.actor.can(Permission.USERS)):
         raise NotFound("no import of yours with this id")
     return job
 

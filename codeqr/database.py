@@ -8,7 +8,6 @@ import threading
 from contextlib import contextmanager, nullcontext
 from datetime import UTC
 
-from flask import current_app
 from alembic.util import CommandError
 from sqlalchemy import String, event, func, inspect, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -195,8 +194,9 @@ def driver_time(dialect):
 
 
 @contextmanager
-def _migration_lock():
-    """Serialise schema upgrades of workers starting together."""
+def _migration_lock(instance_path: str):
+    """Serialise schema upgrades of workers starting together (on SQLite, with a lock file
+    in the instance folder)."""
     engine = db.engine
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
@@ -207,8 +207,8 @@ def _migration_lock():
                 connection.execute(text("SELECT pg_advisory_unlock(7262011)"))
                 connection.commit()
         return
-    os.makedirs(current_app.instance_path, exist_ok=True)
-    with open(os.path.join(current_app.instance_path, ".migrate.lock"), "w") as handle:
+    os.makedirs(instance_path, exist_ok=True)
+    with open(os.path.join(instance_path, ".migrate.lock"), "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -235,12 +235,13 @@ def schema_heads() -> set[str]:
     return {script.revision for script in alembic.heads()}
 
 
-def upgrade_schema() -> None:
-    """Bring the schema to the newest revision of every branch (core and plugins)."""
+def upgrade_schema(instance_path: str) -> None:
+    """Bring the schema to the newest revision of every branch (core and plugins); the
+    instance folder at ``instance_path`` holds the lock that serialises upgrades."""
     heads = schema_heads()
     if not missing_revisions(heads):
         return
-    with without_timeouts(), _migration_lock():
+    with without_timeouts(), _migration_lock(instance_path):
         applied = _applied_revisions()
         if not heads - applied:  # another process upgraded it while this one waited
             return

@@ -17,8 +17,7 @@ import zipfile
 from collections import Counter
 from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .database import begin_write
 from .errors import CodeQRError, InvalidInput, NotFound
@@ -27,12 +26,11 @@ from .jobs.runner import Lease
 from .jobs.statuses import JobStatus
 from .messages import JOB_STATUSES
 from .models import ExportJob
-from .permissions import Actor, Permission
+from .context import Context
+from .permissions import Permission
 from .qrcodes import by_ids
 from .schemas import API_NAMES, FIELD_GROUPS
 from .spreadsheets import csv_lines
-from .state import app_state
-from .timeutil import utcnow
 
 #: API fields in the manifest, one column each (every settable one, in the schema's groups),
 #: then the files of each QR Code.
@@ -44,7 +42,7 @@ PART_SIZE = 200
 MAX_ITEMS = 100_000
 
 
-def start(qrs: list, formats: list[str], actor: Actor) -> ExportJob:
+def start(qrs: list, formats: list[str], ctx: Context) -> ExportJob:
     """Record an export of ``qrs`` (QRCodeOut, in order) in ``formats``."""
     if not qrs:
         raise InvalidInput("there is no QR Code to export")
@@ -54,7 +52,7 @@ def start(qrs: list, formats: list[str], actor: Actor) -> ExportJob:
     repeated = {key for key, count in uses.items() if count > 1}
     items = [[qr.id, f"{qr.key}-{qr.id}" if qr.key in repeated else qr.key] for qr in qrs]
     with begin_write():
-        job = ExportJob(user_id=actor.user_id, status=JobStatus.QUEUED, items=json.dumps(items), formats=",".join(formats),
+        job = ExportJob(user_id=ctx.actor.user_id, status=JobStatus.QUEUED, items=json.dumps(items), formats=",".join(formats),
                         total=len(items))
         db.session.add(job)
     return job
@@ -75,11 +73,12 @@ def _entry(name: str, moment, media_type: str) -> zipfile.ZipInfo:
     return info
 
 
-def _build_part(items: list, formats: list[str], moment) -> bytes:
+def _build_part(items: list, formats: list[str], moment, ctx: Context) -> bytes:
     """Render one part: each QR Code still there in each format, and its manifest rows."""
-    images = app_state().images
-    found = {qr.id: qr for qr in by_ids([qrcode_id for qrcode_id, _ in items])}
-    manifest, buffer = [], io.BytesIO()
+    images = ctx.state.images
+    found = {qr.id: qr for qr in by_ids([qrcode_id for qrcode_id, _ in items], ctx)}
+    manifest: list[list] = []
+    buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as part:
         for qrcode_id, stem in items:
             qr = found.get(qrcode_id)
@@ -97,37 +96,38 @@ def _build_part(items: list, formats: list[str], moment) -> bytes:
     return buffer.getvalue()
 
 
-def run(job_id: str, lease: Lease, actor: Actor) -> None:
+def run(job_id: str, lease: Lease, ctx: Context) -> None:
     """Build the export's parts from the first one not stored yet, then join them. Every
-    role may read every QR Code, so ``actor`` (the owner) is not asked for a permission."""
-    job = db.session.get(ExportJob, job_id)
+    role may read every QR Code, so ``ctx.actor`` (the owner) is not asked for a permission."""
+    job = _job(job_id)
     items, formats, moment = json.loads(job.items), job.formats.split(","), job.created_at
     done, parts = job.processed, job.parts
     db.session.rollback()
-    storage = app_state().images.storage
+    storage = ctx.state.images.storage
     try:
         for start_at in range(done, len(items), PART_SIZE):
             chunk = items[start_at:start_at + PART_SIZE]
-            storage.put(_part_name(job_id, parts), _build_part(chunk, formats, moment))
+            storage.put(_part_name(job_id, parts), _build_part(chunk, formats, moment, ctx))
             db.session.rollback()  # the reads of the part end here
             parts += 1
             with begin_write():
                 lease.advance(processed=start_at + len(chunk), parts=parts)
-        size = _join(job_id, parts, moment, storage)
+        size = _join(job_id, parts, moment, storage, ctx.instance_path)
     except CodeQRError as error:  # the storage away, an image that cannot be rendered
         db.session.rollback()
         lease.finish(JobStatus.FAILED, message=f"the export stopped: {error.message}")
         _remove_parts(job_id, parts, storage)
         return
-    hours = current_app.config["CODEQR_EXPORT_TTL_HOURS"]
-    lease.finish(JobStatus.DONE, size_bytes=size, expires_at=utcnow() + timedelta(hours=hours))
+    hours = ctx.config["CODEQR_EXPORT_TTL_HOURS"]
+    lease.finish(JobStatus.DONE, size_bytes=size, expires_at=ctx.now() + timedelta(hours=hours))
     _remove_parts(job_id, parts, storage)
 
 
-def _join(job_id: str, parts: int, moment, storage) -> int:
-    """Join the parts into the export's one file in the storage; return its size."""
+def _join(job_id: str, parts: int, moment, storage, instance_path: str) -> int:
+    """Join the parts into the export's one file in the storage (drafted in the instance
+    folder's ``tmp``); return its size."""
     manifest = []
-    folder = os.path.join(current_app.instance_path, "tmp")
+    folder = os.path.join(instance_path, "tmp")
     os.makedirs(folder, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=folder, suffix=".zip") as draft:
         with zipfile.ZipFile(draft, "w") as archive:
@@ -153,10 +153,17 @@ def _remove_parts(job_id: str, parts: int, storage) -> None:
             pass  # an orphan part; the export itself is settled
 
 
-def get(job_id: str, actor: Actor) -> ExportJob:
-    """The export, if ``actor`` started it or manages others' work (admins)."""
+def _job(job_id: str) -> ExportJob:
     job = db.session.get(ExportJob, job_id)
-    if job is None or (job.user_id != actor.user_id and not actor.can(Permission.USERS)):
+    if job is None:
+        raise NotFound(f"no export {job_id!r}")
+    return job
+
+
+def get(job_id: str, ctx: Context) -> ExportJob:
+    """The export, if ``ctx.actor`` started it or manages others' work (admins)."""
+    job = db.session.get(ExportJob, job_id)
+    if job is None or (job.user_id != ctx.actor.user_id and not ctx.actor.can(Permission.USERS)):
         raise NotFound("no export of yours with this id")
     return job
 
@@ -167,15 +174,15 @@ def progress(job: ExportJob) -> dict:
             "expiresAt": job.expires_at.isoformat() if job.expires_at else None}
 
 
-def remove_expired() -> int:
-    """Delete the files of exports past their time; return how many."""
-    storage = app_state().images.storage
+def remove_expired(ctx: Context) -> int:
+    """Delete the files of exports past their time (``ctx.now()``); return how many."""
+    storage = ctx.state.images.storage
     expired = list(db.session.scalars(select(ExportJob.id).where(
-        ExportJob.status == JobStatus.DONE, ExportJob.expires_at < utcnow())))
+        ExportJob.status == JobStatus.DONE, ExportJob.expires_at < ctx.now())))
     db.session.rollback()
     for job_id in expired:
         storage.delete(file_name(job_id))
         with begin_write():
-            db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
+            db.session.execute(update(ExportJob).where(ExportJob.id == job_id)
                                .values(status=JobStatus.EXPIRED, message="the file was removed after its time"))
     return len(expired)

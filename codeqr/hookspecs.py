@@ -95,9 +95,9 @@ def codeqr_register_job_kinds():
     ``id``, ``user_id`` (who started it; null: the operator), ``status`` (``queued`` to be
     run), ``created_at``, ``finished_at``, ``message``, ``lease_owner``, ``lease_until`` and
     ``attempts``; the job runner of each process claims its rows with a lease and calls
-    ``run(job_id, lease, actor)`` (``actor``: the job's owner, whose rights it acts with), which does the job's
+    ``run(job_id, lease, ctx)`` (``ctx``: a ``Context`` acting as the job's owner, with their rights), which does the job's
     steps through ``lease.advance(**values)`` and ends it with ``lease.finish(status)``.
-    ``tidy()``, if given, is called when the runner is idle, at most every minute. A
+    ``tidy(ctx)`` (as the operator), if given, is called when the runner is idle, at most every minute. A
     table registered twice, or lacking one of those columns, stops the app.
     """
 

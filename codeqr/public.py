@@ -6,6 +6,7 @@ from werkzeug.wrappers import Response
 from . import qrcodes
 from .scans.counter import Routing
 from .scans.visit import visit_of
+from .context import for_visitor
 from .state import AppState, app_state, the_app
 from .timeutil import isoformat, utcnow
 
@@ -74,7 +75,7 @@ def image(qr_id: str, fmt: str):
     images = app_state().images
     if fmt not in images.renderers or "\x00" in qr_id or qr_id.startswith("ext_"):
         abort(404)
-    qr = qrcodes.find(qr_id)
+    qr = qrcodes.find(qr_id, for_visitor())
     if qr is None:
         abort(404)
     picture = qr.picture()

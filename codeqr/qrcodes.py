@@ -1,15 +1,15 @@
 """QR Code services: create, update, upsert, delete, bulk, get and list.
 
 Each public function is one transaction; lifecycle hooks run after the commit.
-Services take validated pydantic inputs and never look at the request; those that
-write take the ``actor`` asking (required: the views pass who is signed in, the CLI the
-operator, jobs their owner) and refuse one who may not.
+Services take validated pydantic inputs and never look at the request. Each takes a
+``Context`` (required): the app's settings, plugins and images, and the actor asking (the
+views pass who is signed in, the CLI the operator, jobs their owner); those that write
+refuse an actor who may not.
 """
 
 import logging
 from datetime import datetime
 
-from flask import current_app
 from pydantic import ValidationError
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -21,12 +21,11 @@ from .errors import CodeQRError, Conflict, InvalidInput, NotFound
 from .extensions import db
 from .ids import new_key, url_fingerprint, url_hash
 from .models import QRCode
-from .permissions import Actor, Permission
+from .context import Context
+from .permissions import Permission
 from .rendering import Picture, short_link
 from .schemas import API_NAMES, DESIGN_FIELDS, MAX_BULK, BulkResult, Design, Filters, ListQuery, QRCodeCreate, QRCodeOut
 from .schemas import QRCodeUpdate
-from .state import app_state, the_app
-from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +33,16 @@ _RANDOM_KEY_ATTEMPTS = 5
 _SORT_COLUMNS = {"createdAt": QRCode.created_at, "scans": QRCode.scans, "lastScannedAt": QRCode.last_scanned_at}
 
 
-def _out(qr: QRCode) -> QRCodeOut:
-    return QRCodeOut.model_validate(qr)
+def _out(qr: QRCode, ctx: Context) -> QRCodeOut:
+    return QRCodeOut.of_row(qr, ctx.config)
 
 
-def _fire(hook: str, **kwargs) -> None:
+def _fire(ctx: Context, hook: str, **kwargs) -> None:
     """Call a lifecycle hook with the app it runs in, after the commit (of the outermost
     transaction, when a job made this part of one). A plugin's failure is logged: the
     work is stored, and an error answer would make the client repeat it."""
-    caller = getattr(app_state().pm.hook, hook)
-    app = the_app()
+    caller = getattr(ctx.state.pm.hook, hook)
+    app = ctx.app
 
     def call():
         try:
@@ -70,15 +69,15 @@ def _row_or_404(ref: str) -> QRCode:
     return qr
 
 
-def find(ref: str) -> QRCodeOut | None:
+def find(ref: str, ctx: Context) -> QRCodeOut | None:
     """Return the QR Code with id ``ref``, or externalId ``X`` when ``ref`` is ``ext_X``."""
     qr = _row(ref)
-    return _out(qr) if qr is not None else None
+    return _out(qr, ctx) if qr is not None else None
 
 
-def get(ref: str) -> QRCodeOut:
+def get(ref: str, ctx: Context) -> QRCodeOut:
     """Like ``find``, but a missing QR Code raises ``NotFound``."""
-    return _out(_row_or_404(ref))
+    return _out(_row_or_404(ref), ctx)
 
 
 def _oldest_row_with_url(url: str, domain: str | None = None) -> QRCode | None:
@@ -88,21 +87,21 @@ def _oldest_row_with_url(url: str, domain: str | None = None) -> QRCode | None:
     return db.session.scalar(lookup.order_by(QRCode.created_at, QRCode.id).limit(1))
 
 
-def oldest_with_url(url: str, domain: str | None = None) -> QRCodeOut | None:
+def oldest_with_url(url: str, ctx: Context, domain: str | None = None) -> QRCodeOut | None:
     """Return the QR Code an upsert of ``url`` would find (the oldest with that url)."""
     qr = _oldest_row_with_url(url, domain)
-    return _out(qr) if qr is not None else None
+    return _out(qr, ctx) if qr is not None else None
 
 
-def all_matching(filters: Filters) -> list[QRCodeOut]:
+def all_matching(filters: Filters, ctx: Context) -> list[QRCodeOut]:
     """Every QR Code matching ``filters`` (no paging), newest first."""
     statement = _filtered(filters, select(QRCode)).order_by(QRCode.created_at.desc(), QRCode.id)
-    return [_out(qr) for qr in db.session.scalars(statement)]
+    return [_out(qr, ctx) for qr in db.session.scalars(statement)]
 
 
-def by_ids(ids: list[str]) -> list[QRCodeOut]:
+def by_ids(ids: list[str], ctx: Context) -> list[QRCodeOut]:
     statement = select(QRCode).where(QRCode.id.in_(ids)).order_by(QRCode.created_at.desc())
-    return [_out(qr) for qr in db.session.scalars(statement)]
+    return [_out(qr, ctx) for qr in db.session.scalars(statement)]
 
 
 def _filtered(filters: Filters, statement: Select) -> Select:
@@ -120,17 +119,17 @@ def _filtered(filters: Filters, statement: Select) -> Select:
     return statement
 
 
-def list_page(query: ListQuery, scans_since: datetime | None = None) -> list[QRCodeOut]:
+def list_page(query: ListQuery, ctx: Context, scans_since: datetime | None = None) -> list[QRCodeOut]:
     """Return one page of QR Codes, filtered and sorted. With ``scans_since``,
     ``sort=scans`` orders by the scans counted since then instead of all scans."""
     column = _SORT_COLUMNS[query.sort]
     if scans_since is not None and query.sort == "scans":
-        column = scans_since_column(scans_since, app_state().agents)
+        column = scans_since_column(scans_since, ctx.state.agents)
     order = column.desc().nulls_last() if query.order == "desc" else column.asc().nulls_first()
     tiebreak = QRCode.id.desc() if query.order == "desc" else QRCode.id.asc()
     statement = _filtered(query, select(QRCode)).order_by(order, tiebreak)
     statement = statement.limit(query.page_size).offset((query.page - 1) * query.page_size)
-    return [_out(qr) for qr in db.session.scalars(statement)]
+    return [_out(qr, ctx) for qr in db.session.scalars(statement)]
 
 
 def count(filters: Filters) -> int:
@@ -140,27 +139,27 @@ def count(filters: Filters) -> int:
 # -- validation -------------------------------------------------------------
 
 
-def _check_domain(domain: str) -> str:
+def _check_domain(domain: str, ctx: Context) -> str:
     domain = domain.lower()
-    if domain not in current_app.config["CODEQR_DOMAINS"]:
-        served = ", ".join(current_app.config["CODEQR_DOMAINS"])
+    if domain not in ctx.config["CODEQR_DOMAINS"]:
+        served = ", ".join(ctx.config["CODEQR_DOMAINS"])
         raise InvalidInput(f"{domain!r} is not served by this instance (served: {served})", "domain",
                            sentence=f"This instance does not serve {domain}. Choose one of: {served}.")
     return domain
 
 
-def _check_key(key: str) -> str:
-    if key.lower() in app_state().reserved_keys:
+def _check_key(key: str, ctx: Context) -> str:
+    if key.lower() in ctx.state.reserved_keys:
         raise InvalidInput(f"{key!r} is reserved for an app route", "key",
                            sentence=f"The key “{key}” is the name of a page of CodeQR: choose another one.")
     return key
 
 
-def _validate(fields: dict) -> None:
+def _validate(fields: dict, ctx: Context) -> None:
     """Run the design rules and the plugins' validation on the full future state."""
     check_design(fields)
     preview = {API_NAMES[name]: value for name, value in fields.items() if name in API_NAMES}
-    app_state().pm.hook.codeqr_validate_qrcode(app=the_app(), qrcode=preview)
+    ctx.state.pm.hook.codeqr_validate_qrcode(app=ctx.app, qrcode=preview)
 
 
 def _conflict(fields: dict, exclude_id: str | None = None) -> Conflict:
@@ -185,13 +184,13 @@ def _taken(fields: dict, exclude_id: str | None = None) -> Conflict | None:
 # -- writing ----------------------------------------------------------------
 
 
-def _new_fields(data: QRCodeCreate) -> dict:
+def _new_fields(data: QRCodeCreate, ctx: Context) -> dict:
     fields = data.model_dump(exclude={"level"})
-    fields["domain"] = _check_domain(data.domain or current_app.config["CODEQR_DEFAULT_DOMAIN"])
+    fields["domain"] = _check_domain(data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"], ctx)
     fields["level"] = data.level or ("H" if data.show_logo else "M")
     if data.key is not None:
-        _check_key(data.key)
-    _validate(fields)
+        _check_key(data.key, ctx)
+    _validate(fields, ctx)
     return fields
 
 
@@ -201,11 +200,11 @@ def _columns(fields: dict) -> dict:
     return {name: value for name, value in fields.items() if name not in DESIGN_FIELDS} | {"design": design.stored()}
 
 
-def _insert(fields: dict, upsert_slot: str | None = None) -> QRCode | None:
+def _insert(fields: dict, ctx: Context, upsert_slot: str | None = None) -> QRCode | None:
     """Insert one row inside the open transaction; None when the upsert slot was taken."""
     random_key = fields["key"] is None
     for _ in range(_RANDOM_KEY_ATTEMPTS if random_key else 1):
-        now = utcnow()
+        now = ctx.now()
         values = _columns(fields) | {"url_hash": url_hash(fields["url"]), "upsert_slot": upsert_slot,
                                      "created_at": now, "updated_at": now}
         if random_key:
@@ -225,58 +224,67 @@ def _insert(fields: dict, upsert_slot: str | None = None) -> QRCode | None:
     raise Conflict("could not find a free random key; try again")
 
 
+def _inserted(fields: dict, ctx: Context) -> QRCode:
+    """Insert one row without an upsert slot: there is always one (or an error)."""
+    qr = _insert(fields, ctx)
+    assert qr is not None, "only an upsert slot already taken inserts nothing"
+    return qr
+
+
 #: The key a preview of a new QR Code encodes: as long as a random key.
 PREVIEW_KEY = "preview00000-qr"
 
 
-def preview_picture(data: QRCodeCreate, key: str | None = None, editing: str | None = None) -> tuple[Picture, str]:
+def preview_picture(data: QRCodeCreate, ctx: Context, key: str | None = None,
+                    editing: str | None = None) -> tuple[Picture, str]:
     """Validate ``data`` as a save would (the QR Code ``editing``, or a new one), taken keys
     and externalIds included, and return its picture and the key it shows, storing nothing."""
-    fields = _new_fields(data)
+    fields = _new_fields(data, ctx)
     conflict = _taken(fields, editing)
     if conflict is not None:
         raise conflict
     key = data.key or key or PREVIEW_KEY
     design = Design.model_validate({name: fields[name] for name in DESIGN_FIELDS})
-    return Picture(short_link(current_app.config, fields["domain"], key), design), key
+    return Picture(short_link(ctx.config, fields["domain"], key), design), key
 
 
-def create(data: QRCodeCreate, actor: Actor) -> QRCodeOut:
+def create(data: QRCodeCreate, ctx: Context) -> QRCodeOut:
     """Create a QR Code."""
-    actor.require(Permission.WRITE_QRCODES)
-    fields = _new_fields(data)
+    ctx.actor.require(Permission.WRITE_QRCODES)
+    fields = _new_fields(data, ctx)
     with begin_write():
-        result = _out(_insert(fields))
-    _fire("codeqr_qrcode_created", qrcode=result.api())
+        result = _out(_inserted(fields, ctx), ctx)
+    _fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
     return result
 
 
-def _apply(qr: QRCode, given: dict) -> dict:
+def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
     """Apply the given changes to ``qr`` (validated); return ``{api_name: [old, new]}``."""
     if "domain" in given:
-        given["domain"] = _check_domain(given["domain"])
+        given["domain"] = _check_domain(given["domain"], ctx)
     if "key" in given:
-        _check_key(given["key"])
-    if given.get("show_logo") and "level" not in given and qr.level not in ("Q", "H"):
+        _check_key(given["key"], ctx)
+    stored = {name: getattr(qr, name) for name in API_NAMES}
+    if given.get("show_logo") and "level" not in given and stored["level"] not in ("Q", "H"):
         given["level"] = "H"  # what a logo implies when the caller did not choose
-    future = {name: getattr(qr, name) for name in API_NAMES} | given
-    changes = {name: [getattr(qr, name), value] for name, value in given.items() if getattr(qr, name) != value}
+    future = stored | given
+    changes = {name: [stored[name], value] for name, value in given.items() if stored[name] != value}
     if not changes:
         return {}
-    _validate(future)
+    _validate(future, ctx)
     for name, (_, value) in changes.items():
         setattr(qr, name, value)
     if "url" in changes or "domain" in changes:
         qr.url_hash = url_hash(qr.url)
         qr.upsert_slot = None  # the slot belonged to the old (domain, url)
-    qr.updated_at = utcnow()
+    qr.updated_at = ctx.now()
     return {API_NAMES[name]: change for name, change in changes.items()}
 
 
-def _save_changes(qr: QRCode, given: dict) -> tuple[QRCodeOut, dict]:
+def _save_changes(qr: QRCode, given: dict, ctx: Context) -> tuple[QRCodeOut, dict]:
     """Apply and flush inside the open transaction; return ``(before, changes)``."""
-    before = _out(qr)
-    changes = _apply(qr, given)
+    before = _out(qr, ctx)
+    changes = _apply(qr, given, ctx)
     if changes:
         fields = {name: getattr(qr, name) for name in API_NAMES}
         try:
@@ -288,112 +296,114 @@ def _save_changes(qr: QRCode, given: dict) -> tuple[QRCodeOut, dict]:
     return before, changes
 
 
-def _after_update(before: QRCodeOut, after: QRCodeOut, changes: dict) -> None:
+def _after_update(before: QRCodeOut, after: QRCodeOut, changes: dict, ctx: Context) -> None:
     if before.picture() != after.picture():
-        app_state().images.forget(before.picture())
-    _fire("codeqr_qrcode_updated", qrcode=after.api(), changes=changes)
+        ctx.state.images.forget(before.picture())
+    _fire(ctx, "codeqr_qrcode_updated", qrcode=after.api(), changes=changes)
 
 
-def update(ref: str, data: QRCodeUpdate, actor: Actor) -> QRCodeOut:
+def update(ref: str, data: QRCodeUpdate, ctx: Context) -> QRCodeOut:
     """Change the fields sent; ``updatedAt`` moves only when something changed."""
-    actor.require(Permission.WRITE_QRCODES)
+    ctx.actor.require(Permission.WRITE_QRCODES)
     with begin_write():
         qr = _row_or_404(ref)
-        before, changes = _save_changes(qr, data.given())
-        result = _out(qr)
+        before, changes = _save_changes(qr, data.given(), ctx)
+        result = _out(qr, ctx)
     if changes:
-        _after_update(before, result, changes)
+        _after_update(before, result, changes, ctx)
     return result
 
 
-def upsert(data: QRCodeCreate, actor: Actor) -> tuple[QRCodeOut, str]:
+def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
     """Find the oldest QR Code with this url (in ``domain`` if given): leave it, update
     it, or create one. Return ``(QR Code, "created" | "updated" | "unchanged")``.
 
     Concurrent upserts of one new url insert with the same ``upsert_slot``; the
     unique constraint lets exactly one through and the others update that row.
     """
-    actor.require(Permission.WRITE_QRCODES)
+    ctx.actor.require(Permission.WRITE_QRCODES)
     given = data.given()
     given.pop("url")
-    created, changes = False, {}
+    created, before = False, None
+    changes: dict = {}
     with begin_write():
         qr = _oldest_row_with_url(data.url, data.domain)
         if qr is None:
-            fields = _new_fields(data)
+            fields = _new_fields(data, ctx)
             slot = url_fingerprint(fields["domain"], data.url)
-            qr = _insert(fields, upsert_slot=slot)
+            qr = _insert(fields, ctx, upsert_slot=slot)
             created = qr is not None
-            if not created:  # a concurrent upsert won the slot: update its row instead
+            if qr is None:  # a concurrent upsert won the slot: update its row instead
                 qr = db.session.scalar(select(QRCode).where(QRCode.upsert_slot == slot))
                 if qr is None:
                     raise Conflict("the QR Code for this url changed while upserting; try again")
         if not created:
-            before, changes = _save_changes(qr, given)
-        result = _out(qr)
+            before, changes = _save_changes(qr, given, ctx)
+        result = _out(qr, ctx)
     if created:
-        _fire("codeqr_qrcode_created", qrcode=result.api())
+        _fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
         return result, "created"
-    if changes:
-        _after_update(before, result, changes)
+    if changes and before is not None:
+        _after_update(before, result, changes, ctx)
         return result, "updated"
     return result, "unchanged"
 
 
-def _forget_deleted(gone: list[QRCodeOut]) -> None:
+def _forget_deleted(gone: list[QRCodeOut], ctx: Context) -> None:
     for qr in gone:
-        app_state().images.forget(qr.picture())
-        _fire("codeqr_qrcode_deleted", qrcode=qr.api())
+        ctx.state.images.forget(qr.picture())
+        _fire(ctx, "codeqr_qrcode_deleted", qrcode=qr.api())
 
 
-def delete_one(ref: str, actor: Actor) -> dict:
+def delete_one(ref: str, ctx: Context) -> dict:
     """Delete a QR Code and its stored images; return ``{"id": …}``."""
-    actor.require(Permission.WRITE_QRCODES)
+    ctx.actor.require(Permission.WRITE_QRCODES)
     with begin_write():
         qr = _row_or_404(ref)
-        gone = _out(qr)
+        gone = _out(qr, ctx)
         db.session.delete(qr)
-    _forget_deleted([gone])
+    _forget_deleted([gone], ctx)
     return {"id": gone.id}
 
 
-def bulk_create(items: list, actor: Actor) -> BulkResult:
+def bulk_create(items: list, ctx: Context) -> BulkResult:
     """Create up to 100 QR Codes in one transaction; invalid items get an error entry.
     The answer is built before the commit: if it cannot be, nothing is stored."""
-    actor.require(Permission.WRITE_QRCODES)
+    ctx.actor.require(Permission.WRITE_QRCODES)
     if len(items) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} QR Codes per request")
-    results, created = [], []
+    results: list = []
+    created: list[QRCodeOut] = []
     with begin_write():
         for item in items:
             try:
                 data = QRCodeCreate.model_validate(item)
-                qr = _insert(_new_fields(data))
+                qr = _inserted(_new_fields(data, ctx), ctx)
             except ValidationError as error:
                 results.append({"error": InvalidInput.from_validation(error).body(), "qrcode": item})
             except CodeQRError as error:
                 results.append({"error": error.body(), "qrcode": item})
             else:
-                results.append(_out(qr))
-                created.append(results[-1])
+                created.append(_out(qr, ctx))
+                results.append(created[-1])
         answer = BulkResult.model_validate(results)
         answer.model_dump_json()  # raises here, inside the transaction, on an input it cannot echo
     for result in created:
-        _fire("codeqr_qrcode_created", qrcode=result.api())
+        _fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
     return answer
 
 
-def bulk_delete(refs: list[str], actor: Actor) -> int:
+def bulk_delete(refs: list[str], ctx: Context) -> int:
     """Delete the QR Codes named (ids or ``ext_`` refs); return how many existed."""
-    actor.require(Permission.WRITE_QRCODES)
+    ctx.actor.require(Permission.WRITE_QRCODES)
     if len(refs) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} ids per request", "ids")
     ids = [ref for ref in refs if not ref.startswith("ext_")]
     external = [ref[4:] for ref in refs if ref.startswith("ext_")]
     with begin_write():
         doomed = list(db.session.scalars(select(QRCode).where(or_(QRCode.id.in_(ids), QRCode.external_id.in_(external)))))
-        gone = [_out(qr) for qr in doomed]
+        gone = [_out(qr, ctx) for qr in doomed]
         if doomed:
             db.session.execute(delete(QRCode).where(QRCode.id.in_([qr.id for qr in doomed])))
-    _forget_deleted(gone)
+    _forget_deleted(gone, ctx)
     return len(gone)

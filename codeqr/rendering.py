@@ -4,6 +4,7 @@ cached in storage by hash."""
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -28,7 +29,7 @@ def encode(text: str, level: str, margin: int) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(row) for row in code.get_matrix())
 
 
-def short_link(config: dict, domain: str, key: str) -> str:
+def short_link(config: Mapping[str, Any], domain: str, key: str) -> str:
     """Return the URL a QR Code encodes: ``{scheme}://{domain}/{key}``."""
     return f"{config['CODEQR_SCHEME']}://{domain}/{key}"
 

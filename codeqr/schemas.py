@@ -12,19 +12,20 @@ import functools
 import json
 import operator
 import unicodedata
+from collections.abc import Mapping
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
 
-from flask import current_app
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     RootModel,
     StrictBool,
     computed_field,
@@ -226,7 +227,8 @@ class QRCodeCreate(_Input):
 
 
 #: API (camelCase) name of every field a caller may set, by attribute name.
-API_NAMES = {name: info.alias for name, info in QRCodeCreate.model_fields.items()}
+API_NAMES: dict[str, str] = {name: info.alias or name  # every field has one: the alias generator's
+                             for name, info in QRCodeCreate.model_fields.items()}
 
 
 def _without_none(annotation):
@@ -278,12 +280,18 @@ class _UpdateInput(_Input):
     model_config = ConfigDict(json_schema_extra=_drop_defaults)
 
 
-QRCodeUpdate = create_model(
-    "QRCodeUpdate",
-    __base__=_UpdateInput,
-    __doc__="Body of update: every field optional; only the fields sent change.",
-    **_update_fields(),
-)
+if TYPE_CHECKING:
+    class QRCodeUpdate(_UpdateInput):
+        """For mypy: the fields are made at run time, from ``QRCodeCreate``'s."""
+
+        def __getattr__(self, name: str) -> Any: ...
+else:
+    QRCodeUpdate = create_model(
+        "QRCodeUpdate",
+        __base__=_UpdateInput,
+        __doc__="Body of update: every field optional; only the fields sent change.",
+        **_update_fields(),
+    )
 
 
 class _Output(BaseModel):
@@ -295,15 +303,21 @@ class _QRCodeId(_Output):
     id: str = Field(pattern=r"^c[0-9a-z]{24}$", description="generated, read-only")
 
 
-_QRCodeStored = create_model(
-    "_QRCodeStored",
-    __base__=_QRCodeId,
-    **{
-        name: (_plain(_without_none(info.annotation) if _is_automatic(name) else info.annotation),
-               Field(description=info.description))
-        for name, info in QRCodeCreate.model_fields.items()
-    },
-)
+if TYPE_CHECKING:
+    class _QRCodeStored(_QRCodeId):
+        """For mypy: the fields are made at run time, from ``QRCodeCreate``'s."""
+
+        def __getattr__(self, name: str) -> Any: ...
+else:
+    _QRCodeStored = create_model(
+        "_QRCodeStored",
+        __base__=_QRCodeId,
+        **{
+            name: (_plain(_without_none(info.annotation) if _is_automatic(name) else info.annotation),
+                   Field(description=info.description))
+            for name, info in QRCodeCreate.model_fields.items()
+        },
+    )
 
 #: Fields of the design: how the image looks (what it encodes is the short link).
 DESIGN_FIELDS = tuple(name for name, info in QRCodeCreate.model_fields.items() if DESIGN in info.metadata)
@@ -358,16 +372,31 @@ class QRCodeOut(_QRCodeStored):
     last_scanned_at: Timestamp | None
     created_at: Timestamp
     updated_at: Timestamp = Field(description="moves only when something changed")
+    #: the app's settings the links are made of: the validation context's ``config`` (``of_row``)
+    _config: Mapping[str, Any] | None = PrivateAttr(default=None)
 
-    @computed_field(description="what the image encodes: {scheme}://{domain}/{key}")
+    @classmethod
+    def of_row(cls, row: Any, config: Mapping[str, Any]) -> "QRCodeOut":
+        """The QR Code stored in ``row``, its links made with ``config`` (the app's settings)."""
+        return cls.model_validate(row, context={"config": config})
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._config = context.get("config") if isinstance(context, dict) else None
+
+    def _settings(self) -> Mapping[str, Any]:
+        if self._config is None:
+            raise RuntimeError("a QRCodeOut makes its links with the app's settings: build it with QRCodeOut.of_row")
+        return self._config
+
+    @computed_field(description="what the image encodes: {scheme}://{domain}/{key}")  # type: ignore[prop-decorator]
     @property
     def short_link(self) -> str:
-        return short_link(current_app.config, self.domain, self.key)
+        return short_link(self._settings(), self.domain, self.key)
 
-    @computed_field(description="absolute URL of the rendered image, fetchable without credentials")
+    @computed_field(description="absolute URL of the rendered image, fetchable without credentials")  # type: ignore[prop-decorator]
     @property
     def image(self) -> str:
-        config = current_app.config
+        config = self._settings()
         return f"{config['CODEQR_SCHEME']}://{config['CODEQR_DEFAULT_DOMAIN']}/qr/{self.id}.{config['CODEQR_DEFAULT_FORMAT']}"
 
     def design(self) -> "_DesignBase":

@@ -1,6 +1,9 @@
 """The app state: what CodeQR builds once per app beside its config, and its accessor."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 
 import pluggy
 from flask import Flask, current_app
@@ -45,9 +48,11 @@ class AppState:
     #: whether any plugin implements these: the redirect skips them otherwise
     scan_hook_used: bool
     redirect_hook_used: bool
+    #: the time services read (``Context.now``): ``timeutil.utcnow``, or a test's clock
+    clock: Callable[[], datetime]
 
 
-def build_app_state(app: Flask, pm: pluggy.PluginManager) -> AppState:
+def build_app_state(app: Flask, pm: pluggy.PluginManager, clock: Callable[[], datetime]) -> AppState:
     """Build every registered renderer and the configured storage and overlay.
 
     Call it in an app context, once every blueprint is registered. A bad plugin or
@@ -61,19 +66,20 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager) -> AppState:
     return AppState(
         pm=pm,
         images=Images(config, renderers, storage, overlay),
-        scan_counter=ScanCounter(db.engine, config["CODEQR_SCAN_ASYNC_COMMIT"]),
-        visits=VisitReader(config),
+        scan_counter=ScanCounter(db.engine, config["CODEQR_SCAN_ASYNC_COMMIT"], clock),
+        visits=VisitReader(config, clock),
         agents=AgentParser(),
         enrichment=EnrichmentWorker(app, config["CODEQR_ANALYTICS_WORKER"], config["CODEQR_SCAN_RETENTION_DAYS"]),
         jobs=JobRunner(app, pluginmanager.job_kinds(pm), enabled=config["CODEQR_JOB_WORKER"],
-                       lease_seconds=config["CODEQR_JOB_LEASE_SECONDS"]),
-        database=StartupWait(app, upgrade_schema if config["CODEQR_AUTO_MIGRATE"] else lambda: None,
+                       lease_seconds=config["CODEQR_JOB_LEASE_SECONDS"], clock=clock),
+        database=StartupWait(app, partial(upgrade_schema, app.instance_path) if config["CODEQR_AUTO_MIGRATE"] else lambda: None,
                              retry_seconds=max(1.0, config["CODEQR_DATABASE_TIMEOUT_SECONDS"])),
         hosts=host_aliases(config["CODEQR_DOMAINS"], this_machine=config["CODEQR_DEFAULT_DOMAIN"]
                            if config["CODEQR_DEVELOPMENT_DOMAIN"] else None),
         reserved_keys=frozenset(_reserved_keys(app)),
         scan_hook_used=bool(pm.hook.codeqr_qrcode_scanned.get_hookimpls()),
         redirect_hook_used=bool(pm.hook.codeqr_redirect.get_hookimpls()),
+        clock=clock,
     )
 
 

@@ -11,12 +11,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .context import Context
 from .database import begin_write
 from .errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound
 from .extensions import db
 from .models import User
 from .permissions import DEFAULT_ROLE, OPERATOR, ROLES, Actor, Permission, Role, actor_of_user
-from .timeutil import utcnow
 
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -50,9 +50,9 @@ def _email_problem(email: str) -> InvalidInput | None:
     return None
 
 
-def create(email: str, password: str, role: str = DEFAULT_ROLE, *, actor: Actor) -> User:
+def create(email: str, password: str, role: str = DEFAULT_ROLE, *, ctx: Context) -> User:
     """Create a user; the email is the login name (case-insensitive)."""
-    actor.require(Permission.USERS)
+    ctx.actor.require(Permission.USERS)
     email = email.strip().lower()
     InvalidInputs.raise_any(_email_problem(email), _password_problem(password), _role_problem(role))
     user = User(email=email, password_hash=generate_password_hash(password), role=role)
@@ -93,10 +93,10 @@ def get(session_id: str) -> User | None:
     return user
 
 
-def end_sessions(actor: Actor) -> None:
-    """Sign ``actor`` out everywhere: every session of theirs ends, on every server."""
+def end_sessions(ctx: Context) -> None:
+    """Sign ``ctx.actor`` out everywhere: every session of theirs ends, on every server."""
     with begin_write():
-        _end_sessions_of(actor.user_id)
+        _end_sessions_of(ctx.actor.user_id)
 
 
 def _end_sessions_of(user_id: int | None) -> None:
@@ -124,8 +124,8 @@ def by_email(email: str) -> User:
     return user
 
 
-def by_id(user_id: int, actor: Actor) -> User | None:
-    actor.require(Permission.USERS)
+def by_id(user_id: int, ctx: Context) -> User | None:
+    ctx.actor.require(Permission.USERS)
     return db.session.get(User, user_id)
 
 
@@ -134,14 +134,14 @@ def first_admin() -> User | None:
     return db.session.scalar(select(User).where(User.role == Role.ADMIN).order_by(User.id).limit(1))
 
 
-def list_users(actor: Actor) -> list[User]:
-    actor.require(Permission.USERS)
+def list_users(ctx: Context) -> list[User]:
+    ctx.actor.require(Permission.USERS)
     return list(db.session.scalars(select(User).order_by(User.email)))
 
 
-def _change(user_id: int, actor: Actor, change) -> User:
+def _change(user_id: int, ctx: Context, change) -> User:
     """Apply ``change(user)`` in one transaction; refuse it if no active admin would be left."""
-    actor.require(Permission.USERS)
+    ctx.actor.require(Permission.USERS)
     with begin_write():
         user = db.session.get(User, user_id)
         if user is None:
@@ -154,29 +154,29 @@ def _change(user_id: int, actor: Actor, change) -> User:
     return user
 
 
-def set_role(user_id: int, role: str, actor: Actor) -> User:
+def set_role(user_id: int, role: str, ctx: Context) -> User:
     InvalidInputs.raise_any(_role_problem(role))
-    return _change(user_id, actor, lambda user: setattr(user, "role", role))
+    return _change(user_id, ctx, lambda user: setattr(user, "role", role))
 
 
-def set_active(user_id: int, active: bool, actor: Actor) -> User:
+def set_active(user_id: int, active: bool, ctx: Context) -> User:
     """Deactivate (they cannot sign in, their sessions end, their API keys stop working) or
     reactivate a user (sessions ended stay ended)."""
-    if not active and user_id == actor.user_id:
+    if not active and user_id == ctx.actor.user_id:
         raise Conflict("you cannot deactivate yourself", sentence="You cannot deactivate your own account: ask another admin.")
 
     def change(user: User) -> None:
-        user.deactivated_at = None if active else utcnow()
+        user.deactivated_at = None if active else ctx.now()
         if not active:
             _end_sessions_of(user.id)
 
-    return _change(user_id, actor, change)
+    return _change(user_id, ctx, change)
 
 
-def change_own_password(current: str, new: str, actor: Actor) -> User:
+def change_own_password(current: str, new: str, ctx: Context) -> User:
     """Change the password of whoever acts, given their current one; every session of
     theirs ends (the view signs the browser they used in again)."""
-    user = db.session.get(User, actor.user_id) if actor.user_id is not None else None
+    user = db.session.get(User, ctx.actor.user_id) if ctx.actor.user_id is not None else None
     if user is None:
         raise NotFound("no user with this id")
     wrong = None if check_password_hash(user.password_hash, current) else InvalidInput(
@@ -188,7 +188,7 @@ def change_own_password(current: str, new: str, actor: Actor) -> User:
     return user
 
 
-def reset_password(user_id: int, password: str, actor: Actor) -> User:
+def reset_password(user_id: int, password: str, ctx: Context) -> User:
     """Give a user a new password; every session of theirs ends (whoever changed their own
     password is signed in again by the view)."""
     InvalidInputs.raise_any(_password_problem(password))
@@ -197,4 +197,4 @@ def reset_password(user_id: int, password: str, actor: Actor) -> User:
         user.password_hash = generate_password_hash(password)
         _end_sessions_of(user.id)
 
-    return _change(user_id, actor, change)
+    return _change(user_id, ctx, change)

@@ -11,6 +11,7 @@ from flaky_proxy import FlakyProxy
 from s3server import SeaweedServer, weed_executable
 
 from codeqr import create_app, db
+from codeqr.timeutil import utcnow
 
 #: Test modules the quick subset (``-m "not browser and not slow"``) leaves out, by marker.
 MARKED_MODULES = {
@@ -124,7 +125,7 @@ def make_app(tmp_path, database_url):
     """Build an app on a fresh instance folder; keyword arguments override the config."""
     apps = []
 
-    def _make(plugins=(), **overrides):
+    def _make(plugins=(), clock=utcnow, **overrides):
         config = {
             "TESTING": True,
             "INSTANCE_PATH": str(tmp_path / "instance"),
@@ -139,7 +140,7 @@ def make_app(tmp_path, database_url):
             "CODEQR_RATE_LIMIT_ENABLED": False,
         }
         config.update(overrides)
-        app = create_app(config, plugins=plugins)
+        app = create_app(config, plugins=plugins, clock=clock)
         apps.append(app)
         return app
 
@@ -170,10 +171,10 @@ def runner(app):
 @pytest.fixture
 def api_key(app):
     from codeqr import apikeys
-    from codeqr.permissions import OPERATOR
+    from codeqr.context import for_operator
 
     with app.app_context():
-        _, secret = apikeys.create("tests", actor=OPERATOR)
+        _, secret = apikeys.create("tests", ctx=for_operator())
     return secret
 
 

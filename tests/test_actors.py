@@ -1,5 +1,6 @@
-"""Services are told who acts: every write service requires an actor (none defaults to the
-operator's admin rights) and refuses one whose role lacks the right; jobs act as their owner.
+"""Services are told who acts: every write service requires a context (``ctx``, with its
+actor: none defaults to the operator's admin rights) and refuses an actor whose role lacks
+the right; jobs act as their owner.
 
 The write services are found by reading the code (a public function that reaches
 ``begin_write``), not listed by hand: a new one must get a case here, or a test fails."""
@@ -18,13 +19,15 @@ import codeqr
 from codeqr import apikeys, csv_import, db, qrcodes, users
 from codeqr.database import begin_write
 from codeqr.errors import Forbidden, NotFound
+from codeqr.context import Context, for_actor, for_job, for_operator
 from codeqr.jobs.runner import JobRunner, Lease, claim
 from codeqr.models import ApiKey, ImportJob, QRCode, User
-from codeqr.permissions import OPERATOR, Actor, actor_of_user
+from codeqr.permissions import OPERATOR, actor_of_user
 from codeqr.schemas import QRCodeCreate, QRCodeUpdate
+from codeqr.timeutil import utcnow
 
 PASSWORD = "a long enough password"
-#: The interfaces: they build the actor, they are not told it.
+#: The interfaces: they build the context, they are not told it.
 INTERFACES = ("codeqr.web", "codeqr.api", "codeqr.cli", "codeqr.commands")  # and their submodules
 #: Writes no one asks for, so no actor is told: the reason for each.
 NO_ACTOR = {
@@ -80,57 +83,57 @@ def people(make_app):
     import started at the machine; ``app.actors`` by role."""
     app = make_app(CODEQR_JOB_WORKER=False)
     with app.app_context():
-        accounts = {role: users.create(f"{role}@example.com", PASSWORD, role=role, actor=OPERATOR)
+        accounts = {role: users.create(f"{role}@example.com", PASSWORD, role=role, ctx=for_operator())
                     for role in ("admin", "member", "viewer")}
         app.ids = {role: user.id for role, user in accounts.items()}
         app.actors = {role: actor_of_user(user) for role, user in accounts.items()} | {"operator": OPERATOR}
-        app.qr = qrcodes.create(QRCodeCreate(url="https://example.com/kept", key="kept"), actor=OPERATOR).id
-        app.key = apikeys.create("admin's", owner=accounts["admin"], actor=OPERATOR)[0].id
+        app.qr = qrcodes.create(QRCodeCreate(url="https://example.com/kept", key="kept"), ctx=for_operator()).id
+        app.key = apikeys.create("admin's", owner=accounts["admin"], ctx=for_operator())[0].id
     return app
 
 
-def _run_import(app, actor: Actor) -> None:
-    """Run an import started at the machine as ``actor``."""
-    job_id = csv_import.start([{"url": "https://example.com/imported"}], "rows.csv", OPERATOR).id
-    assert claim(ImportJob, "test", seconds=60) == job_id
-    csv_import.run(job_id, Lease(ImportJob, job_id, "test", 60), actor)
+def _run_import(app, ctx: Context) -> None:
+    """Run an import started at the machine as ``ctx.actor``."""
+    job_id = csv_import.start([{"url": "https://example.com/imported"}], "rows.csv", for_operator()).id
+    assert claim(ImportJob, "test", seconds=60, now=utcnow()) == job_id
+    csv_import.run(job_id, Lease(ImportJob, job_id, "test", 60), ctx)
 
 
-#: write service -> (a role it refuses, a role it lets through, the call as ``actor``)
+#: write service -> (a role it refuses, a role it lets through, the call with ``ctx``)
 REFUSALS = {
-    "codeqr.qrcodes.create": ("viewer", "member", lambda app, actor: qrcodes.create(
-        QRCodeCreate(url="https://example.com/new"), actor=actor)),
-    "codeqr.qrcodes.update": ("viewer", "member", lambda app, actor: qrcodes.update(
-        app.qr, QRCodeUpdate(title="Changed"), actor=actor)),
-    "codeqr.qrcodes.upsert": ("viewer", "member", lambda app, actor: qrcodes.upsert(
-        QRCodeCreate(url="https://example.com/new"), actor=actor)),
-    "codeqr.qrcodes.delete_one": ("viewer", "member", lambda app, actor: qrcodes.delete_one(app.qr, actor=actor)),
-    "codeqr.qrcodes.bulk_create": ("viewer", "member", lambda app, actor: qrcodes.bulk_create(
-        [{"url": "https://example.com/new"}], actor=actor)),
-    "codeqr.qrcodes.bulk_delete": ("viewer", "member", lambda app, actor: qrcodes.bulk_delete([app.qr], actor=actor)),
-    "codeqr.csv_import.import_row": ("viewer", "member", lambda app, actor: csv_import.import_row(
-        {"url": "https://example.com/new"}, actor)),
-    "codeqr.csv_import.start": ("viewer", "member", lambda app, actor: csv_import.start(
-        [{"url": "https://example.com/new"}], "new.csv", actor)),
+    "codeqr.qrcodes.create": ("viewer", "member", lambda app, ctx: qrcodes.create(
+        QRCodeCreate(url="https://example.com/new"), ctx=ctx)),
+    "codeqr.qrcodes.update": ("viewer", "member", lambda app, ctx: qrcodes.update(
+        app.qr, QRCodeUpdate(title="Changed"), ctx=ctx)),
+    "codeqr.qrcodes.upsert": ("viewer", "member", lambda app, ctx: qrcodes.upsert(
+        QRCodeCreate(url="https://example.com/new"), ctx=ctx)),
+    "codeqr.qrcodes.delete_one": ("viewer", "member", lambda app, ctx: qrcodes.delete_one(app.qr, ctx=ctx)),
+    "codeqr.qrcodes.bulk_create": ("viewer", "member", lambda app, ctx: qrcodes.bulk_create(
+        [{"url": "https://example.com/new"}], ctx=ctx)),
+    "codeqr.qrcodes.bulk_delete": ("viewer", "member", lambda app, ctx: qrcodes.bulk_delete([app.qr], ctx=ctx)),
+    "codeqr.csv_import.import_row": ("viewer", "member", lambda app, ctx: csv_import.import_row(
+        {"url": "https://example.com/new"}, ctx)),
+    "codeqr.csv_import.start": ("viewer", "member", lambda app, ctx: csv_import.start(
+        [{"url": "https://example.com/new"}], "new.csv", ctx)),
     "codeqr.csv_import.run": ("viewer", "member", _run_import),
-    "codeqr.users.create": ("member", "admin", lambda app, actor: users.create(
-        "new@example.com", PASSWORD, actor=actor)),
-    "codeqr.users.set_role": ("member", "admin", lambda app, actor: users.set_role(app.ids["viewer"], "admin", actor)),
-    "codeqr.users.set_active": ("member", "admin", lambda app, actor: users.set_active(app.ids["viewer"], False, actor)),
-    "codeqr.users.reset_password": ("member", "admin", lambda app, actor: users.reset_password(
-        app.ids["viewer"], "another long password", actor)),
-    "codeqr.apikeys.create": ("member", "admin", lambda app, actor: apikeys.create(
-        "for the viewer", owner=db.session.get(User, app.ids["viewer"]), actor=actor)),
-    "codeqr.apikeys.revoke": ("member", "operator", lambda app, actor: apikeys.revoke("admin's", actor)),
-    "codeqr.apikeys.revoke_by_id": ("member", "admin", lambda app, actor: apikeys.revoke_by_id(app.key, actor)),
+    "codeqr.users.create": ("member", "admin", lambda app, ctx: users.create(
+        "new@example.com", PASSWORD, ctx=ctx)),
+    "codeqr.users.set_role": ("member", "admin", lambda app, ctx: users.set_role(app.ids["viewer"], "admin", ctx)),
+    "codeqr.users.set_active": ("member", "admin", lambda app, ctx: users.set_active(app.ids["viewer"], False, ctx)),
+    "codeqr.users.reset_password": ("member", "admin", lambda app, ctx: users.reset_password(
+        app.ids["viewer"], "another long password", ctx)),
+    "codeqr.apikeys.create": ("member", "admin", lambda app, ctx: apikeys.create(
+        "for the viewer", owner=db.session.get(User, app.ids["viewer"]), ctx=ctx)),
+    "codeqr.apikeys.revoke": ("member", "operator", lambda app, ctx: apikeys.revoke("admin's", ctx)),
+    "codeqr.apikeys.revoke_by_id": ("member", "admin", lambda app, ctx: apikeys.revoke_by_id(app.key, ctx)),
 }
 #: What each case guards, when not the rows rights protect (QR Codes, users, API keys).
 GUARDS = {"codeqr.csv_import.start": (ImportJob,)}
 #: Services that act on the actor's own account only: whoever acts, no one else's row moves.
 OWN_ACCOUNT = {
-    "codeqr.users.end_sessions": lambda app, actor: users.end_sessions(actor),
-    "codeqr.users.change_own_password": lambda app, actor: users.change_own_password(
-        PASSWORD, "another long password", actor),
+    "codeqr.users.end_sessions": lambda app, ctx: users.end_sessions(ctx),
+    "codeqr.users.change_own_password": lambda app, ctx: users.change_own_password(
+        PASSWORD, "another long password", ctx),
 }
 
 
@@ -145,9 +148,10 @@ def test_every_write_service_requires_an_actor_and_has_a_case():
     assert "codeqr.qrcodes.create" in found and "codeqr.users.set_role" in found  # the finder finds
     told = {name: func for name, func in found.items() if name not in NO_ACTOR}
     for name, func in told.items():
-        actor = inspect.signature(func).parameters.get("actor")
-        assert actor is not None, f"{name} writes but is not told who acts"
-        assert actor.default is inspect.Parameter.empty, f"{name} defaults its actor to {actor.default!r}"
+        ctx = inspect.signature(func).parameters.get("ctx")
+        assert ctx is not None, f"{name} writes but is not told who acts (a ctx)"
+        assert ctx.default is inspect.Parameter.empty, f"{name} defaults its context to {ctx.default!r}"
+        assert ctx.annotation in (Context, "Context"), f"{name} takes a {ctx.annotation!r}, not a Context"
     assert set(told) == set(REFUSALS) | set(OWN_ACCOUNT) | set(EVERY_ROLE)
 
 
@@ -158,11 +162,11 @@ def test_each_write_service_refuses_an_actor_whose_role_lacks_the_right(people, 
     with people.app_context():
         before = _guarded(guarded)
         try:
-            call(people, people.actors[refused])
+            call(people, for_actor(people.actors[refused]))
         except (Forbidden, NotFound):
             db.session.rollback()
         assert _guarded(guarded) == before, f"{name} acted for a {refused}"
-        call(people, people.actors[allowed])
+        call(people, for_actor(people.actors[allowed]))
         assert _guarded(guarded) != before, f"{name} changes nothing even for a {allowed}: the case proves nothing"
 
 
@@ -172,7 +176,7 @@ def test_own_account_services_touch_no_one_else(people, name):
     with people.app_context():
         others = _guarded(but_user=member)
         generation = db.session.get(User, member).session_generation
-        OWN_ACCOUNT[name](people, people.actors["member"])
+        OWN_ACCOUNT[name](people, for_actor(people.actors["member"]))
         db.session.expire_all()
         assert db.session.get(User, member).session_generation == generation + 1  # it did act, on the member
         assert _guarded(but_user=member) == others
@@ -181,7 +185,7 @@ def test_own_account_services_touch_no_one_else(people, name):
 def _job_of(app, role: str) -> str:
     with app.app_context():
         rows = [{"url": f"https://example.com/{role}/{i}"} for i in range(2)]
-        return csv_import.start(rows, "rows.csv", app.actors[role]).id
+        return csv_import.start(rows, "rows.csv", for_actor(app.actors[role])).id
 
 
 def _run_jobs(app) -> None:
@@ -194,8 +198,10 @@ def _run_jobs(app) -> None:
 
 
 @pytest.mark.parametrize(("loss", "reason"), [
-    (lambda app: users.set_role(app.ids["member"], "viewer", OPERATOR), "Your role (viewer) cannot change QR Codes."),
-    (lambda app: users.set_active(app.ids["member"], False, OPERATOR), "This account is deactivated: it cannot change QR Codes."),
+    (lambda app: users.set_role(app.ids["member"], "viewer", for_operator()),
+     "Your role (viewer) cannot change QR Codes."),
+    (lambda app: users.set_active(app.ids["member"], False, for_operator()),
+     "This account is deactivated: it cannot change QR Codes."),
 ])
 def test_an_import_whose_owner_lost_the_right_since_it_started_refuses_each_row(people, loss, reason):
     job_id = _job_of(people, "member")
@@ -216,7 +222,7 @@ def test_a_members_import_acts_as_the_member_not_as_an_admin(people):
     with people.app_context():
         job = db.session.get(ImportJob, job_id)
         assert (job.status, job.created, job.failed) == ("done", 2, 0)
-        acting = users.actor_of_owner(job.user_id)  # who the runner says the job acts as
-        assert acting == people.actors["member"]
+        acting = for_job(job.user_id)  # the context the runner gives the job
+        assert acting.actor == people.actors["member"]
         with pytest.raises(Forbidden, match=r"your role \(member\) cannot manage users"):
-            users.create("someone@example.com", PASSWORD, role="admin", actor=acting)
+            users.create("someone@example.com", PASSWORD, role="admin", ctx=acting)

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api_client import authorized_client
-from codeqr.permissions import OPERATOR
+from clock import Clock
+from codeqr.context import for_operator
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
           "Version/17.4 Mobile/15E148 Safari/604.1")
@@ -45,11 +46,16 @@ def analytics_app(make_app):
 
 @pytest.fixture
 def analytics_api(analytics_app):
+    return _api_client(analytics_app)
+
+
+def _api_client(app):
+    """A client of ``app``'s API with a key of the operator's."""
     from codeqr import apikeys
 
-    with analytics_app.app_context():
-        _, secret = apikeys.create("analytics", actor=OPERATOR)
-    return authorized_client(analytics_app, secret)
+    with app.app_context():
+        _, secret = apikeys.create("analytics", ctx=for_operator())
+    return authorized_client(app, secret)
 
 
 def _scan(client, key, agent=IPHONE, address="81.2.69.160", **headers):
@@ -95,7 +101,7 @@ def test_city_and_region_come_from_a_geoip_database(make_app, tmp_path):
     from codeqr import apikeys
 
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(api, qr["key"], address="81.2.69.160")
@@ -239,16 +245,15 @@ def test_hourly_buckets_and_edges_inside_a_quarter_hour(analytics_app, analytics
     assert devices == [{"device": "mobile", "scans": 4}]
 
 
-def test_unique_visitors_are_counted_once_a_day(analytics_api, analytics_app, monkeypatch):
-    from codeqr.scans import visit
-
+def test_unique_visitors_are_counted_once_a_day(make_app):
+    clock = Clock()
+    analytics_api = _api_client(make_app(clock=clock, CODEQR_PROXY_FIX=1))
     qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     for moment in (datetime(2026, 6, 1, 9, tzinfo=UTC), datetime(2026, 6, 1, 17, tzinfo=UTC),
                    datetime(2026, 6, 2, 9, tzinfo=UTC)):
-        monkeypatch.setattr(visit, "utcnow", lambda moment=moment: moment)
+        clock.set(moment)
         _scan(analytics_api, qr["key"])
-    _scan_at = datetime(2026, 6, 1, 10, tzinfo=UTC)
-    monkeypatch.setattr(visit, "utcnow", lambda: _scan_at)
+    clock.set(datetime(2026, 6, 1, 10, tzinfo=UTC))
     _scan(analytics_api, qr["key"], agent=ANDROID)  # another visitor the first day
     frame = {"start": "2026-06-01T00:00:00Z", "end": "2026-06-04T00:00:00Z"}  # over 48 h: daily buckets
     assert analytics_api.get("/api/analytics", query_string={**frame, "unique": "true"}).get_json() == {"visitors": 3}
@@ -316,7 +321,7 @@ def test_anonymous_analytics_keep_no_visitor_nor_referer_path(make_app):
 
     app = make_app(CODEQR_PROXY_FIX=1, CODEQR_ANALYTICS="anonymous")
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(api, qr["key"], Referer="https://news.example.org/private/path?user=1")
@@ -336,7 +341,7 @@ def test_analytics_off_counts_scans_and_stores_no_event(make_app):
 
     app = make_app(CODEQR_ANALYTICS="off")
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(api, qr["key"])
@@ -385,7 +390,7 @@ def test_the_background_thread_enriches_and_tells_plugins(make_app):
     listener = Listener()
     app = make_app(CODEQR_ANALYTICS_WORKER=True, plugins=[listener])
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     _scan(api, qr["key"], agent=ANDROID)
@@ -425,7 +430,7 @@ def test_a_failing_scanned_hook_neither_fails_the_answer_nor_stops_the_others(ma
     flaky = Flaky()
     app = make_app(plugins=[flaky])
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     for _ in range(3):

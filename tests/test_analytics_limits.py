@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from codeqr import apikeys, users
 from codeqr.analytics.schemas import GROUP_BY, INTERVALS
 from codeqr.errorhandlers import RETRY_AFTER_SECONDS
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 URL = "https://example.com/landing"
 PASSWORD = "correct horse battery"
@@ -22,13 +22,13 @@ HUGE = {"start": "1970-01-01T00:00:00Z", "end": "9000-12-31T00:00:00Z", "groupBy
 
 def _viewer_key(app) -> str:
     with app.app_context():
-        viewer = users.create("viewer@example.com", PASSWORD, role="viewer", actor=OPERATOR)
-        return apikeys.create("viewer", owner=viewer, scope="read_only", actor=OPERATOR)[1]
+        viewer = users.create("viewer@example.com", PASSWORD, role="viewer", ctx=for_operator())
+        return apikeys.create("viewer", owner=viewer, scope="read_only", ctx=for_operator())[1]
 
 
 def _admin_key(app) -> str:
     with app.app_context():
-        return apikeys.create("admin", actor=OPERATOR)[1]
+        return apikeys.create("admin", ctx=for_operator())[1]
 
 
 def _error(response) -> str:
@@ -71,7 +71,7 @@ def _signed_in(app):
     client = app.test_client()
     with app.app_context():
         if not users.has_users():
-            users.create("admin@example.com", PASSWORD, role="admin", actor=OPERATOR)
+            users.create("admin@example.com", PASSWORD, role="admin", ctx=for_operator())
     response = client.post("/login", data={"email": "admin@example.com", "password": PASSWORD})
     assert response.status_code == 302
     return client

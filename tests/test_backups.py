@@ -7,7 +7,7 @@ import pytest
 from api_client import authorized_client
 
 from codeqr import apikeys
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 #: The backup holds a SQLite file; PostgreSQL is copied by pg_dump (the command says which).
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -22,7 +22,7 @@ def _instance(make_app, tmp_path, name):
 def test_a_backup_restored_into_a_new_instance_has_the_same_codes_scans_images_and_secret(make_app, tmp_path):
     old = _instance(make_app, tmp_path, "old")
     with old.app_context():
-        secret = apikeys.create("kept", actor=OPERATOR)[1]
+        secret = apikeys.create("kept", ctx=for_operator())[1]
     api, client = authorized_client(old, secret), old.test_client()
     codes = [api.post("/api/qrcodes", json={"url": f"https://example.com/{n}", "showLogo": n == 1}).get_json()
              for n in range(3)]
@@ -59,7 +59,7 @@ def test_a_backup_restored_into_a_new_instance_has_the_same_codes_scans_images_a
 def test_a_backup_never_overwrites_and_a_restore_never_replaces_codes_unasked(make_app, tmp_path):
     app = _instance(make_app, tmp_path, "one")
     with app.app_context():
-        authorized_client(app, apikeys.create("k", actor=OPERATOR)[1]).post("/api/qrcodes", json={"url": "https://example.com/"})
+        authorized_client(app, apikeys.create("k", ctx=for_operator())[1]).post("/api/qrcodes", json={"url": "https://example.com/"})
     archive = tmp_path / "b.tar.gz"
     runner = app.test_cli_runner()
     assert runner.invoke(args=["backup", str(archive)]).exit_code == 0
@@ -104,7 +104,7 @@ def test_on_postgresql_the_commands_it_names_copy_the_database(make_app, tmp_pat
 
     old = make_app(CODEQR_DATABASE_URL=postgres_database)
     with old.app_context():
-        secret = apikeys.create("kept", actor=OPERATOR)[1]
+        secret = apikeys.create("kept", ctx=for_operator())[1]
     api = authorized_client(old, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/pg"}).get_json()
     old.test_client().get(f"/{qr['key']}")
@@ -148,7 +148,7 @@ def test_a_backup_and_what_it_restores_are_their_owners_alone_and_counted_in_wor
 
     old = _instance(make_app, tmp_path, "old")
     with old.app_context():
-        api = authorized_client(old, apikeys.create("k", actor=OPERATOR)[1])
+        api = authorized_client(old, apikeys.create("k", ctx=for_operator())[1])
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/one"}).get_json()
     old.test_client().get(f"/{qr['key']}")
     old.test_client().get(f"/qr/{qr['id']}.png")

@@ -22,7 +22,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from decode import decode, to_image
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 CHROMIUM = os.environ.get("CODEQR_TEST_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
@@ -412,7 +412,7 @@ def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
         from codeqr import qrcodes
         from codeqr.schemas import QRCodeCreate
 
-        made = [qrcodes.create(QRCodeCreate.model_validate(body), actor=OPERATOR) for body in (
+        made = [qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for body in (
             {"url": "https://shop.example/catalogue/spring-2026/outdoor-furniture/teak-garden-bench-with-cushions?ref=poster",
              "title": "Garden bench poster for the spring catalogue, outdoor furniture pages", "key": "garden-bench-spring-2026"},
             {"url": "https://example.com/menu", "fgColor": "#1d4ed8", "bgColor": "#ffffff"},
@@ -489,9 +489,10 @@ def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
     with app.app_context():
         from codeqr import qrcodes
         from codeqr.schemas import QRCodeCreate
-        from codeqr.permissions import OPERATOR
+        from codeqr.context import for_operator
 
-        made = [qrcodes.create(QRCodeCreate(url=f"https://example.com/{i}", title=f"Sign {i}"), actor=OPERATOR) for i in range(3)]
+        made = [qrcodes.create(QRCodeCreate(url=f"https://example.com/{i}", title=f"Sign {i}"), ctx=for_operator())
+                for i in range(3)]
         scanned = made[0].short_link
 
     # The selection's actions show only while rows are selected, with how many.

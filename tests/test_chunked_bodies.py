@@ -11,7 +11,7 @@ import threading
 import pytest
 from servers import CODEQR, clean_env, free_port, wait_until_answering
 from werkzeug.serving import make_server
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 LIMIT = 2000
 SMALL = json.dumps({"url": "https://example.com/small", "title": "x" * 100}).encode()
@@ -40,7 +40,7 @@ def _api_key(app) -> str:
     from codeqr import apikeys
 
     with app.app_context():
-        return apikeys.create("chunked", actor=OPERATOR)[1]
+        return apikeys.create("chunked", ctx=for_operator())[1]
 
 
 def _count(app) -> int:

@@ -203,11 +203,11 @@ def test_a_checkouts_instance_folder_is_made_private_on_first_use_and_keeps_its_
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_sqlite_files_are_their_owners_alone_while_in_use(make_app, tmp_path):
     from codeqr import apikeys
-    from codeqr.permissions import OPERATOR
+    from codeqr.context import for_operator
 
     app = make_app(INSTANCE_PATH=str(tmp_path / "new"), CODEQR_DATABASE_URL=None)
     with app.app_context():
-        apikeys.create("kept open", actor=OPERATOR)  # a write: the log and the shared memory exist while the pool holds on
+        apikeys.create("kept open", ctx=for_operator())  # a write: the log and the shared memory exist while the pool holds on
         files = {name: _mode(tmp_path / "new" / name) for name in ("codeqr.db", "codeqr.db-wal", "codeqr.db-shm")}
     assert files == {"codeqr.db": 0o600, "codeqr.db-wal": 0o600, "codeqr.db-shm": 0o600}
     assert _mode(tmp_path / "new") == 0o700

@@ -98,11 +98,11 @@ def test_sqlite_writers_wait_for_their_turn_on_a_file_lock(make_app, database_ur
 
     from codeqr import qrcodes
     from codeqr.schemas import QRCodeCreate
-    from codeqr.permissions import OPERATOR
+    from codeqr.context import for_operator
 
     app = make_app()
     with app.app_context():
-        qr = qrcodes.create(QRCodeCreate(url="https://example.com/"), actor=OPERATOR)
+        qr = qrcodes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator())
     counted = threading.Event()
 
     def scan():
@@ -119,4 +119,4 @@ def test_sqlite_writers_wait_for_their_turn_on_a_file_lock(make_app, database_ur
     assert waited and counted.wait(10)
     scanner.join()
     with app.app_context():
-        assert qrcodes.get(qr.id).scans == 1
+        assert qrcodes.get(qr.id, for_operator()).scans == 1

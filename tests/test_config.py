@@ -7,7 +7,7 @@ import pytest
 
 from codeqr import PluginError, create_app, db
 from codeqr.config import SECRET_SETTINGS
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 def test_env_overrides_instance_config_and_config_is_frozen(tmp_path, monkeypatch, database_url):
     instance = tmp_path / "inst"
@@ -292,7 +292,7 @@ def test_an_international_domain_is_stored_and_linked_in_punycode(make_app):
     app = make_app(CODEQR_DEFAULT_DOMAIN="Bücher.Example", CODEQR_DOMAINS=["ｇｏ.example"])
     assert app.config["CODEQR_DOMAINS"] == ["xn--bcher-kva.example", "go.example"]
     with app.app_context():
-        api = authorized_client(app, apikeys.create("t", actor=OPERATOR)[1])
+        api = authorized_client(app, apikeys.create("t", ctx=for_operator())[1])
     created = api.post("/api/qrcodes", json={"url": "https://example.com/idn"}).get_json()
     assert created["shortLink"] == f"http://xn--bcher-kva.example/{created['key']}"
     assert app.test_client().get(f"/{created['key']}", headers={"Host": "xn--bcher-kva.example"}).status_code == 302

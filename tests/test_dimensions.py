@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from api_client import authorized_client
+from clock import Clock
 from codeqr.analytics.dimensions import DIMENSIONS
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
           "Version/17.4 Mobile/15E148 Safari/604.1")
@@ -47,26 +48,26 @@ DAY = {"start": "2026-06-01T00:00:00Z", "end": "2026-06-02T00:00:00Z"}
 
 
 @pytest.fixture
-def scanned(make_app, tmp_path, monkeypatch):
+def scanned(make_app, tmp_path):
     """An app whose GeoIP database knows London, scanned as ``SCANS`` says; its API
     client and QR Codes' ids by name."""
     from mmdb_writer import MMDBWriter
     from netaddr import IPSet
 
     from codeqr import apikeys
-    from codeqr.scans import visit
 
     writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoIP2-City")
     writer.insert_network(IPSet(["81.2.69.0/24"]), {"country": {"iso_code": "GB"},
                                                     "city": {"names": {"en": "London"}}})
     writer.insert_network(IPSet(["193.0.6.0/24"]), {"country": {"iso_code": "NL"}})
     writer.to_db_file(str(tmp_path / "cities.mmdb"))
-    app = make_app(CODEQR_PROXY_FIX=1, CODEQR_GEOIP_DATABASE=str(tmp_path / "cities.mmdb"))
+    clock = Clock()
+    app = make_app(clock=clock, CODEQR_PROXY_FIX=1, CODEQR_GEOIP_DATABASE=str(tmp_path / "cities.mmdb"))
     with app.app_context():
-        api = authorized_client(app, apikeys.create("t", actor=OPERATOR)[1])
+        api = authorized_client(app, apikeys.create("t", ctx=for_operator())[1])
     codes = {name: api.post("/api/qrcodes", json={"url": f"https://example.com/{name}"}).get_json()
              for name in ("a", "b")}
-    monkeypatch.setattr(visit, "utcnow", lambda: SCANNED_AT)
+    clock.set(SCANNED_AT)
     for (name, agent, address, referer, language), _ in SCANS:
         headers = {"User-Agent": agent, "X-Forwarded-For": address,
                    **({"Referer": referer} if referer else {}), **({"Accept-Language": language} if language else {})}
@@ -116,7 +117,7 @@ def _dashboard(app) -> str:
     from codeqr import users
 
     with app.app_context():
-        users.create("admin@example.com", "correct horse battery", "admin", actor=OPERATOR)
+        users.create("admin@example.com", "correct horse battery", "admin", ctx=for_operator())
     browser = app.test_client()
     form = browser.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)

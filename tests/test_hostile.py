@@ -123,7 +123,7 @@ def test_a_bulk_answer_that_cannot_be_written_stores_nothing(app, api, monkeypat
 
 def test_a_failing_lifecycle_plugin_does_not_turn_stored_work_into_an_error(make_app, caplog):
     from codeqr import apikeys, hookimpl
-    from codeqr.permissions import OPERATOR
+    from codeqr.context import for_operator
     from api_client import authorized_client
 
     class Broken:
@@ -133,7 +133,7 @@ def test_a_failing_lifecycle_plugin_does_not_turn_stored_work_into_an_error(make
 
     app = make_app(plugins=[Broken()])
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     api = authorized_client(app, secret)
     assert api.post("/api/qrcodes", json={"url": URL}).status_code == 201
     assert api.get("/api/qrcodes/count").get_json() == 1

@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from codeqr import csv_import, db
 from codeqr.jobs.runner import Lease, LeaseLost, claim
 from codeqr.models import ImportJob, QRCode
-from codeqr.permissions import OPERATOR
+from codeqr.timeutil import utcnow
+from clock import Clock
+from codeqr.context import for_operator
 from workers import run_jobs
 
 ROWS = 5000
@@ -40,7 +42,7 @@ def _state(app, job_id) -> tuple[ImportJob, int]:
 def _enqueue(app, rows: int) -> str:
     with app.app_context():
         return csv_import.start([{"url": f"https://example.com/p/{i}", "title": f"P {i}"} for i in range(rows)],
-                                "big.csv", OPERATOR).id
+                                "big.csv", for_operator()).id
 
 
 def _wait(condition, seconds: float, what: str):
@@ -91,13 +93,13 @@ def test_a_process_that_stops_cleanly_hands_its_job_back_at_once(job_app):
 def test_a_step_of_a_runner_that_lost_its_lease_is_rolled_back(job_app):
     job_id = _enqueue(job_app, 1)
     with job_app.app_context():
-        assert claim(ImportJob, "first", seconds=-1) == job_id  # a lease already run out
-        assert claim(ImportJob, "second", seconds=60) == job_id
-        assert claim(ImportJob, "third", seconds=60) is None  # held: nobody else takes it
+        assert claim(ImportJob, "first", seconds=-1, now=utcnow()) == job_id  # a lease already run out
+        assert claim(ImportJob, "second", seconds=60, now=utcnow()) == job_id
+        assert claim(ImportJob, "third", seconds=60, now=utcnow()) is None  # held: nobody else takes it
         late = Lease(ImportJob, job_id, "first", 60)
         with pytest.raises(LeaseLost):
             with csv_import.begin_write():
-                csv_import.import_row({"url": "https://example.com/late"}, actor=OPERATOR)
+                csv_import.import_row({"url": "https://example.com/late"}, ctx=for_operator())
                 late.advance(processed=1, created=ImportJob.created + 1)
         assert db.session.scalar(select(func.count()).select_from(QRCode)) == 0
         assert db.session.get(ImportJob, job_id).processed == 0
@@ -107,7 +109,7 @@ def test_a_job_that_keeps_stopping_is_failed_with_a_reason(job_app):
     job_id = _enqueue(job_app, 1)
     with job_app.app_context():
         for attempt in range(6):
-            assert claim(ImportJob, f"dies-{attempt}", seconds=-1) == job_id
+            assert claim(ImportJob, f"dies-{attempt}", seconds=-1, now=utcnow()) == job_id
         db.session.remove()
     job_app.extensions["codeqr"].jobs.wake()
     job = _wait(lambda: (lambda job: job.status == "failed" and job)(_state(job_app, job_id)[0]), 60, "the failure")
@@ -120,7 +122,7 @@ def _codes(app, count: int, size: int = 256) -> list:
     from codeqr.schemas import QRCodeCreate
 
     with app.app_context():
-        return [qrcodes.create(QRCodeCreate(url=f"https://example.com/e/{i}", size=size, title=f"E{i}"), actor=OPERATOR)
+        return [qrcodes.create(QRCodeCreate(url=f"https://example.com/e/{i}", size=size, title=f"E{i}"), ctx=for_operator())
                 for i in range(count)]
 
 
@@ -128,7 +130,7 @@ def _export_job(app, codes, formats=("png",)) -> str:
     from codeqr import exports
 
     with app.app_context():
-        return exports.start(codes, list(formats), OPERATOR).id
+        return exports.start(codes, list(formats), for_operator()).id
 
 
 def _export_state(app, job_id):
@@ -200,14 +202,17 @@ def test_an_export_whose_storage_fails_is_failed_with_the_reason(make_app):
 def test_an_export_file_is_kept_for_its_time_then_removed(make_app):
     from codeqr import exports
 
-    app = make_app(CODEQR_EXPORT_TTL_HOURS=0.0005)  # 1.8 s
+    clock = Clock()
+    app = make_app(clock=clock, CODEQR_EXPORT_TTL_HOURS=2)
     job_id = _export_job(app, _codes(app, 3))
     app.extensions["codeqr"].jobs.wake()
     _wait(lambda: _export_state(app, job_id).status == "done", 60, "the export to end")
+    app.extensions["codeqr"].jobs.stop()  # its own tidying would remove the file too
     with app.app_context():
-        assert exports.remove_expired() == 0
-        time.sleep(2)
-        assert exports.remove_expired() == 1
+        clock.advance(hours=2, seconds=-1)  # each reading of the clock ticks a millisecond: far from 1000
+        assert exports.remove_expired(for_operator()) == 0
+        clock.advance(seconds=1)
+        assert exports.remove_expired(for_operator()) == 1
     assert _export_state(app, job_id).status == "expired"
     assert _stored_file(app, exports.file_name(job_id)) is None
 
@@ -241,10 +246,10 @@ def test_an_export_names_files_apart_when_two_domains_share_a_key(make_app):
 
     app = make_app()
     with app.app_context():
-        codes = [qrcodes.create(QRCodeCreate(url="https://example.com/a", key="spring", size=256), actor=OPERATOR),
+        codes = [qrcodes.create(QRCodeCreate(url="https://example.com/a", key="spring", size=256), ctx=for_operator()),
                  qrcodes.create(QRCodeCreate(url="https://example.com/b", key="spring", size=256,
-                                             domain="go.example.org"), actor=OPERATOR),
-                 qrcodes.create(QRCodeCreate(url="https://example.com/c", key="summer", size=256), actor=OPERATOR)]
+                                             domain="go.example.org"), ctx=for_operator()),
+                 qrcodes.create(QRCodeCreate(url="https://example.com/c", key="summer", size=256), ctx=for_operator())]
     job_id = _export_job(app, codes)
     app.extensions["codeqr"].jobs.wake()
     _wait(lambda: _export_state(app, job_id).status == "done", 60, "the export to end")
@@ -340,7 +345,7 @@ def test_a_plugin_registers_a_job_kind_that_the_runner_runs(make_app):
 
     ran = []
 
-    def sweep(job_id, lease, actor):
+    def sweep(job_id, lease, ctx):
         ran.append(job_id)
         lease.finish("done", message="swept")
 

@@ -9,7 +9,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from codeqr import StorageUnavailable, hookimpl
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 from codeqr_plugins.filesystem_storage import FilesystemStorage
 
 
@@ -49,7 +49,7 @@ def test_jobs_are_counted_from_the_database(make_app):
     app = make_app(CODEQR_JOB_WORKER=False)
     with app.app_context():
         for _ in range(2):
-            csv_import.start([{"url": "https://example.com/j"}], "rows.csv", OPERATOR)
+            csv_import.start([{"url": "https://example.com/j"}], "rows.csv", for_operator())
     samples = _samples(app.test_client().get("/metrics").get_data(as_text=True))
     assert samples[("codeqr_jobs", (("kind", "import"), ("status", "queued")))] == 2
     assert samples[("codeqr_jobs", (("kind", "export"), ("status", "queued")))] == 0
@@ -105,7 +105,7 @@ def test_storage_failures_are_counted(make_app):
     from api_client import authorized_client
 
     with app.app_context():
-        api = authorized_client(app, apikeys.create("t", actor=OPERATOR)[1])
+        api = authorized_client(app, apikeys.create("t", ctx=for_operator())[1])
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/s"}).get_json()
     before = _value("codeqr_storage_errors_total", storage="broken")
     assert app.test_client().get(f"/qr/{qr['id']}.png").status_code == 503

@@ -11,7 +11,7 @@ from api_client import authorized_client
 from servers import CODEQR, clean_env, free_port, wait_until_answering
 
 from codeqr.config import development_domain, host_aliases
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 def _codeqr(*args, cwd, **settings) -> subprocess.CompletedProcess:
     return subprocess.run([CODEQR, *args], env=clean_env(**settings), capture_output=True, text=True, cwd=cwd,
@@ -79,7 +79,7 @@ def _api(app):
     from codeqr import apikeys
 
     with app.app_context():
-        return authorized_client(app, apikeys.create("tests", actor=OPERATOR)[1])
+        return authorized_client(app, apikeys.create("tests", ctx=for_operator())[1])
 
 
 def test_a_short_link_answers_on_every_name_of_this_machine(make_app):

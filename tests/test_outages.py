@@ -16,7 +16,7 @@ from servers import CODEQR, clean_env, free_port, wait_until_answering
 
 from codeqr import apikeys, users
 from codeqr.errorhandlers import RETRY_AFTER_SECONDS
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 URL = "https://example.com/landing"
 TIMEOUT = 1.0
@@ -32,8 +32,8 @@ def _key(app) -> str:
     """An API key, and a user whose wrong password the login requests try."""
     with app.app_context():
         if not users.has_users():
-            users.create("a@example.com", "right password 123", role="admin", actor=OPERATOR)
-        return apikeys.create("outage", actor=OPERATOR)[1]
+            users.create("a@example.com", "right password 123", role="admin", ctx=for_operator())
+        return apikeys.create("outage", ctx=for_operator())[1]
 
 
 def _requests(app, api, short_path, image_path):

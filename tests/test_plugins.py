@@ -6,7 +6,7 @@ import pytest
 
 from codeqr import InvalidInput, Renderer, Storage, apikeys, hookimpl
 from codeqr import PluginError, pluginmanager
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 from api_client import authorized_client
 
 
@@ -52,7 +52,7 @@ class Recorder:
 def _api(app):
     """A test client of ``app`` with an API key of its own."""
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     return authorized_client(app, secret)
 
 

@@ -13,7 +13,7 @@ from workers import api_gets
 from codeqr import apikeys, users
 from codeqr.errors import ConfigurationError
 from codeqr.ratelimits import LIMIT_SETTINGS, client_address
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 URL = "https://example.com/landing"
 PASSWORD = "correct horse battery"
@@ -25,7 +25,7 @@ def _limited_app(make_app, **settings):
 
 def _key(app, name="k") -> str:
     with app.app_context():
-        return apikeys.create(name, actor=OPERATOR)[1]
+        return apikeys.create(name, ctx=for_operator())[1]
 
 
 def test_the_api_answers_429_with_its_headers_once_a_key_has_used_its_limit(make_app):
@@ -75,7 +75,7 @@ def sign_in(make_app):
     """An app with an account, and a function that tries to sign in to it."""
     app = _limited_app(make_app)
     with app.app_context():
-        users.create("owner@example.com", PASSWORD, role="admin", actor=OPERATOR)
+        users.create("owner@example.com", PASSWORD, role="admin", ctx=for_operator())
     checks = []
     real = users.authenticate
 

@@ -29,10 +29,10 @@ def app(make_app):
 @pytest.fixture
 def api(app):
     from codeqr import apikeys
-    from codeqr.permissions import OPERATOR
+    from codeqr.context import for_operator
 
     with app.app_context():
-        _, secret = apikeys.create("reads", actor=OPERATOR)
+        _, secret = apikeys.create("reads", ctx=for_operator())
     return authorized_client(app, secret)
 
 
@@ -228,12 +228,12 @@ def test_more_new_agents_waiting_than_one_union_holds_are_counted_exactly(make_a
     # redirect (a second or two for these); the versions make each agent new while keeping
     # what the parser says of it.
     from codeqr import apikeys
-    from codeqr.permissions import OPERATOR
+    from codeqr.context import for_operator
 
     union_most = 500
     app = make_app()
     with app.app_context():
-        _, secret = apikeys.create("reads", actor=OPERATOR)
+        _, secret = apikeys.create("reads", ctx=for_operator())
     api = authorized_client(app, secret)
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/many"}).get_json()
     sent = {"mobile": [IPHONE.replace("17_4", f"17_{minor}") for minor in range(union_most)],

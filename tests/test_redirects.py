@@ -3,7 +3,7 @@
 import pytest
 
 from codeqr import hookimpl
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_scanned_hook_gets_each_counted_scan(make_app, analytics):
     from codeqr import apikeys
 
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
     qr = client.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     client.get(f"/{qr['key']}", headers={"User-Agent": "curl/8.5.0"})
@@ -142,7 +142,7 @@ def _plugin_app(make_app, plugins=(), **settings):
 
     app = make_app(plugins=plugins, **settings)
     with app.app_context():
-        _, secret = apikeys.create("redirects", actor=OPERATOR)
+        _, secret = apikeys.create("redirects", ctx=for_operator())
     return app, authorized_client(app, secret)
 
 
@@ -284,7 +284,7 @@ def test_each_scan_returns_the_routing_of_the_code_scanned_among_many(make_app):
     app = make_app()
     with app.app_context():
         items = [{"url": f"https://example.com/p/{index}", "key": f"code-{index}"} for index in range(30)]
-        made = qrcodes.bulk_create(items, actor=OPERATOR).root
+        made = qrcodes.bulk_create(items, ctx=for_operator()).root
     counter = app.extensions["codeqr"].scan_counter
     visit = {"timestamp": utcnow(), "user_agent": None, "referer": None, "referer_host": None, "language": None,
              "country": None, "region": None, "city": None, "visitor": None}

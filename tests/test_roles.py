@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from codeqr import apikeys, db, qrcodes, users
 from codeqr.models import ApiKey, QRCode, User
 from codeqr.schemas import QRCodeCreate
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 PASSWORD = "a long enough password"
 URL = "https://example.com/roles"
@@ -27,17 +27,17 @@ def people(make_app):
     test_web checks that every form needs one)."""
     app = make_app(WTF_CSRF_ENABLED=False)
     with app.app_context():
-        accounts = {role: users.create(f"{role}@example.com", PASSWORD, role=role, actor=OPERATOR)
+        accounts = {role: users.create(f"{role}@example.com", PASSWORD, role=role, ctx=for_operator())
                     for role in ("admin", "member", "viewer")}
         app.people = {role: user.id for role, user in accounts.items()}
-        app.qr = qrcodes.create(QRCodeCreate(url=URL, key="kept"), actor=OPERATOR).api()
+        app.qr = qrcodes.create(QRCodeCreate(url=URL, key="kept"), ctx=for_operator()).api()
     return app
 
 
 def _key(app, role: str, scope: str = "all") -> str:
     with app.app_context():
         owner = db.session.get(User, app.people[role])
-        return apikeys.create(f"{role}-{scope}", owner=owner, scope=scope, actor=OPERATOR)[1]
+        return apikeys.create(f"{role}-{scope}", owner=owner, scope=scope, ctx=for_operator())[1]
 
 
 def _signed_in(app, role: str):
@@ -49,7 +49,7 @@ def _signed_in(app, role: str):
 def _rows(app) -> tuple:
     with app.app_context():
         return tuple(db.session.scalar(select(func.count()).select_from(model)) for model in (QRCode, ApiKey, User)) + (
-            qrcodes.get(app.qr["id"]).model_dump_json(),)
+            qrcodes.get(app.qr["id"], for_operator()).model_dump_json(),)
 
 
 def _api_writes(app):

@@ -9,12 +9,12 @@ from decode import decode
 from s3server import BUCKET, SeaweedServer
 
 from codeqr import StorageUnavailable, apikeys
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 
 def _api_headers(app) -> dict:
     with app.app_context():
-        _, secret = apikeys.create("s3-tests", actor=OPERATOR)
+        _, secret = apikeys.create("s3-tests", ctx=for_operator())
     return {"Authorization": f"Bearer {secret}"}
 
 

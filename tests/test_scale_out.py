@@ -17,7 +17,7 @@ from servers import CODEQR, clean_env, free_port, wait_until_answering
 
 from codeqr import csv_import, db
 from codeqr.models import ImportJob, QRCode
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 DOMAIN = "qr.scale.test"
 ROWS = 3000
@@ -126,7 +126,7 @@ def test_an_import_started_on_a_server_that_dies_is_finished_by_the_other(server
     first = servers("first")
     with app.app_context():
         job_id = csv_import.start([{"url": f"https://example.com/row/{n}"} for n in range(ROWS)], "rows.csv",
-                                  OPERATOR).id
+                                  for_operator()).id
     first.get("/healthz")  # the runner of each worker started with it; one of them takes the job
     deadline = time.monotonic() + 120
     while job().processed < 200:

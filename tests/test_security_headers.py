@@ -15,7 +15,7 @@ from codeqr import apikeys, db, hookimpl, qrcodes, users
 from codeqr.errors import DatabaseUnavailable
 from codeqr.models import User
 from codeqr.schemas import QRCodeCreate
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 PASSWORD = "a long enough password"
 CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -60,12 +60,12 @@ def site(make_app):
     an export: real ids for every argument of the URL map."""
     app = make_app(WTF_CSRF_ENABLED=False)
     with app.app_context():
-        admin = users.create("admin@example.com", PASSWORD, role="admin", actor=OPERATOR).id
-        member = users.create("member@example.com", PASSWORD, actor=OPERATOR).id
-        kept = qrcodes.create(QRCodeCreate(url="https://example.com/kept", key="kept"), actor=OPERATOR)
-        spare = qrcodes.create(QRCodeCreate(url="https://example.com/spare"), actor=OPERATOR)
-        _, secret = apikeys.create("headers", owner=db.session.get(User, admin), actor=OPERATOR)
-        spare_key, _ = apikeys.create("to revoke", owner=db.session.get(User, admin), actor=OPERATOR)
+        admin = users.create("admin@example.com", PASSWORD, role="admin", ctx=for_operator()).id
+        member = users.create("member@example.com", PASSWORD, ctx=for_operator()).id
+        kept = qrcodes.create(QRCodeCreate(url="https://example.com/kept", key="kept"), ctx=for_operator())
+        spare = qrcodes.create(QRCodeCreate(url="https://example.com/spare"), ctx=for_operator())
+        _, secret = apikeys.create("headers", owner=db.session.get(User, admin), ctx=for_operator())
+        spare_key, _ = apikeys.create("to revoke", owner=db.session.get(User, admin), ctx=for_operator())
         values = {"qr_id": kept.id, "ref": spare.id, "key": "kept", "fmt": "png", "filename": "app.js",
                   "key_id": spare_key.id, "user_id": member}
     client = app.test_client()
@@ -147,7 +147,7 @@ def test_error_pages_carry_the_headers(make_app):
     app = make_app(plugins=[plugin], CODEQR_RATE_LIMIT_ENABLED=True, CODEQR_RATE_LIMIT_API="1 per minute")
     client = app.test_client()
     with app.app_context():
-        api = authorized_client(app, apikeys.create("limited", actor=OPERATOR)[1])
+        api = authorized_client(app, apikeys.create("limited", ctx=for_operator())[1])
     api.get("/api/qrcodes/count")
     answers = {
         "429": api.get("/api/qrcodes/count"),

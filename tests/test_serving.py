@@ -331,6 +331,7 @@ def test_idle_background_threads_take_no_write_turn(make_app):
 
     from codeqr import db
     from codeqr.jobs.runner import claim
+    from codeqr.timeutil import utcnow
     from codeqr.models import ExportJob, ImportJob
     from codeqr.scans.enrichment import enrich_pending
 
@@ -338,7 +339,7 @@ def test_idle_background_threads_take_no_write_turn(make_app):
     statements = []
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-        assert [claim(model, "idle-runner", 30) for model in (ImportJob, ExportJob)] == [None, None]
+        assert [claim(model, "idle-runner", 30, utcnow()) for model in (ImportJob, ExportJob)] == [None, None]
         assert enrich_pending(app) == 0
         db.session.remove()
     writes = [s for s in statements if s.lstrip().upper().startswith(("BEGIN IMMEDIATE", "UPDATE", "INSERT", "DELETE"))

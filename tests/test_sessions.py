@@ -6,7 +6,7 @@ from api_client import authorized_client
 
 from codeqr import apikeys, db, users
 from codeqr.models import User
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 PASSWORD = "a long enough password"
 NEW_PASSWORD = "another long password"
@@ -17,7 +17,7 @@ def people(make_app):
     """An app with an admin and a member (test_web checks that every form needs its CSRF token)."""
     app = make_app(WTF_CSRF_ENABLED=False)
     with app.app_context():
-        app.people = {role: users.create(f"{role}@example.com", PASSWORD, role=role, actor=OPERATOR).id
+        app.people = {role: users.create(f"{role}@example.com", PASSWORD, role=role, ctx=for_operator()).id
                       for role in ("admin", "member")}
     return app
 
@@ -50,7 +50,7 @@ def _opens_the_list(client) -> bool:
 
 def _key(app, role: str) -> str:
     with app.app_context():
-        return apikeys.create(f"{role}-key", owner=db.session.get(User, app.people[role]), actor=OPERATOR)[1]
+        return apikeys.create(f"{role}-key", owner=db.session.get(User, app.people[role]), ctx=for_operator())[1]
 
 
 def _key_works(app, key: str) -> bool:

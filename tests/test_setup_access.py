@@ -12,7 +12,7 @@ from codeqr import users
 from codeqr.cli import announce_setup
 from codeqr.config import lan_address
 from codeqr.errors import ConfigurationError
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 TOKEN = "k3QmB7tY-setup-token-0123"
 PASSWORD = "correct horse battery"
@@ -93,7 +93,7 @@ def test_start_says_how_to_make_the_first_account_until_there_is_one(make_app, c
     said = capsys.readouterr().err
     assert "/setup in a browser on this machine (set CODEQR_SETUP_TOKEN" in said and "token=" not in said
     with app.app_context():
-        users.create("admin@example.com", PASSWORD, role="admin", actor=OPERATOR)
+        users.create("admin@example.com", PASSWORD, role="admin", ctx=for_operator())
     announce_setup(app)
     assert capsys.readouterr().err == ""
 

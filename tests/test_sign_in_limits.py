@@ -9,7 +9,7 @@ import pytest
 
 from codeqr import users
 from codeqr.known_devices import COOKIE
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 PASSWORD = "correct horse battery"
 LIMITS = {
@@ -29,7 +29,7 @@ class Accounts:
         self.owner, self.other = f"owner-{self.run}@example.com", f"other-{self.run}@example.com"
         with app.app_context():
             for email in (self.owner, self.other):
-                users.create(email, PASSWORD, role="admin", actor=OPERATOR)
+                users.create(email, PASSWORD, role="admin", ctx=for_operator())
         check = users.authenticate
         monkeypatch.setattr(users, "authenticate", lambda *args: self.checks.append(args) or check(*args))
 

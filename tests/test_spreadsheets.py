@@ -61,10 +61,10 @@ def _every_csv(app, client, values: dict, api_key: str) -> dict:
 
 def test_no_csv_the_app_writes_starts_a_formula_with_either_separator(browser, web_app):  # noqa: F811
     from codeqr import apikeys
-    from codeqr.permissions import OPERATOR
+    from codeqr.context import for_operator
 
     with web_app.app_context():
-        _, api_key = apikeys.create("csv", actor=OPERATOR)
+        _, api_key = apikeys.create("csv", ctx=for_operator())
     made = [create(web_app, url=url, title=title, externalId=f"ext-{index};=1+1")
             for index, (url, title) in enumerate(zip(HOSTILE_URLS * 4, HOSTILE))]
     for qr in made:

@@ -3,7 +3,7 @@
 import pytest
 
 from codeqr import StorageUnavailable, pluginmanager
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 BACKENDS = ["filesystem", "database", "s3"]
 
@@ -60,7 +60,7 @@ def test_images_are_served_from_each_storage(storage_app):
 
     client = storage_app.test_client()
     with storage_app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     headers = {"Authorization": f"Bearer {secret}"}
     qr = client.post("/api/qrcodes", json={"url": "https://example.com/"}, headers=headers).get_json()
     first = client.get(f"/qr/{qr['id']}.png")
@@ -82,10 +82,10 @@ def test_filesystem_failure_is_reported_as_503(make_app, tmp_path):
     with pytest.raises(StorageUnavailable):
         storage.put("abcd.png", b"x")
     from codeqr import apikeys
-    from codeqr.permissions import OPERATOR
+    from codeqr.context import for_operator
 
     with app.app_context():
-        _, secret = apikeys.create("t", actor=OPERATOR)
+        _, secret = apikeys.create("t", ctx=for_operator())
     client = app.test_client()
     qr = client.post("/api/qrcodes", json={"url": "https://example.com/"},
                      headers={"Authorization": f"Bearer {secret}"}).get_json()

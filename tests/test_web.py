@@ -11,7 +11,7 @@ import pytest
 
 from codeqr import users
 from codeqr.qrcodes import PREVIEW_KEY
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 from decode import decode
 
 PASSWORD = "correct horse battery"
@@ -23,7 +23,7 @@ def create(app, **body) -> dict:
     from codeqr.schemas import QRCodeCreate
 
     with app.app_context():
-        return qrcodes.create(QRCodeCreate.model_validate(body), actor=OPERATOR).api()
+        return qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()).api()
 
 
 def csrf_of(client, path) -> str:
@@ -246,7 +246,7 @@ def qrcode_key(app, title: str) -> str:
     from codeqr.schemas import Filters
 
     with app.app_context():
-        return next(qr.key for qr in qrcodes.all_matching(Filters(search=title)) if qr.title == title)
+        return next(qr.key for qr in qrcodes.all_matching(Filters(search=title), for_operator()) if qr.title == title)
 
 
 def test_column_headers_sort_both_ways_and_keep_the_search(browser, web_app):
@@ -384,14 +384,14 @@ def test_the_template_imports_and_the_refused_rows_come_back_as_a_csv_to_fix(bro
     with browser.application.app_context():
         from codeqr import qrcodes
 
-        assert qrcodes.oldest_with_url("https://example.com/fixed").title == "-50% off"
+        assert qrcodes.oldest_with_url("https://example.com/fixed", for_operator()).title == "-50% off"
 
 
 def test_an_import_is_seen_only_by_whoever_started_it_and_admins(browser, web_app):
     location = _import(browser, _csv([["ftp://bad", "Bad", "", "", "", ""]])).headers["Location"]
     _wait(browser, location)
     with web_app.app_context():
-        users.create("other@example.com", "another long password", role="member", actor=OPERATOR)
+        users.create("other@example.com", "another long password", role="member", ctx=for_operator())
     other = web_app.test_client()
     token = csrf_of(other, "/login")
     other.post("/login", data={"email": "other@example.com", "password": "another long password", "csrf_token": token})
@@ -763,7 +763,7 @@ def test_duplicate_copies_the_design_and_options_with_a_key_of_its_own(browser, 
     with web_app.app_context():
         from codeqr import qrcodes
 
-        copy = qrcodes.find(copy_id)
+        copy = qrcodes.find(copy_id, for_operator())
     assert copy.id != original["id"] and copy.key not in ("", "menu") and copy.title == "Menu (copy)"
     assert (copy.url, copy.fg_color, copy.bg_color, copy.size, copy.margin, copy.level, copy.show_logo) == (
         "https://example.com/menu", "#1d4ed8", "#fff7ed", 512, 6, "H", True)
@@ -817,7 +817,7 @@ def test_an_edit_that_leaves_a_field_out_keeps_it_and_an_unticked_box_clears_it(
     with web_app.app_context():
         from codeqr import qrcodes
 
-        kept = qrcodes.find(qr["id"])
+        kept = qrcodes.find(qr["id"], for_operator())
     assert (kept.url, kept.title, kept.fg_color, kept.show_logo) == ("https://example.com/2", "Menu", "#1d4ed8", True)
     # The form posts an unticked box as its blank twin: that clears it.
     page = browser.get(f"/qrcodes/{qr['id']}/edit").get_data(as_text=True)
@@ -825,7 +825,7 @@ def test_an_edit_that_leaves_a_field_out_keeps_it_and_an_unticked_box_clears_it(
     assert form["show_logo"] == ""
     assert browser.post(f"/qrcodes/{qr['id']}/edit", data=form).status_code == 302
     with web_app.app_context():
-        assert qrcodes.find(qr["id"]).show_logo is False
+        assert qrcodes.find(qr["id"], for_operator()).show_logo is False
 
 
 def test_the_form_shows_every_field_of_each_group_of_the_schema(browser):

@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple, cast
 
 from sqlalchemy import CursorResult, or_, select, update
@@ -25,9 +25,8 @@ from sqlalchemy import CursorResult, or_, select, update
 from ..database import begin_write
 from ..extensions import db
 from ..outages import UNAVAILABLE, first_line
-from ..permissions import Actor
+from ..context import Context, for_job, for_operator
 from ..timeutil import utcnow
-from ..users import actor_of_owner
 from .statuses import JobStatus
 
 log = logging.getLogger(__name__)
@@ -41,10 +40,11 @@ class LeaseLost(Exception):
 
 
 class Lease:
-    """This runner's hold on one job row of ``model`` (columns lease_owner, lease_until)."""
+    """This runner's hold on one job row of ``model`` (columns lease_owner, lease_until),
+    its times read from ``clock``."""
 
-    def __init__(self, model, job_id: str, owner: str, seconds: float):
-        self.model, self.job_id, self.owner, self.seconds = model, job_id, owner, seconds
+    def __init__(self, model, job_id: str, owner: str, seconds: float, clock: Callable[[], datetime] = utcnow):
+        self.model, self.job_id, self.owner, self.seconds, self.clock = model, job_id, owner, seconds, clock
 
     def advance(self, **values) -> None:
         """In the open write transaction: set ``values`` on the job and renew the lease;
@@ -52,18 +52,17 @@ class Lease:
         model = self.model
         renewed = db.session.execute(
             update(model).where(model.id == self.job_id, model.lease_owner == self.owner)
-            .values({"lease_until": utcnow() + timedelta(seconds=self.seconds), **values}))
+            .values({"lease_until": self.clock() + timedelta(seconds=self.seconds), **values}))
         if cast(CursorResult, renewed).rowcount != 1:
             raise LeaseLost(self.job_id)
 
     def finish(self, status: JobStatus, **values) -> None:
         with begin_write():
-            self.advance(status=status, lease_owner=None, lease_until=None, finished_at=utcnow(), **values)
+            self.advance(status=status, lease_owner=None, lease_until=None, finished_at=self.clock(), **values)
 
 
-def claim(model, owner: str, seconds: float) -> str | None:
-    """Take the oldest job of ``model`` that is queued, or running with its lease run out."""
-    now = utcnow()
+def claim(model, owner: str, seconds: float, now: datetime) -> str | None:
+    """Take the oldest job of ``model`` that is queued, or running with its lease run out ``now``."""
     claimable = (model.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
                  or_(model.lease_until.is_(None), model.lease_until < now))
     oldest = select(model.id).where(*claimable).order_by(model.created_at, model.id).limit(1).scalar_subquery()
@@ -88,11 +87,12 @@ JOB_COLUMNS = ("id", "user_id", "status", "created_at", "finished_at", "message"
 
 class JobKind(NamedTuple):
     """One kind of job (``codeqr_register_job_kinds``): its table, what runs one
-    (``run(job_id, lease, actor)``, as the job's owner), and what to tidy when the runner is idle."""
+    (``run(job_id, lease, ctx)``, the context acting as the job's owner), and what to tidy
+    when the runner is idle (``tidy(ctx)``, as the operator)."""
 
     model: type
-    run: Callable[[str, Lease, Actor], None]
-    tidy: Callable[[], None] | None = None
+    run: Callable[[str, Lease, Context], None]
+    tidy: Callable[[Context], None] | None = None
 
 
 def next_pause(pause: float, first: float, most: float) -> float:
@@ -110,8 +110,9 @@ class JobRunner:
     queued by this process (``wake``) not at all."""
 
     def __init__(self, app, kinds: list[JobKind], *, enabled: bool, lease_seconds: float,
-                 poll_seconds: float = 2.0, idle_max_seconds: float = 30.0, tidy_seconds: float = 60.0):
-        self.app, self.kinds, self.enabled = app, kinds, enabled
+                 poll_seconds: float = 2.0, idle_max_seconds: float = 30.0, tidy_seconds: float = 60.0,
+                 clock: Callable[[], datetime] = utcnow):
+        self.app, self.kinds, self.enabled, self.clock = app, kinds, enabled, clock
         #: the kinds' tidying (expired exports) runs when idle, at most every ``tidy_seconds``
         self.tidy_seconds, self._tidied_at = tidy_seconds, 0.0
         self.lease_seconds, self.poll_seconds, self.idle_max_seconds = lease_seconds, poll_seconds, idle_max_seconds
@@ -180,21 +181,21 @@ class JobRunner:
     def _tidy(self) -> None:
         for kind in self.kinds:
             if kind.tidy is not None:
-                kind.tidy()
+                kind.tidy(for_operator(self.app))
 
     def _run_one(self, model, run) -> bool:
         assert self.owner is not None, "set when the thread starts"
-        job_id = claim(model, self.owner, self.lease_seconds)
+        job_id = claim(model, self.owner, self.lease_seconds, self.clock())
         if job_id is None:
             return False
-        lease = Lease(model, job_id, self.owner, self.lease_seconds)
+        lease = Lease(model, job_id, self.owner, self.lease_seconds, self.clock)
         attempts, owner_id = db.session.execute(select(model.attempts, model.user_id).where(model.id == job_id)).one()
         self._holding = (model, job_id)
         try:
             if attempts > MAX_ATTEMPTS:
                 lease.finish(JobStatus.FAILED, message=f"the job stopped {MAX_ATTEMPTS} times before it could finish")
             else:
-                run(job_id, lease, actor_of_owner(owner_id))
+                run(job_id, lease, for_job(owner_id))
         except LeaseLost:
             log.warning("job %s was taken over by another process", job_id)
         finally:

@@ -3,7 +3,9 @@ connection each thread keeps."""
 
 import queue
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import BindParameter, bindparam, func, insert, literal_column, select, update
@@ -50,8 +52,8 @@ class ScanCounter:
     keeps in autocommit mode: no ORM session, no object loaded, no pool checkout.
     """
 
-    def __init__(self, engine, asynchronous_commit: bool = False):
-        self.engine = engine
+    def __init__(self, engine, asynchronous_commit: bool = False, clock: Callable[[], datetime] = utcnow):
+        self.engine, self._clock = engine, clock  # the app's clock (tests give another)
         dialect = engine.dialect
         self._postgresql = dialect.name == "postgresql"
         where = (_qrcodes.c.domain == bindparam("domain")) & (_qrcodes.c.key == bindparam("key"))
@@ -152,7 +154,7 @@ class ScanCounter:
         Return the code's ``Routing``, or None for an unknown key, counting nothing.
         """
         if visit is None:
-            params = {"domain": domain, "key": key, "timestamp": self._timestamp(utcnow())}
+            params = {"domain": domain, "key": key, "timestamp": self._timestamp(self._clock())}
             row = self._execute(lambda cursor: self._fetch(cursor, self._count, params))
         else:
             params = visit | {"timestamp": self._timestamp(visit["timestamp"]), "domain": domain, "key": key,

@@ -6,8 +6,9 @@ plugin decides on."""
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 import iptocc
@@ -46,8 +47,9 @@ def visit_of(request, agents: AgentParser) -> Visit:
 class VisitReader:
     """Turns a request into the columns of its scan event (``CODEQR_ANALYTICS``)."""
 
-    def __init__(self, config):
+    def __init__(self, config, clock: Callable[[], datetime] = utcnow):
         self.mode = config["CODEQR_ANALYTICS"]
+        self._clock = clock  # the app's (tests give another)
         if self.mode not in ANALYTICS_MODES:
             raise ConfigurationError(f"CODEQR_ANALYTICS={self.mode!r}: expected one of {', '.join(ANALYTICS_MODES)}")
         self._secret = config["SECRET_KEY"].encode()
@@ -60,7 +62,7 @@ class VisitReader:
 
     def read(self, request) -> dict:
         """Return the event columns a request gives (none of them its address)."""
-        now = utcnow()
+        now = self._clock()
         address = request.remote_addr or ""
         agent = _agent(request)
         referer = (request.headers.get("Referer") or "").replace("\x00", "")[:_MAX_REFERER] or None

@@ -13,9 +13,10 @@ from .. import users
 from ..errors import CodeQRError
 from ..extensions import login_manager
 from ..local_requests import from_this_machine
+from ..context import for_operator, for_request
 from ..models import User
-from ..permissions import OPERATOR, Role
-from . import bp, current_actor
+from ..permissions import Role
+from . import bp
 from .forms import ConfirmForm, LoginForm, OwnPasswordForm, SetupForm, show_error
 
 _OPEN_ENDPOINTS = {"web.setup", "web.login", "web.index"}
@@ -101,7 +102,7 @@ def setup():
     form = SetupForm()
     # The operator's act: only this machine or the setup token get here (may_set_up).
     signed_in = sign_in_after(form, lambda: users.create(form.email.data or "", form.password.data or "",
-                                                         role=Role.ADMIN, actor=OPERATOR),
+                                                         role=Role.ADMIN, ctx=for_operator()),
                               "email", "Welcome to CodeQR: your admin account is ready.")
     return signed_in or render_template("setup.html", form=form)
 
@@ -129,7 +130,7 @@ def login():
 def logout():
     if ConfirmForm().validate_on_submit():
         # A copy of the session cookie (another browser, a stolen one) ends too.
-        users.end_sessions(current_actor())
+        users.end_sessions(for_request())
         logout_user()
         flash("You are signed out.", "success")
     return redirect(url_for("web.login"))
@@ -140,7 +141,7 @@ def account_password():
     """Change one's own password: this browser stays signed in, every other session ends."""
     form = OwnPasswordForm()
     signed_in = sign_in_after(form, lambda: users.change_own_password(form.current_password.data or "",
-                                                                      form.password.data or "", current_actor()),
+                                                                      form.password.data or "", for_request()),
                               "password", "Your password is changed; you are signed out everywhere else.")
     return signed_in or render_template("account_password.html", form=form)
 

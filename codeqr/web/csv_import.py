@@ -6,7 +6,8 @@ from .. import csv_import
 from ..errors import CodeQRError
 from ..permissions import Permission
 from ..state import app_state
-from . import bp, current_actor, requires
+from ..context import for_request
+from . import bp, requires
 from .forms import ImportForm, show_error
 
 
@@ -21,7 +22,7 @@ def import_upload():
         except CodeQRError as error:
             show_error(form, error, "file")
         else:
-            job = csv_import.start(rows, upload.filename or "upload.csv", current_actor())
+            job = csv_import.start(rows, upload.filename or "upload.csv", for_request())
             app_state().jobs.wake()
             return redirect(url_for("web.import_progress", job_id=job.id))
     return render_template("import.html", form=form, columns=csv_import.TEMPLATE_COLUMNS)
@@ -40,16 +41,16 @@ def import_template():
 
 @bp.get("/import/<job_id>/refused.csv")
 def import_refused(job_id: str):
-    return _csv_file(csv_import.refused_rows(csv_import.get(job_id, current_actor())), f"refused-rows-{job_id}.csv")
+    return _csv_file(csv_import.refused_rows(csv_import.get(job_id, for_request())), f"refused-rows-{job_id}.csv")
 
 
 @bp.get("/import/<job_id>")
 def import_progress(job_id: str):
-    job = csv_import.get(job_id, current_actor())
+    job = csv_import.get(job_id, for_request())
     return render_template("import_progress.html", job=csv_import.progress(job), errors=csv_import.errors(job_id),
                            rows_kept=job.source is not None)
 
 
 @bp.get("/import/<job_id>.json")
 def import_status(job_id: str):
-    return jsonify(csv_import.progress(csv_import.get(job_id, current_actor())))
+    return jsonify(csv_import.progress(csv_import.get(job_id, for_request())))

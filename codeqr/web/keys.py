@@ -7,7 +7,8 @@ from flask_login import current_user
 from .. import apikeys
 from ..errors import CodeQRError
 from ..permissions import Permission
-from . import bp, current_actor
+from ..context import for_request
+from . import bp
 from .forms import ApiKeyForm, ConfirmForm, show_error
 
 
@@ -18,10 +19,10 @@ _NEW_KEY = "codeqr_new_api_key"
 @bp.route("/keys", methods=["GET", "POST"])
 def api_keys():
     form = ApiKeyForm()
-    actor = current_actor()
+    ctx = for_request()
     if form.validate_on_submit():
         try:
-            key, secret = apikeys.create(form.name.data, owner=current_user, scope=form.scope.data, actor=actor)
+            key, secret = apikeys.create(form.name.data, owner=current_user, scope=form.scope.data, ctx=ctx)
         except CodeQRError as error:
             show_error(form, error, "name")
         else:
@@ -29,8 +30,8 @@ def api_keys():
             session[_NEW_KEY] = {"name": key.name, "secret": secret}
             return redirect(url_for("web.api_keys"), code=303)
     created = session.pop(_NEW_KEY, None)
-    response = make_response(render_template("keys.html", form=form, keys=apikeys.list_keys(actor), created=created,
-                                             everyone=actor.can(Permission.ALL_KEYS)))
+    response = make_response(render_template("keys.html", form=form, keys=apikeys.list_keys(ctx), created=created,
+                                             everyone=ctx.actor.can(Permission.ALL_KEYS)))
     if created:
         response.headers["Cache-Control"] = "no-store"  # the secret stays out of the browser's cache
     return response
@@ -41,13 +42,13 @@ def api_key_revoke(key_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            apikeys.revoke_by_id(key_id, current_actor())
+            apikeys.revoke_by_id(key_id, for_request())
         except CodeQRError as error:
             flash(error.sentence, "error")
         else:
             flash("API key revoked: requests using it are refused from now on.", "success")
         return redirect(url_for("web.api_keys"))
-    key = apikeys.active_key(key_id, current_actor()) or abort(404)
+    key = apikeys.active_key(key_id, for_request()) or abort(404)
     return render_template("confirm.html", form=form, question=f"Revoke the key “{key.name}”?",
                            lines=[f"Programs using the key that starts with {key.prefix}… will be refused from now on. "
                                   "This cannot be undone: they will need a new key."],

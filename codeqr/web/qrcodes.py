@@ -19,7 +19,8 @@ from ..state import app_state
 from ..timeutil import utcnow
 from ..schemas import Filters, ListQuery, QRCodeCreate, QRCodeUpdate
 from ..permissions import Permission
-from . import bp, current_actor, name_of, requires
+from ..context import for_request
+from . import bp, name_of, requires
 from .analytics import panel
 from .forms import ConfirmForm, QRCodeForm
 
@@ -49,13 +50,13 @@ SORT_CHOICES = {"createdAt": "Newest first", "createdAt:asc": "Oldest first", "s
 
 def _query() -> ListQuery:
     """The list's search, order and page from the address; a bad value falls back to its default."""
-    args = {name: value for name, value in request.args.items() if name in ("search", "sort", "order", "page")}
-    if args.get("sort") in RECENT_ORDERS:
-        args["sort"] = "scans"
-    elif args.get("sort", "").endswith(":asc"):  # the sort menu's "oldest first" and the like
-        args["sort"], args["order"] = args["sort"].removesuffix(":asc"), "asc"
+    given = {name: value for name, value in request.args.items() if name in ("search", "sort", "order", "page")}
+    if given.get("sort") in RECENT_ORDERS:
+        given["sort"] = "scans"
+    elif given.get("sort", "").endswith(":asc"):  # the sort menu's "oldest first" and the like
+        given["sort"], given["order"] = given["sort"].removesuffix(":asc"), "asc"
     size = request.args.get("pageSize", type=int)
-    args["pageSize"] = size if size in PAGE_SIZES else PAGE_SIZES[0]
+    args = {**given, "pageSize": size if size in PAGE_SIZES else PAGE_SIZES[0]}
     try:
         return ListQuery.model_validate(args)
     except ValidationError as error:  # drop only the bad values
@@ -71,7 +72,7 @@ def qrcode_list():
     total = qrcodes.count(query)
     pages = max(1, -(-total // query.page_size))
     query.page = min(query.page, pages)  # a page past the end shows the last one
-    items = qrcodes.list_page(query, scans_since=since)
+    items = qrcodes.list_page(query, for_request(), scans_since=since)
     sort = request.args.get("sort") if recent else query.sort
 
     def page_url(**changes) -> str:
@@ -101,9 +102,9 @@ def qrcode_new():
         body = form.payload()
         try:
             data = QRCodeCreate.model_validate(body)
-            existing = qrcodes.oldest_with_url(data.url, data.domain)
+            existing = qrcodes.oldest_with_url(data.url, for_request(), data.domain)
             if existing is None or original is not None or request.form.get("create_anyway"):
-                qr = qrcodes.create(data, actor=current_actor())
+                qr = qrcodes.create(data, ctx=for_request())
                 flash("QR Code created.", "success")
                 return redirect(url_for("web.qrcode_detail", qr_id=qr.id))
         except (ValidationError, CodeQRError) as error:
@@ -125,7 +126,7 @@ def qrcode_edit(qr_id: str):
             change = QRCodeUpdate.model_validate(body)
             link_change = _link_change(qr, change)
             if link_change is None or request.form.get("change_link"):
-                qrcodes.update(qr_id, change, actor=current_actor())
+                qrcodes.update(qr_id, change, ctx=for_request())
                 flash("QR Code saved.", "success")
                 return redirect(url_for("web.qrcode_detail", qr_id=qr_id))
         except (ValidationError, CodeQRError) as error:
@@ -157,7 +158,7 @@ def qrcode_delete(qr_id: str):
     qr = _get(qr_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        qrcodes.delete_one(qr_id, actor=current_actor())
+        qrcodes.delete_one(qr_id, ctx=for_request())
         flash(f"QR Code {qr.short_link} deleted.", "success")
         return redirect(url_for("web.qrcode_list"))
     return render_template("confirm.html", form=form, question=f"Delete {name_of(qr)}?", qr=qr,
@@ -171,11 +172,11 @@ def qrcode_preview():
     form = _form()
     if not form.validate():
         return _refused(form)
-    editing = qrcodes.find(request.form["qr_id"]) if request.form.get("qr_id") else None
+    editing = qrcodes.find(request.form["qr_id"], for_request()) if request.form.get("qr_id") else None
     key = editing.key if editing else None
     body = form.payload()
     try:
-        picture, shown_key = qrcodes.preview_picture(QRCodeCreate.model_validate(body), key=key,
+        picture, shown_key = qrcodes.preview_picture(QRCodeCreate.model_validate(body), for_request(), key=key,
                                                      editing=editing.id if editing else None)
     except (ValidationError, CodeQRError) as error:
         form.show_error(error)
@@ -221,16 +222,16 @@ def export():
     formats = formats or [current_app.config["CODEQR_DEFAULT_FORMAT"]]
     if request.form.get("all"):
         try:
-            items = qrcodes.all_matching(Filters.model_validate({"search": request.form.get("search") or None}))
+            items = qrcodes.all_matching(Filters.model_validate({"search": request.form.get("search") or None}), for_request())
         except ValidationError:
             abort(400, "the search is too long")
     else:
-        items = qrcodes.by_ids(request.form.getlist("ids")[:exports.MAX_ITEMS])
+        items = qrcodes.by_ids(request.form.getlist("ids")[:exports.MAX_ITEMS], for_request())
     if not items:
         flash("Select at least one QR Code to export.", "error")
         return redirect(url_for("web.qrcode_list"))
     try:
-        job = exports.start(items, formats, current_actor())
+        job = exports.start(items, formats, for_request())
     except CodeQRError as error:
         flash(error.sentence, "error")
         return redirect(url_for("web.qrcode_list"))
@@ -240,19 +241,19 @@ def export():
 
 @bp.get("/exports/<job_id>")
 def export_progress(job_id: str):
-    return render_template("export_progress.html", job=exports.progress(exports.get(job_id, current_actor())))
+    return render_template("export_progress.html", job=exports.progress(exports.get(job_id, for_request())))
 
 
 @bp.get("/exports/<job_id>.json")
 def export_status(job_id: str):
-    return jsonify(exports.progress(exports.get(job_id, current_actor())))
+    return jsonify(exports.progress(exports.get(job_id, for_request())))
 
 
 @bp.get("/exports/<job_id>.zip")
 def export_download(job_id: str):
     """The finished file, from the storage: its URL when it has one (S3), else the bytes
     with their length and in ranges."""
-    job = exports.get(job_id, current_actor())
+    job = exports.get(job_id, for_request())
     if job.status != JobStatus.DONE:
         abort(404, "this export has no file (not finished, failed or expired)")
     storage = app_state().images.storage
@@ -318,7 +319,7 @@ def _refused(form) -> Response:
 
 
 def _get(qr_id: str):
-    qr = qrcodes.find(qr_id)
+    qr = qrcodes.find(qr_id, for_request())
     if qr is None:
         abort(404)
     return qr

@@ -7,7 +7,8 @@ from flask_login import current_user, login_user
 from .. import users
 from ..errors import CodeQRError
 from ..permissions import ROLES, Permission
-from . import bp, current_actor, requires
+from ..context import for_request
+from . import bp, requires
 from .forms import ConfirmForm, PasswordForm, RoleForm, UserForm, show_error
 
 
@@ -18,13 +19,13 @@ def user_list():
     if form.validate_on_submit():
         try:
             user = users.create(form.email.data or "", form.password.data or "", form.role.data,
-                                actor=current_actor())
+                                ctx=for_request())
         except CodeQRError as error:
             show_error(form, error, "email")
         else:
             flash(f"{user.email} can now sign in as {user.role}.", "success")
             return redirect(url_for("web.user_list"))
-    return render_template("users.html", form=form, users=users.list_users(current_actor()),
+    return render_template("users.html", form=form, users=users.list_users(for_request()),
                            roles=ROLES, confirm=ConfirmForm(), min_password=users.MIN_PASSWORD)
 
 
@@ -46,7 +47,7 @@ def user_role(user_id: int):
     if not form.validate_on_submit():
         flash("Choose a role.", "error")
         return redirect(url_for("web.user_list"))
-    return _done(lambda: users.set_role(user_id, form.role.data, current_actor()), "{email} is now {role}.")
+    return _done(lambda: users.set_role(user_id, form.role.data, for_request()), "{email} is now {role}.")
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
@@ -54,9 +55,9 @@ def user_role(user_id: int):
 def user_deactivate(user_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
-        return _done(lambda: users.set_active(user_id, False, current_actor()),
+        return _done(lambda: users.set_active(user_id, False, for_request()),
                      "{email} is deactivated: they cannot sign in, and their API keys stop working.")
-    user = users.by_id(user_id, current_actor()) or abort(404)
+    user = users.by_id(user_id, for_request()) or abort(404)
     if user.deactivated_at:
         flash(f"{user.email} is deactivated already.", "success")
         return redirect(url_for("web.user_list"))
@@ -71,7 +72,7 @@ def user_deactivate(user_id: int):
 def user_reactivate(user_id: int):
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("web.user_list"))
-    return _done(lambda: users.set_active(user_id, True, current_actor()), "{email} can sign in again.")
+    return _done(lambda: users.set_active(user_id, True, for_request()), "{email} can sign in again.")
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -82,11 +83,11 @@ def user_password(user_id: int):
         flash("Enter the new password.", "error")
         return redirect(url_for("web.user_list"))
     if user_id != current_user.id:
-        return _done(lambda: users.reset_password(user_id, form.password.data, current_actor()),
+        return _done(lambda: users.reset_password(user_id, form.password.data, for_request()),
                      "{email} has a new password; tell them through a channel you trust.")
 
     def own_password():
-        user = users.reset_password(user_id, form.password.data, current_actor())
+        user = users.reset_password(user_id, form.password.data, for_request())
         login_user(user)  # this browser stays signed in; the user's other sessions have ended
         return user
 

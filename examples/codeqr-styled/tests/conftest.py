@@ -8,7 +8,7 @@ import pytest
 
 import codeqr
 from codeqr import apikeys
-from codeqr.permissions import OPERATOR
+from codeqr.context import for_operator
 
 TEST_DOMAIN = "localhost"
 
@@ -45,7 +45,7 @@ class Api:
         self.app = app
         self.client = app.test_client()
         with app.app_context():
-            _, secret = apikeys.create("t", actor=OPERATOR)
+            _, secret = apikeys.create("t", ctx=for_operator())
         self.headers = {"Authorization": f"Bearer {secret}"}
 
     def create(self, **body) -> dict:
