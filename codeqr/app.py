@@ -17,6 +17,7 @@ from . import errorhandlers, health, metrics, public, ratelimits, requestlog, se
 from .api import bp as api_bp
 from .api.docs import bp as api_docs_bp
 from .api.views import document_spec
+from .app_commands import register as register_commands
 from .bodies import CappedBodies
 from .config import DEFAULTS, FrozenConfig, build_config, check_settings, resolve_paths
 from .database import configure_engine, normalise_url
@@ -151,9 +152,7 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     security_headers.install(app)
     errorhandlers.register(app)
     ratelimits.install(app, api_bp, SIGN_IN_PAGES)
-    from . import cli
-
-    cli.register(app, pm)
+    register_commands(app, pm)
     if listing_only:
         chosen_plugins(pm, app.config)  # a bad name is reported even then
         app.config.frozen = True

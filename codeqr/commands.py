@@ -1,5 +1,5 @@
 """CodeQR's commands for operators: API keys, users, backups, plugins (``codeqr --help``
-lists them; ``cli`` adds them to the ``codeqr`` group and to each app's CLI). They act
+lists them; ``app_commands`` adds them to each app's CLI, ``cli`` to the ``codeqr`` group). They act
 as the operator (``for_operator()``), said at each call: services take no default."""
 
 import sys

@@ -294,7 +294,7 @@ def test_a_plugin_command_still_runs_after_thousands_of_apps(make_app):
     import click
     from flask.cli import AppGroup
 
-    from codeqr.cli import register
+    from codeqr.app_commands import register
 
     @click.command("hello")
     def hello():
