@@ -12,7 +12,7 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
 from .errors import StorageUnavailable
-from .metrics import count_storage_error
+from .instruments import count_storage_error
 from .plugin_api import RenderSpec
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from json.encoder import encode_basestring_ascii
 
 from flask import request
 
-from .metrics import instruments, sample_dropped
+from .instruments import instruments, sample_dropped
 
 log = logging.getLogger("codeqr.requests")
 

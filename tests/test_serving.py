@@ -18,7 +18,7 @@ import requests
 from servers import CODEQR, clean_env, free_port, wait_until_answering
 from werkzeug.routing import IntegerConverter
 
-from codeqr import metrics, requestlog
+from codeqr import instruments, requestlog
 from codeqr.serving import MetricsFolder
 
 
@@ -295,12 +295,12 @@ def test_a_metrics_sample_that_cannot_be_written_never_fails_a_request(client, a
         raise FileNotFoundError("/gone/histogram_4242.db")
 
     monkeypatch.setattr(requestlog, "instruments", broken)
-    monkeypatch.setattr(metrics, "_said_dropped", False)  # said once per process: this test's process
-    with caplog.at_level(logging.WARNING, logger="codeqr.metrics"):
+    monkeypatch.setattr(instruments, "_said_dropped", False)  # said once per process: this test's process
+    with caplog.at_level(logging.WARNING, logger="codeqr.instruments"):
         assert client.get(f"/{qr['key']}").status_code == 302
         assert client.get("/readyz").status_code == 200
         assert client.get("/healthz").status_code == 200
-    said = [record for record in caplog.records if record.name == "codeqr.metrics"]
+    said = [record for record in caplog.records if record.name == "codeqr.instruments"]
     assert len(said) == 1 and "dropped" in said[0].getMessage()  # said once, not per request
 
 
