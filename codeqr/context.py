@@ -6,13 +6,15 @@ the job's owner), so what a service acts on, and as whom, is said at each call.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_login import current_user
 
+from .extensions import db
+from .models import User
 from .permissions import OPERATOR, Actor, Role, actor_of_user
 
 #: Whoever asks for a public page: no account, no right to write.
@@ -47,10 +49,13 @@ class Context:
         return self.state.clock()
 
 
+def the_app() -> Flask:
+    """The current app itself, not its proxy: for threads and hooks that outlive the request."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's, untyped in Flask
+
+
 def for_actor(actor: Actor, app: Flask | None = None) -> Context:
     """``actor`` acting in ``app`` (by default the current one)."""
-    from .state import the_app  # the state is built of the services: imported when called
-
     return Context(actor=actor, app=app or the_app())
 
 
@@ -71,6 +76,16 @@ def for_visitor() -> Context:
 
 def for_job(owner_id: int | None) -> Context:
     """A job's owner as they are now (the job row's ``user_id``), in the current app."""
-    from .users import actor_of_owner  # users' services take a Context: imported when called
-
     return for_actor(actor_of_owner(owner_id))
+
+
+def actor_of_owner(user_id: int | None) -> Actor:
+    """Who a job acts as: its owner as they are now, so rights lost since the start are
+    lost to the job too; the operator for a job started at the machine (no owner)."""
+    if user_id is None:
+        return OPERATOR
+    user = db.session.get(User, user_id)
+    if user is None:
+        return Actor(user_id=user_id, role=Role.VIEWER, deactivated=True)
+    return replace(actor_of_user(user), deactivated=not user.is_active)
+

@@ -7,7 +7,8 @@ from . import qrcodes
 from .scans.counter import Routing
 from .scans.visit import visit_of
 from .context import for_visitor
-from .state import AppState, app_state, the_app
+from .context import the_app
+from .state import AppState, app_state
 from .timeutil import isoformat, utcnow
 
 bp = Blueprint("public", __name__)

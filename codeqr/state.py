@@ -105,8 +105,3 @@ def _reserved_keys(app: Flask) -> set[str]:
 def app_state() -> AppState:
     """Return the state of the current app."""
     return current_app.extensions["codeqr"]
-
-
-def the_app() -> Flask:
-    """The current app itself, not its proxy: for threads and hooks that outlive the request."""
-    return current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's, untyped in Flask

@@ -5,7 +5,6 @@ permission; an instance always keeps one active admin.
 """
 
 import re
-from dataclasses import replace
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +15,7 @@ from .database import begin_write
 from .errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound
 from .extensions import db
 from .models import User
-from .permissions import DEFAULT_ROLE, OPERATOR, ROLES, Actor, Permission, Role, actor_of_user
+from .permissions import DEFAULT_ROLE, ROLES, Permission, Role
 
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -104,17 +103,6 @@ def _end_sessions_of(user_id: int | None) -> None:
     db.session.execute(update(User).where(User.id == user_id)
                        .values(session_generation=User.session_generation + 1)
                        .execution_options(synchronize_session="fetch"))
-
-
-def actor_of_owner(user_id: int | None) -> Actor:
-    """Who a job acts as: its owner as they are now, so rights lost since the start are
-    lost to the job too; the operator for a job started at the machine (no owner)."""
-    if user_id is None:
-        return OPERATOR
-    user = db.session.get(User, user_id)
-    if user is None:
-        return Actor(user_id=user_id, role=Role.VIEWER, deactivated=True)
-    return replace(actor_of_user(user), deactivated=not user.is_active)
 
 
 def by_email(email: str) -> User:

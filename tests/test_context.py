@@ -21,8 +21,9 @@ from codeqr.timeutil import utcnow
 MAY_REACH = {
     "codeqr.web": "the web UI's views: they build the context of the signed-in person",
     "codeqr.api": "the API's views: they build the context of the key's actor",
-    "codeqr.cli": "the command line: it builds the operator's context",
     "codeqr.commands": "the operator's commands: they build the operator's context",
+    "codeqr.app_commands": "the commands each app's CLI has, run in that app",
+    "codeqr.context": "the builders the interfaces call: a context in the current app",
     "codeqr.public": "the public routes (redirects, images): they handle the request itself",
     "codeqr.health": "the health endpoints: they answer the request itself",
     "codeqr.metrics": "the metrics endpoint: it answers the request itself",

@@ -5,11 +5,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Services still reach the app state by calling ``app_state()``, which makes cycles through
-#: ``codeqr.state`` (it builds the job kinds, which use those services): the imports of
-#: ``codeqr.state`` by modules that call it are set aside. This goes once services get a
-#: Context instead of calling ``app_state()``.
-STATE = "codeqr.state"
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -67,11 +62,6 @@ def import_graph(package: Path) -> dict[str, set[str]]:
     return graph
 
 
-def calls_app_state(path: Path) -> bool:
-    return any(isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "app_state"
-               for node in ast.walk(ast.parse(path.read_text())))
-
-
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """The strongly connected components of more than one module (Tarjan's algorithm)."""
     index: dict[str, int] = {}
@@ -101,11 +91,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_codeqr_has_no_import_cycles():
-    graph = import_graph(ROOT / "codeqr")
-    for name, path in sources(ROOT / "codeqr").items():
-        if calls_app_state(path):
-            graph[name].discard(STATE)
-    found = cycles(graph)
+    found = cycles(import_graph(ROOT / "codeqr"))
     assert not found, "import cycles:\n" + "\n".join(" <-> ".join(cycle) for cycle in found)
 
 

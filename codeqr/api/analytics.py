@@ -6,7 +6,8 @@ from ..analytics import events, queries
 from ..analytics.limits import ReadLimits
 from ..analytics.schemas import AnalyticsQuery, AnalyticsResult, EventList, EventsQuery
 from ..downloads import streamed_attachment
-from ..state import app_state, the_app
+from ..context import the_app
+from ..state import app_state
 from .views import auth, bp, errors
 
 

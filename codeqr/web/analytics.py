@@ -13,7 +13,8 @@ from ..analytics.dimensions import DIMENSIONS
 from ..analytics.limits import ReadLimits
 from ..analytics.schemas import INTERVALS, AnalyticsQuery, EventsQuery
 from ..downloads import streamed_attachment
-from ..state import app_state, the_app
+from ..context import the_app
+from ..state import app_state
 from . import bp
 
 INTERVAL_LABELS = {"1h": "Last hour", "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days",
