@@ -77,11 +77,11 @@ def timed(function, repeat: int) -> tuple[float, float]:
 
 def seed_qrcodes(count: int) -> list[tuple[str, str, str]]:
     """Insert ``count`` QR Codes; return (id, key, url) of each."""
-    from codeqr.database import begin_write, driver_time, executemany
-    from codeqr.extensions import db
-    from codeqr.ids import new_id, url_hash
-    from codeqr.models import QRCode
-    from codeqr.schemas import Design
+    from codeqr.persistence.database import begin_write, driver_time, executemany
+    from codeqr.persistence.extensions import db
+    from codeqr.domain.ids import new_id, url_hash
+    from codeqr.domain.models import QRCode
+    from codeqr.domain.schemas import Design
 
     # Rows go to the driver as they are (``executemany``): the design as its JSON text.
     design = json.dumps(Design(bg_color="#ffffff", fg_color="#000000", size=1024, level="M", margin=4,
@@ -127,8 +127,8 @@ def seed_waiting(codes, count: int) -> None:
     """Leave ``count`` scans of the last hour in the inbox, as the redirect stores them."""
     from sqlalchemy import insert
 
-    from codeqr.database import begin_write, driver_time, executemany
-    from codeqr.extensions import db
+    from codeqr.persistence.database import begin_write, driver_time, executemany
+    from codeqr.persistence.extensions import db
     from codeqr.scans.models import PendingScan
 
     rng = random.Random(11)
@@ -156,8 +156,8 @@ def seed_events(codes, count: int, days: int) -> None:
 
     from codeqr.analytics import rollups
     from codeqr.analytics.models import QRCodeRolledDay
-    from codeqr.database import begin_write, driver_time, executemany
-    from codeqr.extensions import db
+    from codeqr.persistence.database import begin_write, driver_time, executemany
+    from codeqr.persistence.extensions import db
     from codeqr.scans.models import ScanEvent
 
     table = ScanEvent.__table__
@@ -318,7 +318,7 @@ def main() -> None:
         from codeqr.analytics import queries
         from codeqr.analytics.limits import ReadLimits
         from codeqr.analytics.schemas import AnalyticsQuery
-        from codeqr.extensions import db
+        from codeqr.persistence.extensions import db
         from codeqr.state import app_state
 
         app = create_app({"INSTANCE_PATH": str(instance), "CODEQR_DATABASE_URL": url,
@@ -330,7 +330,7 @@ def main() -> None:
             codes = seed_qrcodes(args.codes)
             seed_events(codes, args.events, args.days)
             if args.stall:
-                from codeqr import apikeys
+                from codeqr.accounts import apikeys
                 from codeqr.context import for_operator
 
                 secret = apikeys.create("bench", scope="read_only", ctx=for_operator())[1]

@@ -33,7 +33,7 @@ def codeqr():
 def served():
     """The app as each ``codeqr serve`` worker builds it: job thread started, request
     lines on standard output."""
-    from codeqr.serving import serving_app
+    from codeqr.operations.serving import serving_app
 
     return serving_app()
 

@@ -94,7 +94,7 @@ def main() -> None:
               f"-d{args.seconds}s, {args.rounds} rounds; {os.cpu_count()} CPUs", flush=True)
 
         from codeqr import create_app
-        from codeqr.extensions import db
+        from codeqr.persistence.extensions import db
 
         drainer = create_app()
         runs: dict = {name: [] for name in endpoints}

@@ -36,9 +36,10 @@ def main() -> None:
 
     import psycopg
 
-    from codeqr import create_app, qrcodes
+    from codeqr import create_app
+    from codeqr.domain import qrcodes
     from codeqr.scans import counter
-    from codeqr.schemas import QRCodeCreate
+    from codeqr.domain.schemas import QRCodeCreate
     from codeqr.state import app_state
     from codeqr.context import for_operator
 

@@ -15,7 +15,8 @@ import tempfile
 import time
 
 import smoke
-from codeqr import apikeys, create_app, users
+from codeqr.accounts import apikeys, users
+from codeqr import create_app
 from codeqr.context import for_operator
 
 

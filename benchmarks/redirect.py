@@ -127,7 +127,7 @@ def drain(app) -> float:
     The enrichment is part of what a scan costs: a run's sustained throughput counts
     this time too, and the next run starts on a quiet machine. ``app`` has the mode
     of the server whose scans wait."""
-    from codeqr.extensions import db
+    from codeqr.persistence.extensions import db
     from codeqr.scans import enrichment
 
     start = time.monotonic()
@@ -149,7 +149,8 @@ def postgres(server_url: str, *statements: str) -> None:
 
 def seed(count: int) -> tuple[object, list[str]]:
     """Build the app from the environment and create ``count`` QR Codes; return app and keys."""
-    from codeqr import create_app, qrcodes
+    from codeqr import create_app
+    from codeqr.domain import qrcodes
 
     app = create_app()
     keys = []
@@ -168,8 +169,8 @@ def totals(app) -> tuple[int, int]:
     """Scans counted and events stored, over every QR Code."""
     from sqlalchemy import func, select
 
-    from codeqr.extensions import db
-    from codeqr.models import QRCode
+    from codeqr.persistence.extensions import db
+    from codeqr.domain.models import QRCode
     from codeqr.scans.models import ScanEvent
 
     with app.app_context():
@@ -208,7 +209,7 @@ def main() -> None:
         args.analytics = "full" if args.analytics == ANALYTICS_MODES else args.analytics
     smoke.announce(args.quick)
     from codeqr import create_app
-    from codeqr.extensions import db
+    from codeqr.persistence.extensions import db
 
     db_name = f"codeqr_bench_{os.getpid()}"
     if args.db == "postgres":  # before the try: its finally drops only a database that exists

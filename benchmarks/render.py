@@ -30,8 +30,9 @@ import time
 import qrcode
 
 import smoke
-from codeqr import create_app, rendering
-from codeqr.schemas import Design
+from codeqr import create_app
+from codeqr.domain import rendering
+from codeqr.domain.schemas import Design
 
 DOMAIN, KEY = "localhost:5000", "Xq7LmP2aRt9v-qr"  # the shape of a random key: 12 alphanumerics + "-qr"
 DESIGN = Design(bg_color="#fef3c7", fg_color="#1d4ed8", size=1024, level="M", margin=4, show_logo=False)

@@ -13,8 +13,9 @@ import tempfile
 import time
 
 import smoke
-from codeqr import create_app, qrcodes
-from codeqr.schemas import QRCodeCreate
+from codeqr import create_app
+from codeqr.domain import qrcodes
+from codeqr.domain.schemas import QRCodeCreate
 from codeqr.context import for_operator
 
 

@@ -16,7 +16,7 @@ from .errors import Conflict, InvalidInput, NotFound, StorageUnavailable
 from .plugin_api import Overlay, PluginError, Renderer, RenderSpec, Storage, hookimpl
 
 #: Public names that need the app's modules, and the module each lives in.
-_LAZY = {"create_app": ".app", "db": ".extensions", "begin_write": ".database", "Visit": ".scans.visit"}
+_LAZY = {"create_app": ".app", "db": ".persistence.extensions", "begin_write": ".persistence.database", "Visit": ".scans.visit"}
 
 __all__ = [
     "Conflict",

@@ -13,22 +13,25 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy.engine import make_url
 
-from . import errorhandlers, health, metrics, public, ratelimits, requestlog, security_headers, web
+from . import errorhandlers, web
+from .operations import health, metrics, requestlog, security_headers
+from .scans import public
+from .accounts import ratelimits
 from .api import bp as api_bp
 from .api.docs import bp as api_docs_bp
 from .api.views import document_spec
-from .app_commands import register as register_commands
-from .bodies import CappedBodies
+from .commandline.app_commands import register as register_commands
+from .operations.bodies import CappedBodies
 from .config import DEFAULTS, FrozenConfig, build_config, check_settings, resolve_paths
-from .database import configure_engine, normalise_url
-from .extensions import alembic, csrf, db, login_manager
+from .persistence.database import configure_engine, normalise_url
+from .persistence.extensions import alembic, csrf, db, login_manager
 from .instance import prepare_instance_folder
-from .outages import apply_timeouts
+from .operations.outages import apply_timeouts
 from .pluginmanager import build_plugin_manager, plugin_defaults
-from .proxies import TrustedProxies
-from .schemas import Error, inline_schema
+from .operations.proxies import TrustedProxies
+from .domain.schemas import Error, inline_schema
 from .state import build_app_state, chosen_plugins
-from .timeutil import utcnow
+from .domain.timeutil import utcnow
 from .web.account import SIGN_IN_PAGES
 
 

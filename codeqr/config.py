@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import Config
 
 from .errors import ConfigurationError
-from .hostnames import normalise_domain
+from .domain.hostnames import normalise_domain
 from .setting_values import coerce
 
 log = logging.getLogger(__name__)

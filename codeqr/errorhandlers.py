@@ -7,8 +7,8 @@ from flask import abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .errors import CodeQRError, DatabaseUnavailable, code_for_status, listed, plain
-from .local_requests import from_this_machine
-from .outages import UNAVAILABLE, first_line
+from .operations.local_requests import from_this_machine
+from .operations.outages import UNAVAILABLE, first_line
 
 log = logging.getLogger(__name__)
 

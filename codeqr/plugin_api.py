@@ -37,7 +37,7 @@ class RenderSpec:
 
     text: str  # what the code encodes: the short link
     modules: tuple[tuple[bool, ...], ...]  # dark modules, quiet zone included
-    design: Any  # codeqr.schemas.Design: bg_color, fg_color ("#rrggbb"), size (pixels), level, margin, …
+    design: Any  # codeqr.domain.schemas.Design: bg_color, fg_color ("#rrggbb"), size (pixels), level, margin, …
     overlay: "Overlay | None" = field(default=None, compare=False)
 
     @property

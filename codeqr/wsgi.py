@@ -5,7 +5,7 @@ import logging
 import sys
 
 from .errors import ConfigurationError
-from .serving import serving_app
+from .operations.serving import serving_app
 
 try:
     app = serving_app()

@@ -3,7 +3,7 @@
 import threading
 from datetime import timedelta
 
-from codeqr.timeutil import utcnow
+from codeqr.domain.timeutil import utcnow
 
 
 class Clock:

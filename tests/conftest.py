@@ -11,7 +11,7 @@ from flaky_proxy import FlakyProxy
 from s3server import SeaweedServer, weed_executable
 
 from codeqr import create_app, db
-from codeqr.timeutil import utcnow
+from codeqr.domain.timeutil import utcnow
 
 #: Test modules the quick subset (``-m "not browser and not slow"``) leaves out, by marker.
 MARKED_MODULES = {
@@ -170,7 +170,7 @@ def runner(app):
 
 @pytest.fixture
 def api_key(app):
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
     from codeqr.context import for_operator
 
     with app.app_context():

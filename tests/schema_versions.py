@@ -3,7 +3,7 @@
 from sqlalchemy import text
 
 from codeqr import db
-from codeqr.extensions import alembic
+from codeqr.persistence.extensions import alembic
 
 
 def downgrade_schema(revision: str) -> None:

@@ -16,31 +16,34 @@ import pytest
 from sqlalchemy import select
 
 import codeqr
-from codeqr import apikeys, csv_import, db, qrcodes, users
-from codeqr.database import begin_write
+from codeqr.accounts import apikeys, users
+from codeqr.jobs import csv_import
+from codeqr import db
+from codeqr.domain import qrcodes
+from codeqr.persistence.database import begin_write
 from codeqr.errors import Forbidden, NotFound
 from codeqr.context import Context, for_actor, for_job, for_operator
 from codeqr.jobs.runner import JobRunner, Lease, claim
-from codeqr.models import ApiKey, ImportJob, QRCode, User
-from codeqr.permissions import OPERATOR, actor_of_user
-from codeqr.schemas import QRCodeCreate, QRCodeUpdate
-from codeqr.timeutil import utcnow
+from codeqr.domain.models import ApiKey, ImportJob, QRCode, User
+from codeqr.accounts.permissions import OPERATOR, actor_of_user
+from codeqr.domain.schemas import QRCodeCreate, QRCodeUpdate
+from codeqr.domain.timeutil import utcnow
 
 PASSWORD = "a long enough password"
 #: The interfaces: they build the context, they are not told it.
-INTERFACES = ("codeqr.web", "codeqr.api", "codeqr.cli", "codeqr.commands")  # and their submodules
+INTERFACES = ("codeqr.web", "codeqr.api", "codeqr.commandline.cli", "codeqr.commandline.commands")  # and their submodules
 #: Writes no one asks for, so no actor is told: the reason for each.
 NO_ACTOR = {
-    "codeqr.database.begin_write": "the write transaction itself",
-    "codeqr.apikeys.verify": "authentication: it finds who acts (recording the key's use)",
-    "codeqr.exports.remove_expired": "the job runner's housekeeping of expired files",
+    "codeqr.persistence.database.begin_write": "the write transaction itself",
+    "codeqr.accounts.apikeys.verify": "authentication: it finds who acts (recording the key's use)",
+    "codeqr.jobs.exports.remove_expired": "the job runner's housekeeping of expired files",
     "codeqr.jobs.runner.claim": "the job runner taking a job, before it acts as the owner",
     "codeqr.scans.enrichment.enrich_pending": "scans counted by visitors, enriched in the background",
     "codeqr.scans.enrichment.prune": "the retention of scan events, a setting of the operator",
 }
 #: Write services every role may use (what they write is the actor's own job row).
-EVERY_ROLE = {"codeqr.exports.start": "every role reads every QR Code, so may export them",
-              "codeqr.exports.run": "an export reads what every role may read"}
+EVERY_ROLE = {"codeqr.jobs.exports.start": "every role reads every QR Code, so may export them",
+              "codeqr.jobs.exports.run": "an export reads what every role may read"}
 
 
 def _writes(func, seen: set) -> bool:
@@ -101,38 +104,38 @@ def _run_import(app, ctx: Context) -> None:
 
 #: write service -> (a role it refuses, a role it lets through, the call with ``ctx``)
 REFUSALS = {
-    "codeqr.qrcodes.create": ("viewer", "member", lambda app, ctx: qrcodes.create(
+    "codeqr.domain.qrcodes.create": ("viewer", "member", lambda app, ctx: qrcodes.create(
         QRCodeCreate(url="https://example.com/new"), ctx=ctx)),
-    "codeqr.qrcodes.update": ("viewer", "member", lambda app, ctx: qrcodes.update(
+    "codeqr.domain.qrcodes.update": ("viewer", "member", lambda app, ctx: qrcodes.update(
         app.qr, QRCodeUpdate(title="Changed"), ctx=ctx)),
-    "codeqr.qrcodes.upsert": ("viewer", "member", lambda app, ctx: qrcodes.upsert(
+    "codeqr.domain.qrcodes.upsert": ("viewer", "member", lambda app, ctx: qrcodes.upsert(
         QRCodeCreate(url="https://example.com/new"), ctx=ctx)),
-    "codeqr.qrcodes.delete_one": ("viewer", "member", lambda app, ctx: qrcodes.delete_one(app.qr, ctx=ctx)),
-    "codeqr.qrcodes.bulk_create": ("viewer", "member", lambda app, ctx: qrcodes.bulk_create(
+    "codeqr.domain.qrcodes.delete_one": ("viewer", "member", lambda app, ctx: qrcodes.delete_one(app.qr, ctx=ctx)),
+    "codeqr.domain.qrcodes.bulk_create": ("viewer", "member", lambda app, ctx: qrcodes.bulk_create(
         [{"url": "https://example.com/new"}], ctx=ctx)),
-    "codeqr.qrcodes.bulk_delete": ("viewer", "member", lambda app, ctx: qrcodes.bulk_delete([app.qr], ctx=ctx)),
-    "codeqr.csv_import.import_row": ("viewer", "member", lambda app, ctx: csv_import.import_row(
+    "codeqr.domain.qrcodes.bulk_delete": ("viewer", "member", lambda app, ctx: qrcodes.bulk_delete([app.qr], ctx=ctx)),
+    "codeqr.jobs.csv_import.import_row": ("viewer", "member", lambda app, ctx: csv_import.import_row(
         {"url": "https://example.com/new"}, ctx)),
-    "codeqr.csv_import.start": ("viewer", "member", lambda app, ctx: csv_import.start(
+    "codeqr.jobs.csv_import.start": ("viewer", "member", lambda app, ctx: csv_import.start(
         [{"url": "https://example.com/new"}], "new.csv", ctx)),
-    "codeqr.csv_import.run": ("viewer", "member", _run_import),
-    "codeqr.users.create": ("member", "admin", lambda app, ctx: users.create(
+    "codeqr.jobs.csv_import.run": ("viewer", "member", _run_import),
+    "codeqr.accounts.users.create": ("member", "admin", lambda app, ctx: users.create(
         "new@example.com", PASSWORD, ctx=ctx)),
-    "codeqr.users.set_role": ("member", "admin", lambda app, ctx: users.set_role(app.ids["viewer"], "admin", ctx)),
-    "codeqr.users.set_active": ("member", "admin", lambda app, ctx: users.set_active(app.ids["viewer"], False, ctx)),
-    "codeqr.users.reset_password": ("member", "admin", lambda app, ctx: users.reset_password(
+    "codeqr.accounts.users.set_role": ("member", "admin", lambda app, ctx: users.set_role(app.ids["viewer"], "admin", ctx)),
+    "codeqr.accounts.users.set_active": ("member", "admin", lambda app, ctx: users.set_active(app.ids["viewer"], False, ctx)),
+    "codeqr.accounts.users.reset_password": ("member", "admin", lambda app, ctx: users.reset_password(
         app.ids["viewer"], "another long password", ctx)),
-    "codeqr.apikeys.create": ("member", "admin", lambda app, ctx: apikeys.create(
+    "codeqr.accounts.apikeys.create": ("member", "admin", lambda app, ctx: apikeys.create(
         "for the viewer", owner=db.session.get(User, app.ids["viewer"]), ctx=ctx)),
-    "codeqr.apikeys.revoke": ("member", "operator", lambda app, ctx: apikeys.revoke("admin's", ctx)),
-    "codeqr.apikeys.revoke_by_id": ("member", "admin", lambda app, ctx: apikeys.revoke_by_id(app.key, ctx)),
+    "codeqr.accounts.apikeys.revoke": ("member", "operator", lambda app, ctx: apikeys.revoke("admin's", ctx)),
+    "codeqr.accounts.apikeys.revoke_by_id": ("member", "admin", lambda app, ctx: apikeys.revoke_by_id(app.key, ctx)),
 }
 #: What each case guards, when not the rows rights protect (QR Codes, users, API keys).
-GUARDS = {"codeqr.csv_import.start": (ImportJob,)}
+GUARDS = {"codeqr.jobs.csv_import.start": (ImportJob,)}
 #: Services that act on the actor's own account only: whoever acts, no one else's row moves.
 OWN_ACCOUNT = {
-    "codeqr.users.end_sessions": lambda app, ctx: users.end_sessions(ctx),
-    "codeqr.users.change_own_password": lambda app, ctx: users.change_own_password(
+    "codeqr.accounts.users.end_sessions": lambda app, ctx: users.end_sessions(ctx),
+    "codeqr.accounts.users.change_own_password": lambda app, ctx: users.change_own_password(
         PASSWORD, "another long password", ctx),
 }
 
@@ -145,7 +148,7 @@ def _guarded(models=(QRCode, User, ApiKey), but_user: int | None = None) -> list
 
 def test_every_write_service_requires_an_actor_and_has_a_case():
     found = write_services()
-    assert "codeqr.qrcodes.create" in found and "codeqr.users.set_role" in found  # the finder finds
+    assert "codeqr.domain.qrcodes.create" in found and "codeqr.accounts.users.set_role" in found  # the finder finds
     told = {name: func for name, func in found.items() if name not in NO_ACTOR}
     for name, func in told.items():
         ctx = inspect.signature(func).parameters.get("ctx")

@@ -51,7 +51,7 @@ def analytics_api(analytics_app):
 
 def _api_client(app):
     """A client of ``app``'s API with a key of the operator's."""
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
 
     with app.app_context():
         _, secret = apikeys.create("analytics", ctx=for_operator())
@@ -98,7 +98,7 @@ def test_city_and_region_come_from_a_geoip_database(make_app, tmp_path):
     path = tmp_path / "cities.mmdb"
     writer.to_db_file(str(path))
     app = make_app(CODEQR_PROXY_FIX=1, CODEQR_GEOIP_DATABASE=str(path))
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
 
     with app.app_context():
         _, secret = apikeys.create("t", ctx=for_operator())
@@ -317,7 +317,7 @@ def test_bad_parameters_are_422(analytics_api, params, message):
 
 
 def test_anonymous_analytics_keep_no_visitor_nor_referer_path(make_app):
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
 
     app = make_app(CODEQR_PROXY_FIX=1, CODEQR_ANALYTICS="anonymous")
     with app.app_context():
@@ -336,7 +336,8 @@ def test_anonymous_analytics_keep_no_visitor_nor_referer_path(make_app):
 
 
 def test_analytics_off_counts_scans_and_stores_no_event(make_app):
-    from codeqr import apikeys, db
+    from codeqr.accounts import apikeys
+    from codeqr import db
     from codeqr.scans.models import ScanEvent
 
     app = make_app(CODEQR_ANALYTICS="off")
@@ -377,7 +378,8 @@ def test_the_background_thread_enriches_and_tells_plugins(make_app):
     """With the worker on (the default), a scan is enriched and told to plugins without any API call."""
     import time
 
-    from codeqr import apikeys, hookimpl
+    from codeqr.accounts import apikeys
+    from codeqr import hookimpl
 
     class Listener:
         __name__ = "listener"
@@ -415,7 +417,8 @@ def test_odd_user_agents_are_stored_and_enriched(analytics_api):
 
 
 def test_a_failing_scanned_hook_neither_fails_the_answer_nor_stops_the_others(make_app):
-    from codeqr import apikeys, hookimpl
+    from codeqr.accounts import apikeys
+    from codeqr import hookimpl
 
     class Flaky:
         __name__ = "flaky"
@@ -466,8 +469,8 @@ def test_a_popular_qr_codes_closed_days_are_answered_from_its_own_rollups(analyt
 
     from codeqr.analytics import rollups
     from codeqr.analytics.models import QRCodeRolledDay
-    from codeqr.database import begin_write
-    from codeqr.extensions import db
+    from codeqr.persistence.database import begin_write
+    from codeqr.persistence.extensions import db
     from codeqr.scans.models import ScanEvent
 
     monkeypatch.setattr(rollups, "POPULAR_DAILY_SCANS", 4)
@@ -521,7 +524,7 @@ def test_a_popular_qr_codes_closed_days_are_answered_from_its_own_rollups(analyt
 def test_the_worker_closes_past_days_one_a_turn(analytics_app, analytics_api):
     """Closing holds SQLite's write lock, which scans wait for: one day a turn."""
     from codeqr.analytics.models import ClosedDay
-    from codeqr.extensions import db
+    from codeqr.persistence.extensions import db
 
     qr = analytics_api.post("/api/qrcodes", json={"url": "https://example.com/"}).get_json()
     today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)

@@ -9,7 +9,7 @@ import pytest
 from api_client import authorized_client
 from sqlalchemy import insert
 
-from codeqr import apikeys, users
+from codeqr.accounts import apikeys, users
 from codeqr.analytics.schemas import GROUP_BY, INTERVALS
 from codeqr.errorhandlers import RETRY_AFTER_SECONDS
 from codeqr.context import for_operator
@@ -82,8 +82,8 @@ def _signed_in(app):
 
 def _seed_events(app, qr_id: str, count: int) -> None:
     """``count`` scan events of ``qr_id`` over the last 30 days, written directly."""
-    from codeqr.database import begin_write
-    from codeqr.extensions import db
+    from codeqr.persistence.database import begin_write
+    from codeqr.persistence.extensions import db
     from codeqr.scans.models import ScanEvent
 
     now = datetime.now(UTC)

@@ -156,7 +156,7 @@ def test_api_requires_a_valid_key(client, api_key):
 
 
 def test_revoked_key_is_refused(app, client, api_key):
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
     from codeqr.context import for_operator
 
     with app.app_context():

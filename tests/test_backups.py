@@ -6,7 +6,7 @@ import tarfile
 import pytest
 from api_client import authorized_client
 
-from codeqr import apikeys
+from codeqr.accounts import apikeys
 from codeqr.context import for_operator
 
 #: The backup holds a SQLite file; PostgreSQL is copied by pg_dump (the command says which).
@@ -128,7 +128,7 @@ def test_on_postgresql_the_commands_it_names_copy_the_database(make_app, tmp_pat
         command = restored.output.strip().splitlines()[-1].strip()
         assert command.startswith("pg_restore --clean --if-exists --no-owner ")
         with new.app_context():
-            from codeqr.extensions import db
+            from codeqr.persistence.extensions import db
 
             db.engine.dispose()
         subprocess.run(shlex.split(command), cwd=tmp_path, check=True)

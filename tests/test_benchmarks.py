@@ -84,7 +84,7 @@ def test_unbound_in_finally_finds_the_redirect_bug():
         "    try:\n"
         "        seed()\n"
         "        drainers = {}\n"
-        "        from codeqr.extensions import db\n"
+        "        from codeqr.persistence.extensions import db\n"
         "    finally:\n"
         "        for drainer in drainers.values():\n"
         "            db.engine.dispose()\n"

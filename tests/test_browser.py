@@ -409,8 +409,8 @@ def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
     _shoot_at_both_sizes(page, "setup")
     _sign_up(page, "pages@example.com")
     with app.app_context():
-        from codeqr import qrcodes
-        from codeqr.schemas import QRCodeCreate
+        from codeqr.domain import qrcodes
+        from codeqr.domain.schemas import QRCodeCreate
 
         made = [qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for body in (
             {"url": "https://shop.example/catalogue/spring-2026/outdoor-furniture/teak-garden-bench-with-cushions?ref=poster",
@@ -487,8 +487,8 @@ def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
     _live, app = live_app
     _sign_up(page, "things@example.com")
     with app.app_context():
-        from codeqr import qrcodes
-        from codeqr.schemas import QRCodeCreate
+        from codeqr.domain import qrcodes
+        from codeqr.domain.schemas import QRCodeCreate
         from codeqr.context import for_operator
 
         made = [qrcodes.create(QRCodeCreate(url=f"https://example.com/{i}", title=f"Sign {i}"), ctx=for_operator())
@@ -599,7 +599,7 @@ _LARGER_TEXT = "(one, other) => parseFloat(getComputedStyle(one).fontSize) > par
 
 
 def test_each_group_of_the_form_is_named_above_its_fields(page):
-    from codeqr.schemas import FIELD_GROUPS
+    from codeqr.domain.schemas import FIELD_GROUPS
 
     _sign_up(page, "groups@example.com")
     page.goto("/qrcodes/new")

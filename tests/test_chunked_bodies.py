@@ -37,7 +37,7 @@ def _send(port: int, path: str, body: bytes, content_type: str, headers=None) ->
 
 
 def _api_key(app) -> str:
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
 
     with app.app_context():
         return apikeys.create("chunked", ctx=for_operator())[1]
@@ -47,7 +47,7 @@ def _count(app) -> int:
     from sqlalchemy import func, select
 
     from codeqr import db
-    from codeqr.models import QRCode
+    from codeqr.domain.models import QRCode
 
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(QRCode))

@@ -2,9 +2,9 @@
 
 import re
 
-from codeqr.ids import hash_secret
-from codeqr.models import ApiKey
-from codeqr.extensions import db
+from codeqr.domain.ids import hash_secret
+from codeqr.domain.models import ApiKey
+from codeqr.persistence.extensions import db
 
 
 def test_create_api_key_prints_it_once_and_stores_only_its_hash(app, runner, client):
@@ -78,7 +78,7 @@ def test_db_upgrade_is_idempotent(app, runner):
 
 
 def test_the_help_shows_what_an_operator_uses(runner):
-    from codeqr.cli import main
+    from codeqr.commandline.cli import main
 
     top = runner.invoke(main, ["--help"]).output
     assert "--env-file" not in top and "--app" not in top and "limiter" not in top
@@ -101,7 +101,7 @@ def test_the_unique_index_holds_when_the_check_is_raced(app):
     import pytest
     from sqlalchemy.exc import IntegrityError
 
-    from codeqr.models import ApiKey
+    from codeqr.domain.models import ApiKey
 
     with app.app_context():
         for n in range(2):

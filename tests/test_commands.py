@@ -12,7 +12,7 @@ import pytest
 from servers import CODEQR, clean_env, free_port
 
 import codeqr
-from codeqr.cli import SERVERS
+from codeqr.commandline.cli import SERVERS
 
 
 def _codeqr(*args, cwd, **settings) -> subprocess.CompletedProcess:
@@ -202,7 +202,7 @@ def test_a_checkouts_instance_folder_is_made_private_on_first_use_and_keeps_its_
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_sqlite_files_are_their_owners_alone_while_in_use(make_app, tmp_path):
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
     from codeqr.context import for_operator
 
     app = make_app(INSTANCE_PATH=str(tmp_path / "new"), CODEQR_DATABASE_URL=None)

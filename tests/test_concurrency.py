@@ -96,8 +96,8 @@ def test_sqlite_writers_wait_for_their_turn_on_a_file_lock(make_app, database_ur
     import fcntl
     import threading
 
-    from codeqr import qrcodes
-    from codeqr.schemas import QRCodeCreate
+    from codeqr.domain import qrcodes
+    from codeqr.domain.schemas import QRCodeCreate
     from codeqr.context import for_operator
 
     app = make_app()

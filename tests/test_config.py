@@ -245,7 +245,7 @@ def test_a_config_py_that_fails_says_its_file_and_line(tmp_path, source, line, w
     ("bad\u200b.example", "control characters"),  # a zero-width space
 ])
 def test_the_domain_checker_says_what_to_write_instead(value, words):
-    from codeqr.hostnames import normalise_domain
+    from codeqr.domain.hostnames import normalise_domain
 
     with pytest.raises(ValueError) as raised:
         normalise_domain(value)
@@ -263,7 +263,7 @@ def test_the_domain_checker_says_what_to_write_instead(value, words):
     ("192.0.2.10:080", "192.0.2.10:80"),
 ])
 def test_the_domain_checker_writes_a_domain_one_way(value, domain):
-    from codeqr.hostnames import normalise_domain
+    from codeqr.domain.hostnames import normalise_domain
 
     assert normalise_domain(value) == domain
 
@@ -287,7 +287,7 @@ def test_a_bad_domain_stops_the_command_in_one_line(tmp_path, name, value, line)
 def test_an_international_domain_is_stored_and_linked_in_punycode(make_app):
     from api_client import authorized_client
 
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
 
     app = make_app(CODEQR_DEFAULT_DOMAIN="Bücher.Example", CODEQR_DOMAINS=["ｇｏ.example"])
     assert app.config["CODEQR_DOMAINS"] == ["xn--bcher-kva.example", "go.example"]

@@ -11,24 +11,27 @@ import codeqr
 from clock import Clock
 from sqlalchemy import select
 
-from codeqr import apikeys, csv_import, db, qrcodes, users
+from codeqr.accounts import apikeys, users
+from codeqr.jobs import csv_import
+from codeqr import db
+from codeqr.domain import qrcodes
 from codeqr.context import for_operator
-from codeqr.models import ApiKey, ImportJob, QRCode
-from codeqr.schemas import QRCodeCreate
-from codeqr.timeutil import utcnow
+from codeqr.domain.models import ApiKey, ImportJob, QRCode
+from codeqr.domain.schemas import QRCodeCreate
+from codeqr.domain.timeutil import utcnow
 
 #: What reaches for the current app, and why it may: module (and its submodules) -> reason.
 MAY_REACH = {
     "codeqr.web": "the web UI's views: they build the context of the signed-in person",
     "codeqr.api": "the API's views: they build the context of the key's actor",
-    "codeqr.commands": "the operator's commands: they build the operator's context",
-    "codeqr.app_commands": "the commands each app's CLI has, run in that app",
+    "codeqr.commandline.commands": "the operator's commands: they build the operator's context",
+    "codeqr.commandline.app_commands": "the commands each app's CLI has, run in that app",
     "codeqr.context": "the builders the interfaces call: a context in the current app",
-    "codeqr.public": "the public routes (redirects, images): they handle the request itself",
-    "codeqr.health": "the health endpoints: they answer the request itself",
-    "codeqr.metrics": "the metrics endpoint: it answers the request itself",
-    "codeqr.ratelimits": "request hooks of the sign-in pages, installed on the app",
-    "codeqr.known_devices": "the sign-in cookie of a browser, read from the request",
+    "codeqr.scans.public": "the public routes (redirects, images): they handle the request itself",
+    "codeqr.operations.health": "the health endpoints: they answer the request itself",
+    "codeqr.operations.metrics": "the metrics endpoint: it answers the request itself",
+    "codeqr.accounts.ratelimits": "request hooks of the sign-in pages, installed on the app",
+    "codeqr.accounts.known_devices": "the sign-in cookie of a browser, read from the request",
     "codeqr.state": "the app's state and its accessor",
 }
 _REACHING = {"current_app", "app_state"}

@@ -54,7 +54,7 @@ def scanned(make_app, tmp_path):
     from mmdb_writer import MMDBWriter
     from netaddr import IPSet
 
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
 
     writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoIP2-City")
     writer.insert_network(IPSet(["81.2.69.0/24"]), {"country": {"iso_code": "GB"},
@@ -114,7 +114,7 @@ def test_each_dimension_answers_as_group_by_and_filter(scanned, enriched):
 
 def _dashboard(app) -> str:
     """The dashboard over all time, as an admin sees it."""
-    from codeqr import users
+    from codeqr.accounts import users
 
     with app.app_context():
         users.create("admin@example.com", "correct horse battery", "admin", ctx=for_operator())

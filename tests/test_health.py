@@ -91,7 +91,7 @@ def test_readyz_says_why_and_where_only_to_this_machine_or_the_metrics_token(mak
 
 
 def test_the_createdb_hint_carries_the_urls_host_port_and_user():
-    from codeqr.database_errors import createdb_command, describe
+    from codeqr.persistence.database_errors import createdb_command, describe
 
     assert createdb_command("postgresql+psycopg://app:pw@db.internal:5433/codeqr") == \
         "createdb -h db.internal -p 5433 -U app codeqr"

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from codeqr.app import MAX_JSON_DEPTH
-from codeqr.models import ApiKey, QRCode
+from codeqr.domain.models import ApiKey, QRCode
 
 URL = "https://example.com/a"
 
@@ -111,7 +111,7 @@ def test_a_refused_bulk_request_stores_none_of_its_good_items(api):
 
 
 def test_a_bulk_answer_that_cannot_be_written_stores_nothing(app, api, monkeypatch, quiet_logs):
-    from codeqr.schemas import BulkResult
+    from codeqr.domain.schemas import BulkResult
 
     def fail(self, **kwargs):
         raise ValueError("cannot serialise")
@@ -122,7 +122,8 @@ def test_a_bulk_answer_that_cannot_be_written_stores_nothing(app, api, monkeypat
 
 
 def test_a_failing_lifecycle_plugin_does_not_turn_stored_work_into_an_error(make_app, caplog):
-    from codeqr import apikeys, hookimpl
+    from codeqr.accounts import apikeys
+    from codeqr import hookimpl
     from codeqr.context import for_operator
     from api_client import authorized_client
 

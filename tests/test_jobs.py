@@ -9,10 +9,11 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from codeqr import csv_import, db
+from codeqr.jobs import csv_import
+from codeqr import db
 from codeqr.jobs.runner import Lease, LeaseLost, claim
-from codeqr.models import ImportJob, QRCode
-from codeqr.timeutil import utcnow
+from codeqr.domain.models import ImportJob, QRCode
+from codeqr.domain.timeutil import utcnow
 from clock import Clock
 from codeqr.context import for_operator
 from workers import run_jobs
@@ -118,8 +119,8 @@ def test_a_job_that_keeps_stopping_is_failed_with_a_reason(job_app):
 
 
 def _codes(app, count: int, size: int = 256) -> list:
-    from codeqr import qrcodes
-    from codeqr.schemas import QRCodeCreate
+    from codeqr.domain import qrcodes
+    from codeqr.domain.schemas import QRCodeCreate
 
     with app.app_context():
         return [qrcodes.create(QRCodeCreate(url=f"https://example.com/e/{i}", size=size, title=f"E{i}"), ctx=for_operator())
@@ -127,14 +128,14 @@ def _codes(app, count: int, size: int = 256) -> list:
 
 
 def _export_job(app, codes, formats=("png",)) -> str:
-    from codeqr import exports
+    from codeqr.jobs import exports
 
     with app.app_context():
         return exports.start(codes, list(formats), for_operator()).id
 
 
 def _export_state(app, job_id):
-    from codeqr.models import ExportJob
+    from codeqr.domain.models import ExportJob
 
     with app.app_context():
         job = db.session.get(ExportJob, job_id)
@@ -151,7 +152,7 @@ def test_an_export_killed_with_its_process_resumes_and_its_zip_is_whole(job_app)
     import io
     import zipfile
 
-    from codeqr import exports
+    from codeqr.jobs import exports
 
     codes = _codes(job_app, 3 * exports.PART_SIZE)
     job_id = _export_job(job_app, codes)
@@ -173,7 +174,8 @@ def test_an_export_killed_with_its_process_resumes_and_its_zip_is_whole(job_app)
 
 
 def test_an_export_whose_storage_fails_is_failed_with_the_reason(make_app):
-    from codeqr import StorageUnavailable, exports, hookimpl
+    from codeqr import StorageUnavailable, hookimpl
+    from codeqr.jobs import exports
     from codeqr_plugins.filesystem_storage import FilesystemStorage
 
     class FailsOnSecondPart(FilesystemStorage):
@@ -200,7 +202,7 @@ def test_an_export_whose_storage_fails_is_failed_with_the_reason(make_app):
 
 
 def test_an_export_file_is_kept_for_its_time_then_removed(make_app):
-    from codeqr import exports
+    from codeqr.jobs import exports
 
     clock = Clock()
     app = make_app(clock=clock, CODEQR_EXPORT_TTL_HOURS=2)
@@ -241,8 +243,9 @@ def test_an_export_names_files_apart_when_two_domains_share_a_key(make_app):
     import io
     import zipfile
 
-    from codeqr import exports, qrcodes
-    from codeqr.schemas import QRCodeCreate
+    from codeqr.jobs import exports
+    from codeqr.domain import qrcodes
+    from codeqr.domain.schemas import QRCodeCreate
 
     app = make_app()
     with app.app_context():
@@ -326,7 +329,7 @@ def test_a_plugin_registers_a_job_kind_that_the_runner_runs(make_app):
     from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
     from codeqr import hookimpl
-    from codeqr.database import begin_write
+    from codeqr.persistence.database import begin_write
 
     class Base(DeclarativeBase):
         pass
@@ -376,7 +379,7 @@ def test_a_plugin_registers_a_job_kind_that_the_runner_runs(make_app):
 
 def test_a_job_kind_without_a_lease_stops_the_app(make_app):
     from codeqr import PluginError, hookimpl
-    from codeqr.models import QRCode
+    from codeqr.domain.models import QRCode
 
     class Wrong:
         @hookimpl

@@ -44,7 +44,7 @@ def test_metrics_answer_this_machine_in_prometheus_text(app, client, api):
 
 
 def test_jobs_are_counted_from_the_database(make_app):
-    from codeqr import csv_import
+    from codeqr.jobs import csv_import
 
     app = make_app(CODEQR_JOB_WORKER=False)
     with app.app_context():
@@ -101,7 +101,7 @@ def test_storage_failures_are_counted(make_app):
             return [Broken]
 
     app = make_app(plugins=[Plugin()], CODEQR_STORAGE="broken")
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
     from api_client import authorized_client
 
     with app.app_context():

@@ -76,7 +76,7 @@ def test_this_machines_names_are_served_alike():
 
 
 def _api(app):
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
 
     with app.app_context():
         return authorized_client(app, apikeys.create("tests", ctx=for_operator())[1])
@@ -224,7 +224,7 @@ def test_a_mistyped_setting_is_warned_once_by_a_server(tmp_path):
 ])
 def test_the_start_line_says_why_links_use_the_address_they_use(tmp_path, monkeypatch, capsys, network, domain, words):
     from codeqr import config, create_app
-    from codeqr.cli import announce_domain
+    from codeqr.commandline.cli import announce_domain
 
     monkeypatch.setattr(config, "lan_address", lambda: network)
     for name in ("CODEQR_INSTANCE_PATH", "CODEQR_DEFAULT_DOMAIN"):

@@ -14,7 +14,7 @@ import requests
 from api_client import authorized_client
 from servers import CODEQR, clean_env, free_port, wait_until_answering
 
-from codeqr import apikeys, users
+from codeqr.accounts import apikeys, users
 from codeqr.errorhandlers import RETRY_AFTER_SECONDS
 from codeqr.context import for_operator
 
@@ -88,7 +88,7 @@ def test_a_database_down_or_hung_answers_503_in_time_and_service_comes_back(prox
 @on_postgres
 def test_the_app_starts_while_the_database_is_away_and_serves_once_it_is_back(
         make_app, proxy, postgres_database, caplog):
-    caplog.set_level(logging.WARNING, logger="codeqr.outages")
+    caplog.set_level(logging.WARNING, logger="codeqr.operations.outages")
     proxy.set_mode("refuse")
     started = time.monotonic()
     app = make_app(CODEQR_DATABASE_URL=proxy.url, CODEQR_DATABASE_TIMEOUT_SECONDS=TIMEOUT)

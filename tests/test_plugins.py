@@ -4,7 +4,8 @@ import types
 
 import pytest
 
-from codeqr import InvalidInput, Renderer, Storage, apikeys, hookimpl
+from codeqr import InvalidInput, Renderer, Storage, hookimpl
+from codeqr.accounts import apikeys
 from codeqr import PluginError, pluginmanager
 from codeqr.context import for_operator
 from api_client import authorized_client
@@ -294,7 +295,7 @@ def test_a_plugin_command_still_runs_after_thousands_of_apps(make_app):
     import click
     from flask.cli import AppGroup
 
-    from codeqr.app_commands import register
+    from codeqr.commandline.app_commands import register
 
     @click.command("hello")
     def hello():

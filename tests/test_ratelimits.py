@@ -10,9 +10,9 @@ import pytest
 from api_client import authorized_client
 from workers import api_gets
 
-from codeqr import apikeys, users
+from codeqr.accounts import apikeys, users
 from codeqr.errors import ConfigurationError
-from codeqr.ratelimits import LIMIT_SETTINGS, client_address
+from codeqr.accounts.ratelimits import LIMIT_SETTINGS, client_address
 from codeqr.context import for_operator
 
 URL = "https://example.com/landing"

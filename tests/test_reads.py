@@ -28,7 +28,7 @@ def app(make_app):
 
 @pytest.fixture
 def api(app):
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
     from codeqr.context import for_operator
 
     with app.app_context():
@@ -227,7 +227,7 @@ def test_more_new_agents_waiting_than_one_union_holds_are_counted_exactly(make_a
     # the read gives them to its statement as one JSON parameter. Sent through the real
     # redirect (a second or two for these); the versions make each agent new while keeping
     # what the parser says of it.
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
     from codeqr.context import for_operator
 
     union_most = 500

@@ -71,7 +71,7 @@ def test_scanned_hook_gets_each_counted_scan(make_app, analytics):
     recorder = ScanRecorder()
     app = make_app(plugins=[recorder], CODEQR_ANALYTICS=analytics)
     client = app.test_client()
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
 
     with app.app_context():
         _, secret = apikeys.create("t", ctx=for_operator())
@@ -138,7 +138,7 @@ def _plugin_app(make_app, plugins=(), **settings):
     """An app with ``plugins``, and an API client for it."""
     from api_client import authorized_client
 
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
 
     app = make_app(plugins=plugins, **settings)
     with app.app_context():
@@ -244,7 +244,7 @@ def test_the_counter_returns_the_routing_not_the_url_a_plugin_chose(app, api, qr
     """What link rules will decide on: the code's stored routing, read in the counting
     statement, whatever URL a plugin sent the visitor to."""
     from codeqr.scans.counter import Routing
-    from codeqr.timeutil import utcnow
+    from codeqr.domain.timeutil import utcnow
 
     visit = {"timestamp": utcnow(), "user_agent": None, "referer": None, "referer_host": None, "language": None,
              "country": None, "region": None, "city": None, "visitor": None}
@@ -277,9 +277,9 @@ def test_every_scan_statement_finds_the_code_by_index(make_app):
 
 
 def test_each_scan_returns_the_routing_of_the_code_scanned_among_many(make_app):
-    from codeqr import qrcodes
+    from codeqr.domain import qrcodes
     from codeqr.scans.counter import Routing
-    from codeqr.timeutil import utcnow
+    from codeqr.domain.timeutil import utcnow
 
     app = make_app()
     with app.app_context():

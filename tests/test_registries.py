@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from codeqr.jobs.statuses import JobStatus
-from codeqr.permissions import ROLES, Role, roles_to_offer
+from codeqr.accounts.permissions import ROLES, Role, roles_to_offer
 
 ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "codeqr"

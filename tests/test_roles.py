@@ -8,9 +8,11 @@ import pytest
 from api_client import authorized_client
 from sqlalchemy import func, select
 
-from codeqr import apikeys, db, qrcodes, users
-from codeqr.models import ApiKey, QRCode, User
-from codeqr.schemas import QRCodeCreate
+from codeqr.accounts import apikeys, users
+from codeqr import db
+from codeqr.domain import qrcodes
+from codeqr.domain.models import ApiKey, QRCode, User
+from codeqr.domain.schemas import QRCodeCreate
 from codeqr.context import for_operator
 
 PASSWORD = "a long enough password"
@@ -219,7 +221,7 @@ def test_migration_0005_keeps_admins_and_gives_existing_keys_to_the_first_admin(
     from schema_versions import migrate_from
     from sqlalchemy import text
 
-    from codeqr.extensions import alembic
+    from codeqr.persistence.extensions import alembic
 
     app = make_app()
     with app.app_context():

@@ -8,7 +8,8 @@ import pytest
 from decode import decode
 from s3server import BUCKET, SeaweedServer
 
-from codeqr import StorageUnavailable, apikeys
+from codeqr import StorageUnavailable
+from codeqr.accounts import apikeys
 from codeqr.context import for_operator
 
 

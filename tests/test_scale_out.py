@@ -15,8 +15,9 @@ import requests
 from decode import decode
 from servers import CODEQR, clean_env, free_port, wait_until_answering
 
-from codeqr import csv_import, db
-from codeqr.models import ImportJob, QRCode
+from codeqr.jobs import csv_import
+from codeqr import db
+from codeqr.domain.models import ImportJob, QRCode
 from codeqr.context import for_operator
 
 DOMAIN = "qr.scale.test"

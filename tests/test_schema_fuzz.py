@@ -38,7 +38,7 @@ def test_a_ref_in_the_spec_is_never_the_name_of_a_route_beside_it(app):
     pattern for refs says so, so generated refs never hit the routes beside them."""
     import re
 
-    from codeqr.ids import new_id
+    from codeqr.domain.ids import new_id
 
     spec = app.test_client().get("/api/openapi.json").get_json()
     parameters = [parameter for operations in spec["paths"].values() for operation in operations.values()

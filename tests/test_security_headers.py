@@ -11,10 +11,12 @@ import pytest
 from api_client import authorized_client
 from flask import Blueprint
 
-from codeqr import apikeys, db, hookimpl, qrcodes, users
+from codeqr.accounts import apikeys, users
+from codeqr import db, hookimpl
+from codeqr.domain import qrcodes
 from codeqr.errors import DatabaseUnavailable
-from codeqr.models import User
-from codeqr.schemas import QRCodeCreate
+from codeqr.domain.models import User
+from codeqr.domain.schemas import QRCodeCreate
 from codeqr.context import for_operator
 
 PASSWORD = "a long enough password"

@@ -18,8 +18,8 @@ import requests
 from servers import CODEQR, clean_env, free_port, wait_until_answering
 from werkzeug.routing import IntegerConverter
 
-from codeqr import instruments, requestlog
-from codeqr.serving import MetricsFolder
+from codeqr.operations import instruments, requestlog
+from codeqr.operations.serving import MetricsFolder
 
 
 def _workers(server: subprocess.Popen) -> set[int]:
@@ -296,11 +296,11 @@ def test_a_metrics_sample_that_cannot_be_written_never_fails_a_request(client, a
 
     monkeypatch.setattr(requestlog, "instruments", broken)
     monkeypatch.setattr(instruments, "_said_dropped", False)  # said once per process: this test's process
-    with caplog.at_level(logging.WARNING, logger="codeqr.instruments"):
+    with caplog.at_level(logging.WARNING, logger="codeqr.operations.instruments"):
         assert client.get(f"/{qr['key']}").status_code == 302
         assert client.get("/readyz").status_code == 200
         assert client.get("/healthz").status_code == 200
-    said = [record for record in caplog.records if record.name == "codeqr.instruments"]
+    said = [record for record in caplog.records if record.name == "codeqr.operations.instruments"]
     assert len(said) == 1 and "dropped" in said[0].getMessage()  # said once, not per request
 
 
@@ -331,8 +331,8 @@ def test_idle_background_threads_take_no_write_turn(make_app):
 
     from codeqr import db
     from codeqr.jobs.runner import claim
-    from codeqr.timeutil import utcnow
-    from codeqr.models import ExportJob, ImportJob
+    from codeqr.domain.timeutil import utcnow
+    from codeqr.domain.models import ExportJob, ImportJob
     from codeqr.scans.enrichment import enrich_pending
 
     app = make_app(CODEQR_JOB_WORKER=False)

@@ -4,8 +4,9 @@ or a deactivation opens nothing after it, on every server of the instance."""
 import pytest
 from api_client import authorized_client
 
-from codeqr import apikeys, db, users
-from codeqr.models import User
+from codeqr.accounts import apikeys, users
+from codeqr import db
+from codeqr.domain.models import User
 from codeqr.context import for_operator
 
 PASSWORD = "a long enough password"

@@ -8,8 +8,8 @@ import requests
 from servers import CODEQR, clean_env, free_port, wait_until_answering
 from test_web import csrf_of
 
-from codeqr import users
-from codeqr.cli import announce_setup
+from codeqr.accounts import users
+from codeqr.commandline.cli import announce_setup
 from codeqr.config import lan_address
 from codeqr.errors import ConfigurationError
 from codeqr.context import for_operator

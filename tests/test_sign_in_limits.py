@@ -7,8 +7,8 @@ import secrets
 
 import pytest
 
-from codeqr import users
-from codeqr.known_devices import COOKIE
+from codeqr.accounts import users
+from codeqr.accounts.known_devices import COOKIE
 from codeqr.context import for_operator
 
 PASSWORD = "correct horse battery"

@@ -56,7 +56,7 @@ def test_storage_keeps_files_and_opens_them(storage_app, tmp_path):
 
 
 def test_images_are_served_from_each_storage(storage_app):
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
 
     client = storage_app.test_client()
     with storage_app.app_context():
@@ -81,7 +81,7 @@ def test_filesystem_failure_is_reported_as_503(make_app, tmp_path):
     storage.root = str(blocker)  # the disk goes away under a running app
     with pytest.raises(StorageUnavailable):
         storage.put("abcd.png", b"x")
-    from codeqr import apikeys
+    from codeqr.accounts import apikeys
     from codeqr.context import for_operator
 
     with app.app_context():

@@ -75,7 +75,7 @@ def _url_fields() -> list[str]:
     """API names of every field of a QR Code that takes a destination (of the shared ``Url`` type)."""
     import json
 
-    from codeqr.schemas import QRCodeCreate, Url
+    from codeqr.domain.schemas import QRCodeCreate, Url
 
     pattern = json.dumps(Url.__metadata__[0].json_schema_extra["pattern"])
     properties = QRCodeCreate.model_json_schema(by_alias=True)["properties"]

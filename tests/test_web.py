@@ -9,8 +9,8 @@ from html import unescape as html_unescape
 
 import pytest
 
-from codeqr import users
-from codeqr.qrcodes import PREVIEW_KEY
+from codeqr.accounts import users
+from codeqr.domain.qrcodes import PREVIEW_KEY
 from codeqr.context import for_operator
 from decode import decode
 
@@ -19,8 +19,8 @@ PASSWORD = "correct horse battery"
 
 def create(app, **body) -> dict:
     """Create a QR Code through the service; return its API dict."""
-    from codeqr import qrcodes
-    from codeqr.schemas import QRCodeCreate
+    from codeqr.domain import qrcodes
+    from codeqr.domain.schemas import QRCodeCreate
 
     with app.app_context():
         return qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()).api()
@@ -242,8 +242,8 @@ def test_list_empty_state_search_sort_and_pages(browser, web_app):
 
 
 def qrcode_key(app, title: str) -> str:
-    from codeqr import qrcodes
-    from codeqr.schemas import Filters
+    from codeqr.domain import qrcodes
+    from codeqr.domain.schemas import Filters
 
     with app.app_context():
         return next(qr.key for qr in qrcodes.all_matching(Filters(search=title), for_operator()) if qr.title == title)
@@ -301,8 +301,8 @@ def test_no_page_asks_with_the_browsers_own_dialog():
 
 
 def test_reloading_after_creating_a_key_creates_nothing_and_names_are_unique(browser, web_app):
-    from codeqr.models import ApiKey
-    from codeqr.extensions import db
+    from codeqr.domain.models import ApiKey
+    from codeqr.persistence.extensions import db
 
     token = csrf_of(browser, "/keys")
     browser.post("/keys", data={"name": "zapier", "csrf_token": token}, follow_redirects=True)
@@ -382,7 +382,7 @@ def test_the_template_imports_and_the_refused_rows_come_back_as_a_csv_to_fix(bro
     again = _wait(browser, _import(browser, fixed.getvalue().encode()).headers["Location"])
     assert (again["created"], again["failed"]) == (2, 0)  # the problem column is ignored
     with browser.application.app_context():
-        from codeqr import qrcodes
+        from codeqr.domain import qrcodes
 
         assert qrcodes.oldest_with_url("https://example.com/fixed", for_operator()).title == "-50% off"
 
@@ -761,7 +761,7 @@ def test_duplicate_copies_the_design_and_options_with_a_key_of_its_own(browser, 
     assert made.status_code == 302  # the same URL on purpose: no "exists already" step
     copy_id = made.headers["Location"].rsplit("/", 1)[1]
     with web_app.app_context():
-        from codeqr import qrcodes
+        from codeqr.domain import qrcodes
 
         copy = qrcodes.find(copy_id, for_operator())
     assert copy.id != original["id"] and copy.key not in ("", "menu") and copy.title == "Menu (copy)"
@@ -815,7 +815,7 @@ def test_an_edit_that_leaves_a_field_out_keeps_it_and_an_unticked_box_clears_it(
     assert browser.post(f"/qrcodes/{qr['id']}/edit", data={"url": "https://example.com/2", "csrf_token": token}
                         ).status_code == 302
     with web_app.app_context():
-        from codeqr import qrcodes
+        from codeqr.domain import qrcodes
 
         kept = qrcodes.find(qr["id"], for_operator())
     assert (kept.url, kept.title, kept.fg_color, kept.show_logo) == ("https://example.com/2", "Menu", "#1d4ed8", True)
@@ -829,7 +829,7 @@ def test_an_edit_that_leaves_a_field_out_keeps_it_and_an_unticked_box_clears_it(
 
 
 def test_the_form_shows_every_field_of_each_group_of_the_schema(browser):
-    from codeqr.schemas import FIELD_GROUPS, QRCodeCreate, ui_of
+    from codeqr.domain.schemas import FIELD_GROUPS, QRCodeCreate, ui_of
 
     html = browser.get("/qrcodes/new").get_data(as_text=True)
     for group, names in FIELD_GROUPS.items():

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from sqlalchemy import and_, literal_column, or_
 
-from ..extensions import db
-from ..spreadsheets import csv_lines
+from ..persistence.extensions import db
+from ..jobs.spreadsheets import csv_lines
 from ..scans.agents import AgentParser
 from .limits import bounded_reads
 from .queries import event_conditions, scope

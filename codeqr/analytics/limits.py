@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import event, exc
 
 from ..errors import CodeQRError, InvalidInput
-from ..extensions import db
+from ..persistence.extensions import db
 
 #: SQLite virtual machine steps between two looks at the clock (a few microseconds' work).
 _STEPS_PER_CHECK = 10_000

@@ -19,11 +19,11 @@ from sqlalchemy import func, literal_column, select, union_all
 from sqlalchemy.sql import ColumnElement, Subquery
 
 from ..errors import NotFound
-from ..extensions import db
-from ..models import QRCode
+from ..persistence.extensions import db
+from ..domain.models import QRCode
 from ..scans.agents import AgentParser
 from ..scans.models import PendingScan, ScanEvent
-from ..timeutil import isoformat
+from ..domain.timeutil import isoformat
 from . import sqltime
 from .models import (DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown, ScanCount,
                      WeeklyScans)

@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import String, and_, func, insert, literal_column, select, text, union_all
 from sqlalchemy.sql import ColumnElement
 
-from ..database import index_key, insert_on_conflict
-from ..extensions import db, table_of
+from ..persistence.database import index_key, insert_on_conflict
+from ..persistence.extensions import db, table_of
 from ..scans.models import ScanEvent
 from . import sqltime
 from .dimensions import HOURLY

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, create_model, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from ..schemas import Timestamp
+from ..domain.schemas import Timestamp
 from .dimensions import DIMENSIONS, FILTERED, Dimension
 from .timeframe import aware
 

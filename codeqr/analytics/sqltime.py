@@ -8,7 +8,7 @@ and dates as ``2026-11-29``: the buckets are cut from that text (and must not be
 
 from sqlalchemy import ColumnClause, Date, Integer, String, case, cast, func, literal_column, type_coerce
 
-from ..timeutil import UTCDateTime
+from ..domain.timeutil import UTCDateTime
 
 _ZERO_SECONDS: ColumnClause = literal_column("':00.000000'")
 

@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import JSON, Boolean, ColumnElement, String, bindparam, cast, false, func, literal, select, type_coerce, union_all
 from sqlalchemy.sql import CompoundSelect, FromClause, Select, Subquery
 
-from ..database import index_key, index_key_of
-from ..extensions import db, table_of
+from ..persistence.database import index_key, index_key_of
+from ..persistence.extensions import db, table_of
 from ..scans.agents import AgentParser
 from ..scans.models import ParsedAgent, PendingScan, ScanEvent
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..errors import InvalidInput
-from ..timeutil import utcnow
+from ..domain.timeutil import utcnow
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _RELATIVE = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7),

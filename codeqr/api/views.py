@@ -2,11 +2,12 @@
 
 from apiflask import APIBlueprint, HTTPTokenAuth
 
-from .. import apikeys, qrcodes
+from ..accounts import apikeys
+from ..domain import qrcodes
 from ..context import Context, for_actor
 from ..errorhandlers import error_response, refuse_nul_bytes
-from ..permissions import Actor, actor_of_key
-from ..schemas import (
+from ..accounts.permissions import Actor, actor_of_key
+from ..domain.schemas import (
     BulkCreate,
     BulkDeleteQuery,
     BulkResult,

@@ -21,10 +21,10 @@ from sqlalchemy.dialects import postgresql
 
 from ..analytics import rollups
 from ..analytics.schemas import ScanEventOut
-from ..database import begin_write, index_key, index_key_of, insert_on_conflict
-from ..extensions import db, table_of
-from ..outages import UNAVAILABLE, first_line
-from ..timeutil import utcnow
+from ..persistence.database import begin_write, index_key, index_key_of, insert_on_conflict
+from ..persistence.extensions import db, table_of
+from ..operations.outages import UNAVAILABLE, first_line
+from ..domain.timeutil import utcnow
 from .agents import Agent
 from .models import ParsedAgent, PendingScan, ScanEvent
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import Model
-from ..timeutil import UTCDateTime
+from ..persistence.extensions import Model
+from ..domain.timeutil import UTCDateTime
 
 #: SQLite only makes an INTEGER PRIMARY KEY an auto-incrementing rowid.
 ScanId = BigInteger().with_variant(Integer(), "sqlite")

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import iptocc
 
 from ..errors import ConfigurationError
-from ..timeutil import utcnow
+from ..domain.timeutil import utcnow
 from .agents import AgentParser
 
 ANALYTICS_MODES = ("full", "anonymous", "off")

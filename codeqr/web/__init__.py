@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from ..errorhandlers import refuse_nul_bytes
 from ..jobs.statuses import JobStatus
-from ..permissions import Actor, Permission, actor_of_user
-from ..timeutil import isoformat
+from ..accounts.permissions import Actor, Permission, actor_of_user
+from ..domain.timeutil import isoformat
 
 bp = APIBlueprint("web", __name__, enable_openapi=False)  # not part of the API spec
 bp.before_request(refuse_nul_bytes)

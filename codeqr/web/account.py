@@ -9,13 +9,13 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from .. import users
+from ..accounts import users
 from ..errors import CodeQRError
-from ..extensions import login_manager
-from ..local_requests import from_this_machine
+from ..persistence.extensions import login_manager
+from ..operations.local_requests import from_this_machine
 from ..context import for_operator, for_request
-from ..models import User
-from ..permissions import Role
+from ..domain.models import User
+from ..accounts.permissions import Role
 from . import bp
 from .forms import ConfirmForm, LoginForm, OwnPasswordForm, SetupForm, show_error
 

@@ -2,9 +2,9 @@
 
 from flask import Response, jsonify, redirect, render_template, url_for
 
-from .. import csv_import
+from ..jobs import csv_import
 from ..errors import CodeQRError
-from ..permissions import Permission
+from ..accounts.permissions import Permission
 from ..state import app_state
 from ..context import for_request
 from . import bp, requires

@@ -4,9 +4,9 @@ their own keys; admins see and revoke everyone's."""
 from flask import abort, flash, make_response, redirect, render_template, session, url_for
 from flask_login import current_user
 
-from .. import apikeys
+from ..accounts import apikeys
 from ..errors import CodeQRError
-from ..permissions import Permission
+from ..accounts.permissions import Permission
 from ..context import for_request
 from . import bp
 from .forms import ApiKeyForm, ConfirmForm, show_error

@@ -9,16 +9,16 @@ from flask import Response, abort, current_app, flash, jsonify, redirect, render
 from pydantic import ValidationError
 from wtforms import SelectChoice
 
-from .. import qrcodes
+from ..domain import qrcodes
 from ..analytics.queries import scans_since
-from ..rendering import short_link
+from ..domain.rendering import short_link
 from ..errors import CodeQRError
 from ..jobs.statuses import JobStatus
-from .. import exports
+from ..jobs import exports
 from ..state import app_state
-from ..timeutil import utcnow
-from ..schemas import Filters, ListQuery, QRCodeCreate, QRCodeUpdate
-from ..permissions import Permission
+from ..domain.timeutil import utcnow
+from ..domain.schemas import Filters, ListQuery, QRCodeCreate, QRCodeUpdate
+from ..accounts.permissions import Permission
 from ..context import for_request
 from . import bp, name_of, requires
 from .analytics import panel

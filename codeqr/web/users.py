@@ -4,9 +4,9 @@ them, set a new password."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
 
-from .. import users
+from ..accounts import users
 from ..errors import CodeQRError
-from ..permissions import ROLES, Permission
+from ..accounts.permissions import ROLES, Permission
 from ..context import for_request
 from . import bp, requires
 from .forms import ConfirmForm, PasswordForm, RoleForm, UserForm, show_error

@@ -7,7 +7,7 @@ point, as it does for users who ``pip install`` it.
 import pytest
 
 import codeqr
-from codeqr import apikeys
+from codeqr.accounts import apikeys
 from codeqr.context import for_operator
 
 TEST_DOMAIN = "localhost"

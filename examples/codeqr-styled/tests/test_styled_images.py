@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from codeqr.rendering import encode
+from codeqr.domain.rendering import encode
 from codeqr_styled import EYE_SHAPES, MODULE_SHAPES
 from qr_decode import decode, to_image
 

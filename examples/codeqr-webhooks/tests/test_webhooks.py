@@ -10,7 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from codeqr import apikeys, create_app, db
+from codeqr.accounts import apikeys
+from codeqr import create_app, db
 from codeqr.context import for_operator
 from codeqr_webhooks import sender_for
 from codeqr_webhooks.models import Delivery

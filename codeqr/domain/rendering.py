@@ -11,9 +11,9 @@ from typing import Any, NamedTuple
 import qrcode
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
-from .errors import StorageUnavailable
-from .instruments import count_storage_error
-from .plugin_api import RenderSpec
+from ..errors import StorageUnavailable
+from ..operations.instruments import count_storage_error
+from ..plugin_api import RenderSpec
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from flask_login import current_user
 from limits import parse_many
 
 from . import known_devices
-from .errorhandlers import error_response
-from .errors import ConfigurationError
-from .ids import hash_secret
+from ..errorhandlers import error_response
+from ..errors import ConfigurationError
+from ..domain.ids import hash_secret
 
 #: Each setting holding limits, and what it counts.
 LIMIT_SETTINGS = {

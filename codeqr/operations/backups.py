@@ -22,13 +22,13 @@ from typing import IO, Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from .context import Context
-from .database import upgrade_schema
-from .errors import CodeQRError
-from .extensions import db
-from .models import QRCode
-from .schemas import QRCodeOut
-from .timeutil import isoformat
+from ..context import Context
+from ..persistence.database import upgrade_schema
+from ..errors import CodeQRError
+from ..persistence.extensions import db
+from ..domain.models import QRCode
+from ..domain.schemas import QRCodeOut
+from ..domain.timeutil import isoformat
 
 #: Bumped when the archive's layout changes; restore refuses layouts it does not know.
 FORMAT = 1

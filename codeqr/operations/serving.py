@@ -36,7 +36,7 @@ LOGGING = {
 def serving_app(served_at: str | None = None):
     """Build the app of a serving process and start its job thread with it, so a job left
     by a process that died goes on without waiting for someone to visit."""
-    from .app import create_app
+    from ..app import create_app
 
     app = create_app(served_at=served_at)
     app.extensions["codeqr"].jobs.ensure_started()

@@ -10,14 +10,15 @@ from flask.cli import FlaskGroup, NoAppException, run_command, shell_command
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from . import unserved, users
+from ..domain import unserved
+from ..accounts import users
 from .app_commands import COMMANDS
-from .config import DEFAULTS, DEVELOPMENT_PORT, EVERY_INTERFACE
-from .database_errors import describe, lacks_schema
-from .errors import ConfigurationError
-from .extensions import db
-from .instance import InstanceFolderError, prepare_instance_folder
-from .outages import UNAVAILABLE, first_line
+from ..config import DEFAULTS, DEVELOPMENT_PORT, EVERY_INTERFACE
+from ..persistence.database_errors import describe, lacks_schema
+from ..errors import ConfigurationError
+from ..persistence.extensions import db
+from ..instance import InstanceFolderError, prepare_instance_folder
+from ..operations.outages import UNAVAILABLE, first_line
 
 
 #: Kept in the context's ``meta`` (shared by the command and its group): whether it only asks
@@ -39,7 +40,7 @@ def load_app(served_at: str | None = None, listing_only: bool = False, upgrade: 
     A server (``served_at``) starts while the database is away and waits for it; another
     command brings the schema up to date first (``upgrade``), and a database it cannot use
     ends it in one line (``_Group.invoke``)."""
-    from .app import create_app
+    from ..app import create_app
 
     ctx = click.get_current_context(silent=True)
     meta = ctx.meta if ctx is not None else {}
@@ -118,7 +119,7 @@ def _create_app():
     if meta.get(_HELP_ONLY):
         return load_app(listing_only=True)
     if ctx is not None and meta.get(_COMMAND) == "run":  # the development server: links follow its port
-        from .serving import bind_address
+        from ..operations.serving import bind_address
 
         served_at = bind_address(ctx.params["host"], ctx.params["port"])
         app = load_app(served_at=served_at)
@@ -193,7 +194,7 @@ _PORT = click.IntRange(1, 65535)
 def serve(host: str | None, port: int | None):
     """Serve CodeQR in production with gunicorn: workers, threads and timeout from the
     CODEQR_SERVE_* settings."""
-    from .serving import Gunicorn, MetricsFolder, bind_address, gunicorn_options
+    from ..operations.serving import Gunicorn, MetricsFolder, bind_address, gunicorn_options
 
     listed = load_app(listing_only=True)  # the address first: links follow it
     try:

@@ -5,8 +5,8 @@ messages; this module only words them for people."""
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from .errors import CodeQRError, InvalidInputs, as_sentence, plain
-from .jobs.statuses import JobStatus
+from ..errors import CodeQRError, InvalidInputs, as_sentence, plain
+from ..jobs.statuses import JobStatus
 from .schemas import QRCodeCreate, bounds_of
 
 #: A job's status (imports, exports) as people read it.

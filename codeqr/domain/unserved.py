@@ -4,7 +4,7 @@ the domain changed, or restored from another instance. Their short links answer 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .extensions import db
+from ..persistence.extensions import db
 from .models import QRCode
 
 

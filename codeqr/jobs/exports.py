@@ -19,17 +19,17 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from .database import begin_write
-from .errors import CodeQRError, InvalidInput, NotFound
-from .extensions import db
-from .jobs.runner import Lease
-from .jobs.statuses import JobStatus
-from .messages import JOB_STATUSES
-from .models import ExportJob
-from .context import Context
-from .permissions import Permission
-from .qrcodes import by_ids
-from .schemas import API_NAMES, FIELD_GROUPS
+from ..persistence.database import begin_write
+from ..errors import CodeQRError, InvalidInput, NotFound
+from ..persistence.extensions import db
+from .runner import Lease
+from .statuses import JobStatus
+from ..domain.messages import JOB_STATUSES
+from ..domain.models import ExportJob
+from ..context import Context
+from ..accounts.permissions import Permission
+from ..domain.qrcodes import by_ids
+from ..domain.schemas import API_NAMES, FIELD_GROUPS
 from .spreadsheets import csv_lines
 
 #: API fields in the manifest, one column each (every settable one, in the schema's groups),

@@ -13,8 +13,8 @@ from sqlalchemy import String, event, func, inspect, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import alembic, db
-from .outages import without_timeouts
-from .timeutil import UTCDateTime
+from ..operations.outages import without_timeouts
+from ..domain.timeutil import UTCDateTime
 
 log = logging.getLogger(__name__)
 

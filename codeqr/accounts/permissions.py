@@ -4,7 +4,7 @@ who is asking (an ``Actor``)."""
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
-from .errors import Forbidden
+from ..errors import Forbidden
 
 class Role(StrEnum):
     """A person's role, most rights first; stored as its value."""

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, exc
 
-from .database_errors import describe
-from .extensions import db
+from ..persistence.database_errors import describe
+from ..persistence.extensions import db
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from apiflask import APIBlueprint
 from flask import Response, abort, current_app, request
 from sqlalchemy import func, select
 
-from .extensions import db
+from ..persistence.extensions import db
 from .instruments import ensure_folder, instruments, sample_dropped
-from .jobs.statuses import JobStatus
+from ..jobs.statuses import JobStatus
 from .local_requests import trusted_with_details
 from .outages import UNAVAILABLE
 
@@ -74,7 +74,7 @@ class _JobsCollector:
     def collect(self):
         from prometheus_client.core import GaugeMetricFamily
 
-        from .models import ExportJob, ImportJob  # the models need the app's pieces
+        from ..domain.models import ExportJob, ImportJob  # the models need the app's pieces
 
         jobs = GaugeMetricFamily("codeqr_jobs", "Jobs in the database, by kind and status", labels=["kind", "status"])
         up = GaugeMetricFamily("codeqr_database_up", "Whether the database answered this scrape")

@@ -35,7 +35,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError, PydanticUndefined
 
-from .errors import MAX_LISTED, listed
+from ..errors import MAX_LISTED, listed
 from .rendering import Picture, short_link
 from .timeutil import isoformat
 

@@ -9,12 +9,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import apikeys, users
-from .errors import CodeQRError
-from .context import for_operator
-from .permissions import DEFAULT_ROLE, ROLES, SCOPES, Role
-from .pluginmanager import loaded_plugins
-from .state import app_state
+from ..accounts import apikeys, users
+from ..errors import CodeQRError
+from ..context import for_operator
+from ..accounts.permissions import DEFAULT_ROLE, ROLES, SCOPES, Role
+from ..pluginmanager import loaded_plugins
+from ..state import app_state
 
 
 def counted(number: int, noun: str) -> str:
@@ -93,7 +93,7 @@ def create_user(email: str, password: str, role: str):
 @with_appcontext
 def backup(destination: Path, without_images: bool):
     """Write the database (SQLite), images and secret key to one archive (.tar.gz)."""
-    from . import backups
+    from ..operations import backups
 
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     try:
@@ -116,7 +116,7 @@ def backup(destination: Path, without_images: bool):
 @with_appcontext
 def restore(source: Path, force: bool):
     """Restore a backup into this instance (stop its servers first)."""
-    from . import backups
+    from ..operations import backups
 
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     try:

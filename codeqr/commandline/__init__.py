@@ -1,0 +1,1 @@
+"""The ``codeqr`` command and the commands each app's CLI has."""

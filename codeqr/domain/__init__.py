@@ -1,0 +1,1 @@
+"""The domain: QR Codes and their services, schemas, models, rendering and rules."""

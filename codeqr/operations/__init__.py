@@ -1,0 +1,1 @@
+"""Operations: serving, health, metrics, the request log, outages, backups, security headers."""

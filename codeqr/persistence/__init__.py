@@ -1,0 +1,1 @@
+"""The database: engine set-up, write transactions, schema upgrades, the Flask extensions."""
