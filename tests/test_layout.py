@@ -124,3 +124,9 @@ def test_type_checking_imports_and_a_package_registering_its_modules_are_no_cycl
     })
     assert import_graph(package) == {"pkg": set(), "pkg.a": {"pkg.b"}, "pkg.b": {"pkg.x"}, "pkg.x": set()}
     assert cycles(import_graph(package)) == []
+
+
+def test_the_readme_says_what_each_package_holds():
+    layout = (ROOT / "README.md").read_text().split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    packages = sorted(path.parent.name for path in (ROOT / "codeqr").glob("*/__init__.py"))
+    assert [name for name in packages if f"`codeqr/{name}/`" not in layout] == []
