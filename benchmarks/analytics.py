@@ -77,11 +77,11 @@ def timed(function, repeat: int) -> tuple[float, float]:
 
 def seed_qrcodes(count: int) -> list[tuple[str, str, str]]:
     """Insert ``count`` QR Codes; return (id, key, url) of each."""
-    from codeqr.persistence.database import begin_write, driver_time, executemany
-    from codeqr.persistence.extensions import db
     from codeqr.domain.ids import new_id, url_hash
     from codeqr.domain.models import QRCode
     from codeqr.domain.schemas import Design
+    from codeqr.persistence.database import begin_write, driver_time, executemany
+    from codeqr.persistence.extensions import db
 
     # Rows go to the driver as they are (``executemany``): the design as its JSON text.
     design = json.dumps(Design(bg_color="#ffffff", fg_color="#000000", size=1024, level="M", margin=4,

@@ -35,10 +35,10 @@ PASSWORD = "a long enough password"
 def seed(instance: str, count: int) -> None:
     os.environ.update(CODEQR_INSTANCE_PATH=instance, CODEQR_DEFAULT_DOMAIN=DOMAIN, CODEQR_ANALYTICS_WORKER="false")
     from codeqr import create_app
-    from codeqr.domain import qrcodes
     from codeqr.accounts import users
-    from codeqr.domain.schemas import QRCodeCreate
     from codeqr.context import for_operator
+    from codeqr.domain import qrcodes
+    from codeqr.domain.schemas import QRCodeCreate
 
     app = create_app()
     with app.app_context():

@@ -37,11 +37,11 @@ def main() -> None:
     import psycopg
 
     from codeqr import create_app
-    from codeqr.domain import qrcodes
-    from codeqr.scans import counter
-    from codeqr.domain.schemas import QRCodeCreate
-    from codeqr.state import app_state
     from codeqr.context import for_operator
+    from codeqr.domain import qrcodes
+    from codeqr.domain.schemas import QRCodeCreate
+    from codeqr.scans import counter
+    from codeqr.state import app_state
 
     name = f"codeqr_kept_{os.getpid()}"
     with psycopg.connect(args.postgres_url, autocommit=True) as admin:

@@ -15,8 +15,8 @@ import tempfile
 import time
 
 import smoke
-from codeqr.accounts import apikeys, users
 from codeqr import create_app
+from codeqr.accounts import apikeys, users
 from codeqr.context import for_operator
 
 

@@ -13,9 +13,9 @@ import time
 
 import smoke
 from codeqr import create_app
+from codeqr.context import for_operator
 from codeqr.domain import qrcodes
 from codeqr.domain.schemas import QRCodeCreate
-from codeqr.context import for_operator
 
 
 def per_redirect(limits: bool, count: int, warmup: int) -> float:

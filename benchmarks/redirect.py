@@ -38,9 +38,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from codeqr.context import for_operator
 
 import smoke
+from codeqr.context import for_operator
 
 HERE = Path(__file__).resolve().parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -169,8 +169,8 @@ def totals(app) -> tuple[int, int]:
     """Scans counted and events stored, over every QR Code."""
     from sqlalchemy import func, select
 
-    from codeqr.persistence.extensions import db
     from codeqr.domain.models import QRCode
+    from codeqr.persistence.extensions import db
     from codeqr.scans.models import ScanEvent
 
     with app.app_context():

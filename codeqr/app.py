@@ -8,32 +8,30 @@ from importlib.resources import files
 from apiflask import APIFlask
 from flask import Request
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
-
 from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy.engine import make_url
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from . import errorhandlers, web
-from .operations import health, metrics, requestlog, security_headers
-from .scans import public
 from .accounts import ratelimits
 from .api import bp as api_bp
 from .api.docs import bp as api_docs_bp
 from .api.views import document_spec
 from .commandline.app_commands import register as register_commands
-from .operations.bodies import CappedBodies
 from .config import DEFAULTS, FrozenConfig, build_config, check_settings, resolve_paths
+from .domain.schemas import Error, inline_schema
+from .domain.timeutil import utcnow
+from .instance import prepare_instance_folder
+from .operations import health, metrics, requestlog, security_headers
+from .operations.bodies import CappedBodies
+from .operations.outages import apply_timeouts
+from .operations.proxies import TrustedProxies
 from .persistence.database import configure_engine, normalise_url
 from .persistence.extensions import alembic, csrf, db, login_manager
-from .instance import prepare_instance_folder
-from .operations.outages import apply_timeouts
 from .pluginmanager import build_plugin_manager, plugin_defaults
-from .operations.proxies import TrustedProxies
-from .domain.schemas import Error, inline_schema
+from .scans import public
 from .state import build_app_state, chosen_plugins
-from .domain.timeutil import utcnow
 from .web.account import SIGN_IN_PAGES
-
 
 #: No CodeQR input nests deeper than a few levels; deeper bodies are refused before any
 #: work (Python's parser and pydantic would otherwise hit their recursion limits).

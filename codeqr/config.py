@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from flask import Config
 
-from .errors import ConfigurationError
 from .domain.hostnames import normalise_domain
+from .errors import ConfigurationError
 from .setting_values import coerce
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app
 from flask_login import current_user
 
-from .persistence.extensions import db
-from .domain.models import User
 from .accounts.permissions import OPERATOR, Actor, Role, actor_of_user
+from .domain.models import User
+from .persistence.extensions import db
 
 #: Whoever asks for a public page: no account, no right to write.
 VISITOR = Actor(user_id=None, role=Role.VIEWER, read_only=True)

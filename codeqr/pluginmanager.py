@@ -1,8 +1,8 @@
 """The per-app plugin manager and the name-keyed registries it fills."""
 
 import inspect
-from typing import Generic, TypeVar, cast
 from importlib.metadata import version as dist_version
+from typing import Generic, TypeVar, cast
 
 import pluggy
 

@@ -10,11 +10,11 @@ from flask import Flask, current_app
 
 from . import pluginmanager
 from .config import host_aliases
-from .persistence.database import upgrade_schema
-from .persistence.extensions import db
+from .domain.rendering import Images
 from .jobs.runner import JobRunner
 from .operations.outages import StartupWait
-from .domain.rendering import Images
+from .persistence.database import upgrade_schema
+from .persistence.extensions import db
 from .scans.agents import AgentParser
 from .scans.counter import ScanCounter
 from .scans.enrichment import EnrichmentWorker

@@ -15,8 +15,8 @@ from codeqr import PluginError, Storage, StorageUnavailable, hookimpl
 
 try:
     import boto3
-    from botocore.config import Config
     from boto3.exceptions import S3UploadFailedError
+    from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 except ImportError:  # without the "s3" extra the other storages must still load
     boto3 = None

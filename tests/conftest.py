@@ -6,12 +6,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from api_client import authorized_client
-from flaky_proxy import FlakyProxy
-from s3server import SeaweedServer, weed_executable
 
+from api_client import authorized_client
 from codeqr import create_app, db
 from codeqr.domain.timeutil import utcnow
+from flaky_proxy import FlakyProxy
+from s3server import SeaweedServer, weed_executable
 
 #: Test modules the quick subset (``-m "not browser and not slow"``) leaves out, by marker.
 MARKED_MODULES = {

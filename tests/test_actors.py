@@ -16,18 +16,18 @@ import pytest
 from sqlalchemy import select
 
 import codeqr
-from codeqr.accounts import apikeys, users
-from codeqr.jobs import csv_import
 from codeqr import db
-from codeqr.domain import qrcodes
-from codeqr.persistence.database import begin_write
-from codeqr.errors import Forbidden, NotFound
-from codeqr.context import Context, for_actor, for_job, for_operator
-from codeqr.jobs.runner import JobRunner, Lease, claim
-from codeqr.domain.models import ApiKey, ImportJob, QRCode, User
+from codeqr.accounts import apikeys, users
 from codeqr.accounts.permissions import OPERATOR, actor_of_user
+from codeqr.context import Context, for_actor, for_job, for_operator
+from codeqr.domain import qrcodes
+from codeqr.domain.models import ApiKey, ImportJob, QRCode, User
 from codeqr.domain.schemas import QRCodeCreate, QRCodeUpdate
 from codeqr.domain.timeutil import utcnow
+from codeqr.errors import Forbidden, NotFound
+from codeqr.jobs import csv_import
+from codeqr.jobs.runner import JobRunner, Lease, claim
+from codeqr.persistence.database import begin_write
 
 PASSWORD = "a long enough password"
 #: The interfaces: they build the context, they are not told it.

@@ -336,8 +336,8 @@ def test_anonymous_analytics_keep_no_visitor_nor_referer_path(make_app):
 
 
 def test_analytics_off_counts_scans_and_stores_no_event(make_app):
-    from codeqr.accounts import apikeys
     from codeqr import db
+    from codeqr.accounts import apikeys
     from codeqr.scans.models import ScanEvent
 
     app = make_app(CODEQR_ANALYTICS="off")
@@ -378,8 +378,8 @@ def test_the_background_thread_enriches_and_tells_plugins(make_app):
     """With the worker on (the default), a scan is enriched and told to plugins without any API call."""
     import time
 
-    from codeqr.accounts import apikeys
     from codeqr import hookimpl
+    from codeqr.accounts import apikeys
 
     class Listener:
         __name__ = "listener"
@@ -417,8 +417,8 @@ def test_odd_user_agents_are_stored_and_enriched(analytics_api):
 
 
 def test_a_failing_scanned_hook_neither_fails_the_answer_nor_stops_the_others(make_app):
-    from codeqr.accounts import apikeys
     from codeqr import hookimpl
+    from codeqr.accounts import apikeys
 
     class Flaky:
         __name__ = "flaky"

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
-from api_client import authorized_client
 from sqlalchemy import insert
 
+from api_client import authorized_client
 from codeqr.accounts import apikeys, users
 from codeqr.analytics.schemas import GROUP_BY, INTERVALS
-from codeqr.errorhandlers import RETRY_AFTER_SECONDS
 from codeqr.context import for_operator
+from codeqr.errorhandlers import RETRY_AFTER_SECONDS
 
 URL = "https://example.com/landing"
 PASSWORD = "correct horse battery"

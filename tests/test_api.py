@@ -3,6 +3,7 @@
 import re
 
 import pytest
+
 from clock import Clock
 
 URL = "https://example.com/landing?utm_source=print"

@@ -4,8 +4,8 @@ scans, images and secret key; what cannot be restored is refused before anything
 import tarfile
 
 import pytest
-from api_client import authorized_client
 
+from api_client import authorized_client
 from codeqr.accounts import apikeys
 from codeqr.context import for_operator
 

@@ -6,8 +6,8 @@ Screenshots of the main pages go to test-artifacts/screenshots/.
 import base64
 import csv
 import io
-import re
 import os
+import re
 import shutil
 import socket
 import threading
@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from decode import decode, to_image
 from codeqr.context import for_operator
+from decode import decode, to_image
 
 CHROMIUM = os.environ.get("CODEQR_TEST_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
@@ -487,9 +487,9 @@ def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
     _live, app = live_app
     _sign_up(page, "things@example.com")
     with app.app_context():
+        from codeqr.context import for_operator
         from codeqr.domain import qrcodes
         from codeqr.domain.schemas import QRCodeCreate
-        from codeqr.context import for_operator
 
         made = [qrcodes.create(QRCodeCreate(url=f"https://example.com/{i}", title=f"Sign {i}"), ctx=for_operator())
                 for i in range(3)]

@@ -9,9 +9,10 @@ import subprocess
 import threading
 
 import pytest
-from servers import CODEQR, clean_env, free_port, wait_until_answering
 from werkzeug.serving import make_server
+
 from codeqr.context import for_operator
+from servers import CODEQR, clean_env, free_port, wait_until_answering
 
 LIMIT = 2000
 SMALL = json.dumps({"url": "https://example.com/small", "title": "x" * 100}).encode()

@@ -111,8 +111,9 @@ def test_the_unique_index_holds_when_the_check_is_raced(app):
 
 
 def test_migration_0007_renames_active_duplicates_and_keeps_them_working(make_app):
-    from schema_versions import migrate_from
     from sqlalchemy import text
+
+    from schema_versions import migrate_from
 
     app = make_app()
     with app.app_context():

@@ -9,10 +9,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from servers import CODEQR, clean_env, free_port
 
 import codeqr
 from codeqr.commandline.cli import SERVERS
+from servers import CODEQR, clean_env, free_port
 
 
 def _codeqr(*args, cwd, **settings) -> subprocess.CompletedProcess:

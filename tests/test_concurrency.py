@@ -96,9 +96,9 @@ def test_sqlite_writers_wait_for_their_turn_on_a_file_lock(make_app, database_ur
     import fcntl
     import threading
 
+    from codeqr.context import for_operator
     from codeqr.domain import qrcodes
     from codeqr.domain.schemas import QRCodeCreate
-    from codeqr.context import for_operator
 
     app = make_app()
     with app.app_context():

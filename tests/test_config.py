@@ -9,6 +9,7 @@ from codeqr import PluginError, create_app, db
 from codeqr.config import SECRET_SETTINGS
 from codeqr.context import for_operator
 
+
 def test_env_overrides_instance_config_and_config_is_frozen(tmp_path, monkeypatch, database_url):
     instance = tmp_path / "inst"
     instance.mkdir()
@@ -286,7 +287,6 @@ def test_a_bad_domain_stops_the_command_in_one_line(tmp_path, name, value, line)
 
 def test_an_international_domain_is_stored_and_linked_in_punycode(make_app):
     from api_client import authorized_client
-
     from codeqr.accounts import apikeys
 
     app = make_app(CODEQR_DEFAULT_DOMAIN="Bücher.Example", CODEQR_DOMAINS=["ｇｏ.example"])

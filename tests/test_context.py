@@ -7,18 +7,18 @@ import pkgutil
 from datetime import timedelta
 from pathlib import Path
 
-import codeqr
-from clock import Clock
 from sqlalchemy import select
 
-from codeqr.accounts import apikeys, users
-from codeqr.jobs import csv_import
+import codeqr
+from clock import Clock
 from codeqr import db
-from codeqr.domain import qrcodes
+from codeqr.accounts import apikeys, users
 from codeqr.context import for_operator
+from codeqr.domain import qrcodes
 from codeqr.domain.models import ApiKey, ImportJob, QRCode
 from codeqr.domain.schemas import QRCodeCreate
 from codeqr.domain.timeutil import utcnow
+from codeqr.jobs import csv_import
 
 #: What reaches for the current app, and why it may: module (and its submodules) -> reason.
 MAY_REACH = {

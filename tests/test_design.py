@@ -6,9 +6,9 @@ from typing import Literal, get_args, get_origin
 from sqlalchemy import text
 
 from codeqr import db
-from codeqr.persistence.extensions import alembic
 from codeqr.domain.rendering import Picture, design_hash
 from codeqr.domain.schemas import Design, bounds_of, ui_of, value_type
+from codeqr.persistence.extensions import alembic
 from schema_versions import downgrade_schema
 
 LINK = "https://go.example.org/k1"
@@ -83,8 +83,8 @@ def test_migration_0009_keeps_every_design_down_and_up_again(app, api):
 
 def test_every_design_field_is_in_the_form_and_the_export_manifest():
     """With the hash test above: a field added to Design reaches every place that shows it."""
-    from codeqr.jobs.exports import MANIFEST_FIELDS
     from codeqr.domain.schemas import API_NAMES
+    from codeqr.jobs.exports import MANIFEST_FIELDS
     from codeqr.web.forms import QRCodeForm
 
     fields = [name for name in Design.model_fields if name != "version"]

@@ -1,9 +1,9 @@
 """/healthz and /readyz: cheap, never scans, never limited, and /readyz says what is wrong."""
 
 import pytest
+from codeqr_plugins.filesystem_storage import FilesystemStorage
 
 from codeqr import StorageUnavailable, hookimpl
-from codeqr_plugins.filesystem_storage import FilesystemStorage
 
 
 def test_healthz_and_readyz_answer_ok_on_a_working_instance(make_app):

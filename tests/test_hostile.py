@@ -122,10 +122,10 @@ def test_a_bulk_answer_that_cannot_be_written_stores_nothing(app, api, monkeypat
 
 
 def test_a_failing_lifecycle_plugin_does_not_turn_stored_work_into_an_error(make_app, caplog):
-    from codeqr.accounts import apikeys
-    from codeqr import hookimpl
-    from codeqr.context import for_operator
     from api_client import authorized_client
+    from codeqr import hookimpl
+    from codeqr.accounts import apikeys
+    from codeqr.context import for_operator
 
     class Broken:
         @hookimpl

@@ -9,13 +9,13 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from codeqr.jobs import csv_import
+from clock import Clock
 from codeqr import db
-from codeqr.jobs.runner import Lease, LeaseLost, claim
+from codeqr.context import for_operator
 from codeqr.domain.models import ImportJob, QRCode
 from codeqr.domain.timeutil import utcnow
-from clock import Clock
-from codeqr.context import for_operator
+from codeqr.jobs import csv_import
+from codeqr.jobs.runner import Lease, LeaseLost, claim
 from workers import run_jobs
 
 ROWS = 5000
@@ -174,9 +174,10 @@ def test_an_export_killed_with_its_process_resumes_and_its_zip_is_whole(job_app)
 
 
 def test_an_export_whose_storage_fails_is_failed_with_the_reason(make_app):
+    from codeqr_plugins.filesystem_storage import FilesystemStorage
+
     from codeqr import StorageUnavailable, hookimpl
     from codeqr.jobs import exports
-    from codeqr_plugins.filesystem_storage import FilesystemStorage
 
     class FailsOnSecondPart(FilesystemStorage):
         name = "fails-on-second-part"
@@ -243,9 +244,9 @@ def test_an_export_names_files_apart_when_two_domains_share_a_key(make_app):
     import io
     import zipfile
 
-    from codeqr.jobs import exports
     from codeqr.domain import qrcodes
     from codeqr.domain.schemas import QRCodeCreate
+    from codeqr.jobs import exports
 
     app = make_app()
     with app.app_context():

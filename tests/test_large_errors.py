@@ -2,9 +2,8 @@
 
 import json
 
-from test_web import _import, browser, web_app  # noqa: F401  (fixtures)
-
 from codeqr.errors import MAX_LISTED
+from test_web import _import, browser, web_app  # noqa: F401  (fixtures)
 
 URL = "https://example.com/"
 #: An answer listing MAX_LISTED problems fits in this many bytes, whatever was sent.

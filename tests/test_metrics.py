@@ -5,12 +5,12 @@ import json
 import logging
 
 import pytest
+from codeqr_plugins.filesystem_storage import FilesystemStorage
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from codeqr import StorageUnavailable, hookimpl
 from codeqr.context import for_operator
-from codeqr_plugins.filesystem_storage import FilesystemStorage
 
 
 def _samples(text: str) -> dict:
@@ -101,8 +101,8 @@ def test_storage_failures_are_counted(make_app):
             return [Broken]
 
     app = make_app(plugins=[Plugin()], CODEQR_STORAGE="broken")
-    from codeqr.accounts import apikeys
     from api_client import authorized_client
+    from codeqr.accounts import apikeys
 
     with app.app_context():
         api = authorized_client(app, apikeys.create("t", ctx=for_operator())[1])

@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
-from test_web import PASSWORD, _wait, create, csrf_of
 
 from codeqr import db
+from test_web import PASSWORD, _wait, create, csrf_of
 
 pytestmark = pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
                                      indirect=True)

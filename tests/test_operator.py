@@ -8,10 +8,10 @@ import pytest
 import requests
 
 from api_client import authorized_client
-from servers import CODEQR, clean_env, free_port, wait_until_answering
-
 from codeqr.config import development_domain, host_aliases
 from codeqr.context import for_operator
+from servers import CODEQR, clean_env, free_port, wait_until_answering
+
 
 def _codeqr(*args, cwd, **settings) -> subprocess.CompletedProcess:
     return subprocess.run([CODEQR, *args], env=clean_env(**settings), capture_output=True, text=True, cwd=cwd,

@@ -11,12 +11,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from api_client import authorized_client
-from servers import CODEQR, clean_env, free_port, wait_until_answering
 
+from api_client import authorized_client
 from codeqr.accounts import apikeys, users
-from codeqr.errorhandlers import RETRY_AFTER_SECONDS
 from codeqr.context import for_operator
+from codeqr.errorhandlers import RETRY_AFTER_SECONDS
+from servers import CODEQR, clean_env, free_port, wait_until_answering
 
 URL = "https://example.com/landing"
 TIMEOUT = 1.0

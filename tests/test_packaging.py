@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from servers import clean_env, free_port, wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,6 +101,7 @@ def _serving(command: list[str], port: int, cwd: Path, env: dict) -> subprocess.
 
 def test_codeqr_serve_from_any_folder_creates_scans_and_renders(installed, tmp_path):
     import requests
+
     from decode import decode
 
     env = clean_env(CODEQR_SERVE_WORKERS="2")

@@ -4,11 +4,10 @@ import types
 
 import pytest
 
-from codeqr import InvalidInput, Renderer, Storage, hookimpl
-from codeqr.accounts import apikeys
-from codeqr import PluginError, pluginmanager
-from codeqr.context import for_operator
 from api_client import authorized_client
+from codeqr import InvalidInput, PluginError, Renderer, Storage, hookimpl, pluginmanager
+from codeqr.accounts import apikeys
+from codeqr.context import for_operator
 
 
 def _plugin(name, **hooks):

@@ -7,13 +7,13 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
-from api_client import authorized_client
-from workers import api_gets
 
+from api_client import authorized_client
 from codeqr.accounts import apikeys, users
-from codeqr.errors import ConfigurationError
 from codeqr.accounts.ratelimits import LIMIT_SETTINGS, client_address
 from codeqr.context import for_operator
+from codeqr.errors import ConfigurationError
+from workers import api_gets
 
 URL = "https://example.com/landing"
 PASSWORD = "correct horse battery"

@@ -15,9 +15,9 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
-from servers import clean_env, port_setting, wait_until_answering
 
 from codeqr.instance import CHECKOUT_FILES
+from servers import clean_env, port_setting, wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -137,7 +137,6 @@ class Decider:
 def _plugin_app(make_app, plugins=(), **settings):
     """An app with ``plugins``, and an API client for it."""
     from api_client import authorized_client
-
     from codeqr.accounts import apikeys
 
     app = make_app(plugins=plugins, **settings)
@@ -243,8 +242,8 @@ def test_a_scan_is_one_statement_and_a_redirect_plugin_adds_one_read(make_app, a
 def test_the_counter_returns_the_routing_not_the_url_a_plugin_chose(app, api, qr):
     """What link rules will decide on: the code's stored routing, read in the counting
     statement, whatever URL a plugin sent the visitor to."""
-    from codeqr.scans.counter import Routing
     from codeqr.domain.timeutil import utcnow
+    from codeqr.scans.counter import Routing
 
     visit = {"timestamp": utcnow(), "user_agent": None, "referer": None, "referer_host": None, "language": None,
              "country": None, "region": None, "city": None, "visitor": None}
@@ -278,8 +277,8 @@ def test_every_scan_statement_finds_the_code_by_index(make_app):
 
 def test_each_scan_returns_the_routing_of_the_code_scanned_among_many(make_app):
     from codeqr.domain import qrcodes
-    from codeqr.scans.counter import Routing
     from codeqr.domain.timeutil import utcnow
+    from codeqr.scans.counter import Routing
 
     app = make_app()
     with app.app_context():

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from codeqr.jobs.statuses import JobStatus
 from codeqr.accounts.permissions import ROLES, Role, roles_to_offer
+from codeqr.jobs.statuses import JobStatus
 
 ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "codeqr"

@@ -5,15 +5,15 @@ The write checks enumerate the URL maps: a new route must be classified, or a te
 import re
 
 import pytest
-from api_client import authorized_client
 from sqlalchemy import func, select
 
-from codeqr.accounts import apikeys, users
+from api_client import authorized_client
 from codeqr import db
+from codeqr.accounts import apikeys, users
+from codeqr.context import for_operator
 from codeqr.domain import qrcodes
 from codeqr.domain.models import ApiKey, QRCode, User
 from codeqr.domain.schemas import QRCodeCreate
-from codeqr.context import for_operator
 
 PASSWORD = "a long enough password"
 URL = "https://example.com/roles"
@@ -218,10 +218,10 @@ def test_a_key_made_before_anyone_signed_up_acts_as_an_admin(make_app):
 
 
 def test_migration_0005_keeps_admins_and_gives_existing_keys_to_the_first_admin(make_app):
-    from schema_versions import migrate_from
     from sqlalchemy import text
 
     from codeqr.persistence.extensions import alembic
+    from schema_versions import migrate_from
 
     app = make_app()
     with app.app_context():

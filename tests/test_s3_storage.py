@@ -5,12 +5,12 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
-from decode import decode
-from s3server import BUCKET, SeaweedServer
 
 from codeqr import StorageUnavailable
 from codeqr.accounts import apikeys
 from codeqr.context import for_operator
+from decode import decode
+from s3server import BUCKET, SeaweedServer
 
 
 def _api_headers(app) -> dict:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from codeqr import db
+from codeqr.context import for_operator
+from codeqr.domain.models import ImportJob, QRCode
+from codeqr.jobs import csv_import
 from decode import decode
 from servers import CODEQR, clean_env, free_port, wait_until_answering
-
-from codeqr.jobs import csv_import
-from codeqr import db
-from codeqr.domain.models import ImportJob, QRCode
-from codeqr.context import for_operator
 
 DOMAIN = "qr.scale.test"
 ROWS = 3000

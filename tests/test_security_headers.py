@@ -8,16 +8,16 @@ import time
 import types
 
 import pytest
-from api_client import authorized_client
 from flask import Blueprint
 
-from codeqr.accounts import apikeys, users
+from api_client import authorized_client
 from codeqr import db, hookimpl
+from codeqr.accounts import apikeys, users
+from codeqr.context import for_operator
 from codeqr.domain import qrcodes
-from codeqr.errors import DatabaseUnavailable
 from codeqr.domain.models import User
 from codeqr.domain.schemas import QRCodeCreate
-from codeqr.context import for_operator
+from codeqr.errors import DatabaseUnavailable
 
 PASSWORD = "a long enough password"
 CHANGES = {"POST", "PUT", "PATCH", "DELETE"}

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from servers import CODEQR, clean_env, free_port, wait_until_answering
 from werkzeug.routing import IntegerConverter
 
 from codeqr.operations import instruments, requestlog
 from codeqr.operations.serving import MetricsFolder
+from servers import CODEQR, clean_env, free_port, wait_until_answering
 
 
 def _workers(server: subprocess.Popen) -> set[int]:
@@ -330,9 +330,9 @@ def test_idle_background_threads_take_no_write_turn(make_app):
     from sqlalchemy import event
 
     from codeqr import db
-    from codeqr.jobs.runner import claim
-    from codeqr.domain.timeutil import utcnow
     from codeqr.domain.models import ExportJob, ImportJob
+    from codeqr.domain.timeutil import utcnow
+    from codeqr.jobs.runner import claim
     from codeqr.scans.enrichment import enrich_pending
 
     app = make_app(CODEQR_JOB_WORKER=False)

@@ -2,12 +2,12 @@
 or a deactivation opens nothing after it, on every server of the instance."""
 
 import pytest
-from api_client import authorized_client
 
-from codeqr.accounts import apikeys, users
+from api_client import authorized_client
 from codeqr import db
-from codeqr.domain.models import User
+from codeqr.accounts import apikeys, users
 from codeqr.context import for_operator
+from codeqr.domain.models import User
 
 PASSWORD = "a long enough password"
 NEW_PASSWORD = "another long password"
@@ -154,8 +154,9 @@ def test_a_session_from_before_generations_has_ended(people):
 
 
 def test_migration_0008_keeps_users_able_to_sign_in(make_app):
-    from schema_versions import migrate_from
     from werkzeug.security import generate_password_hash
+
+    from schema_versions import migrate_from
 
     app = make_app(WTF_CSRF_ENABLED=False)
     with app.app_context():

@@ -5,14 +5,14 @@ import subprocess
 
 import pytest
 import requests
-from servers import CODEQR, clean_env, free_port, wait_until_answering
-from test_web import csrf_of
 
 from codeqr.accounts import users
 from codeqr.commandline.cli import announce_setup
 from codeqr.config import lan_address
-from codeqr.errors import ConfigurationError
 from codeqr.context import for_operator
+from codeqr.errors import ConfigurationError
+from servers import CODEQR, clean_env, free_port, wait_until_answering
+from test_web import csrf_of
 
 TOKEN = "k3QmB7tY-setup-token-0123"
 PASSWORD = "correct horse battery"

@@ -9,9 +9,9 @@ import zipfile
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_web import _csv, _import, _wait, browser, create, csrf_of, web_app  # noqa: F401  (fixtures)
 
 from codeqr.jobs.spreadsheets import cell_value, safe_cell
+from test_web import _csv, _import, _wait, browser, create, csrf_of, web_app  # noqa: F401  (fixtures)
 
 #: What a spreadsheet runs as a formula when a cell starts with it.
 FORMULA = ("=", "+", "-", "@", "\t", "\r")

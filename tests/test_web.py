@@ -10,8 +10,8 @@ from html import unescape as html_unescape
 import pytest
 
 from codeqr.accounts import users
-from codeqr.domain.qrcodes import PREVIEW_KEY
 from codeqr.context import for_operator
+from codeqr.domain.qrcodes import PREVIEW_KEY
 from decode import decode
 
 PASSWORD = "correct horse battery"

@@ -7,13 +7,13 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..context import Context
-from ..persistence.database import begin_write
-from ..errors import Conflict, InvalidInput, NotFound
-from ..persistence.extensions import db
 from ..domain.ids import hash_secret, new_api_key
 from ..domain.models import ApiKey, User
-from .permissions import SCOPES, Permission
 from ..domain.timeutil import utcnow
+from ..errors import Conflict, InvalidInput, NotFound
+from ..persistence.database import begin_write
+from ..persistence.extensions import db
+from .permissions import SCOPES, Permission
 
 #: last_used_at is written at most this often per key, to keep API calls read-only.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)

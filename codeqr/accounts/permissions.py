@@ -6,6 +6,7 @@ from enum import Enum, StrEnum
 
 from ..errors import Forbidden
 
+
 class Role(StrEnum):
     """A person's role, most rights first; stored as its value."""
 

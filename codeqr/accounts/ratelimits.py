@@ -23,10 +23,10 @@ from flask_limiter import Limiter, RequestLimit
 from flask_login import current_user
 from limits import parse_many
 
-from . import known_devices
+from ..domain.ids import hash_secret
 from ..errorhandlers import error_response
 from ..errors import ConfigurationError
-from ..domain.ids import hash_secret
+from . import known_devices
 
 #: Each setting holding limits, and what it counts.
 LIMIT_SETTINGS = {

@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..context import Context
-from ..persistence.database import begin_write
-from ..errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound
-from ..persistence.extensions import db
 from ..domain.models import User
+from ..errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound
+from ..persistence.database import begin_write
+from ..persistence.extensions import db
 from .permissions import DEFAULT_ROLE, ROLES, Permission, Role
 
 MIN_PASSWORD = 10

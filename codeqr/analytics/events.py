@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from sqlalchemy import and_, literal_column, or_
 
-from ..persistence.extensions import db
 from ..jobs.spreadsheets import csv_lines
+from ..persistence.extensions import db
 from ..scans.agents import AgentParser
 from .limits import bounded_reads
 from .queries import event_conditions, scope

@@ -13,8 +13,8 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Boolean, Date, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..persistence.extensions import Model
 from ..domain.timeutil import UTCDateTime
+from ..persistence.extensions import Model
 
 
 class _QuarterScans:

@@ -18,17 +18,16 @@ from typing import Any
 from sqlalchemy import func, literal_column, select, union_all
 from sqlalchemy.sql import ColumnElement, Subquery
 
+from ..domain.models import QRCode
+from ..domain.timeutil import isoformat
 from ..errors import NotFound
 from ..persistence.extensions import db
-from ..domain.models import QRCode
 from ..scans.agents import AgentParser
 from ..scans.models import PendingScan, ScanEvent
-from ..domain.timeutil import isoformat
 from . import sqltime
-from .models import (DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown, ScanCount,
-                     WeeklyScans)
 from .dimensions import BY_GROUP, FILTERED, Dimension, Rollup
 from .limits import ReadLimits, bounded_reads
+from .models import DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown, ScanCount, WeeklyScans
 from .schemas import AnalyticsQuery, ScanFilters
 from .stored import Scans, stored_scans
 from .timeframe import TimeFrame, bucket_starts, into_buckets, time_frame

@@ -17,8 +17,7 @@ from ..persistence.extensions import db, table_of
 from ..scans.models import ScanEvent
 from . import sqltime
 from .dimensions import HOURLY
-from .models import (ClosedDay, DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown,
-                     ScanCount, WeeklyScans)
+from .models import ClosedDay, DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown, ScanCount, WeeklyScans
 
 #: Scans of a QR Code in one UTC day from which that day gets rollups of its own:
 #: reading fewer events than 90 of these days hold stays well under 300 ms.

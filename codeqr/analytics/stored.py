@@ -11,8 +11,8 @@ enrichment does; the agents not parsed yet (new ones) are parsed here, in Python
 and given to the statement as one JSON parameter.
 """
 
-from collections.abc import Callable, Iterable
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import JSON, Boolean, ColumnElement, String, bindparam, cast, false, func, literal, select, type_coerce, union_all

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ..errors import InvalidInput
 from ..domain.timeutil import utcnow
+from ..errors import InvalidInput
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _RELATIVE = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7),

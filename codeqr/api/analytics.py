@@ -5,8 +5,8 @@ from flask import request
 from ..analytics import events, queries
 from ..analytics.limits import ReadLimits
 from ..analytics.schemas import AnalyticsQuery, AnalyticsResult, EventList, EventsQuery
-from ..jobs.downloads import streamed_attachment
 from ..context import the_app
+from ..jobs.downloads import streamed_attachment
 from ..state import app_state
 from .views import auth, bp, errors
 

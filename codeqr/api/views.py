@@ -3,10 +3,9 @@
 from apiflask import APIBlueprint, HTTPTokenAuth
 
 from ..accounts import apikeys
-from ..domain import qrcodes
-from ..context import Context, for_actor
-from ..errorhandlers import error_response, refuse_nul_bytes
 from ..accounts.permissions import Actor, actor_of_key
+from ..context import Context, for_actor
+from ..domain import qrcodes
 from ..domain.schemas import (
     BulkCreate,
     BulkDeleteQuery,
@@ -21,6 +20,7 @@ from ..domain.schemas import (
     QRCodeOut,
     QRCodeUpdate,
 )
+from ..errorhandlers import error_response, refuse_nul_bytes
 
 bp = APIBlueprint("api", __name__, url_prefix="/api", tag="QR Codes")
 auth = HTTPTokenAuth(scheme="Bearer", description="An API key made with `codeqr create-api-key NAME`")

@@ -10,7 +10,6 @@ from flask_alembic.cli import cli as alembic_commands
 
 from .commands import OPERATOR_COMMANDS
 
-
 #: Of Flask-Alembic's ``db`` commands, those an operator uses, in CodeQR's words; the rest
 #: (check, revision, merge, downgrade, …) are for developers of CodeQR and plugins, and
 #: still work, unlisted.

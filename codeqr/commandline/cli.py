@@ -10,16 +10,15 @@ from flask.cli import FlaskGroup, NoAppException, run_command, shell_command
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from ..domain import unserved
 from ..accounts import users
-from .app_commands import COMMANDS
 from ..config import DEFAULTS, DEVELOPMENT_PORT, EVERY_INTERFACE
-from ..persistence.database_errors import describe, lacks_schema
+from ..domain import unserved
 from ..errors import ConfigurationError
-from ..persistence.extensions import db
 from ..instance import InstanceFolderError, prepare_instance_folder
 from ..operations.outages import UNAVAILABLE, first_line
-
+from ..persistence.database_errors import describe, lacks_schema
+from ..persistence.extensions import db
+from .app_commands import COMMANDS
 
 #: Kept in the context's ``meta`` (shared by the command and its group): whether it only asks
 #: for help (the app built then writes nothing), the command's name, whether ``--instance``

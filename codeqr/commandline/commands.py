@@ -10,9 +10,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..accounts import apikeys, users
-from ..errors import CodeQRError
-from ..context import for_operator
 from ..accounts.permissions import DEFAULT_ROLE, ROLES, SCOPES, Role
+from ..context import for_operator
+from ..errors import CodeQRError
 from ..pluginmanager import loaded_plugins
 from ..state import app_state
 

@@ -5,12 +5,13 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..accounts.permissions import DEFAULT_ROLE
+from ..jobs.statuses import JobStatus
 from ..persistence.extensions import Model
 from .ids import new_id
-from ..jobs.statuses import JobStatus
-from ..accounts.permissions import DEFAULT_ROLE
 from .schemas import DESIGN_FIELDS, Design
 from .timeutil import UTCDateTime, utcnow
+
 
 class QRCode(Model):
     """A QR Code: a short link on a served domain pointing at a destination URL.

@@ -14,18 +14,28 @@ from pydantic import ValidationError
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts.permissions import Permission
 from ..analytics.queries import scans_since_column
-from ..persistence.database import after_commit, begin_write, insert_on_conflict
+from ..context import Context
 from ..design_rules import check_design
 from ..errors import CodeQRError, Conflict, InvalidInput, NotFound
+from ..persistence.database import after_commit, begin_write, insert_on_conflict
 from ..persistence.extensions import db
 from .ids import new_key, url_fingerprint, url_hash
 from .models import QRCode
-from ..context import Context
-from ..accounts.permissions import Permission
 from .rendering import Picture, short_link
-from .schemas import API_NAMES, DESIGN_FIELDS, MAX_BULK, BulkResult, Design, Filters, ListQuery, QRCodeCreate, QRCodeOut
-from .schemas import QRCodeUpdate
+from .schemas import (
+    API_NAMES,
+    DESIGN_FIELDS,
+    MAX_BULK,
+    BulkResult,
+    Design,
+    Filters,
+    ListQuery,
+    QRCodeCreate,
+    QRCodeOut,
+    QRCodeUpdate,
+)
 
 log = logging.getLogger(__name__)
 

@@ -13,18 +13,18 @@ import json
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from ..accounts.permissions import Permission
+from ..context import Context
 from ..domain import qrcodes
-from ..persistence.database import begin_write
-from ..errors import CodeQRError, InvalidInput, NotFound, listed
-from ..persistence.extensions import db
-from .runner import Lease
-from .statuses import JobStatus
 from ..domain.messages import JOB_STATUSES, sentences
 from ..domain.models import ImportJob, ImportRowError
-from ..context import Context
-from ..accounts.permissions import Permission
-from .spreadsheets import cell_value, csv_lines
 from ..domain.schemas import API_NAMES, QRCodeCreate, QRCodeUpdate, ui_of, value_type
+from ..errors import CodeQRError, InvalidInput, NotFound, listed
+from ..persistence.database import begin_write
+from ..persistence.extensions import db
+from .runner import Lease
+from .spreadsheets import cell_value, csv_lines
+from .statuses import JobStatus
 
 MAX_ROWS = 10_000
 _TRUE, _FALSE = {"1", "true", "yes", "y"}, {"0", "false", "no", "n"}

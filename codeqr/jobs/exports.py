@@ -19,18 +19,18 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from ..persistence.database import begin_write
-from ..errors import CodeQRError, InvalidInput, NotFound
-from ..persistence.extensions import db
-from .runner import Lease
-from .statuses import JobStatus
+from ..accounts.permissions import Permission
+from ..context import Context
 from ..domain.messages import JOB_STATUSES
 from ..domain.models import ExportJob
-from ..context import Context
-from ..accounts.permissions import Permission
 from ..domain.qrcodes import by_ids
 from ..domain.schemas import API_NAMES, FIELD_GROUPS
+from ..errors import CodeQRError, InvalidInput, NotFound
+from ..persistence.database import begin_write
+from ..persistence.extensions import db
+from .runner import Lease
 from .spreadsheets import csv_lines
+from .statuses import JobStatus
 
 #: API fields in the manifest, one column each (every settable one, in the schema's groups),
 #: then the files of each QR Code.

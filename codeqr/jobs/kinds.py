@@ -6,7 +6,7 @@ from ..plugin_api import hookimpl
 
 @hookimpl
 def codeqr_register_job_kinds():
-    from . import csv_import, exports  # services: imported once the app's pieces exist
     from ..domain.models import ExportJob, ImportJob
+    from . import csv_import, exports  # services: imported once the app's pieces exist
 
     return [(ImportJob, csv_import.run), (ExportJob, exports.run, exports.remove_expired)]

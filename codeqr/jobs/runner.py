@@ -22,11 +22,11 @@ from typing import NamedTuple, cast
 
 from sqlalchemy import CursorResult, or_, select, update
 
-from ..persistence.database import begin_write
-from ..persistence.extensions import db
-from ..operations.outages import UNAVAILABLE, first_line
 from ..context import Context, for_job, for_operator
 from ..domain.timeutil import utcnow
+from ..operations.outages import UNAVAILABLE, first_line
+from ..persistence.database import begin_write
+from ..persistence.extensions import db
 from .statuses import JobStatus
 
 log = logging.getLogger(__name__)

@@ -23,12 +23,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from ..context import Context
-from ..persistence.database import upgrade_schema
-from ..errors import CodeQRError
-from ..persistence.extensions import db
 from ..domain.models import QRCode
 from ..domain.schemas import QRCodeOut
 from ..domain.timeutil import isoformat
+from ..errors import CodeQRError
+from ..persistence.database import upgrade_schema
+from ..persistence.extensions import db
 
 #: Bumped when the archive's layout changes; restore refuses layouts it does not know.
 FORMAT = 1

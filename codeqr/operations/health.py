@@ -9,13 +9,13 @@ wrong, not where."""
 from apiflask import APIBlueprint
 from flask import current_app, jsonify, request
 
+from ..errors import CodeQRError
 from ..persistence.database import missing_revisions, schema_heads
 from ..persistence.database_errors import describe, without_where
-from ..errors import CodeQRError
 from ..persistence.extensions import db
+from ..state import app_state
 from .local_requests import trusted_with_details
 from .outages import UNAVAILABLE, first_line
-from ..state import app_state
 
 bp = APIBlueprint("health", __name__, enable_openapi=False)  # not part of the API spec
 #: A name no image has (images are named by hashes): asking for it reaches the storage.

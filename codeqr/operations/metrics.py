@@ -13,9 +13,9 @@ from apiflask import APIBlueprint
 from flask import Response, abort, current_app, request
 from sqlalchemy import func, select
 
+from ..jobs.statuses import JobStatus
 from ..persistence.extensions import db
 from .instruments import ensure_folder, instruments, sample_dropped
-from ..jobs.statuses import JobStatus
 from .local_requests import trusted_with_details
 from .outages import UNAVAILABLE
 

@@ -12,9 +12,9 @@ from alembic.util import CommandError
 from sqlalchemy import String, event, func, inspect, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .extensions import alembic, db
-from ..operations.outages import without_timeouts
 from ..domain.timeutil import UTCDateTime
+from ..operations.outages import without_timeouts
+from .extensions import alembic, db
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from typing import NamedTuple
 
 from sqlalchemy import BindParameter, bindparam, func, insert, literal_column, select, update
 
+from ..domain.models import QRCode
+from ..domain.timeutil import utcnow
+from ..operations.outages import dropped
 from ..persistence.database import driver_time, write_turns
 from ..persistence.extensions import table_of
-from ..domain.models import QRCode
-from ..operations.outages import dropped
-from ..domain.timeutil import utcnow
 from .models import PendingScan
 
 _qrcodes = table_of(QRCode)

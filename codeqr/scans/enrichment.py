@@ -15,16 +15,15 @@ from dataclasses import asdict, fields
 from datetime import date, timedelta
 from typing import cast
 
-from sqlalchemy import (BigInteger, ColumnElement, CursorResult, any_, bindparam, delete, false, func, insert, null,
-                        select)
+from sqlalchemy import BigInteger, ColumnElement, CursorResult, any_, bindparam, delete, false, func, insert, null, select
 from sqlalchemy.dialects import postgresql
 
 from ..analytics import rollups
 from ..analytics.schemas import ScanEventOut
+from ..domain.timeutil import utcnow
+from ..operations.outages import UNAVAILABLE, first_line
 from ..persistence.database import begin_write, index_key, index_key_of, insert_on_conflict
 from ..persistence.extensions import db, table_of
-from ..operations.outages import UNAVAILABLE, first_line
-from ..domain.timeutil import utcnow
 from .agents import Agent
 from .models import ParsedAgent, PendingScan, ScanEvent
 

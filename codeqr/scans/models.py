@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..persistence.extensions import Model
 from ..domain.timeutil import UTCDateTime
+from ..persistence.extensions import Model
 
 #: SQLite only makes an INTEGER PRIMARY KEY an auto-incrementing rowid.
 ScanId = BigInteger().with_variant(Integer(), "sqlite")

@@ -3,13 +3,12 @@
 from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
 
+from ..context import for_visitor, the_app
 from ..domain import qrcodes
+from ..domain.timeutil import isoformat, utcnow
+from ..state import AppState, app_state
 from .counter import Routing
 from .visit import visit_of
-from ..context import for_visitor
-from ..context import the_app
-from ..state import AppState, app_state
-from ..domain.timeutil import isoformat, utcnow
 
 bp = Blueprint("public", __name__)
 

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import iptocc
 
-from ..errors import ConfigurationError
 from ..domain.timeutil import utcnow
+from ..errors import ConfigurationError
 from .agents import AgentParser
 
 ANALYTICS_MODES = ("full", "anonymous", "off")

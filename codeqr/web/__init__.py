@@ -5,13 +5,13 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from apiflask import APIBlueprint
-from markupsafe import Markup
 from flask_login import current_user
+from markupsafe import Markup
 
-from ..errorhandlers import refuse_nul_bytes
-from ..jobs.statuses import JobStatus
 from ..accounts.permissions import Actor, Permission, actor_of_user
 from ..domain.timeutil import isoformat
+from ..errorhandlers import refuse_nul_bytes
+from ..jobs.statuses import JobStatus
 
 bp = APIBlueprint("web", __name__, enable_openapi=False)  # not part of the API spec
 bp.before_request(refuse_nul_bytes)

@@ -10,12 +10,12 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..accounts import users
-from ..errors import CodeQRError
-from ..persistence.extensions import login_manager
-from ..operations.local_requests import from_this_machine
+from ..accounts.permissions import Role
 from ..context import for_operator, for_request
 from ..domain.models import User
-from ..accounts.permissions import Role
+from ..errors import CodeQRError
+from ..operations.local_requests import from_this_machine
+from ..persistence.extensions import login_manager
 from . import bp
 from .forms import ConfirmForm, LoginForm, OwnPasswordForm, SetupForm, show_error
 

@@ -12,8 +12,8 @@ from ..analytics import events, queries
 from ..analytics.dimensions import DIMENSIONS
 from ..analytics.limits import ReadLimits
 from ..analytics.schemas import INTERVALS, AnalyticsQuery, EventsQuery
-from ..jobs.downloads import streamed_attachment
 from ..context import the_app
+from ..jobs.downloads import streamed_attachment
 from ..state import app_state
 from . import bp
 

@@ -2,11 +2,11 @@
 
 from flask import Response, jsonify, redirect, render_template, url_for
 
-from ..jobs import csv_import
-from ..errors import CodeQRError
 from ..accounts.permissions import Permission
-from ..state import app_state
 from ..context import for_request
+from ..errors import CodeQRError
+from ..jobs import csv_import
+from ..state import app_state
 from . import bp, requires
 from .forms import ImportForm, show_error
 

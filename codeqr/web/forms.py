@@ -18,11 +18,11 @@ from wtforms import (
 from wtforms.fields import ColorField
 from wtforms.validators import InputRequired, Optional
 
-from ..jobs.csv_import import MAX_ROWS
-from ..domain.messages import sentences, whole_number
 from ..accounts.permissions import DEFAULT_ROLE, roles_to_offer
 from ..accounts.users import MIN_PASSWORD
+from ..domain.messages import sentences, whole_number
 from ..domain.schemas import API_NAMES, FIELD_GROUPS, NULLABLE, QRCodeCreate, bounds_of, ui_of, value_type
+from ..jobs.csv_import import MAX_ROWS
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 

@@ -5,12 +5,11 @@ from flask import abort, flash, make_response, redirect, render_template, sessio
 from flask_login import current_user
 
 from ..accounts import apikeys
-from ..errors import CodeQRError
 from ..accounts.permissions import Permission
 from ..context import for_request
+from ..errors import CodeQRError
 from . import bp
 from .forms import ApiKeyForm, ConfirmForm, show_error
-
 
 #: Where a new key's secret waits for the page after the redirect; read once, then gone.
 _NEW_KEY = "codeqr_new_api_key"

@@ -9,17 +9,17 @@ from flask import Response, abort, current_app, flash, jsonify, redirect, render
 from pydantic import ValidationError
 from wtforms import SelectChoice
 
-from ..domain import qrcodes
-from ..analytics.queries import scans_since
-from ..domain.rendering import short_link
-from ..errors import CodeQRError
-from ..jobs.statuses import JobStatus
-from ..jobs import exports
-from ..state import app_state
-from ..domain.timeutil import utcnow
-from ..domain.schemas import Filters, ListQuery, QRCodeCreate, QRCodeUpdate
 from ..accounts.permissions import Permission
+from ..analytics.queries import scans_since
 from ..context import for_request
+from ..domain import qrcodes
+from ..domain.rendering import short_link
+from ..domain.schemas import Filters, ListQuery, QRCodeCreate, QRCodeUpdate
+from ..domain.timeutil import utcnow
+from ..errors import CodeQRError
+from ..jobs import exports
+from ..jobs.statuses import JobStatus
+from ..state import app_state
 from . import bp, name_of, requires
 from .analytics import panel
 from .forms import ConfirmForm, QRCodeForm

@@ -5,9 +5,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
 
 from ..accounts import users
-from ..errors import CodeQRError
 from ..accounts.permissions import ROLES, Permission
 from ..context import for_request
+from ..errors import CodeQRError
 from . import bp, requires
 from .forms import ConfirmForm, PasswordForm, RoleForm, UserForm, show_error
 

@@ -4,10 +4,10 @@ import itertools
 import re
 
 import pytest
-
-from codeqr.domain.rendering import encode
 from codeqr_styled import EYE_SHAPES, MODULE_SHAPES
 from qr_decode import decode, to_image
+
+from codeqr.domain.rendering import encode
 
 STYLES = list(itertools.product(MODULE_SHAPES, EYE_SHAPES))
 FORMATS = ["styled-png", "styled-svg"]

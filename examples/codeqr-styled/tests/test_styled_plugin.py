@@ -1,10 +1,9 @@
 """The plugin loads through its entry point, beside the built-ins, and checks its settings."""
 
+import codeqr_styled
 import pytest
 
 import codeqr
-
-import codeqr_styled
 
 
 def test_the_plugin_is_loaded_from_its_entry_point(make_app):

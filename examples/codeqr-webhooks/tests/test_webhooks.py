@@ -8,13 +8,13 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import select
-
-from codeqr.accounts import apikeys
-from codeqr import create_app, db
-from codeqr.context import for_operator
 from codeqr_webhooks import sender_for
 from codeqr_webhooks.models import Delivery
+from sqlalchemy import select
+
+from codeqr import create_app, db
+from codeqr.accounts import apikeys
+from codeqr.context import for_operator
 
 SECRET = "s3cret-for-tests"
 
