@@ -74,9 +74,9 @@ def for_visitor() -> Context:
     return for_actor(VISITOR)
 
 
-def for_job(owner_id: int | None) -> Context:
-    """A job's owner as they are now (the job row's ``user_id``), in the current app."""
-    return for_actor(actor_of_owner(owner_id))
+def for_job(owner_id: int | None, app: Flask) -> Context:
+    """A job's owner as they are now (the job row's ``user_id``), in ``app``."""
+    return for_actor(actor_of_owner(owner_id), app)
 
 
 def actor_of_owner(user_id: int | None) -> Actor:

@@ -225,7 +225,7 @@ def test_a_members_import_acts_as_the_member_not_as_an_admin(people):
     with people.app_context():
         job = db.session.get(ImportJob, job_id)
         assert (job.status, job.created, job.failed) == ("done", 2, 0)
-        acting = for_job(job.user_id)  # the context the runner gives the job
+        acting = for_job(job.user_id, people)  # the context the runner gives the job
         assert acting.actor == people.actors["member"]
         with pytest.raises(Forbidden, match=r"your role \(member\) cannot manage users"):
             users.create("someone@example.com", PASSWORD, role="admin", ctx=acting)

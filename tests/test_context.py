@@ -33,8 +33,11 @@ MAY_REACH = {
     "codeqr.accounts.ratelimits": "request hooks of the sign-in pages, installed on the app",
     "codeqr.accounts.known_devices": "the sign-in cookie of a browser, read from the request",
     "codeqr.state": "the app's state and its accessor",
+    "codeqr.jobs.runner": "the job runner: each job acts as its owner, the tidying as the operator",
 }
-_REACHING = {"current_app", "app_state"}
+#: The current app, and the context builders: a service that built its own context would
+#: choose who acts (``for_operator()``: an admin's rights) instead of being told.
+_REACHING = {"current_app", "app_state", "the_app", "for_actor", "for_operator", "for_request", "for_visitor", "for_job"}
 
 
 def _names(source: str) -> set[str]:
@@ -81,7 +84,9 @@ def test_the_finder_sees_each_way_of_naming_them():
     assert _names("from flask import current_app") == {"current_app"}
     assert _names("import flask\nflask.current_app.config") == {"current_app"}
     assert _names("from .state import app_state as state") == {"app_state"}
-    assert _names("app = the_app()") == set()
+    assert _names("app = the_app()") == {"the_app"}
+    assert _names("ctx = context.for_operator()") == {"for_operator"}
+    assert _names("app = make_app()") == set()
 
 
 def test_services_read_the_time_of_the_app_clock(make_app):

@@ -62,7 +62,7 @@ def _modules(*defined_in: Path):
 
 @pytest.mark.parametrize("values,field,methods,defined_in", [
     ({status.value for status in JobStatus}, "status", ("finish", "in_", "advance"), PACKAGE / "jobs" / "statuses.py"),
-    (set(ROLES), "role", ("create", "set_role"), PACKAGE / "permissions.py"),
+    (set(ROLES), "role", ("create", "set_role"), PACKAGE / "accounts" / "permissions.py"),
 ], ids=["job statuses", "roles"])
 def test_no_module_spells_a_value_by_hand(values, field, methods, defined_in):
     found = [f"{path.relative_to(PACKAGE)}:{word.lineno} {word.value!r}"

@@ -195,7 +195,7 @@ class JobRunner:
             if attempts > MAX_ATTEMPTS:
                 lease.finish(JobStatus.FAILED, message=f"the job stopped {MAX_ATTEMPTS} times before it could finish")
             else:
-                run(job_id, lease, for_job(owner_id))
+                run(job_id, lease, for_job(owner_id, self.app))
         except LeaseLost:
             log.warning("job %s was taken over by another process", job_id)
         finally:

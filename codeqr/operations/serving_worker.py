@@ -201,7 +201,8 @@ class ThreadedSyncWorker(Worker):
             client.setblocking(True)
             # The kernel's own send timeout: each write that moves nothing for this long fails
             # (reads keep no timeout: their deadlines are cut_late_reads').
-            whole, part = divmod(self.send_seconds, 1)
+            # (At least a millisecond: a zero timeval would mean no timeout at all.)
+            whole, part = divmod(max(self.send_seconds, 0.001), 1)
             client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", int(whole), int(part * 1e6)))
             connection = Connection(client, address, listener.getsockname())
             try:
