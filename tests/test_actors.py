@@ -229,3 +229,21 @@ def test_a_members_import_acts_as_the_member_not_as_an_admin(people):
         assert acting.actor == people.actors["member"]
         with pytest.raises(Forbidden, match=r"your role \(member\) cannot manage users"):
             users.create("someone@example.com", PASSWORD, role="admin", ctx=acting)
+
+
+def test_an_export_whose_owner_was_deactivated_since_it_started_stops(people):
+    from codeqr.domain.models import ExportJob
+    from codeqr.jobs import exports
+
+    with people.app_context():
+        member = for_actor(people.actors["member"], people)
+        job_id = exports.start([qrcodes.get(people.qr, member)], ["png"], member).id
+        users.set_active(people.ids["member"], False, for_operator())
+    runner = JobRunner(people, [(ExportJob, exports.run)], enabled=False, lease_seconds=60)
+    runner.owner = "test"
+    with people.app_context():
+        while runner._run_one(ExportJob, exports.run):
+            pass
+        job = db.session.get(ExportJob, job_id)
+        assert (job.status, job.message) == ("failed", "the export stopped: the account that asked for it is deactivated")
+        assert job.size_bytes is None

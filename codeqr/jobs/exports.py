@@ -98,12 +98,17 @@ def _build_part(items: list, formats: list[str], moment, ctx: Context) -> bytes:
 
 def run(job_id: str, lease: Lease, ctx: Context) -> None:
     """Build the export's parts from the first one not stored yet, then join them. Every
-    role may read every QR Code, so ``ctx.actor`` (the owner) is not asked for a permission."""
+    role may read every QR Code, so ``ctx.actor`` (the owner) is not asked for a permission;
+    a deactivated owner's export stops."""
     job = _job(job_id)
     items, formats, moment = json.loads(job.items), job.formats.split(","), job.created_at
     done, parts = job.processed, job.parts
     db.session.rollback()
     storage = ctx.state.images.storage
+    if ctx.actor.deactivated:  # its owner was deactivated since it started: it may do nothing more
+        lease.finish(JobStatus.FAILED, message="the export stopped: the account that asked for it is deactivated")
+        _remove_parts(job_id, parts, storage)
+        return
     try:
         for start_at in range(done, len(items), PART_SIZE):
             chunk = items[start_at:start_at + PART_SIZE]
