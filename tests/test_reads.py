@@ -251,3 +251,24 @@ def test_more_new_agents_waiting_than_one_union_holds_are_counted_exactly(make_a
                                                                              "desktop": len(sent["desktop"])}
     counted = api.get("/api/analytics", query_string={"groupBy": "count", "interval": "24h", "bots": "include"})
     assert counted.get_json() == {"scans": total}
+
+
+def test_the_csv_of_events_read_in_small_chunks_lists_each_scan_once(app, api, monkeypatch):
+    """Chunks go on from the last row listed, across the waiting scans and the events."""
+    from itertools import islice
+
+    from codeqr.analytics import events
+
+    def csv_text() -> str:
+        streamed = api.get("/api/events", query_string={"interval": "all", "bots": "include", "format": "csv"},
+                           buffered=False)
+        try:  # at most 100 pieces: chunks that repeat rows would stream for ever
+            return b"".join(islice(streamed.response, 100)).decode()
+        finally:
+            streamed.close()
+
+    _scanned(app, api)
+    whole = csv_text()
+    monkeypatch.setattr(events, "_CSV_CHUNK", 2)
+    assert csv_text() == whole
+    assert len(whole.splitlines()) == 1 + 13  # the header, then the 5 scans enriched and the 8 waiting

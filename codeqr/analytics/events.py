@@ -4,7 +4,7 @@ views make the responses). Scans not enriched yet are listed too, as they will b
 
 from collections.abc import Iterator
 
-from sqlalchemy import and_, literal_column, or_
+from sqlalchemy import false, literal_column
 
 from ..jobs.spreadsheets import csv_lines
 from ..persistence.extensions import db
@@ -20,20 +20,23 @@ _CSV_CHUNK = 1000
 
 def _matching(query: EventsQuery, agents: AgentParser, after=None):
     """The matching scans, newest first: the waiting ones (newer than every event), then
-    the events; with ``after`` (a row), only those listed after it. One ordered union:
-    each half is read in order by its own index, and a page stops reading early."""
+    the events; with ``after`` (a row), only those listed after it. One ordered union of
+    the two halves, each filtered on its own."""
     frame = time_frame(query, first_event=EPOCH)  # interval=all: no lower bound
     ids = scope(query)
+    scans = stored_scans(agents)
 
     def where(half):
         conditions = event_conditions(query, ids, frame, half)
         if after is not None:
-            conditions.append(or_(half.c.waiting < after.waiting,
-                                  and_(half.c.waiting == after.waiting, half.c.id < after.id)))
+            waiting = 1 if half is scans.waiting_scans else 0
+            if waiting == after.waiting:
+                conditions.append(half.c.id < after.id)
+            elif waiting > after.waiting:  # the waiting scans are all listed before the events
+                conditions.append(false())
         return conditions
 
-    return stored_scans(agents).every(where).order_by(literal_column("waiting").desc(),
-                                                                 literal_column("id").desc())
+    return scans.every(where).order_by(literal_column("waiting").desc(), literal_column("id").desc())
 
 
 def page(query: EventsQuery, seconds: float, agents: AgentParser) -> list:
