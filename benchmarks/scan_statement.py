@@ -25,6 +25,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import make_url
+
 import smoke
 
 DOMAIN = "qr.bench.example"
@@ -32,9 +34,13 @@ DOMAIN = "qr.bench.example"
 
 def serve_blocks(db: str, postgres_url: str, codes: int, block: int) -> None:
     """Child process: seed, then answer each line read ("count" or "store") with the µs per scan of one block."""
+    with tempfile.TemporaryDirectory(prefix="codeqr-scan-statement-") as folder:
+        _serve_blocks(Path(folder), db, postgres_url, codes, block)
+
+
+def _serve_blocks(instance: Path, db: str, postgres_url: str, codes: int, block: int) -> None:
     from codeqr import create_app
 
-    instance = Path(tempfile.mkdtemp(prefix="codeqr-scan-statement-"))
     url = postgres_url if db == "postgres" else f"sqlite:///{instance / 'codeqr.db'}"
     app = create_app({"INSTANCE_PATH": str(instance), "CODEQR_DATABASE_URL": url, "CODEQR_DEFAULT_DOMAIN": DOMAIN,
                       "CODEQR_ANALYTICS_WORKER": False, "CODEQR_JOB_WORKER": False,
@@ -95,7 +101,7 @@ def main() -> None:
                 with psycopg.connect(args.postgres_url, autocommit=True) as connection:
                     connection.execute(f'CREATE DATABASE "{name}"')
                 databases.append(name)
-                database = f"{args.postgres_url.rsplit('/', 1)[0]}/{name}"
+                database = make_url(args.postgres_url).set(database=name).render_as_string(hide_password=False)
             command = [sys.executable, str(Path(__file__).resolve()), "--serve", "--db", args.db,
                        "--postgres-url", database, "--codes", str(args.codes), "--block", str(args.block)]
             # Each checkout's own code: its folder first on the path (it need not be installed).

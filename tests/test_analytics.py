@@ -541,15 +541,3 @@ def test_the_worker_closes_past_days_one_a_turn(analytics_app, analytics_api):
     two_days_ago, yesterday = (today - timedelta(days=2)).date(), (today - timedelta(days=1)).date()
     assert closed == [[two_days_ago], [two_days_ago, yesterday], [two_days_ago, yesterday]]
     assert worker._closed_before == today.date()
-
-
-def test_no_analytics_module_reads_the_app():
-    """The analytics services take what they need (the user agent parser) from their callers."""
-    import ast
-    from pathlib import Path
-
-    package = Path(__file__).parent.parent / "codeqr" / "analytics"
-    found = [f"{path.name}:{node.lineno} {node.id}" for path in package.glob("*.py")
-             for node in ast.walk(ast.parse(path.read_text()))
-             if isinstance(node, ast.Name) and node.id in ("app_state", "the_app", "current_app")]
-    assert not found

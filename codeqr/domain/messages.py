@@ -6,11 +6,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from ..errors import CodeQRError, InvalidInputs, as_sentence, plain
-from ..jobs.statuses import JobStatus
 from .schemas import QRCodeCreate, bounds_of
-
-#: A job's status (imports, exports) as people read it.
-JOB_STATUSES = {status.value: status.label for status in JobStatus}
 
 _COLOUR = "Enter a colour as # and six hex digits, like #1a73e8."
 #: What a value that does not match its field's pattern should look like.

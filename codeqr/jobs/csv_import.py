@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ..accounts.permissions import Permission
 from ..context import Context
 from ..domain import qrcodes
-from ..domain.messages import JOB_STATUSES, sentences
+from ..domain.messages import sentences
 from ..domain.models import ImportJob, ImportRowError
 from ..domain.schemas import API_NAMES, QRCodeCreate, QRCodeUpdate, ui_of, value_type
 from ..errors import CodeQRError, InvalidInput, NotFound, listed
@@ -212,7 +212,7 @@ def progress(job: ImportJob) -> dict:
     return {
         "id": job.id,
         "status": job.status,
-        "statusText": JOB_STATUSES[job.status],
+        "statusText": JobStatus(job.status).label,
         "total": job.total,
         "processed": job.processed,
         "created": job.created,

@@ -21,7 +21,6 @@ from sqlalchemy import select, update
 
 from ..accounts.permissions import Permission
 from ..context import Context
-from ..domain.messages import JOB_STATUSES
 from ..domain.models import ExportJob
 from ..domain.qrcodes import by_ids
 from ..domain.schemas import API_NAMES, FIELD_GROUPS
@@ -174,7 +173,7 @@ def get(job_id: str, ctx: Context) -> ExportJob:
 
 
 def progress(job: ExportJob) -> dict:
-    return {"id": job.id, "status": job.status, "statusText": JOB_STATUSES[job.status], "total": job.total,
+    return {"id": job.id, "status": job.status, "statusText": JobStatus(job.status).label, "total": job.total,
             "processed": job.processed, "sizeBytes": job.size_bytes, "message": job.message,
             "expiresAt": job.expires_at.isoformat() if job.expires_at else None}
 
