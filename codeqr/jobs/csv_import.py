@@ -19,10 +19,10 @@ from ..domain import qrcodes
 from ..domain.messages import sentences
 from ..domain.models import ImportJob, ImportRowError
 from ..domain.schemas import API_NAMES, QRCodeCreate, QRCodeUpdate, ui_of, value_type
-from ..errors import CodeQRError, InvalidInput, NotFound, listed
+from ..errors import CodeQRError, InvalidInput, listed
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
-from .runner import Lease
+from .runner import Lease, owned_job, stored_job
 from .spreadsheets import cell_value, csv_lines
 from .statuses import JobStatus
 
@@ -147,7 +147,7 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
     """Import the job's rows from the first one not yet committed, as ``ctx.actor`` (its owner
     now: a right lost since the start refuses each row). Each row is one transaction
     with the job's progress, so progress always equals the rows committed."""
-    job = _job(job_id)
+    job = stored_job(ImportJob, job_id, "import")
     rows, done = json.loads(job.source or "[]"), job.processed
     db.session.rollback()  # nothing of ours stays open between rows
     for index in range(done, len(rows)):
@@ -164,19 +164,9 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
     lease.finish(JobStatus.DONE)
 
 
-def _job(job_id: str) -> ImportJob:
-    job = db.session.get(ImportJob, job_id)
-    if job is None:
-        raise NotFound(f"no import {job_id!r}")
-    return job
-
-
 def get(job_id: str, ctx: Context) -> ImportJob:
     """The import, if ``ctx.actor`` started it or manages others' work (admins)."""
-    job = db.session.get(ImportJob, job_id)
-    if job is None or (job.user_id != ctx.actor.user_id and not ctx.actor.can(Permission.USERS)):
-        raise NotFound("no import of yours with this id")
-    return job
+    return owned_job(ImportJob, job_id, ctx, "import")
 
 
 def errors(job_id: str, limit: int = 1000) -> list[ImportRowError]:

@@ -19,15 +19,14 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from ..accounts.permissions import Permission
 from ..context import Context
 from ..domain.models import ExportJob
 from ..domain.qrcodes import by_ids
 from ..domain.schemas import API_NAMES, FIELD_GROUPS
-from ..errors import CodeQRError, InvalidInput, NotFound
+from ..errors import CodeQRError, InvalidInput
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
-from .runner import Lease
+from .runner import Lease, owned_job, stored_job
 from .spreadsheets import csv_lines
 from .statuses import JobStatus
 
@@ -99,7 +98,7 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
     """Build the export's parts from the first one not stored yet, then join them. Every
     role may read every QR Code, so ``ctx.actor`` (the owner) is not asked for a permission;
     a deactivated owner's export stops."""
-    job = _job(job_id)
+    job = stored_job(ExportJob, job_id, "export")
     items, formats, moment = json.loads(job.items), job.formats.split(","), job.created_at
     done, parts = job.processed, job.parts
     db.session.rollback()
@@ -157,19 +156,9 @@ def _remove_parts(job_id: str, parts: int, storage) -> None:
             pass  # an orphan part; the export itself is settled
 
 
-def _job(job_id: str) -> ExportJob:
-    job = db.session.get(ExportJob, job_id)
-    if job is None:
-        raise NotFound(f"no export {job_id!r}")
-    return job
-
-
 def get(job_id: str, ctx: Context) -> ExportJob:
     """The export, if ``ctx.actor`` started it or manages others' work (admins)."""
-    job = db.session.get(ExportJob, job_id)
-    if job is None or (job.user_id != ctx.actor.user_id and not ctx.actor.can(Permission.USERS)):
-        raise NotFound("no export of yours with this id")
-    return job
+    return owned_job(ExportJob, job_id, ctx, "export")
 
 
 def progress(job: ExportJob) -> dict:

@@ -18,16 +18,41 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import NamedTuple, cast
+from typing import NamedTuple, Protocol, TypeVar, cast
 
 from sqlalchemy import CursorResult, or_, select, update
 
+from ..accounts.permissions import Permission
 from ..context import Context, for_job, for_operator
 from ..domain.timeutil import utcnow
+from ..errors import NotFound
 from ..operations.outages import UNAVAILABLE, first_line
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
 from .statuses import JobStatus
+
+
+class _JobRow(Protocol):
+    user_id: int | None
+
+
+Job = TypeVar("Job", bound=_JobRow)
+
+
+def stored_job(model: type[Job], job_id: str, what: str) -> Job:
+    """The row of job ``job_id`` in ``model``'s table; ``what`` names the kind (an import…)."""
+    job = db.session.get(model, job_id)
+    if job is None:
+        raise NotFound(f"no {what} {job_id!r}")
+    return job
+
+
+def owned_job(model: type[Job], job_id: str, ctx: Context, what: str) -> Job:
+    """The job, if ``ctx.actor`` started it or manages others' work (admins); else not found."""
+    job = db.session.get(model, job_id)
+    if job is None or (job.user_id != ctx.actor.user_id and not ctx.actor.can(Permission.USERS)):
+        raise NotFound(f"no {what} of yours with this id")
+    return job
 
 log = logging.getLogger(__name__)
 
