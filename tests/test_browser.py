@@ -314,6 +314,7 @@ def test_a_taken_key_is_said_live_and_after_submitting_the_message_stays(page):
     page.locator("#preview-status").get_by_text("Preview up to date").wait_for()
     page.get_by_role("button", name="Create").click()
     page.get_by_text("QR Code created.").wait_for()
+    page.wait_for_load_state("load")  # the stylesheet too: the text can be found before it applies
     notice = page.locator(".flash.success")
     assert notice.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(236, 253, 245)"
     page.emulate_media(color_scheme="dark")  # the notice follows a dark page
