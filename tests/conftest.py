@@ -13,9 +13,12 @@ from codeqr.domain.timeutil import utcnow
 from flaky_proxy import FlakyProxy
 from s3server import SeaweedServer, weed_executable
 
-#: Test modules the quick subset (``-m "not browser and not slow"``) leaves out, by marker.
+#: The browser tests' fixtures (``page``, ``live``, ``live_app``), for every browser test module.
+pytest_plugins = ["browser"]
+
+#: Test modules the quick subset (``-m "not browser and not slow"``) leaves out, by marker;
+#: every ``test_browser*`` module is a browser test.
 MARKED_MODULES = {
-    "test_browser": "browser",
     "test_packaging": "slow", "test_readme": "slow", "test_scale_out": "slow", "test_concurrency": "slow",
     "test_schema_fuzz": "slow",
 }
@@ -23,7 +26,8 @@ MARKED_MODULES = {
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        marker = MARKED_MODULES.get(item.module.__name__ if item.module else "")
+        name = item.module.__name__ if item.module else ""
+        marker = "browser" if name.startswith("test_browser") else MARKED_MODULES.get(name)
         if marker:
             item.add_marker(marker)
 

@@ -6,12 +6,7 @@ Screenshots of the main pages go to test-artifacts/screenshots/.
 import base64
 import csv
 import io
-import os
 import re
-import shutil
-import socket
-import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,134 +14,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
+from browser import DESKTOP, NO_REDIRECTS, PHONE, SHOTS, colours_of_data_url, downloaded, set_color, sign_up, wait_until, watch_csp
 from codeqr.context import for_operator
-from decode import decode, to_image
-
-CHROMIUM = os.environ.get("CODEQR_TEST_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
-# Flags that keep chromium off the network it cannot reach here and out of the sandbox root lacks.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from decode import decode
 
 
 @pytest.fixture
 def database_url(tmp_path):
     """The browser story runs once, on SQLite (the API tests cover both databases)."""
     return f"sqlite:///{tmp_path / 'codeqr.db'}"
-
-
-@pytest.fixture
-def live(live_app):
-    return live_app[0]
-
-
-@pytest.fixture
-def live_app(make_app):
-    """The app served on a free port: (its address, the app)."""
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        reason = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CODEQR_TEST_REQUIRE_SERVICES"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    port = _free_port()
-    app = make_app(CODEQR_DEFAULT_DOMAIN=f"127.0.0.1:{port}", TESTING=False)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}", app
-    server.shutdown()
-
-
-@pytest.fixture
-def page(live_app):
-    live = live_app[0]
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live, accept_downloads=True, viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.csp_violations = _watch_csp(context)
-        yield page
-        browser.close()
-    assert not page.csp_violations, "the Content-Security-Policy refused something"
-
-
-#: Reported to the console by every document: what the Content-Security-Policy refused.
-_REPORT_CSP = """document.addEventListener("securitypolicyviolation", (event) => {
-  console.error(`CSP violation: ${event.effectiveDirective} refused ${event.blockedURI || "inline"} on ${document.URL}`);
-});"""
-
-
-def _watch_csp(context) -> list:
-    """Collect the Content-Security-Policy violations of every page of ``context`` (the
-    event each document fires, and chromium's own "Refused to …" console errors)."""
-    violations: list = []
-    context.add_init_script(_REPORT_CSP)
-
-    def note(message):
-        if message.type == "error" and ("CSP violation" in message.text or "Content Security Policy" in message.text):
-            violations.append(message.text)
-
-    context.on("console", note)
-    return violations
-
-
-def _sign_up(page, email: str) -> None:
-    """First run: the setup page makes the admin and signs them in."""
-    page.goto("/setup")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("a long enough password")
-    page.get_by_role("button", name="Create the account").click()
-    page.get_by_text("No QR Codes yet").wait_for()
-
-
-def _wait_until(page, expression: str, arg=None, seconds: float = 15) -> None:
-    """Poll ``expression`` until it is true. Not ``page.wait_for_function``: it evals its
-    predicate inside the page, which the Content-Security-Policy (rightly) refuses."""
-    deadline = time.monotonic() + seconds
-    while not page.evaluate(expression, arg):
-        assert time.monotonic() < deadline, f"still false after {seconds} s: {expression}"
-        page.wait_for_timeout(50)
-
-
-def _set_color(page, selector, value):
-    page.locator(selector).evaluate(
-        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", value)
-
-
-PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
-DESKTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0"
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-NO_REDIRECTS = urllib.request.build_opener(_NoRedirects)
-
-
-def _colours_of_data_url(url: str) -> set:
-    media_type, data = url.removeprefix("data:").split(";base64,")
-    image = to_image(base64.b64decode(data), media_type).convert("RGB")
-    return {colour for _, colour in image.getcolors(maxcolors=1 << 16)}
-
-
-def _download(page, click) -> bytes:
-    with page.expect_download() as info:
-        click()
-    return Path(info.value.path()).read_bytes()
 
 
 def _import_file(tmp_path, count: int = 1000) -> Path:
@@ -179,17 +56,17 @@ def test_the_whole_story(page, live, tmp_path):
     page.get_by_role("link", name="New", exact=True).click()
     page.get_by_label("Destination URL").fill("https://example.com/spring-sale")
     preview = page.locator("#preview")
-    _wait_until(page, "document.getElementById('preview').src.startsWith('data:image/')")
+    wait_until(page, "document.getElementById('preview').src.startsWith('data:image/')")
     first_preview = preview.get_attribute("src")
-    _set_color(page, "#fg_color", "#1d4ed8")
-    _wait_until(page, "(old) => document.getElementById('preview').src !== old", first_preview)
-    assert (0x1D, 0x4E, 0xD8) in _colours_of_data_url(preview.get_attribute("src"))
-    _set_color(page, "#fg_color", "#fefefe")
+    set_color(page, "#fg_color", "#1d4ed8")
+    wait_until(page, "(old) => document.getElementById('preview').src !== old", first_preview)
+    assert (0x1D, 0x4E, 0xD8) in colours_of_data_url(preview.get_attribute("src"))
+    set_color(page, "#fg_color", "#fefefe")
     page.locator('.field-error[data-for="fg_color"]').get_by_text("too alike to scan").wait_for()
-    _set_color(page, "#fg_color", "#1d4ed8")
+    set_color(page, "#fg_color", "#1d4ed8")
     page.get_by_label("Title").fill("Spring sale poster")
     page.get_by_label("Show the logo in the centre").check()
-    _wait_until(page, "document.getElementById('preview-status').textContent.includes('error correction H')")
+    wait_until(page, "document.getElementById('preview-status').textContent.includes('error correction H')")
     assert "The short link is made when you create" in page.locator("#preview-status").inner_text()
     page.screenshot(path=SHOTS / "03-create-with-preview.png", full_page=True)
     page.get_by_role("button", name="Create").click()
@@ -203,8 +80,8 @@ def test_the_whole_story(page, live, tmp_path):
         page.locator("#downloads").evaluate("menu => { menu.open = true; }")
         return lambda: page.get_by_role("link", name=name, exact=True).click()
 
-    png = _download(page, from_menu("PNG, 512 px"))
-    svg = _download(page, from_menu("SVG (vector, any size)"))
+    png = downloaded(page, from_menu("PNG, 512 px"))
+    svg = downloaded(page, from_menu("SVG (vector, any size)"))
     assert decode(png, "image/png") == [short_link]
     assert decode(svg, "image/svg+xml") == [short_link]
 
@@ -219,7 +96,7 @@ def test_the_whole_story(page, live, tmp_path):
     devices.get_by_role("cell", name="Mobile").wait_for()
     assert devices.get_by_role("cell", name="Desktop").is_visible()
     assert page.locator("#analytics-total").inner_text() == "2"
-    _wait_until(page, "Boolean(window.Chart && Chart.getChart(document.getElementById('chart-timeseries')))")
+    wait_until(page, "Boolean(window.Chart && Chart.getChart(document.getElementById('chart-timeseries')))")
     page.screenshot(path=SHOTS / "04b-detail-analytics.png", full_page=True)
     page.get_by_role("link", name="Analytics").click()
     page.locator("#breakdown-top_qrcodes").get_by_role("link", name="Spring sale poster").wait_for()
@@ -260,7 +137,7 @@ def test_the_whole_story(page, live, tmp_path):
     download = page.get_by_role("button", name=re.compile(r"Download the ZIP"))  # once the job is done
     download.wait_for(timeout=60_000)
     page.screenshot(path=SHOTS / "07b-export-done.png", full_page=True)
-    archive = zipfile.ZipFile(io.BytesIO(_download(page, download.click)))
+    archive = zipfile.ZipFile(io.BytesIO(downloaded(page, download.click)))
     manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode())))
     assert len(manifest) == 25
     for row in manifest:
@@ -275,7 +152,7 @@ def test_the_whole_story(page, live, tmp_path):
 
 
 def test_lost_requests_are_said_and_the_import_poll_retries(page, tmp_path):
-    _sign_up(page, "ops@example.com")
+    sign_up(page, "ops@example.com")
 
     page.route("**/qrcodes/preview", lambda route: route.abort())
     page.goto("/qrcodes/new")
@@ -307,7 +184,7 @@ def test_the_first_tab_shows_the_skip_link_and_it_moves_focus_to_the_content(pag
 
 
 def test_a_taken_key_is_said_live_and_after_submitting_the_message_stays(page):
-    _sign_up(page, "keys@example.com")
+    sign_up(page, "keys@example.com")
     page.goto("/qrcodes/new")
     page.get_by_label("Destination URL").fill("https://example.com/first")
     page.locator("#key").fill("spring")
@@ -339,7 +216,7 @@ def test_a_taken_key_is_said_live_and_after_submitting_the_message_stays(page):
 
 
 def test_times_are_shown_in_the_readers_time_zone_with_its_name(page, live):
-    _sign_up(page, "zones@example.com")
+    sign_up(page, "zones@example.com")
     page.goto("/keys")
     page.get_by_label("Name").fill("tokyo")
     page.get_by_role("button", name="Create key").click()
@@ -357,7 +234,7 @@ def test_times_are_shown_in_the_readers_time_zone_with_its_name(page, live):
 
 
 def test_on_a_phone_the_menu_folds_and_nothing_scrolls_sideways(page):
-    _sign_up(page, "phone@example.com")
+    sign_up(page, "phone@example.com")
     page.set_viewport_size({"width": 390, "height": 844})
     for path in ("/qrcodes", "/keys", "/users", "/import"):
         page.goto(path)
@@ -408,7 +285,7 @@ def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
     live, app = live_app
     page.goto("/setup")
     _shoot_at_both_sizes(page, "setup")
-    _sign_up(page, "pages@example.com")
+    sign_up(page, "pages@example.com")
     with app.app_context():
         from codeqr.domain import qrcodes
         from codeqr.domain.schemas import QRCodeCreate
@@ -477,7 +354,7 @@ def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
     page.goto(f"/qrcodes/new?duplicate={made[0].id}")
     _shoot_at_both_sizes(page, "qrcode-duplicate")
     signed_out = page.context.browser.new_page(base_url=live)
-    refused = _watch_csp(signed_out.context)
+    refused = watch_csp(signed_out.context)
     signed_out.goto("/login")
     _shoot_at_both_sizes(signed_out, "login")
     signed_out.close()
@@ -486,7 +363,7 @@ def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
 
 def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
     _live, app = live_app
-    _sign_up(page, "things@example.com")
+    sign_up(page, "things@example.com")
     with app.app_context():
         from codeqr.context import for_operator
         from codeqr.domain import qrcodes
@@ -512,13 +389,13 @@ def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
     light = page.evaluate(background)
     with page.expect_response("**/theme"):  # remembered by the server, without leaving the page
         page.get_by_label("Theme").select_option("dark")
-    _wait_until(page, "document.documentElement.dataset.theme === 'dark'")
+    wait_until(page, "document.documentElement.dataset.theme === 'dark'")
     assert page.url.endswith("/qrcodes") and page.evaluate(background) != light
     page.goto("/keys")
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
     with page.expect_response("**/theme"):
         page.get_by_label("Theme").select_option("auto")
-    _wait_until(page, "!document.documentElement.dataset.theme")
+    wait_until(page, "!document.documentElement.dataset.theme")
     page.reload()
     assert page.evaluate("document.documentElement.dataset.theme") is None
 
@@ -543,13 +420,13 @@ def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
     # an image the fields no longer describe is dimmed meanwhile.
     page.goto("/qrcodes/new")
     page.get_by_label("Destination URL").fill("https://example.com/colours")
-    _set_color(page, "#fg_color", "#fefefe")
+    set_color(page, "#fg_color", "#fefefe")
     page.locator("#preview-status").get_by_text("To see the preview, fix").wait_for()
     assert "stale" in page.locator("#preview").get_attribute("class")
     page.get_by_role("button", name="Create").click()
     for name in ("fg_color", "bg_color"):
         page.locator(f'.field-error[data-for="{name}"]').get_by_text("too alike to scan").wait_for()
-    _set_color(page, "#fg_color", "#14532d")
+    set_color(page, "#fg_color", "#14532d")
     page.locator("#preview-status").get_by_text("Preview of the design").wait_for()
     assert page.locator('.field-error[data-for="bg_color"]').inner_text() == ""
     assert "stale" not in (page.locator("#preview").get_attribute("class") or "")
@@ -602,7 +479,7 @@ _LARGER_TEXT = "(one, other) => parseFloat(getComputedStyle(one).fontSize) > par
 def test_each_group_of_the_form_is_named_above_its_fields(page):
     from codeqr.domain.schemas import FIELD_GROUPS
 
-    _sign_up(page, "groups@example.com")
+    sign_up(page, "groups@example.com")
     page.goto("/qrcodes/new")
     for size, viewport in SIZES.items():
         page.set_viewport_size(viewport)
