@@ -2,11 +2,12 @@
 
 The public API for plugins: ``hookimpl``, the base classes ``Renderer``,
 ``Storage`` and ``Overlay``, ``RenderSpec``, ``Visit`` (what ``codeqr_redirect``
-receives), ``PluginError``, ``contrast``, the errors, and ``db`` and ``begin_write``
-for plugins with tables of their own.
+receives), ``UI`` (how a design field a plugin adds shows in the web form),
+``PluginError``, ``contrast``, the errors, and ``db`` and ``begin_write`` for plugins
+with tables of their own.
 
 Importing ``codeqr`` loads only the plugin API; ``create_app``, ``db`` and
-``begin_write`` and ``Visit`` load the app's modules when first used (PEP 562).
+``begin_write``, ``Visit`` and ``UI`` load the app's modules when first used (PEP 562).
 """
 
 from importlib import import_module
@@ -16,9 +17,11 @@ from .errors import Conflict, InvalidInput, NotFound, StorageUnavailable
 from .plugin_api import Overlay, PluginError, Renderer, RenderSpec, Storage, hookimpl
 
 #: Public names that need the app's modules, and the module each lives in.
-_LAZY = {"create_app": ".app", "db": ".persistence.extensions", "begin_write": ".persistence.database", "Visit": ".scans.visit"}
+_LAZY = {"create_app": ".app", "db": ".persistence.extensions", "begin_write": ".persistence.database", "Visit": ".scans.visit",
+         "UI": ".domain.schemas"}
 
 __all__ = [
+    "UI",
     "Conflict",
     "InvalidInput",
     "NotFound",

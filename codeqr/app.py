@@ -14,12 +14,12 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from . import errorhandlers, web
 from .accounts import ratelimits
-from .api import bp as api_bp
+from .api import build_blueprint
 from .api.docs import bp as api_docs_bp
 from .api.views import document_spec
 from .commandline.app_commands import register as register_commands
 from .config import DEFAULTS, FrozenConfig, build_config, check_settings, resolve_paths
-from .domain.schemas import Error, inline_schema
+from .domain.schemas import Error, inline_schema, qrcode_schemas
 from .domain.timeutil import utcnow
 from .instance import prepare_instance_folder
 from .operations import health, metrics, requestlog, security_headers
@@ -28,7 +28,7 @@ from .operations.outages import apply_timeouts
 from .operations.proxies import TrustedProxies
 from .persistence.database import configure_engine, normalise_url
 from .persistence.extensions import alembic, csrf, db, login_manager
-from .pluginmanager import build_plugin_manager, plugin_defaults
+from .pluginmanager import build_plugin_manager, design_fields, plugin_defaults
 from .scans import public
 from .state import build_app_state, chosen_plugins
 from .web.account import SIGN_IN_PAGES
@@ -136,6 +136,8 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
     app.jinja_loader = _template_loader(pm)
+    schemas = qrcode_schemas(design_fields(pm))
+    api_bp = build_blueprint(schemas)
     app.register_blueprint(api_bp)
     app.register_blueprint(api_docs_bp)
     # apiflask's SpecCallbackType says dict | str in and out; it passes and takes the spec's dict.
@@ -162,7 +164,7 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     with app.app_context():
         configure_engine(db.engine, app.config["CODEQR_SQLITE_BUSY_TIMEOUT_MS"])
         apply_timeouts(db.engine, app.config["CODEQR_DATABASE_TIMEOUT_SECONDS"])
-        app.extensions["codeqr"] = build_app_state(app, pm, clock)
+        app.extensions["codeqr"] = build_app_state(app, pm, schemas, clock)
     state = app.extensions["codeqr"]
     if wait_for_database:
         state.database.start()

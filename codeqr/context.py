@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from .accounts.permissions import OPERATOR, Actor, Role, actor_of_user
 from .domain.models import User
+from .domain.schemas import QRCodeSchemas
 from .persistence.extensions import db
 
 #: Whoever asks for a public page: no account, no right to write.
@@ -39,6 +40,11 @@ class Context:
     @property
     def state(self) -> "AppState":
         return self.app.extensions["codeqr"]
+
+    @property
+    def schemas(self) -> QRCodeSchemas:
+        """The app's QR Code classes (its plugins' design fields included)."""
+        return self.state.schemas
 
     @property
     def instance_path(self) -> str:

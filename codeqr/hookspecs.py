@@ -103,6 +103,24 @@ def codeqr_register_job_kinds():
 
 
 @hookspec
+def codeqr_design_fields():
+    """Return a dict of design fields this plugin adds: ``{name: (type, default)}``.
+
+    Called once in ``create_app``. ``name`` is a Python name in snake_case; the API, the
+    CSV columns and the export manifest spell it in camelCase (``frame_text`` ->
+    ``frameText``). ``type`` is a pydantic type, ``Annotated`` with ``Field(...)`` for
+    bounds and a description and with ``codeqr.UI("Label", ...)`` to show it in the web
+    form's design group; ``default`` is required, and is what QR Codes stored before the
+    plugin came read. Each field joins create, update, upsert, bulk and import bodies, every
+    answer, the stored ``Design`` (the ``design`` JSON column: no migration) and the image
+    hash; renderers read it as ``spec.design.<name>``. A value at its default leaves the
+    hash as it was, so adding a field renders no stored image anew. A name the core or
+    another plugin uses, or a default its own type refuses, stops the app. The values of a
+    plugin disabled later stay stored, unread, until it comes back.
+    """
+
+
+@hookspec
 def codeqr_validate_qrcode(app, qrcode):
     """Check a QR Code before it is saved; raise ``codeqr.InvalidInput`` to refuse it.
 

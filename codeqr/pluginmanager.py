@@ -1,12 +1,15 @@
 """The per-app plugin manager and the name-keyed registries it fills."""
 
 import inspect
+import re
 from importlib.metadata import version as dist_version
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 import pluggy
+from pydantic import PydanticUserError, TypeAdapter, ValidationError
 
 from . import hookspecs
+from .domain.schemas import QRCodeOut
 from .jobs import kinds as core_job_kinds
 from .jobs.runner import JOB_COLUMNS, JobKind
 from .plugin_api import Overlay, PluginError, Renderer, Storage, _Component
@@ -104,6 +107,36 @@ def job_kinds(pm: pluggy.PluginManager) -> list[JobKind]:
                 raise PluginError(f"{where}: that table is registered twice")
             kinds.append(kind)
     return kinds
+
+
+#: A design field's name: snake_case, as the core's are.
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+
+def design_fields(pm: pluggy.PluginManager) -> dict[str, tuple[Any, Any]]:
+    """Every plugin's design fields, ``{name: (type, default)}``; refuses a name taken by the
+    core or another plugin, a name that is not snake_case, and a default its type refuses."""
+    taken = {*QRCodeOut.model_fields, *QRCodeOut.model_computed_fields, "version", "design"}
+    merged: dict[str, tuple[Any, Any]] = {}
+    for impl in pm.hook.codeqr_design_fields.get_hookimpls():
+        fields = impl.function() or {}
+        if not isinstance(fields, dict):
+            raise PluginError(f"plugin {impl.plugin_name!r} gave design fields that are not a dict: {fields!r}")
+        for name, entry in fields.items():
+            where = f"plugin {impl.plugin_name!r} added the design field {name!r}"
+            if not isinstance(name, str) or not _FIELD_NAME.match(name):
+                raise PluginError(f"{where}: a field's name is snake_case letters and digits, like frame_text")
+            if name in taken or name in merged:
+                raise PluginError(f"{where}: that name is taken{' by another plugin' if name in merged else ''}")
+            if not isinstance(entry, tuple) or len(entry) != 2:
+                raise PluginError(f"{where}: give it as (type, default)")
+            kind, default = entry
+            try:
+                TypeAdapter(kind).validate_python(default, strict=True)
+            except (ValidationError, PydanticUserError, TypeError) as error:
+                raise PluginError(f"{where}: its default {default!r} is not a value of its type ({error})") from None
+            merged[name] = (kind, default)
+    return merged
 
 
 def plugin_defaults(pm: pluggy.PluginManager) -> dict:

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from . import pluginmanager
 from .config import host_aliases
 from .domain.rendering import Images
+from .domain.schemas import QRCodeSchemas
 from .jobs.runner import JobRunner
 from .operations.outages import StartupWait
 from .persistence.database import upgrade_schema
@@ -30,6 +31,8 @@ class AppState:
     """Kept in ``app.extensions["codeqr"]``: the plugin manager and the backends it chose."""
 
     pm: pluggy.PluginManager
+    #: the QR Code classes, with the design fields the plugins add
+    schemas: QRCodeSchemas
     #: renderers by format, the chosen storage and overlay
     images: Images
     scan_counter: ScanCounter
@@ -52,7 +55,8 @@ class AppState:
     clock: Callable[[], datetime]
 
 
-def build_app_state(app: Flask, pm: pluggy.PluginManager, clock: Callable[[], datetime]) -> AppState:
+def build_app_state(app: Flask, pm: pluggy.PluginManager, schemas: QRCodeSchemas,
+                    clock: Callable[[], datetime]) -> AppState:
     """Build every registered renderer and the configured storage and overlay.
 
     Call it in an app context, once every blueprint is registered. A bad plugin or
@@ -65,6 +69,7 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager, clock: Callable[[], da
     renderers = {name: cls(config) for name, cls in renderer_classes.items()}
     return AppState(
         pm=pm,
+        schemas=schemas,
         images=Images(config, renderers, storage, overlay),
         scan_counter=ScanCounter(db.engine, config["CODEQR_SCAN_ASYNC_COMMIT"], clock),
         visits=VisitReader(config, clock),

@@ -46,11 +46,17 @@ EVERY_ROLE = {"codeqr.jobs.exports.start": "every role reads every QR Code, so m
               "codeqr.jobs.exports.run": "an export reads what every role may read"}
 
 
+def _in_interface(module: str) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in INTERFACES)
+
+
 def _writes(func, seen: set) -> bool:
-    """Whether ``func`` reaches ``begin_write``, through the functions it names."""
+    """Whether ``func`` reaches ``begin_write``, through the functions it names (not through
+    an interface's: the app's wiring builds the API's views, which act, but acts for no one)."""
     if func is begin_write:
         return True
-    if not isinstance(func, types.FunctionType) or func in seen or not func.__module__.startswith("codeqr."):
+    if (not isinstance(func, types.FunctionType) or func in seen or not func.__module__.startswith("codeqr.")
+            or _in_interface(func.__module__)):
         return False
     seen.add(func)
     names = func.__globals__
@@ -70,7 +76,7 @@ def write_services() -> dict:
     """``module.name`` -> function, for every public function of CodeQR that writes."""
     found = {}
     for info in pkgutil.walk_packages(codeqr.__path__, "codeqr."):
-        if any(info.name == name or info.name.startswith(name + ".") for name in INTERFACES + ("codeqr.migrations",)):
+        if _in_interface(info.name) or info.name.startswith("codeqr.migrations"):
             continue
         module = importlib.import_module(info.name)
         for name, func in vars(module).items():

@@ -1,6 +1,20 @@
-"""The JSON API under /api."""
+"""The JSON API under /api: one blueprint per app, made with the app's QR Code classes."""
 
-from . import analytics  # noqa: F401  (its views register on bp)
-from .views import bp
+from apiflask import APIBlueprint
 
-__all__ = ["bp"]
+from ..domain.schemas import QRCodeSchemas
+from ..errorhandlers import refuse_nul_bytes
+from .analytics import add_analytics_routes
+from .views import add_qrcode_routes
+
+
+def build_blueprint(schemas: QRCodeSchemas) -> APIBlueprint:
+    """The API's blueprint for an app whose QR Codes are ``schemas``."""
+    bp = APIBlueprint("api", __name__, url_prefix="/api", tag="QR Codes")
+    bp.before_request(refuse_nul_bytes)
+    add_qrcode_routes(bp, schemas)
+    add_analytics_routes(bp)
+    return bp
+
+
+__all__ = ["build_blueprint"]

@@ -9,24 +9,18 @@ from ..domain import qrcodes
 from ..domain.schemas import (
     BulkCreate,
     BulkDeleteQuery,
-    BulkResult,
     Count,
     Deleted,
     DeletedCount,
     Filters,
     ListQuery,
     QRCodeCreate,
-    QRCodeList,
-    QRCodeOut,
+    QRCodeSchemas,
     QRCodeUpdate,
 )
-from ..errorhandlers import error_response, refuse_nul_bytes
+from ..errorhandlers import error_response
 
-bp = APIBlueprint("api", __name__, url_prefix="/api", tag="QR Codes")
 auth = HTTPTokenAuth(scheme="Bearer", description="An API key made with `codeqr create-api-key NAME`")
-
-
-bp.before_request(refuse_nul_bytes)
 
 
 @auth.verify_token
@@ -78,92 +72,96 @@ def document_spec(spec: dict) -> dict:
     return spec
 
 
-@bp.post("/qrcodes")
-@bp.auth_required(auth)
-@bp.input(QRCodeCreate, arg_name="data")
-@bp.output(QRCodeOut, status_code=201, description="The QR Code created")
-@bp.doc(summary="Create a QR Code", responses=errors(409, writes=True))
-def create(data: QRCodeCreate):
-    return qrcodes.create(data, ctx=_ctx())
+def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
+    """Add the QR Code operations to ``bp``, with the app's QR Code classes (its plugins'
+    design fields included in the bodies, the answers and the OpenAPI document)."""
+
+    @bp.post("/qrcodes")
+    @bp.auth_required(auth)
+    @bp.input(schemas.create, arg_name="data")
+    @bp.output(schemas.out, status_code=201, description="The QR Code created")
+    @bp.doc(summary="Create a QR Code", responses=errors(409, writes=True))
+    def create(data: QRCodeCreate):
+        return qrcodes.create(data, ctx=_ctx())
 
 
-@bp.get("/qrcodes")
-@bp.auth_required(auth)
-@bp.input(ListQuery, location="query", arg_name="query")
-@bp.output(QRCodeList, description="One page of QR Codes")
-@bp.doc(summary="List QR Codes", responses=errors())
-def list_qrcodes(query: ListQuery):
-    # A RootModel instance is serialised as is (APIFlask would validate a bare list item by item).
-    return QRCodeList(qrcodes.list_page(query, _ctx()))
+    @bp.get("/qrcodes")
+    @bp.auth_required(auth)
+    @bp.input(ListQuery, location="query", arg_name="query")
+    @bp.output(schemas.listing, description="One page of QR Codes")
+    @bp.doc(summary="List QR Codes", responses=errors())
+    def list_qrcodes(query: ListQuery):
+        # A RootModel instance is serialised as is (APIFlask would validate a bare list item by item).
+        return schemas.listing(qrcodes.list_page(query, _ctx()))
 
 
-@bp.get("/qrcodes/count")
-@bp.auth_required(auth)
-@bp.input(Filters, location="query", arg_name="query")
-@bp.output(Count, description="How many QR Codes match the filters")
-@bp.doc(summary="Count QR Codes", responses=errors())
-def count(query: Filters):
-    return qrcodes.count(query)
+    @bp.get("/qrcodes/count")
+    @bp.auth_required(auth)
+    @bp.input(Filters, location="query", arg_name="query")
+    @bp.output(Count, description="How many QR Codes match the filters")
+    @bp.doc(summary="Count QR Codes", responses=errors())
+    def count(query: Filters):
+        return qrcodes.count(query)
 
 
-@bp.put("/qrcodes/upsert")
-@bp.auth_required(auth)
-@bp.input(QRCodeCreate, arg_name="data")
-@bp.output(QRCodeOut, description="Found: unchanged, or updated with the fields that differ")
-@bp.doc(
-    summary="Create or update a QR Code by url",
-    responses={
-        201: {
-            "description": "No QR Code had this url: created",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QRCodeOut"}}},
+    @bp.put("/qrcodes/upsert")
+    @bp.auth_required(auth)
+    @bp.input(schemas.create, arg_name="data")
+    @bp.output(schemas.out, description="Found: unchanged, or updated with the fields that differ")
+    @bp.doc(
+        summary="Create or update a QR Code by url",
+        responses={
+            201: {
+                "description": "No QR Code had this url: created",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QRCodeOut"}}},
+            },
+            **errors(409, writes=True),
         },
-        **errors(409, writes=True),
-    },
-)
-def upsert(data: QRCodeCreate):
-    result, outcome = qrcodes.upsert(data, ctx=_ctx())
-    return result, 201 if outcome == "created" else 200
+    )
+    def upsert(data: QRCodeCreate):
+        result, outcome = qrcodes.upsert(data, ctx=_ctx())
+        return result, 201 if outcome == "created" else 200
 
 
-@bp.post("/qrcodes/bulk")
-@bp.auth_required(auth)
-@bp.input(BulkCreate, arg_name="data")
-@bp.output(BulkResult, description="Each QR Code created, or an error with the input that failed")
-@bp.doc(summary="Create up to 100 QR Codes", responses=errors(writes=True))
-def bulk_create(data: BulkCreate):
-    return qrcodes.bulk_create(data.root, ctx=_ctx())
+    @bp.post("/qrcodes/bulk")
+    @bp.auth_required(auth)
+    @bp.input(BulkCreate, arg_name="data")
+    @bp.output(schemas.bulk_result, description="Each QR Code created, or an error with the input that failed")
+    @bp.doc(summary="Create up to 100 QR Codes", responses=errors(writes=True))
+    def bulk_create(data: BulkCreate):
+        return qrcodes.bulk_create(data.root, ctx=_ctx())
 
 
-@bp.delete("/qrcodes/bulk")
-@bp.auth_required(auth)
-@bp.input(BulkDeleteQuery, location="query", arg_name="query")
-@bp.output(DeletedCount, description="How many QR Codes were deleted")
-@bp.doc(summary="Delete up to 100 QR Codes", responses=errors(writes=True))
-def bulk_delete(query: BulkDeleteQuery):
-    refs = [ref.strip() for ref in query.ids.split(",") if ref.strip()]
-    return {"deletedCount": qrcodes.bulk_delete(refs, ctx=_ctx())}
+    @bp.delete("/qrcodes/bulk")
+    @bp.auth_required(auth)
+    @bp.input(BulkDeleteQuery, location="query", arg_name="query")
+    @bp.output(DeletedCount, description="How many QR Codes were deleted")
+    @bp.doc(summary="Delete up to 100 QR Codes", responses=errors(writes=True))
+    def bulk_delete(query: BulkDeleteQuery):
+        refs = [ref.strip() for ref in query.ids.split(",") if ref.strip()]
+        return {"deletedCount": qrcodes.bulk_delete(refs, ctx=_ctx())}
 
 
-@bp.get("/qrcodes/<ref>")
-@bp.auth_required(auth)
-@bp.output(QRCodeOut, description="The QR Code")
-@bp.doc(summary="Get a QR Code", description=_REF, responses=errors())
-def get(ref: str):
-    return qrcodes.get(ref, _ctx())
+    @bp.get("/qrcodes/<ref>")
+    @bp.auth_required(auth)
+    @bp.output(schemas.out, description="The QR Code")
+    @bp.doc(summary="Get a QR Code", description=_REF, responses=errors())
+    def get(ref: str):
+        return qrcodes.get(ref, _ctx())
 
 
-@bp.route("/qrcodes/<ref>", methods=["PATCH", "PUT"])
-@bp.auth_required(auth)
-@bp.input(QRCodeUpdate, arg_name="data")
-@bp.output(QRCodeOut, description="The QR Code after the update")
-@bp.doc(summary="Update a QR Code (PATCH; PUT does the same)", description=_REF, responses=errors(409, writes=True))
-def update(ref: str, data: QRCodeUpdate):
-    return qrcodes.update(ref, data, ctx=_ctx())
+    @bp.route("/qrcodes/<ref>", methods=["PATCH", "PUT"])
+    @bp.auth_required(auth)
+    @bp.input(schemas.update, arg_name="data")
+    @bp.output(schemas.out, description="The QR Code after the update")
+    @bp.doc(summary="Update a QR Code (PATCH; PUT does the same)", description=_REF, responses=errors(409, writes=True))
+    def update(ref: str, data: QRCodeUpdate):
+        return qrcodes.update(ref, data, ctx=_ctx())
 
 
-@bp.delete("/qrcodes/<ref>")
-@bp.auth_required(auth)
-@bp.output(Deleted, description="The id of the QR Code deleted")
-@bp.doc(summary="Delete a QR Code", description=_REF, responses=errors(writes=True))
-def delete(ref: str):
-    return qrcodes.delete_one(ref, ctx=_ctx())
+    @bp.delete("/qrcodes/<ref>")
+    @bp.auth_required(auth)
+    @bp.output(Deleted, description="The id of the QR Code deleted")
+    @bp.doc(summary="Delete a QR Code", description=_REF, responses=errors(writes=True))
+    def delete(ref: str):
+        return qrcodes.delete_one(ref, ctx=_ctx())

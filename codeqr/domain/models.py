@@ -9,7 +9,6 @@ from ..accounts.permissions import DEFAULT_ROLE
 from ..jobs.statuses import JobStatus
 from ..persistence.extensions import Model
 from .ids import new_id
-from .schemas import DESIGN_FIELDS, Design
 from .timeutil import UTCDateTime, utcnow
 
 
@@ -40,33 +39,12 @@ class QRCode(Model):
     key: Mapped[str] = mapped_column(String(190))
     title: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(255))
-    # The Design (``schemas.Design.stored()``); each of its fields is also an attribute (below).
+    # The Design (``schemas.Design.stored()``): ``ctx.schemas.fields_of(row)`` reads its fields.
     design: Mapped[dict] = mapped_column(JSON)
     scans: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     last_scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-def _design_attribute(name: str) -> property:
-    """``qr.<name>`` reads and writes one field of ``qr.design`` (a new dict on write,
-    so the change is seen and saved). A field added after the row was written reads
-    its default."""
-    info = Design.model_fields[name]
-
-    def read(qr: QRCode):
-        if name in qr.design or info.is_required():
-            return qr.design[name]
-        return info.get_default()
-
-    def write(qr: QRCode, value) -> None:
-        qr.design = {**qr.design, name: value}
-
-    return property(read, write, doc=f"the design's {name}")
-
-
-for _name in DESIGN_FIELDS:
-    setattr(QRCode, _name, _design_attribute(_name))
 
 
 class ApiKey(Model):

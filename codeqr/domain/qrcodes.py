@@ -10,7 +10,7 @@ refuse an actor who may not.
 import logging
 from datetime import datetime
 
-from pydantic import ValidationError
+from pydantic import RootModel, ValidationError
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,18 +24,7 @@ from ..persistence.extensions import db
 from .ids import new_key, url_fingerprint, url_hash
 from .models import QRCode
 from .rendering import Picture, short_link
-from .schemas import (
-    API_NAMES,
-    DESIGN_FIELDS,
-    MAX_BULK,
-    BulkResult,
-    Design,
-    Filters,
-    ListQuery,
-    QRCodeCreate,
-    QRCodeOut,
-    QRCodeUpdate,
-)
+from .schemas import MAX_BULK, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +33,7 @@ _SORT_COLUMNS = {"createdAt": QRCode.created_at, "scans": QRCode.scans, "lastSca
 
 
 def _out(qr: QRCode, ctx: Context) -> QRCodeOut:
-    return QRCodeOut.of_row(qr, ctx.config)
+    return ctx.schemas.out.of_row(qr, ctx.config)
 
 
 def _fire(ctx: Context, hook: str, **kwargs) -> None:
@@ -168,7 +157,8 @@ def _check_key(key: str, ctx: Context) -> str:
 def _validate(fields: dict, ctx: Context) -> None:
     """Run the design rules and the plugins' validation on the full future state."""
     check_design(fields)
-    preview = {API_NAMES[name]: value for name, value in fields.items() if name in API_NAMES}
+    api_names = ctx.schemas.api_names
+    preview = {api_names[name]: value for name, value in fields.items() if name in api_names}
     ctx.state.pm.hook.codeqr_validate_qrcode(app=ctx.app, qrcode=preview)
 
 
@@ -204,18 +194,12 @@ def _new_fields(data: QRCodeCreate, ctx: Context) -> dict:
     return fields
 
 
-def _columns(fields: dict) -> dict:
-    """The row's columns of a QR Code's fields: the design fields become one ``Design``."""
-    design = Design.model_validate({name: fields[name] for name in DESIGN_FIELDS})
-    return {name: value for name, value in fields.items() if name not in DESIGN_FIELDS} | {"design": design.stored()}
-
-
 def _insert(fields: dict, ctx: Context, upsert_slot: str | None = None) -> QRCode | None:
     """Insert one row inside the open transaction; None when the upsert slot was taken."""
     random_key = fields["key"] is None
     for _ in range(_RANDOM_KEY_ATTEMPTS if random_key else 1):
         now = ctx.now()
-        values = _columns(fields) | {"url_hash": url_hash(fields["url"]), "upsert_slot": upsert_slot,
+        values = ctx.schemas.columns(fields) | {"url_hash": url_hash(fields["url"]), "upsert_slot": upsert_slot,
                                      "created_at": now, "updated_at": now}
         if random_key:
             values["key"] = new_key()
@@ -254,7 +238,8 @@ def preview_picture(data: QRCodeCreate, ctx: Context, key: str | None = None,
     if conflict is not None:
         raise conflict
     key = data.key or key or PREVIEW_KEY
-    design = Design.model_validate({name: fields[name] for name in DESIGN_FIELDS})
+    schemas = ctx.schemas
+    design = schemas.design.model_validate({name: fields[name] for name in schemas.design_fields})
     return Picture(short_link(ctx.config, fields["domain"], key), design), key
 
 
@@ -274,7 +259,7 @@ def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
         given["domain"] = _check_domain(given["domain"], ctx)
     if "key" in given:
         _check_key(given["key"], ctx)
-    stored = {name: getattr(qr, name) for name in API_NAMES}
+    stored = ctx.schemas.fields_of(qr)
     if given.get("show_logo") and "level" not in given and stored["level"] not in ("Q", "H"):
         given["level"] = "H"  # what a logo implies when the caller did not choose
     future = stored | given
@@ -282,13 +267,14 @@ def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
     if not changes:
         return {}
     _validate(future, ctx)
-    for name, (_, value) in changes.items():
-        setattr(qr, name, value)
+    columns = ctx.schemas.columns(future, kept=qr.design)
+    for name in {"design" if name in ctx.schemas.design_fields else name for name in changes}:
+        setattr(qr, name, columns[name])
     if "url" in changes or "domain" in changes:
         qr.url_hash = url_hash(qr.url)
         qr.upsert_slot = None  # the slot belonged to the old (domain, url)
     qr.updated_at = ctx.now()
-    return {API_NAMES[name]: change for name, change in changes.items()}
+    return {ctx.schemas.api_names[name]: change for name, change in changes.items()}
 
 
 def _save_changes(qr: QRCode, given: dict, ctx: Context) -> tuple[QRCodeOut, dict]:
@@ -296,7 +282,7 @@ def _save_changes(qr: QRCode, given: dict, ctx: Context) -> tuple[QRCodeOut, dic
     before = _out(qr, ctx)
     changes = _apply(qr, given, ctx)
     if changes:
-        fields = {name: getattr(qr, name) for name in API_NAMES}
+        fields = ctx.schemas.fields_of(qr)
         try:
             with db.session.begin_nested():
                 db.session.flush()
@@ -376,7 +362,7 @@ def delete_one(ref: str, ctx: Context) -> dict:
     return {"id": gone.id}
 
 
-def bulk_create(items: list, ctx: Context) -> BulkResult:
+def bulk_create(items: list, ctx: Context) -> RootModel:
     """Create up to 100 QR Codes in one transaction; invalid items get an error entry.
     The answer is built before the commit: if it cannot be, nothing is stored."""
     ctx.actor.require(Permission.WRITE_QRCODES)
@@ -387,7 +373,7 @@ def bulk_create(items: list, ctx: Context) -> BulkResult:
     with begin_write():
         for item in items:
             try:
-                data = QRCodeCreate.model_validate(item)
+                data = ctx.schemas.create.model_validate(item)
                 qr = _inserted(_new_fields(data, ctx), ctx)
             except ValidationError as error:
                 results.append({"error": InvalidInput.from_validation(error).body(), "qrcode": item})
@@ -396,7 +382,7 @@ def bulk_create(items: list, ctx: Context) -> BulkResult:
             else:
                 created.append(_out(qr, ctx))
                 results.append(created[-1])
-        answer = BulkResult.model_validate(results)
+        answer = ctx.schemas.bulk_result.model_validate(results)
         answer.model_dump_json()  # raises here, inside the transaction, on an input it cannot echo
     for result in created:
         _fire(ctx, "codeqr_qrcode_created", qrcode=result.api())

@@ -6,6 +6,12 @@ plain field is one line here (plus its column and migration). A new design field
 one line marked ``DESIGN``, with a default: it joins ``Design``, stored in the JSON
 ``design`` column (rows from before read the default: no migration), the image hash,
 the form's design group and the export manifest.
+
+Plugins add design fields of their own (the ``codeqr_design_fields`` hook): each app
+then has its own ``QRCodeSchemas``, whose classes are subclasses of the core ones here
+with those fields added. Services and views take the classes from the app
+(``ctx.schemas``); the module-level classes are the core's, for types and for apps no
+plugin extends.
 """
 
 import functools
@@ -16,7 +22,8 @@ from collections.abc import Mapping
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
+from types import GenericAlias
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -193,7 +200,8 @@ class _Input(BaseModel):
         nullable field; for an automatic one (``domain``, ``key``, ``level`` on
         create) it means "the default", so it is left out."""
         values = {name: getattr(self, name) for name in self.model_fields_set}
-        return {name: value for name, value in values.items() if value is not None or name in NULLABLE}
+        nullable = nullable_of(type(self))
+        return {name: value for name, value in values.items() if value is not None or name in nullable}
 
 
 class QRCodeCreate(_Input):
@@ -249,14 +257,17 @@ def _plain(annotation):
 
 
 def _is_automatic(name: str) -> bool:
-    return AUTOMATIC in QRCodeCreate.model_fields[name].metadata
+    return AUTOMATIC in QRCodeCreate.model_fields[name].metadata if name in QRCodeCreate.model_fields else False
+
+
+def nullable_of(model: type[BaseModel]) -> frozenset[str]:
+    """Fields of a QR Code body ``model`` a caller may set to null (clearing them)."""
+    return frozenset(name for name, info in model.model_fields.items()
+                     if not _is_automatic(name) and _without_none(info.annotation) is not info.annotation)
 
 
 #: Fields a caller may set to null (clearing them).
-NULLABLE = frozenset(
-    name for name, info in QRCodeCreate.model_fields.items()
-    if not _is_automatic(name) and _without_none(info.annotation) is not info.annotation
-)
+NULLABLE = nullable_of(QRCodeCreate)
 
 
 def _drop_defaults(schema: dict[str, Any]) -> None:
@@ -265,9 +276,10 @@ def _drop_defaults(schema: dict[str, Any]) -> None:
         prop.pop("default", None)
 
 
-def _update_fields() -> dict:
+def _update_fields(create: type[QRCodeCreate], names) -> dict:
     fields = {}
-    for name, info in QRCodeCreate.model_fields.items():
+    for name in names:
+        info = create.model_fields[name]
         optional = copy(info)
         optional.default = None
         if _is_automatic(name):
@@ -290,13 +302,23 @@ else:
         "QRCodeUpdate",
         __base__=_UpdateInput,
         __doc__="Body of update: every field optional; only the fields sent change.",
-        **_update_fields(),
+        **_update_fields(QRCodeCreate, QRCodeCreate.model_fields),
     )
 
 
 class _Output(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True,
                               json_schema_mode_override="serialization")
+
+
+def _stored_fields(create: type[QRCodeCreate], names) -> dict:
+    """The output fields of settable fields ``names`` of ``create``: as stored, never automatic."""
+    fields = {}
+    for name in names:
+        info = create.model_fields[name]
+        annotation = _plain(_without_none(info.annotation)) if _is_automatic(name) else info.annotation
+        fields[name] = (annotation, Field(description=info.description))
+    return fields
 
 
 class _QRCodeId(_Output):
@@ -312,11 +334,7 @@ else:
     _QRCodeStored = create_model(
         "_QRCodeStored",
         __base__=_QRCodeId,
-        **{
-            name: (_plain(_without_none(info.annotation) if _is_automatic(name) else info.annotation),
-                   Field(description=info.description))
-            for name, info in QRCodeCreate.model_fields.items()
-        },
+        **_stored_fields(QRCodeCreate, QRCodeCreate.model_fields),
     )
 
 #: Fields of the design: how the image looks (what it encodes is the short link).
@@ -343,11 +361,22 @@ class _DesignBase(BaseModel):
         """The JSON value kept in the ``design`` column."""
         return self.model_dump(mode="json")
 
+    @classmethod
+    def of_stored(cls, stored: Mapping[str, Any]) -> "_DesignBase":
+        """The design kept as ``stored``: a field it lacks (added since) reads its default, and
+        a field this app does not know (a plugin's, since disabled) is left out of it."""
+        return cls.model_validate({name: value for name, value in stored.items() if name in cls.model_fields},
+                                  strict=False)  # JSON holds the values as JSON types
 
-def _design_fields() -> dict:
+    def field_values(self) -> dict[str, Any]:
+        """Every design field's value by name (the version left out)."""
+        return {name: getattr(self, name) for name in type(self).model_fields if name != "version"}
+
+
+def _design_fields(create: type[QRCodeCreate], names) -> dict:
     fields = {}
-    for name in DESIGN_FIELDS:
-        info = copy(QRCodeCreate.model_fields[name])
+    for name in names:
+        info = copy(create.model_fields[name])
         info.alias = info.validation_alias = info.serialization_alias = info.alias_priority = None
         if _is_automatic(name):  # chosen on create, then stored: never null
             info.annotation, info.default = _without_none(info.annotation), PydanticUndefined
@@ -361,7 +390,7 @@ Design = create_model(
     "Design",
     __base__=_DesignBase,
     __doc__="How a QR Code's image looks: the DESIGN fields, stored as one versioned value.",
-    **_design_fields(),
+    **_design_fields(QRCodeCreate, DESIGN_FIELDS),
 )
 
 
@@ -372,13 +401,18 @@ class QRCodeOut(_QRCodeStored):
     last_scanned_at: Timestamp | None
     created_at: Timestamp
     updated_at: Timestamp = Field(description="moves only when something changed")
+    #: the app's ``Design`` and its fields (a plugin's design fields make a subclass with theirs)
+    design_model: ClassVar[type[_DesignBase]] = Design
+    design_fields: ClassVar[tuple[str, ...]] = DESIGN_FIELDS
     #: the app's settings the links are made of: the validation context's ``config`` (``of_row``)
     _config: Mapping[str, Any] | None = PrivateAttr(default=None)
 
     @classmethod
     def of_row(cls, row: Any, config: Mapping[str, Any]) -> "QRCodeOut":
         """The QR Code stored in ``row``, its links made with ``config`` (the app's settings)."""
-        return cls.model_validate(row, context={"config": config})
+        values = {name: getattr(row, name) for name in cls.model_fields if name not in cls.design_fields}
+        values |= cls.design_model.of_stored(row.design).field_values()
+        return cls.model_validate(values, context={"config": config})
 
     def model_post_init(self, context: Any, /) -> None:
         self._config = context.get("config") if isinstance(context, dict) else None
@@ -401,7 +435,7 @@ class QRCodeOut(_QRCodeStored):
 
     def design(self) -> "_DesignBase":
         """Return the QR Code's ``Design``."""
-        return Design.model_validate({name: getattr(self, name) for name in DESIGN_FIELDS})
+        return self.design_model.model_validate({name: getattr(self, name) for name in self.design_fields})
 
     def picture(self) -> Picture:
         """Return what the QR Code's image shows: its short link in its design."""
@@ -477,6 +511,85 @@ class BulkItemError(BaseModel):
 
 class BulkResult(RootModel[list[QRCodeOut | BulkItemError]]):
     pass
+
+
+# -- one app's classes ------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class QRCodeSchemas:
+    """The QR Code classes of one app (``ctx.schemas``): the core's, or subclasses of them
+    with the design fields its plugins add. Also how a row's columns hold the fields."""
+
+    create: type[QRCodeCreate]
+    update: type[QRCodeUpdate]
+    out: type[QRCodeOut]
+    listing: type[RootModel]
+    bulk_result: type[RootModel]
+
+    @property
+    def design(self) -> type[_DesignBase]:
+        return self.out.design_model
+
+    @property
+    def design_fields(self) -> tuple[str, ...]:
+        return self.out.design_fields
+
+    @functools.cached_property
+    def api_names(self) -> dict[str, str]:
+        """API (camelCase) name of every field a caller may set, by attribute name."""
+        return {name: info.alias or name for name, info in self.create.model_fields.items()}
+
+    @functools.cached_property
+    def nullable(self) -> frozenset[str]:
+        return nullable_of(self.create)
+
+    @functools.cached_property
+    def field_groups(self) -> dict[str, tuple[str, ...]]:
+        """The settable fields in the groups forms and exports show them in: the link, then the design."""
+        return {"link": tuple(name for name in self.create.model_fields if name not in self.design_fields),
+                "design": self.design_fields}
+
+    def fields_of(self, row: Any) -> dict[str, Any]:
+        """The settable fields of a stored QR Code (``models.QRCode``), by attribute name."""
+        plain = {name: getattr(row, name) for name in self.api_names if name not in self.design_fields}
+        return plain | self.design.of_stored(row.design).field_values()
+
+    def columns(self, fields: Mapping[str, Any], kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The row's columns holding ``fields``: the design fields become one stored ``Design``.
+        ``kept`` is the design stored before: the values of fields this app does not know (a
+        disabled plugin's) stay in it, so nothing is lost when the plugin comes back."""
+        design = self.design.model_validate({name: fields[name] for name in self.design_fields})
+        plain = {name: value for name, value in fields.items() if name not in self.design_fields}
+        return plain | {"design": {**(kept or {}), **design.stored()}}
+
+
+def qrcode_schemas(extra_design: Mapping[str, tuple[Any, Any]]) -> QRCodeSchemas:
+    """The QR Code classes of an app whose plugins add the design fields ``extra_design``
+    (``{name: (type, default)}``, in pydantic's ``create_model`` form); the core's without."""
+    if not extra_design:
+        return CORE
+    names = tuple(extra_design)
+    added: dict[str, Any] = {name: (Annotated[kind, DESIGN], default) for name, (kind, default) in extra_design.items()}
+    create = create_model("QRCodeCreate", __base__=QRCodeCreate, __doc__=QRCodeCreate.__doc__, **added)
+    update = create_model("QRCodeUpdate", __base__=QRCodeUpdate, __doc__=QRCodeUpdate.__doc__,
+                          **_update_fields(create, names))
+    design = create_model("Design", __base__=Design, __doc__=Design.__doc__, **_design_fields(create, names))
+    out = create_model("QRCodeOut", __base__=QRCodeOut, __doc__=QRCodeOut.__doc__, **_stored_fields(create, names))
+    out.design_model, out.design_fields = design, DESIGN_FIELDS + names
+    return QRCodeSchemas(create, update, out, *_answers(out))
+
+
+def _answers(out: type[QRCodeOut]) -> tuple[type[RootModel], type[RootModel]]:
+    """The list and the bulk answer made of ``out`` (``list[out]`` spelt as a call: ``out`` is a value here)."""
+    qrcodes: Any = GenericAlias(list, (out,))
+    results: Any = GenericAlias(list, (out | BulkItemError,))
+    return (create_model("QRCodeList", __base__=RootModel, root=(qrcodes, ...)),
+            create_model("BulkResult", __base__=RootModel, root=(results, ...)))
+
+
+#: The core's classes: an app no plugin gives design fields uses them as they are.
+CORE = QRCodeSchemas(QRCodeCreate, QRCodeUpdate, QRCodeOut, QRCodeList, BulkResult)
 
 
 def inline_schema(model: type[BaseModel]) -> dict:

@@ -7,8 +7,10 @@ next row, and a re-run of the same file creates nothing new.
 """
 
 import csv
+import functools
 import io
 import json
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -18,7 +20,7 @@ from ..context import Context
 from ..domain import qrcodes
 from ..domain.messages import sentences
 from ..domain.models import ImportJob, ImportRowError
-from ..domain.schemas import API_NAMES, QRCodeCreate, QRCodeUpdate, ui_of, value_type
+from ..domain.schemas import QRCodeSchemas, ui_of, value_type
 from ..errors import CodeQRError, InvalidInput, listed
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
@@ -34,33 +36,36 @@ def _column(name: str) -> str:
     return "".join(char for char in name.lower() if char.isalnum())
 
 
-def _columns() -> dict[str, str]:
-    """CSV header (lower-case, without spaces, - or _) -> API field: every field of a
-    QR Code by its API name, plus the aliases its ``UI`` gives."""
-    columns = {}
-    for name, info in QRCodeCreate.model_fields.items():
-        for column in (API_NAMES[name], *ui_of(info).csv_aliases):
-            columns[_column(column)] = API_NAMES[name]
-    return columns
+@dataclass(frozen=True)
+class CsvColumns:
+    """The CSV columns of an app's QR Codes (its plugins' design fields included)."""
+
+    #: CSV header (lower-case, without spaces, - or _) -> API field: every field by its API
+    #: name, plus the aliases its ``UI`` gives
+    by_header: dict[str, str]
+    #: API field -> int or bool, for the fields a CSV cell must be converted for
+    kinds: dict[str, type]
+    #: the columns of the template, in the order of the API's fields
+    template: tuple[str, ...]
 
 
-def _kinds() -> dict[str, type]:
-    """API field -> int or bool, for the fields a CSV cell must be converted for."""
-    kinds = {API_NAMES[name]: value_type(info) for name, info in QRCodeCreate.model_fields.items()}
-    return {name: kind for name, kind in kinds.items() if kind in (int, bool)}
+@functools.cache
+def csv_columns(schemas: QRCodeSchemas) -> CsvColumns:
+    """The CSV columns of the QR Codes ``schemas`` describe."""
+    api_names, fields = schemas.api_names, schemas.create.model_fields
+    by_header = {_column(column): api_names[name]
+                 for name, info in fields.items() for column in (api_names[name], *ui_of(info).csv_aliases)}
+    kinds = {api_names[name]: value_type(info) for name, info in fields.items()}
+    return CsvColumns(by_header, {name: kind for name, kind in kinds.items() if kind in (int, bool)},
+                      tuple(api_names.values()))
 
 
-#: CSV header -> API field
-COLUMNS = _columns()
-_KINDS = _kinds()
-#: The columns of the template, in the order of the API's fields.
-TEMPLATE_COLUMNS = tuple(API_NAMES.values())
 #: The column the refused rows' file gives each row's reason in; ignored on import, so
 #: that file can be fixed and imported again as it is.
 REASON_COLUMN = "problem"
 
 
-def parse(data: bytes) -> list[dict]:
+def parse(data: bytes, columns: CsvColumns) -> list[dict]:
     """Turn a CSV file into API bodies, one per row. Refuses a file it cannot read."""
     try:
         text = data.decode("utf-8-sig")
@@ -72,12 +77,12 @@ def parse(data: bytes) -> list[dict]:
         if not header:
             raise InvalidInput("The file is empty.")
         keys = [_column(name) for name in header]
-        fields = [COLUMNS.get(key) for key in keys]
+        fields = [columns.by_header.get(key) for key in keys]
         unknown = [name for name, key, field in zip(header, keys, fields)
                    if field is None and name.strip() and key != REASON_COLUMN]
         if unknown:
             raise InvalidInput(f"CodeQR does not know the column(s) {listed(unknown, ', ', 'column')}. "
-                               f"Rename or remove them; the columns it knows are {', '.join(TEMPLATE_COLUMNS)}.")
+                               f"Rename or remove them; the columns it knows are {', '.join(columns.template)}.")
         if "url" not in fields:
             raise InvalidInput("The first row must name the columns, one of them url (the destination of each QR Code).")
         rows: list[dict] = []
@@ -94,10 +99,10 @@ def parse(data: bytes) -> list[dict]:
     return rows
 
 
-def _typed(row: dict) -> dict:
+def _typed(row: dict, kinds: dict[str, type]) -> dict:
     """Give CSV strings the API's types; leave bad values for validation to name."""
     body = dict(row)
-    for name, kind in _KINDS.items():
+    for name, kind in kinds.items():
         if name not in body:
             continue
         value = body[name]
@@ -111,15 +116,16 @@ def _typed(row: dict) -> dict:
 def import_row(row: dict, ctx: Context) -> str:
     """Create or update one QR Code from a row as ``ctx.actor``; return "created", "updated"
     or "unchanged"."""
-    body = _typed(row)
+    schemas = ctx.schemas
+    body = _typed(row, csv_columns(schemas).kinds)
     if body.get("externalId"):
         existing = qrcodes.find("ext_" + body["externalId"], ctx)
         if existing is not None:
-            after = qrcodes.update(existing.id, QRCodeUpdate.model_validate(body), ctx)
+            after = qrcodes.update(existing.id, schemas.update.model_validate(body), ctx)
             return "unchanged" if after.updated_at == existing.updated_at else "updated"
-        qrcodes.create(QRCodeCreate.model_validate(body), ctx)
+        qrcodes.create(schemas.create.model_validate(body), ctx)
         return "created"
-    _, outcome = qrcodes.upsert(QRCodeCreate.model_validate(body), ctx)
+    _, outcome = qrcodes.upsert(schemas.create.model_validate(body), ctx)
     return outcome
 
 
@@ -174,13 +180,13 @@ def errors(job_id: str, limit: int = 1000) -> list[ImportRowError]:
         select(ImportRowError).where(ImportRowError.job_id == job_id).order_by(ImportRowError.row).limit(limit)))
 
 
-def template() -> str:
+def template(columns: CsvColumns) -> str:
     """A CSV to fill in: every column, and one example row."""
     example = {"url": "https://example.com/spring-menu", "title": "Spring menu", "externalId": "menu-2026-spring"}
-    return _csv(TEMPLATE_COLUMNS, [example])
+    return _csv(columns.template, [example])
 
 
-def refused_rows(job: ImportJob) -> str:
+def refused_rows(job: ImportJob, columns: CsvColumns) -> str:
     """The rows of ``job`` that were refused, as given, each with its reason in the
     ``problem`` column: fix them and import this file again."""
     rows = json.loads(job.source or "[]")  # imports from before version 0006 kept no rows
@@ -189,7 +195,7 @@ def refused_rows(job: ImportJob) -> str:
         given = rows[error.row - 2] if 0 <= error.row - 2 < len(rows) else {}  # row 1 is the header
         refused.append({**given, REASON_COLUMN: f"Row {error.row}: {error.message}"})
     present = {name for row in refused for name in row}
-    return _csv([name for name in TEMPLATE_COLUMNS if name in present] + [REASON_COLUMN], refused)
+    return _csv([name for name in columns.template if name in present] + [REASON_COLUMN], refused)
 
 
 def _csv(columns, rows: list[dict]) -> str:

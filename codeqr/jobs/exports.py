@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from ..context import Context
 from ..domain.models import ExportJob
 from ..domain.qrcodes import by_ids
-from ..domain.schemas import API_NAMES, FIELD_GROUPS
+from ..domain.schemas import QRCodeSchemas
 from ..errors import CodeQRError, InvalidInput
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
@@ -30,14 +30,18 @@ from .runner import Lease, owned_job, stored_job
 from .spreadsheets import csv_lines
 from .statuses import JobStatus
 
-#: API fields in the manifest, one column each (every settable one, in the schema's groups),
-#: then the files of each QR Code.
-MANIFEST_FIELDS = ["id", "shortLink", *(API_NAMES[name] for names in FIELD_GROUPS.values() for name in names), "scans"]
 #: Formats whose bytes are compressed already: deflating them again only costs time.
 _COMPRESSED = {"image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"}
 #: QR Codes per part: a part is rendered and stored in one go, so it is what a restart redoes.
 PART_SIZE = 200
 MAX_ITEMS = 100_000
+
+
+def manifest_fields(schemas: QRCodeSchemas) -> list[str]:
+    """The API fields in the manifest, one column each: every settable one, in the schema's
+    groups (a plugin's design fields included), between the id and short link and the scans."""
+    names = [schemas.api_names[name] for group in schemas.field_groups.values() for name in group]
+    return ["id", "shortLink", *names, "scans"]
 
 
 def start(qrs: list, formats: list[str], ctx: Context) -> ExportJob:
@@ -76,6 +80,7 @@ def _build_part(items: list, formats: list[str], moment, ctx: Context) -> bytes:
     images = ctx.state.images
     found = {qr.id: qr for qr in by_ids([qrcode_id for qrcode_id, _ in items], ctx)}
     manifest: list[list] = []
+    columns = manifest_fields(ctx.schemas)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as part:
         for qrcode_id, stem in items:
@@ -89,7 +94,7 @@ def _build_part(items: list, formats: list[str], moment, ctx: Context) -> bytes:
                               images.get(picture, fmt, images.etag(picture, fmt)))
                 files.append(stem + renderer.file_suffix)
             api = qr.api()
-            manifest.append([*(api[name] for name in MANIFEST_FIELDS), " ".join(files)])
+            manifest.append([*(api[name] for name in columns), " ".join(files)])
         part.writestr(_entry("manifest.json", moment, "application/json"), json.dumps(manifest))
     return buffer.getvalue()
 
@@ -115,7 +120,7 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
             parts += 1
             with begin_write():
                 lease.advance(processed=start_at + len(chunk), parts=parts)
-        size = _join(job_id, parts, moment, storage, ctx.instance_path)
+        size = _join(job_id, parts, moment, storage, ctx)
     except CodeQRError as error:  # the storage away, an image that cannot be rendered
         db.session.rollback()
         lease.finish(JobStatus.FAILED, message=f"the export stopped: {error.message}")
@@ -126,11 +131,11 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
     _remove_parts(job_id, parts, storage)
 
 
-def _join(job_id: str, parts: int, moment, storage, instance_path: str) -> int:
+def _join(job_id: str, parts: int, moment, storage, ctx: Context) -> int:
     """Join the parts into the export's one file in the storage (drafted in the instance
     folder's ``tmp``); return its size."""
     manifest = []
-    folder = os.path.join(instance_path, "tmp")
+    folder = os.path.join(ctx.instance_path, "tmp")
     os.makedirs(folder, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=folder, suffix=".zip") as draft:
         with zipfile.ZipFile(draft, "w") as archive:
@@ -142,7 +147,7 @@ def _join(job_id: str, parts: int, moment, storage, instance_path: str) -> int:
                         else:
                             archive.writestr(info, part.read(info))
             archive.writestr(_entry("manifest.csv", moment, "text/csv"),
-                             "".join(csv_lines([*MANIFEST_FIELDS, "files"], manifest)))
+                             "".join(csv_lines([*manifest_fields(ctx.schemas), "files"], manifest)))
         draft.flush()
         storage.put_file(file_name(job_id), draft.name)
         return os.path.getsize(draft.name)

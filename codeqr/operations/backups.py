@@ -24,7 +24,6 @@ from sqlalchemy.engine import make_url
 
 from ..context import Context
 from ..domain.models import QRCode
-from ..domain.schemas import QRCodeOut
 from ..domain.timeutil import isoformat
 from ..errors import CodeQRError
 from ..persistence.database import upgrade_schema
@@ -125,7 +124,7 @@ def _stored_images(ctx: Context) -> Iterator[list[tuple[str, bytes]]]:
     """For each QR Code, its stored images (name, bytes) in the formats the instance renders."""
     images = ctx.state.images
     for qr in db.session.scalars(select(QRCode).execution_options(yield_per=500)):
-        picture = QRCodeOut.of_row(qr, ctx.config).picture()
+        picture = ctx.schemas.out.of_row(qr, ctx.config).picture()
         names = [f"{images.etag(picture, fmt)}.{fmt}" for fmt in images.renderers]
         yield [(name, data) for name in names if (data := images.storage.get(name)) is not None]
     db.session.remove()

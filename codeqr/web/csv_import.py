@@ -15,17 +15,18 @@ from .forms import ImportForm, show_error
 @requires(Permission.WRITE_QRCODES)
 def import_upload():
     form = ImportForm()
+    columns = csv_import.csv_columns(app_state().schemas)
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            rows = csv_import.parse(upload.read())
+            rows = csv_import.parse(upload.read(), columns)
         except CodeQRError as error:
             show_error(form, error, "file")
         else:
             job = csv_import.start(rows, upload.filename or "upload.csv", for_request())
             app_state().jobs.wake()
             return redirect(url_for("web.import_progress", job_id=job.id))
-    return render_template("import.html", form=form, columns=csv_import.TEMPLATE_COLUMNS)
+    return render_template("import.html", form=form, columns=columns.template)
 
 
 def _csv_file(text: str, name: str) -> Response:
@@ -36,12 +37,14 @@ def _csv_file(text: str, name: str) -> Response:
 
 @bp.get("/import/template.csv")
 def import_template():
-    return _csv_file(csv_import.template(), "codeqr-import-template.csv")
+    return _csv_file(csv_import.template(csv_import.csv_columns(app_state().schemas)), "codeqr-import-template.csv")
 
 
 @bp.get("/import/<job_id>/refused.csv")
 def import_refused(job_id: str):
-    return _csv_file(csv_import.refused_rows(csv_import.get(job_id, for_request())), f"refused-rows-{job_id}.csv")
+    job = csv_import.get(job_id, for_request())
+    columns = csv_import.csv_columns(app_state().schemas)
+    return _csv_file(csv_import.refused_rows(job, columns), f"refused-rows-{job_id}.csv")
 
 
 @bp.get("/import/<job_id>")

@@ -1,7 +1,8 @@
 """Flask-WTF forms: CSRF and rendering. Field rules live in the services and schemas,
 so a form shows the very messages the API gives."""
 
-from typing import Any, Literal, get_args, get_origin
+import functools
+from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
@@ -21,7 +22,7 @@ from wtforms.validators import InputRequired, Optional
 from ..accounts.permissions import DEFAULT_ROLE, roles_to_offer
 from ..accounts.users import MIN_PASSWORD
 from ..domain.messages import sentences, whole_number
-from ..domain.schemas import API_NAMES, FIELD_GROUPS, NULLABLE, QRCodeCreate, bounds_of, ui_of, value_type
+from ..domain.schemas import CORE, QRCodeSchemas, bounds_of, ui_of, value_type
 from ..jobs.csv_import import MAX_ROWS
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -89,33 +90,20 @@ def _form_field(info):
     return StringField(label, validators=validators)
 
 
-def _with_qrcode_fields(cls):
-    """Give the form a field for every field of ``QRCodeCreate`` with a ``UI`` label, and
-    their names in the schema's groups (``FIELD_GROUPS``), as the template shows them."""
-    names = []
-    for name, info in QRCodeCreate.model_fields.items():
-        field = _form_field(info)
-        if field is not None:
-            setattr(cls, name, field)
-            names.append(name)
-    cls.QRCODE_FIELDS = tuple(names)
-    cls.GROUPS = {group: tuple(name for name in members if name in names) for group, members in FIELD_GROUPS.items()}
-    return cls
-
-
-@_with_qrcode_fields
 class QRCodeForm(FlaskForm):
-    """The QR Code fields people edit, in the schema's order."""
+    """The QR Code fields people edit, in the schema's order: ``qrcode_form`` makes the class
+    of an app's QR Codes (the fields its plugins add included)."""
 
-    QRCODE_FIELDS: tuple[str, ...] = ()
-    GROUPS: dict[str, tuple[str, ...]] = {}
+    SCHEMAS: ClassVar[QRCodeSchemas] = CORE
+    QRCODE_FIELDS: ClassVar[tuple[str, ...]] = ()
+    GROUPS: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def payload(self, editing: bool = False) -> dict:
         """The API body these fields make. Fields the post does not carry and blank fields
         are left out (blank nullable ones are cleared when editing). A checkbox is posted
         with a blank twin (``_field.html``), so an unticked box is told from one the page
         did not show: a page that leaves a field out never resets it."""
-        body: dict[str | None, Any] = {}  # keyed by API_NAMES, typed as pydantic's aliases are
+        body: dict[str | None, Any] = {}  # keyed by API names, typed as pydantic's aliases are
         for name in self.QRCODE_FIELDS:
             if not getattr(self, name).raw_data:
                 continue
@@ -123,15 +111,26 @@ class QRCodeForm(FlaskForm):
             if isinstance(value, str):
                 value = value.strip()
             if value in ("", None):
-                if editing and name in NULLABLE:
-                    body[API_NAMES[name]] = None
+                if editing and name in self.SCHEMAS.nullable:
+                    body[self.SCHEMAS.api_names[name]] = None
                 continue
-            body[API_NAMES[name]] = value
+            body[self.SCHEMAS.api_names[name]] = value
         return body
 
     def show_error(self, error: Exception) -> None:
         """Put each problem of a service or validation error beside its field."""
-        show_error(self, error, "url", {API_NAMES[name]: name for name in self.QRCODE_FIELDS})
+        show_error(self, error, "url", {self.SCHEMAS.api_names[name]: name for name in self.QRCODE_FIELDS})
+
+
+@functools.cache
+def qrcode_form(schemas: QRCodeSchemas) -> type[QRCodeForm]:
+    """The form of the QR Codes ``schemas`` describe: a field for each of their fields with a
+    ``UI`` label, and the names in the schema's groups, as the template shows them."""
+    fields = {name: field for name, info in schemas.create.model_fields.items()
+              if (field := _form_field(info)) is not None}
+    groups = {group: tuple(name for name in members if name in fields) for group, members in schemas.field_groups.items()}
+    return type("QRCodeForm", (QRCodeForm,), {**fields, "SCHEMAS": schemas, "QRCODE_FIELDS": tuple(fields),
+                                              "GROUPS": groups})
 
 
 class ApiKeyForm(FlaskForm):

@@ -14,7 +14,7 @@ from ..analytics.queries import scans_since
 from ..context import for_request
 from ..domain import qrcodes
 from ..domain.rendering import short_link
-from ..domain.schemas import Filters, ListQuery, QRCodeCreate, QRCodeUpdate
+from ..domain.schemas import Filters, ListQuery, QRCodeUpdate
 from ..domain.timeutil import utcnow
 from ..errors import CodeQRError
 from ..jobs import exports
@@ -22,7 +22,7 @@ from ..jobs.statuses import JobStatus
 from ..state import app_state
 from . import bp, name_of, requires
 from .analytics import panel
-from .forms import ConfirmForm, QRCodeForm
+from .forms import ConfirmForm, QRCodeForm, qrcode_form
 
 #: Rows per page people can choose on the list; the first is the default.
 PAGE_SIZES = (25, 50, 100)
@@ -32,7 +32,7 @@ PREVIEW_MAX_SIZE = 1024
 
 
 def _form(obj=None) -> QRCodeForm:
-    form = QRCodeForm(obj=obj)
+    form = qrcode_form(app_state().schemas)(obj=obj)
     form.domain.choices = [SelectChoice(domain) for domain in current_app.config["CODEQR_DOMAINS"]]
     return form
 
@@ -101,7 +101,7 @@ def qrcode_new():
     if form.validate_on_submit():
         body = form.payload()
         try:
-            data = QRCodeCreate.model_validate(body)
+            data = app_state().schemas.create.model_validate(body)
             existing = qrcodes.oldest_with_url(data.url, for_request(), data.domain)
             if existing is None or original is not None or request.form.get("create_anyway"):
                 qr = qrcodes.create(data, ctx=for_request())
@@ -123,7 +123,7 @@ def qrcode_edit(qr_id: str):
             body = form.payload(editing=True)
             if request.form.get("keep_link"):  # everything else saved, the short link left as it is
                 body = {name: value for name, value in body.items() if name not in ("key", "domain")}
-            change = QRCodeUpdate.model_validate(body)
+            change = app_state().schemas.update.model_validate(body)
             link_change = _link_change(qr, change)
             if link_change is None or request.form.get("change_link"):
                 qrcodes.update(qr_id, change, ctx=for_request())
@@ -176,7 +176,7 @@ def qrcode_preview():
     key = editing.key if editing else None
     body = form.payload()
     try:
-        picture, shown_key = qrcodes.preview_picture(QRCodeCreate.model_validate(body), for_request(), key=key,
+        picture, shown_key = qrcodes.preview_picture(app_state().schemas.create.model_validate(body), for_request(), key=key,
                                                      editing=editing.id if editing else None)
     except (ValidationError, CodeQRError) as error:
         form.show_error(error)

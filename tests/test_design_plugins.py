@@ -1,0 +1,258 @@
+"""A plugin adds design fields (``codeqr_design_fields``): they reach the API and its OpenAPI
+document, the stored design, the image hash and the renderers, the web form, the CSV import
+and the export manifest; an app without the plugin keeps their values stored, unread."""
+
+import csv
+import io
+import json
+from typing import Annotated, Literal
+
+import pytest
+from pydantic import Field
+from sqlalchemy import text
+
+from api_client import authorized_client
+from codeqr import UI, PluginError, Renderer, db, hookimpl
+from codeqr.accounts import apikeys
+from codeqr.context import for_operator
+from codeqr.jobs import csv_import, exports
+from codeqr.web.forms import qrcode_form
+from test_web import PASSWORD, _export, csrf_of
+
+
+class DesignEcho(Renderer):
+    """Answers the design it was given, as JSON: what a renderer of a plugin reads."""
+
+    name = "design-json"
+    media_type = "application/json"
+
+    def render(self, spec) -> bytes:
+        return json.dumps(spec.design.model_dump(mode="json"), sort_keys=True).encode()
+
+
+class FramePlugin:
+    """Two design fields: a text printed under the code and the frame drawn around it."""
+
+    __name__ = "frame"
+
+    @hookimpl
+    def codeqr_design_fields(self):
+        return {
+            "frame_text": (Annotated[str, Field(max_length=40, description="printed under the code"), UI("Frame text")],
+                           ""),
+            "frame_style": (Annotated[Literal["none", "box"], UI("Frame", choices={"none": "None", "box": "A box"})],
+                            "none"),
+        }
+
+    @hookimpl
+    def codeqr_register_renderers(self):
+        return [DesignEcho]
+
+
+@pytest.fixture
+def framed(make_app):
+    return make_app(plugins=[FramePlugin()], WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def framed_api(framed):
+    with framed.app_context():
+        _, secret = apikeys.create("tests", ctx=for_operator())
+    return authorized_client(framed, secret)
+
+
+def _stored_design(app, qrcode_id: str) -> dict:
+    with app.app_context():
+        stored = db.session.execute(text("SELECT design FROM qrcodes WHERE id = :id"), {"id": qrcode_id}).scalar_one()
+        db.session.remove()
+    return stored if isinstance(stored, dict) else json.loads(stored)  # SQLite answers the text
+
+
+def test_the_fields_join_every_operation_of_the_api(framed_api):
+    made = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "frameText": "Scan me"})
+    assert made.status_code == 201, made.get_json()
+    qr = made.get_json()
+    assert (qr["frameText"], qr["frameStyle"]) == ("Scan me", "none")  # the other field: its default
+    assert framed_api.get(f"/api/qrcodes/{qr['id']}").get_json()["frameText"] == "Scan me"
+    updated = framed_api.patch(f"/api/qrcodes/{qr['id']}", json={"frameStyle": "box"}).get_json()
+    assert (updated["frameText"], updated["frameStyle"]) == ("Scan me", "box")
+    upserted = framed_api.put("/api/qrcodes/upsert", json={"url": "https://example.com/a", "frameText": "Hi"})
+    assert upserted.status_code == 200 and upserted.get_json()["frameText"] == "Hi"
+    bulk = framed_api.post("/api/qrcodes/bulk", json=[{"url": "https://example.com/b", "frameStyle": "box"},
+                                                       {"url": "https://example.com/c", "frameStyle": "round"}])
+    first, refused = bulk.get_json()
+    assert first["frameStyle"] == "box"
+    assert "frameStyle" in refused["error"]["message"]
+    listed = framed_api.get("/api/qrcodes").get_json()
+    assert {item["frameStyle"] for item in listed} == {"box"}
+
+
+@pytest.mark.parametrize("body, field", [({"frameText": "x" * 41}, "frameText"), ({"frameText": 5}, "frameText"),
+                                         ({"frameStyle": "round"}, "frameStyle")])
+def test_a_bad_value_is_refused_naming_the_field_and_nothing_is_stored(framed_api, body, field):
+    answer = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", **body})
+    assert answer.status_code == 422
+    assert field in answer.get_json()["error"]["message"]
+    assert framed_api.get("/api/qrcodes/count").get_json() == 0
+
+
+def test_the_openapi_document_shows_them_in_bodies_and_answers(framed):
+    schemas = framed.test_client().get("/api/openapi.json").get_json()["components"]["schemas"]
+    for name in ("QRCodeCreate", "QRCodeUpdate", "QRCodeOut"):
+        assert {"frameText", "frameStyle"} <= set(schemas[name]["properties"]), name
+    assert schemas["QRCodeCreate"]["properties"]["frameText"]["maxLength"] == 40
+    assert schemas["QRCodeOut"]["properties"]["frameText"]["description"] == "printed under the code"
+
+
+def test_an_app_without_the_plugin_shows_none_of_them(app, api):
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/a"}).get_json()
+    assert "frameText" not in qr
+    refused = api.post("/api/qrcodes", json={"url": "https://example.com/b", "frameText": "Hi"})
+    assert refused.status_code == 422
+
+
+def test_they_are_stored_in_the_design_and_rows_from_before_read_the_default(framed, framed_api):
+    qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "frameText": "Menu"}).get_json()
+    assert _stored_design(framed, qr["id"])["frame_text"] == "Menu"
+    with framed.app_context():  # as a QR Code stored before the plugin came
+        db.session.execute(text("UPDATE qrcodes SET design = :design WHERE id = :id"), {
+            "id": qr["id"], "design": json.dumps({"version": 1, "bg_color": "#ffffff", "fg_color": "#000000",
+                                                  "size": 1024, "level": "M", "margin": 4, "show_logo": False})})
+        db.session.commit()
+    again = framed_api.get(f"/api/qrcodes/{qr['id']}").get_json()
+    assert (again["frameText"], again["frameStyle"]) == ("", "none")
+
+
+def test_renderers_read_them_and_the_image_hash_covers_them(framed_api):
+    qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "frameText": "Menu"}).get_json()
+    first = framed_api.get(f"/qr/{qr['id']}.design-json")
+    assert json.loads(first.data)["frame_text"] == "Menu"
+    framed_api.patch(f"/api/qrcodes/{qr['id']}", json={"frameText": "Drinks"})
+    second = framed_api.get(f"/qr/{qr['id']}.design-json")
+    assert json.loads(second.data)["frame_text"] == "Drinks"
+    assert second.headers["ETag"] != first.headers["ETag"]
+    png_before = framed_api.get(f"/qr/{qr['id']}.png").headers["ETag"]
+    framed_api.patch(f"/api/qrcodes/{qr['id']}", json={"frameStyle": "box"})
+    assert framed_api.get(f"/qr/{qr['id']}.png").headers["ETag"] != png_before
+
+
+def test_a_field_at_its_default_leaves_the_image_hash_of_the_core_design(api, make_app):
+    """Installing the plugin renders no stored image anew: the same QR Code, the same name."""
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/a"}).get_json()
+    before = api.get(f"/qr/{qr['id']}.png").headers["ETag"]
+    with_plugin = make_app(plugins=[FramePlugin()]).test_client()  # the same database and images
+    assert with_plugin.get(f"/qr/{qr['id']}.png").headers["ETag"] == before
+
+
+def _signed_in(app):
+    client = app.test_client()
+    token = csrf_of(client, "/setup")
+    assert client.post("/setup", data={"email": "admin@example.com", "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    return client
+
+
+def test_the_web_form_shows_them_in_the_design_group_and_saves_them(framed, framed_api):
+    client = _signed_in(framed)
+    page = client.get("/qrcodes/new").get_data(as_text=True)
+    design_group = page[page.index('id="group-design"'):] if 'id="group-design"' in page else page
+    assert 'name="frame_text"' in design_group and 'name="frame_style"' in design_group
+    assert "Frame text" in page and "A box" in page
+    token = csrf_of(client, "/qrcodes/new")
+    made = client.post("/qrcodes/new", data={"url": "https://example.com/a", "frame_text": "Menu",
+                                             "frame_style": "box", "csrf_token": token})
+    assert made.status_code == 302, made.get_data(as_text=True)
+    qr = framed_api.get("/api/qrcodes").get_json()[0]
+    assert (qr["frameText"], qr["frameStyle"]) == ("Menu", "box")
+    # An edit that leaves them as they are keeps them; an edit of one changes only it.
+    edit = f"/qrcodes/{qr['id']}/edit"
+    client.post(edit, data={"url": qr["url"], "frame_text": "Drinks", "frame_style": "box", "csrf_token": token})
+    after = framed_api.get(f"/api/qrcodes/{qr['id']}").get_json()
+    assert (after["frameText"], after["frameStyle"]) == ("Drinks", "box")
+    refused = client.post(edit, data={"url": qr["url"], "frame_text": "x" * 41, "csrf_token": token})
+    assert refused.status_code == 200 and "40 characters" in refused.get_data(as_text=True)
+
+
+def test_the_csv_import_reads_them_and_the_template_names_them(framed, framed_api):
+    with framed.app_context():
+        columns = csv_import.csv_columns(framed.extensions["codeqr"].schemas)
+        header = next(csv.reader(io.StringIO(csv_import.template(columns))))
+        assert {"frameText", "frameStyle"} <= set(header)
+        rows = csv_import.parse(b"url,Frame Text,frameStyle\nhttps://example.com/a,Menu,box\n", columns)
+        assert csv_import.import_row(rows[0], for_operator()) == "created"
+    qr = framed_api.get("/api/qrcodes").get_json()[0]
+    assert (qr["frameText"], qr["frameStyle"]) == ("Menu", "box")
+
+
+def test_the_export_manifest_has_a_column_for_each(framed, framed_api):
+    qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "frameText": "Menu"}).get_json()
+    archive = _export(_signed_in(framed), ids=[qr["id"]], format=["png"])
+    header, row = list(csv.reader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
+    assert dict(zip(header, row))["frameText"] == "Menu"
+    with framed.app_context():
+        assert {"frameText", "frameStyle"} <= set(exports.manifest_fields(framed.extensions["codeqr"].schemas))
+
+
+def test_every_design_field_is_in_the_form_and_the_manifest_with_plugins_too(app, framed):
+    """Enumerates the design of the core and of an app with plugin fields: each field reaches
+    the form's design group, the manifest and the import's columns."""
+    for each in (app, framed):
+        schemas = each.extensions["codeqr"].schemas
+        fields = [name for name in schemas.design.model_fields if name != "version"]
+        assert fields == list(schemas.design_fields)
+        form, manifest = qrcode_form(schemas), exports.manifest_fields(schemas)
+        columns = csv_import.csv_columns(schemas).template
+        for name in fields:
+            assert name in form.GROUPS["design"], name
+            assert schemas.api_names[name] in manifest, name
+            assert schemas.api_names[name] in columns, name
+    assert "frame_text" in framed.extensions["codeqr"].schemas.design_fields
+
+
+def test_a_disabled_plugins_values_stay_stored_and_come_back(make_app):
+    framed = make_app(plugins=[FramePlugin()])
+    with framed.app_context():
+        _, secret = apikeys.create("tests", ctx=for_operator())
+    qr = authorized_client(framed, secret).post(
+        "/api/qrcodes", json={"url": "https://example.com/a", "frameText": "Menu"}).get_json()
+    plain = make_app()  # the same database and instance, the plugin gone
+    plain_api = authorized_client(plain, secret)
+    seen = plain_api.get(f"/api/qrcodes/{qr['id']}").get_json()
+    assert "frameText" not in seen
+    assert plain_api.patch(f"/api/qrcodes/{qr['id']}", json={"size": 512, "fgColor": "#123456"}).status_code == 200
+    assert _stored_design(plain, qr["id"])["frame_text"] == "Menu"
+    back = authorized_client(make_app(plugins=[FramePlugin()]), secret).get(f"/api/qrcodes/{qr['id']}").get_json()
+    assert (back["frameText"], back["size"], back["fgColor"]) == ("Menu", 512, "#123456")
+
+
+def _plugin(name: str, fields):
+    class Plugin:
+        @hookimpl
+        def codeqr_design_fields(self):
+            return fields
+
+    plugin = Plugin()
+    plugin.__name__ = name  # type: ignore[attr-defined]
+    return plugin
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"size": (int, 1)}, "'size': that name is taken"),
+    ({"short_link": (str, "")}, "'short_link': that name is taken"),
+    ({"version": (int, 1)}, "'version': that name is taken"),
+    ({"FrameText": (str, "")}, "snake_case"),
+    ({"frame text": (str, "")}, "snake_case"),
+    ({"frame_text": str}, r"give it as \(type, default\)"),
+    ({"frame_text": (int, "none")}, "its default 'none' is not a value of its type"),
+    ({"frame_text": (Annotated[str, Field(max_length=2)], "long")}, "its default 'long' is not a value of its type"),
+    (["frame_text"], "not a dict"),
+])
+def test_a_bad_design_field_stops_the_app_naming_the_plugin(make_app, fields, message):
+    with pytest.raises(PluginError, match=message) as stopped:
+        make_app(plugins=[_plugin("badfields", fields)])
+    assert "badfields" in str(stopped.value)
+
+
+def test_two_plugins_adding_one_name_stop_the_app(make_app):
+    with pytest.raises(PluginError, match="'frame_text': that name is taken by another plugin"):
+        make_app(plugins=[FramePlugin(), _plugin("again", {"frame_text": (str, "")})])
