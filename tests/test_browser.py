@@ -477,13 +477,13 @@ _LARGER_TEXT = "(one, other) => parseFloat(getComputedStyle(one).fontSize) > par
 
 
 def test_each_group_of_the_form_is_named_above_its_fields(page):
-    from codeqr.domain.schemas import FIELD_GROUPS
+    from codeqr.domain.schemas import CORE
 
     sign_up(page, "groups@example.com")
     page.goto("/qrcodes/new")
     for size, viewport in SIZES.items():
         page.set_viewport_size(viewport)
-        for group in FIELD_GROUPS:
+        for group in CORE.field_groups:
             fieldset = page.locator(f'fieldset[data-group="{group}"]')
             legend = fieldset.locator("> legend")
             assert legend.is_visible() and legend.inner_text().strip(), (group, size)

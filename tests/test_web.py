@@ -829,10 +829,10 @@ def test_an_edit_that_leaves_a_field_out_keeps_it_and_an_unticked_box_clears_it(
 
 
 def test_the_form_shows_every_field_of_each_group_of_the_schema(browser):
-    from codeqr.domain.schemas import FIELD_GROUPS, QRCodeCreate, ui_of
+    from codeqr.domain.schemas import CORE, QRCodeCreate, ui_of
 
     html = browser.get("/qrcodes/new").get_data(as_text=True)
-    for group, names in FIELD_GROUPS.items():
+    for group, names in CORE.field_groups.items():
         section = re.search(rf'<fieldset[^>]*data-group="{group}".*?</fieldset>', html, flags=re.DOTALL).group(0)
         shown = set(re.findall(r'<(?:input|select)[^>]*name="([a-z_]+)"', section))
         assert shown == {name for name in names if ui_of(QRCodeCreate.model_fields[name]).label is not None}, group

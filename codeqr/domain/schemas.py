@@ -234,11 +234,6 @@ class QRCodeCreate(_Input):
         False, description="draw the instance logo at the centre")
 
 
-#: API (camelCase) name of every field a caller may set, by attribute name.
-API_NAMES: dict[str, str] = {name: info.alias or name  # every field has one: the alias generator's
-                             for name, info in QRCodeCreate.model_fields.items()}
-
-
 def _without_none(annotation):
     """``X | None`` -> ``X``; anything else unchanged."""
     if get_origin(annotation) in (Union, type(int | None)):
@@ -265,9 +260,6 @@ def nullable_of(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(name for name, info in model.model_fields.items()
                      if not _is_automatic(name) and _without_none(info.annotation) is not info.annotation)
 
-
-#: Fields a caller may set to null (clearing them).
-NULLABLE = nullable_of(QRCodeCreate)
 
 
 def _drop_defaults(schema: dict[str, Any]) -> None:
@@ -339,11 +331,6 @@ else:
 
 #: Fields of the design: how the image looks (what it encodes is the short link).
 DESIGN_FIELDS = tuple(name for name, info in QRCodeCreate.model_fields.items() if DESIGN in info.metadata)
-#: The fields in the groups forms and exports show them in: the link, then the design.
-FIELD_GROUPS = {
-    "link": tuple(name for name in QRCodeCreate.model_fields if name not in DESIGN_FIELDS),
-    "design": DESIGN_FIELDS,
-}
 
 
 class _DesignBase(BaseModel):
@@ -538,10 +525,12 @@ class QRCodeSchemas:
     @functools.cached_property
     def api_names(self) -> dict[str, str]:
         """API (camelCase) name of every field a caller may set, by attribute name."""
-        return {name: info.alias or name for name, info in self.create.model_fields.items()}
+        return {name: info.alias or name  # every field has one: the alias generator's
+                for name, info in self.create.model_fields.items()}
 
     @functools.cached_property
     def nullable(self) -> frozenset[str]:
+        """Fields a caller may set to null (clearing them)."""
         return nullable_of(self.create)
 
     @functools.cached_property
