@@ -266,7 +266,7 @@ def test_the_exports_expiry_is_in_the_readers_time_zone(tokyo, live_app):
     assert started.ok
     page.goto(started.url)
     page.get_by_role("button", name=re.compile(r"Download the ZIP")).wait_for(timeout=60_000)
-    expiry = page.locator("time.local-time").last
+    expiry = page.locator("p", has_text="The file is kept until").locator("time.local-time")
     utc = expiry.get_attribute("datetime")
     text, title = expiry.inner_text(), expiry.get_attribute("title")
     hour = (int(utc[11:13]) + 9) % 24
