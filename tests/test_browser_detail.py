@@ -238,6 +238,13 @@ def test_the_scan_count_says_how_many_bots_the_analytics_leave_out(page, live_ap
     page.goto(f"/qrcodes/{people.id}")
     assert " ".join(page.locator("#scan-count").inner_text().split()).startswith("1 scan in all. Last scanned")
 
+    crawled = _create(app, url="https://example.com/crawled", title="Crawled")
+    for _ in range(2):
+        _scan(crawled.short_link, BOT)
+    page.goto(f"/qrcodes/{crawled.id}")
+    said = " ".join(page.locator("#scan-count").inner_text().split())
+    assert said.startswith("2 scans in all, all by bots and scripts, left out of the analytics below."), said
+
 
 def test_the_previews_caption_shows_the_short_link_whole(page, live_app):
     app = live_app[1]
