@@ -111,15 +111,19 @@ function watchJob(box) {
   setTimeout(poll, 300);
 }
 
-function useBrowserTimeZone(form) {
-  // Days and hours begin where the reader is: ask the server in the browser's zone.
+function rememberTimeZone() {
+  // Days and hours begin where the reader is: the server reads the browser's zone from a
+  // cookie set here, on every page, so the next page is drawn in it (none is loaded twice).
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const params = new URLSearchParams(window.location.search);
-  if (!params.has("timezone") && zone && zone !== form.elements.timezone.value) {
-    params.set("timezone", zone);
-    window.location.replace(`${window.location.pathname}?${params}`);
-    return;
+  if (zone && !document.cookie.split("; ").includes(`codeqr_timezone=${zone}`)) {
+    const secure = window.location.protocol === "https:" ? "; secure" : "";
+    document.cookie = `codeqr_timezone=${zone}; path=/; max-age=31536000; samesite=lax${secure}`;
   }
+}
+
+function submitOnChange(form) {
+  // The zone rides in the cookie: a zone in the address would pin the page drawn before it was set.
+  if (form.elements.timezone) form.elements.timezone.disabled = true;
   form.querySelectorAll("select, input[type=checkbox]").forEach((input) => {
     input.addEventListener("change", () => form.requestSubmit());
   });
@@ -193,8 +197,9 @@ function showLocalTimes() {
 
 document.addEventListener("DOMContentLoaded", () => {
   showLocalTimes();
+  rememberTimeZone();
   const zoneForm = document.querySelector("[data-timezone-form]");
-  if (zoneForm) useBrowserTimeZone(zoneForm);
+  if (zoneForm) submitOnChange(zoneForm);
   const series = document.getElementById("series-data");
   const canvas = document.getElementById("chart-timeseries");
   if (series && canvas) drawSeries(canvas, JSON.parse(series.textContent));

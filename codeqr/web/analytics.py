@@ -16,6 +16,7 @@ from ..context import the_app
 from ..jobs.downloads import streamed_attachment
 from ..state import app_state
 from . import bp
+from .timezone import reader_zone
 
 INTERVAL_LABELS = {"1h": "Last hour", "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days",
                    "90d": "Last 90 days", "ytd": "Year to date", "1y": "Last 12 months", "all": "All time"}
@@ -25,12 +26,12 @@ assert set(INTERVAL_LABELS) == set(INTERVALS)
 def panel(qrcode_id: str | None = None, top: bool = False) -> dict:
     """Everything an analytics panel shows, for the interval, time zone and
     unique-visitors choice in the page's query string."""
-    choice = {"interval": request.args.get("interval", "30d"), "timezone": request.args.get("timezone", "UTC"),
+    choice = {"interval": request.args.get("interval", "30d"), "timezone": request.args.get("timezone") or reader_zone(),
               "unique": request.args.get("unique") == "1"}
     try:
         base = AnalyticsQuery.model_validate({**choice, "qrcodeId": qrcode_id})
     except ValidationError:
-        choice = {"interval": "30d", "timezone": "UTC", "unique": False}
+        choice = {"interval": "30d", "timezone": reader_zone(), "unique": False}
         base = AnalyticsQuery.model_validate({**choice, "qrcodeId": qrcode_id})
 
     limits = ReadLimits.from_config(the_app().config)

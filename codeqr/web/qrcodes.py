@@ -22,6 +22,7 @@ from ..jobs.statuses import JobStatus
 from ..state import app_state
 from . import bp, name_of, requires
 from .analytics import panel
+from .detail import PRINT_SIZES_CM, bot_scans
 from .forms import ConfirmForm, QRCodeForm, qrcode_form
 
 #: Rows per page people can choose on the list; the first is the default.
@@ -149,7 +150,8 @@ def qrcode_detail(qr_id: str):
     renderers = app_state().images.renderers
     return render_template("qrcodes/detail.html", qr=qr, formats=_formats(), sizes=sorted({*DOWNLOAD_SIZES, qr.size}),
                            vector={fmt for fmt, renderer in renderers.items() if renderer.media_type == "image/svg+xml"},
-                           form=ConfirmForm(), analytics=panel(qrcode_id=qr.id))
+                           form=ConfirmForm(), analytics=panel(qrcode_id=qr.id), bot_scans=bot_scans(qr),
+                           print_sizes=sorted(PRINT_SIZES_CM), print_size=PRINT_SIZES_CM[0])
 
 
 @bp.route("/qrcodes/<qr_id>/delete", methods=["GET", "POST"])
