@@ -100,7 +100,9 @@ def _scanned(page, app, clock) -> dict:
 
 
 def _chart_drawn(page) -> None:
+    """Wait for the chart, and the map where there is one."""
     wait_until(page, "Boolean(window.Chart && Chart.getChart(document.getElementById('chart-timeseries')))")
+    wait_until(page, "!document.getElementById('world-map') || Boolean(document.querySelector('#world-map svg'))")
 
 
 def _luminance(rgb) -> float:

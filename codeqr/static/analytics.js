@@ -57,13 +57,13 @@
       label: data.measure === "visitors" ? "Unique visitors" : "Scans",
       data: points.map((point) => point[data.measure]),
       borderColor: accent, backgroundColor: withAlpha(accent, 0.18),
-      fill: "origin", tension: 0.25, pointRadius: points.length > 40 ? 0 : 3, pointHoverRadius: 5, borderWidth: 2,
+      fill: "origin", cubicInterpolationMode: "monotone", pointRadius: points.length > 40 ? 0 : 3, pointHoverRadius: 5, borderWidth: 2,
     }];
     if (data.compared) {
       datasets.push({
         label: "The period before",
         data: points.map((point) => (point.previous === undefined ? null : point.previous)),
-        borderColor: muted, backgroundColor: muted, borderDash: [6, 4], fill: false, tension: 0.25,
+        borderColor: muted, backgroundColor: muted, borderDash: [6, 4], fill: false, cubicInterpolationMode: "monotone",
         pointRadius: 0, borderWidth: 2,
       });
     }
@@ -96,9 +96,10 @@
   }
 
   async function drawMap(box, countries) {
-    const response = await fetch(box.dataset.map);
+    const response = await fetch(box.closest("[data-map]").dataset.map);
     if (!response.ok) return;
-    const svg = new DOMParser().parseFromString(await response.text(), "image/svg+xml").documentElement;
+    const parsed = new DOMParser().parseFromString(await response.text(), "image/svg+xml").documentElement;
+    const svg = document.importNode(parsed, true);  // a copy of this document's: its listeners stay
     const largest = Math.max(...Object.values(countries).map((country) => country.count));
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-label", "World map of " + Object.values(countries)
@@ -116,7 +117,7 @@
         path.addEventListener("keydown", (event) => { if (event.key === "Enter") window.location.href = country.url; });
       }
     });
-    box.replaceChildren(document.importNode(svg, true));
+    box.replaceChildren(svg);
   }
 
   document.addEventListener("DOMContentLoaded", () => {
