@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import abort, render_template, request, url_for
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from ..analytics import comparison, events, queries
 from ..analytics.dimensions import DIMENSIONS, FILTERED, Dimension
@@ -99,7 +100,7 @@ def _day(text: str, name: str) -> date:
         raise PageProblem(f"The “{name}” date must be a day written as year-month-day, such as 2026-12-01.") from None
 
 
-def _said(problem: dict) -> str:
+def _said(problem: ErrorDetails) -> str:
     """One problem of the address as a sentence."""
     field = str(problem["loc"][0]) if problem["loc"] else ""
     if problem["type"] == "extra_forbidden":
@@ -111,7 +112,8 @@ def _said(problem: dict) -> str:
         return "The “To” date is before the “From” date: choose a “To” date on or after it."
     if problem["type"] == "literal_error":
         named = {"interval": "time frame"}.get(field, field)
-        return f"There is no {named} “{problem['input']}”: choose one of {problem['ctx']['expected']}."
+        expected = problem.get("ctx", {}).get("expected", "")
+        return f"There is no {named} “{problem['input']}”: choose one of {expected}."
     words = {"start": "The “From” date", "end": "The “To” date", "interval": "The time frame"}
     return as_sentence(f"{words.get(field, field or 'The address')}: {message}")
 
@@ -140,7 +142,7 @@ def _answers(query: AnalyticsQuery, shown: list[Dimension], qrcode_id: str | Non
         compared = {"total": before, "change": comparison.change(total, before),
                     "from": pair.previous.start.astimezone(ZoneInfo(query.timezone)).strftime(shown_as),
                     "to": pair.previous.end.astimezone(ZoneInfo(query.timezone)).strftime(shown_as)}
-    breakdowns = [{"group": dimension.group_by, "panel": dimension.panel,
+    breakdowns: list[dict[str, Any]] = [{"group": dimension.group_by, "panel": dimension.panel,
                    "items": [_item(dimension, item, measure) for item in answer(dimension.group_by)[:SHOWN_ITEMS]]}
                   for dimension in shown]
     return {
