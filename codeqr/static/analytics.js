@@ -63,7 +63,7 @@
       datasets.push({
         label: "The period before",
         data: points.map((point) => (point.previous === undefined ? null : point.previous)),
-        borderColor: muted, backgroundColor: muted, borderDash: [6, 4], fill: false, cubicInterpolationMode: "monotone",
+        borderColor: muted, backgroundColor: "transparent", borderDash: [6, 4], fill: false, cubicInterpolationMode: "monotone",
         pointRadius: 0, borderWidth: 2,
       });
     }
