@@ -620,12 +620,12 @@ def test_analytics_pages_show_totals_breakdowns_and_a_csv(browser, web_app):
     dashboard = browser.get("/analytics?interval=7d").get_data(as_text=True)
     assert '<strong id="analytics-total">3</strong>' in dashboard
     devices = re.search(r'id="breakdown-devices".*?</article>', dashboard, flags=re.DOTALL).group(0)
-    assert re.findall(r"<td>(\w+)</td>", devices) == ["Mobile", "Desktop"]
+    assert re.findall(r'class="filter"[^>]*>(\w+)</a>', devices) == ["Mobile", "Desktop"]
     top = re.search(r'id="breakdown-top_qrcodes".*?</article>', dashboard, flags=re.DOTALL).group(0)
     assert top.index("Poster") < top.index("Flyer")
     detail = browser.get(f"/qrcodes/{flyer['id']}?interval=7d").get_data(as_text=True)
     assert '<strong id="analytics-total">1</strong>' in detail
-    assert browser.get("/analytics?interval=24h").get_data(as_text=True).count("<td>Mobile</td>") == 1
+    assert browser.get("/analytics?interval=24h").get_data(as_text=True).count(">Mobile</a>") == 1
     csv_url = re.search(r'href="(/analytics/events.csv[^"]+)"', detail).group(1).replace("&amp;", "&")
     rows = list(csv.DictReader(io.StringIO(browser.get(csv_url).get_data(as_text=True))))
     assert [(row["key"], row["device"]) for row in rows] == [("flyer", "mobile")]

@@ -129,24 +129,6 @@ function submitOnChange(form) {
   });
 }
 
-function drawSeries(canvas, data) {
-  if (!window.Chart) return;  // the table below the chart holds the same numbers
-  const accent = getComputedStyle(document.documentElement).getPropertyValue("--pico-primary").trim() || "#2563eb";
-  new window.Chart(canvas, {
-    type: "bar",
-    data: {
-      labels: data.points.map((point) => point.label),
-      datasets: [{ label: data.measure, data: data.points.map((point) => point[data.measure]), backgroundColor: accent }],
-    },
-    options: {
-      animation: false,
-      maintainAspectRatio: false,
-      plugins: { legend: { display: false } },
-      scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxRotation: 0, autoSkip: true } } },
-    },
-  });
-}
-
 function selectionBar(form) {
   // The bulk actions show while rows are selected, with how many.
   const bar = form.querySelector("[data-bulk-bar]");
@@ -200,9 +182,6 @@ document.addEventListener("DOMContentLoaded", () => {
   rememberTimeZone();
   const zoneForm = document.querySelector("[data-timezone-form]");
   if (zoneForm) submitOnChange(zoneForm);
-  const series = document.getElementById("series-data");
-  const canvas = document.getElementById("chart-timeseries");
-  if (series && canvas) drawSeries(canvas, JSON.parse(series.textContent));
   const form = document.getElementById("qrcode-form");
   if (form) livePreview(form);
   const job = document.getElementById("job");

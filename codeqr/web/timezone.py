@@ -12,9 +12,13 @@ _LONGEST = 64
 
 
 def reader_zone() -> str:
-    """The time zone the reader's browser named, or UTC when it named none or one the
-    server does not know (the cookie is the browser's to write: anything may come)."""
-    name = request.cookies.get(COOKIE, "")
+    """The time zone the reader's browser named (the cookie is the browser's to write:
+    anything may come), or UTC."""
+    return known_zone(request.cookies.get(COOKIE))
+
+
+def known_zone(name: str | None) -> str:
+    """``name`` if it names a time zone the server knows, else UTC."""
     if not name or len(name) > _LONGEST or not name.isprintable():
         return "UTC"
     try:
