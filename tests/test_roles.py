@@ -112,7 +112,7 @@ def test_every_ui_change_refuses_a_viewer(people):
             continue
         response = viewer.post(path, data=form)
         assert response.status_code == 403, path
-        assert "your role (viewer) cannot" in response.get_data(as_text=True)
+        assert "Your role (viewer) cannot" in response.get_data(as_text=True)  # the error page writes a sentence
         refused.append(rule)
     assert len(refused) >= 8  # new, edit, delete, import, users, role, deactivate, reactivate, password
     assert _rows(people) == before

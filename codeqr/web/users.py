@@ -1,5 +1,5 @@
 """The users page (admins): add people, change their role, deactivate or reactivate
-them, set a new password."""
+them, and set someone's new password on a page of its own."""
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
@@ -75,20 +75,23 @@ def user_reactivate(user_id: int):
     return _done(lambda: users.set_active(user_id, True, for_request()), "{email} can sign in again.")
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @requires(Permission.USERS)
 def user_password(user_id: int):
+    """A new password for one person, on a page of its own; a refused one is said beside
+    the field, and what was typed is asked again."""
+    user = users.by_id(user_id, for_request()) or abort(404)
     form = PasswordForm()
-    if not form.validate_on_submit():
-        flash("Enter the new password.", "error")
-        return redirect(url_for("web.user_list"))
-    if user_id != current_user.id:
-        return _done(lambda: users.reset_password(user_id, form.password.data, for_request()),
-                     "{email} has a new password; tell them through a channel you trust.")
-
-    def own_password():
-        user = users.reset_password(user_id, form.password.data, for_request())
-        login_user(user)  # this browser stays signed in; the user's other sessions have ended
-        return user
-
-    return _done(own_password, "Your password is changed; you are signed out everywhere else.")
+    if form.validate_on_submit():
+        try:
+            changed = users.reset_password(user_id, form.password.data, for_request())
+        except CodeQRError as error:
+            show_error(form, error, "password")
+        else:
+            if changed.id != current_user.id:
+                flash(f"{changed.email} has a new password; tell them through a channel you trust.", "success")
+            else:
+                login_user(changed)  # this browser stays signed in; the user's other sessions have ended
+                flash("Your password is changed; you are signed out everywhere else.", "success")
+            return redirect(url_for("web.user_list"))
+    return render_template("user_password.html", form=form, user=user)
