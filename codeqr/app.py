@@ -32,6 +32,7 @@ from .pluginmanager import build_plugin_manager, design_fields, plugin_defaults
 from .scans import public
 from .state import build_app_state, chosen_plugins
 from .web.account import SIGN_IN_PAGES
+from .web.forms import qrcode_form
 
 #: No CodeQR input nests deeper than a few levels; deeper bodies are refused before any
 #: work (Python's parser and pydantic would otherwise hit their recursion limits).
@@ -137,6 +138,7 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     login_manager.login_view = "web.login"
     app.jinja_loader = _template_loader(pm)
     schemas = qrcode_schemas(design_fields(pm))
+    qrcode_form(schemas)  # built now, so a plugin's field that clashes with the form stops the app
     api_bp = build_blueprint(schemas)
     app.register_blueprint(api_bp)
     app.register_blueprint(api_docs_bp)

@@ -1,15 +1,18 @@
 """The per-app plugin manager and the name-keyed registries it fills."""
 
 import inspect
+import json
 import re
 from importlib.metadata import version as dist_version
 from typing import Any, Generic, TypeVar, cast
 
 import pluggy
 from pydantic import PydanticUserError, TypeAdapter, ValidationError
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticSerializationError
 
 from . import hookspecs
-from .domain.schemas import QRCodeOut
+from .domain.schemas import QRCodeCreate, QRCodeOut, ui_of
 from .jobs import kinds as core_job_kinds
 from .jobs.runner import JOB_COLUMNS, JobKind
 from .plugin_api import Overlay, PluginError, Renderer, Storage, _Component
@@ -114,9 +117,9 @@ _FIELD_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
 def design_fields(pm: pluggy.PluginManager) -> dict[str, tuple[Any, Any]]:
-    """Every plugin's design fields, ``{name: (type, default)}``; refuses a name taken by the
-    core or another plugin, a name that is not snake_case, and a default its type refuses."""
-    taken = {*QRCodeOut.model_fields, *QRCodeOut.model_computed_fields, "version", "design"}
+    """Every plugin's design fields, ``{name: (type, default)}``. Refuses a name that is not
+    snake_case, one the core's QR Code (a field, an API name, a method or pydantic's) or
+    another plugin uses, and a default its type refuses or that JSON cannot carry."""
     merged: dict[str, tuple[Any, Any]] = {}
     for impl in pm.hook.codeqr_design_fields.get_hookimpls():
         fields = impl.function() or {}
@@ -126,17 +129,49 @@ def design_fields(pm: pluggy.PluginManager) -> dict[str, tuple[Any, Any]]:
             where = f"plugin {impl.plugin_name!r} added the design field {name!r}"
             if not isinstance(name, str) or not _FIELD_NAME.match(name):
                 raise PluginError(f"{where}: a field's name is snake_case letters and digits, like frame_text")
-            if name in taken or name in merged:
-                raise PluginError(f"{where}: that name is taken{' by another plugin' if name in merged else ''}")
+            taken_by = _taken_by(name, merged)
+            if taken_by:
+                raise PluginError(f"{where}: that name is taken {taken_by}")
             if not isinstance(entry, tuple) or len(entry) != 2:
                 raise PluginError(f"{where}: give it as (type, default)")
-            kind, default = entry
-            try:
-                TypeAdapter(kind).validate_python(default, strict=True)
-            except (ValidationError, PydanticUserError, TypeError) as error:
-                raise PluginError(f"{where}: its default {default!r} is not a value of its type ({error})") from None
-            merged[name] = (kind, default)
+            _check_default(where, *entry)
+            merged[name] = entry
     return merged
+
+
+#: Names a design field may not take beyond the QR Code's own: what the stored design, the
+#: refused rows' CSV and the export manifest use (the form checks its own: ``qrcode_form``).
+_RESERVED = {"version", "design", "problem", "files"}
+
+
+def _taken_by(name: str, plugins: dict) -> str | None:
+    """Who uses ``name`` already, in any of the spellings a field goes by (attribute, API
+    name, CSV header), or None."""
+    def spellings(field: str) -> set[str]:
+        return {field, to_camel(field), re.sub(r"[^a-z0-9]", "", field.lower())}
+
+    aliases = {alias for info in QRCodeCreate.model_fields.values() for alias in ui_of(info).csv_aliases}
+    core = {*QRCodeOut.model_fields, *QRCodeOut.model_computed_fields, *aliases, *_RESERVED}
+    if (spellings(name) & {spelling for field in core for spelling in spellings(field)}
+            or hasattr(QRCodeOut, name) or name.startswith("model_")):
+        return "by CodeQR (a field, an API or CSV name, or a method of a QR Code)"
+    if spellings(name) & {spelling for field in plugins for spelling in spellings(field)}:
+        return "by another plugin (or spelt as theirs in the API or a CSV header)"
+    return None
+
+
+def _check_default(where: str, kind: Any, default: Any) -> None:
+    """The default must be a value of ``kind`` that comes back as itself through JSON, read
+    strictly as the API reads it (so the API, the stored design and the CSV can carry it)."""
+    try:
+        adapter = TypeAdapter(kind)
+        adapter.validate_python(default, strict=True)
+        carried = json.loads(json.dumps(adapter.dump_python(default, mode="json"), allow_nan=False))
+        if adapter.validate_python(carried, strict=True) != default:
+            raise ValueError("it does not come back as itself through JSON")
+    except (ValidationError, PydanticUserError, TypeError, ValueError, PydanticSerializationError) as error:
+        raise PluginError(f"{where}: its default {default!r} is not a value of its type that JSON carries "
+                          f"({error}); use str, int, float, bool or a Literal of them") from None
 
 
 def plugin_defaults(pm: pluggy.PluginManager) -> dict:

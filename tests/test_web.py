@@ -108,9 +108,10 @@ def test_the_form_has_a_control_of_the_right_kind_for_each_field(browser):
     html = browser.get("/qrcodes/new").get_data(as_text=True)
     expected = {"url": "url", "title": "text", "key": "text", "domain": "select", "fg_color": "color",
                 "bg_color": "color", "size": "number", "margin": "number", "level": "select", "show_logo": "checkbox"}
-    from codeqr.web.forms import QRCodeForm
+    from codeqr.domain.schemas import CORE
+    from codeqr.web.forms import qrcode_form
 
-    assert set(QRCodeForm.QRCODE_FIELDS) == set(expected)
+    assert set(qrcode_form(CORE).QRCODE_FIELDS) == set(expected)
     for name, kind in expected.items():
         tag = re.search(rf'<(input|select)[^>]*name="{name}"[^>]*>', html).group(0)
         assert tag.startswith("<select") if kind == "select" else f'type="{kind}"' in tag, (name, tag)

@@ -74,9 +74,14 @@ def _sentence(item: ErrorDetails) -> str:
 
 
 def whole_number(field: str | None) -> str:
-    """Ask for a whole number in the range of the QR Code field ``field`` (its API name)."""
+    """Ask for a whole number in the range of the core's QR Code field ``field`` (its API name)."""
     info = next((info for info in QRCodeCreate.model_fields.values() if info.alias == field), None)
-    bounds = bounds_of(info) if info is not None else {}
+    return number_in(bounds_of(info) if info is not None else {})
+
+
+def number_in(bounds: dict, whole: bool = True) -> str:
+    """Ask for a (whole) number within ``bounds`` (``{"ge": …, "le": …}``, those a field has)."""
+    kind = "whole number" if whole else "number"
     if len(bounds) == 2:
-        return f"Enter a whole number from {bounds['ge']:,} to {bounds['le']:,}."
-    return "Enter a whole number."
+        return f"Enter a {kind} from {bounds['ge']:,} to {bounds['le']:,}."
+    return f"Enter a {kind}."

@@ -16,6 +16,7 @@ plugin extends.
 
 import functools
 import json
+import logging
 import operator
 import unicodedata
 from collections.abc import Mapping
@@ -35,6 +36,7 @@ from pydantic import (
     PrivateAttr,
     RootModel,
     StrictBool,
+    ValidationError,
     computed_field,
     create_model,
     model_validator,
@@ -45,6 +47,8 @@ from pydantic_core import PydanticCustomError, PydanticUndefined
 from ..errors import MAX_LISTED, listed
 from .rendering import Picture, short_link
 from .timeutil import isoformat
+
+log = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 8192
 MAX_BULK = 100
@@ -308,7 +312,8 @@ def _stored_fields(create: type[QRCodeCreate], names) -> dict:
     fields = {}
     for name in names:
         info = create.model_fields[name]
-        annotation = _plain(_without_none(info.annotation)) if _is_automatic(name) else info.annotation
+        # Output types as stored, without the input's rules: a row stored before a rule must still read.
+        annotation = _plain(_without_none(info.annotation) if _is_automatic(name) else info.annotation)
         fields[name] = (annotation, Field(description=info.description))
     return fields
 
@@ -351,9 +356,19 @@ class _DesignBase(BaseModel):
     @classmethod
     def of_stored(cls, stored: Mapping[str, Any]) -> "_DesignBase":
         """The design kept as ``stored``: a field it lacks (added since) reads its default, and
-        a field this app does not know (a plugin's, since disabled) is left out of it."""
-        return cls.model_validate({name: value for name, value in stored.items() if name in cls.model_fields},
-                                  strict=False)  # JSON holds the values as JSON types
+        a field this app does not know (a plugin's, since disabled) is left out of it. A value
+        its field now refuses (a plugin's type narrowed since) reads the default, logged: one
+        such value must not make every list and image fail."""
+        values = {name: value for name, value in stored.items() if name in cls.model_fields}
+        try:
+            return cls.model_validate(values, strict=False)  # JSON holds the values as JSON types
+        except ValidationError as error:
+            refused = {str(item["loc"][0]) for item in error.errors() if item["loc"]}
+            if not refused - {"version"} or refused & set(DESIGN_FIELDS):
+                raise  # the core's own design is broken: not a value to guess
+            log.warning("stored design values no longer valid, read as their defaults: %s", ", ".join(sorted(refused)))
+            return cls.model_validate({name: value for name, value in values.items() if name not in refused},
+                                      strict=False)
 
     def field_values(self) -> dict[str, Any]:
         """Every design field's value by name (the version left out)."""
@@ -548,7 +563,8 @@ class QRCodeSchemas:
         """The row's columns holding ``fields``: the design fields become one stored ``Design``.
         ``kept`` is the design stored before: the values of fields this app does not know (a
         disabled plugin's) stay in it, so nothing is lost when the plugin comes back."""
-        design = self.design.model_validate({name: fields[name] for name in self.design_fields})
+        # A field left out reads its default (a body of the core's class, in an app with plugin fields).
+        design = self.design.model_validate({name: fields[name] for name in self.design_fields if name in fields})
         plain = {name: value for name, value in fields.items() if name not in self.design_fields}
         return plain | {"design": {**(kept or {}), **design.stored()}}
 

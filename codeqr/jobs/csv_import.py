@@ -10,6 +10,7 @@ import csv
 import functools
 import io
 import json
+import re
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -30,6 +31,8 @@ from .statuses import JobStatus
 
 MAX_ROWS = 10_000
 _TRUE, _FALSE = {"1", "true", "yes", "y"}, {"0", "false", "no", "n"}
+#: A number as a spreadsheet writes it (not "nan" nor "inf", which float() would take).
+_FINITE_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def _column(name: str) -> str:
@@ -43,7 +46,7 @@ class CsvColumns:
     #: CSV header (lower-case, without spaces, - or _) -> API field: every field by its API
     #: name, plus the aliases its ``UI`` gives
     by_header: dict[str, str]
-    #: API field -> int or bool, for the fields a CSV cell must be converted for
+    #: API field -> int, float or bool, for the fields a CSV cell must be converted for
     kinds: dict[str, type]
     #: the columns of the template, in the order of the API's fields
     template: tuple[str, ...]
@@ -56,7 +59,7 @@ def csv_columns(schemas: QRCodeSchemas) -> CsvColumns:
     by_header = {_column(column): api_names[name]
                  for name, info in fields.items() for column in (api_names[name], *ui_of(info).csv_aliases)}
     kinds = {api_names[name]: value_type(info) for name, info in fields.items()}
-    return CsvColumns(by_header, {name: kind for name, kind in kinds.items() if kind in (int, bool)},
+    return CsvColumns(by_header, {name: kind for name, kind in kinds.items() if kind in (int, float, bool)},
                       tuple(api_names.values()))
 
 
@@ -108,6 +111,8 @@ def _typed(row: dict, kinds: dict[str, type]) -> dict:
         value = body[name]
         if kind is int and value.lstrip("-").isdigit():
             body[name] = int(value)
+        elif kind is float and _FINITE_NUMBER.fullmatch(value):
+            body[name] = float(value)
         elif kind is bool:
             body[name] = True if value.lower() in _TRUE else False if value.lower() in _FALSE else value
     return body

@@ -9,6 +9,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     EmailField,
+    FloatField,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -21,9 +22,10 @@ from wtforms.validators import InputRequired, Optional
 
 from ..accounts.permissions import DEFAULT_ROLE, roles_to_offer
 from ..accounts.users import MIN_PASSWORD
-from ..domain.messages import sentences, whole_number
+from ..domain.messages import number_in, sentences
 from ..domain.schemas import CORE, QRCodeSchemas, bounds_of, ui_of, value_type
 from ..jobs.csv_import import MAX_ROWS
+from ..plugin_api import PluginError
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
@@ -52,15 +54,29 @@ class LoginForm(FlaskForm):
 class WholeNumberField(IntegerField):
     """An integer field that asks for a number in its QR Code field's range when given text."""
 
-    def __init__(self, *args, api_name: str, **kwargs):
+    def __init__(self, *args, bounds: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.api_name = api_name
+        self.bounds = bounds
 
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError(whole_number(self.api_name)) from None
+            raise ValueError(number_in(self.bounds)) from None
+
+
+class NumberField(FloatField):
+    """A number field (a plugin's float) that asks for a number in its range when given text."""
+
+    def __init__(self, *args, bounds: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bounds = bounds
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(number_in(self.bounds, whole=False)) from None
 
 
 def _form_field(info):
@@ -86,7 +102,9 @@ def _form_field(info):
     if kind is bool:
         return BooleanField(label, default=bool(info.default))
     if kind is int:
-        return WholeNumberField(label, default=info.default, validators=validators, api_name=info.alias)
+        return WholeNumberField(label, default=info.default, validators=validators, bounds=bounds)
+    if kind is float:
+        return NumberField(label, default=info.default, validators=validators, bounds=bounds)
     return StringField(label, validators=validators)
 
 
@@ -113,6 +131,8 @@ class QRCodeForm(FlaskForm):
             if value in ("", None):
                 if editing and name in self.SCHEMAS.nullable:
                     body[self.SCHEMAS.api_names[name]] = None
+                elif editing and self.SCHEMAS.create.model_fields[name].default == "":
+                    body[self.SCHEMAS.api_names[name]] = ""  # a text whose default is blank: cleared
                 continue
             body[self.SCHEMAS.api_names[name]] = value
         return body
@@ -128,6 +148,9 @@ def qrcode_form(schemas: QRCodeSchemas) -> type[QRCodeForm]:
     ``UI`` label, and the names in the schema's groups, as the template shows them."""
     fields = {name: field for name, info in schemas.create.model_fields.items()
               if (field := _form_field(info)) is not None}
+    clashes = [name for name in fields if hasattr(QRCodeForm, name) or name == "csrf_token"]
+    if clashes:
+        raise PluginError(f"the design field(s) {', '.join(clashes)} would hide a part of the web form: rename them")
     groups = {group: tuple(name for name in members if name in fields) for group, members in schemas.field_groups.items()}
     return type("QRCodeForm", (QRCodeForm,), {**fields, "SCHEMAS": schemas, "QRCODE_FIELDS": tuple(fields),
                                               "GROUPS": groups})
