@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ..accounts.permissions import Permission
 from ..context import Context
 from ..domain import qrcodes
-from ..domain.messages import sentences
+from ..domain.messages import label_of, sentences
 from ..domain.models import ImportJob, ImportRowError
 from ..domain.schemas import API_NAMES, QRCodeCreate, QRCodeUpdate, ui_of, value_type
 from ..errors import CodeQRError, InvalidInput, listed
@@ -124,10 +124,11 @@ def import_row(row: dict, ctx: Context) -> str:
 
 
 def _reason(error: Exception) -> str:
-    """Why a row was refused, for people: each sentence once, after the columns it concerns."""
+    """Why a row was refused, for people: each sentence once, after the fields it concerns
+    (named as the form labels them: "Foreground colour", not "fgColor")."""
     columns: dict[str, list[str]] = {}
     for field, sentence in sentences(error):
-        columns.setdefault(sentence, []).append(field or "")
+        columns.setdefault(sentence, []).append(label_of(field) if field else "")
     return " ".join(f"{', '.join(filter(None, fields))}: {sentence}" if any(fields) else sentence
                     for sentence, fields in columns.items())
 
