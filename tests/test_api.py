@@ -326,6 +326,8 @@ def test_bulk_create_reports_each_bad_item(api):
     assert results[1]["error"]["code"] == "unprocessable_entity" and results[1]["qrcode"] == {"url": "nope"}
     assert results[2]["key"] == "dup"
     assert results[3]["error"]["code"] == "conflict"
+    assert [item["field"] for item in results[1]["error"]["errors"]] == ["url"]  # each item's fields, as a 422 gives
+    assert [item["field"] for item in results[3]["error"]["errors"]] == ["key"]
     assert "error" in results[4]
     assert api.get("/api/qrcodes/count").get_json() == 2
 

@@ -40,4 +40,5 @@ def every_problem(body: object, ctx: Context, *, editing: str | None = None, upd
         return found  # the fields left depend on those refused: fix these first
     fields["domain"] = fields["domain"].lower()
     unchanged = {name for name in API_NAMES.values() if name not in body} if update else set()
-    return found + qrcodes.field_problems(fields, ctx, exclude_id=editing, refused=refused, unchanged=unchanged)
+    own_id = stored.id if stored is not None else None  # ``editing`` may be ext_<externalId>
+    return found + qrcodes.field_problems(fields, ctx, exclude_id=own_id, refused=refused, unchanged=unchanged)

@@ -23,6 +23,7 @@ from ..errors import CodeQRError, Conflict, InvalidInput, InvalidInputs, NotFoun
 from ..persistence.database import after_commit, begin_write, insert_on_conflict
 from ..persistence.extensions import db
 from .ids import new_key, url_fingerprint, url_hash
+from .messages import schema_problems
 from .models import QRCode
 from .rendering import Picture, short_link
 from .schemas import (
@@ -415,7 +416,7 @@ def bulk_create(items: list, ctx: Context) -> BulkResult:
                 data = QRCodeCreate.model_validate(item)
                 qr = _inserted(_new_fields(data, ctx), ctx)
             except ValidationError as error:
-                results.append({"error": InvalidInput.from_validation(error).body(), "qrcode": item})
+                results.append({"error": InvalidInputs.of(list(schema_problems(error))).body(), "qrcode": item})
             except CodeQRError as error:
                 results.append({"error": error.body(), "qrcode": item})
             else:

@@ -105,7 +105,8 @@ function livePreview(form) {
       const input = form.elements[name];
       if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
     }
-    const labels = Object.values(answer.labels || {});
+    // Named in the order of the form, top to bottom.
+    const labels = [...form.querySelectorAll(".field-error")].map((slot) => (answer.labels || {})[slot.dataset.for]).filter(Boolean);
     const fix = labels.length ? `fix: ${labels.join(", ")}.` : "fix the fields marked.";
     if (answer.unscannable) {
       status.textContent = `Warning: this design may not scan. Before saving, ${fix}`;
