@@ -74,7 +74,8 @@ def _every_problem_of_the_qrcode() -> list[CodeQRError]:
     if update is None:
         return []
     ref = (request.view_args or {}).get("ref") if update else None
-    return every_problem(request.get_json(silent=True), for_visitor(), editing=ref, update=update)
+    return every_problem(request.get_json(silent=True), for_visitor(), editing=ref, update=update,
+                         taken=request.endpoint != "api.upsert")
 
 
 def register(app) -> None:

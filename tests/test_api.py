@@ -154,6 +154,13 @@ def test_a_422_gives_every_problem_of_the_body_at_once_the_services_too(api):
     # (Colours too alike are the foreground's problem, whichever of the two was sent.)
     response = api.patch(f"/api/qrcodes/{other['id']}", json={"margin": 40, "key": "menu", "bgColor": "#111"})
     assert sorted(item["field"] for item in response.get_json()["error"]["errors"]) == ["fgColor", "key", "margin"]
+    # Its own key is not taken, whichever way the QR Code is named.
+    api.patch(f"/api/qrcodes/{other['id']}", json={"externalId": "poster-2", "key": "poster-2"})
+    response = api.patch("/api/qrcodes/ext_poster-2", json={"margin": 40, "key": "poster-2"})
+    assert [item["field"] for item in response.get_json()["error"]["errors"]] == ["margin"]
+    # An upsert may find the QR Code whose key it sends: that key is not said to be taken.
+    response = api.put("/api/qrcodes/upsert", json={"url": URL, "key": "menu", "size": 5000})
+    assert [item["field"] for item in response.get_json()["error"]["errors"]] == ["size"]
     # Valid for the schema, refused by the service: both problems in one 422.
     response = api.post("/api/qrcodes", json={"url": URL, "key": "api", "fgColor": "#eee"})
     assert response.status_code == 422

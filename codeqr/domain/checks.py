@@ -14,10 +14,12 @@ from .schemas import API_NAMES, QRCodeCreate, QRCodeUpdate
 _SOME_URL = "https://example.com/"
 
 
-def every_problem(body: object, ctx: Context, *, editing: str | None = None, update: bool = False) -> list[CodeQRError]:
+def every_problem(body: object, ctx: Context, *, editing: str | None = None, update: bool = False,
+                  taken: bool = True) -> list[CodeQRError]:
     """Each problem of ``body`` (an API body of the QR Code ``editing``, or of a new one;
-    ``update``: a partial one, the stored fields fill in the rest). Empty when a save
-    would pass every check but the race of two saves."""
+    ``update``: a partial one, the stored fields fill in the rest; ``taken``: whether a key
+    or externalId used already is one, as it is not for an upsert, which may find their
+    QR Code). Empty when a save would pass every check but the race of two saves."""
     model = QRCodeUpdate if update else QRCodeCreate
     try:
         model.model_validate(body)
@@ -41,4 +43,5 @@ def every_problem(body: object, ctx: Context, *, editing: str | None = None, upd
     fields["domain"] = fields["domain"].lower()
     unchanged = {name for name in API_NAMES.values() if name not in body} if update else set()
     own_id = stored.id if stored is not None else None  # ``editing`` may be ext_<externalId>
-    return found + qrcodes.field_problems(fields, ctx, exclude_id=own_id, refused=refused, unchanged=unchanged)
+    return found + qrcodes.field_problems(fields, ctx, taken=taken, exclude_id=own_id, refused=refused,
+                                          unchanged=unchanged)
