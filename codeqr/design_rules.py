@@ -1,6 +1,8 @@
 """Cross-field rules a QR Code must keep to scan: logo needs Q/H, colours need contrast."""
 
-from .errors import InvalidInput
+from collections.abc import Collection
+
+from .errors import InvalidInput, InvalidInputs
 
 #: Lowest WCAG contrast ratio between foreground and background that we accept.
 MIN_CONTRAST = 3.0
@@ -18,17 +20,25 @@ def contrast(a: str, b: str) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
+def design_problems(fields: dict, refused: Collection[str] = ()) -> list[InvalidInput]:
+    """Every reason a design would not scan reliably; rules on a field in ``refused``
+    (API names the schema refused already) are left out."""
+    found = []
+    if not {"showLogo", "level"} & set(refused) and fields["show_logo"] and fields["level"] not in ("Q", "H"):
+        found.append(InvalidInput(
+            "must be Q or H when showLogo is true (the logo hides modules)", "level",
+            sentence="With the logo, choose error correction Q or H: the logo covers part of the code."))
+    if not {"fgColor", "bgColor"} & set(refused):
+        ratio = contrast(fields["fg_color"], fields["bg_color"])
+        if ratio < MIN_CONTRAST:
+            # Said once, beside the foreground: the colour people usually change.
+            found.append(InvalidInput(
+                f"too close to scan against bgColor (contrast {ratio:.2f}:1, need {MIN_CONTRAST}:1)", "fgColor",
+                sentence=f"These two colours are too alike to scan (contrast {ratio:.1f} to 1, at least "
+                         f"{MIN_CONTRAST:g} needed): make the foreground darker or the background lighter."))
+    return found
+
+
 def check_design(fields: dict) -> None:
-    """Refuse a design that would not scan reliably."""
-    if fields["show_logo"] and fields["level"] not in ("Q", "H"):
-        raise InvalidInput("must be Q or H when showLogo is true (the logo hides modules)", "level",
-                           sentence="With the logo, choose error correction Q or H: the logo covers part of the code.")
-    ratio = contrast(fields["fg_color"], fields["bg_color"])
-    if ratio < MIN_CONTRAST:
-        raise InvalidInput(
-            f"too close to scan against bgColor (contrast {ratio:.2f}:1, need {MIN_CONTRAST}:1)",
-            "fgColor",
-            sentence=f"These two colours are too alike to scan (contrast {ratio:.1f} to 1, at least {MIN_CONTRAST:g} "
-                     "needed): make the foreground darker or the background lighter.",
-            also=("bgColor",),
-        )
+    """Refuse a design that would not scan reliably, saying every reason at once."""
+    InvalidInputs.raise_any(*design_problems(fields))

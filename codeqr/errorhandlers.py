@@ -6,7 +6,9 @@ from apiflask import HTTPError
 from flask import abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from .errors import CodeQRError, DatabaseUnavailable, code_for_status, listed, plain
+from .context import for_visitor
+from .domain.checks import every_problem
+from .errors import CodeQRError, DatabaseUnavailable, InvalidInputs, code_for_status, listed, plain
 from .operations.local_requests import from_this_machine
 from .operations.outages import UNAVAILABLE, first_line
 
@@ -40,8 +42,9 @@ def _wants_json() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str, code: str | None = None, headers=None):
-    body = {"error": {"code": code or code_for_status(status), "message": message}}
+def error_response(status: int, message: str, code: str | None = None, headers=None, errors: list | None = None):
+    """The API's error answer; ``errors``: each field's problem, ``[{"field": …, "message": …}]``."""
+    body = {"error": {"code": code or code_for_status(status), "message": message, **({"errors": errors} if errors else {})}}
     return jsonify(body), status, headers or {}
 
 
@@ -53,18 +56,44 @@ def _validation_message(detail: dict) -> str:
     return listed(parts) or "invalid input"
 
 
+def _field_errors(detail: dict) -> list[dict]:
+    """Each problem of APIFlask's ``{location: {field: [messages]}}`` (a field of none: null)."""
+    return [{"field": None if field == "_schema" else field, "message": plain(message)}
+            for fields in (detail or {}).values() for field, messages in fields.items() for message in messages]
+
+
+#: The API's QR Code writes, by endpoint, and whether their body is partial (an update).
+_QRCODE_WRITES = {"api.create": False, "api.upsert": False, "api.update": True}
+
+
+def _every_problem_of_the_qrcode() -> list[CodeQRError]:
+    """On a QR Code write the schema refused, every problem of its body: the schema's and
+    those the service finds in the fields it let through (a taken key, colours too alike).
+    These checks read the app's settings and QR Codes, the same whoever asks."""
+    update = _QRCODE_WRITES.get(request.endpoint or "")
+    if update is None:
+        return []
+    ref = (request.view_args or {}).get("ref") if update else None
+    return every_problem(request.get_json(silent=True), for_visitor(), editing=ref, update=update,
+                         taken=request.endpoint != "api.upsert")
+
+
 def register(app) -> None:
     @app.error_processor
     def api_error(error: HTTPError):
         if error.status_code == 422 and error.detail:
-            return error_response(422, _validation_message(error.detail))
+            problems = _every_problem_of_the_qrcode()
+            if problems:
+                refusal = InvalidInputs.of(problems)
+                return error_response(422, refusal.message, errors=refusal.field_errors())
+            return error_response(422, _validation_message(error.detail), errors=_field_errors(error.detail))
         return error_response(error.status_code, error.message or "error", headers=error.headers)
 
     @app.errorhandler(CodeQRError)
     def service_error(error: CodeQRError):
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if error.status == 503 else {}
         if _wants_json():
-            return error_response(error.status, error.message, error.code, headers)
+            return error_response(error.status, error.message, error.code, headers, errors=error.field_errors())
         return render_template("error.html", status=error.status, message=error.message), error.status, headers
 
     for unavailable in UNAVAILABLE:

@@ -37,13 +37,24 @@ class CodeQRError(Exception):
     def __init__(self, message: str, detail: str | None = None, *, sentence: str | None = None):
         super().__init__(message)
         self.message = message
+        #: the message without its field's name (what ``errors`` says of the field)
+        self.detail = detail or message
         #: what a person reads in a form: a sentence in their words (the API keeps ``message``);
         #: by default ``detail``, the message without its field name, as a sentence
         self.sentence = sentence or as_sentence(detail or message)
 
+    def field_errors(self) -> list[dict]:
+        """Each field the error concerns with what is wrong with it (API names):
+        ``[{"field": "size", "message": "…"}]``; empty for an error of no field."""
+        if not self.field:
+            return []
+        return [{"field": field, "message": self.detail} for field in (self.field, *self.also)]
+
     def body(self) -> dict:
-        """Return the ``error`` object of the API's error shape."""
-        return {"code": self.code, "message": self.message}
+        """Return the ``error`` object of the API's error shape, with ``errors`` (every
+        field's problem) when the error concerns fields."""
+        errors = self.field_errors()
+        return {"code": self.code, "message": self.message, **({"errors": errors} if errors else {})}
 
 
 class InvalidInput(CodeQRError):
@@ -65,20 +76,28 @@ class InvalidInput(CodeQRError):
 
 
 class InvalidInputs(InvalidInput):
-    """Several invalid fields at once, so a form can show every problem in one go."""
+    """Several problems at once (invalid fields, a taken key among them), so a form and
+    the API's 422 can give every problem in one go."""
 
-    def __init__(self, problems: list[InvalidInput]):
+    def __init__(self, problems: "list[CodeQRError]"):
         super().__init__(listed(problem.message for problem in problems))
         self.problems = problems
 
+    def field_errors(self) -> list[dict]:
+        return [item for problem in self.problems for item in problem.field_errors()]
+
     @staticmethod
-    def raise_any(*found: "InvalidInput | None") -> None:
-        """Raise the problems found (None: no problem), one alone as itself."""
+    def of(problems: "list[CodeQRError]") -> "CodeQRError":
+        """One error for ``problems`` (one alone is itself)."""
+        return problems[0] if len(problems) == 1 else InvalidInputs(problems)
+
+    @staticmethod
+    def raise_any(*found: "CodeQRError | None") -> None:
+        """Raise the problems found (None: no problem), one alone as itself (a taken key
+        alone stays a 409 conflict; with other problems it is one of the 422's)."""
         problems = [problem for problem in found if problem is not None]
-        if len(problems) == 1:
-            raise problems[0]
         if problems:
-            raise InvalidInputs(problems)
+            raise InvalidInputs.of(problems)
 
 
 def as_sentence(text: str) -> str:

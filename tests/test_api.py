@@ -135,6 +135,54 @@ def test_bad_input_is_422_naming_the_field_and_stores_nothing(api, body, field):
     assert api.get("/api/qrcodes/count").get_json() == 0
 
 
+def test_a_422_gives_every_problem_of_the_body_at_once_the_services_too(api):
+    # The three problems together: a size out of range (the schema's), a key another QR
+    # Code has and a foreground too close to the white background (the service's, after it).
+    assert api.post("/api/qrcodes", json={"url": URL, "key": "menu"}).status_code == 201
+    response = api.post("/api/qrcodes", json={"url": URL, "size": 5000, "key": "menu", "fgColor": "#dddddd"})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "unprocessable_entity"
+    assert sorted(item["field"] for item in error["errors"]) == ["fgColor", "key", "size"]
+    messages = {item["field"]: item["message"] for item in error["errors"]}
+    assert "4096" in messages["size"] and "already used" in messages["key"] and "bgColor" in messages["fgColor"]
+    assert all(item["message"] in error["message"] for item in error["errors"])  # the one line says them all
+    assert api.get("/api/qrcodes/count").get_json() == 1
+
+    # The same on an update, where the stored fields fill in the rest of the body.
+    other = api.post("/api/qrcodes", json={"url": URL + "&2"}).get_json()
+    # (Colours too alike are the foreground's problem, whichever of the two was sent.)
+    response = api.patch(f"/api/qrcodes/{other['id']}", json={"margin": 40, "key": "menu", "bgColor": "#111"})
+    assert sorted(item["field"] for item in response.get_json()["error"]["errors"]) == ["fgColor", "key", "margin"]
+    # Its own key is not taken, whichever way the QR Code is named.
+    api.patch(f"/api/qrcodes/{other['id']}", json={"externalId": "poster-2", "key": "poster-2"})
+    response = api.patch("/api/qrcodes/ext_poster-2", json={"margin": 40, "key": "poster-2"})
+    assert [item["field"] for item in response.get_json()["error"]["errors"]] == ["margin"]
+    # An upsert may find the QR Code whose key it sends: that key is not said to be taken.
+    response = api.put("/api/qrcodes/upsert", json={"url": URL, "key": "menu", "size": 5000})
+    assert [item["field"] for item in response.get_json()["error"]["errors"]] == ["size"]
+    # Valid for the schema, refused by the service: both problems in one 422.
+    response = api.post("/api/qrcodes", json={"url": URL, "key": "api", "fgColor": "#eee"})
+    assert response.status_code == 422
+    assert sorted(item["field"] for item in response.get_json()["error"]["errors"]) == ["fgColor", "key"]
+
+
+def test_a_taken_key_alone_stays_a_409_with_its_field(api):
+    assert api.post("/api/qrcodes", json={"url": URL, "key": "menu"}).status_code == 201
+    response = api.post("/api/qrcodes", json={"url": URL, "key": "menu"})
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "conflict" and [item["field"] for item in error["errors"]] == ["key"]
+
+
+def test_the_spec_documents_every_fields_error(api):
+    spec = api.get("/api/openapi.json").get_json()
+    error = spec["components"]["schemas"]["HTTPError"]["properties"]["error"]
+    assert {"code", "message", "errors"} <= set(error["properties"])
+    item = error["properties"]["errors"]
+    assert "field" in str(item) and "message" in str(item)
+
+
 @pytest.mark.parametrize("data", [b"{bad", b"", b"\xff\xfe", b"[1, 2", b'{"url": "https://a.b"'])
 def test_malformed_json_is_400(api, data):
     response = api.post("/api/qrcodes", data=data, content_type="application/json")
@@ -285,6 +333,8 @@ def test_bulk_create_reports_each_bad_item(api):
     assert results[1]["error"]["code"] == "unprocessable_entity" and results[1]["qrcode"] == {"url": "nope"}
     assert results[2]["key"] == "dup"
     assert results[3]["error"]["code"] == "conflict"
+    assert [item["field"] for item in results[1]["error"]["errors"]] == ["url"]  # each item's fields, as a 422 gives
+    assert [item["field"] for item in results[3]["error"]["errors"]] == ["key"]
     assert "error" in results[4]
     assert api.get("/api/qrcodes/count").get_json() == 2
 

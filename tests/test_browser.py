@@ -124,7 +124,7 @@ def test_the_whole_story(page, live, tmp_path):
     summary = page.locator("#import-summary").inner_text()
     assert "1000 of 1000 rows processed: 997 created" in summary and "3 refused" in summary
     errors = page.locator("#import-errors").inner_text()
-    assert "url:" in errors and "size:" in errors and "too alike" in errors
+    assert "Destination URL:" in errors and "Size in pixels:" in errors and "too alike" in errors
     page.screenshot(path=SHOTS / "06-import-done.png", full_page=True)
 
     # Export the first page as a ZIP whose images all decode.
@@ -416,20 +416,20 @@ def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
         page.get_by_role("link", name="PNG, 256 px", exact=True).click()
     assert page.locator("#downloads").get_attribute("open") is None  # the menu closed behind the choice
 
-    # Colours refused on submitting are marked beside both; once fixed, both marks go, and
-    # an image the fields no longer describe is dimmed meanwhile.
+    # Colours refused on submitting are marked once, beside the foreground, and the preview
+    # shows that design with its warning; once fixed, the mark and the warning go.
     page.goto("/qrcodes/new")
     page.get_by_label("Destination URL").fill("https://example.com/colours")
     set_color(page, "#fg_color", "#fefefe")
-    page.locator("#preview-status").get_by_text("To see the preview, fix").wait_for()
-    assert "stale" in page.locator("#preview").get_attribute("class")
+    page.locator("#preview-status").get_by_text("may not scan").wait_for()
+    assert "unscannable" in page.locator("#preview").get_attribute("class")
     page.get_by_role("button", name="Create").click()
-    for name in ("fg_color", "bg_color"):
-        page.locator(f'.field-error[data-for="{name}"]').get_by_text("too alike to scan").wait_for()
+    page.locator('.field-error[data-for="fg_color"]').get_by_text("too alike to scan").wait_for()
+    assert page.locator('.field-error[data-for="bg_color"]').inner_text() == ""
     set_color(page, "#fg_color", "#14532d")
     page.locator("#preview-status").get_by_text("Preview of the design").wait_for()
-    assert page.locator('.field-error[data-for="bg_color"]').inner_text() == ""
-    assert "stale" not in (page.locator("#preview").get_attribute("class") or "")
+    assert page.locator('.field-error[data-for="fg_color"]').inner_text() == ""
+    assert not {"stale", "unscannable"} & set((page.locator("#preview").get_attribute("class") or "").split())
 
     # The form keeps its width while the preview's caption changes; a scanned code warns
     # while its key is being changed.

@@ -106,8 +106,11 @@ def test_forms_refuse_a_missing_csrf_token(browser):
 
 def test_the_form_has_a_control_of_the_right_kind_for_each_field(browser):
     html = browser.get("/qrcodes/new").get_data(as_text=True)
-    expected = {"url": "url", "title": "text", "key": "text", "domain": "select", "fg_color": "color",
-                "bg_color": "color", "size": "number", "margin": "number", "level": "select", "show_logo": "checkbox"}
+    # A colour is posted as its hex text; its swatch (no name) picks on a palette beside it.
+    expected = {"url": "url", "title": "text", "key": "text", "domain": "select", "fg_color": "text",
+                "bg_color": "text", "size": "number", "margin": "number", "level": "select", "show_logo": "checkbox"}
+    for name in ("fg_color", "bg_color"):
+        assert re.search(rf'<input type="color" id="{name}-swatch" data-swatch-for="{name}"', html)
     from codeqr.domain.schemas import CORE
     from codeqr.web.forms import qrcode_form
 
@@ -130,7 +133,56 @@ def test_create_shows_api_messages_beside_fields(browser):
     page = browser.post("/qrcodes/new", data={"url": "https://example.com/", "fg_color": "#fefefe",
                                               "bg_color": "#ffffff", "csrf_token": token})
     errors = error_slots(page.get_data(as_text=True))
-    assert "too alike to scan" in errors["fg_color"] and errors["bg_color"] == errors["fg_color"]  # beside both
+    assert "too alike to scan" in errors["fg_color"] and "bg_color" not in errors  # said once, beside the foreground
+
+
+def test_the_form_and_its_live_check_say_every_problem_at_once(browser, web_app):
+    # The issue's three problems together: a size out of range, a key another QR Code has and
+    # a foreground too close to the white background. Each is said beside its own field.
+    create(web_app, url="https://example.com/first", key="menu")
+    token = csrf_of(browser, "/qrcodes/new")
+    fields = {"url": "https://example.com/second", "key": "menu", "size": "5000", "fg_color": "#dddddd",
+              "bg_color": "#ffffff", "margin": "4", "csrf_token": token}
+    errors = error_slots(browser.post("/qrcodes/new", data=fields).get_data(as_text=True))
+    assert set(errors) == {"size", "key", "fg_color"}, errors
+    assert "4,096" in errors["size"] and "already uses" in errors["key"] and "too alike" in errors["fg_color"]
+    checked = browser.post("/qrcodes/preview", data=fields).get_json()
+    assert not checked["ok"] and set(checked["errors"]) == {"size", "key", "fg_color"}
+    # A field the form's own check refuses (text for a number) does not hide the others.
+    errors = error_slots(browser.post("/qrcodes/new", data=fields | {"size": "big"}).get_data(as_text=True))
+    assert set(errors) == {"size", "key", "fg_color"}, errors
+    # Editing: the same three, the QR Code's own key not counted as taken.
+    mine = create(web_app, url="https://example.com/third", key="mine")
+    page = browser.post(f"/qrcodes/{mine['id']}/edit", data=fields | {"url": "https://example.com/third"})
+    assert set(error_slots(page.get_data(as_text=True))) == {"size", "key", "fg_color"}
+    page = browser.post(f"/qrcodes/{mine['id']}/edit", data=fields | {"key": "mine", "size": "70000"})
+    assert set(error_slots(page.get_data(as_text=True))) == {"size", "fg_color"}
+
+
+def test_a_colour_pasted_without_its_hash_is_taken_as_hex(browser, web_app):
+    token = csrf_of(browser, "/qrcodes/new")
+    page = browser.post("/qrcodes/new", data={"url": "https://example.com/brand", "fg_color": "1D4ED8",
+                                              "bg_color": "fff", "csrf_token": token})
+    assert page.status_code == 302, error_slots(page.get_data(as_text=True))
+    with web_app.app_context():
+        from codeqr.domain import qrcodes
+
+        made = qrcodes.oldest_with_url("https://example.com/brand", for_operator())
+    assert (made.fg_color, made.bg_color) == ("#1d4ed8", "#ffffff")
+
+
+def test_a_viewers_key_form_offers_and_gives_only_read_only_keys(web_app):
+    with web_app.app_context():
+        users.create("viewer@example.com", PASSWORD, role="viewer", ctx=for_operator())
+    client = web_app.test_client()
+    client.post("/login", data={"email": "viewer@example.com", "password": PASSWORD,
+                                "csrf_token": csrf_of(client, "/login")})
+    html = client.get("/keys").get_data(as_text=True)
+    scope = re.search(r'<select[^>]*name="scope".*?</select>', html, flags=re.DOTALL).group(0)
+    assert re.findall(r'<option[^>]*value="([^"]*)"', scope) == ["read_only"] and "selected" in scope
+    # A crafted post for a key that may change QR Codes is refused in words.
+    page = client.post("/keys", data={"name": "sneaky", "scope": "all", "csrf_token": csrf_of(client, "/keys")})
+    assert "only read" in error_slots(page.get_data(as_text=True))["scope"]
 
 
 #: Words of programmers that a person should never read in a form.
@@ -216,7 +268,8 @@ def test_preview_renders_or_names_the_bad_field(browser):
     assert good["ok"] and good["image"].startswith("data:image/svg+xml;base64,")  # sharpest shown by browsers
     bad = browser.post("/qrcodes/preview", data={"url": "https://example.com/", "fg_color": "#ffffff",
                                                  "bg_color": "#ffffff", "csrf_token": token}).get_json()
-    assert not bad["ok"] and "too alike to scan" in bad["errors"]["fg_color"] and "bg_color" in bad["errors"]
+    assert not bad["ok"] and "too alike to scan" in bad["errors"]["fg_color"] and "bg_color" not in bad["errors"]
+    assert bad["unscannable"] and bad["image"].startswith("data:image/")  # the design shown beside its warning
     assert browser.post("/qrcodes/preview", data={"url": "https://example.com/"}).status_code == 400  # no CSRF token
     assert browser.get("/qrcodes").get_data(as_text=True).count("<tr>") == 0
 
@@ -354,7 +407,7 @@ def test_import_reports_bad_rows_and_a_rerun_creates_nothing(browser):
     assert (job["status"], job["total"], job["processed"], job["created"], job["failed"]) == ("done", 41, 41, 38, 3)
     assert job["statusText"] == "finished"
     page = browser.get(started.headers["Location"]).get_data(as_text=True)
-    assert "<td>5</td>" in page and "url:" in page and "<td>9</td>" in page and "size:" in page
+    assert "<td>5</td>" in page and "Destination URL:" in page and "<td>9</td>" in page and "Size in pixels:" in page
     again = _wait(browser, _import(browser, data).headers["Location"])
     assert (again["created"], again["updated"], again["unchanged"], again["failed"]) == (0, 0, 38, 3)
 
@@ -370,11 +423,15 @@ def test_the_template_imports_and_the_refused_rows_come_back_as_a_csv_to_fix(bro
     location = _import(browser, _csv(rows)).headers["Location"]
     assert _wait(browser, location)["failed"] == 2
     page = browser.get(location).get_data(as_text=True)
-    assert "Enter a full web address" in page and "fgColor: Enter a colour as #" in page
+    assert "Enter a full web address" in page and "Foreground colour: Enter a colour as six hex digits" in page
+    # Each refused row is named by its title (or URL) beside its line number, its field by its label.
+    assert '<td>3</td><td class="row-name">-50% off</td>' in page and '<td>4</td><td class="row-name">Red</td>' in page
+    assert "fgColor" not in page.split('id="import-errors"')[1]
     refused = list(csv.DictReader(io.StringIO(browser.get(location + "/refused.csv").data.decode("utf-8-sig"))))
     # A cell a spreadsheet would run as a formula is guarded ('), and imports as it was given.
     assert [(row["url"], row["title"]) for row in refused] == [("ftp://bad", "'-50% off"), ("https://example.com/red", "Red")]
-    assert refused[0]["problem"].startswith("Row 3: url: ") and refused[1]["problem"].startswith("Row 4: fgColor: ")
+    assert refused[0]["problem"].startswith("Row 3: Destination URL: ")
+    assert refused[1]["problem"].startswith("Row 4: Foreground colour: ")
     refused[0]["url"], refused[1]["fgColor"] = "https://example.com/fixed", "#7f1d1d"
     fixed = io.StringIO()
     writer = csv.DictWriter(fixed, fieldnames=list(refused[0]))
@@ -730,7 +787,7 @@ def test_the_preview_says_which_link_it_encodes_and_names_what_to_fix(browser, w
     assert browser.post("/qrcodes/preview", data=fields).get_json()["link"] is None  # made on save
     assert browser.post("/qrcodes/preview", data=fields | {"key": "menu"}).get_json()["link"] == "http://localhost/menu"
     bad = browser.post("/qrcodes/preview", data=fields | {"size": "5", "fg_color": "#fefefe"}).get_json()
-    assert bad["labels"] == {"size": "Size in pixels (64–4096)"}
+    assert bad["labels"] == {"size": "Size in pixels (64–4096)", "fg_color": "Foreground colour"}  # every problem
 
 
 def test_the_theme_chosen_is_remembered_and_drawn_from_the_first_paint(make_app):

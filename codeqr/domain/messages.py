@@ -2,13 +2,13 @@
 sentence in their words, with the field(s) it concerns. The API keeps its own precise
 messages; this module only words them for people."""
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ..errors import CodeQRError, InvalidInputs, as_sentence, plain
-from .schemas import QRCodeCreate, bounds_of
+from ..errors import CodeQRError, InvalidInput, InvalidInputs, as_sentence, plain
+from .schemas import QRCodeCreate, bounds_of, ui_of
 
-_COLOUR = "Enter a colour as # and six hex digits, like #1a73e8."
+_COLOUR = "Enter a colour as six hex digits, like #1a73e8 (or three, like #fff)."
 #: What a value that does not match its field's pattern should look like.
 _PATTERNS = {
     "bgColor": _COLOUR,
@@ -50,6 +50,12 @@ def sentences(error: Exception) -> list[tuple[str | None, str]]:
     raise TypeError(f"not an input error: {error!r}")
 
 
+def schema_problems(error: ValidationError) -> list[InvalidInput]:
+    """Each problem the schema found, as the API says it (its field's API name and pydantic's
+    words) and as people read it (``sentence``)."""
+    return [InvalidInput(plain(item["msg"]), _field_of(item), sentence=_sentence(item)) for item in error.errors()]
+
+
 def _field_of(item: ErrorDetails) -> str | None:
     return str(item["loc"][0]) if item["loc"] else None
 
@@ -71,6 +77,18 @@ def _sentence(item: ErrorDetails) -> str:
         except (KeyError, ValueError):
             pass
     return as_sentence(plain(item["msg"]))
+
+
+#: What people call the fields the form does not show.
+_NAMES = {"externalId": "External id"}
+
+
+def label_of(field: str, model: type[BaseModel] = QRCodeCreate) -> str:
+    """The name people know a field of the QR Code body ``model`` (by its API name) by: its
+    label in the form, without the hint in brackets ("fgColor" -> "Foreground colour")."""
+    info = next((info for info in model.model_fields.values() if info.alias == field), None)
+    label = ui_of(info).label if info is not None else None
+    return label.split(" (")[0] if label else _NAMES.get(field, field)
 
 
 def whole_number(field: str | None) -> str:

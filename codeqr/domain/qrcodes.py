@@ -8,6 +8,7 @@ refuse an actor who may not.
 """
 
 import logging
+from collections.abc import Collection
 from datetime import datetime
 
 from pydantic import RootModel, ValidationError
@@ -17,11 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.permissions import Permission
 from ..analytics.queries import scans_since_column
 from ..context import Context
-from ..design_rules import check_design
-from ..errors import CodeQRError, Conflict, InvalidInput, NotFound
+from ..design_rules import design_problems
+from ..errors import CodeQRError, Conflict, InvalidInput, InvalidInputs, NotFound
 from ..persistence.database import after_commit, begin_write, insert_on_conflict
 from ..persistence.extensions import db
 from .ids import new_key, url_fingerprint, url_hash
+from .messages import schema_problems
 from .models import QRCode
 from .rendering import Picture, short_link
 from .schemas import MAX_BULK, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate
@@ -154,12 +156,31 @@ def _check_key(key: str, ctx: Context) -> str:
     return key
 
 
-def _validate(fields: dict, ctx: Context) -> None:
-    """Run the design rules and the plugins' validation on the full future state."""
-    check_design(fields)
-    api_names = ctx.schemas.api_names
-    preview = {api_names[name]: value for name, value in fields.items() if name in api_names}
-    ctx.state.pm.hook.codeqr_validate_qrcode(app=ctx.app, qrcode=preview)
+def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id: str | None = None,
+                   refused: Collection[str] = (), unchanged: Collection[str] = ()) -> list[CodeQRError]:
+    """Every problem of a QR Code's future ``fields`` past the schema, at once: a domain not
+    served, a key of an app route, a design that would not scan, the plugins' checks and
+    (with ``taken``) a key or externalId another QR Code than ``exclude_id`` has. Checks of
+    fields in ``refused`` (API names the schema refused already) are left out, and the domain
+    and key are not checked again when ``unchanged`` (an update that keeps them)."""
+    found: list[CodeQRError] = []
+    checks = [(_check_domain, "domain")] + ([(_check_key, "key")] if fields.get("key") is not None else [])
+    for check, name in checks:
+        if name not in refused and name not in unchanged:
+            try:
+                check(fields[name], ctx)
+            except InvalidInput as error:
+                found.append(error)
+    found += design_problems(fields, refused)
+    if not refused:
+        api_names = ctx.schemas.api_names
+        preview = {api_names[name]: value for name, value in fields.items() if name in api_names}
+        try:
+            ctx.state.pm.hook.codeqr_validate_qrcode(app=ctx.app, qrcode=preview)
+        except CodeQRError as error:
+            found.append(error)
+    conflict = _taken(fields, exclude_id) if taken and not {"domain", "key", "externalId"} & set(refused) else None
+    return found + ([conflict] if conflict is not None else [])
 
 
 def _conflict(fields: dict, exclude_id: str | None = None) -> Conflict:
@@ -184,13 +205,19 @@ def _taken(fields: dict, exclude_id: str | None = None) -> Conflict | None:
 # -- writing ----------------------------------------------------------------
 
 
-def _new_fields(data: QRCodeCreate, ctx: Context) -> dict:
+def fields_of(data: QRCodeCreate, ctx: Context) -> dict:
+    """The fields of a QR Code made of ``data``, unchecked: the default domain and level filled in."""
     fields = data.model_dump(exclude={"level"})
-    fields["domain"] = _check_domain(data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"], ctx)
+    fields["domain"] = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
     fields["level"] = data.level or ("H" if data.show_logo else "M")
-    if data.key is not None:
-        _check_key(data.key, ctx)
-    _validate(fields, ctx)
+    return fields
+
+
+def _new_fields(data: QRCodeCreate, ctx: Context, taken: bool = False) -> dict:
+    """The checked fields of a new QR Code; every problem at once (with ``taken``, a key or
+    externalId used already among them)."""
+    fields = fields_of(data, ctx)
+    InvalidInputs.raise_any(*field_problems(fields, ctx, taken=taken))
     return fields
 
 
@@ -230,23 +257,23 @@ PREVIEW_KEY = "preview00000-qr"
 
 
 def preview_picture(data: QRCodeCreate, ctx: Context, key: str | None = None,
-                    editing: str | None = None) -> tuple[Picture, str]:
-    """Validate ``data`` as a save would (the QR Code ``editing``, or a new one), taken keys
-    and externalIds included, and return its picture and the key it shows, storing nothing."""
-    fields = _new_fields(data, ctx)
-    conflict = _taken(fields, editing)
-    if conflict is not None:
-        raise conflict
+                    editing: str | None = None) -> tuple[Picture, str, list[CodeQRError]]:
+    """Check ``data`` as a save would (the QR Code ``editing``, or a new one), taken keys and
+    externalIds included, storing nothing; return its picture, the key it shows and every
+    problem found. The picture is drawn even with problems: people see the design a save
+    would refuse (colours too alike, say) beside the reason."""
+    fields = fields_of(data, ctx)
+    problems = field_problems(fields, ctx, exclude_id=editing)
     key = data.key or key or PREVIEW_KEY
     schemas = ctx.schemas
-    design = schemas.design.model_validate({name: fields[name] for name in schemas.design_fields})
-    return Picture(short_link(ctx.config, fields["domain"], key), design), key
+    design = schemas.design.model_validate({name: fields[name] for name in schemas.design_fields if name in fields})
+    return Picture(short_link(ctx.config, fields["domain"], key), design), key, problems
 
 
 def create(data: QRCodeCreate, ctx: Context) -> QRCodeOut:
     """Create a QR Code."""
     ctx.actor.require(Permission.WRITE_QRCODES)
-    fields = _new_fields(data, ctx)
+    fields = _new_fields(data, ctx, taken=True)
     with begin_write():
         result = _out(_inserted(fields, ctx), ctx)
     _fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
@@ -256,9 +283,7 @@ def create(data: QRCodeCreate, ctx: Context) -> QRCodeOut:
 def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
     """Apply the given changes to ``qr`` (validated); return ``{api_name: [old, new]}``."""
     if "domain" in given:
-        given["domain"] = _check_domain(given["domain"], ctx)
-    if "key" in given:
-        _check_key(given["key"], ctx)
+        given["domain"] = given["domain"].lower()
     stored = ctx.schemas.fields_of(qr)
     if given.get("show_logo") and "level" not in given and stored["level"] not in ("Q", "H"):
         given["level"] = "H"  # what a logo implies when the caller did not choose
@@ -266,7 +291,9 @@ def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
     changes = {name: [stored[name], value] for name, value in given.items() if stored[name] != value}
     if not changes:
         return {}
-    _validate(future, ctx)
+    api_names = ctx.schemas.api_names
+    InvalidInputs.raise_any(*field_problems(future, ctx, exclude_id=qr.id,
+                                            unchanged={api_names[name] for name in api_names if name not in given}))
     columns = ctx.schemas.columns(future, kept=qr.design)
     for name in {"design" if name in ctx.schemas.design_fields else name for name in changes}:
         setattr(qr, name, columns[name])
@@ -376,7 +403,7 @@ def bulk_create(items: list, ctx: Context) -> RootModel:
                 data = ctx.schemas.create.model_validate(item)
                 qr = _inserted(_new_fields(data, ctx), ctx)
             except ValidationError as error:
-                results.append({"error": InvalidInput.from_validation(error).body(), "qrcode": item})
+                results.append({"error": InvalidInputs.of(list(schema_problems(error))).body(), "qrcode": item})
             except CodeQRError as error:
                 results.append({"error": error.body(), "qrcode": item})
             else:

@@ -495,9 +495,17 @@ class DeletedCount(_Output):
     deleted_count: int
 
 
+class FieldError(BaseModel):
+    field: str | None = Field(description="the field's API name; null: a problem of the whole body")
+    message: str
+
+
 class ErrorBody(BaseModel):
     code: str
-    message: str
+    message: str = Field(description="every problem in one line")
+    errors: list[FieldError] | None = Field(
+        None, description="every field's problem, in one answer (422, and a 409 of a taken key or externalId); "
+                          "a taken key with other problems is one of a 422's")
 
 
 class Error(BaseModel):

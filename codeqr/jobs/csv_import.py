@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ..accounts.permissions import Permission
 from ..context import Context
 from ..domain import qrcodes
-from ..domain.messages import sentences
+from ..domain.messages import label_of, sentences
 from ..domain.models import ImportJob, ImportRowError
 from ..domain.schemas import QRCodeSchemas, ui_of, value_type
 from ..errors import CodeQRError, InvalidInput, listed
@@ -134,11 +134,12 @@ def import_row(row: dict, ctx: Context) -> str:
     return outcome
 
 
-def _reason(error: Exception) -> str:
-    """Why a row was refused, for people: each sentence once, after the columns it concerns."""
+def _reason(error: Exception, schemas: QRCodeSchemas) -> str:
+    """Why a row was refused, for people: each sentence once, after the fields it concerns
+    (named as the form labels them: "Foreground colour", not "fgColor")."""
     columns: dict[str, list[str]] = {}
     for field, sentence in sentences(error):
-        columns.setdefault(sentence, []).append(field or "")
+        columns.setdefault(sentence, []).append(label_of(field, schemas.create) if field else "")
     return " ".join(f"{', '.join(filter(None, fields))}: {sentence}" if any(fields) else sentence
                     for sentence, fields in columns.items())
 
@@ -168,7 +169,7 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
                 outcome = import_row(rows[index], ctx)
                 lease.advance(processed=index + 1, **{outcome: getattr(ImportJob, outcome) + 1})
         except (ValidationError, CodeQRError) as error:
-            message = _reason(error)
+            message = _reason(error, ctx.schemas)
             with begin_write():
                 db.session.add(ImportRowError(job_id=job_id, row=number, message=message))
                 lease.advance(processed=index + 1, failed=ImportJob.failed + 1)

@@ -1,86 +1,5 @@
-// CodeQR's few behaviours: live preview, copy buttons, the selection bar, job progress (imports, exports), local times.
+// CodeQR's few behaviours (the QR Code form's live check is in forms.js): copy buttons, the selection bar, job progress (imports, exports), local times.
 "use strict";
-
-function debounce(fn, ms) {
-  let timer;
-  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
-}
-
-function livePreview(form) {
-  const image = document.getElementById("preview");
-  const status = document.getElementById("preview-status");
-  // Errors the server gave with the submitted form stay until their field changes: the
-  // preview's own check must not wipe "key already taken" the moment the page loads.
-  form.querySelectorAll(".field-error").forEach((slot) => { if (slot.textContent.trim()) slot.dataset.server = "1"; });
-  const fieldChanged = (event) => {
-    const slot = event.target.name && form.querySelector(`.field-error[data-for="${event.target.name}"]`);
-    if (slot) delete slot.dataset.server;
-  };
-  let latest = 0;
-  const refresh = debounce(async () => {
-    const ticket = ++latest;
-    status.textContent = "Updating…";
-    let answer;
-    try {
-      const response = await fetch(form.dataset.previewUrl, { method: "POST", body: new FormData(form) });
-      if (!response.ok) {
-        if (ticket === latest) {
-          status.textContent = response.status === 400
-            ? "The preview stopped: this page has expired. Reload it (what you typed is not saved yet)."
-            : "The preview could not be made (the server answered with an error). It will try again when you change a field.";
-        }
-        return;
-      }
-      answer = await response.json();
-    } catch (error) {
-      if (ticket === latest) {
-        status.textContent = "The preview could not be updated (the server did not answer). It will try again when you change a field.";
-      }
-      return;
-    }
-    if (ticket !== latest) return;  // a newer request is on its way
-    // A form the check finds whole (as a save would) has no error left, the server's included.
-    if (answer.ok) form.querySelectorAll(".field-error[data-server]").forEach((slot) => { delete slot.dataset.server; });
-    form.querySelectorAll(".field-error:not([data-server])").forEach((slot) => {
-      slot.textContent = "";
-      const input = form.elements[slot.dataset.for];
-      if (input && input.removeAttribute) input.removeAttribute("aria-invalid");
-    });
-    image.classList.toggle("stale", !answer.ok);  // an image of what the fields no longer say
-    if (answer.ok) {
-      image.src = answer.image;
-      if (answer.link) {
-        const link = document.createElement("code");
-        link.className = "short-link";  // never broken inside
-        link.textContent = answer.link;
-        status.replaceChildren("Preview up to date (error correction ", answer.level, "). It opens ", link);
-      } else {
-        status.textContent = `Preview of the design (error correction ${answer.level}). The short link is made when you create the QR Code: scan the saved one, not this preview.`;
-      }
-      return;
-    }
-    for (const [name, message] of Object.entries(answer.errors || {})) {
-      const slot = form.querySelector(`.field-error[data-for="${name}"]`);
-      if (slot && !slot.dataset.server) slot.textContent = message;
-      const input = form.elements[name];
-      if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
-    }
-    const labels = Object.values(answer.labels || {});
-    status.textContent = labels.length
-      ? `To see the preview, fix: ${labels.join(", ")}.`
-      : "Fix the fields marked to see the preview.";
-  }, 300);
-  const linkWarning = document.getElementById("link-warning");
-  const warnOfLinkChange = () => {
-    // A scanned QR Code is printed somewhere: say so before its short link moves.
-    if (!linkWarning) return;
-    const key = form.elements.key.value.trim();
-    linkWarning.hidden = (key === "" || key === form.dataset.key) && form.elements.domain.value === form.dataset.domain;
-  };
-  form.addEventListener("input", (event) => { fieldChanged(event); warnOfLinkChange(); refresh(); });
-  form.addEventListener("change", (event) => { fieldChanged(event); warnOfLinkChange(); refresh(); });
-  if (form.elements.url.value) refresh();
-}
 
 function watchJob(box) {
   const note = document.getElementById("job-connection");
@@ -182,8 +101,6 @@ document.addEventListener("DOMContentLoaded", () => {
   rememberTimeZone();
   const zoneForm = document.querySelector("[data-timezone-form]");
   if (zoneForm) submitOnChange(zoneForm);
-  const form = document.getElementById("qrcode-form");
-  if (form) livePreview(form);
   const job = document.getElementById("job");
   if (job && !["done", "failed", "expired"].includes(job.dataset.status)) watchJob(job);
   if (navigator.clipboard && window.ClipboardItem) {

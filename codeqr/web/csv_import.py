@@ -1,5 +1,7 @@
 """Bulk import pages: upload a CSV, watch its progress, read the refused rows."""
 
+import json
+
 from flask import Response, jsonify, redirect, render_template, url_for
 
 from ..accounts.permissions import Permission
@@ -50,8 +52,17 @@ def import_refused(job_id: str):
 @bp.get("/import/<job_id>")
 def import_progress(job_id: str):
     job = csv_import.get(job_id, for_request())
-    return render_template("import_progress.html", job=csv_import.progress(job), errors=csv_import.errors(job_id),
-                           rows_kept=job.source is not None)
+    errors = csv_import.errors(job_id)
+    return render_template("import_progress.html", job=csv_import.progress(job), errors=errors,
+                           rows_kept=job.source is not None, names=_names_of_rows(job.source, errors))
+
+
+def _names_of_rows(source: str | None, errors) -> dict[int, str]:
+    """What each refused row is, by its line number: its title, else its URL (none when the
+    import kept no rows, as before version 0006)."""
+    rows = json.loads(source or "[]")
+    given = (rows[error.row - 2] if 0 <= error.row - 2 < len(rows) else {} for error in errors)  # row 1: the header
+    return {error.row: str(row.get("title") or row.get("url") or "") for error, row in zip(errors, given)}
 
 
 @bp.get("/import/<job_id>.json")

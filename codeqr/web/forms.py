@@ -2,6 +2,7 @@
 so a form shows the very messages the API gives."""
 
 import functools
+import re
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from flask_wtf import FlaskForm
@@ -18,7 +19,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields import ColorField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import AnyOf, InputRequired, Optional
 
 from ..accounts.permissions import DEFAULT_ROLE, roles_to_offer
 from ..accounts.users import MIN_PASSWORD
@@ -28,6 +29,8 @@ from ..jobs.csv_import import MAX_ROWS
 from ..plugin_api import PluginError
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
+#: A colour's hex digits without their # (as design tools copy them).
+_BARE_HEX = re.compile(r"[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}")
 
 
 def show_error(form: FlaskForm, error: Exception, default: str, names: dict | None = None) -> None:
@@ -128,6 +131,8 @@ class QRCodeForm(FlaskForm):
             value = getattr(self, name).data
             if isinstance(value, str):
                 value = value.strip()
+                if isinstance(getattr(self, name), ColorField) and _BARE_HEX.fullmatch(value):
+                    value = "#" + value  # a colour pasted from a design tool, without its #
             if value in ("", None):
                 if editing and name in self.SCHEMAS.nullable:
                     body[self.SCHEMAS.api_names[name]] = None
@@ -160,6 +165,18 @@ class ApiKeyForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired("Give the key a name, such as the program that will use it.")])
     scope = SelectField("Access", choices=[SelectChoice("all", "All: read and change"),
                                            SelectChoice("read_only", "Read only")], default="all")
+
+    def offer_scopes(self, may_change: bool) -> None:
+        """Offer (and default to) only the access the person's role gives: the keys of
+        someone who may not change QR Codes can only read."""
+        if may_change:
+            return
+        self.scope.choices = [SelectChoice("read_only", "Read only")]
+        self.scope.validate_choice = False  # the sentence below says why, not "Not a valid choice"
+        self.scope.validators = [AnyOf(["read_only"], "Your role lets your keys only read: choose Read only.")]
+        if not self.is_submitted():
+            self.scope.data = "read_only"
+        self.scope.description = "Your role lets you read QR Codes, not change them, so your keys can only read too."
 
 
 _ROLE_CHOICES = [SelectChoice(role.value, role.capitalize()) for role in roles_to_offer()]

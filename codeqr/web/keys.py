@@ -19,6 +19,7 @@ _NEW_KEY = "codeqr_new_api_key"
 def api_keys():
     form = ApiKeyForm()
     ctx = for_request()
+    form.offer_scopes(ctx.actor.can(Permission.WRITE_QRCODES))
     if form.validate_on_submit():
         try:
             key, secret = apikeys.create(form.name.data, owner=current_user, scope=form.scope.data, ctx=ctx)

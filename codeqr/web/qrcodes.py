@@ -13,10 +13,11 @@ from ..accounts.permissions import Permission
 from ..analytics.queries import scans_since
 from ..context import for_request
 from ..domain import qrcodes
+from ..domain.checks import every_problem
 from ..domain.rendering import short_link
 from ..domain.schemas import Filters, ListQuery, QRCodeUpdate
 from ..domain.timeutil import utcnow
-from ..errors import CodeQRError
+from ..errors import CodeQRError, InvalidInputs
 from ..jobs import exports
 from ..jobs.statuses import JobStatus
 from ..state import app_state
@@ -99,7 +100,7 @@ def qrcode_new():
     if original is not None and request.method == "GET":
         form.key.data, form.title.data = "", f"{name_of(original)} (copy)"
     existing = None
-    if form.validate_on_submit():
+    if _checked(form):
         body = form.payload()
         try:
             data = app_state().schemas.create.model_validate(body)
@@ -108,7 +109,9 @@ def qrcode_new():
                 qr = qrcodes.create(data, ctx=for_request())
                 flash("QR Code created.", "success")
                 return redirect(url_for("web.qrcode_detail", qr_id=qr.id))
-        except (ValidationError, CodeQRError) as error:
+        except ValidationError:
+            _show_every_problem(form)
+        except CodeQRError as error:
             form.show_error(error)
     return render_template("qrcodes/form.html", form=form, qr=None, existing=existing, original=original)
 
@@ -119,7 +122,7 @@ def qrcode_edit(qr_id: str):
     qr = _get(qr_id)
     form = _form(obj=qr)
     link_change = None
-    if form.validate_on_submit():
+    if _checked(form, editing=qr_id, update=True):
         try:
             body = form.payload(editing=True)
             if request.form.get("keep_link"):  # everything else saved, the short link left as it is
@@ -130,7 +133,9 @@ def qrcode_edit(qr_id: str):
                 qrcodes.update(qr_id, change, ctx=for_request())
                 flash("QR Code saved.", "success")
                 return redirect(url_for("web.qrcode_detail", qr_id=qr_id))
-        except (ValidationError, CodeQRError) as error:
+        except ValidationError:
+            _show_every_problem(form, editing=qr_id, update=True)
+        except CodeQRError as error:
             form.show_error(error)
     return render_template("qrcodes/form.html", form=form, qr=qr, existing=None, link_change=link_change, original=None)
 
@@ -170,27 +175,33 @@ def qrcode_delete(qr_id: str):
 
 @bp.post("/qrcodes/preview")
 def qrcode_preview():
-    """Validate the form as a save would and answer the image it would give (nothing stored)."""
+    """Check the form as a save would and answer every problem found and, when the fields
+    make a design at all, the image it gives (nothing stored): a design a save would refuse
+    is shown beside the reason."""
     form = _form()
-    if not form.validate():
-        return _refused(form)
     editing = qrcodes.find(request.form["qr_id"], for_request()) if request.form.get("qr_id") else None
-    key = editing.key if editing else None
-    body = form.payload()
-    try:
-        picture, shown_key = qrcodes.preview_picture(app_state().schemas.create.model_validate(body), for_request(), key=key,
-                                                     editing=editing.id if editing else None)
-    except (ValidationError, CodeQRError) as error:
-        form.show_error(error)
+    if not _checked(form, editing=editing.id if editing else None):
         return _refused(form)
+    try:
+        picture, shown_key, problems = qrcodes.preview_picture(app_state().schemas.create.model_validate(form.payload()),
+                                                               for_request(), key=editing.key if editing else None,
+                                                               editing=editing.id if editing else None)
+    except ValidationError:
+        _show_every_problem(form, editing=editing.id if editing else None)
+        return _refused(form)
+    if problems:
+        form.show_error(InvalidInputs(problems))
     images, fmt = app_state().images, display_format()
     data = images.render(picture.resized(min(picture.design.size, PREVIEW_MAX_SIZE)), fmt)
     media_type = images.renderers[fmt].media_type
     # A new QR Code without a key of its own gets a random one when it is created: until
     # then the preview shows its look, not a link anyone can scan.
     link = picture.text if shown_key != qrcodes.PREVIEW_KEY else None
-    return jsonify(ok=True, image=f"data:{media_type};base64," + base64.b64encode(data).decode(),
-                   level=picture.design.level, link=link)
+    image = f"data:{media_type};base64," + base64.b64encode(data).decode()
+    if problems:
+        return _refused(form, image=image, level=picture.design.level,
+                        unscannable=any(problem.field in _design_api_names() for problem in problems))
+    return jsonify(ok=True, image=image, level=picture.design.level, link=link)
 
 
 @bp.get("/qrcodes/<qr_id>/download.<fmt>")
@@ -312,12 +323,41 @@ def _formats() -> list[str]:
     return [default, *sorted(fmt for fmt in app_state().images.renderers if fmt != default)]
 
 
-def _refused(form) -> Response:
-    """The preview's answer to a form with errors: each field's latest, and its label
-    (to name what to fix)."""
+def _refused(form, **more) -> Response:
+    """The preview's answer to a form with errors: each field's first, its label (to name
+    what to fix), and ``more`` (the image of a design a save would refuse)."""
     refused = {name: field for name, field in form._fields.items() if field.errors}
-    return jsonify(ok=False, errors={name: field.errors[-1] for name, field in refused.items()},
-                   labels={name: field.label.text for name, field in refused.items()})
+    return jsonify(ok=False, errors={name: field.errors[0] for name, field in refused.items()},
+                   labels={name: field.label.text for name, field in refused.items()}, **more)
+
+
+def _design_api_names() -> set[str]:
+    """The API names of the app's design fields (a problem of one: the design may not scan)."""
+    schemas = app_state().schemas
+    return {schemas.api_names[name] for name in schemas.design_fields}
+
+
+def _checked(form: QRCodeForm, editing: str | None = None, update: bool = False) -> bool:
+    """Whether the form was posted and its fields passed their own checks. When they did
+    not, every other problem of the form is put beside its field too, so all are said at once."""
+    if not form.is_submitted():
+        return False
+    if form.validate():
+        return True
+    if not form.csrf_token.errors:
+        _show_every_problem(form, editing=editing, update=update)
+    return False
+
+
+def _show_every_problem(form: QRCodeForm, editing: str | None = None, update: bool = False) -> None:
+    """Put every problem of the form's fields beside its field, the schema's and the service's
+    at once (of the QR Code ``editing``; ``update``: the edit form's partial body). A field
+    with an error of its own keeps that one."""
+    api_names = form.SCHEMAS.api_names
+    said = {api_names[name] for name, field in form._fields.items() if field.errors and name in api_names}
+    body = {name: value for name, value in form.payload(editing=update).items() if name not in said}
+    problems = every_problem(body, for_request(), editing=editing, update=update)
+    form.show_error(InvalidInputs([problem for problem in problems if problem.field not in said]))
 
 
 def _get(qr_id: str):

@@ -1,0 +1,48 @@
+"""Every problem of a QR Code's fields in one answer: those the schema finds, and those
+the service finds in the values the schema let through (a key another QR Code has, colours
+too alike to scan), for the web form, its live check and the API's 422 alike."""
+
+from pydantic import ValidationError
+
+from ..context import Context
+from ..errors import CodeQRError
+from . import qrcodes
+from .messages import schema_problems
+
+#: Stands for a destination the schema refused, so the other fields can still be checked.
+_SOME_URL = "https://example.com/"
+
+
+def every_problem(body: object, ctx: Context, *, editing: str | None = None, update: bool = False,
+                  taken: bool = True) -> list[CodeQRError]:
+    """Each problem of ``body`` (an API body of the QR Code ``editing``, or of a new one;
+    ``update``: a partial one, the stored fields fill in the rest; ``taken``: whether a key
+    or externalId used already is one, as it is not for an upsert, which may find their
+    QR Code). Empty when a save would pass every check but the race of two saves."""
+    schemas = ctx.schemas
+    model = schemas.update if update else schemas.create
+    try:
+        model.model_validate(body)
+        found: list[CodeQRError] = []
+        refused: set[str] = set()
+    except ValidationError as error:
+        found = list(schema_problems(error))
+        refused = {str(item["loc"][0]) for item in error.errors() if item["loc"]}
+        if not isinstance(body, dict) or any(not item["loc"] for item in error.errors()):
+            return found  # not an object, or too many unknown fields: nothing more to look at
+    assert isinstance(body, dict)
+    kept = {name: value for name, value in body.items() if name not in refused}
+    stored = qrcodes.find(editing, ctx) if editing else None
+    try:
+        if update and stored is not None:
+            fields = {name: getattr(stored, name) for name in schemas.api_names} | model.model_validate(kept).given()
+        else:
+            fields = qrcodes.fields_of(schemas.create.model_validate(kept | ({} if "url" in kept else {"url": _SOME_URL})),
+                                       ctx)
+    except ValidationError:
+        return found  # the fields left depend on those refused: fix these first
+    fields["domain"] = fields["domain"].lower()
+    unchanged = {name for name in schemas.api_names.values() if name not in body} if update else set()
+    own_id = stored.id if stored is not None else None  # ``editing`` may be ext_<externalId>
+    return found + qrcodes.field_problems(fields, ctx, taken=taken, exclude_id=own_id, refused=refused,
+                                          unchanged=unchanged)
