@@ -30,6 +30,7 @@ MAY_REACH = {
     "codeqr.scans.public": "the public routes (redirects, images): they handle the request itself",
     "codeqr.operations.health": "the health endpoints: they answer the request itself",
     "codeqr.operations.metrics": "the metrics endpoint: it answers the request itself",
+    "codeqr.errorhandlers": "the API's error answers: a refused body's other problems, read as a visitor",
     "codeqr.accounts.ratelimits": "request hooks of the sign-in pages, installed on the app",
     "codeqr.accounts.known_devices": "the sign-in cookie of a browser, read from the request",
     "codeqr.state": "the app's state and its accessor",
