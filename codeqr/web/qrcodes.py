@@ -14,11 +14,12 @@ from ..analytics.queries import scans_since
 from ..context import for_request
 from ..domain import qrcodes
 from ..domain.rendering import short_link
-from ..domain.schemas import Filters, ListQuery, QRCodeCreate, QRCodeUpdate
+from ..domain.schemas import MAX_BULK, Filters, ListQuery, QRCodeCreate, QRCodeUpdate
 from ..domain.timeutil import utcnow
 from ..errors import CodeQRError
 from ..jobs import exports
 from ..jobs.statuses import JobStatus
+from ..persistence.database import begin_write
 from ..state import app_state
 from . import bp, name_of, requires
 from .analytics import panel
@@ -164,6 +165,45 @@ def qrcode_delete(qr_id: str):
     return render_template("confirm.html", form=form, question=f"Delete {name_of(qr)}?", qr=qr,
                            lines=["Printed copies will lead to a “not found” page. This cannot be undone."],
                            yes="Delete it", no="Keep it", back=url_for("web.qrcode_detail", qr_id=qr.id))
+
+
+#: How many QR Codes the bulk delete's confirmation names; the rest are counted.
+NAMED_IN_CONFIRMATION = 10
+
+
+@bp.post("/qrcodes/delete")
+@requires(Permission.WRITE_QRCODES)
+def qrcode_bulk_delete():
+    """Delete the QR Codes ticked on the list (``ids``), or every one matching its search
+    (``all``), once people have confirmed: the first post asks, the second (``confirmed``)
+    deletes them all in one transaction."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400, "the form expired; reload the page")
+    search = request.form.get("search") or None
+    matching = bool(request.form.get("all"))
+    try:
+        filters = Filters.model_validate({"search": search})
+    except ValidationError:
+        abort(400, "the search is too long")
+    doomed = qrcodes.all_matching(filters, for_request()) if matching else qrcodes.by_ids(request.form.getlist("ids"),
+                                                                                         for_request())
+    back = url_for("web.qrcode_list", search=search)
+    if not doomed:
+        flash("Select at least one QR Code to delete.", "error")
+        return redirect(back)
+    # Codes may have been made or deleted since the question: what is deleted is what was counted.
+    asked = request.form.get("confirmed", type=int)
+    if asked is not None and asked == len(doomed):
+        with begin_write():  # one transaction, however many chunks the service takes
+            deleted = sum(qrcodes.bulk_delete([qr.id for qr in doomed[start:start + MAX_BULK]], ctx=for_request())
+                          for start in range(0, len(doomed), MAX_BULK))
+        flash(f"{deleted} QR Code{'s' if deleted != 1 else ''} deleted.", "success")
+        return redirect(url_for("web.qrcode_list") if matching else back)
+    changed = asked is not None  # the count moved under the question: ask again with the new one
+    return render_template("qrcodes/bulk_delete.html", form=form, doomed=doomed[:NAMED_IN_CONFIRMATION],
+                           count=len(doomed), matching=matching, search=search, changed=changed, back=back,
+                           ids=[] if matching else [qr.id for qr in doomed])
 
 
 @bp.post("/qrcodes/preview")
