@@ -1,4 +1,4 @@
-// CodeQR's few behaviours: live preview, copy buttons, the selection bar, job progress (imports, exports), local times.
+// CodeQR's few behaviours: live preview, copy buttons, job progress (imports, exports), local times.
 "use strict";
 
 function debounce(fn, ms) {
@@ -143,27 +143,6 @@ function drawSeries(canvas, data) {
   });
 }
 
-function selectionBar(form) {
-  // The bulk actions show while rows are selected, with how many.
-  const bar = form.querySelector("[data-bulk-bar]");
-  const all = form.querySelector("[data-select-all]");
-  const items = [...form.querySelectorAll('input[name="ids"]')];
-  const update = () => {
-    const count = items.filter((item) => item.checked).length;
-    bar.querySelector("[data-selected-count]").textContent = count;
-    bar.hidden = count === 0;
-    all.checked = count > 0 && count === items.length;
-    all.indeterminate = count > 0 && count < items.length;
-  };
-  all.addEventListener("change", () => { items.forEach((item) => { item.checked = all.checked; }); update(); });
-  items.forEach((item) => item.addEventListener("change", update));
-  bar.querySelector("[data-clear-selection]").addEventListener("click", () => {
-    items.forEach((item) => { item.checked = false; });
-    update();
-  });
-  update();
-}
-
 function say(button, words) {
   // A button tells what happened for a few seconds, then is itself again.
   const own = button.dataset.label || (button.dataset.label = button.textContent);
@@ -239,6 +218,4 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("details.dropdown").forEach((menu) => {
     menu.addEventListener("click", (event) => { if (event.target.closest("a")) menu.open = false; });
   });
-  const exportForm = document.getElementById("export-form");
-  if (exportForm) selectionBar(exportForm);
 });
