@@ -77,7 +77,7 @@ _CUT = """() => {
   const box = table.parentElement.getBoundingClientRect();
   if (table.getBoundingClientRect().right > box.right + 0.5) problems.push("the table is wider than its box");
   for (const el of document.querySelectorAll("main *")) {
-    if (!el.getClientRects().length || el.closest(".visually-hidden")) continue;
+    if (!el.getClientRects().length || el.closest(".visually-hidden, details:not([open]) > :not(summary)")) continue;
     const shape = el.getBoundingClientRect();
     if (shape.width <= 1 && shape.height <= 1) continue;  // hidden but for screen readers
     if (shape.left < -0.5 || shape.right > width + 0.5) problems.push(`${name(el)} is outside the window`);
@@ -116,6 +116,11 @@ def test_nothing_is_cut_or_wider_than_the_page_with_long_data(page, live_app):
             for cell in page.locator("td.when, td.figure").all():
                 if cell.is_visible():
                     assert cell.evaluate("el => el.scrollWidth <= el.clientWidth"), (size, cell.inner_text())
+    for viewport in ({"width": 1024, "height": 768}, {"width": 768, "height": 1024}):  # tablets, between the two
+        page.set_viewport_size(viewport)
+        page.goto("/qrcodes?sort=scans:30d")
+        assert page.evaluate(_CUT) == [], viewport
+        page.screenshot(path=SHOTS / f"list-long-tablet-{viewport['width']}.png", full_page=True)
     page.set_viewport_size(DESKTOP)
     page.goto("/qrcodes")
     assert page.locator("td.when time").first.is_visible() and page.locator("th.created").is_visible()
