@@ -120,6 +120,7 @@ REFUSALS = {
     "codeqr.domain.qrcodes.bulk_create": ("viewer", "member", lambda app, ctx: qrcodes.bulk_create(
         [{"url": "https://example.com/new"}], ctx=ctx)),
     "codeqr.domain.qrcodes.bulk_delete": ("viewer", "member", lambda app, ctx: qrcodes.bulk_delete([app.qr], ctx=ctx)),
+    "codeqr.domain.qrcodes.delete_many": ("viewer", "member", lambda app, ctx: qrcodes.delete_many([app.qr], ctx=ctx)),
     "codeqr.jobs.csv_import.import_row": ("viewer", "member", lambda app, ctx: csv_import.import_row(
         {"url": "https://example.com/new"}, ctx)),
     "codeqr.jobs.csv_import.start": ("viewer", "member", lambda app, ctx: csv_import.start(

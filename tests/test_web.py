@@ -513,6 +513,49 @@ def test_export_zip_of_selected_and_of_filter(browser, web_app):
     assert sorted(filtered.namelist()) == sorted([f"{made[1]['key']}.png", "manifest.csv"])
 
 
+def _left(app) -> set[str]:
+    from codeqr.domain import qrcodes
+    from codeqr.domain.schemas import Filters
+
+    with app.app_context():
+        return {qr.id for qr in qrcodes.all_matching(Filters(), for_operator())}
+
+
+def test_bulk_delete_asks_first_and_again_when_the_count_changed(browser, web_app):
+    for i in range(3):
+        create(web_app, url=f"https://example.com/sale/{i}", title=f"Sale {i}")
+    menu = create(web_app, url="https://example.com/menu", title="Menu")
+    every_sale = {"all": "1", "search": "sale"}
+    assert browser.post("/qrcodes/delete", data=every_sale).status_code == 400  # no CSRF token
+    token = csrf_of(browser, "/qrcodes")
+    asked = browser.post("/qrcodes/delete", data={**every_sale, "csrf_token": token}).get_data(as_text=True)
+    assert "Delete 3 QR Codes?" in html_unescape(asked) and 'name="confirmed" value="3"' in asked
+    assert len(_left(web_app)) == 4  # nothing deleted before the answer
+    create(web_app, url="https://example.com/sale/late", title="Late sale")
+    again = browser.post("/qrcodes/delete", data={**every_sale, "confirmed": "3", "csrf_token": token})
+    assert again.status_code == 200 and "changed since you asked" in again.get_data(as_text=True)
+    assert len(_left(web_app)) == 5
+    done = browser.post("/qrcodes/delete", data={**every_sale, "confirmed": "4", "csrf_token": token})
+    assert done.status_code == 302 and _left(web_app) == {menu["id"]}
+    assert "4 QR Codes deleted." in browser.get("/qrcodes").get_data(as_text=True)
+
+
+def test_bulk_delete_of_the_ids_ticked_and_of_more_than_a_hundred(browser, web_app):
+    from codeqr.domain import qrcodes
+
+    with web_app.app_context():
+        made = [qr.id for qr in qrcodes.bulk_create([{"url": f"https://example.com/batch/{i}"} for i in range(100)],
+                                                   ctx=for_operator()).root]
+    made += [create(web_app, url=f"https://example.com/batch/more-{i}")["id"] for i in range(5)]
+    token = csrf_of(browser, "/qrcodes")
+    two = {"ids": made[:2], "confirmed": "2", "csrf_token": token}
+    assert browser.post("/qrcodes/delete", data=two).status_code == 302
+    assert _left(web_app) == set(made[2:])
+    rest = {"all": "1", "search": "batch", "confirmed": "103", "csrf_token": token}
+    assert browser.post("/qrcodes/delete", data=rest).status_code == 302  # more than one service call, one answer
+    assert _left(web_app) == set()
+
+
 def test_error_pages_are_in_the_site_style(browser):
     page = browser.get("/qrcodes/cnothing00000000000000000")
     assert page.status_code == 404 and b"pico.classless.min.css" in page.data

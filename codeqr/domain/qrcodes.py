@@ -417,16 +417,37 @@ def bulk_create(items: list, ctx: Context) -> RootModel:
 
 
 def bulk_delete(refs: list[str], ctx: Context) -> int:
-    """Delete the QR Codes named (ids or ``ext_`` refs); return how many existed."""
+    """Delete the QR Codes named (ids or ``ext_`` refs, at most ``MAX_BULK``: the API's);
+    return how many existed."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     if len(refs) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} ids per request", "ids")
     ids = [ref for ref in refs if not ref.startswith("ext_")]
     external = [ref[4:] for ref in refs if ref.startswith("ext_")]
+    return _delete_where([or_(QRCode.id.in_(ids), QRCode.external_id.in_(external))], ctx)
+
+
+#: Ids per statement of ``delete_many``: well under SQLite's limit of bound values.
+_DELETE_CHUNK = 500
+
+
+def delete_many(ids: list[str], ctx: Context) -> int:
+    """Delete the QR Codes of ``ids``, however many (the list's "all matching"), in one
+    transaction; return how many existed."""
+    ctx.actor.require(Permission.WRITE_QRCODES)
+    chunks = [ids[start:start + _DELETE_CHUNK] for start in range(0, len(ids), _DELETE_CHUNK)]
+    return _delete_where([QRCode.id.in_(chunk) for chunk in chunks], ctx)
+
+
+def _delete_where(conditions: list, ctx: Context) -> int:
+    """Delete the QR Codes each condition finds, in one transaction; their images and the
+    lifecycle hooks follow the commit."""
+    gone: list[QRCodeOut] = []
     with begin_write():
-        doomed = list(db.session.scalars(select(QRCode).where(or_(QRCode.id.in_(ids), QRCode.external_id.in_(external)))))
-        gone = [_out(qr, ctx) for qr in doomed]
-        if doomed:
-            db.session.execute(delete(QRCode).where(QRCode.id.in_([qr.id for qr in doomed])))
+        for condition in conditions:
+            doomed = list(db.session.scalars(select(QRCode).where(condition)))
+            gone += [_out(qr, ctx) for qr in doomed]
+            if doomed:
+                db.session.execute(delete(QRCode).where(QRCode.id.in_([qr.id for qr in doomed])))
     _forget_deleted(gone, ctx)
     return len(gone)

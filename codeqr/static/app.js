@@ -1,4 +1,4 @@
-// CodeQR's few behaviours (the QR Code form's live check is in forms.js): copy buttons, the selection bar, job progress (imports, exports), local times.
+// CodeQR's few behaviours (the form's live check is in forms.js, the list's selection in list.js): copy buttons, job progress (imports, exports), local times.
 "use strict";
 
 function watchJob(box) {
@@ -46,27 +46,6 @@ function submitOnChange(form) {
   form.querySelectorAll("select, input[type=checkbox]").forEach((input) => {
     input.addEventListener("change", () => form.requestSubmit());
   });
-}
-
-function selectionBar(form) {
-  // The bulk actions show while rows are selected, with how many.
-  const bar = form.querySelector("[data-bulk-bar]");
-  const all = form.querySelector("[data-select-all]");
-  const items = [...form.querySelectorAll('input[name="ids"]')];
-  const update = () => {
-    const count = items.filter((item) => item.checked).length;
-    bar.querySelector("[data-selected-count]").textContent = count;
-    bar.hidden = count === 0;
-    all.checked = count > 0 && count === items.length;
-    all.indeterminate = count > 0 && count < items.length;
-  };
-  all.addEventListener("change", () => { items.forEach((item) => { item.checked = all.checked; }); update(); });
-  items.forEach((item) => item.addEventListener("change", update));
-  bar.querySelector("[data-clear-selection]").addEventListener("click", () => {
-    items.forEach((item) => { item.checked = false; });
-    update();
-  });
-  update();
 }
 
 function say(button, words) {
@@ -140,6 +119,4 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("details.dropdown").forEach((menu) => {
     menu.addEventListener("click", (event) => { if (event.target.closest("a")) menu.open = false; });
   });
-  const exportForm = document.getElementById("export-form");
-  if (exportForm) selectionBar(exportForm);
 });

@@ -173,6 +173,43 @@ def qrcode_delete(qr_id: str):
                            yes="Delete it", no="Keep it", back=url_for("web.qrcode_detail", qr_id=qr.id))
 
 
+#: How many QR Codes the bulk delete's confirmation names; the rest are counted.
+NAMED_IN_CONFIRMATION = 10
+
+
+@bp.post("/qrcodes/delete")
+@requires(Permission.WRITE_QRCODES)
+def qrcode_bulk_delete():
+    """Delete the QR Codes ticked on the list (``ids``), or every one matching its search
+    (``all``), once people have confirmed: the first post asks, the second (``confirmed``)
+    deletes them all in one transaction."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400, "the form expired; reload the page")
+    search = request.form.get("search") or None
+    matching = bool(request.form.get("all"))
+    try:
+        filters = Filters.model_validate({"search": search})
+    except ValidationError:
+        abort(400, "the search is too long")
+    doomed = qrcodes.all_matching(filters, for_request()) if matching else qrcodes.by_ids(request.form.getlist("ids"),
+                                                                                         for_request())
+    back = url_for("web.qrcode_list", search=search)
+    if not doomed:
+        flash("Select at least one QR Code to delete.", "error")
+        return redirect(back)
+    # Codes may have been made or deleted since the question: what is deleted is what was counted.
+    asked = request.form.get("confirmed", type=int)
+    if asked is not None and asked == len(doomed):
+        deleted = qrcodes.delete_many([qr.id for qr in doomed], ctx=for_request())
+        flash(f"{deleted} QR Code{'s' if deleted != 1 else ''} deleted.", "success")
+        return redirect(url_for("web.qrcode_list") if matching else back)
+    changed = asked is not None  # the count moved under the question: ask again with the new one
+    return render_template("qrcodes/bulk_delete.html", form=form, doomed=doomed[:NAMED_IN_CONFIRMATION],
+                           count=len(doomed), matching=matching, search=search, changed=changed, back=back,
+                           ids=[] if matching else [qr.id for qr in doomed])
+
+
 @bp.post("/qrcodes/preview")
 def qrcode_preview():
     """Check the form as a save would and answer every problem found and, when the fields
