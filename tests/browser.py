@@ -138,3 +138,20 @@ def downloaded(page, click) -> bytes:
     return Path(info.value.path()).read_bytes()
 
 
+
+
+def web_pages(app, ids: dict) -> list[tuple[str, str]]:
+    """Every page of the web UI (a GET route answering HTML: no file extension), by endpoint
+    name, with the ids ``ids`` gives (``qr_id``, ``key_id``, ``user_id``, ``import_job_id``,
+    ``export_job_id``)."""
+    from flask import url_for
+
+    pages = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if not rule.endpoint.startswith("web.") or "GET" not in rule.methods or "." in rule.rule.rsplit("/", 1)[-1]:
+                continue
+            kind = "import" if rule.endpoint.startswith("web.import") else "export"
+            values = {name: ids[f"{kind}_job_id"] if name == "job_id" else str(ids[name]) for name in rule.arguments}
+            pages.append((rule.endpoint.removeprefix("web."), url_for(rule.endpoint, **values)))
+    return pages

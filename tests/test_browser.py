@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from browser import DESKTOP, NO_REDIRECTS, PHONE, SHOTS, colours_of_data_url, downloaded, set_color, sign_up, wait_until, watch_csp
+from browser import (DESKTOP, NO_REDIRECTS, PHONE, SHOTS, colours_of_data_url, downloaded, set_color, sign_up, wait_until,
+                     watch_csp, web_pages)
 from codeqr.context import for_operator
 from decode import decode
 
@@ -268,21 +269,6 @@ def _shoot_at_both_sizes(page, name: str) -> None:
     page.set_viewport_size(SIZES["desktop"])
 
 
-def _pages(app, ids: dict) -> list[tuple[str, str]]:
-    """Every page of the web UI (a GET route answering HTML: no file extension), with real ids."""
-    from flask import url_for
-
-    pages = []
-    with app.test_request_context():
-        for rule in app.url_map.iter_rules():
-            if not rule.endpoint.startswith("web.") or "GET" not in rule.methods or "." in rule.rule.rsplit("/", 1)[-1]:
-                continue
-            kind = "import" if rule.endpoint.startswith("web.import") else "export"
-            values = {name: ids[f"{kind}_job_id"] if name == "job_id" else ids[name] for name in rule.arguments}
-            pages.append((rule.endpoint.removeprefix("web."), url_for(rule.endpoint, **values)))
-    return pages
-
-
 def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
     live, app = live_app
     page.goto("/setup")
@@ -328,7 +314,7 @@ def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
     ids = {"qr_id": made[0].id, "key_id": key_id, "user_id": user_id, "import_job_id": import_job,
            "export_job_id": export_job}
     shot = []
-    for name, path in _pages(app, ids):
+    for name, path in web_pages(app, ids):
         page.goto(path)
         page.wait_for_load_state("networkidle")
         _shoot_at_both_sizes(page, name)

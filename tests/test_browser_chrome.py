@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from browser import DESKTOP, NO_REDIRECTS, PHONE, SHOTS, sign_up
+from browser import DESKTOP, NO_REDIRECTS, PHONE, SHOTS, sign_up, web_pages
 from codeqr.context import for_operator
 
 PASSWORD = "a long enough password"
@@ -87,23 +87,13 @@ def _long_data(page, app, tmp_path) -> dict:
 
 
 def _pages(app, ids: dict) -> list[tuple[str, str]]:
-    """Every page of the web UI (a GET route answering HTML: no file extension), with real
-    ids, and a few pages the routes alone do not show (errors, a duplicate, the public 404)."""
-    from flask import url_for
-
-    pages = []
-    with app.test_request_context():
-        for rule in app.url_map.iter_rules():
-            if not rule.endpoint.startswith("web.") or "GET" not in rule.methods or "." in rule.rule.rsplit("/", 1)[-1]:
-                continue
-            kind = "import" if rule.endpoint.startswith("web.import") else "export"
-            values = {name: ids[f"{kind}_job_id"] if name == "job_id" else str(ids[name]) for name in rule.arguments}
-            pages.append((rule.endpoint.removeprefix("web."), url_for(rule.endpoint, **values)))
-    pages += [("qrcode_duplicate", f"/qrcodes/new?duplicate={ids['qr_id']}"),
-              ("qrcode_search", "/qrcodes?search=Garden"),
-              ("not_found_in_app", "/qrcodes/c000000000000000000000000"),
-              ("not_found_public", "/no-such-key")]
-    return pages
+    """Every page of the web UI with real ids, and a few pages the routes alone do not show
+    (errors, a duplicate, a search, the public 404)."""
+    return [*web_pages(app, ids),
+            ("qrcode_duplicate", f"/qrcodes/new?duplicate={ids['qr_id']}"),
+            ("qrcode_search", "/qrcodes?search=Garden"),
+            ("not_found_in_app", "/qrcodes/c000000000000000000000000"),
+            ("not_found_public", "/no-such-key")]
 
 
 #: Everything on the page whose text is cut, that scrolls sideways, or that sticks out of the
@@ -452,3 +442,23 @@ def test_a_password_is_reset_from_its_own_page_not_a_box_on_every_row(page, live
     person.get_by_role("button", name="Sign in").click()
     person.get_by_text("No QR Codes yet").wait_for()
     person.close()
+
+
+def test_a_long_name_as_a_heading_takes_three_lines_at_most_and_shows_whole_on_hover(page, live_app):
+    """A 300-character title filled a phone's first screen as the detail, edit, duplicate and
+    delete pages' heading."""
+    _live, app = live_app
+    sign_up(page, "headings@example.com")
+    with app.app_context():
+        from codeqr.domain import qrcodes
+        from codeqr.domain.schemas import QRCodeCreate
+
+        made = qrcodes.create(QRCodeCreate(url=LONG_URL, title=LONG_TITLE), ctx=for_operator())
+    page.set_viewport_size(SIZES["phone"])
+    for path in (f"/qrcodes/{made.id}", f"/qrcodes/{made.id}/edit", f"/qrcodes/new?duplicate={made.id}",
+                 f"/qrcodes/{made.id}/delete"):
+        page.goto(path)
+        heading = page.locator("main h1").first
+        lines = heading.evaluate("h => h.getBoundingClientRect().height / parseFloat(getComputedStyle(h).lineHeight)")
+        assert lines <= 3.05, (path, lines)
+        assert LONG_TITLE.strip() in " ".join(heading.get_attribute("title").split()), path

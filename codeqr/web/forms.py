@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal, get_args, get_origin
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
+    Field,
     BooleanField,
     EmailField,
     FloatField,
@@ -54,8 +55,10 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
 
 
-class WholeNumberField(IntegerField):
-    """An integer field that asks for a number in its QR Code field's range when given text."""
+class _InRange(Field):
+    """A number field that, given text, asks for a number in its QR Code field's range."""
+
+    whole = True
 
     def __init__(self, *args, bounds: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,21 +68,17 @@ class WholeNumberField(IntegerField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError(number_in(self.bounds)) from None
+            raise ValueError(number_in(self.bounds, whole=self.whole)) from None
 
 
-class NumberField(FloatField):
-    """A number field (a plugin's float) that asks for a number in its range when given text."""
+class WholeNumberField(_InRange, IntegerField):
+    """A whole number in a range (size, margin)."""
 
-    def __init__(self, *args, bounds: dict, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.bounds = bounds
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(number_in(self.bounds, whole=False)) from None
+class NumberField(_InRange, FloatField):
+    """A number in a range (a plugin's float)."""
+
+    whole = False
 
 
 def _form_field(info):
