@@ -15,8 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from browser import (DESKTOP, NO_REDIRECTS, PHONE, SHOTS, colours_of_data_url, downloaded, set_color, sign_up, wait_until,
-                     watch_csp, web_pages)
+from browser import (
+    DESKTOP,
+    NO_REDIRECTS,
+    PHONE,
+    SHOTS,
+    colours_of_data_url,
+    downloaded,
+    set_color,
+    sign_up,
+    wait_until,
+    watch_csp,
+    web_pages,
+)
 from codeqr.context import for_operator
 from decode import decode
 

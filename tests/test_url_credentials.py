@@ -68,7 +68,7 @@ def test_a_csv_import_refuses_those_rows_and_says_why(browser):  # noqa: F811
     location = _import(browser, _csv(rows + [["https://example.com/fine", "Fine", "", "", "", ""]])).headers["Location"]
     job = _wait(browser, location)
     assert (job["created"], job["failed"]) == (1, len(DECEIVING))
-    assert f"url: {SENTENCE}" in browser.get(location).get_data(as_text=True)
+    assert f"Destination URL: {SENTENCE}" in browser.get(location).get_data(as_text=True)
 
 
 def _url_fields() -> list[str]:

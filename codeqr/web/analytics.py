@@ -56,9 +56,9 @@ def panel(qrcode_id: str | None = None, top: bool = False) -> dict:
     try:
         found.update(_answers(_query(choice, qrcode_id), shown, qrcode_id))
     except PageProblem as problem:
-        found["problem"] = str(problem)
-    except (InvalidInput, NotFound) as problem:
-        found["problem"] = as_sentence(problem.message)
+        found["problem"], found["status"] = str(problem), 400
+    except (InvalidInput, NotFound) as problem:  # a question past the limits (422), a QR Code gone (404)
+        found["problem"], found["status"] = as_sentence(problem.message), problem.status
     return found
 
 
@@ -242,7 +242,7 @@ def _csv_url(query: AnalyticsQuery) -> str:
 @bp.get("/analytics")
 def dashboard():
     analytics = panel(top=True)
-    return render_template("analytics.html", analytics=analytics), 400 if analytics["problem"] else 200
+    return render_template("analytics.html", analytics=analytics), analytics.get("status", 200)
 
 
 @bp.get("/analytics/events.csv")

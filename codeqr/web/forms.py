@@ -8,9 +8,9 @@ from typing import Any, ClassVar, Literal, get_args, get_origin
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
-    Field,
     BooleanField,
     EmailField,
+    Field,
     FloatField,
     IntegerField,
     PasswordField,
