@@ -98,6 +98,8 @@ def test_a_colour_field_has_its_hex_text_beside_the_swatch_kept_in_sync(page):
     _shoot(page, "colour-error")
     # A colour pasted without its # is saved.
     foreground.fill("1d4ed8")
+    foreground.press("Tab")  # leaving the field writes it as CodeQR stores it
+    wait_until(page, "document.getElementById('fg_color').value === '#1d4ed8'")
     wait_until(page, "document.getElementById('fg_color-swatch').value === '#1d4ed8'")
     page.locator("#preview-status").get_by_text("Preview of the design").wait_for()
     page.get_by_role("button", name="Create").click()
