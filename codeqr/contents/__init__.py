@@ -1,0 +1,76 @@
+"""What a QR Code holds: its content types, each with its payload model, its encoding
+(the standard its readers follow) and what a scan of a dynamic code answers.
+
+The registry ``TYPES`` is the one list of types: the schemas take their ``type`` values and
+payload fields from it, the redirect its answers, the forms and the CSV their fields. One
+module per concern encodes (``vcard``, ``wifi``, ``payments``…); none of them knows the app.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from . import crypto, epc, events, gs1, messaging, pix, places, text, vcard, wifi
+
+#: May a code of the type be static (hold its content itself), dynamic (hold its short link)?
+Static = Literal["either", "only", "never"]
+#: What a scan of a dynamic code answers: a redirect to ``link``, a landing page, or
+#: either as the code's ``useDisplayPage`` says (phone, email, sms).
+Scan = Literal["redirect", "page", "choice"]
+
+
+@dataclass(frozen=True)
+class ContentType:
+    """One content type: ``name`` is the API's ``type`` value, ``field`` the API field that
+    holds its payload (attribute name), ``payload`` that field's type."""
+
+    name: str
+    label: str
+    field: str
+    payload: Any
+    #: the payload -> the text a static code holds (None: never static)
+    encode: Callable[[Any], str] | None
+    static: Static = "either"
+    scan: Scan = "page"
+    #: the payload -> the URI a phone follows: where a redirect goes, the landing page's button
+    link: Callable[[Any], str] | None = None
+    #: the error-correction level the type's standard requires, if any
+    level: str | None = None
+
+
+def _same(value: str) -> str:
+    return value
+
+
+_ALL = (
+    ContentType("url", "Website", "url", str, _same, scan="redirect", link=_same),
+    ContentType("text", "Text", "text", text.Text, text.encode_text),
+    ContentType("email", "E-mail", "email", messaging.EmailMessage, messaging.encode_email, scan="choice",
+                link=messaging.encode_email),
+    ContentType("phone", "Phone call", "phone", messaging.PhoneNumber, messaging.encode_phone, scan="choice",
+                link=messaging.encode_phone),
+    ContentType("sms", "SMS", "sms", messaging.Sms, messaging.encode_sms, scan="choice", link=messaging.sms_link),
+    ContentType("facetime", "FaceTime", "facetime", messaging.Facetime, messaging.encode_facetime,
+                link=messaging.encode_facetime),
+    ContentType("whatsapp", "WhatsApp", "whatsapp", messaging.Whatsapp, messaging.whatsapp_link, scan="redirect",
+                link=messaging.whatsapp_link),
+    ContentType("geo", "Location", "latlog", places.LatLong, places.encode_geo, link=places.encode_geo),
+    ContentType("latlog", "Location", "latlog", places.LatLong, places.encode_geo, link=places.encode_geo),
+    ContentType("wifi", "Wi-Fi network", "wifi", wifi.Wifi, wifi.encode_wifi, static="only"),
+    ContentType("vcard", "Contact card", "vcard", vcard.VCard, vcard.encode_vcard),
+    ContentType("event", "Calendar event", "event", events.Event, events.encode_event),
+    ContentType("crypto", "Cryptocurrency payment", "crypto", crypto.Crypto, crypto.encode_crypto,
+                link=crypto.encode_crypto),
+    ContentType("pix", "Pix payment", "pix", pix.Pix, pix.encode_pix, static="only"),
+    ContentType("epc", "SEPA transfer", "epc", epc.Epc, epc.encode_epc, static="only", level="M"),
+    ContentType("gs1", "GS1 Digital Link", "gs1", gs1.Gs1, None, static="never", scan="redirect"),
+)
+
+#: Every content type by name, in the order people see them.
+TYPES: dict[str, ContentType] = {kind.name: kind for kind in _ALL}
+#: The default type: a body with only ``url`` makes a link to a website.
+DEFAULT_TYPE = "url"
+#: The payload fields other than ``url``, in order, with their types.
+PAYLOADS: dict[str, Any] = {kind.field: kind.payload for kind in _ALL if kind.field != "url"}
+#: Types whose dynamic code also has a destination ``url`` (gs1: its default link).
+WITH_URL = frozenset({"url", "gs1"})
