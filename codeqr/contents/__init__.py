@@ -74,3 +74,16 @@ DEFAULT_TYPE = "url"
 PAYLOADS: dict[str, Any] = {kind.field: kind.payload for kind in _ALL if kind.field != "url"}
 #: Types whose dynamic code also has a destination ``url`` (gs1: its default link).
 WITH_URL = frozenset({"url", "gs1"})
+#: Types whose dynamic code answers a landing page always, and as ``useDisplayPage`` says.
+PAGE_TYPES = frozenset(kind.name for kind in _ALL if kind.scan == "page")
+CHOICE_TYPES = frozenset(kind.name for kind in _ALL if kind.scan == "choice")
+
+
+def shows_page(type_name: str, use_display_page: bool) -> bool:
+    """Whether a scan of a dynamic QR Code of ``type_name`` answers a landing page (or a redirect)."""
+    return type_name in PAGE_TYPES or (type_name in CHOICE_TYPES and use_display_page)
+
+from .stored import encoded, gs1_link, lookup_text, payload_of, stored_columns, stored_payloads  # noqa: E402
+
+__all__ = ["CHOICE_TYPES", "DEFAULT_TYPE", "PAGE_TYPES", "PAYLOADS", "TYPES", "WITH_URL", "ContentType", "encoded",
+           "gs1_link", "lookup_text", "payload_of", "shows_page", "stored_columns", "stored_payloads"]

@@ -4,6 +4,7 @@ too alike to scan), for the web form, its live check and the API's 422 alike."""
 
 from pydantic import ValidationError
 
+from ..contents import DEFAULT_TYPE, WITH_URL
 from ..context import Context
 from ..errors import CodeQRError
 from . import qrcodes
@@ -35,9 +36,11 @@ def every_problem(body: object, ctx: Context, *, editing: str | None = None, upd
     stored = qrcodes.find(editing, ctx) if editing else None
     try:
         if update and stored is not None:
-            fields = {name: getattr(stored, name) for name in schemas.api_names} | model.model_validate(kept).given()
+            before = {name: getattr(stored, name) for name in schemas.api_names}
+            fields = before | qrcodes.with_type_change(before, model.model_validate(kept).given())
         else:
-            fields = qrcodes.fields_of(schemas.create.model_validate(kept | ({} if "url" in kept else {"url": _SOME_URL})),
+            needs_url = "url" in refused and kept.get("type", DEFAULT_TYPE) in WITH_URL
+            fields = qrcodes.fields_of(schemas.create.model_validate(kept | ({"url": _SOME_URL} if needs_url else {})),
                                        ctx)
     except ValidationError:
         return found  # the fields left depend on those refused: fix these first

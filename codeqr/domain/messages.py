@@ -5,6 +5,7 @@ messages; this module only words them for people."""
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from ..contents import PAYLOADS
 from ..errors import CodeQRError, InvalidInput, InvalidInputs, as_sentence, plain
 from .schemas import QRCodeCreate, bounds_of, ui_of
 
@@ -57,7 +58,12 @@ def schema_problems(error: ValidationError) -> list[InvalidInput]:
 
 
 def _field_of(item: ErrorDetails) -> str | None:
-    return str(item["loc"][0]) if item["loc"] else None
+    """The API name of the field of a problem; inside a payload, its path: ``vcard.emails[1]``."""
+    if not item["loc"]:
+        return None
+    first, *inside = item["loc"]
+    return str(first) + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in inside) \
+        if first in PAYLOADS else str(first)
 
 
 def _sentence(item: ErrorDetails) -> str:

@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
+from sqlalchemy import (JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false,
+                        func, text, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.permissions import DEFAULT_ROLE
@@ -13,7 +14,8 @@ from .timeutil import UTCDateTime, utcnow
 
 
 class QRCode(Model):
-    """A QR Code: a short link on a served domain pointing at a destination URL.
+    """A QR Code: what it holds (a destination URL, or another ``type``'s content) and, unless
+    static, the short link on a served domain its image encodes.
 
     Defaults and rules of the settable columns live in ``schemas.QRCodeCreate``;
     services always write every column. The design fields live in one JSON column.
@@ -29,6 +31,12 @@ class QRCode(Model):
     )
 
     id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
+    # What it holds: a type of ``contents.TYPES``; its payload (null for url); static or not.
+    type: Mapped[str] = mapped_column(String(16), default="url", server_default="url")
+    content: Mapped[object | None] = mapped_column(JSON)
+    static: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    use_display_page: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The destination (types url, gs1) or the text the content encodes to (``contents.stored``).
     url: Mapped[str] = mapped_column(Text)
     # SHA-256 of url: lets upsert find a URL by index (urls may exceed btree limits).
     url_hash: Mapped[str] = mapped_column(String(64))

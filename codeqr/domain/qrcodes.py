@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.permissions import Permission
 from ..analytics.queries import scans_since_column
+from ..contents import PAYLOADS, TYPES, WITH_URL, lookup_text
+from ..contents.rules import content_problems, default_static
 from ..context import Context
 from ..design_rules import design_problems
 from ..errors import CodeQRError, Conflict, InvalidInput, InvalidInputs, NotFound
@@ -81,8 +83,8 @@ def get(ref: str, ctx: Context) -> QRCodeOut:
     return _out(_row_or_404(ref), ctx)
 
 
-def _oldest_row_with_url(url: str, domain: str | None = None) -> QRCode | None:
-    lookup = select(QRCode).where(QRCode.url_hash == url_hash(url), QRCode.url == url)
+def _oldest_row_with_url(url: str, domain: str | None = None, type_name: str = "url") -> QRCode | None:
+    lookup = select(QRCode).where(QRCode.url_hash == url_hash(url), QRCode.url == url, QRCode.type == type_name)
     if domain:
         lookup = lookup.where(QRCode.domain == domain.lower())
     return db.session.scalar(lookup.order_by(QRCode.created_at, QRCode.id).limit(1))
@@ -172,6 +174,7 @@ def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id
             except InvalidInput as error:
                 found.append(error)
     found += design_problems(fields, refused)
+    found += content_problems(fields, ctx.schemas.api_names, refused)
     if not refused:
         api_names = ctx.schemas.api_names
         preview = {api_names[name]: value for name, value in fields.items() if name in api_names}
@@ -206,10 +209,12 @@ def _taken(fields: dict, exclude_id: str | None = None) -> Conflict | None:
 
 
 def fields_of(data: QRCodeCreate, ctx: Context) -> dict:
-    """The fields of a QR Code made of ``data``, unchecked: the default domain and level filled in."""
-    fields = data.model_dump(exclude={"level"})
+    """The fields of a QR Code made of ``data``, unchecked: the default domain, level and
+    static filled in. Payloads stay models (``model_dump`` would make them dicts)."""
+    fields = data.model_dump(exclude={"level", *PAYLOADS}) | {name: getattr(data, name) for name in PAYLOADS}
     fields["domain"] = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
-    fields["level"] = data.level or ("H" if data.show_logo else "M")
+    fields["level"] = data.level or TYPES[data.type].level or ("H" if data.show_logo else "M")
+    fields["static"] = default_static(data.type) if data.static is None else data.static
     return fields
 
 
@@ -226,8 +231,8 @@ def _insert(fields: dict, ctx: Context, upsert_slot: str | None = None) -> QRCod
     random_key = fields["key"] is None
     for _ in range(_RANDOM_KEY_ATTEMPTS if random_key else 1):
         now = ctx.now()
-        values = ctx.schemas.columns(fields) | {"url_hash": url_hash(fields["url"]), "upsert_slot": upsert_slot,
-                                     "created_at": now, "updated_at": now}
+        values = ctx.schemas.columns(fields) | {"upsert_slot": upsert_slot, "created_at": now, "updated_at": now}
+        values["url_hash"] = url_hash(values["url"])
         if random_key:
             values["key"] = new_key()
         statement = insert_on_conflict(QRCode, db.engine.dialect).values(values).returning(QRCode.id)
@@ -287,6 +292,7 @@ def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
     stored = ctx.schemas.fields_of(qr)
     if given.get("show_logo") and "level" not in given and stored["level"] not in ("Q", "H"):
         given["level"] = "H"  # what a logo implies when the caller did not choose
+    given = with_type_change(stored, given)
     future = stored | given
     changes = {name: [stored[name], value] for name, value in given.items() if stored[name] != value}
     if not changes:
@@ -295,13 +301,31 @@ def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
     InvalidInputs.raise_any(*field_problems(future, ctx, exclude_id=qr.id,
                                             unchanged={api_names[name] for name in api_names if name not in given}))
     columns = ctx.schemas.columns(future, kept=qr.design)
-    for name in {"design" if name in ctx.schemas.design_fields else name for name in changes}:
-        setattr(qr, name, columns[name])
-    if "url" in changes or "domain" in changes:
-        qr.url_hash = url_hash(qr.url)
+    if columns["url"] != qr.url or "domain" in changes:
+        qr.url_hash = url_hash(columns["url"])
         qr.upsert_slot = None  # the slot belonged to the old (domain, url)
+    # The design and the content are one column each: a field of either changes it whole.
+    for name in {"design" if name in ctx.schemas.design_fields else name for name in changes} | {"url", "content"}:
+        if name in columns:
+            setattr(qr, name, columns[name])
     qr.updated_at = ctx.now()
     return {ctx.schemas.api_names[name]: change for name, change in changes.items()}
+
+
+def with_type_change(stored: dict, given: dict) -> dict:
+    """The changes ``given`` to the fields ``stored`` and what a change of type brings with it:
+    the old type's payload goes; static stays as it was where the new type allows it, and the
+    level the new type's standard requires follows, unless the caller chose."""
+    if given.get("type", stored["type"]) == stored["type"]:
+        return given
+    kind = TYPES[given["type"]]
+    kept = {kind.field} | ({"url"} if kind.name in WITH_URL else set())
+    given = {name: None for name in ("url", *PAYLOADS) if name not in kept and stored[name] is not None} | given
+    if kind.static != "either":
+        given.setdefault("static", kind.static == "only")
+    if kind.level:
+        given.setdefault("level", kind.level)
+    return given
 
 
 def _save_changes(qr: QRCode, given: dict, ctx: Context) -> tuple[QRCodeOut, dict]:
@@ -346,14 +370,19 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
     """
     ctx.actor.require(Permission.WRITE_QRCODES)
     given = data.given()
-    given.pop("url")
+    kind = TYPES[data.type]
+    payload = data.url if kind.field == "url" else getattr(data, kind.field)
+    if data.url is None and kind.name in WITH_URL or payload is None:
+        InvalidInputs.raise_any(*content_problems(fields_of(data, ctx), ctx.schemas.api_names))
+    found_by = lookup_text(data.type, data.url, payload)
+    given.pop(kind.field, None)  # what the upsert finds by: it cannot change
     created, before = False, None
     changes: dict = {}
     with begin_write():
-        qr = _oldest_row_with_url(data.url, data.domain)
+        qr = _oldest_row_with_url(found_by, data.domain, data.type)
         if qr is None:
             fields = _new_fields(data, ctx)
-            slot = url_fingerprint(fields["domain"], data.url)
+            slot = url_fingerprint(fields["domain"], f"{data.type}\n{found_by}" if data.type != "url" else found_by)
             qr = _insert(fields, ctx, upsert_slot=slot)
             created = qr is not None
             if qr is None:  # a concurrent upsert won the slot: update its row instead

@@ -44,6 +44,8 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError, PydanticUndefined
 
+from .. import contents
+from ..contents import PAYLOADS, TYPES
 from ..errors import MAX_LISTED, listed
 from .rendering import Picture, short_link
 from .timeutil import isoformat
@@ -87,6 +89,17 @@ class _Design:
 
 
 DESIGN = _Design()
+
+
+class _Content:
+    """Marks a payload field: what a content type holds (``contents.PAYLOADS``). Only the
+    field of the QR Code's ``type`` is set; the forms and the CSV spread its keys out."""
+
+    def __repr__(self) -> str:
+        return "CONTENT"
+
+
+CONTENT = _Content()
 
 
 def ui_of(info) -> UI:
@@ -208,12 +221,43 @@ class _Input(BaseModel):
         return {name: value for name, value in values.items() if value is not None or name in nullable}
 
 
-class QRCodeCreate(_Input):
-    """Body of create and upsert: ``url`` is the only required field. Left out or
-    null, ``domain`` is the instance's default domain, ``key`` 12 random letters and
-    digits + ``-qr``, and ``level`` M (H with ``showLogo``)."""
+#: The content types' names (``contents.TYPES``).
+ContentTypeName: Any = Literal.__getitem__(tuple(TYPES))
 
-    url: Annotated[Url, UI("Destination URL", widget="url")]
+
+class QRCodeCreate(_Input):
+    """Body of create and upsert: ``url`` alone is enough (a link to a website). Another
+    ``type`` takes its payload in the field named after it (``contents.TYPES``). Left out or
+    null, ``static`` is true only for the types phones read from the code alone (wifi, pix,
+    epc), ``domain`` is the instance's default domain, ``key`` 12 random letters and digits
+    + ``-qr``, and ``level`` M (H with ``showLogo``)."""
+
+    type: Annotated[ContentTypeName, UI("Type", widget="select",
+                                        choices={kind.name: kind.label for kind in TYPES.values()})] = Field(
+        contents.DEFAULT_TYPE, description="what the QR Code holds; its payload is in the field of that name "
+                                           "(geo and latlog: latlog)")
+    url: Annotated[Url | None, UI("Destination URL", widget="url")] = Field(
+        None, description="where a scan goes: required for type url, the default link of type gs1")
+    text: Annotated[PAYLOADS["text"] | None, CONTENT] = None
+    email: Annotated[PAYLOADS["email"] | None, CONTENT] = None
+    phone: Annotated[PAYLOADS["phone"] | None, CONTENT] = Field(None, description="E.164: + and 7 to 15 digits")
+    sms: Annotated[PAYLOADS["sms"] | None, CONTENT] = None
+    facetime: Annotated[PAYLOADS["facetime"] | None, CONTENT] = None
+    whatsapp: Annotated[PAYLOADS["whatsapp"] | None, CONTENT] = None
+    latlog: Annotated[PAYLOADS["latlog"] | None, CONTENT] = None
+    wifi: Annotated[PAYLOADS["wifi"] | None, CONTENT] = None
+    vcard: Annotated[PAYLOADS["vcard"] | None, CONTENT] = None
+    event: Annotated[PAYLOADS["event"] | None, CONTENT] = None
+    crypto: Annotated[PAYLOADS["crypto"] | None, CONTENT] = None
+    pix: Annotated[PAYLOADS["pix"] | None, CONTENT] = None
+    epc: Annotated[PAYLOADS["epc"] | None, CONTENT] = None
+    gs1: Annotated[PAYLOADS["gs1"] | None, CONTENT] = None
+    static: Annotated[StrictBool | None, AUTOMATIC, UI("Static: the code holds the content itself")] = Field(
+        None, description="true: the image holds the content itself (no short link, no scans counted, cannot "
+                          "change once printed); default true for wifi, pix and epc only")
+    use_display_page: Annotated[StrictBool, UI("Show a page with buttons (not straight to the app)")] = Field(
+        True, description="dynamic phone, email and sms: a page with buttons (true) or a redirect to the "
+                          "tel:, mailto: or sms: link")
     domain: Annotated[Domain | None, AUTOMATIC, UI("Domain", widget="select")] = Field(
         None, description="a domain this instance serves")
     key: Annotated[Key | None, AUTOMATIC, UI("Short link key (blank: random)")] = Field(
@@ -334,7 +378,17 @@ else:
         **_stored_fields(QRCodeCreate, QRCodeCreate.model_fields),
     )
 
-#: Fields of the design: how the image looks (what it encodes is the short link).
+#: Fields of what a QR Code holds: its type, url and payloads, static or not.
+CONTENT_FIELDS = ("type", "url", *PAYLOADS, "static", "use_display_page")
+
+
+def content_of(row: Any) -> dict[str, Any]:
+    """The content fields of a stored QR Code (``models.QRCode``), by attribute name."""
+    return ({"type": row.type, "static": row.static, "use_display_page": row.use_display_page}
+            | contents.stored_payloads(row.type, row.url, row.content))
+
+
+#: Fields of the design: how the image looks (not what it encodes).
 DESIGN_FIELDS = tuple(name for name, info in QRCodeCreate.model_fields.items() if DESIGN in info.metadata)
 
 
@@ -412,8 +466,9 @@ class QRCodeOut(_QRCodeStored):
     @classmethod
     def of_row(cls, row: Any, config: Mapping[str, Any]) -> "QRCodeOut":
         """The QR Code stored in ``row``, its links made with ``config`` (the app's settings)."""
-        values = {name: getattr(row, name) for name in cls.model_fields if name not in cls.design_fields}
-        values |= cls.design_model.of_stored(row.design).field_values()
+        values = {name: getattr(row, name) for name in cls.model_fields
+                  if name not in cls.design_fields and name not in CONTENT_FIELDS}
+        values |= content_of(row) | cls.design_model.of_stored(row.design).field_values()
         return cls.model_validate(values, context={"config": config})
 
     def model_post_init(self, context: Any, /) -> None:
@@ -424,10 +479,27 @@ class QRCodeOut(_QRCodeStored):
             raise RuntimeError("a QRCodeOut makes its links with the app's settings: build it with QRCodeOut.of_row")
         return self._config
 
-    @computed_field(description="what the image encodes: {scheme}://{domain}/{key}")  # type: ignore[prop-decorator]
+    @computed_field(description="the short link a scan follows: {scheme}://{domain}/{key} (type gs1: its GS1 "  # type: ignore[prop-decorator]
+                                "Digital Link on the domain); null for a static QR Code")
     @property
-    def short_link(self) -> str:
+    def short_link(self) -> str | None:
+        if self.static:
+            return None
+        if self.type == "gs1":
+            return contents.gs1_link(self._settings(), self.domain, self.gs1)
         return short_link(self._settings(), self.domain, self.key)
+
+    def payload(self) -> Any:
+        """What the QR Code's type holds: its url, or its payload field's value."""
+        return getattr(self, TYPES[self.type].field)
+
+    def encoded(self) -> str:
+        """The text the image holds: the content itself (static) or the short link."""
+        if self.static:
+            return contents.encoded(self.type, self.payload())
+        link = self.short_link
+        assert link is not None, "a dynamic QR Code has a short link"
+        return link
 
     @computed_field(description="absolute URL of the rendered image, fetchable without credentials")  # type: ignore[prop-decorator]
     @property
@@ -440,8 +512,8 @@ class QRCodeOut(_QRCodeStored):
         return self.design_model.model_validate({name: getattr(self, name) for name in self.design_fields})
 
     def picture(self) -> Picture:
-        """Return what the QR Code's image shows: its short link in its design."""
-        return Picture(self.short_link, self.design())
+        """Return what the QR Code's image shows: what it encodes, in its design."""
+        return Picture(self.encoded(), self.design())
 
     def api(self) -> dict:
         """Return the JSON-ready API representation (what hooks receive)."""
@@ -559,21 +631,28 @@ class QRCodeSchemas:
     @functools.cached_property
     def field_groups(self) -> dict[str, tuple[str, ...]]:
         """The settable fields in the groups forms and exports show them in: the link, then the design."""
-        return {"link": tuple(name for name in self.create.model_fields if name not in self.design_fields),
+        return {"content": CONTENT_FIELDS,
+                "link": tuple(name for name in self.create.model_fields
+                              if name not in self.design_fields and name not in CONTENT_FIELDS),
                 "design": self.design_fields}
 
     def fields_of(self, row: Any) -> dict[str, Any]:
         """The settable fields of a stored QR Code (``models.QRCode``), by attribute name."""
-        plain = {name: getattr(row, name) for name in self.api_names if name not in self.design_fields}
-        return plain | self.design.of_stored(row.design).field_values()
+        plain = {name: getattr(row, name) for name in self.api_names
+                 if name not in self.design_fields and name not in CONTENT_FIELDS}
+        return plain | content_of(row) | self.design.of_stored(row.design).field_values()
 
     def columns(self, fields: Mapping[str, Any], kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """The row's columns holding ``fields``: the design fields become one stored ``Design``.
-        ``kept`` is the design stored before: the values of fields this app does not know (a
-        disabled plugin's) stay in it, so nothing is lost when the plugin comes back."""
+        """The row's columns holding ``fields``: the design fields become one stored ``Design``,
+        the type's payload the ``content`` column (``contents.stored_columns``). ``kept`` is the
+        design stored before: the values of fields this app does not know (a disabled plugin's)
+        stay in it, so nothing is lost when the plugin comes back."""
         # A field left out reads its default (a body of the core's class, in an app with plugin fields).
         design = self.design.model_validate({name: fields[name] for name in self.design_fields if name in fields})
-        plain = {name: value for name, value in fields.items() if name not in self.design_fields}
+        plain = {name: value for name, value in fields.items()
+                 if name not in self.design_fields and name not in PAYLOADS and name != "url"}
+        if "type" in fields:
+            plain |= contents.stored_columns(fields["type"], {name: fields.get(name) for name in CONTENT_FIELDS})
         return plain | {"design": {**(kept or {}), **design.stored()}}
 
 

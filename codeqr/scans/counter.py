@@ -1,15 +1,17 @@
 """The redirect hot path: a scan's count and its record in one statement, on a DBAPI
 connection each thread keeps."""
 
+import json
 import queue
 import threading
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, bindparam, func, insert, literal_column, select, update
+from sqlalchemy import BindParameter, and_, bindparam, case, false, func, insert, literal_column, or_, select, update
 
+from ..contents import CHOICE_TYPES, PAGE_TYPES
 from ..domain.models import QRCode
 from ..domain.timeutil import utcnow
 from ..operations.outages import dropped
@@ -26,14 +28,39 @@ VISIT_COLUMNS = ("timestamp", "user_agent", "referer", "referer_host", "language
 
 class Routing(NamedTuple):
     """What decides where a scan of a QR Code goes, read in the statement that counts
-    it: its id and stored destination. Each field is a column of ``qrcodes``; link
-    rules add theirs here, and every statement of the counter returns them."""
+    it: its id, stored destination (or encoded content) and what it holds. Each field is a
+    column of ``qrcodes``; link rules add theirs here, and every statement of the counter
+    returns them."""
 
     id: str
     url: str
+    type: str
+    content: Any
+    use_display_page: bool
+
+    @classmethod
+    def of_row(cls, row, parsed_json: bool) -> "Routing":
+        """The routing in a driver's row (SQLite gives JSON as text and booleans as 0/1)."""
+        routing = cls(*row)
+        content = routing.content if parsed_json or routing.content is None else json.loads(routing.content)
+        return routing._replace(content=content, use_display_page=bool(routing.use_display_page))
 
 
 _ROUTING = [_qrcodes.c[name] for name in Routing._fields]
+
+
+def _sent_to(table) -> Any:
+    """Where a scan of a row of ``table`` is sent, as its event records it: its url (a
+    destination, or the link of a phone, email or sms), or '' for CodeQR's landing page
+    (``contents.shows_page``)."""
+    page = or_(table.c.type.in_(_written(PAGE_TYPES)), and_(table.c.type.in_(_written(CHOICE_TYPES)),
+                                                            table.c.use_display_page))
+    return func.coalesce(bindparam("sent_url"), case((page, literal_column("''")), else_=table.c.url))
+
+
+def _written(names) -> list:
+    # Written into the statement: it runs on a DBAPI cursor with only the scan's parameters.
+    return [literal_column(f"'{name}'") for name in sorted(names)]
 
 
 #: Kept connections of one process for scans (each scan holds one for a statement).
@@ -56,7 +83,9 @@ class ScanCounter:
         self.engine, self._clock = engine, clock  # the app's clock (tests give another)
         dialect = engine.dialect
         self._postgresql = dialect.name == "postgresql"
-        where = (_qrcodes.c.domain == bindparam("domain")) & (_qrcodes.c.key == bindparam("key"))
+        # A static QR Code's key is no short link: nothing is counted, the visitor gets a 404.
+        where = ((_qrcodes.c.domain == bindparam("domain")) & (_qrcodes.c.key == bindparam("key"))
+                 & (_qrcodes.c.static == false()))
         counting = (update(_qrcodes).where(where)
                     .values(scans=_qrcodes.c.scans + literal_column("1"), last_scanned_at=bindparam("timestamp")))
         self._count = counting.returning(*_ROUTING).compile(dialect=dialect)
@@ -67,8 +96,7 @@ class ScanCounter:
             # The scan is stored by a data-modifying CTE: PostgreSQL runs it whether or not
             # the outer SELECT, which returns the routing, reads it.
             hit = counting.returning(*dict.fromkeys([_qrcodes.c.domain, _qrcodes.c.key, *_ROUTING])).cte("hit")
-            source = select(hit.c.id, hit.c.domain, hit.c.key, func.coalesce(bindparam("sent_url"), hit.c.url),
-                            *visit.values())
+            source = select(hit.c.id, hit.c.domain, hit.c.key, _sent_to(hit), *visit.values())
             stored = insert(_inbox).from_select(columns, source).cte("stored")
             self._record = select(*(hit.c[name] for name in Routing._fields)).add_cte(stored).compile(dialect=dialect)
         else:
@@ -77,8 +105,8 @@ class ScanCounter:
             # same domain and key, one unique-index search a column. (A subquery by the
             # inserted row's qrcode_id would scan every QR Code: SQLite 3.40 uses no
             # index for a correlated subquery in RETURNING.)
-            source = select(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key,
-                            func.coalesce(bindparam("sent_url"), _qrcodes.c.url), *visit.values()).where(where)
+            source = select(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key, _sent_to(_qrcodes),
+                            *visit.values()).where(where)
             self._record = insert(_inbox).from_select(columns, source).returning(
                 *(select(column).where(where).scalar_subquery() for column in _ROUTING)).compile(dialect=dialect)
         # What the ORM writes too, so stored timestamps compare as they should (SQLite: text).
@@ -160,10 +188,10 @@ class ScanCounter:
             params = visit | {"timestamp": self._timestamp(visit["timestamp"]), "domain": domain, "key": key,
                               "sent_url": sent_url}
             row = self._execute(lambda cursor: self._fetch(cursor, self._record, params))
-        return Routing(*row) if row else None
+        return Routing.of_row(row, self._postgresql) if row else None
 
     def peek(self, domain: str, key: str) -> Routing | None:
         """Return the code's ``Routing`` without counting (for HEAD, and before a plugin decides)."""
         row = self._execute(lambda cursor: self._fetch(cursor, self._peek, {"domain": domain, "key": key}),
                             writes=False)
-        return Routing(*row) if row else None
+        return Routing.of_row(row, self._postgresql) if row else None

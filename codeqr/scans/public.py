@@ -3,10 +3,12 @@
 from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
 
+from ..contents import TYPES, WITH_URL, payload_of, shows_page
 from ..context import for_visitor, the_app
 from ..domain import qrcodes
 from ..domain.timeutil import isoformat, utcnow
 from ..state import AppState, app_state
+from . import landing
 from .counter import Routing
 from .visit import visit_of
 
@@ -30,7 +32,7 @@ def redirect(key: str):
     sent_url = None
     if state.redirect_hook_used or request.method == "HEAD":
         routing = _known(state.scan_counter.peek(domain, key))
-        if state.redirect_hook_used:
+        if state.redirect_hook_used and not shows_page(routing.type, routing.use_display_page):
             sent_url = _plugins_choice(state, domain, key, routing)
     if request.method == "GET":
         visit = state.visits.read(request) if state.visits.records_events else None
@@ -41,6 +43,20 @@ def redirect(key: str):
             state.pm.hook.codeqr_qrcode_scanned(app=the_app(), event={
                 "timestamp": isoformat(utcnow()), "qrcodeId": routing.id, "domain": domain, "key": key,
                 "url": sent_url or routing.url})
+    return _answer(routing, sent_url)
+
+
+def _answer(routing: Routing, sent_url: str | None) -> Response:
+    """What a scan of ``routing`` gets: a redirect to its destination (or the link a phone
+    follows), or the landing page of its content."""
+    if sent_url is None and shows_page(routing.type, routing.use_display_page):
+        response = landing.page(routing.type, payload_of(routing.type, routing.content))
+        response.headers.update(_NO_CACHE)
+        return response
+    if sent_url is None and routing.type not in WITH_URL:
+        link = TYPES[routing.type].link
+        assert link is not None, "a type answered by a redirect has a link"
+        sent_url = link(payload_of(routing.type, routing.content))
     # Werkzeug turns an IRI into a URI when it writes the Location header.
     return Response(status=302, headers={"Location": sent_url or routing.url, **_NO_CACHE})
 

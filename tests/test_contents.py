@@ -1,0 +1,106 @@
+"""Content types through the app: what the API stores and answers for each type, static
+and dynamic, what a scan of a dynamic code gets, and the rules that join the content fields."""
+
+import pytest
+from decode import decode
+
+from codeqr.contents import TYPES
+from codeqr.domain.schemas import QRCodeCreate
+
+TEXT = "Table 12 — ask for the menu; \"specials\": \\ today"
+
+
+def test_every_payload_field_of_the_registry_is_a_field_of_the_qrcode():
+    fields = QRCodeCreate.model_fields
+    for kind in TYPES.values():
+        assert kind.field in fields, kind.name
+    assert set(QRCodeCreate.model_fields["type"].annotation.__args__) == set(TYPES)
+
+
+def test_a_body_with_only_url_is_a_dynamic_link_to_a_website(api):
+    made = api.post("/api/qrcodes", json={"url": "https://example.com/a"}).get_json()
+    assert (made["type"], made["static"], made["useDisplayPage"], made["text"]) == ("url", False, True, None)
+    assert made["shortLink"].endswith("/" + made["key"])
+
+
+def test_a_static_text_encodes_the_text_itself_and_has_no_short_link(api, client):
+    made = api.post("/api/qrcodes", json={"type": "text", "text": TEXT, "static": True})
+    assert made.status_code == 201, made.get_json()
+    body = made.get_json()
+    assert (body["type"], body["text"], body["url"], body["shortLink"], body["static"]) == ("text", TEXT, None,
+                                                                                             None, True)
+    for fmt, media_type in (("png", "image/png"), ("svg", "image/svg+xml")):
+        image = client.get(f"/qr/{body['id']}.{fmt}")
+        assert decode(image.data, media_type) == [TEXT]
+    # Its key is no short link: nothing to follow, nothing counted.
+    assert client.get(f"/{body['key']}").status_code == 404
+    assert api.get(f"/api/qrcodes/{body['id']}").get_json()["scans"] == 0
+
+
+def test_a_dynamic_text_encodes_its_short_link_and_a_scan_shows_the_text(api, client):
+    body = api.post("/api/qrcodes", json={"type": "text", "text": TEXT}).get_json()
+    assert body["static"] is False and body["shortLink"]
+    assert decode(client.get(f"/qr/{body['id']}.png").data, "image/png") == [body["shortLink"]]
+    page = client.get(f"/{body['key']}")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "Table 12" in page.get_data(as_text=True)
+    assert api.get(f"/api/qrcodes/{body['id']}").get_json()["scans"] == 1
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"type": "text"}, "text"),
+    ({"type": "url"}, "url"),
+    ({"type": "text", "text": "hi", "url": "https://example.com/"}, "url"),
+    ({"url": "https://example.com/", "text": "hi"}, "text"),
+    ({"type": "text", "text": "hi", "phone": "+33612345678"}, "phone"),
+])
+def test_a_type_needs_its_payload_and_no_other(api, body, field):
+    answer = api.post("/api/qrcodes", json=body)
+    assert answer.status_code == 422
+    assert field in {item["field"] for item in answer.get_json()["error"]["errors"]}, answer.get_json()
+
+
+def test_a_static_content_too_long_for_a_qr_code_is_refused_with_the_reason(api):
+    answer = api.post("/api/qrcodes", json={"type": "text", "text": "x" * 4000, "static": True, "level": "H"})
+    assert answer.status_code == 422
+    error = answer.get_json()["error"]
+    assert error["errors"][0]["field"] == "text" and "too long for a QR Code at error correction H" in error["message"]
+    # Dynamic, the same text fits: the image holds the short link.
+    assert api.post("/api/qrcodes", json={"type": "text", "text": "x" * 4000, "level": "H"}).status_code == 201
+
+
+def test_changing_the_type_drops_the_old_payload_and_renders_anew(api, client):
+    body = api.post("/api/qrcodes", json={"url": "https://example.com/a", "static": True}).get_json()
+    assert decode(client.get(f"/qr/{body['id']}.png").data, "image/png") == ["https://example.com/a"]
+    changed = api.patch(f"/api/qrcodes/{body['id']}", json={"type": "text", "text": "hello"})
+    assert changed.status_code == 200, changed.get_json()
+    after = changed.get_json()
+    assert (after["type"], after["text"], after["url"], after["static"]) == ("text", "hello", None, True)
+    assert decode(client.get(f"/qr/{body['id']}.png").data, "image/png") == ["hello"]
+    # Another type's payload alone is refused: it would be dropped silently.
+    assert api.patch(f"/api/qrcodes/{body['id']}", json={"phone": "+33612345678"}).status_code == 422
+
+
+def test_upsert_finds_a_code_by_its_content_and_type(api):
+    first = api.put("/api/qrcodes/upsert", json={"type": "text", "text": "hello", "title": "A"})
+    assert first.status_code == 201
+    again = api.put("/api/qrcodes/upsert", json={"type": "text", "text": "hello", "title": "B"})
+    assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
+    assert again.get_json()["title"] == "B"
+    other = api.put("/api/qrcodes/upsert", json={"type": "text", "text": "hello again"})
+    assert other.status_code == 201
+    assert api.put("/api/qrcodes/upsert", json={"type": "text"}).status_code == 422
+
+
+def test_search_finds_a_code_by_what_it_holds(api):
+    api.post("/api/qrcodes", json={"type": "text", "text": "the garden menu"})
+    found = api.get("/api/qrcodes", query_string={"search": "garden"}).get_json()
+    assert [item["text"] for item in found] == ["the garden menu"]
+
+
+def test_a_refused_value_inside_a_payload_is_named_by_its_path(api):
+    answer = api.post("/api/qrcodes", json={"type": "vcard", "vcard": {"firstName": "Ada",
+                                                                       "emails": ["ada@example.com", "not an address"]}})
+    assert answer.status_code == 422
+    assert [item["field"] for item in answer.get_json()["error"]["errors"]] == ["vcard.emails[1]"]
+    assert "vcard.emails[1]" in answer.get_json()["error"]["message"]
