@@ -107,20 +107,41 @@ def test_forms_refuse_a_missing_csrf_token(browser):
 def test_the_form_has_a_control_of_the_right_kind_for_each_field(browser):
     html = browser.get("/qrcodes/new").get_data(as_text=True)
     # A colour is posted as its hex text; its swatch (no name) picks on a palette beside it.
-    expected = {"url": "url", "title": "text", "key": "text", "domain": "select", "fg_color": "text",
-                "bg_color": "text", "size": "number", "margin": "number", "level": "select", "show_logo": "checkbox"}
+    expected = {"type": "radio", "url": "url", "static": "checkbox", "use_display_page": "checkbox", "title": "text",
+                "key": "text", "domain": "select", "fg_color": "text", "bg_color": "text", "size": "number",
+                "margin": "number", "level": "select", "show_logo": "checkbox"}
+    # Each key of each payload: lists and free text in text areas, one line a list item.
+    inside = {
+        "text": "textarea", "phone": "tel",
+        "email-email": "email", "email-subject": "text", "email-body": "textarea", "email-cc": "textarea",
+        "email-bcc": "textarea", "sms-phone": "tel", "sms-message": "textarea", "facetime-target": "text",
+        "whatsapp-number": "text", "whatsapp-message": "textarea", "latlog-latitude": "text",
+        "latlog-longitude": "text", "wifi-ssid": "text", "wifi-password": "text", "wifi-encryption": "select",
+        "wifi-hidden": "checkbox", "vcard-firstName": "text", "vcard-lastName": "text",
+        "vcard-organization": "text", "vcard-title": "text", "vcard-phones": "textarea", "vcard-emails": "textarea",
+        "vcard-website": "text", "vcard-address": "textarea", "vcard-note": "textarea", "event-summary": "text",
+        "event-start": "datetime-local", "event-end": "datetime-local", "event-location": "text",
+        "event-description": "textarea", "crypto-currency": "select", "crypto-address": "text",
+        "crypto-amount": "text", "crypto-label": "text", "pix-key": "text", "pix-name": "text", "pix-city": "text",
+        "pix-amount": "text", "pix-description": "text", "epc-name": "text", "epc-iban": "text", "epc-bic": "text",
+        "epc-amount": "text", "epc-remittance": "text", "gs1-gtin": "text", "gs1-batch": "text",
+        "gs1-serial": "text", "gs1-expiry": "date", "gs1-linkTypes": "textarea",
+    }
     for name in ("fg_color", "bg_color"):
         assert re.search(rf'<input type="color" id="{name}-swatch" data-swatch-for="{name}"', html)
     from codeqr.domain.schemas import CORE
     from codeqr.web.forms import qrcode_form
 
-    assert set(qrcode_form(CORE).QRCODE_FIELDS) == set(expected)
-    for name, kind in expected.items():
-        tag = re.search(rf'<(input|select)[^>]*name="{name}"[^>]*>', html).group(0)
-        assert tag.startswith("<select") if kind == "select" else f'type="{kind}"' in tag, (name, tag)
+    form = qrcode_form(CORE)
+    assert set(form.QRCODE_FIELDS) == set(expected)
+    assert {name for names in form.PAYLOAD_FIELDS.values() for name in names} == set(inside)
+    for name, kind in (expected | inside).items():
+        tag = re.search(rf'<(input|select|textarea)[^>]*name="{name}"[^>]*>', html).group(0)
+        assert tag.startswith(f"<{kind}") if kind in ("select", "textarea") else f'type="{kind}"' in tag, (name, tag)
     level = re.search(r'<select[^>]*name="level".*?</select>', html, flags=re.DOTALL).group(0)
     assert re.findall(r'value="([^"]*)"', level) == ["", "L", "M", "Q", "H"] and "Automatic" in level
     assert 'value="1024"' in html and 'value="#ffffff"' in html  # defaults from the schema
+    assert re.search(r'<input[^>]*checked[^>]*value="url"|<input[^>]*value="url"[^>]*checked', html)  # the default type
 
 
 def test_create_shows_api_messages_beside_fields(browser):
@@ -185,6 +206,8 @@ def test_a_viewers_key_form_offers_and_gives_only_read_only_keys(web_app):
     assert "only read" in error_slots(page.get_data(as_text=True))["scope"]
 
 
+PAYLOAD_FIELDS = ("text", "phone", "email", "sms", "facetime", "whatsapp", "latlog", "wifi", "vcard", "event",
+                  "crypto", "pix", "epc", "gs1")
 #: Words of programmers that a person should never read in a form.
 DEVELOPER_SPEAK = ("Value error", "Input should", "String should", "pattern", "fgColor", "bgColor", "showLogo",
                    "This field is required", "Not a valid", "literal", "^#")
@@ -200,11 +223,19 @@ def error_slots(html: str) -> dict:
     ("url", ""), ("url", "example.com"), ("url", "http://a b"), ("url", "https://x:999999/"), ("title", "a\x01b"),
     ("key", "-bad"), ("key", "k" * 200), ("fg_color", "red"), ("bg_color", "#12"), ("size", "4097"), ("size", "big"),
     ("margin", "-1"), ("level", "Z"), ("domain", "evil.example"), ("key", "qrcodes"),
+    # the keys of the payloads, each posted with its type (the part before "-")
+    ("text", ""), ("phone", "12"), ("email-email", "nobody"), ("vcard-emails", "ada@example.com\nnot-an-email"),
+    ("latlog-latitude", "91"), ("latlog-latitude", "north"), ("event-start", "tomorrow"), ("wifi-ssid", ""),
+    ("wifi-password", "a\x01b"), ("epc-iban", "BE00 0000"), ("pix-amount", "ten"), ("gs1-gtin", "123"),
+    ("crypto-address", "xyz"), ("gs1-linkTypes", "gs1:pip"), ("sms-phone", "call me"),
 ])
 def test_every_refused_qrcode_field_gets_a_sentence_in_plain_words(browser, field, value):
     token = csrf_of(browser, "/qrcodes/new")
     data = {"url": "https://example.com/", "fg_color": "#000000", "bg_color": "#ffffff", "size": "512",
             "margin": "4", "csrf_token": token, field: value}
+    payload = field.split("-")[0]
+    if payload in PAYLOAD_FIELDS:
+        data["type"] = {"latlog": "geo"}.get(payload, payload)
     errors = error_slots(browser.post("/qrcodes/new", data=data).get_data(as_text=True))
     assert field in errors, errors
     for message in errors.values():

@@ -14,6 +14,7 @@ from wtforms import (
     FloatField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -24,10 +25,13 @@ from wtforms.validators import AnyOf, InputRequired, Optional
 
 from ..accounts.permissions import DEFAULT_ROLE, roles_to_offer
 from ..accounts.users import MIN_PASSWORD
+from ..contents import CHOICE_TYPES, DEFAULT_TYPE, TYPES, WITH_URL
 from ..domain.messages import number_in, sentences
 from ..domain.schemas import CORE, QRCodeSchemas, bounds_of, ui_of, value_type
 from ..jobs.csv_import import MAX_ROWS
 from ..plugin_api import PluginError
+from . import content_fields
+from .timezone import reader_zone
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 #: A colour's hex digits without their # (as design tools copy them).
@@ -112,20 +116,43 @@ def _form_field(info):
 
 class QRCodeForm(FlaskForm):
     """The QR Code fields people edit, in the schema's order: ``qrcode_form`` makes the class
-    of an app's QR Codes (the fields its plugins add included)."""
+    of an app's QR Codes (the fields its plugins add included). The content part is a type
+    picker, the url and a fieldset per payload field (``content_fields``): the chosen type
+    decides which of them the API body takes, so a page showing them all (no script) works."""
 
     SCHEMAS: ClassVar[QRCodeSchemas] = CORE
     QRCODE_FIELDS: ClassVar[tuple[str, ...]] = ()
     GROUPS: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: The form fields of each payload field, by payload field (API body name = attribute name).
+    PAYLOAD_FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def chosen_type(self) -> str:
+        """The content type the form describes: the one picked (or the stored one, or the default)."""
+        picked = self.type.data if "type" in self._fields else None
+        return picked if picked in TYPES else DEFAULT_TYPE
+
+    def _takes(self, name: str) -> bool:
+        """Whether the body takes the top-level field ``name`` for the chosen type: the url for
+        types with one, ``useDisplayPage`` for those that ask it, ``static`` where the type
+        lets people choose (wifi is always static, gs1 never: the box is only shown forced)."""
+        kind = TYPES[self.chosen_type()]
+        if name == "url":
+            return kind.name in WITH_URL
+        if name == "use_display_page":
+            return kind.name in CHOICE_TYPES
+        if name == "static":
+            return kind.static == "either"
+        return True
 
     def payload(self, editing: bool = False) -> dict:
         """The API body these fields make. Fields the post does not carry and blank fields
         are left out (blank nullable ones are cleared when editing). A checkbox is posted
         with a blank twin (``_field.html``), so an unticked box is told from one the page
-        did not show: a page that leaves a field out never resets it."""
+        did not show: a page that leaves a field out never resets it. Of the content, only
+        the chosen type's fields go in: its payload whole, each blank key left out."""
         body: dict[str | None, Any] = {}  # keyed by API names, typed as pydantic's aliases are
         for name in self.QRCODE_FIELDS:
-            if not getattr(self, name).raw_data:
+            if not getattr(self, name).raw_data or not self._takes(name):
                 continue
             value = getattr(self, name).data
             if isinstance(value, str):
@@ -139,25 +166,66 @@ class QRCodeForm(FlaskForm):
                     body[self.SCHEMAS.api_names[name]] = ""  # a text whose default is blank: cleared
                 continue
             body[self.SCHEMAS.api_names[name]] = value
+        field = TYPES[self.chosen_type()].field
+        if field in self.PAYLOAD_FIELDS and any(self[name].raw_data for name in self.PAYLOAD_FIELDS[field]):
+            content = content_fields.posted_payload(self, field, reader_zone())
+            if content is not None:
+                body[self.SCHEMAS.api_names[field]] = content
         return body
 
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks; those of another type's fieldset (posted by a page without
+        script, which shows them all) do not count."""
+        super().validate(extra_validators)
+        chosen = TYPES[self.chosen_type()].field
+        for field, names in self.PAYLOAD_FIELDS.items():
+            if field != chosen:
+                for name in names:
+                    self[name].errors = []
+        return not any(field.errors for field in self._fields.values())
+
+    def fill_content(self, qr) -> None:
+        """Show the stored payload of ``qr`` (a QR Code being edited or copied) in its fields."""
+        field = TYPES[qr.type].field
+        if field in self.PAYLOAD_FIELDS:
+            for name, value in content_fields.form_values(field, qr.payload(), reader_zone()).items():
+                self[name].process(None, value)
+
     def show_error(self, error: Exception) -> None:
-        """Put each problem of a service or validation error beside its field."""
-        show_error(self, error, "url", {self.SCHEMAS.api_names[name]: name for name in self.QRCODE_FIELDS})
+        """Put each problem of a service or validation error beside its field: a problem
+        inside a payload (``vcard.emails[1]``) beside that key's field, saying which line."""
+        names = {self.SCHEMAS.api_names[name]: name for name in self.QRCODE_FIELDS}
+        for api_name, sentence in sentences(error):
+            name, before = content_fields.form_name_of(api_name, names)
+            field = self._fields.get(name or "") or self._fields["url"]
+            if before + sentence not in field.errors:
+                field.errors = [*field.errors, before + sentence]
+
+
+def _type_picker(info) -> RadioField:
+    """The type picker: one radio a type, labelled as people know it."""
+    ui = ui_of(info)
+    return RadioField(ui.label, choices=[SelectChoice(value, text) for value, text in ui.choices.items()], default=info.default, validate_choice=False)
 
 
 @functools.cache
 def qrcode_form(schemas: QRCodeSchemas) -> type[QRCodeForm]:
     """The form of the QR Codes ``schemas`` describe: a field for each of their fields with a
-    ``UI`` label, and the names in the schema's groups, as the template shows them."""
+    ``UI`` label, the fields of each payload, and the names in the schema's groups, as the
+    template shows them."""
     fields = {name: field for name, info in schemas.create.model_fields.items()
               if (field := _form_field(info)) is not None}
+    fields["type"] = _type_picker(schemas.create.model_fields["type"])
     clashes = [name for name in fields if hasattr(QRCodeForm, name) or name == "csrf_token"]
     if clashes:
         raise PluginError(f"the design field(s) {', '.join(clashes)} would hide a part of the web form: rename them")
+    payloads = content_fields.payload_fields()
     groups = {group: tuple(name for name in members if name in fields) for group, members in schemas.field_groups.items()}
-    return type("QRCodeForm", (QRCodeForm,), {**fields, "SCHEMAS": schemas, "QRCODE_FIELDS": tuple(fields),
-                                              "GROUPS": groups})
+    inside = {name: control for members in payloads.values() for name, control in members.items()}
+    return type("QRCodeForm", (QRCodeForm,), {**fields, **inside, "SCHEMAS": schemas, "QRCODE_FIELDS": tuple(fields),
+                                              "GROUPS": groups,
+                                              "PAYLOAD_FIELDS": {field: tuple(members)
+                                                                 for field, members in payloads.items()}})
 
 
 class ApiKeyForm(FlaskForm):

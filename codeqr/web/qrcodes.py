@@ -21,10 +21,11 @@ from ..errors import CodeQRError, InvalidInputs
 from ..jobs import exports
 from ..jobs.statuses import JobStatus
 from ..state import app_state
-from . import bp, name_of, requires
+from . import bp, content_fields, name_of, requires
 from .analytics import panel
 from .detail import PRINT_SIZES_CM, bot_scans
 from .forms import ConfirmForm, QRCodeForm, qrcode_form
+from .timezone import reader_zone
 
 #: Rows per page people can choose on the list; the first is the default.
 PAGE_SIZES = (25, 50, 100)
@@ -36,6 +37,8 @@ PREVIEW_MAX_SIZE = 1024
 def _form(obj=None) -> QRCodeForm:
     form = qrcode_form(app_state().schemas)(obj=obj)
     form.domain.choices = [SelectChoice(domain) for domain in current_app.config["CODEQR_DOMAINS"]]
+    if obj is not None and not form.is_submitted():
+        form.fill_content(obj)
     return form
 
 
@@ -104,7 +107,8 @@ def qrcode_new():
         body = form.payload()
         try:
             data = app_state().schemas.create.model_validate(body)
-            existing = qrcodes.oldest_with_url(data.url, for_request(), data.domain)
+            # Another code for the same website is likely a mistake; two for one text are not.
+            existing = qrcodes.oldest_with_url(data.url, for_request(), data.domain) if data.type == "url" and data.url else None
             if existing is None or original is not None or request.form.get("create_anyway"):
                 qr = qrcodes.create(data, ctx=for_request())
                 flash("QR Code created.", "success")
@@ -113,7 +117,7 @@ def qrcode_new():
             _show_every_problem(form)
         except CodeQRError as error:
             form.show_error(error)
-    return render_template("qrcodes/form.html", form=form, qr=None, existing=existing, original=original)
+    return _form_page(form=form, qr=None, existing=existing, original=original)
 
 
 @bp.route("/qrcodes/<qr_id>/edit", methods=["GET", "POST"])
@@ -137,7 +141,11 @@ def qrcode_edit(qr_id: str):
             _show_every_problem(form, editing=qr_id, update=True)
         except CodeQRError as error:
             form.show_error(error)
-    return render_template("qrcodes/form.html", form=form, qr=qr, existing=None, link_change=link_change, original=None)
+    return _form_page(form=form, qr=qr, existing=None, link_change=link_change, original=None)
+
+
+def _form_page(**values) -> str:
+    return render_template("qrcodes/form.html", content=content_fields.template_context(reader_zone()), **values)
 
 
 def _link_change(qr, change: QRCodeUpdate) -> str | None:

@@ -1,0 +1,293 @@
+"""The web form's fields for the content types' payloads: one field per payload key, labelled
+in people's words, of the kind its type calls for (lists as one value a line, booleans as
+checkboxes, choices as selects, moments as the browser's local time). The payload models
+stay the one source of the keys and their types; this module only says how people meet them.
+
+A payload field ``vcard`` gives the form fields ``vcard-firstName``, ``vcard-emails``…
+(``-`` then the API key); a payload that is one value (``text``, ``phone``) is one field
+named like it."""
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, get_args, get_origin
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    Field,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+
+from ..contents import CHOICE_TYPES, PAYLOADS, TYPES
+from ..contents.values import check_email, check_phone, check_text
+from ..domain.messages import number_in
+from ..domain.schemas import bounds_of, value_type
+
+#: Labels the key names do not say well enough, by payload field and key (attribute name);
+#: any other key is labelled from its name ("first_name" -> "First name").
+LABELS: dict[str, dict[str, str]] = {
+    "text": {"": "Text"},
+    "phone": {"": "Phone number (+ and the country code)"},
+    "email": {"email": "E-mail address", "body": "Message", "cc": "Copy to (Cc), one address a line",
+              "bcc": "Blind copy to (Bcc), one address a line"},
+    "sms": {"phone": "Phone number (+ and the country code)"},
+    "facetime": {"target": "Phone number or Apple ID e-mail address"},
+    "whatsapp": {"number": "WhatsApp number (with the country code)"},
+    "wifi": {"ssid": "Network name (SSID)", "encryption": "Security", "hidden": "The network is hidden"},
+    "vcard": {"organization": "Organisation", "title": "Job title", "phones": "Phone numbers, one a line",
+              "emails": "E-mail addresses, one a line", "address": "Postal address"},
+    "event": {"summary": "Event name", "start": "Starts", "end": "Ends", "location": "Place"},
+    "crypto": {"address": "Wallet address", "label": "Label (shown in the wallet)"},
+    "pix": {"key": "Pix key", "name": "Receiver's name", "city": "Receiver's city", "amount": "Amount in reais"},
+    "epc": {"name": "Beneficiary's name", "iban": "IBAN", "bic": "BIC (optional in the SEPA area)",
+            "amount": "Amount in euros", "remittance": "Reference or message"},
+    "gs1": {"gtin": "GTIN (product number)", "batch": "Batch or lot", "expiry": "Expiry date",
+            "link_types": "More links, one a line: the link type, a space, the address"},
+}
+#: Words for choice values people would not read as they are.
+CHOICE_WORDS: dict[str, str] = {"WPA": "WPA, WPA2 or WPA3", "WEP": "WEP (old)", "nopass": "None (an open network)",
+                                "bitcoin": "Bitcoin", "ethereum": "Ether", "litecoin": "Litecoin"}
+#: Hints under a few fields, where the format is not obvious.
+HINTS: dict[str, str] = {
+    "latlog-latitude": "In decimal degrees, north positive: 48.8584.",
+    "latlog-longitude": "In decimal degrees, east positive: 2.2945.",
+    "gs1-linkTypes": "For example: gs1:pip https://example.com/product",
+}
+
+
+class _Worded(Field):
+    """A field whose unreadable text is refused with its own sentence."""
+
+    unreadable = "Check this value."
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.unreadable) from None
+
+
+class MomentField(_Worded, DateTimeLocalField):
+    unreadable = "Enter a date and a time, like 19/03/2027 18:00."
+
+
+class DayField(_Worded, DateField):
+    unreadable = "Enter a date, like 31/12/2027."
+
+
+class NumberText(StringField):
+    """A number kept as typed: the service checks its range, and a decimal amount its digits."""
+
+    def __init__(self, *args, bounds: dict | None = None, decimal: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bounds, self.decimal = bounds or {}, decimal
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        text = (self.data or "").strip()
+        if "." not in text:
+            text = text.replace(",", ".")  # a decimal comma, as much of Europe writes it
+        if not text:
+            self.data = None
+            return
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            self.data = None
+            raise ValueError("Enter an amount, like 10.50." if self.decimal else number_in(self.bounds, whole=False))
+        self.data = number if self.decimal else float(number)
+
+
+class LinesField(TextAreaField):
+    """A list as one value a line; blank lines are dropped."""
+
+    def process_data(self, value):
+        self.data = list(value or [])
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = [line.strip() for line in valuelist[0].splitlines() if line.strip()]
+
+    def _value(self) -> str:
+        return "\n".join(self.data or [])
+
+
+class LinksField(TextAreaField):
+    """GS1 link types and their addresses, one pair a line: ``gs1:pip https://…``."""
+
+    def process_data(self, value):
+        self.data = dict(value or {})
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = {}
+        for number, line in enumerate(valuelist[0].splitlines(), 1):
+            if not line.strip():
+                continue
+            name, _, address = line.strip().partition(" ")
+            if not address.strip():
+                raise ValueError(f"Line {number}: write the link type, a space, then the address.")
+            self.data[name] = address.strip()
+
+    def _value(self) -> str:
+        return "\n".join(f"{name} {address}" for name, address in (self.data or {}).items())
+
+
+def _validators_of(annotation) -> Iterator[Any]:
+    """The functions of the ``AfterValidator``s inside an annotation (through unions)."""
+    origin = get_origin(annotation)
+    if origin is not None and getattr(annotation, "__metadata__", None) is not None:
+        for item in annotation.__metadata__:
+            if hasattr(item, "func"):
+                yield item.func
+        yield from _validators_of(get_args(annotation)[0])
+    elif origin is not None:
+        for arg in get_args(annotation):
+            yield from _validators_of(arg)
+
+
+def _label(field: str, key: str) -> str:
+    words = LABELS.get(field, {}).get(key)
+    return words or key.replace("_", " ").capitalize()
+
+
+def _field_for(field: str, key: str, info) -> Field:
+    """The WTForms field of one payload key (``key`` "": a payload that is one value)."""
+    label = _label(field, key)
+    kind = value_type(info)
+    checks = set(_validators_of(info.annotation)) | {getattr(item, "func", None) for item in info.metadata}
+    if kind is bool:
+        return BooleanField(label, default=bool(info.default))
+    if get_origin(kind) is Literal:
+        values = get_args(kind)
+        return SelectField(label, choices=[SelectChoice(value, CHOICE_WORDS.get(value, value)) for value in values],
+                           default=info.default if info.default in values else values[0], validate_choice=False)
+    if kind is float:
+        return NumberText(label, bounds=bounds_of(info), render_kw={"inputmode": "decimal"})
+    if kind is Decimal:
+        return NumberText(label, decimal=True, render_kw={"inputmode": "decimal"})
+    if kind is dt.datetime:
+        return MomentField(label)
+    if kind is dt.date:
+        return DayField(label)
+    if get_origin(kind) is list:
+        return LinesField(label, render_kw={"rows": 3})
+    if get_origin(kind) is dict:
+        return LinksField(label, render_kw={"rows": 3})
+    if check_text in checks:
+        return TextAreaField(label, render_kw={"rows": 4})
+    if check_email in checks:
+        return EmailField(label)
+    if check_phone in checks:
+        return TelField(label)
+    return StringField(label)
+
+
+def payload_fields() -> dict[str, dict[str, Field]]:
+    """The form fields of every payload field, by payload field, then form field name."""
+    fields: dict[str, dict[str, Field]] = {}
+    for field, model in PAYLOADS.items():
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            fields[field] = {f"{field}-{info.alias or key}": _field_for(field, key, info)
+                             for key, info in model.model_fields.items()}
+        else:  # one value: its annotation, read as a field's
+            fields[field] = {field: _field_for(field, "", FieldInfo.from_annotation(model))}
+    return fields
+
+
+def keys_of(field: str) -> dict[str, str]:
+    """Form field name -> payload key (attribute name) of a payload field ("" for one value)."""
+    model = PAYLOADS[field]
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return {f"{field}-{info.alias or key}": key for key, info in model.model_fields.items()}
+    return {field: ""}
+
+
+def types_of(field: str) -> list[str]:
+    """The content types whose payload is in ``field`` (geo and latlog share one)."""
+    return [kind.name for kind in TYPES.values() if kind.field == field]
+
+
+_PATH = re.compile(r"(?P<field>[A-Za-z0-9]+)(?:\.(?P<key>[A-Za-z0-9_]+))?(?:\[(?P<index>\d+)\])?")
+
+
+def form_name_of(api_name: str | None, names: Mapping[str, str]) -> tuple[str | None, str]:
+    """The form field of a problem the API names ``vcard.emails[1]``, and the words to say
+    before its sentence ("Line 2: "); ``names`` maps the API's top-level names to the form's."""
+    match = _PATH.match(api_name or "")
+    if not match or match["field"] not in PAYLOADS:
+        return names.get(api_name or "", api_name), ""
+    field = match["field"]
+    inside = list(keys_of(field))
+    name = f"{field}-{match['key']}" if match["key"] and f"{field}-{match['key']}" in inside else inside[0]
+    return name, f"Line {int(match['index']) + 1}: " if match["index"] is not None else ""
+
+
+def form_values(field: str, payload: Any, zone: str) -> dict[str, Any]:
+    """The values of a stored payload's form fields (moments in the reader's ``zone``)."""
+    if payload is None:
+        return {}
+    if not isinstance(payload, BaseModel):
+        return {field: payload}
+    values = {}
+    for name, key in keys_of(field).items():
+        value = getattr(payload, key)
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+        values[name] = value
+    return values
+
+
+def posted_payload(form, field: str, zone: str) -> Any:
+    """The payload the posted fields of ``field`` make (None when all are blank): blank keys
+    are left out, moments take the reader's ``zone``."""
+    payload: dict[str, Any] = {}
+    for name, key in keys_of(field).items():
+        control = form[name]
+        if not control.raw_data:
+            continue
+        value = control.data
+        if isinstance(value, str):
+            value = value.strip()
+        if isinstance(value, dt.datetime):
+            value = value.replace(tzinfo=ZoneInfo(zone))
+        if value in ("", None, [], {}):
+            continue
+        payload[key] = value
+    if all(value is False for value in payload.values()):
+        return None  # unticked boxes alone say nothing: the payload is left out
+    model = PAYLOADS[field]
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return payload.get("")
+    return {model.model_fields[key].alias or key: value for key, value in payload.items()}
+
+
+def template_context(zone: str) -> dict[str, Any]:
+    """What the form's content part (``qrcodes/_content.html``) shows beside the fields."""
+    return {
+        "types_of": {field: types_of(field) for field in ("url", *PAYLOADS)},
+        "legends": {field: TYPES[types_of(field)[0]].label for field in PAYLOADS},
+        "hints": HINTS,
+        "with_times": [field for field, model in PAYLOADS.items() if isinstance(model, type)
+                       and issubclass(model, BaseModel)
+                       and any(value_type(info) is dt.datetime for info in model.model_fields.values())],
+        "static_only": [kind.name for kind in TYPES.values() if kind.static == "only"],
+        "static_never": [kind.name for kind in TYPES.values() if kind.static == "never"],
+        "choice_types": sorted(CHOICE_TYPES),
+        "zone": zone,
+    }
