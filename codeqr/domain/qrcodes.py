@@ -8,6 +8,7 @@ refuse an actor who may not.
 """
 
 import logging
+import re
 from collections.abc import Collection
 from datetime import datetime
 
@@ -28,7 +29,7 @@ from .ids import new_key, url_fingerprint, url_hash
 from .messages import schema_problems
 from .models import QRCode
 from .rendering import Picture, short_link
-from .schemas import MAX_BULK, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate
+from .schemas import MAX_BULK, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate, encoded_text
 
 log = logging.getLogger(__name__)
 
@@ -265,14 +266,20 @@ def preview_picture(data: QRCodeCreate, ctx: Context, key: str | None = None,
                     editing: str | None = None) -> tuple[Picture, str, list[CodeQRError]]:
     """Check ``data`` as a save would (the QR Code ``editing``, or a new one), taken keys and
     externalIds included, storing nothing; return its picture, the key it shows and every
-    problem found. The picture is drawn even with problems: people see the design a save
-    would refuse (colours too alike, say) beside the reason."""
+    problem found. The picture holds what the saved code would (a static one its content);
+    it is drawn even with problems: people see the design a save would refuse (colours too
+    alike, say) beside the reason, and a content not yet whole as the short link's design."""
     fields = fields_of(data, ctx)
     problems = field_problems(fields, ctx, exclude_id=editing)
     key = data.key or key or PREVIEW_KEY
     schemas = ctx.schemas
     design = schemas.design.model_validate({name: fields[name] for name in schemas.design_fields if name in fields})
-    return Picture(short_link(ctx.config, fields["domain"], key), design), key, problems
+    field = TYPES[data.type].field
+    payload = fields[field]
+    whole = payload is not None and not any(re.split(r"[.\[]", problem.field or "")[0] == field for problem in problems)
+    text = encoded_text(ctx.config, data.type, fields["static"], payload, fields["domain"], key) if whole \
+        else short_link(ctx.config, fields["domain"], key)
+    return Picture(text, design), key, problems
 
 
 def create(data: QRCodeCreate, ctx: Context) -> QRCodeOut:

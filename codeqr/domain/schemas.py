@@ -483,11 +483,7 @@ class QRCodeOut(_QRCodeStored):
                                 "Digital Link on the domain); null for a static QR Code")
     @property
     def short_link(self) -> str | None:
-        if self.static:
-            return None
-        if self.type == "gs1":
-            return contents.gs1_link(self._settings(), self.domain, self.gs1)
-        return short_link(self._settings(), self.domain, self.key)
+        return link_of(self._settings(), self.type, self.static, self.payload(), self.domain, self.key)
 
     def payload(self) -> Any:
         """What the QR Code's type holds: its url, or its payload field's value."""
@@ -495,11 +491,7 @@ class QRCodeOut(_QRCodeStored):
 
     def encoded(self) -> str:
         """The text the image holds: the content itself (static) or the short link."""
-        if self.static:
-            return contents.encoded(self.type, self.payload())
-        link = self.short_link
-        assert link is not None, "a dynamic QR Code has a short link"
-        return link
+        return encoded_text(self._settings(), self.type, self.static, self.payload(), self.domain, self.key)
 
     @computed_field(description="absolute URL of the rendered image, fetchable without credentials")  # type: ignore[prop-decorator]
     @property
@@ -596,6 +588,28 @@ class BulkResult(RootModel[list[QRCodeOut | BulkItemError]]):
 
 
 # -- one app's classes ------------------------------------------------------------
+
+
+def link_of(config: Mapping[str, Any], type_name: str, static: bool, payload: Any, domain: str,
+            key: str) -> str | None:
+    """The short link of a QR Code of these fields: None for a static one; type gs1 its GS1
+    Digital Link on the domain."""
+    if static:
+        return None
+    if type_name == "gs1":
+        return contents.gs1_link(config, domain, payload)
+    return short_link(config, domain, key)
+
+
+def encoded_text(config: Mapping[str, Any], type_name: str, static: bool, payload: Any, domain: str,
+                 key: str) -> str:
+    """The text the image of a QR Code of these fields holds: the content itself (static)
+    or its short link. ``QRCodeOut.encoded`` and the form's preview both draw this."""
+    if static:
+        return contents.encoded(type_name, payload)
+    link = link_of(config, type_name, static, payload, domain, key)
+    assert link is not None, "a dynamic QR Code has a short link"
+    return link
 
 
 @dataclass(frozen=True, eq=False)

@@ -205,7 +205,8 @@ class QRCodeForm(FlaskForm):
 def _type_picker(info) -> RadioField:
     """The type picker: one radio a type, labelled as people know it."""
     ui = ui_of(info)
-    return RadioField(ui.label, choices=[SelectChoice(value, text) for value, text in ui.choices.items()], default=info.default, validate_choice=False)
+    choices = [SelectChoice(value, text) for value, text in ui.choices.items()]
+    return RadioField(ui.label, choices=choices, default=info.default, validate_choice=False)
 
 
 @functools.cache
