@@ -2,10 +2,10 @@
 and dynamic, what a scan of a dynamic code gets, and the rules that join the content fields."""
 
 import pytest
-from decode import decode
 
 from codeqr.contents import TYPES
 from codeqr.domain.schemas import QRCodeCreate
+from decode import decode
 
 TEXT = "Table 12 — ask for the menu; \"specials\": \\ today"
 
@@ -104,3 +104,11 @@ def test_a_refused_value_inside_a_payload_is_named_by_its_path(api):
     assert answer.status_code == 422
     assert [item["field"] for item in answer.get_json()["error"]["errors"]] == ["vcard.emails[1]"]
     assert "vcard.emails[1]" in answer.get_json()["error"]["message"]
+
+
+def test_each_payload_field_has_the_type_the_registry_names():
+    from codeqr.domain.schemas import _without_none
+
+    for kind in TYPES.values():
+        if kind.field != "url":
+            assert _without_none(QRCodeCreate.model_fields[kind.field].annotation) == kind.payload, kind.name

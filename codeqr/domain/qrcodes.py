@@ -372,7 +372,7 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
     given = data.given()
     kind = TYPES[data.type]
     payload = data.url if kind.field == "url" else getattr(data, kind.field)
-    if data.url is None and kind.name in WITH_URL or payload is None:
+    if (data.url is None and kind.name in WITH_URL) or payload is None:
         InvalidInputs.raise_any(*content_problems(fields_of(data, ctx), ctx.schemas.api_names))
     found_by = lookup_text(data.type, data.url, payload)
     given.pop(kind.field, None)  # what the upsert finds by: it cannot change
