@@ -135,10 +135,12 @@ def codeqr_validate_qrcode(app, qrcode):
 def codeqr_redirect(app, id, domain, key, url, visit):
     """Decide where a scan of a known key goes; the first non-None answer wins.
 
-    Called on every ``GET``/``HEAD /{key}`` of an existing QR Code *before* the scan
-    is counted, so that a refusal counts nothing and a URL returned is the one its
+    Called on every ``GET``/``HEAD /{key}`` of an existing dynamic QR Code answered by
+    a redirect (not one answered by a landing page: a contact, a text…) *before* the
+    scan is counted, so that a refusal counts nothing and a URL returned is the one its
     event records. Receives the code's id, domain, key and ``url`` (its stored
-    destination; once link rules exist, the one they chose, as they run first) and
+    destination, or the link of its content: ``https://wa.me/…``, ``tel:…``; once link
+    rules exist, the one they chose, as they run first) and
     ``visit``, a frozen ``codeqr.Visit`` (device, os, country, language) read from
     the request. Return None to send the visitor to ``url``, another absolute URL to
     send them there (counted, the event records it), or an HTTP status code (e.g.
