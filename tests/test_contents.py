@@ -154,3 +154,15 @@ def test_the_stored_payload_reads_back_as_it_was_given(api, type_name):
             assert {key: again[field][key] for key in value} == value
         else:
             assert again[field] == value
+
+
+def test_a_scan_answered_by_a_page_is_recorded_as_such(app, api, client):
+    from codeqr.scans.enrichment import enrich_pending
+
+    body = api.post("/api/qrcodes", json={"type": "text", "text": "hello"}).get_json()
+    assert client.get(f"/{body['key']}").status_code == 200
+    with app.app_context():
+        while enrich_pending(app, wait=True):
+            pass
+    events = api.get("/api/events", query_string={"qrcodeId": body["id"]}).get_json()
+    assert [event["url"] for event in events] == [""]
