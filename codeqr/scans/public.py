@@ -15,7 +15,7 @@ from .visit import visit_of
 bp = Blueprint("public", __name__)
 
 #: Browsers and proxies must ask again every time: the destination can change.
-_NO_CACHE = {
+NO_CACHE = {
     "Cache-Control": "no-store, no-cache, must-revalidate, max-age=0, private",
     "Pragma": "no-cache",
     "Expires": "0",
@@ -51,10 +51,10 @@ def _answer(routing: Routing, sent_url: str | None) -> Response:
     follows), or the landing page of its content."""
     if sent_url is None and shows_page(routing.type, routing.use_display_page):
         response = landing.page(routing.type, payload_of(routing.type, routing.content))
-        response.headers.update(_NO_CACHE)
+        response.headers.update(NO_CACHE)
         return response
     # Werkzeug turns an IRI into a URI when it writes the Location header.
-    return Response(status=302, headers={"Location": sent_url or _destination(routing), **_NO_CACHE})
+    return Response(status=302, headers={"Location": sent_url or _destination(routing), **NO_CACHE})
 
 
 def _destination(routing: Routing) -> str:
