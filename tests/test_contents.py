@@ -166,3 +166,33 @@ def test_a_scan_answered_by_a_page_is_recorded_as_such(app, api, client):
             pass
     events = api.get("/api/events", query_string={"qrcodeId": body["id"]}).get_json()
     assert [event["url"] for event in events] == [""]
+
+
+def test_migration_0010_keeps_existing_codes_dynamic_links_and_refuses_to_lose_other_types(app, api, client):
+    from schema_versions import downgrade_schema
+    from sqlalchemy import text as sql
+
+    from codeqr import db
+    from codeqr.persistence.extensions import alembic
+
+    before = api.post("/api/qrcodes", json={"url": "https://example.com/kept", "title": "Menu"}).get_json()
+    with app.app_context():
+        downgrade_schema("0009")
+        names = {row[1] for row in db.session.execute(sql("PRAGMA table_info(qrcodes)")).all()} \
+            if db.engine.dialect.name == "sqlite" else set(db.session.execute(sql(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'qrcodes'")).scalars())
+        assert not {"type", "content", "static", "use_display_page"} & names
+        db.session.remove()
+        alembic.upgrade()
+        db.session.remove()
+    after = api.get(f"/api/qrcodes/{before['id']}").get_json()
+    assert after == before and (after["type"], after["static"], after["useDisplayPage"]) == ("url", False, True)
+    assert client.get(f"/{before['key']}").status_code == 302
+    # A code of another type cannot be kept below 0010: the downgrade says so and changes nothing.
+    scanned = api.get(f"/api/qrcodes/{before['id']}").get_json()
+    api.post("/api/qrcodes", json={"type": "text", "text": "hello"})
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="hold another content"):
+            downgrade_schema("0009")
+        db.session.remove()
+    assert api.get(f"/api/qrcodes/{before['id']}").get_json() == scanned
