@@ -196,3 +196,32 @@ def test_migration_0010_keeps_existing_codes_dynamic_links_and_refuses_to_lose_o
             downgrade_schema("0009")
         db.session.remove()
     assert api.get(f"/api/qrcodes/{before['id']}").get_json() == scanned
+
+
+@pytest.mark.parametrize("type_name, scheme", [("phone", "tel:"), ("email", "mailto:"), ("sms", "sms:"),
+                                               ("whatsapp", "https://wa.me/")])
+def test_a_scan_of_a_link_type_redirects_to_its_link_when_no_page_is_wanted(api, client, type_name, scheme):
+    from codeqr.contents.examples import EXAMPLES
+
+    body = api.post("/api/qrcodes", json={"type": type_name, "useDisplayPage": False,
+                                          **EXAMPLES[type_name]}).get_json()
+    answer = client.get(f"/{body['key']}")
+    assert answer.status_code == 302 and answer.location.startswith(scheme), answer.location
+    assert "no-store" in answer.headers["Cache-Control"]
+    if type_name != "whatsapp":  # whatsapp always redirects; the others show a page by default
+        api.patch(f"/api/qrcodes/{body['id']}", json={"useDisplayPage": True})
+        assert client.get(f"/{body['key']}").status_code == 200
+    assert api.get(f"/api/qrcodes/{body['id']}").get_json()["scans"] == (1 if type_name == "whatsapp" else 2)
+
+
+@pytest.mark.parametrize("type_name", [name for name, kind in TYPES.items() if kind.static != "either"])
+def test_a_type_that_must_be_or_cannot_be_static_says_so(api, type_name):
+    from codeqr.contents.examples import EXAMPLES
+
+    must = TYPES[type_name].static == "only"
+    default = api.post("/api/qrcodes", json={"type": type_name, **EXAMPLES[type_name]})
+    assert default.status_code == 201 and default.get_json()["static"] is must
+    refused = api.post("/api/qrcodes", json={"type": type_name, "static": not must, **EXAMPLES[type_name]})
+    assert refused.status_code == 422
+    assert [item["field"] for item in refused.get_json()["error"]["errors"]] == ["static"]
+    assert ("must be static" if must else "cannot be static") in refused.get_json()["error"]["message"]
