@@ -169,11 +169,11 @@ def test_a_scan_answered_by_a_page_is_recorded_as_such(app, api, client):
 
 
 def test_migration_0010_keeps_existing_codes_dynamic_links_and_refuses_to_lose_other_types(app, api, client):
-    from schema_versions import downgrade_schema
     from sqlalchemy import text as sql
 
     from codeqr import db
     from codeqr.persistence.extensions import alembic
+    from schema_versions import downgrade_schema
 
     before = api.post("/api/qrcodes", json={"url": "https://example.com/kept", "title": "Menu"}).get_json()
     with app.app_context():
