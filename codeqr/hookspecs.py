@@ -124,8 +124,10 @@ def codeqr_design_fields():
 def codeqr_validate_qrcode(app, qrcode):
     """Check a QR Code before it is saved; raise ``codeqr.InvalidInput`` to refuse it.
 
-    ``qrcode`` is the API representation (camelCase dict) of the settable fields
-    as they would be stored, on create, update, upsert, bulk and import. Called
+    ``qrcode`` is the API representation (camelCase dict, JSON values) of the settable
+    fields as they would be stored, on create, update, upsert, bulk and import; ``url``
+    is null for a QR Code of another ``type``, whose content is in the field named after
+    it (``qrcode["vcard"]["emails"]``). Called
     inside the operation, before the commit; a refusal stores nothing and answers
     422. The return value is ignored.
     """

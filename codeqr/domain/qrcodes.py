@@ -11,7 +11,7 @@ import logging
 from collections.abc import Collection
 from datetime import datetime
 
-from pydantic import RootModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -178,7 +178,8 @@ def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id
     found += content_problems(fields, ctx.schemas.api_names, refused)
     if not refused:
         api_names = ctx.schemas.api_names
-        preview = {api_names[name]: value for name, value in fields.items() if name in api_names}
+        preview = {api_names[name]: value.model_dump(mode="json", by_alias=True) if isinstance(value, BaseModel)
+                   else value for name, value in fields.items() if name in api_names}
         try:
             ctx.state.pm.hook.codeqr_validate_qrcode(app=ctx.app, qrcode=preview)
         except CodeQRError as error:
