@@ -89,7 +89,9 @@ function livePreview(form) {
     image.classList.toggle("unscannable", Boolean(answer.unscannable));
     status.classList.toggle("warning", Boolean(answer.unscannable));
     if (answer.ok) {
-      if (answer.link) {
+      if (answer.static) {
+        status.textContent = `Preview up to date (error correction ${answer.level}). It holds the content itself: scanning it works already.`;
+      } else if (answer.link) {
         const link = document.createElement("code");
         link.className = "short-link";  // never broken inside
         link.textContent = answer.link;

@@ -161,14 +161,15 @@ def _validators_of(annotation) -> Iterator[Any]:
             yield from _validators_of(arg)
 
 
-def _label(field: str, key: str) -> str:
+def form_label(field: str, key: str) -> str:
+    """The label of a payload key (attribute name): the table's words, else its name's."""
     words = LABELS.get(field, {}).get(key)
     return words or key.replace("_", " ").capitalize()
 
 
 def _field_for(field: str, key: str, info) -> Field:
     """The WTForms field of one payload key (``key`` "": a payload that is one value)."""
-    label = _label(field, key)
+    label = form_label(field, key)
     kind = value_type(info)
     checks = set(_validators_of(info.annotation)) | {getattr(item, "func", None) for item in info.metadata}
     if kind is bool:

@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 
 from ..accounts.permissions import Permission
 from ..analytics.queries import scans_since
+from ..contents import TYPES
 from ..context import for_request
 from ..domain import qrcodes
 from ..domain.checks import every_problem
@@ -23,7 +24,7 @@ from ..jobs.statuses import JobStatus
 from ..state import app_state
 from . import bp, content_fields, name_of, requires
 from .analytics import panel
-from .detail import PRINT_SIZES_CM, bot_scans
+from .detail import PRINT_SIZES_CM, bot_scans, content_lines
 from .forms import ConfirmForm, QRCodeForm, qrcode_form
 from .timezone import reader_zone
 
@@ -91,7 +92,8 @@ def qrcode_list():
                            sort_choices=SORT_CHOICES, chosen=chosen,
                            export_form=ConfirmForm(), formats=_formats(), sort=sort, recent=recent and recent[1],
                            recent_scans=scans_since([qr.id for qr in items], since, app_state().agents) if since else {},
-                           page_url=page_url, page_sizes=PAGE_SIZES)
+                           page_url=page_url, page_sizes=PAGE_SIZES,
+                           type_labels={name: kind.label for name, kind in TYPES.items()})
 
 
 @bp.route("/qrcodes/new", methods=["GET", "POST"])
@@ -134,8 +136,12 @@ def qrcode_edit(qr_id: str):
             change = app_state().schemas.update.model_validate(body)
             link_change = _link_change(qr, change)
             if link_change is None or request.form.get("change_link"):
-                qrcodes.update(qr_id, change, ctx=for_request())
-                flash("QR Code saved.", "success")
+                saved = qrcodes.update(qr_id, change, ctx=for_request())
+                if qr.static and saved.encoded() != qr.encoded():
+                    flash("QR Code saved. It is static: printed copies keep the old content, so print the new "
+                          "image to replace them.", "warning")
+                else:
+                    flash("QR Code saved.", "success")
                 return redirect(url_for("web.qrcode_detail", qr_id=qr_id))
         except ValidationError:
             _show_every_problem(form, editing=qr_id, update=True)
@@ -164,7 +170,8 @@ def qrcode_detail(qr_id: str):
     return render_template("qrcodes/detail.html", qr=qr, formats=_formats(), sizes=sorted({*DOWNLOAD_SIZES, qr.size}),
                            vector={fmt for fmt, renderer in renderers.items() if renderer.media_type == "image/svg+xml"},
                            form=ConfirmForm(), analytics=panel(qrcode_id=qr.id), bot_scans=bot_scans(qr),
-                           print_sizes=sorted(PRINT_SIZES_CM), print_size=PRINT_SIZES_CM[0])
+                           print_sizes=sorted(PRINT_SIZES_CM), print_size=PRINT_SIZES_CM[0],
+                           content=content_lines(qr, reader_zone()), type_label=TYPES[qr.type].label)
 
 
 @bp.route("/qrcodes/<qr_id>/delete", methods=["GET", "POST"])
@@ -228,8 +235,8 @@ def qrcode_preview():
     if not _checked(form, editing=editing.id if editing else None):
         return _refused(form)
     try:
-        picture, shown_key, problems = qrcodes.preview_picture(app_state().schemas.create.model_validate(form.payload()),
-                                                               for_request(), key=editing.key if editing else None,
+        data = app_state().schemas.create.model_validate(form.payload())
+        picture, shown_key, problems = qrcodes.preview_picture(data, for_request(), key=editing.key if editing else None,
                                                                editing=editing.id if editing else None)
     except ValidationError:
         _show_every_problem(form, editing=editing.id if editing else None)
@@ -237,16 +244,17 @@ def qrcode_preview():
     if problems:
         form.show_error(InvalidInputs(problems))
     images, fmt = app_state().images, display_format()
-    data = images.render(picture.resized(min(picture.design.size, PREVIEW_MAX_SIZE)), fmt)
+    drawn = images.render(picture.resized(min(picture.design.size, PREVIEW_MAX_SIZE)), fmt)
     media_type = images.renderers[fmt].media_type
     # A new QR Code without a key of its own gets a random one when it is created: until
     # then the preview shows its look, not a link anyone can scan.
-    link = picture.text if shown_key != qrcodes.PREVIEW_KEY else None
-    image = f"data:{media_type};base64," + base64.b64encode(data).decode()
+    static = qrcodes.fields_of(data, for_request())["static"]
+    link = picture.text if shown_key != qrcodes.PREVIEW_KEY and not static else None
+    image = f"data:{media_type};base64," + base64.b64encode(drawn).decode()
     if problems:
         return _refused(form, image=image, level=picture.design.level,
                         unscannable=any(problem.field in _design_api_names() for problem in problems))
-    return jsonify(ok=True, image=image, level=picture.design.level, link=link)
+    return jsonify(ok=True, image=image, level=picture.design.level, link=link, static=static)
 
 
 @bp.get("/qrcodes/<qr_id>/download.<fmt>")
