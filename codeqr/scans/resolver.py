@@ -5,6 +5,7 @@ specific one: the batch's, then the GTIN's). The default link redirects like any
 link when it has none); ``?linkType=all`` answers the linkset (RFC 9264), counting nothing."""
 
 import json
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, request
 from werkzeug.wrappers import Response
@@ -23,15 +24,16 @@ def resolve(rest: str):
     """Answer a GS1 Digital Link of a served domain."""
     state = app_state()
     domain = state.hosts.get(request.host.lower())
-    found = gs1.parse_path("/01/" + rest) if domain is not None and "\x00" not in rest else None
+    if domain is None or "\x00" in rest:
+        abort(404)
+    found = gs1.parse_path(_raw_path())
     if found is None:
         abort(404)
     key, routing = _most_specific(domain, *found)
     payload = payload_of("gs1", routing.content)
     link_type = request.args.get("linkType")
     if link_type == "all":
-        anchor = f"{request.scheme}://{domain}{gs1.digital_link_path(payload)}"
-        body = gs1.linkset(anchor, routing.url, payload.link_types)
+        body = gs1.linkset(payload, f"{request.scheme}://{domain}", routing.url)
         return Response(json.dumps(body), mimetype="application/linkset+json", headers=NO_CACHE)
     target = payload.link_types.get(link_type, routing.url) if link_type else routing.url
     if request.method == "GET":
@@ -52,3 +54,10 @@ def _most_specific(domain: str, gtin: str, batch: str | None, serial: str | None
         if routing is not None and routing.type == "gs1":
             return key, routing
     abort(404)
+
+
+def _raw_path() -> str:
+    """The request's path as sent: a batch or serial may hold an encoded ``/`` (``%2F``),
+    which the decoded path would turn into another segment."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
+    return urlsplit(raw).path  # also when a client sent the absolute form (http://host/01/…)
