@@ -5,9 +5,8 @@
 "use strict";
 
 function contentPicker(group) {
-  const form = group.closest("form");
   const radios = [...group.querySelectorAll("input.type-radio")];
-  const staticBox = form.elements.static;
+  const staticBox = group.querySelector('input[type="checkbox"][name="static"]');  // not its blank twin
   const only = (group.dataset.staticOnly || "").split(" ");
   const never = (group.dataset.staticNever || "").split(" ");
   let ownChoice = staticBox ? staticBox.checked : false;  // what people ticked where they may choose

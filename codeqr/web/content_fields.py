@@ -29,7 +29,7 @@ from wtforms import (
     TextAreaField,
 )
 
-from ..contents import CHOICE_TYPES, PAYLOADS, TYPES
+from ..contents import CHOICE_TYPES, PAYLOADS, TYPES, WITH_URL
 from ..contents.values import check_email, check_phone, check_text
 from ..domain.messages import number_in
 from ..domain.schemas import bounds_of, value_type
@@ -281,7 +281,8 @@ def posted_payload(form, field: str, zone: str) -> Any:
 def template_context(zone: str) -> dict[str, Any]:
     """What the form's content part (``qrcodes/_content.html``) shows beside the fields."""
     return {
-        "types_of": {field: types_of(field) for field in ("url", *PAYLOADS)},
+        # the url: a website's destination, a GS1 code's default link
+        "types_of": {"url": [name for name in TYPES if name in WITH_URL]} | {field: types_of(field) for field in PAYLOADS},
         "legends": {field: TYPES[types_of(field)[0]].label for field in PAYLOADS},
         "hints": HINTS,
         "with_times": [field for field, model in PAYLOADS.items() if isinstance(model, type)
