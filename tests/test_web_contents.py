@@ -204,3 +204,23 @@ def test_the_preview_of_a_static_code_encodes_its_content(browser):
     dynamic = browser.post("/qrcodes/preview", data=fields | {"static": ""}).get_json()
     media_type, data = dynamic["image"].removeprefix("data:").split(";base64,")
     assert decode(base64.b64decode(data), media_type) != ["Table 12"] and not dynamic["static"]
+
+
+def test_a_code_changes_type_through_the_edit_form_and_shows_its_moments_in_the_readers_zone(browser, web_app):
+    created = post_new(browser, "url", {"url": "https://example.com/menu"})
+    qr_id = created.headers["Location"].rsplit("/", 1)[1]
+    short_link = stored(web_app, qr_id).short_link
+    token = csrf_of(browser, f"/qrcodes/{qr_id}/edit")
+    fields = form_fields(EXAMPLES["event"]) | {"url": "https://example.com/menu"}  # the old URL still in its box
+    saved = browser.post(f"/qrcodes/{qr_id}/edit", data={"type": "event", "csrf_token": token, **DESIGN, **fields})
+    assert saved.status_code == 302, error_slots(saved.get_data(as_text=True))
+    qr = stored(web_app, qr_id)
+    assert (qr.type, qr.url, qr.event.summary, qr.short_link) == ("event", None, "Spring launch", short_link)
+    # 18:00 at +01:00 is 18:00 in Paris and 13:00 in New York (UTC-4 that day: its summer time starts a week before
+    # Europe's), as the edit form shows it.
+    edit = browser.get(f"/qrcodes/{qr_id}/edit").get_data(as_text=True)
+    assert re.search(r'name="event-start"[^>]*value="2027-03-19T18:00"', edit)
+    browser.set_cookie("codeqr_timezone", "America/New_York")
+    edit = browser.get(f"/qrcodes/{qr_id}/edit").get_data(as_text=True)
+    assert re.search(r'name="event-start"[^>]*value="2027-03-19T13:00"', edit)
+    assert "Times are in America/New_York" in edit

@@ -182,8 +182,8 @@ def _field_for(field: str, key: str, info) -> Field:
         return NumberText(label, bounds=bounds_of(info), render_kw={"inputmode": "decimal"})
     if kind is Decimal:
         return NumberText(label, decimal=True, render_kw={"inputmode": "decimal"})
-    if kind is dt.datetime:
-        return MomentField(label)
+    if kind is dt.datetime:  # written as the input's own value (T, no seconds); with seconds read too
+        return MomentField(label, format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
     if kind is dt.date:
         return DayField(label)
     if get_origin(kind) is list:

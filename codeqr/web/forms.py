@@ -195,9 +195,12 @@ class QRCodeForm(FlaskForm):
         """Put each problem of a service or validation error beside its field: a problem
         inside a payload (``vcard.emails[1]``) beside that key's field, saying which line."""
         names = {self.SCHEMAS.api_names[name]: name for name in self.QRCODE_FIELDS}
+        # A problem of no one field goes beside the first field the chosen type shows.
+        chosen = TYPES[self.chosen_type()].field
+        default = self.PAYLOAD_FIELDS[chosen][0] if chosen in self.PAYLOAD_FIELDS else "url"
         for api_name, sentence in sentences(error):
             name, before = content_fields.form_name_of(api_name, names)
-            field = self._fields.get(name or "") or self._fields["url"]
+            field = self._fields.get(name or "") or self._fields[default]
             if before + sentence not in field.errors:
                 field.errors = [*field.errors, before + sentence]
 
