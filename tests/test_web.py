@@ -881,6 +881,14 @@ def test_the_theme_chosen_is_remembered_and_drawn_from_the_first_paint(make_app)
     assert "data-theme" not in client.get("/setup").get_data(as_text=True)
 
 
+def posted_inputs(page: str) -> dict:
+    """The text inputs and checkboxes of a page, by name, as its form posts them (a box's blank
+    twin last); of a radio group, only the ticked radio, as a browser sends it."""
+    fields = dict(re.findall(r'<input(?![^>]*type="radio")[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+    return fields | dict(re.findall(r'<input[^>]*checked[^>]*name="([a-z_]+)"[^>]*type="radio"[^>]*value="([^"]*)"',
+                                    page))
+
+
 def test_duplicate_copies_the_design_and_options_with_a_key_of_its_own(browser, web_app):
     original = create(web_app, url="https://example.com/menu", title="Menu", key="menu", fgColor="#1d4ed8",
                       bgColor="#fff7ed", size=512, margin=6, level="H", showLogo=True)
@@ -888,7 +896,7 @@ def test_duplicate_copies_the_design_and_options_with_a_key_of_its_own(browser, 
     assert "Duplicate Menu" in page and 'value="Menu (copy)"' in page and 'value="#1d4ed8"' in page
     assert re.search(r'name="key"[^>]*value=""', page) or 'name="key" type="text" value=""' in page
     token = csrf_of(browser, "/qrcodes/new")
-    form = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+    form = posted_inputs(page)
     form.update({"csrf_token": token, "level": "H", "show_logo": "y", "domain": "localhost"})
     made = browser.post("/qrcodes/new", data=form)
     assert made.status_code == 302  # the same URL on purpose: no "exists already" step
@@ -954,7 +962,7 @@ def test_an_edit_that_leaves_a_field_out_keeps_it_and_an_unticked_box_clears_it(
     assert (kept.url, kept.title, kept.fg_color, kept.show_logo) == ("https://example.com/2", "Menu", "#1d4ed8", True)
     # The form posts an unticked box as its blank twin: that clears it.
     page = browser.get(f"/qrcodes/{qr['id']}/edit").get_data(as_text=True)
-    form = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page)) | {"csrf_token": token}
+    form = posted_inputs(page) | {"csrf_token": token}
     assert form["show_logo"] == ""
     assert browser.post(f"/qrcodes/{qr['id']}/edit", data=form).status_code == 302
     with web_app.app_context():
@@ -963,9 +971,15 @@ def test_an_edit_that_leaves_a_field_out_keeps_it_and_an_unticked_box_clears_it(
 
 def test_the_form_shows_every_field_of_each_group_of_the_schema(browser):
     from codeqr.domain.schemas import CORE, QRCodeCreate, ui_of
+    from codeqr.web.forms import qrcode_form
 
     html = browser.get("/qrcodes/new").get_data(as_text=True)
+    # The content group holds, besides its labelled fields, every key of every payload.
+    inside = {name for names in qrcode_form(CORE).PAYLOAD_FIELDS.values() for name in names}
     for group, names in CORE.field_groups.items():
-        section = re.search(rf'<fieldset[^>]*data-group="{group}".*?</fieldset>', html, flags=re.DOTALL).group(0)
-        shown = set(re.findall(r'<(?:input|select)[^>]*name="([a-z_]+)"', section))
-        assert shown == {name for name in names if ui_of(QRCodeCreate.model_fields[name]).label is not None}, group
+        # A group runs to the next one (the content group has fieldsets inside it).
+        section = re.search(rf'<fieldset[^>]*data-group="{group}".*?(?=data-group=|</form>)', html,
+                            flags=re.DOTALL).group(0)
+        shown = set(re.findall(r'<(?:input|select|textarea)[^>]*name="([A-Za-z0-9_-]+)"', section))
+        labelled = {name for name in names if ui_of(QRCodeCreate.model_fields[name]).label is not None}
+        assert shown == labelled | (inside if group == "content" else set()), group
