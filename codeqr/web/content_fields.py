@@ -88,7 +88,8 @@ class DayField(_Worded, DateField):
 
 
 class NumberText(StringField):
-    """A number kept as typed: the service checks its range, and a decimal amount its digits."""
+    """A number typed as text (a decimal comma read as a point): a float, or for an amount a
+    Decimal, its digits kept. Its range and places are the service's to check."""
 
     def __init__(self, *args, bounds: dict | None = None, decimal: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
