@@ -45,7 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
     "facetime": {"target": "Phone number or Apple ID e-mail address"},
     "whatsapp": {"number": "WhatsApp number (with the country code)"},
     "wifi": {"ssid": "Network name (SSID)", "encryption": "Security", "hidden": "The network is hidden"},
-    "vcard": {"organization": "Organisation", "title": "Job title", "phones": "Phone numbers, one a line",
+    "vcard": {"organization": "Organisation", "title": "Job", "phones": "Phone numbers, one a line",
               "emails": "E-mail addresses, one a line", "address": "Postal address"},
     "event": {"summary": "Event name", "start": "Starts", "end": "Ends", "location": "Place"},
     "crypto": {"address": "Wallet address", "label": "Label (shown in the wallet)"},

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 
 from ..accounts.permissions import Permission
 from ..analytics.queries import scans_since
-from ..contents import TYPES
+from ..contents import TYPES, WITH_URL
 from ..context import for_request
 from ..domain import qrcodes
 from ..domain.checks import every_problem
@@ -93,7 +93,7 @@ def qrcode_list():
                            export_form=ConfirmForm(), formats=_formats(), sort=sort, recent=recent and recent[1],
                            recent_scans=scans_since([qr.id for qr in items], since, app_state().agents) if since else {},
                            page_url=page_url, page_sizes=PAGE_SIZES,
-                           type_labels={name: kind.label for name, kind in TYPES.items()})
+                           type_labels={name: kind.label for name, kind in TYPES.items()}, with_url=WITH_URL)
 
 
 @bp.route("/qrcodes/new", methods=["GET", "POST"])
