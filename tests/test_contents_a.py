@@ -46,6 +46,7 @@ LONG = "x" * 2000
 #: emoji (4 octets, a ZWJ sequence), right-to-left text with its marks, and a long value.
 HOSTILE_LINES = [
     '; : \\ " , all the separators',
+    r"C:\new\table \, \; \\ \N: text that looks escaped already",
     "emoji 😀 and a family 👩\u200d👩\u200d👧",
     "\u200fמזל טוב\u200f with right-to-left marks \u202e",
 ]
@@ -384,9 +385,10 @@ def test_wifi_other_refusals(data, loc, kind):
 
 def test_vcard_text_by_hand(scan):
     card = VCard.model_validate({
-        "firstName": "Jane", "lastName": "Doe", "organization": "Example, Inc.", "title": "CTO",
+        "firstName": "Jane", "lastName": "Doe", "organization": "Example, Inc.",
         "phones": ["+1 555 010 0199", "+33612345678"], "emails": ["jane@example.com"],
         "website": "https://example.com/jane", "address": "1 Main St\nSpringfield", "note": "Met at the fair; bring cards",
+        "title": r"CTO, C:\new",
     })
     expected = (
         "BEGIN:VCARD\r\n"
@@ -394,7 +396,7 @@ def test_vcard_text_by_hand(scan):
         "N:Doe;Jane;;;\r\n"
         "FN:Jane Doe\r\n"
         "ORG:Example\\, Inc.\r\n"
-        "TITLE:CTO\r\n"
+        "TITLE:CTO\\, C:\\\\new\r\n"
         "TEL;TYPE=CELL:+15550100199\r\n"
         "TEL;TYPE=CELL:+33612345678\r\n"
         "EMAIL;TYPE=INTERNET:jane@example.com\r\n"
@@ -516,6 +518,7 @@ def test_event_text_by_hand(scan):
                   end=datetime(2026, 12, 7, 14, 0, tzinfo=PARIS), location="Café de Flore, Paris",
                   # RFC 5545 section 3.3.11's example of TEXT with line breaks
                   description="Project XYZ Final Review\nConference Room - 3B\nCome Prepared.")
+    backslashes = encode_event(event.model_copy(update={"summary": r"C:\new\table"}))
     text = encode_event(event)
     lines = event_lines(text)
     assert re.fullmatch(r"UID:[0-9a-f]{32}@codeqr", lines[4])
@@ -534,6 +537,7 @@ def test_event_text_by_hand(scan):
         "END:VCALENDAR",
     ]
     assert scan(text) == [text]
+    assert "\r\nSUMMARY:C:\\\\new\\\\table\r\n" in backslashes
 
 
 def test_event_uid_is_the_same_for_the_same_event():
@@ -574,6 +578,12 @@ def test_event_drops_fractions_of_a_second():
     event = Event(summary="s", start=datetime(2026, 1, 1, 8, 0, 0, 999999, tzinfo=UTC),
                   end=datetime(2026, 1, 1, 8, 0, 1, 1, tzinfo=UTC))
     assert "DTSTART:20260101T080000Z\r\nDTEND:20260101T080001Z\r\n" in encode_event(event)
+
+
+def test_event_end_within_the_same_second_is_not_after_the_start():
+    data = {"summary": "s", "start": datetime(2026, 1, 1, 8, 0, 0, 200000, tzinfo=UTC),
+            "end": datetime(2026, 1, 1, 8, 0, 0, 700000, tzinfo=UTC)}
+    assert problems(Event, data)[0][:2] == (("end",), "end_before_start")
 
 
 def test_event_from_json_with_z_and_offsets():

@@ -10,6 +10,8 @@ from .values import Payload, check_line
 
 #: An SSID is at most 32 octets (IEEE 802.11), whatever its characters.
 SSID_OCTETS = 32
+#: A WPA passphrase is 8 to 63 characters (IEEE 802.11i); the longest password of any kind.
+WPA_SHORTEST, WPA_LONGEST = 8, 63
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
@@ -22,7 +24,7 @@ def check_ssid(value: str) -> str:
 
 class Wifi(Payload):
     ssid: Annotated[str, Field(min_length=1, max_length=32), AfterValidator(check_line), AfterValidator(check_ssid)]
-    password: Annotated[str, Field(max_length=63), AfterValidator(check_line)] | None = None
+    password: Annotated[str, Field(max_length=WPA_LONGEST), AfterValidator(check_line)] | None = None
     encryption: Literal["WPA", "WEP", "nopass"] = "WPA"
     hidden: StrictBool = False
 
@@ -43,8 +45,8 @@ def password_problem(encryption: str, password: str) -> str | None:
     if encryption == "nopass":
         return "must be empty for an open network (encryption nopass): remove it, or choose WPA or WEP" if password \
             else None
-    if encryption == "WPA" and not 8 <= len(password) <= 63:
-        return "must be 8 to 63 characters for a WPA network"
+    if encryption == "WPA" and len(password) < WPA_SHORTEST:  # the field's max_length says the most
+        return f"must be {WPA_SHORTEST} to {WPA_LONGEST} characters for a WPA network"
     if encryption == "WEP" and not (len(password) in {5, 13} or (len(password) in {10, 26} and _HEX.fullmatch(password))):
         return "must be 5 or 13 characters, or 10 or 26 hex digits, for a WEP network"
     return None
