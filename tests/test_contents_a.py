@@ -18,6 +18,8 @@ import pytest
 import vobject
 from codeqr_plugins.png import PngRenderer
 from codeqr_plugins.svg import SvgRenderer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from codeqr.contents.events import Event, encode_event
@@ -616,3 +618,86 @@ def test_event_refuses_naive_datetimes_in_python_too():
                                               "end": datetime(2026, 1, 1, 10, tzinfo=UTC)})
     assert (loc, kind) == (("start",), "timezone_required")
     assert "time zone" in message
+
+
+# -- any text at all ---------------------------------------------------------------------------
+
+PROPERTIES = settings(max_examples=150, deadline=None, database=None)
+#: What a Line field takes: any character but controls, surrogates and line/paragraph separators.
+ANY_LINE = st.text(st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=120)
+#: What a Text field takes: a Line's characters, tabs, CR and LF (so CRLF too).
+ANY_TEXT = st.text(st.characters(exclude_categories=("Cc", "Cs")) | st.sampled_from(["\t", "\n", "\r"]),
+                   min_size=1, max_size=200)
+
+
+def one_break(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@PROPERTIES
+@given(name=ANY_LINE, organization=ANY_LINE, note=ANY_TEXT)
+def test_any_vcard_text_reads_back(name, organization, note):
+    card = vobject.readOne(encode_vcard(VCard(last_name=name, organization=organization, note=note)))
+    assert (card.n.value.family, card.org.value, card.note.value) == (name, [organization], one_break(note))
+
+
+@PROPERTIES
+@given(summary=ANY_LINE, description=ANY_TEXT)
+def test_any_event_text_reads_back(summary, description):
+    event = Event(summary=summary, description=description, start=datetime(2026, 1, 1, tzinfo=UTC),
+                  end=datetime(2026, 1, 2, tzinfo=UTC))
+    assert read_event(encode_event(event)) | {"DTSTAMP": None, "DTSTART": None, "DTEND": None} == {
+        "SUMMARY": summary, "DESCRIPTION": one_break(description), "DTSTAMP": None, "DTSTART": None, "DTEND": None}
+
+
+@PROPERTIES
+@given(ssid=ANY_LINE.filter(lambda ssid: len(ssid.encode()) <= 32), password=ANY_LINE.filter(lambda p: 8 <= len(p) <= 63))
+def test_any_wifi_values_read_back(ssid, password):
+    assert read_wifi(encode_wifi(Wifi(ssid=ssid, password=password))) == {"T": "WPA", "S": ssid, "P": password}
+
+
+@PROPERTIES
+@given(subject=ANY_LINE, body=ANY_TEXT, message=ANY_TEXT)
+def test_any_message_reads_back_from_its_uri(subject, body, message):
+    fields = read_mailto(encode_email(EmailMessage(email="a@example.com", subject=subject, body=body)))[1]
+    assert fields == {"subject": [subject], "body": [one_break(body).replace("\n", "\r\n")]}
+    sms = Sms(phone="+15105550101", message=message)
+    assert parse_qs(urlsplit(sms_link(sms)).query, strict_parsing=True) == {"body": [one_break(message)]}
+    assert read_smsto(encode_sms(sms))[1] == one_break(message)
+    chat = urlsplit(whatsapp_link(Whatsapp(number="15551234567", message=message)))
+    assert parse_qs(chat.query, strict_parsing=True) == {"text": [one_break(message)]}
+
+
+# -- every field is bounded --------------------------------------------------------------------
+
+VALID = {
+    EmailMessage: {"email": "a@example.com"},
+    Sms: {"phone": "+15105550101"},
+    Facetime: {"target": "a@example.com"},
+    Whatsapp: {"number": "15551234567"},
+    Wifi: {"ssid": "x", "password": "password"},
+    VCard: {"firstName": "A"},
+    Event: {"summary": "s", "start": datetime(2026, 1, 1, tzinfo=UTC), "end": datetime(2026, 1, 2, tzinfo=UTC)},
+}
+
+
+@pytest.mark.parametrize(("model", "field", "kind"), [
+    (EmailMessage, "email", "string_too_long"), (EmailMessage, "subject", "string_too_long"),
+    (Sms, "message", "string_too_long"), (Facetime, "target", "string_too_long"), (Whatsapp, "number", "string_too_long"),
+    (Whatsapp, "message", "string_too_long"), (Wifi, "ssid", "string_too_long"), (Wifi, "password", "string_too_long"),
+    (VCard, "firstName", "string_too_long"), (VCard, "lastName", "string_too_long"),
+    (VCard, "organization", "string_too_long"), (VCard, "title", "string_too_long"),
+    (VCard, "website", "url_scheme"), (Event, "summary", "string_too_long"), (Event, "location", "string_too_long"),
+])
+def test_a_value_of_2000_characters_is_refused_where_it_cannot_fit(model, field, kind):
+    assert problems(model, VALID[model] | {field: LONG})[0][:2] == ((field,), kind)
+
+
+@pytest.mark.parametrize(("model", "field"), [
+    (EmailMessage, "body"), (VCard, "address"), (VCard, "note"), (Event, "description"),
+])
+def test_a_text_of_2000_characters_is_encoded_and_scans(model, field, scan):
+    encoders = {EmailMessage: encode_email, VCard: encode_vcard, Event: encode_event}
+    encoded = encoders[model](model.model_validate(VALID[model] | {field: LONG}))
+    assert encoded.count("x") >= 2000
+    assert scan(encoded) == [encoded]
