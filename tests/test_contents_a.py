@@ -250,10 +250,11 @@ def test_whatsapp_hostile_messages_read_back(message, scan):
 
 
 @pytest.mark.parametrize(("data", "loc", "kind"), [
-    ({"number": "0612345678"}, ("number",), "whatsapp_number"),
-    ({"number": "33612345678?text=hi"}, ("number",), "whatsapp_number"),
-    ({"number": "33612345678/../evil"}, ("number",), "whatsapp_number"),
-    ({"number": "1234567"}, ("number",), "whatsapp_number"),
+    ({"number": "0612345678"}, ("number",), "phone"),
+    ({"number": "33612345678?text=hi"}, ("number",), "phone"),
+    ({"number": "33612345678/../evil"}, ("number",), "phone"),
+    ({"number": "++33612345678"}, ("number",), "phone"),
+    ({"number": "123456"}, ("number",), "phone"),
     ({"number": "33612345678", "message": LONG}, ("message",), "string_too_long"),
 ])
 def test_whatsapp_refusals_name_the_field(data, loc, kind):
