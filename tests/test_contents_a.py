@@ -702,3 +702,16 @@ def test_a_text_of_2000_characters_is_encoded_and_scans(model, field, scan):
     encoded = encoders[model](model.model_validate(VALID[model] | {field: LONG}))
     assert encoded.count("x") >= 2000
     assert scan(encoded) == [encoded]
+
+
+@pytest.mark.parametrize("payload", [
+    EmailMessage(email="a+b@example.com", subject="s", body="b\r\nc", cc=["c@example.com"], bcc=["d@example.com"]),
+    Sms(phone="+33 6 12 34 56 78", message="m"), Facetime(target="+1 408 555 1234"), Whatsapp(number="+33 6 12 34 56 78"),
+    LatLong(latitude=48.8583701, longitude=-0.1), Wifi(ssid="s", encryption="WEP", password="abcde", hidden=True),
+    VCard(first_name="A", phones=["+33 6 12 34 56 78"], website="https://example.com/"),
+    Event(summary="s", start=datetime(2026, 1, 1, 9, tzinfo=PARIS), end=datetime(2026, 1, 1, 10, tzinfo=UTC)),
+], ids=lambda payload: type(payload).__name__)
+def test_a_payload_stored_as_json_reads_back_the_same(payload):
+    """What the API answers (camelCase JSON) is valid input again, and encodes the same."""
+    again = type(payload).model_validate_json(payload.model_dump_json(by_alias=True, exclude_defaults=True))
+    assert again == payload
