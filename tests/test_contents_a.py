@@ -488,6 +488,8 @@ def test_vcard_long_note_scans(scan):
     ({"firstName": "A", "website": "javascript:alert(1)"}, ("website",), "url_scheme"),
     ({"firstName": "A", "website": "https://bank.example@evil.example/"}, ("website",), "url_userinfo"),
     ({"firstName": "A", "website": "https://example.com/a b"}, ("website",), "url_spaces"),
+    ({"firstName": "A", "website": "https://bank.example\\evil.example/"}, ("website",), "url_host_characters"),
+    ({"firstName": "A", "website": "https://bank%2eexample/"}, ("website",), "url_host_characters"),
     ({"firstName": "A", "website": "https://example.com:99999/"}, ("website",), "url_unreadable"),
     ({"firstName": "A", "website": "https://" + "a" * 2000 + ".com"}, ("website",), "string_too_long"),
     ({"firstName": "A\nB"}, ("firstName",), "line_breaks"),
