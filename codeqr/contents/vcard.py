@@ -26,6 +26,8 @@ def check_website(value: str) -> str:
         raise PydanticCustomError("url_scheme", "must be an absolute http:// or https:// URL")
     if "@" in parts.netloc:
         raise PydanticCustomError("url_userinfo", "must not contain a user name or password (user@ before the host)")
+    if "\\" in parts.netloc or "%" in parts.netloc:  # a browser reads another host from them
+        raise PydanticCustomError("url_host_characters", "must not contain \\ or % before the path")
     if not parts.hostname:
         raise PydanticCustomError("url_host", "must name a host")
     return value
