@@ -14,7 +14,7 @@ from pydantic import AfterValidator, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from .contentlines import content, escape_text
-from .values import Line, Payload, Text
+from .values import DateTime, Line, Payload, Text
 
 PRODID = "-//CodeQR//Content types//EN"
 
@@ -31,7 +31,7 @@ def check_moment(value: datetime) -> datetime:
     return value.replace(microsecond=0)
 
 
-Moment = Annotated[datetime, AfterValidator(check_moment)]
+Moment = Annotated[DateTime, AfterValidator(check_moment)]
 
 
 class Event(Payload):
