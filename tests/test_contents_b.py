@@ -10,6 +10,8 @@ from datetime import date
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from pydantic import ValidationError
 from schwifty import IBAN
@@ -25,6 +27,7 @@ from codeqr.contents.pix import Pix, encode_pix
 from codeqr.domain.rendering import encode as qr_matrix
 from decode import decode
 
+PROPERTIES = settings(max_examples=200, deadline=None, database=None)
 HOSTILE = ["; : \\ \" ,", "line\nbreak", "carriage\rreturn", "emoji 😀", "rtl \u200fmark", "x" * 2000]
 
 
@@ -621,3 +624,45 @@ def _encoded():
 @pytest.mark.parametrize(("kind", "text"), list(_encoded()))
 def test_encoded_text_scans_back_exactly(kind, text):
     assert scanned(text, TYPES[kind].level or "M") == [text]
+
+
+# -- properties: any text either is refused with a named field or reads back whole ---------------
+
+SET_82 = st.text(alphabet="!\"%&'()*+,-./:;<=>?_" + "abcXYZ019", min_size=1, max_size=20)
+
+
+@PROPERTIES
+@given(batch=SET_82 | st.none(), serial=SET_82 | st.none())
+def test_any_batch_and_serial_read_back_from_the_path(batch, serial):
+    gs1 = Gs1(gtin="9506000134352", batch=batch, serial=serial)
+    path = digital_link_path(gs1)
+    assert parse_path(path) == ("09506000134352", batch, serial)
+    assert all(char in "/0123456789ABCDEFabcXYZ%-._" for char in path), "only unreserved characters and escapes"
+
+
+@PROPERTIES
+@given(text=st.text(max_size=150))
+def test_any_epc_remittance_is_refused_or_on_its_own_line(text):
+    fields = {"name": "Fulano", "iban": "DE89370400440532013000", "remittance": text}
+    try:
+        lines = encode_epc(load(Epc, **fields)).split("\n")
+    except ValidationError as error:
+        assert all(item["loc"] in {("remittance",), ()} for item in error.errors())
+    else:
+        assert lines[:9] == ["BCD", "002", "1", "SCT", "", "Fulano", "DE89370400440532013000", "", ""]
+        assert text.strip() in lines[9:] or text.replace(" ", "") in lines[9:]
+        assert len("\n".join(lines).encode()) <= 331
+
+
+@PROPERTIES
+@given(text=st.text(max_size=80))
+def test_any_pix_description_is_refused_or_read_back(text):
+    fields = {"key": "11144477735", "name": "Fulano", "city": "Brasilia", "description": text}
+    try:
+        code = encode_pix(load(Pix, **fields))
+    except ValidationError as error:
+        assert [item["loc"] for item in error.errors()] == [("description",)]
+    else:
+        assert code[-4:] == f"{binascii.crc_hqx(code[:-4].encode(), 0xFFFF):04X}"
+        description = tlv(tlv(code)["26"])["02"]
+        assert description.isascii() and description == description.strip()
