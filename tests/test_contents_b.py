@@ -183,7 +183,9 @@ def test_bitcoin_amount_in_plain_decimal(amount, written):
 
 @pytest.mark.parametrize(("amount", "reason"), [("0", "greater than 0"), ("-1", "greater than 0"),
                                                 ("0.000000001", "at most 8 decimals"),
-                                                ("21000000.00000001", "at most 21000000")])
+                                                ("21000000.00000001", "at most 21000000"),
+                                                # 29 digits: rounding to 28 would hide the 28th decimal
+                                                ("1.0000000000000000000000000001", "at most 8 decimals")])
 def test_bitcoin_amount_refused(amount, reason):
     message = refusal(Crypto, currency="bitcoin", address="1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", amount=amount)
     assert message.startswith("amount: ") and reason in message

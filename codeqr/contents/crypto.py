@@ -115,10 +115,12 @@ class Crypto(Payload):
 
 
 def decimals(amount: Decimal) -> int:
-    """How many decimals a finite amount has once trailing zeros go: 1.50 -> 1, 1E+2 -> 0."""
-    exponent = amount.normalize().as_tuple().exponent
+    """How many decimals a finite amount has once trailing zeros go: 1.50 -> 1, 1E+2 -> 0.
+    Read from its digits: ``normalize`` would round to the context's 28 digits first."""
+    _, digits, exponent = amount.as_tuple()
     assert isinstance(exponent, int), "a finite amount"
-    return max(0, -exponent)
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + zeros))
 
 
 def _plain(amount: Decimal) -> str:
