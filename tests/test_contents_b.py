@@ -32,14 +32,18 @@ HOSTILE = ["; : \\ \" ,", "line\nbreak", "carriage\rreturn", "emoji 😀", "rtl 
 
 
 def load(model, **fields):
-    """Validate as the API does: from JSON, by the camelCase names."""
-    return model.model_validate_json(json.dumps(fields))
+    """Validate as the API does: the body read from JSON, then validated, by the camelCase
+    names. The JSON text itself must give the same model."""
+    body = json.loads(json.dumps(fields))
+    loaded = model.model_validate(body)
+    assert model.model_validate_json(json.dumps(fields)) == loaded
+    return loaded
 
 
 def refusal(model, **fields) -> str:
     """The one-line reason a payload is refused, field first, as the API's 422 says it."""
     with pytest.raises(ValidationError) as caught:
-        load(model, **fields)
+        model.model_validate(json.loads(json.dumps(fields)))
     return "; ".join(f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in caught.value.errors())
 
 
@@ -668,3 +672,30 @@ def test_any_pix_description_is_refused_or_read_back(text):
         assert code[-4:] == f"{binascii.crc_hqx(code[:-4].encode(), 0xFFFF):04X}"
         description = tlv(tlv(code)["26"])["02"]
         assert description.isascii() and description == description.strip()
+
+
+# -- amounts and dates as JSON gives them --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("amount", "written"), [(12.5, "EUR12.50"), ("12.50", "EUR12.50"), (12, "EUR12.00"),
+                                                 (0.1, "EUR0.10"), ("1e2", "EUR100.00"), ("+.5", "EUR0.50")])
+def test_amounts_as_json_numbers_or_strings(amount, written):
+    epc = load(Epc, name="Fulano", iban="DE89370400440532013000", amount=amount)
+    assert encode_epc(epc).split("\n")[7] == written
+
+
+@pytest.mark.parametrize("amount", [True, "1_000", "NaN", "Infinity", "12,50", " 12.5", "", "١٢", [12], {"v": 1}])
+def test_amounts_that_are_not_numbers(amount):
+    for model, fields in ((Epc, {"name": "Fulano", "iban": "DE89370400440532013000"}),
+                          (Pix, {"key": "11144477735", "name": "Fulano", "city": "Brasilia"}),
+                          (Crypto, {"currency": "bitcoin", "address": "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"})):
+        assert refusal(model, **fields, amount=amount) == "amount: must be a number, such as 12.50"
+
+
+@pytest.mark.parametrize("expiry", ["20270331", "2027-W13-3", "2027-02-30", 20270331, "2027-03-31T00:00:00", None])
+def test_expiry_is_an_iso_calendar_date(expiry):
+    if expiry is None:
+        assert load(Gs1, gtin="9506000134352", expiry=None).expiry is None
+    else:
+        assert refusal(Gs1, gtin="9506000134352", expiry=expiry) == \
+            "expiry: must be a date written YYYY-MM-DD, such as 2027-03-31"

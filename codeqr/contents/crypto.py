@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from . import checksums
+from .amounts import Amount
 from .values import Line, Payload
 
 Currency = Literal["bitcoin", "ethereum", "litecoin"]
@@ -74,7 +75,7 @@ def _check_utxo(currency: str, chain: _Chain, address: str) -> None:
 class Crypto(Payload):
     currency: Currency
     address: Annotated[str, Field(min_length=1, max_length=100)]
-    amount: Decimal | None = None
+    amount: Amount | None = None
     label: Line | None = None
 
     @field_validator("address")
