@@ -4,7 +4,7 @@ already read from JSON, where an amount is a number or a string and a date a str
 types read exactly those, and nothing looser (no booleans, no ``1_000``, no week dates)."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -40,5 +40,20 @@ def _date(value: object) -> object:
     raise PydanticCustomError("date", "must be a date written YYYY-MM-DD, such as 2027-03-31")
 
 
+def _moment(value: object) -> object:
+    """An ISO 8601 date and time string (2027-03-19T18:00:00+01:00) -> datetime; a datetime
+    passes as it is. (A number is refused: it would be read as seconds since 1970.)"""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DATE.match(value) and len(value) > 10:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("datetime", "must be a date and time written as ISO 8601, such as "
+                                          "2027-03-19T18:00:00+01:00")
+
+
 Amount = Annotated[Decimal, BeforeValidator(_amount)]
 Date = Annotated[date, BeforeValidator(_date)]
+DateTime = Annotated[datetime, BeforeValidator(_moment)]

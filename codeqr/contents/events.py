@@ -13,8 +13,9 @@ from typing import Annotated
 from pydantic import AfterValidator, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from .amounts import DateTime
 from .contentlines import content, escape_text
-from .values import DateTime, Line, Payload, Text
+from .values import Line, Payload, Text
 
 PRODID = "-//CodeQR//Content types//EN"
 

@@ -3,12 +3,10 @@ text without control characters, E.164 phone numbers and e-mail addresses."""
 
 import re
 import unicodedata
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -89,16 +87,3 @@ Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(check
 #: A web address a phone follows (a contact's website, a product's link).
 WebAddress = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(check_url)]
 
-
-def _written_out(value: object) -> object:
-    # JSON has no dates: they come as ISO 8601 text (a number would be read as seconds since 1970).
-    if isinstance(value, int | float):
-        raise PydanticCustomError("date_text", "must be written as ISO 8601 text, such as 2027-03-19T18:00:00+01:00")
-    return value
-
-
-#: A moment, and a day, as JSON gives them: ISO 8601 text (or the value itself, from Python).
-DateTime = Annotated[datetime, Field(strict=False), BeforeValidator(_written_out)]
-Day = Annotated[date, Field(strict=False), BeforeValidator(_written_out)]
-#: An amount of money as JSON gives it: a number or text ("10.50"), read exactly.
-Amount = Annotated[Decimal, Field(strict=False, allow_inf_nan=False)]
