@@ -578,21 +578,22 @@ def test_link_types_from_the_web_vocabulary():
     assert gs1.link_types["gs1:pip"] == "https://example.com/pip"
 
 
-@pytest.mark.parametrize(("link_types", "reason"), [
-    ({"gs1:nope": "https://example.com"}, "has gs1:nope, which is not a GS1 link type"),
-    ({"pip": "https://example.com"}, "has pip, which is not a GS1 link type"),
-    ({"schema:pip": "https://example.com"}, "not a GS1 link type"),
-    ({"gs1:defaultLink": "https://example.com"}, "the default link is the code's destination URL"),
-    ({"gs1:pip": "javascript:alert(1)"}, "gs1:pip must be an absolute http:// or https:// URL"),
-    ({"gs1:pip": "/relative"}, "absolute"),
-    ({"gs1:pip": "https://good.example@evil.example/"}, "user name"),
-    ({"gs1:pip": "https://exa mple.com/"}, "without spaces"),
-    ({"gs1:pip": "https://example.com/\u200f"}, "without spaces"),
-    ({"gs1:pip": "https://example.com/" + "x" * 2000}, "at most 2000"),
+@pytest.mark.parametrize(("link_types", "where", "reason"), [
+    ({"gs1:nope": "https://example.com"}, "linkTypes", "has gs1:nope, which is not a GS1 link type"),
+    ({"pip": "https://example.com"}, "linkTypes", "has pip, which is not a GS1 link type"),
+    ({"schema:pip": "https://example.com"}, "linkTypes", "not a GS1 link type"),
+    ({"gs1:defaultLink": "https://example.com"}, "linkTypes", "the default link is the code's destination URL"),
+    # A link's own problems are named by its link type, in the words of every URL's rule.
+    ({"gs1:pip": "javascript:alert(1)"}, "linkTypes.gs1:pip", "must be an absolute http:// or https:// URL"),
+    ({"gs1:pip": "/relative"}, "linkTypes.gs1:pip", "absolute"),
+    ({"gs1:pip": "https://good.example@evil.example/"}, "linkTypes.gs1:pip", "user name"),
+    ({"gs1:pip": "https://exa mple.com/"}, "linkTypes.gs1:pip", "must not contain spaces"),
+    ({"gs1:pip": "https://example.com/\u200f"}, "linkTypes.gs1:pip", "must not contain spaces or control characters"),
+    ({"gs1:pip": "https://example.com/" + "x" * 2000}, "linkTypes.gs1:pip", "at most 2000"),
 ])
-def test_link_types_refused(link_types, reason):
+def test_link_types_refused(link_types, where, reason):
     message = refusal(Gs1, gtin="9506000134352", linkTypes=link_types)
-    assert message.startswith("linkTypes: ") and reason in message
+    assert message.startswith(f"{where}: ") and reason in message
 
 
 def test_linkset_of_rfc_9264():
