@@ -160,3 +160,98 @@ def test_every_type_imports_from_csv_and_exports_back_as_the_same_codes(browser,
     for type_name, row in by_type.items():
         assert {name: cell for name, cell in second[type_name].items() if name != "id"} == \
             {name: cell for name, cell in row.items() if name != "id"}, type_name
+
+
+#: Values that break naive CSV writers and readers, or that a spreadsheet would run.
+HOSTILE = [
+    {"type": "text", "text": '  =1+1, "quoted"; a\n-2+3 🎉 \u200fمرحبا\u200e  '},
+    {"type": "vcard", "vcard.firstName": "Zoë \u202eevil", "vcard.lastName": "=HYPERLINK(\"https://evil.example\")",
+     "vcard.note": "@SUM(A1)\n+1\r\n-2, 'three'", "vcard.address": 'Straße 1, "Apt" 2;\nBerlin'},
+    {"type": "wifi", "wifi.ssid": 'My "Café";,', "wifi.password": ' p@ss;word,"=1 '},
+    {"type": "email", "email.email": "a@example.com", "email.body": "=cmd|' /C calc'!A0\r\nLine 2\n\n"},
+    {"type": "event", "event.summary": "-Launch; \"party\"", "event.start": "2027-03-19T18:00:00-03:30",
+     "event.end": "2027-03-20T02:00:00-03:30", "event.description": "\t=tab first"},
+    {"type": "gs1", "url": "https://example.com/g", "gs1.gtin": "09506000134352",
+     "gs1.linkTypes": "gs1:pip=https://example.com/p?a=1;b==2,c"},
+]
+
+
+def test_hostile_values_import_and_come_back_as_they_were(browser, web_app):  # noqa: F811
+    from codeqr.domain import qrcodes
+    from test_spreadsheets import FORMULA, _cells
+
+    job = _imported(browser, _file(HOSTILE))
+    assert (job["created"], job["failed"]) == (len(HOSTILE), 0), browser.get(job["location"]).get_data(as_text=True)
+    codes = _codes(web_app)
+    assert codes["text"]["text"] == HOSTILE[0]["text"]  # spaces, line breaks, quotes, emoji and RTL marks kept
+    assert codes["vcard"]["vcard"]["note"] == "@SUM(A1)\n+1\r\n-2, 'three'"
+    assert codes["wifi"]["wifi"]["password"] == ' p@ss;word,"=1 '
+    assert codes["email"]["email"]["body"] == "=cmd|' /C calc'!A0\r\nLine 2\n\n"
+    assert codes["event"]["event"]["start"] == "2027-03-19T18:00:00-03:30"
+    assert codes["gs1"]["gs1"]["linkTypes"] == {"gs1:pip": "https://example.com/p?a=1;b==2,c"}
+
+    archive = _export(browser)
+    text = archive.read("manifest.csv").decode("utf-8-sig")
+    for cell in _cells(text):  # opened in a spreadsheet, whichever separator it splits on
+        assert not cell.lstrip(' "').startswith(FORMULA), cell
+    with web_app.app_context():
+        qrcodes.delete_many([qr["id"] for qr in codes.values()], for_operator())
+    back = _imported(browser, text.encode())
+    assert (back["created"], back["failed"]) == (len(HOSTILE), 0)
+    remade = _codes(web_app)
+    for type_name, qr in codes.items():
+        assert {name: value for name, value in remade[type_name].items() if name not in _OWN} == \
+            {name: value for name, value in qr.items() if name not in _OWN}, type_name
+
+
+def _problems(browser, rows: list[dict]) -> list[str]:  # noqa: F811
+    """The reason given for each row of ``rows`` (all refused), from the refused rows' CSV."""
+    job = _imported(browser, _file(rows))
+    assert job["failed"] == len(rows), job
+    refused = browser.get(job["location"] + "/refused.csv").data.decode("utf-8-sig")
+    return [row["problem"] for row in csv.DictReader(io.StringIO(refused, newline=""))]
+
+
+def test_a_refused_row_is_named_with_its_column(browser):  # noqa: F811
+    problems = _problems(browser, [
+        {"type": "text", "text": "Hello", "vcard.firstName": "Ada"},
+        {"type": "vcard", "vcard.firstName": "Ada", "vcard.emails": "ada@example.com\nnot an address"},
+        {"type": "wifi", "wifi.ssid": "Cafe", "wifi.password": "espresso-2026", "wifi.hidden": "maybe"},
+        {"type": "gs1", "url": "https://example.com/g", "gs1.gtin": "09506000134352",
+         "gs1.linkTypes": "https://example.com/no-type"},
+        {"type": "vcard", "title": "No card"},
+        {"type": "geo", "latlog.latitude": "north", "latlog.longitude": "2.2945"},
+        {"type": "gs1", "url": "https://example.com/g", "gs1.gtin": "09506000134353"},
+        {"type": "event", "event.summary": "Launch", "event.start": "next friday", "event.end": "2027-03-19T22:00:00Z"},
+    ])
+    assert problems[0] == "Row 2: vcard.firstName: This part is not used by a Text QR Code: leave it empty."
+    assert problems[1] == "Row 3: vcard.emails (line 2): Must be an e-mail address such as name@example.com."
+    assert problems[2] == "Row 4: wifi.hidden: Use yes or no (or true/false, 1/0)."
+    assert problems[3].startswith("Row 5: gs1.linkTypes: Write one link per line as type=URL")
+    assert problems[4] == "Row 6: vcard.*: Fill in this part: a Contact card QR Code needs it."
+    assert problems[5].startswith("Row 7: latlog.latitude: ")
+    assert problems[6].startswith("Row 8: gs1.gtin: ") and "check digit" in problems[6]
+    assert problems[7].startswith("Row 9: event.start: ")
+
+
+def test_a_file_of_contents_needs_no_url_column_but_its_columns_must_be_known(browser):  # noqa: F811
+    job = _imported(browser, _file([{"type": "text", "text": "Only text"}, {"type": "phone", "phone": "+33612345678"}]))
+    assert (job["created"], job["failed"]) == (2, 0)
+    page = _import(browser, _file([{"type": "vcard", "vcard.nickname": "Ada"}])).get_data(as_text=True)
+    assert "CodeQR does not know the column(s) vcard.nickname" in page
+    page = _import(browser, _file([{"title": "Nothing to encode"}])).get_data(as_text=True)
+    assert "one of them url" in page
+
+
+def test_the_template_imports_one_code_of_each_type(browser, web_app):  # noqa: F811
+    template = browser.get("/import/template.csv")
+    rows = list(csv.DictReader(io.StringIO(template.data.decode("utf-8-sig"), newline="")))
+    assert [row["type"] for row in rows] == list(PAYLOADS)
+    vcard = next(row for row in rows if row["type"] == "vcard")
+    assert (vcard["vcard.firstName"], vcard["vcard.phones"], vcard["vcard.emails"]) == \
+        ("Ada", "'+442071234567", "ada@example.com")
+    job = _imported(browser, template.data)
+    assert (job["created"], job["failed"]) == (len(PAYLOADS), 0), browser.get(job["location"]).get_data(as_text=True)
+    codes = _codes(web_app)
+    assert set(codes) == set(PAYLOADS)
+    assert codes["gs1"]["gs1"]["gtin"] == "09506000134352" and codes["epc"]["static"] is True
