@@ -255,3 +255,12 @@ def test_the_template_imports_one_code_of_each_type(browser, web_app):  # noqa: 
     codes = _codes(web_app)
     assert set(codes) == set(PAYLOADS)
     assert codes["gs1"]["gs1"]["gtin"] == "09506000134352" and codes["epc"]["static"] is True
+
+
+def test_the_import_page_lists_each_types_columns(browser):  # noqa: F811
+    page = browser.get("/import").get_data(as_text=True)
+    listed = page.split('id="import-contents"')[1]
+    assert "<dt>Contact card (<code>vcard</code>)</dt>" in listed
+    assert "<code>vcard.firstName</code>" in listed and "<code>gs1.linkTypes</code>" in listed
+    assert "one item per line" in listed and "<code>type=URL</code>" in listed
+    assert "<code>vcard.firstName</code>" not in page.split('id="import-contents"')[0]  # not among the other columns

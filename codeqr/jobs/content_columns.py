@@ -19,7 +19,7 @@ from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel
 
-from ..contents import PAYLOADS
+from ..contents import PAYLOADS, TYPES
 from ..domain.schemas import value_type
 from ..errors import InvalidInput
 
@@ -68,6 +68,12 @@ def _columns() -> tuple[Column, ...]:
 #: Every payload column, in the order of ``PAYLOADS`` and of each model's keys.
 COLUMNS: tuple[Column, ...] = _columns()
 BY_NAME: dict[str, Column] = {column.name: column for column in COLUMNS}
+
+
+def columns_of_types() -> list[tuple[str, str, list[str]]]:
+    """Each content type's name, label and columns (none for url: its destination is ``url``)."""
+    return [(kind.name, kind.label, [column.name for column in COLUMNS if column.field == kind.field])
+            for kind in TYPES.values()]
 
 
 def flat_names(api_names: Iterable[str]) -> list[str]:

@@ -7,7 +7,7 @@ from flask import Response, jsonify, redirect, render_template, url_for
 from ..accounts.permissions import Permission
 from ..context import for_request
 from ..errors import CodeQRError
-from ..jobs import csv_import
+from ..jobs import content_columns, csv_import
 from ..state import app_state
 from . import bp, requires
 from .forms import ImportForm, show_error
@@ -28,7 +28,10 @@ def import_upload():
             job = csv_import.start(rows, upload.filename or "upload.csv", for_request())
             app_state().jobs.wake()
             return redirect(url_for("web.import_progress", job_id=job.id))
-    return render_template("import.html", form=form, columns=columns.template)
+    contents = content_columns.columns_of_types()
+    content = {name for _, _, names in contents for name in names}
+    return render_template("import.html", form=form, columns=[name for name in columns.template if name not in content],
+                           contents=contents)
 
 
 def _csv_file(text: str, name: str) -> Response:
