@@ -204,16 +204,16 @@ def test_hostile_values_import_and_come_back_as_they_were(browser, web_app):  # 
             {name: value for name, value in qr.items() if name not in _OWN}, type_name
 
 
-def _problems(browser, rows: list[dict]) -> list[str]:  # noqa: F811
-    """The reason given for each row of ``rows`` (all refused), from the refused rows' CSV."""
+def _refused(browser, rows: list[dict]) -> tuple[str, list[dict]]:  # noqa: F811
+    """The page of an import of ``rows`` (all refused) and its refused rows' CSV: each as given, and its reason."""
     job = _imported(browser, _file(rows))
     assert job["failed"] == len(rows), job
     refused = browser.get(job["location"] + "/refused.csv").data.decode("utf-8-sig")
-    return [row["problem"] for row in csv.DictReader(io.StringIO(refused, newline=""))]
+    return job["location"], list(csv.DictReader(io.StringIO(refused, newline="")))
 
 
 def test_a_refused_row_is_named_with_its_column(browser):  # noqa: F811
-    problems = _problems(browser, [
+    location, refused = _refused(browser, [
         {"type": "text", "text": "Hello", "vcard.firstName": "Ada"},
         {"type": "vcard", "vcard.firstName": "Ada", "vcard.emails": "ada@example.com\nnot an address"},
         {"type": "wifi", "wifi.ssid": "Cafe", "wifi.password": "espresso-2026", "wifi.hidden": "maybe"},
@@ -224,6 +224,9 @@ def test_a_refused_row_is_named_with_its_column(browser):  # noqa: F811
         {"type": "gs1", "url": "https://example.com/g", "gs1.gtin": "09506000134353"},
         {"type": "event", "event.summary": "Launch", "event.start": "next friday", "event.end": "2027-03-19T22:00:00Z"},
     ])
+    problems = [row["problem"] for row in refused]
+    # The progress page names a row without title nor url by its content.
+    assert '<td>2</td><td class="row-name">Hello</td>' in browser.get(location).get_data(as_text=True)
     assert problems[0] == "Row 2: vcard.firstName: This part is not used by a Text QR Code: leave it empty."
     assert problems[1] == "Row 3: vcard.emails (line 2): Must be an e-mail address such as name@example.com."
     assert problems[2] == "Row 4: wifi.hidden: Use yes or no (or true/false, 1/0)."
@@ -232,6 +235,12 @@ def test_a_refused_row_is_named_with_its_column(browser):  # noqa: F811
     assert problems[5].startswith("Row 7: latlog.latitude: ")
     assert problems[6].startswith("Row 8: gs1.gtin: ") and "check digit" in problems[6]
     assert problems[7].startswith("Row 9: event.start: ")
+    # The refused rows come back in the columns they were given in, to fix and import again.
+    assert refused[1]["vcard.emails"] == "ada@example.com\nnot an address"
+    assert refused[3]["gs1.linkTypes"] == "https://example.com/no-type"
+    refused[1]["vcard.emails"] = "ada@example.com\nada@example.org"
+    del refused[1]["problem"]
+    assert _imported(browser, _file([refused[1]]))["created"] == 1
 
 
 def test_a_file_of_contents_needs_no_url_column_but_its_columns_must_be_known(browser):  # noqa: F811

@@ -38,14 +38,16 @@ MAX_ROWS = 10_000
 
 
 def _column(name: str) -> str:
-    return "".join(char for char in name.lower() if char.isalnum())
+    """A header as the import compares it: case, spaces, - and _ aside. The dot of a content
+    column stays, so ``vcard.note`` is never a plugin's field ``vcardNote``."""
+    return "".join(char for char in name.lower() if char.isalnum() or char == ".")
 
 
 @dataclass(frozen=True)
 class CsvColumns:
     """The CSV columns of an app's QR Codes (its plugins' design fields included)."""
 
-    #: CSV header (lower-case, without spaces, - . or _) -> column: every field by its API
+    #: CSV header (lower-case, without spaces, - or _) -> column: every field by its API
     #: name (a payload by its ``content_columns``), plus the aliases its ``UI`` gives
     by_header: dict[str, str]
     #: API field -> how its cells are read, for the fields outside the payloads

@@ -61,11 +61,16 @@ def import_progress(job_id: str):
 
 
 def _names_of_rows(source: str | None, errors) -> dict[int, str]:
-    """What each refused row is, by its line number: its title, else its URL (none when the
-    import kept no rows, as before version 0006)."""
+    """What each refused row is, by its line number: its title, else its URL, else the first
+    cell of its content (none when the import kept no rows, as before version 0006)."""
     rows = json.loads(source or "[]")
     given = (rows[error.row - 2] if 0 <= error.row - 2 < len(rows) else {} for error in errors)  # row 1: the header
-    return {error.row: str(row.get("title") or row.get("url") or "") for error, row in zip(errors, given)}
+    return {error.row: str(row.get("title") or row.get("url") or _first_content(row))[:80]
+            for error, row in zip(errors, given)}
+
+
+def _first_content(row: dict) -> str:
+    return next((str(value) for name, value in row.items() if name in content_columns.BY_NAME), "")
 
 
 @bp.get("/import/<job_id>.json")
