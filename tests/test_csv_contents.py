@@ -8,6 +8,9 @@ import csv
 import io
 import zipfile
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from codeqr.context import for_operator
 from decode import decode
 from test_web import _import, _wait, browser, csrf_of, web_app  # noqa: F401  (fixtures)
@@ -273,3 +276,37 @@ def test_the_import_page_lists_each_types_columns(browser):  # noqa: F811
     assert "<code>vcard.firstName</code>" in listed and "<code>gs1.linkTypes</code>" in listed
     assert "one item per line" in listed and "<code>type=URL</code>" in listed
     assert "<code>vcard.firstName</code>" not in page.split('id="import-contents"')[0]  # not among the other columns
+
+
+def test_a_row_with_an_external_id_changes_the_type_of_its_code(browser, web_app):  # noqa: F811
+    first = _imported(browser, _file([{"type": "text", "text": "Coming soon", "externalId": "poster-7"}]))
+    assert first["created"] == 1
+    changed = _imported(browser, _file([{"type": "vcard", "externalId": "poster-7", "vcard.firstName": "Ada",
+                                         "vcard.emails": "ada@example.com"}]))
+    assert (changed["updated"], changed["failed"]) == (1, 0)
+    qr = _codes(web_app)["vcard"]
+    assert (qr["externalId"], qr["text"], qr["vcard"]["emails"]) == ("poster-7", None, ["ada@example.com"])
+
+
+#: Text a payload may hold: anything but the control characters it refuses (tab and line breaks are fine).
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=[
+    chr(code) for code in [*range(0x20), *range(0x7f, 0xa0)] if chr(code) not in "\t\n\r"]), min_size=1, max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_TEXT.filter(str.strip), note=_TEXT.filter(str.strip), phones=st.lists(
+    st.from_regex(r"\+[1-9][0-9]{6,14}", fullmatch=True), max_size=3))
+def test_a_content_written_in_a_manifest_reads_back_as_it_was(text, note, phones):
+    """Whatever the text, the manifest's writer and the import's reader agree (no database:
+    the CSV alone)."""
+    from codeqr.domain.schemas import CORE
+    from codeqr.jobs import csv_import
+    from codeqr.jobs.spreadsheets import csv_lines
+
+    header = ["type", "text", "vcard.firstName", "vcard.note", "vcard.phones"]
+    rows = [["text", text, None, None, None], ["vcard", None, "Ada", note, "\n".join(phones)]]
+    columns = csv_import.csv_columns(CORE)
+    parsed = csv_import.parse("".join(csv_lines(header, rows)).encode(), columns)
+    card = {"firstName": "Ada", "note": note} | ({"phones": phones} if phones else {})  # an empty cell: not given
+    assert [csv_import._body(row, columns.kinds) for row in parsed] == [
+        {"type": "text", "text": text}, {"type": "vcard", "vcard": card}]
