@@ -226,6 +226,8 @@ def test_a_refused_row_is_named_with_its_column(browser):  # noqa: F811
         {"type": "geo", "latlog.latitude": "north", "latlog.longitude": "2.2945"},
         {"type": "gs1", "url": "https://example.com/g", "gs1.gtin": "09506000134353"},
         {"type": "event", "event.summary": "Launch", "event.start": "next friday", "event.end": "2027-03-19T22:00:00Z"},
+        {"type": "pix", "pix.key": "123e4567-e12b-12d1-a456-426655440000", "pix.name": "Fulano", "pix.city": "RIO",
+         "pix.amount": "10,50", "title": "Comma"},
     ])
     problems = [row["problem"] for row in refused]
     # The progress page names a row without title nor url by its content.
@@ -235,9 +237,11 @@ def test_a_refused_row_is_named_with_its_column(browser):  # noqa: F811
     assert problems[2] == "Row 4: wifi.hidden: Use yes or no (or true/false, 1/0)."
     assert problems[3].startswith("Row 5: gs1.linkTypes: Write one link per line as type=URL")
     assert problems[4] == "Row 6: vcard.*: Fill in this part: a Contact card QR Code needs it."
-    assert problems[5].startswith("Row 7: latlog.latitude: ")
+    assert problems[5] == "Row 7: latlog.latitude: Enter a number with a dot for decimals, like 48.8584."
     assert problems[6].startswith("Row 8: gs1.gtin: ") and "check digit" in problems[6]
-    assert problems[7].startswith("Row 9: event.start: ")
+    assert problems[7] == ("Row 9: event.start: Enter a date and time with its offset from UTC, like "
+                           "2027-03-19T18:00:00+01:00.")
+    assert problems[8] == "Row 10: pix.amount: Enter an amount with a dot for decimals, like 10.00."
     # The refused rows come back in the columns they were given in, to fix and import again.
     assert refused[1]["vcard.emails"] == "ada@example.com\nnot an address"
     assert refused[3]["gs1.linkTypes"] == "https://example.com/no-type"

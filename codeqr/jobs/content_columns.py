@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from ..contents import PAYLOADS, TYPES
 from ..domain.schemas import value_type
-from ..errors import InvalidInput
+from ..errors import CodeQRError, InvalidInput, InvalidInputs
 
 Kind = Literal["text", "list", "map", "int", "float", "decimal", "bool", "date", "datetime"]
 
@@ -140,17 +140,32 @@ def _items(column: Column, text: str) -> Any:
     return pairs
 
 
+#: How a cell of a kind is written, said when it is not (the validation would only say
+#: "not a number": a CSV needs the form too, a comma for decimals being common).
+_FORMS: dict[Kind, str] = {
+    "float": "Enter a number with a dot for decimals, like 48.8584.",
+    "decimal": "Enter an amount with a dot for decimals, like 10.00.",
+    "date": "Enter a date as year-month-day, like 2027-12-31.",
+    "datetime": "Enter a date and time with its offset from UTC, like 2027-03-19T18:00:00+01:00.",
+}
+
+
 def payloads_of(cells: Mapping[str, str]) -> dict[str, Any]:
     """The payload fields of an API body from a row's payload ``cells`` (column -> text,
-    the columns given): ``{"vcard.emails": "a@x.test"}`` -> ``{"vcard": {"emails": ["a@x.test"]}}``."""
+    the columns given): ``{"vcard.emails": "a@x.test"}`` -> ``{"vcard": {"emails": ["a@x.test"]}}``.
+    Refuses cells not written in their column's form, all at once."""
     body: dict[str, Any] = {}
+    problems: list[CodeQRError] = []
     for name, text in cells.items():
         column = BY_NAME[name]
         value = _items(column, text) if column.kind in ("list", "map") else typed(column.kind, text)
+        if column.kind in _FORMS and isinstance(value, str):
+            problems.append(InvalidInput(f"cannot be read as a {column.kind}", name, sentence=_FORMS[column.kind]))
         if column.key is None:
             body[column.field] = value
         else:
             body.setdefault(column.field, {})[column.key] = value
+    InvalidInputs.raise_any(*problems)
     return body
 
 
