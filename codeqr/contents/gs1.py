@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from . import checksums
+from .amounts import Date
 from .values import Payload
 
 #: The GS1 Web Vocabulary's namespace: ``gs1:pip`` stands for ``https://gs1.org/voc/pip``.
@@ -88,7 +89,7 @@ class Gs1(Payload):
     gtin: Annotated[str, Field(min_length=1, max_length=20)]
     batch: Annotated[str, Field(min_length=1, max_length=_MOST_AI_CHARACTERS)] | None = None
     serial: Annotated[str, Field(min_length=1, max_length=_MOST_AI_CHARACTERS)] | None = None
-    expiry: date | None = None
+    expiry: Date | None = None
     link_types: dict[str, str] = Field(default_factory=dict, max_length=len(LINK_TYPES))
 
     @field_validator("gtin")

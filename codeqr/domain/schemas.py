@@ -18,14 +18,12 @@ import functools
 import json
 import logging
 import operator
-import unicodedata
 from collections.abc import Mapping
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import GenericAlias
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -46,6 +44,7 @@ from pydantic_core import PydanticCustomError, PydanticUndefined
 
 from .. import contents
 from ..contents import PAYLOADS, TYPES
+from ..contents.values import check_text, check_url
 from ..errors import MAX_LISTED, listed
 from .rendering import Picture, short_link
 from .timeutil import isoformat
@@ -120,37 +119,6 @@ def value_type(info):
 # -- value types --------------------------------------------------------------
 
 
-def _check_url(value: str) -> str:
-    """Accept only absolute http(s) URLs without spaces or invisible characters. Each
-    refusal has its own error type, so the web forms can say it in their own words."""
-    for char in value:
-        if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}:
-            raise PydanticCustomError("url_spaces", "must not contain spaces or control characters")
-    try:
-        parts = urlsplit(value)
-        _ = parts.port  # raises on a malformed port
-    except ValueError as error:
-        raise PydanticCustomError("url_unreadable", "is not a valid URL ({reason})", {"reason": str(error)}) from None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        raise PydanticCustomError("url_scheme", "must be an absolute http:// or https:// URL")
-    # https://google.com@evil.example/ leads to evil.example: no credentials, nor a host a
-    # browser reads otherwise (it takes \ for / and decodes %40 to @).
-    if "@" in parts.netloc:
-        raise PydanticCustomError("url_userinfo", "must not contain a user name or password (user@ before the host)")
-    if "\\" in parts.netloc or "%" in parts.netloc:
-        raise PydanticCustomError("url_host_characters", "must not contain \\ or % before the path")
-    if not parts.hostname:
-        raise PydanticCustomError("url_host", "must name a host")
-    return value
-
-
-def _check_text(value: str) -> str:
-    """Free text may hold tabs and line breaks, but no other control characters."""
-    if any(unicodedata.category(char) == "Cc" and char not in "\t\n\r" for char in value):
-        raise PydanticCustomError("control_characters", "must not contain control characters")
-    return value
-
-
 def _normalise_color(value: str) -> str:
     value = value.lower()
     if len(value) == 4:
@@ -164,10 +132,10 @@ Url = Annotated[
         min_length=1,
         max_length=MAX_URL_LENGTH,
         description="absolute http(s) URL without a user name or password, stored as given",
-        # For the spec only: _check_url gives clearer messages than a pattern would.
+        # For the spec only: check_url gives clearer messages than a pattern would.
         json_schema_extra={"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\\%]+([/?#]|$)"},
     ),
-    AfterValidator(_check_url),
+    AfterValidator(check_url),
 ]
 Color = Annotated[
     str,
@@ -187,7 +155,7 @@ Domain = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-
 ExternalId = Annotated[
     str, Field(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f\x7f]+$", description="no / nor control characters")
 ]
-Title = Annotated[str, Field(max_length=1000), AfterValidator(_check_text)]
+Title = Annotated[str, Field(max_length=1000), AfterValidator(check_text)]
 Level = Literal["L", "M", "Q", "H"]
 Timestamp = Annotated[
     datetime,
@@ -238,20 +206,21 @@ class QRCodeCreate(_Input):
                                            "(geo and latlog: latlog)")
     url: Annotated[Url | None, UI("Destination URL", widget="url")] = Field(
         None, description="where a scan goes: required for type url, the default link of type gs1")
-    text: Annotated[PAYLOADS["text"] | None, CONTENT] = None
-    email: Annotated[PAYLOADS["email"] | None, CONTENT] = None
-    phone: Annotated[PAYLOADS["phone"] | None, CONTENT] = Field(None, description="E.164: + and 7 to 15 digits")
-    sms: Annotated[PAYLOADS["sms"] | None, CONTENT] = None
-    facetime: Annotated[PAYLOADS["facetime"] | None, CONTENT] = None
-    whatsapp: Annotated[PAYLOADS["whatsapp"] | None, CONTENT] = None
-    latlog: Annotated[PAYLOADS["latlog"] | None, CONTENT] = None
-    wifi: Annotated[PAYLOADS["wifi"] | None, CONTENT] = None
-    vcard: Annotated[PAYLOADS["vcard"] | None, CONTENT] = None
-    event: Annotated[PAYLOADS["event"] | None, CONTENT] = None
-    crypto: Annotated[PAYLOADS["crypto"] | None, CONTENT] = None
-    pix: Annotated[PAYLOADS["pix"] | None, CONTENT] = None
-    epc: Annotated[PAYLOADS["epc"] | None, CONTENT] = None
-    gs1: Annotated[PAYLOADS["gs1"] | None, CONTENT] = None
+    # The payloads: each the type the registry names (``contents.PAYLOADS``; a test checks they agree).
+    text: Annotated[contents.text.Text | None, CONTENT] = None
+    email: Annotated[contents.messaging.EmailMessage | None, CONTENT] = None
+    phone: Annotated[contents.messaging.PhoneNumber | None, CONTENT] = Field(None, description="E.164: + and 7 to 15 digits")
+    sms: Annotated[contents.messaging.Sms | None, CONTENT] = None
+    facetime: Annotated[contents.messaging.Facetime | None, CONTENT] = None
+    whatsapp: Annotated[contents.messaging.Whatsapp | None, CONTENT] = None
+    latlog: Annotated[contents.places.LatLong | None, CONTENT] = None
+    wifi: Annotated[contents.wifi.Wifi | None, CONTENT] = None
+    vcard: Annotated[contents.vcard.VCard | None, CONTENT] = None
+    event: Annotated[contents.events.Event | None, CONTENT] = None
+    crypto: Annotated[contents.crypto.Crypto | None, CONTENT] = None
+    pix: Annotated[contents.pix.Pix | None, CONTENT] = None
+    epc: Annotated[contents.epc.Epc | None, CONTENT] = None
+    gs1: Annotated[contents.gs1.Gs1 | None, CONTENT] = None
     static: Annotated[StrictBool | None, AUTOMATIC, UI("Static: the code holds the content itself")] = Field(
         None, description="true: the image holds the content itself (no short link, no scans counted, cannot "
                           "change once printed); default true for wifi, pix and epc only")
