@@ -239,9 +239,8 @@ def test_a_refused_row_is_named_with_its_column(browser):  # noqa: F811
     assert problems[4] == "Row 6: vcard.*: Fill in this part: a Contact card QR Code needs it."
     assert problems[5] == "Row 7: latlog.latitude: Enter a number with a dot for decimals, like 48.8584."
     assert problems[6].startswith("Row 8: gs1.gtin: ") and "check digit" in problems[6]
-    assert problems[7] == ("Row 9: event.start: Enter a date and time with its offset from UTC, like "
-                           "2027-03-19T18:00:00+01:00.")
-    assert problems[8] == "Row 10: pix.amount: Enter an amount with a dot for decimals, like 10.00."
+    assert problems[7].startswith("Row 9: event.start: ") and "2027-03-19T18:00:00+01:00" in problems[7]
+    assert problems[8].startswith("Row 10: pix.amount: ") and "12.50" in problems[8]
     # The refused rows come back in the columns they were given in, to fix and import again.
     assert refused[1]["vcard.emails"] == "ada@example.com\nnot an address"
     assert refused[3]["gs1.linkTypes"] == "https://example.com/no-type"

@@ -107,20 +107,16 @@ def _joined(column: Column, value: Any) -> str:
 
 def typed(kind: Kind, text: str) -> Any:
     """A cell's text as a value of ``kind``; text that is not one is left as it is, for the
-    validation to name."""
+    validation to name. Amounts and dates stay text (trimmed): the payload models read them
+    as they read JSON (``contents.amounts``)."""
     value = text.strip()
     if kind == "int" and _FINITE_NUMBER.fullmatch(value) and "." not in value:
         return int(value)
-    if kind in ("float", "decimal") and _FINITE_NUMBER.fullmatch(value):
-        return float(value) if kind == "float" else Decimal(value)
+    if kind == "float" and _FINITE_NUMBER.fullmatch(value):
+        return float(value)
     if kind == "bool" and value.lower() in _TRUE | _FALSE:
         return value.lower() in _TRUE
-    if kind in ("date", "datetime"):
-        try:
-            return datetime.fromisoformat(value) if kind == "datetime" else date.fromisoformat(value)
-        except ValueError:
-            return value
-    return text
+    return value if kind in ("float", "bool", "decimal", "date", "datetime") else text
 
 
 def _items(column: Column, text: str) -> Any:
@@ -140,14 +136,10 @@ def _items(column: Column, text: str) -> Any:
     return pairs
 
 
-#: How a cell of a kind is written, said when it is not (the validation would only say
-#: "not a number": a CSV needs the form too, a comma for decimals being common).
-_FORMS: dict[Kind, str] = {
-    "float": "Enter a number with a dot for decimals, like 48.8584.",
-    "decimal": "Enter an amount with a dot for decimals, like 10.00.",
-    "date": "Enter a date as year-month-day, like 2027-12-31.",
-    "datetime": "Enter a date and time with its offset from UTC, like 2027-03-19T18:00:00+01:00.",
-}
+#: How a cell of a kind is written, said when it is not: the validation would only say "not
+#: a number", and a CSV needs the form too (a comma for decimals is common). Amounts and
+#: dates are read, and their forms said, by the payload models.
+_FORMS: dict[Kind, str] = {"float": "Enter a number with a dot for decimals, like 48.8584."}
 
 
 def payloads_of(cells: Mapping[str, str]) -> dict[str, Any]:
