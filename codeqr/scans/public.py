@@ -43,14 +43,14 @@ def redirect(key: str):
             state.pm.hook.codeqr_qrcode_scanned(app=the_app(), event={
                 "timestamp": isoformat(utcnow()), "qrcodeId": routing.id, "domain": domain, "key": key,
                 "url": sent_url or routing.url})
-    return _answer(routing, sent_url)
+    return _answer(key, routing, sent_url)
 
 
-def _answer(routing: Routing, sent_url: str | None) -> Response:
+def _answer(key: str, routing: Routing, sent_url: str | None) -> Response:
     """What a scan of ``routing`` gets: a redirect to its destination (or the link a phone
     follows), or the landing page of its content."""
     if sent_url is None and shows_page(routing.type, routing.use_display_page):
-        response = landing.page(routing.type, payload_of(routing.type, routing.content))
+        response = landing.page(routing.type, payload_of(routing.type, routing.content), key)
         response.headers.update(_NO_CACHE)
         return response
     if sent_url is None and routing.type not in WITH_URL:
@@ -59,6 +59,26 @@ def _answer(routing: Routing, sent_url: str | None) -> Response:
         sent_url = link(payload_of(routing.type, routing.content))
     # Werkzeug turns an IRI into a URI when it writes the Location header.
     return Response(status=302, headers={"Location": sent_url or routing.url, **_NO_CACHE})
+
+
+def download(key: str, file_name: str):
+    """A file a landing page offers (a contact's .vcf, an event's .ics): read, not a scan,
+    so nothing is counted; only a dynamic code of the file's type has it."""
+    domain = app_state().hosts.get(request.host.lower())
+    if domain is None or "\x00" in key:
+        abort(404)
+    routing = _known(app_state().scan_counter.peek(domain, key))
+    if routing.type != landing.DOWNLOADS[file_name].type:
+        abort(404)
+    response = landing.download(file_name, payload_of(routing.type, routing.content))
+    response.headers.update(_NO_CACHE)  # the content can change, as a redirect's destination can
+    return response
+
+
+# A key has no "/": these never take a short link's place.
+for _file_name in landing.DOWNLOADS:
+    bp.add_url_rule(f"/<key>/{_file_name}", view_func=download, methods=["GET", "HEAD"],
+                    defaults={"file_name": _file_name})
 
 
 def _known(routing: Routing | None) -> Routing:
