@@ -7,6 +7,7 @@ in an element of its own direction (``dir="auto"``: a right-to-left override sta
 an ``href`` comes only from this module, its scheme checked by ``href``.
 """
 
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -96,7 +97,9 @@ def attachment(name: str, extension: str) -> str:
     Only letters, digits, spaces and ``-_.'`` of the name are kept: no path, no quote."""
     kept = "".join(char if char.isalnum() or char in " -_.'" else " " for char in name)
     kept = " ".join(kept.split()).strip(". ")[:80] or "download"
-    ascii_name = " ".join(kept.encode("ascii", "ignore").decode().split()).strip(". ") or "download"
+    # é -> e: NFKD splits a letter from its accent, which ASCII then drops.
+    ascii_name = unicodedata.normalize("NFKD", kept).encode("ascii", "ignore").decode()
+    ascii_name = " ".join(ascii_name.split()).strip(". ") or "download"
     return (f'attachment; filename="{ascii_name}.{extension}"; '
             f"filename*=UTF-8''{quote(f'{kept}.{extension}', safe='')}")
 
