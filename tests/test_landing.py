@@ -69,7 +69,7 @@ SHOWN = {
     "event": (["Calendar event", "Spring launch", "When", "Friday 19 March 2027, 18:00–22:00 (UTC+01:00)", "Where",
                "12 Market Street", "Doors at 6\nTalks at 7", "Add to calendar"], set()),
     "crypto": (["Cryptocurrency payment", "Bitcoin", "For", "Donation", "Amount", "0.001 BTC", "Address", ADDRESS,
-                "Copy the address", "Open in a wallet"],
+                "Open in a wallet", "Copy the address"],
                {f"bitcoin:{ADDRESS}?amount=0.001&label=Donation"}),
 }
 #: Elements a landing page may hold: anything else came from a payload.

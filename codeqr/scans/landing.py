@@ -46,19 +46,24 @@ class View(NamedTuple):
 
 
 class Download(NamedTuple):
-    """A file a page offers beside its short link: the type it belongs to, its media type,
-    the payload -> the name people see for it."""
+    """A file a type's page offers beside its short link: its name in the address
+    (/<key>/contact.vcf), its media type, the payload -> the name people save it as."""
 
-    type: str
+    file_name: str
     media_type: str
     name: Callable[[Any], str]
 
 
-#: The files pages offer, by the last segment of their address (/<key>/contact.vcf).
+#: The files pages offer, by type: a contact, an event.
 DOWNLOADS = {
-    "contact.vcf": Download("vcard", "text/vcard", full_name),
-    "event.ics": Download("event", "text/calendar", lambda event: event.summary),
+    "vcard": Download("contact.vcf", "text/vcard", full_name),
+    "event": Download("event.ics", "text/calendar", lambda event: event.summary),
 }
+
+
+def download_endpoint(type_name: str) -> str:
+    """The endpoint, in the public blueprint, of the file a page of ``type_name`` offers."""
+    return f"download_{type_name}"
 
 
 def href(uri: str | None) -> str | None:
@@ -75,19 +80,17 @@ def page(type_name: str, payload: Any, key: str) -> Response:
     kind = TYPES[type_name]
     view = _VIEWS[type_name](kind, payload)
     title = f"{view.headline.translate(_BIDI_CONTROLS)} · {kind.label}" if view.headline else kind.label
-    files = {name: url_for("public.download", key=key, file_name=name)
-             for name, download in DOWNLOADS.items() if download.type == type_name}
+    offered = url_for(f"public.{download_endpoint(type_name)}", key=key) if type_name in DOWNLOADS else None
     html = render_template(f"landing/{view.template}.html", kind=kind, payload=payload, title=title,
-                           headline=view.headline, files=files, **view.values)
+                           headline=view.headline, download=offered, **view.values)
     return Response(html, mimetype="text/html")
 
 
-def download(file_name: str, payload: Any) -> Response:
-    """The file ``file_name`` of a page (``DOWNLOADS``) of a code holding ``payload``."""
-    offered = DOWNLOADS[file_name]
-    extension = file_name.rsplit(".", 1)[1]
-    body = encoded(offered.type, payload)
-    return Response(body, mimetype=offered.media_type, headers={
+def download(type_name: str, payload: Any) -> Response:
+    """The file a page of ``type_name`` holding ``payload`` offers (``DOWNLOADS``)."""
+    offered = DOWNLOADS[type_name]
+    extension = offered.file_name.rsplit(".", 1)[1]
+    return Response(encoded(type_name, payload), mimetype=offered.media_type, headers={
         "Content-Disposition": attachment(offered.name(payload), extension)})
 
 

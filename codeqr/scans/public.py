@@ -1,4 +1,6 @@
-"""Public routes, no credentials: short-link redirects and rendered images."""
+"""Public routes, no credentials: short-link redirects, landing pages and their files, rendered images."""
+
+from functools import partial
 
 from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
@@ -61,24 +63,24 @@ def _answer(key: str, routing: Routing, sent_url: str | None) -> Response:
     return Response(status=302, headers={"Location": sent_url or routing.url, **_NO_CACHE})
 
 
-def download(key: str, file_name: str):
-    """A file a landing page offers (a contact's .vcf, an event's .ics): read, not a scan,
-    so nothing is counted; only a dynamic code of the file's type has it."""
+def download(key: str, type_name: str):
+    """The file a landing page offers (a contact's .vcf, an event's .ics): read, not a scan,
+    so nothing is counted; only a dynamic code of ``type_name`` has it."""
     domain = app_state().hosts.get(request.host.lower())
     if domain is None or "\x00" in key:
         abort(404)
     routing = _known(app_state().scan_counter.peek(domain, key))
-    if routing.type != landing.DOWNLOADS[file_name].type:
+    if routing.type != type_name:
         abort(404)
-    response = landing.download(file_name, payload_of(routing.type, routing.content))
+    response = landing.download(type_name, payload_of(type_name, routing.content))
     response.headers.update(_NO_CACHE)  # the content can change, as a redirect's destination can
     return response
 
 
 # A key has no "/": these never take a short link's place.
-for _file_name in landing.DOWNLOADS:
-    bp.add_url_rule(f"/<key>/{_file_name}", view_func=download, methods=["GET", "HEAD"],
-                    defaults={"file_name": _file_name})
+for _type_name, _offered in landing.DOWNLOADS.items():
+    bp.add_url_rule(f"/<key>/{_offered.file_name}", landing.download_endpoint(_type_name),
+                    partial(download, type_name=_type_name), methods=["GET", "HEAD"])
 
 
 def _known(routing: Routing | None) -> Routing:
