@@ -29,7 +29,7 @@ from .operations.proxies import TrustedProxies
 from .persistence.database import configure_engine, normalise_url
 from .persistence.extensions import alembic, csrf, db, login_manager
 from .pluginmanager import build_plugin_manager, design_fields, plugin_defaults
-from .scans import public
+from .scans import public, resolver
 from .state import build_app_state, chosen_plugins
 from .web.account import SIGN_IN_PAGES
 from .web.forms import qrcode_form
@@ -152,7 +152,8 @@ def create_app(test_config: dict | None = None, plugins=(), *, served_at: str | 
     app.register_blueprint(health.bp)  # before public: their paths are not short links
     app.register_blueprint(metrics.bp)
     app.register_blueprint(public.bp)
-    for get_only in (public.bp, health.bp, metrics.bp):  # GET-only routes: spare the redirect the check
+    app.register_blueprint(resolver.bp)
+    for get_only in (public.bp, resolver.bp, health.bp, metrics.bp):  # GET-only routes: spare the redirect the check
         csrf.exempt(get_only)
     security_headers.install(app)
     errorhandlers.register(app)

@@ -124,8 +124,10 @@ def codeqr_design_fields():
 def codeqr_validate_qrcode(app, qrcode):
     """Check a QR Code before it is saved; raise ``codeqr.InvalidInput`` to refuse it.
 
-    ``qrcode`` is the API representation (camelCase dict) of the settable fields
-    as they would be stored, on create, update, upsert, bulk and import. Called
+    ``qrcode`` is the API representation (camelCase dict, JSON values) of the settable
+    fields as they would be stored, on create, update, upsert, bulk and import; ``url``
+    is null for a QR Code of another ``type``, whose content is in the field named after
+    it (``qrcode["vcard"]["emails"]``). Called
     inside the operation, before the commit; a refusal stores nothing and answers
     422. The return value is ignored.
     """
@@ -135,10 +137,12 @@ def codeqr_validate_qrcode(app, qrcode):
 def codeqr_redirect(app, id, domain, key, url, visit):
     """Decide where a scan of a known key goes; the first non-None answer wins.
 
-    Called on every ``GET``/``HEAD /{key}`` of an existing QR Code *before* the scan
-    is counted, so that a refusal counts nothing and a URL returned is the one its
+    Called on every ``GET``/``HEAD /{key}`` of an existing dynamic QR Code answered by
+    a redirect (not one answered by a landing page: a contact, a text…) *before* the
+    scan is counted, so that a refusal counts nothing and a URL returned is the one its
     event records. Receives the code's id, domain, key and ``url`` (its stored
-    destination; once link rules exist, the one they chose, as they run first) and
+    destination, or the link of its content: ``https://wa.me/…``, ``tel:…``; once link
+    rules exist, the one they chose, as they run first) and
     ``visit``, a frozen ``codeqr.Visit`` (device, os, country, language) read from
     the request. Return None to send the visitor to ``url``, another absolute URL to
     send them there (counted, the event records it), or an HTTP status code (e.g.

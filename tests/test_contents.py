@@ -2,10 +2,10 @@
 and dynamic, what a scan of a dynamic code gets, and the rules that join the content fields."""
 
 import pytest
-from decode import decode
 
 from codeqr.contents import TYPES
 from codeqr.domain.schemas import QRCodeCreate
+from decode import decode
 
 TEXT = "Table 12 — ask for the menu; \"specials\": \\ today"
 
@@ -104,3 +104,125 @@ def test_a_refused_value_inside_a_payload_is_named_by_its_path(api):
     assert answer.status_code == 422
     assert [item["field"] for item in answer.get_json()["error"]["errors"]] == ["vcard.emails[1]"]
     assert "vcard.emails[1]" in answer.get_json()["error"]["message"]
+
+
+def test_each_payload_field_has_the_type_the_registry_names():
+    from codeqr.domain.schemas import _without_none
+
+    for kind in TYPES.values():
+        if kind.field != "url":
+            assert _without_none(QRCodeCreate.model_fields[kind.field].annotation) == kind.payload, kind.name
+
+
+def _modes(type_name: str) -> list[bool]:
+    """The static values a QR Code of ``type_name`` may take."""
+    return {"either": [True, False], "only": [True], "never": [False]}[TYPES[type_name].static]
+
+
+@pytest.mark.parametrize("type_name, static", [(name, static) for name in TYPES for static in _modes(name)])
+def test_every_type_renders_as_png_and_svg_that_decode_to_what_it_holds(api, client, type_name, static):
+    """Each type, static and dynamic where allowed: the images decode (zxing-cpp) to the content
+    itself (static; the encoders' own tests check that text against the standards) or to the
+    short link (dynamic)."""
+    from codeqr.contents import encoded
+    from codeqr.contents.examples import EXAMPLES
+
+    made = api.post("/api/qrcodes", json={"type": type_name, "static": static, **EXAMPLES[type_name]})
+    assert made.status_code == 201, made.get_json()
+    body = made.get_json()
+    if static:
+        payload = body["url"] if type_name == "url" else body[TYPES[type_name].field]
+        model = QRCodeCreate.model_validate({"type": type_name, **EXAMPLES[type_name]})
+        expected = encoded(type_name, getattr(model, TYPES[type_name].field))
+        assert body["shortLink"] is None and payload is not None
+    else:
+        expected = body["shortLink"]
+        assert expected.startswith("http://localhost/")
+    for fmt, media_type in (("png", "image/png"), ("svg", "image/svg+xml")):
+        assert decode(client.get(f"/qr/{body['id']}.{fmt}").data, media_type) == [expected]
+
+
+@pytest.mark.parametrize("type_name", sorted(TYPES))
+def test_the_stored_payload_reads_back_as_it_was_given(api, type_name):
+    from codeqr.contents.examples import EXAMPLES
+
+    made = api.post("/api/qrcodes", json={"type": type_name, **EXAMPLES[type_name]}).get_json()
+    again = api.get(f"/api/qrcodes/{made['id']}").get_json()
+    assert again == made
+    for field, value in EXAMPLES[type_name].items():
+        if isinstance(value, dict):
+            assert {key: again[field][key] for key in value} == value
+        else:
+            assert again[field] == value
+
+
+def test_a_scan_answered_by_a_page_is_recorded_as_such(app, api, client):
+    from codeqr.scans.enrichment import enrich_pending
+
+    body = api.post("/api/qrcodes", json={"type": "text", "text": "hello"}).get_json()
+    assert client.get(f"/{body['key']}").status_code == 200
+    with app.app_context():
+        while enrich_pending(app, wait=True):
+            pass
+    events = api.get("/api/events", query_string={"qrcodeId": body["id"]}).get_json()
+    assert [event["url"] for event in events] == [""]
+
+
+def test_migration_0010_keeps_existing_codes_dynamic_links_and_refuses_to_lose_other_types(app, api, client):
+    from sqlalchemy import text as sql
+
+    from codeqr import db
+    from codeqr.persistence.extensions import alembic
+    from schema_versions import downgrade_schema
+
+    before = api.post("/api/qrcodes", json={"url": "https://example.com/kept", "title": "Menu"}).get_json()
+    with app.app_context():
+        downgrade_schema("0009")
+        names = {row[1] for row in db.session.execute(sql("PRAGMA table_info(qrcodes)")).all()} \
+            if db.engine.dialect.name == "sqlite" else set(db.session.execute(sql(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'qrcodes'")).scalars())
+        assert not {"type", "content", "static", "use_display_page"} & names
+        db.session.remove()
+        alembic.upgrade()
+        db.session.remove()
+    after = api.get(f"/api/qrcodes/{before['id']}").get_json()
+    assert after == before and (after["type"], after["static"], after["useDisplayPage"]) == ("url", False, True)
+    assert client.get(f"/{before['key']}").status_code == 302
+    # A code of another type cannot be kept below 0010: the downgrade says so and changes nothing.
+    scanned = api.get(f"/api/qrcodes/{before['id']}").get_json()
+    api.post("/api/qrcodes", json={"type": "text", "text": "hello"})
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="hold another content"):
+            downgrade_schema("0009")
+        db.session.remove()
+    assert api.get(f"/api/qrcodes/{before['id']}").get_json() == scanned
+
+
+@pytest.mark.parametrize("type_name, scheme", [("phone", "tel:"), ("email", "mailto:"), ("sms", "sms:"),
+                                               ("whatsapp", "https://wa.me/")])
+def test_a_scan_of_a_link_type_redirects_to_its_link_when_no_page_is_wanted(api, client, type_name, scheme):
+    from codeqr.contents.examples import EXAMPLES
+
+    body = api.post("/api/qrcodes", json={"type": type_name, "useDisplayPage": False,
+                                          **EXAMPLES[type_name]}).get_json()
+    answer = client.get(f"/{body['key']}")
+    assert answer.status_code == 302 and answer.location.startswith(scheme), answer.location
+    assert "no-store" in answer.headers["Cache-Control"]
+    if type_name != "whatsapp":  # whatsapp always redirects; the others show a page by default
+        api.patch(f"/api/qrcodes/{body['id']}", json={"useDisplayPage": True})
+        assert client.get(f"/{body['key']}").status_code == 200
+    assert api.get(f"/api/qrcodes/{body['id']}").get_json()["scans"] == (1 if type_name == "whatsapp" else 2)
+
+
+@pytest.mark.parametrize("type_name", [name for name, kind in TYPES.items() if kind.static != "either"])
+def test_a_type_that_must_be_or_cannot_be_static_says_so(api, type_name):
+    from codeqr.contents.examples import EXAMPLES
+
+    must = TYPES[type_name].static == "only"
+    default = api.post("/api/qrcodes", json={"type": type_name, **EXAMPLES[type_name]})
+    assert default.status_code == 201 and default.get_json()["static"] is must
+    api.delete(f"/api/qrcodes/{default.get_json()['id']}")  # a gs1 code's Digital Link is its own
+    refused = api.post("/api/qrcodes", json={"type": type_name, "static": not must, **EXAMPLES[type_name]})
+    assert refused.status_code == 422
+    assert [item["field"] for item in refused.get_json()["error"]["errors"]] == ["static"]
+    assert ("must be static" if must else "cannot be static") in refused.get_json()["error"]["message"]

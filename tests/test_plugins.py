@@ -1,5 +1,6 @@
 """The plugin platform: one manager per app, registries, config choices, lifecycle hooks."""
 
+import json
 import types
 
 import pytest
@@ -350,3 +351,19 @@ def test_a_third_party_overlay_is_chosen_by_config(make_app):
     assert (0xDC, 0x26, 0x26) in {color for _, color in to_image(png, "image/png").convert("RGB").getcolors()}
     assert decode(png, "image/png") == [qr["shortLink"]]
     assert decode(client.get(f"/qr/{qr['id']}.svg").data, "image/svg+xml") == [qr["shortLink"]]
+
+
+def test_the_validation_hook_sees_a_payload_as_json_and_can_refuse_inside_it(make_app):
+    seen = []
+
+    def codeqr_validate_qrcode(qrcode):
+        seen.append(qrcode)
+        if qrcode["type"] == "text" and "forbidden" in qrcode["text"]:
+            raise InvalidInput("this word is blocked", "text")
+
+    client = _api(make_app(plugins=[_plugin("blocker", codeqr_validate_qrcode=codeqr_validate_qrcode)]))
+    assert client.post("/api/qrcodes", json={"type": "text", "text": "a forbidden word"}).status_code == 422
+    made = client.post("/api/qrcodes", json={"type": "text", "text": "fine", "static": True})
+    assert made.status_code == 201
+    assert seen[-1]["url"] is None and seen[-1]["text"] == "fine" and seen[-1]["static"] is True
+    json.dumps(seen)  # JSON values only: a plugin may send them on

@@ -115,7 +115,7 @@ class ScanEventOut(_Answer):
     qrcode_id: str
     domain: str
     key: str
-    url: str
+    url: str = Field(description="where the scan was sent; empty when the QR Code answered with its own landing page")
     device: str | None
     browser: str | None
     browser_version: str | None

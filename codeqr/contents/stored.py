@@ -2,6 +2,7 @@
 column, and in ``url`` the destination (types ``url`` and ``gs1``) or the text the content
 encodes to (the others), so upsert, search and the scan records find every type by it."""
 
+import hashlib
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -60,3 +61,11 @@ def stored_payloads(type_name: str, url: str, content: Any) -> dict[str, Any]:
 def payload_of(type_name: str, content: Any) -> Any:
     """The payload kept as ``content`` in a row of ``type_name`` (not url: that is the url)."""
     return _reader(TYPES[type_name].field).validate_python(content, strict=False)
+
+
+def gs1_key(gtin: str, batch: str | None, serial: str | None) -> str:
+    """The key of the gs1 QR Code answering a GTIN (with a batch, a serial): made of them, so
+    the resolver finds the code by the unique (domain, key) index and no two codes of one
+    domain answer the same Digital Link."""
+    identity = "\n".join((gtin.zfill(14), batch or "", serial or ""))
+    return "gs1-" + hashlib.sha256(identity.encode()).hexdigest()[:24]

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Collection
 from datetime import datetime
 
-from pydantic import RootModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +19,7 @@ from ..accounts.permissions import Permission
 from ..analytics.queries import scans_since_column
 from ..contents import PAYLOADS, TYPES, WITH_URL, lookup_text
 from ..contents.rules import content_problems, default_static
+from ..contents.stored import gs1_key
 from ..context import Context
 from ..design_rules import design_problems
 from ..errors import CodeQRError, Conflict, InvalidInput, InvalidInputs, NotFound
@@ -177,7 +178,8 @@ def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id
     found += content_problems(fields, ctx.schemas.api_names, refused)
     if not refused:
         api_names = ctx.schemas.api_names
-        preview = {api_names[name]: value for name, value in fields.items() if name in api_names}
+        preview = {api_names[name]: value.model_dump(mode="json", by_alias=True) if isinstance(value, BaseModel)
+                   else value for name, value in fields.items() if name in api_names}
         try:
             ctx.state.pm.hook.codeqr_validate_qrcode(app=ctx.app, qrcode=preview)
         except CodeQRError as error:
@@ -215,6 +217,8 @@ def fields_of(data: QRCodeCreate, ctx: Context) -> dict:
     fields["domain"] = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
     fields["level"] = data.level or TYPES[data.type].level or ("H" if data.show_logo else "M")
     fields["static"] = default_static(data.type) if data.static is None else data.static
+    if data.type == "gs1" and data.gs1 is not None and data.key is None:
+        fields["key"] = gs1_key(data.gs1.gtin, data.gs1.batch, data.gs1.serial)
     return fields
 
 
@@ -313,9 +317,11 @@ def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
 
 
 def with_type_change(stored: dict, given: dict) -> dict:
-    """The changes ``given`` to the fields ``stored`` and what a change of type brings with it:
-    the old type's payload goes; static stays as it was where the new type allows it, and the
-    level the new type's standard requires follows, unless the caller chose."""
+    """The changes ``given`` to the fields ``stored`` and what they bring with them, unless the
+    caller chose: a gs1 payload its key; another type drops the old type's payload, keeps
+    static as it was where the new type allows it, and takes the level its standard requires."""
+    if given.get("gs1") is not None and "key" not in given:
+        given = given | {"key": gs1_key(given["gs1"].gtin, given["gs1"].batch, given["gs1"].serial)}
     if given.get("type", stored["type"]) == stored["type"]:
         return given
     kind = TYPES[given["type"]]
@@ -362,8 +368,9 @@ def update(ref: str, data: QRCodeUpdate, ctx: Context) -> QRCodeOut:
 
 
 def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
-    """Find the oldest QR Code with this url (in ``domain`` if given): leave it, update
-    it, or create one. Return ``(QR Code, "created" | "updated" | "unchanged")``.
+    """Find the oldest QR Code with this url, or of this type with this content (a gs1 one:
+    with this Digital Link) (in ``domain`` if given): leave it, update it, or create one.
+    Return ``(QR Code, "created" | "updated" | "unchanged")``.
 
     Concurrent upserts of one new url insert with the same ``upsert_slot``; the
     unique constraint lets exactly one through and the others update that row.
@@ -372,14 +379,19 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
     given = data.given()
     kind = TYPES[data.type]
     payload = data.url if kind.field == "url" else getattr(data, kind.field)
-    if data.url is None and kind.name in WITH_URL or payload is None:
+    if (data.url is None and kind.name in WITH_URL) or payload is None:
         InvalidInputs.raise_any(*content_problems(fields_of(data, ctx), ctx.schemas.api_names))
     found_by = lookup_text(data.type, data.url, payload)
     given.pop(kind.field, None)  # what the upsert finds by: it cannot change
     created, before = False, None
     changes: dict = {}
     with begin_write():
-        qr = _oldest_row_with_url(found_by, data.domain, data.type)
+        if data.gs1 is not None and data.type == "gs1":  # by its Digital Link: products share default links
+            domain = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
+            key = gs1_key(data.gs1.gtin, data.gs1.batch, data.gs1.serial)
+            qr = db.session.scalar(select(QRCode).where(QRCode.domain == domain, QRCode.key == key))
+        else:
+            qr = _oldest_row_with_url(found_by, data.domain, data.type)
         if qr is None:
             fields = _new_fields(data, ctx)
             slot = url_fingerprint(fields["domain"], f"{data.type}\n{found_by}" if data.type != "url" else found_by)

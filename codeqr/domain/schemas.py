@@ -238,20 +238,21 @@ class QRCodeCreate(_Input):
                                            "(geo and latlog: latlog)")
     url: Annotated[Url | None, UI("Destination URL", widget="url")] = Field(
         None, description="where a scan goes: required for type url, the default link of type gs1")
-    text: Annotated[PAYLOADS["text"] | None, CONTENT] = None
-    email: Annotated[PAYLOADS["email"] | None, CONTENT] = None
-    phone: Annotated[PAYLOADS["phone"] | None, CONTENT] = Field(None, description="E.164: + and 7 to 15 digits")
-    sms: Annotated[PAYLOADS["sms"] | None, CONTENT] = None
-    facetime: Annotated[PAYLOADS["facetime"] | None, CONTENT] = None
-    whatsapp: Annotated[PAYLOADS["whatsapp"] | None, CONTENT] = None
-    latlog: Annotated[PAYLOADS["latlog"] | None, CONTENT] = None
-    wifi: Annotated[PAYLOADS["wifi"] | None, CONTENT] = None
-    vcard: Annotated[PAYLOADS["vcard"] | None, CONTENT] = None
-    event: Annotated[PAYLOADS["event"] | None, CONTENT] = None
-    crypto: Annotated[PAYLOADS["crypto"] | None, CONTENT] = None
-    pix: Annotated[PAYLOADS["pix"] | None, CONTENT] = None
-    epc: Annotated[PAYLOADS["epc"] | None, CONTENT] = None
-    gs1: Annotated[PAYLOADS["gs1"] | None, CONTENT] = None
+    # The payloads: each the type the registry names (``contents.PAYLOADS``; a test checks they agree).
+    text: Annotated[contents.text.Text | None, CONTENT] = None
+    email: Annotated[contents.messaging.EmailMessage | None, CONTENT] = None
+    phone: Annotated[contents.messaging.PhoneNumber | None, CONTENT] = Field(None, description="E.164: + and 7 to 15 digits")
+    sms: Annotated[contents.messaging.Sms | None, CONTENT] = None
+    facetime: Annotated[contents.messaging.Facetime | None, CONTENT] = None
+    whatsapp: Annotated[contents.messaging.Whatsapp | None, CONTENT] = None
+    latlog: Annotated[contents.places.LatLong | None, CONTENT] = None
+    wifi: Annotated[contents.wifi.Wifi | None, CONTENT] = None
+    vcard: Annotated[contents.vcard.VCard | None, CONTENT] = None
+    event: Annotated[contents.events.Event | None, CONTENT] = None
+    crypto: Annotated[contents.crypto.Crypto | None, CONTENT] = None
+    pix: Annotated[contents.pix.Pix | None, CONTENT] = None
+    epc: Annotated[contents.epc.Epc | None, CONTENT] = None
+    gs1: Annotated[contents.gs1.Gs1 | None, CONTENT] = None
     static: Annotated[StrictBool | None, AUTOMATIC, UI("Static: the code holds the content itself")] = Field(
         None, description="true: the image holds the content itself (no short link, no scans counted, cannot "
                           "change once printed); default true for wifi, pix and epc only")

@@ -49,13 +49,17 @@ class Routing(NamedTuple):
 _ROUTING = [_qrcodes.c[name] for name in Routing._fields]
 
 
+#: What a scan's event records as its url when it was answered by a landing page.
+LANDING_PAGE_URL = ""
+
+
 def _sent_to(table) -> Any:
     """Where a scan of a row of ``table`` is sent, as its event records it: its url (a
-    destination, or the link of a phone, email or sms), or '' for CodeQR's landing page
-    (``contents.shows_page``)."""
+    destination, or the content a phone follows), or ``LANDING_PAGE_URL`` for CodeQR's
+    landing page (``contents.shows_page``)."""
     page = or_(table.c.type.in_(_written(PAGE_TYPES)), and_(table.c.type.in_(_written(CHOICE_TYPES)),
                                                             table.c.use_display_page))
-    return func.coalesce(bindparam("sent_url"), case((page, literal_column("''")), else_=table.c.url))
+    return func.coalesce(bindparam("sent_url"), case((page, literal_column(f"'{LANDING_PAGE_URL}'")), else_=table.c.url))
 
 
 def _written(names) -> list:

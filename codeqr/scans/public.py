@@ -17,7 +17,7 @@ from .visit import visit_of
 bp = Blueprint("public", __name__)
 
 #: Browsers and proxies must ask again every time: the destination can change.
-_NO_CACHE = {
+NO_CACHE = {
     "Cache-Control": "no-store, no-cache, must-revalidate, max-age=0, private",
     "Pragma": "no-cache",
     "Expires": "0",
@@ -53,14 +53,19 @@ def _answer(key: str, routing: Routing, sent_url: str | None) -> Response:
     follows), or the landing page of its content."""
     if sent_url is None and shows_page(routing.type, routing.use_display_page):
         response = landing.page(routing.type, payload_of(routing.type, routing.content), key)
-        response.headers.update(_NO_CACHE)
+        response.headers.update(NO_CACHE)
         return response
-    if sent_url is None and routing.type not in WITH_URL:
-        link = TYPES[routing.type].link
-        assert link is not None, "a type answered by a redirect has a link"
-        sent_url = link(payload_of(routing.type, routing.content))
     # Werkzeug turns an IRI into a URI when it writes the Location header.
-    return Response(status=302, headers={"Location": sent_url or routing.url, **_NO_CACHE})
+    return Response(status=302, headers={"Location": sent_url or _destination(routing), **NO_CACHE})
+
+
+def _destination(routing: Routing) -> str:
+    """Where a scan of ``routing`` is redirected: its url, or the link of its content (wa.me, tel:…)."""
+    if routing.type in WITH_URL:
+        return routing.url
+    link = TYPES[routing.type].link
+    assert link is not None, "a type answered by a redirect has a link"
+    return link(payload_of(routing.type, routing.content))
 
 
 def download(key: str, type_name: str):
@@ -73,7 +78,7 @@ def download(key: str, type_name: str):
     if routing.type != type_name:
         abort(404)
     response = landing.download(type_name, payload_of(type_name, routing.content))
-    response.headers.update(_NO_CACHE)  # the content can change, as a redirect's destination can
+    response.headers.update(NO_CACHE)  # the content can change, as a redirect's destination can
     return response
 
 
@@ -93,7 +98,7 @@ def _plugins_choice(state: AppState, domain: str, key: str, routing: Routing) ->
     """Ask ``codeqr_redirect`` where this scan goes, before it is counted: a URL, None for
     the stored one, or a status that refuses it here (nothing counted, no event stored)."""
     decision = state.pm.hook.codeqr_redirect(app=the_app(), id=routing.id, domain=domain, key=key,
-                                             url=routing.url, visit=visit_of(request, state.agents))
+                                             url=_destination(routing), visit=visit_of(request, state.agents))
     if isinstance(decision, int):
         abort(decision)
     return decision
