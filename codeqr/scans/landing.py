@@ -99,7 +99,7 @@ def attachment(name: str, extension: str) -> str:
     ASCII for every browser, ``filename*`` in UTF-8 (RFC 6266) for the name as written.
     Only letters, digits, spaces and ``-_.'`` of the name are kept: no path, no quote."""
     kept = "".join(char if char.isalnum() or char in " -_.'" else " " for char in name)
-    kept = " ".join(kept.split()).strip(". ")[:80] or "download"
+    kept = " ".join(kept.split())[:80].strip(". ") or "download"
     # é -> e: NFKD splits a letter from its accent, which ASCII then drops.
     ascii_name = unicodedata.normalize("NFKD", kept).encode("ascii", "ignore").decode()
     ascii_name = " ".join(ascii_name.split()).strip(". ") or "download"
