@@ -67,6 +67,21 @@ def test_long_words_wrap_on_a_phone(page, live_app):
     assert page.evaluate("document.documentElement.scrollWidth") <= SIZES["phone"]["width"]
 
 
+def test_each_value_reads_in_its_own_direction(page, live_app):
+    qr = make(live_app[1], "vcard", {"firstName": "דוד", "lastName": "לוי", "title": "\u202eEngineer",
+                                     "organization": "Analytical Engines", "note": "שלום\nHello"})
+    page.set_viewport_size(SIZES["phone"])
+    page.goto(f"/{qr.key}")
+    page.screenshot(path=SHOTS / "landing-right-to-left-phone.png", full_page=True)
+    directions = page.locator("[dir=auto]").evaluate_all(
+        "(elements) => elements.map((element) => [element.textContent, getComputedStyle(element).direction])")
+    assert ["דוד לוי", "rtl"] in directions and ["Analytical Engines", "ltr"] in directions
+    # The override in the title stays in its element: the organization after it is drawn after it,
+    # left to right, not pulled before it reversed.
+    title, organization = (page.locator(".role span").nth(index).bounding_box() for index in (0, 1))
+    assert organization["x"] >= title["x"] + title["width"]
+
+
 def test_a_page_counts_one_scan_whatever_it_loads(page, live_app):
     app = live_app[1]
     qr = make(app, "vcard", PAYLOADS["vcard"])

@@ -267,6 +267,12 @@ def test_downloads_are_for_dynamic_codes_of_their_type_on_served_domains(app, cl
     assert scans(app, card.id) == (0, 0)
 
 
+@pytest.mark.parametrize("key", ["card/contact.vcf", "event.ics", "card%2Fcontact.vcf"])
+def test_no_key_can_take_a_downloads_address(api, key):
+    answer = api.post("/api/qrcodes", json={"type": "text", "text": "Hello", "key": key})
+    assert answer.status_code == 422 and answer.get_json()["error"]["errors"][0]["field"] == "key"
+
+
 def test_when_is_written_in_words_in_the_offsets_given():
     def when(start, end):
         return landing.when(Event(summary="s", start=start, end=end))
