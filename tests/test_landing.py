@@ -216,6 +216,8 @@ def test_save_contact_downloads_the_card_vobject_reads_back(app, client):
     answer = client.get(f"/{qr.key}/contact.vcf")
     assert answer.status_code == 200 and answer.mimetype == "text/vcard"
     assert "no-store" in answer.headers["Cache-Control"]
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"  # never read as a page
+    assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
     assert _file_name(answer.headers["Content-Disposition"]) == ("Ada Lovelace.vcf", "Ada Lovelace.vcf")
     card = vobject.readOne(answer.get_data(as_text=True))
     assert card.fn.value == "Ada Lovelace"
