@@ -226,3 +226,9 @@ def test_a_type_that_must_be_or_cannot_be_static_says_so(api, type_name):
     assert refused.status_code == 422
     assert [item["field"] for item in refused.get_json()["error"]["errors"]] == ["static"]
     assert ("must be static" if must else "cannot be static") in refused.get_json()["error"]["message"]
+
+
+def test_a_static_code_whose_payload_the_schema_refused_says_only_that(api):
+    answer = api.post("/api/qrcodes", json={"type": "vcard", "static": True, "vcard": {"emails": ["nope"]}})
+    assert answer.status_code == 422
+    assert {item["field"] for item in answer.get_json()["error"]["errors"]} <= {"vcard", "vcard.emails[0]"}

@@ -18,6 +18,8 @@ import pytest
 import vobject
 from codeqr_plugins.png import PngRenderer
 from codeqr_plugins.svg import SvgRenderer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from codeqr.contents.events import Event, encode_event
@@ -46,6 +48,7 @@ LONG = "x" * 2000
 #: emoji (4 octets, a ZWJ sequence), right-to-left text with its marks, and a long value.
 HOSTILE_LINES = [
     '; : \\ " , all the separators',
+    r"C:\new\table \, \; \\ \N: text that looks escaped already",
     "emoji 😀 and a family 👩\u200d👩\u200d👧",
     "\u200fמזל טוב\u200f with right-to-left marks \u202e",
 ]
@@ -247,10 +250,11 @@ def test_whatsapp_hostile_messages_read_back(message, scan):
 
 
 @pytest.mark.parametrize(("data", "loc", "kind"), [
-    ({"number": "0612345678"}, ("number",), "whatsapp_number"),
-    ({"number": "33612345678?text=hi"}, ("number",), "whatsapp_number"),
-    ({"number": "33612345678/../evil"}, ("number",), "whatsapp_number"),
-    ({"number": "1234567"}, ("number",), "whatsapp_number"),
+    ({"number": "0612345678"}, ("number",), "phone"),
+    ({"number": "33612345678?text=hi"}, ("number",), "phone"),
+    ({"number": "33612345678/../evil"}, ("number",), "phone"),
+    ({"number": "++33612345678"}, ("number",), "phone"),
+    ({"number": "123456"}, ("number",), "phone"),
     ({"number": "33612345678", "message": LONG}, ("message",), "string_too_long"),
 ])
 def test_whatsapp_refusals_name_the_field(data, loc, kind):
@@ -384,9 +388,10 @@ def test_wifi_other_refusals(data, loc, kind):
 
 def test_vcard_text_by_hand(scan):
     card = VCard.model_validate({
-        "firstName": "Jane", "lastName": "Doe", "organization": "Example, Inc.", "title": "CTO",
+        "firstName": "Jane", "lastName": "Doe", "organization": "Example, Inc.",
         "phones": ["+1 555 010 0199", "+33612345678"], "emails": ["jane@example.com"],
         "website": "https://example.com/jane", "address": "1 Main St\nSpringfield", "note": "Met at the fair; bring cards",
+        "title": r"CTO, C:\new",
     })
     expected = (
         "BEGIN:VCARD\r\n"
@@ -394,7 +399,7 @@ def test_vcard_text_by_hand(scan):
         "N:Doe;Jane;;;\r\n"
         "FN:Jane Doe\r\n"
         "ORG:Example\\, Inc.\r\n"
-        "TITLE:CTO\r\n"
+        "TITLE:CTO\\, C:\\\\new\r\n"
         "TEL;TYPE=CELL:+15550100199\r\n"
         "TEL;TYPE=CELL:+33612345678\r\n"
         "EMAIL;TYPE=INTERNET:jane@example.com\r\n"
@@ -483,6 +488,8 @@ def test_vcard_long_note_scans(scan):
     ({"firstName": "A", "website": "javascript:alert(1)"}, ("website",), "url_scheme"),
     ({"firstName": "A", "website": "https://bank.example@evil.example/"}, ("website",), "url_userinfo"),
     ({"firstName": "A", "website": "https://example.com/a b"}, ("website",), "url_spaces"),
+    ({"firstName": "A", "website": "https://bank.example\\evil.example/"}, ("website",), "url_host_characters"),
+    ({"firstName": "A", "website": "https://bank%2eexample/"}, ("website",), "url_host_characters"),
     ({"firstName": "A", "website": "https://example.com:99999/"}, ("website",), "url_unreadable"),
     ({"firstName": "A", "website": "https://" + "a" * 2000 + ".com"}, ("website",), "string_too_long"),
     ({"firstName": "A\nB"}, ("firstName",), "line_breaks"),
@@ -516,6 +523,7 @@ def test_event_text_by_hand(scan):
                   end=datetime(2026, 12, 7, 14, 0, tzinfo=PARIS), location="Café de Flore, Paris",
                   # RFC 5545 section 3.3.11's example of TEXT with line breaks
                   description="Project XYZ Final Review\nConference Room - 3B\nCome Prepared.")
+    backslashes = encode_event(event.model_copy(update={"summary": r"C:\new\table"}))
     text = encode_event(event)
     lines = event_lines(text)
     assert re.fullmatch(r"UID:[0-9a-f]{32}@codeqr", lines[4])
@@ -534,6 +542,7 @@ def test_event_text_by_hand(scan):
         "END:VCALENDAR",
     ]
     assert scan(text) == [text]
+    assert "\r\nSUMMARY:C:\\\\new\\\\table\r\n" in backslashes
 
 
 def test_event_uid_is_the_same_for_the_same_event():
@@ -576,6 +585,12 @@ def test_event_drops_fractions_of_a_second():
     assert "DTSTART:20260101T080000Z\r\nDTEND:20260101T080001Z\r\n" in encode_event(event)
 
 
+def test_event_end_within_the_same_second_is_not_after_the_start():
+    data = {"summary": "s", "start": datetime(2026, 1, 1, 8, 0, 0, 200000, tzinfo=UTC),
+            "end": datetime(2026, 1, 1, 8, 0, 0, 700000, tzinfo=UTC)}
+    assert problems(Event, data)[0][:2] == (("end",), "end_before_start")
+
+
 def test_event_from_json_with_z_and_offsets():
     event = Event.model_validate_json('{"summary": "s", "start": "2026-06-30T23:00:00-02:00", "end": "2026-07-01T02:00:00Z"}')
     assert "DTSTART:20260701T010000Z\r\nDTEND:20260701T020000Z\r\n" in encode_event(event)
@@ -606,3 +621,99 @@ def test_event_refuses_naive_datetimes_in_python_too():
                                               "end": datetime(2026, 1, 1, 10, tzinfo=UTC)})
     assert (loc, kind) == (("start",), "timezone_required")
     assert "time zone" in message
+
+
+# -- any text at all ---------------------------------------------------------------------------
+
+PROPERTIES = settings(max_examples=150, deadline=None, database=None)
+#: What a Line field takes: any character but controls, surrogates and line/paragraph separators.
+ANY_LINE = st.text(st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=120)
+#: What a Text field takes: a Line's characters, tabs, CR and LF (so CRLF too).
+ANY_TEXT = st.text(st.characters(exclude_categories=("Cc", "Cs")) | st.sampled_from(["\t", "\n", "\r"]),
+                   min_size=1, max_size=200)
+
+
+def one_break(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@PROPERTIES
+@given(name=ANY_LINE, organization=ANY_LINE, note=ANY_TEXT)
+def test_any_vcard_text_reads_back(name, organization, note):
+    card = vobject.readOne(encode_vcard(VCard(last_name=name, organization=organization, note=note)))
+    assert (card.n.value.family, card.org.value, card.note.value) == (name, [organization], one_break(note))
+
+
+@PROPERTIES
+@given(summary=ANY_LINE, description=ANY_TEXT)
+def test_any_event_text_reads_back(summary, description):
+    event = Event(summary=summary, description=description, start=datetime(2026, 1, 1, tzinfo=UTC),
+                  end=datetime(2026, 1, 2, tzinfo=UTC))
+    assert read_event(encode_event(event)) | {"DTSTAMP": None, "DTSTART": None, "DTEND": None} == {
+        "SUMMARY": summary, "DESCRIPTION": one_break(description), "DTSTAMP": None, "DTSTART": None, "DTEND": None}
+
+
+@PROPERTIES
+@given(ssid=ANY_LINE.filter(lambda ssid: len(ssid.encode()) <= 32), password=ANY_LINE.filter(lambda p: 8 <= len(p) <= 63))
+def test_any_wifi_values_read_back(ssid, password):
+    assert read_wifi(encode_wifi(Wifi(ssid=ssid, password=password))) == {"T": "WPA", "S": ssid, "P": password}
+
+
+@PROPERTIES
+@given(subject=ANY_LINE, body=ANY_TEXT, message=ANY_TEXT)
+def test_any_message_reads_back_from_its_uri(subject, body, message):
+    fields = read_mailto(encode_email(EmailMessage(email="a@example.com", subject=subject, body=body)))[1]
+    assert fields == {"subject": [subject], "body": [one_break(body).replace("\n", "\r\n")]}
+    sms = Sms(phone="+15105550101", message=message)
+    assert parse_qs(urlsplit(sms_link(sms)).query, strict_parsing=True) == {"body": [one_break(message)]}
+    assert read_smsto(encode_sms(sms))[1] == one_break(message)
+    chat = urlsplit(whatsapp_link(Whatsapp(number="15551234567", message=message)))
+    assert parse_qs(chat.query, strict_parsing=True) == {"text": [one_break(message)]}
+
+
+# -- every field is bounded --------------------------------------------------------------------
+
+VALID = {
+    EmailMessage: {"email": "a@example.com"},
+    Sms: {"phone": "+15105550101"},
+    Facetime: {"target": "a@example.com"},
+    Whatsapp: {"number": "15551234567"},
+    Wifi: {"ssid": "x", "password": "password"},
+    VCard: {"firstName": "A"},
+    Event: {"summary": "s", "start": datetime(2026, 1, 1, tzinfo=UTC), "end": datetime(2026, 1, 2, tzinfo=UTC)},
+}
+
+
+@pytest.mark.parametrize(("model", "field", "kind"), [
+    (EmailMessage, "email", "string_too_long"), (EmailMessage, "subject", "string_too_long"),
+    (Sms, "message", "string_too_long"), (Facetime, "target", "string_too_long"), (Whatsapp, "number", "string_too_long"),
+    (Whatsapp, "message", "string_too_long"), (Wifi, "ssid", "string_too_long"), (Wifi, "password", "string_too_long"),
+    (VCard, "firstName", "string_too_long"), (VCard, "lastName", "string_too_long"),
+    (VCard, "organization", "string_too_long"), (VCard, "title", "string_too_long"),
+    (VCard, "website", "url_scheme"), (Event, "summary", "string_too_long"), (Event, "location", "string_too_long"),
+])
+def test_a_value_of_2000_characters_is_refused_where_it_cannot_fit(model, field, kind):
+    assert problems(model, VALID[model] | {field: LONG})[0][:2] == ((field,), kind)
+
+
+@pytest.mark.parametrize(("model", "field"), [
+    (EmailMessage, "body"), (VCard, "address"), (VCard, "note"), (Event, "description"),
+])
+def test_a_text_of_2000_characters_is_encoded_and_scans(model, field, scan):
+    encoders = {EmailMessage: encode_email, VCard: encode_vcard, Event: encode_event}
+    encoded = encoders[model](model.model_validate(VALID[model] | {field: LONG}))
+    assert encoded.count("x") >= 2000
+    assert scan(encoded) == [encoded]
+
+
+@pytest.mark.parametrize("payload", [
+    EmailMessage(email="a+b@example.com", subject="s", body="b\r\nc", cc=["c@example.com"], bcc=["d@example.com"]),
+    Sms(phone="+33 6 12 34 56 78", message="m"), Facetime(target="+1 408 555 1234"), Whatsapp(number="+33 6 12 34 56 78"),
+    LatLong(latitude=48.8583701, longitude=-0.1), Wifi(ssid="s", encryption="WEP", password="abcde", hidden=True),
+    VCard(first_name="A", phones=["+33 6 12 34 56 78"], website="https://example.com/"),
+    Event(summary="s", start=datetime(2026, 1, 1, 9, tzinfo=PARIS), end=datetime(2026, 1, 1, 10, tzinfo=UTC)),
+], ids=lambda payload: type(payload).__name__)
+def test_a_payload_stored_as_json_reads_back_the_same(payload):
+    """What the API answers (camelCase JSON) is valid input again, and encodes the same."""
+    again = type(payload).model_validate_json(payload.model_dump_json(by_alias=True, exclude_defaults=True))
+    assert again == payload

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from . import checksums
+from .amounts import Amount
 from .values import Line, Payload
 
 Currency = Literal["bitcoin", "ethereum", "litecoin"]
@@ -74,7 +75,7 @@ def _check_utxo(currency: str, chain: _Chain, address: str) -> None:
 class Crypto(Payload):
     currency: Currency
     address: Annotated[str, Field(min_length=1, max_length=100)]
-    amount: Decimal | None = None
+    amount: Amount | None = None
     label: Line | None = None
 
     @field_validator("address")
@@ -115,10 +116,12 @@ class Crypto(Payload):
 
 
 def decimals(amount: Decimal) -> int:
-    """How many decimals a finite amount has once trailing zeros go: 1.50 -> 1, 1E+2 -> 0."""
-    exponent = amount.normalize().as_tuple().exponent
+    """How many decimals a finite amount has once trailing zeros go: 1.50 -> 1, 1E+2 -> 0.
+    Read from its digits: ``normalize`` would round to the context's 28 digits first."""
+    _, digits, exponent = amount.as_tuple()
     assert isinstance(exponent, int), "a finite amount"
-    return max(0, -exponent)
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + zeros))
 
 
 def _plain(amount: Decimal) -> str:

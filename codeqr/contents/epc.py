@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from . import checksums
+from .amounts import Amount
 from .values import Payload
 
 #: The IBAN length of each country in the SEPA schemes (ISO 13616 registry): a SEPA
@@ -56,7 +57,7 @@ class Epc(Payload):
     name: Annotated[str, Field(min_length=1, max_length=70)]
     iban: Annotated[str, Field(min_length=1, max_length=50)]
     bic: Annotated[str, Field(min_length=1, max_length=20)] | None = None
-    amount: Decimal | None = None
+    amount: Amount | None = None
     remittance: Annotated[str, Field(min_length=1, max_length=140)] | None = None
 
     @field_validator("name")

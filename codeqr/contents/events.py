@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from .amounts import DateTime
 from .contentlines import content, escape_text
 from .values import Line, Payload, Text
 
@@ -31,7 +32,7 @@ def check_moment(value: datetime) -> datetime:
     return value.replace(microsecond=0)
 
 
-Moment = Annotated[datetime, AfterValidator(check_moment)]
+Moment = Annotated[DateTime, AfterValidator(check_moment)]
 
 
 class Event(Payload):

@@ -1,7 +1,6 @@
 """Ways to reach someone: e-mail (mailto, RFC 6068), phone (tel:, RFC 3966), SMS (SMSTO, and
 sms: of RFC 5724 for links), FaceTime and WhatsApp (wa.me click-to-chat)."""
 
-import re
 from typing import Annotated
 from urllib.parse import quote
 
@@ -50,22 +49,15 @@ class Facetime(Payload):
     target: Annotated[str, Field(min_length=1, max_length=254), AfterValidator(check_facetime_target)]
 
 
-_WHATSAPP_NUMBER = re.compile(r"[1-9][0-9]{7,14}")
-
-
 def check_whatsapp_number(value: str) -> str:
-    """wa.me's number: the international number's digits, without + (people may type it, and
-    spaces, dots, dashes and brackets: they are dropped)."""
-    digits = re.sub(r"[\s().-]", "", value).removeprefix("+")
-    if not _WHATSAPP_NUMBER.fullmatch(digits):
-        raise PydanticCustomError("whatsapp_number", "must be a phone number in international form: the country "
-                                                     "code and number, 8 to 15 digits (33612345678)")
-    return digits
+    """wa.me's number: the digits of an international number, without its + (which people
+    may type, like the spaces, dots, dashes and brackets check_phone drops)."""
+    value = value.strip()
+    return check_phone(value if value.startswith("+") else "+" + value).removeprefix("+")
 
 
 class Whatsapp(Payload):
-    number: Annotated[str, Field(min_length=1, max_length=40, json_schema_extra={"pattern": r"^\+?[1-9][0-9]{7,14}$"}),
-                      AfterValidator(check_whatsapp_number)]
+    number: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(check_whatsapp_number)]
     message: Message | None = None
 
 

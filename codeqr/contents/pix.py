@@ -14,6 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from . import checksums
+from .amounts import Amount
 from .values import Payload, check_email
 
 #: The merchant account template (ID 26) holds at most 99 characters: the GUI field
@@ -82,7 +83,7 @@ class Pix(Payload):
     key: Annotated[str, Field(min_length=1, max_length=100)]
     name: Annotated[str, Field(min_length=1, max_length=200)]
     city: Annotated[str, Field(min_length=1, max_length=200)]
-    amount: Decimal | None = None
+    amount: Amount | None = None
     description: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
     @field_validator("key")

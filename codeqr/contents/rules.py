@@ -59,8 +59,8 @@ def content_problems(fields: Mapping[str, Any], api_names: Mapping[str, str],
         found.append(InvalidInput(f"must be {kind.level} for a QR Code of type {kind.name} (its standard says so)",
                                   "level", sentence=f"A {kind.label} QR Code uses error correction "
                                                     f"{_LEVEL_WORDS[kind.level]}: its standard requires it."))
-    if not found and static and level:
-        found += _fit_problems(kind.name, fields[kind.field], level)
+    if not found and static and level and payload is not None:  # None: the schema refused it already
+        found += _fit_problems(kind.name, payload, level)
     return found
 
 

@@ -4,6 +4,7 @@ text without control characters, E.164 phone numbers and e-mail addresses."""
 import re
 import unicodedata
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -28,6 +29,30 @@ def check_line(value: str) -> str:
     """One line of text: no control characters at all (no line breaks either)."""
     if any(unicodedata.category(char) in {"Cc", "Zl", "Zp"} for char in value):
         raise PydanticCustomError("line_breaks", "must be one line, without control characters")
+    return value
+
+
+def check_url(value: str) -> str:
+    """Accept only absolute http(s) URLs without spaces or invisible characters. Each
+    refusal has its own error type, so the web forms can say it in their own words."""
+    for char in value:
+        if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}:
+            raise PydanticCustomError("url_spaces", "must not contain spaces or control characters")
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises on a malformed port
+    except ValueError as error:
+        raise PydanticCustomError("url_unreadable", "is not a valid URL ({reason})", {"reason": str(error)}) from None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        raise PydanticCustomError("url_scheme", "must be an absolute http:// or https:// URL")
+    # https://google.com@evil.example/ leads to evil.example: no credentials, nor a host a
+    # browser reads otherwise (it takes \ for / and decodes %40 to @).
+    if "@" in parts.netloc:
+        raise PydanticCustomError("url_userinfo", "must not contain a user name or password (user@ before the host)")
+    if "\\" in parts.netloc or "%" in parts.netloc:
+        raise PydanticCustomError("url_host_characters", "must not contain \\ or % before the path")
+    if not parts.hostname:
+        raise PydanticCustomError("url_host", "must name a host")
     return value
 
 
@@ -59,3 +84,6 @@ Text = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(check
 Line = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(check_line)]
 Phone = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(check_phone)]
 Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(check_email)]
+#: A web address a phone follows (a contact's website, a product's link).
+WebAddress = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(check_url)]
+

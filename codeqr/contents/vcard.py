@@ -1,37 +1,11 @@
 """A contact card: vCard 3.0 (RFC 2426), escaped, folded at 75 octets, UTF-8."""
 
-import unicodedata
-from typing import Annotated
-from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .contentlines import content, escape_text
-from .values import Email, Line, Payload, Phone, Text
-
-
-def check_website(value: str) -> str:
-    """An absolute http(s) URL with a host, without spaces, control characters or a user name
-    (``https://bank.example@evil.example`` leads to evil.example). The error types are those
-    of the QR Code's own ``url``, so people read the same sentences."""
-    if any(unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"} for char in value):
-        raise PydanticCustomError("url_spaces", "must not contain spaces or control characters")
-    try:
-        parts = urlsplit(value)
-        _ = parts.port  # raises on a malformed port
-    except ValueError as error:
-        raise PydanticCustomError("url_unreadable", "is not a valid URL ({reason})", {"reason": str(error)}) from None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        raise PydanticCustomError("url_scheme", "must be an absolute http:// or https:// URL")
-    if "@" in parts.netloc:
-        raise PydanticCustomError("url_userinfo", "must not contain a user name or password (user@ before the host)")
-    if not parts.hostname:
-        raise PydanticCustomError("url_host", "must name a host")
-    return value
-
-
-Website = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(check_website)]
+from .values import Email, Line, Payload, Phone, Text, WebAddress
 
 
 class VCard(Payload):
@@ -41,7 +15,7 @@ class VCard(Payload):
     title: Line | None = None
     phones: list[Phone] = Field(default_factory=list, max_length=10)
     emails: list[Email] = Field(default_factory=list, max_length=10)
-    website: Website | None = None
+    website: WebAddress | None = None
     address: Text | None = None
     note: Text | None = None
 

@@ -18,14 +18,12 @@ import functools
 import json
 import logging
 import operator
-import unicodedata
 from collections.abc import Mapping
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import GenericAlias
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -46,6 +44,7 @@ from pydantic_core import PydanticCustomError, PydanticUndefined
 
 from .. import contents
 from ..contents import PAYLOADS, TYPES
+from ..contents.values import check_text, check_url
 from ..errors import MAX_LISTED, listed
 from .rendering import Picture, short_link
 from .timeutil import isoformat
@@ -120,37 +119,6 @@ def value_type(info):
 # -- value types --------------------------------------------------------------
 
 
-def _check_url(value: str) -> str:
-    """Accept only absolute http(s) URLs without spaces or invisible characters. Each
-    refusal has its own error type, so the web forms can say it in their own words."""
-    for char in value:
-        if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}:
-            raise PydanticCustomError("url_spaces", "must not contain spaces or control characters")
-    try:
-        parts = urlsplit(value)
-        _ = parts.port  # raises on a malformed port
-    except ValueError as error:
-        raise PydanticCustomError("url_unreadable", "is not a valid URL ({reason})", {"reason": str(error)}) from None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        raise PydanticCustomError("url_scheme", "must be an absolute http:// or https:// URL")
-    # https://google.com@evil.example/ leads to evil.example: no credentials, nor a host a
-    # browser reads otherwise (it takes \ for / and decodes %40 to @).
-    if "@" in parts.netloc:
-        raise PydanticCustomError("url_userinfo", "must not contain a user name or password (user@ before the host)")
-    if "\\" in parts.netloc or "%" in parts.netloc:
-        raise PydanticCustomError("url_host_characters", "must not contain \\ or % before the path")
-    if not parts.hostname:
-        raise PydanticCustomError("url_host", "must name a host")
-    return value
-
-
-def _check_text(value: str) -> str:
-    """Free text may hold tabs and line breaks, but no other control characters."""
-    if any(unicodedata.category(char) == "Cc" and char not in "\t\n\r" for char in value):
-        raise PydanticCustomError("control_characters", "must not contain control characters")
-    return value
-
-
 def _normalise_color(value: str) -> str:
     value = value.lower()
     if len(value) == 4:
@@ -164,10 +132,10 @@ Url = Annotated[
         min_length=1,
         max_length=MAX_URL_LENGTH,
         description="absolute http(s) URL without a user name or password, stored as given",
-        # For the spec only: _check_url gives clearer messages than a pattern would.
+        # For the spec only: check_url gives clearer messages than a pattern would.
         json_schema_extra={"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\\%]+([/?#]|$)"},
     ),
-    AfterValidator(_check_url),
+    AfterValidator(check_url),
 ]
 Color = Annotated[
     str,
@@ -187,7 +155,7 @@ Domain = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-
 ExternalId = Annotated[
     str, Field(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f\x7f]+$", description="no / nor control characters")
 ]
-Title = Annotated[str, Field(max_length=1000), AfterValidator(_check_text)]
+Title = Annotated[str, Field(max_length=1000), AfterValidator(check_text)]
 Level = Literal["L", "M", "Q", "H"]
 Timestamp = Annotated[
     datetime,
