@@ -3,8 +3,8 @@ its links, written out by hand; one scan counted a page, none a download; the do
 read back by vobject and icalendar; a corpus of hostile strings in every text field, the
 pages read by an independent HTML parser; their size.
 
-Codes are made by the domain service with Python values (a datetime, a Decimal), as the
-web form does.
+Codes are made by the domain service with Python values (a datetime, a Decimal), and
+once through the API with JSON text.
 """
 
 from dataclasses import replace
@@ -194,6 +194,20 @@ def test_a_scan_of_a_page_counts_once_and_its_downloads_and_head_count_nothing(a
         assert scans(app, qr.id) == (1, 1)
     client.get(f"/{card.key}")
     assert scans(app, card.id) == (2, 2)
+
+
+def test_an_event_and_a_payment_sent_as_json_show_as_given(api, client):
+    event = api.post("/api/qrcodes", json={"type": "event", "event": {
+        "summary": "Night shift", "start": "2027-01-31T22:00:00-03:30", "end": "2027-02-01T06:00:00-03:30"}})
+    assert event.status_code == 201, event.get_json()
+    assert "Sunday 31 January 2027, 22:00 (UTC-03:30) – Monday 1 February 2027, 06:00 (UTC-03:30)" in shown(
+        client, event.get_json()["key"]).text
+    payment = api.post("/api/qrcodes", json={"type": "crypto", "crypto": {
+        "currency": "ethereum", "address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "amount": "1.50"}})
+    assert payment.status_code == 201, payment.get_json()
+    page = shown(client, payment.get_json()["key"])
+    assert "1.5 ETH" in page.text
+    assert page.hrefs() == {"ethereum:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed?value=1500000000000000000"}
 
 
 def test_a_phone_code_without_its_page_redirects_to_its_link(app, client):
