@@ -69,7 +69,7 @@ def site(make_app):
         _, secret = apikeys.create("headers", owner=db.session.get(User, admin), ctx=for_operator())
         spare_key, _ = apikeys.create("to revoke", owner=db.session.get(User, admin), ctx=for_operator())
         values = {"qr_id": kept.id, "ref": spare.id, "key": "kept", "fmt": "png", "filename": "app.js",
-                  "key_id": spare_key.id, "user_id": member}
+                  "key_id": spare_key.id, "user_id": member, "rest": "09506000134352"}
     client = app.test_client()
     assert client.post("/login", data={"email": "admin@example.com", "password": PASSWORD}).status_code == 302
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
