@@ -415,9 +415,13 @@ def test_import_reports_bad_rows_and_a_rerun_creates_nothing(browser):
 def test_the_template_imports_and_the_refused_rows_come_back_as_a_csv_to_fix(browser):
     template = browser.get("/import/template.csv")
     assert template.headers["Content-Disposition"].startswith("attachment")
-    header, _example = list(csv.reader(io.StringIO(template.data.decode("utf-8-sig"))))
-    assert header[0] == "url" and {"title", "externalId", "fgColor", "showLogo"} <= set(header)
-    assert _wait(browser, _import(browser, template.data).headers["Location"])["created"] == 1
+    header, *examples = list(csv.reader(io.StringIO(template.data.decode("utf-8-sig"))))
+    assert header[:2] == ["type", "url"]
+    assert {"title", "externalId", "fgColor", "showLogo", "text", "vcard.firstName", "gs1.gtin"} <= set(header)
+    types = ["url", "text", "email", "phone", "sms", "facetime", "whatsapp", "geo", "latlog", "wifi", "vcard", "event",
+             "crypto", "pix", "epc", "gs1"]
+    assert [row[0] for row in examples] == types  # an example of each content type
+    assert _wait(browser, _import(browser, template.data).headers["Location"])["created"] == len(types)
     rows = [["https://example.com/ok", "Fine", "", "", "", ""], ["ftp://bad", "-50% off", "", "", "", ""],
             ["https://example.com/red", "Red", "", "red", "", ""]]
     location = _import(browser, _csv(rows)).headers["Location"]

@@ -1,6 +1,7 @@
 """Bulk import of QR Codes from CSV: parse, then upsert row by row with visible progress.
 
-Rows with an ``externalId`` are matched by it; the others by ``url`` (the API's upsert).
+Rows with an ``externalId`` are matched by it; the others by ``url`` or their content (the
+API's upsert). A row's ``type`` says which content columns it fills (``content_columns``).
 Each row is its own transaction, together with the job's progress, so a bad row never
 leaves anything half-written, a job taken up after its process died goes on from the
 next row, and a re-run of the same file creates nothing new.
@@ -10,13 +11,14 @@ import csv
 import functools
 import io
 import json
-import re
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from ..accounts.permissions import Permission
+from ..contents import PAYLOADS, TYPES
+from ..contents.examples import EXAMPLES
 from ..context import Context
 from ..domain import qrcodes
 from ..domain.messages import label_of, sentences
@@ -25,29 +27,31 @@ from ..domain.schemas import QRCodeSchemas, ui_of, value_type
 from ..errors import CodeQRError, InvalidInput, listed
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
+from . import content_columns
+from .content_columns import Kind, kind_of
+from .exports import MANIFEST_ONLY
 from .runner import Lease, owned_job, stored_job
 from .spreadsheets import cell_value, csv_lines
 from .statuses import JobStatus
 
 MAX_ROWS = 10_000
-_TRUE, _FALSE = {"1", "true", "yes", "y"}, {"0", "false", "no", "n"}
-#: A number as a spreadsheet writes it (not "nan" nor "inf", which float() would take).
-_FINITE_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def _column(name: str) -> str:
-    return "".join(char for char in name.lower() if char.isalnum())
+    """A header as the import compares it: case, spaces, - and _ aside. The dot of a content
+    column stays, so ``vcard.note`` is never a plugin's field ``vcardNote``."""
+    return "".join(char for char in name.lower() if char.isalnum() or char == ".")
 
 
 @dataclass(frozen=True)
 class CsvColumns:
     """The CSV columns of an app's QR Codes (its plugins' design fields included)."""
 
-    #: CSV header (lower-case, without spaces, - or _) -> API field: every field by its API
-    #: name, plus the aliases its ``UI`` gives
+    #: CSV header (lower-case, without spaces, - or _) -> column: every field by its API
+    #: name (a payload by its ``content_columns``), plus the aliases its ``UI`` gives
     by_header: dict[str, str]
-    #: API field -> int, float or bool, for the fields a CSV cell must be converted for
-    kinds: dict[str, type]
+    #: API field -> how its cells are read, for the fields outside the payloads
+    kinds: dict[str, Kind]
     #: the columns of the template, in the order of the API's fields
     template: tuple[str, ...]
 
@@ -56,16 +60,20 @@ class CsvColumns:
 def csv_columns(schemas: QRCodeSchemas) -> CsvColumns:
     """The CSV columns of the QR Codes ``schemas`` describe."""
     api_names, fields = schemas.api_names, schemas.create.model_fields
-    by_header = {_column(column): api_names[name]
-                 for name, info in fields.items() for column in (api_names[name], *ui_of(info).csv_aliases)}
-    kinds = {api_names[name]: value_type(info) for name, info in fields.items()}
-    return CsvColumns(by_header, {name: kind for name, kind in kinds.items() if kind in (int, float, bool)},
-                      tuple(api_names.values()))
+    template = tuple(content_columns.flat_names(api_names[name] for name in fields))
+    aliases = {alias: api_names[name] for name, info in fields.items() for alias in ui_of(info).csv_aliases}
+    by_header = {_column(column): column for column in template} | {_column(alias): name for alias, name in aliases.items()}
+    assert len(by_header) == len(template) + len(aliases), "two columns read the same once spaces and case go"
+    kinds = {api_names[name]: kind_of(value_type(info)) for name, info in fields.items() if name not in PAYLOADS}
+    return CsvColumns(by_header, kinds, template)
 
 
 #: The column the refused rows' file gives each row's reason in; ignored on import, so
 #: that file can be fixed and imported again as it is.
 REASON_COLUMN = "problem"
+#: Columns an import passes over: the reason, and what an export's manifest says of a QR
+#: Code beyond its fields (so a manifest imports as it is).
+_IGNORED = frozenset(_column(name) for name in (REASON_COLUMN, *MANIFEST_ONLY))
 
 
 def parse(data: bytes, columns: CsvColumns) -> list[dict]:
@@ -82,19 +90,20 @@ def parse(data: bytes, columns: CsvColumns) -> list[dict]:
         keys = [_column(name) for name in header]
         fields = [columns.by_header.get(key) for key in keys]
         unknown = [name for name, key, field in zip(header, keys, fields)
-                   if field is None and name.strip() and key != REASON_COLUMN]
+                   if field is None and name.strip() and key not in _IGNORED]
         if unknown:
             raise InvalidInput(f"CodeQR does not know the column(s) {listed(unknown, ', ', 'column')}. "
                                f"Rename or remove them; the columns it knows are {', '.join(columns.template)}.")
-        if "url" not in fields:
-            raise InvalidInput("The first row must name the columns, one of them url (the destination of each QR Code).")
+        if "url" not in fields and "type" not in fields:
+            raise InvalidInput("The first row must name the columns, one of them url (the destination of each QR "
+                               "Code) or type (then the columns of each type's content, such as text or vcard.firstName).")
         rows: list[dict] = []
         for cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue  # blank line
             if len(rows) == MAX_ROWS:
                 raise InvalidInput(f"The file has more than {MAX_ROWS:,} rows: split it into smaller files.")
-            rows.append({field: cell_value(cell.strip()) for field, cell in zip(fields, cells) if field and cell.strip()})
+            rows.append({field: _cell(field, cell) for field, cell in zip(fields, cells) if field and cell.strip()})
     except csv.Error as error:
         raise InvalidInput(f"The file is not valid CSV ({error}).") from None
     if not rows:
@@ -102,27 +111,27 @@ def parse(data: bytes, columns: CsvColumns) -> list[dict]:
     return rows
 
 
-def _typed(row: dict, kinds: dict[str, type]) -> dict:
-    """Give CSV strings the API's types; leave bad values for validation to name."""
-    body = dict(row)
-    for name, kind in kinds.items():
-        if name not in body:
-            continue
-        value = body[name]
-        if kind is int and value.lstrip("-").isdigit():
-            body[name] = int(value)
-        elif kind is float and _FINITE_NUMBER.fullmatch(value):
-            body[name] = float(value)
-        elif kind is bool:
-            body[name] = True if value.lower() in _TRUE else False if value.lower() in _FALSE else value
-    return body
+def _cell(column: str, cell: str) -> str:
+    """What a cell gives its column: a content's text as written (a space may belong to a
+    message or a Wi-Fi password), the other columns' trimmed."""
+    kind = content_columns.BY_NAME[column].kind if column in content_columns.BY_NAME else None
+    return cell_value(cell if kind in ("text", "list", "map") else cell.strip())
+
+
+def _body(row: dict, kinds: dict[str, Kind]) -> dict:
+    """The API body of a row: CSV strings given the API's types (bad values are left for
+    the validation to name), the content columns gathered into their payloads."""
+    payload_cells = {name: value for name, value in row.items() if name in content_columns.BY_NAME}
+    body = {name: content_columns.typed(kinds[name], value) if name in kinds else value
+            for name, value in row.items() if name not in payload_cells}
+    return body | content_columns.payloads_of(payload_cells)
 
 
 def import_row(row: dict, ctx: Context) -> str:
     """Create or update one QR Code from a row as ``ctx.actor``; return "created", "updated"
     or "unchanged"."""
     schemas = ctx.schemas
-    body = _typed(row, csv_columns(schemas).kinds)
+    body = _body(row, csv_columns(schemas).kinds)
     if body.get("externalId"):
         existing = qrcodes.find("ext_" + body["externalId"], ctx)
         if existing is not None:
@@ -134,12 +143,14 @@ def import_row(row: dict, ctx: Context) -> str:
     return outcome
 
 
-def _reason(error: Exception, schemas: QRCodeSchemas) -> str:
-    """Why a row was refused, for people: each sentence once, after the fields it concerns
-    (named as the form labels them: "Foreground colour", not "fgColor")."""
+def _reason(error: Exception, schemas: QRCodeSchemas, row: dict) -> str:
+    """Why ``row`` was refused, for people: each sentence once, after the fields it concerns
+    (named as the form labels them: "Foreground colour", not "fgColor"; a content's by its
+    column: "vcard.emails (line 2)")."""
     columns: dict[str, list[str]] = {}
     for field, sentence in sentences(error):
-        columns.setdefault(sentence, []).append(label_of(field, schemas.create) if field else "")
+        name = field and (content_columns.column_of(field, row) or label_of(field, schemas.create))
+        columns.setdefault(sentence, []).append(name or "")
     return " ".join(f"{', '.join(filter(None, fields))}: {sentence}" if any(fields) else sentence
                     for sentence, fields in columns.items())
 
@@ -169,7 +180,7 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
                 outcome = import_row(rows[index], ctx)
                 lease.advance(processed=index + 1, **{outcome: getattr(ImportJob, outcome) + 1})
         except (ValidationError, CodeQRError) as error:
-            message = _reason(error, ctx.schemas)
+            message = _reason(error, ctx.schemas, rows[index])
             with begin_write():
                 db.session.add(ImportRowError(job_id=job_id, row=number, message=message))
                 lease.advance(processed=index + 1, failed=ImportJob.failed + 1)
@@ -187,9 +198,10 @@ def errors(job_id: str, limit: int = 1000) -> list[ImportRowError]:
 
 
 def template(columns: CsvColumns) -> str:
-    """A CSV to fill in: every column, and one example row."""
-    example = {"url": "https://example.com/spring-menu", "title": "Spring menu", "externalId": "menu-2026-spring"}
-    return _csv(columns.template, [example])
+    """A CSV to fill in: every column, and an example row of each content type."""
+    examples = [{"type": name, "title": f"Example: {TYPES[name].label} ({name})", **body, **content_columns.cells_of(body)}
+                for name, body in EXAMPLES.items()]
+    return _csv(columns.template, examples)
 
 
 def refused_rows(job: ImportJob, columns: CsvColumns) -> str:

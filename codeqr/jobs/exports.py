@@ -26,6 +26,7 @@ from ..domain.schemas import QRCodeSchemas
 from ..errors import CodeQRError, InvalidInput
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
+from .content_columns import cells_of, flat_names
 from .runner import Lease, owned_job, stored_job
 from .spreadsheets import csv_lines
 from .statuses import JobStatus
@@ -35,13 +36,19 @@ _COMPRESSED = {"image/png", "image/jpeg", "image/webp", "image/gif", "applicatio
 #: QR Codes per part: a part is rendered and stored in one go, so it is what a restart redoes.
 PART_SIZE = 200
 MAX_ITEMS = 100_000
+#: The manifest's columns before and after the fields, which say what a QR Code is beyond
+#: them (its image files among them): an import passes over them, so a manifest imports
+#: back as the same QR Codes.
+_BEFORE, _AFTER = ("id", "shortLink"), ("scans", "files")
+MANIFEST_ONLY = _BEFORE + _AFTER
 
 
 def manifest_fields(schemas: QRCodeSchemas) -> list[str]:
-    """The API fields in the manifest, one column each: every settable one, in the schema's
-    groups (a plugin's design fields included), between the id and short link and the scans."""
-    names = [schemas.api_names[name] for group in schemas.field_groups.values() for name in group]
-    return ["id", "shortLink", *names, "scans"]
+    """The manifest's columns: every settable API field, in the schema's groups (a plugin's
+    design fields included), the content spread out in the columns the import reads
+    (``content_columns``), between the id and short link and the scans and files."""
+    names = flat_names(schemas.api_names[name] for group in schemas.field_groups.values() for name in group)
+    return [*_BEFORE, *names, *_AFTER]
 
 
 def start(qrs: list, formats: list[str], ctx: Context) -> ExportJob:
@@ -93,8 +100,9 @@ def _build_part(items: list, formats: list[str], moment, ctx: Context) -> bytes:
                 part.writestr(_entry(stem + renderer.file_suffix, moment, renderer.media_type),
                               images.get(picture, fmt, images.etag(picture, fmt)))
                 files.append(stem + renderer.file_suffix)
-            api = qr.api()
-            manifest.append([*(api[name] for name in columns), " ".join(files)])
+            api = qr.api() | {"files": " ".join(files)}
+            api |= cells_of(api)
+            manifest.append([api[name] for name in columns])
         part.writestr(_entry("manifest.json", moment, "application/json"), json.dumps(manifest))
     return buffer.getvalue()
 
@@ -147,7 +155,7 @@ def _join(job_id: str, parts: int, moment, storage, ctx: Context) -> int:
                         else:
                             archive.writestr(info, part.read(info))
             archive.writestr(_entry("manifest.csv", moment, "text/csv"),
-                             "".join(csv_lines([*manifest_fields(ctx.schemas), "files"], manifest)))
+                             "".join(csv_lines(manifest_fields(ctx.schemas), manifest)))
         draft.flush()
         storage.put_file(file_name(job_id), draft.name)
         return os.path.getsize(draft.name)

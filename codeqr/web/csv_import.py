@@ -7,7 +7,7 @@ from flask import Response, jsonify, redirect, render_template, url_for
 from ..accounts.permissions import Permission
 from ..context import for_request
 from ..errors import CodeQRError
-from ..jobs import csv_import
+from ..jobs import content_columns, csv_import
 from ..state import app_state
 from . import bp, requires
 from .forms import ImportForm, show_error
@@ -28,7 +28,10 @@ def import_upload():
             job = csv_import.start(rows, upload.filename or "upload.csv", for_request())
             app_state().jobs.wake()
             return redirect(url_for("web.import_progress", job_id=job.id))
-    return render_template("import.html", form=form, columns=columns.template)
+    contents = content_columns.columns_of_types()
+    content = {name for _, _, names in contents for name in names}
+    return render_template("import.html", form=form, columns=[name for name in columns.template if name not in content],
+                           contents=contents)
 
 
 def _csv_file(text: str, name: str) -> Response:
@@ -58,11 +61,16 @@ def import_progress(job_id: str):
 
 
 def _names_of_rows(source: str | None, errors) -> dict[int, str]:
-    """What each refused row is, by its line number: its title, else its URL (none when the
-    import kept no rows, as before version 0006)."""
+    """What each refused row is, by its line number: its title, else its URL, else the first
+    cell of its content (none when the import kept no rows, as before version 0006)."""
     rows = json.loads(source or "[]")
     given = (rows[error.row - 2] if 0 <= error.row - 2 < len(rows) else {} for error in errors)  # row 1: the header
-    return {error.row: str(row.get("title") or row.get("url") or "") for error, row in zip(errors, given)}
+    return {error.row: str(row.get("title") or row.get("url") or _first_content(row))[:80]
+            for error, row in zip(errors, given)}
+
+
+def _first_content(row: dict) -> str:
+    return next((str(value) for name, value in row.items() if name in content_columns.BY_NAME), "")
 
 
 @bp.get("/import/<job_id>.json")
