@@ -497,7 +497,9 @@ class Filters(BaseModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
-    search: str | None = Field(default=None, max_length=500, description="matched against url, title and key")
+    search: str | None = Field(default=None, max_length=500,
+                               description="matched against url (or what another type's content encodes to), "
+                                           "title and key")
     domain: str | None = Field(default=None, max_length=253)
 
 

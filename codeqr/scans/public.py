@@ -1,4 +1,6 @@
-"""Public routes, no credentials: short-link redirects and rendered images."""
+"""Public routes, no credentials: short-link redirects, landing pages and their files, rendered images."""
+
+from functools import partial
 
 from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
@@ -43,14 +45,14 @@ def redirect(key: str):
             state.pm.hook.codeqr_qrcode_scanned(app=the_app(), event={
                 "timestamp": isoformat(utcnow()), "qrcodeId": routing.id, "domain": domain, "key": key,
                 "url": sent_url or routing.url})
-    return _answer(routing, sent_url)
+    return _answer(key, routing, sent_url)
 
 
-def _answer(routing: Routing, sent_url: str | None) -> Response:
+def _answer(key: str, routing: Routing, sent_url: str | None) -> Response:
     """What a scan of ``routing`` gets: a redirect to its destination (or the link a phone
     follows), or the landing page of its content."""
     if sent_url is None and shows_page(routing.type, routing.use_display_page):
-        response = landing.page(routing.type, payload_of(routing.type, routing.content))
+        response = landing.page(routing.type, payload_of(routing.type, routing.content), key)
         response.headers.update(NO_CACHE)
         return response
     # Werkzeug turns an IRI into a URI when it writes the Location header.
@@ -64,6 +66,26 @@ def _destination(routing: Routing) -> str:
     link = TYPES[routing.type].link
     assert link is not None, "a type answered by a redirect has a link"
     return link(payload_of(routing.type, routing.content))
+
+
+def download(key: str, type_name: str):
+    """The file a landing page offers (a contact's .vcf, an event's .ics): read, not a scan,
+    so nothing is counted; only a dynamic code of ``type_name`` has it."""
+    domain = app_state().hosts.get(request.host.lower())
+    if domain is None or "\x00" in key:
+        abort(404)
+    routing = _known(app_state().scan_counter.peek(domain, key))
+    if routing.type != type_name:
+        abort(404)
+    response = landing.download(type_name, payload_of(type_name, routing.content))
+    response.headers.update(NO_CACHE)  # the content can change, as a redirect's destination can
+    return response
+
+
+# A key has no "/": these never take a short link's place.
+for _type_name, _offered in landing.DOWNLOADS.items():
+    bp.add_url_rule(f"/<key>/{_offered.file_name}", landing.download_endpoint(_type_name),
+                    partial(download, type_name=_type_name), methods=["GET", "HEAD"])
 
 
 def _known(routing: Routing | None) -> Routing:
