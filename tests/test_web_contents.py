@@ -6,6 +6,7 @@ rules; the detail page in people's words; the list's type; the edit warning of s
 import base64
 import re
 from datetime import datetime
+from html import unescape as html_unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -224,3 +225,30 @@ def test_a_code_changes_type_through_the_edit_form_and_shows_its_moments_in_the_
     edit = browser.get(f"/qrcodes/{qr_id}/edit").get_data(as_text=True)
     assert re.search(r'name="event-start"[^>]*value="2027-03-19T13:00"', edit)
     assert "Times are in America/New_York" in edit
+
+
+def test_every_page_of_a_qrcode_shows_each_type_static_and_dynamic(web_app, browser):
+    """The list, the detail, edit, duplicate and delete pages and the bulk delete's question
+    render for a QR Code of each type, static and dynamic where allowed, named by its content."""
+    from codeqr.contents import TYPES
+    from codeqr.domain import qrcodes
+    from codeqr.domain.schemas import QRCodeCreate
+
+    made = []
+    with web_app.app_context():
+        for name, kind in TYPES.items():
+            for static in {"either": (True, False), "only": (True,), "never": (False,)}[kind.static]:
+                body = QRCodeCreate.model_validate({"type": name, "static": static, **EXAMPLES[name]})
+                made.append(qrcodes.create(body, ctx=for_operator()))
+    listed = browser.get("/qrcodes", query_string={"pageSize": 100})
+    assert listed.status_code == 200
+    page = html_unescape(listed.get_data(as_text=True))
+    for name in ("Cafe Guest", "Ada Lovelace", "Spring launch", "Red Cross of Belgium", "GTIN 09506000134352 ABC123"):
+        assert name in page, name
+    for qr in made:
+        for path in (f"/qrcodes/{qr.id}", f"/qrcodes/{qr.id}/edit", f"/qrcodes/new?duplicate={qr.id}",
+                     f"/qrcodes/{qr.id}/delete"):
+            assert browser.get(path).status_code == 200, (qr.type, qr.static, path)
+    token = csrf_of(browser, "/qrcodes")
+    asked = browser.post("/qrcodes/delete", data={"ids": [qr.id for qr in made], "csrf_token": token})
+    assert asked.status_code == 200 and f"Delete {len(made)} QR Codes?" in html_unescape(asked.get_data(as_text=True))

@@ -9,6 +9,7 @@ module per concern encodes (``vcard``, ``wifi``, ``payments``…); none of them 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from . import crypto, epc, events, gs1, messaging, pix, places, text, vcard, wifi
 
@@ -36,34 +37,53 @@ class ContentType:
     link: Callable[[Any], str] | None = None
     #: the error-correction level the type's standard requires, if any
     level: str | None = None
+    #: the payload -> a few words that tell it from others of its type (a title for people)
+    summary: Callable[[Any], str] = str
 
 
 def _same(value: str) -> str:
     return value
 
 
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url
+
+
+def _first_line(value: str) -> str:
+    line = value.strip().splitlines()[0] if value.strip() else value
+    return line if len(line) <= 60 else line[:59] + "…"
+
+
 _ALL = (
-    ContentType("url", "Website", "url", str, _same, scan="redirect", link=_same),
-    ContentType("text", "Text", "text", text.Text, text.encode_text),
+    ContentType("url", "Website", "url", str, _same, scan="redirect", link=_same, summary=_host),
+    ContentType("text", "Text", "text", text.Text, text.encode_text, summary=_first_line),
     ContentType("email", "E-mail", "email", messaging.EmailMessage, messaging.encode_email, scan="choice",
-                link=messaging.encode_email),
+                link=messaging.encode_email, summary=lambda message: message.email),
     ContentType("phone", "Phone call", "phone", messaging.PhoneNumber, messaging.encode_phone, scan="choice",
                 link=messaging.encode_phone),
-    ContentType("sms", "SMS", "sms", messaging.Sms, messaging.encode_sms, scan="choice", link=messaging.sms_link),
+    ContentType("sms", "SMS", "sms", messaging.Sms, messaging.encode_sms, scan="choice", link=messaging.sms_link,
+                summary=lambda sms: sms.phone),
     ContentType("facetime", "FaceTime", "facetime", messaging.Facetime, messaging.encode_facetime,
-                link=messaging.encode_facetime),
+                link=messaging.encode_facetime, summary=lambda facetime: facetime.target),
     ContentType("whatsapp", "WhatsApp", "whatsapp", messaging.Whatsapp, messaging.whatsapp_link, scan="redirect",
-                link=messaging.whatsapp_link),
-    ContentType("geo", "Location", "latlog", places.LatLong, places.encode_geo, link=places.encode_geo),
-    ContentType("latlog", "Location", "latlog", places.LatLong, places.encode_geo, link=places.encode_geo),
-    ContentType("wifi", "Wi-Fi network", "wifi", wifi.Wifi, wifi.encode_wifi, static="only"),
-    ContentType("vcard", "Contact card", "vcard", vcard.VCard, vcard.encode_vcard),
-    ContentType("event", "Calendar event", "event", events.Event, events.encode_event),
+                link=messaging.whatsapp_link, summary=lambda whatsapp: f"+{whatsapp.number.lstrip('+')}"),
+    ContentType("geo", "Location", "latlog", places.LatLong, places.encode_geo, link=places.encode_geo,
+                summary=lambda place: f"{place.latitude}, {place.longitude}"),
+    ContentType("latlog", "Location", "latlog", places.LatLong, places.encode_geo, link=places.encode_geo,
+                summary=lambda place: f"{place.latitude}, {place.longitude}"),
+    ContentType("wifi", "Wi-Fi network", "wifi", wifi.Wifi, wifi.encode_wifi, static="only",
+                summary=lambda network: network.ssid),
+    ContentType("vcard", "Contact card", "vcard", vcard.VCard, vcard.encode_vcard, summary=vcard.full_name),
+    ContentType("event", "Calendar event", "event", events.Event, events.encode_event,
+                summary=lambda event: event.summary),
     ContentType("crypto", "Cryptocurrency payment", "crypto", crypto.Crypto, crypto.encode_crypto,
-                link=crypto.encode_crypto),
-    ContentType("pix", "Pix payment", "pix", pix.Pix, pix.encode_pix, static="only"),
-    ContentType("epc", "SEPA transfer", "epc", epc.Epc, epc.encode_epc, static="only", level="M"),
-    ContentType("gs1", "GS1 Digital Link", "gs1", gs1.Gs1, None, static="never", scan="redirect"),
+                link=crypto.encode_crypto, summary=lambda payment: payment.label or payment.address[:12] + "…"),
+    ContentType("pix", "Pix payment", "pix", pix.Pix, pix.encode_pix, static="only",
+                summary=lambda payment: payment.name),
+    ContentType("epc", "SEPA transfer", "epc", epc.Epc, epc.encode_epc, static="only", level="M",
+                summary=lambda transfer: transfer.name),
+    ContentType("gs1", "GS1 Digital Link", "gs1", gs1.Gs1, None, static="never", scan="redirect",
+                summary=lambda product: " ".join(filter(None, (f"GTIN {product.gtin}", product.batch, product.serial)))),
 )
 
 #: Every content type by name, in the order people see them.

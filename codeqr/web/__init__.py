@@ -2,13 +2,13 @@
 
 from datetime import datetime
 from functools import wraps
-from urllib.parse import urlsplit
 
 from apiflask import APIBlueprint
 from flask_login import current_user
 from markupsafe import Markup
 
 from ..accounts.permissions import Actor, Permission, actor_of_user
+from ..contents import TYPES
 from ..domain.timeutil import isoformat
 from ..errorhandlers import refuse_nul_bytes
 from ..jobs.statuses import JobStatus
@@ -59,9 +59,9 @@ def minutes(value: datetime, compact: bool = False) -> Markup:
 
 @bp.app_template_filter("name_of")
 def name_of(qr) -> str:
-    """What people call a QR Code: its title, else the host it sends to (a random key
-    means nothing to them)."""
-    return qr.title or urlsplit(qr.url).hostname or qr.key
+    """What people call a QR Code: its title, else a few words of what it holds (the host
+    it sends to, a network's name, a contact's…): a random key means nothing to them."""
+    return qr.title or TYPES[qr.type].summary(qr.payload()) or qr.key
 
 
 from . import account, analytics, csv_import, keys, qrcodes, theme, users  # noqa: E402,F401  (views register on bp)
