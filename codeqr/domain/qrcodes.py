@@ -382,7 +382,8 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
     if (data.url is None and kind.name in WITH_URL) or payload is None:
         InvalidInputs.raise_any(*content_problems(fields_of(data, ctx), ctx.schemas.api_names))
     found_by = lookup_text(data.type, data.url, payload)
-    given.pop(kind.field, None)  # what the upsert finds by: it cannot change
+    if kind.name != "gs1":  # a gs1 code is found by its Digital Link: its link types and expiry may change
+        given.pop(kind.field, None)  # what the upsert finds by: it cannot change
     created, before = False, None
     changes: dict = {}
     with begin_write():
