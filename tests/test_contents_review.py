@@ -1,6 +1,14 @@
 """A hostile review of the content types (issue 21) through the real app: each test holds a
 bug found in review, written before its fix, or a property the review checked by attack."""
 
+import pytest
+
+from api_client import authorized_client
+from codeqr import hookimpl
+from codeqr.accounts import apikeys
+from codeqr.context import for_operator
+from codeqr.scans.enrichment import enrich_pending
+
 GTIN = "09506000134352"  # GS1's own example GTIN (GS1 Digital Link standard)
 PRODUCT = "https://example.com/products/risotto"
 LEAFLET = "https://example.com/leaflets/risotto.pdf"
@@ -36,3 +44,35 @@ def test_a_landing_page_scan_is_counted_once_and_recorded_once(api, client):
     events = api.get("/api/events", query_string={"interval": "all", "bots": "include"}).get_json()
     assert sorted((event["key"], event["url"]) for event in events) == sorted(
         [(made["key"], ""), (made["key"], ""), (phone["key"], "tel:+33612345678")])
+
+
+class _ScanRecorder:
+    __name__ = "review_scan_recorder"
+
+    def __init__(self):
+        self.scans = []
+
+    @hookimpl
+    def codeqr_qrcode_scanned(self, app, event):
+        self.scans.append(event)
+
+
+@pytest.mark.parametrize("analytics", ["full", "off"])
+def test_plugins_hear_of_landing_page_and_digital_link_scans_as_the_events_record_them(make_app, analytics):
+    """With or without stored events, ``codeqr_qrcode_scanned`` gets each counted scan once,
+    its url where the visitor was sent: "" for a landing page (not the code's whole content),
+    the default link for a scan of a Digital Link."""
+    recorder = _ScanRecorder()
+    app = make_app(plugins=[recorder], CODEQR_ANALYTICS=analytics)
+    with app.app_context():
+        _, secret = apikeys.create("review", ctx=for_operator())
+    api = authorized_client(app, secret)
+    card = api.post("/api/qrcodes", json={"type": "vcard", "vcard": {"firstName": "Ada", "note": "secret"}})
+    product = api.post("/api/qrcodes", json={"type": "gs1", "url": PRODUCT, "gs1": {"gtin": GTIN}})
+    assert card.status_code == product.status_code == 201
+    assert api.get("/" + card.get_json()["key"]).status_code == 200
+    assert api.get(f"/01/{GTIN}").location == PRODUCT
+    with app.app_context():
+        enrich_pending(app)  # what the background thread (off in tests) does
+    assert sorted((event["qrcodeId"], event["url"]) for event in recorder.scans) == sorted(
+        [(card.get_json()["id"], ""), (product.get_json()["id"], PRODUCT)])

@@ -14,7 +14,7 @@ from ..contents import gs1, payload_of
 from ..contents.stored import gs1_key
 from ..state import app_state
 from .counter import Routing
-from .public import NO_CACHE
+from .public import NO_CACHE, after_scan
 
 bp = Blueprint("resolver", __name__)
 
@@ -40,8 +40,7 @@ def resolve(rest: str):
         visit = state.visits.read(request) if state.visits.records_events else None
         if state.scan_counter.scan(domain, key, visit, target) is None:
             abort(404)  # deleted since it was found
-        if visit is not None:
-            state.enrichment.wake()
+        after_scan(state, visit, domain, key, routing, target)
     return Response(status=302, headers={"Location": target, **NO_CACHE})
 
 
