@@ -76,3 +76,35 @@ def test_plugins_hear_of_landing_page_and_digital_link_scans_as_the_events_recor
         enrich_pending(app)  # what the background thread (off in tests) does
     assert sorted((event["qrcodeId"], event["url"]) for event in recorder.scans) == sorted(
         [(card.get_json()["id"], ""), (product.get_json()["id"], PRODUCT)])
+
+
+class _Refuser:
+    """Refuses every scan of one QR Code (as a plugin pausing a campaign would)."""
+
+    __name__ = "review_refuser"
+
+    def __init__(self):
+        self.refused_id = None
+
+    @hookimpl
+    def codeqr_redirect(self, id, key, url, visit):
+        return 410 if id == self.refused_id else None
+
+
+def test_the_redirect_hook_decides_on_digital_link_scans_too(make_app):
+    """``codeqr_redirect`` is asked before any counted scan: a gs1 code's scans come through
+    its Digital Link, and a plugin refusing them must not be bypassed there."""
+    refuser = _Refuser()
+    app = make_app(plugins=[refuser])
+    with app.app_context():
+        _, secret = apikeys.create("review", ctx=for_operator())
+    api = authorized_client(app, secret)
+    product = api.post("/api/qrcodes", json={"type": "gs1", "url": PRODUCT,
+                                             "gs1": {"gtin": GTIN, "linkTypes": {"gs1:epil": LEAFLET}}}).get_json()
+    refuser.refused_id = product["id"]
+    assert api.get(f"/01/{GTIN}").status_code == 410
+    assert api.get(f"/01/{GTIN}?linkType=gs1:epil").status_code == 410
+    assert api.get(f"/api/qrcodes/{product['id']}").get_json()["scans"] == 0
+    refuser.refused_id = None
+    assert api.get(f"/01/{GTIN}?linkType=gs1:epil").location == LEAFLET
+    assert api.get(f"/api/qrcodes/{product['id']}").get_json()["scans"] == 1

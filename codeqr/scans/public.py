@@ -33,7 +33,7 @@ def redirect(key: str):
     if state.redirect_hook_used or request.method == "HEAD":
         routing = _known(state.scan_counter.peek(domain, key))
         if state.redirect_hook_used and not shows_page(routing.type, routing.use_display_page):
-            sent_url = _plugins_choice(state, domain, key, routing)
+            sent_url = plugins_choice(state, domain, key, routing, _destination(routing))
     if request.method == "GET":
         visit = state.visits.read(request) if state.visits.records_events else None
         routing = _known(state.scan_counter.scan(domain, key, visit, sent_url))
@@ -80,11 +80,11 @@ def _known(routing: Routing | None) -> Routing:
     return routing
 
 
-def _plugins_choice(state: AppState, domain: str, key: str, routing: Routing) -> str | None:
-    """Ask ``codeqr_redirect`` where this scan goes, before it is counted: a URL, None for
-    the stored one, or a status that refuses it here (nothing counted, no event stored)."""
+def plugins_choice(state: AppState, domain: str, key: str, routing: Routing, url: str) -> str | None:
+    """Ask ``codeqr_redirect`` where this scan, bound for ``url``, goes before it is counted: a
+    URL, None for ``url``, or a status that refuses it here (nothing counted, no event stored)."""
     decision = state.pm.hook.codeqr_redirect(app=the_app(), id=routing.id, domain=domain, key=key,
-                                             url=_destination(routing), visit=visit_of(request, state.agents))
+                                             url=url, visit=visit_of(request, state.agents))
     if isinstance(decision, int):
         abort(decision)
     return decision

@@ -14,7 +14,7 @@ from ..contents import gs1, payload_of
 from ..contents.stored import gs1_key
 from ..state import app_state
 from .counter import Routing
-from .public import NO_CACHE, after_scan
+from .public import NO_CACHE, after_scan, plugins_choice
 
 bp = Blueprint("resolver", __name__)
 
@@ -36,6 +36,8 @@ def resolve(rest: str):
         body = gs1.linkset(payload, f"{request.scheme}://{domain}", routing.url)
         return Response(json.dumps(body), mimetype="application/linkset+json", headers=NO_CACHE)
     target = payload.link_types.get(link_type, routing.url) if link_type else routing.url
+    if state.redirect_hook_used:  # plugins decide on every scan, whichever link it came by
+        target = plugins_choice(state, domain, key, routing, target) or target
     if request.method == "GET":
         visit = state.visits.read(request) if state.visits.records_events else None
         if state.scan_counter.scan(domain, key, visit, target) is None:
