@@ -108,3 +108,18 @@ def test_the_redirect_hook_decides_on_digital_link_scans_too(make_app):
     refuser.refused_id = None
     assert api.get(f"/01/{GTIN}?linkType=gs1:epil").location == LEAFLET
     assert api.get(f"/api/qrcodes/{product['id']}").get_json()["scans"] == 1
+
+
+def test_a_gs1_code_turned_into_another_type_frees_its_products_digital_link(api, client):
+    """A gs1 code's key is made from its product (``gs1-…``); once it holds another type, the
+    product's Digital Link is free for a new gs1 code, and the old one answers it no more."""
+    product = api.post("/api/qrcodes", json={"type": "gs1", "url": PRODUCT, "gs1": {"gtin": GTIN}}).get_json()
+    moved = api.patch(f"/api/qrcodes/{product['id']}", json={"type": "url"})
+    assert moved.status_code == 200, moved.get_json()
+    assert not moved.get_json()["key"].startswith("gs1-")
+    assert client.get(moved.get_json()["shortLink"]).location == PRODUCT
+    again = api.post("/api/qrcodes", json={"type": "gs1", "url": LEAFLET, "gs1": {"gtin": GTIN}})
+    assert again.status_code == 201, again.get_json()
+    assert client.get(f"/01/{GTIN}").location == LEAFLET
+    chosen = api.patch(f"/api/qrcodes/{again.get_json()['id']}", json={"type": "url", "key": "risotto"})
+    assert chosen.get_json()["key"] == "risotto"

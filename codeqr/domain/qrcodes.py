@@ -318,13 +318,16 @@ def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
 
 def with_type_change(stored: dict, given: dict) -> dict:
     """The changes ``given`` to the fields ``stored`` and what they bring with them, unless the
-    caller chose: a gs1 payload its key; another type drops the old type's payload, keeps
-    static as it was where the new type allows it, and takes the level its standard requires."""
+    caller chose: a gs1 payload its key (a code leaving gs1, a random one); another type drops
+    the old type's payload, keeps static as it was where the new type allows it, and takes the
+    level its standard requires."""
     if given.get("gs1") is not None and "key" not in given:
         given = given | {"key": gs1_key(given["gs1"].gtin, given["gs1"].batch, given["gs1"].serial)}
     if given.get("type", stored["type"]) == stored["type"]:
         return given
     kind = TYPES[given["type"]]
+    if stored["type"] == "gs1" and "key" not in given:  # free the product's Digital Link for another code
+        given = given | {"key": new_key()}
     kept = {kind.field} | ({"url"} if kind.name in WITH_URL else set())
     given = {name: None for name in ("url", *PAYLOADS) if name not in kept and stored[name] is not None} | given
     if kind.static != "either":
