@@ -123,3 +123,14 @@ def test_a_gs1_code_turned_into_another_type_frees_its_products_digital_link(api
     assert client.get(f"/01/{GTIN}").location == LEAFLET
     chosen = api.patch(f"/api/qrcodes/{again.get_json()['id']}", json={"type": "url", "key": "risotto"})
     assert chosen.get_json()["key"] == "risotto"
+
+
+def test_upsert_of_a_gs1_code_never_takes_over_a_code_of_another_type(api):
+    """Upsert finds a gs1 code by its key; a url code whose chosen key happens to be that one
+    is not it: the upsert is a conflict, and the url code stays as it was."""
+    from codeqr.contents.stored import gs1_key
+
+    squatter = api.post("/api/qrcodes", json={"url": PRODUCT, "key": gs1_key(GTIN, None, None)}).get_json()
+    found = api.put("/api/qrcodes/upsert", json={"type": "gs1", "url": LEAFLET, "gs1": {"gtin": GTIN}})
+    assert found.status_code == 409 and found.get_json()["error"]["errors"][0]["field"] == "key"
+    assert api.get(f"/api/qrcodes/{squatter['id']}").get_json() == squatter

@@ -393,7 +393,8 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
         if data.gs1 is not None and data.type == "gs1":  # by its Digital Link: products share default links
             domain = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
             key = gs1_key(data.gs1.gtin, data.gs1.batch, data.gs1.serial)
-            qr = db.session.scalar(select(QRCode).where(QRCode.domain == domain, QRCode.key == key))
+            qr = db.session.scalar(select(QRCode).where(QRCode.domain == domain, QRCode.key == key,
+                                                        QRCode.type == "gs1"))
         else:
             qr = _oldest_row_with_url(found_by, data.domain, data.type)
         if qr is None:
