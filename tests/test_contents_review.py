@@ -134,3 +134,16 @@ def test_upsert_of_a_gs1_code_never_takes_over_a_code_of_another_type(api):
     found = api.put("/api/qrcodes/upsert", json={"type": "gs1", "url": LEAFLET, "gs1": {"gtin": GTIN}})
     assert found.status_code == 409 and found.get_json()["error"]["errors"][0]["field"] == "key"
     assert api.get(f"/api/qrcodes/{squatter['id']}").get_json() == squatter
+
+
+def test_the_linkset_anchor_is_the_digital_link_the_code_encodes(make_app):
+    """Behind a TLS proxy the request is http, but the code encodes its link with the
+    instance's scheme (``CODEQR_SCHEME``): the linkset's anchor names that link."""
+    app = make_app(CODEQR_SCHEME="https")
+    with app.app_context():
+        _, secret = apikeys.create("review", ctx=for_operator())
+    api = authorized_client(app, secret)
+    product = api.post("/api/qrcodes", json={"type": "gs1", "url": PRODUCT, "gs1": {"gtin": GTIN}}).get_json()
+    assert product["shortLink"] == f"https://localhost/01/{GTIN}"
+    linkset = api.get(f"/01/{GTIN}?linkType=all").get_json()
+    assert [links["anchor"] for links in linkset["linkset"]] == [f"https://localhost/01/{GTIN}"]

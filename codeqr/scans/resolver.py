@@ -7,7 +7,7 @@ link when it has none); ``?linkType=all`` answers the linkset (RFC 9264), counti
 import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
 
 from ..contents import gs1, payload_of
@@ -33,7 +33,8 @@ def resolve(rest: str):
     payload = payload_of("gs1", routing.content)
     link_type = request.args.get("linkType")
     if link_type == "all":
-        body = gs1.linkset(payload, f"{request.scheme}://{domain}", routing.url)
+        # The instance's scheme, as in the link the code encodes (a TLS proxy may send http).
+        body = gs1.linkset(payload, f"{current_app.config['CODEQR_SCHEME']}://{domain}", routing.url)
         return Response(json.dumps(body), mimetype="application/linkset+json", headers=NO_CACHE)
     target = payload.link_types.get(link_type, routing.url) if link_type else routing.url
     if state.redirect_hook_used:  # plugins decide on every scan, whichever link it came by
