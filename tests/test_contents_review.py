@@ -147,3 +147,15 @@ def test_the_linkset_anchor_is_the_digital_link_the_code_encodes(make_app):
     assert product["shortLink"] == f"https://localhost/01/{GTIN}"
     linkset = api.get(f"/01/{GTIN}?linkType=all").get_json()
     assert [links["anchor"] for links in linkset["linkset"]] == [f"https://localhost/01/{GTIN}"]
+
+
+def test_upserts_of_two_products_with_one_default_link_make_two_codes(api, client):
+    """Products of a range often share their default link; each product's Digital Link is
+    its own QR Code, so the second upsert creates, and the first product keeps its code."""
+    other = "4006381333931"  # a GTIN-13 with a valid check digit, written out by hand
+    first = api.put("/api/qrcodes/upsert", json={"type": "gs1", "url": PRODUCT, "gs1": {"gtin": GTIN}})
+    second = api.put("/api/qrcodes/upsert", json={"type": "gs1", "url": PRODUCT, "gs1": {"gtin": other}})
+    assert (first.status_code, second.status_code) == (201, 201), second.get_json()
+    assert first.get_json()["id"] != second.get_json()["id"]
+    assert api.get(f"/api/qrcodes/{first.get_json()['id']}").get_json()["gs1"]["gtin"] == GTIN
+    assert client.get(f"/01/{GTIN}").location == client.get(f"/01/0{other}").location == PRODUCT

@@ -395,11 +395,13 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
             key = gs1_key(data.gs1.gtin, data.gs1.batch, data.gs1.serial)
             qr = db.session.scalar(select(QRCode).where(QRCode.domain == domain, QRCode.key == key,
                                                         QRCode.type == "gs1"))
+            identity = key  # the slot too: products of one range share their default link
         else:
             qr = _oldest_row_with_url(found_by, data.domain, data.type)
+            identity = found_by
         if qr is None:
             fields = _new_fields(data, ctx)
-            slot = url_fingerprint(fields["domain"], f"{data.type}\n{found_by}" if data.type != "url" else found_by)
+            slot = url_fingerprint(fields["domain"], f"{data.type}\n{identity}" if data.type != "url" else identity)
             qr = _insert(fields, ctx, upsert_slot=slot)
             created = qr is not None
             if qr is None:  # a concurrent upsert won the slot: update its row instead
