@@ -325,13 +325,16 @@ def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
 
 def with_type_change(stored: dict, given: dict) -> dict:
     """The changes ``given`` to the fields ``stored`` and what they bring with them, unless the
-    caller chose: a gs1 payload its key; another type drops the old type's payload, keeps
-    static as it was where the new type allows it, and takes the level its standard requires."""
+    caller chose: a gs1 payload its key (a code leaving gs1, a random one); another type drops
+    the old type's payload, keeps static as it was where the new type allows it, and takes the
+    level its standard requires."""
     if given.get("gs1") is not None and "key" not in given:
         given = given | {"key": gs1_key(given["gs1"].gtin, given["gs1"].batch, given["gs1"].serial)}
     if given.get("type", stored["type"]) == stored["type"]:
         return given
     kind = TYPES[given["type"]]
+    if stored["type"] == "gs1" and "key" not in given:  # free the product's Digital Link for another code
+        given = given | {"key": new_key()}
     kept = {kind.field} | ({"url"} if kind.name in WITH_URL else set())
     given = {name: None for name in ("url", *PAYLOADS) if name not in kept and stored[name] is not None} | given
     if kind.static != "either":
@@ -389,19 +392,23 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
     if (data.url is None and kind.name in WITH_URL) or payload is None:
         InvalidInputs.raise_any(*content_problems(fields_of(data, ctx), ctx.schemas.api_names))
     found_by = lookup_text(data.type, data.url, payload)
-    given.pop(kind.field, None)  # what the upsert finds by: it cannot change
+    if kind.name != "gs1":  # a gs1 code is found by its Digital Link: its link types and expiry may change
+        given.pop(kind.field, None)  # what the upsert finds by: it cannot change
     created, before = False, None
     changes: dict = {}
     with begin_write():
         if data.gs1 is not None and data.type == "gs1":  # by its Digital Link: products share default links
             domain = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
             key = gs1_key(data.gs1.gtin, data.gs1.batch, data.gs1.serial)
-            qr = db.session.scalar(select(QRCode).where(QRCode.domain == domain, QRCode.key == key))
+            qr = db.session.scalar(select(QRCode).where(QRCode.domain == domain, QRCode.key == key,
+                                                        QRCode.type == "gs1"))
+            identity = key  # the slot too: products of one range share their default link
         else:
             qr = _oldest_row_with_url(found_by, data.domain, data.type)
+            identity = found_by
         if qr is None:
             fields = _new_fields(data, ctx)
-            slot = url_fingerprint(fields["domain"], f"{data.type}\n{found_by}" if data.type != "url" else found_by)
+            slot = url_fingerprint(fields["domain"], f"{data.type}\n{identity}" if data.type != "url" else identity)
             qr = _insert(fields, ctx, upsert_slot=slot)
             created = qr is not None
             if qr is None:  # a concurrent upsert won the slot: update its row instead

@@ -11,7 +11,7 @@ from ..domain import qrcodes
 from ..domain.timeutil import isoformat, utcnow
 from ..state import AppState, app_state
 from . import landing
-from .counter import Routing
+from .counter import LANDING_PAGE_URL, Routing
 from .visit import visit_of
 
 bp = Blueprint("public", __name__)
@@ -35,17 +35,25 @@ def redirect(key: str):
     if state.redirect_hook_used or request.method == "HEAD":
         routing = _known(state.scan_counter.peek(domain, key))
         if state.redirect_hook_used and not shows_page(routing.type, routing.use_display_page):
-            sent_url = _plugins_choice(state, domain, key, routing)
+            sent_url = plugins_choice(state, domain, key, routing, _destination(routing))
     if request.method == "GET":
         visit = state.visits.read(request) if state.visits.records_events else None
         routing = _known(state.scan_counter.scan(domain, key, visit, sent_url))
-        if visit is not None:
-            state.enrichment.wake()
-        elif state.scan_hook_used:  # no event is stored: tell plugins what is known now
-            state.pm.hook.codeqr_qrcode_scanned(app=the_app(), event={
-                "timestamp": isoformat(utcnow()), "qrcodeId": routing.id, "domain": domain, "key": key,
-                "url": sent_url or routing.url})
+        after_scan(state, visit, domain, key, routing, sent_url)
     return _answer(key, routing, sent_url)
+
+
+def after_scan(state: AppState, visit: dict | None, domain: str, key: str, routing: Routing, sent_url: str | None) -> None:
+    """After a scan was counted: wake the enrichment of its stored event, or, when no event is
+    stored, tell plugins now, its url as an event would record it (``counter.LANDING_PAGE_URL``
+    for a landing page)."""
+    if visit is not None:
+        state.enrichment.wake()
+    elif state.scan_hook_used:
+        shown = LANDING_PAGE_URL if shows_page(routing.type, routing.use_display_page) else routing.url
+        state.pm.hook.codeqr_qrcode_scanned(app=the_app(), event={
+            "timestamp": isoformat(utcnow()), "qrcodeId": routing.id, "domain": domain, "key": key,
+            "url": sent_url or shown})
 
 
 def _answer(key: str, routing: Routing, sent_url: str | None) -> Response:
@@ -94,11 +102,11 @@ def _known(routing: Routing | None) -> Routing:
     return routing
 
 
-def _plugins_choice(state: AppState, domain: str, key: str, routing: Routing) -> str | None:
-    """Ask ``codeqr_redirect`` where this scan goes, before it is counted: a URL, None for
-    the stored one, or a status that refuses it here (nothing counted, no event stored)."""
+def plugins_choice(state: AppState, domain: str, key: str, routing: Routing, url: str) -> str | None:
+    """Ask ``codeqr_redirect`` where this scan, bound for ``url``, goes before it is counted: a
+    URL, None for ``url``, or a status that refuses it here (nothing counted, no event stored)."""
     decision = state.pm.hook.codeqr_redirect(app=the_app(), id=routing.id, domain=domain, key=key,
-                                             url=_destination(routing), visit=visit_of(request, state.agents))
+                                             url=url, visit=visit_of(request, state.agents))
     if isinstance(decision, int):
         abort(decision)
     return decision

@@ -7,14 +7,14 @@ link when it has none); ``?linkType=all`` answers the linkset (RFC 9264), counti
 import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
 
 from ..contents import gs1, payload_of
 from ..contents.stored import gs1_key
 from ..state import app_state
 from .counter import Routing
-from .public import NO_CACHE
+from .public import NO_CACHE, after_scan, plugins_choice
 
 bp = Blueprint("resolver", __name__)
 
@@ -33,15 +33,17 @@ def resolve(rest: str):
     payload = payload_of("gs1", routing.content)
     link_type = request.args.get("linkType")
     if link_type == "all":
-        body = gs1.linkset(payload, f"{request.scheme}://{domain}", routing.url)
+        # The instance's scheme, as in the link the code encodes (a TLS proxy may send http).
+        body = gs1.linkset(payload, f"{current_app.config['CODEQR_SCHEME']}://{domain}", routing.url)
         return Response(json.dumps(body), mimetype="application/linkset+json", headers=NO_CACHE)
     target = payload.link_types.get(link_type, routing.url) if link_type else routing.url
+    if state.redirect_hook_used:  # plugins decide on every scan, whichever link it came by
+        target = plugins_choice(state, domain, key, routing, target) or target
     if request.method == "GET":
         visit = state.visits.read(request) if state.visits.records_events else None
         if state.scan_counter.scan(domain, key, visit, target) is None:
             abort(404)  # deleted since it was found
-        if visit is not None:
-            state.enrichment.wake()
+        after_scan(state, visit, domain, key, routing, target)
     return Response(status=302, headers={"Location": target, **NO_CACHE})
 
 
