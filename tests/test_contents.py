@@ -282,3 +282,25 @@ def test_a_static_code_whose_payload_the_schema_refused_says_only_that(api):
     answer = api.post("/api/qrcodes", json={"type": "vcard", "static": True, "vcard": {"emails": ["nope"]}})
     assert answer.status_code == 422
     assert {item["field"] for item in answer.get_json()["error"]["errors"]} <= {"vcard", "vcard.emails[0]"}
+
+
+def test_a_type_whose_standard_fixes_the_level_refuses_the_logo_in_words_that_can_be_followed(api):
+    from codeqr.contents.examples import EXAMPLES
+
+    answer = api.post("/api/qrcodes", json={"type": "epc", "showLogo": True, **EXAMPLES["epc"]})
+    assert answer.status_code == 422
+    errors = answer.get_json()["error"]["errors"]
+    assert [item["field"] for item in errors] == ["showLogo"] and "cannot show the logo" in errors[0]["message"]
+
+
+def test_a_dynamic_sms_without_a_page_records_the_link_it_sent_the_visitor_to(app, api, client):
+    from codeqr.contents.examples import EXAMPLES
+    from codeqr.scans.enrichment import enrich_pending
+
+    body = api.post("/api/qrcodes", json={"type": "sms", "useDisplayPage": False, **EXAMPLES["sms"]}).get_json()
+    sent = client.get(f"/{body['key']}").location
+    assert sent == "sms:+33612345678?body=Please%20call%20me%20back"
+    with app.app_context():
+        while enrich_pending(app, wait=True):
+            pass
+    assert [event["url"] for event in api.get("/api/events", query_string={"qrcodeId": body["id"]}).get_json()] == [sent]

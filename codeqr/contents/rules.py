@@ -30,7 +30,7 @@ def content_problems(fields: Mapping[str, Any], api_names: Mapping[str, str],
         return []
     kind = TYPES[fields["type"]]
     found = []
-    needed = {kind.field} | ({"url"} if kind.name in WITH_URL else set())
+    needed = (("url",) if kind.name in WITH_URL else ()) + ((kind.field,) if kind.field != "url" else ())
     for name in needed:
         if fields.get(name) is None and api_names[name] not in refused:
             found.append(InvalidInput(f"required for a QR Code of type {kind.name}", api_names[name],
@@ -59,6 +59,11 @@ def content_problems(fields: Mapping[str, Any], api_names: Mapping[str, str],
         found.append(InvalidInput(f"must be {kind.level} for a QR Code of type {kind.name} (its standard says so)",
                                   "level", sentence=f"A {kind.label} QR Code uses error correction "
                                                     f"{_LEVEL_WORDS[kind.level]}: its standard requires it."))
+    if kind.level and fields.get("show_logo") and "showLogo" not in refused:
+        found.append(InvalidInput(f"a QR Code of type {kind.name} cannot show the logo: its standard requires error "
+                                  f"correction {kind.level}, too low for a logo", "showLogo",
+                                  sentence=f"A {kind.label} QR Code cannot show the logo: its standard requires "
+                                           f"error correction {_LEVEL_WORDS[kind.level]}, too low to cover a logo."))
     if not found and static and level and payload is not None:  # None: the schema refused it already
         found += _fit_problems(kind.name, payload, level)
     return found

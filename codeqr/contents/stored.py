@@ -1,6 +1,7 @@
 """How a QR Code's content is kept in its row: the type's payload in the JSON ``content``
-column, and in ``url`` the destination (types ``url`` and ``gs1``) or the text the content
-encodes to (the others), so upsert, search and the scan records find every type by it."""
+column, and in ``url`` the destination (types ``url`` and ``gs1``), the link a phone follows
+(``sms:``, ``tel:``…) or the text the content encodes to (the others), so upsert, search and
+the scan records find every type by it."""
 
 import hashlib
 from collections.abc import Mapping
@@ -9,7 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from . import PAYLOADS, TYPES, WITH_URL, gs1
+from . import gs1
+from .registry import PAYLOADS, TYPES, WITH_URL
 
 
 def encoded(type_name: str, payload: Any) -> str:
@@ -26,11 +28,14 @@ def gs1_link(config: Mapping[str, Any], domain: str, payload: "gs1.Gs1") -> str:
 
 
 def lookup_text(type_name: str, url: str | None, payload: Any) -> str:
-    """What the ``url`` column holds for a QR Code of this content (upsert finds it by this)."""
+    """What the ``url`` column holds for a QR Code of this content (upsert finds it by this):
+    its url, else the link a phone follows (where a redirect goes, as its scans record it),
+    else the text its content encodes to."""
     if type_name in WITH_URL:
         assert url is not None, "types with a url are checked to have one"
         return url
-    return encoded(type_name, payload)
+    link = TYPES[type_name].link
+    return link(payload) if link is not None else encoded(type_name, payload)
 
 
 def stored_columns(type_name: str, values: Mapping[str, Any]) -> dict[str, Any]:

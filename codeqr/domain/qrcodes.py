@@ -175,7 +175,9 @@ def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id
                 check(fields[name], ctx)
             except InvalidInput as error:
                 found.append(error)
-    found += design_problems(fields, refused)
+    # A type whose standard fixes the level (epc) says itself why the logo cannot be.
+    fixed_level = {"level"} if fields.get("type") and TYPES[fields["type"]].level else set()
+    found += design_problems(fields, set(refused) | fixed_level)
     found += content_problems(fields, ctx.schemas.api_names, refused)
     if not refused:
         api_names = ctx.schemas.api_names
