@@ -313,3 +313,17 @@ def test_a_content_written_in_a_manifest_reads_back_as_it_was(text, note, phones
     card = {"firstName": "Ada", "note": note} | ({"phones": phones} if phones else {})  # an empty cell: not given
     assert [csv_import._body(row, columns.kinds) for row in parsed] == [
         {"type": "text", "text": text}, {"type": "vcard", "vcard": card}]
+
+
+def test_a_csv_of_gtins_makes_a_catalog_each_product_answering_its_digital_link(browser, web_app):  # noqa: F811
+    # GTIN-13 and GTIN-8 examples with valid check digits, and GS1's own GTIN-14 example.
+    products = {"4006381333931": "ABC1", "5901234123457": "", "96385074": "", "09506000134352": "LOT/7"}
+    rows = [{"type": "gs1", "url": f"https://example.com/p/{gtin}", "gs1.gtin": gtin, "gs1.batch": batch,
+             "gs1.linkTypes": f"gs1:pip=https://example.com/info/{gtin}"} for gtin, batch in products.items()]
+    job = _imported(browser, _file(rows))
+    assert (job["created"], job["failed"]) == (4, 0), browser.get(job["location"]).get_data(as_text=True)
+    client = web_app.test_client()
+    for gtin, batch in products.items():
+        path = f"/01/{gtin}" + (f"/10/{batch.replace('/', '%2F')}" if batch else "")
+        assert client.get(path).location == f"https://example.com/p/{gtin}", path
+        assert client.get(path + "?linkType=gs1:pip").location == f"https://example.com/info/{gtin}"
