@@ -41,9 +41,10 @@ class Routing(NamedTuple):
     @classmethod
     def of_row(cls, row, parsed_json: bool) -> "Routing":
         """The routing in a driver's row (SQLite gives JSON as text and booleans as 0/1)."""
-        routing = cls(*row)
-        content = routing.content if parsed_json or routing.content is None else json.loads(routing.content)
-        return routing._replace(content=content, use_display_page=bool(routing.use_display_page))
+        qrcode_id, url, type_name, content, use_display_page = row  # one tuple built: this runs on every scan
+        if content is not None and not parsed_json:
+            content = json.loads(content)
+        return cls(qrcode_id, url, type_name, content, bool(use_display_page))
 
 
 _ROUTING = [_qrcodes.c[name] for name in Routing._fields]
