@@ -153,6 +153,7 @@ def make_app(tmp_path, database_url):
         app.extensions["codeqr"].enrichment.stop()
         app.extensions["codeqr"].jobs.stop()
         app.extensions["codeqr"].database.stop()
+        app.extensions["codeqr"].scan_counter.close()  # its connections are outside the pool
         with app.app_context():
             db.engine.dispose()
 

@@ -304,3 +304,13 @@ def test_a_dynamic_sms_without_a_page_records_the_link_it_sent_the_visitor_to(ap
         while enrich_pending(app, wait=True):
             pass
     assert [event["url"] for event in api.get("/api/events", query_string={"qrcodeId": body["id"]}).get_json()] == [sent]
+
+
+def test_the_readme_table_has_a_row_for_each_type():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("### What a QR Code holds", 1)[1].split("\n#", 1)[0]
+    first_cells = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    named = {name for cell in first_cells for name in cell.replace("`", "").replace(",", " ").split()}
+    assert named == set(TYPES)

@@ -293,3 +293,21 @@ def test_each_scan_returns_the_routing_of_the_code_scanned_among_many(make_app):
         assert counter.scan(qr.domain, qr.key, visit) == expected
         assert counter.scan(qr.domain, qr.key) == expected
         assert counter.peek(qr.domain, qr.key) == expected
+
+
+def test_closing_the_counter_closes_its_kept_connections(app, qr):
+    """The counter's connections are detached from the engine's pool: disposing of the engine
+    leaves them open, so an app that goes away (each test's, here) closes them itself."""
+    counter = app.extensions["codeqr"].scan_counter
+    counter.scan(qr["domain"], qr["key"])
+    kept = list(counter._idle.queue)
+    assert kept
+    counter.close()
+    assert counter._idle.empty()
+    import sqlite3
+
+    import psycopg
+
+    for connection in kept:
+        with pytest.raises((sqlite3.ProgrammingError, psycopg.Error)):  # "closed", in each driver's words
+            connection.cursor().execute("SELECT 1")

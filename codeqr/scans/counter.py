@@ -180,6 +180,15 @@ class ScanCounter:
         except Exception:
             pass
 
+    def close(self) -> None:
+        """Close the kept connections now idle (they are detached from the engine's pool, so
+        disposing of the engine leaves them open until they are garbage collected)."""
+        while True:
+            try:
+                self._drop(self._idle.get_nowait())
+            except queue.Empty:
+                return
+
     def scan(self, domain: str, key: str, visit: dict | None = None, sent_url: str | None = None) -> Routing | None:
         """Count one scan and, given ``visit`` (its columns), store it in the inbox
         with ``sent_url`` (a plugin's choice) or the stored url.
