@@ -91,8 +91,9 @@ def seed_qrcodes(count: int) -> list[tuple[str, str, str]]:
     for index in range(count):
         qr_id, key, url = new_id(), f"bench{index:07d}-qr", f"https://shop.example/product/{index}"
         made.append((qr_id, key, url))
-        rows.append({"id": qr_id, "url": url, "url_hash": url_hash(url), "upsert_slot": None,
-                     "domain": "qr.bench.example", "key": key, "title": f"Product {index}", "external_id": None,
+        rows.append({"id": qr_id, "type": "url", "content": None, "static": False, "use_display_page": True,
+                     "url": url, "url_hash": url_hash(url), "upsert_slot": None, "domain": "qr.bench.example",
+                     "key": key, "title": f"Product {index}", "external_id": None,
                      "design": design, "scans": 0, "last_scanned_at": None, "created_at": now, "updated_at": now})
     with begin_write():
         for start in range(0, count, 5000):
