@@ -5,7 +5,7 @@ from functools import partial
 from flask import Blueprint, abort, current_app, request
 from werkzeug.wrappers import Response
 
-from ..contents import TYPES, WITH_URL, payload_of, shows_page
+from ..contents import payload_of, shows_page
 from ..context import for_visitor, the_app
 from ..domain import qrcodes
 from ..domain.timeutil import isoformat, utcnow
@@ -28,14 +28,12 @@ NO_CACHE = {
 def redirect(key: str):
     """Send the visitor to the destination; count the scan and store its event (GET only)."""
     state = app_state()
-    domain = state.hosts.get(request.host.lower())
-    if domain is None or "\x00" in key:
-        abort(404)
+    domain = served_domain(key)
     sent_url = None
     if state.redirect_hook_used or request.method == "HEAD":
         routing = _known(state.scan_counter.peek(domain, key))
         if state.redirect_hook_used and not shows_page(routing.type, routing.use_display_page):
-            sent_url = plugins_choice(state, domain, key, routing, _destination(routing))
+            sent_url = plugins_choice(state, domain, key, routing, routing.url)
     if request.method == "GET":
         visit = state.visits.read(request) if state.visits.records_events else None
         routing = _known(state.scan_counter.scan(domain, key, visit, sent_url))
@@ -63,26 +61,23 @@ def _answer(key: str, routing: Routing, sent_url: str | None) -> Response:
         response = landing.page(routing.type, payload_of(routing.type, routing.content), key)
         response.headers.update(NO_CACHE)
         return response
+    # A redirecting type's url is its destination or its content's link (``contents.lookup_text``).
     # Werkzeug turns an IRI into a URI when it writes the Location header.
-    return Response(status=302, headers={"Location": sent_url or _destination(routing), **NO_CACHE})
+    return Response(status=302, headers={"Location": sent_url or routing.url, **NO_CACHE})
 
 
-def _destination(routing: Routing) -> str:
-    """Where a scan of ``routing`` is redirected: its url, or the link of its content (wa.me, tel:…)."""
-    if routing.type in WITH_URL:
-        return routing.url
-    link = TYPES[routing.type].link
-    assert link is not None, "a type answered by a redirect has a link"
-    return link(payload_of(routing.type, routing.content))
+def served_domain(key: str) -> str:
+    """The served domain the request came to, or a 404 (another host, or a NUL in ``key``)."""
+    domain = app_state().hosts.get(request.host.lower())
+    if domain is None or "\x00" in key:
+        abort(404)
+    return domain
 
 
 def download(key: str, type_name: str):
     """The file a landing page offers (a contact's .vcf, an event's .ics): read, not a scan,
     so nothing is counted; only a dynamic code of ``type_name`` has it."""
-    domain = app_state().hosts.get(request.host.lower())
-    if domain is None or "\x00" in key:
-        abort(404)
-    routing = _known(app_state().scan_counter.peek(domain, key))
+    routing = _known(app_state().scan_counter.peek(served_domain(key), key))
     if routing.type != type_name:
         abort(404)
     response = landing.download(type_name, payload_of(type_name, routing.content))

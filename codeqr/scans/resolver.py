@@ -14,7 +14,7 @@ from ..contents import gs1, payload_of
 from ..contents.stored import gs1_key
 from ..state import app_state
 from .counter import Routing
-from .public import NO_CACHE, after_scan, plugins_choice
+from .public import NO_CACHE, after_scan, plugins_choice, served_domain
 
 bp = Blueprint("resolver", __name__)
 
@@ -23,9 +23,7 @@ bp = Blueprint("resolver", __name__)
 def resolve(rest: str):
     """Answer a GS1 Digital Link of a served domain."""
     state = app_state()
-    domain = state.hosts.get(request.host.lower())
-    if domain is None or "\x00" in rest:
-        abort(404)
+    domain = served_domain(rest)
     found = gs1.parse_path(_raw_path())
     if found is None:
         abort(404)
