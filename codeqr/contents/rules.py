@@ -10,7 +10,7 @@ from qrcode.exceptions import DataOverflowError
 
 from ..errors import InvalidInput
 from . import PAYLOADS, TYPES, WITH_URL
-from .stored import encoded, gs1_key
+from .stored import encoded, product_key
 
 _LEVELS = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR_CORRECT_M,
            "Q": qrcode.constants.ERROR_CORRECT_Q, "H": qrcode.constants.ERROR_CORRECT_H}
@@ -49,8 +49,7 @@ def content_problems(fields: Mapping[str, Any], api_names: Mapping[str, str],
         found.append(InvalidInput(f"a QR Code of type {kind.name} cannot be static", "static",
                                   sentence=f"A {kind.label} QR Code cannot be static: it works through its link."))
     payload = fields.get(kind.field)
-    if kind.name == "gs1" and payload is not None and fields.get("key") != gs1_key(payload.gtin, payload.batch,
-                                                                                   payload.serial):
+    if kind.name == "gs1" and payload is not None and fields.get("key") != product_key(payload):
         found.append(InvalidInput("a gs1 QR Code's key is made from its GTIN, batch and serial: leave it out", "key",
                                   sentence="Leave the short link key empty: CodeQR makes it from the GTIN, batch "
                                            "and serial."))

@@ -74,3 +74,8 @@ def gs1_key(gtin: str, batch: str | None, serial: str | None) -> str:
     domain answer the same Digital Link."""
     identity = "\n".join((gtin.zfill(14), batch or "", serial or ""))
     return "gs1-" + hashlib.sha256(identity.encode()).hexdigest()[:24]
+
+
+def product_key(product: "gs1.Gs1") -> str:
+    """The key of the gs1 QR Code of ``product`` (``gs1_key`` of its GTIN, batch and serial)."""
+    return gs1_key(product.gtin, product.batch, product.serial)

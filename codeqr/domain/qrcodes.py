@@ -20,7 +20,7 @@ from ..accounts.permissions import Permission
 from ..analytics.queries import scans_since_column
 from ..contents import PAYLOADS, TYPES, WITH_URL, lookup_text
 from ..contents.rules import content_problems, default_static
-from ..contents.stored import gs1_key
+from ..contents.stored import product_key
 from ..context import Context
 from ..design_rules import design_problems
 from ..errors import CodeQRError, Conflict, InvalidInput, InvalidInputs, NotFound
@@ -221,7 +221,7 @@ def fields_of(data: QRCodeCreate, ctx: Context) -> dict:
     fields["level"] = data.level or TYPES[data.type].level or ("H" if data.show_logo else "M")
     fields["static"] = default_static(data.type) if data.static is None else data.static
     if data.type == "gs1" and data.gs1 is not None and data.key is None:
-        fields["key"] = gs1_key(data.gs1.gtin, data.gs1.batch, data.gs1.serial)
+        fields["key"] = product_key(data.gs1)
     return fields
 
 
@@ -331,7 +331,7 @@ def with_type_change(stored: dict, given: dict) -> dict:
     the old type's payload, keeps static as it was where the new type allows it, and takes the
     level its standard requires."""
     if given.get("gs1") is not None and "key" not in given:
-        given = given | {"key": gs1_key(given["gs1"].gtin, given["gs1"].batch, given["gs1"].serial)}
+        given = given | {"key": product_key(given["gs1"])}
     if given.get("type", stored["type"]) == stored["type"]:
         return given
     kind = TYPES[given["type"]]
@@ -401,7 +401,7 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
     with begin_write():
         if data.gs1 is not None and data.type == "gs1":  # by its Digital Link: products share default links
             domain = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
-            key = gs1_key(data.gs1.gtin, data.gs1.batch, data.gs1.serial)
+            key = product_key(data.gs1)
             qr = db.session.scalar(select(QRCode).where(QRCode.domain == domain, QRCode.key == key,
                                                         QRCode.type == "gs1"))
             identity = key  # the slot too: products of one range share their default link
