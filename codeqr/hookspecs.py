@@ -107,8 +107,8 @@ def codeqr_design_fields():
     """Return a dict of design fields this plugin adds: ``{name: (type, default)}``.
 
     Called once in ``create_app``. ``name`` is a Python name in snake_case; the API, the
-    CSV columns and the export manifest spell it in camelCase (``frame_text`` ->
-    ``frameText``). ``type`` is a pydantic type, ``Annotated`` with ``Field(...)`` for
+    CSV columns and the export manifest spell it in camelCase (``sticker_text`` ->
+    ``stickerText``). ``type`` is a pydantic type, ``Annotated`` with ``Field(...)`` for
     bounds and a description and with ``codeqr.UI("Label", ...)`` to show it in the web
     form's design group; ``default`` is required, and is what QR Codes stored before the
     plugin came read. Each field joins create, update, upsert, bulk and import bodies, every

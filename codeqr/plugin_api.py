@@ -39,6 +39,9 @@ class RenderSpec:
     modules: tuple[tuple[bool, ...], ...]  # dark modules, quiet zone included
     design: Any  # codeqr.domain.schemas.Design: bg_color, fg_color ("#rrggbb"), size (pixels), level, margin, …
     overlay: "Overlay | None" = field(default=None, compare=False)
+    #: the PNG of the QR Code's own logo (``design.logo``), read from storage; drawn in
+    #: place of the overlay
+    logo: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def bg_color(self) -> str:

@@ -1,17 +1,19 @@
-"""PNG renderer: a two-colour palette image scaled to the exact size (no colour masks)."""
+"""PNG renderer: the classic look as a two-colour palette image scaled to the exact size
+(no colour masks, quick); any other design rasterised from its drawing."""
 
 import io
 
 from PIL import Image
 
 from codeqr import Renderer, hookimpl
+from codeqr.design import geometry, raster
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
-def raster(spec) -> Image.Image:
+def palette_raster(spec) -> Image.Image:
     """Return the QR Code as a palette image of exactly ``spec.size`` pixels square."""
     count = len(spec.modules)
     # One byte per module (1 = dark), then nearest-neighbour scaling: modules are
@@ -47,7 +49,9 @@ class PngRenderer(Renderer):
     version = "2"
 
     def render(self, spec) -> bytes:
-        image = raster(spec)
+        if not geometry.is_plain(spec.design):
+            return raster.to_png(geometry.draw(spec))
+        image = palette_raster(spec)
         if spec.overlay is not None:
             image = _with_overlay(image, spec)
         out = io.BytesIO()

@@ -1,6 +1,9 @@
-"""SVG renderer: one path of dark modules on a background rectangle."""
+"""SVG renderer: the classic look as one path of dark modules on a background rectangle;
+any other design written from its drawing."""
 
 from codeqr import Renderer, hookimpl
+from codeqr.design import geometry
+from codeqr.design.svg import to_svg
 
 
 def _path(modules) -> str:
@@ -26,6 +29,8 @@ class SvgRenderer(Renderer):
     version = "1"
 
     def render(self, spec) -> bytes:
+        if not geometry.is_plain(spec.design):
+            return to_svg(geometry.draw(spec)).encode()
         count = len(spec.modules)
         overlay = ""
         if spec.overlay is not None:

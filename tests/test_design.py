@@ -3,6 +3,7 @@
 import json
 from typing import Literal, get_args, get_origin
 
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from codeqr import db
@@ -12,6 +13,10 @@ from codeqr.persistence.extensions import alembic
 from schema_versions import downgrade_schema
 
 LINK = "https://go.example.org/k1"
+#: The design fields added with per-code designs: at their defaults unless sent.
+DESIGN_22 = ("logo", "width", "height", "excavate", "pattern", "shape", "eye_shape", "eye_color", "fg_gradient", "frame",
+             "frame_color", "frame_text", "frame_text_color", "frame_text_styles")
+NESTED_EXAMPLES = {"fg_gradient": {"colors": ["#000000", "#1d4ed8"]}, "frame_text_styles": {"weight": "bold"}}
 PLAIN = Design(bg_color="#ffffff", fg_color="#000000", size=1024, level="M", margin=4, show_logo=False)
 
 
@@ -22,11 +27,17 @@ def _another_value(name: str, value):
     if kind is bool:
         return not value
     if kind is int:
+        if value is None:
+            return bounds_of(info).get("ge", 0) + 1
         return value - 1 if value == bounds_of(info).get("le") else value + 1
     if get_origin(kind) is Literal:
         return next((other for other in get_args(kind) if other != value), value + 1 if isinstance(value, int) else None)
     if ui_of(info).widget == "color":
         return "#123456" if value != "#123456" else "#654321"
+    if kind is str:
+        return "another" if value != "another" else "other"
+    if isinstance(kind, type) and issubclass(kind, BaseModel):  # nested values: a valid one unlike the default
+        return kind.model_validate(NESTED_EXAMPLES[name]) if value is None else None
     raise AssertionError(f"this test knows no other value for the Design field {name!r}: teach it one")
 
 
@@ -58,7 +69,7 @@ def test_the_design_is_stored_as_one_versioned_json_value(app, api):
         db.session.remove()
     stored = stored if isinstance(stored, dict) else json.loads(stored)  # SQLite answers the text
     assert stored == {"version": 1, "bg_color": "#ffffff", "fg_color": "#1d4ed8", "size": 1024, "level": "H",
-                      "margin": 4, "show_logo": True}
+                      "margin": 4, "show_logo": True} | {name: Design.model_fields[name].default for name in DESIGN_22}
 
 
 def test_migration_0009_keeps_every_design_down_and_up_again(app, api):

@@ -38,14 +38,14 @@ class DesignEcho(Renderer):
 class FramePlugin:
     """Two design fields: a text printed under the code and the frame drawn around it."""
 
-    __name__ = "frame"
+    __name__ = "sticker"
 
     @hookimpl
     def codeqr_design_fields(self):
         return {
-            "frame_text": (Annotated[str, Field(max_length=40, description="printed under the code"), UI("Frame text")],
+            "sticker_text": (Annotated[str, Field(max_length=40, description="printed under the code"), UI("Sticker text")],
                            ""),
-            "frame_style": (Annotated[Literal["none", "box"], UI("Frame", choices={"none": "None", "box": "A box"})],
+            "sticker_style": (Annotated[Literal["none", "box"], UI("Frame", choices={"none": "None", "box": "A box"})],
                             "none"),
             "frame_width": (Annotated[float, Field(ge=0, le=5, allow_inf_nan=False), UI("Frame width in modules")],
                             1.0),
@@ -77,26 +77,26 @@ def _stored_design(app, qrcode_id: str) -> dict:
 
 
 def test_the_fields_join_every_operation_of_the_api(framed_api):
-    made = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "frameText": "Scan me"})
+    made = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "stickerText": "Scan me"})
     assert made.status_code == 201, made.get_json()
     qr = made.get_json()
-    assert (qr["frameText"], qr["frameStyle"]) == ("Scan me", "none")  # the other field: its default
-    assert framed_api.get(f"/api/qrcodes/{qr['id']}").get_json()["frameText"] == "Scan me"
-    updated = framed_api.patch(f"/api/qrcodes/{qr['id']}", json={"frameStyle": "box"}).get_json()
-    assert (updated["frameText"], updated["frameStyle"]) == ("Scan me", "box")
-    upserted = framed_api.put("/api/qrcodes/upsert", json={"url": "https://example.com/a", "frameText": "Hi"})
-    assert upserted.status_code == 200 and upserted.get_json()["frameText"] == "Hi"
-    bulk = framed_api.post("/api/qrcodes/bulk", json=[{"url": "https://example.com/b", "frameStyle": "box"},
-                                                       {"url": "https://example.com/c", "frameStyle": "round"}])
+    assert (qr["stickerText"], qr["stickerStyle"]) == ("Scan me", "none")  # the other field: its default
+    assert framed_api.get(f"/api/qrcodes/{qr['id']}").get_json()["stickerText"] == "Scan me"
+    updated = framed_api.patch(f"/api/qrcodes/{qr['id']}", json={"stickerStyle": "box"}).get_json()
+    assert (updated["stickerText"], updated["stickerStyle"]) == ("Scan me", "box")
+    upserted = framed_api.put("/api/qrcodes/upsert", json={"url": "https://example.com/a", "stickerText": "Hi"})
+    assert upserted.status_code == 200 and upserted.get_json()["stickerText"] == "Hi"
+    bulk = framed_api.post("/api/qrcodes/bulk", json=[{"url": "https://example.com/b", "stickerStyle": "box"},
+                                                       {"url": "https://example.com/c", "stickerStyle": "round"}])
     first, refused = bulk.get_json()
-    assert first["frameStyle"] == "box"
-    assert "frameStyle" in refused["error"]["message"]
+    assert first["stickerStyle"] == "box"
+    assert "stickerStyle" in refused["error"]["message"]
     listed = framed_api.get("/api/qrcodes").get_json()
-    assert {item["frameStyle"] for item in listed} == {"box"}
+    assert {item["stickerStyle"] for item in listed} == {"box"}
 
 
-@pytest.mark.parametrize("body, field", [({"frameText": "x" * 41}, "frameText"), ({"frameText": 5}, "frameText"),
-                                         ({"frameStyle": "round"}, "frameStyle")])
+@pytest.mark.parametrize("body, field", [({"stickerText": "x" * 41}, "stickerText"), ({"stickerText": 5}, "stickerText"),
+                                         ({"stickerStyle": "round"}, "stickerStyle")])
 def test_a_bad_value_is_refused_naming_the_field_and_nothing_is_stored(framed_api, body, field):
     answer = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", **body})
     assert answer.status_code == 422
@@ -107,40 +107,40 @@ def test_a_bad_value_is_refused_naming_the_field_and_nothing_is_stored(framed_ap
 def test_the_openapi_document_shows_them_in_bodies_and_answers(framed):
     schemas = framed.test_client().get("/api/openapi.json").get_json()["components"]["schemas"]
     for name in ("QRCodeCreate", "QRCodeUpdate", "QRCodeOut"):
-        assert {"frameText", "frameStyle"} <= set(schemas[name]["properties"]), name
-    assert schemas["QRCodeCreate"]["properties"]["frameText"]["maxLength"] == 40
-    assert schemas["QRCodeOut"]["properties"]["frameText"]["description"] == "printed under the code"
+        assert {"stickerText", "stickerStyle"} <= set(schemas[name]["properties"]), name
+    assert schemas["QRCodeCreate"]["properties"]["stickerText"]["maxLength"] == 40
+    assert schemas["QRCodeOut"]["properties"]["stickerText"]["description"] == "printed under the code"
 
 
 def test_an_app_without_the_plugin_shows_none_of_them(app, api):
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/a"}).get_json()
-    assert "frameText" not in qr
-    refused = api.post("/api/qrcodes", json={"url": "https://example.com/b", "frameText": "Hi"})
+    assert "stickerText" not in qr
+    refused = api.post("/api/qrcodes", json={"url": "https://example.com/b", "stickerText": "Hi"})
     assert refused.status_code == 422
 
 
 def test_they_are_stored_in_the_design_and_rows_from_before_read_the_default(framed, framed_api):
-    qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "frameText": "Menu"}).get_json()
-    assert _stored_design(framed, qr["id"])["frame_text"] == "Menu"
+    qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "stickerText": "Menu"}).get_json()
+    assert _stored_design(framed, qr["id"])["sticker_text"] == "Menu"
     with framed.app_context():  # as a QR Code stored before the plugin came
         db.session.execute(text("UPDATE qrcodes SET design = :design WHERE id = :id"), {
             "id": qr["id"], "design": json.dumps({"version": 1, "bg_color": "#ffffff", "fg_color": "#000000",
                                                   "size": 1024, "level": "M", "margin": 4, "show_logo": False})})
         db.session.commit()
     again = framed_api.get(f"/api/qrcodes/{qr['id']}").get_json()
-    assert (again["frameText"], again["frameStyle"]) == ("", "none")
+    assert (again["stickerText"], again["stickerStyle"]) == ("", "none")
 
 
 def test_renderers_read_them_and_the_image_hash_covers_them(framed_api):
-    qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "frameText": "Menu"}).get_json()
+    qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "stickerText": "Menu"}).get_json()
     first = framed_api.get(f"/qr/{qr['id']}.design-json")
-    assert json.loads(first.data)["frame_text"] == "Menu"
-    framed_api.patch(f"/api/qrcodes/{qr['id']}", json={"frameText": "Drinks"})
+    assert json.loads(first.data)["sticker_text"] == "Menu"
+    framed_api.patch(f"/api/qrcodes/{qr['id']}", json={"stickerText": "Drinks"})
     second = framed_api.get(f"/qr/{qr['id']}.design-json")
-    assert json.loads(second.data)["frame_text"] == "Drinks"
+    assert json.loads(second.data)["sticker_text"] == "Drinks"
     assert second.headers["ETag"] != first.headers["ETag"]
     png_before = framed_api.get(f"/qr/{qr['id']}.png").headers["ETag"]
-    framed_api.patch(f"/api/qrcodes/{qr['id']}", json={"frameStyle": "box"})
+    framed_api.patch(f"/api/qrcodes/{qr['id']}", json={"stickerStyle": "box"})
     assert framed_api.get(f"/qr/{qr['id']}.png").headers["ETag"] != png_before
 
 
@@ -164,20 +164,20 @@ def test_the_web_form_shows_them_in_the_design_group_and_saves_them(framed, fram
     client = _signed_in(framed)
     page = client.get("/qrcodes/new").get_data(as_text=True)
     design_group = re.search(r'<fieldset[^>]*data-group="design".*?</fieldset>', page, flags=re.DOTALL).group(0)
-    assert 'name="frame_text"' in design_group and 'name="frame_style"' in design_group
+    assert 'name="sticker_text"' in design_group and 'name="sticker_style"' in design_group
     assert "Frame text" in design_group and "A box" in design_group
     token = csrf_of(client, "/qrcodes/new")
-    made = client.post("/qrcodes/new", data={"url": "https://example.com/a", "frame_text": "Menu",
-                                             "frame_style": "box", "csrf_token": token})
+    made = client.post("/qrcodes/new", data={"url": "https://example.com/a", "sticker_text": "Menu",
+                                             "sticker_style": "box", "csrf_token": token})
     assert made.status_code == 302, made.get_data(as_text=True)
     qr = framed_api.get("/api/qrcodes").get_json()[0]
-    assert (qr["frameText"], qr["frameStyle"]) == ("Menu", "box")
+    assert (qr["stickerText"], qr["stickerStyle"]) == ("Menu", "box")
     # An edit that leaves them as they are keeps them; an edit of one changes only it.
     edit = f"/qrcodes/{qr['id']}/edit"
-    client.post(edit, data={"url": qr["url"], "frame_text": "Drinks", "frame_style": "box", "csrf_token": token})
+    client.post(edit, data={"url": qr["url"], "sticker_text": "Drinks", "sticker_style": "box", "csrf_token": token})
     after = framed_api.get(f"/api/qrcodes/{qr['id']}").get_json()
-    assert (after["frameText"], after["frameStyle"]) == ("Drinks", "box")
-    refused = client.post(edit, data={"url": qr["url"], "frame_text": "x" * 41, "csrf_token": token})
+    assert (after["stickerText"], after["stickerStyle"]) == ("Drinks", "box")
+    refused = client.post(edit, data={"url": qr["url"], "sticker_text": "x" * 41, "csrf_token": token})
     assert refused.status_code == 200 and "40 characters" in refused.get_data(as_text=True)
 
 
@@ -185,20 +185,20 @@ def test_the_csv_import_reads_them_and_the_template_names_them(framed, framed_ap
     with framed.app_context():
         columns = csv_import.csv_columns(framed.extensions["codeqr"].schemas)
         header = next(csv.reader(io.StringIO(csv_import.template(columns))))
-        assert {"frameText", "frameStyle"} <= set(header)
-        rows = csv_import.parse(b"url,Frame Text,frameStyle\nhttps://example.com/a,Menu,box\n", columns)
+        assert {"stickerText", "stickerStyle"} <= set(header)
+        rows = csv_import.parse(b"url,Sticker Text,stickerStyle\nhttps://example.com/a,Menu,box\n", columns)
         assert csv_import.import_row(rows[0], for_operator()) == "created"
     qr = framed_api.get("/api/qrcodes").get_json()[0]
-    assert (qr["frameText"], qr["frameStyle"]) == ("Menu", "box")
+    assert (qr["stickerText"], qr["stickerStyle"]) == ("Menu", "box")
 
 
 def test_the_export_manifest_has_a_column_for_each(framed, framed_api):
-    qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "frameText": "Menu"}).get_json()
+    qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "stickerText": "Menu"}).get_json()
     archive = _export(_signed_in(framed), ids=[qr["id"]], format=["png"])
     header, row = list(csv.reader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
-    assert dict(zip(header, row))["frameText"] == "Menu"
+    assert dict(zip(header, row))["stickerText"] == "Menu"
     with framed.app_context():
-        assert {"frameText", "frameStyle"} <= set(exports.manifest_fields(framed.extensions["codeqr"].schemas))
+        assert {"stickerText", "stickerStyle"} <= set(exports.manifest_fields(framed.extensions["codeqr"].schemas))
 
 
 def test_every_design_field_is_in_the_form_and_the_manifest_with_plugins_too(app, framed):
@@ -214,7 +214,7 @@ def test_every_design_field_is_in_the_form_and_the_manifest_with_plugins_too(app
             assert name in form.GROUPS["design"], name
             assert schemas.api_names[name] in manifest, name
             assert schemas.api_names[name] in columns, name
-    assert "frame_text" in framed.extensions["codeqr"].schemas.design_fields
+    assert "sticker_text" in framed.extensions["codeqr"].schemas.design_fields
 
 
 def test_a_disabled_plugins_values_stay_stored_and_come_back(make_app):
@@ -222,15 +222,15 @@ def test_a_disabled_plugins_values_stay_stored_and_come_back(make_app):
     with framed.app_context():
         _, secret = apikeys.create("tests", ctx=for_operator())
     qr = authorized_client(framed, secret).post(
-        "/api/qrcodes", json={"url": "https://example.com/a", "frameText": "Menu"}).get_json()
+        "/api/qrcodes", json={"url": "https://example.com/a", "stickerText": "Menu"}).get_json()
     plain = make_app()  # the same database and instance, the plugin gone
     plain_api = authorized_client(plain, secret)
     seen = plain_api.get(f"/api/qrcodes/{qr['id']}").get_json()
-    assert "frameText" not in seen
+    assert "stickerText" not in seen
     assert plain_api.patch(f"/api/qrcodes/{qr['id']}", json={"size": 512, "fgColor": "#123456"}).status_code == 200
-    assert _stored_design(plain, qr["id"])["frame_text"] == "Menu"
+    assert _stored_design(plain, qr["id"])["sticker_text"] == "Menu"
     back = authorized_client(make_app(plugins=[FramePlugin()]), secret).get(f"/api/qrcodes/{qr['id']}").get_json()
-    assert (back["frameText"], back["size"], back["fgColor"]) == ("Menu", 512, "#123456")
+    assert (back["stickerText"], back["size"], back["fgColor"]) == ("Menu", 512, "#123456")
 
 
 def _plugin(name: str, fields):
@@ -264,10 +264,10 @@ def _plugin(name: str, fields):
     ({"frame_day": (date, date(2026, 1, 1))}, "not a value of its type that JSON carries"),
     ({"FrameText": (str, "")}, "snake_case"),
     ({"frame text": (str, "")}, "snake_case"),
-    ({"frame_text": str}, r"give it as \(type, default\)"),
-    ({"frame_text": (int, "none")}, "its default 'none' is not a value of its type"),
-    ({"frame_text": (Annotated[str, Field(max_length=2)], "long")}, "its default 'long' is not a value of its type"),
-    (["frame_text"], "not a dict"),
+    ({"sticker_text": str}, r"give it as \(type, default\)"),
+    ({"sticker_text": (int, "none")}, "its default 'none' is not a value of its type"),
+    ({"sticker_text": (Annotated[str, Field(max_length=2)], "long")}, "its default 'long' is not a value of its type"),
+    (["sticker_text"], "not a dict"),
 ])
 def test_a_bad_design_field_stops_the_app_naming_the_plugin(make_app, fields, message):
     with pytest.raises(PluginError, match=message) as stopped:
@@ -276,8 +276,8 @@ def test_a_bad_design_field_stops_the_app_naming_the_plugin(make_app, fields, me
 
 
 def test_two_plugins_adding_one_name_stop_the_app(make_app):
-    with pytest.raises(PluginError, match="'frame_text': that name is taken by another plugin"):
-        make_app(plugins=[FramePlugin(), _plugin("again", {"frame_text": (str, "")})])
+    with pytest.raises(PluginError, match="'sticker_text': that name is taken by another plugin"):
+        make_app(plugins=[FramePlugin(), _plugin("again", {"sticker_text": (str, "")})])
 
 
 def test_number_fields_take_numbers_from_the_form_and_the_import_and_ask_within_their_range(framed, framed_api):
@@ -303,32 +303,32 @@ def test_number_fields_take_numbers_from_the_form_and_the_import_and_ask_within_
 
 
 def test_an_edit_that_blanks_a_text_field_clears_it(framed, framed_api):
-    qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "frameText": "Menu"}).get_json()
+    qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "stickerText": "Menu"}).get_json()
     client = _signed_in(framed)
     token = csrf_of(client, "/qrcodes/new")
-    client.post(f"/qrcodes/{qr['id']}/edit", data={"url": qr["url"], "frame_text": "", "csrf_token": token})
-    assert framed_api.get(f"/api/qrcodes/{qr['id']}").get_json()["frameText"] == ""
+    client.post(f"/qrcodes/{qr['id']}/edit", data={"url": qr["url"], "sticker_text": "", "csrf_token": token})
+    assert framed_api.get(f"/api/qrcodes/{qr['id']}").get_json()["stickerText"] == ""
 
 
 def test_a_stored_value_the_field_now_refuses_reads_as_its_default(framed, framed_api, caplog):
     """A plugin's new version narrowed its type: one old value must not fail every read."""
-    qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "frameText": "Menu"}).get_json()
-    stored = _stored_design(framed, qr["id"]) | {"frame_style": "round"}
+    qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "stickerText": "Menu"}).get_json()
+    stored = _stored_design(framed, qr["id"]) | {"sticker_style": "round"}
     with framed.app_context():
         db.session.execute(text("UPDATE qrcodes SET design = :design WHERE id = :id"),
                            {"id": qr["id"], "design": json.dumps(stored)})
         db.session.commit()
     listed = framed_api.get("/api/qrcodes")
     assert listed.status_code == 200
-    assert (listed.get_json()[0]["frameStyle"], listed.get_json()[0]["frameText"]) == ("none", "Menu")
+    assert (listed.get_json()[0]["stickerStyle"], listed.get_json()[0]["stickerText"]) == ("none", "Menu")
     assert framed_api.get(f"/qr/{qr['id']}.png").status_code == 200
-    assert "frame_style" in caplog.text
+    assert "sticker_style" in caplog.text
 
 
 def test_a_body_of_the_core_class_gets_the_plugin_fields_defaults(framed):
     with framed.app_context():
         made = qrcodes.create(QRCodeCreate(url="https://example.com/a"), for_operator()).api()
-    assert (made["frameText"], made["frameStyle"], made["frameWidth"]) == ("", "none", 1.0)
+    assert (made["stickerText"], made["stickerStyle"], made["frameWidth"]) == ("", "none", 1.0)
 
 
 def test_answers_of_an_app_without_plugins_keep_no_input_rule_on_what_is_stored(app, api):

@@ -109,7 +109,9 @@ def test_the_form_has_a_control_of_the_right_kind_for_each_field(browser):
     # A colour is posted as its hex text; its swatch (no name) picks on a palette beside it.
     expected = {"type": "radio", "url": "url", "static": "checkbox", "use_display_page": "checkbox", "title": "text",
                 "key": "text", "domain": "select", "fg_color": "text", "bg_color": "text", "size": "number",
-                "margin": "number", "level": "select", "show_logo": "checkbox"}
+                "margin": "number", "level": "select", "show_logo": "checkbox", "excavate": "checkbox",
+                "pattern": "select", "shape": "select", "eye_shape": "select", "eye_color": "text", "frame": "select",
+                "frame_color": "text", "frame_text": "text", "frame_text_color": "text"}
     # Each key of each payload: lists and free text in text areas, one line a list item.
     inside = {
         "text": "textarea", "phone": "tel",
@@ -404,7 +406,7 @@ def test_reloading_after_creating_a_key_creates_nothing_and_names_are_unique(bro
     assert browser.post("/keys", data={"name": "zapier", "csrf_token": token}).status_code == 303  # freed
 
 
-def _csv(rows, header=("url", "title", "externalId", "fgColor", "size", "logo")) -> bytes:
+def _csv(rows, header=("url", "title", "externalId", "fgColor", "size", "showLogo")) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)

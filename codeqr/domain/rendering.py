@@ -45,14 +45,15 @@ class Picture(NamedTuple):
         return Picture(self.text, self.design.model_copy(update={"size": size}))
 
 
-def render_spec(picture: Picture, overlay) -> RenderSpec:
-    """Build the renderer input of a picture."""
+def render_spec(picture: Picture, overlay, logo: bytes | None = None) -> RenderSpec:
+    """Build the renderer input of a picture (``logo``: the PNG of its own logo)."""
     design = picture.design
     return RenderSpec(
         text=picture.text,
         modules=encode(picture.text, design.level, design.margin),
         design=design,
         overlay=overlay if design.show_logo else None,
+        logo=logo if design.show_logo else None,
     )
 
 
@@ -108,7 +109,15 @@ class Images:
 
     def render(self, picture: Picture, fmt: str) -> bytes:
         """Render without storing (previews, one-off sizes)."""
-        return self.renderers[fmt].render(render_spec(picture, self.overlay))
+        return self.renderers[fmt].render(self.spec(picture))
+
+    def spec(self, picture: Picture) -> RenderSpec:
+        """The renderer input of ``picture``, its own logo read from storage."""
+        name = picture.design.logo
+        logo = self._storage_call("get", name) if name and picture.design.show_logo else None
+        if name and picture.design.show_logo and logo is None:
+            raise StorageUnavailable(f"the logo {name} is missing from image storage {self.storage.name!r}")
+        return render_spec(picture, self.overlay, logo)
 
     def forget(self, picture: Picture) -> None:
         """Delete the stored images of a picture no QR Code shows any longer."""

@@ -43,6 +43,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError, PydanticUndefined
 
 from .. import contents
+from ..design import values as design
 from ..contents import PAYLOADS, TYPES
 from ..contents.values import check_text, check_url
 from ..errors import MAX_LISTED, listed
@@ -119,13 +120,6 @@ def value_type(info):
 # -- value types --------------------------------------------------------------
 
 
-def _normalise_color(value: str) -> str:
-    value = value.lower()
-    if len(value) == 4:
-        value = "#" + "".join(c * 2 for c in value[1:])
-    return value
-
-
 Url = Annotated[
     str,
     Field(
@@ -137,11 +131,7 @@ Url = Annotated[
     ),
     AfterValidator(check_url),
 ]
-Color = Annotated[
-    str,
-    Field(pattern=r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$", description="#rgb or #rrggbb, stored as #rrggbb"),
-    AfterValidator(_normalise_color),
-]
+Color = design.Color
 Key = Annotated[
     str,
     Field(
@@ -157,6 +147,7 @@ ExternalId = Annotated[
 ]
 Title = Annotated[str, Field(max_length=1000), AfterValidator(check_text)]
 Level = Literal["L", "M", "Q", "H"]
+FrameText = Annotated[str, Field(max_length=design.MAX_FRAME_TEXT), AfterValidator(check_text)]
 Timestamp = Annotated[
     datetime,
     PlainSerializer(isoformat, return_type=str, when_used="json"),
@@ -247,8 +238,37 @@ class QRCodeCreate(_Input):
     ] = Field(None, description="error correction; showLogo needs Q or H")
     margin: Annotated[int, Field(ge=0, le=16, description="quiet zone in modules"), DESIGN,
                       UI("Margin in modules")] = 4
-    show_logo: Annotated[StrictBool, DESIGN, UI("Show the logo in the centre", csv_aliases=("logo",))] = Field(
-        False, description="draw the instance logo at the centre")
+    show_logo: Annotated[StrictBool, DESIGN, UI("Show the logo in the centre")] = Field(
+        False, description="draw a logo at the centre: the QR Code's own (logo), else the instance's")
+    logo: Annotated[design.LogoSource | None, DESIGN, UI("Logo", widget="logo")] = Field(
+        None, description="this QR Code's own logo: on input a data: URI or an https URL (fetched once, then "
+                          "kept here) or the value an answer gave; on output where it is kept")
+    width: Annotated[int | None, Field(ge=8, le=4096), DESIGN, UI("Logo width in pixels")] = Field(
+        None, description="the logo's width in pixels (null: proportional, as large as the level allows)")
+    height: Annotated[int | None, Field(ge=8, le=4096), DESIGN, UI("Logo height in pixels")] = Field(
+        None, description="the logo's height in pixels (null: proportional)")
+    excavate: Annotated[StrictBool, DESIGN, UI("Clear the modules behind the logo")] = Field(
+        True, description="clear the modules behind the logo")
+    pattern: Annotated[design.Pattern, DESIGN, UI("Modules", choices=design.PATTERN_LABELS)] = Field(
+        "default", description="how each module is drawn")
+    shape: Annotated[design.Shape, DESIGN, UI("Outline", choices=design.SHAPE_LABELS)] = Field(
+        "none", description="an outline drawn around the code")
+    eye_shape: Annotated[design.EyeShape, DESIGN, UI("Eyes", choices=design.EYE_LABELS)] = Field(
+        "square", description="the three finder eyes, outer ring and inner ball")
+    eye_color: Annotated[Color | None, DESIGN, UI("Eye colour", widget="color")] = Field(
+        None, description="the eyes' colour (null: as the modules)")
+    fg_gradient: Annotated[design.Gradient | None, DESIGN] = Field(
+        None, description="a two-colour gradient painting the modules in place of fgColor")
+    frame: Annotated[design.Frame, DESIGN, UI("Frame", choices=design.FRAME_LABELS)] = Field(
+        "none", description="a frame with a caption: below (frame-1), above (frame-2), a tab (frame-3), "
+                            "a badge (frame-5), top bars (frame-6)")
+    frame_color: Annotated[Color, DESIGN, UI("Frame colour", widget="color")] = "#000000"
+    frame_text: Annotated[FrameText | None, DESIGN, UI("Frame text")] = Field(
+        None, description="the frame's caption, word-wrapped on up to 4 lines (null: \"SCAN ME\")")
+    frame_text_color: Annotated[Color | None, DESIGN, UI("Frame text colour", widget="color")] = Field(
+        None, description="the caption's colour (null: black or white, whichever contrasts with frameColor)")
+    frame_text_styles: Annotated[design.FrameTextStyles | None, DESIGN] = Field(
+        None, description="weight, style, family and size of the caption (null: normal sans, size m)")
 
 
 def _without_none(annotation):
