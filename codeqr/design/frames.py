@@ -3,7 +3,7 @@ its caption). Without a frame the code fills the image."""
 
 from typing import NamedTuple
 
-from .drawing import Fill, Item
+from .drawing import Box, Fill, Item
 from .paths import Path
 
 
@@ -13,15 +13,13 @@ class Layout(NamedTuple):
     the frame); ``above``: drawn last (captions)."""
 
     height: int
-    code: tuple
+    code: Box
     behind: list[Item]
     above: list[Item]
 
 
 def layout(spec) -> Layout:
     """The layout of the design's frame."""
-    from .geometry import Box  # geometry imports this module
-
     size = spec.size
     background = Fill(Path().rect(0, 0, size, size), spec.bg_color)
     return Layout(size, Box(0, 0, size, size), [background], [])

@@ -2,12 +2,11 @@
 logo), in pixels of the final image. Every core format draws this one drawing."""
 
 import io
-from typing import NamedTuple
 
 from PIL import Image
 
 from . import frames, patterns
-from .drawing import Bitmap, Drawing, Fill, LinearGradient, Paint, RadialGradient
+from .drawing import Bitmap, Box, Drawing, Fill, Paint, RadialGradient
 from .paths import Path
 
 #: The design fields the geometry draws beyond the classic square code; a design with
@@ -20,15 +19,6 @@ def is_plain(design) -> bool:
     frame, outline nor own logo (the instance logo may be drawn over it)."""
     fields = type(design).model_fields
     return all(getattr(design, name) == fields[name].default for name in STYLE_FIELDS)
-
-
-class Box(NamedTuple):
-    """A rectangle in pixels."""
-
-    x: float
-    y: float
-    width: float
-    height: float
 
 
 def draw(spec) -> Drawing:

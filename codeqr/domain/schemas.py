@@ -43,9 +43,9 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError, PydanticUndefined
 
 from .. import contents
-from ..design import values as design
 from ..contents import PAYLOADS, TYPES
 from ..contents.values import check_text, check_url
+from ..design import values as design
 from ..errors import MAX_LISTED, listed
 from .rendering import Picture, short_link
 from .timeutil import isoformat
