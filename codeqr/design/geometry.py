@@ -11,7 +11,8 @@ from .paths import Path
 
 #: The design fields the geometry draws beyond the classic square code; a design with
 #: each at its default is "plain", drawn by the renderers' fast paths.
-STYLE_FIELDS = ("logo", "pattern", "shape", "eye_shape", "eye_color", "fg_gradient", "frame")
+STYLE_FIELDS = ("logo", "width", "height", "excavate", "pattern", "shape", "eye_shape", "eye_color", "fg_gradient",
+                "frame")
 
 
 def is_plain(design) -> bool:
