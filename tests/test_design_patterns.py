@@ -152,6 +152,12 @@ def test_a_module_alone(pattern):
     assert _probe(cells({(0, 0)}, pattern), [(0.5, 0.5), (0.5, 0.1), (0.1, 0.5)]) == [True] * 3
 
 
+def test_dots_keep_a_gap_yet_cover_the_centre():
+    """Two dots side by side: light between them, dark nearly to their edges (0.9 module)."""
+    middle, edge, gap = _probe(cells({(0, 0), (1, 0)}, "dots"), [(0.5, 0.5), (0.5, 0.1), (1.0, 0.5)])
+    assert (middle, edge, gap) == (True, True, False)
+
+
 #: An L bend: module (0, 0) with dark neighbours right and below. Its top-left corner is
 #: the only convex one: square, rounded by half a module, or by the whole module.
 BEND = {"default": "square", "rounded": "half", "extra-rounded": "whole", "classy": "half",
@@ -207,3 +213,52 @@ def test_eye_corners(eye):
         # the ring, the hole and the ball along the middle row: 1:1:3:1:1
         row = _probe(moved, [(x + 0.5, 3.5) for x in range(7)], evenodd=True)
         assert row == [True, False, True, True, True, False, True]
+
+
+def _red_box(image: Image.Image) -> tuple[int, int, int, int]:
+    """The bounding box of the red pixels of ``image``."""
+    red, green, _ = image.split()
+    mask = ImageChops.multiply(red.point(lambda v: 255 if v > 128 else 0), green.point(lambda v: 255 if v < 128 else 0))
+    box = mask.getbbox()
+    assert box
+    return box
+
+
+#: Whether the outline darkens the middle of the image's top edge, and its top-left corner.
+EDGES = {"none": (False, False), "square": (True, True), "circle": (True, False)}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("margin", [0, 1, 4])
+def test_the_outline_keeps_off_the_quiet_zone(shape, margin):
+    """Measured in the pixels: red eyes give the symbol's box and its module; nothing but
+    the background lies within ``margin`` modules of it, and never within 2 modules of it
+    when there is an outline to keep off."""
+    size = 600
+    image = pixels("png", size=size, shape=shape, margin=margin, pattern="dots", eye_color="#ff0000")
+    left, top, right, bottom = _red_box(image)
+    module = (right - left) / (len(encode(TEXT, "M", margin)) - 2 * margin)
+    band = round(max(margin, 0 if shape == "none" else 2) * module)
+    outer = (max(0, left - band + 1), max(0, top - band + 1), min(size, right + band - 1), min(size, bottom + band - 1))
+    if outer[:2] != (left, top):
+        clear = image.crop(outer).convert("L")
+        clear.paste(255, (left - outer[0] - 2, top - outer[1] - 2, right - outer[0] + 2, bottom - outer[1] + 2))
+        assert clear.getextrema()[0] > 200
+    edge = image.convert("L")
+    if shape != "none" or margin:  # at margin 0 the symbol itself reaches the edges
+        assert (edge.getpixel((size // 2, 2)) < 128, edge.getpixel((2, 2)) < 128) == EDGES[shape]
+
+
+def test_the_api_draws_the_design_fields(api, client):
+    """End to end: the design fields through the API, served at /qr/{id}.png and .svg."""
+    qr = api.post("/api/qrcodes", json={
+        "url": "https://example.com/x", "pattern": "classy-rounded", "eyeShape": "leaf", "shape": "circle",
+        "eyeColor": "#b91c1c", "fgGradient": {"type": "linear", "rotation": 45, "colors": ["#1e3a8a", "#111827"]},
+        "size": PRINT_2CM}).get_json()
+    assert (qr["pattern"], qr["eyeShape"], qr["shape"]) == ("classy-rounded", "leaf", "circle")
+    for fmt in RENDERERS:
+        response = client.get(f"/qr/{qr['id']}.{fmt}")
+        assert response.status_code == 200
+        assert decode(response.data, response.headers["Content-Type"]) == [qr["shortLink"]]
+    plain = api.post("/api/qrcodes", json={"url": "https://example.com/y", "size": PRINT_2CM}).get_json()
+    assert client.get(f"/qr/{plain['id']}.svg").data.count(b"<path") == 1  # the plain fast path

@@ -215,7 +215,7 @@ def _decoration(spec, inside: float) -> set[tuple[int, int]]:
     radius ``inside`` modules about its centre, half a module off the circle."""
     count, gap = len(spec.modules), _gap(spec)
     centre, reach = count / 2, inside - 0.5
-    chance = random.Random(spec.text)  # noqa: S311 - a look, not a secret
+    chance = random.Random(spec.text)  # the same decoration for the same text, run after run
     span = range(math.floor(centre - reach), math.ceil(centre + reach))
     out = set()
     for y in span:
