@@ -250,11 +250,12 @@ def test_the_outline_keeps_off_the_quiet_zone(shape, margin):
 
 
 def test_the_api_draws_the_design_fields(api, client):
-    """End to end: the design fields through the API, served at /qr/{id}.png and .svg."""
+    """End to end: the design fields through the API, with the instance logo inside the
+    shrunk code, served at /qr/{id}.png and .svg."""
     qr = api.post("/api/qrcodes", json={
         "url": "https://example.com/x", "pattern": "classy-rounded", "eyeShape": "leaf", "shape": "circle",
         "eyeColor": "#b91c1c", "fgGradient": {"type": "linear", "rotation": 45, "colors": ["#1e3a8a", "#111827"]},
-        "size": PRINT_2CM}).get_json()
+        "size": PRINT_2CM, "showLogo": True}).get_json()
     assert (qr["pattern"], qr["eyeShape"], qr["shape"]) == ("classy-rounded", "leaf", "circle")
     for fmt in RENDERERS:
         response = client.get(f"/qr/{qr['id']}.{fmt}")
