@@ -84,12 +84,12 @@ class _PathPen(BasePen):
 
 
 class Face:
-    """One font: a family at a weight and style."""
+    """One font: a family at a weight and style, read from the shipped file (or ``path``)."""
 
-    def __init__(self, family: str, weight: str = "normal", style: str = "normal"):
+    def __init__(self, family: str, weight: str = "normal", style: str = "normal", path: FilePath | None = None):
         self.family, self.weight, self.style = family, weight, style
         #: the font file (PDF embeds it)
-        self.path = FONT_DIR / f"{file_stem(family, weight, style)}.ttf"
+        self.path = path or FONT_DIR / f"{file_stem(family, weight, style)}.ttf"
         font = TTFont(self.path)
         self._units = font["head"].unitsPerEm
         self._cmap: dict[int, str] = font.getBestCmap()
