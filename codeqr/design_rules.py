@@ -3,9 +3,8 @@ and the frame's caption must be text its fonts draw."""
 
 import unicodedata
 from collections.abc import Collection
+from typing import Any
 
-from .design import fonts
-from .design.values import FrameTextStyles
 from .errors import InvalidInput, InvalidInputs, listed
 
 #: Lowest WCAG contrast ratio between foreground and background that we accept.
@@ -46,9 +45,15 @@ def design_problems(fields: dict, refused: Collection[str] = ()) -> list[Invalid
     return found
 
 
-def frame_text_problem(text: str | None, styles: FrameTextStyles | None) -> InvalidInput | None:
+def frame_text_problem(text: str | None, styles: Any) -> InvalidInput | None:
     """Why the caption cannot be drawn in its font (None: it can): characters the font
-    has no glyph for, or that need shaping the renderer does not do."""
+    has no glyph for, or that need shaping the renderer does not do. ``styles``: the
+    ``FrameTextStyles`` or None."""
+    # Imported here: ``from codeqr import contrast`` loads this module for plugins, without
+    # pydantic nor fontTools.
+    from .design import fonts
+    from .design.values import FrameTextStyles
+
     styles = styles or FrameTextStyles()
     refused = fonts.face(styles.family, styles.weight, styles.style).undrawable(text or "")
     if not refused:
