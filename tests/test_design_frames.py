@@ -245,3 +245,29 @@ def test_a_font_with_the_glyphs_still_refuses_what_needs_shaping():
     assert all(ord(char) in TTFont(FULL_DEJAVU).getBestCmap() for char in "שس\u0303\u200d")
     assert whole.undrawable(text) == ["ש", "ל", "ו", "ם", "س", "ل", "ا", "م", "\u0303", "\u200d"]
     assert whole.undrawable("Ωμέγα Привет e\u0301") == []  # NFC composes é
+
+
+@pytest.mark.parametrize("family", STYLE_VALUES["family"])
+def test_wrapped_lines_are_as_full_as_the_width_allows(family):
+    """Measured with fontTools' own advance widths: each line fits, and the next line's
+    first word (or letter) would not have."""
+    face = Face(family)
+    font = TTFont(face.path)
+    cmap, metrics, units = font.getBestCmap(), font["hmtx"].metrics, font["head"].unitsPerEm
+
+    def width(text: str, size: float) -> float:
+        return sum(metrics[cmap[ord(char)]][0] for char in text) * size / units
+
+    for width_px in (60, 150, 333):
+        for text in (LONG_WORDS, WIDE[:80], "a " + WIDE[:50] + " b c"):
+            lines = frames.wrap(text.split(" "), face, 20, width_px)
+            assert " ".join(lines).replace(" ", "") == text.replace(" ", "")
+            assert all(width(line, 20) <= width_px or len(line) == 1 for line in lines)
+        # Whole words where each fits a line; letters where one word is wider than a line.
+        for text, glue in ((LONG_WORDS, " "), (WIDE[:80], "")):
+            lines = frames.wrap(text.split(" "), face, 20, width_px)
+            if glue and any(width(word, 20) > width_px for word in text.split(" ")):
+                continue
+            for line, following in itertools.pairwise(lines):
+                more = following.split(" ")[0] if glue else following[0]
+                assert width(line + glue + more, 20) > width_px, (line, more)

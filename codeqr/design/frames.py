@@ -106,21 +106,27 @@ def _split(text: str) -> list[str]:
 
 def wrap(words: list[str], face: fonts.Face, size: float, width: float) -> list[str]:
     """Lines of at most ``width`` pixels, a word per line at least; a word wider than
-    a line is broken between its letters."""
+    a line is broken between its letters. One pass: each advance is added once."""
+    limit, space = width / size, face.advance(" ")  # in em
     lines: list[str] = []
-    line = ""
+    line, used = "", 0.0
     for word in words:
-        joined = f"{line} {word}" if line else word
-        if face.width(joined, size) <= width:
-            line = joined
+        length = face.width(word, 1.0)
+        if line and used + space + length <= limit:
+            line, used = f"{line} {word}", used + space + length
             continue
         if line:
             lines.append(line)
-        while len(word) > 1 and face.width(word, size) > width:
-            cut = next((i for i in range(len(word) - 1, 0, -1) if face.width(word[:i], size) <= width), 1)
-            lines.append(word[:cut])
-            word = word[cut:]
-        line = word
+        line, used = "", 0.0
+        if length <= limit:
+            line, used = word, length
+            continue
+        for char in word:
+            advance = face.advance(char)
+            if line and used + advance > limit:
+                lines.append(line)
+                line, used = "", 0.0
+            line, used = line + char, used + advance
     return lines + ([line] if line else [])
 
 
