@@ -59,11 +59,9 @@ class Text(NamedTuple):
 
 def layout(spec) -> Layout:
     """The layout of the design's frame."""
-    design, size = spec.design, spec.size
-    background = Fill(Path().rect(0, 0, size, size), design.bg_color)
-    if design.frame == "none":
-        return Layout(size, Box(0, 0, size, size), [background], [])
-    return FRAMES[design.frame](spec)
+    if spec.design.frame == "none":
+        return Layout(spec.size, Box(0, 0, spec.size, spec.size), [_background(spec, spec.size)], [])
+    return FRAMES[spec.design.frame](spec)
 
 
 def caption_text(design) -> str:
