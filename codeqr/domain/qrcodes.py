@@ -22,6 +22,7 @@ from ..contents import PAYLOADS, TYPES, WITH_URL, lookup_text
 from ..contents.rules import content_problems, default_static
 from ..contents.stored import product_key
 from ..context import Context
+from ..design.verify import verify
 from ..design_rules import design_problems
 from ..errors import CodeQRError, Conflict, InvalidInput, InvalidInputs, NotFound
 from ..persistence.database import after_commit, begin_write, insert_on_conflict
@@ -161,12 +162,15 @@ def _check_key(key: str, ctx: Context) -> str:
 
 
 def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id: str | None = None,
-                   refused: Collection[str] = (), unchanged: Collection[str] = ()) -> list[CodeQRError]:
+                   refused: Collection[str] = (), unchanged: Collection[str] = (),
+                   stored: dict | None = None) -> list[CodeQRError]:
     """Every problem of a QR Code's future ``fields`` past the schema, at once: a domain not
     served, a key of an app route, a design that would not scan, the plugins' checks and
     (with ``taken``) a key or externalId another QR Code than ``exclude_id`` has. Checks of
     fields in ``refused`` (API names the schema refused already) are left out, and the domain
-    and key are not checked again when ``unchanged`` (an update that keeps them)."""
+    and key are not checked again when ``unchanged`` (an update that keeps them). When every
+    other check passes, the image is decoded (``design.verify``), unless it is the image of
+    the fields ``stored`` before (an update of the title alone decodes nothing)."""
     found: list[CodeQRError] = []
     checks = [(_check_domain, "domain")] + ([(_check_key, "key")] if fields.get("key") is not None else [])
     for check, name in checks:
@@ -187,8 +191,30 @@ def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id
             ctx.state.pm.hook.codeqr_validate_qrcode(app=ctx.app, qrcode=preview)
         except CodeQRError as error:
             found.append(error)
+    if not found and not refused:
+        found += _scan_problems(fields, ctx, stored)
     conflict = _taken(fields, exclude_id) if taken and not {"domain", "key", "externalId"} & set(refused) else None
     return found + ([conflict] if conflict is not None else [])
+
+
+def picture_of(fields: dict, ctx: Context) -> Picture:
+    """The picture of checked ``fields``: a random key not yet drawn reads ``PREVIEW_KEY``
+    (as long, so the code has the same size)."""
+    schemas = ctx.schemas
+    design = schemas.design.model_validate({name: fields[name] for name in schemas.design_fields if name in fields})
+    text = encoded_text(ctx.config, fields["type"], fields["static"], fields[TYPES[fields["type"]].field],
+                        fields["domain"], fields["key"] or PREVIEW_KEY)
+    return Picture(text, design)
+
+
+def _scan_problems(fields: dict, ctx: Context, stored: dict | None) -> list[CodeQRError]:
+    """Why the image of ``fields`` does not scan (none or one), unless it is that of ``stored``."""
+    picture = picture_of(fields, ctx)
+    if stored is not None and picture == picture_of(stored, ctx):
+        return []
+    images = ctx.state.images
+    problem = verify(images.spec(picture), images.renderers.get("png"))
+    return [problem] if problem is not None else []
 
 
 def _conflict(fields: dict, exclude_id: str | None = None) -> Conflict:
@@ -199,7 +225,7 @@ def _conflict(fields: dict, exclude_id: str | None = None) -> Conflict:
 def _taken(fields: dict, exclude_id: str | None = None) -> Conflict | None:
     """The conflict a save of ``fields`` would meet: its key or externalId used by another."""
     others = [QRCode.id != exclude_id] if exclude_id else []
-    if fields.get("key") and db.session.scalar(
+    if fields.get("key") and not isinstance(fields["key"], RandomKey) and db.session.scalar(
             select(QRCode.id).where(QRCode.domain == fields["domain"], QRCode.key == fields["key"], *others)):
         return Conflict(f"key {fields['key']!r} is already used on {fields['domain']}", "key",
                         sentence=f"Another QR Code already uses the key “{fields['key']}”: choose another one.")
@@ -225,23 +251,30 @@ def fields_of(data: QRCodeCreate, ctx: Context) -> dict:
     return fields
 
 
+class RandomKey(str):
+    """A key drawn at random for a new QR Code: drawn before the checks, so the scan check
+    decodes the very link the code holds, and drawn again should it collide on insert."""
+
+
 def _new_fields(data: QRCodeCreate, ctx: Context, taken: bool = False) -> dict:
     """The checked fields of a new QR Code; every problem at once (with ``taken``, a key or
     externalId used already among them)."""
     fields = fields_of(data, ctx)
+    if fields["key"] is None:
+        fields["key"] = RandomKey(new_key())
     InvalidInputs.raise_any(*field_problems(fields, ctx, taken=taken))
     return fields
 
 
 def _insert(fields: dict, ctx: Context, upsert_slot: str | None = None) -> QRCode | None:
     """Insert one row inside the open transaction; None when the upsert slot was taken."""
-    random_key = fields["key"] is None
-    for _ in range(_RANDOM_KEY_ATTEMPTS if random_key else 1):
+    random_key = fields["key"] is None or isinstance(fields["key"], RandomKey)
+    for attempt in range(_RANDOM_KEY_ATTEMPTS if random_key else 1):
         now = ctx.now()
         values = ctx.schemas.columns(fields) | {"upsert_slot": upsert_slot, "created_at": now, "updated_at": now}
         values["url_hash"] = url_hash(values["url"])
         if random_key:
-            values["key"] = new_key()
+            values["key"] = str(fields["key"]) if attempt == 0 and fields["key"] else new_key()
         statement = insert_on_conflict(QRCode, db.engine.dialect).values(values).returning(QRCode.id)
         if upsert_slot:
             statement = statement.on_conflict_do_nothing(index_elements=["upsert_slot"])
@@ -276,10 +309,10 @@ def preview_picture(data: QRCodeCreate, ctx: Context, key: str | None = None,
     it is drawn even with problems: people see the design a save would refuse (colours too
     alike, say) beside the reason, and a content not yet whole as the short link's design."""
     fields = fields_of(data, ctx)
-    problems = field_problems(fields, ctx, exclude_id=editing)
+    # Decoded even when it is the stored image: the preview always says whether it scans.
+    problems = field_problems(fields | {"key": data.key or key}, ctx, exclude_id=editing)
     key = data.key or key or PREVIEW_KEY
-    schemas = ctx.schemas
-    design = schemas.design.model_validate({name: fields[name] for name in schemas.design_fields if name in fields})
+    design = picture_of(fields | {"key": key}, ctx).design
     field = TYPES[data.type].field
     payload = fields[field]
     whole = payload is not None and not any(re.split(r"[.\[]", problem.field or "")[0] == field for problem in problems)
@@ -311,7 +344,7 @@ def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
     if not changes:
         return {}
     api_names = ctx.schemas.api_names
-    InvalidInputs.raise_any(*field_problems(future, ctx, exclude_id=qr.id,
+    InvalidInputs.raise_any(*field_problems(future, ctx, exclude_id=qr.id, stored=stored,
                                             unchanged={api_names[name] for name in api_names if name not in given}))
     columns = ctx.schemas.columns(future, kept=qr.design)
     if columns["url"] != qr.url or "domain" in changes:
