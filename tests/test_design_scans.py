@@ -192,3 +192,20 @@ def test_the_form_shows_the_verdict_under_the_preview(page, database_url):
     page.locator("#scan-verdict").get_by_text("does not scan at its size").wait_for()
     assert "warning" in (page.locator("#scan-verdict").get_attribute("class") or "")
     page.screenshot(path="/tmp/scan-verdict.png", full_page=True)
+
+
+def test_create_update_and_bulk_decode_outside_the_write_transaction(app, api, monkeypatch):
+    """A decode takes up to seconds: no writer may wait for it (on SQLite, redirects count scans)."""
+    writing = []
+
+    def spy(spec, renderer=None):
+        writing.append(bool(db.session().info.get("codeqr_writing")))
+        return verify.verify(spec, renderer)
+
+    monkeypatch.setattr(qrcodes, "verify", spy)
+    qr = api.post("/api/qrcodes", json={"url": URL}).get_json()
+    assert api.patch(f"/api/qrcodes/{qr['id']}", json={"fgColor": "#1d4ed8"}).status_code == 200
+    refused = api.patch(f"/api/qrcodes/{qr['id']}", json={"eyeColor": "#eeeeee"})
+    assert refused.status_code == 422 and refused.get_json()["error"]["errors"][0]["field"] == "eyeColor"
+    assert api.post("/api/qrcodes/bulk", json=[{"url": URL + "/1"}, {"url": URL + "/2"}]).status_code == 200
+    assert writing == [False] * 5  # each image decoded once, none inside a transaction
