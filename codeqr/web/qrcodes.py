@@ -168,7 +168,7 @@ def qrcode_detail(qr_id: str):
     qr = _get(qr_id)
     renderers = app_state().images.renderers
     return render_template("qrcodes/detail.html", qr=qr, formats=_formats(), sizes=sorted({*DOWNLOAD_SIZES, qr.size}),
-                           vector={fmt for fmt, renderer in renderers.items() if renderer.media_type == "image/svg+xml"},
+                           vector={fmt for fmt, renderer in renderers.items() if renderer.vector},
                            form=ConfirmForm(), analytics=panel(qrcode_id=qr.id), bot_scans=bot_scans(qr),
                            print_sizes=sorted(PRINT_SIZES_CM), print_size=PRINT_SIZES_CM[0],
                            content=content_lines(qr, reader_zone()), type_label=TYPES[qr.type].label)
@@ -355,9 +355,13 @@ def display_format() -> str:
 
 
 def format_label(fmt: str) -> str:
-    """A format as people name it: its file type, and what sets it apart if its name says
-    more ("styled-png" -> "PNG (styled)"). In templates: ``fmt|format_label``."""
-    extension = app_state().images.renderers[fmt].file_suffix.rsplit(".", 1)[-1]
+    """A format as people name it: its renderer's ``label``, else its file type, and what
+    sets it apart if its name says more ("styled-png" -> "PNG (styled)"). In templates:
+    ``fmt|format_label``."""
+    renderer = app_state().images.renderers[fmt]
+    if renderer.label:
+        return renderer.label
+    extension = renderer.file_suffix.rsplit(".", 1)[-1]
     rest = fmt.removesuffix(extension).strip("-_. ").replace("-", " ")
     return f"{extension.upper()} ({rest})" if rest else extension.upper()
 
