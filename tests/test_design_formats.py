@@ -6,7 +6,6 @@ print sheet's pages, codes, captions and refusals."""
 import io
 import math
 import re
-import zipfile
 from types import SimpleNamespace
 
 import pypdfium2
