@@ -199,3 +199,14 @@ def test_bad_print_sheet_options_are_refused_with_a_sentence(browser, web_app, o
     refused = browser.post("/export", data={"ids": qr["id"], "sheet": "1", **options, "csrf_token": token})
     assert refused.status_code == 422
     assert said in refused.get_data(as_text=True)
+
+
+def test_a_print_sheet_of_too_many_codes_is_refused_with_a_sentence(browser, web_app, monkeypatch):  # noqa: F811
+    from codeqr.jobs import print_sheet
+
+    monkeypatch.setattr(print_sheet, "MAX_CODES", 2)  # the limit, lowered to keep the test small
+    made = [create(web_app, url=f"https://example.com/many/{i}") for i in range(3)]
+    token = csrf_of(browser, "/qrcodes")
+    refused = browser.post("/export", data={"ids": [qr["id"] for qr in made], "sheet": "1", "csrf_token": token},
+                           follow_redirects=True)
+    assert "A print sheet holds at most 2 QR Codes: select fewer" in refused.get_data(as_text=True)

@@ -62,6 +62,10 @@ def start(qrs: list, formats: list[str], ctx: Context, sheet: SheetOptions | Non
         raise InvalidInput("there is no QR Code to export")
     if len(qrs) > MAX_ITEMS:
         raise InvalidInput(f"at most {MAX_ITEMS:,} QR Codes per export")
+    if sheet is not None and len(qrs) > print_sheet.MAX_CODES:
+        raise InvalidInput(f"at most {print_sheet.MAX_CODES:,} QR Codes on a print sheet, not {len(qrs):,}", "printSheet",
+                           sentence=f"A print sheet holds at most {print_sheet.MAX_CODES:,} QR Codes: select fewer, "
+                                    f"or export the images alone.")
     if not formats and sheet is None:
         raise InvalidInput("choose at least one format or the print sheet", "formats")
     kept = ",".join([*formats, *([sheet.token()] if sheet else [])])

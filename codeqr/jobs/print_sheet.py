@@ -24,6 +24,8 @@ MM = 72 / 25.4
 MIN_CODE_MM = 10
 #: The font captions are set in when the package ships it (frames' fonts), else Helvetica.
 FONT = FilePath(__file__).parent.parent / "design" / "fonts" / "DejaVuSans.ttf"
+#: The most QR Codes one sheet holds: the PDF is built in memory, in one go.
+MAX_CODES = 2_000
 #: The name the export stores the sheet as, in its ZIP.
 FILE_NAME = "print-sheet.pdf"
 
