@@ -15,7 +15,8 @@ class WebpRenderer(Renderer):
 
     def render(self, spec) -> bytes:
         out = io.BytesIO()
-        raster.to_image(geometry.draw(spec)).save(out, format="WEBP", lossless=True, quality=80, method=4)
+        # Low effort (method 1): still exact, a little larger, several times quicker than the default.
+        raster.to_image(geometry.draw(spec)).save(out, format="WEBP", lossless=True, quality=25, method=1)
         return out.getvalue()
 
 
