@@ -10,11 +10,12 @@ from types import SimpleNamespace
 
 import pypdfium2
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from codeqr import pluginmanager
-from codeqr.design.drawing import Caption, Drawing, Fill, TextLine
+from codeqr.design.drawing import Bitmap, Caption, Drawing, Fill, TextLine
 from codeqr.design.paths import Path
+from codeqr.design.eps import to_eps
 from codeqr.design.pdf import to_pdf
 from codeqr.jobs.print_sheet import FILE_NAME
 from decode import decode, pdf_pages, read, to_image
@@ -83,6 +84,27 @@ def test_pdf_captions_are_real_text_in_their_embedded_font():
     assert _pages(pdf)[0][1].strip() == ""
     image = pdf_pages(pdf)[0].convert("L")
     assert image.getpixel((50, 96)) < 64 and image.getpixel((50, 40)) > 192
+
+
+@pytest.mark.parametrize("writer", ["pdf", "eps"])
+def test_vector_bitmaps_keep_their_transparency_and_eps_captions_are_outlines(writer):
+    """A logo (green disc on transparent corners) over a black band: the band shows through
+    the corners; an EPS draws a caption's outline (a PDF its text: above)."""
+    logo = Image.new("RGBA", (40, 40), (0, 0, 0, 0))
+    ImageDraw.Draw(logo).ellipse((0, 0, 39, 39), fill=(0, 160, 0, 255))
+    png = io.BytesIO()
+    logo.save(png, format="PNG")
+    outline = Path().rect(150, 20, 30, 30)  # stands for glyphs: a square where the text is
+    caption = Caption([TextLine("Hi", 150, 45)], SimpleNamespace(), 30, "#1e3a8a", outline)
+    drawing = Drawing(200, 100, [Fill(Path().rect(0, 0, 200, 100), "#ffffff"), Fill(Path().rect(0, 0, 100, 100), "#000000"),
+                                 Bitmap(10, 10, 80, 80, png.getvalue()), caption])
+    data = to_pdf(drawing) if writer == "pdf" else to_eps(drawing)
+    image = to_image(data, {"pdf": "application/pdf", "eps": "application/postscript"}[writer]).convert("RGB")
+    assert image.size == (200, 100)
+    green, corner, paper = image.getpixel((50, 50)), image.getpixel((13, 13)), image.getpixel((120, 50))
+    assert green[1] > 120 and green[0] < 60 and max(corner) < 40 and min(paper) > 240
+    if writer == "eps":
+        assert image.getpixel((165, 35)) == pytest.approx((0x1E, 0x3A, 0x8A), abs=8)
 
 
 def test_every_format_has_its_etag_and_answers_304(api, client):
