@@ -14,8 +14,8 @@ from PIL import Image, ImageDraw
 
 from codeqr import pluginmanager
 from codeqr.design.drawing import Bitmap, Caption, Drawing, Fill, TextLine
-from codeqr.design.paths import Path
 from codeqr.design.eps import to_eps
+from codeqr.design.paths import Path
 from codeqr.design.pdf import to_pdf
 from codeqr.jobs.print_sheet import FILE_NAME
 from decode import decode, pdf_pages, read, to_image
