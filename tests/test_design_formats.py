@@ -54,6 +54,19 @@ def test_every_format_decodes_to_exactly_its_text(api, client, fmt, design):
     assert to_image(response.data, media_type).size == (400, 400)  # PDF and EPS: 400 pt at 72 dpi
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_framed_design_decodes_in_every_format_and_its_pdf_caption_is_text(api, client, fmt):
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/framed", "size": 400, "frame": "frame-1",
+                                        "frameText": "Scan the menü", "frameColor": "#1e3a8a", **STYLED}).get_json()
+    response = client.get(f"/qr/{qr['id']}.{fmt}")
+    assert decode(response.data, response.mimetype) == [qr["shortLink"]]
+    width, height = to_image(response.data, response.mimetype).size
+    assert width == 400 and height > 400  # the frame's bar below the code
+    if fmt == "pdf":
+        assert " ".join(_pages(response.data)[0][1].split()) == "Scan the menü"
+        assert b"/FontFile2" in response.data
+
+
 def test_jpeg_has_no_alpha_and_pdf_and_eps_are_vectors(api, client):
     qr = api.post("/api/qrcodes", json={"url": "https://example.com/v", "size": 300, **STYLED}).get_json()
     jpeg = Image.open(io.BytesIO(client.get(f"/qr/{qr['id']}.jpg").data))
