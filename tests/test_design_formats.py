@@ -7,16 +7,20 @@ import io
 import math
 import re
 from types import SimpleNamespace
+from typing import get_args
 
 import pypdfium2
 import pytest
 from PIL import Image, ImageDraw
 
 from codeqr import pluginmanager
+from codeqr.design import values
 from codeqr.design.drawing import Bitmap, Caption, Drawing, Fill, TextLine
 from codeqr.design.eps import to_eps
 from codeqr.design.paths import Path
 from codeqr.design.pdf import to_pdf
+from codeqr.domain.rendering import Picture, render_spec
+from codeqr.domain.schemas import Design
 from codeqr.jobs.print_sheet import FILE_NAME
 from decode import decode, pdf_pages, read, to_image
 from test_web import _export, browser, create, csrf_of, web_app  # noqa: F401 (fixtures)
@@ -65,6 +69,25 @@ def test_a_framed_design_decodes_in_every_format_and_its_pdf_caption_is_text(api
     if fmt == "pdf":
         assert " ".join(_pages(response.data)[0][1].split()) == "Scan the menü"
         assert b"/FontFile2" in response.data
+
+
+PATTERNS, EYES, SHAPES, FRAMES = (get_args(kind) for kind in (values.Pattern, values.EyeShape, values.Shape,
+                                                                values.Frame))
+#: Each pattern, eye shape, outline and frame at least once (in turn, so the styles mix).
+LOOKS = [{"pattern": PATTERNS[i % len(PATTERNS)], "eye_shape": EYES[i % len(EYES)], "shape": SHAPES[i % len(SHAPES)],
+          "frame": FRAMES[i % len(FRAMES)], "level": "LMQH"[i % 4]}
+         for i in range(max(map(len, (PATTERNS, EYES, SHAPES, FRAMES))))]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("look", LOOKS, ids=lambda look: "-".join(look.values()))
+def test_every_pattern_eye_outline_and_frame_decodes_in_every_format(fmt, look):
+    renderer = pluginmanager.renderers(pluginmanager.build_plugin_manager((), ()))[fmt]({})
+    text = "https://go.example.org/every-look"
+    design = Design(size=400, **look, eye_color="#7c2d12",
+                    fg_gradient={"type": "radial", "colors": ["#1d4ed8", "#000000"]})
+    data = renderer.render(render_spec(Picture(text, design), None))
+    assert decode(data, renderer.media_type) == [text]
 
 
 def test_jpeg_has_no_alpha_and_pdf_and_eps_are_vectors(api, client):
