@@ -92,6 +92,10 @@ class Renderer(_Component):
     """Turns a :class:`RenderSpec` into image bytes of one format."""
 
     media_type: str = "application/octet-stream"
+    #: how people name the format in menus ("JPEG", "WebP"); empty: its file type, upper case
+    label: str = ""
+    #: whether it draws shapes rather than pixels: one file serves every printed size
+    vector: bool = False
     #: bump when the same spec renders differently: it is part of the image hash
     version: str = "1"
 

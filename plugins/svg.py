@@ -26,6 +26,7 @@ def _path(modules) -> str:
 class SvgRenderer(Renderer):
     name = "svg"
     media_type = "image/svg+xml"
+    vector = True
     version = "1"
 
     def render(self, spec) -> bytes:

@@ -924,13 +924,16 @@ def test_the_download_menu_offers_every_format_at_every_size(browser, web_app):
     with web_app.app_context():
         from codeqr.state import app_state
 
-        media_types = {fmt: renderer.media_type for fmt, renderer in app_state().images.renderers.items()}
+        renderers = app_state().images.renderers
+        media_types = {fmt: renderer.media_type for fmt, renderer in renderers.items()}
+        raster = {fmt for fmt, renderer in renderers.items() if not renderer.vector}
     offered = {(fmt, int(size)) for _, fmt, size in links}
-    raster = {fmt for fmt, media_type in media_types.items() if media_type != "image/svg+xml"}
     assert {size for fmt, size in offered if fmt in raster} == {256, 512, 700, 1024, 2048, 4096}  # its own size too
     assert {fmt for fmt, _ in offered} == set(media_types)
     assert len(offered) == 6 * len(raster) + len(set(media_types) - raster)  # a vector once
-    assert "SVG (vector, any size)" in page
+    for label in ("SVG", "PDF", "EPS"):
+        assert f"{label} (vector, any size)" in page
+    assert {"JPEG, 256 px", "WebP, 256 px", "PNG, 256 px"} <= set(re.findall(r'download>([^<]+)</a>', page))
     for url, _fmt, size in links[:2] + links[-1:]:
         if int(size) <= 1024:
             got = browser.get(url.replace("&amp;", "&"))
@@ -948,7 +951,8 @@ def test_downloads_and_exports_name_files_by_their_type(browser, web_app):
     for fmt, renderer in renderers.items():
         got = browser.get(f"/qrcodes/{qr['id']}/download.{fmt}?size=256")
         name = re.search(r'filename="([^"]+)"', got.headers["Content-Disposition"]).group(1)
-        extension = {"image/png": ".png", "image/svg+xml": ".svg"}[renderer.media_type]
+        extension = {"image/png": ".png", "image/svg+xml": ".svg", "image/jpeg": ".jpg", "image/webp": ".webp",
+                     "application/pdf": ".pdf", "application/postscript": ".eps"}[renderer.media_type]
         assert name.startswith("Menu-256.") and name.endswith(extension), name
     if "styled-png" in renderers:  # the example plugin is installed
         assert renderers["styled-png"].file_suffix == ".styled-png.png" and renderers["png"].file_suffix == ".png"

@@ -1,4 +1,5 @@
-"""ZIP exports of QR Codes as jobs: images in every format asked for, plus ``manifest.csv``.
+"""ZIP exports of QR Codes as jobs: images in every format asked for, plus ``manifest.csv``
+and, when asked, ``print-sheet.pdf`` (``print_sheet``: every code laid out on pages to print).
 
 The job renders its QR Codes in parts of ``PART_SIZE``; each part is a small ZIP kept in
 the storage backend, and its progress is committed after it is stored. A job taken up
@@ -20,13 +21,16 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ..context import Context
+from ..design import geometry
 from ..domain.models import ExportJob
 from ..domain.qrcodes import by_ids
 from ..domain.schemas import QRCodeSchemas
 from ..errors import CodeQRError, InvalidInput
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
+from . import print_sheet
 from .content_columns import cells_of, flat_names
+from .print_sheet import SheetCode, SheetOptions
 from .runner import Lease, owned_job, stored_job
 from .spreadsheets import csv_lines
 from .statuses import JobStatus
@@ -51,17 +55,27 @@ def manifest_fields(schemas: QRCodeSchemas) -> list[str]:
     return [*_BEFORE, *names, *_AFTER]
 
 
-def start(qrs: list, formats: list[str], ctx: Context) -> ExportJob:
-    """Record an export of ``qrs`` (QRCodeOut, in order) in ``formats``."""
+def start(qrs: list, formats: list[str], ctx: Context, sheet: SheetOptions | None = None) -> ExportJob:
+    """Record an export of ``qrs`` (QRCodeOut, in order) in ``formats``, and on a print
+    sheet laid out as ``sheet`` says (its options kept beside the formats, as one word)."""
     if not qrs:
         raise InvalidInput("there is no QR Code to export")
     if len(qrs) > MAX_ITEMS:
         raise InvalidInput(f"at most {MAX_ITEMS:,} QR Codes per export")
+    if sheet is not None and len(qrs) > print_sheet.MAX_CODES:
+        raise InvalidInput(f"at most {print_sheet.MAX_CODES:,} QR Codes on a print sheet, not {len(qrs):,}", "printSheet",
+                           sentence=f"A print sheet holds at most {print_sheet.MAX_CODES:,} QR Codes: select fewer, "
+                                    f"or export the images alone.")
+    if not formats and sheet is None:
+        raise InvalidInput("choose at least one format or the print sheet", "formats")
+    kept = ",".join([*formats, *([sheet.token()] if sheet else [])])
+    if len(kept) > ExportJob.formats.type.length:
+        raise InvalidInput("too many formats for one export", "formats")
     uses = Counter(qr.key for qr in qrs)  # the same key on two domains: name both files by id too
     repeated = {key for key, count in uses.items() if count > 1}
     items = [[qr.id, f"{qr.key}-{qr.id}" if qr.key in repeated else qr.key] for qr in qrs]
     with begin_write():
-        job = ExportJob(user_id=ctx.actor.user_id, status=JobStatus.QUEUED, items=json.dumps(items), formats=",".join(formats),
+        job = ExportJob(user_id=ctx.actor.user_id, status=JobStatus.QUEUED, items=json.dumps(items), formats=kept,
                         total=len(items))
         db.session.add(job)
     return job
@@ -112,7 +126,8 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
     role may read every QR Code, so ``ctx.actor`` (the owner) is not asked for a permission;
     a deactivated owner's export stops."""
     job = stored_job(ExportJob, job_id, "export")
-    items, formats, moment = json.loads(job.items), job.formats.split(","), job.created_at
+    items, moment = json.loads(job.items), job.created_at
+    formats, sheet = _formats_of(job.formats)
     done, parts = job.processed, job.parts
     db.session.rollback()
     storage = ctx.state.images.storage
@@ -128,7 +143,8 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
             parts += 1
             with begin_write():
                 lease.advance(processed=start_at + len(chunk), parts=parts)
-        size = _join(job_id, parts, moment, storage, ctx)
+        sheet_pdf = _print_sheet(items, sheet, ctx) if sheet else None
+        size = _join(job_id, parts, moment, storage, ctx, sheet_pdf)
     except CodeQRError as error:  # the storage away, an image that cannot be rendered
         db.session.rollback()
         lease.finish(JobStatus.FAILED, message=f"the export stopped: {error.message}")
@@ -139,9 +155,35 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
     _remove_parts(job_id, parts, storage)
 
 
-def _join(job_id: str, parts: int, moment, storage, ctx: Context) -> int:
-    """Join the parts into the export's one file in the storage (drafted in the instance
-    folder's ``tmp``); return its size."""
+def _formats_of(kept: str) -> tuple[list[str], SheetOptions | None]:
+    """The image formats and the print sheet's options of a job, from its ``formats``."""
+    words = [word for word in kept.split(",") if word]
+    sheets = [SheetOptions.from_token(word) for word in words if word.startswith("sheet:")]
+    return [word for word in words if not word.startswith("sheet:")], (sheets[0] if sheets else None)
+
+
+def _print_sheet(items: list, sheet: SheetOptions, ctx: Context) -> bytes:
+    """The print sheet of the QR Codes still there, in the export's order."""
+    images = ctx.state.images
+
+    def codes():
+        for start_at in range(0, len(items), PART_SIZE):
+            ids = [qrcode_id for qrcode_id, _ in items[start_at:start_at + PART_SIZE]]
+            found = {qr.id: qr for qr in by_ids(ids, ctx)}
+            db.session.rollback()
+            for qrcode_id in ids:
+                qr = found.get(qrcode_id)
+                if qr is not None:
+                    caption = [qr.title] if qr.title else []
+                    caption += [] if qr.static or not qr.short_link else [qr.short_link]
+                    yield SheetCode(geometry.draw(images.spec(qr.picture())), caption)
+
+    return print_sheet.build(codes(), sheet)
+
+
+def _join(job_id: str, parts: int, moment, storage, ctx: Context, sheet_pdf: bytes | None = None) -> int:
+    """Join the parts (and the print sheet) into the export's one file in the storage
+    (drafted in the instance folder's ``tmp``); return its size."""
     manifest = []
     folder = os.path.join(ctx.instance_path, "tmp")
     os.makedirs(folder, exist_ok=True)
@@ -154,6 +196,8 @@ def _join(job_id: str, parts: int, moment, storage, ctx: Context) -> int:
                             manifest.extend(json.loads(part.read(info)))
                         else:
                             archive.writestr(info, part.read(info))
+            if sheet_pdf is not None:
+                archive.writestr(_entry(print_sheet.FILE_NAME, moment, "application/pdf"), sheet_pdf)
             archive.writestr(_entry("manifest.csv", moment, "text/csv"),
                              "".join(csv_lines(manifest_fields(ctx.schemas), manifest)))
         draft.flush()

@@ -17,10 +17,11 @@ from ..design.verify import Unscannable
 from ..domain import qrcodes
 from ..domain.checks import every_problem
 from ..domain.rendering import short_link
-from ..domain.schemas import Filters, ListQuery, QRCodeUpdate
+from ..domain.schemas import Filters, ListQuery, QRCodeUpdate, bounds_of
 from ..domain.timeutil import utcnow
-from ..errors import CodeQRError, InvalidInputs
-from ..jobs import exports
+from ..errors import CodeQRError, InvalidInput, InvalidInputs
+from ..jobs import exports, print_sheet
+from ..jobs.print_sheet import SheetOptions
 from ..jobs.statuses import JobStatus
 from ..state import app_state
 from . import bp, content_fields, name_of, requires
@@ -91,7 +92,9 @@ def qrcode_list():
     chosen = request.args.get("sort") if recent else query.sort + (":asc" if query.order == "asc" else "")
     return render_template("qrcodes/list.html", items=items, query=query, total=total, pages=pages,
                            sort_choices=SORT_CHOICES, chosen=chosen,
-                           export_form=ConfirmForm(), formats=_formats(), sort=sort, recent=recent and recent[1],
+                           export_form=ConfirmForm(), formats=_formats(), sheet=SheetOptions(),
+                           sheet_bounds={name: bounds_of(info) for name, info in SheetOptions.model_fields.items()},
+                           sort=sort, recent=recent and recent[1],
                            recent_scans=scans_since([qr.id for qr in items], since, app_state().agents) if since else {},
                            page_url=page_url, page_sizes=PAGE_SIZES,
                            type_labels={name: kind.label for name, kind in TYPES.items()}, with_url=WITH_URL)
@@ -169,7 +172,7 @@ def qrcode_detail(qr_id: str):
     qr = _get(qr_id)
     renderers = app_state().images.renderers
     return render_template("qrcodes/detail.html", qr=qr, formats=_formats(), sizes=sorted({*DOWNLOAD_SIZES, qr.size}),
-                           vector={fmt for fmt, renderer in renderers.items() if renderer.media_type == "image/svg+xml"},
+                           vector={fmt for fmt, renderer in renderers.items() if renderer.vector},
                            form=ConfirmForm(), analytics=panel(qrcode_id=qr.id), bot_scans=bot_scans(qr),
                            print_sizes=sorted(PRINT_SIZES_CM), print_size=PRINT_SIZES_CM[0],
                            content=content_lines(qr, reader_zone()), type_label=TYPES[qr.type].label)
@@ -295,11 +298,23 @@ def qrcode_download(qr_id: str, fmt: str):
 @bp.post("/export")
 def export():
     """Start a ZIP export of the selected QR Codes (``ids``) or of all matching the
-    search (``all``), in the formats ticked; its page shows the progress."""
+    search (``all``), in the formats ticked and, with ``sheet``, on a print sheet laid out
+    as its ``sheet_*`` fields say (a bad option: 422 with the reason); its page shows the
+    progress."""
     if not ConfirmForm().validate_on_submit():
         abort(400, "the form expired; reload the page")
     formats = [fmt for fmt in request.form.getlist("format") if fmt in app_state().images.renderers]
-    formats = formats or [current_app.config["CODEQR_DEFAULT_FORMAT"]]
+    sheet = None
+    if request.form.get("sheet"):
+        chosen = {name: request.form[f"sheet_{name}"] for name in SheetOptions.model_fields
+                  if request.form.get(f"sheet_{name}")}
+        try:
+            sheet = print_sheet.options(chosen)
+        except InvalidInput as error:
+            said = " ".join(problem.sentence for problem in getattr(error, "problems", [error]))
+            return render_template("error.html", status=422, message=f"The print sheet cannot be made: {said}"), 422
+    elif not formats:
+        formats = [current_app.config["CODEQR_DEFAULT_FORMAT"]]
     if request.form.get("all"):
         try:
             items = qrcodes.all_matching(Filters.model_validate({"search": request.form.get("search") or None}), for_request())
@@ -311,7 +326,7 @@ def export():
         flash("Select at least one QR Code to export.", "error")
         return redirect(url_for("web.qrcode_list"))
     try:
-        job = exports.start(items, formats, for_request())
+        job = exports.start(items, formats, for_request(), sheet)
     except CodeQRError as error:
         flash(error.sentence, "error")
         return redirect(url_for("web.qrcode_list"))
@@ -369,9 +384,13 @@ def display_format() -> str:
 
 
 def format_label(fmt: str) -> str:
-    """A format as people name it: its file type, and what sets it apart if its name says
-    more ("styled-png" -> "PNG (styled)"). In templates: ``fmt|format_label``."""
-    extension = app_state().images.renderers[fmt].file_suffix.rsplit(".", 1)[-1]
+    """A format as people name it: its renderer's ``label``, else its file type, and what
+    sets it apart if its name says more ("styled-png" -> "PNG (styled)"). In templates:
+    ``fmt|format_label``."""
+    renderer = app_state().images.renderers[fmt]
+    if renderer.label:
+        return renderer.label
+    extension = renderer.file_suffix.rsplit(".", 1)[-1]
     rest = fmt.removesuffix(extension).strip("-_. ").replace("-", " ")
     return f"{extension.upper()} ({rest})" if rest else extension.upper()
 
