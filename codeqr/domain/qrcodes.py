@@ -22,6 +22,7 @@ from ..contents import PAYLOADS, TYPES, WITH_URL, lookup_text
 from ..contents.rules import content_problems, default_static
 from ..contents.stored import product_key
 from ..context import Context
+from ..design import logos
 from ..design_rules import design_problems
 from ..errors import CodeQRError, Conflict, InvalidInput, InvalidInputs, NotFound
 from ..persistence.database import after_commit, begin_write, insert_on_conflict
@@ -218,19 +219,34 @@ def fields_of(data: QRCodeCreate, ctx: Context) -> dict:
     static filled in. Payloads stay models (``model_dump`` would make them dicts)."""
     fields = data.model_dump(exclude={"level", *PAYLOADS}) | {name: getattr(data, name) for name in PAYLOADS}
     fields["domain"] = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
-    fields["level"] = data.level or TYPES[data.type].level or ("H" if data.show_logo else "M")
+    fields["level"] = data.level or TYPES[data.type].level or ("H" if data.show_logo or data.logo else "M")
     fields["static"] = default_static(data.type) if data.static is None else data.static
     if data.type == "gs1" and data.gs1 is not None and data.key is None:
         fields["key"] = product_key(data.gs1)
     return fields
 
 
-def _new_fields(data: QRCodeCreate, ctx: Context, taken: bool = False) -> dict:
+def _new_fields(data: QRCodeCreate, ctx: Context, taken: bool = False, logo: logos.Logo | None = None) -> dict:
     """The checked fields of a new QR Code; every problem at once (with ``taken``, a key or
-    externalId used already among them)."""
+    externalId used already among them). Then its ``logo`` (``_with_logo``) is stored."""
     fields = fields_of(data, ctx)
     InvalidInputs.raise_any(*field_problems(fields, ctx, taken=taken))
+    if logo is not None:
+        logos.keep(logo, ctx.state.images.storage)
     return fields
+
+
+def _with_logo(data, ctx: Context):
+    """``data`` (a create or update body) with the ``logo`` it sends taken in: fetched,
+    checked and normalised, before any transaction (a fetch may take seconds), its value
+    now the stored logo's name; and that ``logos.Logo``, to store once the QR Code is
+    checked (None: no logo sent). A logo sent without ``showLogo`` is a logo to show.
+    A logo refused raises ``InvalidInput`` on ``logo``; nothing is stored."""
+    if getattr(data, "logo", None) is None:
+        return data, None
+    logo = logos.intake(data.logo, ctx, ctx.state.images.storage)
+    update = {"logo": logo.name} | ({} if "show_logo" in data.model_fields_set else {"show_logo": True})
+    return data.model_copy(update=update), logo
 
 
 def _insert(fields: dict, ctx: Context, upsert_slot: str | None = None) -> QRCode | None:
@@ -277,6 +293,8 @@ def preview_picture(data: QRCodeCreate, ctx: Context, key: str | None = None,
     alike, say) beside the reason, and a content not yet whole as the short link's design."""
     fields = fields_of(data, ctx)
     problems = field_problems(fields, ctx, exclude_id=editing)
+    if fields.get("logo") is not None and not logos.is_kept(fields["logo"], ctx.state.images.storage):
+        fields["logo"] = None  # drawn once taken in (the form uploads it first: ``logos.intake_bytes``)
     key = data.key or key or PREVIEW_KEY
     schemas = ctx.schemas
     design = schemas.design.model_validate({name: fields[name] for name in schemas.design_fields if name in fields})
@@ -291,19 +309,21 @@ def preview_picture(data: QRCodeCreate, ctx: Context, key: str | None = None,
 def create(data: QRCodeCreate, ctx: Context) -> QRCodeOut:
     """Create a QR Code."""
     ctx.actor.require(Permission.WRITE_QRCODES)
-    fields = _new_fields(data, ctx, taken=True)
+    data, logo = _with_logo(data, ctx)
+    fields = _new_fields(data, ctx, taken=True, logo=logo)
     with begin_write():
         result = _out(_inserted(fields, ctx), ctx)
     _fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
     return result
 
 
-def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
-    """Apply the given changes to ``qr`` (validated); return ``{api_name: [old, new]}``."""
+def _apply(qr: QRCode, given: dict, ctx: Context, logo: logos.Logo | None = None) -> dict:
+    """Apply the given changes to ``qr`` (validated), storing its new ``logo`` once they are
+    checked; return ``{api_name: [old, new]}``."""
     if "domain" in given:
         given["domain"] = given["domain"].lower()
     stored = ctx.schemas.fields_of(qr)
-    if given.get("show_logo") and "level" not in given and stored["level"] not in ("Q", "H"):
+    if (given.get("show_logo") or given.get("logo")) and "level" not in given and stored["level"] not in ("Q", "H"):
         given["level"] = "H"  # what a logo implies when the caller did not choose
     given = with_type_change(stored, given)
     future = stored | given
@@ -313,6 +333,8 @@ def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
     api_names = ctx.schemas.api_names
     InvalidInputs.raise_any(*field_problems(future, ctx, exclude_id=qr.id,
                                             unchanged={api_names[name] for name in api_names if name not in given}))
+    if logo is not None:
+        logos.keep(logo, ctx.state.images.storage)
     columns = ctx.schemas.columns(future, kept=qr.design)
     if columns["url"] != qr.url or "domain" in changes:
         qr.url_hash = url_hash(columns["url"])
@@ -346,10 +368,10 @@ def with_type_change(stored: dict, given: dict) -> dict:
     return given
 
 
-def _save_changes(qr: QRCode, given: dict, ctx: Context) -> tuple[QRCodeOut, dict]:
+def _save_changes(qr: QRCode, given: dict, ctx: Context, logo: logos.Logo | None = None) -> tuple[QRCodeOut, dict]:
     """Apply and flush inside the open transaction; return ``(before, changes)``."""
     before = _out(qr, ctx)
-    changes = _apply(qr, given, ctx)
+    changes = _apply(qr, given, ctx, logo)
     if changes:
         fields = ctx.schemas.fields_of(qr)
         try:
@@ -370,9 +392,10 @@ def _after_update(before: QRCodeOut, after: QRCodeOut, changes: dict, ctx: Conte
 def update(ref: str, data: QRCodeUpdate, ctx: Context) -> QRCodeOut:
     """Change the fields sent; ``updatedAt`` moves only when something changed."""
     ctx.actor.require(Permission.WRITE_QRCODES)
+    data, logo = _with_logo(data, ctx)
     with begin_write():
         qr = _row_or_404(ref)
-        before, changes = _save_changes(qr, data.given(), ctx)
+        before, changes = _save_changes(qr, data.given(), ctx, logo)
         result = _out(qr, ctx)
     if changes:
         _after_update(before, result, changes, ctx)
@@ -388,6 +411,7 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
     unique constraint lets exactly one through and the others update that row.
     """
     ctx.actor.require(Permission.WRITE_QRCODES)
+    data, logo = _with_logo(data, ctx)
     given = data.given()
     kind = TYPES[data.type]
     payload = data.url if kind.field == "url" else getattr(data, kind.field)
@@ -409,7 +433,7 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
             qr = _oldest_row_with_url(found_by, data.domain, data.type)
             identity = found_by
         if qr is None:
-            fields = _new_fields(data, ctx)
+            fields = _new_fields(data, ctx, logo=logo)
             slot = url_fingerprint(fields["domain"], f"{data.type}\n{identity}" if data.type != "url" else identity)
             qr = _insert(fields, ctx, upsert_slot=slot)
             created = qr is not None
@@ -418,7 +442,7 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
                 if qr is None:
                     raise Conflict("the QR Code for this url changed while upserting; try again")
         if not created:
-            before, changes = _save_changes(qr, given, ctx)
+            before, changes = _save_changes(qr, given, ctx, logo)
         result = _out(qr, ctx)
     if created:
         _fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
@@ -454,13 +478,14 @@ def bulk_create(items: list, ctx: Context) -> RootModel:
         raise InvalidInput(f"at most {MAX_BULK} QR Codes per request")
     results: list = []
     created: list[QRCodeOut] = []
+    bodies = [_bulk_body(item, ctx) for item in items]  # logos fetched before the transaction
     with begin_write():
-        for item in items:
+        for item, body in zip(items, bodies):
             try:
-                data = ctx.schemas.create.model_validate(item)
-                qr = _inserted(_new_fields(data, ctx), ctx)
-            except ValidationError as error:
-                results.append({"error": InvalidInputs.of(list(schema_problems(error))).body(), "qrcode": item})
+                if isinstance(body, CodeQRError):
+                    raise body
+                data, logo = body
+                qr = _inserted(_new_fields(data, ctx, logo=logo), ctx)
             except CodeQRError as error:
                 results.append({"error": error.body(), "qrcode": item})
             else:
@@ -471,6 +496,17 @@ def bulk_create(items: list, ctx: Context) -> RootModel:
     for result in created:
         _fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
     return answer
+
+
+def _bulk_body(item, ctx: Context):
+    """One bulk item validated, its logo taken in: ``(data, logo)``, or the error it has."""
+    try:
+        data, logo = _with_logo(ctx.schemas.create.model_validate(item), ctx)
+    except ValidationError as error:
+        return InvalidInputs.of(list(schema_problems(error)))
+    except CodeQRError as error:
+        return error
+    return data, logo
 
 
 def bulk_delete(refs: list[str], ctx: Context) -> int:
