@@ -40,6 +40,14 @@ def trickle(seconds: float) -> Callable:
     return write
 
 
+def slow_headers(seconds: float) -> Callable:
+    """A whole answer whose headers come a byte every 0.2 s (with ``Answer(status=0)``)."""
+    def write(stream):
+        stream.write(b"HTTP/1.0 200 OK\r\nX-Slow: ")
+        trickle(seconds)(stream)
+    return write
+
+
 def huge(size: int) -> Callable:
     """A body of ``size`` bytes written without a Content-Length (read until the close)."""
     def write(stream):
@@ -55,6 +63,8 @@ class ImageServer:
     def __init__(self, cert: tuple[Path, Path] | None = None):
         self.answers: dict[str, Answer] = {}
         self.requests: list[tuple[str, dict]] = []
+        #: paths whose answer the client cut off before it was whole
+        self.hung_up: list[str] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -63,6 +73,12 @@ class ImageServer:
             def do_GET(self):
                 server.requests.append((self.path, dict(self.headers)))
                 answer = server.answers.get(self.path, Answer(b"not here", 404))
+                if answer.status == 0:  # the body writes the whole answer, status line and headers too
+                    try:
+                        answer.body(self.wfile)
+                    except OSError:
+                        server.hung_up.append(self.path)
+                    return
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
@@ -75,7 +91,7 @@ class ImageServer:
                     else:
                         answer.body(self.wfile)
                 except OSError:
-                    pass  # the client hung up: what a refused fetch does
+                    server.hung_up.append(self.path)  # what a refused fetch does
 
             def log_message(self, *args):
                 pass
@@ -89,6 +105,14 @@ class ImageServer:
             context.load_cert_chain(*cert)
             self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def hangs_up(self, path: str, seconds: float = 20) -> bool:
+        """Whether the client cut the answer of ``path`` off (waiting up to ``seconds`` for
+        the server's next write to find out)."""
+        end = time.monotonic() + seconds
+        while path not in self.hung_up and time.monotonic() < end:
+            time.sleep(0.05)
+        return path in self.hung_up
 
     def url(self, path: str) -> str:
         return f"{self.scheme}://127.0.0.1:{self.port}{path}"

@@ -73,7 +73,8 @@ def intake(value: str, ctx, storage) -> Logo:
         try:
             fetched = safe_fetch.fetch(value, allow_http=bool(ctx.config.get("CODEQR_FETCH_ALLOW_HTTP")))
         except safe_fetch.FetchRefused as error:
-            raise refused(f"The logo could not be fetched: {error}") from None
+            reason = str(error)
+            raise refused(f"The logo could not be fetched: {reason[:1].lower()}{reason[1:]}") from None
         claims = [_DECLARED.get(fetched.content_type.split(";")[0].strip().lower()),
                   _DECLARED.get(_extension(urlsplit(fetched.url).path))]
         return prepared(fetched.body, *claims)

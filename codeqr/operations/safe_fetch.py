@@ -176,14 +176,14 @@ class _PinnedHTTP(http.client.HTTPConnection):
 
     def connect(self):
         self.sock = self.raw = socket.create_connection((self.address, self.port), self.timeout)
-        self._watchdog = threading.Timer(_left(self.deadline), self._cut, (self.sock,))
+        self._watchdog = threading.Timer(_left(self.deadline), self._cut)
         self._watchdog.daemon = True
         self._watchdog.start()
 
-    @staticmethod
-    def _cut(sock: socket.socket) -> None:
+    def _cut(self) -> None:
         try:
-            sock.shutdown(socket.SHUT_RDWR)  # a read blocked on it returns at once
+            if self.raw is not None:  # the TLS socket once wrapped: the plain one is detached then
+                self.raw.shutdown(socket.SHUT_RDWR)  # a read blocked on it returns at once
         except OSError:
             pass  # closed already
 
