@@ -5,6 +5,7 @@ safe image; drawn in the centre at the size asked, bounded by the level."""
 import base64
 import io
 import struct
+import time
 import zlib
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageChops
 
+from codeqr import db
 from codeqr.design import logos
+from codeqr.errors import InvalidInput
 from codeqr.operations import safe_fetch
 from decode import decode, to_image
 from logo_servers import Answer, ImageServer, huge, self_signed, slow_headers, trickle
@@ -226,7 +229,7 @@ REFUSED_FILES = {
                                             "image/svg+xml"), "too many pixels"),
     "an HTML page": (data_uri(b"<html><body>hi</body></html>", "image/svg+xml"), "not an SVG"),
     "a GIF": (data_uri(image_bytes("GIF"), "image/gif"), "must hold a PNG, JPEG, WebP or SVG"),
-    "a GIF said to be a PNG": (data_uri(image_bytes("GIF")), "no image"),
+    "a GIF said to be a PNG": (data_uri(image_bytes("GIF")), "not a PNG, JPEG, WebP or SVG"),
     "a damaged PNG": (data_uri(image_bytes()[:40]), "damaged"),
     "broken base64": ("data:image/png;base64,@@@@", "base64 is damaged"),
     "a data: URI not in base64": ("data:image/svg+xml,<svg/>", "must be base64"),
@@ -385,39 +388,59 @@ def test_a_logo_refused_with_other_problems_stores_nothing(api, app):
 
 
 
-# -- the fetch itself --------------------------------------------------------------------------------------
+# -- the CSV import, the form's upload and preview ---------------------------------------------------------
 
 
-def test_the_connection_goes_to_the_address_checked_with_the_name_as_host(certificate, monkeypatch):
-    plain = ImageServer()
-    try:
-        plain.answers["/a.png"] = Answer(b"image bytes")
-        looked_up = []
+def test_the_csv_import_takes_logos_in_row_by_row(app):
+    from codeqr.context import for_operator
+    from codeqr.domain.models import ImportJob
+    from codeqr.jobs import csv_import
 
-        def lookup(host, port):  # a rebinding resolver: a second lookup would lead elsewhere
-            looked_up.append(host)
-            return ["127.0.0.1"] if len(looked_up) == 1 else ["10.9.9.9"]
-        monkeypatch.setattr(safe_fetch, "lookup", lookup)
-        monkeypatch.setattr(safe_fetch, "TEST_FIRST_HOPS", frozenset({("logos.test", plain.port)}))
-        fetched = safe_fetch.fetch(f"http://logos.test:{plain.port}/a.png", allow_http=True)
-        assert fetched.body == b"image bytes" and looked_up == ["logos.test"]
-        assert plain.requests[0][1]["Host"] == f"logos.test:{plain.port}"
-        with pytest.raises(safe_fetch.FetchRefused, match="Only https"):
-            safe_fetch.fetch(f"http://logos.test:{plain.port}/a.png")
-    finally:
-        plain.stop()
+    before = stored(app)
+    with app.app_context():
+        job_id = csv_import.start([{"url": "https://example.org/1", "logo": data_uri(image_bytes())},
+                                   {"url": "https://example.org/2", "logo": "https://10.0.0.1/x.png"},
+                                   {"url": "https://example.org/3", "logo": data_uri(image_bytes("JPEG"), "image/png")}],
+                                  "logos.csv", for_operator()).id
+        app.extensions["codeqr"].jobs.wake()
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        with app.app_context():
+            job = db.session.get(ImportJob, job_id)
+            if job.status == "done":
+                break
+        time.sleep(0.05)
+    with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        assert (job.status, job.created, job.failed) == ("done", 1, 2)
+        messages = [error.message for error in csv_import.errors(job_id)]
+    assert "only public web addresses" in messages[0] and "its bytes are a JPEG" in messages[1]
+    assert len(set(stored(app)) - set(before)) == 1
 
 
-def test_tls_is_checked_against_the_urls_name_not_the_address(certificate, monkeypatch):
-    server = ImageServer(certificate)
-    try:
-        server.answers["/a.png"] = Answer(b"image bytes")
-        monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
-        monkeypatch.setattr(safe_fetch, "lookup", lambda host, port: ["127.0.0.1"])
-        monkeypatch.setattr(safe_fetch, "TEST_FIRST_HOPS", frozenset({("localhost", server.port),
-                                                                      ("other.test", server.port)}))
-        assert safe_fetch.fetch(f"https://localhost:{server.port}/a.png").body == b"image bytes"
-        with pytest.raises(safe_fetch.FetchRefused, match="no valid certificate"):
-            safe_fetch.fetch(f"https://other.test:{server.port}/a.png")
-    finally:
-        server.stop()
+def test_an_upload_is_taken_in_by_its_bytes(app):
+    storage = app.extensions["codeqr"].images.storage
+    with pytest.raises(InvalidInput, match="its bytes are a JPEG") as refusal:
+        logos.intake_bytes(image_bytes("JPEG"), "photo.png")
+    assert refusal.value.field == "logo"
+    with pytest.raises(InvalidInput, match="not a PNG, JPEG, WebP or SVG"):
+        logos.intake_bytes(b"MZ\x90\x00 an executable", "logo.png")
+    assert stored(app) == []
+    logo = logos.intake_bytes(image_bytes("WEBP"), "brand.webp")
+    assert logos.keep(logo, storage) == logo.name and stored(app) == [logo.name]
+    assert logos.intake_bytes(image_bytes("WEBP"), None).name == logo.name  # the same image, the same name
+
+
+def test_the_preview_draws_a_kept_logo_and_leaves_out_one_not_taken_in(app):
+    from codeqr.context import for_operator
+    from codeqr.domain import qrcodes
+    from codeqr.domain.schemas import QRCodeCreate
+
+    storage = app.extensions["codeqr"].images.storage
+    name = logos.keep(logos.intake_bytes(image_bytes()), storage)
+    with app.test_request_context():
+        for given, shown in ((name, name), (data_uri(image_bytes("WEBP"), "image/webp"), None)):
+            data = QRCodeCreate.model_validate({"url": URL, "logo": given, "showLogo": True})
+            preview, _, problems = qrcodes.preview_picture(data, for_operator())
+            assert preview.design.logo == shown and problems == []
+    assert stored(app) == [name]

@@ -109,12 +109,12 @@ def prepared(data: bytes, *declared: str | None) -> Logo:
     if len(data) > MAX_BYTES:
         raise refused(f"The logo is larger than {MAX_BYTES // 1024:,} KB.")
     kind = _sniffed(data)
-    claimed = {claim for claim in declared if claim}
-    if claimed - {kind}:
-        raise refused(f"The logo says it is {_label(min(claimed - {kind}))} but its bytes are "
-                      f"{_label(kind) if kind else 'no image'}: send the file as it is.")
     if kind is None:
         raise refused(f"The logo is not {_ACCEPTED}.")
+    claimed = {claim for claim in declared if claim}
+    if claimed - {kind}:
+        raise refused(f"The logo says it is {_label(min(claimed - {kind}))} but its bytes are {_label(kind)}: "
+                      "send the file as it is.")
     png = _normalised(_svg_raster(data) if kind == "svg" else data)
     return Logo(f"logo-{hashlib.sha256(png).hexdigest()[:32]}.png", png)
 
