@@ -139,18 +139,18 @@ def image(qr_id: str, fmt: str):
     return Response(data, mimetype=images.renderers[fmt].media_type, headers=headers)
 
 
-@bp.get(f"{logos.ROUTE}<name>")
-def logo(name: str):
+@bp.get(f"{logos.ROUTE}<logo_name>")
+def logo(logo_name: str):
     """A QR Code's own logo, by the name its ``logo`` holds: the name is the hash of the
     bytes, so they never change and may be cached for good."""
     storage = app_state().images.storage
-    if not logos.NAME.fullmatch(name):
+    if not logos.NAME.fullmatch(logo_name):
         abort(404)
-    headers = {"ETag": f'"{name}"', "Cache-Control": "public, max-age=31536000, immutable"}
-    if request.if_none_match.contains(name):
+    headers = {"ETag": f'"{logo_name}"', "Cache-Control": "public, max-age=31536000, immutable"}
+    if request.if_none_match.contains(logo_name):
         return Response(status=304, headers=headers)
     try:
-        data = storage.get(name)
+        data = storage.get(logo_name)
     except StorageUnavailable:
         raise
     except Exception as error:
