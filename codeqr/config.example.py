@@ -35,6 +35,7 @@
 # CODEQR_DEFAULT_FORMAT = "png"
 # CODEQR_OVERLAY = "logo"
 # CODEQR_LOGO_PATH = "/etc/codeqr/logo.png"
+# CODEQR_FETCH_ALLOW_HTTP = False             # logos given as http:// URLs too (https only by default)
 
 # S3 or an S3-compatible server (SeaweedFS, MinIO, ...): pip install 'codeqr[s3]'
 # CODEQR_STORAGE = "s3"

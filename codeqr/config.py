@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "CODEQR_STORAGE_PATH": None,  # None: images/ in the instance folder
     "CODEQR_DEFAULT_FORMAT": "png",
     "CODEQR_OVERLAY": "logo",
+    "CODEQR_FETCH_ALLOW_HTTP": False,  # logos given as URLs: https only unless true
     "CODEQR_DISABLED_PLUGINS": [],
     "CODEQR_AUTO_MIGRATE": True,
     "CODEQR_SQLITE_BUSY_TIMEOUT_MS": 10000,

@@ -9,11 +9,13 @@ import types
 
 import pytest
 from flask import Blueprint
+from PIL import Image
 
 from api_client import authorized_client
 from codeqr import db, hookimpl
 from codeqr.accounts import apikeys, users
 from codeqr.context import for_operator
+from codeqr.design import logos
 from codeqr.domain import qrcodes
 from codeqr.domain.models import User
 from codeqr.domain.schemas import QRCodeCreate
@@ -71,7 +73,8 @@ def site(make_app):
         _, secret = apikeys.create("headers", owner=db.session.get(User, admin), ctx=for_operator())
         spare_key, _ = apikeys.create("to revoke", owner=db.session.get(User, admin), ctx=for_operator())
         values = {"qr_id": kept.id, "ref": spare.id, "key": "kept", "fmt": "png", "filename": "app.js",
-                  "key_id": spare_key.id, "user_id": member, "rest": "09506000134352"}
+                  "key_id": spare_key.id, "user_id": member, "rest": "09506000134352",
+                  "logo_name": logos.keep(logos.intake_bytes(_png()), app.extensions["codeqr"].images.storage)}
     client = app.test_client()
     assert client.post("/login", data={"email": "admin@example.com", "password": PASSWORD}).status_code == 302
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
@@ -84,6 +87,12 @@ def site(make_app):
         _wait(client, answer.headers["Location"])
     app.values, app.signed_in = values, client
     return app
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (16, 16), (200, 0, 0, 255)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def _path(rule, values: dict) -> str:

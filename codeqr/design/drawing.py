@@ -56,7 +56,7 @@ class Fill:
 
 @dataclass
 class Bitmap:
-    """A PNG image drawn into the box ``(x, y, width, height)``."""
+    """A PNG image drawn to fill the box ``(x, y, width, height)`` (stretched if its shape differs)."""
 
     x: float
     y: float

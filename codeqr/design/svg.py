@@ -16,10 +16,10 @@ def to_svg(drawing: Drawing) -> str:
             fill = _paint(item.paint, defs)
             rule = ' fill-rule="evenodd"' if item.evenodd else ""
             body.append(f'<path fill="{fill}"{rule} d="{item.path.svg_data()}"/>')
-        elif isinstance(item, Bitmap):
+        elif isinstance(item, Bitmap):  # fills its box: a logo given both width and height is drawn that size
             data = base64.b64encode(item.png).decode()
             body.append(f'<image x="{item.x:.2f}" y="{item.y:.2f}" width="{item.width:.2f}" height="{item.height:.2f}" '
-                        f'preserveAspectRatio="xMidYMid meet" href="data:image/png;base64,{data}"/>')
+                        f'preserveAspectRatio="none" href="data:image/png;base64,{data}"/>')
         elif isinstance(item, Caption):
             text = escape(" ".join(line.text for line in item.lines))
             body.append(f'<path fill="{item.color}" aria-label="{text}" d="{item.outline.svg_data()}"/>')

@@ -22,6 +22,7 @@ from ..contents import PAYLOADS, TYPES, WITH_URL, lookup_text
 from ..contents.rules import content_problems, default_static
 from ..contents.stored import product_key
 from ..context import Context
+from ..design import logos
 from ..design.verify import Unscannable, verify
 from ..design_rules import design_problems
 from ..errors import CodeQRError, Conflict, InvalidInput, InvalidInputs, NotFound
@@ -163,7 +164,8 @@ def _check_key(key: str, ctx: Context) -> str:
 
 def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id: str | None = None,
                    refused: Collection[str] = (), unchanged: Collection[str] = (),
-                   stored: dict | None = None, scanned: "Scanned | None" = None) -> list[CodeQRError]:
+                   stored: dict | None = None, scanned: "Scanned | None" = None,
+                   logo: logos.Logo | None = None) -> list[CodeQRError]:
     """Every problem of a QR Code's future ``fields`` past the schema, at once: a domain not
     served, a key of an app route, a design that would not scan, the plugins' checks and
     (with ``taken``) a key or externalId another QR Code than ``exclude_id`` has. Checks of
@@ -171,7 +173,7 @@ def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id
     and key are not checked again when ``unchanged`` (an update that keeps them). When every
     other check passes, the image is decoded (``design.verify``), unless it is the image of
     the fields ``stored`` before (an update of the title alone decodes nothing) or the picture
-    ``scanned`` already says of."""
+    ``scanned`` already says of; ``logo``: the logo taken in, not stored yet, it draws."""
     found: list[CodeQRError] = []
     checks = [(_check_domain, "domain")] + ([(_check_key, "key")] if fields.get("key") is not None else [])
     for check, name in checks:
@@ -193,7 +195,7 @@ def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id
         except CodeQRError as error:
             found.append(error)
     if not found and not refused:
-        found += _scan_problems(fields, ctx, stored, scanned)
+        found += _scan_problems(fields, ctx, stored, scanned, logo)
     conflict = _taken(fields, exclude_id) if taken and not {"domain", "key", "externalId"} & set(refused) else None
     return found + ([conflict] if conflict is not None else [])
 
@@ -212,7 +214,8 @@ def picture_of(fields: dict, ctx: Context) -> Picture:
 Scanned = tuple[Picture, list[CodeQRError]]
 
 
-def _scan_problems(fields: dict, ctx: Context, stored: dict | None, scanned: Scanned | None = None) -> list[CodeQRError]:
+def _scan_problems(fields: dict, ctx: Context, stored: dict | None, scanned: Scanned | None = None,
+                   logo: logos.Logo | None = None) -> list[CodeQRError]:
     """Why the image of ``fields`` does not scan (none or one), unless it is that of ``stored``
     or ``scanned`` says already."""
     picture = picture_of(fields, ctx)
@@ -221,7 +224,7 @@ def _scan_problems(fields: dict, ctx: Context, stored: dict | None, scanned: Sca
     if scanned is not None and scanned[0] == picture:
         return scanned[1]
     images = ctx.state.images
-    problem = verify(images.spec(picture), images.renderers.get("png"))
+    problem = verify(images.spec(picture, logo.png if logo is not None else None), images.renderers.get("png"))
     return [problem] if problem is not None else []
 
 
@@ -252,7 +255,7 @@ def fields_of(data: QRCodeCreate, ctx: Context) -> dict:
     static filled in. Payloads stay models (``model_dump`` would make them dicts)."""
     fields = data.model_dump(exclude={"level", *PAYLOADS}) | {name: getattr(data, name) for name in PAYLOADS}
     fields["domain"] = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
-    fields["level"] = data.level or TYPES[data.type].level or ("H" if data.show_logo else "M")
+    fields["level"] = data.level or TYPES[data.type].level or ("H" if data.show_logo or data.logo else "M")
     fields["static"] = default_static(data.type) if data.static is None else data.static
     if data.type == "gs1" and data.gs1 is not None and data.key is None:
         fields["key"] = product_key(data.gs1)
@@ -264,14 +267,29 @@ class RandomKey(str):
     decodes the very link the code holds, and drawn again should it collide on insert."""
 
 
-def _new_fields(data: QRCodeCreate, ctx: Context, taken: bool = False) -> dict:
+def _new_fields(data: QRCodeCreate, ctx: Context, taken: bool = False, logo: logos.Logo | None = None) -> dict:
     """The checked fields of a new QR Code; every problem at once (with ``taken``, a key or
-    externalId used already among them)."""
+    externalId used already among them). Then its ``logo`` (``_with_logo``) is stored."""
     fields = fields_of(data, ctx)
     if fields["key"] is None:
         fields["key"] = RandomKey(new_key())
-    InvalidInputs.raise_any(*field_problems(fields, ctx, taken=taken))
+    InvalidInputs.raise_any(*field_problems(fields, ctx, taken=taken, logo=logo))
+    if logo is not None:
+        logos.keep(logo, ctx.state.images.storage)
     return fields
+
+
+def _with_logo(data, ctx: Context):
+    """``data`` (a create or update body) with the ``logo`` it sends taken in: fetched,
+    checked and normalised, before any transaction (a fetch may take seconds), its value
+    now the stored logo's name; and that ``logos.Logo``, to store once the QR Code is
+    checked (None: no logo sent). A logo sent without ``showLogo`` is a logo to show.
+    A logo refused raises ``InvalidInput`` on ``logo``; nothing is stored."""
+    if getattr(data, "logo", None) is None:
+        return data, None
+    logo = logos.intake(data.logo, ctx, ctx.state.images.storage)
+    update = {"logo": logo.name} | ({} if "show_logo" in data.model_fields_set else {"show_logo": True})
+    return data.model_copy(update=update), logo
 
 
 def _insert(fields: dict, ctx: Context, upsert_slot: str | None = None) -> QRCode | None:
@@ -317,6 +335,8 @@ def preview_picture(data: QRCodeCreate, ctx: Context, key: str | None = None,
     it is drawn even with problems: people see the design a save would refuse (colours too
     alike, say) beside the reason, and a content not yet whole as the short link's design."""
     fields = fields_of(data, ctx)
+    if fields.get("logo") is not None and not logos.is_kept(fields["logo"], ctx.state.images.storage):
+        fields["logo"] = None  # drawn once taken in (the form uploads it first: ``logos.intake_bytes``)
     # Decoded even when it is the stored image: the preview always says whether it scans.
     problems = field_problems(fields | {"key": data.key or key}, ctx, exclude_id=editing)
     key = data.key or key or PREVIEW_KEY
@@ -332,7 +352,8 @@ def preview_picture(data: QRCodeCreate, ctx: Context, key: str | None = None,
 def create(data: QRCodeCreate, ctx: Context) -> QRCodeOut:
     """Create a QR Code."""
     ctx.actor.require(Permission.WRITE_QRCODES)
-    fields = _new_fields(data, ctx, taken=True)
+    data, logo = _with_logo(data, ctx)
+    fields = _new_fields(data, ctx, taken=True, logo=logo)
     with begin_write():
         result = _out(_inserted(fields, ctx), ctx)
     _fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
@@ -344,12 +365,12 @@ def _changes_to(stored: dict, given: dict) -> dict:
     given = dict(given)
     if "domain" in given:
         given["domain"] = given["domain"].lower()
-    if given.get("show_logo") and "level" not in given and stored["level"] not in ("Q", "H"):
+    if (given.get("show_logo") or given.get("logo")) and "level" not in given and stored["level"] not in ("Q", "H"):
         given["level"] = "H"  # what a logo implies when the caller did not choose
     return with_type_change(stored, given)
 
 
-def _scan_ahead(ref: str, given: dict, ctx: Context) -> Scanned | None:
+def _scan_ahead(ref: str, given: dict, ctx: Context, logo: logos.Logo | None = None) -> Scanned | None:
     """Decode the image an update of ``ref`` would make before its write transaction (a
     decode takes from milliseconds to seconds: writers must not wait for it). None when the
     checks before the decode fail or the QR Code is not there: the update finds out itself."""
@@ -358,15 +379,17 @@ def _scan_ahead(ref: str, given: dict, ctx: Context) -> Scanned | None:
         return None
     stored = ctx.schemas.fields_of(qr)
     future = stored | _changes_to(stored, given)
-    problems = field_problems(future, ctx, exclude_id=qr.id, taken=False, stored=stored)
+    problems = field_problems(future, ctx, exclude_id=qr.id, taken=False, stored=stored, logo=logo)
     if not all(isinstance(problem, Unscannable) for problem in problems):
         return None
     return picture_of(future, ctx), problems
 
 
-def _apply(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None) -> dict:
-    """Apply the given changes to ``qr`` (validated); return ``{api_name: [old, new]}``.
-    ``scanned``: the decode of the image made before (``_scan_ahead``)."""
+def _apply(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None,
+           logo: logos.Logo | None = None) -> dict:
+    """Apply the given changes to ``qr`` (validated), storing its new ``logo`` once they are
+    checked; return ``{api_name: [old, new]}``. ``scanned``: the decode of the image made
+    before (``_scan_ahead``)."""
     stored = ctx.schemas.fields_of(qr)
     given = _changes_to(stored, given)
     future = stored | given
@@ -374,8 +397,10 @@ def _apply(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None
     if not changes:
         return {}
     api_names = ctx.schemas.api_names
-    InvalidInputs.raise_any(*field_problems(future, ctx, exclude_id=qr.id, stored=stored, scanned=scanned,
+    InvalidInputs.raise_any(*field_problems(future, ctx, exclude_id=qr.id, stored=stored, scanned=scanned, logo=logo,
                                             unchanged={api_names[name] for name in api_names if name not in given}))
+    if logo is not None:
+        logos.keep(logo, ctx.state.images.storage)
     columns = ctx.schemas.columns(future, kept=qr.design)
     if columns["url"] != qr.url or "domain" in changes:
         qr.url_hash = url_hash(columns["url"])
@@ -409,10 +434,11 @@ def with_type_change(stored: dict, given: dict) -> dict:
     return given
 
 
-def _save_changes(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None) -> tuple[QRCodeOut, dict]:
+def _save_changes(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None,
+                  logo: logos.Logo | None = None) -> tuple[QRCodeOut, dict]:
     """Apply and flush inside the open transaction; return ``(before, changes)``."""
     before = _out(qr, ctx)
-    changes = _apply(qr, given, ctx, scanned)
+    changes = _apply(qr, given, ctx, scanned, logo)
     if changes:
         fields = ctx.schemas.fields_of(qr)
         try:
@@ -433,10 +459,11 @@ def _after_update(before: QRCodeOut, after: QRCodeOut, changes: dict, ctx: Conte
 def update(ref: str, data: QRCodeUpdate, ctx: Context) -> QRCodeOut:
     """Change the fields sent; ``updatedAt`` moves only when something changed."""
     ctx.actor.require(Permission.WRITE_QRCODES)
-    scanned = _scan_ahead(ref, data.given(), ctx)
+    data, logo = _with_logo(data, ctx)
+    scanned = _scan_ahead(ref, data.given(), ctx, logo)
     with begin_write():
         qr = _row_or_404(ref)
-        before, changes = _save_changes(qr, data.given(), ctx, scanned)
+        before, changes = _save_changes(qr, data.given(), ctx, scanned, logo)
         result = _out(qr, ctx)
     if changes:
         _after_update(before, result, changes, ctx)
@@ -452,6 +479,7 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
     unique constraint lets exactly one through and the others update that row.
     """
     ctx.actor.require(Permission.WRITE_QRCODES)
+    data, logo = _with_logo(data, ctx)
     given = data.given()
     kind = TYPES[data.type]
     payload = data.url if kind.field == "url" else getattr(data, kind.field)
@@ -473,7 +501,7 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
             qr = _oldest_row_with_url(found_by, data.domain, data.type)
             identity = found_by
         if qr is None:
-            fields = _new_fields(data, ctx)
+            fields = _new_fields(data, ctx, logo=logo)
             slot = url_fingerprint(fields["domain"], f"{data.type}\n{identity}" if data.type != "url" else identity)
             qr = _insert(fields, ctx, upsert_slot=slot)
             created = qr is not None
@@ -482,7 +510,7 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
                 if qr is None:
                     raise Conflict("the QR Code for this url changed while upserting; try again")
         if not created:
-            before, changes = _save_changes(qr, given, ctx)
+            before, changes = _save_changes(qr, given, ctx, logo=logo)
         result = _out(qr, ctx)
     if created:
         _fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
@@ -524,7 +552,8 @@ def bulk_create(items: list, ctx: Context) -> RootModel:
     results: list = []  # each item's error entry, or the checked fields to insert
     for item in items:
         try:
-            results.append(_new_fields(ctx.schemas.create.model_validate(item), ctx))
+            data, logo = _with_logo(ctx.schemas.create.model_validate(item), ctx)  # a fetch: before the transaction
+            results.append(_new_fields(data, ctx, logo=logo))
         except ValidationError as error:
             results.append(_Refused({"error": InvalidInputs.of(list(schema_problems(error))).body(), "qrcode": item}))
         except CodeQRError as error:

@@ -111,10 +111,12 @@ class Images:
         """Render without storing (previews, one-off sizes)."""
         return self.renderers[fmt].render(self.spec(picture))
 
-    def spec(self, picture: Picture) -> RenderSpec:
-        """The renderer input of ``picture``, its own logo read from storage."""
+    def spec(self, picture: Picture, logo: bytes | None = None) -> RenderSpec:
+        """The renderer input of ``picture``, its own logo read from storage (or ``logo``:
+        its PNG, taken in and not stored yet)."""
         name = picture.design.logo
-        logo = self._storage_call("get", name) if name and picture.design.show_logo else None
+        if logo is None and name and picture.design.show_logo:
+            logo = self._storage_call("get", name)
         if name and picture.design.show_logo and logo is None:
             raise StorageUnavailable(f"the logo {name} is missing from image storage {self.storage.name!r}")
         return render_spec(picture, self.overlay, logo)

@@ -20,6 +20,7 @@ from ..accounts.permissions import Permission
 from ..contents import PAYLOADS, TYPES
 from ..contents.examples import EXAMPLES
 from ..context import Context
+from ..design import logos
 from ..domain import qrcodes
 from ..domain.messages import label_of, sentences
 from ..domain.models import ImportJob, ImportRowError
@@ -143,6 +144,17 @@ def import_row(row: dict, ctx: Context) -> str:
     return outcome
 
 
+def _logo_kept(row: dict, ctx: Context) -> dict:
+    """``row`` with its logo taken in and stored before the row's transaction: a fetch may
+    take seconds, and the write lock must not wait on it. A row refused later leaves the
+    logo stored unused (named by its hash, as any logo)."""
+    if not isinstance(row.get("logo"), str):
+        return row
+    ctx.actor.require(Permission.WRITE_QRCODES)  # no fetch for someone who may not write
+    storage = ctx.state.images.storage
+    return row | {"logo": logos.keep(logos.intake(row["logo"], ctx, storage), storage)}
+
+
 def _reason(error: Exception, schemas: QRCodeSchemas, row: dict) -> str:
     """Why ``row`` was refused, for people: each sentence once, after the fields it concerns
     (named as the form labels them: "Foreground colour", not "fgColor"; a content's by its
@@ -176,8 +188,9 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
     for index in range(done, len(rows)):
         number = index + 2  # row 1 is the header
         try:
+            row = _logo_kept(rows[index], ctx)
             with begin_write():
-                outcome = import_row(rows[index], ctx)
+                outcome = import_row(row, ctx)
                 lease.advance(processed=index + 1, **{outcome: getattr(ImportJob, outcome) + 1})
         except (ValidationError, CodeQRError) as error:
             message = _reason(error, ctx.schemas, rows[index])

@@ -7,8 +7,10 @@ from werkzeug.wrappers import Response
 
 from ..contents import payload_of, shows_page
 from ..context import for_visitor, the_app
+from ..design import logos
 from ..domain import qrcodes
 from ..domain.timeutil import isoformat, utcnow
+from ..errors import StorageUnavailable
 from ..state import AppState, app_state
 from . import landing
 from .counter import LANDING_PAGE_URL, Routing
@@ -135,3 +137,24 @@ def image(qr_id: str, fmt: str):
         return Response(status=302, headers={"Location": location, "ETag": f'"{etag}"', "Cache-Control": "no-store"})
     data = images.get(picture, fmt, etag)
     return Response(data, mimetype=images.renderers[fmt].media_type, headers=headers)
+
+
+@bp.get(f"{logos.ROUTE}<logo_name>")
+def logo(logo_name: str):
+    """A QR Code's own logo, by the name its ``logo`` holds: the name is the hash of the
+    bytes, so they never change and may be cached for good."""
+    storage = app_state().images.storage
+    if not logos.NAME.fullmatch(logo_name):
+        abort(404)
+    headers = {"ETag": f'"{logo_name}"', "Cache-Control": "public, max-age=31536000, immutable"}
+    if request.if_none_match.contains(logo_name):
+        return Response(status=304, headers=headers)
+    try:
+        data = storage.get(logo_name)
+    except StorageUnavailable:
+        raise
+    except Exception as error:
+        raise StorageUnavailable(f"image storage {storage.name!r} failed: {error}") from error
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="image/png", headers=headers)
