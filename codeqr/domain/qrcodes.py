@@ -22,6 +22,7 @@ from ..contents import PAYLOADS, TYPES, WITH_URL, lookup_text
 from ..contents.rules import content_problems, default_static
 from ..contents.stored import product_key
 from ..context import Context
+from ..design import templates
 from ..design_rules import design_problems
 from ..errors import CodeQRError, Conflict, InvalidInput, InvalidInputs, NotFound
 from ..persistence.database import after_commit, begin_write, insert_on_conflict
@@ -30,7 +31,7 @@ from .ids import new_key, url_fingerprint, url_hash
 from .messages import schema_problems
 from .models import QRCode
 from .rendering import Picture, short_link
-from .schemas import MAX_BULK, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate, encoded_text
+from .schemas import INPUT_FIELDS, MAX_BULK, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate, encoded_text
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,8 @@ def by_ids(ids: list[str], ctx: Context) -> list[QRCodeOut]:
 def _filtered(filters: Filters, statement: Select) -> Select:
     if filters.domain:
         statement = statement.where(QRCode.domain == filters.domain.lower())
+    if filters.use_as_template is not None:
+        statement = statement.where(QRCode.use_as_template.is_(filters.use_as_template))
     if filters.search:
         pattern = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         statement = statement.where(
@@ -179,10 +182,12 @@ def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id
     fixed_level = {"level"} if fields.get("type") and TYPES[fields["type"]].level else set()
     found += design_problems(fields, set(refused) | fixed_level)
     found += content_problems(fields, ctx.schemas.api_names, refused)
+    if "templateId" not in refused:
+        found += templates.problems(fields.get("template_id"), ctx)
     if not refused:
         api_names = ctx.schemas.api_names
         preview = {api_names[name]: value.model_dump(mode="json", by_alias=True) if isinstance(value, BaseModel)
-                   else value for name, value in fields.items() if name in api_names}
+                   else value for name, value in fields.items() if name in api_names and name not in INPUT_FIELDS}
         try:
             ctx.state.pm.hook.codeqr_validate_qrcode(app=ctx.app, qrcode=preview)
         except CodeQRError as error:
@@ -214,11 +219,13 @@ def _taken(fields: dict, exclude_id: str | None = None) -> Conflict | None:
 
 
 def fields_of(data: QRCodeCreate, ctx: Context) -> dict:
-    """The fields of a QR Code made of ``data``, unchecked: the default domain, level and
-    static filled in. Payloads stay models (``model_dump`` would make them dicts)."""
+    """The fields of a QR Code made of ``data``, unchecked: the design of its template (or the
+    instance's default template) where not sent, the default domain, level and static filled
+    in. Payloads stay models (``model_dump`` would make them dicts)."""
     fields = data.model_dump(exclude={"level", *PAYLOADS}) | {name: getattr(data, name) for name in PAYLOADS}
+    fields |= templates.inherited(data.template_id, data.model_fields_set, data.type, ctx, new=True)
     fields["domain"] = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
-    fields["level"] = data.level or TYPES[data.type].level or ("H" if data.show_logo else "M")
+    fields["level"] = data.level or TYPES[data.type].level or fields.get("level") or ("H" if fields["show_logo"] else "M")
     fields["static"] = default_static(data.type) if data.static is None else data.static
     if data.type == "gs1" and data.gs1 is not None and data.key is None:
         fields["key"] = product_key(data.gs1)
@@ -303,15 +310,18 @@ def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
     if "domain" in given:
         given["domain"] = given["domain"].lower()
     stored = ctx.schemas.fields_of(qr)
+    template_id = given.pop("template_id", None)
+    given = templates.inherited(template_id, given, given.get("type", stored["type"]), ctx, new=False) | given
     if given.get("show_logo") and "level" not in given and stored["level"] not in ("Q", "H"):
         given["level"] = "H"  # what a logo implies when the caller did not choose
     given = with_type_change(stored, given)
     future = stored | given
     changes = {name: [stored[name], value] for name, value in given.items() if stored[name] != value}
     if not changes:
+        InvalidInputs.raise_any(*templates.problems(template_id, ctx))
         return {}
     api_names = ctx.schemas.api_names
-    InvalidInputs.raise_any(*field_problems(future, ctx, exclude_id=qr.id,
+    InvalidInputs.raise_any(*field_problems(future | {"template_id": template_id}, ctx, exclude_id=qr.id,
                                             unchanged={api_names[name] for name in api_names if name not in given}))
     columns = ctx.schemas.columns(future, kept=qr.design)
     if columns["url"] != qr.url or "domain" in changes:
@@ -321,6 +331,8 @@ def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
     for name in {"design" if name in ctx.schemas.design_fields else name for name in changes} | {"url", "content"}:
         if name in columns:
             setattr(qr, name, columns[name])
+    if not qr.use_as_template:
+        qr.default_template = False  # no longer a template: no longer the default (``design.templates``)
     qr.updated_at = ctx.now()
     return {ctx.schemas.api_names[name]: change for name, change in changes.items()}
 

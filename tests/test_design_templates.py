@@ -1,0 +1,312 @@
+"""Templates: ``useAsTemplate`` marks one, ``templateId`` copies its design (every design
+field), the fields sent win, and the instance's default template dresses the QR Codes
+created without any design field."""
+
+import base64
+import io
+
+import pytest
+from PIL import Image
+from sqlalchemy import text
+
+from api_client import authorized_client
+from codeqr import db
+from codeqr.accounts import apikeys, users
+from codeqr.context import for_operator
+from codeqr.domain.models import ImportJob, User
+from codeqr.design import templates
+from codeqr.domain import messages
+from codeqr.domain.schemas import CORE, Design
+from codeqr.errors import InvalidInputs
+from codeqr.jobs import csv_import
+from codeqr.jobs.runner import JobRunner
+from codeqr.persistence.extensions import alembic
+from schema_versions import downgrade_schema
+
+PASSWORD = "a long enough password"
+
+
+def _png_uri(color: str) -> str:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 32), color).save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+#: A template's design: a value unlike the default for every design field (a test below
+#: makes sure), and one that scans (dark on light, a small logo at level H).
+DESIGN = {"bgColor": "#fffbeb", "fgColor": "#1e3a8a", "size": 640, "level": "H", "margin": 3, "showLogo": True,
+          "logo": _png_uri("#b91c1c"), "width": 64, "height": 64, "excavate": False, "pattern": "rounded",
+          "shape": "square", "eyeShape": "circle", "eyeColor": "#7f1d1d",
+          "fgGradient": {"type": "radial", "colors": ["#1e3a8a", "#111827"]}, "frame": "frame-1",
+          "frameColor": "#1e3a8a", "frameText": "Scan for the menu", "frameTextColor": "#fffbeb",
+          "frameTextStyles": {"weight": "bold", "family": "serif"}}
+API_NAMES = {name: CORE.api_names[name] for name in CORE.design_fields}
+
+
+def _design(answer: dict) -> dict:
+    """The design fields of an API answer, by API name: every one of ``design_fields``."""
+    return {api: answer[api] for api in API_NAMES.values()}
+
+
+def _template(api, **more) -> dict:
+    answer = api.post("/api/qrcodes", json={"url": "https://example.com/brand", "title": "Brand",
+                                            "useAsTemplate": True, **DESIGN, **more})
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()
+
+
+def _set_default(api, template_id):
+    return api.put("/api/templates/default", json={"templateId": template_id})
+
+
+def test_the_template_design_holds_every_design_field_unlike_its_default():
+    assert set(DESIGN) == set(API_NAMES.values()), "teach DESIGN a value of the new design field"
+    for name, api in API_NAMES.items():
+        default = Design.model_fields[name].default
+        assert DESIGN[api] != default, name
+
+
+def test_template_id_gives_every_design_field_of_the_template(api):
+    template = _template(api)
+    assert template["useAsTemplate"] is True and "templateId" not in template
+    made = api.post("/api/qrcodes", json={"url": "https://example.com/a", "templateId": template["id"]}).get_json()
+    assert _design(made) == _design(template)
+    assert made["useAsTemplate"] is False and "templateId" not in made  # the design, not the mark
+    assert api.get(f"/api/qrcodes/{made['id']}").get_json() == made
+
+
+def test_a_field_sent_beats_the_template(api):
+    template = _template(api)
+    for api_name, value in {"fgColor": "#000000", "frame": "frame-2", "size": 300, "showLogo": False}.items():
+        made = api.post("/api/qrcodes", json={"url": f"https://example.com/{api_name}", "templateId": template["id"],
+                                              api_name: value}).get_json()
+        assert made[api_name] == value
+        others = {name for name in API_NAMES.values() if name != api_name}
+        if api_name == "showLogo":
+            others.discard("level")  # without the logo, the level is chosen as without a template
+        assert {name: made[name] for name in others} == {name: template[name] for name in others}, api_name
+
+
+def test_a_logo_sent_lifts_the_template_level_to_one_that_holds_it(api):
+    template = _template(api, showLogo=False, level="L")
+    made = api.post("/api/qrcodes", json={"url": "https://example.com/logo", "templateId": template["id"],
+                                          "showLogo": True}).get_json()
+    assert made["level"] == "H" and made["pattern"] == "rounded"
+
+
+def test_update_with_template_id_applies_it_and_fields_sent_win(api):
+    template = _template(api)
+    plain = api.post("/api/qrcodes", json={"url": "https://example.com/plain", "title": "Plain"}).get_json()
+    changed = api.patch(f"/api/qrcodes/{plain['id']}", json={"templateId": template["id"], "margin": 6}).get_json()
+    assert _design(changed) == _design(template) | {"margin": 6}
+    assert changed["title"] == "Plain" and changed["url"] == "https://example.com/plain"
+    assert changed["updatedAt"] != plain["updatedAt"]
+    # Applying it again changes nothing.
+    again = api.patch(f"/api/qrcodes/{plain['id']}", json={"templateId": template["id"], "margin": 6}).get_json()
+    assert again["updatedAt"] == changed["updatedAt"]
+
+
+def test_upsert_and_bulk_take_template_id(api):
+    template = _template(api)
+    created = api.put("/api/qrcodes/upsert", json={"url": "https://example.com/up", "templateId": template["id"]})
+    assert created.status_code == 201 and _design(created.get_json()) == _design(template)
+    found = api.put("/api/qrcodes/upsert", json={"url": "https://example.com/up", "templateId": template["id"],
+                                                 "frame": "frame-3"}).get_json()
+    assert _design(found) == _design(template) | {"frame": "frame-3"}
+    results = api.post("/api/qrcodes/bulk", json=[{"url": "https://example.com/b1", "templateId": template["id"]},
+                                                  {"url": "https://example.com/b2", "templateId": "c" + "0" * 24}])
+    first, second = results.get_json()
+    assert _design(first) == _design(template)
+    assert second["error"]["errors"][0]["field"] == "templateId"
+
+
+def test_use_as_template_lists_templates_or_the_others(api):
+    template = _template(api)
+    other = api.post("/api/qrcodes", json={"url": "https://example.com/other"}).get_json()
+    assert [qr["id"] for qr in api.get("/api/qrcodes?useAsTemplate=true").get_json()] == [template["id"]]
+    assert [qr["id"] for qr in api.get("/api/qrcodes?useAsTemplate=false").get_json()] == [other["id"]]
+    assert len(api.get("/api/qrcodes").get_json()) == 2
+    assert api.get("/api/qrcodes/count?useAsTemplate=true").get_json() == 1
+    refused = api.get("/api/qrcodes?useAsTemplate=maybe")
+    assert refused.status_code == 422 and "useAsTemplate" in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("bad", ["unknown", "not-a-template", "empty", "long"])
+def test_a_template_id_that_names_no_template_is_refused_and_nothing_stored(api, bad):
+    plain = api.post("/api/qrcodes", json={"url": "https://example.com/plain"}).get_json()
+    template_id = {"unknown": "c" + "0" * 24, "not-a-template": plain["id"], "empty": "", "long": "c" * 101}[bad]
+    before = api.get("/api/qrcodes/count").get_json()
+    for answer in (api.post("/api/qrcodes", json={"url": "https://example.com/new", "templateId": template_id}),
+                   api.patch(f"/api/qrcodes/{plain['id']}", json={"templateId": template_id})):
+        assert answer.status_code == 422, answer.get_json()
+        error = answer.get_json()["error"]
+        assert [item["field"] for item in error["errors"]] == ["templateId"]
+    assert api.get("/api/qrcodes/count").get_json() == before
+    assert api.get(f"/api/qrcodes/{plain['id']}").get_json() == plain
+
+
+def test_the_answer_and_the_sentence_say_what_is_wrong(app, api):
+    plain = api.post("/api/qrcodes", json={"url": "https://example.com/plain", "title": "Menu"}).get_json()
+    said = api.post("/api/qrcodes", json={"url": "https://example.com/n", "templateId": plain["id"]}).get_json()
+    assert said["error"]["errors"][0]["message"] == f"QR Code {plain['id']!r} is not a template"
+    unknown = api.post("/api/qrcodes", json={"url": "https://example.com/n", "templateId": "c" + "1" * 24}).get_json()
+    assert unknown["error"]["errors"][0]["message"] == f"no QR Code {'c' + '1' * 24!r} to use as a template"
+    with app.app_context():
+        sentences = dict(messages.sentences(InvalidInputs(templates.problems(plain["id"], for_operator(app)))))
+    assert sentences == {"templateId": "“Menu” is not a template: tick “Use as template” on it first, "
+                                       "or choose a template."}
+
+
+def test_the_default_applies_only_when_no_design_field_is_sent(api):
+    template = _template(api)
+    assert api.get("/api/templates/default").get_json() == {"templateId": None}
+    assert _set_default(api, template["id"]).get_json() == {"templateId": template["id"]}
+    assert api.get("/api/templates/default").get_json() == {"templateId": template["id"]}
+    bare = api.post("/api/qrcodes", json={"url": "https://example.com/bare"}).get_json()
+    assert _design(bare) == _design(template)
+    plain = CORE.out.model_fields  # the defaults, as the schema says them
+    for api_name, value in {"fgColor": "#111111", "margin": 4, "level": "Q"}.items():
+        sent = api.post("/api/qrcodes", json={"url": f"https://example.com/{api_name}", api_name: value}).get_json()
+        assert sent[api_name] == value
+        assert sent["pattern"] == "default" and sent["frame"] == "none" and sent["showLogo"] is False, api_name
+    assert plain  # the default leaves untouched what a design field was sent with
+    results = api.post("/api/qrcodes/bulk", json=[{"url": "https://example.com/b"}]).get_json()
+    assert _design(results[0]) == _design(template)
+    assert _set_default(api, None).get_json() == {"templateId": None}
+    after = api.post("/api/qrcodes", json={"url": "https://example.com/after"}).get_json()
+    assert after["pattern"] == "default" and after["size"] == 1024
+
+
+def test_a_template_id_beats_the_default(api):
+    brand = _template(api)
+    other = _template(api, pattern="dots", frame="none", key="other")
+    _set_default(api, brand["id"])
+    made = api.post("/api/qrcodes", json={"url": "https://example.com/x", "templateId": other["id"]}).get_json()
+    assert _design(made) == _design(other)
+
+
+def test_only_a_template_can_be_the_default(api):
+    plain = api.post("/api/qrcodes", json={"url": "https://example.com/plain"}).get_json()
+    for template_id in (plain["id"], "c" + "0" * 24, 5):
+        answer = _set_default(api, template_id)
+        assert answer.status_code == 422 and "templateId" in answer.get_data(as_text=True)
+    assert api.get("/api/templates/default").get_json() == {"templateId": None}
+
+
+def test_deleting_or_unmarking_the_default_template_clears_the_default(api):
+    for way in ("delete", "bulk delete", "unmark"):
+        template = _template(api, key=way.replace(" ", "-"))
+        _set_default(api, template["id"])
+        if way == "delete":
+            assert api.delete(f"/api/qrcodes/{template['id']}").status_code == 200
+        elif way == "bulk delete":
+            assert api.delete(f"/api/qrcodes/bulk?ids={template['id']}").get_json() == {"deletedCount": 1}
+        else:
+            assert api.patch(f"/api/qrcodes/{template['id']}", json={"useAsTemplate": False}).status_code == 200
+        assert api.get("/api/templates/default").get_json() == {"templateId": None}, way
+        bare = api.post("/api/qrcodes", json={"url": f"https://example.com/{way.replace(' ', '-')}"}).get_json()
+        assert bare["pattern"] == "default", way
+
+
+def test_a_template_stays_a_qr_code(api, client):
+    template = _template(api, key="brand", showLogo=False, logo=None, width=None, height=None)
+    assert client.get("/brand").status_code == 302
+    assert client.get(f"/qr/{template['id']}.png").status_code == 200
+    changed = api.patch(f"/api/qrcodes/{template['id']}", json={"title": "Brand 2"}).get_json()
+    assert changed["useAsTemplate"] is True
+
+
+@pytest.fixture
+def people(make_app):
+    """An app with an admin, a member and a viewer, and a key of each."""
+    app = make_app()
+    with app.app_context():
+        keys = {}
+        for role in ("admin", "member", "viewer"):
+            user = users.create(f"{role}@example.com", PASSWORD, role=role, ctx=for_operator())
+            keys[role] = apikeys.create(role, owner=db.session.get(User, user.id), ctx=for_operator())[1]
+    app.clients = {role: authorized_client(app, key) for role, key in keys.items()}
+    return app
+
+
+def test_only_an_admin_chooses_the_default_and_everyone_reads_it(people):
+    admin, member, viewer = (people.clients[role] for role in ("admin", "member", "viewer"))
+    template = _template(member)
+    for refused in (member, viewer):
+        answer = _set_default(refused, template["id"])
+        assert answer.status_code == 403 and answer.get_json()["error"]["code"] == "forbidden"
+        # Refused before the body is read: a member learns the rule, not the shape of the body.
+        assert refused.put("/api/templates/default", json={"nonsense": 1}).status_code == 403
+    assert _set_default(admin, template["id"]).status_code == 200
+    for reader in (admin, member, viewer):
+        assert reader.get("/api/templates/default").get_json() == {"templateId": template["id"]}
+
+
+def _import(app, rows: list[dict]) -> ImportJob:
+    """Import ``rows`` here, as the app's job runner would (its thread is off)."""
+    runner = JobRunner(app, [(ImportJob, csv_import.run)], enabled=False, lease_seconds=60)
+    runner.owner = "test"
+    with app.app_context():
+        job_id = csv_import.start(rows, "rows.csv", for_operator()).id
+        while runner._run_one(ImportJob, csv_import.run):
+            pass
+        job = db.session.get(ImportJob, job_id)
+        errors = [error.message for error in csv_import.errors(job_id)]
+        db.session.expunge(job)
+    job.errors = errors
+    return job
+
+
+def test_a_csv_row_takes_template_id_and_the_default(make_app):
+    app = make_app(CODEQR_JOB_WORKER=False)
+    with app.app_context():
+        _, key = apikeys.create("tests", ctx=for_operator())
+    api = authorized_client(app, key)
+    template = _template(api)
+    other = _template(api, key="other", pattern="dots")
+    _set_default(api, other["id"])
+    data = (f"url,templateId,frame\nhttps://example.com/t,{template['id']},frame-5\nhttps://example.com/d,,\n"
+            f"https://example.com/x,{'c' + '0' * 24},\n").encode()
+    rows = csv_import.parse(data, csv_import.csv_columns(CORE))
+    job = _import(app, rows)
+    assert (job.created, job.failed) == (2, 1)
+    assert "Template id" in job.errors[0] or "templateId" in job.errors[0]
+    made = {qr["url"]: qr for qr in api.get("/api/qrcodes?useAsTemplate=false").get_json()}
+    assert _design(made["https://example.com/t"]) == _design(template) | {"frame": "frame-5"}
+    assert _design(made["https://example.com/d"]) == _design(other)
+    assert "templateId" in csv_import.csv_columns(CORE).template
+
+
+def _columns(session) -> set[str]:
+    if db.engine.dialect.name == "sqlite":
+        return {row[1] for row in session.execute(text("PRAGMA table_info(qrcodes)")).all()}
+    return set(session.execute(text(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'qrcodes'")).scalars())
+
+
+def test_migration_0011_goes_down_and_up_keeping_the_codes(app, api):
+    template = _template(api)
+    _set_default(api, template["id"])
+    made = api.post("/api/qrcodes", json={"url": "https://example.com/a", "templateId": template["id"]}).get_json()
+    with app.app_context():
+        downgrade_schema("0010")
+        assert not {"use_as_template", "default_template"} & _columns(db.session)
+        db.session.remove()
+        alembic.upgrade()
+        db.session.remove()
+    # The marks went with the columns; the designs the codes took stay.
+    assert api.get(f"/api/qrcodes/{made['id']}").get_json() == made
+    assert api.get(f"/api/qrcodes/{template['id']}").get_json()["useAsTemplate"] is False
+    assert api.get("/api/templates/default").get_json() == {"templateId": None}
+
+
+def test_one_default_at_most_in_the_database(app, api):
+    first, second = _template(api, key="one"), _template(api, key="two")
+    _set_default(api, first["id"])
+    _set_default(api, second["id"])
+    with app.app_context():
+        marked = db.session.execute(text("SELECT id FROM qrcodes WHERE default_template")).scalars().all()
+        assert marked == [second["id"]]
+        with pytest.raises(Exception, match="(?i)unique"):
+            db.session.execute(text("UPDATE qrcodes SET default_template = true WHERE id = :id"), {"id": first["id"]})
+        db.session.rollback()
