@@ -98,8 +98,8 @@ def people(make_app):
         app.ids = {role: user.id for role, user in accounts.items()}
         app.actors = {role: actor_of_user(user) for role, user in accounts.items()} | {"operator": OPERATOR}
         app.qr = qrcodes.create(QRCodeCreate(url="https://example.com/kept", key="kept"), ctx=for_operator()).id
-        app.template = qrcodes.create(QRCodeCreate(url="https://example.com/brand", key="brand", use_as_template=True),
-                                      ctx=for_operator()).id
+        app.template = qrcodes.create(QRCodeCreate.model_validate(
+            {"url": "https://example.com/brand", "key": "brand", "useAsTemplate": True}), ctx=for_operator()).id
         app.key = apikeys.create("admin's", owner=accounts["admin"], ctx=for_operator())[0].id
     return app
 

@@ -3,7 +3,9 @@ field), the fields sent win, and the instance's default template dresses the QR 
 created without any design field."""
 
 import base64
+import html
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -13,9 +15,9 @@ from api_client import authorized_client
 from codeqr import db
 from codeqr.accounts import apikeys, users
 from codeqr.context import for_operator
-from codeqr.domain.models import ImportJob, User
 from codeqr.design import templates
 from codeqr.domain import messages
+from codeqr.domain.models import ImportJob, User
 from codeqr.domain.schemas import CORE, Design
 from codeqr.errors import InvalidInputs
 from codeqr.jobs import csv_import
@@ -219,7 +221,7 @@ def test_a_template_stays_a_qr_code(api, client):
 @pytest.fixture
 def people(make_app):
     """An app with an admin, a member and a viewer, and a key of each."""
-    app = make_app()
+    app = make_app(WTF_CSRF_ENABLED=False)
     with app.app_context():
         keys = {}
         for role in ("admin", "member", "viewer"):
@@ -227,6 +229,103 @@ def people(make_app):
             keys[role] = apikeys.create(role, owner=db.session.get(User, user.id), ctx=for_operator())[1]
     app.clients = {role: authorized_client(app, key) for role, key in keys.items()}
     return app
+
+
+def _signed_in(app, role: str):
+    client = app.test_client()
+    assert client.post("/login", data={"email": f"{role}@example.com", "password": PASSWORD}).status_code == 302
+    return client
+
+
+def _form_values(page: str) -> dict:
+    """What the page's form posts, as a browser without script would: its inputs (a ticked
+    box, not an unticked one), and the option selected in each select."""
+    values = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        kind = re.search(r'type="([^"]+)"', tag)
+        if not name or (kind and kind.group(1) in ("checkbox", "radio") and "checked" not in tag):
+            continue
+        values.setdefault(name.group(1), html.unescape(value.group(1)) if value else "")
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|<option[^>]*value="([^"]*)"[^>]*selected', options)
+        if chosen:
+            values[name] = chosen.group(1) or chosen.group(2) or ""
+    return values
+
+
+def test_the_new_form_starts_with_the_default_template_design_and_saves_it(people):
+    member = _signed_in(people, "member")
+    template = _template(people.clients["member"], showLogo=False, logo=None, width=None, height=None, level="Q")
+    _set_default(people.clients["admin"], template["id"])
+    form = _form_values(member.get("/qrcodes/new").get_data(as_text=True))
+    shown = {name: form.get(name) for name in CORE.design_fields if name in form}
+    assert shown and {"fg_color", "pattern", "frame", "size"} <= set(shown)
+    made = member.post("/qrcodes/new", data=form | {"url": "https://example.com/web"})
+    assert made.status_code == 302, made.get_data(as_text=True)[:2000]
+    answer = people.clients["member"].get(f"/api/qrcodes/{made.location.rsplit('/', 1)[1]}").get_json()
+    fields = {API_NAMES[name] for name in shown}
+    assert {name: answer[name] for name in fields} == {name: template[name] for name in fields}
+    # ?template= starts it with another template's design.
+    other = _template(people.clients["member"], key="other", pattern="dots", logo=None, showLogo=False, width=None,
+                      height=None)
+    assert _form_values(member.get(f"/qrcodes/new?template={other['id']}").get_data(as_text=True))["pattern"] == "dots"
+
+
+def test_the_form_marks_a_template_and_the_list_filters_them(people):
+    member = _signed_in(people, "member")
+    page = member.get("/qrcodes/new").get_data(as_text=True)
+    assert "Use as template" in page and 'name="use_as_template"' in page
+    made = member.post("/qrcodes/new", data={"url": "https://example.com/t", "use_as_template": "y", "title": "Tpl",
+                                             "size": "512", "margin": "4"})
+    assert made.status_code == 302
+    member.post("/qrcodes/new", data={"url": "https://example.com/n", "title": "Plain one", "size": "512",
+                                      "margin": "4"})
+    only = member.get("/qrcodes?useAsTemplate=true").get_data(as_text=True)
+    others = member.get("/qrcodes?useAsTemplate=false").get_data(as_text=True)
+    assert "Tpl" in only and "Plain one" not in only
+    assert "Plain one" in others and ">Tpl<" not in others
+    assert 'name="useAsTemplate"' in only and '<option value="true" selected' in only
+
+
+def test_deleting_all_matching_keeps_to_the_template_filter(people):
+    member, api = _signed_in(people, "member"), people.clients["member"]
+    template = _template(api)
+    plain = api.post("/api/qrcodes", json={"url": "https://example.com/plain"}).get_json()
+    asked = member.post("/qrcodes/delete", data={"all": "1", "useAsTemplate": "true"}).get_data(as_text=True)
+    assert "Delete 1 QR Code?" in asked and 'name="useAsTemplate" value="true"' in asked
+    member.post("/qrcodes/delete", data={"all": "1", "useAsTemplate": "true", "confirmed": "1"})
+    assert api.get(f"/api/qrcodes/{template['id']}").status_code == 404
+    assert api.get(f"/api/qrcodes/{plain['id']}").status_code == 200
+
+
+def test_the_templates_page_marks_the_default_and_only_admins_choose_it(people):
+    admin, member = _signed_in(people, "admin"), _signed_in(people, "member")
+    template = _template(people.clients["member"], logo=None, showLogo=False, width=None, height=None)
+    assert member.post("/templates/default", data={"template_id": template["id"]}).status_code == 403
+    assert 'type="radio"' not in member.get("/templates").get_data(as_text=True)
+    assert admin.post("/templates/default", data={"template_id": template["id"]}).status_code == 302
+    page = admin.get("/templates").get_data(as_text=True)
+    assert re.search(rf'type="radio" name="template_id" value="{template["id"]}" checked', page)
+    assert "<mark>Default</mark>" in member.get("/templates").get_data(as_text=True)
+    admin.post("/templates/default", data={"template_id": ""})
+    assert people.clients["member"].get("/api/templates/default").get_json() == {"templateId": None}
+
+
+def test_for_picker_gives_each_template_its_thumbnail_and_design(people):
+    api, client = people.clients["member"], people.test_client()
+    first = _template(api, key="one", title="B brand", logo=None, showLogo=False, width=None, height=None)
+    second = _template(api, key="two", title="A brand", logo=None, showLogo=False, width=None, height=None)
+    api.post("/api/qrcodes", json={"url": "https://example.com/plain"})
+    _set_default(people.clients["admin"], first["id"])
+    with people.app_context():
+        choices, default = templates.for_picker(for_operator(people), "png")
+    assert default == first["id"] and [choice.id for choice in choices] == [first["id"], second["id"]]
+    assert [choice.is_default for choice in choices] == [True, False]
+    for choice, answer in zip(choices, (first, second)):
+        assert choice.title == answer["title"] and choice.design == _design(answer)
+        image = client.get(choice.thumbnail)
+        assert image.status_code == 200 and image.mimetype == "image/png"
 
 
 def test_only_an_admin_chooses_the_default_and_everyone_reads_it(people):
