@@ -409,3 +409,50 @@ def test_one_default_at_most_in_the_database(app, api):
         with pytest.raises(Exception, match="(?i)unique"):
             db.session.execute(text("UPDATE qrcodes SET default_template = true WHERE id = :id"), {"id": first["id"]})
         db.session.rollback()
+
+
+def test_a_plugins_design_fields_come_with_the_template_and_start_the_default(make_app):
+    from test_design_plugins import FramePlugin
+
+    app = make_app(plugins=[FramePlugin()])
+    with app.app_context():
+        _, key = apikeys.create("tests", ctx=for_operator())
+        names = app.extensions["codeqr"].schemas.design_fields
+    api = authorized_client(app, key)
+    assert {"sticker_text", "frame_radius"} <= set(names)
+    template = _template(api, stickerText="Scan me", stickerStyle="box", frameWidth=2.5, frameRadius=4)
+    made = api.post("/api/qrcodes", json={"url": "https://example.com/a", "templateId": template["id"]}).get_json()
+    plugin = ("stickerText", "stickerStyle", "frameWidth", "frameRadius")
+    assert {name: made[name] for name in plugin} == {name: template[name] for name in plugin}
+    assert _design(made) == _design(template)
+    _set_default(api, template["id"])
+    assert api.post("/api/qrcodes", json={"url": "https://example.com/b"}).get_json()["stickerText"] == "Scan me"
+    # A plugin's design field sent is a design field sent: the default stays out.
+    sent = api.post("/api/qrcodes", json={"url": "https://example.com/c", "frameRadius": 1}).get_json()
+    assert (sent["pattern"], sent["stickerText"]) == ("default", "")
+
+
+def test_a_type_whose_standard_fixes_the_level_keeps_it(api):
+    from codeqr.contents.examples import EXAMPLES
+
+    template = _template(api, showLogo=False, logo=None, width=None, height=None, level="Q")
+    made = api.post("/api/qrcodes", json={"type": "epc", **EXAMPLES["epc"], "templateId": template["id"]})
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["level"] == "M" and made.get_json()["pattern"] == "rounded"
+    plain = api.post("/api/qrcodes", json={"type": "epc", **EXAMPLES["epc"], "key": "epc-two"}).get_json()
+    changed = api.patch(f"/api/qrcodes/{plain['id']}", json={"templateId": template["id"]})
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["level"] == "M" and changed.get_json()["frame"] == "frame-1"
+
+
+def test_every_problem_is_said_at_once_with_a_template(api):
+    template = _template(api)
+    plain = api.post("/api/qrcodes", json={"url": "https://example.com/plain"}).get_json()
+    unknown = "c" + "0" * 24
+    for answer in (api.post("/api/qrcodes", json={"url": "https://example.com/n", "size": "big", "templateId": unknown}),
+                   api.patch(f"/api/qrcodes/{plain['id']}", json={"size": "big", "templateId": unknown})):
+        assert answer.status_code == 422
+        assert {item["field"] for item in answer.get_json()["error"]["errors"]} == {"size", "templateId"}
+    good = api.patch(f"/api/qrcodes/{plain['id']}", json={"size": "big", "templateId": template["id"]})
+    assert [item["field"] for item in good.get_json()["error"]["errors"]] == ["size"]
+    assert api.get(f"/api/qrcodes/{plain['id']}").get_json() == plain
