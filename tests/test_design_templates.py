@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import text
 
 from api_client import authorized_client
-from codeqr import db
+from codeqr import PluginError, db, hookimpl
 from codeqr.accounts import apikeys, users
 from codeqr.context import for_operator
 from codeqr.design import templates
@@ -75,6 +75,9 @@ def test_template_id_gives_every_design_field_of_the_template(api):
     assert _design(made) == _design(template)
     assert made["useAsTemplate"] is False and "templateId" not in made  # the design, not the mark
     assert api.get(f"/api/qrcodes/{made['id']}").get_json() == made
+    schemas = api.get("/api/openapi.json").get_json()["components"]["schemas"]
+    assert "templateId" in schemas["QRCodeCreate"]["properties"] and "templateId" in schemas["QRCodeUpdate"]["properties"]
+    assert "templateId" not in schemas["QRCodeOut"]["properties"] and "useAsTemplate" in schemas["QRCodeOut"]["properties"]
 
 
 def test_a_field_sent_beats_the_template(api):
@@ -456,3 +459,15 @@ def test_every_problem_is_said_at_once_with_a_template(api):
     good = api.patch(f"/api/qrcodes/{plain['id']}", json={"size": "big", "templateId": template["id"]})
     assert [item["field"] for item in good.get_json()["error"]["errors"]] == ["size"]
     assert api.get(f"/api/qrcodes/{plain['id']}").get_json() == plain
+
+
+def test_a_plugin_may_not_name_a_design_field_template_id(make_app):
+    class Clash:
+        __name__ = "clash"
+
+        @hookimpl
+        def codeqr_design_fields(self):
+            return {"template_id": (str, "")}
+
+    with pytest.raises(PluginError, match="template_id"):
+        make_app(plugins=[Clash()])
