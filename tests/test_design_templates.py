@@ -136,10 +136,11 @@ def test_use_as_template_lists_templates_or_the_others(api):
     assert refused.status_code == 422 and "useAsTemplate" in refused.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("bad", ["unknown", "not-a-template", "empty", "long"])
+@pytest.mark.parametrize("bad", ["unknown", "not-a-template", "empty", "long", "spaces", "nul"])
 def test_a_template_id_that_names_no_template_is_refused_and_nothing_stored(api, bad):
     plain = api.post("/api/qrcodes", json={"url": "https://example.com/plain"}).get_json()
-    template_id = {"unknown": "c" + "0" * 24, "not-a-template": plain["id"], "empty": "", "long": "c" * 101}[bad]
+    template_id = {"unknown": "c" + "0" * 24, "not-a-template": plain["id"], "empty": "", "long": "c" * 101,
+                   "spaces": "c a b", "nul": "c\x00"}[bad]
     before = api.get("/api/qrcodes/count").get_json()
     for answer in (api.post("/api/qrcodes", json={"url": "https://example.com/new", "templateId": template_id}),
                    api.patch(f"/api/qrcodes/{plain['id']}", json={"templateId": template_id})):
@@ -368,11 +369,12 @@ def test_a_csv_row_takes_template_id_and_the_default(make_app):
     other = _template(api, key="other", pattern="dots")
     _set_default(api, other["id"])
     data = (f"url,templateId,frame\nhttps://example.com/t,{template['id']},frame-5\nhttps://example.com/d,,\n"
-            f"https://example.com/x,{'c' + '0' * 24},\n").encode()
+            f"https://example.com/x,{'c' + '0' * 24},\nhttps://example.com/y,c\x00 1,\n").encode()
     rows = csv_import.parse(data, csv_import.csv_columns(CORE))
     job = _import(app, rows)
-    assert (job.created, job.failed) == (2, 1)
-    assert "Template id" in job.errors[0] or "templateId" in job.errors[0]
+    assert (job.created, job.failed) == (2, 2)
+    assert job.errors == ["Template id: There is no QR Code with this id to take the design of: choose a template.",
+                          "Template id: Enter the id of a template as CodeQR shows it (letters and digits, like c4k2…)."]
     made = {qr["url"]: qr for qr in api.get("/api/qrcodes?useAsTemplate=false").get_json()}
     assert _design(made["https://example.com/t"]) == _design(template) | {"frame": "frame-5"}
     assert _design(made["https://example.com/d"]) == _design(other)

@@ -158,7 +158,8 @@ ExternalId = Annotated[
 ]
 Title = Annotated[str, Field(max_length=1000), AfterValidator(check_text)]
 Level = Literal["L", "M", "Q", "H"]
-TemplateId = Annotated[str, Field(min_length=1, max_length=100, description="the id of a template")]
+TemplateId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$",
+                                   description="the id of a template (a QR Code with useAsTemplate)")]
 FrameText = Annotated[str, Field(max_length=design.MAX_FRAME_TEXT), AfterValidator(check_text)]
 Timestamp = Annotated[
     datetime,
