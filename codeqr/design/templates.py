@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.permissions import Permission
 from ..contents import TYPES
 from ..context import Context
 from ..domain.models import QRCode
-from ..errors import InvalidInput, InvalidInputs
+from ..errors import Conflict, InvalidInput, InvalidInputs
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
 
@@ -53,7 +54,7 @@ def _template(template_id: str) -> QRCode | None:
 
 
 def _default() -> QRCode | None:
-    return db.session.scalar(select(QRCode).where(QRCode.default_template.is_(True)))
+    return db.session.scalar(select(QRCode).where(QRCode.default_template))
 
 
 def design_of(row: QRCode, ctx: Context) -> dict[str, Any]:
@@ -92,10 +93,13 @@ def set_default(template_id: str | None, ctx: Context) -> str | None:
     Return the default's id."""
     ctx.actor.require(Permission.SETTINGS)
     InvalidInputs.raise_any(*problems(template_id, ctx))
-    with begin_write():
-        db.session.execute(update(QRCode).where(QRCode.default_template.is_(True)).values(default_template=False))
-        if template_id is not None:
-            db.session.execute(update(QRCode).where(QRCode.id == template_id).values(default_template=True))
+    try:
+        with begin_write():
+            db.session.execute(update(QRCode).where(QRCode.default_template).values(default_template=False))
+            if template_id is not None:
+                db.session.execute(update(QRCode).where(QRCode.id == template_id).values(default_template=True))
+    except IntegrityError:  # another admin chose one at the same moment: the unique index kept one
+        raise Conflict("the default template was changed at the same moment; look at it and choose again") from None
     return template_id
 
 
