@@ -82,6 +82,13 @@ def inherited(template_id: str | None, sent: Collection[str], type_name: str, ct
     return taken
 
 
+def starting_design(template_id: str | None, ctx: Context) -> dict[str, Any]:
+    """The design fields a new QR Code's form starts with: the template ``template_id``'s when
+    it names one, else the instance default's (nothing without a default)."""
+    return inherited(template_id if template_id and not problems(template_id, ctx) else None, (), "url", ctx,
+                     new=True)
+
+
 def default_id(ctx: Context) -> str | None:
     """The id of the instance's default template, or None. Anyone who may read QR Codes may ask."""
     row = _default()

@@ -125,8 +125,10 @@ def qrcode_new():
     form = _form(obj=original)
     if original is not None and request.method == "GET":
         form.key.data, form.title.data = "", f"{name_of(original)} (copy)"
-    elif request.method == "GET":
-        _fill_design(form, request.args.get("template"))
+    elif request.method == "GET":  # the form sends every design field: it starts with the template's
+        for name, value in templates.starting_design(request.args.get("template"), for_request()).items():
+            if name in form.GROUPS["design"] and value is not None:
+                form[name].process(None, value)
     existing = None
     if _checked(form):
         body = form.payload()
@@ -171,18 +173,6 @@ def qrcode_edit(qr_id: str):
         except CodeQRError as error:
             form.show_error(error)
     return _form_page(form=form, qr=qr, existing=None, link_change=link_change, original=None)
-
-
-def _fill_design(form: QRCodeForm, template_id: str | None) -> None:
-    """Start a new QR Code's form with a template's design: the one asked for (``?template=``),
-    else the instance's default. The form sends every design field, so it shows them."""
-    ctx = for_request()
-    chosen = template_id if template_id and not templates.problems(template_id, ctx) else templates.default_id(ctx)
-    if chosen is None:
-        return
-    for name, value in templates.inherited(chosen, (), "url", ctx, new=True).items():
-        if name in form.GROUPS.get("design", ()) and value is not None:
-            form[name].process(None, value)
 
 
 def _form_page(**values) -> str:
