@@ -151,7 +151,7 @@ def _taken_by(name: str, plugins: dict) -> str | None:
         return {field, to_camel(field), re.sub(r"[^a-z0-9]", "", field.lower())}
 
     aliases = {alias for info in QRCodeCreate.model_fields.values() for alias in ui_of(info).csv_aliases}
-    core = {*QRCodeOut.model_fields, *QRCodeOut.model_computed_fields, *aliases, *_RESERVED}
+    core = {*QRCodeCreate.model_fields, *QRCodeOut.model_fields, *QRCodeOut.model_computed_fields, *aliases, *_RESERVED}
     if (spellings(name) & {spelling for field in core for spelling in spellings(field)}
             or hasattr(QRCodeOut, name) or name.startswith("model_")):
         return "by CodeQR (a field, an API or CSV name, or a method of a QR Code)"

@@ -20,6 +20,7 @@ from codeqr import db
 from codeqr.accounts import apikeys, users
 from codeqr.accounts.permissions import OPERATOR, actor_of_user
 from codeqr.context import Context, for_actor, for_job, for_operator
+from codeqr.design import templates
 from codeqr.domain import qrcodes
 from codeqr.domain.models import ApiKey, ImportJob, QRCode, User
 from codeqr.domain.schemas import QRCodeCreate, QRCodeUpdate
@@ -97,6 +98,8 @@ def people(make_app):
         app.ids = {role: user.id for role, user in accounts.items()}
         app.actors = {role: actor_of_user(user) for role, user in accounts.items()} | {"operator": OPERATOR}
         app.qr = qrcodes.create(QRCodeCreate(url="https://example.com/kept", key="kept"), ctx=for_operator()).id
+        app.template = qrcodes.create(QRCodeCreate.model_validate(
+            {"url": "https://example.com/brand", "key": "brand", "useAsTemplate": True}), ctx=for_operator()).id
         app.key = apikeys.create("admin's", owner=accounts["admin"], ctx=for_operator())[0].id
     return app
 
@@ -126,6 +129,8 @@ REFUSALS = {
     "codeqr.jobs.csv_import.start": ("viewer", "member", lambda app, ctx: csv_import.start(
         [{"url": "https://example.com/new"}], "new.csv", ctx)),
     "codeqr.jobs.csv_import.run": ("viewer", "member", _run_import),
+    "codeqr.design.templates.set_default": ("member", "admin", lambda app, ctx: templates.set_default(
+        app.template, ctx)),
     "codeqr.accounts.users.create": ("member", "admin", lambda app, ctx: users.create(
         "new@example.com", PASSWORD, ctx=ctx)),
     "codeqr.accounts.users.set_role": ("member", "admin", lambda app, ctx: users.set_role(app.ids["viewer"], "admin", ctx)),

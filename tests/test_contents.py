@@ -245,6 +245,9 @@ def test_migration_0010_keeps_existing_codes_dynamic_links_and_refuses_to_lose_o
         with pytest.raises(RuntimeError, match="hold another content"):
             downgrade_schema("0009")
         db.session.remove()
+        # The revisions after 0010 went down before its refusal (SQLite's DDL is not transactional): up again.
+        alembic.upgrade()
+        db.session.remove()
     assert api.get(f"/api/qrcodes/{before['id']}").get_json() == scanned
 
 

@@ -108,7 +108,8 @@ def test_the_form_has_a_control_of_the_right_kind_for_each_field(browser):
     html = browser.get("/qrcodes/new").get_data(as_text=True)
     # A colour is posted as its hex text; its swatch (no name) picks on a palette beside it.
     expected = {"type": "radio", "url": "url", "static": "checkbox", "use_display_page": "checkbox", "title": "text",
-                "key": "text", "domain": "select", "fg_color": "text", "bg_color": "text", "size": "number",
+                "key": "text", "domain": "select", "use_as_template": "checkbox", "fg_color": "text", "bg_color": "text",
+                "size": "number",
                 "margin": "number", "level": "select", "show_logo": "checkbox", "excavate": "checkbox",
                 "pattern": "select", "shape": "select", "eye_shape": "select", "eye_color": "text", "frame": "select",
                 "frame_color": "text", "frame_text": "text", "frame_text_color": "text"}

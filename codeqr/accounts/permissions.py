@@ -10,7 +10,7 @@ from ..errors import Forbidden
 class Role(StrEnum):
     """A person's role, most rights first; stored as its value."""
 
-    #: users, every API key, all a member does
+    #: users, every API key, the instance's settings (its default template), all a member does
     ADMIN = "admin"
     #: QR Codes (create, change, delete, import) and their own API keys
     MEMBER = "member"
@@ -30,6 +30,7 @@ class Permission(Enum):
     OWN_KEYS = "manage your API keys"
     ALL_KEYS = "manage other people's API keys"
     USERS = "manage users"
+    SETTINGS = "change the instance's settings"
 
 
 _GRANTED: dict[str, set[Permission]] = {

@@ -5,6 +5,7 @@ from apiflask import APIBlueprint
 from ..domain.schemas import QRCodeSchemas
 from ..errorhandlers import refuse_nul_bytes
 from .analytics import add_analytics_routes
+from .templates import add_template_routes
 from .views import add_qrcode_routes
 
 
@@ -14,6 +15,7 @@ def build_blueprint(schemas: QRCodeSchemas) -> APIBlueprint:
     bp.before_request(refuse_nul_bytes)
     add_qrcode_routes(bp, schemas)
     add_analytics_routes(bp)
+    add_template_routes(bp)
     return bp
 
 

@@ -6,9 +6,11 @@ from pydantic import ValidationError
 
 from ..contents import DEFAULT_TYPE, WITH_URL
 from ..context import Context
+from ..design import templates
 from ..errors import CodeQRError
 from . import qrcodes
 from .messages import schema_problems
+from .schemas import INPUT_FIELDS
 
 #: Stands for a destination the schema refused, so the other fields can still be checked.
 _SOME_URL = "https://example.com/"
@@ -37,8 +39,11 @@ def every_problem(body: object, ctx: Context, *, editing: str | None = None, upd
     try:
         before = None  # the stored fields an update starts from: an unchanged image is not decoded again
         if update and stored is not None:
-            before = {name: getattr(stored, name) for name in schemas.api_names}
-            fields = before | qrcodes.with_type_change(before, model.model_validate(kept).given())
+            before = {name: getattr(stored, name) for name in schemas.api_names if name not in INPUT_FIELDS}
+            given = model.model_validate(kept).given()
+            given = templates.inherited(given.get("template_id"), given, given.get("type", stored.type), ctx,
+                                        new=False) | given
+            fields = before | qrcodes.with_type_change(before, given)
         else:
             needs_url = "url" in refused and kept.get("type", DEFAULT_TYPE) in WITH_URL
             fields = qrcodes.fields_of(schemas.create.model_validate(kept | ({"url": _SOME_URL} if needs_url else {})),

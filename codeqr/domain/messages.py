@@ -17,6 +17,7 @@ _PATTERNS = {
     "key": "Use only letters, digits, - and _, beginning with a letter or a digit.",
     "domain": "Choose one of the domains this instance serves.",
     "externalId": "An external id cannot contain / or invisible control characters.",
+    "templateId": "Enter the id of a template as CodeQR shows it (letters and digits, like c4k2…).",
 }
 #: How a missing value is asked for, by API field name (None: a problem of no one field).
 _ASK: dict[str | None, str] = {"url": "Enter the destination URL, like https://example.com/menu."}
@@ -86,7 +87,7 @@ def _sentence(item: ErrorDetails) -> str:
 
 
 #: What people call the fields the form does not show.
-_NAMES = {"externalId": "External id"}
+_NAMES = {"externalId": "External id", "templateId": "Template id"}
 
 
 def label_of(field: str, model: type[BaseModel] = QRCodeCreate) -> str:

@@ -41,6 +41,9 @@ class QRCode(Model):
         UniqueConstraint("external_id", name="uq_qrcodes_external_id"),
         Index("ix_qrcodes_url_hash", "url_hash"),
         Index("ix_qrcodes_created_at", "created_at"),
+        # The instance's default template is one row at most.
+        Index("uq_qrcodes_default_template", "default_template", unique=True,
+              sqlite_where=text("default_template"), postgresql_where=text("default_template")),
     )
 
     id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
@@ -60,6 +63,11 @@ class QRCode(Model):
     key: Mapped[str] = mapped_column(String(190))
     title: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(255))
+    # A template: other QR Codes take its design (``design.templates``); one of them may be
+    # the instance's default, which a new QR Code sent without design fields takes. Kept
+    # on the row, so deleting the default template clears the default with it.
+    use_as_template: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    default_template: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The Design (``schemas.Design.stored()``): ``ctx.schemas.fields_of(row)`` reads its fields.
     design: Mapped[dict] = mapped_column(JSON)
     scans: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))

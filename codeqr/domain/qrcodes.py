@@ -22,7 +22,7 @@ from ..contents import PAYLOADS, TYPES, WITH_URL, lookup_text
 from ..contents.rules import content_problems, default_static
 from ..contents.stored import product_key
 from ..context import Context
-from ..design import logos
+from ..design import logos, templates
 from ..design.verify import Unscannable, verify
 from ..design_rules import design_problems
 from ..errors import CodeQRError, Conflict, InvalidInput, InvalidInputs, NotFound
@@ -32,7 +32,7 @@ from .ids import new_key, url_fingerprint, url_hash
 from .messages import schema_problems
 from .models import QRCode
 from .rendering import Picture, short_link
-from .schemas import MAX_BULK, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate, encoded_text
+from .schemas import INPUT_FIELDS, MAX_BULK, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate, encoded_text
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,8 @@ def by_ids(ids: list[str], ctx: Context) -> list[QRCodeOut]:
 def _filtered(filters: Filters, statement: Select) -> Select:
     if filters.domain:
         statement = statement.where(QRCode.domain == filters.domain.lower())
+    if filters.use_as_template is not None:
+        statement = statement.where(QRCode.use_as_template.is_(filters.use_as_template))
     if filters.search:
         pattern = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         statement = statement.where(
@@ -186,10 +188,12 @@ def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id
     fixed_level = {"level"} if fields.get("type") and TYPES[fields["type"]].level else set()
     found += design_problems(fields, set(refused) | fixed_level)
     found += content_problems(fields, ctx.schemas.api_names, refused)
+    if "templateId" not in refused:
+        found += templates.problems(fields.get("template_id"), ctx)
     if not refused:
         api_names = ctx.schemas.api_names
         preview = {api_names[name]: value.model_dump(mode="json", by_alias=True) if isinstance(value, BaseModel)
-                   else value for name, value in fields.items() if name in api_names}
+                   else value for name, value in fields.items() if name in api_names and name not in INPUT_FIELDS}
         try:
             ctx.state.pm.hook.codeqr_validate_qrcode(app=ctx.app, qrcode=preview)
         except CodeQRError as error:
@@ -251,11 +255,13 @@ def _taken(fields: dict, exclude_id: str | None = None) -> Conflict | None:
 
 
 def fields_of(data: QRCodeCreate, ctx: Context) -> dict:
-    """The fields of a QR Code made of ``data``, unchecked: the default domain, level and
-    static filled in. Payloads stay models (``model_dump`` would make them dicts)."""
+    """The fields of a QR Code made of ``data``, unchecked: the design of its template (or the
+    instance's default template) where not sent, the default domain, level and static filled
+    in. Payloads stay models (``model_dump`` would make them dicts)."""
     fields = data.model_dump(exclude={"level", *PAYLOADS}) | {name: getattr(data, name) for name in PAYLOADS}
+    fields |= templates.inherited(data.template_id, data.model_fields_set, data.type, ctx, new=True)
     fields["domain"] = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
-    fields["level"] = data.level or TYPES[data.type].level or ("H" if data.show_logo or data.logo else "M")
+    fields["level"] = data.level or TYPES[data.type].level or fields.get("level") or ("H" if fields["show_logo"] else "M")
     fields["static"] = default_static(data.type) if data.static is None else data.static
     if data.type == "gs1" and data.gs1 is not None and data.key is None:
         fields["key"] = product_key(data.gs1)
@@ -360,14 +366,17 @@ def create(data: QRCodeCreate, ctx: Context) -> QRCodeOut:
     return result
 
 
-def _changes_to(stored: dict, given: dict) -> dict:
-    """The fields an update of ``stored`` sets: ``given`` and what comes with it."""
+def _changes_to(stored: dict, given: dict, ctx: Context) -> tuple[str | None, dict]:
+    """The template an update of ``stored`` names (``templateId``) and the fields it sets:
+    ``given``, that template's design where not given, and what comes with them."""
     given = dict(given)
+    template_id = given.pop("template_id", None)
+    given = templates.inherited(template_id, given, given.get("type", stored["type"]), ctx, new=False) | given
     if "domain" in given:
         given["domain"] = given["domain"].lower()
     if (given.get("show_logo") or given.get("logo")) and "level" not in given and stored["level"] not in ("Q", "H"):
         given["level"] = "H"  # what a logo implies when the caller did not choose
-    return with_type_change(stored, given)
+    return template_id, with_type_change(stored, given)
 
 
 def _scan_ahead(ref: str, given: dict, ctx: Context, logo: logos.Logo | None = None) -> Scanned | None:
@@ -378,8 +387,10 @@ def _scan_ahead(ref: str, given: dict, ctx: Context, logo: logos.Logo | None = N
     if qr is None:
         return None
     stored = ctx.schemas.fields_of(qr)
-    future = stored | _changes_to(stored, given)
-    problems = field_problems(future, ctx, exclude_id=qr.id, taken=False, stored=stored, logo=logo)
+    template_id, changes = _changes_to(stored, given, ctx)
+    future = stored | changes
+    problems = field_problems(future | {"template_id": template_id}, ctx, exclude_id=qr.id, taken=False,
+                              stored=stored, logo=logo)
     if not all(isinstance(problem, Unscannable) for problem in problems):
         return None
     return picture_of(future, ctx), problems
@@ -391,13 +402,15 @@ def _apply(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None
     checked; return ``{api_name: [old, new]}``. ``scanned``: the decode of the image made
     before (``_scan_ahead``)."""
     stored = ctx.schemas.fields_of(qr)
-    given = _changes_to(stored, given)
+    template_id, given = _changes_to(stored, given, ctx)
     future = stored | given
     changes = {name: [stored[name], value] for name, value in given.items() if stored[name] != value}
     if not changes:
+        InvalidInputs.raise_any(*templates.problems(template_id, ctx))
         return {}
     api_names = ctx.schemas.api_names
-    InvalidInputs.raise_any(*field_problems(future, ctx, exclude_id=qr.id, stored=stored, scanned=scanned, logo=logo,
+    InvalidInputs.raise_any(*field_problems(future | {"template_id": template_id}, ctx, exclude_id=qr.id, stored=stored,
+                                            scanned=scanned, logo=logo,
                                             unchanged={api_names[name] for name in api_names if name not in given}))
     if logo is not None:
         logos.keep(logo, ctx.state.images.storage)
@@ -409,6 +422,8 @@ def _apply(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None
     for name in {"design" if name in ctx.schemas.design_fields else name for name in changes} | {"url", "content"}:
         if name in columns:
             setattr(qr, name, columns[name])
+    if not qr.use_as_template:
+        qr.default_template = False  # no longer a template: no longer the default (``design.templates``)
     qr.updated_at = ctx.now()
     return {ctx.schemas.api_names[name]: change for name, change in changes.items()}
 

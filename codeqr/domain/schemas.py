@@ -102,6 +102,17 @@ class _Content:
 CONTENT = _Content()
 
 
+class _InputOnly:
+    """Marks a field of the bodies only: it says how to make or change a QR Code
+    (``templateId``), it is no part of one. Never stored, never in an answer."""
+
+    def __repr__(self) -> str:
+        return "INPUT_ONLY"
+
+
+INPUT_ONLY = _InputOnly()
+
+
 def ui_of(info) -> UI:
     """The ``UI`` of a model field (an empty one when it has none)."""
     return next((item for item in info.metadata if isinstance(item, UI)), UI())
@@ -147,6 +158,8 @@ ExternalId = Annotated[
 ]
 Title = Annotated[str, Field(max_length=1000), AfterValidator(check_text)]
 Level = Literal["L", "M", "Q", "H"]
+TemplateId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$",
+                                   description="the id of a template (a QR Code with useAsTemplate)")]
 FrameText = Annotated[str, Field(max_length=design.MAX_FRAME_TEXT), AfterValidator(check_text)]
 Timestamp = Annotated[
     datetime,
@@ -225,6 +238,12 @@ class QRCodeCreate(_Input):
                           "nor shadow an app route")
     title: Annotated[Title | None, UI("Title")] = Field(None, description="free text for people")
     external_id: ExternalId | None = Field(None, description="your own id, unique in this instance")
+    use_as_template: Annotated[StrictBool, UI("Use as template")] = Field(
+        False, description="a template: other QR Codes take its design with templateId (listed with "
+                           "?useAsTemplate=true); it stays a QR Code of its own")
+    template_id: Annotated[TemplateId | None, INPUT_ONLY] = Field(
+        None, description="on create and update only, never stored: the id of a template (useAsTemplate) whose "
+                          "design (every design field) this QR Code takes; the design fields sent win")
     bg_color: Annotated[Color, DESIGN, UI("Background colour", widget="color")] = "#ffffff"
     fg_color: Annotated[Color, DESIGN, UI("Foreground colour", widget="color")] = "#000000"
     size: Annotated[int, Field(ge=64, le=4096, description="width = height in pixels"), DESIGN,
@@ -286,6 +305,10 @@ def _plain(annotation):
     if get_origin(annotation) in (Union, type(int | None)):
         return functools.reduce(operator.or_, (_plain(arg) for arg in get_args(annotation)))
     return annotation
+
+
+#: Fields of the bodies only (``INPUT_ONLY``): never stored nor answered.
+INPUT_FIELDS = tuple(name for name, info in QRCodeCreate.model_fields.items() if INPUT_ONLY in info.metadata)
 
 
 def _is_automatic(name: str) -> bool:
@@ -364,7 +387,7 @@ else:
     _QRCodeStored = create_model(
         "_QRCodeStored",
         __base__=_QRCodeId,
-        **_stored_fields(QRCodeCreate, QRCodeCreate.model_fields),
+        **_stored_fields(QRCodeCreate, [name for name in QRCodeCreate.model_fields if name not in INPUT_FIELDS]),
     )
 
 #: Fields of what a QR Code holds: its type, url and payloads, static or not.
@@ -521,6 +544,8 @@ class Filters(BaseModel):
                                description="matched against url (or what another type's content encodes to), "
                                            "title and key")
     domain: str | None = Field(default=None, max_length=253)
+    use_as_template: bool | None = Field(default=None, description="true: only templates; false: only the "
+                                                                   "QR Codes that are not")
 
 
 class ListQuery(Filters):
@@ -637,14 +662,14 @@ class QRCodeSchemas:
     def field_groups(self) -> dict[str, tuple[str, ...]]:
         """The settable fields in the groups forms and exports show them in: the link, then the design."""
         return {"content": CONTENT_FIELDS,
-                "link": tuple(name for name in self.create.model_fields
-                              if name not in self.design_fields and name not in CONTENT_FIELDS),
+                "link": tuple(name for name in self.create.model_fields if name not in self.design_fields
+                              and name not in CONTENT_FIELDS and name not in INPUT_FIELDS),
                 "design": self.design_fields}
 
     def fields_of(self, row: Any) -> dict[str, Any]:
         """The settable fields of a stored QR Code (``models.QRCode``), by attribute name."""
         plain = {name: getattr(row, name) for name in self.api_names
-                 if name not in self.design_fields and name not in CONTENT_FIELDS}
+                 if name not in self.design_fields and name not in CONTENT_FIELDS and name not in INPUT_FIELDS}
         return plain | content_of(row) | self.design.of_stored(row.design).field_values()
 
     def columns(self, fields: Mapping[str, Any], kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -654,8 +679,8 @@ class QRCodeSchemas:
         stay in it, so nothing is lost when the plugin comes back."""
         # A field left out reads its default (a body of the core's class, in an app with plugin fields).
         design = self.design.model_validate({name: fields[name] for name in self.design_fields if name in fields})
-        plain = {name: value for name, value in fields.items()
-                 if name not in self.design_fields and name not in PAYLOADS and name != "url"}
+        plain = {name: value for name, value in fields.items() if name not in self.design_fields
+                 and name not in PAYLOADS and name != "url" and name not in INPUT_FIELDS}
         if "type" in fields:
             plain |= contents.stored_columns(fields["type"], {name: fields.get(name) for name in CONTENT_FIELDS})
         return plain | {"design": {**(kept or {}), **design.stored()}}

@@ -13,6 +13,7 @@ from ..accounts.permissions import Permission
 from ..analytics.queries import scans_since
 from ..contents import TYPES, WITH_URL
 from ..context import for_request
+from ..design import templates
 from ..design.verify import Unscannable
 from ..domain import qrcodes
 from ..domain.checks import every_problem
@@ -58,7 +59,8 @@ SORT_CHOICES = {"createdAt": "Newest first", "createdAt:asc": "Oldest first", "s
 
 def _query() -> ListQuery:
     """The list's search, order and page from the address; a bad value falls back to its default."""
-    given = {name: value for name, value in request.args.items() if name in ("search", "sort", "order", "page")}
+    given = {name: value for name, value in request.args.items()
+             if name in ("search", "sort", "order", "page", "useAsTemplate")}
     if given.get("sort") in RECENT_ORDERS:
         given["sort"] = "scans"
     elif given.get("sort", "").endswith(":asc"):  # the sort menu's "oldest first" and the like
@@ -85,8 +87,8 @@ def qrcode_list():
 
     def page_url(**changes) -> str:
         """This list's address with ``changes`` (search, order and page size kept)."""
-        params = {"search": query.search or None, "sort": sort, "order": query.order, "pageSize": query.page_size,
-                  "page": query.page} | changes
+        params = {"search": query.search or None, "useAsTemplate": _shown(query.use_as_template), "sort": sort,
+                  "order": query.order, "pageSize": query.page_size, "page": query.page} | changes
         return url_for("web.qrcode_list", **{name: value for name, value in params.items() if value is not None})
 
     chosen = request.args.get("sort") if recent else query.sort + (":asc" if query.order == "asc" else "")
@@ -97,7 +99,26 @@ def qrcode_list():
                            sort=sort, recent=recent and recent[1],
                            recent_scans=scans_since([qr.id for qr in items], since, app_state().agents) if since else {},
                            page_url=page_url, page_sizes=PAGE_SIZES,
-                           type_labels={name: kind.label for name, kind in TYPES.items()}, with_url=WITH_URL)
+                           type_labels={name: kind.label for name, kind in TYPES.items()}, with_url=WITH_URL,
+                           template_filter=_shown(query.use_as_template), template_filters=TEMPLATE_FILTERS)
+
+
+#: The list's template filter: ``useAsTemplate`` value -> label.
+TEMPLATE_FILTERS = {"": "Templates or not", "true": "Templates only", "false": "No templates"}
+
+
+def _shown(value: bool | None) -> str | None:
+    """A filter's value as the address spells it (None: not filtered)."""
+    return None if value is None else str(value).lower()
+
+
+def _posted_filters() -> Filters:
+    """The list's filters posted with an action on "all matching" (export, delete)."""
+    try:
+        return Filters.model_validate({"search": request.form.get("search") or None,
+                                       "useAsTemplate": request.form.get("useAsTemplate") or None})
+    except ValidationError:
+        abort(400, "the search is too long")
 
 
 @bp.route("/qrcodes/new", methods=["GET", "POST"])
@@ -108,6 +129,10 @@ def qrcode_new():
     form = _form(obj=original)
     if original is not None and request.method == "GET":
         form.key.data, form.title.data = "", f"{name_of(original)} (copy)"
+    elif request.method == "GET":  # the form sends every design field: it starts with the template's
+        for name, value in templates.starting_design(request.args.get("template"), for_request()).items():
+            if name in form.GROUPS["design"] and value is not None:
+                form[name].process(None, value)
     existing = None
     if _checked(form):
         body = form.payload()
@@ -207,13 +232,10 @@ def qrcode_bulk_delete():
         abort(400, "the form expired; reload the page")
     search = request.form.get("search") or None
     matching = bool(request.form.get("all"))
-    try:
-        filters = Filters.model_validate({"search": search})
-    except ValidationError:
-        abort(400, "the search is too long")
+    filters = _posted_filters()
     doomed = qrcodes.all_matching(filters, for_request()) if matching else qrcodes.by_ids(request.form.getlist("ids"),
                                                                                          for_request())
-    back = url_for("web.qrcode_list", search=search)
+    back = url_for("web.qrcode_list", search=search, useAsTemplate=_shown(filters.use_as_template))
     if not doomed:
         flash("Select at least one QR Code to delete.", "error")
         return redirect(back)
@@ -226,6 +248,7 @@ def qrcode_bulk_delete():
     changed = asked is not None  # the count moved under the question: ask again with the new one
     return render_template("qrcodes/bulk_delete.html", form=form, doomed=doomed[:NAMED_IN_CONFIRMATION],
                            count=len(doomed), matching=matching, search=search, changed=changed, back=back,
+                           template_filter=_shown(filters.use_as_template),
                            ids=[] if matching else [qr.id for qr in doomed])
 
 
@@ -316,10 +339,7 @@ def export():
     elif not formats:
         formats = [current_app.config["CODEQR_DEFAULT_FORMAT"]]
     if request.form.get("all"):
-        try:
-            items = qrcodes.all_matching(Filters.model_validate({"search": request.form.get("search") or None}), for_request())
-        except ValidationError:
-            abort(400, "the search is too long")
+        items = qrcodes.all_matching(_posted_filters(), for_request())
     else:
         items = qrcodes.by_ids(request.form.getlist("ids")[:exports.MAX_ITEMS], for_request())
     if not items:
