@@ -257,11 +257,12 @@ def _taken(fields: dict, exclude_id: str | None = None) -> Conflict | None:
 def fields_of(data: QRCodeCreate, ctx: Context) -> dict:
     """The fields of a QR Code made of ``data``, unchecked: the design of its template (or the
     instance's default template) where not sent, the default domain, level and static filled
-    in. Payloads stay models (``model_dump`` would make them dicts)."""
-    fields = data.model_dump(exclude={"level", *PAYLOADS}) | {name: getattr(data, name) for name in PAYLOADS}
+    in. Payloads and nested design values stay models (``model_dump`` would make them dicts)."""
+    fields = {name: getattr(data, name) for name in type(data).model_fields if name != "level"}
     fields |= templates.inherited(data.template_id, data.model_fields_set, data.type, ctx, new=True)
     fields["domain"] = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
-    fields["level"] = data.level or TYPES[data.type].level or fields.get("level") or ("H" if fields["show_logo"] else "M")
+    fields["level"] = (data.level or TYPES[data.type].level or fields.get("level")
+                       or ("H" if fields["show_logo"] or fields.get("logo") else "M"))
     fields["static"] = default_static(data.type) if data.static is None else data.static
     if data.type == "gs1" and data.gs1 is not None and data.key is None:
         fields["key"] = product_key(data.gs1)
