@@ -22,7 +22,7 @@ from ..errors import CodeQRError, InvalidInputs
 from ..jobs import exports
 from ..jobs.statuses import JobStatus
 from ..state import app_state
-from . import bp, content_fields, name_of, requires
+from . import bp, content_fields, design_panel, name_of, requires
 from .analytics import panel
 from .detail import PRINT_SIZES_CM, bot_scans, content_lines
 from .forms import ConfirmForm, QRCodeForm, qrcode_form
@@ -38,6 +38,8 @@ PREVIEW_MAX_SIZE = 1024
 def _form(obj=None) -> QRCodeForm:
     form = qrcode_form(app_state().schemas)(obj=obj)
     form.domain.choices = [SelectChoice(domain) for domain in current_app.config["CODEQR_DOMAINS"]]
+    if request.method == "POST" and "logo" in form._fields:
+        design_panel.take_logo_file(form, request.files.get("logo_file"))
     if obj is not None and not form.is_submitted():
         form.fill_content(obj)
     return form
@@ -151,7 +153,26 @@ def qrcode_edit(qr_id: str):
 
 
 def _form_page(**values) -> str:
-    return render_template("qrcodes/form.html", content=content_fields.template_context(reader_zone()), **values)
+    form = values["form"]
+    design = {"sections": design_panel.sections(app_state().schemas.design_fields), "swatched": design_panel.SWATCHED,
+              "against": design_panel.AGAINST, "verdicts": design_panel.verdicts(design_panel.posted_values(form)),
+              "version": design_panel.swatch_version,
+              "advanced_open": any(form[name].errors for name in design_panel.ADVANCED if name in form._fields)}
+    return render_template("qrcodes/form.html", content=content_fields.template_context(reader_zone()), design=design,
+                           **values)
+
+
+@bp.get("/qrcodes/swatches/<field>/<value>.svg")
+def qrcode_swatch(field: str, value: str):
+    """A swatch of the design panel: a choice of a design field drawn by the real geometry.
+    Its address carries its digest (``v``), so a browser keeps it until the picture changes."""
+    if value not in design_panel.swatch_choices().get(field, ()):
+        abort(404)
+    response = Response(design_panel.swatch(field, value), mimetype="image/svg+xml")
+    lasting = request.args.get("v") == design_panel.swatch_version(field, value)
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable" if lasting else "private, no-cache"
+    response.set_etag(design_panel.swatch_version(field, value))
+    return response.make_conditional(request)
 
 
 def _link_change(qr, change: QRCodeUpdate) -> str | None:
@@ -254,7 +275,8 @@ def qrcode_preview():
     if problems:
         return _refused(form, image=image, level=picture.design.level,
                         unscannable=any(problem.field in _design_api_names() for problem in problems))
-    return jsonify(ok=True, image=image, level=picture.design.level, link=link, static=static)
+    return jsonify(ok=True, image=image, level=picture.design.level, link=link, static=static,
+                   verdicts=design_panel.verdicts(design_panel.posted_values(form)))
 
 
 @bp.get("/qrcodes/<qr_id>/download.<fmt>")
@@ -381,7 +403,8 @@ def _refused(form, **more) -> Response:
     what to fix), and ``more`` (the image of a design a save would refuse)."""
     refused = {name: field for name, field in form._fields.items() if field.errors}
     return jsonify(ok=False, errors={name: field.errors[0] for name, field in refused.items()},
-                   labels={name: field.label.text for name, field in refused.items()}, **more)
+                   labels={name: field.label.text for name, field in refused.items()},
+                   verdicts=design_panel.verdicts(design_panel.posted_values(form)), **more)
 
 
 def _design_api_names() -> set[str]:
