@@ -34,8 +34,8 @@ from wtforms import (
 
 from ..contents import CHOICE_TYPES, PAYLOADS, TYPES, WITH_URL
 from ..contents.values import check_email, check_phone, check_text
-from ..domain.messages import number_in
 from ..design.values import normalise_color
+from ..domain.messages import number_in
 from ..domain.schemas import NESTED_DESIGN, bounds_of, value_type
 
 #: Labels the key names do not say well enough, by payload field and key (attribute name);

@@ -125,10 +125,11 @@ def take_logo_file(form, upload) -> None:
     if upload is None or not upload.filename:
         return
     data = upload.read(MAX_LOGO_BYTES + 1)
-    if len(data) > MAX_LOGO_BYTES:
-        form.logo.process_errors.append("The logo is larger than 1 MB: choose a smaller image.")
-    elif upload.mimetype not in _LOGO_TYPES:
-        form.logo.process_errors.append("Choose a PNG, JPEG, WebP or SVG image for the logo.")
-    else:
-        uri = f"data:{upload.mimetype};base64," + base64.b64encode(data).decode()
-        form.logo.raw_data, form.logo.data = [uri], uri
+    problem = ("The logo is larger than 1 MB: choose a smaller image." if len(data) > MAX_LOGO_BYTES else
+               "Choose a PNG, JPEG, WebP or SVG image for the logo." if upload.mimetype not in _LOGO_TYPES else None)
+    if problem:  # said beside the field (its raw text set, so its Optional() keeps the error)
+        form.logo.process_errors.append(problem)
+        form.logo.raw_data, form.logo.data = [upload.filename], None
+        return
+    uri = f"data:{upload.mimetype};base64," + base64.b64encode(data).decode()
+    form.logo.raw_data, form.logo.data = [uri], uri

@@ -162,7 +162,7 @@ def _form_page(**values) -> str:
                            **values)
 
 
-@bp.get("/qrcodes/swatches/<field>/<value>.svg")
+@bp.get("/qrcodes/swatches/<field>/<value>")
 def qrcode_swatch(field: str, value: str):
     """A swatch of the design panel: a choice of a design field drawn by the real geometry.
     Its address carries its digest (``v``), so a browser keeps it until the picture changes."""
