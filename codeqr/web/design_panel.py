@@ -31,6 +31,10 @@ SWATCHED = ("pattern", "shape", "eye_shape", "frame")
 AGAINST = {"fg_color": ("bg_color", "the background"), "eye_color": ("bg_color", "the background"),
            "fg_gradient-colors": ("bg_color", "the background"),
            "frame_text_color": ("frame_color", "the frame colour")}
+#: Hints under fields whose blank means something.
+HINTS = {"eye_color": "Blank: the modules' colour.", "width": "Blank: in proportion, as large as the error correction allows.",
+         "frame_text": "Blank: “SCAN ME”. Up to 200 characters, on at most 4 lines.",
+         "frame_text_color": "Blank: black or white, whichever stands out on the frame colour."}
 #: What the swatches encode, and how large they are drawn (SVG: only the proportions matter).
 _SAMPLE, _SIZE = "https://codeqr.example/swatch", 120
 #: The crop of a swatch whose choice is best seen close: (first module, modules shown), quiet zone
