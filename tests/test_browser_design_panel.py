@@ -65,16 +65,24 @@ def test_a_picked_swatch_is_posted_and_changes_the_preview(page):
 def test_a_light_foreground_brings_up_the_contrast_verdict(page):
     _new_with_url(page)
     verdict = page.locator('.contrast-verdict[data-for="fg_color"]')
+    # Light, yet enough to scan: the verdict says so, beside the field, with no error.
+    set_color(page, "#fg_color", "#8a8a8a")
+    wait_until(page, "() => document.querySelector('.contrast-verdict[data-for=\"fg_color\"]').textContent"
+                     ".includes('enough to scan')")
+    assert verdict.get_attribute("data-level") == "fair" and verdict.is_visible()
+    assert "3.5 to 1" in verdict.inner_text()  # #8a8a8a on white
+    page.locator("#design-colours").scroll_into_view_if_needed()
+    _shoot(page, "contrast")
+    # Too light: the error beside the field says it (the verdict, the same, is not said twice).
     set_color(page, "#fg_color", "#dddddd")
     wait_until(page, "() => document.querySelector('.contrast-verdict[data-for=\"fg_color\"]').textContent"
                      ".includes('too low to scan')")
-    assert verdict.get_attribute("data-level") == "poor" and verdict.is_visible()
-    assert "1.4 to 1" in verdict.inner_text()
-    page.locator("#design-colours").scroll_into_view_if_needed()
-    _shoot(page, "contrast")
+    assert verdict.get_attribute("data-level") == "poor" and not verdict.is_visible()
+    assert "1.4 to 1" in page.locator('.field-error[data-for="fg_color"]').inner_text()
     set_color(page, "#fg_color", "#1a3d6e")
     wait_until(page, "() => document.querySelector('.contrast-verdict[data-for=\"fg_color\"]').textContent"
                      ".includes('scans well')")
+    assert verdict.is_visible()
 
 
 def test_on_a_phone_the_preview_stays_in_sight_beside_the_frame_controls(page):

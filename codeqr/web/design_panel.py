@@ -51,6 +51,13 @@ def sections(design_fields: tuple[str, ...]) -> list[tuple[str, str, tuple[str, 
     return shown + [("more", "More", more)] * bool(more) + [("advanced", "Size, margin and error correction", ADVANCED)]
 
 
+def template_context(form, design_fields: tuple[str, ...]) -> dict[str, Any]:
+    """What ``qrcodes/_design.html`` shows beside the form's fields."""
+    return {"sections": sections(design_fields), "swatched": SWATCHED, "against": AGAINST, "hints": HINTS,
+            "verdicts": verdicts(posted_values(form)), "version": swatch_version,
+            "advanced_open": any(form[name].errors for name in ADVANCED if name in form._fields)}
+
+
 def swatch_choices() -> dict[str, tuple[str, ...]]:
     """Each core design field whose values are a fixed choice, with those values."""
     found = {}

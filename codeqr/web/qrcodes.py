@@ -153,11 +153,7 @@ def qrcode_edit(qr_id: str):
 
 
 def _form_page(**values) -> str:
-    form = values["form"]
-    design = {"sections": design_panel.sections(app_state().schemas.design_fields), "swatched": design_panel.SWATCHED,
-              "against": design_panel.AGAINST, "hints": design_panel.HINTS, "verdicts": design_panel.verdicts(design_panel.posted_values(form)),
-              "version": design_panel.swatch_version,
-              "advanced_open": any(form[name].errors for name in design_panel.ADVANCED if name in form._fields)}
+    design = design_panel.template_context(values["form"], app_state().schemas.design_fields)
     return render_template("qrcodes/form.html", content=content_fields.template_context(reader_zone()), design=design,
                            **values)
 
