@@ -15,7 +15,14 @@ with a box size giving about CodeQR's 1024 px, and (b') is (b) with the matrix a
 cached (the cost of a second format of the same design). The cases run interleaved, so
 a busy machine slows all of them alike; each figure is the median of ``--repeat`` renders.
 
-    .venv/bin/python benchmarks/render.py [--repeat 200]
+Then, per design (``--design-repeat`` renders each, interleaved with (a) again): the PNG of
+each ``pattern``, each ``eyeShape``, each ``shape``, each ``frame`` (each drawn by whatever
+patterns.py and frames.py draw on the commit measured), a linear and a radial gradient and
+the instance logo through the geometry, all coloured and 1024 px, as ratios to (a); and the
+scan check a save pays (``design.verify``: a render and a decode at the design's size, a
+render and a decode with the code 2 cm wide) at 256, 1024 and 4096 px, plain and styled.
+
+    .venv/bin/python benchmarks/render.py [--repeat 200] [--design-repeat 20]
     .venv/bin/python benchmarks/render.py --quick   # a smoke run, 3 renders each: no results
 """
 
@@ -26,11 +33,13 @@ import shutil
 import statistics
 import tempfile
 import time
+from typing import get_args
 
 import qrcode
 
 import smoke
 from codeqr import create_app
+from codeqr.design import values, verify
 from codeqr.domain import rendering
 from codeqr.domain.schemas import Design
 
@@ -41,10 +50,11 @@ DESIGN = Design(bg_color="#fef3c7", fg_color="#1d4ed8", size=1024, level="M", ma
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--design-repeat", type=int, default=20, help="renders of each design and scan check")
     smoke.add_option(parser)
     args = parser.parse_args()
     if args.quick:
-        args.repeat = 3
+        args.repeat, args.design_repeat = 3, 1
     smoke.announce(args.quick)
 
     instance = tempfile.mkdtemp(prefix="codeqr-render-")
@@ -72,15 +82,9 @@ def main() -> None:
     }
     if "styled-png" in images.renderers:
         cases["d"] = ("codeqr-styled PNG, rounded, coloured 1024 px", lambda: cold(coloured, "styled-png"))
-    times = {name: [] for name in cases}
-    for _, case in cases.values():  # warm-up: imports, the logo's scaling cache
-        case()
-    for _ in range(args.repeat):
-        for name, (_, case) in cases.items():
-            start = time.perf_counter()
-            case()
-            times[name].append(time.perf_counter() - start)
-    ms = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    ms = medians(cases, args.repeat)
+    designs = design_cases(images, text)
+    design_ms = medians({"a": cases["a"]} | designs, args.design_repeat)
     shutil.rmtree(instance, ignore_errors=True)
 
     print(f"text {text!r}: {modules} modules with the quiet zone at level M; {args.repeat} renders each")
@@ -95,6 +99,65 @@ def main() -> None:
         print(f"(d)/(b)  = {ms['d'] / ms['b']:5.2f}   (the styled example against the built-in PNG)")
     fair = ms["a'"]
     print(f"(b)/(a') = {ms['b'] / fair:5.2f}   (qrcode at about CodeQR's pixel size)")
+    reference = design_ms["a"]
+    print(f"\nper design, {args.design_repeat} renders each, interleaved with (a) = {reference:.2f} ms this time:")
+    for name, (label, _) in designs.items():
+        print(f"  {label:58s} median {design_ms[name]:8.2f} ms   / (a) = {design_ms[name] / reference:7.2f}")
+
+
+def medians(cases: dict, repeat: int) -> dict[str, float]:
+    """The median time of each case in ms, the cases run in turn ``repeat`` times after a
+    warm-up (imports, the logo's scaling cache), so a busy machine slows all alike."""
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _, case in cases.values():
+        case()
+    for _ in range(repeat):
+        for name, (_, case) in cases.items():
+            start = time.perf_counter()
+            case()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) * 1000 for name, values in times.items()}
+
+
+def design_cases(images, text: str) -> dict:
+    """Each design's PNG render (cold matrix), and the scan check at three sizes."""
+    def render(design):
+        picture = rendering.Picture(text, design)
+
+        def run():
+            rendering.encode.cache_clear()
+            images.render(picture, "png")
+        return run
+
+    def check(design):
+        picture = rendering.Picture(text, design)
+
+        def run():
+            rendering.encode.cache_clear()
+            problem = verify.verify(images.spec(picture), images.renderers["png"])
+            assert problem is None, problem.sentence  # the cost of a design that passes: both decodes
+        return run
+
+    variants = {f"pattern {name}": {"pattern": name} for name in get_args(values.Pattern)}
+    variants |= {f"eyeShape {name}": {"eye_shape": name} for name in get_args(values.EyeShape)}
+    variants |= {f"shape {name}": {"shape": name} for name in get_args(values.Shape)}
+    variants |= {f"frame {name}": {"frame": name, "frame_text": "SCAN ME"} for name in get_args(values.Frame)}
+    variants |= {"fgGradient linear": {"fg_gradient": {"colors": ["#1d4ed8", "#7c3aed"], "rotation": 45}},
+                 "fgGradient radial": {"fg_gradient": {"type": "radial", "colors": ["#1d4ed8", "#7c3aed"]}},
+                 "logo (instance overlay, eyeColor set: the geometry)": {"show_logo": True, "level": "H",
+                                                                         "eye_color": "#1d4ed8"}}
+    cases = {f"render {label}": (f"PNG {label}", render(_variant(change))) for label, change in variants.items()}
+    styled = {"pattern": "rounded", "eye_shape": "rounded", "fg_gradient": variants["fgGradient linear"]["fg_gradient"]}
+    for size in (256, 1024, 4096):
+        cases[f"check plain {size}"] = (f"scan check, plain, {size} px", check(_variant({"size": size})))
+        cases[f"check styled {size}"] = (f"scan check, rounded + gradient, {size} px",
+                                         check(_variant({"size": size} | styled)))
+    return cases
+
+
+def _variant(change: dict) -> Design:
+    """DESIGN with ``change`` (validated: nested values such as a gradient given as dicts)."""
+    return Design(**(DESIGN.model_dump() | change))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
-"""Cross-field rules a QR Code must keep to scan: logo needs Q/H, colours need contrast."""
+"""Cross-field rules a QR Code must keep to scan: logo needs Q/H, colours need contrast;
+and the frame's caption must be text its fonts draw."""
 
+import unicodedata
 from collections.abc import Collection
+from typing import Any
 
-from .errors import InvalidInput, InvalidInputs
+from .errors import InvalidInput, InvalidInputs, listed
 
 #: Lowest WCAG contrast ratio between foreground and background that we accept.
 MIN_CONTRAST = 3.0
@@ -36,7 +39,33 @@ def design_problems(fields: dict, refused: Collection[str] = ()) -> list[Invalid
                 f"too close to scan against bgColor (contrast {ratio:.2f}:1, need {MIN_CONTRAST}:1)", "fgColor",
                 sentence=f"These two colours are too alike to scan (contrast {ratio:.1f} to 1, at least "
                          f"{MIN_CONTRAST:g} needed): make the foreground darker or the background lighter."))
+    if not {"frameText", "frameTextStyles"} & set(refused):
+        problem = frame_text_problem(fields.get("frame_text"), fields.get("frame_text_styles"))
+        found += [problem] if problem else []
     return found
+
+
+def frame_text_problem(text: str | None, styles: Any) -> InvalidInput | None:
+    """Why the caption cannot be drawn in its font (None: it can): characters the font
+    has no glyph for, or that need shaping the renderer does not do. ``styles``: the
+    ``FrameTextStyles`` or None."""
+    # Imported here: ``from codeqr import contrast`` loads this module for plugins, without
+    # pydantic nor fontTools.
+    from .design import fonts
+    from .design.values import FrameTextStyles
+
+    styles = styles or FrameTextStyles()
+    refused = fonts.face(styles.family, styles.weight, styles.style).undrawable(text or "")
+    if not refused:
+        return None
+    quoted = listed((f"“{fonts.shown(char)}”" for char in refused), ", ", "character")
+    named = listed((f"U+{ord(char):04X} {unicodedata.name(char, 'unassigned')}" for char in refused), ", ", "character")
+    if styles.family != fonts.WIDEST and not fonts.face(fonts.WIDEST, styles.weight, styles.style).undrawable(text or ""):
+        sentence = (f"The frame text cannot be drawn with {quoted} in the {styles.family} font: "
+                    f"choose the {fonts.WIDEST} font, which draws it.")
+    else:
+        sentence = f"The frame text cannot be drawn with {quoted}: the frame fonts draw Latin, Greek and Cyrillic letters."
+    return InvalidInput(f"has characters the frame font cannot draw: {named}", "frameText", sentence=sentence)
 
 
 def check_design(fields: dict) -> None:

@@ -2,6 +2,7 @@
 logo), in pixels of the final image. Every core format draws this one drawing."""
 
 import io
+from dataclasses import replace
 
 from PIL import Image
 
@@ -11,7 +12,8 @@ from .paths import Path
 
 #: The design fields the geometry draws beyond the classic square code; a design with
 #: each at its default is "plain", drawn by the renderers' fast paths.
-STYLE_FIELDS = ("logo", "pattern", "shape", "eye_shape", "eye_color", "fg_gradient", "frame")
+STYLE_FIELDS = ("logo", "width", "height", "excavate", "pattern", "shape", "eye_shape", "eye_color", "fg_gradient",
+                "frame")
 
 
 def is_plain(design) -> bool:
@@ -26,13 +28,16 @@ def draw(spec) -> Drawing:
     design = spec.design
     layout = frames.layout(spec)
     drawing = Drawing(design.size, layout.height, list(layout.behind))
-    code = layout.code  # the square the symbol and its quiet zone fill
-    drawing.items += patterns.outline(spec, code)
-    count = len(spec.modules)
-    pitch = code.width / count
+    # The layout gives the code a square; an outline (``shape``) takes its edge, and the
+    # symbol and quiet zone shrink, centred, inside it (``patterns.code_box``). The paint
+    # spans the whole square, so outline and modules share one gradient.
+    paint = module_paint(design, layout.code)
+    code = patterns.code_box(spec, layout.code)
+    pitch = code.width / len(spec.modules)
+    spec = square_when_tiny(spec, pitch)
+    drawing.items += patterns.outline(spec, layout.code, paint)
     logo = logo_box(spec, code)
     cleared = cleared_modules(spec, code, logo) if logo and design.excavate else frozenset()
-    paint = module_paint(design, code)
     body = patterns.modules(spec, cleared).transformed(pitch, code.x, code.y)
     drawing.items.append(Fill(body, paint))
     eye_paint: Paint = design.eye_color or paint
@@ -42,6 +47,15 @@ def draw(spec) -> Drawing:
         drawing.items.append(Bitmap(*logo, png=logo_png(spec, logo)))
     drawing.items += layout.above
     return drawing
+
+
+def square_when_tiny(spec, pitch: float):
+    """``spec`` with square modules and eyes when its modules are under
+    ``patterns.MIN_PITCH`` pixels: curves that small stop decoders."""
+    design = spec.design
+    if pitch >= patterns.MIN_PITCH or (design.pattern == "default" and design.eye_shape == "square"):
+        return spec
+    return replace(spec, design=design.model_copy(update={"pattern": "default", "eye_shape": "square"}))
 
 
 def module_paint(design, code: Box) -> Paint:

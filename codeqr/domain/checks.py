@@ -35,6 +35,7 @@ def every_problem(body: object, ctx: Context, *, editing: str | None = None, upd
     kept = {name: value for name, value in body.items() if name not in refused}
     stored = qrcodes.find(editing, ctx) if editing else None
     try:
+        before = None  # the stored fields an update starts from: an unchanged image is not decoded again
         if update and stored is not None:
             before = {name: getattr(stored, name) for name in schemas.api_names}
             fields = before | qrcodes.with_type_change(before, model.model_validate(kept).given())
@@ -48,4 +49,4 @@ def every_problem(body: object, ctx: Context, *, editing: str | None = None, upd
     unchanged = {name for name in schemas.api_names.values() if name not in body} if update else set()
     own_id = stored.id if stored is not None else None  # ``editing`` may be ext_<externalId>
     return found + qrcodes.field_problems(fields, ctx, taken=taken, exclude_id=own_id, refused=refused,
-                                          unchanged=unchanged)
+                                          unchanged=unchanged, stored=before)

@@ -22,6 +22,7 @@ from ..contents import PAYLOADS, TYPES, WITH_URL, lookup_text
 from ..contents.rules import content_problems, default_static
 from ..contents.stored import product_key
 from ..context import Context
+from ..design.verify import Unscannable, verify
 from ..design_rules import design_problems
 from ..errors import CodeQRError, Conflict, InvalidInput, InvalidInputs, NotFound
 from ..persistence.database import after_commit, begin_write, insert_on_conflict
@@ -161,12 +162,16 @@ def _check_key(key: str, ctx: Context) -> str:
 
 
 def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id: str | None = None,
-                   refused: Collection[str] = (), unchanged: Collection[str] = ()) -> list[CodeQRError]:
+                   refused: Collection[str] = (), unchanged: Collection[str] = (),
+                   stored: dict | None = None, scanned: "Scanned | None" = None) -> list[CodeQRError]:
     """Every problem of a QR Code's future ``fields`` past the schema, at once: a domain not
     served, a key of an app route, a design that would not scan, the plugins' checks and
     (with ``taken``) a key or externalId another QR Code than ``exclude_id`` has. Checks of
     fields in ``refused`` (API names the schema refused already) are left out, and the domain
-    and key are not checked again when ``unchanged`` (an update that keeps them)."""
+    and key are not checked again when ``unchanged`` (an update that keeps them). When every
+    other check passes, the image is decoded (``design.verify``), unless it is the image of
+    the fields ``stored`` before (an update of the title alone decodes nothing) or the picture
+    ``scanned`` already says of."""
     found: list[CodeQRError] = []
     checks = [(_check_domain, "domain")] + ([(_check_key, "key")] if fields.get("key") is not None else [])
     for check, name in checks:
@@ -187,8 +192,37 @@ def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id
             ctx.state.pm.hook.codeqr_validate_qrcode(app=ctx.app, qrcode=preview)
         except CodeQRError as error:
             found.append(error)
+    if not found and not refused:
+        found += _scan_problems(fields, ctx, stored, scanned)
     conflict = _taken(fields, exclude_id) if taken and not {"domain", "key", "externalId"} & set(refused) else None
     return found + ([conflict] if conflict is not None else [])
+
+
+def picture_of(fields: dict, ctx: Context) -> Picture:
+    """The picture of checked ``fields``: a random key not yet drawn reads ``PREVIEW_KEY``
+    (as long, so the code has the same size)."""
+    schemas = ctx.schemas
+    design = schemas.design.model_validate({name: fields[name] for name in schemas.design_fields if name in fields})
+    text = encoded_text(ctx.config, fields["type"], fields["static"], fields[TYPES[fields["type"]].field],
+                        fields["domain"], fields["key"] or PREVIEW_KEY)
+    return Picture(text, design)
+
+
+#: A picture and what its decode found (nothing, or why it does not scan).
+Scanned = tuple[Picture, list[CodeQRError]]
+
+
+def _scan_problems(fields: dict, ctx: Context, stored: dict | None, scanned: Scanned | None = None) -> list[CodeQRError]:
+    """Why the image of ``fields`` does not scan (none or one), unless it is that of ``stored``
+    or ``scanned`` says already."""
+    picture = picture_of(fields, ctx)
+    if stored is not None and picture == picture_of(stored, ctx):
+        return []
+    if scanned is not None and scanned[0] == picture:
+        return scanned[1]
+    images = ctx.state.images
+    problem = verify(images.spec(picture), images.renderers.get("png"))
+    return [problem] if problem is not None else []
 
 
 def _conflict(fields: dict, exclude_id: str | None = None) -> Conflict:
@@ -199,7 +233,7 @@ def _conflict(fields: dict, exclude_id: str | None = None) -> Conflict:
 def _taken(fields: dict, exclude_id: str | None = None) -> Conflict | None:
     """The conflict a save of ``fields`` would meet: its key or externalId used by another."""
     others = [QRCode.id != exclude_id] if exclude_id else []
-    if fields.get("key") and db.session.scalar(
+    if fields.get("key") and not isinstance(fields["key"], RandomKey) and db.session.scalar(
             select(QRCode.id).where(QRCode.domain == fields["domain"], QRCode.key == fields["key"], *others)):
         return Conflict(f"key {fields['key']!r} is already used on {fields['domain']}", "key",
                         sentence=f"Another QR Code already uses the key “{fields['key']}”: choose another one.")
@@ -225,23 +259,30 @@ def fields_of(data: QRCodeCreate, ctx: Context) -> dict:
     return fields
 
 
+class RandomKey(str):
+    """A key drawn at random for a new QR Code: drawn before the checks, so the scan check
+    decodes the very link the code holds, and drawn again should it collide on insert."""
+
+
 def _new_fields(data: QRCodeCreate, ctx: Context, taken: bool = False) -> dict:
     """The checked fields of a new QR Code; every problem at once (with ``taken``, a key or
     externalId used already among them)."""
     fields = fields_of(data, ctx)
+    if fields["key"] is None:
+        fields["key"] = RandomKey(new_key())
     InvalidInputs.raise_any(*field_problems(fields, ctx, taken=taken))
     return fields
 
 
 def _insert(fields: dict, ctx: Context, upsert_slot: str | None = None) -> QRCode | None:
     """Insert one row inside the open transaction; None when the upsert slot was taken."""
-    random_key = fields["key"] is None
-    for _ in range(_RANDOM_KEY_ATTEMPTS if random_key else 1):
+    random_key = fields["key"] is None or isinstance(fields["key"], RandomKey)
+    for attempt in range(_RANDOM_KEY_ATTEMPTS if random_key else 1):
         now = ctx.now()
         values = ctx.schemas.columns(fields) | {"upsert_slot": upsert_slot, "created_at": now, "updated_at": now}
         values["url_hash"] = url_hash(values["url"])
         if random_key:
-            values["key"] = new_key()
+            values["key"] = str(fields["key"]) if attempt == 0 and fields["key"] else new_key()
         statement = insert_on_conflict(QRCode, db.engine.dialect).values(values).returning(QRCode.id)
         if upsert_slot:
             statement = statement.on_conflict_do_nothing(index_elements=["upsert_slot"])
@@ -276,10 +317,10 @@ def preview_picture(data: QRCodeCreate, ctx: Context, key: str | None = None,
     it is drawn even with problems: people see the design a save would refuse (colours too
     alike, say) beside the reason, and a content not yet whole as the short link's design."""
     fields = fields_of(data, ctx)
-    problems = field_problems(fields, ctx, exclude_id=editing)
+    # Decoded even when it is the stored image: the preview always says whether it scans.
+    problems = field_problems(fields | {"key": data.key or key}, ctx, exclude_id=editing)
     key = data.key or key or PREVIEW_KEY
-    schemas = ctx.schemas
-    design = schemas.design.model_validate({name: fields[name] for name in schemas.design_fields if name in fields})
+    design = picture_of(fields | {"key": key}, ctx).design
     field = TYPES[data.type].field
     payload = fields[field]
     whole = payload is not None and not any(re.split(r"[.\[]", problem.field or "")[0] == field for problem in problems)
@@ -298,20 +339,42 @@ def create(data: QRCodeCreate, ctx: Context) -> QRCodeOut:
     return result
 
 
-def _apply(qr: QRCode, given: dict, ctx: Context) -> dict:
-    """Apply the given changes to ``qr`` (validated); return ``{api_name: [old, new]}``."""
+def _changes_to(stored: dict, given: dict) -> dict:
+    """The fields an update of ``stored`` sets: ``given`` and what comes with it."""
+    given = dict(given)
     if "domain" in given:
         given["domain"] = given["domain"].lower()
-    stored = ctx.schemas.fields_of(qr)
     if given.get("show_logo") and "level" not in given and stored["level"] not in ("Q", "H"):
         given["level"] = "H"  # what a logo implies when the caller did not choose
-    given = with_type_change(stored, given)
+    return with_type_change(stored, given)
+
+
+def _scan_ahead(ref: str, given: dict, ctx: Context) -> Scanned | None:
+    """Decode the image an update of ``ref`` would make before its write transaction (a
+    decode takes from milliseconds to seconds: writers must not wait for it). None when the
+    checks before the decode fail or the QR Code is not there: the update finds out itself."""
+    qr = _row(ref)
+    if qr is None:
+        return None
+    stored = ctx.schemas.fields_of(qr)
+    future = stored | _changes_to(stored, given)
+    problems = field_problems(future, ctx, exclude_id=qr.id, taken=False, stored=stored)
+    if not all(isinstance(problem, Unscannable) for problem in problems):
+        return None
+    return picture_of(future, ctx), problems
+
+
+def _apply(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None) -> dict:
+    """Apply the given changes to ``qr`` (validated); return ``{api_name: [old, new]}``.
+    ``scanned``: the decode of the image made before (``_scan_ahead``)."""
+    stored = ctx.schemas.fields_of(qr)
+    given = _changes_to(stored, given)
     future = stored | given
     changes = {name: [stored[name], value] for name, value in given.items() if stored[name] != value}
     if not changes:
         return {}
     api_names = ctx.schemas.api_names
-    InvalidInputs.raise_any(*field_problems(future, ctx, exclude_id=qr.id,
+    InvalidInputs.raise_any(*field_problems(future, ctx, exclude_id=qr.id, stored=stored, scanned=scanned,
                                             unchanged={api_names[name] for name in api_names if name not in given}))
     columns = ctx.schemas.columns(future, kept=qr.design)
     if columns["url"] != qr.url or "domain" in changes:
@@ -346,10 +409,10 @@ def with_type_change(stored: dict, given: dict) -> dict:
     return given
 
 
-def _save_changes(qr: QRCode, given: dict, ctx: Context) -> tuple[QRCodeOut, dict]:
+def _save_changes(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None) -> tuple[QRCodeOut, dict]:
     """Apply and flush inside the open transaction; return ``(before, changes)``."""
     before = _out(qr, ctx)
-    changes = _apply(qr, given, ctx)
+    changes = _apply(qr, given, ctx, scanned)
     if changes:
         fields = ctx.schemas.fields_of(qr)
         try:
@@ -370,9 +433,10 @@ def _after_update(before: QRCodeOut, after: QRCodeOut, changes: dict, ctx: Conte
 def update(ref: str, data: QRCodeUpdate, ctx: Context) -> QRCodeOut:
     """Change the fields sent; ``updatedAt`` moves only when something changed."""
     ctx.actor.require(Permission.WRITE_QRCODES)
+    scanned = _scan_ahead(ref, data.given(), ctx)
     with begin_write():
         qr = _row_or_404(ref)
-        before, changes = _save_changes(qr, data.given(), ctx)
+        before, changes = _save_changes(qr, data.given(), ctx, scanned)
         result = _out(qr, ctx)
     if changes:
         _after_update(before, result, changes, ctx)
@@ -446,26 +510,37 @@ def delete_one(ref: str, ctx: Context) -> dict:
     return {"id": gone.id}
 
 
+class _Refused(dict):
+    """The error entry of a bulk item refused before the transaction."""
+
+
 def bulk_create(items: list, ctx: Context) -> RootModel:
     """Create up to 100 QR Codes in one transaction; invalid items get an error entry.
-    The answer is built before the commit: if it cannot be, nothing is stored."""
+    Each is checked (its image decoded) before the transaction, which only inserts. The
+    answer is built before the commit: if it cannot be, nothing is stored."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     if len(items) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} QR Codes per request")
-    results: list = []
+    results: list = []  # each item's error entry, or the checked fields to insert
+    for item in items:
+        try:
+            results.append(_new_fields(ctx.schemas.create.model_validate(item), ctx))
+        except ValidationError as error:
+            results.append(_Refused({"error": InvalidInputs.of(list(schema_problems(error))).body(), "qrcode": item}))
+        except CodeQRError as error:
+            results.append(_Refused({"error": error.body(), "qrcode": item}))
     created: list[QRCodeOut] = []
     with begin_write():
-        for item in items:
+        for index, (item, fields) in enumerate(zip(items, results)):
+            if isinstance(fields, _Refused):
+                continue
             try:
-                data = ctx.schemas.create.model_validate(item)
-                qr = _inserted(_new_fields(data, ctx), ctx)
-            except ValidationError as error:
-                results.append({"error": InvalidInputs.of(list(schema_problems(error))).body(), "qrcode": item})
+                qr = _inserted(fields, ctx)
             except CodeQRError as error:
-                results.append({"error": error.body(), "qrcode": item})
+                results[index] = {"error": error.body(), "qrcode": item}
             else:
                 created.append(_out(qr, ctx))
-                results.append(created[-1])
+                results[index] = created[-1]
         answer = ctx.schemas.bulk_result.model_validate(results)
         answer.model_dump_json()  # raises here, inside the transaction, on an input it cannot echo
     for result in created:

@@ -45,6 +45,7 @@ function colourFields(form) {
 function livePreview(form) {
   const image = document.getElementById("preview");
   const status = document.getElementById("preview-status");
+  const verdict = document.getElementById("scan-verdict");
   // Errors the server gave with the submitted form stay until their field changes: the
   // preview's own check must not wipe "key already taken" the moment the page loads.
   form.querySelectorAll(".field-error").forEach((slot) => { if (slot.textContent.trim()) slot.dataset.server = "1"; });
@@ -89,6 +90,10 @@ function livePreview(form) {
     image.classList.toggle("stale", !answer.image);
     image.classList.toggle("unscannable", Boolean(answer.unscannable));
     status.classList.toggle("warning", Boolean(answer.unscannable));
+    // The scan check a save makes (decoded at its size and printed 2 cm wide), said under the image.
+    verdict.hidden = !answer.scan;
+    verdict.textContent = answer.scan ? answer.scan.sentence : "";
+    verdict.classList.toggle("warning", Boolean(answer.scan && !answer.scan.decodes));
     if (answer.ok) {
       if (answer.static) {
         status.textContent = `Preview up to date (error correction ${answer.level}). It holds the content itself: scanning it works already.`;

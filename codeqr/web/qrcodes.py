@@ -13,6 +13,7 @@ from ..accounts.permissions import Permission
 from ..analytics.queries import scans_since
 from ..contents import TYPES, WITH_URL
 from ..context import for_request
+from ..design.verify import Unscannable
 from ..domain import qrcodes
 from ..domain.checks import every_problem
 from ..domain.rendering import short_link
@@ -268,11 +269,24 @@ def qrcode_preview():
     static = qrcodes.fields_of(data, for_request())["static"]
     link = picture.text if shown_key != qrcodes.PREVIEW_KEY and not static else None
     image = f"data:{media_type};base64," + base64.b64encode(drawn).decode()
+    scan = _scan_verdict(problems)
     if problems:
-        return _refused(form, image=image, level=picture.design.level,
-                        unscannable=any(problem.field in _design_api_names() for problem in problems))
-    return jsonify(ok=True, image=image, level=picture.design.level, link=link, static=static,
+        return _refused(form, image=image, level=picture.design.level, scan=scan,
+                        unscannable=any(problem.field in _design_api_names() or isinstance(problem, Unscannable)
+                                        for problem in problems))
+    return jsonify(ok=True, image=image, level=picture.design.level, link=link, static=static, scan=scan,
                    verdicts=design_panel.verdicts(design_panel.posted_values(form)))
+
+
+def _scan_verdict(problems: list) -> dict | None:
+    """Whether the design decodes, as a save would check it: ``{"decodes", "sentence"}``; None
+    when other problems stopped the check."""
+    failed = next((problem for problem in problems if isinstance(problem, Unscannable)), None)
+    if failed is not None:
+        return {"decodes": False, "sentence": failed.sentence, "field": failed.field}
+    if problems:
+        return None
+    return {"decodes": True, "sentence": "It scans: decoded at its size and printed 2 cm wide."}
 
 
 @bp.get("/qrcodes/<qr_id>/download.<fmt>")
