@@ -31,7 +31,7 @@ from .ids import new_key, url_fingerprint, url_hash
 from .messages import schema_problems
 from .models import QRCode
 from .rendering import Picture, short_link
-from .schemas import MAX_BULK, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate, encoded_text
+from .schemas import MAX_BULK, NESTED_DESIGN, Filters, ListQuery, QRCodeCreate, QRCodeOut, QRCodeUpdate, encoded_text
 
 log = logging.getLogger(__name__)
 
@@ -249,8 +249,10 @@ def _taken(fields: dict, exclude_id: str | None = None) -> Conflict | None:
 
 def fields_of(data: QRCodeCreate, ctx: Context) -> dict:
     """The fields of a QR Code made of ``data``, unchecked: the default domain, level and
-    static filled in. Payloads stay models (``model_dump`` would make them dicts)."""
-    fields = data.model_dump(exclude={"level", *PAYLOADS}) | {name: getattr(data, name) for name in PAYLOADS}
+    static filled in. Payloads and nested design values stay models (``model_dump`` would make
+    them dicts; the checks read them as an update gives them, from the stored design)."""
+    kept = {*PAYLOADS, *NESTED_DESIGN}
+    fields = data.model_dump(exclude={"level", *kept}) | {name: getattr(data, name) for name in kept}
     fields["domain"] = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
     fields["level"] = data.level or TYPES[data.type].level or ("H" if data.show_logo else "M")
     fields["static"] = default_static(data.type) if data.static is None else data.static
