@@ -3,6 +3,8 @@ foreground brings up the contrast verdict in words, and on a phone the preview s
 while the frame's controls are in view. Screenshots at desktop and phone size go to
 test-artifacts/screenshots/design-panel-*.png."""
 
+import functools
+
 import pytest
 
 from browser import SHOTS, set_color, sign_up, wait_until
@@ -11,6 +13,13 @@ from codeqr.web import design_panel
 pytestmark = pytest.mark.browser
 
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+def make_app(make_app):
+    """Apps whose preview the core's renderers draw: the codeqr-styled example, when installed,
+    registers an SVG format that display_format may pick, and it draws one look for every code."""
+    return functools.partial(make_app, CODEQR_DISABLED_PLUGINS=["styled"])
 
 
 @pytest.fixture
@@ -54,7 +63,7 @@ def test_a_picked_swatch_is_posted_and_changes_the_preview(page):
     _preview_done(page)
     if design_panel.swatch("pattern", "dots") != design_panel.swatch("pattern", "default"):
         # Once the geometry draws dots, the preview shows them (until then both are squares).
-        assert page.locator("#preview").get_attribute("src") != before
+        wait_until(page, "(before) => document.getElementById('preview').getAttribute('src') !== before", before)
     # Every swatch is a picture the server drew.
     loaded = page.locator(".swatch-tile img").evaluate_all(
         "(images) => images.map((image) => image.complete && image.naturalWidth > 0)")
