@@ -99,8 +99,10 @@ def test_on_a_phone_the_preview_stays_in_sight_beside_the_frame_controls(page):
     _new_with_url(page)
     frames = page.locator("#design-frame")
     frames.scroll_into_view_if_needed()
+    before = page.locator("#preview").get_attribute("src")
     page.locator('.swatch-tile:has(input[name="frame"][value="frame-1"])').click()
     page.get_by_label("Frame text", exact=True).fill("Scan for the menu")
+    wait_until(page, "(before) => document.getElementById('preview').getAttribute('src') !== before", before)
     _preview_done(page)
     height = SIZES["phone"]["height"]
     shown = page.locator("#preview").bounding_box()
