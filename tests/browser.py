@@ -151,6 +151,8 @@ def web_pages(app, ids: dict) -> list[tuple[str, str]]:
         for rule in app.url_map.iter_rules():
             if not rule.endpoint.startswith("web.") or "GET" not in rule.methods or "." in rule.rule.rsplit("/", 1)[-1]:
                 continue
+            if rule.endpoint == "web.qrcode_swatch":  # a picture of the design panel, not a page
+                continue
             kind = "import" if rule.endpoint.startswith("web.import") else "export"
             values = {name: ids[f"{kind}_job_id"] if name == "job_id" else str(ids[name]) for name in rule.arguments}
             pages.append((rule.endpoint.removeprefix("web."), url_for(rule.endpoint, **values)))

@@ -443,6 +443,7 @@ def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
     page.locator("#key").fill("x")
     page.locator("#preview-status").get_by_text("http://127.0.0.1").wait_for()
     assert warning.is_visible() and "scanned 1 time" in warning.inner_text()
+    page.locator("#design-advanced > summary").click()  # size, margin and level wait under a disclosure
     page.locator("#size").fill("1")
     page.locator("#preview-status").get_by_text("To see the preview, fix: Size in pixels").wait_for()
     assert page.locator("#qrcode-form").bounding_box()["width"] == width

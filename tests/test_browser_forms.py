@@ -50,6 +50,7 @@ def test_every_problem_of_the_form_is_said_at_once_live_and_after_submitting(pag
     page.goto("/qrcodes/new")
     page.get_by_label("Destination URL").fill("https://example.com/second")
     page.get_by_label("Short link key").fill("menu")
+    page.locator("#design-advanced > summary").click()  # size, margin and level wait under a disclosure
     page.get_by_label("Size in pixels").fill("5000")
     page.get_by_label("Foreground colour", exact=True).fill("#dddddd")
     # The live check: the three problems at once, each beside its field.

@@ -188,6 +188,7 @@ def test_the_form_shows_the_verdict_under_the_preview(page, database_url):
     page.locator("#scan-verdict").get_by_text("It scans").wait_for()
     page.get_by_label("Background colour", exact=True).fill("#111827")
     page.get_by_label("Foreground colour", exact=True).fill("#ffffff")
+    page.locator("#design-advanced > summary").click()  # size, margin and level wait under a disclosure
     page.get_by_label("Margin in modules").fill("0")
     page.locator("#scan-verdict").get_by_text("does not scan at its size").wait_for()
     assert "warning" in (page.locator("#scan-verdict").get_attribute("class") or "")

@@ -111,8 +111,14 @@ def test_the_form_has_a_control_of_the_right_kind_for_each_field(browser):
                 "key": "text", "domain": "select", "use_as_template": "checkbox", "fg_color": "text", "bg_color": "text",
                 "size": "number",
                 "margin": "number", "level": "select", "show_logo": "checkbox", "excavate": "checkbox",
-                "pattern": "select", "shape": "select", "eye_shape": "select", "eye_color": "text", "frame": "select",
-                "frame_color": "text", "frame_text": "text", "frame_text_color": "text"}
+                # the choices the geometry draws are swatches: a radio each; the logo rides beside its file input
+                "pattern": "radio", "shape": "radio", "eye_shape": "radio", "eye_color": "text", "frame": "radio",
+                "frame_color": "text", "frame_text": "text", "frame_text_color": "text", "logo": "hidden",
+                "width": "number", "height": "number"}
+    # The design fields whose value is a model, spread as the payloads are.
+    nested = {"fg_gradient-type": "select", "fg_gradient-colors": "text", "fg_gradient-rotation": "text",
+              "frame_text_styles-weight": "select", "frame_text_styles-style": "select",
+              "frame_text_styles-family": "select", "frame_text_styles-size": "select"}
     # Each key of each payload: lists and free text in text areas, one line a list item.
     inside = {
         "text": "textarea", "phone": "tel",
@@ -138,7 +144,8 @@ def test_the_form_has_a_control_of_the_right_kind_for_each_field(browser):
     form = qrcode_form(CORE)
     assert set(form.QRCODE_FIELDS) == set(expected)
     assert {name for names in form.PAYLOAD_FIELDS.values() for name in names} == set(inside)
-    for name, kind in (expected | inside).items():
+    assert {name for names in form.NESTED_FIELDS.values() for name in names} == set(nested)
+    for name, kind in (expected | inside | nested).items():
         tag = re.search(rf'<(input|select|textarea)[^>]*name="{name}"[^>]*>', html).group(0)
         assert tag.startswith(f"<{kind}") if kind in ("select", "textarea") else f'type="{kind}"' in tag, (name, tag)
     level = re.search(r'<select[^>]*name="level".*?</select>', html, flags=re.DOTALL).group(0)
@@ -988,10 +995,12 @@ def test_the_form_shows_every_field_of_each_group_of_the_schema(browser):
     html = browser.get("/qrcodes/new").get_data(as_text=True)
     # The content group holds, besides its labelled fields, every key of every payload.
     inside = {name for names in qrcode_form(CORE).PAYLOAD_FIELDS.values() for name in names}
+    # The design group holds every key of its nested fields (fg_gradient-type…) and the logo's file.
+    nested = {name for names in qrcode_form(CORE).NESTED_FIELDS.values() for name in names} | {"logo_file"}
     for group, names in CORE.field_groups.items():
         # A group runs to the next one (the content group has fieldsets inside it).
         section = re.search(rf'<fieldset[^>]*data-group="{group}".*?(?=data-group=|</form>)', html,
                             flags=re.DOTALL).group(0)
         shown = set(re.findall(r'<(?:input|select|textarea)[^>]*name="([A-Za-z0-9_-]+)"', section))
         labelled = {name for name in names if ui_of(QRCodeCreate.model_fields[name]).label is not None}
-        assert shown == labelled | (inside if group == "content" else set()), group
+        assert shown == labelled | (inside if group == "content" else nested if group == "design" else set()), group

@@ -3,11 +3,12 @@ sentence in their words, with the field(s) it concerns. The API keeps its own pr
 messages; this module only words them for people."""
 
 from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
 from ..contents import PAYLOADS
 from ..errors import CodeQRError, InvalidInput, InvalidInputs, as_sentence, plain
-from .schemas import QRCodeCreate, bounds_of, ui_of
+from .schemas import NESTED_DESIGN, QRCodeCreate, bounds_of, ui_of
 
 _COLOUR = "Enter a colour as six hex digits, like #1a73e8 (or three, like #fff)."
 #: What a value that does not match its field's pattern should look like.
@@ -20,7 +21,8 @@ _PATTERNS = {
     "templateId": "Enter the id of a template as CodeQR shows it (letters and digits, like c4k2…).",
 }
 #: How a missing value is asked for, by API field name (None: a problem of no one field).
-_ASK: dict[str | None, str] = {"url": "Enter the destination URL, like https://example.com/menu."}
+_ASK: dict[str | None, str] = {"url": "Enter the destination URL, like https://example.com/menu.",
+                               "fgGradient.colors": "Give the gradient two colours: where it starts and where it ends."}
 _BY_TYPE = {
     "url_spaces": "A web address cannot contain spaces or invisible characters.",
     "url_scheme": "Enter a full web address starting with http:// or https://, like https://example.com/menu.",
@@ -37,6 +39,9 @@ _BY_TYPE = {
     "string_type": "Enter text here.",
     "literal_error": "Choose one of: {expected}.",
 }
+#: Fields whose problems are named by their path inside: the payloads and the nested design fields.
+_NESTED_DESIGN = {to_camel(name): model for name, model in NESTED_DESIGN.items()}
+_NESTED = {*PAYLOADS, *_NESTED_DESIGN}
 _NUMBER_TYPES = {"int_type", "int_parsing", "int_from_float", "greater_than_equal", "less_than_equal",
                  "greater_than", "less_than"}
 
@@ -64,17 +69,21 @@ def _field_of(item: ErrorDetails) -> str | None:
         return None
     first, *inside = item["loc"]
     return str(first) + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in inside) \
-        if first in PAYLOADS else str(first)
+        if first in _NESTED else str(first)
 
 
 def _sentence(item: ErrorDetails) -> str:
     kind, field, context = item["type"], _field_of(item), item.get("ctx") or {}
     if kind in _NUMBER_TYPES:
         return whole_number(field)
+    if kind in ("too_short", "too_long") and field in _ASK:
+        return _ASK[field]
     if kind in ("missing", "string_too_short"):
         return _ASK.get(field, "Enter a value here.")
     if kind == "string_pattern_mismatch" and field in _PATTERNS:
         return _PATTERNS[field]
+    if kind == "string_pattern_mismatch" and "[0-9a-fA-F]{6}" in str(context.get("pattern")):
+        return _COLOUR  # a colour inside a nested field (fgGradient.colors[0])
     if kind == "extra_forbidden":
         return f"CodeQR has no field “{field}”."
     if kind in _BY_TYPE:
@@ -100,7 +109,11 @@ def label_of(field: str, model: type[BaseModel] = QRCodeCreate) -> str:
 
 def whole_number(field: str | None) -> str:
     """Ask for a whole number in the range of the core's QR Code field ``field`` (its API name)."""
-    info = next((info for info in QRCodeCreate.model_fields.values() if info.alias == field), None)
+    top, _, key = (field or "").partition(".")
+    info = next((info for info in QRCodeCreate.model_fields.values() if info.alias == top), None)
+    nested = _NESTED_DESIGN.get(top) if key else None
+    if nested is not None:
+        info = nested.model_fields.get(key)
     return number_in(bounds_of(info) if info is not None else {})
 
 

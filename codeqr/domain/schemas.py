@@ -402,6 +402,11 @@ def content_of(row: Any) -> dict[str, Any]:
 
 #: Fields of the design: how the image looks (not what it encodes).
 DESIGN_FIELDS = tuple(name for name, info in QRCodeCreate.model_fields.items() if DESIGN in info.metadata)
+#: Design fields whose value is a model of its own (fg_gradient, frame_text_styles): the form,
+#: the CSV import and the export manifest spread their keys out, as they do a payload's.
+NESTED_DESIGN: dict[str, type[BaseModel]] = {
+    name: kind for name in DESIGN_FIELDS
+    if isinstance(kind := value_type(QRCodeCreate.model_fields[name]), type) and issubclass(kind, BaseModel)}
 
 
 class _DesignBase(BaseModel):

@@ -8,6 +8,10 @@ phone numbers) cannot hold a line break, and a spreadsheet shows such a cell as 
 A map (``gs1.linkTypes``) is one cell with a ``name=url`` per line, split at the first
 ``=`` (a link type's name has none, a URL may): a column per GS1 link type would add forty
 mostly empty columns to every file, and more with each new type of the vocabulary.
+
+The design fields whose value is a model (``schemas.NESTED_DESIGN``) are spread the same
+way: ``fgGradient.type``, ``fgGradient.colors`` (the start and end colours, one a line),
+``frameTextStyles.family``. Blank cells are not given, so a row without them has no gradient.
 """
 
 import re
@@ -18,9 +22,10 @@ from decimal import Decimal
 from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel
+from pydantic.alias_generators import to_camel
 
 from ..contents import PAYLOADS, TYPES
-from ..domain.schemas import value_type
+from ..domain.schemas import NESTED_DESIGN, value_type
 from ..errors import CodeQRError, InvalidInput, InvalidInputs
 
 Kind = Literal["text", "list", "map", "int", "float", "decimal", "bool", "date", "datetime"]
@@ -33,7 +38,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 @dataclass(frozen=True)
 class Column:
-    """One payload column: ``name`` in the CSV header, the API ``field`` it fills, the
+    """One payload (or nested design) column: ``name`` in the CSV header, the API ``field`` it fills, the
     ``key`` inside that field's model (None: the column is the whole field)."""
 
     name: str
@@ -54,18 +59,23 @@ def kind_of(annotation: Any) -> Kind:
     return simple.get(annotation, "text")
 
 
+#: The fields spread out in columns, by API name: each payload (its attribute name is its API
+#: name, one word), then each design field whose value is a model.
+SPREAD: dict[str, Any] = {**PAYLOADS, **{to_camel(name): model for name, model in NESTED_DESIGN.items()}}
+
+
 def _columns() -> tuple[Column, ...]:
     found = []
-    for field, payload in PAYLOADS.items():  # a payload field's attribute name is its API name (one word)
+    for field, payload in SPREAD.items():
         if isinstance(payload, type) and issubclass(payload, BaseModel):
-            found += [Column(f"{field}.{info.alias}", field, info.alias, kind_of(value_type(info)))
-                      for info in payload.model_fields.values()]
+            found += [Column(f"{field}.{info.alias or key}", field, info.alias or key, kind_of(value_type(info)))
+                      for key, info in payload.model_fields.items()]
         else:
             found.append(Column(field, field, None, "text"))
     return tuple(found)
 
 
-#: Every payload column, in the order of ``PAYLOADS`` and of each model's keys.
+#: Every spread column, in the order of ``SPREAD`` and of each model's keys.
 COLUMNS: tuple[Column, ...] = _columns()
 BY_NAME: dict[str, Column] = {column.name: column for column in COLUMNS}
 
@@ -77,13 +87,13 @@ def columns_of_types() -> list[tuple[str, str, list[str]]]:
 
 
 def flat_names(api_names: Iterable[str]) -> list[str]:
-    """``api_names`` with each payload field replaced by its columns, in place."""
+    """``api_names`` with each spread field (a payload, a nested design field) replaced by its columns, in place."""
     return [name for api_name in api_names for name in
-            ([column.name for column in COLUMNS if column.field == api_name] if api_name in PAYLOADS else [api_name])]
+            ([column.name for column in COLUMNS if column.field == api_name] if api_name in SPREAD else [api_name])]
 
 
 def cells_of(api: Mapping[str, Any]) -> dict[str, Any]:
-    """The payload columns of a QR Code (its API form, as ``QRCodeOut.api()`` or an API body
+    """The spread columns of a QR Code (its API form, as ``QRCodeOut.api()`` or an API body
     gives it): each column's value, None where it has none."""
     cells: dict[str, Any] = {}
     for column in COLUMNS:
@@ -143,7 +153,7 @@ _FORMS: dict[Kind, str] = {"float": "Enter a number with a dot for decimals, lik
 
 
 def payloads_of(cells: Mapping[str, str]) -> dict[str, Any]:
-    """The payload fields of an API body from a row's payload ``cells`` (column -> text,
+    """The spread fields of an API body from a row's spread ``cells`` (column -> text,
     the columns given): ``{"vcard.emails": "a@x.test"}`` -> ``{"vcard": {"emails": ["a@x.test"]}}``.
     Refuses cells not written in their column's form, all at once."""
     body: dict[str, Any] = {}
@@ -163,10 +173,10 @@ def payloads_of(cells: Mapping[str, str]) -> dict[str, Any]:
 
 def column_of(path: str, given: Iterable[str]) -> str | None:
     """The column(s) an error at the API ``path`` (``vcard.emails[1]``) is about, for a row
-    that filled the columns ``given``; None when ``path`` is not inside a payload."""
+    that filled the columns ``given``; None when ``path`` is not inside a spread field."""
     field, _, rest = path.partition(".")
     field = field.split("[")[0]
-    if field not in PAYLOADS:
+    if field not in SPREAD:
         return None
     key = re.split(r"[.\[]", rest)[0] if rest else None
     name = f"{field}.{key}" if key and f"{field}.{key}" in BY_NAME else field

@@ -65,7 +65,8 @@ def csv_columns(schemas: QRCodeSchemas) -> CsvColumns:
     aliases = {alias: api_names[name] for name, info in fields.items() for alias in ui_of(info).csv_aliases}
     by_header = {_column(column): column for column in template} | {_column(alias): name for alias, name in aliases.items()}
     assert len(by_header) == len(template) + len(aliases), "two columns read the same once spaces and case go"
-    kinds = {api_names[name]: kind_of(value_type(info)) for name, info in fields.items() if name not in PAYLOADS}
+    kinds = {api_names[name]: kind_of(value_type(info)) for name, info in fields.items()
+             if api_names[name] not in content_columns.SPREAD}
     return CsvColumns(by_header, kinds, template)
 
 
@@ -114,14 +115,15 @@ def parse(data: bytes, columns: CsvColumns) -> list[dict]:
 
 def _cell(column: str, cell: str) -> str:
     """What a cell gives its column: a content's text as written (a space may belong to a
-    message or a Wi-Fi password), the other columns' trimmed."""
-    kind = content_columns.BY_NAME[column].kind if column in content_columns.BY_NAME else None
-    return cell_value(cell if kind in ("text", "list", "map") else cell.strip())
+    message or a Wi-Fi password), the other columns' trimmed (a design's among them)."""
+    spread = content_columns.BY_NAME.get(column)
+    kept = spread is not None and spread.field in PAYLOADS and spread.kind in ("text", "list", "map")
+    return cell_value(cell if kept else cell.strip())
 
 
 def _body(row: dict, kinds: dict[str, Kind]) -> dict:
     """The API body of a row: CSV strings given the API's types (bad values are left for
-    the validation to name), the content columns gathered into their payloads."""
+    the validation to name), the spread columns gathered into their fields."""
     payload_cells = {name: value for name, value in row.items() if name in content_columns.BY_NAME}
     body = {name: content_columns.typed(kinds[name], value) if name in kinds else value
             for name, value in row.items() if name not in payload_cells}

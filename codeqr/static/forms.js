@@ -76,6 +76,7 @@ function livePreview(form) {
       return;
     }
     if (ticket !== latest) return;  // a newer request is on its way
+    form.dispatchEvent(new CustomEvent("preview-answer", { detail: answer }));  // the design panel's verdicts
     // A form the check finds whole (as a save would) has no error left, the server's included.
     if (answer.ok) form.querySelectorAll(".field-error[data-server]").forEach((slot) => { delete slot.dataset.server; });
     form.querySelectorAll(".field-error:not([data-server])").forEach((slot) => {

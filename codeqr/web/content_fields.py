@@ -1,11 +1,13 @@
-"""The web form's fields for the content types' payloads: one field per payload key, labelled
+"""The web form's fields for the content types' payloads and for the design fields whose value is
+a model (``schemas.NESTED_DESIGN``: the gradient, the frame text's styles): one field per key, labelled
 in people's words, of the kind its type calls for (lists as one value a line, booleans as
 checkboxes, choices as selects, moments as the browser's local time). The payload models
 stay the one source of the keys and their types; this module only says how people meet them.
 
 A payload field ``vcard`` gives the form fields ``vcard-firstName``, ``vcard-emails``…
 (``-`` then the API key); a payload that is one value (``text``, ``phone``) is one field
-named like it."""
+named like it. A nested design field does the same: ``fg_gradient-type``, ``fg_gradient-colors``
+(two colour inputs of that name), ``frame_text_styles-family``."""
 
 import datetime as dt
 import re
@@ -15,6 +17,7 @@ from typing import Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
+from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 from wtforms import (
     BooleanField,
@@ -31,8 +34,9 @@ from wtforms import (
 
 from ..contents import CHOICE_TYPES, PAYLOADS, TYPES, WITH_URL
 from ..contents.values import check_email, check_phone, check_text
+from ..design.values import normalise_color
 from ..domain.messages import number_in
-from ..domain.schemas import bounds_of, value_type
+from ..domain.schemas import NESTED_DESIGN, bounds_of, value_type
 
 #: Labels the key names do not say well enough, by payload field and key (attribute name);
 #: any other key is labelled from its name ("first_name" -> "First name").
@@ -54,10 +58,22 @@ LABELS: dict[str, dict[str, str]] = {
             "amount": "Amount in euros", "remittance": "Reference or message"},
     "gs1": {"gtin": "GTIN (product number)", "batch": "Batch or lot", "expiry": "Expiry date",
             "link_types": "More links, one a line: the link type, a space, the address"},
+    "fg_gradient": {"type": "Gradient", "colors": "Gradient colours", "rotation": "Angle (0–359°, linear)"},
+    "frame_text_styles": {"weight": "Weight", "style": "Style", "family": "Typeface", "size": "Text size"},
 }
 #: Words for choice values people would not read as they are.
 CHOICE_WORDS: dict[str, str] = {"WPA": "WPA, WPA2 or WPA3", "WEP": "WEP (old)", "nopass": "None (an open network)",
-                                "bitcoin": "Bitcoin", "ethereum": "Ether", "litecoin": "Litecoin"}
+                                "bitcoin": "Bitcoin", "ethereum": "Ether", "litecoin": "Litecoin",
+                                "linear": "Linear", "radial": "Radial (from the centre)", "normal": "Normal",
+                                "bold": "Bold", "italic": "Italic", "sans": "Sans serif",
+                                "sans-condensed": "Sans serif, condensed", "serif": "Serif",
+                                "serif-elegant": "Serif, elegant", "mono": "Monospace", "s": "Small", "m": "Medium",
+                                "l": "Large", "xl": "Extra large"}
+#: The blank choice of a nested design field that cannot be made of defaults alone (a
+#: gradient needs its colours): blank there leaves the field null.
+NONE_WORDS: dict[str, str] = {"fg_gradient": "None: one colour"}
+#: Every field whose keys are spread in the form, by attribute name: payloads, then nested design fields.
+MODELS: dict[str, Any] = {**PAYLOADS, **NESTED_DESIGN}
 #: Hints under a few fields, where the format is not obvious.
 HINTS: dict[str, str] = {
     "latlog-latitude": "In decimal degrees, north positive: 48.8584.",
@@ -91,9 +107,9 @@ class NumberText(StringField):
     """A number typed as text (a decimal comma read as a point): a float, or for an amount a
     Decimal, its digits kept. Its range and places are the service's to check."""
 
-    def __init__(self, *args, bounds: dict | None = None, decimal: bool = False, **kwargs):
+    def __init__(self, *args, bounds: dict | None = None, decimal: bool = False, whole: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.bounds, self.decimal = bounds or {}, decimal
+        self.bounds, self.decimal, self.whole = bounds or {}, decimal, whole
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
@@ -107,10 +123,11 @@ class NumberText(StringField):
             number = Decimal(text)
         except InvalidOperation:
             number = None
-        if number is None or not number.is_finite():
+        if number is None or not number.is_finite() or (self.whole and number != number.to_integral_value()):
             self.data = None
-            raise ValueError("Enter an amount, like 10.50." if self.decimal else number_in(self.bounds, whole=False))
-        self.data = number if self.decimal else float(number)
+            raise ValueError("Enter an amount, like 10.50." if self.decimal
+                             else number_in(self.bounds, whole=self.whole))
+        self.data = number if self.decimal else int(number) if self.whole else float(number)
 
 
 class LinesField(TextAreaField):
@@ -125,6 +142,25 @@ class LinesField(TextAreaField):
 
     def _value(self) -> str:
         return "\n".join(self.data or [])
+
+
+class ColorListField(Field):
+    """Colours posted as several inputs of one name (a gradient's start and end), each as
+    the hex text people typed (a # added to bare digits); blank inputs are dropped."""
+
+    def process_data(self, value):
+        self.data = list(value or [])
+
+    def process_formdata(self, valuelist):
+        texts = [text.strip() for text in valuelist if text.strip()]
+        self.data = [normalise_color("#" + text) if _BARE_HEX.fullmatch(text) else text for text in texts]
+
+    def value_at(self, index: int) -> str:
+        """The text of the ``index``-th input (blank when there is none)."""
+        return self.data[index] if self.data and index < len(self.data) else ""
+
+
+_BARE_HEX = re.compile(r"[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}")
 
 
 class LinksField(TextAreaField):
@@ -168,8 +204,9 @@ def form_label(field: str, key: str) -> str:
     return words or key.replace("_", " ").capitalize()
 
 
-def _field_for(field: str, key: str, info) -> Field:
-    """The WTForms field of one payload key (``key`` "": a payload that is one value)."""
+def _field_for(field: str, key: str, info, none: str | None = None) -> Field:
+    """The WTForms field of one key (``key`` "": a payload that is one value); ``none``: the
+    words of a blank first choice (a choice that can say "none of it")."""
     label = form_label(field, key)
     kind = value_type(info)
     checks = set(_validators_of(info.annotation)) | {getattr(item, "func", None) for item in info.metadata}
@@ -177,8 +214,15 @@ def _field_for(field: str, key: str, info) -> Field:
         return BooleanField(label, default=bool(info.default))
     if get_origin(kind) is Literal:
         values = get_args(kind)
-        return SelectField(label, choices=[SelectChoice(value, CHOICE_WORDS.get(value, value)) for value in values],
-                           default=info.default if info.default in values else values[0], validate_choice=False)
+        choices = [SelectChoice(value, CHOICE_WORDS.get(value, value)) for value in values]
+        default = "" if none else info.default if info.default in values else values[0]
+        return SelectField(label, choices=[SelectChoice("", none)] * bool(none) + choices, default=default,
+                           validate_choice=False)
+    if kind is int:
+        return NumberText(label, bounds=bounds_of(info), whole=True, default=info.get_default(),
+                          render_kw={"inputmode": "numeric"})
+    if get_origin(kind) is list and normalise_color in set(_validators_of(info.annotation)):
+        return ColorListField(label)
     if kind is float:
         return NumberText(label, bounds=bounds_of(info), render_kw={"inputmode": "decimal"})
     if kind is Decimal:
@@ -200,21 +244,38 @@ def _field_for(field: str, key: str, info) -> Field:
     return StringField(label)
 
 
+def _switch_of(field: str) -> str | None:
+    """The key whose blank choice leaves a nested design field null: its first choice, when
+    the model cannot be made of its defaults alone (a gradient needs its colours)."""
+    model = NESTED_DESIGN.get(field)
+    if model is None or all(not info.is_required() for info in model.model_fields.values()):
+        return None
+    return next((key for key, info in model.model_fields.items() if get_origin(value_type(info)) is Literal), None)
+
+
+def _spread(field: str) -> dict[str, Field]:
+    """The form fields of one spread field, by form field name."""
+    model, switch = MODELS[field], _switch_of(field)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return {f"{field}-{info.alias or key}": _field_for(field, key, info, NONE_WORDS.get(field, "None")
+                                                           if key == switch else None)
+                for key, info in model.model_fields.items()}
+    return {field: _field_for(field, "", FieldInfo.from_annotation(model))}  # one value: read as a field's
+
+
 def payload_fields() -> dict[str, dict[str, Field]]:
     """The form fields of every payload field, by payload field, then form field name."""
-    fields: dict[str, dict[str, Field]] = {}
-    for field, model in PAYLOADS.items():
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            fields[field] = {f"{field}-{info.alias or key}": _field_for(field, key, info)
-                             for key, info in model.model_fields.items()}
-        else:  # one value: its annotation, read as a field's
-            fields[field] = {field: _field_for(field, "", FieldInfo.from_annotation(model))}
-    return fields
+    return {field: _spread(field) for field in PAYLOADS}
+
+
+def design_fields() -> dict[str, dict[str, Field]]:
+    """The form fields of every nested design field, by its attribute name, then form field name."""
+    return {field: _spread(field) for field in NESTED_DESIGN}
 
 
 def keys_of(field: str) -> dict[str, str]:
-    """Form field name -> payload key (attribute name) of a payload field ("" for one value)."""
-    model = PAYLOADS[field]
+    """Form field name -> key (attribute name) of a spread field ("" for one value)."""
+    model = MODELS[field]
     if isinstance(model, type) and issubclass(model, BaseModel):
         return {f"{field}-{info.alias or key}": key for key, info in model.model_fields.items()}
     return {field: ""}
@@ -225,6 +286,8 @@ def types_of(field: str) -> list[str]:
     return [kind.name for kind in TYPES.values() if kind.field == field]
 
 
+#: Spread fields by API name (a payload's is its attribute name; ``fgGradient`` -> ``fg_gradient``).
+_BY_API = {**{field: field for field in PAYLOADS}, **{to_camel(field): field for field in NESTED_DESIGN}}
 _PATH = re.compile(r"(?P<field>[A-Za-z0-9]+)(?:\.(?P<key>[A-Za-z0-9_]+))?(?:\[(?P<index>\d+)\])?")
 
 
@@ -232,16 +295,17 @@ def form_name_of(api_name: str | None, names: Mapping[str, str]) -> tuple[str | 
     """The form field of a problem the API names ``vcard.emails[1]``, and the words to say
     before its sentence ("Line 2: "); ``names`` maps the API's top-level names to the form's."""
     match = _PATH.match(api_name or "")
-    if not match or match["field"] not in PAYLOADS:
+    if not match or match["field"] not in _BY_API:
         return names.get(api_name or "", api_name), ""
-    field = match["field"]
+    field = _BY_API[match["field"]]
     inside = list(keys_of(field))
     name = f"{field}-{match['key']}" if match["key"] and f"{field}-{match['key']}" in inside else inside[0]
     return name, f"Line {int(match['index']) + 1}: " if match["index"] is not None else ""
 
 
 def form_values(field: str, payload: Any, zone: str) -> dict[str, Any]:
-    """The values of a stored payload's form fields (moments in the reader's ``zone``)."""
+    """The values of a stored payload's (or nested design value's) form fields (moments in the
+    reader's ``zone``)."""
     if payload is None:
         return {}
     if not isinstance(payload, BaseModel):
@@ -257,7 +321,8 @@ def form_values(field: str, payload: Any, zone: str) -> dict[str, Any]:
 
 def posted_payload(form, field: str, zone: str) -> Any:
     """The payload the posted fields of ``field`` make (None when all are blank): blank keys
-    are left out, moments take the reader's ``zone``."""
+    are left out, moments take the reader's ``zone``. A nested design field is None too when
+    its switch is blank ("None: one colour") or every key posted is at its default."""
     payload: dict[str, Any] = {}
     for name, key in keys_of(field).items():
         control = form[name]
@@ -273,7 +338,12 @@ def posted_payload(form, field: str, zone: str) -> Any:
         payload[key] = value
     if all(value is False for value in payload.values()):
         return None  # unticked boxes alone say nothing: the payload is left out
-    model = PAYLOADS[field]
+    model = MODELS[field]
+    if field in NESTED_DESIGN:
+        switch = _switch_of(field)
+        if (switch and switch not in payload) or all(value == model.model_fields[key].default
+                                                     for key, value in payload.items()):
+            return None
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         return payload.get("")
     return {model.model_fields[key].alias or key: value for key, value in payload.items()}

@@ -5,6 +5,7 @@ import json
 from flask import Response, jsonify, redirect, render_template, url_for
 
 from ..accounts.permissions import Permission
+from ..contents import PAYLOADS
 from ..context import for_request
 from ..errors import CodeQRError
 from ..jobs import content_columns, csv_import
@@ -70,7 +71,8 @@ def _names_of_rows(source: str | None, errors) -> dict[int, str]:
 
 
 def _first_content(row: dict) -> str:
-    return next((str(value) for name, value in row.items() if name in content_columns.BY_NAME), "")
+    return next((str(value) for name, value in row.items()
+                 if name in content_columns.BY_NAME and content_columns.BY_NAME[name].field in PAYLOADS), "")
 
 
 @bp.get("/import/<job_id>.json")

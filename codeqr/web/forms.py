@@ -125,6 +125,8 @@ class QRCodeForm(FlaskForm):
     GROUPS: ClassVar[dict[str, tuple[str, ...]]] = {}
     #: The form fields of each payload field, by payload field (API body name = attribute name).
     PAYLOAD_FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: The form fields of each nested design field (``fg_gradient-type``…), by its attribute name.
+    NESTED_FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def chosen_type(self) -> str:
         """The content type the form describes: the one picked (or the stored one, or the default)."""
@@ -171,6 +173,11 @@ class QRCodeForm(FlaskForm):
             content = content_fields.posted_payload(self, field, reader_zone())
             if content is not None:
                 body[self.SCHEMAS.api_names[field]] = content
+        for field, names in self.NESTED_FIELDS.items():  # blank: none (cleared when editing)
+            if any(self[name].raw_data for name in names):
+                value = content_fields.posted_payload(self, field, reader_zone())
+                if value is not None or editing:
+                    body[self.SCHEMAS.api_names[field]] = value
         return body
 
     def validate(self, extra_validators=None) -> bool:
@@ -185,11 +192,14 @@ class QRCodeForm(FlaskForm):
         return not any(field.errors for field in self._fields.values())
 
     def fill_content(self, qr) -> None:
-        """Show the stored payload of ``qr`` (a QR Code being edited or copied) in its fields."""
+        """Show the stored payload and nested design values of ``qr`` (a QR Code being edited or
+        copied) in their fields."""
         field = TYPES[qr.type].field
-        if field in self.PAYLOAD_FIELDS:
-            for name, value in content_fields.form_values(field, qr.payload(), reader_zone()).items():
-                self[name].process(None, value)
+        values = content_fields.form_values(field, qr.payload(), reader_zone()) if field in self.PAYLOAD_FIELDS else {}
+        for nested in self.NESTED_FIELDS:
+            values |= content_fields.form_values(nested, getattr(qr, nested), reader_zone())
+        for name, value in values.items():
+            self[name].process(None, value)
 
     def show_error(self, error: Exception) -> None:
         """Put each problem of a service or validation error beside its field: a problem
@@ -223,13 +233,16 @@ def qrcode_form(schemas: QRCodeSchemas) -> type[QRCodeForm]:
     clashes = [name for name in fields if hasattr(QRCodeForm, name) or name == "csrf_token"]
     if clashes:
         raise PluginError(f"the design field(s) {', '.join(clashes)} would hide a part of the web form: rename them")
-    payloads = content_fields.payload_fields()
-    groups = {group: tuple(name for name in members if name in fields) for group, members in schemas.field_groups.items()}
-    inside = {name: control for members in payloads.values() for name, control in members.items()}
+    payloads, nested = content_fields.payload_fields(), content_fields.design_fields()
+    groups = {group: tuple(name for name in members if name in fields or name in nested)
+              for group, members in schemas.field_groups.items()}
+    inside = {name: control for members in (*payloads.values(), *nested.values()) for name, control in members.items()}
     return type("QRCodeForm", (QRCodeForm,), {**fields, **inside, "SCHEMAS": schemas, "QRCODE_FIELDS": tuple(fields),
                                               "GROUPS": groups,
                                               "PAYLOAD_FIELDS": {field: tuple(members)
-                                                                 for field, members in payloads.items()}})
+                                                                 for field, members in payloads.items()},
+                                              "NESTED_FIELDS": {field: tuple(members)
+                                                                for field, members in nested.items()}})
 
 
 class ApiKeyForm(FlaskForm):

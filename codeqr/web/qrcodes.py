@@ -25,7 +25,7 @@ from ..jobs import exports, print_sheet
 from ..jobs.print_sheet import SheetOptions
 from ..jobs.statuses import JobStatus
 from ..state import app_state
-from . import bp, content_fields, name_of, requires
+from . import bp, content_fields, design_panel, name_of, requires
 from .analytics import panel
 from .detail import PRINT_SIZES_CM, bot_scans, content_lines
 from .forms import ConfirmForm, QRCodeForm, qrcode_form
@@ -41,6 +41,8 @@ PREVIEW_MAX_SIZE = 1024
 def _form(obj=None) -> QRCodeForm:
     form = qrcode_form(app_state().schemas)(obj=obj)
     form.domain.choices = [SelectChoice(domain) for domain in current_app.config["CODEQR_DOMAINS"]]
+    if request.method == "POST" and "logo" in form._fields:
+        design_panel.take_logo_file(form, request.files.get("logo_file"))
     if obj is not None and not form.is_submitted():
         form.fill_content(obj)
     return form
@@ -180,7 +182,22 @@ def qrcode_edit(qr_id: str):
 
 
 def _form_page(**values) -> str:
-    return render_template("qrcodes/form.html", content=content_fields.template_context(reader_zone()), **values)
+    design = design_panel.template_context(values["form"], app_state().schemas.design_fields)
+    return render_template("qrcodes/form.html", content=content_fields.template_context(reader_zone()), design=design,
+                           **values)
+
+
+@bp.get("/qrcodes/swatches/<field>/<value>")
+def qrcode_swatch(field: str, value: str):
+    """A swatch of the design panel: a choice of a design field drawn by the real geometry.
+    Its address carries its digest (``v``), so a browser keeps it until the picture changes."""
+    if value not in design_panel.swatch_choices().get(field, ()):
+        abort(404)
+    response = Response(design_panel.swatch(field, value), mimetype="image/svg+xml")
+    lasting = request.args.get("v") == design_panel.swatch_version(field, value)
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable" if lasting else "private, no-cache"
+    response.set_etag(design_panel.swatch_version(field, value))
+    return response.make_conditional(request)
 
 
 def _link_change(qr, change: QRCodeUpdate) -> str | None:
@@ -283,7 +300,8 @@ def qrcode_preview():
         return _refused(form, image=image, level=picture.design.level, scan=scan,
                         unscannable=any(problem.field in _design_api_names() or isinstance(problem, Unscannable)
                                         for problem in problems))
-    return jsonify(ok=True, image=image, level=picture.design.level, link=link, static=static, scan=scan)
+    return jsonify(ok=True, image=image, level=picture.design.level, link=link, static=static, scan=scan,
+                   verdicts=design_panel.verdicts(design_panel.posted_values(form)))
 
 
 def _scan_verdict(problems: list) -> dict | None:
@@ -434,7 +452,8 @@ def _refused(form, **more) -> Response:
     what to fix), and ``more`` (the image of a design a save would refuse)."""
     refused = {name: field for name, field in form._fields.items() if field.errors}
     return jsonify(ok=False, errors={name: field.errors[0] for name, field in refused.items()},
-                   labels={name: field.label.text for name, field in refused.items()}, **more)
+                   labels={name: field.label.text for name, field in refused.items()},
+                   verdicts=design_panel.verdicts(design_panel.posted_values(form)), **more)
 
 
 def _design_api_names() -> set[str]:
