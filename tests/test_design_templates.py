@@ -243,14 +243,17 @@ def _signed_in(app, role: str):
 
 def _form_values(page: str) -> dict:
     """What the page's form posts, as a browser without script would: its inputs (a ticked
-    box, not an unticked one), and the option selected in each select."""
-    values = {}
+    box, not an unticked one; each input of a name, as a list when there are several), and
+    the option selected in each select."""
+    values: dict = {}
     for tag in re.findall(r"<input[^>]*>", page):
         name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
         kind = re.search(r'type="([^"]+)"', tag)
         if not name or (kind and kind.group(1) in ("checkbox", "radio") and "checked" not in tag):
             continue
-        values.setdefault(name.group(1), html.unescape(value.group(1)) if value else "")
+        shown = html.unescape(value.group(1)) if value else ""
+        values[name.group(1)] = [*values[name.group(1)], shown] if isinstance(values.get(name.group(1)), list) \
+            else [values[name.group(1)], shown] if name.group(1) in values else shown
     for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
         chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|<option[^>]*value="([^"]*)"[^>]*selected', options)
         if chosen:
@@ -473,3 +476,26 @@ def test_a_plugin_may_not_name_a_design_field_template_id(make_app):
 
     with pytest.raises(PluginError, match="template_id"):
         make_app(plugins=[Clash()])
+
+
+def test_the_forms_picker_brings_a_templates_design_and_keeps_what_was_typed(people):
+    """The picker is a submit button per template: its design replaces the form's (the nested
+    gradient spread in its fields too), the content typed stays, and nothing is saved."""
+    member = _signed_in(people, "member")
+    template = _template(people.clients["member"], title="Gradient brand", logo=None, showLogo=False, width=None,
+                         height=None, fgGradient={"type": "radial", "colors": ["#1e3a8a", "#be185d"]})
+    page = member.get("/qrcodes/new").get_data(as_text=True)
+    assert f'name="apply_template" value="{template["id"]}"' in page and "Gradient brand" in page
+    typed = _form_values(page) | {"url": "https://example.com/typed", "title": "Typed title"}
+    before = len(people.clients["member"].get("/api/qrcodes").get_json())
+    applied = member.post("/qrcodes/new", data=typed | {"apply_template": template["id"]})
+    assert applied.status_code == 200 and len(people.clients["member"].get("/api/qrcodes").get_json()) == before
+    form = _form_values(applied.get_data(as_text=True))
+    assert (form["url"], form["title"]) == ("https://example.com/typed", "Typed title")
+    assert (form["pattern"], form["eye_shape"], form["frame"]) == (template["pattern"], template["eyeShape"],
+                                                                   template["frame"])
+    assert form["fg_gradient-colors"] == template["fgGradient"]["colors"]
+    saved = member.post("/qrcodes/new", data=form)
+    assert saved.status_code == 302, re.findall(r"<small[^>]*error[^>]*>([^<]+)<", saved.get_data(as_text=True))
+    answer = people.clients["member"].get(f"/api/qrcodes/{saved.location.rsplit('/', 1)[1]}").get_json()
+    assert answer["fgGradient"] == template["fgGradient"] and answer["title"] == "Typed title"

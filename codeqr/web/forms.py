@@ -201,6 +201,16 @@ class QRCodeForm(FlaskForm):
         for name, value in values.items():
             self[name].process(None, value)
 
+    def fill_design(self, design: dict) -> None:
+        """Show the design fields ``design`` (attribute names: a template's) in their fields,
+        a nested value (the gradient) spread in its own."""
+        for name, value in design.items():
+            if name in self.NESTED_FIELDS:
+                for inner, shown in content_fields.form_values(name, value, reader_zone()).items():
+                    self[inner].process(None, shown)
+            elif name in self.GROUPS["design"]:
+                self[name].process(None, value)
+
     def show_error(self, error: Exception) -> None:
         """Put each problem of a service or validation error beside its field: a problem
         inside a payload (``vcard.emails[1]``) beside that key's field, saying which line."""

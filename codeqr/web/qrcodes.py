@@ -132,9 +132,9 @@ def qrcode_new():
     if original is not None and request.method == "GET":
         form.key.data, form.title.data = "", f"{name_of(original)} (copy)"
     elif request.method == "GET":  # the form sends every design field: it starts with the template's
-        for name, value in templates.starting_design(request.args.get("template"), for_request()).items():
-            if name in form.GROUPS["design"] and value is not None:
-                form[name].process(None, value)
+        form.fill_design(templates.starting_design(request.args.get("template"), for_request()))
+    if _template_applied(form):
+        return _form_page(form=form, qr=None, existing=None, original=original)
     existing = None
     if _checked(form):
         body = form.payload()
@@ -159,6 +159,8 @@ def qrcode_edit(qr_id: str):
     qr = _get(qr_id)
     form = _form(obj=qr)
     link_change = None
+    if _template_applied(form):
+        return _form_page(form=form, qr=qr, existing=None, link_change=None, original=None)
     if _checked(form, editing=qr_id, update=True):
         try:
             body = form.payload(editing=True)
@@ -181,10 +183,27 @@ def qrcode_edit(qr_id: str):
     return _form_page(form=form, qr=qr, existing=None, link_change=link_change, original=None)
 
 
+def _template_applied(form) -> bool:
+    """Whether the form was posted by the template picker: then the design of the template
+    picked replaces the form's, the rest stays as typed, and nothing is saved yet."""
+    picked = request.form.get("apply_template") if request.method == "POST" else None
+    if not picked or (not form.validate_on_submit() and "csrf_token" in form.errors):
+        return False
+    if templates.problems(picked, for_request()):
+        flash("That template is no longer there: pick another one.", "warning")
+    else:
+        form.fill_design(templates.starting_design(picked, for_request()))
+    for field in form:
+        field.errors = []  # the form is not being saved: no complaint yet
+    return True
+
+
 def _form_page(**values) -> str:
     design = design_panel.template_context(values["form"], app_state().schemas.design_fields)
+    renderers = app_state().images.renderers
+    choices, _ = templates.for_picker(for_request(), "svg" if "svg" in renderers else None)
     return render_template("qrcodes/form.html", content=content_fields.template_context(reader_zone()), design=design,
-                           **values)
+                           template_choices=choices, **values)
 
 
 @bp.get("/qrcodes/swatches/<field>/<value>")
