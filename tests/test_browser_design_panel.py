@@ -3,8 +3,6 @@ foreground brings up the contrast verdict in words, and on a phone the preview s
 while the frame's controls are in view. Screenshots at desktop and phone size go to
 test-artifacts/screenshots/design-panel-*.png."""
 
-import functools
-
 import pytest
 
 from browser import SHOTS, set_color, sign_up, wait_until
@@ -13,13 +11,6 @@ from codeqr.web import design_panel
 pytestmark = pytest.mark.browser
 
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-def make_app(make_app):
-    """Apps whose preview the core's renderers draw: the codeqr-styled example, when installed,
-    registers an SVG format that display_format may pick, and it draws one look for every code."""
-    return functools.partial(make_app, CODEQR_DISABLED_PLUGINS=["styled"])
 
 
 @pytest.fixture

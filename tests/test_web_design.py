@@ -334,3 +334,14 @@ def test_an_import_gathers_the_columns_and_names_the_one_at_fault(web_app):
         reason = csv_import._reason(refused.value, web_app.extensions["codeqr"].schemas, second)
         assert reason.startswith("fgGradient.colors: Give the gradient two colours"), reason
         assert third["logo"] == "https://logos.example/brand.png"  # the text, as written, for the logo intake
+
+
+def test_pages_show_images_in_the_core_svg_beside_a_plugins_svg(app):
+    """The codeqr-styled example registers ``styled-svg``, one look for every code: pages (and
+    so the live preview) must show the core's ``svg``, which draws each code's design."""
+    from codeqr.web.qrcodes import display_format
+
+    renderers = app.extensions["codeqr"].images.renderers
+    assert "styled-svg" in renderers, "the example plugin is installed with the test extra"
+    with app.test_request_context():
+        assert display_format() == "svg"

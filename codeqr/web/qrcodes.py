@@ -428,14 +428,16 @@ _SHOWN_BY_BROWSERS = ("image/svg+xml", "image/png", "image/webp", "image/jpeg", 
 
 def display_format() -> str:
     """The format pages show images in: the sharpest registered one that browsers
-    display (the default format among equals). In templates: ``display_format``."""
+    display (the default format among equals, then the one named as its type). In
+    templates: ``display_format``."""
     renderers = app_state().images.renderers
     default = current_app.config["CODEQR_DEFAULT_FORMAT"]
 
-    def rank(fmt: str) -> tuple[int, bool]:
+    def rank(fmt: str) -> tuple[int, bool, bool]:
         media_type = renderers[fmt].media_type
         shown = _SHOWN_BY_BROWSERS.index(media_type) if media_type in _SHOWN_BY_BROWSERS else len(_SHOWN_BY_BROWSERS)
-        return shown, fmt != default
+        # Among equals, the format named as its type (svg, not a plugin's styled-svg): it draws the design.
+        return shown, fmt != default, renderers[fmt].file_suffix != f".{fmt}"
 
     return min(renderers, key=rank)
 
