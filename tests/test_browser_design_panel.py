@@ -102,3 +102,23 @@ def test_on_a_phone_the_preview_stays_in_sight_beside_the_frame_controls(page):
     assert 0 <= controls["y"] <= height, controls
     assert controls["y"] >= shown["y"] + shown["height"]  # the preview does not cover them
     page.screenshot(path=SHOTS / "design-panel-phone-frame.png")
+
+
+def test_the_template_picker_brings_a_design_and_keeps_what_was_typed(page):
+    _new_with_url(page)
+    page.locator('.swatch-tile:has(input[name="pattern"][value="dots"])').click()
+    page.get_by_label("Title").fill("Dotted brand")
+    page.get_by_label("Use as template").check()
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url("**/qrcodes/c*")
+    page.goto("/qrcodes/new")
+    page.get_by_label("Destination URL").fill("https://example.com/typed")
+    picker = page.locator("#template-picker")
+    assert "Dotted brand" in picker.inner_text()
+    assert picker.locator("img").evaluate("(image) => image.complete && image.naturalWidth > 0")
+    page.locator("#template-picker button", has_text="Dotted brand").click()
+    page.wait_for_load_state()
+    assert page.locator('input[name="pattern"][value="dots"]').is_checked()
+    assert page.get_by_label("Destination URL").input_value() == "https://example.com/typed"
+    picker.scroll_into_view_if_needed()
+    _shoot(page, "template-picker")
