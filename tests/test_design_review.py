@@ -88,3 +88,44 @@ def test_an_import_row_decodes_its_image_before_its_write_transaction(app, decod
         with csv_import.begin_write():  # as ``run`` calls it: the row and the job's progress, one commit
             csv_import.import_row({"url": URL, "pattern": "dots"}, ctx=for_operator(app))
     assert decodes and not any(decodes)
+
+
+def _svg_uri(body: str, defs: str = "") -> str:
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs>{defs}</defs>{body}</svg>'
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _deep(kind: str, n: int) -> str:
+    """An SVG logo ``n`` levels deep: groups nested, ``<use>`` chained, patterns chained,
+    patterns chained through a style sheet."""
+    if kind == "groups":
+        return _svg_uri("<g>" * n + '<rect width="5" height="5"/>' + "</g>" * n)
+    if kind == "uses":
+        return _svg_uri(f'<use href="#l{n - 1}"/>', '<rect id="l0" width="5" height="5"/>'
+                        + "".join(f'<g id="l{i}"><use href="#l{i - 1}"/></g>' for i in range(1, n)))
+    pattern = '<pattern id="p{i}" width="1" height="1"><rect {link} width="1" height="1"/></pattern>'
+    if kind == "patterns":
+        return _svg_uri(f'<rect width="10" height="10" fill="url(#p{n - 1})"/>', "".join(
+            pattern.format(i=i, link=f'fill="url(#p{i - 1})"' if i else "") for i in range(n)))
+    sheet = "<style>" + "".join(f".c{i}{{fill:url(#p{i})}}" for i in range(n)) + "</style>"
+    return _svg_uri(f'<rect class="c{n - 1}" width="10" height="10"/>', sheet + "".join(
+        pattern.format(i=i, link=f'class="c{i - 1}"' if i else "") for i in range(n)))
+
+
+@pytest.mark.parametrize("kind", ["groups", "uses", "patterns", "style sheet"])
+def test_an_svg_logo_nested_hundreds_deep_is_refused_not_a_crashed_process(api, kind):
+    """resvg recurses into each level and overflows its stack (a segfault: the worker dies)."""
+    response = api.post("/api/qrcodes", json={"url": URL, "logo": _deep(kind, 400)})
+    assert response.status_code == 422, response.get_json()
+    error = response.get_json()["error"]["errors"][0]
+    assert error["field"] == "logo" and "levels deep" in error["message"]
+
+
+def test_an_svg_logo_a_few_levels_deep_with_css_gradients_is_taken(api):
+    gradients = "".join(f'<linearGradient id="g{i}"><stop offset="0"/><stop offset="1" stop-color="#b00"/>'
+                        f"</linearGradient>" for i in range(40))
+    sheet = "<style>" + "".join(f".c{i}{{fill:url(#g{i})}}" for i in range(40)) + "</style>"
+    body = "<g>" * 20 + "".join(f'<rect class="c{i}" x="{i % 10}" width="1" height="10"/>' for i in range(40)) + \
+        "</g>" * 20 + f'<use href="#u"/><g id="u">{"<g>" * 10}<rect width="3" height="3"/>{"</g>" * 10}</g>'
+    response = api.post("/api/qrcodes", json={"url": URL, "logo": _svg_uri(body, sheet + gradients)})
+    assert response.status_code == 201, response.get_json()
