@@ -103,8 +103,12 @@ def set_default(template_id: str | None, ctx: Context) -> str | None:
     try:
         with begin_write():
             db.session.execute(update(QRCode).where(QRCode.default_template).values(default_template=False))
-            if template_id is not None:
-                db.session.execute(update(QRCode).where(QRCode.id == template_id).values(default_template=True))
+            # Only while it is a template: it may have been un-marked since the check above.
+            if template_id is not None and db.session.scalar(
+                    update(QRCode).where(QRCode.id == template_id, QRCode.use_as_template.is_(True))
+                    .values(default_template=True).returning(QRCode.id)) is None:
+                InvalidInputs.raise_any(*problems(template_id, ctx))
+                raise Conflict("the template changed at the same moment; look at it and choose again")
     except IntegrityError:  # another admin chose one at the same moment: the unique index kept one
         raise Conflict("the default template was changed at the same moment; look at it and choose again") from None
     return template_id

@@ -506,18 +506,15 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
         given.pop(kind.field, None)  # what the upsert finds by: it cannot change
     created, before = False, None
     changes: dict = {}
+    # Checked (its image decoded) before the write transaction, as the row is now: writers
+    # must not wait for a decode. Should the row change meanwhile, the checks run again inside.
+    ahead, _ = _upsert_row(data, found_by, ctx)
+    new_fields = _new_fields(data, ctx, logo=logo) if ahead is None else None
+    scanned = _scan_ahead(ahead.id, given, ctx, logo) if ahead is not None else None
     with begin_write():
-        if data.gs1 is not None and data.type == "gs1":  # by its Digital Link: products share default links
-            domain = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
-            key = product_key(data.gs1)
-            qr = db.session.scalar(select(QRCode).where(QRCode.domain == domain, QRCode.key == key,
-                                                        QRCode.type == "gs1"))
-            identity = key  # the slot too: products of one range share their default link
-        else:
-            qr = _oldest_row_with_url(found_by, data.domain, data.type)
-            identity = found_by
+        qr, identity = _upsert_row(data, found_by, ctx)
         if qr is None:
-            fields = _new_fields(data, ctx, logo=logo)
+            fields = new_fields if new_fields is not None else _new_fields(data, ctx, logo=logo)
             slot = url_fingerprint(fields["domain"], f"{data.type}\n{identity}" if data.type != "url" else identity)
             qr = _insert(fields, ctx, upsert_slot=slot)
             created = qr is not None
@@ -526,7 +523,7 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
                 if qr is None:
                     raise Conflict("the QR Code for this url changed while upserting; try again")
         if not created:
-            before, changes = _save_changes(qr, given, ctx, logo=logo)
+            before, changes = _save_changes(qr, given, ctx, scanned, logo)
         result = _out(qr, ctx)
     if created:
         _fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
@@ -541,6 +538,18 @@ def _forget_deleted(gone: list[QRCodeOut], ctx: Context) -> None:
     for qr in gone:
         ctx.state.images.forget(qr.picture())
         _fire(ctx, "codeqr_qrcode_deleted", qrcode=qr.api())
+
+
+def _upsert_row(data: QRCodeCreate, found_by: str, ctx: Context) -> tuple[QRCode | None, str]:
+    """The row an upsert of ``data`` finds (None: it creates one) and what identifies it
+    (its slot): a gs1 code by its Digital Link (products share default links), any other
+    by the oldest with its content."""
+    if data.gs1 is not None and data.type == "gs1":
+        domain = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
+        key = product_key(data.gs1)
+        return db.session.scalar(select(QRCode).where(QRCode.domain == domain, QRCode.key == key,
+                                                      QRCode.type == "gs1")), key
+    return _oldest_row_with_url(found_by, data.domain, data.type), found_by
 
 
 def delete_one(ref: str, ctx: Context) -> dict:
