@@ -11,8 +11,13 @@ from .errors import InvalidInput, InvalidInputs, listed
 MIN_CONTRAST = 3.0
 
 
+def rgb(color: str) -> tuple[int, int, int]:
+    """The red, green and blue of a ``#rrggbb`` colour, 0 to 255."""
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
 def _luminance(color: str) -> float:
-    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [channel / 255 for channel in rgb(color)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 

@@ -7,10 +7,7 @@ from PIL import Image
 
 from codeqr import Renderer, hookimpl
 from codeqr.design import geometry, raster
-
-
-def _rgb(color: str) -> tuple[int, int, int]:
-    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+from codeqr.design_rules import rgb
 
 
 def palette_raster(spec) -> Image.Image:
@@ -19,7 +16,7 @@ def palette_raster(spec) -> Image.Image:
     # One byte per module (1 = dark), then nearest-neighbour scaling: modules are
     # whole pixels, at most one pixel apart in width when size is not a multiple.
     small = Image.frombytes("P", (count, count), bytes(dark for row in spec.modules for dark in row))
-    small.putpalette(_rgb(spec.bg_color) + _rgb(spec.fg_color))
+    small.putpalette(rgb(spec.bg_color) + rgb(spec.fg_color))
     return small.resize((spec.size, spec.size), Image.Resampling.NEAREST)
 
 
@@ -38,7 +35,7 @@ def _with_overlay(image: Image.Image, spec) -> Image.Image:
     shifted = Image.frombytes("P", patch.size, patch.tobytes().translate(_SHIFT))
     image = image.copy()
     palette = patch.getpalette() or []  # a quantised image always has one
-    image.putpalette([*_rgb(spec.bg_color), *_rgb(spec.fg_color), *palette[: 254 * 3]])
+    image.putpalette([*rgb(spec.bg_color), *rgb(spec.fg_color), *palette[: 254 * 3]])
     image.paste(shifted, (x, y))  # P into P: indices are copied as they are
     return image
 

@@ -11,6 +11,7 @@ import io
 
 from PIL import Image
 
+from ..design_rules import rgb
 from .drawing import Bitmap, Caption, Drawing, Fill, LinearGradient, Paint, RadialGradient
 from .paths import Path
 
@@ -53,7 +54,7 @@ def _path(path: Path) -> str:
 
 
 def _rgb(color: str) -> str:
-    return " ".join(_number(int(color[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    return " ".join(_number(channel / 255) for channel in rgb(color))
 
 
 def _fill(path: Path, paint: Paint, evenodd: bool) -> str:
