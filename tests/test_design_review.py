@@ -80,14 +80,16 @@ def test_a_logo_missing_from_storage_is_a_503_not_a_500(app, api, client, fmt):
     assert response.status_code == 503, response.get_data(as_text=True)[:300]
 
 
-@pytest.mark.xfail(strict=True, reason="open: an import row is checked (decoded) inside its write transaction")
 def test_an_import_row_decodes_its_image_before_its_write_transaction(app, decodes):
     from codeqr.jobs import csv_import
 
+    joined = []
     with app.app_context():
-        with csv_import.begin_write():  # as ``run`` calls it: the row and the job's progress, one commit
-            csv_import.import_row({"url": URL, "pattern": "dots"}, ctx=for_operator(app))
+        # As ``run`` calls it: the job's progress joins the row's write transaction.
+        csv_import.import_row({"url": URL, "pattern": "dots"}, ctx=for_operator(app),
+                              within=lambda outcome: joined.append((outcome, db.session.info.get("codeqr_writing"))))
     assert decodes and not any(decodes)
+    assert joined == [("created", True)]  # the progress commits with the row, inside its transaction
 
 
 def _svg_uri(body: str, defs: str = "") -> str:

@@ -9,7 +9,7 @@ refuse an actor who may not.
 
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from pydantic import BaseModel, RootModel, ValidationError
@@ -356,13 +356,20 @@ def preview_picture(data: QRCodeCreate, ctx: Context, key: str | None = None,
     return Picture(text, design), key, problems
 
 
-def create(data: QRCodeCreate, ctx: Context) -> QRCodeOut:
-    """Create a QR Code."""
+#: Work a caller joins to a save's write transaction, given its outcome ("created",
+#: "updated" or "unchanged"): a job's progress, committed with the row or not at all.
+Within = Callable[[str], None]
+
+
+def create(data: QRCodeCreate, ctx: Context, within: Within | None = None) -> QRCodeOut:
+    """Create a QR Code (``within``: work joined to its write transaction)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     data, logo = _with_logo(data, ctx)
     fields = _new_fields(data, ctx, taken=True, logo=logo)
     with begin_write():
         result = _out(_inserted(fields, ctx), ctx)
+        if within is not None:
+            within("created")
     _fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
     return result
 
@@ -472,8 +479,9 @@ def _after_update(before: QRCodeOut, after: QRCodeOut, changes: dict, ctx: Conte
     _fire(ctx, "codeqr_qrcode_updated", qrcode=after.api(), changes=changes)
 
 
-def update(ref: str, data: QRCodeUpdate, ctx: Context) -> QRCodeOut:
-    """Change the fields sent; ``updatedAt`` moves only when something changed."""
+def update(ref: str, data: QRCodeUpdate, ctx: Context, within: Within | None = None) -> QRCodeOut:
+    """Change the fields sent; ``updatedAt`` moves only when something changed (``within``:
+    work joined to its write transaction)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     data, logo = _with_logo(data, ctx)
     scanned = _scan_ahead(ref, data.given(), ctx, logo)
@@ -481,15 +489,18 @@ def update(ref: str, data: QRCodeUpdate, ctx: Context) -> QRCodeOut:
         qr = _row_or_404(ref)
         before, changes = _save_changes(qr, data.given(), ctx, scanned, logo)
         result = _out(qr, ctx)
+        if within is not None:
+            within("updated" if changes else "unchanged")
     if changes:
         _after_update(before, result, changes, ctx)
     return result
 
 
-def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
+def upsert(data: QRCodeCreate, ctx: Context, within: Within | None = None) -> tuple[QRCodeOut, str]:
     """Find the oldest QR Code with this url, or of this type with this content (a gs1 one:
     with this Digital Link) (in ``domain`` if given): leave it, update it, or create one.
-    Return ``(QR Code, "created" | "updated" | "unchanged")``.
+    Return ``(QR Code, "created" | "updated" | "unchanged")`` (``within``: work joined to its
+    write transaction, given that outcome).
 
     Concurrent upserts of one new url insert with the same ``upsert_slot``; the
     unique constraint lets exactly one through and the others update that row.
@@ -525,6 +536,8 @@ def upsert(data: QRCodeCreate, ctx: Context) -> tuple[QRCodeOut, str]:
         if not created:
             before, changes = _save_changes(qr, given, ctx, scanned, logo)
         result = _out(qr, ctx)
+        if within is not None:
+            within("created" if created else "updated" if changes else "unchanged")
     if created:
         _fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
         return result, "created"

@@ -130,19 +130,20 @@ def _body(row: dict, kinds: dict[str, Kind]) -> dict:
     return body | content_columns.payloads_of(payload_cells)
 
 
-def import_row(row: dict, ctx: Context) -> str:
+def import_row(row: dict, ctx: Context, within: qrcodes.Within | None = None) -> str:
     """Create or update one QR Code from a row as ``ctx.actor``; return "created", "updated"
-    or "unchanged"."""
+    or "unchanged". ``within``: work joined to the row's write transaction (the job's
+    progress); the checks, the image's decode included, run before it."""
     schemas = ctx.schemas
     body = _body(row, csv_columns(schemas).kinds)
     if body.get("externalId"):
         existing = qrcodes.find("ext_" + body["externalId"], ctx)
         if existing is not None:
-            after = qrcodes.update(existing.id, schemas.update.model_validate(body), ctx)
+            after = qrcodes.update(existing.id, schemas.update.model_validate(body), ctx, within)
             return "unchanged" if after.updated_at == existing.updated_at else "updated"
-        qrcodes.create(schemas.create.model_validate(body), ctx)
+        qrcodes.create(schemas.create.model_validate(body), ctx, within)
         return "created"
-    _, outcome = qrcodes.upsert(schemas.create.model_validate(body), ctx)
+    _, outcome = qrcodes.upsert(schemas.create.model_validate(body), ctx, within)
     return outcome
 
 
@@ -183,7 +184,8 @@ def start(rows: list[dict], filename: str, ctx: Context) -> ImportJob:
 def run(job_id: str, lease: Lease, ctx: Context) -> None:
     """Import the job's rows from the first one not yet committed, as ``ctx.actor`` (its owner
     now: a right lost since the start refuses each row). Each row is one transaction
-    with the job's progress, so progress always equals the rows committed."""
+    with the job's progress, so progress always equals the rows committed; the row's checks
+    (its image decoded) run before it, so other writers never wait for them."""
     job = stored_job(ImportJob, job_id, "import")
     rows, done = json.loads(job.source or "[]"), job.processed
     db.session.rollback()  # nothing of ours stays open between rows
@@ -191,9 +193,11 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
         number = index + 2  # row 1 is the header
         try:
             row = _logo_kept(rows[index], ctx)
-            with begin_write():
-                outcome = import_row(row, ctx)
-                lease.advance(processed=index + 1, **{outcome: getattr(ImportJob, outcome) + 1})
+
+            def advance(outcome: str, done: int = index + 1) -> None:
+                lease.advance(processed=done, **{outcome: getattr(ImportJob, outcome) + 1})
+
+            import_row(row, ctx, within=advance)
         except (ValidationError, CodeQRError) as error:
             message = _reason(error, ctx.schemas, rows[index])
             with begin_write():
