@@ -93,7 +93,8 @@ def seed_qrcodes(count: int) -> list[tuple[str, str, str]]:
         made.append((qr_id, key, url))
         rows.append({"id": qr_id, "type": "url", "content": None, "static": False, "use_display_page": True,
                      "url": url, "url_hash": url_hash(url), "upsert_slot": None, "domain": "qr.bench.example",
-                     "key": key, "title": f"Product {index}", "external_id": None,
+                     "key": key, "title": f"Product {index}", "external_id": None, "use_as_template": False,
+                     "default_template": False,
                      "design": design, "scans": 0, "last_scanned_at": None, "created_at": now, "updated_at": now})
     with begin_write():
         for start in range(0, count, 5000):

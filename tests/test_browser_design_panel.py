@@ -122,3 +122,17 @@ def test_the_template_picker_brings_a_design_and_keeps_what_was_typed(page):
     assert page.get_by_label("Destination URL").input_value() == "https://example.com/typed"
     picker.scroll_into_view_if_needed()
     _shoot(page, "template-picker")
+
+
+def test_the_form_shows_the_verdict_under_the_preview(page):
+    sign_up(page, "verdict@example.com")
+    page.goto("/qrcodes/new")
+    page.get_by_label("Destination URL").fill("https://example.com/menu")
+    page.locator("#scan-verdict").get_by_text("It scans").wait_for()
+    page.get_by_label("Background colour", exact=True).fill("#111827")
+    page.get_by_label("Foreground colour", exact=True).fill("#ffffff")
+    page.locator("#design-advanced > summary").click()  # size, margin and level wait under a disclosure
+    page.get_by_label("Margin in modules").fill("0")
+    page.locator("#scan-verdict").get_by_text("does not scan at its size").wait_for()
+    assert "warning" in (page.locator("#scan-verdict").get_attribute("class") or "")
+    page.screenshot(path=SHOTS / "design-panel-scan-verdict.png", full_page=True)

@@ -105,7 +105,7 @@ def test_a_colour_field_has_its_hex_text_beside_the_swatch_kept_in_sync(page):
     page.locator("#preview-status").get_by_text("Preview of the design").wait_for()
     page.get_by_role("button", name="Create").click()
     page.get_by_text("QR Code created.").wait_for()
-    assert "#1d4ed8" in page.content()
+    page.get_by_text("#1d4ed8").first.wait_for()  # the detail page says the colour (once the page is whole)
 
 
 def test_colours_too_alike_are_said_once_and_the_design_is_shown_with_a_warning(page):

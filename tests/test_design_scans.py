@@ -176,24 +176,6 @@ def test_the_csv_import_refuses_a_row_that_does_not_scan_in_its_job(browser):  #
     assert refused[0]["problem"].startswith("Row 2: Margin in modules: This design does not scan")
 
 
-@pytest.mark.browser
-def test_the_form_shows_the_verdict_under_the_preview(page, database_url):
-    if "postgres" in database_url:
-        pytest.skip("a story of the form: once, on SQLite")
-    from browser import sign_up
-
-    sign_up(page, "verdict@example.com")
-    page.goto("/qrcodes/new")
-    page.get_by_label("Destination URL").fill(URL)
-    page.locator("#scan-verdict").get_by_text("It scans").wait_for()
-    page.get_by_label("Background colour", exact=True).fill("#111827")
-    page.get_by_label("Foreground colour", exact=True).fill("#ffffff")
-    page.locator("#design-advanced > summary").click()  # size, margin and level wait under a disclosure
-    page.get_by_label("Margin in modules").fill("0")
-    page.locator("#scan-verdict").get_by_text("does not scan at its size").wait_for()
-    assert "warning" in (page.locator("#scan-verdict").get_attribute("class") or "")
-    page.screenshot(path="/tmp/scan-verdict.png", full_page=True)
-
 
 def test_create_update_and_bulk_decode_outside_the_write_transaction(app, api, monkeypatch):
     """A decode takes up to seconds: no writer may wait for it (on SQLite, redirects count scans)."""

@@ -169,7 +169,7 @@ def test_no_get_that_reads_analytics_writes_and_each_counts_waiting_scans(app, a
     routes = _analytics_get_routes(app)
     assert {"api.analytics", "api.scan_events", "web.dashboard", "web.qrcode_detail", "web.qrcode_list",
             "web.events_csv"} <= {rule.endpoint for rule in routes}
-    values = {"qr_id": hot["id"], "fmt": "svg", "job_id": "none"}
+    values = {"qr_id": hot["id"], "fmt": "svg", "job_id": "none", "field": "pattern", "value": "dots"}
 
     def pages() -> dict:
         answers = {}

@@ -73,6 +73,7 @@ def site(make_app):
         _, secret = apikeys.create("headers", owner=db.session.get(User, admin), ctx=for_operator())
         spare_key, _ = apikeys.create("to revoke", owner=db.session.get(User, admin), ctx=for_operator())
         values = {"qr_id": kept.id, "ref": spare.id, "key": "kept", "fmt": "png", "filename": "app.js",
+                  "field": "pattern", "value": "dots",
                   "key_id": spare_key.id, "user_id": member, "rest": "09506000134352",
                   "logo_name": logos.keep(logos.intake_bytes(_png()), app.extensions["codeqr"].images.storage)}
     client = app.test_client()

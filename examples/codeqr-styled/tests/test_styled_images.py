@@ -22,7 +22,8 @@ DESIGNS = [
     ("517-Q-logo", {"size": 517, "level": "Q", "showLogo": True}, None),
     ("colours-red-eyes", {"size": 517, "level": "L", "fgColor": "#1d4ed8", "bgColor": "#fef3c7"}, RED),
     ("colours-logo", {"size": 333, "level": "H", "fgColor": "#14532d", "bgColor": "#ecfdf5", "showLogo": True}, RED),
-    ("light-on-dark-margin0", {"size": 333, "level": "L", "margin": 0, "fgColor": "#ffffff",
+    # Light on dark with the smallest margin CodeQR saves on a dark background (2: a quiet zone on paper).
+    ("light-on-dark-margin2", {"size": 333, "level": "L", "margin": 2, "fgColor": "#ffffff",
                                "bgColor": "#111827"}, YELLOW),
 ]
 
