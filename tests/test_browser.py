@@ -117,7 +117,11 @@ def test_the_whole_story(page, live, tmp_path):
 
     # Edit, then the redirect goes to the new destination.
     page.get_by_role("button", name="Edit").click()
-    page.get_by_label("Destination URL").fill("https://example.com/summer-sale")
+    page.wait_for_url(re.compile(r"/edit$"))
+    page.get_by_role("heading", name="Edit Spring sale poster").wait_for()
+    destination = page.get_by_label("Destination URL")
+    destination.fill("https://example.com/summer-sale")
+    assert destination.input_value() == "https://example.com/summer-sale"
     page.get_by_role("button", name="Save").click()
     page.get_by_text("QR Code saved.").wait_for()
     assert "summer-sale" in page.content()
