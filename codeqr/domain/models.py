@@ -192,3 +192,36 @@ class ExportJob(Model):
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+class BulkJob(Model):
+    """A bulk create of the API (``POST /api/qrcodes/bulk``): its items are checked (each
+    image decoded) in the job, then the valid ones inserted in one transaction."""
+
+    __tablename__ = "bulk_jobs"
+    __table_args__ = (Index("ix_bulk_jobs_status", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default=JobStatus.QUEUED)
+    # The request's items (JSON), until the job is done; then the answer, item by item.
+    items: Mapped[str | None] = mapped_column(Text)
+    results: Mapped[str | None] = mapped_column(Text)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    checked: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+class KeptLogo(Model):
+    """A logo in the image storage (``design.logos``), and when it was last kept: one that
+    no QR Code names for a day is removed (an upload never saved, a code since deleted)."""
+
+    __tablename__ = "kept_logos"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kept_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
