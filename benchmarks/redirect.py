@@ -150,18 +150,19 @@ def postgres(server_url: str, *statements: str) -> None:
 def seed(count: int) -> tuple[object, list[str]]:
     """Build the app from the environment and create ``count`` QR Codes; return app and keys."""
     from codeqr import create_app
-    from codeqr.domain import qrcodes
+    from codeqr.jobs import bulk_create
 
     app = create_app()
     keys = []
     with app.app_context():
         for start in range(0, count, 100):
             items = [{"url": f"https://example.com/page/{i}"} for i in range(start, min(start + 100, count))]
-            results = qrcodes.bulk_create(items, ctx=for_operator()).root
-            failed = [r for r in results if not hasattr(r, "key")]
-            if failed:
-                sys.exit(f"seeding failed: {failed[0]}")
-            keys += [r.key for r in results]
+            job = bulk_create.wait(bulk_create.start(items, ctx=for_operator()).id, seconds=600)  # the API's bulk job
+            results = json.loads(job.results or "[]")
+            failed = [r for r in results if "key" not in r]
+            if job.status != "done" or failed:
+                sys.exit(f"seeding failed: {job.message or failed[0]}")
+            keys += [r["key"] for r in results]
     return app, keys
 
 

@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "CODEQR_JOB_WORKER": True,  # run jobs (imports) in a background thread of each serving process
     "CODEQR_JOB_LEASE_SECONDS": 30.0,  # a job whose process stopped is taken up by another after this
     "CODEQR_EXPORT_TTL_HOURS": 24.0,  # a finished export's file is removed after this
+    "CODEQR_BULK_WAIT_SECONDS": 10.0,  # a bulk create's request waits this long for its job, then answers 202
     "CODEQR_PROXY_FIX": 0,  # number of trusted proxies in front of the app
     "CODEQR_MAX_BODY_BYTES": 8 * 1024 * 1024,  # room for a 5 MB CSV upload
     "CODEQR_RATE_LIMIT_ENABLED": True,
@@ -175,6 +176,10 @@ def check_settings(config: dict, defaults: dict) -> None:
         value = config[name]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ConfigurationError(f"{name}={value!r}: must be a number above zero")
+    wait = config["CODEQR_BULK_WAIT_SECONDS"]
+    if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait < config["CODEQR_SERVE_TIMEOUT_SECONDS"]:
+        raise ConfigurationError(f"CODEQR_BULK_WAIT_SECONDS={wait!r}: must be 0 or more, and less than "
+                                 "CODEQR_SERVE_TIMEOUT_SECONDS (a worker waiting longer is restarted)")
     if not 0 < config["CODEQR_SERVE_PORT"] < 65536:
         raise ConfigurationError(f"CODEQR_SERVE_PORT={config['CODEQR_SERVE_PORT']!r}: must be a port, 1 to 65535")
     if config["CODEQR_SERVE_WORKERS"] < 0:

@@ -22,11 +22,11 @@ from codeqr.accounts.permissions import OPERATOR, actor_of_user
 from codeqr.context import Context, for_actor, for_job, for_operator
 from codeqr.design import templates
 from codeqr.domain import qrcodes
-from codeqr.domain.models import ApiKey, ImportJob, QRCode, User
+from codeqr.domain.models import ApiKey, BulkJob, ImportJob, QRCode, User
 from codeqr.domain.schemas import QRCodeCreate, QRCodeUpdate
 from codeqr.domain.timeutil import utcnow
 from codeqr.errors import Forbidden, NotFound
-from codeqr.jobs import csv_import
+from codeqr.jobs import bulk_create, csv_import
 from codeqr.jobs.runner import JobRunner, Lease, claim
 from codeqr.persistence.database import begin_write
 
@@ -38,6 +38,7 @@ NO_ACTOR = {
     "codeqr.persistence.database.begin_write": "the write transaction itself",
     "codeqr.accounts.apikeys.verify": "authentication: it finds who acts (recording the key's use)",
     "codeqr.jobs.exports.remove_expired": "the job runner's housekeeping of expired files",
+    "codeqr.jobs.bulk_create.remove_old": "the job runner's housekeeping of answers kept a day",
     "codeqr.jobs.runner.claim": "the job runner taking a job, before it acts as the owner",
     "codeqr.scans.enrichment.enrich_pending": "scans counted by visitors, enriched in the background",
     "codeqr.scans.enrichment.prune": "the retention of scan events, a setting of the operator",
@@ -111,6 +112,13 @@ def _run_import(app, ctx: Context) -> None:
     csv_import.run(job_id, Lease(ImportJob, job_id, "test", 60), ctx)
 
 
+def _run_bulk(app, ctx: Context) -> None:
+    """Run a bulk create sent at the machine as ``ctx.actor``."""
+    job_id = bulk_create.start([{"url": "https://example.com/bulk"}], for_operator()).id
+    assert claim(BulkJob, "test", seconds=60, now=utcnow()) == job_id
+    bulk_create.run(job_id, Lease(BulkJob, job_id, "test", 60), ctx)
+
+
 #: write service -> (a role it refuses, a role it lets through, the call with ``ctx``)
 REFUSALS = {
     "codeqr.domain.qrcodes.create": ("viewer", "member", lambda app, ctx: qrcodes.create(
@@ -129,6 +137,9 @@ REFUSALS = {
     "codeqr.jobs.csv_import.start": ("viewer", "member", lambda app, ctx: csv_import.start(
         [{"url": "https://example.com/new"}], "new.csv", ctx)),
     "codeqr.jobs.csv_import.run": ("viewer", "member", _run_import),
+    "codeqr.jobs.bulk_create.start": ("viewer", "member", lambda app, ctx: bulk_create.start(
+        [{"url": "https://example.com/new"}], ctx)),
+    "codeqr.jobs.bulk_create.run": ("viewer", "member", _run_bulk),
     "codeqr.design.templates.set_default": ("member", "admin", lambda app, ctx: templates.set_default(
         app.template, ctx)),
     "codeqr.accounts.users.create": ("member", "admin", lambda app, ctx: users.create(
@@ -143,7 +154,7 @@ REFUSALS = {
     "codeqr.accounts.apikeys.revoke_by_id": ("member", "admin", lambda app, ctx: apikeys.revoke_by_id(app.key, ctx)),
 }
 #: What each case guards, when not the rows rights protect (QR Codes, users, API keys).
-GUARDS = {"codeqr.jobs.csv_import.start": (ImportJob,)}
+GUARDS = {"codeqr.jobs.csv_import.start": (ImportJob,), "codeqr.jobs.bulk_create.start": (BulkJob,)}
 #: Services that act on the actor's own account only: whoever acts, no one else's row moves.
 OWN_ACCOUNT = {
     "codeqr.accounts.users.end_sessions": lambda app, ctx: users.end_sessions(ctx),

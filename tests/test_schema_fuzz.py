@@ -17,7 +17,7 @@ def _operations(app):
 
 
 #: The API's operations: the QR Codes' 10, analytics and events, the default template's GET and PUT.
-OPERATIONS = 14
+OPERATIONS = 15
 
 
 def test_spec_lists_every_operation(app):

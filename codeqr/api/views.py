@@ -1,6 +1,7 @@
 """JSON API views: parse, call a service, shape the answer. No logic of their own."""
 
 from apiflask import APIBlueprint, HTTPTokenAuth
+from flask import current_app, request, url_for
 
 from ..accounts import apikeys
 from ..accounts.permissions import Actor, actor_of_key
@@ -9,6 +10,7 @@ from ..domain import qrcodes
 from ..domain.schemas import (
     BulkCreate,
     BulkDeleteQuery,
+    BulkJobOut,
     Count,
     Deleted,
     DeletedCount,
@@ -19,6 +21,8 @@ from ..domain.schemas import (
     QRCodeUpdate,
 )
 from ..errorhandlers import error_response
+from ..jobs import bulk_create as bulk_jobs
+from ..jobs.statuses import JobStatus
 
 auth = HTTPTokenAuth(scheme="Bearer", description="An API key made with `codeqr create-api-key NAME`")
 
@@ -55,6 +59,24 @@ _REF = "id of the QR Code, or ext_ followed by its externalId"
 #: What a ``ref`` looks like (ids: ``ids.new_id``), in the spec: a client can tell a
 #: reference from the routes beside it, such as ``/api/qrcodes/count``.
 REF_PATTERN = r"^(c[a-z0-9]{24}|ext_.+)$"
+
+
+_BULK = ("Each item is checked as a single create is (its image decoded), in a job; the valid ones are then "
+         "created in one transaction. The request waits for the job up to `CODEQR_BULK_WAIT_SECONDS` (10) and "
+         "answers as below; a job still running is answered 202 with `Location` to poll. `Prefer: respond-async` "
+         "answers 202 at once; `Prefer: wait=N` waits at most N seconds.")
+
+
+def bulk_wait(prefer: str | None, most: float) -> tuple[float, str | None]:
+    """How long a bulk create waits for its job, and the preference applied: ``respond-async``
+    (no wait) or ``wait=N`` (at most ``most``) of an RFC 7240 ``Prefer`` header."""
+    for preference in (prefer or "").split(","):
+        name, _, value = (part.strip().lower() for part in preference.partition("="))
+        if name == "respond-async":
+            return 0.0, "respond-async"
+        if name == "wait" and value.isdigit():
+            return min(float(value), most), f"wait={value}"
+    return most, None
 
 
 def document_spec(spec: dict) -> dict:
@@ -127,9 +149,32 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
     @bp.auth_required(auth)
     @bp.input(BulkCreate, arg_name="data")
     @bp.output(schemas.bulk_result, description="Each QR Code created, or an error with the input that failed")
-    @bp.doc(summary="Create up to 100 QR Codes", responses=errors(writes=True))
+    @bp.doc(summary="Create up to 100 QR Codes", description=_BULK, responses={
+        202: {"description": "Still checking: poll the job at `Location` (its `results` are this answer once done)",
+              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BulkJobOut"}}}},
+        **errors(writes=True)})
     def bulk_create(data: BulkCreate):
-        return qrcodes.bulk_create(data.root, ctx=_ctx())
+        ctx = _ctx()
+        job = bulk_jobs.start(data.root, ctx)
+        seconds, preferred = bulk_wait(request.headers.get("Prefer"), ctx.config["CODEQR_BULK_WAIT_SECONDS"])
+        job = bulk_jobs.wait(job.id, seconds)
+        if job.status == JobStatus.DONE:
+            return current_app.json.response(bulk_jobs.progress(job)["results"])
+        answer = current_app.json.response(BulkJobOut.model_validate(bulk_jobs.progress(job)).model_dump(
+            mode="json", by_alias=True))  # a Response: APIFlask passes it as it is
+        answer.status_code = 202
+        answer.headers.update({"Location": url_for(".bulk_job", job_id=job.id), "Retry-After": "1",
+                               **({"Preference-Applied": preferred} if preferred else {})})
+        return answer
+
+
+    @bp.get("/qrcodes/bulk/<job_id>")
+    @bp.auth_required(auth)
+    @bp.output(BulkJobOut, description="The bulk create, and its answer once done")
+    @bp.doc(summary="Get a bulk create still under way",
+            responses={**errors(), 404: "No bulk create of this key's owner with this id (answers are kept a day)"})
+    def bulk_job(job_id: str):
+        return bulk_jobs.progress(bulk_jobs.get(job_id, _ctx()))
 
 
     @bp.delete("/qrcodes/bulk")

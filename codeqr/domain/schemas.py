@@ -580,6 +580,20 @@ class DeletedCount(_Output):
     deleted_count: int
 
 
+class BulkJobOut(_Output):
+    """A bulk create still under way, or its answer once done (``results``)."""
+
+    id: str
+    status: Literal["queued", "running", "done", "failed"] = Field(
+        description="done: `results` holds the answer the request would have given; failed: see `message`")
+    total: int = Field(description="items sent")
+    checked: int = Field(description="items checked so far (each image decoded)")
+    created_at: Timestamp
+    finished_at: Timestamp | None
+    message: str | None = Field(description="why it failed")
+    results: list[Any] | None = Field(description="once done: each QR Code created, or an error with the input that failed")
+
+
 class FieldError(BaseModel):
     field: str | None = Field(description="the field's API name; null: a problem of the whole body")
     message: str

@@ -74,12 +74,12 @@ class _JobsCollector:
     def collect(self):
         from prometheus_client.core import GaugeMetricFamily
 
-        from ..domain.models import ExportJob, ImportJob  # the models need the app's pieces
+        from ..domain.models import BulkJob, ExportJob, ImportJob  # the models need the app's pieces
 
         jobs = GaugeMetricFamily("codeqr_jobs", "Jobs in the database, by kind and status", labels=["kind", "status"])
         up = GaugeMetricFamily("codeqr_database_up", "Whether the database answered this scrape")
         try:
-            for kind, model in (("import", ImportJob), ("export", ExportJob)):
+            for kind, model in (("import", ImportJob), ("export", ExportJob), ("bulk", BulkJob)):
                 counts = dict(db.session.execute(select(model.status, func.count()).group_by(model.status)).all())
                 for status in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED):
                     jobs.add_metric([kind, status], counts.get(status, 0))

@@ -1,0 +1,143 @@
+"""The API's bulk create as a job: each item is checked (its logo taken in, its image decoded
+at its size and printed small) in the job runner, never in the request, then the valid
+ones are inserted in one transaction together with the answer.
+
+The request waits for the job a little (``CODEQR_BULK_WAIT_SECONDS``, less when the client
+asks with ``Prefer: wait=N`` or ``respond-async``): a job done by then is answered as the
+bulk create always was; one still running is answered 202 with where to poll. A job taken
+up after its process died checks its items again: nothing is written before the insert.
+"""
+
+import json
+import time
+from datetime import timedelta
+
+from pydantic import RootModel, ValidationError
+from sqlalchemy import delete
+
+from ..accounts.permissions import Permission
+from ..context import Context
+from ..domain import qrcodes
+from ..domain.messages import schema_problems
+from ..domain.models import BulkJob
+from ..domain.schemas import MAX_BULK
+from ..errors import CodeQRError, InvalidInput, InvalidInputs
+from ..persistence.database import begin_write
+from ..persistence.extensions import db
+from .runner import Lease, owned_job, stored_job
+from .statuses import JobStatus
+
+#: How long a finished job's answer can be fetched again.
+RESULTS_KEPT = timedelta(hours=24)
+#: How often a waiting request looks at the job's row.
+_POLL_SECONDS = 0.05
+_ENDED = (JobStatus.DONE, JobStatus.FAILED)
+
+
+def start(items: list, ctx: Context) -> BulkJob:
+    """Record a job for ``items`` (up to ``MAX_BULK`` API bodies, each checked in the job) and
+    wake this process's runner."""
+    ctx.actor.require(Permission.WRITE_QRCODES)
+    if len(items) > MAX_BULK:
+        raise InvalidInput(f"at most {MAX_BULK} QR Codes per request")
+    with begin_write():
+        job = BulkJob(user_id=ctx.actor.user_id, status=JobStatus.QUEUED, total=len(items), items=json.dumps(items))
+        db.session.add(job)
+    ctx.state.jobs.wake()
+    return job
+
+
+def wait(job_id: str, seconds: float) -> BulkJob:
+    """The job once it has ended, or as it is after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        db.session.rollback()  # each look a fresh read: the job runs in another thread or process
+        job = stored_job(BulkJob, job_id, "bulk create")
+        if job.status in _ENDED or time.monotonic() >= deadline:
+            return job
+        time.sleep(_POLL_SECONDS)
+
+
+def run(job_id: str, lease: Lease, ctx: Context) -> None:
+    """Check each item as ``ctx.actor`` (the job's owner as they are now), then insert the
+    valid ones and record the answer in one transaction."""
+    job = stored_job(BulkJob, job_id, "bulk create")
+    items = json.loads(job.items or "[]")
+    db.session.rollback()
+    if not ctx.actor.can(Permission.WRITE_QRCODES):
+        lease.finish(JobStatus.FAILED, items=None, message="the account that sent it may no longer change QR Codes")
+        return
+    checked = []
+    for index, item in enumerate(items):
+        checked.append(_checked(item, ctx))
+        with begin_write():
+            lease.advance(checked=index + 1)
+    with begin_write():
+        answer = _inserted(items, checked, ctx)
+        lease.close(JobStatus.DONE, items=None, results=answer.model_dump_json(by_alias=True))
+
+
+class _Refused(dict):
+    """The answer's entry for an item refused by its checks."""
+
+
+def _checked(item, ctx: Context) -> dict:
+    """The fields to insert for ``item`` (its logo taken in and stored, its image decoded),
+    or its ``_Refused`` entry."""
+    try:
+        data, logo = qrcodes._with_logo(ctx.schemas.create.model_validate(item), ctx)
+        return qrcodes._new_fields(data, ctx, logo=logo)
+    except ValidationError as error:
+        return _Refused({"error": InvalidInputs.of(list(schema_problems(error))).body(), "qrcode": item})
+    except CodeQRError as error:
+        return _Refused({"error": error.body(), "qrcode": item})
+
+
+def _inserted(items: list, checked: list[dict], ctx: Context) -> RootModel:
+    """In the open write transaction: insert each item's checked fields; the answer, item by
+    item (a QR Code, or its error and the item as sent). Built before the commit: if it
+    cannot be, nothing is stored."""
+    results: list = []
+    for item, fields in zip(items, checked):
+        if isinstance(fields, _Refused):
+            results.append(fields)
+            continue
+        try:
+            created = qrcodes._out(qrcodes._inserted(fields, ctx), ctx)
+        except CodeQRError as error:  # a key taken since the check
+            results.append({"error": error.body(), "qrcode": item})
+        else:
+            results.append(created)
+            qrcodes._fire(ctx, "codeqr_qrcode_created", qrcode=created.api())
+    answer = ctx.schemas.bulk_result.model_validate(results)
+    answer.model_dump_json()  # raises here, inside the transaction, on an input it cannot echo
+    return answer
+
+
+def get(job_id: str, ctx: Context) -> BulkJob:
+    """The job, if ``ctx.actor`` started it or manages others' work (admins)."""
+    return owned_job(BulkJob, job_id, ctx, "bulk create")
+
+
+def remove_old(ctx: Context) -> int:
+    """Delete the jobs that ended more than ``RESULTS_KEPT`` ago; return how many."""
+    with begin_write():
+        gone = db.session.execute(delete(BulkJob).where(BulkJob.status.in_(_ENDED),
+                                                        BulkJob.finished_at < ctx.now() - RESULTS_KEPT)
+                                  .returning(BulkJob.id))
+        return len(gone.all())
+
+
+def progress(job: BulkJob) -> dict:
+    """The job as the API answers it; ``results`` (the bulk create's answer) once done."""
+    return {
+        "id": job.id,
+        "status": job.status,
+        "total": job.total,
+        "checked": job.checked,
+        "createdAt": job.created_at,
+        "finishedAt": job.finished_at,
+        "message": job.message,
+        "results": json.loads(job.results) if job.results else None,
+    }
+

@@ -1,0 +1,187 @@
+"""The API's bulk create checks its items in a job, not in the request: the request waits a
+little and answers as it always did, or 202 with the job to poll; a job taken up after its
+process died creates each QR Code once; answers are kept a day."""
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from api_client import authorized_client
+from clock import Clock
+from codeqr import db
+from codeqr.accounts import apikeys, users
+from codeqr.api.views import bulk_wait
+from codeqr.context import for_operator
+from codeqr.domain import qrcodes
+from codeqr.domain.models import BulkJob, QRCode, User
+from codeqr.domain.timeutil import utcnow
+from codeqr.errors import ConfigurationError
+from codeqr.jobs import bulk_create
+from codeqr.jobs.runner import claim
+from codeqr.jobs.statuses import JobStatus
+
+ITEMS = [{"url": "https://example.com/a"}, {"url": "not a url"}, {"url": "https://example.com/b", "key": "same-key"},
+         {"url": "https://example.com/c", "key": "same-key"}]
+PASSWORD = "a long enough password"
+
+
+def _stored(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(QRCode))
+
+
+def _poll(api, location: str) -> dict:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = api.get(location).get_json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError("the bulk create did not end")
+
+
+def _assert_answer(results: list) -> None:
+    """What the bulk create answers for ``ITEMS``: each item, created or refused with why."""
+    assert [result.get("url") for result in results] == ["https://example.com/a", None, "https://example.com/b", None]
+    assert results[1]["qrcode"] == {"url": "not a url"}
+    assert [problem["field"] for problem in results[1]["error"]["errors"]] == ["url"]
+    assert results[3]["error"]["code"] == "conflict"
+
+
+def test_the_items_are_decoded_in_the_job_runner_and_the_request_answers_as_before(app, api, monkeypatch):
+    threads = []
+    decode = qrcodes.verify
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return decode(*args, **kwargs)
+
+    monkeypatch.setattr(qrcodes, "verify", spy)
+    response = api.post("/api/qrcodes/bulk", json=ITEMS)
+    assert response.status_code == 200
+    _assert_answer(response.get_json())
+    assert len(threads) == 3 and set(threads) == {"codeqr-jobs"}  # the 3 valid items (one key taken at the insert)
+    assert threading.current_thread().name != "codeqr-jobs"
+    assert _stored(app) == 2
+
+
+def test_prefer_respond_async_answers_202_and_the_job_holds_the_answer(app, api):
+    response = api.post("/api/qrcodes/bulk", json=ITEMS, headers={"Prefer": "respond-async"})
+    assert response.status_code == 202
+    assert response.headers["Preference-Applied"] == "respond-async" and response.headers["Retry-After"] == "1"
+    job = response.get_json()
+    assert response.headers["Location"] == f"/api/qrcodes/bulk/{job['id']}"
+    assert job["total"] == 4 and job["results"] is None and job["status"] in ("queued", "running", "done")
+    done = _poll(api, response.headers["Location"])
+    assert done["status"] == "done" and done["checked"] == 4 and done["finishedAt"].endswith("Z")
+    _assert_answer(done["results"])
+    assert _stored(app) == 2
+    with app.app_context():
+        assert db.session.get(BulkJob, job["id"]).items is None  # what was sent (logos too) is not kept
+
+
+def test_a_request_that_may_not_wait_leaves_all_the_work_to_the_job(make_app):
+    app = make_app(CODEQR_JOB_WORKER=False, CODEQR_BULK_WAIT_SECONDS=0)
+    with app.app_context():
+        secret = apikeys.create("tests", ctx=for_operator())[1]
+    api = authorized_client(app, secret)
+    response = api.post("/api/qrcodes/bulk", json=ITEMS)
+    assert response.status_code == 202 and "Preference-Applied" not in response.headers
+    assert response.get_json()["status"] == "queued" and response.get_json()["checked"] == 0
+    assert _stored(app) == 0
+
+    worker = make_app()  # another process of the instance, its runner on
+    worker.extensions["codeqr"].jobs.wake()
+    done = _poll(api, response.headers["Location"])
+    _assert_answer(done["results"])
+    assert _stored(app) == 2
+
+
+def test_a_job_taken_up_after_its_process_died_checks_again_and_creates_each_once(make_app):
+    app = make_app(CODEQR_JOB_WORKER=False, CODEQR_JOB_LEASE_SECONDS=60)
+    with app.app_context():
+        job_id = bulk_create.start(ITEMS, for_operator()).id
+        assert claim(BulkJob, "died", seconds=-1, now=utcnow()) == job_id  # its lease already run out
+        db.session.execute(BulkJob.__table__.update().values(checked=3))
+        db.session.commit()
+        db.session.remove()
+    worker = make_app()
+    worker.extensions["codeqr"].jobs.wake()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with app.app_context():
+            job = db.session.get(BulkJob, job_id)
+            if job.status == JobStatus.DONE:
+                break
+        time.sleep(0.05)
+    with app.app_context():
+        job = db.session.get(BulkJob, job_id)
+        assert (job.status, job.attempts, job.checked, job.lease_owner) == ("done", 2, 4, None)
+    assert _stored(app) == 2
+
+
+def test_the_answer_is_kept_a_day_then_removed(make_app):
+    clock = Clock()
+    app = make_app(clock=clock)
+    with app.app_context():
+        secret = apikeys.create("tests", ctx=for_operator())[1]
+    api = authorized_client(app, secret)
+    location = api.post("/api/qrcodes/bulk", json=ITEMS, headers={"Prefer": "respond-async"}).headers["Location"]
+    assert _poll(api, location)["status"] == "done"
+    with app.app_context():
+        clock.advance(hours=23)
+        assert bulk_create.remove_old(for_operator()) == 0
+        clock.advance(hours=2)
+        assert bulk_create.remove_old(for_operator()) == 1
+    assert api.get(location).status_code == 404
+
+
+def test_only_its_owner_and_admins_see_a_job(make_app):
+    app = make_app()
+    with app.app_context():
+        member = users.create("member@example.com", PASSWORD, role="member", ctx=for_operator())
+        other = users.create("other@example.com", PASSWORD, role="member", ctx=for_operator())
+        keys = {user.email: apikeys.create(user.email, owner=user, ctx=for_operator())[1] for user in (member, other)}
+        admin_key = apikeys.create("admin", ctx=for_operator())[1]
+    response = authorized_client(app, keys["member@example.com"]).post(
+        "/api/qrcodes/bulk", json=ITEMS, headers={"Prefer": "respond-async"})
+    location = response.headers["Location"]
+    assert _poll(authorized_client(app, keys["member@example.com"]), location)["status"] == "done"
+    refused = authorized_client(app, keys["other@example.com"]).get(location)
+    assert refused.status_code == 404 and "no bulk create of yours" in refused.get_json()["error"]["message"]
+    assert authorized_client(app, admin_key).get(location).get_json()["status"] == "done"
+    assert authorized_client(app, admin_key).get("/api/qrcodes/bulk/cnotajob0000000000000000").status_code == 404
+
+
+def test_a_job_whose_owner_may_no_longer_write_fails_with_the_reason_and_stores_nothing(make_app):
+    app = make_app(CODEQR_JOB_WORKER=False, CODEQR_BULK_WAIT_SECONDS=0)
+    with app.app_context():
+        member = users.create("member@example.com", PASSWORD, role="member", ctx=for_operator())
+        secret = apikeys.create("member", owner=member, ctx=for_operator())[1]
+    api = authorized_client(app, secret)
+    location = api.post("/api/qrcodes/bulk", json=ITEMS).headers["Location"]
+    with app.app_context():
+        db.session.execute(User.__table__.update().values(role="viewer"))
+        db.session.commit()
+    make_app().extensions["codeqr"].jobs.wake()
+    with app.app_context():
+        admin_key = apikeys.create("admin", ctx=for_operator())[1]
+    job = _poll(authorized_client(app, admin_key), location)
+    assert job["status"] == "failed" and job["message"] == "the account that sent it may no longer change QR Codes"
+    assert job["results"] is None and _stored(app) == 0
+
+
+@pytest.mark.parametrize("prefer, expected", [
+    (None, (10.0, None)), ("respond-async", (0.0, "respond-async")), ("wait=3", (3.0, "wait=3")),
+    ("wait=600", (10.0, "wait=600")), ("handling=lenient, Respond-Async", (0.0, "respond-async")),
+    ("wait=-1", (10.0, None)), ("wait=soon", (10.0, None)), ("", (10.0, None))])
+def test_the_prefer_header_sets_the_wait(prefer, expected):
+    assert bulk_wait(prefer, 10.0) == expected
+
+
+@pytest.mark.parametrize("wait", [-1, 30, 31.5, True])
+def test_a_wait_a_worker_cannot_afford_is_refused(make_app, wait):
+    with pytest.raises(ConfigurationError, match="CODEQR_BULK_WAIT_SECONDS"):
+        make_app(CODEQR_BULK_WAIT_SECONDS=wait)
