@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, TypeAdapter
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, TypeAdapter, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..contents.values import check_line
@@ -119,6 +119,14 @@ class TimeWindow(BaseModel):
     start: Annotated[str, AfterValidator(_check_clock)] = Field(alias="from")
     until: Annotated[str, AfterValidator(_check_clock)]
     time_zone: Annotated[str, AfterValidator(_check_zone)] = Field(alias="timeZone")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "TimeWindow":
+        if self.start == "24:00":
+            raise PydanticCustomError("window", "from must be before 24:00 (00:00 is the start of a day)")
+        if self.start == self.until:
+            raise PydanticCustomError("window", "from and until are the same time; a whole day is 00:00 to 24:00")
+        return self
 
     def contains(self, instant: datetime) -> bool:
         """Whether ``instant`` (aware) falls in the window, in its time zone."""
