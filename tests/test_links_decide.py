@@ -3,6 +3,8 @@ its boundary, every attribute and operator of the rules, and the A/B split's sha
 stickiness. Visitors of the phone steps come from real user agents, parsed as the
 redirect parses them."""
 
+import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -291,3 +293,10 @@ def test_istanbul_in_capitals_is_not_istanbul_in_small_letters_folded():
     routing = link(rules=[rule("city", "equals", "ISTANBUL")])
     assert decide(routing, Visitor(city="Istanbul"), NOW).step == "rule"
     assert decide(routing, Visitor(city="İstanbul"), NOW).step == "url"
+
+
+def test_the_decision_imports_no_flask():
+    """The package is the redirect's pure core: deciding loads no web framework."""
+    script = ("import sys; from codeqr.links import decide, rules, utm; "
+              "rules.never_matching([]); print(sorted(name for name in sys.modules if name.split('.')[0] == 'flask'))")
+    assert subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout == "[]\n"
