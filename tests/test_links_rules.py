@@ -3,9 +3,9 @@ sentence naming the rule, URLs checked as the QR Code's url is, and the warnings
 values no visitor can have."""
 
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from codeqr.links.rules import Rule, TimeWindow, device_of, never_matching, parse_rules
+from codeqr.links.rules import Rule, Rules, TimeWindow, device_of, never_matching, parse_rules
 
 A, B, C, D, E = (f"https://example.com/{name}" for name in "abcde")
 IOS = {"attribute": "device", "operator": "equals", "value": "iOS", "url": A}
@@ -253,3 +253,14 @@ def test_warnings_name_their_rule_and_skip_time_windows_and_splits():
                          {**IOS, "value": "Android"}, {**IOS, "value": "iPad"}, {"split": split(50, 50)}])
     assert never_matching(rules) == [
         'Rule 3: device "iPad" never matches: devices are iOS, Android, Windows, Mac OS, Linux.']
+
+
+def test_the_schema_advertises_the_bounds_the_checks_hold():
+    schema = TypeAdapter(Rules).json_schema()
+    rule = schema["$defs"]["Rule"]["properties"]
+    split = next(option for option in rule["split"]["anyOf"] if option.get("type") == "array")
+    weight = schema["$defs"]["Variant"]["properties"]["weight"]
+    assert (schema["maxItems"], split["minItems"], split["maxItems"]) == (20, 2, 4)
+    assert (weight["minimum"], weight["maximum"]) == (1, 100)
+    assert rule["operator"]["anyOf"][0]["enum"] == ["equals", "not_equals"]
+    assert schema["$defs"]["TimeWindow"]["required"] == ["days", "from", "until", "timeZone"]

@@ -146,7 +146,8 @@ class Variant(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
     url: Url
-    weight: StrictInt
+    # The bounds are checked with the rule's position (``_bounded``); here for the spec.
+    weight: StrictInt = Field(json_schema_extra={"minimum": MIN_WEIGHT, "maximum": MAX_WEIGHT})
 
 
 class Rule(BaseModel):
@@ -158,7 +159,7 @@ class Rule(BaseModel):
     operator: Operator | None = None
     value: ConditionValue | TimeWindow | None = None
     url: Url | None = None
-    split: list[Variant] | None = None
+    split: Annotated[list[Variant], Field(json_schema_extra={"minItems": MIN_VARIANTS, "maxItems": MAX_VARIANTS})] | None = None
 
     @property
     def unconditional(self) -> bool:
@@ -246,7 +247,7 @@ Rules = Annotated[
     BeforeValidator(_bounded),
     AfterValidator(_consistent),
     Field(description="smart rules, tried in order, the first matching one decides; values compared whole and "
-                      "case-insensitively"),
+                      "case-insensitively", json_schema_extra={"maxItems": MAX_RULES}),
 ]
 _RULES: TypeAdapter[list[Rule]] = TypeAdapter(Rules)
 
