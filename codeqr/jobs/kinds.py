@@ -1,7 +1,10 @@
 """The core's own kinds of job (CSV imports, exports), registered through the hook that
-plugins use for theirs (``codeqr_register_job_kinds``)."""
+plugins use for theirs (``codeqr_register_job_kinds``), and its chores (the logo sweep)."""
+
+from datetime import timedelta
 
 from ..plugin_api import hookimpl
+from .runner import Chore
 
 
 @hookimpl
@@ -10,3 +13,10 @@ def codeqr_register_job_kinds():
     from . import csv_import, exports  # services: imported once the app's pieces exist
 
     return [(ImportJob, csv_import.run), (ExportJob, exports.run, exports.remove_expired)]
+
+
+def chores() -> list[Chore]:
+    """What the runner does when idle besides tidying for the kinds: work on no job table."""
+    from ..design import logo_sweep  # a service: imported once the app's pieces exist
+
+    return [Chore(logo_sweep.sweep, timedelta(hours=1))]
