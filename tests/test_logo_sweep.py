@@ -146,6 +146,40 @@ def test_a_logo_swept_is_stored_again_when_sent_again_and_not_when_named(instanc
     assert instance.served(qr["logo"]) == 200
 
 
+def test_a_code_naming_the_logo_after_the_sweeps_read_keeps_it(instance):
+    """The DELETE checks again that no QR Code names the logo: a code written between the
+    sweep's read and its delete (as a template's copy is, without keeping the logo again)."""
+    from sqlalchemy import create_engine, event, update
+
+    from codeqr.domain.models import QRCode
+
+    named = instance.created(logo=RED)
+    name = named["logo"]
+    other = instance.created(url="https://example.org/other")
+    instance.delete(named)
+    instance.clock.advance(hours=48)
+    with instance.app.app_context():
+        engine = db.engine
+        design = dict(db.session.get(QRCode, other["id"]).design) | {"logo": name}
+    elsewhere = create_engine(engine.url)
+    written = []
+
+    def meanwhile(conn, cursor, statement, *args):
+        if not written and statement.lstrip().upper().startswith("SELECT") and "kept_logos" in statement:
+            written.append(statement)  # the sweep has read which logos QR Codes name
+            with elsewhere.begin() as connection:
+                connection.execute(update(QRCode).where(QRCode.id == other["id"]).values(design=design))
+
+    event.listen(engine, "after_cursor_execute", meanwhile)
+    try:
+        assert instance.sweep() == 0
+    finally:
+        event.remove(engine, "after_cursor_execute", meanwhile)
+        elsewhere.dispose()
+    assert written and instance.kept(name) == (True, True)
+    assert instance.api.get(f"/api/qrcodes/{other['id']}").get_json()["logo"] == name
+
+
 def test_keep_refuses_to_run_inside_a_write_transaction(instance):
     """A put inside the QR Code's transaction would hold the write lock during the storage call."""
     with instance.app.app_context():
