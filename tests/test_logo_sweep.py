@@ -97,6 +97,18 @@ def test_a_logo_a_code_names_stays_and_the_one_it_replaced_goes(instance):
     assert instance.api.get(f"/qr/{qr['id']}.png").status_code == 200
 
 
+def test_an_upsert_that_changes_the_logo_keeps_the_new_one_and_lets_the_old_go(instance):
+    """The upsert of a stored url keeps its new logo before its transaction, as an update does."""
+    qr = instance.created(logo=RED)
+    answer = instance.api.put("/api/qrcodes/upsert", json={"url": URL, "logo": BLUE})
+    assert answer.status_code == 200, answer.get_json()
+    changed = answer.get_json()
+    assert changed["id"] == qr["id"] and changed["logo"] != qr["logo"]
+    instance.clock.advance(hours=48)
+    assert instance.sweep() == 1
+    assert instance.kept(qr["logo"]) == (False, False) and instance.kept(changed["logo"]) == (True, True)
+
+
 def test_an_upload_never_saved_stays_within_the_grace(instance):
     """A form left open: its logo was taken in and kept, no QR Code names it yet."""
     with instance.app.app_context():
