@@ -62,6 +62,7 @@
 # CODEQR_JOB_WORKER = True
 # CODEQR_JOB_LEASE_SECONDS = 30.0
 # CODEQR_EXPORT_TTL_HOURS = 24.0
+# CODEQR_LOGO_GRACE_HOURS = 24.0           # a logo no QR Code names is removed this long after its upload
 
 # --- Limits --------------------------------------------------------------------------------
 # CODEQR_MAX_BODY_BYTES = 8388608

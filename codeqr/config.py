@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "CODEQR_JOB_LEASE_SECONDS": 30.0,  # a job whose process stopped is taken up by another after this
     "CODEQR_EXPORT_TTL_HOURS": 24.0,  # a finished export's file is removed after this
     "CODEQR_BULK_WAIT_SECONDS": 10.0,  # a bulk create's request waits this long for its job, then answers 202
+    "CODEQR_LOGO_GRACE_HOURS": 24.0,  # a logo no QR Code names is removed this long after it was last kept
     "CODEQR_PROXY_FIX": 0,  # number of trusted proxies in front of the app
     "CODEQR_MAX_BODY_BYTES": 8 * 1024 * 1024,  # room for a 5 MB CSV upload
     "CODEQR_RATE_LIMIT_ENABLED": True,
@@ -156,6 +157,7 @@ def _instance_settings(path: str) -> dict:
 
 #: Settings that must be above zero.
 _POSITIVE = ("CODEQR_DATABASE_TIMEOUT_SECONDS", "CODEQR_JOB_LEASE_SECONDS", "CODEQR_EXPORT_TTL_HOURS",
+             "CODEQR_LOGO_GRACE_HOURS",
              "CODEQR_SQLITE_BUSY_TIMEOUT_MS", "CODEQR_MAX_BODY_BYTES", "CODEQR_SERVE_THREADS",
              "CODEQR_SERVE_TIMEOUT_SECONDS", "CODEQR_SERVE_HEADER_TIMEOUT_SECONDS",
              "CODEQR_SERVE_BODY_TIMEOUT_SECONDS", "CODEQR_SERVE_SEND_TIMEOUT_SECONDS",

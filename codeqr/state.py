@@ -12,6 +12,7 @@ from . import pluginmanager
 from .config import host_aliases
 from .domain.rendering import Images
 from .domain.schemas import QRCodeSchemas
+from .jobs import kinds
 from .jobs.runner import JobRunner
 from .operations.outages import StartupWait
 from .persistence.database import upgrade_schema
@@ -76,7 +77,7 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager, schemas: QRCodeSchemas
         agents=AgentParser(),
         enrichment=EnrichmentWorker(app, config["CODEQR_ANALYTICS_WORKER"], config["CODEQR_SCAN_RETENTION_DAYS"]),
         jobs=JobRunner(app, pluginmanager.job_kinds(pm), enabled=config["CODEQR_JOB_WORKER"],
-                       lease_seconds=config["CODEQR_JOB_LEASE_SECONDS"], clock=clock),
+                       lease_seconds=config["CODEQR_JOB_LEASE_SECONDS"], clock=clock, chores=kinds.chores()),
         database=StartupWait(app, partial(upgrade_schema, app.instance_path) if config["CODEQR_AUTO_MIGRATE"] else lambda: None,
                              retry_seconds=max(1.0, config["CODEQR_DATABASE_TIMEOUT_SECONDS"])),
         hosts=host_aliases(config["CODEQR_DOMAINS"], this_machine=config["CODEQR_DEFAULT_DOMAIN"]

@@ -44,6 +44,7 @@ ARGUMENTS = {
     "restore": ["old.tar.gz"],
     "revoke-api-key": ["ci"],
     "shell": [],
+    "sweep-logos": [],
     "webhook-deliveries": [],
 }
 #: Commands that work without the database (the rest must say in one line why they stop).

@@ -15,6 +15,7 @@ from PIL import Image, ImageChops
 
 from codeqr import db
 from codeqr.design import logos
+from codeqr.domain.timeutil import utcnow
 from codeqr.errors import InvalidInput
 from codeqr.operations import safe_fetch
 from decode import decode, to_image
@@ -427,7 +428,8 @@ def test_an_upload_is_taken_in_by_its_bytes(app):
         logos.intake_bytes(b"MZ\x90\x00 an executable", "logo.png")
     assert stored(app) == []
     logo = logos.intake_bytes(image_bytes("WEBP"), "brand.webp")
-    assert logos.keep(logo, storage) == logo.name and stored(app) == [logo.name]
+    with app.app_context():
+        assert logos.keep(logo, storage, utcnow()) == logo.name and stored(app) == [logo.name]
     assert logos.intake_bytes(image_bytes("WEBP"), None).name == logo.name  # the same image, the same name
 
 
@@ -437,7 +439,8 @@ def test_the_preview_draws_a_kept_logo_and_leaves_out_one_not_taken_in(app):
     from codeqr.domain.schemas import QRCodeCreate
 
     storage = app.extensions["codeqr"].images.storage
-    name = logos.keep(logos.intake_bytes(image_bytes()), storage)
+    with app.app_context():
+        name = logos.keep(logos.intake_bytes(image_bytes()), storage, utcnow())
     with app.test_request_context():
         for given, shown in ((name, name), (data_uri(image_bytes("WEBP"), "image/webp"), None)):
             data = QRCodeCreate.model_validate({"url": URL, "logo": given, "showLogo": True})

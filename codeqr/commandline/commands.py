@@ -132,6 +132,16 @@ def restore(source: Path, force: bool):
                    f"{backups.pg_restore_command(url)}")
 
 
+@click.command("sweep-logos", short_help="Remove the logos no QR Code names.")
+@with_appcontext
+def sweep_logos():
+    """Remove the logos no QR Code names, last kept longer ago than CODEQR_LOGO_GRACE_HOURS
+    (the job runner does it hourly in each process too)."""
+    from ..design import logo_sweep
+
+    click.echo(f"Removed {counted(logo_sweep.sweep(for_operator()), 'logo')}.")
+
+
 @click.command("plugins", short_help="List plugins, their versions and hooks.")
 @with_appcontext
 def plugins():
@@ -140,4 +150,5 @@ def plugins():
         click.echo(f"{row['name']} {row['version']}: {', '.join(row['hooks'])}")
 
 
-OPERATOR_COMMANDS = (create_api_key, revoke_api_key, list_api_keys, create_user, backup, restore, plugins)
+OPERATOR_COMMANDS = (create_api_key, revoke_api_key, list_api_keys, create_user, backup, restore, sweep_logos,
+                     plugins)

@@ -9,6 +9,9 @@ or a file made to be read two ways, and saying so is clearer than guessing. Ever
 kept as an RGBA PNG of at most ``MAX_SIDE`` pixels on its longer side, named by its hash
 (``logo-<hash>.png``): that name is what ``logo`` holds and answers, and the route
 ``/logos/<name>`` serves it. Nothing is stored when a logo is refused.
+
+Each logo kept is recorded in ``kept_logos`` with when it was last kept; the sweep
+(``design.logo_sweep``) removes those no QR Code names once that is older than a grace.
 """
 
 import base64
@@ -17,14 +20,18 @@ import hashlib
 import io
 import re
 import warnings
+from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import resvg_py
 from PIL import Image, ImageOps
 
+from ..domain.models import KeptLogo
 from ..errors import InvalidInput, StorageUnavailable
 from ..operations import safe_fetch
+from ..persistence.database import begin_write, insert_on_conflict
+from ..persistence.extensions import db
 from . import svg_check
 
 #: The longest side of a kept logo, in pixels: a logo covers at most 30 % of a 4096 px code.
@@ -87,15 +94,30 @@ def intake_bytes(data: bytes, filename: str | None = None) -> Logo:
     return prepared(data, _DECLARED.get(_extension(filename or "")))
 
 
-def keep(logo: Logo, storage) -> str:
-    """Store ``logo`` (once its QR Code is checked) and return its name."""
-    if logo.png is not None and not _stored(storage, logo.name):
-        try:
-            storage.put(logo.name, logo.png)
-        except StorageUnavailable:
-            raise
-        except Exception as error:
-            raise StorageUnavailable(f"image storage {storage.name!r} failed: {error}") from error
+def keep(logo: Logo, storage, now: datetime) -> str:
+    """Record ``logo`` as kept ``now``, then store its PNG (a name given back: check it is
+    still stored, else refuse it as ``intake`` does); return its name. Call it once the QR
+    Code is checked, before its write transaction (never inside: a put may be slow).
+
+    The record comes first, in a transaction of its own, and the PNG is put every time:
+    a sweep removing this logo meanwhile either committed before the record (its file
+    deleted before that commit, so before this put) or finds it kept too recently."""
+    if db.session.info.get("codeqr_writing"):
+        raise RuntimeError("logos.keep runs before the QR Code's write transaction, never inside it")
+    with begin_write():
+        record = insert_on_conflict(KeptLogo, db.engine.dialect).values(name=logo.name, kept_at=now)
+        db.session.execute(record.on_conflict_do_update(index_elements=["name"],
+                                                        set_={"kept_at": record.excluded.kept_at}))
+    if logo.png is None:
+        if not _stored(storage, logo.name):
+            raise refused(f"No logo is kept under the name {logo.name}: send the image itself.")
+        return logo.name
+    try:
+        storage.put(logo.name, logo.png)
+    except StorageUnavailable:
+        raise
+    except Exception as error:
+        raise StorageUnavailable(f"image storage {storage.name!r} failed: {error}") from error
     return logo.name
 
 

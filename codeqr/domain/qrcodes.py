@@ -274,23 +274,30 @@ class RandomKey(str):
     decodes the very link the code holds, and drawn again should it collide on insert."""
 
 
-def _new_fields(data: QRCodeCreate, ctx: Context, taken: bool = False, logo: logos.Logo | None = None) -> dict:
+def _new_fields(data: QRCodeCreate, ctx: Context, taken: bool = False, logo: logos.Logo | None = None,
+                keep_logo: bool = True) -> dict:
     """The checked fields of a new QR Code; every problem at once (with ``taken``, a key or
-    externalId used already among them). Then its ``logo`` (``_with_logo``) is stored."""
+    externalId used already among them). Then its ``logo`` (``_with_logo``) is kept, unless
+    the caller kept it already (``keep_logo``): call it before the write transaction."""
     fields = fields_of(data, ctx)
     if fields["key"] is None:
         fields["key"] = RandomKey(new_key())
     InvalidInputs.raise_any(*field_problems(fields, ctx, taken=taken, logo=logo))
-    if logo is not None:
-        logos.keep(logo, ctx.state.images.storage)
+    if logo is not None and keep_logo:
+        _keep(logo, ctx)
     return fields
+
+
+def _keep(logo: logos.Logo, ctx: Context) -> None:
+    """Keep a logo taken in (record it, store it): before the QR Code's write transaction."""
+    logos.keep(logo, ctx.state.images.storage, ctx.now())
 
 
 def _with_logo(data, ctx: Context):
     """``data`` (a create or update body) with the ``logo`` it sends taken in: fetched,
     checked and normalised, before any transaction (a fetch may take seconds), its value
-    now the stored logo's name; and that ``logos.Logo``, to store once the QR Code is
-    checked (None: no logo sent). A logo sent without ``showLogo`` is a logo to show.
+    now the stored logo's name; and that ``logos.Logo``, to keep before the QR Code's
+    write transaction (None: no logo sent). A logo sent without ``showLogo`` is a logo to show.
     A logo refused raises ``InvalidInput`` on ``logo``; nothing is stored."""
     if getattr(data, "logo", None) is None:
         return data, None
@@ -406,9 +413,9 @@ def _scan_ahead(ref: str, given: dict, ctx: Context, logo: logos.Logo | None = N
 
 def _apply(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None,
            logo: logos.Logo | None = None) -> dict:
-    """Apply the given changes to ``qr`` (validated), storing its new ``logo`` once they are
-    checked; return ``{api_name: [old, new]}``. ``scanned``: the decode of the image made
-    before (``_scan_ahead``)."""
+    """Apply the given changes to ``qr`` (validated; its new ``logo`` kept before the
+    transaction); return ``{api_name: [old, new]}``. ``scanned``: the decode of the image
+    made before (``_scan_ahead``)."""
     stored = ctx.schemas.fields_of(qr)
     template_id, given = _changes_to(stored, given, ctx)
     future = stored | given
@@ -420,8 +427,6 @@ def _apply(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None
     InvalidInputs.raise_any(*field_problems(future | {"template_id": template_id}, ctx, exclude_id=qr.id, stored=stored,
                                             scanned=scanned, logo=logo,
                                             unchanged={api_names[name] for name in api_names if name not in given}))
-    if logo is not None:
-        logos.keep(logo, ctx.state.images.storage)
     columns = ctx.schemas.columns(future, kept=qr.design)
     if columns["url"] != qr.url or "domain" in changes:
         qr.url_hash = url_hash(columns["url"])
@@ -485,6 +490,10 @@ def update(ref: str, data: QRCodeUpdate, ctx: Context, within: Within | None = N
     ctx.actor.require(Permission.WRITE_QRCODES)
     data, logo = _with_logo(data, ctx)
     scanned = _scan_ahead(ref, data.given(), ctx, logo)
+    if logo is not None:
+        # Kept before the transaction, whatever its checks say: an update refused leaves
+        # it named by no QR Code, and the sweep removes it after the grace.
+        _keep(logo, ctx)
     with begin_write():
         qr = _row_or_404(ref)
         before, changes = _save_changes(qr, data.given(), ctx, scanned, logo)
@@ -520,12 +529,14 @@ def upsert(data: QRCodeCreate, ctx: Context, within: Within | None = None) -> tu
     # Checked (its image decoded) before the write transaction, as the row is now: writers
     # must not wait for a decode. Should the row change meanwhile, the checks run again inside.
     ahead, _ = _upsert_row(data, found_by, ctx)
-    new_fields = _new_fields(data, ctx, logo=logo) if ahead is None else None
+    new_fields = _new_fields(data, ctx, logo=logo) if ahead is None else None  # keeps the logo
     scanned = _scan_ahead(ahead.id, given, ctx, logo) if ahead is not None else None
+    if ahead is not None and logo is not None:
+        _keep(logo, ctx)  # before the transaction, as ``update`` does
     with begin_write():
         qr, identity = _upsert_row(data, found_by, ctx)
         if qr is None:
-            fields = new_fields if new_fields is not None else _new_fields(data, ctx, logo=logo)
+            fields = new_fields if new_fields is not None else _new_fields(data, ctx, logo=logo, keep_logo=False)
             slot = url_fingerprint(fields["domain"], f"{data.type}\n{identity}" if data.type != "url" else identity)
             qr = _insert(fields, ctx, upsert_slot=slot)
             created = qr is not None

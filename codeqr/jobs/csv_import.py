@@ -150,12 +150,12 @@ def import_row(row: dict, ctx: Context, within: qrcodes.Within | None = None) ->
 def _logo_kept(row: dict, ctx: Context) -> dict:
     """``row`` with its logo taken in and stored before the row's transaction: a fetch may
     take seconds, and the write lock must not wait on it. A row refused later leaves the
-    logo stored unused (named by its hash, as any logo)."""
+    logo stored unused, until the sweep (``design.logo_sweep``) removes it."""
     if not isinstance(row.get("logo"), str):
         return row
     ctx.actor.require(Permission.WRITE_QRCODES)  # no fetch for someone who may not write
     storage = ctx.state.images.storage
-    return row | {"logo": logos.keep(logos.intake(row["logo"], ctx, storage), storage)}
+    return row | {"logo": logos.keep(logos.intake(row["logo"], ctx, storage), storage, ctx.now())}
 
 
 def _reason(error: Exception, schemas: QRCodeSchemas, row: dict) -> str:

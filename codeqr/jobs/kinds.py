@@ -1,8 +1,12 @@
 """The core's own kinds of job (the API's bulk creates, CSV imports, exports), registered
-through the hook that plugins use for theirs (``codeqr_register_job_kinds``). A runner looks
-for work in this order: a bulk create, which a request may be waiting for, first."""
+through the hook that plugins use for theirs (``codeqr_register_job_kinds``), and its chores
+(the logo sweep). A runner looks for work in this order: a bulk create, which a request may be
+waiting for, first."""
+
+from datetime import timedelta
 
 from ..plugin_api import hookimpl
+from .runner import Chore
 
 
 @hookimpl
@@ -12,3 +16,10 @@ def codeqr_register_job_kinds():
 
     return [(BulkJob, bulk_create.run, bulk_create.remove_old), (ImportJob, csv_import.run),
             (ExportJob, exports.run, exports.remove_expired)]
+
+
+def chores() -> list[Chore]:
+    """What the runner does when idle besides tidying for the kinds: work on no job table."""
+    from ..design import logo_sweep  # a service: imported once the app's pieces exist
+
+    return [Chore(logo_sweep.sweep, timedelta(hours=1))]

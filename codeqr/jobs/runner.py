@@ -125,6 +125,15 @@ class JobKind(NamedTuple):
     tidy: Callable[[Context], None] | None = None
 
 
+class Chore(NamedTuple):
+    """Work the runner does when idle that belongs to no job kind (the logo sweep):
+    ``run(ctx)``, as the operator, at most once every ``every`` of the runner's clock in
+    each process (``jobs.kinds.chores``)."""
+
+    run: Callable[[Context], object]
+    every: timedelta
+
+
 def next_pause(pause: float, first: float, most: float) -> float:
     """The pause after an idle look that followed one of ``pause``: twice as long, from
     ``first`` up to ``most``."""
@@ -133,7 +142,7 @@ def next_pause(pause: float, first: float, most: float) -> float:
 
 class JobRunner:
     """A thread of one process that runs the jobs of every kind it is given
-    (``JobKind``s), and tidies for each of them when idle.
+    (``JobKind``s), and tidies for each of them when idle, doing its ``chores`` then too.
 
     Idle, it looks for jobs after ``poll_seconds``, then twice as long each time up to
     ``idle_max_seconds``: a job queued by another process waits at most that long, one
@@ -141,8 +150,10 @@ class JobRunner:
 
     def __init__(self, app, kinds: list[JobKind], *, enabled: bool, lease_seconds: float,
                  poll_seconds: float = 2.0, idle_max_seconds: float = 30.0, tidy_seconds: float = 60.0,
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, chores: list[Chore] | None = None):
         self.app, self.kinds, self.enabled, self.clock = app, kinds, enabled, clock
+        self.chores = list(chores or [])
+        self._chores_done: dict[int, datetime] = {}  # by the chore's place in ``chores``
         #: the kinds' tidying (expired exports) runs when idle, at most every ``tidy_seconds``
         self.tidy_seconds, self._tidied_at = tidy_seconds, 0.0
         self.lease_seconds, self.poll_seconds, self.idle_max_seconds = lease_seconds, poll_seconds, idle_max_seconds
@@ -212,6 +223,11 @@ class JobRunner:
         for kind in self.kinds:
             if kind.tidy is not None:
                 kind.tidy(for_operator(self.app))
+        for index, chore in enumerate(self.chores):
+            now, done = self.clock(), self._chores_done.get(index)
+            if done is None or now - done >= chore.every:
+                self._chores_done[index] = now  # before it runs: one that fails waits its turn too
+                chore.run(for_operator(self.app))
 
     def _run_one(self, model, run) -> bool:
         assert self.owner is not None, "set when the thread starts"
