@@ -58,10 +58,11 @@
 # CODEQR_ANALYTICS_MAX_BUCKETS = 1000          # most points of a time series (else 422)
 # CODEQR_ANALYTICS_TIMEOUT_SECONDS = 2.0       # longest statement of an analytics read (else 503)
 
-# --- Jobs (imports, exports) ---------------------------------------------------------------
+# --- Jobs (bulk creates, imports, exports) ------------------------------------------------
 # CODEQR_JOB_WORKER = True
 # CODEQR_JOB_LEASE_SECONDS = 30.0
 # CODEQR_EXPORT_TTL_HOURS = 24.0
+# CODEQR_BULK_WAIT_SECONDS = 10.0          # a bulk create's request waits this long for its job, then 202
 # CODEQR_LOGO_GRACE_HOURS = 24.0           # a logo no QR Code names is removed this long after its upload
 
 # --- Limits --------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "CODEQR_ANALYTICS_MAX_SPAN_DAYS": 36525,  # longest time frame of an analytics answer (100 years)
     "CODEQR_ANALYTICS_MAX_BUCKETS": 1000,  # most points of an analytics time series
     "CODEQR_ANALYTICS_TIMEOUT_SECONDS": 2.0,  # an analytics or events statement running longer: 503
-    "CODEQR_JOB_WORKER": True,  # run jobs (imports) in a background thread of each serving process
+    "CODEQR_JOB_WORKER": True,  # run jobs (bulk creates, imports) in a background thread of each serving process
     "CODEQR_JOB_LEASE_SECONDS": 30.0,  # a job whose process stopped is taken up by another after this
     "CODEQR_EXPORT_TTL_HOURS": 24.0,  # a finished export's file is removed after this
     "CODEQR_BULK_WAIT_SECONDS": 10.0,  # a bulk create's request waits this long for its job, then answers 202
