@@ -1,8 +1,8 @@
 """What the browser tests share: the live app, a page of Debian's chromium that fails its
 test on any Content-Security-Policy refusal, and the steps many stories take.
 
-A browser test module asks for ``page`` (and ``live``/``live_app``) and declares, as
-``test_browser.py`` does, a ``database_url`` fixture: the stories run once, on SQLite.
+A browser test module asks for ``page`` (and ``live``/``live_app``) and says
+``pytestmark = ON_SQLITE``, as ``test_browser.py`` does: the stories run once, on SQLite.
 """
 
 import base64
@@ -24,6 +24,11 @@ SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots
 # Flags that keep chromium off the network it cannot reach here and out of the sandbox root lacks.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+#: Browser stories run once, on SQLite (the API tests cover both databases): the conftest's
+#: ``database_url`` narrowed to its SQLite case, for a module's ``pytestmark``.
+ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def free_port() -> int:
@@ -89,6 +94,21 @@ def watch_csp(context) -> list:
 
     context.on("console", note)
     return violations
+
+
+def create_qrcodes(app, bodies: list[dict]) -> list:
+    """QR Codes made through the service as the operator, one for each body (as the API takes it)."""
+    from codeqr.context import for_operator
+    from codeqr.domain import qrcodes
+    from codeqr.domain.schemas import QRCodeCreate
+
+    with app.app_context():
+        return [qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for body in bodies]
+
+
+def create_qrcode(app, **body):
+    """One QR Code made through the service as the operator."""
+    return create_qrcodes(app, [body])[0]
 
 
 def sign_up(page, email: str) -> None:

@@ -12,6 +12,7 @@ from codeqr import create_app, db
 from codeqr.domain.timeutil import utcnow
 from flaky_proxy import FlakyProxy
 from s3server import SeaweedServer, weed_executable
+from web_client import signed_in
 
 #: The browser tests' fixtures (``page``, ``live``, ``live_app``), for every browser test module.
 pytest_plugins = ["browser"]
@@ -187,6 +188,18 @@ def api_key(app):
 def api(app, api_key):
     """A test client that sends the API key with every request."""
     return authorized_client(app, api_key)
+
+
+@pytest.fixture
+def web_app(make_app):
+    """An app whose forms check their CSRF token, as in production."""
+    return make_app(WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def browser(web_app):
+    """A test client of ``web_app`` signed in as the first (admin) user."""
+    return signed_in(web_app)
 
 
 # The database behind a proxy that can refuse or go silent on demand (outage tests).

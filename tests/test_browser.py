@@ -18,6 +18,7 @@ import pytest
 from browser import (
     DESKTOP,
     NO_REDIRECTS,
+    ON_SQLITE,
     PHONE,
     SHOTS,
     colours_of_data_url,
@@ -31,11 +32,7 @@ from browser import (
 from codeqr.context import for_operator
 from decode import decode
 
-
-@pytest.fixture
-def database_url(tmp_path):
-    """The browser story runs once, on SQLite (the API tests cover both databases)."""
-    return f"sqlite:///{tmp_path / 'codeqr.db'}"
+pytestmark = ON_SQLITE
 
 
 def _import_file(tmp_path, count: int = 1000) -> Path:

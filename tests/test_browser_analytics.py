@@ -14,10 +14,12 @@ from datetime import timedelta
 
 import pytest
 
-from browser import DESKTOP, NO_REDIRECTS, PHONE, SHOTS, wait_until
+from browser import DESKTOP, NO_REDIRECTS, ON_SQLITE, PHONE, SHOTS, wait_until
 from clock import Clock
 from codeqr.context import for_operator
 from codeqr.domain.timeutil import utcnow
+
+pytestmark = ON_SQLITE
 
 ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
            "Chrome/124.0.0.0 Mobile Safari/537.36")
@@ -37,12 +39,6 @@ EARLIER = [("bench", PHONE, GB, None)] * 4 + [("menu", DESKTOP, US, None)] * 2
 #: The themes as Pico draws them: the device's choice (the theme is "auto").
 THEMES = ("light", "dark")
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """Browser stories run once, on SQLite."""
-    return f"sqlite:///{tmp_path / 'codeqr.db'}"
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ import urllib.request
 
 import pytest
 
-from browser import DESKTOP, NO_REDIRECTS, PHONE, SHOTS, sign_up, web_pages
+from browser import DESKTOP, NO_REDIRECTS, ON_SQLITE, PHONE, SHOTS, sign_up, web_pages
 from codeqr.context import for_operator
+
+pytestmark = ON_SQLITE
 
 PASSWORD = "a long enough password"
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -25,12 +27,6 @@ LONG_URL = ("https://shop.example/catalogue/spring-2026/outdoor-furniture/teak-g
 LONG_KEY = "garden-bench-spring-catalogue-2026-outdoor-furniture-teak-range-with-cushions"
 LONG_EMAIL = "first.middle.lastname.of-the-marketing-department@subsidiary.example-company.com"
 LONG_KEY_NAME = "zapier-integration-for-the-spring-catalogue-marketing-team-2026"
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """Browser stories run once, on SQLite."""
-    return f"sqlite:///{tmp_path / 'codeqr.db'}"
 
 
 # -- Long data, and every page of the web UI ---------------------------------------------------

@@ -7,19 +7,13 @@ Screenshots go to test-artifacts/screenshots/contents-*.png, at desktop and phon
 
 import base64
 
-import pytest
-
-from browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, sign_up, wait_until
+from browser import CHROMIUM, CHROMIUM_ARGS, ON_SQLITE, SHOTS, create_qrcode, sign_up, wait_until
 from codeqr.context import for_operator
 from decode import decode
 
+pytestmark = ON_SQLITE
+
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """Browser stories run once, on SQLite."""
-    return f"sqlite:///{tmp_path / 'codeqr.db'}"
 
 
 def _shoot(page, name: str) -> None:
@@ -46,14 +40,6 @@ def _preview_texts(page) -> list[str]:
 
 def _wait_for_status(page, words: str) -> None:
     wait_until(page, "(words) => document.getElementById('preview-status').textContent.includes(words)", words)
-
-
-def _create(app, **body):
-    from codeqr.domain import qrcodes
-    from codeqr.domain.schemas import QRCodeCreate
-
-    with app.app_context():
-        return qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator())
 
 
 def test_the_picker_swaps_fieldsets_and_the_preview_follows_type_and_static(page):
@@ -113,7 +99,7 @@ def test_the_picker_swaps_fieldsets_and_the_preview_follows_type_and_static(page
 def test_a_static_codes_edit_page_warns_once_its_content_changes(page, live_app):
     _, app = live_app
     sign_up(page, "static@example.com")
-    qr = _create(app, type="wifi", wifi={"ssid": "Cafe Guest", "password": "espresso-2026"})
+    qr = create_qrcode(app, type="wifi", wifi={"ssid": "Cafe Guest", "password": "espresso-2026"})
     page.goto(f"/qrcodes/{qr.id}/edit")
     warning = page.locator("#static-warning")
     assert not warning.is_visible()

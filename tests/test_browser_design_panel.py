@@ -5,18 +5,12 @@ test-artifacts/screenshots/design-panel-*.png."""
 
 import pytest
 
-from browser import SHOTS, set_color, sign_up, wait_until
+from browser import ON_SQLITE, SHOTS, set_color, sign_up, wait_until
 from codeqr.web import design_panel
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ON_SQLITE]
 
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """Browser stories run once, on SQLite."""
-    return f"sqlite:///{tmp_path / 'codeqr.db'}"
 
 
 def _shoot(page, name: str) -> None:

@@ -11,20 +11,15 @@ import urllib.request
 
 import pytest
 
-from browser import DESKTOP, NO_REDIRECTS, PHONE, SHOTS, downloaded, sign_up, watch_csp
-from codeqr.context import for_operator
+from browser import DESKTOP, NO_REDIRECTS, ON_SQLITE, PHONE, SHOTS, create_qrcode, downloaded, sign_up, watch_csp
 from decode import decode
+
+pytestmark = ON_SQLITE
 
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 #: CSS pixels per centimetre: CSS defines an inch as 96 px and 2.54 cm.
 PX_PER_CM = 96 / 2.54
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """Browser stories run once, on SQLite."""
-    return f"sqlite:///{tmp_path / 'codeqr.db'}"
 
 
 @pytest.fixture
@@ -39,14 +34,6 @@ def tokyo(page, live):
     yield shown
     context.close()
     assert not violations, "the Content-Security-Policy refused something"
-
-
-def _create(app, **body):
-    from codeqr.domain import qrcodes
-    from codeqr.domain.schemas import QRCodeCreate
-
-    with app.app_context():
-        return qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator())
 
 
 def _scan(short_link: str, agent: str) -> None:
@@ -122,7 +109,7 @@ def test_confirmations_stay_and_no_page_is_loaded_twice_to_learn_the_time_zone(t
 def test_a_hostile_time_zone_cookie_draws_the_pages_in_utc(page, live_app, value):
     live, app = live_app
     sign_up(page, "cookie@example.com")
-    qr = _create(app, url="https://example.com/cookie")
+    qr = create_qrcode(app, url="https://example.com/cookie")
     page.context.add_cookies([{"name": "codeqr_timezone", "value": value, "url": live}])
     page.route("**/static/app.js", lambda route: route.abort())  # the script would set the cookie right
     for path in (f"/qrcodes/{qr.id}", "/analytics"):
@@ -134,7 +121,7 @@ def test_a_hostile_time_zone_cookie_draws_the_pages_in_utc(page, live_app, value
 def test_a_time_zone_cookie_with_control_characters_draws_the_page_in_utc(page, live_app):
     live, app = live_app
     sign_up(page, "bytes@example.com")
-    qr = _create(app, url="https://example.com/bytes")
+    qr = create_qrcode(app, url="https://example.com/bytes")
     session = "; ".join(f"{cookie['name']}={cookie['value']}" for cookie in page.context.cookies())
     for value in ("Asia/Tokyo\x01", "UTC\x7f", "Europe/\x00Paris"):
         request = urllib.request.Request(f"{live}/qrcodes/{qr.id}", headers={"Cookie": f"{session}; codeqr_timezone={value}"})
@@ -146,7 +133,7 @@ def test_a_time_zone_cookie_with_control_characters_draws_the_page_in_utc(page, 
 def test_escape_closes_the_download_menu_and_gives_focus_back(page, live_app):
     app = live_app[1]
     sign_up(page, "escape@example.com")
-    qr = _create(app, url="https://example.com/escape")
+    qr = create_qrcode(app, url="https://example.com/escape")
     page.goto(f"/qrcodes/{qr.id}")
     menu = page.locator("#downloads")
     menu.locator("summary").click()
@@ -164,7 +151,7 @@ def test_escape_closes_the_download_menu_and_gives_focus_back(page, live_app):
 def test_the_hero_is_the_code_and_its_short_link_with_copy_download_and_print(page, live_app):
     live, app = live_app
     sign_up(page, "hero@example.com")
-    qr = _create(app, url="https://shop.example/catalogue/spring-2026/outdoor-furniture/teak-garden-bench?ref=poster",
+    qr = create_qrcode(app, url="https://shop.example/catalogue/spring-2026/outdoor-furniture/teak-garden-bench?ref=poster",
                  title="Garden bench poster for the spring catalogue", key="garden-bench-spring-2026-outdoor-teak")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live)
     page.goto(f"/qrcodes/{qr.id}")
@@ -225,7 +212,7 @@ def test_the_hero_is_the_code_and_its_short_link_with_copy_download_and_print(pa
 def test_the_scan_count_says_how_many_bots_the_analytics_leave_out(page, live_app):
     app = live_app[1]
     sign_up(page, "bots@example.com")
-    qr = _create(app, url="https://example.com/bots", title="Bots")
+    qr = create_qrcode(app, url="https://example.com/bots", title="Bots")
     for agent in (PHONE, DESKTOP, BOT):
         _scan(qr.short_link, agent)
     page.goto(f"/qrcodes/{qr.id}")
@@ -233,12 +220,12 @@ def test_the_scan_count_says_how_many_bots_the_analytics_leave_out(page, live_ap
     assert said.startswith("3 scans in all, 1 of them by bots and scripts, left out of the analytics below."), said
     assert page.locator("#analytics-total").inner_text() == "2"
 
-    people = _create(app, url="https://example.com/people", title="People")
+    people = create_qrcode(app, url="https://example.com/people", title="People")
     _scan(people.short_link, PHONE)
     page.goto(f"/qrcodes/{people.id}")
     assert " ".join(page.locator("#scan-count").inner_text().split()).startswith("1 scan in all. Last scanned")
 
-    crawled = _create(app, url="https://example.com/crawled", title="Crawled")
+    crawled = create_qrcode(app, url="https://example.com/crawled", title="Crawled")
     for _ in range(2):
         _scan(crawled.short_link, BOT)
     page.goto(f"/qrcodes/{crawled.id}")
@@ -249,7 +236,7 @@ def test_the_scan_count_says_how_many_bots_the_analytics_leave_out(page, live_ap
 def test_the_previews_caption_shows_the_short_link_whole(page, live_app):
     app = live_app[1]
     sign_up(page, "caption@example.com")
-    qr = _create(app, url="https://example.com/caption", key="a-rather-long-key-for-the-spring-catalogue-poster-2026")
+    qr = create_qrcode(app, url="https://example.com/caption", key="a-rather-long-key-for-the-spring-catalogue-poster-2026")
     page.goto(f"/qrcodes/{qr.id}/edit")
     shown = page.locator("#preview-status .short-link")
     shown.wait_for()
@@ -266,7 +253,7 @@ def test_the_exports_expiry_is_in_the_readers_time_zone(tokyo, live_app):
     app = live_app[1]
     page = tokyo
     sign_up(page, "expiry@example.com")
-    _create(app, url="https://example.com/expiry")
+    create_qrcode(app, url="https://example.com/expiry")
     page.goto("/qrcodes")
     token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
     started = page.request.post("/export", form={"csrf_token": token, "all": "1", "format": "png"})

@@ -5,18 +5,13 @@ rows named as people know them.
 Screenshots go to test-artifacts/screenshots/forms-*.png, at desktop and phone size, light and dark.
 """
 
-import pytest
 
-from browser import SHOTS, colours_of_data_url, sign_up, wait_until
+from browser import ON_SQLITE, SHOTS, colours_of_data_url, create_qrcode, sign_up, wait_until
 from codeqr.context import for_operator
 
+pytestmark = ON_SQLITE
+
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """Browser stories run once, on SQLite."""
-    return f"sqlite:///{tmp_path / 'codeqr.db'}"
 
 
 def _shoot(page, name: str) -> None:
@@ -31,14 +26,6 @@ def _shoot(page, name: str) -> None:
     page.set_viewport_size(SIZES["desktop"])
 
 
-def _create(app, **body):
-    from codeqr.domain import qrcodes
-    from codeqr.domain.schemas import QRCodeCreate
-
-    with app.app_context():
-        return qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator())
-
-
 def _error(page, name: str):
     return page.locator(f'.field-error[data-for="{name}"]')
 
@@ -46,7 +33,7 @@ def _error(page, name: str):
 def test_every_problem_of_the_form_is_said_at_once_live_and_after_submitting(page, live_app):
     _, app = live_app
     sign_up(page, "forms@example.com")
-    _create(app, url="https://example.com/first", key="menu")
+    create_qrcode(app, url="https://example.com/first", key="menu")
     page.goto("/qrcodes/new")
     page.get_by_label("Destination URL").fill("https://example.com/second")
     page.get_by_label("Short link key").fill("menu")

@@ -13,8 +13,10 @@ import icalendar
 import pytest
 import vobject
 
-from browser import SHOTS
+from browser import ON_SQLITE, SHOTS
 from test_landing import CORPUS, FIELDS, PAYLOADS, make, scans
+
+pytestmark = ON_SQLITE
 
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 #: Hostile strings that would leave a trace if they ran: a dialog, or a global set.
@@ -25,12 +27,6 @@ RUNNING = [
     '"><script>alert(document.domain)</script>',
     "<details open ontoggle=window.pwned=1>",
 ]
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """Browser stories run once, on SQLite."""
-    return f"sqlite:///{tmp_path / 'codeqr.db'}"
 
 
 def _shoot(page, name: str) -> None:

@@ -14,8 +14,10 @@ import zipfile
 
 import pytest
 
-from browser import NO_REDIRECTS, SHOTS, downloaded, sign_up
+from browser import NO_REDIRECTS, ON_SQLITE, SHOTS, create_qrcodes, downloaded, sign_up
 from codeqr.context import for_operator
+
+pytestmark = ON_SQLITE
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -29,23 +31,9 @@ LONG_URL = ("https://shop.example/catalogue/spring-2026/" + "outdoor-furniture-a
 LONG_KEY = "garden-bench-" * 11 + "2026"
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """Browser stories run once, on SQLite."""
-    return f"sqlite:///{tmp_path / 'codeqr.db'}"
-
-
-def _make(app, bodies: list[dict]) -> list:
-    from codeqr.domain import qrcodes
-    from codeqr.domain.schemas import QRCodeCreate
-
-    with app.app_context():
-        return [qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for body in bodies]
-
-
 def _long_data(app) -> list:
     """Codes with the longest names, links and keys people give, one of them scanned."""
-    made = _make(app, [
+    made = create_qrcodes(app, [
         {"url": LONG_URL, "title": LONG_TITLE, "key": LONG_KEY},
         {"url": LONG_URL + "&two", "title": LONG_TITLE.replace("Spring", "Summer"), "key": LONG_KEY[:-4] + "2027"},
         {"url": LONG_URL + "&three"},  # no title: named by its host
@@ -181,7 +169,7 @@ def _focus(page) -> str:
 def test_each_row_is_one_tab_stop_and_the_arrows_reach_the_rest(page, live_app):
     _live, app = live_app
     sign_up(page, "keys@example.com")
-    _make(app, [{"url": f"https://example.com/{i}", "title": f"Sign {i}"} for i in range(3)])
+    create_qrcodes(app, [{"url": f"https://example.com/{i}", "title": f"Sign {i}"} for i in range(3)])
     page.goto("/qrcodes")
     page.get_by_label("Select all on this page").focus()
     stops = []
@@ -226,7 +214,7 @@ def test_an_empty_list_shows_no_search_sort_or_page_size(page, live_app):
     assert page.get_by_role("button", name="Search").count() == 0
     page.screenshot(path=SHOTS / "list-empty-phone.png", full_page=True)
     # A search that finds nothing keeps its field, to change it.
-    _make(app, [{"url": "https://example.com/menu", "title": "Menu"}])
+    create_qrcodes(app, [{"url": "https://example.com/menu", "title": "Menu"}])
     page.goto("/qrcodes?search=nothing-like-it")
     page.get_by_text("No QR Code matches").wait_for()
     assert page.get_by_label("Search").input_value() == "nothing-like-it"
@@ -235,7 +223,7 @@ def test_an_empty_list_shows_no_search_sort_or_page_size(page, live_app):
 def test_copy_button_and_row_menu_on_every_row(page, live_app):
     _live, app = live_app
     sign_up(page, "copy@example.com")
-    made = _make(app, [{"url": "https://example.com/menu", "title": "Menu", "key": "menu"},
+    made = create_qrcodes(app, [{"url": "https://example.com/menu", "title": "Menu", "key": "menu"},
                        {"url": "https://example.com/wifi", "title": "Wi-Fi", "key": "wifi"}])
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto("/qrcodes")
@@ -306,8 +294,8 @@ def test_on_a_phone_rows_are_one_line_and_the_tools_wait_behind_buttons(page, li
 def test_select_all_matching_across_pages_then_export_and_delete_exactly_those(page, live_app):
     _live, app = live_app
     sign_up(page, "bulk@example.com")
-    promos = _make(app, [{"url": f"https://shop.example/promo/{i}", "title": f"Promo {i}"} for i in range(30)])
-    others = _make(app, [{"url": f"https://shop.example/menu/{i}", "title": f"Menu {i}"} for i in range(5)])
+    promos = create_qrcodes(app, [{"url": f"https://shop.example/promo/{i}", "title": f"Promo {i}"} for i in range(30)])
+    others = create_qrcodes(app, [{"url": f"https://shop.example/menu/{i}", "title": f"Menu {i}"} for i in range(5)])
     page.goto("/qrcodes?search=promo")
     bar = page.locator("[data-bulk-bar]")
     page.get_by_label("Select all on this page").check()
@@ -347,7 +335,7 @@ def test_select_all_matching_across_pages_then_export_and_delete_exactly_those(p
 def test_bulk_delete_of_the_rows_ticked(page, live_app):
     _live, app = live_app
     sign_up(page, "ticked@example.com")
-    made = _make(app, [{"url": f"https://example.com/{i}", "title": f"Sign {i}"} for i in range(4)])
+    made = create_qrcodes(app, [{"url": f"https://example.com/{i}", "title": f"Sign {i}"} for i in range(4)])
     page.goto("/qrcodes")
     page.get_by_label("Select Sign 1").check()
     page.get_by_label("Select Sign 3").check()

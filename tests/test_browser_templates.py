@@ -6,31 +6,18 @@ Screenshots go to test-artifacts/screenshots/templates-*.png.
 
 import pytest
 
-from browser import SHOTS, sign_up
-from codeqr.context import for_operator
+from browser import ON_SQLITE, SHOTS, create_qrcodes, sign_up
+
+pytestmark = ON_SQLITE
 
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """Browser stories run once, on SQLite."""
-    return f"sqlite:///{tmp_path / 'codeqr.db'}"
-
-
-def _make(app, bodies: list[dict]) -> list:
-    from codeqr.domain import qrcodes
-    from codeqr.domain.schemas import QRCodeCreate
-
-    with app.app_context():
-        return [qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for body in bodies]
 
 
 @pytest.mark.browser
 def test_an_admin_chooses_the_default_template_and_the_list_shows_templates(page, live_app):
     _live, app = live_app
     sign_up(page, "admin@example.com")
-    brand, night, _plain = _make(app, [
+    brand, night, _plain = create_qrcodes(app, [
         {"url": "https://example.com/brand", "title": "Brand blue", "useAsTemplate": True, "fgColor": "#1e3a8a",
          "pattern": "rounded", "frame": "frame-1", "frameText": "Scan me"},
         {"url": "https://example.com/night", "title": "Night", "useAsTemplate": True, "fgColor": "#f8fafc",

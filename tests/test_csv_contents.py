@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from codeqr.context import for_operator
 from decode import decode
-from test_web import _import, _wait, browser, csrf_of, web_app  # noqa: F401  (fixtures)
+from test_web import _import, _wait
+from web_client import csrf_of
 
 #: A row per type, written as a person would fill the columns in (lists and maps a line each).
 ROWS = [
@@ -99,13 +100,13 @@ def _codes(app) -> dict[str, dict]:
     return {qr["type"]: qr for qr in found}
 
 
-def _imported(browser, data: bytes) -> dict:  # noqa: F811
+def _imported(browser, data: bytes) -> dict:
     response = _import(browser, data)
     assert response.status_code == 302, response.get_data(as_text=True)
     return _wait(browser, response.headers["Location"]) | {"location": response.headers["Location"]}
 
 
-def _export(browser) -> zipfile.ZipFile:  # noqa: F811
+def _export(browser) -> zipfile.ZipFile:
     """Every QR Code in a ZIP of PNGs, through the export's job."""
     # The token from the import page: this test is about the export, not the list it starts from.
     started = browser.post("/export", data={"all": "1", "format": "png", "csrf_token": csrf_of(browser, "/import")})
@@ -118,7 +119,7 @@ def _manifest(archive) -> list[dict]:
     return list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"), newline="")))
 
 
-def test_every_type_imports_from_csv_and_exports_back_as_the_same_codes(browser, web_app):  # noqa: F811
+def test_every_type_imports_from_csv_and_exports_back_as_the_same_codes(browser, web_app):
     from codeqr.domain import qrcodes
 
     job = _imported(browser, _file(ROWS))
@@ -179,7 +180,7 @@ HOSTILE = [
 ]
 
 
-def test_hostile_values_import_and_come_back_as_they_were(browser, web_app):  # noqa: F811
+def test_hostile_values_import_and_come_back_as_they_were(browser, web_app):
     from codeqr.domain import qrcodes
     from test_spreadsheets import FORMULA, _cells
 
@@ -207,7 +208,7 @@ def test_hostile_values_import_and_come_back_as_they_were(browser, web_app):  # 
             {name: value for name, value in qr.items() if name not in _OWN}, type_name
 
 
-def _refused(browser, rows: list[dict]) -> tuple[str, list[dict]]:  # noqa: F811
+def _refused(browser, rows: list[dict]) -> tuple[str, list[dict]]:
     """The page of an import of ``rows`` (all refused) and its refused rows' CSV: each as given, and its reason."""
     job = _imported(browser, _file(rows))
     assert job["failed"] == len(rows), job
@@ -215,7 +216,7 @@ def _refused(browser, rows: list[dict]) -> tuple[str, list[dict]]:  # noqa: F811
     return job["location"], list(csv.DictReader(io.StringIO(refused, newline="")))
 
 
-def test_a_refused_row_is_named_with_its_column(browser):  # noqa: F811
+def test_a_refused_row_is_named_with_its_column(browser):
     location, refused = _refused(browser, [
         {"type": "text", "text": "Hello", "vcard.firstName": "Ada"},
         {"type": "vcard", "vcard.firstName": "Ada", "vcard.emails": "ada@example.com\nnot an address"},
@@ -249,7 +250,7 @@ def test_a_refused_row_is_named_with_its_column(browser):  # noqa: F811
     assert _imported(browser, _file([refused[1]]))["created"] == 1
 
 
-def test_a_file_of_contents_needs_no_url_column_but_its_columns_must_be_known(browser):  # noqa: F811
+def test_a_file_of_contents_needs_no_url_column_but_its_columns_must_be_known(browser):
     job = _imported(browser, _file([{"type": "text", "text": "Only text"}, {"type": "phone", "phone": "+33612345678"}]))
     assert (job["created"], job["failed"]) == (2, 0)
     page = _import(browser, _file([{"type": "vcard", "vcard.nickname": "Ada"}])).get_data(as_text=True)
@@ -258,7 +259,7 @@ def test_a_file_of_contents_needs_no_url_column_but_its_columns_must_be_known(br
     assert "one of them url" in page
 
 
-def test_the_template_imports_one_code_of_each_type(browser, web_app):  # noqa: F811
+def test_the_template_imports_one_code_of_each_type(browser, web_app):
     template = browser.get("/import/template.csv")
     rows = list(csv.DictReader(io.StringIO(template.data.decode("utf-8-sig"), newline="")))
     assert [row["type"] for row in rows] == list(PAYLOADS)
@@ -272,7 +273,7 @@ def test_the_template_imports_one_code_of_each_type(browser, web_app):  # noqa: 
     assert codes["gs1"]["gs1"]["gtin"] == "09506000134352" and codes["epc"]["static"] is True
 
 
-def test_the_import_page_lists_each_types_columns(browser):  # noqa: F811
+def test_the_import_page_lists_each_types_columns(browser):
     page = browser.get("/import").get_data(as_text=True)
     listed = page.split('id="import-contents"')[1]
     assert "<dt>Contact card (<code>vcard</code>)</dt>" in listed
@@ -281,7 +282,7 @@ def test_the_import_page_lists_each_types_columns(browser):  # noqa: F811
     assert "<code>vcard.firstName</code>" not in page.split('id="import-contents"')[0]  # not among the other columns
 
 
-def test_a_row_with_an_external_id_changes_the_type_of_its_code(browser, web_app):  # noqa: F811
+def test_a_row_with_an_external_id_changes_the_type_of_its_code(browser, web_app):
     first = _imported(browser, _file([{"type": "text", "text": "Coming soon", "externalId": "poster-7"}]))
     assert first["created"] == 1
     changed = _imported(browser, _file([{"type": "vcard", "externalId": "poster-7", "vcard.firstName": "Ada",
@@ -315,7 +316,7 @@ def test_a_content_written_in_a_manifest_reads_back_as_it_was(text, note, phones
         {"type": "text", "text": text}, {"type": "vcard", "vcard": card}]
 
 
-def test_a_csv_of_gtins_makes_a_catalog_each_product_answering_its_digital_link(browser, web_app):  # noqa: F811
+def test_a_csv_of_gtins_makes_a_catalog_each_product_answering_its_digital_link(browser, web_app):
     # GTIN-13 and GTIN-8 examples with valid check digits, and GS1's own GTIN-14 example.
     products = {"4006381333931": "ABC1", "5901234123457": "", "96385074": "", "09506000134352": "LOT/7"}
     rows = [{"type": "gs1", "url": f"https://example.com/p/{gtin}", "gs1.gtin": gtin, "gs1.batch": batch,

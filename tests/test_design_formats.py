@@ -23,7 +23,8 @@ from codeqr.domain.rendering import Picture, render_spec
 from codeqr.domain.schemas import Design
 from codeqr.jobs.print_sheet import FILE_NAME
 from decode import decode, pdf_pages, read, to_image
-from test_web import _export, browser, create, csrf_of, web_app  # noqa: F401 (fixtures)
+from test_web import _export, create
+from web_client import csrf_of
 
 #: Every format of the app (its own renderers; the example plugins' are tested by their own).
 FORMATS = sorted(name for name, cls in pluginmanager.renderers(pluginmanager.build_plugin_manager((), ())).items()
@@ -159,7 +160,7 @@ def test_every_format_has_its_etag_and_answers_304(api, client):
         assert client.get(f"/qr/{qr['id']}.{fmt}").headers["ETag"] not in etags
 
 
-def test_the_detail_page_offers_every_format_by_its_label(browser, web_app):  # noqa: F811
+def test_the_detail_page_offers_every_format_by_its_label(browser, web_app):
     qr = create(web_app, url="https://example.com/", title="Menu", size=512)
     page = browser.get(f"/qrcodes/{qr['id']}").get_data(as_text=True)
     offered = set(re.findall(rf'/qrcodes/{qr["id"]}/download\.([\w-]+)\?size=', page))
@@ -172,7 +173,7 @@ def test_the_detail_page_offers_every_format_by_its_label(browser, web_app):  # 
         assert got.status_code == 200 and decode(got.data, got.mimetype) == [qr["shortLink"]], fmt
 
 
-def test_the_zip_export_holds_each_chosen_format(browser, web_app):  # noqa: F811
+def test_the_zip_export_holds_each_chosen_format(browser, web_app):
     made = [create(web_app, url=f"https://example.com/{i}", title=f"Item {i}", size=300) for i in range(2)]
     form = browser.get("/qrcodes").get_data(as_text=True)
     assert set(FORMATS) <= set(re.findall(r'name="format" value="([\w-]+)"', form))
@@ -195,7 +196,7 @@ PAGE_POINTS = {"a4": (595, 842), "letter": (612, 792)}
 
 
 @pytest.mark.parametrize(("paper", "columns", "rows", "count"), [("a4", 2, 3, 7), ("letter", 3, 2, 6)])
-def test_the_print_sheet_lays_every_code_out_on_its_pages(browser, web_app, paper, columns, rows, count):  # noqa: F811
+def test_the_print_sheet_lays_every_code_out_on_its_pages(browser, web_app, paper, columns, rows, count):
     made = [create(web_app, url=f"https://example.com/s/{i}", title=f"Sticker {i}", size=256,
                    **({"pattern": "dots", "eyeColor": "#1e3a8a"} if i % 2 else {})) for i in range(count - 1)]
     made.append(create(web_app, type="text", text="Hello from a static code", static=True, title="Static one"))
@@ -228,7 +229,7 @@ def _every_code(image: Image.Image, columns: int, rows: int) -> list[str]:
     return out
 
 
-def test_the_print_sheet_draws_crop_marks_in_the_margin(browser, web_app):  # noqa: F811
+def test_the_print_sheet_draws_crop_marks_in_the_margin(browser, web_app):
     qr = create(web_app, url="https://example.com/marks", title="Marks", size=256)
     archive = _export(browser, ids=[qr["id"]], sheet="1", sheet_columns=2, sheet_rows=2, sheet_margin=10)
     (image,) = pdf_pages(archive.read(FILE_NAME), scale=2)
@@ -251,7 +252,7 @@ def test_the_print_sheet_draws_crop_marks_in_the_margin(browser, web_app):  # no
     ({"sheet_paper": "a3"}, "Choose A4 or Letter paper."),
     ({"sheet_columns": 10, "sheet_rows": 20}, "the codes would print only"),
 ])
-def test_bad_print_sheet_options_are_refused_with_a_sentence(browser, web_app, options, said):  # noqa: F811
+def test_bad_print_sheet_options_are_refused_with_a_sentence(browser, web_app, options, said):
     qr = create(web_app, url="https://example.com/bad", title="Bad")
     token = csrf_of(browser, "/qrcodes")
     refused = browser.post("/export", data={"ids": qr["id"], "sheet": "1", **options, "csrf_token": token})
@@ -259,7 +260,7 @@ def test_bad_print_sheet_options_are_refused_with_a_sentence(browser, web_app, o
     assert said in refused.get_data(as_text=True)
 
 
-def test_a_print_sheet_of_too_many_codes_is_refused_with_a_sentence(browser, web_app, monkeypatch):  # noqa: F811
+def test_a_print_sheet_of_too_many_codes_is_refused_with_a_sentence(browser, web_app, monkeypatch):
     from codeqr.jobs import print_sheet
 
     monkeypatch.setattr(print_sheet, "MAX_CODES", 2)  # the limit, lowered to keep the test small

@@ -22,7 +22,8 @@ from codeqr.domain import qrcodes
 from codeqr.domain.schemas import NESTED_DESIGN, QRCodeCreate
 from codeqr.jobs import csv_import, exports
 from codeqr.web.forms import qrcode_form
-from test_web import PASSWORD, _export, csrf_of
+from test_web import _export
+from web_client import csrf_of, signed_in
 
 
 class DesignEcho(Renderer):
@@ -152,16 +153,8 @@ def test_a_field_at_its_default_leaves_the_image_hash_of_the_core_design(api, ma
     assert with_plugin.get(f"/qr/{qr['id']}.png").headers["ETag"] == before
 
 
-def _signed_in(app):
-    client = app.test_client()
-    token = csrf_of(client, "/setup")
-    assert client.post("/setup", data={"email": "admin@example.com", "password": PASSWORD,
-                                       "csrf_token": token}).status_code == 302
-    return client
-
-
 def test_the_web_form_shows_them_in_the_design_group_and_saves_them(framed, framed_api):
-    client = _signed_in(framed)
+    client = signed_in(framed)
     page = client.get("/qrcodes/new").get_data(as_text=True)
     design_group = re.search(r'<fieldset[^>]*data-group="design".*?</fieldset>', page, flags=re.DOTALL).group(0)
     assert 'name="sticker_text"' in design_group and 'name="sticker_style"' in design_group
@@ -194,7 +187,7 @@ def test_the_csv_import_reads_them_and_the_template_names_them(framed, framed_ap
 
 def test_the_export_manifest_has_a_column_for_each(framed, framed_api):
     qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "stickerText": "Menu"}).get_json()
-    archive = _export(_signed_in(framed), ids=[qr["id"]], format=["png"])
+    archive = _export(signed_in(framed), ids=[qr["id"]], format=["png"])
     header, row = list(csv.reader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
     assert dict(zip(header, row))["stickerText"] == "Menu"
     with framed.app_context():
@@ -284,7 +277,7 @@ def test_two_plugins_adding_one_name_stop_the_app(make_app):
 
 
 def test_number_fields_take_numbers_from_the_form_and_the_import_and_ask_within_their_range(framed, framed_api):
-    client = _signed_in(framed)
+    client = signed_in(framed)
     token = csrf_of(client, "/qrcodes/new")
     refused = client.post("/qrcodes/new", data={"url": "https://example.com/a", "frame_width": "wide",
                                                 "frame_radius": "round", "csrf_token": token})
@@ -307,7 +300,7 @@ def test_number_fields_take_numbers_from_the_form_and_the_import_and_ask_within_
 
 def test_an_edit_that_blanks_a_text_field_clears_it(framed, framed_api):
     qr = framed_api.post("/api/qrcodes", json={"url": "https://example.com/a", "stickerText": "Menu"}).get_json()
-    client = _signed_in(framed)
+    client = signed_in(framed)
     token = csrf_of(client, "/qrcodes/new")
     client.post(f"/qrcodes/{qr['id']}/edit", data={"url": qr["url"], "sticker_text": "", "csrf_token": token})
     assert framed_api.get(f"/api/qrcodes/{qr['id']}").get_json()["stickerText"] == ""

@@ -14,7 +14,8 @@ from codeqr.design import values, verify
 from codeqr.domain import qrcodes
 from codeqr.domain.rendering import Picture, render_spec
 from codeqr.domain.schemas import Design
-from test_web import _import, _wait, browser, csrf_of, web_app  # noqa: F401  (fixtures)
+from test_web import _import, _wait
+from web_client import csrf_of
 
 URL = "https://example.com/menu"
 #: (Static: the code holds the URL itself, not a short link.) A content short enough for the
@@ -146,7 +147,7 @@ def test_upsert_and_bulk_check_each_code(app, api):
     assert _rows(app) == before + 1
 
 
-def test_the_preview_says_whether_the_design_scans(browser):  # noqa: F811
+def test_the_preview_says_whether_the_design_scans(browser):
     token = csrf_of(browser, "/qrcodes/new")
     fields = {"url": URL, "fg_color": "#000000", "bg_color": "#ffffff", "size": "512", "margin": "4",
               "csrf_token": token}
@@ -164,7 +165,7 @@ def test_the_preview_says_whether_the_design_scans(browser):  # noqa: F811
     assert browser.get("/qrcodes").get_data(as_text=True).count("<tr>") == 0
 
 
-def test_the_csv_import_refuses_a_row_that_does_not_scan_in_its_job(browser):  # noqa: F811
+def test_the_csv_import_refuses_a_row_that_does_not_scan_in_its_job(browser):
     rows = [["url", "bgColor", "fgColor", "margin"], [URL, "#111827", "#ffffff", "0"], [URL + "/ok", "", "", ""]]
     data = "".join(",".join(row) + "\n" for row in rows).encode()
     started = _import(browser, data)

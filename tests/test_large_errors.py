@@ -3,7 +3,7 @@
 import json
 
 from codeqr.errors import MAX_LISTED
-from test_web import _import, browser, web_app  # noqa: F401  (fixtures)
+from test_web import _import
 
 URL = "https://example.com/"
 #: An answer listing MAX_LISTED problems fits in this many bytes, whatever was sent.
@@ -38,7 +38,7 @@ def test_a_bulk_item_lists_the_first_problems_and_counts_the_rest(api):
     assert len(many) < BOUND and many.endswith("… and 199,980 more fields")
 
 
-def test_a_csv_header_of_600000_unknown_columns_gets_a_short_page(browser):  # noqa: F811
+def test_a_csv_header_of_600000_unknown_columns_gets_a_short_page(browser):
     header = "url," + ",".join(f"c{index}" for index in range(600_000))
     page = _import(browser, f"{header}\n{URL}\n".encode())
     text = page.get_data(as_text=True)

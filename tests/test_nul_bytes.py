@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from codeqr import db
-from test_web import PASSWORD, _wait, create, csrf_of
+from test_web import _wait, create
+from web_client import PASSWORD, csrf_of
 
 pytestmark = pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
                                      indirect=True)

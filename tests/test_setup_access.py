@@ -12,7 +12,7 @@ from codeqr.config import lan_address
 from codeqr.context import for_operator
 from codeqr.errors import ConfigurationError
 from servers import CODEQR, clean_env, free_port, wait_until_answering
-from test_web import csrf_of
+from web_client import csrf_of
 
 TOKEN = "k3QmB7tY-setup-token-0123"
 PASSWORD = "correct horse battery"

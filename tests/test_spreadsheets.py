@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codeqr.jobs.spreadsheets import cell_value, safe_cell
-from test_web import _csv, _import, _wait, browser, create, csrf_of, web_app  # noqa: F401  (fixtures)
+from test_web import _csv, _import, _wait, create
+from web_client import csrf_of
 
 #: What a spreadsheet runs as a formula when a cell starts with it.
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -59,7 +60,7 @@ def _every_csv(app, client, values: dict, api_key: str) -> dict:
     return found
 
 
-def test_no_csv_the_app_writes_starts_a_formula_with_either_separator(browser, web_app):  # noqa: F811
+def test_no_csv_the_app_writes_starts_a_formula_with_either_separator(browser, web_app):
     from codeqr.accounts import apikeys
     from codeqr.context import for_operator
 

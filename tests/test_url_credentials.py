@@ -1,7 +1,8 @@
 """Destination URLs never carry credentials, nor a host a browser reads otherwise: refused
 with a clear message by the API (create, update, upsert, bulk), the web form and the CSV import."""
 
-from test_web import _csv, _import, _wait, browser, csrf_of, error_slots, web_app  # noqa: F401  (fixtures)
+from test_web import _csv, _import, _wait, error_slots
+from web_client import csrf_of
 
 #: Destinations with credentials (user@ before the host), however written.
 CREDENTIALS = [
@@ -51,7 +52,7 @@ def test_an_at_sign_after_the_host_is_allowed(api):
         assert response.status_code == 201 and response.get_json()["url"] == url
 
 
-def test_the_web_form_refuses_them_with_a_sentence_beside_the_url(browser):  # noqa: F811
+def test_the_web_form_refuses_them_with_a_sentence_beside_the_url(browser):
     token = csrf_of(browser, "/qrcodes/new")
     form = {"fg_color": "#000000", "bg_color": "#ffffff", "size": "512", "margin": "4", "csrf_token": token}
     for url in DECEIVING:
@@ -63,7 +64,7 @@ def test_the_web_form_refuses_them_with_a_sentence_beside_the_url(browser):  # n
     assert "No QR Codes yet" in browser.get("/qrcodes").get_data(as_text=True)
 
 
-def test_a_csv_import_refuses_those_rows_and_says_why(browser):  # noqa: F811
+def test_a_csv_import_refuses_those_rows_and_says_why(browser):
     rows = [[url, f"Row {index}", "", "", "", ""] for index, url in enumerate(DECEIVING)]
     location = _import(browser, _csv(rows + [["https://example.com/fine", "Fine", "", "", "", ""]])).headers["Location"]
     job = _wait(browser, location)

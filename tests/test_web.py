@@ -13,8 +13,7 @@ from codeqr.accounts import users
 from codeqr.context import for_operator
 from codeqr.domain.qrcodes import PREVIEW_KEY
 from decode import decode
-
-PASSWORD = "correct horse battery"
+from web_client import PASSWORD, csrf_of
 
 
 def create(app, **body) -> dict:
@@ -24,26 +23,6 @@ def create(app, **body) -> dict:
 
     with app.app_context():
         return qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()).api()
-
-
-def csrf_of(client, path) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(path).get_data(as_text=True))
-    return match.group(1)
-
-
-@pytest.fixture
-def web_app(make_app):
-    return make_app(WTF_CSRF_ENABLED=True)
-
-
-@pytest.fixture
-def browser(web_app):
-    """A client signed in as the first (admin) user."""
-    client = web_app.test_client()
-    token = csrf_of(client, "/setup")
-    response = client.post("/setup", data={"email": "Admin@Example.com", "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
-    return client
 
 
 def test_fresh_instance_leads_to_setup_then_login(web_app):

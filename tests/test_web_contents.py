@@ -14,25 +14,12 @@ import pytest
 from codeqr.contents.examples import EXAMPLES
 from codeqr.context import for_operator
 from decode import decode
-from test_web import PASSWORD, csrf_of, error_slots
+from test_web import error_slots
+from web_client import csrf_of
 
 #: The form's time zone in these tests (the browser's cookie says it).
 ZONE = "Europe/Paris"
 DESIGN = {"fg_color": "#000000", "bg_color": "#ffffff", "size": "512", "margin": "4"}
-
-
-@pytest.fixture
-def web_app(make_app):
-    return make_app(WTF_CSRF_ENABLED=True)
-
-
-@pytest.fixture
-def browser(web_app):
-    """A client signed in as the first (admin) user."""
-    client = web_app.test_client()
-    client.post("/setup", data={"email": "admin@example.com", "password": PASSWORD,
-                                "csrf_token": csrf_of(client, "/setup")})
-    return client
 
 
 def form_fields(example: dict) -> dict:

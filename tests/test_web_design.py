@@ -19,22 +19,8 @@ from codeqr.context import for_operator
 from codeqr.domain.schemas import CORE, value_type
 from codeqr.jobs import csv_import
 from decode import decode
-from test_web import PASSWORD, _export, create, csrf_of
-
-
-@pytest.fixture
-def web_app(make_app):
-    return make_app(WTF_CSRF_ENABLED=True)
-
-
-@pytest.fixture
-def browser(web_app):
-    """A client signed in as the first (admin) user."""
-    client = web_app.test_client()
-    token = csrf_of(client, "/setup")
-    assert client.post("/setup", data={"email": "admin@example.com", "password": PASSWORD,
-                                       "csrf_token": token}).status_code == 302
-    return client
+from test_web import _export, create
+from web_client import csrf_of
 
 #: A value other than the default for each core design field, as the form posts it, and as
 #: the API then answers it. A test below checks this table names every design field.
