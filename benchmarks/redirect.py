@@ -157,7 +157,7 @@ def seed(count: int) -> tuple[object, list[str]]:
     with app.app_context():
         for start in range(0, count, 100):
             items = [{"url": f"https://example.com/page/{i}"} for i in range(start, min(start + 100, count))]
-            job = bulk_create.wait(bulk_create.start(items, ctx=for_operator()).id, seconds=600)  # the API's bulk job
+            job = bulk_create.wait(bulk_create.start(items, ctx=for_operator()), seconds=600)  # the API's bulk job
             results = json.loads(job.results or "[]")
             failed = [r for r in results if "key" not in r]
             if job.status != "done" or failed:

@@ -114,7 +114,7 @@ def _run_import(app, ctx: Context) -> None:
 
 def _run_bulk(app, ctx: Context) -> None:
     """Run a bulk create sent at the machine as ``ctx.actor``."""
-    job_id = bulk_create.start([{"url": "https://example.com/bulk"}], for_operator()).id
+    job_id = bulk_create.start([{"url": "https://example.com/bulk"}], for_operator())
     assert claim(BulkJob, "test", seconds=60, now=utcnow()) == job_id
     bulk_create.run(job_id, Lease(BulkJob, job_id, "test", 60), ctx)
 

@@ -2,6 +2,7 @@
 little and answers as it always did, or 202 with the job to poll; a job taken up after its
 process died creates each QR Code once; answers are kept a day."""
 
+import logging
 import threading
 import time
 
@@ -82,8 +83,8 @@ def test_prefer_respond_async_answers_202_and_the_job_holds_the_answer(app, api)
         assert db.session.get(BulkJob, job["id"]).items is None  # what was sent (logos too) is not kept
 
 
-def test_a_request_that_may_not_wait_leaves_all_the_work_to_the_job(make_app):
-    app = make_app(CODEQR_JOB_WORKER=False, CODEQR_BULK_WAIT_SECONDS=0)
+def test_a_process_without_a_runner_answers_at_once_and_leaves_the_work_to_one_with_it(make_app):
+    app = make_app(CODEQR_JOB_WORKER=False)  # the default wait: nothing here would run the job
     with app.app_context():
         secret = apikeys.create("tests", ctx=for_operator())[1]
     api = authorized_client(app, secret)
@@ -102,7 +103,7 @@ def test_a_request_that_may_not_wait_leaves_all_the_work_to_the_job(make_app):
 def test_a_job_taken_up_after_its_process_died_checks_again_and_creates_each_once(make_app):
     app = make_app(CODEQR_JOB_WORKER=False, CODEQR_JOB_LEASE_SECONDS=60)
     with app.app_context():
-        job_id = bulk_create.start(ITEMS, for_operator()).id
+        job_id = bulk_create.start(ITEMS, for_operator())
         assert claim(BulkJob, "died", seconds=-1, now=utcnow()) == job_id  # its lease already run out
         db.session.execute(BulkJob.__table__.update().values(checked=3))
         db.session.commit()
@@ -175,8 +176,9 @@ def test_a_job_whose_owner_may_no_longer_write_fails_with_the_reason_and_stores_
 
 @pytest.mark.parametrize("prefer, expected", [
     (None, (10.0, None)), ("respond-async", (0.0, "respond-async")), ("wait=3", (3.0, "wait=3")),
-    ("wait=600", (10.0, "wait=600")), ("handling=lenient, Respond-Async", (0.0, "respond-async")),
-    ("wait=-1", (10.0, None)), ("wait=soon", (10.0, None)), ("", (10.0, None))])
+    ("wait=600", (10.0, "wait=10")), ("handling=lenient, Respond-Async", (0.0, "respond-async")),
+    ("respond-async; foo=1", (0.0, "respond-async")), ("wait=5; x", (5.0, "wait=5")), ("wait=0", (0.0, "wait=0")),
+    ("wait=" + "9" * 400, (10.0, None)), ("wait=-1", (10.0, None)), ("wait=soon", (10.0, None)), ("", (10.0, None))])
 def test_the_prefer_header_sets_the_wait(prefer, expected):
     assert bulk_wait(prefer, 10.0) == expected
 
@@ -185,3 +187,56 @@ def test_the_prefer_header_sets_the_wait(prefer, expected):
 def test_a_wait_a_worker_cannot_afford_is_refused(make_app, wait):
     with pytest.raises(ConfigurationError, match="CODEQR_BULK_WAIT_SECONDS"):
         make_app(CODEQR_BULK_WAIT_SECONDS=wait)
+
+
+def test_the_preference_applied_is_said_on_a_200_too(api):
+    response = api.post("/api/qrcodes/bulk", json=ITEMS[:1], headers={"Prefer": "wait=30"})
+    assert response.status_code == 200 and response.headers["Preference-Applied"] == "wait=10"
+
+
+def test_an_item_that_could_not_be_echoed_is_refused_in_the_request(app, api):
+    body = '[{"url": "https://example.com/s", "title": "a\\ud800"}]'  # a lone surrogate, escaped in JSON
+    response = api.post("/api/qrcodes/bulk", data=body, content_type="application/json")
+    assert response.status_code == 422 and "not valid Unicode" in response.get_json()["error"]["message"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(BulkJob)) == 0
+
+
+def test_an_unexpected_failure_ends_the_job_once_and_the_request_says_so(app, api, monkeypatch, caplog):
+    caplog.set_level(logging.CRITICAL)
+    calls = []
+
+    def fail(items, checked, ctx):
+        calls.append(len(items))
+        raise ValueError("cannot serialise")
+
+    monkeypatch.setattr(bulk_create, "_inserted", fail)
+    response = api.post("/api/qrcodes/bulk", json=ITEMS)
+    assert response.status_code == 500
+    assert response.get_json()["error"]["message"] == (
+        "the bulk create failed: the bulk create could not be completed (ValueError); nothing was created")
+    assert calls == [4] and _stored(app) == 0  # once, not again at each lease
+    with app.app_context():
+        job = db.session.scalars(select(BulkJob)).one()
+        assert (job.status, job.attempts, job.items) == ("failed", 1, None)
+
+
+def test_a_job_that_stopped_after_its_insert_is_only_marked_done(make_app):
+    app = make_app(CODEQR_JOB_WORKER=False)
+    with app.app_context():
+        job_id = bulk_create.start(ITEMS, for_operator())
+        assert claim(BulkJob, "died", seconds=-1, now=utcnow()) == job_id
+        db.session.execute(BulkJob.__table__.update().values(items=None, results="[]", checked=4))
+        db.session.commit()
+        db.session.remove()
+    make_app().extensions["codeqr"].jobs.wake()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with app.app_context():
+            if db.session.get(BulkJob, job_id).status == JobStatus.DONE:
+                break
+        time.sleep(0.05)
+    with app.app_context():
+        job = db.session.get(BulkJob, job_id)
+        assert (job.status, job.attempts, job.results) == ("done", 2, "[]")
+    assert _stored(app) == 0  # nothing checked or inserted again

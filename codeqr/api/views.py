@@ -59,6 +59,7 @@ _REF = "id of the QR Code, or ext_ followed by its externalId"
 #: What a ``ref`` looks like (ids: ``ids.new_id``), in the spec: a client can tell a
 #: reference from the routes beside it, such as ``/api/qrcodes/count``.
 REF_PATTERN = r"^(c[a-z0-9]{24}|ext_.+)$"
+JOB_PATTERN = r"^c[a-z0-9]{24}$"
 
 
 _BULK = ("Each item is checked as a single create is (its image decoded), in a job; the valid ones are then "
@@ -68,25 +69,29 @@ _BULK = ("Each item is checked as a single create is (its image decoded), in a j
 
 
 def bulk_wait(prefer: str | None, most: float) -> tuple[float, str | None]:
-    """How long a bulk create waits for its job, and the preference applied: ``respond-async``
-    (no wait) or ``wait=N`` (at most ``most``) of an RFC 7240 ``Prefer`` header."""
+    """How long a bulk create waits for its job, and the preference applied (for
+    ``Preference-Applied``): ``respond-async`` (no wait) or ``wait=N`` (at most ``most``) of an
+    RFC 7240 ``Prefer`` header; parameters after ``;`` are ignored."""
     for preference in (prefer or "").split(","):
-        name, _, value = (part.strip().lower() for part in preference.partition("="))
+        name, _, value = (part.strip().lower() for part in preference.split(";")[0].partition("="))
         if name == "respond-async":
             return 0.0, "respond-async"
-        if name == "wait" and value.isdigit():
-            return min(float(value), most), f"wait={value}"
+        if name == "wait" and value.isdigit() and len(value) < 10:
+            seconds = min(int(value), most)
+            return seconds, f"wait={seconds:g}"
     return most, None
 
 
 def document_spec(spec: dict) -> dict:
-    """Give the ``ref`` path parameters of the spec their pattern, and every operation that
+    """Give the ``ref`` and ``job_id`` path parameters of the spec their pattern, and every operation that
     takes a body its 415 (an APIFlask spec processor)."""
     for operations in spec["paths"].values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and parameter["name"] == "ref":
                     parameter["schema"]["pattern"] = REF_PATTERN
+                if parameter["in"] == "path" and parameter["name"] == "job_id":
+                    parameter["schema"]["pattern"] = JOB_PATTERN
             if "requestBody" in operation:
                 operation["responses"]["415"] = {
                     "description": "The body is not sent as JSON (Content-Type: application/json)",
@@ -151,27 +156,39 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
     @bp.output(schemas.bulk_result, description="Each QR Code created, or an error with the input that failed")
     @bp.doc(summary="Create up to 100 QR Codes", description=_BULK, responses={
         202: {"description": "Still checking: poll the job at `Location` (its `results` are this answer once done)",
-              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BulkJobOut"}}}},
-        **errors(writes=True)})
+              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BulkJobOut"}}},
+              "headers": {"Location": {"description": "the job to poll", "schema": {"type": "string"}},
+                          "Retry-After": {"description": "seconds before polling", "schema": {"type": "integer"}}}},
+        500: "The job failed (its reason in the message); nothing was created",
+        **errors(writes=True),
+        403: "The key is read-only, or its owner's role may not change QR Codes (also when lost before the job ran)"})
     def bulk_create(data: BulkCreate):
         ctx = _ctx()
-        job = bulk_jobs.start(data.root, ctx)
-        seconds, preferred = bulk_wait(request.headers.get("Prefer"), ctx.config["CODEQR_BULK_WAIT_SECONDS"])
-        job = bulk_jobs.wait(job.id, seconds)
+        job_id = bulk_jobs.start(data.root, ctx)
+        most = ctx.config["CODEQR_BULK_WAIT_SECONDS"] if ctx.state.jobs.enabled else 0.0  # no runner here to wait for
+        seconds, applied = bulk_wait(request.headers.get("Prefer"), most)
+        job = bulk_jobs.wait(job_id, seconds)
+        # Each answer a Response, which APIFlask passes as it is (not through the 200's schema).
         if job.status == JobStatus.DONE:
-            return current_app.json.response(bulk_jobs.progress(job)["results"])
-        answer = current_app.json.response(BulkJobOut.model_validate(bulk_jobs.progress(job)).model_dump(
-            mode="json", by_alias=True))  # a Response: APIFlask passes it as it is
-        answer.status_code = 202
-        answer.headers.update({"Location": url_for(".bulk_job", job_id=job.id), "Retry-After": "1",
-                               **({"Preference-Applied": preferred} if preferred else {})})
+            answer = current_app.json.response(bulk_jobs.progress(job)["results"])
+        elif job.status == JobStatus.FAILED:
+            status = 403 if job.message == bulk_jobs.LOST_RIGHTS else 500
+            answer = error_response(status, f"the bulk create failed: {job.message}")[0]
+            answer.status_code = status
+        else:
+            answer = current_app.json.response(BulkJobOut.model_validate(bulk_jobs.progress(job)).model_dump(
+                mode="json", by_alias=True))
+            answer.status_code = 202
+            answer.headers.update({"Location": url_for(".bulk_job", job_id=job.id), "Retry-After": "1"})
+        if applied:
+            answer.headers["Preference-Applied"] = applied
         return answer
 
 
     @bp.get("/qrcodes/bulk/<job_id>")
     @bp.auth_required(auth)
     @bp.output(BulkJobOut, description="The bulk create, and its answer once done")
-    @bp.doc(summary="Get a bulk create still under way",
+    @bp.doc(summary="Get a bulk create (under way, done or failed)",
             responses={**errors(), 404: "No bulk create of this key's owner with this id (answers are kept a day)"})
     def bulk_job(job_id: str):
         return bulk_jobs.progress(bulk_jobs.get(job_id, _ctx()))

@@ -205,8 +205,9 @@ class BulkJob(Model):
     user_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10), default=JobStatus.QUEUED)
     # The request's items (JSON), until the job is done; then the answer, item by item.
-    items: Mapped[str | None] = mapped_column(Text)
-    results: Mapped[str | None] = mapped_column(Text)
+    # Deferred: up to the request's size each, read only by what needs them.
+    items: Mapped[str | None] = mapped_column(Text, deferred=True)
+    results: Mapped[str | None] = mapped_column(Text, deferred=True)
     total: Mapped[int] = mapped_column(Integer, default=0)
     checked: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)

@@ -9,11 +9,12 @@ up after its process died checks its items again: nothing is written before the 
 """
 
 import json
+import logging
 import time
 from datetime import timedelta
 
 from pydantic import RootModel, ValidationError
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from ..accounts.permissions import Permission
 from ..context import Context
@@ -22,51 +23,81 @@ from ..domain.messages import schema_problems
 from ..domain.models import BulkJob
 from ..domain.schemas import MAX_BULK
 from ..errors import CodeQRError, InvalidInput, InvalidInputs
+from ..operations.outages import UNAVAILABLE
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
-from .runner import Lease, owned_job, stored_job
+from .runner import Lease, LeaseLost, owned_job, stored_job
 from .statuses import JobStatus
+
+log = logging.getLogger(__name__)
 
 #: How long a finished job's answer can be fetched again.
 RESULTS_KEPT = timedelta(hours=24)
+#: Why a job whose owner lost the right to change QR Codes since it was sent failed.
+LOST_RIGHTS = "the account that sent it may no longer change QR Codes"
 #: How often a waiting request looks at the job's row.
 _POLL_SECONDS = 0.05
 _ENDED = (JobStatus.DONE, JobStatus.FAILED)
 
 
-def start(items: list, ctx: Context) -> BulkJob:
-    """Record a job for ``items`` (up to ``MAX_BULK`` API bodies, each checked in the job) and
-    wake this process's runner."""
+def start(items: list, ctx: Context) -> str:
+    """Record a job for ``items`` (up to ``MAX_BULK`` API bodies, each checked in the job), wake
+    this process's runner, and return the job's id."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     if len(items) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} QR Codes per request")
+    source = json.dumps(items, ensure_ascii=False)
+    try:
+        source.encode()
+    except UnicodeEncodeError:
+        # The answer echoes refused items, and could not be written: refused here, not in the job.
+        raise InvalidInput("The body holds text that is not valid Unicode (a lone surrogate such as \\ud800): "
+                           "send it as UTF-8 text.") from None
     with begin_write():
-        job = BulkJob(user_id=ctx.actor.user_id, status=JobStatus.QUEUED, total=len(items), items=json.dumps(items))
+        job = BulkJob(user_id=ctx.actor.user_id, status=JobStatus.QUEUED, total=len(items), items=source)
         db.session.add(job)
+        db.session.flush()
+        job_id = job.id
     ctx.state.jobs.wake()
-    return job
+    return job_id
 
 
 def wait(job_id: str, seconds: float) -> BulkJob:
     """The job once it has ended, or as it is after ``seconds``."""
     deadline = time.monotonic() + seconds
     while True:
-        db.session.rollback()  # each look a fresh read: the job runs in another thread or process
-        job = stored_job(BulkJob, job_id, "bulk create")
-        if job.status in _ENDED or time.monotonic() >= deadline:
-            return job
+        status = db.session.scalar(select(BulkJob.status).where(BulkJob.id == job_id))
+        db.session.rollback()  # no read transaction held while sleeping; the next look reads afresh
+        if status in _ENDED or time.monotonic() >= deadline:
+            return stored_job(BulkJob, job_id, "bulk create")
         time.sleep(_POLL_SECONDS)
 
 
 def run(job_id: str, lease: Lease, ctx: Context) -> None:
     """Check each item as ``ctx.actor`` (the job's owner as they are now), then insert the
-    valid ones and record the answer in one transaction."""
+    valid ones and record the answer in one transaction; the job is done once their hooks
+    have run. A job that stopped after that transaction is only marked done."""
     job = stored_job(BulkJob, job_id, "bulk create")
-    items = json.loads(job.items or "[]")
+    items, answered = json.loads(job.items or "[]"), job.results is not None
     db.session.rollback()
-    if not ctx.actor.can(Permission.WRITE_QRCODES):
-        lease.finish(JobStatus.FAILED, items=None, message="the account that sent it may no longer change QR Codes")
-        return
+    if not answered:
+        if not ctx.actor.can(Permission.WRITE_QRCODES):
+            lease.finish(JobStatus.FAILED, items=None, message=LOST_RIGHTS)
+            return
+        try:
+            _check_and_insert(items, lease, ctx)
+        except (LeaseLost, *UNAVAILABLE):
+            raise  # another process has it, or the database is away: taken up again
+        except Exception as error:
+            # Would fail the same way each time it is taken up: ended once, with what was sent dropped.
+            log.exception("bulk create %s failed", job_id)
+            lease.finish(JobStatus.FAILED, items=None,
+                         message=f"the bulk create could not be completed ({type(error).__name__}); nothing was created")
+            return
+    lease.finish(JobStatus.DONE)
+
+
+def _check_and_insert(items: list, lease: Lease, ctx: Context) -> None:
     checked = []
     for index, item in enumerate(items):
         checked.append(_checked(item, ctx))
@@ -74,7 +105,7 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
             lease.advance(checked=index + 1)
     with begin_write():
         answer = _inserted(items, checked, ctx)
-        lease.close(JobStatus.DONE, items=None, results=answer.model_dump_json(by_alias=True))
+        lease.advance(items=None, results=answer.model_dump_json(by_alias=True))
 
 
 class _Refused(dict):
