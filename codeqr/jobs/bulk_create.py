@@ -86,9 +86,9 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
             return
         try:
             _check_and_insert(items, lease, ctx)
-        except (LeaseLost, *UNAVAILABLE):
-            raise  # another process has it, or the database is away: taken up again
         except Exception as error:
+            if isinstance(error, (LeaseLost, *UNAVAILABLE)):
+                raise  # another process has it, or the database is away: taken up again
             # Would fail the same way each time it is taken up: ended once, with what was sent dropped.
             log.exception("bulk create %s failed", job_id)
             lease.finish(JobStatus.FAILED, items=None,
