@@ -150,14 +150,14 @@ def postgres(server_url: str, *statements: str) -> None:
 def seed(count: int) -> tuple[object, list[str]]:
     """Build the app from the environment and create ``count`` QR Codes; return app and keys."""
     from codeqr import create_app
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
 
     app = create_app()
     keys = []
     with app.app_context():
         for start in range(0, count, 100):
             items = [{"url": f"https://example.com/page/{i}"} for i in range(start, min(start + 100, count))]
-            results = qrcodes.bulk_create(items, ctx=for_operator()).root
+            results = writes.bulk_create(items, ctx=for_operator()).root
             failed = [r for r in results if not hasattr(r, "key")]
             if failed:
                 sys.exit(f"seeding failed: {failed[0]}")

@@ -49,11 +49,11 @@ def _wait_for_status(page, words: str) -> None:
 
 
 def _create(app, **body):
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
     from codeqr.domain.schemas import QRCodeCreate
 
     with app.app_context():
-        return qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator())
+        return writes.create(QRCodeCreate.model_validate(body), ctx=for_operator())
 
 
 def test_the_picker_swaps_fieldsets_and_the_preview_follows_type_and_static(page):

@@ -42,11 +42,11 @@ def tokyo(page, live):
 
 
 def _create(app, **body):
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
     from codeqr.domain.schemas import QRCodeCreate
 
     with app.app_context():
-        return qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator())
+        return writes.create(QRCodeCreate.model_validate(body), ctx=for_operator())
 
 
 def _scan(short_link: str, agent: str) -> None:

@@ -32,11 +32,11 @@ def _shoot(page, name: str) -> None:
 
 
 def _create(app, **body):
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
     from codeqr.domain.schemas import QRCodeCreate
 
     with app.app_context():
-        return qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator())
+        return writes.create(QRCodeCreate.model_validate(body), ctx=for_operator())
 
 
 def _error(page, name: str):

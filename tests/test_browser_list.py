@@ -36,11 +36,11 @@ def database_url(tmp_path):
 
 
 def _make(app, bodies: list[dict]) -> list:
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
     from codeqr.domain.schemas import QRCodeCreate
 
     with app.app_context():
-        return [qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for body in bodies]
+        return [writes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for body in bodies]
 
 
 def _long_data(app) -> list:
