@@ -37,15 +37,15 @@ def seed(instance: str, count: int) -> None:
     from codeqr import create_app
     from codeqr.accounts import users
     from codeqr.context import for_operator
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
     from codeqr.domain.schemas import QRCodeCreate
 
     app = create_app()
     with app.app_context():
         users.create("owner@example.com", PASSWORD, role="admin", ctx=for_operator())
         for i in range(count):
-            qrcodes.create(QRCodeCreate(url=f"https://example.com/catalog/{i}", title=f"Product {i}", size=1024),
-                           ctx=for_operator())
+            writes.create(QRCodeCreate(url=f"https://example.com/catalog/{i}", title=f"Product {i}", size=1024),
+                          ctx=for_operator())
 
 
 def worker_pids(master: int) -> list[int]:

@@ -38,7 +38,7 @@ def main() -> None:
 
     from codeqr import create_app
     from codeqr.context import for_operator
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
     from codeqr.domain.schemas import QRCodeCreate
     from codeqr.scans import counter
     from codeqr.state import app_state
@@ -52,7 +52,7 @@ def main() -> None:
                           "CODEQR_DEFAULT_DOMAIN": "qr.bench.example", "CODEQR_ANALYTICS_WORKER": False,
                           "CODEQR_JOB_WORKER": False})
         with app.app_context():
-            qr = qrcodes.create(QRCodeCreate.model_validate({"url": "https://example.com/"}), ctx=for_operator())
+            qr = writes.create(QRCodeCreate.model_validate({"url": "https://example.com/"}), ctx=for_operator())
             scans = app_state().scan_counter
         looking = counter.dropped
         times: dict[str, list[float]] = {"with the look": [], "without": []}

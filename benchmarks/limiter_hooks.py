@@ -14,7 +14,7 @@ import time
 import smoke
 from codeqr import create_app
 from codeqr.context import for_operator
-from codeqr.domain import qrcodes
+from codeqr.domain import writes
 from codeqr.domain.schemas import QRCodeCreate
 
 
@@ -23,7 +23,7 @@ def per_redirect(limits: bool, count: int, warmup: int) -> float:
                       "CODEQR_ANALYTICS": "off", "CODEQR_ANALYTICS_WORKER": False,
                       "CODEQR_RATE_LIMIT_ENABLED": limits})
     with app.app_context():
-        key = qrcodes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator()).key
+        key = writes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator()).key
     client = app.test_client()
     for _ in range(warmup):
         client.get("/" + key)

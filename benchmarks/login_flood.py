@@ -43,13 +43,13 @@ def seed(instance: str) -> str:
     from codeqr import create_app
     from codeqr.accounts import users
     from codeqr.context import for_operator
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
     from codeqr.domain.schemas import QRCodeCreate
 
     app = create_app()
     with app.app_context():
         users.create("owner@example.com", "the right password", role="admin", ctx=for_operator())
-        return qrcodes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator()).key
+        return writes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator()).key
 
 
 def redirect_latencies(port: int, key: str, stop: threading.Event, until: int | None = None) -> list[float]:

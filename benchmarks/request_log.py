@@ -24,7 +24,7 @@ import time
 import smoke
 from codeqr import create_app
 from codeqr.context import for_operator
-from codeqr.domain import qrcodes
+from codeqr.domain import writes
 from codeqr.domain.schemas import QRCodeCreate
 
 
@@ -41,7 +41,7 @@ def main() -> None:
     app = create_app({"INSTANCE_PATH": tempfile.mkdtemp(), "CODEQR_DEFAULT_DOMAIN": "localhost",
                       "CODEQR_ANALYTICS": "off", "CODEQR_ANALYTICS_WORKER": False})
     with app.app_context():
-        key = qrcodes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator()).key
+        key = writes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator()).key
     middleware = app.wsgi_app
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": f"/{key}", "SERVER_NAME": "localhost", "SERVER_PORT": "80",
                "HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",

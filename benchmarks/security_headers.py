@@ -15,7 +15,7 @@ import time
 import smoke
 from codeqr import create_app
 from codeqr.context import for_operator
-from codeqr.domain import qrcodes
+from codeqr.domain import writes
 from codeqr.domain.schemas import QRCodeCreate
 
 
@@ -26,7 +26,7 @@ def per_redirect(headers: bool, count: int, warmup: int) -> float:
         hooks = app.after_request_funcs[None]
         hooks[:] = [hook for hook in hooks if hook.__name__ != "add_security_headers"]
     with app.app_context():
-        key = qrcodes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator()).key
+        key = writes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator()).key
     client = app.test_client()
     for _ in range(warmup):
         client.get("/" + key)

@@ -99,11 +99,11 @@ def watch_csp(context) -> list:
 def create_qrcodes(app, bodies: list[dict]) -> list:
     """QR Codes made through the service as the operator, one for each body (as the API takes it)."""
     from codeqr.context import for_operator
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
     from codeqr.domain.schemas import QRCodeCreate
 
     with app.app_context():
-        return [qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for body in bodies]
+        return [writes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for body in bodies]
 
 
 def create_qrcode(app, **body):

@@ -21,7 +21,7 @@ from codeqr.accounts import apikeys, users
 from codeqr.accounts.permissions import OPERATOR, actor_of_user
 from codeqr.context import Context, for_actor, for_job, for_operator
 from codeqr.design import templates
-from codeqr.domain import qrcodes
+from codeqr.domain import deletes, qrcodes, writes
 from codeqr.domain.models import ApiKey, BulkJob, ImportJob, QRCode, User
 from codeqr.domain.schemas import QRCodeCreate, QRCodeUpdate
 from codeqr.domain.timeutil import utcnow
@@ -98,8 +98,8 @@ def people(make_app):
                     for role in ("admin", "member", "viewer")}
         app.ids = {role: user.id for role, user in accounts.items()}
         app.actors = {role: actor_of_user(user) for role, user in accounts.items()} | {"operator": OPERATOR}
-        app.qr = qrcodes.create(QRCodeCreate(url="https://example.com/kept", key="kept"), ctx=for_operator()).id
-        app.template = qrcodes.create(QRCodeCreate.model_validate(
+        app.qr = writes.create(QRCodeCreate(url="https://example.com/kept", key="kept"), ctx=for_operator()).id
+        app.template = writes.create(QRCodeCreate.model_validate(
             {"url": "https://example.com/brand", "key": "brand", "useAsTemplate": True}), ctx=for_operator()).id
         app.key = apikeys.create("admin's", owner=accounts["admin"], ctx=for_operator())[0].id
     return app
@@ -121,17 +121,15 @@ def _run_bulk(app, ctx: Context) -> None:
 
 #: write service -> (a role it refuses, a role it lets through, the call with ``ctx``)
 REFUSALS = {
-    "codeqr.domain.qrcodes.create": ("viewer", "member", lambda app, ctx: qrcodes.create(
+    "codeqr.domain.writes.create": ("viewer", "member", lambda app, ctx: writes.create(
         QRCodeCreate(url="https://example.com/new"), ctx=ctx)),
-    "codeqr.domain.qrcodes.update": ("viewer", "member", lambda app, ctx: qrcodes.update(
+    "codeqr.domain.writes.update": ("viewer", "member", lambda app, ctx: writes.update(
         app.qr, QRCodeUpdate(title="Changed"), ctx=ctx)),
-    "codeqr.domain.qrcodes.upsert": ("viewer", "member", lambda app, ctx: qrcodes.upsert(
+    "codeqr.domain.writes.upsert": ("viewer", "member", lambda app, ctx: writes.upsert(
         QRCodeCreate(url="https://example.com/new"), ctx=ctx)),
-    "codeqr.domain.qrcodes.delete_one": ("viewer", "member", lambda app, ctx: qrcodes.delete_one(app.qr, ctx=ctx)),
-    "codeqr.domain.qrcodes.bulk_create": ("viewer", "member", lambda app, ctx: qrcodes.bulk_create(
-        [{"url": "https://example.com/new"}], ctx=ctx)),
-    "codeqr.domain.qrcodes.bulk_delete": ("viewer", "member", lambda app, ctx: qrcodes.bulk_delete([app.qr], ctx=ctx)),
-    "codeqr.domain.qrcodes.delete_many": ("viewer", "member", lambda app, ctx: qrcodes.delete_many([app.qr], ctx=ctx)),
+    "codeqr.domain.deletes.delete_one": ("viewer", "member", lambda app, ctx: deletes.delete_one(app.qr, ctx=ctx)),
+    "codeqr.domain.deletes.bulk_delete": ("viewer", "member", lambda app, ctx: deletes.bulk_delete([app.qr], ctx=ctx)),
+    "codeqr.domain.deletes.delete_many": ("viewer", "member", lambda app, ctx: deletes.delete_many([app.qr], ctx=ctx)),
     "codeqr.jobs.csv_import.import_row": ("viewer", "member", lambda app, ctx: csv_import.import_row(
         {"url": "https://example.com/new"}, ctx)),
     "codeqr.jobs.csv_import.start": ("viewer", "member", lambda app, ctx: csv_import.start(
@@ -171,7 +169,7 @@ def _guarded(models=(QRCode, User, ApiKey), but_user: int | None = None) -> list
 
 def test_every_write_service_requires_an_actor_and_has_a_case():
     found = write_services()
-    assert "codeqr.domain.qrcodes.create" in found and "codeqr.accounts.users.set_role" in found  # the finder finds
+    assert "codeqr.domain.writes.create" in found and "codeqr.accounts.users.set_role" in found  # the finder finds
     told = {name: func for name, func in found.items() if name not in NO_ACTOR}
     for name, func in told.items():
         ctx = inspect.signature(func).parameters.get("ctx")

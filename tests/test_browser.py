@@ -287,10 +287,10 @@ def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
     _shoot_at_both_sizes(page, "setup")
     sign_up(page, "pages@example.com")
     with app.app_context():
-        from codeqr.domain import qrcodes
+        from codeqr.domain import writes
         from codeqr.domain.schemas import QRCodeCreate
 
-        made = [qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for body in (
+        made = [writes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for body in (
             {"url": "https://shop.example/catalogue/spring-2026/outdoor-furniture/teak-garden-bench-with-cushions?ref=poster",
              "title": "Garden bench poster for the spring catalogue, outdoor furniture pages", "key": "garden-bench-spring-2026"},
             {"url": "https://example.com/menu", "fgColor": "#1d4ed8", "bgColor": "#ffffff"},
@@ -367,10 +367,10 @@ def test_selection_bar_theme_copy_image_and_a_steady_preview(page, live_app):
     sign_up(page, "things@example.com")
     with app.app_context():
         from codeqr.context import for_operator
-        from codeqr.domain import qrcodes
+        from codeqr.domain import writes
         from codeqr.domain.schemas import QRCodeCreate
 
-        made = [qrcodes.create(QRCodeCreate(url=f"https://example.com/{i}", title=f"Sign {i}"), ctx=for_operator())
+        made = [writes.create(QRCodeCreate(url=f"https://example.com/{i}", title=f"Sign {i}"), ctx=for_operator())
                 for i in range(3)]
         scanned = made[0].short_link
 

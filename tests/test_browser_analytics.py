@@ -67,12 +67,12 @@ def _scanned(page, app, clock) -> dict:
     # and the browser comes as through the proxy, as the scans do.
     with app.app_context():
         from codeqr.accounts import users
-        from codeqr.domain import qrcodes
+        from codeqr.domain import writes
         from codeqr.domain.schemas import QRCodeCreate
 
         users.create("analytics@example.com", "a long enough password", role="admin", ctx=for_operator())
 
-        made = {name: qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for name, body in (
+        made = {name: writes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for name, body in (
             ("bench", {"url": "https://shop.example/bench", "title": LONG_TITLE, "key": "garden-bench"}),
             ("menu", {"url": "https://example.com/menu", "title": "Menu"}),
             ("wifi", {"url": "https://example.com/wifi", "title": "Wi-Fi"}))}

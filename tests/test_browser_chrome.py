@@ -47,10 +47,10 @@ def _long_data(page, app, tmp_path) -> dict:
     sign_up(page, "pages@example.com")
     with app.app_context():
         from codeqr.accounts import users
-        from codeqr.domain import qrcodes
+        from codeqr.domain import writes
         from codeqr.domain.schemas import QRCodeCreate
 
-        made = [qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for body in (
+        made = [writes.create(QRCodeCreate.model_validate(body), ctx=for_operator()) for body in (
             {"url": LONG_URL, "title": LONG_TITLE, "key": LONG_KEY},
             {"url": LONG_URL + "&second=1", "title": LONG_TITLE[:120], "key": LONG_KEY[:60] + "-b"},
             {"url": "https://example.com/wifi", "title": "Wi-Fi"})]
@@ -377,10 +377,10 @@ def test_the_menu_button_is_on_the_logos_line_and_the_menu_marks_the_current_pag
     _live, app = live_app
     sign_up(page, "menu@example.com")
     with app.app_context():
-        from codeqr.domain import qrcodes
+        from codeqr.domain import writes
         from codeqr.domain.schemas import QRCodeCreate
 
-        made = qrcodes.create(QRCodeCreate(url="https://example.com/menu", title="Menu"), ctx=for_operator())
+        made = writes.create(QRCodeCreate(url="https://example.com/menu", title="Menu"), ctx=for_operator())
     pages = dict(_NAV_PAGES)
     pages[f"/qrcodes/{made.id}"] = "QR Codes"  # a page under a menu entry marks that entry
     for size, menu in (("desktop", ".nav-wide"), ("phone", ".nav-narrow")):
@@ -446,10 +446,10 @@ def test_a_long_name_as_a_heading_takes_three_lines_at_most_and_shows_whole_on_h
     _live, app = live_app
     sign_up(page, "headings@example.com")
     with app.app_context():
-        from codeqr.domain import qrcodes
+        from codeqr.domain import writes
         from codeqr.domain.schemas import QRCodeCreate
 
-        made = qrcodes.create(QRCodeCreate(url=LONG_URL, title=LONG_TITLE), ctx=for_operator())
+        made = writes.create(QRCodeCreate(url=LONG_URL, title=LONG_TITLE), ctx=for_operator())
     page.set_viewport_size(SIZES["phone"])
     for path in (f"/qrcodes/{made.id}", f"/qrcodes/{made.id}/edit", f"/qrcodes/new?duplicate={made.id}",
                  f"/qrcodes/{made.id}/delete"):

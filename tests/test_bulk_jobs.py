@@ -15,7 +15,7 @@ from codeqr import db
 from codeqr.accounts import apikeys, users
 from codeqr.api.views import bulk_wait
 from codeqr.context import for_operator
-from codeqr.domain import qrcodes
+from codeqr.domain import field_checks
 from codeqr.domain.models import BulkJob, QRCode, User
 from codeqr.domain.timeutil import utcnow
 from codeqr.errors import ConfigurationError
@@ -53,13 +53,13 @@ def _assert_answer(results: list) -> None:
 
 def test_the_items_are_decoded_in_the_job_runner_and_the_request_answers_as_before(app, api, monkeypatch):
     threads = []
-    decode = qrcodes.verify
+    decode = field_checks.verify
 
     def spy(*args, **kwargs):
         threads.append(threading.current_thread().name)
         return decode(*args, **kwargs)
 
-    monkeypatch.setattr(qrcodes, "verify", spy)
+    monkeypatch.setattr(field_checks, "verify", spy)
     response = api.post("/api/qrcodes/bulk", json=ITEMS)
     assert response.status_code == 200
     _assert_answer(response.get_json())

@@ -97,12 +97,12 @@ def test_sqlite_writers_wait_for_their_turn_on_a_file_lock(make_app, database_ur
     import threading
 
     from codeqr.context import for_operator
-    from codeqr.domain import qrcodes
+    from codeqr.domain import qrcodes, writes
     from codeqr.domain.schemas import QRCodeCreate
 
     app = make_app()
     with app.app_context():
-        qr = qrcodes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator())
+        qr = writes.create(QRCodeCreate(url="https://example.com/"), ctx=for_operator())
     counted = threading.Event()
 
     def scan():

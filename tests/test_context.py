@@ -14,7 +14,7 @@ from clock import Clock
 from codeqr import db
 from codeqr.accounts import apikeys, users
 from codeqr.context import for_operator
-from codeqr.domain import qrcodes
+from codeqr.domain import writes
 from codeqr.domain.models import ApiKey, ImportJob, QRCode
 from codeqr.domain.schemas import QRCodeCreate
 from codeqr.domain.timeutil import utcnow
@@ -97,7 +97,7 @@ def test_services_read_the_time_of_the_app_clock(make_app):
     app = make_app(clock=clock)
     with app.app_context():
         ctx = for_operator()
-        qr = qrcodes.create(QRCodeCreate(url="https://example.com/clock"), ctx)
+        qr = writes.create(QRCodeCreate(url="https://example.com/clock"), ctx)
         users.create("admin@example.com", "a long enough password", role="admin", ctx=ctx)
         user = users.create("clock@example.com", "a long enough password", ctx=ctx)
         deactivated = users.set_active(user.id, False, ctx).deactivated_at

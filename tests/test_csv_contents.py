@@ -120,7 +120,7 @@ def _manifest(archive) -> list[dict]:
 
 
 def test_every_type_imports_from_csv_and_exports_back_as_the_same_codes(browser, web_app):
-    from codeqr.domain import qrcodes
+    from codeqr.domain import deletes
 
     job = _imported(browser, _file(ROWS))
     assert (job["created"], job["failed"]) == (len(ROWS), 0), browser.get(job["location"]).get_data(as_text=True)
@@ -153,7 +153,7 @@ def test_every_type_imports_from_csv_and_exports_back_as_the_same_codes(browser,
     assert (again["unchanged"], again["created"], again["failed"]) == (len(ROWS), 0, 0)
     # ...and once they are gone, it makes them again, the same in every field.
     with web_app.app_context():
-        assert qrcodes.delete_many([qr["id"] for qr in codes.values()], for_operator()) == len(ROWS)
+        assert deletes.delete_many([qr["id"] for qr in codes.values()], for_operator()) == len(ROWS)
     back = _imported(browser, archive.read("manifest.csv"))
     assert (back["created"], back["failed"]) == (len(ROWS), 0)
     remade = _codes(web_app)
@@ -181,7 +181,7 @@ HOSTILE = [
 
 
 def test_hostile_values_import_and_come_back_as_they_were(browser, web_app):
-    from codeqr.domain import qrcodes
+    from codeqr.domain import deletes
     from test_spreadsheets import FORMULA, _cells
 
     job = _imported(browser, _file(HOSTILE))
@@ -199,7 +199,7 @@ def test_hostile_values_import_and_come_back_as_they_were(browser, web_app):
     for cell in _cells(text):  # opened in a spreadsheet, whichever separator it splits on
         assert not cell.lstrip(' "').startswith(FORMULA), cell
     with web_app.app_context():
-        qrcodes.delete_many([qr["id"] for qr in codes.values()], for_operator())
+        deletes.delete_many([qr["id"] for qr in codes.values()], for_operator())
     back = _imported(browser, text.encode())
     assert (back["created"], back["failed"]) == (len(HOSTILE), 0)
     remade = _codes(web_app)

@@ -435,7 +435,7 @@ def test_an_upload_is_taken_in_by_its_bytes(app):
 
 def test_the_preview_draws_a_kept_logo_and_leaves_out_one_not_taken_in(app):
     from codeqr.context import for_operator
-    from codeqr.domain import qrcodes
+    from codeqr.domain import field_checks
     from codeqr.domain.schemas import QRCodeCreate
 
     storage = app.extensions["codeqr"].images.storage
@@ -444,6 +444,6 @@ def test_the_preview_draws_a_kept_logo_and_leaves_out_one_not_taken_in(app):
     with app.test_request_context():
         for given, shown in ((name, name), (data_uri(image_bytes("WEBP"), "image/webp"), None)):
             data = QRCodeCreate.model_validate({"url": URL, "logo": given, "showLogo": True})
-            preview, _, problems = qrcodes.preview_picture(data, for_operator())
+            preview, _, problems = field_checks.preview_picture(data, for_operator())
             assert preview.design.logo == shown and problems == []
     assert stored(app) == [name]

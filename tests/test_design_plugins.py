@@ -18,7 +18,7 @@ from api_client import authorized_client
 from codeqr import UI, PluginError, Renderer, db, hookimpl
 from codeqr.accounts import apikeys
 from codeqr.context import for_operator
-from codeqr.domain import qrcodes
+from codeqr.domain import writes
 from codeqr.domain.schemas import NESTED_DESIGN, QRCodeCreate
 from codeqr.jobs import csv_import, exports
 from codeqr.web.forms import qrcode_form
@@ -323,7 +323,7 @@ def test_a_stored_value_the_field_now_refuses_reads_as_its_default(framed, frame
 
 def test_a_body_of_the_core_class_gets_the_plugin_fields_defaults(framed):
     with framed.app_context():
-        made = qrcodes.create(QRCodeCreate(url="https://example.com/a"), for_operator()).api()
+        made = writes.create(QRCodeCreate(url="https://example.com/a"), for_operator()).api()
     assert (made["stickerText"], made["stickerStyle"], made["frameWidth"]) == ("", "none", 1.0)
 
 

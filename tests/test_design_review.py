@@ -10,7 +10,7 @@ from PIL import Image
 
 from codeqr.context import for_operator
 from codeqr.design import templates
-from codeqr.domain import qrcodes
+from codeqr.domain import field_checks
 from codeqr.domain.models import QRCode
 from codeqr.errors import Conflict
 from codeqr.persistence.extensions import db
@@ -29,13 +29,13 @@ def decodes(monkeypatch):
     """Whether each scan check (``verify``) ran inside a write transaction: the real
     decode runs, only the moment is noted."""
     seen: list[bool] = []
-    real = qrcodes.verify
+    real = field_checks.verify
 
     def noting(*args, **kwargs):
         seen.append(bool(db.session.info.get("codeqr_writing")))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(qrcodes, "verify", noting)
+    monkeypatch.setattr(field_checks, "verify", noting)
     return seen
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from codeqr import db
 from codeqr.design import values, verify
-from codeqr.domain import qrcodes
+from codeqr.domain import field_checks
 from codeqr.domain.rendering import Picture, render_spec
 from codeqr.domain.schemas import Design
 from test_web import _import, _wait
@@ -119,7 +119,7 @@ def test_an_update_decodes_only_when_the_image_changes(app, api, monkeypatch):
         calls.append(spec.text)
         return verify.verify(spec, renderer)
 
-    monkeypatch.setattr(qrcodes, "verify", spy)
+    monkeypatch.setattr(field_checks, "verify", spy)
     qr = api.post("/api/qrcodes", json={"url": URL}).get_json()
     assert calls == [qr["shortLink"]]  # the random key was drawn before the check: its very link
     assert api.patch(f"/api/qrcodes/{qr['id']}", json={"title": "Menu"}).status_code == 200
@@ -186,7 +186,7 @@ def test_create_update_and_bulk_decode_outside_the_write_transaction(app, api, m
         writing.append(bool(db.session().info.get("codeqr_writing")))
         return verify.verify(spec, renderer)
 
-    monkeypatch.setattr(qrcodes, "verify", spy)
+    monkeypatch.setattr(field_checks, "verify", spy)
     qr = api.post("/api/qrcodes", json={"url": URL}).get_json()
     assert api.patch(f"/api/qrcodes/{qr['id']}", json={"fgColor": "#1d4ed8"}).status_code == 200
     refused = api.patch(f"/api/qrcodes/{qr['id']}", json={"eyeColor": "#eeeeee"})

@@ -121,11 +121,11 @@ def test_a_job_that_keeps_stopping_is_failed_with_a_reason(job_app):
 
 
 def _codes(app, count: int, size: int = 256) -> list:
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
     from codeqr.domain.schemas import QRCodeCreate
 
     with app.app_context():
-        return [qrcodes.create(QRCodeCreate(url=f"https://example.com/e/{i}", size=size, title=f"E{i}"), ctx=for_operator())
+        return [writes.create(QRCodeCreate(url=f"https://example.com/e/{i}", size=size, title=f"E{i}"), ctx=for_operator())
                 for i in range(count)]
 
 
@@ -246,16 +246,16 @@ def test_an_export_names_files_apart_when_two_domains_share_a_key(make_app):
     import io
     import zipfile
 
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
     from codeqr.domain.schemas import QRCodeCreate
     from codeqr.jobs import exports
 
     app = make_app()
     with app.app_context():
-        codes = [qrcodes.create(QRCodeCreate(url="https://example.com/a", key="spring", size=256), ctx=for_operator()),
-                 qrcodes.create(QRCodeCreate(url="https://example.com/b", key="spring", size=256,
-                                             domain="go.example.org"), ctx=for_operator()),
-                 qrcodes.create(QRCodeCreate(url="https://example.com/c", key="summer", size=256), ctx=for_operator())]
+        codes = [writes.create(QRCodeCreate(url="https://example.com/a", key="spring", size=256), ctx=for_operator()),
+                 writes.create(QRCodeCreate(url="https://example.com/b", key="spring", size=256,
+                                            domain="go.example.org"), ctx=for_operator()),
+                 writes.create(QRCodeCreate(url="https://example.com/c", key="summer", size=256), ctx=for_operator())]
     job_id = _export_job(app, codes)
     app.extensions["codeqr"].jobs.wake()
     _wait(lambda: _export_state(app, job_id).status == "done", 60, "the export to end")

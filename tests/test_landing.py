@@ -21,7 +21,7 @@ from codeqr import db
 from codeqr.contents import TYPES
 from codeqr.contents.events import Event
 from codeqr.context import for_operator
-from codeqr.domain import qrcodes
+from codeqr.domain import writes
 from codeqr.domain.schemas import QRCodeCreate
 from codeqr.scans import landing
 from codeqr.scans.models import PendingScan
@@ -124,7 +124,7 @@ def make(app, type_name: str, payload, **more):
     if type_name in {"email", "phone", "sms"}:
         body.setdefault("useDisplayPage", True)
     with app.app_context():
-        return qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator())
+        return writes.create(QRCodeCreate.model_validate(body), ctx=for_operator())
 
 
 def shown(client, key: str) -> Parsed:

@@ -277,14 +277,15 @@ def test_every_scan_statement_finds_the_code_by_index(make_app):
 
 
 def test_each_scan_returns_the_routing_of_the_code_scanned_among_many(make_app):
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
+    from codeqr.domain.schemas import QRCodeCreate
     from codeqr.domain.timeutil import utcnow
     from codeqr.scans.counter import Routing
 
     app = make_app()
     with app.app_context():
         items = [{"url": f"https://example.com/p/{index}", "key": f"code-{index}"} for index in range(30)]
-        made = qrcodes.bulk_create(items, ctx=for_operator()).root
+        made = [writes.create(QRCodeCreate.model_validate(item), ctx=for_operator()) for item in items]
     counter = app.extensions["codeqr"].scan_counter
     visit = {"timestamp": utcnow(), "user_agent": None, "referer": None, "referer_host": None, "language": None,
              "country": None, "region": None, "city": None, "visitor": None}

@@ -11,7 +11,7 @@ from api_client import authorized_client
 from codeqr import db
 from codeqr.accounts import apikeys, users
 from codeqr.context import for_operator
-from codeqr.domain import qrcodes
+from codeqr.domain import qrcodes, writes
 from codeqr.domain.models import ApiKey, QRCode, User
 from codeqr.domain.schemas import QRCodeCreate
 
@@ -32,7 +32,7 @@ def people(make_app):
         accounts = {role: users.create(f"{role}@example.com", PASSWORD, role=role, ctx=for_operator())
                     for role in ("admin", "member", "viewer")}
         app.people = {role: user.id for role, user in accounts.items()}
-        app.qr = qrcodes.create(QRCodeCreate(url=URL, key="kept"), ctx=for_operator()).api()
+        app.qr = writes.create(QRCodeCreate(url=URL, key="kept"), ctx=for_operator()).api()
     return app
 
 

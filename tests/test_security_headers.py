@@ -16,7 +16,7 @@ from codeqr import db, hookimpl
 from codeqr.accounts import apikeys, users
 from codeqr.context import for_operator
 from codeqr.design import logos
-from codeqr.domain import qrcodes
+from codeqr.domain import writes
 from codeqr.domain.models import User
 from codeqr.domain.schemas import QRCodeCreate
 from codeqr.errors import DatabaseUnavailable
@@ -66,10 +66,10 @@ def site(make_app):
     with app.app_context():
         admin = users.create("admin@example.com", PASSWORD, role="admin", ctx=for_operator()).id
         member = users.create("member@example.com", PASSWORD, ctx=for_operator()).id
-        kept = qrcodes.create(QRCodeCreate(url="https://example.com/kept", key="kept"), ctx=for_operator())
-        spare = qrcodes.create(QRCodeCreate(url="https://example.com/spare"), ctx=for_operator())
-        qrcodes.create(QRCodeCreate.model_validate({"type": "gs1", "url": "https://example.com/product",
-                                                    "gs1": {"gtin": "09506000134352"}}), ctx=for_operator())
+        kept = writes.create(QRCodeCreate(url="https://example.com/kept", key="kept"), ctx=for_operator())
+        spare = writes.create(QRCodeCreate(url="https://example.com/spare"), ctx=for_operator())
+        writes.create(QRCodeCreate.model_validate({"type": "gs1", "url": "https://example.com/product",
+                                                   "gs1": {"gtin": "09506000134352"}}), ctx=for_operator())
         _, secret = apikeys.create("headers", owner=db.session.get(User, admin), ctx=for_operator())
         spare_key, _ = apikeys.create("to revoke", owner=db.session.get(User, admin), ctx=for_operator())
         values = {"qr_id": kept.id, "ref": spare.id, "key": "kept", "fmt": "png", "filename": "app.js",

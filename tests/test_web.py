@@ -11,18 +11,18 @@ import pytest
 
 from codeqr.accounts import users
 from codeqr.context import for_operator
-from codeqr.domain.qrcodes import PREVIEW_KEY
+from codeqr.domain.fields import PREVIEW_KEY
 from decode import decode
 from web_client import PASSWORD, csrf_of
 
 
 def create(app, **body) -> dict:
     """Create a QR Code through the service; return its API dict."""
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
     from codeqr.domain.schemas import QRCodeCreate
 
     with app.app_context():
-        return qrcodes.create(QRCodeCreate.model_validate(body), ctx=for_operator()).api()
+        return writes.create(QRCodeCreate.model_validate(body), ctx=for_operator()).api()
 
 
 def test_fresh_instance_leads_to_setup_then_login(web_app):
@@ -567,11 +567,12 @@ def test_bulk_delete_asks_first_and_again_when_the_count_changed(browser, web_ap
 
 
 def test_bulk_delete_of_the_ids_ticked_and_of_more_than_a_hundred(browser, web_app):
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
+    from codeqr.domain.schemas import QRCodeCreate
 
     with web_app.app_context():
-        made = [qr.id for qr in qrcodes.bulk_create([{"url": f"https://example.com/batch/{i}"} for i in range(100)],
-                                                   ctx=for_operator()).root]
+        made = [writes.create(QRCodeCreate(url=f"https://example.com/batch/{i}"), ctx=for_operator()).id
+                for i in range(100)]
     made += [create(web_app, url=f"https://example.com/batch/more-{i}")["id"] for i in range(5)]
     token = csrf_of(browser, "/qrcodes")
     two = {"ids": made[:2], "confirmed": "2", "csrf_token": token}

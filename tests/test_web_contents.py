@@ -218,7 +218,7 @@ def test_every_page_of_a_qrcode_shows_each_type_static_and_dynamic(web_app, brow
     """The list, the detail, edit, duplicate and delete pages and the bulk delete's question
     render for a QR Code of each type, static and dynamic where allowed, named by its content."""
     from codeqr.contents import TYPES
-    from codeqr.domain import qrcodes
+    from codeqr.domain import writes
     from codeqr.domain.schemas import QRCodeCreate
 
     made = []
@@ -226,7 +226,7 @@ def test_every_page_of_a_qrcode_shows_each_type_static_and_dynamic(web_app, brow
         for name, kind in TYPES.items():
             for static in {"either": (True, False), "only": (True,), "never": (False,)}[kind.static]:
                 body = QRCodeCreate.model_validate({"type": name, "static": static, **EXAMPLES[name]})
-                made.append(qrcodes.create(body, ctx=for_operator()))
+                made.append(writes.create(body, ctx=for_operator()))
     listed = browser.get("/qrcodes", query_string={"pageSize": 100})
     assert listed.status_code == 200
     page = html_unescape(listed.get_data(as_text=True))

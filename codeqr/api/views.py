@@ -6,7 +6,7 @@ from flask import current_app, request, url_for
 from ..accounts import apikeys
 from ..accounts.permissions import Actor, actor_of_key
 from ..context import Context, for_actor
-from ..domain import qrcodes
+from ..domain import deletes, qrcodes, writes
 from ..domain.schemas import (
     BulkCreate,
     BulkDeleteQuery,
@@ -109,7 +109,7 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
     @bp.output(schemas.out, status_code=201, description="The QR Code created")
     @bp.doc(summary="Create a QR Code", responses=errors(409, writes=True))
     def create(data: QRCodeCreate):
-        return qrcodes.create(data, ctx=_ctx())
+        return writes.create(data, ctx=_ctx())
 
 
     @bp.get("/qrcodes")
@@ -146,7 +146,7 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
         },
     )
     def upsert(data: QRCodeCreate):
-        result, outcome = qrcodes.upsert(data, ctx=_ctx())
+        result, outcome = writes.upsert(data, ctx=_ctx())
         return result, 201 if outcome == "created" else 200
 
 
@@ -201,7 +201,7 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
     @bp.doc(summary="Delete up to 100 QR Codes", responses=errors(writes=True))
     def bulk_delete(query: BulkDeleteQuery):
         refs = [ref.strip() for ref in query.ids.split(",") if ref.strip()]
-        return {"deletedCount": qrcodes.bulk_delete(refs, ctx=_ctx())}
+        return {"deletedCount": deletes.bulk_delete(refs, ctx=_ctx())}
 
 
     @bp.get("/qrcodes/<ref>")
@@ -218,7 +218,7 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
     @bp.output(schemas.out, description="The QR Code after the update")
     @bp.doc(summary="Update a QR Code (PATCH; PUT does the same)", description=_REF, responses=errors(409, writes=True))
     def update(ref: str, data: QRCodeUpdate):
-        return qrcodes.update(ref, data, ctx=_ctx())
+        return writes.update(ref, data, ctx=_ctx())
 
 
     @bp.delete("/qrcodes/<ref>")
@@ -226,4 +226,4 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
     @bp.output(Deleted, description="The id of the QR Code deleted")
     @bp.doc(summary="Delete a QR Code", description=_REF, responses=errors(writes=True))
     def delete(ref: str):
-        return qrcodes.delete_one(ref, ctx=_ctx())
+        return deletes.delete_one(ref, ctx=_ctx())

@@ -9,6 +9,8 @@ from ..context import Context
 from ..design import templates
 from ..errors import CodeQRError
 from . import qrcodes
+from .field_checks import field_problems
+from .fields import fields_of, with_type_change
 from .messages import schema_problems
 from .schemas import INPUT_FIELDS
 
@@ -43,15 +45,14 @@ def every_problem(body: object, ctx: Context, *, editing: str | None = None, upd
             given = model.model_validate(kept).given()
             given = templates.inherited(given.get("template_id"), given, given.get("type", stored.type), ctx,
                                         new=False) | given
-            fields = before | qrcodes.with_type_change(before, given)
+            fields = before | with_type_change(before, given)
         else:
             needs_url = "url" in refused and kept.get("type", DEFAULT_TYPE) in WITH_URL
-            fields = qrcodes.fields_of(schemas.create.model_validate(kept | ({"url": _SOME_URL} if needs_url else {})),
-                                       ctx)
+            fields = fields_of(schemas.create.model_validate(kept | ({"url": _SOME_URL} if needs_url else {})), ctx)
     except ValidationError:
         return found  # the fields left depend on those refused: fix these first
     fields["domain"] = fields["domain"].lower()
     unchanged = {name for name in schemas.api_names.values() if name not in body} if update else set()
     own_id = stored.id if stored is not None else None  # ``editing`` may be ext_<externalId>
-    return found + qrcodes.field_problems(fields, ctx, taken=taken, exclude_id=own_id, refused=refused,
-                                          unchanged=unchanged, stored=before)
+    return found + field_problems(fields, ctx, taken=taken, exclude_id=own_id, refused=refused,
+                                  unchanged=unchanged, stored=before)

@@ -18,7 +18,8 @@ from sqlalchemy import delete, select
 
 from ..accounts.permissions import Permission
 from ..context import Context
-from ..domain import qrcodes
+from ..domain import qrcodes, writes
+from ..domain.lifecycle import fire
 from ..domain.messages import schema_problems
 from ..domain.models import BulkJob
 from ..domain.schemas import MAX_BULK
@@ -116,8 +117,8 @@ def _checked(item, ctx: Context) -> dict:
     """The fields to insert for ``item`` (its logo taken in and stored, its image decoded),
     or its ``_Refused`` entry."""
     try:
-        data, logo = qrcodes._with_logo(ctx.schemas.create.model_validate(item), ctx)
-        return qrcodes._new_fields(data, ctx, logo=logo)
+        data, logo = writes.with_logo(ctx.schemas.create.model_validate(item), ctx)
+        return writes.new_fields(data, ctx, logo=logo)
     except ValidationError as error:
         return _Refused({"error": InvalidInputs.of(list(schema_problems(error))).body(), "qrcode": item})
     except CodeQRError as error:
@@ -134,12 +135,12 @@ def _inserted(items: list, checked: list[dict], ctx: Context) -> RootModel:
             results.append(fields)
             continue
         try:
-            created = qrcodes._out(qrcodes._inserted(fields, ctx), ctx)
+            created = qrcodes.out_of(writes.inserted(fields, ctx), ctx)
         except CodeQRError as error:  # a key taken since the check
             results.append({"error": error.body(), "qrcode": item})
         else:
             results.append(created)
-            qrcodes._fire(ctx, "codeqr_qrcode_created", qrcode=created.api())
+            fire(ctx, "codeqr_qrcode_created", qrcode=created.api())
     answer = ctx.schemas.bulk_result.model_validate(results)
     answer.model_dump_json()  # raises here, inside the transaction, on an input it cannot echo
     return answer

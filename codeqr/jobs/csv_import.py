@@ -21,7 +21,7 @@ from ..contents import PAYLOADS, TYPES
 from ..contents.examples import EXAMPLES
 from ..context import Context
 from ..design import logos
-from ..domain import qrcodes
+from ..domain import qrcodes, writes
 from ..domain.messages import label_of, sentences
 from ..domain.models import ImportJob, ImportRowError
 from ..domain.schemas import QRCodeSchemas, ui_of, value_type
@@ -130,7 +130,7 @@ def _body(row: dict, kinds: dict[str, Kind]) -> dict:
     return body | content_columns.payloads_of(payload_cells)
 
 
-def import_row(row: dict, ctx: Context, within: qrcodes.Within | None = None) -> str:
+def import_row(row: dict, ctx: Context, within: writes.Within | None = None) -> str:
     """Create or update one QR Code from a row as ``ctx.actor``; return "created", "updated"
     or "unchanged". ``within``: work joined to the row's write transaction (the job's
     progress); the checks, the image's decode included, run before it."""
@@ -139,11 +139,11 @@ def import_row(row: dict, ctx: Context, within: qrcodes.Within | None = None) ->
     if body.get("externalId"):
         existing = qrcodes.find("ext_" + body["externalId"], ctx)
         if existing is not None:
-            after = qrcodes.update(existing.id, schemas.update.model_validate(body), ctx, within)
+            after = writes.update(existing.id, schemas.update.model_validate(body), ctx, within)
             return "unchanged" if after.updated_at == existing.updated_at else "updated"
-        qrcodes.create(schemas.create.model_validate(body), ctx, within)
+        writes.create(schemas.create.model_validate(body), ctx, within)
         return "created"
-    _, outcome = qrcodes.upsert(schemas.create.model_validate(body), ctx, within)
+    _, outcome = writes.upsert(schemas.create.model_validate(body), ctx, within)
     return outcome
 
 

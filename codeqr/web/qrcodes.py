@@ -15,8 +15,9 @@ from ..contents import TYPES, WITH_URL
 from ..context import for_request
 from ..design import templates
 from ..design.verify import Unscannable
-from ..domain import qrcodes
+from ..domain import deletes, field_checks, qrcodes, writes
 from ..domain.checks import every_problem
+from ..domain.fields import PREVIEW_KEY, fields_of
 from ..domain.rendering import short_link
 from ..domain.schemas import Filters, ListQuery, QRCodeUpdate, bounds_of
 from ..domain.timeutil import utcnow
@@ -143,7 +144,7 @@ def qrcode_new():
             # Another code for the same website is likely a mistake; two for one text are not.
             existing = qrcodes.oldest_with_url(data.url, for_request(), data.domain) if data.type == "url" and data.url else None
             if existing is None or original is not None or request.form.get("create_anyway"):
-                qr = qrcodes.create(data, ctx=for_request())
+                qr = writes.create(data, ctx=for_request())
                 flash("QR Code created.", "success")
                 return redirect(url_for("web.qrcode_detail", qr_id=qr.id))
         except ValidationError:
@@ -169,7 +170,7 @@ def qrcode_edit(qr_id: str):
             change = app_state().schemas.update.model_validate(body)
             link_change = _link_change(qr, change)
             if link_change is None or request.form.get("change_link"):
-                saved = qrcodes.update(qr_id, change, ctx=for_request())
+                saved = writes.update(qr_id, change, ctx=for_request())
                 if qr.static and saved.encoded() != qr.encoded():
                     flash("QR Code saved. It is static: printed copies keep the old content, so print the new "
                           "image to replace them.", "warning")
@@ -245,7 +246,7 @@ def qrcode_delete(qr_id: str):
     qr = _get(qr_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        qrcodes.delete_one(qr_id, ctx=for_request())
+        deletes.delete_one(qr_id, ctx=for_request())
         flash(f"QR Code {qr.short_link} deleted.", "success")
         return redirect(url_for("web.qrcode_list"))
     return render_template("confirm.html", form=form, question=f"Delete {name_of(qr)}?", qr=qr,
@@ -278,7 +279,7 @@ def qrcode_bulk_delete():
     # Codes may have been made or deleted since the question: what is deleted is what was counted.
     asked = request.form.get("confirmed", type=int)
     if asked is not None and asked == len(doomed):
-        deleted = qrcodes.delete_many([qr.id for qr in doomed], ctx=for_request())
+        deleted = deletes.delete_many([qr.id for qr in doomed], ctx=for_request())
         flash(f"{deleted} QR Code{'s' if deleted != 1 else ''} deleted.", "success")
         return redirect(url_for("web.qrcode_list") if matching else back)
     changed = asked is not None  # the count moved under the question: ask again with the new one
@@ -299,8 +300,9 @@ def qrcode_preview():
         return _refused(form)
     try:
         data = app_state().schemas.create.model_validate(form.payload())
-        picture, shown_key, problems = qrcodes.preview_picture(data, for_request(), key=editing.key if editing else None,
-                                                               editing=editing.id if editing else None)
+        picture, shown_key, problems = field_checks.preview_picture(data, for_request(),
+                                                                    key=editing.key if editing else None,
+                                                                    editing=editing.id if editing else None)
     except ValidationError:
         _show_every_problem(form, editing=editing.id if editing else None)
         return _refused(form)
@@ -311,8 +313,8 @@ def qrcode_preview():
     media_type = images.renderers[fmt].media_type
     # A new QR Code without a key of its own gets a random one when it is created: until
     # then the preview shows its look, not a link anyone can scan.
-    static = qrcodes.fields_of(data, for_request())["static"]
-    link = picture.text if shown_key != qrcodes.PREVIEW_KEY and not static else None
+    static = fields_of(data, for_request())["static"]
+    link = picture.text if shown_key != PREVIEW_KEY and not static else None
     image = f"data:{media_type};base64," + base64.b64encode(drawn).decode()
     scan = _scan_verdict(problems)
     if problems:

@@ -1,0 +1,282 @@
+"""Writing QR Codes: create, update, upsert and bulk create.
+
+Each public function is one transaction; lifecycle hooks run after the commit. Services
+take validated pydantic inputs and never look at the request. Each takes a ``Context``
+(required): the app's settings, plugins and images, and the actor asking (the views pass
+who is signed in, the CLI the operator, jobs their owner); each refuses an actor who may
+not write.
+"""
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.permissions import Permission
+from ..contents import TYPES, WITH_URL, lookup_text
+from ..contents.rules import content_problems
+from ..contents.stored import product_key
+from ..context import Context
+from ..design import logos, templates
+from ..design.verify import Unscannable
+from ..errors import Conflict, InvalidInputs
+from ..persistence.database import begin_write, insert_on_conflict
+from ..persistence.extensions import db
+from .field_checks import Scanned, field_problems, unique_conflict
+from .fields import RandomKey, fields_of, picture_of, with_type_change
+from .ids import new_key, url_fingerprint, url_hash
+from .lifecycle import fire
+from .models import QRCode
+from .qrcodes import oldest_row_with_url, out_of, row_of, row_or_not_found
+from .schemas import QRCodeCreate, QRCodeOut, QRCodeUpdate
+
+_RANDOM_KEY_ATTEMPTS = 5
+
+
+def new_fields(data: QRCodeCreate, ctx: Context, taken: bool = False, logo: logos.Logo | None = None,
+               keep_logo: bool = True) -> dict:
+    """The checked fields of a new QR Code; every problem at once (with ``taken``, a key or
+    externalId used already among them). Then its ``logo`` (``with_logo``) is kept, unless
+    the caller kept it already (``keep_logo``): call it before the write transaction."""
+    fields = fields_of(data, ctx)
+    if fields["key"] is None:
+        fields["key"] = RandomKey(new_key())
+    InvalidInputs.raise_any(*field_problems(fields, ctx, taken=taken, logo=logo))
+    if logo is not None and keep_logo:
+        _keep(logo, ctx)
+    return fields
+
+
+def _keep(logo: logos.Logo, ctx: Context) -> None:
+    """Keep a logo taken in (record it, store it): before the QR Code's write transaction."""
+    logos.keep(logo, ctx.state.images.storage, ctx.now())
+
+
+def with_logo(data, ctx: Context):
+    """``data`` (a create or update body) with the ``logo`` it sends taken in: fetched,
+    checked and normalised, before any transaction (a fetch may take seconds), its value
+    now the stored logo's name; and that ``logos.Logo``, to keep before the QR Code's
+    write transaction (None: no logo sent). A logo sent without ``showLogo`` is a logo to show.
+    A logo refused raises ``InvalidInput`` on ``logo``; nothing is stored."""
+    if getattr(data, "logo", None) is None:
+        return data, None
+    logo = logos.intake(data.logo, ctx, ctx.state.images.storage)
+    update = {"logo": logo.name} | ({} if "show_logo" in data.model_fields_set else {"show_logo": True})
+    return data.model_copy(update=update), logo
+
+
+def _insert(fields: dict, ctx: Context, upsert_slot: str | None = None) -> QRCode | None:
+    """Insert one row inside the open transaction; None when the upsert slot was taken."""
+    random_key = fields["key"] is None or isinstance(fields["key"], RandomKey)
+    for attempt in range(_RANDOM_KEY_ATTEMPTS if random_key else 1):
+        now = ctx.now()
+        values = ctx.schemas.columns(fields) | {"upsert_slot": upsert_slot, "created_at": now, "updated_at": now}
+        values["url_hash"] = url_hash(values["url"])
+        if random_key:
+            values["key"] = str(fields["key"]) if attempt == 0 and fields["key"] else new_key()
+        statement = insert_on_conflict(QRCode, db.engine.dialect).values(values).returning(QRCode.id)
+        if upsert_slot:
+            statement = statement.on_conflict_do_nothing(index_elements=["upsert_slot"])
+        try:
+            with db.session.begin_nested():
+                new_id = db.session.scalar(statement)
+        except IntegrityError:
+            conflict = unique_conflict(values)
+            if not (random_key and conflict.field == "key"):
+                raise conflict from None
+            continue  # a random key collided: draw another
+        return db.session.get(QRCode, new_id) if new_id else None
+    raise Conflict("could not find a free random key; try again")
+
+
+def inserted(fields: dict, ctx: Context) -> QRCode:
+    """Insert one row without an upsert slot: there is always one (or an error)."""
+    qr = _insert(fields, ctx)
+    assert qr is not None, "only an upsert slot already taken inserts nothing"
+    return qr
+
+
+#: Work a caller joins to a save's write transaction, given its outcome ("created",
+#: "updated" or "unchanged"): a job's progress, committed with the row or not at all.
+Within = Callable[[str], None]
+
+
+def create(data: QRCodeCreate, ctx: Context, within: Within | None = None) -> QRCodeOut:
+    """Create a QR Code (``within``: work joined to its write transaction)."""
+    ctx.actor.require(Permission.WRITE_QRCODES)
+    data, logo = with_logo(data, ctx)
+    fields = new_fields(data, ctx, taken=True, logo=logo)
+    with begin_write():
+        result = out_of(inserted(fields, ctx), ctx)
+        if within is not None:
+            within("created")
+    fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
+    return result
+
+
+def _changes_to(stored: dict, given: dict, ctx: Context) -> tuple[str | None, dict]:
+    """The template an update of ``stored`` names (``templateId``) and the fields it sets:
+    ``given``, that template's design where not given, and what comes with them."""
+    given = dict(given)
+    template_id = given.pop("template_id", None)
+    given = templates.inherited(template_id, given, given.get("type", stored["type"]), ctx, new=False) | given
+    if "domain" in given:
+        given["domain"] = given["domain"].lower()
+    if (given.get("show_logo") or given.get("logo")) and "level" not in given and stored["level"] not in ("Q", "H"):
+        given["level"] = "H"  # what a logo implies when the caller did not choose
+    return template_id, with_type_change(stored, given)
+
+
+def _scan_ahead(ref: str, given: dict, ctx: Context, logo: logos.Logo | None = None) -> Scanned | None:
+    """Decode the image an update of ``ref`` would make before its write transaction (a
+    decode takes from milliseconds to seconds: writers must not wait for it). None when the
+    checks before the decode fail or the QR Code is not there: the update finds out itself."""
+    qr = row_of(ref)
+    if qr is None:
+        return None
+    stored = ctx.schemas.fields_of(qr)
+    template_id, changes = _changes_to(stored, given, ctx)
+    future = stored | changes
+    problems = field_problems(future | {"template_id": template_id}, ctx, exclude_id=qr.id, taken=False,
+                              stored=stored, logo=logo)
+    if not all(isinstance(problem, Unscannable) for problem in problems):
+        return None
+    return picture_of(future, ctx), problems
+
+
+def _apply(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None,
+           logo: logos.Logo | None = None) -> dict:
+    """Apply the given changes to ``qr`` (validated; its new ``logo`` kept before the
+    transaction); return ``{api_name: [old, new]}``. ``scanned``: the decode of the image
+    made before (``_scan_ahead``)."""
+    stored = ctx.schemas.fields_of(qr)
+    template_id, given = _changes_to(stored, given, ctx)
+    future = stored | given
+    changes = {name: [stored[name], value] for name, value in given.items() if stored[name] != value}
+    if not changes:
+        InvalidInputs.raise_any(*templates.problems(template_id, ctx))
+        return {}
+    api_names = ctx.schemas.api_names
+    InvalidInputs.raise_any(*field_problems(future | {"template_id": template_id}, ctx, exclude_id=qr.id, stored=stored,
+                                            scanned=scanned, logo=logo,
+                                            unchanged={api_names[name] for name in api_names if name not in given}))
+    columns = ctx.schemas.columns(future, kept=qr.design)
+    if columns["url"] != qr.url or "domain" in changes:
+        qr.url_hash = url_hash(columns["url"])
+        qr.upsert_slot = None  # the slot belonged to the old (domain, url)
+    # The design and the content are one column each: a field of either changes it whole.
+    for name in {"design" if name in ctx.schemas.design_fields else name for name in changes} | {"url", "content"}:
+        if name in columns:
+            setattr(qr, name, columns[name])
+    if not qr.use_as_template:
+        qr.default_template = False  # no longer a template: no longer the default (``design.templates``)
+    qr.updated_at = ctx.now()
+    return {ctx.schemas.api_names[name]: change for name, change in changes.items()}
+
+
+def _save_changes(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None,
+                  logo: logos.Logo | None = None) -> tuple[QRCodeOut, dict]:
+    """Apply and flush inside the open transaction; return ``(before, changes)``."""
+    before = out_of(qr, ctx)
+    changes = _apply(qr, given, ctx, scanned, logo)
+    if changes:
+        fields = ctx.schemas.fields_of(qr)
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except IntegrityError:
+            db.session.rollback()  # qr is left holding the values that clashed
+            raise unique_conflict(fields, exclude_id=qr.id) from None
+    return before, changes
+
+
+def _after_update(before: QRCodeOut, after: QRCodeOut, changes: dict, ctx: Context) -> None:
+    if before.picture() != after.picture():
+        ctx.state.images.forget(before.picture())
+    fire(ctx, "codeqr_qrcode_updated", qrcode=after.api(), changes=changes)
+
+
+def update(ref: str, data: QRCodeUpdate, ctx: Context, within: Within | None = None) -> QRCodeOut:
+    """Change the fields sent; ``updatedAt`` moves only when something changed (``within``:
+    work joined to its write transaction)."""
+    ctx.actor.require(Permission.WRITE_QRCODES)
+    data, logo = with_logo(data, ctx)
+    scanned = _scan_ahead(ref, data.given(), ctx, logo)
+    if logo is not None:
+        # Kept before the transaction, whatever its checks say: an update refused leaves
+        # it named by no QR Code, and the sweep removes it after the grace.
+        _keep(logo, ctx)
+    with begin_write():
+        qr = row_or_not_found(ref)
+        before, changes = _save_changes(qr, data.given(), ctx, scanned, logo)
+        result = out_of(qr, ctx)
+        if within is not None:
+            within("updated" if changes else "unchanged")
+    if changes:
+        _after_update(before, result, changes, ctx)
+    return result
+
+
+def upsert(data: QRCodeCreate, ctx: Context, within: Within | None = None) -> tuple[QRCodeOut, str]:
+    """Find the oldest QR Code with this url, or of this type with this content (a gs1 one:
+    with this Digital Link) (in ``domain`` if given): leave it, update it, or create one.
+    Return ``(QR Code, "created" | "updated" | "unchanged")`` (``within``: work joined to its
+    write transaction, given that outcome).
+
+    Concurrent upserts of one new url insert with the same ``upsert_slot``; the
+    unique constraint lets exactly one through and the others update that row.
+    """
+    ctx.actor.require(Permission.WRITE_QRCODES)
+    data, logo = with_logo(data, ctx)
+    given = data.given()
+    kind = TYPES[data.type]
+    payload = data.url if kind.field == "url" else getattr(data, kind.field)
+    if (data.url is None and kind.name in WITH_URL) or payload is None:
+        InvalidInputs.raise_any(*content_problems(fields_of(data, ctx), ctx.schemas.api_names))
+    found_by = lookup_text(data.type, data.url, payload)
+    if kind.name != "gs1":  # a gs1 code is found by its Digital Link: its link types and expiry may change
+        given.pop(kind.field, None)  # what the upsert finds by: it cannot change
+    created, before = False, None
+    changes: dict = {}
+    # Checked (its image decoded) before the write transaction, as the row is now: writers
+    # must not wait for a decode. Should the row change meanwhile, the checks run again inside.
+    ahead, _ = _upsert_row(data, found_by, ctx)
+    checked = new_fields(data, ctx, logo=logo) if ahead is None else None  # keeps the logo
+    scanned = _scan_ahead(ahead.id, given, ctx, logo) if ahead is not None else None
+    if ahead is not None and logo is not None:
+        _keep(logo, ctx)  # before the transaction, as ``update`` does
+    with begin_write():
+        qr, identity = _upsert_row(data, found_by, ctx)
+        if qr is None:
+            fields = checked if checked is not None else new_fields(data, ctx, logo=logo, keep_logo=False)
+            slot = url_fingerprint(fields["domain"], f"{data.type}\n{identity}" if data.type != "url" else identity)
+            qr = _insert(fields, ctx, upsert_slot=slot)
+            created = qr is not None
+            if qr is None:  # a concurrent upsert won the slot: update its row instead
+                qr = db.session.scalar(select(QRCode).where(QRCode.upsert_slot == slot))
+                if qr is None:
+                    raise Conflict("the QR Code for this url changed while upserting; try again")
+        if not created:
+            before, changes = _save_changes(qr, given, ctx, scanned, logo)
+        result = out_of(qr, ctx)
+        if within is not None:
+            within("created" if created else "updated" if changes else "unchanged")
+    if created:
+        fire(ctx, "codeqr_qrcode_created", qrcode=result.api())
+        return result, "created"
+    if changes and before is not None:
+        _after_update(before, result, changes, ctx)
+        return result, "updated"
+    return result, "unchanged"
+
+
+def _upsert_row(data: QRCodeCreate, found_by: str, ctx: Context) -> tuple[QRCode | None, str]:
+    """The row an upsert of ``data`` finds (None: it creates one) and what identifies it
+    (its slot): a gs1 code by its Digital Link (products share default links), any other
+    by the oldest with its content."""
+    if data.gs1 is not None and data.type == "gs1":
+        domain = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
+        key = product_key(data.gs1)
+        return db.session.scalar(select(QRCode).where(QRCode.domain == domain, QRCode.key == key,
+                                                      QRCode.type == "gs1")), key
+    return oldest_row_with_url(found_by, data.domain, data.type), found_by
