@@ -6,13 +6,16 @@ The write services are found by reading the code (a public function that reaches
 ``begin_write``), not listed by hand: a new one must get a case here, or a test fails."""
 
 import ast
+import base64
 import importlib
 import inspect
+import io
 import pkgutil
 import textwrap
 import types
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 import codeqr
@@ -22,7 +25,7 @@ from codeqr.accounts.permissions import OPERATOR, actor_of_user
 from codeqr.context import Context, for_actor, for_job, for_operator
 from codeqr.design import templates
 from codeqr.domain import deletes, qrcodes, writes
-from codeqr.domain.models import ApiKey, BulkJob, ImportJob, QRCode, User
+from codeqr.domain.models import ApiKey, BulkJob, ImportJob, KeptLogo, QRCode, User
 from codeqr.domain.schemas import QRCodeCreate, QRCodeUpdate
 from codeqr.domain.timeutil import utcnow
 from codeqr.errors import Forbidden, NotFound
@@ -39,6 +42,8 @@ NO_ACTOR = {
     "codeqr.accounts.apikeys.verify": "authentication: it finds who acts (recording the key's use)",
     "codeqr.jobs.exports.remove_expired": "the job runner's housekeeping of expired files",
     "codeqr.jobs.bulk_create.remove_old": "the job runner's housekeeping of answers kept a day",
+    "codeqr.design.logos.keep": "records a logo taken in, for the write of a QR Code that follows (which requires its actor)",
+    "codeqr.design.logo_sweep.sweep": "the job runner's housekeeping of logos no QR Code names",
     "codeqr.jobs.runner.claim": "the job runner taking a job, before it acts as the owner",
     "codeqr.scans.enrichment.enrich_pending": "scans counted by visitors, enriched in the background",
     "codeqr.scans.enrichment.prune": "the retention of scan events, a setting of the operator",
@@ -112,6 +117,16 @@ def _run_import(app, ctx: Context) -> None:
     csv_import.run(job_id, Lease(ImportJob, job_id, "test", 60), ctx)
 
 
+def _logo_uri() -> str:
+    """A logo as an API body sends it: a data: URI of a PNG (one colour)."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+LOGO = _logo_uri()
+
+
 def _run_bulk(app, ctx: Context) -> None:
     """Run a bulk create sent at the machine as ``ctx.actor``."""
     job_id = bulk_create.start([{"url": "https://example.com/bulk"}], for_operator())
@@ -135,6 +150,8 @@ REFUSALS = {
     "codeqr.jobs.csv_import.start": ("viewer", "member", lambda app, ctx: csv_import.start(
         [{"url": "https://example.com/new"}], "new.csv", ctx)),
     "codeqr.jobs.csv_import.run": ("viewer", "member", _run_import),
+    "codeqr.domain.writes.checked_new": ("viewer", "member", lambda app, ctx: writes.checked_new(
+        {"url": "https://example.com/new", "logo": LOGO}, ctx)),
     "codeqr.jobs.bulk_create.start": ("viewer", "member", lambda app, ctx: bulk_create.start(
         [{"url": "https://example.com/new"}], ctx)),
     "codeqr.jobs.bulk_create.run": ("viewer", "member", _run_bulk),
@@ -152,7 +169,8 @@ REFUSALS = {
     "codeqr.accounts.apikeys.revoke_by_id": ("member", "admin", lambda app, ctx: apikeys.revoke_by_id(app.key, ctx)),
 }
 #: What each case guards, when not the rows rights protect (QR Codes, users, API keys).
-GUARDS = {"codeqr.jobs.csv_import.start": (ImportJob,), "codeqr.jobs.bulk_create.start": (BulkJob,)}
+GUARDS = {"codeqr.jobs.csv_import.start": (ImportJob,), "codeqr.jobs.bulk_create.start": (BulkJob,),
+          "codeqr.domain.writes.checked_new": (KeptLogo,)}
 #: Services that act on the actor's own account only: whoever acts, no one else's row moves.
 OWN_ACCOUNT = {
     "codeqr.accounts.users.end_sessions": lambda app, ctx: users.end_sessions(ctx),

@@ -33,10 +33,10 @@ from .schemas import QRCodeCreate, QRCodeOut, QRCodeUpdate
 _RANDOM_KEY_ATTEMPTS = 5
 
 
-def new_fields(data: QRCodeCreate, ctx: Context, taken: bool = False, logo: logos.Logo | None = None,
+def _new_fields(data: QRCodeCreate, ctx: Context, taken: bool = False, logo: logos.Logo | None = None,
                keep_logo: bool = True) -> dict:
     """The checked fields of a new QR Code; every problem at once (with ``taken``, a key or
-    externalId used already among them). Then its ``logo`` (``with_logo``) is kept, unless
+    externalId used already among them). Then its ``logo`` (``_with_logo``) is kept, unless
     the caller kept it already (``keep_logo``): call it before the write transaction."""
     fields = fields_of(data, ctx)
     if fields["key"] is None:
@@ -47,12 +47,21 @@ def new_fields(data: QRCodeCreate, ctx: Context, taken: bool = False, logo: logo
     return fields
 
 
+def checked_new(body, ctx: Context) -> dict:
+    """The checked fields of a new QR Code from an API ``body`` (its logo taken in and kept,
+    its image decoded), to insert later with ``inserted``; call it before any write
+    transaction. Raises what ``create`` would refuse with."""
+    ctx.actor.require(Permission.WRITE_QRCODES)
+    data, logo = _with_logo(ctx.schemas.create.model_validate(body), ctx)
+    return _new_fields(data, ctx, logo=logo)
+
+
 def _keep(logo: logos.Logo, ctx: Context) -> None:
     """Keep a logo taken in (record it, store it): before the QR Code's write transaction."""
     logos.keep(logo, ctx.state.images.storage, ctx.now())
 
 
-def with_logo(data, ctx: Context):
+def _with_logo(data, ctx: Context):
     """``data`` (a create or update body) with the ``logo`` it sends taken in: fetched,
     checked and normalised, before any transaction (a fetch may take seconds), its value
     now the stored logo's name; and that ``logos.Logo``, to keep before the QR Code's
@@ -104,8 +113,8 @@ Within = Callable[[str], None]
 def create(data: QRCodeCreate, ctx: Context, within: Within | None = None) -> QRCodeOut:
     """Create a QR Code (``within``: work joined to its write transaction)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
-    data, logo = with_logo(data, ctx)
-    fields = new_fields(data, ctx, taken=True, logo=logo)
+    data, logo = _with_logo(data, ctx)
+    fields = _new_fields(data, ctx, taken=True, logo=logo)
     with begin_write():
         result = out_of(inserted(fields, ctx), ctx)
         if within is not None:
@@ -200,7 +209,7 @@ def update(ref: str, data: QRCodeUpdate, ctx: Context, within: Within | None = N
     """Change the fields sent; ``updatedAt`` moves only when something changed (``within``:
     work joined to its write transaction)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
-    data, logo = with_logo(data, ctx)
+    data, logo = _with_logo(data, ctx)
     scanned = _scan_ahead(ref, data.given(), ctx, logo)
     if logo is not None:
         # Kept before the transaction, whatever its checks say: an update refused leaves
@@ -227,7 +236,7 @@ def upsert(data: QRCodeCreate, ctx: Context, within: Within | None = None) -> tu
     unique constraint lets exactly one through and the others update that row.
     """
     ctx.actor.require(Permission.WRITE_QRCODES)
-    data, logo = with_logo(data, ctx)
+    data, logo = _with_logo(data, ctx)
     given = data.given()
     kind = TYPES[data.type]
     payload = data.url if kind.field == "url" else getattr(data, kind.field)
@@ -241,14 +250,14 @@ def upsert(data: QRCodeCreate, ctx: Context, within: Within | None = None) -> tu
     # Checked (its image decoded) before the write transaction, as the row is now: writers
     # must not wait for a decode. Should the row change meanwhile, the checks run again inside.
     ahead, _ = _upsert_row(data, found_by, ctx)
-    checked = new_fields(data, ctx, logo=logo) if ahead is None else None  # keeps the logo
+    checked = _new_fields(data, ctx, logo=logo) if ahead is None else None  # keeps the logo
     scanned = _scan_ahead(ahead.id, given, ctx, logo) if ahead is not None else None
     if ahead is not None and logo is not None:
         _keep(logo, ctx)  # before the transaction, as ``update`` does
     with begin_write():
         qr, identity = _upsert_row(data, found_by, ctx)
         if qr is None:
-            fields = checked if checked is not None else new_fields(data, ctx, logo=logo, keep_logo=False)
+            fields = checked if checked is not None else _new_fields(data, ctx, logo=logo, keep_logo=False)
             slot = url_fingerprint(fields["domain"], f"{data.type}\n{identity}" if data.type != "url" else identity)
             qr = _insert(fields, ctx, upsert_slot=slot)
             created = qr is not None

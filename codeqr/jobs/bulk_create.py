@@ -117,8 +117,7 @@ def _checked(item, ctx: Context) -> dict:
     """The fields to insert for ``item`` (its logo taken in and stored, its image decoded),
     or its ``_Refused`` entry."""
     try:
-        data, logo = writes.with_logo(ctx.schemas.create.model_validate(item), ctx)
-        return writes.new_fields(data, ctx, logo=logo)
+        return writes.checked_new(item, ctx)
     except ValidationError as error:
         return _Refused({"error": InvalidInputs.of(list(schema_problems(error))).body(), "qrcode": item})
     except CodeQRError as error:
