@@ -178,6 +178,10 @@ def check_settings(config: dict, defaults: dict) -> None:
         value = config[name]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ConfigurationError(f"{name}={value!r}: must be a number above zero")
+    if config["CODEQR_LOGO_GRACE_HOURS"] < 1:
+        # A logo is kept before the QR Code naming it is saved (a bulk job's insert comes last).
+        raise ConfigurationError(f"CODEQR_LOGO_GRACE_HOURS={config['CODEQR_LOGO_GRACE_HOURS']!r}: must be 1 or more "
+                                 "(a shorter grace could remove a logo before the QR Code naming it is saved)")
     wait = config["CODEQR_BULK_WAIT_SECONDS"]
     if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait < config["CODEQR_SERVE_TIMEOUT_SECONDS"]:
         raise ConfigurationError(f"CODEQR_BULK_WAIT_SECONDS={wait!r}: must be 0 or more, and less than "
