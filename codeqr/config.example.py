@@ -63,7 +63,7 @@
 # CODEQR_JOB_LEASE_SECONDS = 30.0
 # CODEQR_EXPORT_TTL_HOURS = 24.0
 # CODEQR_BULK_WAIT_SECONDS = 10.0          # a bulk create's request waits this long for its job, then 202
-# CODEQR_LOGO_GRACE_HOURS = 24.0           # a logo no QR Code names is removed this long after its upload
+# CODEQR_LOGO_GRACE_HOURS = 24.0           # (1 or more) a logo no QR Code names is removed this long after it was last kept
 
 # --- Limits --------------------------------------------------------------------------------
 # CODEQR_MAX_BODY_BYTES = 8388608
