@@ -43,7 +43,7 @@ def _serve_blocks(instance: Path, db: str, postgres_url: str, codes: int, block:
 
     url = postgres_url if db == "postgres" else f"sqlite:///{instance / 'codeqr.db'}"
     app = create_app({"INSTANCE_PATH": str(instance), "CODEQR_DATABASE_URL": url, "CODEQR_DEFAULT_DOMAIN": DOMAIN,
-                      "CODEQR_ANALYTICS_WORKER": False, "CODEQR_JOB_WORKER": False,
+                      "CODEQR_ANALYTICS_WORKER": False, "CODEQR_JOB_WORKER": True,  # the bulk create's job
                       # PostgreSQL: no wait for the WAL flush, or one scan after another measures the disk
                       "CODEQR_SCAN_ASYNC_COMMIT": True})
     # Seeded through the command line and the API, which every version compared has.
@@ -56,6 +56,7 @@ def _serve_blocks(instance: Path, db: str, postgres_url: str, codes: int, block:
         made = client.post("/api/qrcodes/bulk", json=items, headers={"Authorization": f"Bearer {secret}"})
         assert made.status_code == 200, made.get_data(as_text=True)
         keys += [item["key"] for item in items]
+    app.extensions["codeqr"].jobs.stop()  # seeded: no runner beside the measured scans
     counter = app.extensions["codeqr"].scan_counter
     rng = random.Random(5)
     visit = {"timestamp": datetime.now(UTC), "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)",

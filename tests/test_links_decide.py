@@ -114,7 +114,7 @@ def test_a_code_expires_at_the_very_instant_of_expires_at(expires):
 
 def test_an_expired_code_without_expired_url_is_gone():
     decided = decide(link(expiresAt="2027-03-10T12:00:00Z"), Visitor(), NOW)
-    assert decided == Decision("expired", None) and decided.gone
+    assert decided == Decision("expired", None, gone=True) and decided.gone
     assert not decide(link(), Visitor(), NOW).gone
     assert not decide(link(hasPassword=True), Visitor(), NOW).gone
 

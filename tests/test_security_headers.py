@@ -19,6 +19,7 @@ from codeqr.design import logos
 from codeqr.domain import writes
 from codeqr.domain.models import User
 from codeqr.domain.schemas import QRCodeCreate
+from codeqr.domain.timeutil import utcnow
 from codeqr.errors import DatabaseUnavailable
 
 PASSWORD = "a long enough password"
@@ -75,7 +76,7 @@ def site(make_app):
         values = {"qr_id": kept.id, "ref": spare.id, "key": "kept", "fmt": "png", "filename": "app.js",
                   "field": "pattern", "value": "dots",
                   "key_id": spare_key.id, "user_id": member, "rest": "09506000134352",
-                  "logo_name": logos.keep(logos.intake_bytes(_png()), app.extensions["codeqr"].images.storage)}
+                  "logo_name": logos.keep(logos.intake_bytes(_png()), app.extensions["codeqr"].images.storage, utcnow())}
     client = app.test_client()
     assert client.post("/login", data={"email": "admin@example.com", "password": PASSWORD}).status_code == 302
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"

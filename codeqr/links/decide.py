@@ -117,10 +117,8 @@ class Decision:
     rule: int | None = None
     variant: int | None = None
 
-    @property
-    def gone(self) -> bool:
-        """An expired code with nowhere to go: the 410 page."""
-        return self.step == "expired" and self.destination is None
+    #: An expired code with nowhere to go: the 410 page.
+    gone: bool = False
 
 
 def decide(link: LinkRouting, visitor: Visitor, now: datetime) -> Decision:
@@ -128,7 +126,9 @@ def decide(link: LinkRouting, visitor: Visitor, now: datetime) -> Decision:
     if link.has_password and not visitor.unlocked:
         return Decision("password", None)
     if link.expires_at is not None and now >= link.expires_at:
-        return Decision("expired", _finished(link, visitor, link.expired_url) if link.expired_url else None)
+        if not link.expired_url:
+            return Decision("expired", None, gone=True)
+        return Decision("expired", _finished(link, visitor, link.expired_url))
     for position, rule in enumerate(link.rules, 1):
         if not _matches(rule, visitor, now):
             continue
