@@ -240,3 +240,11 @@ def test_a_job_that_stopped_after_its_insert_is_only_marked_done(make_app):
         job = db.session.get(BulkJob, job_id)
         assert (job.status, job.attempts, job.results) == ("done", 2, "[]")
     assert _stored(app) == 0  # nothing checked or inserted again
+
+
+def test_a_nul_in_an_item_is_kept_escaped_and_refused_with_its_item(app, api):
+    response = api.post("/api/qrcodes/bulk", json=[{"url": "https://example.com/nul", "title": "a\x00b"},
+                                                   {"url": "https://example.com/fine"}])
+    assert response.status_code == 200  # PostgreSQL stores no NUL in text: the job's row holds it escaped (JSON)
+    refused, created = response.get_json()
+    assert refused["qrcode"]["title"] == "a\x00b" and created["url"] == "https://example.com/fine"

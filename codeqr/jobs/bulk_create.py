@@ -5,7 +5,7 @@ ones are inserted in one transaction together with the answer.
 The request waits for the job a little (``CODEQR_BULK_WAIT_SECONDS``, less when the client
 asks with ``Prefer: wait=N`` or ``respond-async``): a job done by then is answered as the
 bulk create always was; one still running is answered 202 with where to poll. A job taken
-up after its process died checks its items again: nothing is written before the insert.
+up after its process died checks its items again: no QR Code is created before the insert.
 """
 
 import json
