@@ -105,8 +105,8 @@ def _check_and_insert(items: list, lease: Lease, ctx: Context) -> None:
         with begin_write():
             lease.advance(checked=index + 1)
     with begin_write():
-        answer = _inserted(items, checked, ctx)
-        lease.advance(items=None, results=answer.model_dump_json(by_alias=True))
+        # Written out inside the transaction: an answer that cannot be written stores nothing.
+        lease.advance(items=None, results=_inserted(items, checked, ctx).model_dump_json(by_alias=True))
 
 
 class _Refused(dict):
@@ -126,8 +126,7 @@ def _checked(item, ctx: Context) -> dict:
 
 def _inserted(items: list, checked: list[dict], ctx: Context) -> RootModel:
     """In the open write transaction: insert each item's checked fields; the answer, item by
-    item (a QR Code, or its error and the item as sent). Built before the commit: if it
-    cannot be, nothing is stored."""
+    item (a QR Code, or its error and the item as sent)."""
     results: list = []
     for item, fields in zip(items, checked):
         if isinstance(fields, _Refused):
@@ -140,9 +139,7 @@ def _inserted(items: list, checked: list[dict], ctx: Context) -> RootModel:
         else:
             results.append(created)
             fire(ctx, "codeqr_qrcode_created", qrcode=created.api())
-    answer = ctx.schemas.bulk_result.model_validate(results)
-    answer.model_dump_json()  # raises here, inside the transaction, on an input it cannot echo
-    return answer
+    return ctx.schemas.bulk_result.model_validate(results)
 
 
 def get(job_id: str, ctx: Context) -> BulkJob:

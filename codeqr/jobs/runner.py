@@ -84,11 +84,7 @@ class Lease:
     def finish(self, status: JobStatus, **values) -> None:
         """End the job, in a transaction of its own."""
         with begin_write():
-            self.close(status, **values)
-
-    def close(self, status: JobStatus, **values) -> None:
-        """End the job in the open write transaction, with the job's last work."""
-        self.advance(status=status, lease_owner=None, lease_until=None, finished_at=self.clock(), **values)
+            self.advance(status=status, lease_owner=None, lease_until=None, finished_at=self.clock(), **values)
 
 
 def claim(model, owner: str, seconds: float, now: datetime) -> str | None:
