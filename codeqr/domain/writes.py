@@ -1,6 +1,7 @@
-"""Writing QR Codes: create, update, upsert and bulk create.
+"""Writing QR Codes: create, update, upsert, and the two halves of a bulk create's job
+(``checked_new`` before its transaction, ``inserted`` inside it).
 
-Each public function is one transaction; lifecycle hooks run after the commit. Services
+Create, update and upsert are one transaction each; lifecycle hooks run after the commit. Services
 take validated pydantic inputs and never look at the request. Each takes a ``Context``
 (required): the app's settings, plugins and images, and the actor asking (the views pass
 who is signed in, the CLI the operator, jobs their owner); each refuses an actor who may
@@ -99,7 +100,8 @@ def _insert(fields: dict, ctx: Context, upsert_slot: str | None = None) -> QRCod
 
 
 def inserted(fields: dict, ctx: Context) -> QRCode:
-    """Insert one row without an upsert slot: there is always one (or an error)."""
+    """In the open write transaction: insert the row of fields checked (``checked_new``),
+    without an upsert slot: there is always one (or an error)."""
     qr = _insert(fields, ctx)
     assert qr is not None, "only an upsert slot already taken inserts nothing"
     return qr
