@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "CODEQR_SQLITE_BUSY_TIMEOUT_MS": 10000,
     "CODEQR_DATABASE_TIMEOUT_SECONDS": 5.0,  # PostgreSQL: connect, statement and answer timeouts
     "CODEQR_SCAN_ASYNC_COMMIT": False,  # PostgreSQL: don't wait for the WAL flush on scans
+    "CODEQR_ROUTING_CACHE_SECONDS": 5.0,  # how long a process keeps a short link's link options
     "CODEQR_ANALYTICS": "full",  # full, anonymous or off
     "CODEQR_SCAN_RETENTION_DAYS": 0,  # 0: keep scan events forever
     "CODEQR_GEOIP_DATABASE": None,  # a MaxMind-format city database: adds city and region
@@ -157,7 +158,7 @@ def _instance_settings(path: str) -> dict:
 
 #: Settings that must be above zero.
 _POSITIVE = ("CODEQR_DATABASE_TIMEOUT_SECONDS", "CODEQR_JOB_LEASE_SECONDS", "CODEQR_EXPORT_TTL_HOURS",
-             "CODEQR_LOGO_GRACE_HOURS",
+             "CODEQR_LOGO_GRACE_HOURS", "CODEQR_ROUTING_CACHE_SECONDS",
              "CODEQR_SQLITE_BUSY_TIMEOUT_MS", "CODEQR_MAX_BODY_BYTES", "CODEQR_SERVE_THREADS",
              "CODEQR_SERVE_TIMEOUT_SECONDS", "CODEQR_SERVE_HEADER_TIMEOUT_SECONDS",
              "CODEQR_SERVE_BODY_TIMEOUT_SECONDS", "CODEQR_SERVE_SEND_TIMEOUT_SECONDS",

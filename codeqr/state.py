@@ -18,6 +18,7 @@ from .operations.outages import StartupWait
 from .persistence.database import upgrade_schema
 from .persistence.extensions import db
 from .scans.agents import AgentParser
+from .scans.routes import Routes
 from .scans.counter import ScanCounter
 from .scans.enrichment import EnrichmentWorker
 from .scans.visit import VisitReader
@@ -37,6 +38,8 @@ class AppState:
     #: renderers by format, the chosen storage and overlay
     images: Images
     scan_counter: ScanCounter
+    #: short links decided before they are counted (link options, aliases), kept a while
+    routes: Routes
     #: what a scan request tells (CODEQR_ANALYTICS), user agents, and the enrichment thread
     visits: VisitReader
     agents: AgentParser
@@ -68,11 +71,13 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager, schemas: QRCodeSchemas
     renderer_classes, storage_class, overlay_class = chosen_plugins(pm, config)
     storage, overlay = storage_class(config), overlay_class(config)
     renderers = {name: cls(config) for name, cls in renderer_classes.items()}
+    scan_counter = ScanCounter(db.engine, config["CODEQR_SCAN_ASYNC_COMMIT"], clock)
     return AppState(
         pm=pm,
         schemas=schemas,
         images=Images(config, renderers, storage, overlay),
-        scan_counter=ScanCounter(db.engine, config["CODEQR_SCAN_ASYNC_COMMIT"], clock),
+        scan_counter=scan_counter,
+        routes=Routes(scan_counter, config["CODEQR_ROUTING_CACHE_SECONDS"]),
         visits=VisitReader(config, clock),
         agents=AgentParser(),
         enrichment=EnrichmentWorker(app, config["CODEQR_ANALYTICS_WORKER"], config["CODEQR_SCAN_RETENTION_DAYS"]),

@@ -109,7 +109,7 @@ def test_scans_from_many_threads_share_a_few_kept_connections(app, api, qr):
     counter = app.extensions["codeqr"].scan_counter
     with ThreadPoolExecutor(16) as pool:
         found = list(pool.map(lambda _: counter.scan(qr["domain"], qr["key"]), range(200)))
-    assert found == [(qr["id"], qr["url"], "url", None, True)] * 200
+    assert found == [(qr["id"], qr["url"], "url", None, True, None)] * 200
     assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 200
     assert 1 <= counter._idle.qsize() <= 4  # every connection back, and no more than 4 were made
 

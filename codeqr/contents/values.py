@@ -10,6 +10,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+MAX_URL_LENGTH = 8192
+
 
 class Payload(BaseModel):
     """A content type's payload: camelCase keys, no key CodeQR does not know, strict types."""
@@ -57,6 +59,19 @@ def check_url(value: str) -> str:
 
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+Url = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_URL_LENGTH,
+        description="absolute http(s) URL without a user name or password, stored as given",
+        # For the spec only: check_url gives clearer messages than a pattern would.
+        json_schema_extra={"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\\%]+([/?#]|$)"},
+    ),
+    AfterValidator(check_url),
+]
 
 
 def check_phone(value: str) -> str:

@@ -12,7 +12,7 @@ from . import qrcodes
 from .field_checks import field_problems
 from .fields import fields_of, with_type_change
 from .messages import schema_problems
-from .schemas import INPUT_FIELDS
+from .schemas import INPUT_FIELDS, SECRET_FIELDS
 
 #: Stands for a destination the schema refused, so the other fields can still be checked.
 _SOME_URL = "https://example.com/"
@@ -41,7 +41,8 @@ def every_problem(body: object, ctx: Context, *, editing: str | None = None, upd
     try:
         before = None  # the stored fields an update starts from: an unchanged image is not decoded again
         if update and stored is not None:
-            before = {name: getattr(stored, name) for name in schemas.api_names if name not in INPUT_FIELDS}
+            before = {name: getattr(stored, name) for name in schemas.api_names
+                      if name not in INPUT_FIELDS and name not in SECRET_FIELDS}
             given = model.model_validate(kept).given()
             given = templates.inherited(given.get("template_id"), given, given.get("type", stored.type), ctx,
                                         new=False) | given

@@ -19,7 +19,7 @@ from ..persistence.extensions import db
 from .fields import PREVIEW_KEY, RandomKey, fields_of, picture_of
 from .models import QRCode
 from .rendering import Picture, short_link
-from .schemas import INPUT_FIELDS, QRCodeCreate, encoded_text
+from .schemas import INPUT_FIELDS, SECRET_FIELDS, QRCodeCreate, encoded_text
 
 #: A picture and what its decode found (nothing, or why it does not scan).
 Scanned = tuple[Picture, list[CodeQRError]]
@@ -70,7 +70,8 @@ def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id
     if not refused:
         api_names = ctx.schemas.api_names
         preview = {api_names[name]: value.model_dump(mode="json", by_alias=True) if isinstance(value, BaseModel)
-                   else value for name, value in fields.items() if name in api_names and name not in INPUT_FIELDS}
+                   else value for name, value in fields.items() if name in api_names and name not in INPUT_FIELDS
+                   and name not in SECRET_FIELDS}
         try:
             ctx.state.pm.hook.codeqr_validate_qrcode(app=ctx.app, qrcode=preview)
         except CodeQRError as error:

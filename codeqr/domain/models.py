@@ -70,10 +70,28 @@ class QRCode(Model):
     default_template: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The Design (``schemas.Design.stored()``): ``ctx.schemas.fields_of(row)`` reads its fields.
     design: Mapped[dict] = mapped_column(JSON)
+    # The link options set (``links.options``), by their API names; null when none is: the
+    # redirect reads it with the count.
+    link: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     scans: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     last_scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Alias(Model):
+    """An old short link of a QR Code, kept working after its key or domain changed: it
+    redirects and counts as the code's own link does. No QR Code may take it."""
+
+    __tablename__ = "aliases"
+    __table_args__ = (UniqueConstraint("domain", "key", name="uq_aliases_domain_key"),
+                      Index("ix_aliases_qrcode_id", "qrcode_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    qrcode_id: Mapped[str] = mapped_column(ForeignKey("qrcodes.id", ondelete="CASCADE"))
+    domain: Mapped[str] = mapped_column(String(253))
+    key: Mapped[str] = mapped_column(String(190))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ApiKey(Model):

@@ -44,15 +44,16 @@ from pydantic_core import PydanticCustomError, PydanticUndefined
 
 from .. import contents
 from ..contents import PAYLOADS, TYPES
-from ..contents.values import check_text, check_url
+from ..contents.values import MAX_URL_LENGTH, Url, check_text
 from ..design import values as design
 from ..errors import MAX_LISTED, listed
+from ..links import options as link_options
+from ..links.rules import Rules
 from .rendering import Picture, short_link
 from .timeutil import isoformat
 
 log = logging.getLogger(__name__)
 
-MAX_URL_LENGTH = 8192
 MAX_BULK = 100
 
 
@@ -89,6 +90,27 @@ class _Design:
 
 
 DESIGN = _Design()
+
+
+class _Link:
+    """Marks a link option: what a scan of the short link does (``links``). The marked
+    fields are kept in the one JSON ``link`` column (``links.options``)."""
+
+    def __repr__(self) -> str:
+        return "LINK"
+
+
+LINK = _Link()
+
+
+class _Secret:
+    """Marks a field that is written, kept (as a hash) and never answered: ``password``."""
+
+    def __repr__(self) -> str:
+        return "SECRET"
+
+
+SECRET = _Secret()
 
 
 class _Content:
@@ -131,17 +153,6 @@ def value_type(info):
 # -- value types --------------------------------------------------------------
 
 
-Url = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=MAX_URL_LENGTH,
-        description="absolute http(s) URL without a user name or password, stored as given",
-        # For the spec only: check_url gives clearer messages than a pattern would.
-        json_schema_extra={"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\\%]+([/?#]|$)"},
-    ),
-    AfterValidator(check_url),
-]
 Color = design.Color
 Key = Annotated[
     str,
@@ -244,6 +255,33 @@ class QRCodeCreate(_Input):
     template_id: Annotated[TemplateId | None, INPUT_ONLY] = Field(
         None, description="on create and update only, never stored: the id of a template (useAsTemplate) whose "
                           "design (every design field) this QR Code takes; the design fields sent win")
+    # -- link options: what a scan does (``links.decide`` says in which order)
+    expires_at: Annotated[link_options.ExpiresAt | None, LINK, UI("Expires at", widget="datetime")] = Field(
+        None, description="when the short link expires (ISO 8601 with its offset); from then on a scan goes to "
+                          "expiredUrl, or gets a 410 page")
+    expired_url: Annotated[Url | None, LINK, UI("After it expires, go to", widget="url")] = Field(
+        None, description="where a scan goes once expiresAt has come (null: a 410 page)")
+    password: Annotated[link_options.Password | None, LINK, SECRET, UI("Password", widget="password")] = Field(
+        None, description="write-only: a scan asks for it before going on (null: none); never answered, see "
+                          "hasPassword")
+    ios: Annotated[Url | None, LINK, UI("iPhones and iPads go to", widget="url")] = Field(
+        None, description="where scans from iOS go")
+    android: Annotated[Url | None, LINK, UI("Android phones go to", widget="url")] = Field(
+        None, description="where scans from Android go")
+    geo: Annotated[link_options.Geo | None, LINK, UI("Countries", widget="geo")] = None
+    rules: Annotated[Rules | None, LINK, UI("Rules", widget="rules")] = None
+    utm_source: Annotated[link_options.UtmValue | None, LINK, UI("utm_source")] = Field(
+        None, alias="utm_source", description="added to the destination's query at each scan")
+    utm_medium: Annotated[link_options.UtmValue | None, LINK, UI("utm_medium")] = Field(
+        None, alias="utm_medium", description="added to the destination's query at each scan")
+    utm_campaign: Annotated[link_options.UtmValue | None, LINK, UI("utm_campaign")] = Field(
+        None, alias="utm_campaign", description="added to the destination's query at each scan")
+    utm_term: Annotated[link_options.UtmValue | None, LINK, UI("utm_term")] = Field(
+        None, alias="utm_term", description="added to the destination's query at each scan")
+    utm_content: Annotated[link_options.UtmValue | None, LINK, UI("utm_content")] = Field(
+        None, alias="utm_content", description="added to the destination's query at each scan")
+    forward_query: Annotated[StrictBool, LINK, UI("Pass the scanned link's own query on")] = Field(
+        False, description="add the scanned short link's own query string to the destination")
     bg_color: Annotated[Color, DESIGN, UI("Background colour", widget="color")] = "#ffffff"
     fg_color: Annotated[Color, DESIGN, UI("Foreground colour", widget="color")] = "#000000"
     size: Annotated[int, Field(ge=64, le=4096, description="width = height in pixels"), DESIGN,
@@ -309,6 +347,12 @@ def _plain(annotation):
 
 #: Fields of the bodies only (``INPUT_ONLY``): never stored nor answered.
 INPUT_FIELDS = tuple(name for name, info in QRCodeCreate.model_fields.items() if INPUT_ONLY in info.metadata)
+#: The link options (``LINK``), kept in the one ``link`` column.
+LINK_FIELDS = tuple(name for name, info in QRCodeCreate.model_fields.items() if LINK in info.metadata)
+#: Fields written and kept but never answered (``SECRET``).
+SECRET_FIELDS = tuple(name for name, info in QRCodeCreate.model_fields.items() if SECRET in info.metadata)
+#: The API names of the link options: the keys of the ``link`` column.
+LINK_API_NAMES = {name: QRCodeCreate.model_fields[name].alias or name for name in LINK_FIELDS}
 
 
 def _is_automatic(name: str) -> bool:
@@ -370,7 +414,10 @@ def _stored_fields(create: type[QRCodeCreate], names) -> dict:
         info = create.model_fields[name]
         # Output types as stored, without the input's rules: a row stored before a rule must still read.
         annotation = _plain(_without_none(info.annotation) if _is_automatic(name) else info.annotation)
-        fields[name] = (annotation, Field(description=info.description))
+        if _plain(_without_none(info.annotation)) is datetime:  # answered as every time is (``isoformat``)
+            annotation = Timestamp | None
+        alias = info.alias if info.alias_priority == 2 else None  # set by hand (utm_source), not generated
+        fields[name] = (annotation, Field(description=info.description, alias=alias))
     return fields
 
 
@@ -387,7 +434,8 @@ else:
     _QRCodeStored = create_model(
         "_QRCodeStored",
         __base__=_QRCodeId,
-        **_stored_fields(QRCodeCreate, [name for name in QRCodeCreate.model_fields if name not in INPUT_FIELDS]),
+        **_stored_fields(QRCodeCreate, [name for name in QRCodeCreate.model_fields
+                                        if name not in INPUT_FIELDS and name not in SECRET_FIELDS]),
     )
 
 #: Fields of what a QR Code holds: its type, url and payloads, static or not.
@@ -398,6 +446,11 @@ def content_of(row: Any) -> dict[str, Any]:
     """The content fields of a stored QR Code (``models.QRCode``), by attribute name."""
     return ({"type": row.type, "static": row.static, "use_display_page": row.use_display_page}
             | contents.stored_payloads(row.type, row.url, row.content))
+
+
+def link_of_row(row: Any, names=LINK_FIELDS) -> dict[str, Any]:
+    """The link option fields ``names`` of a stored QR Code (``models.QRCode``), by attribute name."""
+    return link_options.link_fields(row.link, LINK_API_NAMES, names)
 
 
 #: Fields of the design: how the image looks (not what it encodes).
@@ -474,6 +527,7 @@ class QRCodeOut(_QRCodeStored):
     last_scanned_at: Timestamp | None
     created_at: Timestamp
     updated_at: Timestamp = Field(description="moves only when something changed")
+    has_password: bool = Field(description="read-only: a scan asks for a password (set with password)")
     #: the app's ``Design`` and its fields (a plugin's design fields make a subclass with theirs)
     design_model: ClassVar[type[_DesignBase]] = Design
     design_fields: ClassVar[tuple[str, ...]] = DESIGN_FIELDS
@@ -484,8 +538,11 @@ class QRCodeOut(_QRCodeStored):
     def of_row(cls, row: Any, config: Mapping[str, Any]) -> "QRCodeOut":
         """The QR Code stored in ``row``, its links made with ``config`` (the app's settings)."""
         values = {name: getattr(row, name) for name in cls.model_fields
-                  if name not in cls.design_fields and name not in CONTENT_FIELDS}
+                  if name not in cls.design_fields and name not in CONTENT_FIELDS and name not in LINK_FIELDS
+                  and name != "has_password"}
         values |= content_of(row) | cls.design_model.of_stored(row.design).field_values()
+        values |= link_of_row(row, (name for name in LINK_FIELDS if name not in SECRET_FIELDS))
+        values["has_password"] = link_options.has_password(row.link)
         return cls.model_validate(values, context={"config": config})
 
     def model_post_init(self, context: Any, /) -> None:
@@ -682,14 +739,15 @@ class QRCodeSchemas:
         """The settable fields in the groups forms and exports show them in: the link, then the design."""
         return {"content": CONTENT_FIELDS,
                 "link": tuple(name for name in self.create.model_fields if name not in self.design_fields
-                              and name not in CONTENT_FIELDS and name not in INPUT_FIELDS),
+                              and name not in CONTENT_FIELDS and name not in INPUT_FIELDS and name not in LINK_FIELDS),
+                "link_options": LINK_FIELDS,
                 "design": self.design_fields}
 
     def fields_of(self, row: Any) -> dict[str, Any]:
         """The settable fields of a stored QR Code (``models.QRCode``), by attribute name."""
-        plain = {name: getattr(row, name) for name in self.api_names
-                 if name not in self.design_fields and name not in CONTENT_FIELDS and name not in INPUT_FIELDS}
-        return plain | content_of(row) | self.design.of_stored(row.design).field_values()
+        plain = {name: getattr(row, name) for name in self.api_names if name not in self.design_fields
+                 and name not in CONTENT_FIELDS and name not in INPUT_FIELDS and name not in LINK_FIELDS}
+        return plain | content_of(row) | self.design.of_stored(row.design).field_values() | link_of_row(row)
 
     def columns(self, fields: Mapping[str, Any], kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The row's columns holding ``fields``: the design fields become one stored ``Design``,
@@ -699,7 +757,10 @@ class QRCodeSchemas:
         # A field left out reads its default (a body of the core's class, in an app with plugin fields).
         design = self.design.model_validate({name: fields[name] for name in self.design_fields if name in fields})
         plain = {name: value for name, value in fields.items() if name not in self.design_fields
-                 and name not in PAYLOADS and name != "url" and name not in INPUT_FIELDS}
+                 and name not in PAYLOADS and name != "url" and name not in INPUT_FIELDS and name not in LINK_FIELDS}
+        if any(name in fields for name in LINK_FIELDS):
+            plain["link"] = link_options.stored_link({name: fields[name] for name in LINK_FIELDS if name in fields},
+                                                     LINK_API_NAMES)
         if "type" in fields:
             plain |= contents.stored_columns(fields["type"], {name: fields.get(name) for name in CONTENT_FIELDS})
         return plain | {"design": {**(kept or {}), **design.stored()}}

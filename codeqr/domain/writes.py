@@ -21,6 +21,7 @@ from ..context import Context
 from ..design import logos, templates
 from ..design.verify import Unscannable
 from ..errors import Conflict, InvalidInputs
+from ..links.options import hidden
 from ..persistence.database import begin_write, insert_on_conflict
 from ..persistence.extensions import db
 from .field_checks import Scanned, field_problems, unique_conflict
@@ -29,7 +30,7 @@ from .ids import new_key, url_fingerprint, url_hash
 from .lifecycle import fire
 from .models import QRCode
 from .qrcodes import oldest_row_with_url, out_of, row_of, row_or_not_found
-from .schemas import QRCodeCreate, QRCodeOut, QRCodeUpdate
+from .schemas import LINK_FIELDS, SECRET_FIELDS, QRCodeCreate, QRCodeOut, QRCodeUpdate
 
 _RANDOM_KEY_ATTEMPTS = 5
 
@@ -175,14 +176,21 @@ def _apply(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None
     if columns["url"] != qr.url or "domain" in changes:
         qr.url_hash = url_hash(columns["url"])
         qr.upsert_slot = None  # the slot belonged to the old (domain, url)
-    # The design and the content are one column each: a field of either changes it whole.
-    for name in {"design" if name in ctx.schemas.design_fields else name for name in changes} | {"url", "content"}:
+    # The design, the content and the link options are one column each: a field changes it whole.
+    for name in {_column_of(name, ctx) for name in changes} | {"url", "content"}:
         if name in columns:
             setattr(qr, name, columns[name])
     if not qr.use_as_template:
         qr.default_template = False  # no longer a template: no longer the default (``design.templates``)
     qr.updated_at = ctx.now()
-    return {ctx.schemas.api_names[name]: change for name, change in changes.items()}
+    # A password's change is told, never its value (hooks and webhooks receive this).
+    return {ctx.schemas.api_names[name]: [hidden(old), hidden(new)] if name in SECRET_FIELDS else [old, new]
+            for name, (old, new) in changes.items()}
+
+
+def _column_of(name: str, ctx: Context) -> str:
+    """The column holding field ``name``."""
+    return "design" if name in ctx.schemas.design_fields else "link" if name in LINK_FIELDS else name
 
 
 def _save_changes(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None,

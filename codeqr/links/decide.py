@@ -84,7 +84,7 @@ class LinkRouting:
     @classmethod
     def of_json(cls, data: Mapping[str, Any], key: str = "") -> "LinkRouting":
         """The routing of a QR Code's fields as the API names them (``url``,
-        ``hasPassword``, ``expiresAt`` as ISO text or a datetime, ``expiredUrl``,
+        ``hasPassword`` or the stored ``passwordHash``, ``expiresAt`` as ISO text or a datetime, ``expiredUrl``,
         ``rules``, ``geo``, ``ios``, ``android``, ``utm_*``, ``forwardQuery``); absent
         or null fields are unset. Rules are checked (``rules.parse_rules``)."""
         geo = data.get("geo") or {}
@@ -93,7 +93,7 @@ class LinkRouting:
         return cls(
             url=data["url"],
             key=key,
-            has_password=bool(data.get("hasPassword")),
+            has_password=bool(data.get("hasPassword") or data.get("passwordHash")),
             expires_at=_instant(data.get("expiresAt")),
             expired_url=data.get("expiredUrl") or None,
             rules=tuple(parse_rules(data.get("rules") or [])),

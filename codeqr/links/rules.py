@@ -41,7 +41,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from ..contents.values import check_line
-from ..domain.schemas import Url
+from ..contents.values import Url
 
 MAX_RULES = 20
 MIN_VARIANTS, MAX_VARIANTS = 2, 4

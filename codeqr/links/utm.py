@@ -15,20 +15,23 @@ strongest:
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus
 
-from ..domain.schemas import MAX_URL_LENGTH
+from ..contents.values import MAX_URL_LENGTH
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+#: The longest ``utm_*`` value kept: a field's (CodeQR's bound for a rule's value, which
+#: may compare it), and a scanned link's as its event records it.
+MAX_UTM = 190
 # What a query may hold as it is (RFC 3986); anything else in a forwarded query is escaped.
 _QUERY_SAFE = "!$&'()*+,;=:@/?%-._~"
 
 
 def utm_of_query(query: str) -> dict[str, str]:
     """The ``utm_*`` values a scanned link's query string carries (the first of each;
-    what rules match and events record)."""
+    what rules match and events record), at most ``MAX_UTM`` characters, without NUL."""
     found: dict[str, str] = {}
     for name, value in parse_qsl(query[:MAX_URL_LENGTH], keep_blank_values=False):
-        if name in UTM_FIELDS and name not in found:
-            found[name] = value
+        if name in UTM_FIELDS and name not in found and (kept := value.replace("\x00", "")[:MAX_UTM]):
+            found[name] = kept
     return found
 
 

@@ -12,18 +12,24 @@ from typing import Any, NamedTuple
 from sqlalchemy import BindParameter, and_, bindparam, case, false, func, insert, literal_column, or_, select, update
 
 from ..contents import CHOICE_TYPES, PAGE_TYPES
+from ..links.utm import UTM_FIELDS
 from ..domain.models import QRCode
 from ..domain.timeutil import utcnow
 from ..operations.outages import dropped
 from ..persistence.database import driver_time, write_turns
 from ..persistence.extensions import table_of
+from ..domain.models import Alias
 from .models import PendingScan
 
 _qrcodes = table_of(QRCode)
 _inbox = table_of(PendingScan)
+_aliases = table_of(Alias)
 #: Event columns a request fills in (``VisitReader.read``); the rest come from the QR Code.
 VISIT_COLUMNS = ("timestamp", "user_agent", "referer", "referer_host", "language", "country", "region", "city",
-                 "visitor")
+                 "visitor", *UTM_FIELDS)
+#: Event columns the decision of a scan fills in (``links.decide``): null for a code without link options.
+DECISION_COLUMNS = ("step", "rule", "variant")
+_UNDECIDED = dict.fromkeys(DECISION_COLUMNS)
 
 
 class Routing(NamedTuple):
@@ -37,14 +43,17 @@ class Routing(NamedTuple):
     type: str
     content: Any
     use_display_page: bool
+    #: the link options (``links.options``), null for most codes: then nothing is decided
+    link: Any
 
     @classmethod
     def of_row(cls, row, parsed_json: bool) -> "Routing":
         """The routing in a driver's row (SQLite gives JSON as text and booleans as 0/1)."""
-        qrcode_id, url, type_name, content, use_display_page = row  # one tuple built: this runs on every scan
-        if content is not None and not parsed_json:
-            content = json.loads(content)
-        return cls(qrcode_id, url, type_name, content, bool(use_display_page))
+        qrcode_id, url, type_name, content, use_display_page, link = row  # one tuple built: this runs on every scan
+        if not parsed_json:
+            content = json.loads(content) if content is not None else None
+            link = json.loads(link) if link is not None else None
+        return cls(qrcode_id, url, type_name, content, bool(use_display_page), link)
 
 
 _ROUTING = [_qrcodes.c[name] for name in Routing._fields]
@@ -89,31 +98,19 @@ class ScanCounter:
         dialect = engine.dialect
         self._postgresql = dialect.name == "postgresql"
         # A static QR Code's key is no short link: nothing is counted, the visitor gets a 404.
-        where = ((_qrcodes.c.domain == bindparam("domain")) & (_qrcodes.c.key == bindparam("key"))
-                 & (_qrcodes.c.static == false()))
-        counting = (update(_qrcodes).where(where)
-                    .values(scans=_qrcodes.c.scans + literal_column("1"), last_scanned_at=bindparam("timestamp")))
-        self._count = counting.returning(*_ROUTING).compile(dialect=dialect)
-        self._peek = select(*_ROUTING).where(where).compile(dialect=dialect)
-        visit: dict[str, BindParameter] = {name: bindparam(name) for name in VISIT_COLUMNS}
-        columns = ["qrcode_id", "domain", "key", "url", *VISIT_COLUMNS]
-        if self._postgresql:
-            # The scan is stored by a data-modifying CTE: PostgreSQL runs it whether or not
-            # the outer SELECT, which returns the routing, reads it.
-            hit = counting.returning(*dict.fromkeys([_qrcodes.c.domain, _qrcodes.c.key, *_ROUTING])).cte("hit")
-            source = select(hit.c.id, hit.c.domain, hit.c.key, _sent_to(hit), *visit.values())
-            stored = insert(_inbox).from_select(columns, source).cte("stored")
-            self._record = select(*(hit.c[name] for name in Routing._fields)).add_cte(stored).compile(dialect=dialect)
-        else:
-            # The trigger scan_inbox_count (migration 0003) adds the count in this statement.
-            # SQLite's RETURNING names the inserted row only: the routing comes by the
-            # same domain and key, one unique-index search a column. (A subquery by the
-            # inserted row's qrcode_id would scan every QR Code: SQLite 3.40 uses no
-            # index for a correlated subquery in RETURNING.)
-            source = select(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key, _sent_to(_qrcodes),
-                            *visit.values()).where(where)
-            self._record = insert(_inbox).from_select(columns, source).returning(
-                *(select(column).where(where).scalar_subquery() for column in _ROUTING)).compile(dialect=dialect)
+        code = ((_qrcodes.c.domain == bindparam("domain")) & (_qrcodes.c.key == bindparam("key"))
+                & (_qrcodes.c.static == false()))
+        # ``scan`` counts only codes without link options: one with them is decided first,
+        # from a routing the redirect holds already, then counted by ``scan_decided``.
+        self._count, self._record = self._statements(code & _qrcodes.c.link.is_(None), dialect)
+        self._count_decided, self._record_decided = self._statements(code, dialect)
+        self._peek = select(*_ROUTING).where(code).compile(dialect=dialect)
+        # A code's routing by its own link or by an alias of it, with its own domain and key.
+        alias = select(_aliases.c.qrcode_id).where((_aliases.c.domain == bindparam("domain"))
+                                                   & (_aliases.c.key == bindparam("key"))).scalar_subquery()
+        self._resolve = (select(_qrcodes.c.domain, _qrcodes.c.key, *_ROUTING)
+                         .where(code | ((_qrcodes.c.id == alias) & (_qrcodes.c.static == false())))
+                         .compile(dialect=dialect))
         # What the ORM writes too, so stored timestamps compare as they should (SQLite: text).
         self._timestamp = driver_time(dialect)
         # PostgreSQL only: skip the WAL flush wait; a server crash may lose the last
@@ -124,6 +121,32 @@ class ScanCounter:
         self._idle: queue.LifoQueue = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(SCAN_CONNECTIONS)
         self._write_turn = write_turns(engine)
+
+    def _statements(self, where, dialect) -> tuple[Any, Any]:
+        """The statements counting a scan of the code ``where`` finds: alone, and with its event stored."""
+        counting = (update(_qrcodes).where(where)
+                    .values(scans=_qrcodes.c.scans + literal_column("1"), last_scanned_at=bindparam("timestamp")))
+        count = counting.returning(*_ROUTING).compile(dialect=dialect)
+        visit: dict[str, BindParameter] = {name: bindparam(name) for name in (*VISIT_COLUMNS, *DECISION_COLUMNS)}
+        columns = ["qrcode_id", "domain", "key", "url", *visit]
+        if self._postgresql:
+            # The scan is stored by a data-modifying CTE: PostgreSQL runs it whether or not
+            # the outer SELECT, which returns the routing, reads it.
+            hit = counting.returning(*dict.fromkeys([_qrcodes.c.domain, _qrcodes.c.key, *_ROUTING])).cte("hit")
+            source = select(hit.c.id, hit.c.domain, hit.c.key, _sent_to(hit), *visit.values())
+            stored = insert(_inbox).from_select(columns, source).cte("stored")
+            record = select(*(hit.c[name] for name in Routing._fields)).add_cte(stored).compile(dialect=dialect)
+        else:
+            # The trigger scan_inbox_count (migration 0003) adds the count in this statement.
+            # SQLite's RETURNING names the inserted row only: the routing comes by the
+            # same domain and key, one unique-index search a column. (A subquery by the
+            # inserted row's qrcode_id would scan every QR Code: SQLite 3.40 uses no
+            # index for a correlated subquery in RETURNING.)
+            source = select(_qrcodes.c.id, _qrcodes.c.domain, _qrcodes.c.key, _sent_to(_qrcodes),
+                            *visit.values()).where(where)
+            record = insert(_inbox).from_select(columns, source).returning(
+                *(select(column).where(where).scalar_subquery() for column in _ROUTING)).compile(dialect=dialect)
+        return count, record
 
     def _connection(self):
         try:
@@ -189,20 +212,32 @@ class ScanCounter:
             except queue.Empty:
                 return
 
-    def scan(self, domain: str, key: str, visit: dict | None = None, sent_url: str | None = None) -> Routing | None:
+    def scan(self, domain: str, key: str, visit: dict | None = None, sent_url: str | None = None,
+             decided: dict | None = None) -> Routing | None:
         """Count one scan and, given ``visit`` (its columns), store it in the inbox
-        with ``sent_url`` (a plugin's choice) or the stored url.
+        with ``sent_url`` (where it was sent, if not to the stored url).
 
-        Return the code's ``Routing``, or None for an unknown key, counting nothing.
+        Without ``decided`` only a code without link options is counted: for one with
+        them, the redirect decides first and passes the decision's columns
+        (``DECISION_COLUMNS``) here. Return the code's ``Routing``, or None when
+        nothing was counted (an unknown key, or a code to decide first).
         """
+        count, record = (self._count, self._record) if decided is None else (self._count_decided, self._record_decided)
         if visit is None:
             params = {"domain": domain, "key": key, "timestamp": self._timestamp(self._clock())}
-            row = self._execute(lambda cursor: self._fetch(cursor, self._count, params))
+            row = self._execute(lambda cursor: self._fetch(cursor, count, params))
         else:
-            params = visit | {"timestamp": self._timestamp(visit["timestamp"]), "domain": domain, "key": key,
-                              "sent_url": sent_url}
-            row = self._execute(lambda cursor: self._fetch(cursor, self._record, params))
+            params = visit | (decided or _UNDECIDED) | {"timestamp": self._timestamp(visit["timestamp"]),
+                                                        "domain": domain, "key": key, "sent_url": sent_url}
+            row = self._execute(lambda cursor: self._fetch(cursor, record, params))
         return Routing.of_row(row, self._postgresql) if row else None
+
+    def resolve(self, domain: str, key: str) -> tuple[str, str, Routing] | None:
+        """The domain, key and ``Routing`` of the code a short link names, by its own link
+        or as an alias of it (``models.Alias``); None when none does. Counts nothing."""
+        row = self._execute(lambda cursor: self._fetch(cursor, self._resolve, {"domain": domain, "key": key}),
+                            writes=False)
+        return (row[0], row[1], Routing.of_row(row[2:], self._postgresql)) if row else None
 
     def peek(self, domain: str, key: str) -> Routing | None:
         """Return the code's ``Routing`` without counting (for HEAD, and before a plugin decides)."""

@@ -4,7 +4,7 @@ and bot flag. The move is one transaction, so a scan is always in exactly one.""
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..domain.timeutil import UTCDateTime
@@ -31,6 +31,17 @@ class _Scan:
     region: Mapped[str | None] = mapped_column(String(100))
     city: Mapped[str | None] = mapped_column(String(100))
     visitor: Mapped[str | None] = mapped_column(String(32))
+    # How the scan was decided (``links.decide``): its step (null: the code has no link
+    # options, or a plugin chose), the rule and split variant, by position from 1.
+    step: Mapped[str | None] = mapped_column(String(8))
+    rule: Mapped[int | None] = mapped_column(SmallInteger)
+    variant: Mapped[int | None] = mapped_column(SmallInteger)
+    # The scanned link's own UTM parameters (``links.utm.utm_of_query``).
+    utm_source: Mapped[str | None] = mapped_column(String(190))
+    utm_medium: Mapped[str | None] = mapped_column(String(190))
+    utm_campaign: Mapped[str | None] = mapped_column(String(190))
+    utm_term: Mapped[str | None] = mapped_column(String(190))
+    utm_content: Mapped[str | None] = mapped_column(String(190))
 
 
 class PendingScan(_Scan, Model):

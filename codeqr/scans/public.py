@@ -10,10 +10,13 @@ from ..context import for_visitor, the_app
 from ..design import logos
 from ..domain import qrcodes
 from ..domain.timeutil import isoformat, utcnow
+from ..links.decide import decide
 from ..errors import StorageUnavailable
 from ..state import AppState, app_state
 from . import landing
-from .counter import LANDING_PAGE_URL, Routing
+from . import passwords
+from .counter import DECISION_COLUMNS, LANDING_PAGE_URL, Routing
+from .routes import Route
 from .visit import visit_of
 
 bp = Blueprint("public", __name__)
@@ -28,18 +31,52 @@ NO_CACHE = {
 
 @bp.route("/<key>", methods=["GET", "HEAD"])
 def redirect(key: str):
-    """Send the visitor to the destination; count the scan and store its event (GET only)."""
+    """Send the visitor where the QR Code's link goes; count the scan and store its event (GET only)."""
     state = app_state()
     domain = served_domain(key)
-    sent_url = None
-    if state.redirect_hook_used or request.method == "HEAD":
-        routing = _known(state.scan_counter.peek(domain, key))
-        if state.redirect_hook_used and not shows_page(routing.type, routing.use_display_page):
-            sent_url = plugins_choice(state, domain, key, routing, routing.url)
-    if request.method == "GET":
+    route = state.routes.get(domain, key)
+    visit = None
+    if route is None and request.method == "GET" and not state.redirect_hook_used:
+        # The hot path: a code without link options is counted and found in one statement.
         visit = state.visits.read(request) if state.visits.records_events else None
-        routing = _known(state.scan_counter.scan(domain, key, visit, sent_url))
-        after_scan(state, visit, domain, key, routing, sent_url)
+        routing = state.scan_counter.scan(domain, key, visit)
+        if routing is not None:
+            after_scan(state, visit, domain, key, routing, None)
+            return _answer(key, routing, None)
+    if route is None:
+        route = state.routes.load(domain, key)  # link options, an alias, a plugin to ask, or HEAD
+        if route is None:
+            abort(404)
+    return routed(state, domain, key, route, visit)
+
+
+def routed(state: AppState, domain: str, key: str, route: Route, visit: dict | None, unlocked: bool = False) -> Response:
+    """Answer a scan of ``domain``/``key`` whose ``route`` is known: decided by its link options
+    (``links.decide``), then a plugin's ``codeqr_redirect``; counted unless it is a HEAD or
+    waits for a password (``unlocked``: the visitor just gave it)."""
+    routing, decision = route.routing, None
+    if request.method == "GET" and visit is None and state.visits.records_events:
+        visit = state.visits.read(request)
+    if route.link is not None:
+        visitor = state.visits.visitor(request, visit, state.agents, unlocked)
+        decision = decide(route.link, visitor, state.clock())
+        if decision.step == "password":
+            return passwords.page(key, routing)
+    landing_page = shows_page(routing.type, routing.use_display_page) and (decision is None or decision.step == "url")
+    sent_url = None if landing_page else decision.destination if decision is not None else routing.url
+    if state.redirect_hook_used and sent_url:
+        sent_url = plugins_choice(state, route.domain, route.key, routing, sent_url) or sent_url
+    if request.method == "GET":
+        decided = {"step": decision.step, "rule": decision.rule, "variant": decision.variant} if decision else {}
+        counted = state.scan_counter.scan(route.domain, route.key, visit,
+                                          LANDING_PAGE_URL if sent_url is None and not landing_page else sent_url,
+                                          decided=dict.fromkeys(DECISION_COLUMNS) | decided)
+        if counted is None:
+            abort(404)  # deleted since it was read
+        state.routes.seen(domain, key, route, counted)
+        after_scan(state, visit, route.domain, route.key, counted, sent_url)
+    if decision is not None and decision.gone:
+        return passwords.gone(key)
     return _answer(key, routing, sent_url)
 
 

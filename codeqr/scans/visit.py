@@ -13,14 +13,20 @@ from urllib.parse import urlsplit
 
 import iptocc
 
+from pycountry_convert import country_alpha2_to_continent_code as _continent_code
+
 from ..domain.timeutil import utcnow
 from ..errors import ConfigurationError
+from ..links.decide import Visitor
+from ..links.rules import device_of
+from ..links.utm import UTM_FIELDS, utm_of_query
 from .agents import AgentParser
 
 ANALYTICS_MODES = ("full", "anonymous", "off")
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _MAX_REFERER = 2048
 _MAX_AGENT = 1024
+_NO_UTM = dict.fromkeys(UTM_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,8 @@ class VisitReader:
             raise ConfigurationError(f"CODEQR_ANALYTICS={self.mode!r}: expected one of {', '.join(ANALYTICS_MODES)}")
         self._secret = config["SECRET_KEY"].encode()
         self._salt: tuple[date | None, bytes] = (None, b"")  # one tuple: threads swap it whole
-        self._geoip = _open_geoip(config["CODEQR_GEOIP_DATABASE"]) if self.mode == "full" else None
+        # Open in every mode: link rules decide on the city and region, which only ``full`` records.
+        self._geoip = _open_geoip(config["CODEQR_GEOIP_DATABASE"])
 
     @property
     def records_events(self) -> bool:
@@ -77,10 +84,32 @@ class VisitReader:
             "region": None,
             "city": None,
             "visitor": self._visitor(now.date(), address, agent or "") if self.mode == "full" else None,
-        }
-        if self._geoip is not None and address:
-            visit.update(_place(self._geoip, address))
+        } | _NO_UTM
+        if request.query_string:
+            visit |= utm_of_query(request.query_string.decode("latin-1"))
+        if self._geoip is not None and address and self.mode == "full":
+            visit.update(_names(_place(self._geoip, address)))
         return visit
+
+    def visitor(self, request, visit: dict | None, agents: AgentParser, unlocked: bool = False) -> Visitor:
+        """Who scans, for ``links.decide``: ``visit`` (the event's columns ``read`` gave,
+        None when no event is stored) and what no event keeps (the region's code, the
+        continent, the browser and system, the query, a visitor hash for split tests)."""
+        address = request.remote_addr or ""
+        agent_text = _agent(request)
+        agent = agents.describe(agent_text)
+        query = request.query_string.decode("latin-1")
+        if visit is None:
+            visit = {"referer_host": _host(request.headers.get("Referer")), "country": _country(address),
+                     "language": _language(request.headers.get("Accept-Language"))} | utm_of_query(query)
+        place = _place(self._geoip, address) if self._geoip is not None and address else {}
+        country = visit["country"]
+        return Visitor(
+            device=device_of(agent.os), os=agent.os, browser=agent.browser, country=country,
+            city=place.get("city"), region=place.get("region_code"),
+            continent=place.get("continent") or continent_of(country), language=visit["language"],
+            referrer=visit["referer_host"], identity=visit.get("visitor") or self._visitor(self._clock().date(), address, agent_text or ""),
+            query=query, unlocked=unlocked, **{name: visit.get(name) for name in UTM_FIELDS})
 
     def _visitor(self, day: date, address: str, agent: str) -> str:
         salt_day, salt = self._salt
@@ -129,11 +158,32 @@ def _open_geoip(path: str | None):
 
 
 def _place(reader, address: str) -> dict:
+    """What a GeoIP database says of ``address``: city and region names, region code, continent."""
     try:
         record = reader.get(address) or {}
     except ValueError:  # not an IP address
         return {}
     city = (record.get("city") or {}).get("names", {}).get("en")
-    subdivisions = record.get("subdivisions") or [{}]
-    region = subdivisions[0].get("names", {}).get("en")
-    return {"city": city[:100] if city else None, "region": region[:100] if region else None}
+    subdivision = (record.get("subdivisions") or [{}])[0]
+    region = subdivision.get("names", {}).get("en")
+    return {"city": city[:100] if city else None, "region": region[:100] if region else None,
+            "region_code": subdivision.get("iso_code"), "continent": (record.get("continent") or {}).get("code")}
+
+
+def _names(place: dict) -> dict:
+    """The event's columns of a ``_place``."""
+    return {"city": place.get("city"), "region": place.get("region")}
+
+
+#: Continents of countries the converter does not know.
+_CONTINENTS = {"AQ": "AN", "UM": "OC", "SX": "NA"}
+
+
+def continent_of(country: str | None) -> str | None:
+    """The continent code (``links.rules.CONTINENTS``) of an ISO 3166-1 alpha-2 country."""
+    if not country:
+        return None
+    try:
+        return _continent_code(country)
+    except KeyError:
+        return _CONTINENTS.get(country)

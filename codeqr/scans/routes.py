@@ -1,0 +1,96 @@
+"""The routing of short links the redirect must decide on (QR Codes with link options,
+and aliases), kept per process so a scan of one is decided in memory.
+
+Staleness is bounded twice over: an entry is kept ``CODEQR_ROUTING_CACHE_SECONDS`` at
+most, and every scan it decides counts with a statement that returns the code's link
+options as stored now, which replace the entry when they differ. So a change made
+through any server decides scans everywhere from the second scan after it, and within
+that many seconds at the latest. A code without link options is never kept: its scan
+finds it by the counting statement itself (``counter.ScanCounter.scan``).
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..links.decide import LinkRouting
+from .counter import Routing, ScanCounter
+
+log = logging.getLogger(__name__)
+
+#: How many short links one process keeps (a bound on memory, not on staleness).
+MAX_KEPT = 10_000
+
+
+@dataclass(frozen=True)
+class Route:
+    """A short link resolved: the code's own ``domain`` and ``key`` (an alias's differ from
+    the link scanned), its ``routing``, and its link options ready to decide on (None:
+    it has none)."""
+
+    domain: str
+    key: str
+    routing: Routing
+    link: LinkRouting | None
+
+
+def link_routing(routing: Routing) -> LinkRouting | None:
+    """The link options of ``routing``, ready for ``decide`` (None when it has none). Rules
+    stored before a rule was tightened are dropped, logged, rather than failing every scan;
+    the password and the expiry always hold."""
+    if routing.link is None:
+        return None
+    data = routing.link | {"url": routing.url}
+    try:
+        return LinkRouting.of_json(data, routing.id)
+    except ValueError as error:
+        log.warning("QR Code %s: stored rules no longer valid, not applied: %s", routing.id, error)
+        return LinkRouting.of_json(data | {"rules": None, "geo": None}, routing.id)
+
+
+class Routes:
+    """Short links whose scans are decided before they are counted, kept for a while."""
+
+    def __init__(self, counter: ScanCounter, seconds: float, clock: Callable[[], float] = time.monotonic):
+        self._counter, self._seconds, self._clock = counter, seconds, clock
+        self._kept: dict[tuple[str, str], tuple[float, Route]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, domain: str, key: str) -> Route | None:
+        """The route kept for ``domain``/``key``, if it is fresh."""
+        kept = self._kept.get((domain, key))
+        if kept is None:
+            return None
+        until, route = kept
+        return route if self._clock() < until else None
+
+    def load(self, domain: str, key: str) -> Route | None:
+        """Read the route of a short link from the database (by its key or as an alias),
+        and keep it when it must be decided on; None when no code has the link."""
+        found = self._counter.resolve(domain, key)
+        if found is None:
+            return None
+        own_domain, own_key, routing = found
+        route = Route(own_domain, own_key, routing, link_routing(routing))
+        if route.link is not None or (own_domain, own_key) != (domain, key):
+            self._keep((domain, key), route)
+        return route
+
+    def seen(self, domain: str, key: str, route: Route, counted: Routing) -> None:
+        """After a scan of ``domain``/``key`` was counted: ``counted`` is the routing as stored
+        now; when its link options changed, the kept route follows."""
+        if counted.link == route.routing.link and counted.url == route.routing.url:
+            return
+        fresh = Route(route.domain, route.key, counted, link_routing(counted))
+        if fresh.link is None and (route.domain, route.key) == (domain, key):
+            self._kept.pop((domain, key), None)  # no options left: the counting statement finds it again
+        else:
+            self._keep((domain, key), fresh)
+
+    def _keep(self, link: tuple[str, str], route: Route) -> None:
+        with self._lock:
+            if len(self._kept) >= MAX_KEPT:
+                self._kept.clear()  # rare: far more coded links than one process decides in a while
+            self._kept[link] = (self._clock() + self._seconds, route)
