@@ -18,9 +18,9 @@ from .operations.outages import StartupWait
 from .persistence.database import upgrade_schema
 from .persistence.extensions import db
 from .scans.agents import AgentParser
-from .scans.routes import Routes
 from .scans.counter import ScanCounter
 from .scans.enrichment import EnrichmentWorker
+from .scans.routes import Routes
 from .scans.visit import VisitReader
 
 #: First path segments kept from keys even before a route uses them.

@@ -44,7 +44,7 @@ from pydantic_core import PydanticCustomError, PydanticUndefined
 
 from .. import contents
 from ..contents import PAYLOADS, TYPES
-from ..contents.values import MAX_URL_LENGTH, Url, check_text
+from ..contents.values import Url, check_text
 from ..design import values as design
 from ..errors import MAX_LISTED, listed
 from ..links import options as link_options

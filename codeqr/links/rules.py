@@ -40,8 +40,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, TypeAdapter, model_validator
 from pydantic_core import PydanticCustomError
 
-from ..contents.values import check_line
-from ..contents.values import Url
+from ..contents.values import Url, check_line
 
 MAX_RULES = 20
 MIN_VARIANTS, MAX_VARIANTS = 2, 4

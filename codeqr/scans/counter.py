@@ -12,13 +12,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import BindParameter, and_, bindparam, case, false, func, insert, literal_column, or_, select, update
 
 from ..contents import CHOICE_TYPES, PAGE_TYPES
-from ..links.utm import UTM_FIELDS
-from ..domain.models import QRCode
+from ..domain.models import Alias, QRCode
 from ..domain.timeutil import utcnow
+from ..links.utm import UTM_FIELDS
 from ..operations.outages import dropped
 from ..persistence.database import driver_time, write_turns
 from ..persistence.extensions import table_of
-from ..domain.models import Alias
 from .models import PendingScan
 
 _qrcodes = table_of(QRCode)

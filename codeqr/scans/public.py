@@ -10,11 +10,10 @@ from ..context import for_visitor, the_app
 from ..design import logos
 from ..domain import qrcodes
 from ..domain.timeutil import isoformat, utcnow
-from ..links.decide import decide
 from ..errors import StorageUnavailable
+from ..links.decide import decide
 from ..state import AppState, app_state
-from . import landing
-from . import passwords
+from . import landing, passwords
 from .counter import DECISION_COLUMNS, LANDING_PAGE_URL, Routing
 from .routes import Route
 from .visit import visit_of

@@ -12,7 +12,6 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 import iptocc
-
 from pycountry_convert import country_alpha2_to_continent_code as _continent_code
 
 from ..domain.timeutil import utcnow
@@ -104,11 +103,12 @@ class VisitReader:
                      "language": _language(request.headers.get("Accept-Language"))} | utm_of_query(query)
         place = _place(self._geoip, address) if self._geoip is not None and address else {}
         country = visit["country"]
+        identity = visit.get("visitor") or self._visitor(self._clock().date(), address, agent_text or "")
         return Visitor(
             device=device_of(agent.os), os=agent.os, browser=agent.browser, country=country,
             city=place.get("city"), region=place.get("region_code"),
             continent=place.get("continent") or continent_of(country), language=visit["language"],
-            referrer=visit["referer_host"], identity=visit.get("visitor") or self._visitor(self._clock().date(), address, agent_text or ""),
+            referrer=visit["referer_host"], identity=identity,
             query=query, unlocked=unlocked, **{name: visit.get(name) for name in UTM_FIELDS})
 
     def _visitor(self, day: date, address: str, agent: str) -> str:
