@@ -88,7 +88,7 @@ def test_the_test_box_answers_as_a_plain_form_and_as_json(make_app):
     app = make_app()
     client = signed_in(app)
     qr = create_qrcode(app, **EVERYTHING)
-    detail, asked = f"/qrcodes/{qr.id}", f"/qrcodes/{qr.id}/test-scan"
+    detail, asked = f"/qrcodes/{qr.id}", f"/qrcodes/{qr.id}/test-scan.json"
     # Without a script: the page itself, with the answer, and its analytics unbothered by the box's fields.
     page = client.get(f"{detail}?test-device=iphone&test-country=&test-at=2026-12-01T20:00").get_data(as_text=True)
     assert _answer(page) == "This visitor would see the password page."
@@ -150,11 +150,17 @@ def test_the_test_box_answers_as_a_plain_form_and_as_json(make_app):
 def test_the_box_answers_only_signed_in_people_and_gone_codes_are_a_404(make_app):
     app = make_app()
     qr = create_qrcode(app, url="https://example.com/", ios="https://example.com/ios")
-    anonymous = app.test_client().get(f"/qrcodes/{qr.id}/test-scan?test-device=iphone")
+    anonymous = app.test_client().get(f"/qrcodes/{qr.id}/test-scan.json?test-device=iphone")
     assert anonymous.status_code in (302, 401) and b"example.com/ios" not in anonymous.data
     client = signed_in(app)
-    assert client.get("/qrcodes/nope/test-scan?test-device=iphone").status_code == 404
+    assert client.get("/qrcodes/nope/test-scan.json?test-device=iphone").status_code == 404
     expired = create_qrcode(app, url="https://example.com/", expiresAt="2020-01-01T00:00:00Z")
-    gone = client.get(f"/qrcodes/{expired.id}/test-scan?test-device=iphone").get_json()
+    gone = client.get(f"/qrcodes/{expired.id}/test-scan.json?test-device=iphone").get_json()
     assert (gone["step"], gone["destination"], gone["answer"][0]["text"]) == (
         "expired", None, "This visitor would see the “expired” page (410).")
+    # Asked nothing: an iPhone, now.
+    assert client.get(f"/qrcodes/{qr.id}/test-scan.json").get_json()["destination"] == "https://example.com/ios"
+    static = create_qrcode(app, type="wifi", wifi={"ssid": "Home", "encryption": "nopass"})
+    assert client.get(f"/qrcodes/{static.id}/test-scan.json").get_json() == {
+        "problems": {"": "This QR Code has no short link: scans of it are not decided here."}}
+    assert "Test a scan" not in client.get(f"/qrcodes/{static.id}").get_data(as_text=True)

@@ -81,11 +81,12 @@ def asked(args) -> bool:
     return any(name.startswith(PREFIX) for name in args)
 
 
-def scan_box(target: Target | None, args, zone: str) -> TestScan:
-    """The box answering ``args`` (the page's query), local times read in ``zone``."""
+def scan_box(target: Target | None, args, zone: str, answer: bool = True) -> TestScan:
+    """The box answering ``args`` (the page's query, blank fields unknown, the device an
+    iPhone), local times read in ``zone``; only its values unless ``answer``."""
     values = {name.removeprefix(PREFIX): value for name, value in args.items() if name.startswith(PREFIX)}
     box = TestScan(values)
-    if target is None or not asked(args):
+    if target is None or not answer:
         return box
     device = values.get("device", "iphone")
     agent = values.get("userAgent", "") if device == "custom" else DEVICES.get(device, DEVICES["iphone"])[1]
@@ -118,7 +119,8 @@ def _said(decision: Decision, page: bool) -> Sentence:
     return (("words", "This visitor would go to "), ("url", decision.destination or ""), ("words", f" ({why})."))
 
 
-@bp.get("/qrcodes/<qr_id>/test-scan")
+# A file name: the JSON is no page of the UI (the pages' tests leave such routes out).
+@bp.get("/qrcodes/<qr_id>/test-scan.json")
 def qrcode_test_scan(qr_id: str):
     """The box's answer as JSON: ``answer`` (the sentence's parts), ``step``,
     ``destination``, ``rule``, ``variant``; or ``problems`` by field, with a 422."""
@@ -140,7 +142,7 @@ def detail_context(qr_id: str) -> dict:
     code) and ``test_scan``, the box (its answer when the address asks)."""
     target = target_of(qr_id)
     return {"link_summary": describe(target.link, app_state().clock(), countries.name) if target else None,
-            "test_scan": scan_box(target, request.args, reader_zone())}
+            "test_scan": scan_box(target, request.args, reader_zone(), answer=asked(request.args))}
 
 
 @bp.app_template_global()
