@@ -44,7 +44,7 @@ def test_the_box_answers_an_iphone_and_a_windows_pc_apart(page, live_app):
     assert box.locator("[data-custom-agent]").is_hidden()  # only for "Another user agent…"
     answer = page.locator("#test-scan-answer")
     box.get_by_label("Device").select_option(label="iPhone")
-    box.get_by_label("When (your time; blank: now)").fill("2026-12-05T20:00")  # a Saturday evening
+    box.get_by_label("When (your time, Asia/Tokyo; blank: now)").fill("2026-12-05T20:00")  # a Saturday evening
     box.get_by_role("button", name="Test").click()
     answer.get_by_text("(decided by the target for iPhones and iPads)").wait_for()
     assert answer.inner_text() == ("This visitor would go to https://example.com/ios?utm_source=poster "

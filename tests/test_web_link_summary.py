@@ -133,6 +133,12 @@ def test_the_test_box_answers_as_a_plain_form_and_as_json(make_app):
     assert (in_paris("2026-12-31T19:00")["step"], in_paris("2026-12-31T19:00")["destination"]) == (
         "expired", "https://example.com/over?utm_source=poster")
     assert json(device="mac", at="2026-12-31T18:00")["step"] == "expired"
+    # The page reads the box's moment in the reader's zone, as the page's script told it (its cookie).
+    client.set_cookie("codeqr_timezone", "Europe/Paris")
+    page = client.get(f"{detail}?test-device=mac&test-unlocked=1&test-at=2026-12-31T19:00").get_data(as_text=True)
+    assert _answer(page) == "This visitor would go to https://example.com/over?utm_source=poster (the QR Code has expired)."
+    assert "When (your time, Europe/Paris; blank: now)" in page
+    client.delete_cookie("codeqr_timezone")
 
     # Values that cannot be asked: a sentence beside each field, nothing decided.
     refused = client.get(asked, query_string={"test-country": "ZZ", "test-language": "12", "test-at": "soon",

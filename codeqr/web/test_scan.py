@@ -149,4 +149,5 @@ def detail_context(qr_id: str) -> dict:
 def test_scan_choices() -> dict:
     """What the box offers, for ``_test_scan.html`` wherever it is included."""
     return {"prefix": PREFIX, "devices": {value: label for value, (label, _) in DEVICES.items()},
-            "countries": sorted(countries.names().items(), key=lambda item: item[1]), "utm": UTM_FIELDS}
+            "countries": sorted(countries.names().items(), key=lambda item: item[1]), "utm": UTM_FIELDS,
+            "zone": reader_zone()}
