@@ -127,3 +127,9 @@ def test_typed_values_show_their_invisible_characters():
     # A right-to-left override in a rule's value would turn the words after it around.
     assert said(rule("city", "Ber\u202elin"))[0] == "Rule 1: visitors from the city of Ber<U+202E>lin go to https://r.example/."
     assert said({"utm_term": "a\u200bb"})[1] == "Adds utm_term=a<U+200B>b to the destination."
+
+
+def test_a_code_that_shows_a_page_of_its_content():
+    link = LinkRouting.of_json({"url": "BEGIN:VCARD…", "hasPassword": True}, "k1")
+    assert [plain(sentence) for sentence in describe(link, NOW, str, own_page=True).sentences] == [
+        "Asks for a password before going on.", "Shows the QR Code's own page, with its content."]

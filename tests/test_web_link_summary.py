@@ -170,3 +170,22 @@ def test_the_box_answers_only_signed_in_people_and_gone_codes_are_a_404(make_app
     assert client.get(f"/qrcodes/{static.id}/test-scan.json").get_json() == {
         "problems": {"": "This QR Code has no short link: scans of it are not decided here."}}
     assert "Test a scan" not in client.get(f"/qrcodes/{static.id}").get_data(as_text=True)
+
+
+def test_codes_of_other_types_say_what_they_open(make_app):
+    from codeqr.contents.examples import EXAMPLES
+
+    app = make_app()
+    client = signed_in(app)
+    page_code = create_qrcode(app, type="phone", password="secret", **EXAMPLES["phone"])
+    page = client.get(f"/qrcodes/{page_code.id}").get_data(as_text=True)
+    assert _sentences(page) == ["Asks for a password before going on.", "Shows the QR Code's own page, with its content."]
+    link_code = create_qrcode(app, type="phone", useDisplayPage=False, expiresAt="2020-01-01T00:00:00Z",
+                              **EXAMPLES["phone"])
+    page = client.get(f"/qrcodes/{link_code.id}").get_data(as_text=True)
+    said = _sentences(page)
+    assert said[1].startswith("Goes to tel:") and 'href="tel:' not in page  # only a web address is a link
+    assert said[0] == ("Expired since 2020-01-01 00:00 UTC: every scan shows an “expired” page (410). "
+                       "Until then it did what follows.")
+    answer = client.get(f"/qrcodes/{page_code.id}/test-scan.json?test-unlocked=1").get_json()["answer"]
+    assert answer == [{"kind": "words", "text": "This visitor would see the QR Code's own page, with its content."}]

@@ -53,8 +53,10 @@ def _country_name(code: str) -> str:
     return name(code)
 
 
-def describe(link: LinkRouting, now: datetime, country_name: Callable[[str], str] = _country_name) -> Summary:
-    """The sentences of ``link`` at ``now`` (aware), in the order of decision."""
+def describe(link: LinkRouting, now: datetime, country_name: Callable[[str], str] = _country_name,
+             own_page: bool = False) -> Summary:
+    """The sentences of ``link`` at ``now`` (aware), in the order of decision; ``own_page``:
+    the code's own destination is a page of its content (a contact, a text…), not its URL."""
     sentences: list[Sentence] = []
     if link.has_password:
         sentences.append((_words("Asks for a password before going on."),))
@@ -72,7 +74,7 @@ def describe(link: LinkRouting, now: datetime, country_name: Callable[[str], str
         sentences.append((_words(f"Rule {len(link.rules)} takes everyone else, so {listed} "
                                  f"{'are' if len(unused) > 1 else 'is'} not used."),))
     else:
-        sentences.extend(_targets(link, targeted, country_name))
+        sentences.extend(_targets(link, targeted, country_name, own_page))
     if link.utm:
         sentences.append((_words("Adds "), _value("&".join(f"{name}={value}" for name, value in link.utm.items())),
                           _words(" to the destination.")))
@@ -81,7 +83,7 @@ def describe(link: LinkRouting, now: datetime, country_name: Callable[[str], str
     return Summary(tuple(sentences), expired)
 
 
-def _targets(link: LinkRouting, targeted: bool, country_name: Callable[[str], str]) -> list[Sentence]:
+def _targets(link: LinkRouting, targeted: bool, country_name: Callable[[str], str], own_page: bool) -> list[Sentence]:
     """Countries, phones and the QR Code's own URL."""
     sentences: list[Sentence] = []
     for code, url in sorted(link.geo.items(), key=lambda item: country_name(item[0])):
@@ -91,7 +93,11 @@ def _targets(link: LinkRouting, targeted: bool, country_name: Callable[[str], st
         sentences.append((_words("iPhones and iPads go to "), _url(link.ios), _words(".")))
     if link.android:
         sentences.append((_words("Android phones go to "), _url(link.android), _words(".")))
-    sentences.append((_words("Everyone else goes to " if targeted else "Goes to "), _url(link.url), _words(".")))
+    if own_page:
+        sentences.append((_words(f"{'Everyone else sees' if targeted else 'Shows'} the QR Code's own page, with its "
+                                 "content."),))
+    else:
+        sentences.append((_words("Everyone else goes to " if targeted else "Goes to "), _url(link.url), _words(".")))
     return sentences
 
 

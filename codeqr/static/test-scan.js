@@ -8,12 +8,14 @@ function answerParts(parts) {
   // Built as nodes, never as HTML: URLs and values are the QR Code owner's text.
   const nodes = parts.map((part) => {
     if (part.kind !== "url") return document.createTextNode(part.text);
+    const isolated = document.createElement("bdi");
+    isolated.textContent = part.text;
+    // Only a web address is a link: a code of another type opens tel:, mailto:…
+    if (!/^https?:\/\//i.test(part.text)) return isolated;
     const link = document.createElement("a");
     link.href = part.text;
     link.rel = "noopener noreferrer";
     link.className = "url";
-    const isolated = document.createElement("bdi");
-    isolated.textContent = part.text;
     link.append(isolated);
     return link;
   });

@@ -141,7 +141,7 @@ def detail_context(qr_id: str) -> dict:
     """What the detail page shows of the link options: ``link_summary`` (None for a static
     code) and ``test_scan``, the box (its answer when the address asks)."""
     target = target_of(qr_id)
-    return {"link_summary": describe(target.link, app_state().clock(), countries.name) if target else None,
+    return {"link_summary": describe(target.link, app_state().clock(), countries.name, target.page) if target else None,
             "test_scan": scan_box(target, request.args, reader_zone(), answer=asked(request.args))}
 
 
