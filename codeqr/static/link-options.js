@@ -148,7 +148,8 @@ function rulesEditor(group) {
       item.querySelector('[data-when="split"]').hidden = !split;
       const variants = item.querySelectorAll(".variant");
       item.querySelector('[data-action="add-variant"]').disabled = variants.length >= limits.max;
-      variants.forEach((variant) => {
+      variants.forEach((variant, number) => {
+        part(variant, "variant-name").textContent = `Variant ${number + 1}`;
         variant.querySelector('[data-action="remove-variant"]').disabled = variants.length <= limits.min;
       });
       const total = [...variants].reduce((sum, variant) => sum + (Number(part(variant, "weight").value) || 0), 0);
