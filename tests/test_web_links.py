@@ -106,6 +106,16 @@ def test_a_blank_password_keeps_the_one_set_the_box_removes_it(browser, web_app)
     assert "A password is set" not in html and "Remove the password" not in html
 
 
+def test_a_copy_takes_the_options_but_not_the_password(browser, web_app):
+    qr = create(web_app, url="https://example.com/original", password="only mine", rules=RULES[2:],
+                utm_source="poster")
+    _, link = _stored(web_app, qr["id"])
+    html = browser.get(f"/qrcodes/new?duplicate={qr['id']}").get_data(as_text=True)
+    assert "password is not copied" in html and "Remove the password" not in html
+    assert "only mine" not in html and link["passwordHash"] not in html
+    assert "https://example.com/b" in html and 'value="poster"' in html
+
+
 def test_each_problem_is_said_beside_its_option_and_nothing_is_saved(browser, web_app):
     split_of_90 = [{"attribute": "country", "operator": "equals", "value": "DE", "url": "https://example.com/de"},
                    {"split": [{"url": "https://example.com/a", "weight": 60},
