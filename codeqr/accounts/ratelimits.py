@@ -35,6 +35,8 @@ LIMIT_SETTINGS = {
     "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT": "failed sign-ins per account from new devices",
     "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS": "failed sign-ins per account from one address or known device",
     "CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS": "sign-in attempts per client address",
+    "CODEQR_RATE_LIMIT_LINK_PASSWORD": "wrong passwords for one QR Code (scans.passwords)",
+    "CODEQR_RATE_LIMIT_LINK_PASSWORD_PER_ADDRESS": "wrong passwords for one QR Code from one client address",
 }
 
 
