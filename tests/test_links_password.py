@@ -33,11 +33,11 @@ def _token(page) -> str:
     return found.group(1)
 
 
-def _give(client, key: str, password: str, query: str = ""):
-    """Open the password page of ``key`` and post ``password`` with its CSRF token."""
-    page = client.get(f"/{key}{query}")
+def _give(client, key: str, password: str, query: str = "", site: str = ""):
+    """Open the password page of ``key`` (on ``site``, ``http://host``) and post ``password`` with its CSRF token."""
+    page = client.get(f"{site}/{key}{query}")
     assert page.status_code == 200, page.status_code
-    return client.post(f"/{key}{query}", data={"password": password, "csrf_token": _token(page)})
+    return client.post(f"{site}/{key}{query}", data={"password": password, "csrf_token": _token(page)})
 
 
 def _scans(api, qr) -> int:
@@ -89,6 +89,9 @@ def test_the_page_asks_and_the_right_password_counts_the_scan_once(app, api, loc
 
     right = visitor.post(f"/{locked['key']}", data={"password": PASSWORD, "csrf_token": _token(wrong)})
     assert right.status_code == 302 and right.headers["Location"] == DESTINATION
+    # The page's form may be answered by a redirect anywhere; that redirect sends what the scan's would.
+    assert "form-action 'self' https: http:;" in page.headers["Content-Security-Policy"]
+    assert right.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert _scans(api, locked) == 1
 
     again = visitor.get(f"/{locked['key']}")  # remembered: a reload goes straight on, and counts
@@ -96,6 +99,17 @@ def test_the_page_asks_and_the_right_password_counts_the_scan_once(app, api, loc
     assert app.test_client().get(f"/{locked['key']}").status_code == 200  # another browser is asked
     assert _scans(api, locked) == 2
     assert _events(app, locked["id"]) == [("url", DESTINATION), ("url", DESTINATION)]
+
+
+def test_the_page_works_on_a_short_link_domain_of_its_own(app, api):
+    qr = api.post("/api/qrcodes", json={"url": DESTINATION, "password": PASSWORD,
+                                        "domain": "go.example.org"}).get_json()
+    visitor = app.test_client()
+    assert visitor.get(f"/{qr['key']}").status_code == 404  # not a link of the app's own domain
+    right = _give(visitor, qr["key"], PASSWORD, site="http://go.example.org")
+    assert right.status_code == 302 and right.headers["Location"] == DESTINATION
+    assert visitor.get(f"http://go.example.org/{qr['key']}").headers["Location"] == DESTINATION
+    assert _scans(api, qr) == 2
 
 
 def test_a_post_without_its_csrf_token_checks_no_password_and_counts_nothing(app, api, locked):
@@ -234,3 +248,32 @@ def test_wrong_passwords_are_limited_per_address_and_per_code(make_app, request,
     assert statuses == [429] and 3000 <= int(refused.headers["Retry-After"]) <= 3600
     assert "Try again in 60 minutes." in refused.get_data(as_text=True)
     assert _scans(api, locked) == 0 and _scans(api, other) == 1
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_browser_gives_the_password_and_sees_the_410_page(page, live_app):
+    """In chromium: the sentence beside the field, the right password, the reload not asked
+    again; the 410 page in the instance's look."""
+    from browser import SHOTS, create_qrcode
+
+    live, app = live_app
+    arrived = f"{live}/healthz"  # a destination chromium can reach here
+    locked = create_qrcode(app, url=arrived, password=PASSWORD)
+    ended = create_qrcode(app, url=arrived, expiresAt="2001-01-01T00:00:00Z")
+    page.goto(f"/{locked.key}")
+    page.fill("#password", "not it")
+    page.click("button[type=submit]")
+    assert page.locator("#password-error").inner_text() == "That password is not right. Check it and try again."
+    assert page.get_attribute("#password", "aria-describedby") == "password-error"
+    page.screenshot(path=SHOTS / "links-password-wrong.png", full_page=True)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(arrived)
+    page.goto(f"/{locked.key}")
+    assert page.url == arrived  # remembered
+    answer = page.goto(f"/{ended.key}")
+    assert answer is not None and answer.status == 410
+    assert page.locator("h1").inner_text() == "This link has expired"
+    assert page.locator("header .brand").count() == 1  # the instance's header
+    page.screenshot(path=SHOTS / "links-gone.png", full_page=True)

@@ -1,5 +1,6 @@
 """Rate limits (Flask-Limiter): the API per key and per client address, sign-in per
-account, per account and address, and per address. Short links and images are never limited.
+account, per account and address, and per address. Scans and images are never limited (a short
+link's wrong passwords are, by ``scans.passwords`` with the settings checked here).
 
 Sign-in failures are bounded so that guessing stays slow without locking the owner out:
 failures from one address lock that address out of the account; failures from all new

@@ -21,12 +21,17 @@ from werkzeug.wrappers import Response
 
 from ..accounts.ratelimits import client_address
 from ..links.options import PASSWORD_HASH
+from ..operations.security_headers import PAGE_POLICY
 from .counter import Routing
 
 log = logging.getLogger(__name__)
 
 #: Browsers and proxies keep none of these pages: the code's options can change.
 _NO_STORE = {"Cache-Control": "no-store, private"}
+#: The password page's form is answered by a redirect to the destination, wherever it is:
+#: browsers hold a form's redirects to ``form-action`` too.
+_PASSWORD_PAGE = _NO_STORE | {"Content-Security-Policy": PAGE_POLICY.replace("form-action 'self'",
+                                                                              "form-action 'self' https: http:")}
 #: The cookie that remembers a link unlocked, scoped to its path (``/<key>``).
 UNLOCK_COOKIE = "codeqr_unlocked"
 #: How long a visitor who gave the password is not asked again.
@@ -41,7 +46,7 @@ def page(key: str, routing: Routing, wrong: bool = False, status: int = 200, mes
         status, message = 401, "That password is not right. Check it and try again."
     query = request.query_string.decode("latin-1")
     html = render_template("links/password.html", key=key, query=query, message=message)
-    return Response(html, status=status, headers=_NO_STORE, mimetype="text/html")
+    return Response(html, status=status, headers=_PASSWORD_PAGE, mimetype="text/html")
 
 
 def gone(key: str) -> Response:

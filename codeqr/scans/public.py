@@ -30,9 +30,12 @@ NO_CACHE = {
 }
 
 
-@bp.route("/<key>", methods=["GET", "HEAD"])
+@bp.route("/<key>", methods=["GET", "HEAD", "POST"])
 def redirect(key: str):
-    """Send the visitor where the QR Code's link goes; count the scan and store its event (GET only)."""
+    """Send the visitor where the QR Code's link goes; count the scan and store its event (GET
+    only; a POST is the password page's form, answered as the redirect is: ``unlock``)."""
+    if request.method == "POST":
+        return unlock(key)
     state = app_state()
     domain = served_domain(key)
     route = state.routes.get(domain, key)
@@ -83,8 +86,7 @@ def routed(state: AppState, domain: str, key: str, route: Route, visit: dict | N
     return _answer(key, routing, sent_url)
 
 
-@bp.post("/<key>")
-def unlock(key: str):
+def unlock(key: str) -> Response:
     """The password page's form: the right password counts the scan once and sends the
     visitor on (and remembers the unlock for a while); a wrong one shows the page again
     (401), counts nothing, and counts against the rate limits."""
