@@ -85,6 +85,8 @@ def test_the_page_asks_and_the_right_password_counts_the_scan_once(app, api, loc
     assert wrong.status_code == 401
     assert "That password is not right. Check it and try again." in wrong.get_data(as_text=True)
     assert 'aria-invalid="true"' in wrong.get_data(as_text=True)
+    assert visitor.post(f"/{locked['key']}", data={"password": PASSWORD * 1000,
+                                                  "csrf_token": _token(wrong)}).status_code == 401
     assert _scans(api, locked) == 0
 
     right = visitor.post(f"/{locked['key']}", data={"password": PASSWORD, "csrf_token": _token(wrong)})

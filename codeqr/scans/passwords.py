@@ -20,7 +20,7 @@ from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
 from ..accounts.ratelimits import client_address
-from ..links.options import PASSWORD_HASH
+from ..links.options import MAX_PASSWORD, PASSWORD_HASH
 from ..operations.security_headers import PAGE_POLICY
 from .counter import Routing
 
@@ -56,9 +56,11 @@ def gone(key: str) -> Response:
 
 
 def is_right(routing: Routing, password: str) -> bool:
-    """Whether ``password`` is the code's (as its stored hash says)."""
+    """Whether ``password`` is the code's (as its stored hash says). One longer than any a
+    code takes is wrong without the cost of hashing it."""
     stored = (routing.link or {}).get(PASSWORD_HASH)
-    return isinstance(stored, str) and bool(stored) and bool(password) and check_password_hash(stored, password)
+    return (isinstance(stored, str) and bool(stored) and 0 < len(password) <= MAX_PASSWORD
+            and check_password_hash(stored, password))
 
 
 # The unlock cookie: signed with the secret key, for one code and one password. The
