@@ -171,7 +171,7 @@ WEIGHTS = {_url("a"): 20, _url("b"): 30, _url("c"): 50}
 def test_an_ab_split_shares_2000_visitors_by_its_weights_and_keeps_each_on_their_variant(app, api):
     qr = api.post("/api/qrcodes", json={"url": SITE, "rules": [
         {"split": [{"url": url, "weight": weight} for url, weight in WEIGHTS.items()]}]}).get_json()
-    client = app.test_client()
+    client = app.test_client(use_cookies=False)  # each a visitor of their own: none keeps another's cookie
     agents = list(AGENTS.values())
 
     def visit(number: int) -> str:
@@ -181,16 +181,13 @@ def test_an_ab_split_shares_2000_visitors_by_its_weights_and_keeps_each_on_their
         assert answer.status_code == 302
         return answer.headers["Location"]
 
-    started = time.perf_counter()
     first = [visit(number) for number in range(VISITORS)]
-    seconds = time.perf_counter() - started
     shares = {url: 100 * count / VISITORS for url, count in Counter(first).items()}
     assert set(shares) == set(WEIGHTS)
     for url, weight in WEIGHTS.items():
         assert abs(shares[url] - weight) <= 3, shares
     again = list(range(0, VISITORS, 10))
     assert [visit(number) for number in again] == [first[number] for number in again]  # sticky
-    assert seconds < 60, f"{VISITORS} scans took {seconds:.1f} s"  # about 5 s here
     counted = VISITORS + len(again)
     assert _scans(api, qr) == counted
     decided = _decided(app, qr["id"])
@@ -198,6 +195,28 @@ def test_an_ab_split_shares_2000_visitors_by_its_weights_and_keeps_each_on_their
     variants = {_url("a"): 1, _url("b"): 2, _url("c"): 3}
     assert Counter(row[:4] for row in decided) == Counter(
         ("rule", 1, variants[url], url) for url in first + [first[number] for number in again])
+
+
+def test_a_visitor_keeps_their_variant_the_next_day_by_their_cookie(make_app):
+    clock = FrozenClock(datetime(2030, 3, 2, 12, tzinfo=UTC))
+    app = make_app(CODEQR_PROXY_FIX=1, clock=clock)
+    qr = _api(app).post("/api/qrcodes", json={"url": SITE, "rules": [
+        {"split": [{"url": url, "weight": weight} for url, weight in WEIGHTS.items()]}]}).get_json()
+    first_day, days_after = [], []
+    for number in range(40):
+        browser = app.test_client()  # one phone's browser, its cookies kept
+        headers = {"X-Forwarded-For": f"198.18.7.{number + 1}", "User-Agent": AGENTS["iphone"]}
+        clock.moment = datetime(2030, 3, 2, 12, tzinfo=UTC)
+        answer = browser.get(f"/{qr['key']}", headers=headers)
+        cookie = answer.headers["Set-Cookie"]
+        assert cookie.startswith("codeqr_visitor=") and "HttpOnly" in cookie and "Max-Age=31536000" in cookie
+        first_day.append(answer.headers["Location"])
+        clock.moment = datetime(2030, 3, 9, 12, tzinfo=UTC)  # a week on: another day's visitor hash
+        again = browser.get(f"/{qr['key']}", headers=headers)
+        assert "Set-Cookie" not in again.headers
+        days_after.append(again.headers["Location"])
+    assert days_after == first_day
+    assert len(set(first_day)) > 1  # the visitors were spread, not all sent one way
 
 
 @pytest.mark.parametrize("destination,utm,expected", [

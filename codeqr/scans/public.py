@@ -18,7 +18,7 @@ from ..state import AppState, app_state
 from . import landing, passwords
 from .counter import DECISION_COLUMNS, LANDING_PAGE_URL, Routing
 from .routes import Route, link_routing
-from .visit import visit_of
+from .visit import VISITOR_COOKIE, VISITOR_COOKIE_DAYS, visit_of
 
 bp = Blueprint("public", __name__)
 
@@ -83,7 +83,12 @@ def routed(state: AppState, domain: str, key: str, route: Route, visit: dict | N
         after_scan(state, visit, route.domain, route.key, counted, sent_url)
     if decision is not None and decision.gone:
         return passwords.gone(key)
-    return _answer(key, routing, sent_url)
+    response = _answer(key, routing, sent_url)
+    if decision is not None and decision.variant is not None and VISITOR_COOKIE not in request.cookies:
+        # Keeps them on this variant beyond the day their visitor hash lasts (``visit.VisitReader.visitor``).
+        response.set_cookie(VISITOR_COOKIE, visitor.identity or "", max_age=VISITOR_COOKIE_DAYS * 86400,
+                            httponly=True, samesite="Lax", secure=request.is_secure)
+    return response
 
 
 def unlock(key: str) -> Response:

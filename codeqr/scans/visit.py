@@ -6,7 +6,6 @@ plugin decides on."""
 import hashlib
 import hmac
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,14 +27,15 @@ _MAX_REFERER = 2048
 _MAX_AGENT = 1024
 _NO_UTM = dict.fromkeys(UTM_FIELDS)
 #: The cookie that keeps a visitor on the variant a split test gave them beyond the day the
-#: visitor hash lasts (``new_visitor_id``); its value means nothing else.
+#: visitor hash lasts, for ``VISITOR_COOKIE_DAYS``: it keeps the identity that chose it.
 VISITOR_COOKIE = "codeqr_visitor"
-_VISITOR_ID = re.compile(r"[A-Za-z0-9_-]{22}")
+VISITOR_COOKIE_DAYS = 365
+_VISITOR_ID = re.compile(r"[A-Za-z0-9_-]{22,64}")
 
 
-def new_visitor_id() -> str:
-    """A random id for ``VISITOR_COOKIE``."""
-    return secrets.token_urlsafe(16)
+def is_visitor_id(value: str | None) -> bool:
+    """Whether ``value`` may be a visitor's id (a visitor hash, or what their cookie kept)."""
+    return value is not None and _VISITOR_ID.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -114,8 +114,8 @@ class VisitReader:
                      "language": _language(request.headers.get("Accept-Language"))} | utm_of_query(query)
         place = _place(self._geoip, address) if self._geoip is not None and address else {}
         country = visit["country"]
-        kept = request.cookies.get(VISITOR_COOKIE, "")
-        identity = kept if _VISITOR_ID.fullmatch(kept) else (
+        kept = request.cookies.get(VISITOR_COOKIE)
+        identity = kept if is_visitor_id(kept) else (
             visit.get("visitor") or self._visitor(self._clock().date(), address, agent_text or ""))
         return Visitor(
             device=device_of(agent.os), os=agent.os, browser=agent.browser, country=country,
