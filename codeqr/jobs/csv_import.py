@@ -24,12 +24,12 @@ from ..design import logos
 from ..domain import qrcodes, writes
 from ..domain.messages import label_of, sentences
 from ..domain.models import ImportJob, ImportRowError
-from ..domain.schemas import QRCodeSchemas, ui_of, value_type
-from ..errors import CodeQRError, InvalidInput, listed
+from ..domain.schemas import LINK_API_NAMES, QRCodeSchemas, ui_of
+from ..errors import CodeQRError, InvalidInput, InvalidInputs, listed
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
 from . import content_columns
-from .content_columns import Kind, kind_of
+from .content_columns import Kind, field_kind
 from .exports import MANIFEST_ONLY
 from .runner import Lease, owned_job, stored_job
 from .spreadsheets import cell_value, csv_lines
@@ -65,7 +65,7 @@ def csv_columns(schemas: QRCodeSchemas) -> CsvColumns:
     aliases = {alias: api_names[name] for name, info in fields.items() for alias in ui_of(info).csv_aliases}
     by_header = {_column(column): column for column in template} | {_column(alias): name for alias, name in aliases.items()}
     assert len(by_header) == len(template) + len(aliases), "two columns read the same once spaces and case go"
-    kinds = {api_names[name]: kind_of(value_type(info)) for name, info in fields.items()
+    kinds = {api_names[name]: field_kind(info) for name, info in fields.items()
              if api_names[name] not in content_columns.SPREAD}
     return CsvColumns(by_header, kinds, template)
 
@@ -123,11 +123,25 @@ def _cell(column: str, cell: str) -> str:
 
 def _body(row: dict, kinds: dict[str, Kind]) -> dict:
     """The API body of a row: CSV strings given the API's types (bad values are left for
-    the validation to name), the spread columns gathered into their fields."""
+    the validation to name; a JSON cell that is not JSON is refused here), the spread
+    columns gathered into their fields. Refuses every cell it cannot read at once."""
+    body: dict = {}
+    problems: list[CodeQRError] = []
     payload_cells = {name: value for name, value in row.items() if name in content_columns.BY_NAME}
-    body = {name: content_columns.typed(kinds[name], value) if name in kinds else value
-            for name, value in row.items() if name not in payload_cells}
-    return body | content_columns.payloads_of(payload_cells)
+    for name, value in row.items():
+        if name in payload_cells:
+            continue
+        try:
+            body[name] = (content_columns.json_value(name, value) if kinds.get(name) == "json" else
+                          content_columns.typed(kinds[name], value) if name in kinds else value)
+        except InvalidInput as problem:
+            problems.append(problem)
+    try:
+        body |= content_columns.payloads_of(payload_cells)
+    except InvalidInput as problem:
+        problems.append(problem)
+    InvalidInputs.raise_any(*problems)
+    return body
 
 
 def import_row(row: dict, ctx: Context, within: writes.Within | None = None) -> str:
@@ -158,13 +172,18 @@ def _logo_kept(row: dict, ctx: Context) -> dict:
     return row | {"logo": logos.keep(logos.intake(row["logo"], ctx, storage), storage, ctx.now())}
 
 
+_LINK_COLUMNS = frozenset(LINK_API_NAMES.values())
+
+
 def _reason(error: Exception, schemas: QRCodeSchemas, row: dict) -> str:
     """Why ``row`` was refused, for people: each sentence once, after the fields it concerns
-    (named as the form labels them: "Foreground colour", not "fgColor"; a content's by its
-    column: "vcard.emails (line 2)")."""
+    (named as the form labels them: "Foreground colour", not "fgColor"; a content's and a
+    link option's by its column: "vcard.emails (line 2)", "geo")."""
     columns: dict[str, list[str]] = {}
     for field, sentence in sentences(error):
-        name = field and (content_columns.column_of(field, row) or label_of(field, schemas.create))
+        # A link option by its column: its label is a phrase ("iPhones and iPads go to").
+        name = field and (content_columns.column_of(field, row) or (field if field in _LINK_COLUMNS else
+                                                                    label_of(field, schemas.create)))
         columns.setdefault(sentence, []).append(name or "")
     return " ".join(f"{', '.join(filter(None, fields))}: {sentence}" if any(fields) else sentence
                     for sentence, fields in columns.items())
