@@ -25,7 +25,7 @@ RULES = [
 #: A row with every link option, as a person fills the columns in (geo and rules a JSON cell each).
 ROW = {
     "url": "https://example.com/launch", "title": "Launch", "externalId": "launch-1",
-    "expiresAt": "2027-01-31T19:00:00+01:00", "expiredUrl": "https://example.com/over", "password": "open sesame",
+    "expiresAt": "2027-01-31T19:00:00+01:00", "expiredUrl": "https://example.com/over", "password": " open sesame ",
     "ios": "https://apps.example.com/ios", "android": "https://apps.example.com/android",
     "geo": '{"de": "https://example.com/de", "FR": "https://example.com/fr?lang=fr"}', "rules": json.dumps(RULES),
     "utm_source": "poster", "utm_medium": "print", "utm_campaign": "spring-2027", "utm_term": "qr",
@@ -75,6 +75,8 @@ def _stored_link(web_app, qrcode_id: str) -> dict:
 
 def test_every_link_option_imports_and_an_export_imports_back_as_the_same_code(browser, web_app):
     from codeqr.domain import deletes
+    from codeqr.domain.models import ImportJob
+    from codeqr.persistence.extensions import db
 
     api = _api(web_app)
     job = _imported(browser, _file([ROW]))
@@ -82,9 +84,14 @@ def test_every_link_option_imports_and_an_export_imports_back_as_the_same_code(b
     qr = _answer(api)
     assert {name: qr[name] for name in ANSWER} == ANSWER
     assert "password" not in qr and "open sesame" not in json.dumps(qr)
-    # The password is kept as a hash (as the API keeps it), which the password page checks.
+    # The password is kept as written, as a hash (as the API keeps it), which the password page checks;
+    # the import's job keeps the hash too, never the password.
     kept = _stored_link(web_app, qr["id"])["passwordHash"]
-    assert "open sesame" not in kept and check_password_hash(kept, "open sesame")
+    assert "open sesame" not in kept and check_password_hash(kept, " open sesame ")
+    assert not check_password_hash(kept, "open sesame")
+    with web_app.app_context():
+        source = db.session.get(ImportJob, job["location"].rsplit("/", 1)[1]).source
+    assert "open sesame" not in source and kept.split("$")[0] in source
 
     archive = _export(browser)
     (row,) = _manifest(archive)
@@ -113,7 +120,7 @@ def test_every_link_option_imports_and_an_export_imports_back_as_the_same_code(b
 def test_bad_link_option_cells_are_refused_with_their_row_and_column(browser):
     split = [{"url": "https://example.com/a", "weight": 60}, {"url": "https://example.com/b", "weight": 30}]
     _, refused = _refused(browser, [
-        {"url": "https://example.com/1", "rules": json.dumps([{"split": split}])},
+        {"url": "https://example.com/1", "rules": json.dumps([{"split": split}]), "password": "hush-hush"},
         {"url": "https://example.com/2", "geo": '{"XX": "https://example.com/xx"}'},
         {"url": "https://example.com/3", "expiresAt": "2027-01-31T18:00:00"},
         {"url": "https://example.com/4", "ios": "not a url"},
@@ -135,8 +142,9 @@ def test_bad_link_option_cells_are_refused_with_their_row_and_column(browser):
     # Every cell it cannot read, at once.
     assert problems[7].startswith("Row 9: ") and "geo: Write it as JSON, like {" in problems[7] \
         and "rules: Write it as JSON, like [" in problems[7]
-    # The refused rows come back as given, to fix and import again.
+    # The refused rows come back as given, to fix and import again; but the password, kept hashed only.
     assert refused[0]["rules"] == json.dumps([{"split": split}])
+    assert "password" not in refused[0] and "hush-hush" not in json.dumps(refused)
 
 
 @settings(max_examples=300, deadline=None)

@@ -13,7 +13,7 @@ import io
 import json
 from dataclasses import dataclass
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from ..accounts.permissions import Permission
@@ -26,6 +26,7 @@ from ..domain.messages import label_of, sentences
 from ..domain.models import ImportJob, ImportRowError
 from ..domain.schemas import LINK_API_NAMES, QRCodeSchemas, ui_of
 from ..errors import CodeQRError, InvalidInput, InvalidInputs, listed
+from ..links import options as link_options
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
 from . import content_columns
@@ -114,10 +115,11 @@ def parse(data: bytes, columns: CsvColumns) -> list[dict]:
 
 
 def _cell(column: str, cell: str) -> str:
-    """What a cell gives its column: a content's text as written (a space may belong to a
-    message or a Wi-Fi password), the other columns' trimmed (a design's among them)."""
+    """What a cell gives its column: a content's text and a password as written (a space may
+    belong to a message or a password), the other columns' trimmed (a design's among them)."""
     spread = content_columns.BY_NAME.get(column)
-    kept = spread is not None and spread.field in PAYLOADS and spread.kind in ("text", "list", "map")
+    kept = column == "password" or (spread is not None and spread.field in PAYLOADS
+                                    and spread.kind in ("text", "list", "map"))
     return cell_value(cell if kept else cell.strip())
 
 
@@ -149,15 +151,24 @@ def import_row(row: dict, ctx: Context, within: writes.Within | None = None) -> 
     or "unchanged". ``within``: work joined to the row's write transaction (the job's
     progress); the checks, the image's decode included, run before it."""
     schemas = ctx.schemas
-    body = _body(row, csv_columns(schemas).kinds)
+    hashed = row.get(link_options.PASSWORD_HASH)
+    cells = {name: value for name, value in row.items() if name != link_options.PASSWORD_HASH}
+    body = _body(cells, csv_columns(schemas).kinds)
+
+    def checked(model):
+        data = model.model_validate(body)
+        if hashed:  # checked before it was hashed (``_password_hashed``); kept as that hash
+            data.password = link_options.StoredPassword(hashed)
+        return data
+
     if body.get("externalId"):
         existing = qrcodes.find("ext_" + body["externalId"], ctx)
         if existing is not None:
-            after = writes.update(existing.id, schemas.update.model_validate(body), ctx, within)
+            after = writes.update(existing.id, checked(schemas.update), ctx, within)
             return "unchanged" if after.updated_at == existing.updated_at else "updated"
-        writes.create(schemas.create.model_validate(body), ctx, within)
+        writes.create(checked(schemas.create), ctx, within)
         return "created"
-    _, outcome = writes.upsert(schemas.create.model_validate(body), ctx, within)
+    _, outcome = writes.upsert(checked(schemas.create), ctx, within)
     return outcome
 
 
@@ -173,6 +184,7 @@ def _logo_kept(row: dict, ctx: Context) -> dict:
 
 
 _LINK_COLUMNS = frozenset(LINK_API_NAMES.values())
+_PASSWORD: TypeAdapter[str] = TypeAdapter(link_options.Password)
 
 
 def _reason(error: Exception, schemas: QRCodeSchemas, row: dict) -> str:
@@ -189,10 +201,25 @@ def _reason(error: Exception, schemas: QRCodeSchemas, row: dict) -> str:
                     for sentence, fields in columns.items())
 
 
+def _password_hashed(row: dict) -> dict:
+    """``row`` as its job keeps it: a password that passes its checks replaced by its hash
+    (the one the QR Code keeps), so none lies in the database in clear, nor comes back in
+    the refused rows' file. One that does not pass is kept, to be refused with its reason."""
+    try:
+        password = _PASSWORD.validate_python(row["password"]) if "password" in row else None
+    except ValidationError:
+        return row
+    if password is None:
+        return row
+    hashed = link_options.stored_link({"password": password}, LINK_API_NAMES)
+    return {name: value for name, value in row.items() if name != "password"} | (hashed or {})
+
+
 def start(rows: list[dict], filename: str, ctx: Context) -> ImportJob:
     """Record a job for ``rows`` (``ctx.actor`` must be allowed to change QR Codes); a job
     runner of the instance takes it up (``jobs.runner``)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
+    rows = [_password_hashed(row) for row in rows]
     with begin_write():
         job = ImportJob(filename=filename[:255], user_id=ctx.actor.user_id, total=len(rows), status=JobStatus.QUEUED,
                         source=json.dumps(rows))
