@@ -4,7 +4,8 @@ Rows with an ``externalId`` are matched by it; the others by ``url`` or their co
 API's upsert). A row's ``type`` says which content columns it fills (``content_columns``).
 Each row is its own transaction, together with the job's progress, so a bad row never
 leaves anything half-written, a job taken up after its process died goes on from the
-next row, and a re-run of the same file creates nothing new.
+next row, and a re-run of the same file creates nothing new. A password is hashed when the
+file is read (the job keeps no password in clear), so a row with one sets it again: updated.
 """
 
 import csv
