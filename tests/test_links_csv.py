@@ -92,6 +92,11 @@ def test_every_link_option_imports_and_an_export_imports_back_as_the_same_code(b
     with web_app.app_context():
         source = db.session.get(ImportJob, job["location"].rsplit("/", 1)[1]).source
     assert "open sesame" not in source and kept.split("$")[0] in source
+    # The same file again: only the hash was kept, so the password is set again (a new salt).
+    rerun = _imported(browser, _file([ROW]))
+    assert (rerun["updated"], rerun["created"], rerun["failed"]) == (1, 0, 0)
+    rehashed = _stored_link(web_app, qr["id"])["passwordHash"]
+    assert rehashed != kept and check_password_hash(rehashed, " open sesame ")
 
     archive = _export(browser)
     (row,) = _manifest(archive)
