@@ -3,10 +3,23 @@
 ``links.decide`` with the routing the redirect itself decides on (``scans.routes``);
 nothing is counted."""
 
-from typing import Annotated
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError, core_schema
 
 from ..contents.values import check_line
 from ..context import Context
@@ -20,7 +33,47 @@ from .qrcodes import row_or_not_found
 
 #: As the redirect reads a user agent (``scans.visit``).
 MAX_AGENT = 1024
-_Line = Annotated[str, AfterValidator(check_line)]
+
+
+@dataclass(frozen=True)
+class _Shaped:
+    """Text matching ``pattern``, refused with ``said`` (a sentence, not a regular expression)."""
+
+    pattern: str
+    said: str
+
+    def _check(self, value: str) -> str:
+        if not re.fullmatch(self.pattern, value):
+            raise PydanticCustomError("shape", self.said)
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+        return handler(schema) | {"pattern": f"^{self.pattern}$"}
+
+
+def _iso_time(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("time", "must be an ISO 8601 time with its offset, such as "
+                                              "2027-01-31T18:00:00Z") from None
+    return value
+
+
+_Agent = Annotated[str, StringConstraints(max_length=MAX_AGENT), AfterValidator(check_line)]
+_City = Annotated[str, StringConstraints(max_length=100), AfterValidator(check_line)]
+_Query = Annotated[str, StringConstraints(max_length=2048), AfterValidator(check_line)]
+_Country = Annotated[str, _Shaped("[A-Za-z]{2}", "must be an ISO 3166-1 alpha-2 country code, such as DE")]
+_Region = Annotated[str, _Shaped("[A-Za-z0-9]{1,3}", "must be an ISO 3166-2 subdivision code without its country, "
+                                                     "such as BY")]
+_Continent = Annotated[str, _Shaped("[A-Za-z]{2}", "must be one of AF, AN, AS, EU, NA, OC, SA")]
+_Language = Annotated[str, _Shaped("[A-Za-z]{2,3}", "must be a language's two- or three-letter code, such as de")]
+_Host = Annotated[str, _Shaped(r"[^/:?#@\\\s]{1,253}", "must be the host of the page the visitor came from, such as "
+                                                     "google.com, not a URL")]
 _Utm = Annotated[link_options.UtmValue | None, Field(description="the scanned link's own, as utm_* of its query")]
 
 
@@ -30,26 +83,23 @@ class ExplainQuery(BaseModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    user_agent: _Line | None = Field(None, max_length=MAX_AGENT, description="the scanning browser's User-Agent: "
-                                     "its system gives device and os, its family browser")
-    country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2 code, such as DE")
-    city: _Line | None = Field(None, max_length=100, description="the city's English name")
-    region: str | None = Field(None, pattern=r"^[A-Za-z0-9]{1,3}$",
-                               description="ISO 3166-2 subdivision code without its country, such as BY")
-    continent: str | None = Field(None, pattern=r"^[A-Za-z]{2}$",
-                                  description="AF, AN, AS, EU, NA, OC or SA (left out: the country's)")
-    language: str | None = Field(None, pattern=r"^[A-Za-z]{2,3}$", description="primary subtag, such as de")
-    referrer: str | None = Field(None, max_length=253, pattern=r"^[^/:?#@\\\s]+$",
-                                 description="the host of the page the visitor came from, such as google.com")
+    user_agent: _Agent | None = Field(None, description="the scanning browser's User-Agent: its system gives "
+                                                        "device and os, its family browser")
+    country: _Country | None = Field(None, description="ISO 3166-1 alpha-2 code, such as DE")
+    city: _City | None = Field(None, description="the city's English name")
+    region: _Region | None = Field(None, description="ISO 3166-2 subdivision code without its country, such as BY")
+    continent: _Continent | None = Field(None, description="AF, AN, AS, EU, NA, OC or SA (left out: the country's)")
+    language: _Language | None = Field(None, description="the first language the browser asks for, such as de")
+    referrer: _Host | None = Field(None, description="the host of the page the visitor came from, such as google.com")
     utm_source: _Utm = Field(None, alias="utm_source")
     utm_medium: _Utm = Field(None, alias="utm_medium")
     utm_campaign: _Utm = Field(None, alias="utm_campaign")
     utm_term: _Utm = Field(None, alias="utm_term")
     utm_content: _Utm = Field(None, alias="utm_content")
-    query: _Line | None = Field(None, max_length=2048, description="the scanned link's whole query string, "
-                                "without ?: what forwardQuery passes on")
-    at: link_options.ExpiresAt | None = Field(None, description="when the scan happens, ISO 8601 with its offset "
-                                              "(left out: now)")
+    query: _Query | None = Field(None, description="the scanned link's whole query string, without ?: what "
+                                                   "forwardQuery passes on")
+    at: Annotated[link_options.ExpiresAt, BeforeValidator(_iso_time)] | None = Field(
+        None, description="when the scan happens, ISO 8601 with its offset (left out: now)")
     unlocked: bool = Field(False, description="true: the visitor gave the QR Code's password")
 
 
