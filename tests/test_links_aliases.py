@@ -158,3 +158,17 @@ def test_a_page_of_codes_reads_their_aliases_in_one_query(make_app):
         event.remove(engine, "before_cursor_execute", seen)
     assert [[alias["key"] for alias in qr["aliases"]] for qr in page] == [["old-0"], ["old-1"], ["old-2"]]
     assert len([statement for statement in statements if "FROM aliases" in statement]) == 1
+
+
+def test_an_old_link_kept_by_a_server_follows_its_code_when_the_code_moves_again(make_app):
+    """A server keeps an alias's route (its code's own link) for a while: when the code's
+    key changes meanwhile, a scan of the alias finds the code anew, it does not 404."""
+    app, api = _app_and_api(make_app)
+    client = app.test_client()
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/poster", "key": "poster-1"}).get_json()
+    api.patch(f"/api/qrcodes/{qr['id']}", json={"key": "poster-2", "keepOldLink": True})
+    assert client.get("/poster-1").status_code == 302  # now kept by this server
+    api.patch(f"/api/qrcodes/{qr['id']}", json={"key": "poster-3", "keepOldLink": True})
+    assert client.get("/poster-1").headers["Location"] == "https://example.com/poster"
+    assert client.get("/poster-2").headers["Location"] == "https://example.com/poster"
+    assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 3
