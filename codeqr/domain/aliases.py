@@ -41,22 +41,17 @@ def owner_of(domain: str, key: str) -> str | None:
     return db.session.scalar(select(Alias.qrcode_id).where(Alias.domain == domain, Alias.key == key))
 
 
-def had_short_link(stored: dict) -> bool:
-    """Whether the QR Code of the fields ``stored`` had a short link of its domain and key
-    (a gs1 code's link is its Digital Link, a static code has none)."""
-    return not stored["static"] and stored["type"] != "gs1"
-
-
-def follow_link_change(qr: QRCode, stored: dict, keep_old_link: bool, ctx: Context) -> bool:
-    """In the open write transaction, after ``qr``'s fields changed from ``stored``: with
-    ``keep_old_link``, its old short link becomes an alias (when it had one and it moved);
-    and a link it takes back from its own aliases is one no more. Whether its aliases changed."""
-    old = (stored["domain"], stored["key"])
-    if old == (qr.domain, qr.key):
+def follow_link_change(qr: QRCode, before: QRCodeOut, keep_old_link: bool, ctx: Context) -> bool:
+    """In the open write transaction, after ``qr`` changed from ``before``: with
+    ``keep_old_link``, its old short link becomes an alias (when it had one of its domain and
+    key, and they moved); and a link it takes back from its own aliases is one no more.
+    Whether its aliases changed."""
+    if (before.domain, before.key) == (qr.domain, qr.key):
         return False
     changed = drop(qr.id, qr.domain, qr.key)
-    if keep_old_link and had_short_link(stored):
-        db.session.add(Alias(qrcode_id=qr.id, domain=old[0], key=old[1], created_at=ctx.now()))
+    # A static code's image holds no short link; a gs1 code's is its Digital Link, not its key.
+    if keep_old_link and not before.static and before.type != "gs1":
+        db.session.add(Alias(qrcode_id=qr.id, domain=before.domain, key=before.key, created_at=ctx.now()))
         changed = True
     return changed
 

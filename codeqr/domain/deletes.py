@@ -47,7 +47,6 @@ def remove_alias(ref: str, key: str, domain: str | None, ctx: Context) -> QRCode
         if not aliases.drop(qr.id, domain, key):
             raise NotFound(f"{domain}/{key} is no old link of QR Code {ref!r}")
         qr.updated_at = ctx.now()
-        db.session.flush()
         after = out_of(qr, ctx)
     fire(ctx, "codeqr_qrcode_updated", qrcode=after.api(), changes={"aliases": aliases.change(before, after)})
     return after

@@ -205,7 +205,6 @@ def _save_changes(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None
     """Apply and flush inside the open transaction; return ``(before, changes)``. A key or
     domain changed with ``keepOldLink`` keeps the old short link as an alias (``aliases``)."""
     before = out_of(qr, ctx)
-    stored = ctx.schemas.fields_of(qr)
     changes = _apply(qr, given, ctx, scanned, logo)
     if changes:
         fields = ctx.schemas.fields_of(qr)
@@ -217,11 +216,11 @@ def _save_changes(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None
             raise unique_conflict(fields, exclude_id=qr.id) from None
         try:
             with db.session.begin_nested():
-                moved = aliases.follow_link_change(qr, stored, bool(given.get("keep_old_link")), ctx)
+                moved = aliases.follow_link_change(qr, before, bool(given.get("keep_old_link")), ctx)
                 db.session.flush()
         except IntegrityError:
             db.session.rollback()  # another code's alias since: a race with a save of it
-            raise Conflict(f"{stored['domain']}/{stored['key']} became an old link of another QR Code meanwhile; "
+            raise Conflict(f"{before.domain}/{before.key} became an old link of another QR Code meanwhile; "
                            "try again") from None
         if moved:
             changes["aliases"] = aliases.change(before, out_of(qr, ctx))
