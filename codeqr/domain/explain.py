@@ -24,11 +24,10 @@ from pydantic_core import PydanticCustomError, core_schema
 from ..contents.values import check_line
 from ..context import Context
 from ..links import options as link_options
-from ..links.decide import LinkRouting, Step, Visitor, decide
-from ..links.rules import device_of, never_matching
-from ..scans.counter import Routing
-from ..scans.routes import link_routing
-from ..scans.visit import continent_of
+from ..links.decide import Step, decide
+from ..links.rules import never_matching
+from ..links.visitors import described
+from ..scans.routes import decided_as_stored
 from .qrcodes import row_or_not_found
 
 #: As the redirect reads a user agent (``scans.visit``).
@@ -110,8 +109,8 @@ class Explanation(BaseModel):
     destination: str | None = Field(description="where the visitor would go, UTM parameters added; null: the "
                                                 "password page, or the 410 page of an expired QR Code")
     rule: int | None = Field(description="the rule that decided, by position from 1")
-    variant: int | None = Field(description="the variant of the rule's split, by position from 1 (a visitor "
-                                            "described by hand has no identity: it is drawn anew each time)")
+    variant: int | None = Field(description="the variant of the rule's split, by position from 1 (the same "
+                                            "description always lands on the same variant)")
     gone: bool = Field(description="true: expired without expiredUrl, the scan gets a 410 page")
     warnings: list[str] = Field(description="what may surprise: rule values that never match, a static QR Code")
 
@@ -119,13 +118,11 @@ class Explanation(BaseModel):
 def explain(ref: str, query: ExplainQuery, ctx: Context) -> Explanation:
     """Where a scan of the QR Code ``ref`` by the visitor ``query`` describes would go."""
     qr = row_or_not_found(ref)
-    routing = Routing(qr.id, qr.url, qr.type, qr.content, qr.use_display_page, qr.link)
-    link = link_routing(routing) or LinkRouting(url=qr.url, key=qr.id)
-    agent = ctx.state.agents.describe(query.user_agent)
+    link = decided_as_stored(qr)
     country = query.country.upper() if query.country else None
-    visitor = Visitor(
-        device=device_of(agent.os), os=agent.os, browser=agent.browser, country=country, city=query.city,
-        region=query.region, continent=query.continent.upper() if query.continent else continent_of(country),
+    visitor = described(
+        query.user_agent, ctx.state.agents, country=country, city=query.city, region=query.region,
+        continent=query.continent.upper() if query.continent else None,
         language=query.language.lower() if query.language else None, referrer=query.referrer,
         utm_source=query.utm_source, utm_medium=query.utm_medium, utm_campaign=query.utm_campaign,
         utm_term=query.utm_term, utm_content=query.utm_content, query=query.query or "", unlocked=query.unlocked)

@@ -40,7 +40,6 @@ def visitor_of(values: Mapping[str, str], agents: AgentParser) -> Visitor:
         return value or None
 
     agent_text = given("userAgent", _LONGEST_AGENT)
-    agent = agents.describe(agent_text)
     country = given("country")
     if country is not None:
         country = country.upper()
@@ -60,11 +59,19 @@ def visitor_of(values: Mapping[str, str], agents: AgentParser) -> Visitor:
             problems.append(InvalidInput("must be the host or address of a page, such as google.com", "referrer"))
     utm: dict[str, Any] = {name: given(name) for name in UTM_FIELDS}  # Visitor's utm_* by name
     InvalidInputs.raise_any(*problems)
-    known = {"agent": agent_text, "country": country, "language": language, "referrer": referrer, **utm}
-    return Visitor(
-        device=device_of(agent.os), os=agent.os, browser=agent.browser, country=country,
-        continent=continent_of(country), language=language, referrer=referrer,
-        identity="question " + repr(sorted(known.items())), **utm)
+    return described(agent_text, agents, country=country, language=language, referrer=referrer, **utm)
+
+
+def described(agent_text: str | None, agents: AgentParser, **known: Any) -> Visitor:
+    """The visitor of a description checked already: the user agent ``agent_text`` (its
+    system gives ``device`` and ``os``, its family ``browser``), and ``known``, the
+    ``Visitor``'s other fields (a continent left out is the country's). Its identity is made
+    of the description, so one question always lands on the same variant of a split."""
+    agent = agents.describe(agent_text)
+    known["continent"] = known.get("continent") or continent_of(known.get("country"))
+    described_by = {name: value for name, value in known.items() if name not in ("unlocked", "query")}
+    return Visitor(device=device_of(agent.os), os=agent.os, browser=agent.browser,
+                   identity="question " + repr(sorted(({"agent": agent_text} | described_by).items())), **known)
 
 
 def moment_of(text: str | None, zone: str, now: datetime) -> datetime:

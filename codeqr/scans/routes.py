@@ -50,6 +50,13 @@ def link_routing(routing: Routing) -> LinkRouting | None:
         return LinkRouting.of_json(data | {"rules": None, "geo": None}, routing.id)
 
 
+def decided_as_stored(row) -> LinkRouting:
+    """The link options of a stored QR Code (``models.QRCode``) as a scan of it is decided
+    now (``link_routing``); without any, its url alone."""
+    routing = Routing(row.id, row.url, row.type, row.content, row.use_display_page, row.link)
+    return link_routing(routing) or LinkRouting(url=row.url, key=row.id)
+
+
 class Routes:
     """Short links whose scans are decided before they are counted, kept for a while."""
 

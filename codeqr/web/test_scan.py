@@ -19,8 +19,7 @@ from ..links.decide import Decision, LinkRouting, decide
 from ..links.describe import Sentence, describe
 from ..links.utm import UTM_FIELDS
 from ..links.visitors import moment_of, visitor_of
-from ..scans.counter import Routing
-from ..scans.routes import link_routing
+from ..scans.routes import decided_as_stored
 from ..state import app_state
 from . import bp, countries
 from .timezone import known_zone, reader_zone
@@ -70,10 +69,7 @@ def target_of(qr_id: str) -> Target | None:
         abort(404)
     if row.static:
         return None
-    routing = Routing(row.id, row.url, row.type, row.content, row.use_display_page, row.link)
-    # ``link_routing`` drops stored rules a newer check refuses, as the redirect does.
-    link = link_routing(routing) or LinkRouting(url=row.url, key=row.id)
-    return Target(link, shows_page(row.type, row.use_display_page))
+    return Target(decided_as_stored(row), shows_page(row.type, row.use_display_page))
 
 
 def asked(args) -> bool:
