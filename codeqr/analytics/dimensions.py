@@ -3,8 +3,9 @@ entry each, from which the rollups, the API's ``groupBy`` values and filters, an
 dashboard's panels are made.
 
 Adding a dimension takes one ``Dimension`` in ``DIMENSIONS``, plus, if its value is
-not a column of the scan events yet, that column (``scans.models``, a migration, the
-enrichment or the redirect filling it in, and ``stored.COLUMNS``). Rolled up
+not a column of the scan events yet, that column (``scans.models``, a migration, and
+the redirect filling it in, or the enrichment and ``stored._waiting`` working it out
+alike, as for the continent). Rolled up
 ``HOURLY`` (the usual way), nothing else: the breakdown tables hold any dimension,
 and its counts are kept from the next enriched scan on (scans enriched before are
 not in them: a migration may add them). ``PERIODIC`` is for values with too many
@@ -129,8 +130,9 @@ class _Rule(Dimension):
 
 @dataclass(frozen=True)
 class _Variant(Dimension):
-    """A split's variant, by position from 1, with its rule: the second variant of two
-    rules are two things."""
+    """A split's variant, by position from 1, with its rule: variant 2 of rule 1 and
+    variant 2 of rule 3 are not the same. (Rules and variants are positions in one QR
+    Code's rules: they mean something asked of one, ``qrcodeId``.)"""
 
     def value(self, scans: FromClause) -> ColumnElement:
         """``rule|variant`` (null without a variant)."""

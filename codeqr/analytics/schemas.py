@@ -134,7 +134,7 @@ class ScanEventOut(_Answer):
     visitor: str | None = Field(description="hash of address and user agent, salted anew each day")
     continent: str | None = Field(description="continent code of the country: AF, AN, AS, EU, NA, OC or SA")
     step: str | None = Field(description="which of the QR Code's link options decided where the scan went: "
-                             "expired, rule, geo, ios, android or url; null when it has none (or a plugin chose)")
+                             "expired, rule, geo, ios, android or url; null when it has none")
     rule: int | None = Field(description="the smart rule that decided, by its position from 1")
     variant: int | None = Field(description="the variant of that rule's split, by its position from 1")
     utm_source: str | None = Field(alias="utm_source", description="the scanned link's own utm_source")
