@@ -175,3 +175,16 @@ def test_a_continent_or_utm_filter_out_of_bounds_is_refused_by_name(api):
             response = api.get(path, query_string={"interval": "24h", **params})
             assert response.status_code == 422, (path, params)
             assert field in str(response.get_json()), (path, params)
+
+
+@pytest.mark.parametrize("country,continent", [("DE", "EU"), ("BR", "SA"), ("EG", "AF"), ("TL", "AS"), ("AQ", "AN"),
+                                               ("UM", "OC"), ("SX", "NA"), ("XK", "EU"), ("ZZ", None), (None, None)])
+def test_the_continent_of_a_country_in_sql_is_the_redirects(country, continent):
+    """What the enrichment and reads of waiting scans work out in SQL, for countries the
+    converter knows and those the redirect names itself (Antarctica, the US islands)."""
+    from sqlalchemy import String, create_engine, literal, select
+
+    from codeqr.analytics.continents import continent as continent_column
+
+    with create_engine("sqlite://").connect() as connection:
+        assert connection.scalar(select(continent_column(literal(country, String)))) == continent
