@@ -187,7 +187,7 @@ def _hand_written_lists(path: Path, names: set, groups: set, values: set) -> lis
 
 def test_no_module_lists_the_dimensions_by_hand():
     """A tuple, list, set or dict's keys in a module other than the registry that
-    spells three or more groupBy values or known values (devices, continents), or only
+    spells three or more groupBy values or known values (devices), or only
     dimension names (three or more), is a second list that would fall behind the
     registry. (Lists of the events' columns, or of the rules' attributes, name
     dimensions among other words: those are not flagged.)"""
@@ -195,8 +195,8 @@ def test_no_module_lists_the_dimensions_by_hand():
     groups = {dimension.group_by for dimension in DIMENSIONS} - names  # "os" is both
     package = Path(__file__).parent.parent / "codeqr"
     # The registry takes these through the modules that define them: the parser's
-    # devices, the rules' continents, the UTM fields.
-    sources = {package / "scans" / "agents.py", package / "links" / "rules.py", package / "links" / "utm.py"}
+    # devices, the UTM fields.
+    sources = {package / "scans" / "agents.py", package / "links" / "utm.py"}
     found = []
     for dimension in DIMENSIONS:
         if dimension.values is None:

@@ -20,7 +20,6 @@ from enum import Enum
 from sqlalchemy import String, cast, func, type_coerce
 from sqlalchemy.sql import ColumnElement, FromClause
 
-from ..links.rules import CONTINENTS
 from ..links.utm import MAX_UTM, UTM_FIELDS
 from ..scans.agents import DEVICES
 
@@ -162,8 +161,9 @@ DIMENSIONS = (
     Dimension("qrcode", "top_qrcodes", "qrcode_id", Rollup.PERIODIC, item_key="id",
               panel=Panel("Top QR Codes", "QR Code", unknown="", dashboard_only=True)),
     Dimension("url", "top_urls", "url", Rollup.PERIODIC),
-    Dimension("continent", "continents", "continent", Rollup.HOURLY, values=CONTINENTS,
-              filter=Filter(description="continent code of the scan's country")),
+    # Codes, not ours to name (no ``values``): an unknown one matches nothing, like a country.
+    Dimension("continent", "continents", "continent", Rollup.HOURLY,
+              filter=Filter(max_length=2, description="continent code: AF, AN, AS, EU, NA, OC or SA", stored=str.upper)),
     _Region("region", "regions", "region", Rollup.HOURLY),
     # The whole referring page (``CODEQR_ANALYTICS=full``; else its host's root), named as CodeQR does.
     Dimension("referer_url", "referer_urls", "referer", Rollup.HOURLY, item_key="refererUrl"),
