@@ -76,6 +76,8 @@
 # CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT = "10 per minute; 40 per hour; 100 per day"  # all new devices together
 # CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS = "5 per minute; 20 per hour; 50 per day"
 # CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS = "20 per minute; 200 per hour"
+# CODEQR_RATE_LIMIT_LINK_PASSWORD = "100 per hour"              # wrong passwords for one QR Code, all addresses
+# CODEQR_RATE_LIMIT_LINK_PASSWORD_PER_ADDRESS = "10 per minute"  # wrong passwords for one QR Code from one address
 # CODEQR_LOGIN_KNOWN_DEVICE_DAYS = 90          # a browser that signed in is known to the account this long
 
 # --- Serving (codeqr serve) and operating ---------------------------------------------------

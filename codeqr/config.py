@@ -60,6 +60,8 @@ DEFAULTS: dict[str, Any] = {
     # Failed sign-ins to one account from one address (or one known device):
     "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS": "5 per minute; 20 per hour; 50 per day",
     "CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS": "20 per minute; 200 per hour",  # all sign-in attempts
+    "CODEQR_RATE_LIMIT_LINK_PASSWORD": "100 per hour",  # wrong passwords for one QR Code, all addresses
+    "CODEQR_RATE_LIMIT_LINK_PASSWORD_PER_ADDRESS": "10 per minute",  # … from one address
     "CODEQR_LOGIN_KNOWN_DEVICE_DAYS": 90,  # a browser that signed in is known to the account this long
     "CODEQR_SETUP_TOKEN": None,  # None: /setup answers this machine only
     "CODEQR_REQUEST_LOG": True,  # one JSON line per request on stdout (codeqr serve, wsgi:app)

@@ -43,6 +43,23 @@ BODIES = {
     "array of scalars": json.dumps([1, "x", None, True]).encode(),
     "null": b"null",
     "empty": b"",
+    # The link options (issue 23).
+    "link options of the wrong shapes": json.dumps({"url": URL, "rules": {"a": 1}, "geo": [1], "expiresAt": 5,
+                                                    "password": 7, "forwardQuery": "yes", "utm_source": ["x"],
+                                                    "ios": {"u": URL}}).encode(),
+    "10,000 rules": json.dumps({"url": URL, "rules": [{"url": URL}] * 10_000}).encode(),
+    "geo of 100,000 countries": json.dumps({"url": URL, "geo": {f"{index:05}": URL for index in range(100_000)}}).encode(),
+    "hostile rule values": json.dumps({"url": URL, "rules": [
+        {"attribute": "device", "operator": "equals", "value": "\u202e" + "a" * 1000, "url": "javascript:alert(1)"},
+        {"attribute": "__class__", "operator": "like", "value": "%", "url": URL},
+        {"split": [{"url": URL, "weight": 1e308}, {"url": URL, "weight": -1}, {"url": URL}]}]}).encode(),
+    "hostile time window": json.dumps({"url": URL, "rules": [{"attribute": "time", "operator": "equals", "url": URL,
+                                                              "value": {"days": ["xyz"] * 1000, "from": "25:00",
+                                                                        "until": "-1", "timeZone": "../../etc/passwd"}}]
+                                       }).encode(),
+    "expiry and password out of bounds": json.dumps({"url": URL, "expiresAt": "99999-01-01T00:00:00Z",
+                                                     "expiredUrl": "file:///etc/passwd", "password": "p" * 100_000,
+                                                     "utm_campaign": "c\u0000" * 1000}).encode(),
 }
 
 #: Query strings sent to every route, with or without a body.

@@ -246,10 +246,11 @@ def test_the_counter_returns_the_routing_not_the_url_a_plugin_chose(app, api, qr
     from codeqr.scans.counter import Routing
 
     visit = {"timestamp": utcnow(), "user_agent": None, "referer": None, "referer_host": None, "language": None,
-             "country": None, "region": None, "city": None, "visitor": None}
+             "country": None, "region": None, "city": None, "visitor": None, "utm_source": None, "utm_medium": None,
+             "utm_campaign": None, "utm_term": None, "utm_content": None}
     counter = app.extensions["codeqr"].scan_counter
     expected = Routing(id=qr["id"], url="https://example.com/target?a=1&b=2", type="url", content=None,
-                       use_display_page=True)
+                       use_display_page=True, link=None)
     assert counter.scan(qr["domain"], qr["key"], visit, sent_url="https://example.com/chosen") == expected
     assert counter.scan(qr["domain"], qr["key"]) == expected
     assert counter.peek(qr["domain"], qr["key"]) == expected
@@ -288,9 +289,10 @@ def test_each_scan_returns_the_routing_of_the_code_scanned_among_many(make_app):
         made = [writes.create(QRCodeCreate.model_validate(item), ctx=for_operator()) for item in items]
     counter = app.extensions["codeqr"].scan_counter
     visit = {"timestamp": utcnow(), "user_agent": None, "referer": None, "referer_host": None, "language": None,
-             "country": None, "region": None, "city": None, "visitor": None}
+             "country": None, "region": None, "city": None, "visitor": None, "utm_source": None, "utm_medium": None,
+             "utm_campaign": None, "utm_term": None, "utm_content": None}
     for qr in made[::7]:
-        expected = Routing(id=qr.id, url=qr.url, type="url", content=None, use_display_page=True)
+        expected = Routing(id=qr.id, url=qr.url, type="url", content=None, use_display_page=True, link=None)
         assert counter.scan(qr.domain, qr.key, visit) == expected
         assert counter.scan(qr.domain, qr.key) == expected
         assert counter.peek(qr.domain, qr.key) == expected

@@ -1,5 +1,6 @@
 """Rate limits (Flask-Limiter): the API per key and per client address, sign-in per
-account, per account and address, and per address. Short links and images are never limited.
+account, per account and address, and per address. Scans and images are never limited (a short
+link's wrong passwords are, by ``scans.passwords`` with the settings checked here).
 
 Sign-in failures are bounded so that guessing stays slow without locking the owner out:
 failures from one address lock that address out of the account; failures from all new
@@ -35,6 +36,8 @@ LIMIT_SETTINGS = {
     "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT": "failed sign-ins per account from new devices",
     "CODEQR_RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_ADDRESS": "failed sign-ins per account from one address or known device",
     "CODEQR_RATE_LIMIT_LOGIN_PER_ADDRESS": "sign-in attempts per client address",
+    "CODEQR_RATE_LIMIT_LINK_PASSWORD": "wrong passwords for one QR Code (scans.passwords)",
+    "CODEQR_RATE_LIMIT_LINK_PASSWORD_PER_ADDRESS": "wrong passwords for one QR Code from one client address",
 }
 
 

@@ -15,11 +15,12 @@ from ..design import logos, templates
 from ..design.verify import verify
 from ..design_rules import design_problems
 from ..errors import CodeQRError, Conflict, InvalidInput
+from ..links.checks import link_problems
 from ..persistence.extensions import db
 from .fields import PREVIEW_KEY, RandomKey, fields_of, picture_of
 from .models import QRCode
 from .rendering import Picture, short_link
-from .schemas import INPUT_FIELDS, SECRET_FIELDS, QRCodeCreate, encoded_text
+from .schemas import INPUT_FIELDS, LINK_FIELDS, SECRET_FIELDS, QRCodeCreate, encoded_text
 
 #: A picture and what its decode found (nothing, or why it does not scan).
 Scanned = tuple[Picture, list[CodeQRError]]
@@ -65,6 +66,7 @@ def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id
     fixed_level = {"level"} if fields.get("type") and TYPES[fields["type"]].level else set()
     found += design_problems(fields, set(refused) | fixed_level)
     found += content_problems(fields, ctx.schemas.api_names, refused)
+    found += link_problems(fields, ctx.schemas.api_names, LINK_FIELDS, refused)
     if "templateId" not in refused:
         found += templates.problems(fields.get("template_id"), ctx)
     if not refused:

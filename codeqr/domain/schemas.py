@@ -261,7 +261,7 @@ class QRCodeCreate(_Input):
                           "expiredUrl, or gets a 410 page")
     expired_url: Annotated[Url | None, LINK, UI("After it expires, go to", widget="url")] = Field(
         None, description="where a scan goes once expiresAt has come (null: a 410 page)")
-    password: Annotated[link_options.Password | None, LINK, SECRET, UI("Password", widget="password")] = Field(
+    password: Annotated[link_options.Password | None, LINK, SECRET, UI("Password to open the link", widget="password")] = Field(
         None, description="write-only: a scan asks for it before going on (null: none); never answered, see "
                           "hasPassword")
     ios: Annotated[Url | None, LINK, UI("iPhones and iPads go to", widget="url")] = Field(

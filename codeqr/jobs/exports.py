@@ -24,7 +24,7 @@ from ..context import Context
 from ..design import geometry
 from ..domain.models import ExportJob
 from ..domain.qrcodes import by_ids
-from ..domain.schemas import QRCodeSchemas
+from ..domain.schemas import SECRET_FIELDS, QRCodeSchemas
 from ..errors import CodeQRError, InvalidInput
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
@@ -51,7 +51,8 @@ def manifest_fields(schemas: QRCodeSchemas) -> list[str]:
     """The manifest's columns: every settable API field, in the schema's groups (a plugin's
     design fields included), the content spread out in the columns the import reads
     (``content_columns``), between the id and short link and the scans and files."""
-    names = flat_names(schemas.api_names[name] for group in schemas.field_groups.values() for name in group)
+    names = flat_names(schemas.api_names[name] for group in schemas.field_groups.values() for name in group
+                       if name not in SECRET_FIELDS)  # a password is never answered: no column
     return [*_BEFORE, *names, *_AFTER]
 
 

@@ -14,6 +14,9 @@ the destination's analytics rightly want to know which site the visitor came fro
 redirect says ``strict-origin-when-cross-origin``, the browsers' default: the destination
 sees the referring site's origin, never its path, and never more than it would have seen
 from a direct link (the short link itself is never the referrer).
+
+A page may set a Content-Security-Policy of its own, which is kept (a short link's password
+page: its form's answer redirects to the destination, which ``form-action`` must allow).
 """
 
 from flask import Flask, Response, request
@@ -45,5 +48,6 @@ def install(app: Flask) -> None:
             chosen = redirect
         else:
             chosen = pages
-        response.headers.update(chosen)
+        response.headers.update(chosen if "Content-Security-Policy" not in response.headers else
+                                {name: value for name, value in chosen.items() if name != "Content-Security-Policy"})
         return response

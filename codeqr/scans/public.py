@@ -3,6 +3,7 @@
 from functools import partial
 
 from flask import Blueprint, abort, current_app, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from ..contents import payload_of, shows_page
@@ -12,11 +13,12 @@ from ..domain import qrcodes
 from ..domain.timeutil import isoformat, utcnow
 from ..errors import StorageUnavailable
 from ..links.decide import decide
+from ..persistence.extensions import csrf
 from ..state import AppState, app_state
 from . import landing, passwords
 from .counter import DECISION_COLUMNS, LANDING_PAGE_URL, Routing
-from .routes import Route
-from .visit import visit_of
+from .routes import Route, link_routing
+from .visit import VISITOR_COOKIE, VISITOR_COOKIE_DAYS, visit_of
 
 bp = Blueprint("public", __name__)
 
@@ -28,9 +30,12 @@ NO_CACHE = {
 }
 
 
-@bp.route("/<key>", methods=["GET", "HEAD"])
+@bp.route("/<key>", methods=["GET", "HEAD", "POST"])
 def redirect(key: str):
-    """Send the visitor where the QR Code's link goes; count the scan and store its event (GET only)."""
+    """Send the visitor where the QR Code's link goes; count the scan and store its event (GET
+    only; a POST is the password page's form, answered as the redirect is: ``unlock``)."""
+    if request.method == "POST":
+        return unlock(key)
     state = app_state()
     domain = served_domain(key)
     route = state.routes.get(domain, key)
@@ -54,9 +59,11 @@ def routed(state: AppState, domain: str, key: str, route: Route, visit: dict | N
     (``links.decide``), then a plugin's ``codeqr_redirect``; counted unless it is a HEAD or
     waits for a password (``unlocked``: the visitor just gave it)."""
     routing, decision = route.routing, None
-    if request.method == "GET" and visit is None and state.visits.records_events:
+    counts = request.method != "HEAD"  # a GET, or the password page's POST
+    if counts and visit is None and state.visits.records_events:
         visit = state.visits.read(request)
     if route.link is not None:
+        unlocked = unlocked or (route.link.has_password and passwords.unlocked(routing))
         visitor = state.visits.visitor(request, visit, state.agents, unlocked)
         decision = decide(route.link, visitor, state.clock())
         if decision.step == "password":
@@ -65,7 +72,7 @@ def routed(state: AppState, domain: str, key: str, route: Route, visit: dict | N
     sent_url = None if landing_page else decision.destination if decision is not None else routing.url
     if state.redirect_hook_used and sent_url:
         sent_url = plugins_choice(state, route.domain, route.key, routing, sent_url) or sent_url
-    if request.method == "GET":
+    if counts:
         decided = {"step": decision.step, "rule": decision.rule, "variant": decision.variant} if decision else {}
         counted = state.scan_counter.scan(route.domain, route.key, visit,
                                           LANDING_PAGE_URL if sent_url is None and not landing_page else sent_url,
@@ -76,7 +83,41 @@ def routed(state: AppState, domain: str, key: str, route: Route, visit: dict | N
         after_scan(state, visit, route.domain, route.key, counted, sent_url)
     if decision is not None and decision.gone:
         return passwords.gone(key)
-    return _answer(key, routing, sent_url)
+    response = _answer(key, routing, sent_url)
+    if decision is not None and decision.variant is not None and VISITOR_COOKIE not in request.cookies:
+        # Keeps them on this variant beyond the day their visitor hash lasts (``visit.VisitReader.visitor``).
+        response.set_cookie(VISITOR_COOKIE, visitor.identity or "", max_age=VISITOR_COOKIE_DAYS * 86400,
+                            httponly=True, samesite="Lax", secure=request.is_secure)
+    return response
+
+
+def unlock(key: str) -> Response:
+    """The password page's form: the right password counts the scan once and sends the
+    visitor on (and remembers the unlock for a while); a wrong one shows the page again
+    (401), counts nothing, and counts against the rate limits."""
+    state = app_state()
+    domain = served_domain(key)
+    route = state.routes.load(domain, key)  # the password as stored now, not as kept a while
+    if route is None:
+        abort(404)
+    if route.link is None or not route.link.has_password:
+        return routed(state, domain, key, route, None)  # no password (any more): an ordinary scan
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            csrf.protect()  # the blueprint is exempt (its GETs need no token): this form is checked here
+        except CSRFError:
+            return passwords.page(key, route.routing, status=400,
+                                  message="This page was open too long. Enter the password again.")
+    limits = passwords.limits()
+    wait = limits.wait(route.routing.id)
+    if wait:
+        return passwords.too_many(key, route.routing, wait)
+    if not passwords.is_right(route.routing, request.form.get("password", "")):
+        limits.failed(route.routing.id)
+        return passwords.page(key, route.routing, wrong=True)
+    response = routed(state, domain, key, route, None, unlocked=True)
+    passwords.remember_unlock(response, key, route.routing)
+    return response
 
 
 def after_scan(state: AppState, visit: dict | None, domain: str, key: str, routing: Routing, sent_url: str | None) -> None:
@@ -115,9 +156,16 @@ def served_domain(key: str) -> str:
 def download(key: str, type_name: str):
     """The file a landing page offers (a contact's .vcf, an event's .ics): read, not a scan,
     so nothing is counted; only a dynamic code of ``type_name`` has it."""
-    routing = _known(app_state().scan_counter.peek(served_domain(key), key))
+    state = app_state()
+    routing = _known(state.scan_counter.peek(served_domain(key), key))
     if routing.type != type_name:
         abort(404)
+    link = link_routing(routing)
+    if link is not None:  # its landing page may be locked or gone: so is its file
+        if link.has_password and not passwords.unlocked(routing):
+            abort(404)
+        if link.expires_at is not None and state.clock() >= link.expires_at:
+            return passwords.gone(key)
     response = landing.download(type_name, payload_of(type_name, routing.content))
     response.headers.update(NO_CACHE)  # the content can change, as a redirect's destination can
     return response

@@ -26,6 +26,16 @@ _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _MAX_REFERER = 2048
 _MAX_AGENT = 1024
 _NO_UTM = dict.fromkeys(UTM_FIELDS)
+#: The cookie that keeps a visitor on the variant a split test gave them beyond the day the
+#: visitor hash lasts, for ``VISITOR_COOKIE_DAYS``: it keeps the identity that chose it.
+VISITOR_COOKIE = "codeqr_visitor"
+VISITOR_COOKIE_DAYS = 365
+_VISITOR_ID = re.compile(r"[A-Za-z0-9_-]{22,64}")
+
+
+def is_visitor_id(value: str | None) -> bool:
+    """Whether ``value`` may be a visitor's id (a visitor hash, or what their cookie kept)."""
+    return value is not None and _VISITOR_ID.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,8 @@ class VisitReader:
     def visitor(self, request, visit: dict | None, agents: AgentParser, unlocked: bool = False) -> Visitor:
         """Who scans, for ``links.decide``: ``visit`` (the event's columns ``read`` gave,
         None when no event is stored) and what no event keeps (the region's code, the
-        continent, the browser and system, the query, a visitor hash for split tests)."""
+        continent, the browser and system, the query; for split tests, the id of the visitor's
+        ``VISITOR_COOKIE``, else the day's visitor hash)."""
         address = request.remote_addr or ""
         agent_text = _agent(request)
         agent = agents.describe(agent_text)
@@ -103,7 +114,9 @@ class VisitReader:
                      "language": _language(request.headers.get("Accept-Language"))} | utm_of_query(query)
         place = _place(self._geoip, address) if self._geoip is not None and address else {}
         country = visit["country"]
-        identity = visit.get("visitor") or self._visitor(self._clock().date(), address, agent_text or "")
+        kept = request.cookies.get(VISITOR_COOKIE)
+        identity = kept if is_visitor_id(kept) else (
+            visit.get("visitor") or self._visitor(self._clock().date(), address, agent_text or ""))
         return Visitor(
             device=device_of(agent.os), os=agent.os, browser=agent.browser, country=country,
             city=place.get("city"), region=place.get("region_code"),

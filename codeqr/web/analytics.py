@@ -23,6 +23,7 @@ from ..errors import InvalidInput, NotFound, as_sentence, plain
 from ..jobs.downloads import streamed_attachment
 from ..state import app_state
 from . import bp, countries
+from .test_scan import PREFIX as TEST_SCAN_PREFIX
 from .timezone import known_zone, reader_zone
 
 INTERVAL_LABELS = {"1h": "Last hour", "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days",
@@ -65,7 +66,7 @@ def panel(qrcode_id: str | None = None, top: bool = False) -> dict:
 def _query(choice: dict, qrcode_id: str | None) -> AnalyticsQuery:
     """The API's query for the page's address (its filters as they are, checked by the API)."""
     params: dict[str, Any] = {key: value for key, value in request.args.items()
-                              if key not in PAGE_PARAMETERS and value != ""}
+                              if key not in PAGE_PARAMETERS and value != "" and not key.startswith(TEST_SCAN_PREFIX)}
     params.update(timezone=choice["timezone"], unique=choice["unique"])
     if qrcode_id:
         params[QRCODE_PARAMETER] = qrcode_id
@@ -229,7 +230,8 @@ def _address(**changes: str | None) -> str:
 def _kept(qrcode_id: str | None) -> dict[str, str]:
     """The filters the time frame form carries along (hidden), so a new time frame keeps them."""
     return {key: value for key, value in request.args.items()
-            if key not in PAGE_PARAMETERS and value != "" and not (qrcode_id and key == QRCODE_PARAMETER)}
+            if key not in PAGE_PARAMETERS and value != "" and not (qrcode_id and key == QRCODE_PARAMETER)
+            and not key.startswith(TEST_SCAN_PREFIX)}
 
 
 def _csv_url(query: AnalyticsQuery) -> str:

@@ -30,7 +30,8 @@ from ..domain.messages import number_in, sentences
 from ..domain.schemas import CORE, QRCodeSchemas, bounds_of, ui_of, value_type
 from ..jobs.csv_import import MAX_ROWS
 from ..plugin_api import PluginError
-from . import content_fields
+from . import content_fields, link_options
+from .link_options import InstantField, SecretField
 from .timezone import reader_zone
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -97,6 +98,8 @@ def _form_field(info):
     kind = value_type(info)
     default = info.default if info.default is not None else ""
     validators = [InputRequired(f"Enter the {label[0].lower()}{label[1:]}.")] if info.is_required() else [Optional()]
+    if (control := link_options.control(ui.widget, label, validators)) is not None:
+        return control
     if ui.widget == "url":
         return URLField(label, validators=validators)
     if ui.widget == "color":
@@ -127,6 +130,8 @@ class QRCodeForm(FlaskForm):
     PAYLOAD_FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {}
     #: The form fields of each nested design field (``fg_gradient-type``…), by its attribute name.
     NESTED_FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: Beside the write-only password: ticked, the password set is removed (blank keeps it).
+    remove_password = BooleanField("Remove the password")
 
     def chosen_type(self) -> str:
         """The content type the form describes: the one picked (or the stored one, or the default)."""
@@ -154,9 +159,17 @@ class QRCodeForm(FlaskForm):
         the chosen type's fields go in: its payload whole, each blank key left out."""
         body: dict[str | None, Any] = {}  # keyed by API names, typed as pydantic's aliases are
         for name in self.QRCODE_FIELDS:
+            if isinstance(self[name], SecretField):  # write-only: blank keeps it, the box removes it
+                if self.remove_password.data:
+                    body[self.SCHEMAS.api_names[name]] = None
+                elif self[name].data:
+                    body[self.SCHEMAS.api_names[name]] = self[name].data
+                continue
             if not getattr(self, name).raw_data or not self._takes(name):
                 continue
             value = getattr(self, name).data
+            if isinstance(self[name], InstantField):
+                value = self[name].instant()  # the ISO instant the API takes
             if isinstance(value, str):
                 value = value.strip()
                 if isinstance(getattr(self, name), ColorField) and _BARE_HEX.fullmatch(value):
@@ -210,6 +223,10 @@ class QRCodeForm(FlaskForm):
                     self[inner].process(None, shown)
             elif name in self.GROUPS["design"]:
                 self[name].process(None, value)
+
+    def link_options(self) -> dict:
+        """What the "Link options" section shows besides its fields (``link_options``)."""
+        return link_options.template_context(self, self.url.data if "url" in self._fields else None)
 
     def show_error(self, error: Exception) -> None:
         """Put each problem of a service or validation error beside its field: a problem

@@ -1,0 +1,62 @@
+"""How the redirect reads a code's routing (issue 23): a code without link options is
+counted and found by the one counting statement; the others, and aliases, are read once by
+an index and then decided in memory."""
+
+import pytest
+from sqlalchemy import event
+
+from codeqr import db
+
+
+def _statements(app, work):
+    seen: list[str] = []
+
+    def look(conn, cursor, statement, parameters, *args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", look)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", look)
+    return seen
+
+
+def test_a_scan_of_a_plain_code_is_one_statement_and_of_a_decided_one_too_once_read(app, api):
+    plain = api.post("/api/qrcodes", json={"url": "https://example.com/plain"}).get_json()
+    ruled = api.post("/api/qrcodes", json={"url": "https://example.com/ruled", "rules": [
+        {"attribute": "country", "operator": "equals", "value": "DE", "url": "https://example.com/de"}]}).get_json()
+    client = app.test_client()
+    # The counter runs on a DBAPI connection of its own: count its cursors by wrapping it.
+    counter = app.extensions["codeqr"].scan_counter
+    executed: list[str] = []
+    original = counter._fetch
+
+    def fetch(cursor, compiled, params):
+        executed.append(compiled.string.split()[0])
+        return original(cursor, compiled, params)
+
+    counter._fetch = fetch
+    assert client.get(f"/{plain['key']}").status_code == 302
+    assert len(executed) == 1  # counted and found in one statement
+    executed.clear()
+    assert client.get(f"/{ruled['key']}").status_code == 302
+    assert len(executed) == 3  # tried as plain (it is not), read with its options, counted as decided
+    executed.clear()
+    for _ in range(5):
+        assert client.get(f"/{ruled['key']}").headers["Location"] == "https://example.com/ruled"
+    assert len(executed) == 5  # then decided in memory: one statement a scan
+    assert _statements(app, lambda: client.get(f"/{plain['key']}")) == []  # nothing through the ORM's pool
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # SQLite's query plans are what this reads
+def test_reading_a_routing_by_key_or_alias_searches_by_index(app):
+    counter = app.extensions["codeqr"].scan_counter
+    statement = counter._resolve
+    with app.app_context(), db.engine.connect() as connection:
+        parameters = {"domain": "localhost", "key": "k"}
+        args = tuple(parameters[name] for name in statement.positiontup) if statement.positional else parameters
+        plan = [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement.string, args)]
+    assert plan and not any(step.startswith("SCAN") for step in plan), plan
