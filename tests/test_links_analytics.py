@@ -79,10 +79,11 @@ def scanned(make_app, tmp_path):
         assert created.status_code == 201, created.get_json()
         codes[name] = created.get_json()
     clock.set(SCANNED_AT)  # a month after the expiry
-    sent = []
+    sent, browsers = [], {}
     for name, agent, address, query, referer in SCANS:
+        browser = browsers.setdefault((agent, address), app.test_client())  # a visitor keeps their cookies
         headers = {"User-Agent": agent, "X-Forwarded-For": address, **({"Referer": referer} if referer else {})}
-        response = api.get(f"/{codes[name]['key']}", query_string=query, headers=headers)
+        response = browser.get(f"/{codes[name]['key']}", query_string=query, headers=headers)
         assert response.status_code == 302
         sent.append(response.headers["Location"])
     assert sent[1] == "https://example.com/nl?utm_source=poster"
