@@ -25,7 +25,7 @@ from codeqr.accounts.permissions import OPERATOR, actor_of_user
 from codeqr.context import Context, for_actor, for_job, for_operator
 from codeqr.design import templates
 from codeqr.domain import deletes, qrcodes, writes
-from codeqr.domain.models import ApiKey, BulkJob, ImportJob, KeptLogo, QRCode, User
+from codeqr.domain.models import Alias, ApiKey, BulkJob, ImportJob, KeptLogo, QRCode, User
 from codeqr.domain.schemas import QRCodeCreate, QRCodeUpdate
 from codeqr.domain.timeutil import utcnow
 from codeqr.errors import Forbidden, NotFound
@@ -107,6 +107,8 @@ def people(make_app):
         app.template = writes.create(QRCodeCreate.model_validate(
             {"url": "https://example.com/brand", "key": "brand", "useAsTemplate": True}), ctx=for_operator()).id
         app.key = apikeys.create("admin's", owner=accounts["admin"], ctx=for_operator())[0].id
+        app.moved = writes.create(QRCodeCreate(url="https://example.com/moved", key="old-link"), ctx=for_operator()).id
+        writes.update(app.moved, QRCodeUpdate(key="new-link", keepOldLink=True), ctx=for_operator())  # an alias
     return app
 
 
@@ -143,6 +145,8 @@ REFUSALS = {
     "codeqr.domain.writes.upsert": ("viewer", "member", lambda app, ctx: writes.upsert(
         QRCodeCreate(url="https://example.com/new"), ctx=ctx)),
     "codeqr.domain.deletes.delete_one": ("viewer", "member", lambda app, ctx: deletes.delete_one(app.qr, ctx=ctx)),
+    "codeqr.domain.deletes.remove_alias": ("viewer", "member", lambda app, ctx: deletes.remove_alias(
+        app.moved, "old-link", None, ctx=ctx)),
     "codeqr.domain.deletes.bulk_delete": ("viewer", "member", lambda app, ctx: deletes.bulk_delete([app.qr], ctx=ctx)),
     "codeqr.domain.deletes.delete_many": ("viewer", "member", lambda app, ctx: deletes.delete_many([app.qr], ctx=ctx)),
     "codeqr.jobs.csv_import.import_row": ("viewer", "member", lambda app, ctx: csv_import.import_row(
@@ -170,7 +174,7 @@ REFUSALS = {
 }
 #: What each case guards, when not the rows rights protect (QR Codes, users, API keys).
 GUARDS = {"codeqr.jobs.csv_import.start": (ImportJob,), "codeqr.jobs.bulk_create.start": (BulkJob,),
-          "codeqr.domain.writes.checked_new": (KeptLogo,)}
+          "codeqr.domain.writes.checked_new": (KeptLogo,), "codeqr.domain.deletes.remove_alias": (Alias,)}
 #: Services that act on the actor's own account only: whoever acts, no one else's row moves.
 OWN_ACCOUNT = {
     "codeqr.accounts.users.end_sessions": lambda app, ctx: users.end_sessions(ctx),

@@ -4,6 +4,7 @@ fetching every GET route of the app (and the CSVs inside a ZIP it answers)."""
 
 import csv
 import io
+import json
 import re
 import zipfile
 
@@ -68,6 +69,12 @@ def test_no_csv_the_app_writes_starts_a_formula_with_either_separator(browser, w
         _, api_key = apikeys.create("csv", ctx=for_operator())
     made = [create(web_app, url=url, title=title, externalId=f"ext-{index};=1+1")
             for index, (url, title) in enumerate(zip(HOSTILE_URLS * 4, HOSTILE))]
+    # The link options too, their JSON cells (geo, rules) among them.
+    conditions = [value for value in HOSTILE if value.isprintable() and value.strip() == value]  # what a rule takes
+    made.append(create(web_app, url="https://a.test/links", utm_source="a;=1+1", ios=HOSTILE_URLS[0],
+                       geo={"DE": HOSTILE_URLS[1]}, rules=[
+                           {"attribute": "utm_source", "operator": "equals", "value": value, "url": HOSTILE_URLS[2]}
+                           for value in conditions]))
     for qr in made:
         browser.get(f"/{qr['key']}", headers={"Referer": "https://a.test/;=1+1;,-2+3", "User-Agent": "x;=1+1",
                                               "Accept-Language": "fr;=1"})
@@ -88,6 +95,11 @@ def test_no_csv_the_app_writes_starts_a_formula_with_either_separator(browser, w
         for text in texts:
             for cell in _cells(text):
                 assert not cell.lstrip(' "').startswith(FORMULA), (endpoint, cell)
+    # The JSON cells read back as they were written.
+    (manifest,) = found["web.export_download"]
+    links = next(row for row in csv.DictReader(io.StringIO(manifest)) if row["url"] == "https://a.test/links")
+    assert [rule["value"] for rule in json.loads(cell_value(links["rules"]))] == conditions
+    assert json.loads(cell_value(links["geo"])) == {"DE": "https://a.test/,=1+1,"}
     # Quoted, every cell: a spreadsheet keeps "a;b" together whichever separator it expects.
     template = found["web.import_template"][0].splitlines()
     assert all(line.startswith('"') and line.endswith('"') and '","' in line for line in template)

@@ -2,11 +2,13 @@
 
 from apiflask import APIBlueprint, HTTPTokenAuth
 from flask import current_app, request, url_for
+from pydantic import TypeAdapter
 
 from ..accounts import apikeys
 from ..accounts.permissions import Actor, actor_of_key
 from ..context import Context, for_actor
-from ..domain import deletes, qrcodes, writes
+from ..domain import deletes, explain, qrcodes, writes
+from ..domain.aliases import AliasQuery
 from ..domain.schemas import (
     BulkCreate,
     BulkDeleteQuery,
@@ -15,6 +17,7 @@ from ..domain.schemas import (
     Deleted,
     DeletedCount,
     Filters,
+    Key,
     ListQuery,
     QRCodeCreate,
     QRCodeSchemas,
@@ -60,6 +63,8 @@ _REF = "id of the QR Code, or ext_ followed by its externalId"
 #: reference from the routes beside it, such as ``/api/qrcodes/count``.
 REF_PATTERN = r"^(c[a-z0-9]{24}|ext_.+)$"
 JOB_PATTERN = r"^c[a-z0-9]{24}$"
+#: What a short link's key looks like (``schemas.Key``).
+KEY_PATTERN = TypeAdapter(Key).json_schema()["pattern"]
 
 
 _BULK = ("Each item is checked as a single create is (its image decoded), in a job; the valid ones are then "
@@ -92,6 +97,8 @@ def document_spec(spec: dict) -> dict:
                     parameter["schema"]["pattern"] = REF_PATTERN
                 if parameter["in"] == "path" and parameter["name"] == "job_id":
                     parameter["schema"]["pattern"] = JOB_PATTERN
+                if parameter["in"] == "path" and parameter["name"] == "key":
+                    parameter["schema"]["pattern"] = KEY_PATTERN
             if "requestBody" in operation:
                 operation["responses"]["415"] = {
                     "description": "The body is not sent as JSON (Content-Type: application/json)",
@@ -227,3 +234,25 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
     @bp.doc(summary="Delete a QR Code", description=_REF, responses=errors(writes=True))
     def delete(ref: str):
         return deletes.delete_one(ref, ctx=_ctx())
+
+
+    @bp.delete("/qrcodes/<ref>/aliases/<key>")
+    @bp.auth_required(auth)
+    @bp.input(AliasQuery, location="query", arg_name="query")
+    @bp.output(schemas.out, description="The QR Code, that old link no longer among its aliases")
+    @bp.doc(summary="Remove an old short link of a QR Code",
+            description=f"{_REF}. `key` and `domain` name one of its `aliases`: from then on that link leads nowhere.",
+            responses={**errors(writes=True), 404: "No such QR Code, or no such old link of it"})
+    def remove_alias(ref: str, key: str, query: AliasQuery):
+        return deletes.remove_alias(ref, key, query.domain, ctx=_ctx())
+
+
+    @bp.get("/qrcodes/<ref>/explain")
+    @bp.auth_required(auth)
+    @bp.input(explain.ExplainQuery, location="query", arg_name="query")
+    @bp.output(explain.Explanation, description="Which step would decide, and where the visitor would go")
+    @bp.doc(summary="Explain where a scan would go", description=f"{_REF}. For the visitor the query describes, "
+            "what a scan of the QR Code's short link would get (nothing is counted): the order of decision is "
+            "password, expiry, rules, geo, ios/android, url.", responses=errors(404))
+    def explain_scan(ref: str, query: explain.ExplainQuery):
+        return explain.explain(ref, query, _ctx())

@@ -1,16 +1,19 @@
-"""Deleting QR Codes: one, the API's bulk list, or however many the web list picked. Each is
-one transaction; the stored images are forgotten and the lifecycle hooks run after the commit."""
+"""Deleting QR Codes: one, the API's bulk list, or however many the web list picked, and an
+old short link of one (``aliases``). Each is one transaction; the stored images are forgotten
+and the lifecycle hooks run after the commit. A QR Code's aliases go with it (the foreign
+key's ``ON DELETE CASCADE``: SQLite's connections turn foreign keys on)."""
 
 from sqlalchemy import delete, or_, select
 
 from ..accounts.permissions import Permission
 from ..context import Context
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
+from . import aliases
 from .lifecycle import fire
 from .models import QRCode
-from .qrcodes import out_of, row_or_not_found
+from .qrcodes import out_of, outs_of, row_or_not_found
 from .schemas import MAX_BULK, QRCodeOut
 
 
@@ -29,6 +32,24 @@ def delete_one(ref: str, ctx: Context) -> dict:
         db.session.delete(qr)
     _forget_deleted([gone], ctx)
     return {"id": gone.id}
+
+
+def remove_alias(ref: str, key: str, domain: str | None, ctx: Context) -> QRCodeOut:
+    """Remove the old short link ``domain``/``key`` (``domain``: the QR Code's own when None)
+    of the QR Code ``ref``: it leads nowhere from then on (``scans.routes``: within the
+    routing cache's seconds on a server that kept it). ``NotFound`` when it is no alias of
+    that code. Return the QR Code."""
+    ctx.actor.require(Permission.WRITE_QRCODES)
+    with begin_write():
+        qr = row_or_not_found(ref)
+        before = out_of(qr, ctx)
+        domain = (domain or qr.domain).lower()
+        if not aliases.drop(qr.id, domain, key):
+            raise NotFound(f"{domain}/{key} is no old link of QR Code {ref!r}")
+        qr.updated_at = ctx.now()
+        after = out_of(qr, ctx)
+    fire(ctx, "codeqr_qrcode_updated", qrcode=after.api(), changes={"aliases": aliases.change(before, after)})
+    return after
 
 
 def bulk_delete(refs: list[str], ctx: Context) -> int:
@@ -61,7 +82,7 @@ def _delete_where(conditions: list, ctx: Context) -> int:
     with begin_write():
         for condition in conditions:
             doomed = list(db.session.scalars(select(QRCode).where(condition)))
-            gone += [out_of(qr, ctx) for qr in doomed]
+            gone += outs_of(doomed, ctx)
             if doomed:
                 db.session.execute(delete(QRCode).where(QRCode.id.in_([qr.id for qr in doomed])))
     _forget_deleted(gone, ctx)

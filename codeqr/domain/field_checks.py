@@ -17,6 +17,7 @@ from ..design_rules import design_problems
 from ..errors import CodeQRError, Conflict, InvalidInput
 from ..links.checks import link_problems
 from ..persistence.extensions import db
+from . import aliases
 from .fields import PREVIEW_KEY, RandomKey, fields_of, picture_of
 from .models import QRCode
 from .rendering import Picture, short_link
@@ -104,17 +105,33 @@ def unique_conflict(fields: dict, exclude_id: str | None = None) -> Conflict:
 
 
 def _taken(fields: dict, exclude_id: str | None = None) -> Conflict | None:
-    """The conflict a save of ``fields`` would meet: its key or externalId used by another."""
+    """The conflict a save of ``fields`` would meet: its key used by another or an old link
+    of another (``aliases``), or its externalId used by another."""
     others = [QRCode.id != exclude_id] if exclude_id else []
-    if fields.get("key") and not isinstance(fields["key"], RandomKey) and db.session.scalar(
-            select(QRCode.id).where(QRCode.domain == fields["domain"], QRCode.key == fields["key"], *others)):
-        return Conflict(f"key {fields['key']!r} is already used on {fields['domain']}", "key",
-                        sentence=f"Another QR Code already uses the key “{fields['key']}”: choose another one.")
+    if fields.get("key") and not isinstance(fields["key"], RandomKey):
+        if db.session.scalar(
+                select(QRCode.id).where(QRCode.domain == fields["domain"], QRCode.key == fields["key"], *others)):
+            return Conflict(f"key {fields['key']!r} is already used on {fields['domain']}", "key",
+                            sentence=f"Another QR Code already uses the key “{fields['key']}”: choose another one.")
+        conflict = alias_conflict(fields["domain"], fields["key"], exclude_id)
+        if conflict is not None:
+            return conflict
     if fields.get("external_id") and db.session.scalar(
             select(QRCode.id).where(QRCode.external_id == fields["external_id"], *others)):
         return Conflict(f"externalId {fields['external_id']!r} is already used", "externalId",
                         sentence=f"Another QR Code already has the external id “{fields['external_id']}”.")
     return None
+
+
+def alias_conflict(domain: str, key: str, exclude_id: str | None = None) -> Conflict | None:
+    """The conflict of a QR Code (other than ``exclude_id``) taking the key ``key`` on
+    ``domain`` when it is an old link of another QR Code (``aliases``), or None."""
+    owner = aliases.owner_of(domain, key)
+    if owner is None or owner == exclude_id:
+        return None
+    return Conflict(f"{domain}/{key} is an old link of another QR Code, kept working: key {key!r} cannot be used "
+                    f"on {domain}", "key",
+                    sentence=f"The key “{key}” is an old link of another QR Code that still works: choose another one.")
 
 
 def preview_picture(data: QRCodeCreate, ctx: Context, key: str | None = None,

@@ -1,6 +1,7 @@
 """Reading QR Codes: one by id or externalId, the oldest with a url, and filtered, sorted
 lists. Writes are in ``writes`` and ``deletes``; the checks before them in ``field_checks``."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
@@ -9,6 +10,7 @@ from ..analytics.queries import scans_since_column
 from ..context import Context
 from ..errors import NotFound
 from ..persistence.extensions import db
+from . import aliases
 from .ids import url_hash
 from .models import QRCode
 from .schemas import Filters, ListQuery, QRCodeOut
@@ -18,7 +20,14 @@ _SORT_COLUMNS = {"createdAt": QRCode.created_at, "scans": QRCode.scans, "lastSca
 
 def out_of(qr: QRCode, ctx: Context) -> QRCodeOut:
     """What the services answer of the row ``qr``."""
-    return ctx.schemas.out.of_row(qr, ctx.config)
+    return ctx.schemas.out.of_row(qr, ctx.config, aliases.of_codes([qr.id])[qr.id])
+
+
+def outs_of(rows: Iterable[QRCode], ctx: Context) -> list[QRCodeOut]:
+    """What the services answer of ``rows``, their aliases read in one query."""
+    rows = list(rows)
+    kept = aliases.of_codes(qr.id for qr in rows)
+    return [ctx.schemas.out.of_row(qr, ctx.config, kept[qr.id]) for qr in rows]
 
 
 def row_of(ref: str) -> QRCode | None:
@@ -64,12 +73,12 @@ def oldest_with_url(url: str, ctx: Context, domain: str | None = None) -> QRCode
 def all_matching(filters: Filters, ctx: Context) -> list[QRCodeOut]:
     """Every QR Code matching ``filters`` (no paging), newest first."""
     statement = _filtered(filters, select(QRCode)).order_by(QRCode.created_at.desc(), QRCode.id)
-    return [out_of(qr, ctx) for qr in db.session.scalars(statement)]
+    return outs_of(db.session.scalars(statement), ctx)
 
 
 def by_ids(ids: list[str], ctx: Context) -> list[QRCodeOut]:
     statement = select(QRCode).where(QRCode.id.in_(ids)).order_by(QRCode.created_at.desc())
-    return [out_of(qr, ctx) for qr in db.session.scalars(statement)]
+    return outs_of(db.session.scalars(statement), ctx)
 
 
 def _filtered(filters: Filters, statement: Select) -> Select:
@@ -99,7 +108,7 @@ def list_page(query: ListQuery, ctx: Context, scans_since: datetime | None = Non
     tiebreak = QRCode.id.desc() if query.order == "desc" else QRCode.id.asc()
     statement = _filtered(query, select(QRCode)).order_by(order, tiebreak)
     statement = statement.limit(query.page_size).offset((query.page - 1) * query.page_size)
-    return [out_of(qr, ctx) for qr in db.session.scalars(statement)]
+    return outs_of(db.session.scalars(statement), ctx)
 
 
 def count(filters: Filters) -> int:

@@ -18,7 +18,7 @@ import functools
 import json
 import logging
 import operator
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,7 +48,7 @@ from ..contents.values import Url, check_text
 from ..design import values as design
 from ..errors import MAX_LISTED, listed
 from ..links import options as link_options
-from ..links.rules import Rules
+from ..links.rules import Rules, never_matching
 from .rendering import Picture, short_link
 from .timeutil import isoformat
 
@@ -255,6 +255,11 @@ class QRCodeCreate(_Input):
     template_id: Annotated[TemplateId | None, INPUT_ONLY] = Field(
         None, description="on create and update only, never stored: the id of a template (useAsTemplate) whose "
                           "design (every design field) this QR Code takes; the design fields sent win")
+    keep_old_link: Annotated[StrictBool | None, INPUT_ONLY] = Field(
+        None, description="on update (and an upsert that finds its QR Code) only, never stored: true keeps the old "
+                          "short link working when the update changes the key or domain of a dynamic QR Code: it "
+                          "becomes one of its aliases. Ignored when there is no old link to keep (a new QR Code, a "
+                          "static one, key and domain unchanged)")
     # -- link options: what a scan does (``links.decide`` says in which order)
     expires_at: Annotated[link_options.ExpiresAt | None, LINK, UI("Expires at", widget="datetime")] = Field(
         None, description="when the short link expires (ISO 8601 with its offset); from then on a scan goes to "
@@ -520,6 +525,15 @@ Design = create_model(
 )
 
 
+class AliasOut(_Output):
+    """An old short link of a QR Code (``QRCodeOut.aliases``)."""
+
+    domain: str
+    key: str
+    short_link: str = Field(description="the old short link: {scheme}://{domain}/{key}")
+    created_at: Timestamp = Field(description="when it became an alias")
+
+
 class QRCodeOut(_QRCodeStored):
     """A QR Code as the API shows it and every service returns it."""
 
@@ -528,6 +542,8 @@ class QRCodeOut(_QRCodeStored):
     created_at: Timestamp
     updated_at: Timestamp = Field(description="moves only when something changed")
     has_password: bool = Field(description="read-only: a scan asks for a password (set with password)")
+    aliases: list[AliasOut] = Field(default_factory=list, description="read-only: old short links that still "
+                                    "redirect here and count as this QR Code's (made by keepOldLink), oldest first")
     #: the app's ``Design`` and its fields (a plugin's design fields make a subclass with theirs)
     design_model: ClassVar[type[_DesignBase]] = Design
     design_fields: ClassVar[tuple[str, ...]] = DESIGN_FIELDS
@@ -535,14 +551,17 @@ class QRCodeOut(_QRCodeStored):
     _config: Mapping[str, Any] | None = PrivateAttr(default=None)
 
     @classmethod
-    def of_row(cls, row: Any, config: Mapping[str, Any]) -> "QRCodeOut":
-        """The QR Code stored in ``row``, its links made with ``config`` (the app's settings)."""
+    def of_row(cls, row: Any, config: Mapping[str, Any], aliases: Sequence[Any] = ()) -> "QRCodeOut":
+        """The QR Code stored in ``row``, its links made with ``config`` (the app's settings);
+        ``aliases``: its rows of ``models.Alias``."""
         values = {name: getattr(row, name) for name in cls.model_fields
                   if name not in cls.design_fields and name not in CONTENT_FIELDS and name not in LINK_FIELDS
-                  and name != "has_password"}
+                  and name not in ("has_password", "aliases")}
         values |= content_of(row) | cls.design_model.of_stored(row.design).field_values()
         values |= link_of_row(row, (name for name in LINK_FIELDS if name not in SECRET_FIELDS))
         values["has_password"] = link_options.has_password(row.link)
+        values["aliases"] = [{"domain": alias.domain, "key": alias.key, "created_at": alias.created_at,
+                              "short_link": short_link(config, alias.domain, alias.key)} for alias in aliases]
         return cls.model_validate(values, context={"config": config})
 
     def model_post_init(self, context: Any, /) -> None:
@@ -566,6 +585,12 @@ class QRCodeOut(_QRCodeStored):
     def encoded(self) -> str:
         """The text the image holds: the content itself (static) or the short link."""
         return encoded_text(self._settings(), self.type, self.static, self.payload(), self.domain, self.key)
+
+    @computed_field(description="read-only: rule conditions no visitor can ever match (kept as sent), each "  # type: ignore[prop-decorator]
+                                "naming its rule")
+    @property
+    def warnings(self) -> list[str]:
+        return never_matching(self.rules or [])
 
     @computed_field(description="absolute URL of the rendered image, fetchable without credentials")  # type: ignore[prop-decorator]
     @property

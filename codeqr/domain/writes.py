@@ -24,7 +24,8 @@ from ..errors import Conflict, InvalidInputs
 from ..links.options import hidden
 from ..persistence.database import begin_write, insert_on_conflict
 from ..persistence.extensions import db
-from .field_checks import Scanned, field_problems, unique_conflict
+from . import aliases
+from .field_checks import Scanned, alias_conflict, field_problems, unique_conflict
 from .fields import RandomKey, fields_of, picture_of, with_type_change
 from .ids import new_key, url_fingerprint, url_hash
 from .lifecycle import fire
@@ -85,6 +86,11 @@ def _insert(fields: dict, ctx: Context, upsert_slot: str | None = None) -> QRCod
         values["url_hash"] = url_hash(values["url"])
         if random_key:
             values["key"] = str(fields["key"]) if attempt == 0 and fields["key"] else new_key()
+        # An old link of another code is no unique value of ``qrcodes``: checked here, in the transaction.
+        if (conflict := alias_conflict(values["domain"], values["key"])) is not None:
+            if random_key:
+                continue  # a random key drew an old link: draw another
+            raise conflict
         statement = insert_on_conflict(QRCode, db.engine.dialect).values(values).returning(QRCode.id)
         if upsert_slot:
             statement = statement.on_conflict_do_nothing(index_elements=["upsert_slot"])
@@ -131,6 +137,7 @@ def _changes_to(stored: dict, given: dict, ctx: Context) -> tuple[str | None, di
     ``given``, that template's design where not given, and what comes with them."""
     given = dict(given)
     template_id = given.pop("template_id", None)
+    given.pop("keep_old_link", None)  # what to do with the old link (``_save_changes``), not a field
     given = templates.inherited(template_id, given, given.get("type", stored["type"]), ctx, new=False) | given
     if "domain" in given:
         given["domain"] = given["domain"].lower()
@@ -195,7 +202,8 @@ def _column_of(name: str, ctx: Context) -> str:
 
 def _save_changes(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None = None,
                   logo: logos.Logo | None = None) -> tuple[QRCodeOut, dict]:
-    """Apply and flush inside the open transaction; return ``(before, changes)``."""
+    """Apply and flush inside the open transaction; return ``(before, changes)``. A key or
+    domain changed with ``keepOldLink`` keeps the old short link as an alias (``aliases``)."""
     before = out_of(qr, ctx)
     changes = _apply(qr, given, ctx, scanned, logo)
     if changes:
@@ -206,6 +214,16 @@ def _save_changes(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None
         except IntegrityError:
             db.session.rollback()  # qr is left holding the values that clashed
             raise unique_conflict(fields, exclude_id=qr.id) from None
+        try:
+            with db.session.begin_nested():
+                moved = aliases.follow_link_change(qr, before, bool(given.get("keep_old_link")), ctx)
+                db.session.flush()
+        except IntegrityError:
+            db.session.rollback()  # another code's alias since: a race with a save of it
+            raise Conflict(f"{before.domain}/{before.key} became an old link of another QR Code meanwhile; "
+                           "try again") from None
+        if moved:
+            changes["aliases"] = aliases.change(before, out_of(qr, ctx))
     return before, changes
 
 

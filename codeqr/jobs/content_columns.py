@@ -12,8 +12,13 @@ mostly empty columns to every file, and more with each new type of the vocabular
 The design fields whose value is a model (``schemas.NESTED_DESIGN``) are spread the same
 way: ``fgGradient.type``, ``fgGradient.colors`` (the start and end colours, one a line),
 ``frameTextStyles.family``. Blank cells are not given, so a row without them has no gradient.
+
+The other fields whose value is a list or an object (the link options ``geo`` and ``rules``)
+are a JSON cell each: their values nest (a rule's condition, a split's variants), which
+neither columns nor lines of a cell could hold.
 """
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -28,7 +33,7 @@ from ..contents import PAYLOADS, TYPES
 from ..domain.schemas import NESTED_DESIGN, value_type
 from ..errors import CodeQRError, InvalidInput, InvalidInputs
 
-Kind = Literal["text", "list", "map", "int", "float", "decimal", "bool", "date", "datetime"]
+Kind = Literal["text", "list", "map", "int", "float", "decimal", "bool", "date", "datetime", "json"]
 
 _TRUE, _FALSE = {"1", "true", "yes", "y"}, {"0", "false", "no", "n"}
 #: A number as a spreadsheet writes it (not "nan" nor "inf", which float() and Decimal() take).
@@ -57,6 +62,13 @@ def kind_of(annotation: Any) -> Kind:
     simple: dict[Any, Kind] = {bool: "bool", int: "int", float: "float", Decimal: "decimal", datetime: "datetime",
                                date: "date"}
     return simple.get(annotation, "text")
+
+
+def field_kind(info) -> Kind:
+    """How the cell of a field outside the spread ones is read (its ``FieldInfo``): a
+    list or an object is JSON."""
+    kind = kind_of(value_type(info))
+    return "json" if kind in ("list", "map") else kind
 
 
 #: The fields spread out in columns, by API name: each payload (its attribute name is its API
@@ -144,6 +156,37 @@ def _items(column: Column, text: str) -> Any:
                                sentence=f"Give each link type once ({name.strip()[:60]} is there twice).")
         pairs[name.strip()] = url.strip()
     return pairs
+
+
+#: A JSON cell's example, by column, for the sentence of a cell that is not JSON.
+_JSON_EXAMPLES = {
+    "geo": '{"DE": "https://example.com/de", "FR": "https://example.com/fr"}',
+    "rules": '[{"attribute": "device", "operator": "equals", "value": "iOS", "url": "https://example.com/ios"}]',
+}
+
+
+def json_text(value: Any) -> str | None:
+    """A JSON cell's text for ``value`` (None stays an empty cell)."""
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def json_value(column: str, text: str) -> Any:
+    """The value a JSON cell of ``column`` holds; refuses text that is not JSON, or names a key twice."""
+    def pairs(items: list[tuple[str, Any]]) -> dict:
+        found: dict[str, Any] = {}
+        for name, value in items:
+            if name in found:  # JSON would keep the last one silently
+                raise InvalidInput(f"names {name[:60]!r} twice", column,
+                                   sentence=f"Give each key once ({name[:60]} is there twice).")
+            found[name] = value
+        return found
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python reads
+        example = _JSON_EXAMPLES.get(column)
+        raise InvalidInput("is not JSON", column, sentence="Write it as JSON" + (f", like {example}." if example
+                                                                                 else ".")) from None
 
 
 #: How a cell of a kind is written, said when it is not: the validation would only say "not

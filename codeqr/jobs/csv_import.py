@@ -4,7 +4,8 @@ Rows with an ``externalId`` are matched by it; the others by ``url`` or their co
 API's upsert). A row's ``type`` says which content columns it fills (``content_columns``).
 Each row is its own transaction, together with the job's progress, so a bad row never
 leaves anything half-written, a job taken up after its process died goes on from the
-next row, and a re-run of the same file creates nothing new.
+next row, and a re-run of the same file creates nothing new. A password is hashed when the
+file is read (the job keeps no password in clear), so a row with one sets it again: updated.
 """
 
 import csv
@@ -13,7 +14,7 @@ import io
 import json
 from dataclasses import dataclass
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from ..accounts.permissions import Permission
@@ -24,12 +25,13 @@ from ..design import logos
 from ..domain import qrcodes, writes
 from ..domain.messages import label_of, sentences
 from ..domain.models import ImportJob, ImportRowError
-from ..domain.schemas import QRCodeSchemas, ui_of, value_type
-from ..errors import CodeQRError, InvalidInput, listed
+from ..domain.schemas import LINK_API_NAMES, QRCodeSchemas, ui_of
+from ..errors import CodeQRError, InvalidInput, InvalidInputs, listed
+from ..links import options as link_options
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
 from . import content_columns
-from .content_columns import Kind, kind_of
+from .content_columns import Kind, field_kind
 from .exports import MANIFEST_ONLY
 from .runner import Lease, owned_job, stored_job
 from .spreadsheets import cell_value, csv_lines
@@ -65,7 +67,7 @@ def csv_columns(schemas: QRCodeSchemas) -> CsvColumns:
     aliases = {alias: api_names[name] for name, info in fields.items() for alias in ui_of(info).csv_aliases}
     by_header = {_column(column): column for column in template} | {_column(alias): name for alias, name in aliases.items()}
     assert len(by_header) == len(template) + len(aliases), "two columns read the same once spaces and case go"
-    kinds = {api_names[name]: kind_of(value_type(info)) for name, info in fields.items()
+    kinds = {api_names[name]: field_kind(info) for name, info in fields.items()
              if api_names[name] not in content_columns.SPREAD}
     return CsvColumns(by_header, kinds, template)
 
@@ -114,20 +116,35 @@ def parse(data: bytes, columns: CsvColumns) -> list[dict]:
 
 
 def _cell(column: str, cell: str) -> str:
-    """What a cell gives its column: a content's text as written (a space may belong to a
-    message or a Wi-Fi password), the other columns' trimmed (a design's among them)."""
+    """What a cell gives its column: a content's text and a password as written (a space may
+    belong to a message or a password), the other columns' trimmed (a design's among them)."""
     spread = content_columns.BY_NAME.get(column)
-    kept = spread is not None and spread.field in PAYLOADS and spread.kind in ("text", "list", "map")
+    kept = column == "password" or (spread is not None and spread.field in PAYLOADS
+                                    and spread.kind in ("text", "list", "map"))
     return cell_value(cell if kept else cell.strip())
 
 
 def _body(row: dict, kinds: dict[str, Kind]) -> dict:
     """The API body of a row: CSV strings given the API's types (bad values are left for
-    the validation to name), the spread columns gathered into their fields."""
+    the validation to name; a JSON cell that is not JSON is refused here), the spread
+    columns gathered into their fields. Refuses every cell it cannot read at once."""
+    body: dict = {}
+    problems: list[CodeQRError] = []
     payload_cells = {name: value for name, value in row.items() if name in content_columns.BY_NAME}
-    body = {name: content_columns.typed(kinds[name], value) if name in kinds else value
-            for name, value in row.items() if name not in payload_cells}
-    return body | content_columns.payloads_of(payload_cells)
+    for name, value in row.items():
+        if name in payload_cells:
+            continue
+        try:
+            body[name] = (content_columns.json_value(name, value) if kinds.get(name) == "json" else
+                          content_columns.typed(kinds[name], value) if name in kinds else value)
+        except InvalidInput as problem:
+            problems.append(problem)
+    try:
+        body |= content_columns.payloads_of(payload_cells)
+    except InvalidInput as problem:
+        problems.append(problem)
+    InvalidInputs.raise_any(*problems)
+    return body
 
 
 def import_row(row: dict, ctx: Context, within: writes.Within | None = None) -> str:
@@ -135,15 +152,24 @@ def import_row(row: dict, ctx: Context, within: writes.Within | None = None) -> 
     or "unchanged". ``within``: work joined to the row's write transaction (the job's
     progress); the checks, the image's decode included, run before it."""
     schemas = ctx.schemas
-    body = _body(row, csv_columns(schemas).kinds)
+    hashed = row.get(link_options.PASSWORD_HASH)
+    cells = {name: value for name, value in row.items() if name != link_options.PASSWORD_HASH}
+    body = _body(cells, csv_columns(schemas).kinds)
+
+    def checked(model):
+        data = model.model_validate(body)
+        if hashed:  # checked before it was hashed (``_password_hashed``); kept as that hash
+            data.password = link_options.StoredPassword(hashed)
+        return data
+
     if body.get("externalId"):
         existing = qrcodes.find("ext_" + body["externalId"], ctx)
         if existing is not None:
-            after = writes.update(existing.id, schemas.update.model_validate(body), ctx, within)
+            after = writes.update(existing.id, checked(schemas.update), ctx, within)
             return "unchanged" if after.updated_at == existing.updated_at else "updated"
-        writes.create(schemas.create.model_validate(body), ctx, within)
+        writes.create(checked(schemas.create), ctx, within)
         return "created"
-    _, outcome = writes.upsert(schemas.create.model_validate(body), ctx, within)
+    _, outcome = writes.upsert(checked(schemas.create), ctx, within)
     return outcome
 
 
@@ -158,22 +184,43 @@ def _logo_kept(row: dict, ctx: Context) -> dict:
     return row | {"logo": logos.keep(logos.intake(row["logo"], ctx, storage), storage, ctx.now())}
 
 
+_LINK_COLUMNS = frozenset(LINK_API_NAMES.values())
+_PASSWORD: TypeAdapter[str] = TypeAdapter(link_options.Password)
+
+
 def _reason(error: Exception, schemas: QRCodeSchemas, row: dict) -> str:
     """Why ``row`` was refused, for people: each sentence once, after the fields it concerns
-    (named as the form labels them: "Foreground colour", not "fgColor"; a content's by its
-    column: "vcard.emails (line 2)")."""
+    (named as the form labels them: "Foreground colour", not "fgColor"; a content's and a
+    link option's by its column: "vcard.emails (line 2)", "geo")."""
     columns: dict[str, list[str]] = {}
     for field, sentence in sentences(error):
-        name = field and (content_columns.column_of(field, row) or label_of(field, schemas.create))
+        # A link option by its column: its label is a phrase ("iPhones and iPads go to").
+        name = field and (content_columns.column_of(field, row) or (field if field in _LINK_COLUMNS else
+                                                                    label_of(field, schemas.create)))
         columns.setdefault(sentence, []).append(name or "")
     return " ".join(f"{', '.join(filter(None, fields))}: {sentence}" if any(fields) else sentence
                     for sentence, fields in columns.items())
+
+
+def _password_hashed(row: dict) -> dict:
+    """``row`` as its job keeps it: a password that passes its checks replaced by its hash
+    (the one the QR Code keeps), so none lies in the database in clear, nor comes back in
+    the refused rows' file. One that does not pass is kept, to be refused with its reason."""
+    try:
+        password = _PASSWORD.validate_python(row["password"]) if "password" in row else None
+    except ValidationError:
+        return row
+    if password is None:
+        return row
+    hashed = link_options.stored_link({"password": password}, LINK_API_NAMES)
+    return {name: value for name, value in row.items() if name != "password"} | (hashed or {})
 
 
 def start(rows: list[dict], filename: str, ctx: Context) -> ImportJob:
     """Record a job for ``rows`` (``ctx.actor`` must be allowed to change QR Codes); a job
     runner of the instance takes it up (``jobs.runner``)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
+    rows = [_password_hashed(row) for row in rows]
     with begin_write():
         job = ImportJob(filename=filename[:255], user_id=ctx.actor.user_id, total=len(rows), status=JobStatus.QUEUED,
                         source=json.dumps(rows))

@@ -10,6 +10,7 @@ expires after ``CODEQR_EXPORT_TTL_HOURS``. A failure (the storage away) fails th
 with its reason: an export is never delivered incomplete.
 """
 
+import functools
 import io
 import json
 import os
@@ -29,7 +30,7 @@ from ..errors import CodeQRError, InvalidInput
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
 from . import print_sheet
-from .content_columns import cells_of, flat_names
+from .content_columns import SPREAD, cells_of, field_kind, flat_names, json_text
 from .print_sheet import SheetCode, SheetOptions
 from .runner import Lease, owned_job, stored_job
 from .spreadsheets import csv_lines
@@ -43,17 +44,32 @@ MAX_ITEMS = 100_000
 #: The manifest's columns before and after the fields, which say what a QR Code is beyond
 #: them (its image files among them): an import passes over them, so a manifest imports
 #: back as the same QR Codes.
-_BEFORE, _AFTER = ("id", "shortLink"), ("scans", "files")
+_BEFORE, _AFTER = ("id", "shortLink"), ("hasPassword", "scans", "files")
 MANIFEST_ONLY = _BEFORE + _AFTER
 
 
 def manifest_fields(schemas: QRCodeSchemas) -> list[str]:
-    """The manifest's columns: every settable API field, in the schema's groups (a plugin's
-    design fields included), the content spread out in the columns the import reads
+    """The manifest's columns: every settable API field but the password (written, never
+    read: ``hasPassword`` says there is one), in the schema's groups (a plugin's design
+    fields included), the content spread out in the columns the import reads
     (``content_columns``), between the id and short link and the scans and files."""
     names = flat_names(schemas.api_names[name] for group in schemas.field_groups.values() for name in group
-                       if name not in SECRET_FIELDS)  # a password is never answered: no column
+                       if name not in SECRET_FIELDS)
     return [*_BEFORE, *names, *_AFTER]
+
+
+@functools.cache
+def _json_columns(schemas: QRCodeSchemas) -> tuple[str, ...]:
+    """The fields written as a JSON cell, as the import reads them (``geo``, ``rules``)."""
+    return tuple(schemas.api_names[name] for name, info in schemas.create.model_fields.items()
+                 if schemas.api_names[name] not in SPREAD and field_kind(info) == "json")
+
+
+def manifest_row(api: dict, columns: list[str], schemas: QRCodeSchemas) -> list:
+    """A QR Code's manifest row (its API form, its files added) in ``columns``: the
+    content and nested design spread out, a list or object as JSON, as the import reads them."""
+    cells = api | cells_of(api) | {name: json_text(api.get(name)) for name in _json_columns(schemas)}
+    return [cells[name] for name in columns]
 
 
 def start(qrs: list, formats: list[str], ctx: Context, sheet: SheetOptions | None = None) -> ExportJob:
@@ -115,9 +131,7 @@ def _build_part(items: list, formats: list[str], moment, ctx: Context) -> bytes:
                 part.writestr(_entry(stem + renderer.file_suffix, moment, renderer.media_type),
                               images.get(picture, fmt, images.etag(picture, fmt)))
                 files.append(stem + renderer.file_suffix)
-            api = qr.api() | {"files": " ".join(files)}
-            api |= cells_of(api)
-            manifest.append([api[name] for name in columns])
+            manifest.append(manifest_row(qr.api() | {"files": " ".join(files)}, columns, ctx.schemas))
         part.writestr(_entry("manifest.json", moment, "application/json"), json.dumps(manifest))
     return buffer.getvalue()
 

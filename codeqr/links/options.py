@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationError
 from pydantic_core import PydanticCustomError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..contents.values import Url, check_line
 from .decide import MAX_GEO
+from .rules import parse_rules
 from .utm import MAX_UTM
 
 #: The longest password a QR Code takes (hashing a longer one would only cost time).
@@ -140,8 +141,18 @@ def link_fields(stored: Mapping[str, Any] | None, api_names: Mapping[str, str], 
             fields[name] = bool(stored.get(api_names[name]))
         else:
             value = stored.get(api_names[name])
-            fields[name] = datetime.fromisoformat(value) if name == "expires_at" and value else value
+            fields[name] = (datetime.fromisoformat(value) if name == "expires_at" and value else
+                            _rules_of(value) if name == "rules" and value else value)
     return fields
+
+
+def _rules_of(stored: list) -> list:
+    """Stored rules as the models a body's rules are, so an update sending them again changes
+    nothing; as stored (JSON) when they no longer pass the checks."""
+    try:
+        return parse_rules(stored)
+    except ValidationError:
+        return stored
 
 
 def has_password(stored: Mapping[str, Any] | None) -> bool:

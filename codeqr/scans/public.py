@@ -78,7 +78,12 @@ def routed(state: AppState, domain: str, key: str, route: Route, visit: dict | N
                                           LANDING_PAGE_URL if sent_url is None and not landing_page else sent_url,
                                           decided=dict.fromkeys(DECISION_COLUMNS) | decided)
         if counted is None:
-            abort(404)  # deleted since it was read
+            # Moved since this server kept its route (an alias's code given another key), or deleted.
+            # Decided anew: the password given was for the code as kept, perhaps no longer this one.
+            fresh = state.routes.load(domain, key)
+            if fresh is None or (fresh.domain, fresh.key) == (route.domain, route.key):
+                abort(404)
+            return routed(state, domain, key, fresh, visit)
         state.routes.seen(domain, key, route, counted)
         after_scan(state, visit, route.domain, route.key, counted, sent_url)
     if decision is not None and decision.gone:
