@@ -10,6 +10,7 @@ import pytest
 from api_client import authorized_client
 from clock import Clock
 from codeqr.context import for_operator
+from codeqr.scans.counter import VISIT_COLUMNS
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
           "Version/17.4 Mobile/15E148 Safari/604.1")
@@ -185,8 +186,8 @@ def _record(app, key: str, moments: list[datetime], agent=IPHONE, visitor=None):
     state = app.extensions["codeqr"]
     with app.app_context():
         for moment in moments:
-            visit = {"timestamp": moment, "user_agent": agent, "referer": None, "referer_host": None,
-                     "language": None, "country": "DE", "region": None, "city": None, "visitor": visitor}
+            visit = dict.fromkeys(VISIT_COLUMNS) | {"timestamp": moment, "user_agent": agent, "country": "DE",
+                                                     "visitor": visitor}
             assert state.scan_counter.scan("localhost", key, visit) is not None
 
 

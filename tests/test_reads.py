@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from api_client import authorized_client
 from codeqr import db
+from codeqr.scans.counter import VISIT_COLUMNS
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
           "Version/17.4 Mobile/15E148 Safari/604.1")
@@ -53,9 +54,9 @@ def _record(app, key: str, moments: list[datetime], agent: str | None = IPHONE, 
     state = app.extensions["codeqr"]
     with app.app_context():
         for moment in moments:
-            visit = {"timestamp": moment, "user_agent": agent, "referer": "https://news.example/a",
-                     "referer_host": "news.example", "language": "de", "country": country, "region": None,
-                     "city": "Berlin", "visitor": visitor}
+            visit = dict.fromkeys(VISIT_COLUMNS) | {
+                "timestamp": moment, "user_agent": agent, "referer": "https://news.example/a",
+                "referer_host": "news.example", "language": "de", "country": country, "city": "Berlin", "visitor": visitor}
             assert state.scan_counter.scan("localhost", key, visit) is not None
 
 

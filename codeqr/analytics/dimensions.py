@@ -3,8 +3,9 @@ entry each, from which the rollups, the API's ``groupBy`` values and filters, an
 dashboard's panels are made.
 
 Adding a dimension takes one ``Dimension`` in ``DIMENSIONS``, plus, if its value is
-not a column of the scan events yet, that column (``scans.models``, a migration, the
-enrichment or the redirect filling it in, and ``stored.COLUMNS``). Rolled up
+not a column of the scan events yet, that column (``scans.models``, a migration, and
+the redirect filling it in, or the enrichment and ``stored._waiting`` working it out
+alike, as for the continent). Rolled up
 ``HOURLY`` (the usual way), nothing else: the breakdown tables hold any dimension,
 and its counts are kept from the next enriched scan on (scans enriched before are
 not in them: a migration may add them). ``PERIODIC`` is for values with too many
@@ -16,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import String, func, type_coerce
+from sqlalchemy import String, cast, func, type_coerce
 from sqlalchemy.sql import ColumnElement, FromClause
 
+from ..links.utm import MAX_UTM, UTM_FIELDS
 from ..scans.agents import DEVICES
 
 
@@ -98,6 +100,48 @@ class _City(Dimension):
         return {"city": city or None, "country": country or None}
 
 
+@dataclass(frozen=True)
+class _Region(Dimension):
+    def value(self, scans: FromClause) -> ColumnElement:
+        """``country|region``: regions of two countries may share a name."""
+        return type_coerce(func.coalesce(scans.c.country, ""), String) + "|" + scans.c.region
+
+    def item(self, value: str) -> dict:
+        country, _, region = value.partition("|")
+        return {"region": region or None, "country": country or None}
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text else None
+
+
+@dataclass(frozen=True)
+class _Rule(Dimension):
+    """The smart rule that decided a scan, by its position from 1 (a number in the
+    events, text in the rollups like every value)."""
+
+    def value(self, scans: FromClause) -> ColumnElement:
+        return cast(scans.c.rule, String)
+
+    def item(self, value: str) -> dict:
+        return {"rule": _number(value)}
+
+
+@dataclass(frozen=True)
+class _Variant(Dimension):
+    """A split's variant, by position from 1, with its rule: variant 2 of rule 1 and
+    variant 2 of rule 3 are not the same. (Rules and variants are positions in one QR
+    Code's rules: they mean something asked of one, ``qrcodeId``.)"""
+
+    def value(self, scans: FromClause) -> ColumnElement:
+        """``rule|variant`` (null without a variant)."""
+        return cast(scans.c.rule, String) + "|" + cast(scans.c.variant, String)
+
+    def item(self, value: str) -> dict:
+        rule, _, variant = value.partition("|")
+        return {"rule": _number(rule), "variant": _number(variant)}
+
+
 DIMENSIONS = (
     Dimension("country", "countries", "country", Rollup.HOURLY,
               filter=Filter(max_length=2, description="ISO 3166-1 alpha-2", stored=str.upper),
@@ -117,6 +161,17 @@ DIMENSIONS = (
     Dimension("qrcode", "top_qrcodes", "qrcode_id", Rollup.PERIODIC, item_key="id",
               panel=Panel("Top QR Codes", "QR Code", unknown="", dashboard_only=True)),
     Dimension("url", "top_urls", "url", Rollup.PERIODIC),
+    # Codes, not ours to name (no ``values``): an unknown one matches nothing, like a country.
+    Dimension("continent", "continents", "continent", Rollup.HOURLY,
+              filter=Filter(max_length=2, description="continent code: AF, AN, AS, EU, NA, OC or SA", stored=str.upper)),
+    _Region("region", "regions", "region", Rollup.HOURLY),
+    # The whole referring page (``CODEQR_ANALYTICS=full``; else its host's root), named as CodeQR does.
+    Dimension("referer_url", "referer_urls", "referer", Rollup.HOURLY, item_key="refererUrl"),
+    *(Dimension(name, f"{name}s", name, Rollup.HOURLY,
+                filter=Filter(max_length=MAX_UTM, description=f"the scanned link's own {name}"))
+      for name in UTM_FIELDS),
+    _Rule("rule", "rules", "rule", Rollup.HOURLY),
+    _Variant("variant", "variants", "variant", Rollup.HOURLY),
 )
 
 BY_NAME = {dimension.name: dimension for dimension in DIMENSIONS}

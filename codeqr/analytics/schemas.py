@@ -37,9 +37,12 @@ class _Query(BaseModel):
 def _filter(dimension: Dimension) -> tuple[Any, Any]:
     """A dimension's filter parameter: its type and field."""
     assert dimension.filter is not None
+    # Named as the dimension, not camelCased: CodeQR's own utm_source.
     if dimension.values is not None:
-        return _one_of(dimension.values) | None, None
-    return str | None, Field(None, max_length=dimension.filter.max_length, description=dimension.filter.description)
+        return _one_of(dimension.values) | None, Field(None, alias=dimension.name,
+                                                        description=dimension.filter.description)
+    return str | None, Field(None, alias=dimension.name, max_length=dimension.filter.max_length,
+                             description=dimension.filter.description)
 
 
 # Made at run time from the registry. mypy cannot read types made from values: it sees
@@ -129,6 +132,16 @@ class ScanEventOut(_Answer):
     referer_host: str | None
     language: str | None
     visitor: str | None = Field(description="hash of address and user agent, salted anew each day")
+    continent: str | None = Field(description="continent code of the country: AF, AN, AS, EU, NA, OC or SA")
+    step: str | None = Field(description="which of the QR Code's link options decided where the scan went: "
+                             "expired, rule, geo, ios, android or url; null when it has none")
+    rule: int | None = Field(description="the smart rule that decided, by its position from 1")
+    variant: int | None = Field(description="the variant of that rule's split, by its position from 1")
+    utm_source: str | None = Field(alias="utm_source", description="the scanned link's own utm_source")
+    utm_medium: str | None = Field(alias="utm_medium", description="the scanned link's own utm_medium")
+    utm_campaign: str | None = Field(alias="utm_campaign", description="the scanned link's own utm_campaign")
+    utm_term: str | None = Field(alias="utm_term", description="the scanned link's own utm_term")
+    utm_content: str | None = Field(alias="utm_content", description="the scanned link's own utm_content")
 
 
 class EventList(RootModel[list[ScanEventOut]]):
@@ -153,7 +166,7 @@ class TimeseriesPoint(BaseModel):
 
 class BreakdownItem(BaseModel):
     """``{"<dimension>": value, "scans": n}`` (``visitors`` with unique=true); top_qrcodes
-    items carry id, key, domain, title."""
+    items carry id, key, domain, title; cities and regions their country; variants their rule."""
 
     model_config = ConfigDict(extra="allow")
 

@@ -8,7 +8,8 @@ the queries read the inbox beside the events: a scan is in exactly one of the tw
 moments' scans, so reading it whole costs little. A waiting scan's device, browser,
 OS and bot flag come from its user agent: joined to ``user_agents`` in SQL, like the
 enrichment does; the agents not parsed yet (new ones) are parsed here, in Python,
-and given to the statement as one JSON parameter.
+and given to the statement as one JSON parameter. Its continent comes from its
+country, as the enrichment's does (``continents``).
 """
 
 import json
@@ -22,11 +23,12 @@ from ..persistence.database import index_key, index_key_of
 from ..persistence.extensions import db, table_of
 from ..scans.agents import AgentParser
 from ..scans.models import ParsedAgent, PendingScan, ScanEvent
+from .continents import continent
 
 _inbox, _events, _agents = table_of(PendingScan), table_of(ScanEvent), table_of(ParsedAgent)
-#: What a read may ask of a scan, enriched or waiting.
-COLUMNS = ("id", "timestamp", "qrcode_id", "domain", "key", "url", "device", "browser", "browser_version", "os",
-           "os_version", "bot", "country", "region", "city", "referer", "referer_host", "language", "visitor")
+#: What a read may ask of a scan, enriched or waiting: every column of the events but
+#: the user agent (which reads know by its parts).
+COLUMNS = tuple(column.name for column in _events.columns if column.name != "user_agent")
 _AGENT_FIELDS = ("device", "browser", "browser_version", "os", "os_version", "bot")
 
 
@@ -68,7 +70,8 @@ def _waiting(agents: AgentParser):
     columns: dict[str, ColumnElement] = {name: _inbox.c[name] for name in COLUMNS if name in _inbox.c}
     columns.update({name: parsed.c[name] for name in _AGENT_FIELDS})
     # A scan without a user agent: what AgentParser says of none (as the enrichment stores it).
-    columns.update(device=func.coalesce(parsed.c.device, "other"), bot=func.coalesce(parsed.c.bot, false()))
+    columns.update(device=func.coalesce(parsed.c.device, "other"), bot=func.coalesce(parsed.c.bot, false()),
+                   continent=continent(_inbox.c.country))
     return (select(*(columns[name].label(name) for name in COLUMNS), literal(1).label("waiting"))
             .select_from(_inbox.outerjoin(parsed, parsed.c.key == key)))
 

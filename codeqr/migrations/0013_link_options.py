@@ -1,6 +1,7 @@
 """Link options (issue 23): a QR Code's ``link`` column (expiry, password, targets, rules,
 UTM), old short links kept as ``aliases``, and what decided each scan (its step, rule
-and variant) with the scanned link's UTM parameters on the inbox and the events.
+and variant) with the scanned link's UTM parameters on the inbox and the events; the
+events' continent (of their country).
 
 Revision ID: 0013
 Revises: 0012
@@ -28,6 +29,7 @@ def upgrade():
     for table in ("scan_inbox", "scan_events"):
         for name, kind in _SCAN_COLUMNS:
             op.add_column(table, sa.Column(name, kind))
+    op.add_column("scan_events", sa.Column("continent", sa.String(2)))  # of the country, by the enrichment
     op.create_table(
         "aliases",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -43,6 +45,7 @@ def upgrade():
 def downgrade():
     op.drop_index("ix_aliases_qrcode_id", table_name="aliases")
     op.drop_table("aliases")
+    op.drop_column("scan_events", "continent")
     for table in ("scan_events", "scan_inbox"):
         for name, _ in reversed(_SCAN_COLUMNS):
             op.drop_column(table, name)

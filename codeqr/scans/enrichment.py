@@ -1,6 +1,6 @@
-"""Enrichment: move scans from the inbox to the events with their user agents parsed,
-add them to the rollups and tell plugins (``codeqr_qrcode_scanned``), one transaction
-per batch.
+"""Enrichment: move scans from the inbox to the events with their user agents parsed
+and their continent (of their country), add them to the rollups and tell plugins
+(``codeqr_qrcode_scanned``), one transaction per batch.
 
 It runs in a background thread of each process that counts scans, started by the
 first scan and stopped after a minute without any. Reads never call it: they count
@@ -19,6 +19,7 @@ from sqlalchemy import BigInteger, ColumnElement, CursorResult, any_, bindparam,
 from sqlalchemy.dialects import postgresql
 
 from ..analytics import rollups
+from ..analytics.continents import continent
 from ..analytics.schemas import ScanEventOut
 from ..domain.timeutil import utcnow
 from ..operations.outages import UNAVAILABLE, first_line
@@ -105,7 +106,8 @@ def _move(state, scans: list[int], late: bool) -> list[int]:
     columns["user_agent"] = null() if state.visits.mode == "anonymous" else _inbox.c.user_agent
     columns.update({name: agent.c[name] for name in _AGENT_FIELDS})
     # A scan without a user agent: what AgentParser says of none.
-    columns.update(device=func.coalesce(agent.c.device, "other"), bot=func.coalesce(agent.c.bot, false()))
+    columns.update(device=func.coalesce(agent.c.device, "other"), bot=func.coalesce(agent.c.bot, false()),
+                   continent=continent(_inbox.c.country))
     joined = _inbox.outerjoin(agent, agent.c.key == index_key(_inbox.c.user_agent, dialect))
     moved = select(*columns.values()).select_from(joined).where(batch).order_by(_inbox.c.id)  # numbered in order
     events = list(db.session.scalars(insert(_events).from_select(list(columns), moved).returning(_events.c.id), ids))

@@ -1,6 +1,6 @@
 """A scan, stored twice over its life: first in the inbox, with its count, by the
-redirect; then, moved by the enrichment, as an event with its device, browser, OS
-and bot flag. The move is one transaction, so a scan is always in exactly one."""
+redirect; then, moved by the enrichment, as an event with its device, browser, OS,
+bot flag and continent. The move is one transaction, so a scan is always in exactly one."""
 
 from datetime import datetime
 
@@ -67,6 +67,8 @@ class ScanEvent(_Scan, Model):
     os: Mapped[str | None] = mapped_column(String(50))
     os_version: Mapped[str | None] = mapped_column(String(20))
     bot: Mapped[bool] = mapped_column(Boolean)
+    #: of ``country`` (``visit.continent_of``), worked out by the enrichment: the redirect's write stays as it was
+    continent: Mapped[str | None] = mapped_column(String(2))
 
 
 class ParsedAgent(Model):
