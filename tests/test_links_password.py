@@ -119,7 +119,7 @@ def test_a_post_without_its_csrf_token_checks_no_password_and_counts_nothing(app
     visitor.get(f"/{locked['key']}")
     refused = visitor.post(f"/{locked['key']}", data={"password": PASSWORD})
     assert refused.status_code == 400
-    assert "This page was open too long. Enter the password again." in refused.get_data(as_text=True)
+    assert "This form expired: it was open too long. Enter the password again." in refused.get_data(as_text=True)
     forged = visitor.post(f"/{locked['key']}", data={"password": PASSWORD, "csrf_token": "forged"})
     assert forged.status_code == 400
     assert _scans(api, locked) == 0

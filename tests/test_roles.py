@@ -20,7 +20,8 @@ URL = "https://example.com/roles"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: UI posts a viewer may make: nothing changes but their own session, keys, theme or downloads.
 VIEWER_MAY_POST = {"/login", "/logout", "/setup", "/keys", "/keys/<int:key_id>/revoke", "/qrcodes/preview", "/export",
-                   "/theme", "/account/password"}
+                   "/theme", "/account/password",
+                   "/<key>"}  # a short link's password page: anyone scanning may answer it
 
 
 @pytest.fixture
@@ -92,7 +93,7 @@ def test_keys_of_admins_and_members_with_scope_all_write(people, role):
 
 
 def _ui_posts(app):
-    values = {"qr_id": app.qr["id"], "user_id": app.people["admin"], "key_id": 1}
+    values = {"qr_id": app.qr["id"], "user_id": app.people["admin"], "key_id": 1, "key": app.qr["key"]}
     for rule in app.url_map.iter_rules():
         if "POST" in rule.methods and not rule.rule.startswith("/api/"):
             path = rule.rule

@@ -12,6 +12,7 @@ import pytest
 from codeqr.accounts import users
 from codeqr.context import for_operator
 from codeqr.domain.fields import PREVIEW_KEY
+from codeqr.scans.counter import VISIT_COLUMNS
 from decode import decode
 from web_client import PASSWORD, csrf_of
 
@@ -650,7 +651,7 @@ def test_every_post_route_of_the_ui_refuses_a_post_without_csrf_token(browser, w
     key_id = re.search(r'/keys/(\d+)/revoke', browser.get("/keys").get_data(as_text=True)).group(1)
     with web_app.app_context():
         user_id = users.first_admin().id
-    values = {"qr_id": qr["id"], "key_id": key_id, "user_id": user_id}
+    values = {"qr_id": qr["id"], "key_id": key_id, "user_id": user_id, "key": qr["key"]}  # key: a password page's
     form = {"url": "https://example.com/csrf", "name": "csrf", "email": "b@example.com", "password": PASSWORD * 2,
             "ids": qr["id"], "key": "csrf", "fg_color": "#000000", "bg_color": "#ffffff"}
     routes = [rule for rule in web_app.url_map.iter_rules()
@@ -725,8 +726,7 @@ def test_the_ui_works_without_a_builtin_format(make_app, settings, fmt, missing)
 
 def _scan_at(app, key: str, moment, agent: str) -> None:
     """A scan through the redirect's own counter, at a chosen time."""
-    visit = {"timestamp": moment, "user_agent": agent, "referer": None, "referer_host": None, "language": None,
-             "country": "FR", "region": None, "city": None, "visitor": None}
+    visit = dict.fromkeys(VISIT_COLUMNS) | {"timestamp": moment, "user_agent": agent, "country": "FR"}
     with app.app_context():
         assert app.extensions["codeqr"].scan_counter.scan("localhost", key, visit) is not None
 

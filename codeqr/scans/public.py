@@ -105,14 +105,14 @@ def unlock(key: str) -> Response:
     route = state.routes.load(domain, key)  # the password as stored now, not as kept a while
     if route is None:
         abort(404)
-    if route.link is None or not route.link.has_password:
-        return routed(state, domain, key, route, None)  # no password (any more): an ordinary scan
     if current_app.config.get("WTF_CSRF_ENABLED", True):
         try:
             csrf.protect()  # the blueprint is exempt (its GETs need no token): this form is checked here
         except CSRFError:
             return passwords.page(key, route.routing, status=400,
-                                  message="This page was open too long. Enter the password again.")
+                                  message="This form expired: it was open too long. Enter the password again.")
+    if route.link is None or not route.link.has_password:
+        return routed(state, domain, key, route, None)  # no password (any more): an ordinary scan
     limits = passwords.limits()
     wait = limits.wait(route.routing.id)
     if wait:

@@ -38,8 +38,10 @@ DEVICES = {
                    "Version/17.5 Safari/605.1.15"),
     "custom": ("Another user agent…", ""),
 }
-_STEP_WORDS = {"geo": "their country", "ios": "the target for iPhones and iPads",
-               "android": "the target for Android phones", "url": "the QR Code's own URL"}
+#: Why a visitor goes where they go, by the step that decided (a rule's says its number).
+_WHY = {"expired": "the QR Code has expired", "geo": "decided by their country",
+        "ios": "decided by the target for iPhones and iPads", "android": "decided by the target for Android phones",
+        "url": "decided by the QR Code's own URL"}
 
 
 @dataclass
@@ -106,12 +108,10 @@ def _said(decision: Decision, page: bool) -> Sentence:
         return (("words", "This visitor would see the “expired” page (410)."),)
     if decision.step == "url" and page:
         return (("words", "This visitor would see the QR Code's own page, with its content."),)
-    if decision.step == "expired":
-        why = "the QR Code has expired"
-    elif decision.step == "rule":
+    if decision.step == "rule":
         why = f"decided by rule {decision.rule}" + (f", variant {decision.variant}" if decision.variant else "")
     else:
-        why = f"decided by {_STEP_WORDS[decision.step]}"
+        why = _WHY[decision.step]
     return (("words", "This visitor would go to "), ("url", decision.destination or ""), ("words", f" ({why})."))
 
 
