@@ -3,25 +3,29 @@
 The reference and CodeQR with each ``CODEQR_ANALYTICS`` mode asked for (default:
 off, anonymous, full) run under the same gunicorn (2 sync workers, 127.0.0.1) and
 are driven by the same wrk command, in turn round by round, so each ratio
-mode/reference is measured in one run on one machine. The CodeQR servers share one
-database. After each run the script itself enriches what the servers' threads left
-in the inbox (they pause between partial batches) and counts that time in the run's
-throughput: what the server sustains with its analytics kept up. Afterwards the
-script checks that the scans stored match the 302 responses wrk received, and
-that the events stored match the scans of the modes that record them.
+run/reference is measured in one run on one machine. Each server is driven with the
+keys of each scenario (``bench_links``): plain QR Codes, QR Codes with 20 rules none
+of which matches, with an A/B split, and with a password (its page; nothing counted).
+The CodeQR servers share one database. After each run the script itself enriches
+what the servers' threads left in the inbox (they pause between partial batches) and
+counts that time in the run's throughput: what the server sustains with its analytics
+kept up. Afterwards the script checks, scenario by scenario, that the scans stored
+match the 302 responses wrk received, and that the events stored match the scans of
+the modes that record them.
 
-The machine may be shared: for each wrk run the script also measures the CPU time
-that other processes took (``/proc``), leaves rounds where that exceeded
-``--max-foreign`` out of the medians, and prints the CPU time per request of each
-side (server, PostgreSQL backends of the benchmark database, wrk), a cross-check that
-interference hardly moves.
+The machine may be shared: each run is paired with a reference run just before it
+(the load moves); for each wrk run the script also measures the CPU time that other
+processes took (``/proc``), leaves pairs where that exceeded ``--max-foreign`` out of
+the medians, and prints the CPU time per request of each side (server, PostgreSQL
+backends of the benchmark database, wrk), a cross-check that interference hardly moves.
 
     .venv/bin/python benchmarks/redirect.py                 # SQLite (WAL) in a temp folder
     .venv/bin/python benchmarks/redirect.py --db postgres   # a fresh database, dropped after
     ... --analytics full       # one mode only
+    ... --scenarios plain,rules  # some scenarios only (plain, rules, split, password)
     ... --app raw              # the floor: the same UPDATE on a bare Flask route (bench_apps.raw)
     ... --pg-async-commit      # the benchmark database gets synchronous_commit = off
-    ... --quick                # a smoke run (20 QR Codes, full only, one 1 s round): no results
+    ... --quick                # a smoke run (20 + 3 × 5 QR Codes, full only, one 1 s round): no results
 
 Needs ``wrk`` on PATH (Debian: ``apt-get install wrk``).
 """
@@ -39,6 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import bench_links
 import smoke
 from codeqr.context import for_operator
 
@@ -47,6 +52,9 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 DOMAIN = "qr.bench.example"
 ANALYTICS_MODES = "off,anonymous,full"
 GUNICORN = [sys.executable, "-m", "gunicorn", "--chdir", str(HERE), "-w", "2", "-k", "sync"]
+#: A user agent of those random_keys.lua sends, for the check of each scenario's answer.
+PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+         "Version/17.4 Mobile/15E148 Safari/604.1")
 
 
 def free_port() -> int:
@@ -147,39 +155,48 @@ def postgres(server_url: str, *statements: str) -> None:
             connection.execute(statement)
 
 
-def seed(count: int) -> tuple[object, list[str]]:
-    """Build the app from the environment and create ``count`` QR Codes; return app and keys."""
+def seed(counts: dict[str, int]) -> tuple[object, dict[str, dict[str, str]]]:
+    """Build the app from the environment and create ``counts[scenario]`` QR Codes of each
+    scenario (``bench_links``) through the API's bulk job; return the app and, by scenario,
+    each key's url."""
     from codeqr import create_app
     from codeqr.jobs import bulk_create
 
     app = create_app()
-    keys = []
+    made: dict[str, dict[str, str]] = {}
     with app.app_context():
-        for start in range(0, count, 100):
-            items = [{"url": f"https://example.com/page/{i}"} for i in range(start, min(start + 100, count))]
-            job = bulk_create.wait(bulk_create.start(items, ctx=for_operator()), seconds=600)  # the API's bulk job
-            results = json.loads(job.results or "[]")
-            failed = [r for r in results if "key" not in r]
-            if job.status != "done" or failed:
-                sys.exit(f"seeding failed: {job.message or failed[0]}")
-            keys += [r["key"] for r in results]
-    return app, keys
+        for scenario, count in counts.items():
+            made[scenario] = {}
+            for start in range(0, count, 100):
+                items = bench_links.items(scenario, start, min(100, count - start))
+                job = bulk_create.wait(bulk_create.start(items, ctx=for_operator()), seconds=600)
+                results = json.loads(job.results or "[]")
+                failed = [r for r in results if "key" not in r]
+                if job.status != "done" or failed:
+                    sys.exit(f"seeding failed: {job.message or failed[0]}")
+                made[scenario] |= {r["key"]: item["url"] for r, item in zip(results, items)}
+    return app, made
 
 
-def totals(app) -> tuple[int, int]:
-    """Scans counted and events stored, over every QR Code."""
+def totals(app, scenario_of: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """Scans counted and events stored, by scenario (``scenario_of``: a key's)."""
     from sqlalchemy import func, select
 
     from codeqr.domain.models import QRCode
     from codeqr.persistence.extensions import db
     from codeqr.scans.models import ScanEvent
 
+    found = {scenario: (0, 0) for scenario in set(scenario_of.values())}
+    events = select(ScanEvent.qrcode_id, func.count().label("events")).group_by(ScanEvent.qrcode_id).subquery()
     with app.app_context():
-        scans = db.session.scalar(select(func.coalesce(func.sum(QRCode.scans), 0)))
-        events = db.session.scalar(select(func.count()).select_from(ScanEvent))
+        rows = db.session.execute(select(QRCode.key, QRCode.scans, func.coalesce(events.c.events, 0))
+                                  .outerjoin(events, events.c.qrcode_id == QRCode.id))
+        for key, scans, stored in rows:
+            scans_before, events_before = found[scenario_of[key]]
+            found[scenario_of[key]] = (scans_before + scans, events_before + stored)
         db.session.remove()
         db.engine.dispose()  # let the database be dropped afterwards
-    return int(scans), int(events)
+    return found
 
 
 def main() -> None:
@@ -191,23 +208,31 @@ def main() -> None:
                         help="what to compare with the reference: the CodeQR app, or only its UPDATE")
     parser.add_argument("--analytics", default=ANALYTICS_MODES,
                         help="CODEQR_ANALYTICS modes to measure, comma-separated (with --app codeqr)")
+    parser.add_argument("--scenarios", default=",".join(bench_links.SCENARIOS),
+                        help="short links to measure, comma-separated, of " + ", ".join(bench_links.SCENARIOS)
+                             + " (with --app codeqr; raw measures plain ones only)")
     parser.add_argument("--pg-async-commit", action="store_true",
                         help="ALTER DATABASE … SET synchronous_commit = off (a crash may lose the last scans)")
-    parser.add_argument("--codes", type=int, default=1000, help="QR Codes seeded (random keys requested)")
+    parser.add_argument("--codes", type=int, default=1000, help="plain QR Codes seeded (random keys requested)")
+    parser.add_argument("--link-codes", type=int, default=100,
+                        help="QR Codes seeded for each scenario with link options (random keys requested)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run (max 60)")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--max-foreign", type=float, default=0.10,
-                        help="leave out of the medians a round in which other processes used more "
-                             "than this share of the CPUs (default 0.10)")
+                        help="leave out of the medians a run in which other processes used more "
+                             "than this share of the CPUs, or whose reference run did (default 0.10)")
     smoke.add_option(parser)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian/Ubuntu: apt-get install -y wrk); nothing measured")
     args.seconds = min(args.seconds, 60)
     if args.quick:
-        args.codes, args.rounds, args.seconds = 20, 1, 1
+        args.codes, args.link_codes, args.rounds, args.seconds = 20, 5, 1, 1
         args.analytics = "full" if args.analytics == ANALYTICS_MODES else args.analytics
+    scenarios = args.scenarios.split(",") if args.app == "codeqr" else ["plain"]
+    if not set(scenarios) <= set(bench_links.SCENARIOS):
+        sys.exit(f"--scenarios: each is one of {', '.join(bench_links.SCENARIOS)}")
     smoke.announce(args.quick)
     from codeqr import create_app
     from codeqr.persistence.extensions import db
@@ -230,12 +255,17 @@ def main() -> None:
     try:
         if args.pg_async_commit and args.db == "postgres":
             postgres(args.postgres_url, f'ALTER DATABASE "{db_name}" SET synchronous_commit = off')
-        app, keys = seed(args.codes)
-        keys_file = instance / "keys.txt"
-        keys_file.write_text("\n".join(keys) + "\n")
+        counts = {name: args.codes if name == "plain" else args.link_codes for name in scenarios}
+        app, made = seed(counts | {"plain": args.codes})  # the reference requests plain keys
+        keys_files = {}
+        for scenario, urls in made.items():
+            keys_files[scenario] = instance / f"keys-{scenario}.txt"
+            keys_files[scenario].write_text("\n".join(urls) + "\n")
         setting = ", synchronous_commit=off" if args.db == "postgres" and args.pg_async_commit else ""
-        print(f"app: {args.app}; database: {args.db}{setting}; {len(keys)} QR Codes; gunicorn -w 2 sync; "
-              f"wrk -t1 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds", flush=True)
+        print(f"app: {args.app}; database: {args.db}{setting}; QR Codes: "
+              + ", ".join(f"{len(made[name])} {name}" for name in scenarios)
+              + f"; gunicorn -w 2 sync; wrk -t1 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds",
+              flush=True)
 
         modes = args.analytics.split(",") if args.app == "codeqr" else ["raw"]
         log = (instance / "gunicorn.log").open("w")
@@ -250,26 +280,40 @@ def main() -> None:
                                             stdout=log, stderr=subprocess.STDOUT, env=env))
             wait_ready(port, servers[-1])
             endpoints[name] = (servers[-1], port, database)
+        for mode in modes if args.app == "codeqr" else []:  # each scenario answered as it should
+            for scenario in scenarios:  # (a HEAD counts nothing)
+                key, url = next(iter(made[scenario].items()))
+                bench_links.probe(endpoints[mode][1], DOMAIN, key, scenario, url, PHONE)
 
-        runs = {name: [] for name in endpoints}
+        # A run is (mode, scenario): the server of a mode, wrk on the keys of a scenario. Each is
+        # paired with a reference run just before it: on a shared machine the load moves.
+        labels = [(mode, scenario) for mode in modes for scenario in scenarios]
+        runs: dict = {label: [] for label in labels}
+        references: dict = {label: [] for label in labels}
         warmup = 1 if args.quick else 2  # seconds
         drainers = {mode: create_app({"CODEQR_ANALYTICS": mode}) for mode in modes if mode != "off"}
-        for name in runs:  # warm-up: imports, pools, page cache (counted for the scan check)
-            runs[name].append(wrk(*endpoints[name], warmup, args.connections, keys_file) | {"warmup": True})
-            if name in drainers:
-                drain(drainers[name])
+
+        def measure(mode: str, scenario: str, seconds: int) -> dict:
+            run = wrk(*endpoints[mode], seconds, args.connections, keys_files[scenario])
+            run["drain"] = drain(drainers[mode]) if mode in drainers else 0.0
+            # Throughput sustained with the enrichment keeping up: the run plus its catch-up.
+            run["rps"] = run["requests"] / (run["duration_us"] / 1e6 + run["drain"])
+            return run
+
+        # Warm-up: imports, pools, page cache, routes (counted for the scan check).
+        measure("reference", "plain", warmup)
+        for mode, scenario in labels:
+            runs[mode, scenario].append(measure(mode, scenario, warmup) | {"warmup": True})
         for round_number in range(1, args.rounds + 1):
-            for name in runs:
-                run = wrk(*endpoints[name], args.seconds, args.connections, keys_file)
-                run["drain"] = drain(drainers[name]) if name in drainers else 0.0
-                # Throughput sustained with the enrichment keeping up: the run plus its catch-up.
-                run["rps"] = run["requests"] / (run["duration_us"] / 1e6 + run["drain"])
-                runs[name].append(run)
-            ref = runs["reference"][-1]
-            print(f"round {round_number}: reference {ref['rps']:6.0f} req/s" + "".join(
-                f"   {mode} {runs[mode][-1]['rps']:6.0f} ({runs[mode][-1]['rps'] / ref['rps']:.3f}, "
-                f"catch-up {runs[mode][-1]['drain']:.1f} s, {runs[mode][-1]['foreign']:.0%} other)"
-                for mode in modes), flush=True)
+            print(f"round {round_number}:", flush=True)
+            for mode, scenario in labels:
+                ref = measure("reference", "plain", args.seconds)
+                run = measure(mode, scenario, args.seconds)
+                references[mode, scenario].append(ref)
+                runs[mode, scenario].append(run)
+                print(f"  {mode + '/' + scenario:15} {run['rps']:6.0f} req/s ({run['foreign']:.0%} other), reference "
+                      f"{ref['rps']:6.0f} ({ref['foreign']:.0%} other): {run['rps'] / ref['rps']:.3f}, "
+                      f"catch-up {run['drain']:.1f} s", flush=True)
 
         for drainer in drainers.values():
             with drainer.app_context():
@@ -278,44 +322,9 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
         servers.clear()
-
-        rounds = list(zip(*(runs[name][1:] for name in runs)))  # (reference, mode…) per round
-        quiet = [group for group in rounds if max(r["foreign"] for r in group) <= args.max_foreign]
-        if not quiet:
-            print(f"WARNING: other processes used > {args.max_foreign:.0%} of the CPUs in every round; "
-                  "the medians below are of disturbed rounds")
-        chosen = quiet or rounds
-        ratios = {}
-        for index, mode in enumerate(modes, start=1):
-            ratios[mode] = statistics.median(group[index]["rps"] / group[0]["rps"] for group in chosen)
-            cpu = statistics.median(group[0]["cpu_us"] / group[index]["cpu_us"] for group in rounds)
-            print(f"{mode}: median {statistics.median(g[index]['rps'] for g in chosen):6.0f} req/s, "
-                  f"ratio to the reference {ratios[mode]:.3f} (median of {len(chosen)} of {len(rounds)} rounds); "
-                  f"CPU per request, reference/{mode}: {cpu:.3f}")
-        if "off" in ratios:
-            for mode in modes:
-                if mode != "off":
-                    print(f"{mode} / off = {ratios[mode] / ratios['off']:.3f}   (target >= 0.9)")
-
-        # Every request asked for an existing key: each response wrk counted
-        # without a status error is a 302, hence one scan. Requests in flight when wrk
-        # stopped (at most one per connection per run) reach the server uncounted by wrk.
-        def seen(names):
-            return sum(r["requests"] - r["status"] for name in names for r in runs[name])
-
-        codeqr_runs = [r for mode in modes for r in runs[mode]]
-        status_errors = sum(r["status"] for r in codeqr_runs)
-        lost = sum(r["read"] + r["write"] + r["timeout"] for r in codeqr_runs)
-        slack = args.connections * len(codeqr_runs) + lost
-        scans, events = totals(app)
-        redirects = seen(modes)
-        recorded = seen([mode for mode in modes if mode in ("anonymous", "full")])
-        print(f"scan check: {redirects} redirects seen by wrk, {scans} scans stored; {recorded} redirects "
-              f"of modes that record events, {events} events stored; status errors {status_errors}, "
-              f"socket errors/timeouts {lost}")
-        if status_errors or not 0 <= scans - redirects <= slack or not 0 <= events - recorded <= slack:
-            sys.exit(f"count mismatch: scans {scans} (expected {redirects}..{redirects + slack}), "
-                     f"events {events} (expected {recorded}..{recorded + slack})")
+        report(runs, references, labels, args.max_foreign)
+        check_counts(runs, modes, scenarios, totals(app, {key: scenario for scenario, urls in made.items()
+                                                          for key in urls}), args.connections)
     finally:
         for drainer in drainers.values():
             with drainer.app_context():
@@ -326,6 +335,62 @@ def main() -> None:
         if args.db == "postgres":
             postgres(args.postgres_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         shutil.rmtree(instance, ignore_errors=True)
+
+
+def report(runs: dict, references: dict, labels: list[tuple[str, str]], max_foreign: float) -> None:
+    """Print each run's median throughput and ratio to the reference run before it, over the
+    rounds where neither run shared the CPUs with more than ``max_foreign`` of other work;
+    then each scenario against the plain key of its mode."""
+    ratios = {}
+    for label in labels:
+        pairs = list(zip(references[label], runs[label][1:]))
+        quiet = [(ref, run) for ref, run in pairs if max(ref["foreign"], run["foreign"]) <= max_foreign]
+        chosen = quiet or pairs
+        ratios[label] = statistics.median(run["rps"] / ref["rps"] for ref, run in chosen)
+        cpu = statistics.median(ref["cpu_us"] / run["cpu_us"] for ref, run in pairs)
+        print(f"{'/'.join(label)}: median {statistics.median(run['rps'] for _, run in chosen):6.0f} req/s, "
+              f"ratio to the reference {ratios[label]:.3f} (median of {len(chosen)} of {len(pairs)} rounds"
+              f"{'' if quiet else f'; WARNING: other processes used > {max_foreign:.0%} in every round'}); "
+              f"CPU per request, reference/this: {cpu:.3f}")
+    for mode, scenario in labels:
+        if scenario != "plain" and (mode, "plain") in ratios:
+            print(f"{mode}/{scenario} ÷ {mode}/plain = {ratios[mode, scenario] / ratios[mode, 'plain']:.3f}")
+    for mode, scenario in labels:
+        if mode != "off" and ("off", scenario) in ratios:
+            print(f"{mode}/{scenario} ÷ off/{scenario} = {ratios[mode, scenario] / ratios['off', scenario]:.3f}"
+                  + ("   (target >= 0.9)" if scenario == "plain" else ""))
+
+
+def check_counts(runs: dict, modes: list[str], scenarios: list[str], stored: dict[str, tuple[int, int]],
+                 connections: int) -> None:
+    """Exit with an error unless, for each scenario, the scans stored are the 302s wrk saw (none
+    for the password page) and the events stored are those of the modes that record them.
+
+    Every request asked for an existing key: each response wrk counted without a status error
+    is a 302 (a scan) or, for a password, the page (nothing counted). Requests in flight when
+    wrk stopped (at most one per connection per run) reach the server uncounted by wrk."""
+    failures = []
+    for scenario in scenarios:
+        ran = {mode: runs[mode, scenario] for mode in modes}
+        every = [run for mode_runs in ran.values() for run in mode_runs]
+        answered = sum(run["requests"] - run["status"] for run in every)
+        status_errors = sum(run["status"] for run in every)
+        lost = sum(run["read"] + run["write"] + run["timeout"] for run in every)
+        counted = scenario in bench_links.COUNTED
+        slack = connections * len(every) + lost if counted else 0
+        redirects = answered if counted else 0
+        recorded = sum(run["requests"] - run["status"] for mode in modes if mode in ("anonymous", "full")
+                       for run in ran[mode]) if counted else 0
+        scans, events = stored.get(scenario, (0, 0))
+        print(f"scan check, {scenario}: {answered} answers seen by wrk ({'302s' if counted else 'password pages'}), "
+              f"{scans} scans stored; {recorded} of modes that record events, {events} events stored; "
+              f"status errors {status_errors}, socket errors/timeouts {lost}")
+        if status_errors or not 0 <= scans - redirects <= slack or not 0 <= events - recorded <= slack:
+            failures.append(f"{scenario}: scans {scans} (expected {redirects}..{redirects + slack}), "
+                            f"events {events} (expected {recorded}..{recorded + slack}), "
+                            f"status errors {status_errors}")
+    if failures:
+        sys.exit("count mismatch: " + "; ".join(failures))
 
 
 if __name__ == "__main__":

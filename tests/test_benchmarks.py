@@ -4,6 +4,7 @@ block in them can replace the error that stopped a run with one of its own."""
 import ast
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,13 +14,17 @@ import pytest
 BENCHMARKS_FOLDER = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
-def _smoke_notice() -> str:
-    """The notice of benchmarks/smoke.py, loaded by path: benchmarks/ is a folder of scripts,
-    not a package, and its names (analytics, render…) must not shadow others on sys.path."""
-    spec = importlib.util.spec_from_file_location("benchmarks_smoke", BENCHMARKS_FOLDER / "smoke.py")
+def _benchmark_module(name: str):
+    """A module of benchmarks/, loaded by path: benchmarks/ is a folder of scripts, not a
+    package, and its names (analytics, render…) must not shadow others on sys.path."""
+    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", BENCHMARKS_FOLDER / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.NOTICE
+    return module
+
+
+def _smoke_notice() -> str:
+    return _benchmark_module("smoke").NOTICE
 
 
 #: Every script of benchmarks/ that runs as a program; helper modules (bench_apps, smoke) do not.
@@ -108,3 +113,30 @@ def test_a_failed_setup_ends_the_run_with_its_own_error():
     assert done.returncode != 0
     assert "psycopg.OperationalError: connection failed" in done.stderr, done.stderr
     assert "During handling of the above exception, another exception occurred" not in done.stderr, done.stderr
+
+
+def test_each_link_scenario_of_the_redirect_benchmark_gets_what_it_measures(api, client):
+    """The QR Codes redirect.py seeds, scanned by the phones wrk plays (random_keys.lua): 20 rules
+    none of which matches (so the scan goes to the code's url after trying all of them), a split
+    between /a and /b, a password page that counts nothing."""
+    bench_links = _benchmark_module("bench_links")
+    agents = re.findall(r'"(Mozilla/5\.0 [^"]+)"', (BENCHMARKS_FOLDER / "random_keys.lua").read_text())
+    assert len(agents) == 4
+    for scenario in ("plain", "rules", "split", "password"):
+        body = bench_links.items(scenario, 7, 1)[0]
+        assert body["url"] == f"https://example.com/{scenario}/7"
+        created = api.post("/api/qrcodes", json=body)
+        assert created.status_code == 201, created.get_json()
+        qr = created.get_json()
+        answers = [client.get(f"/{qr['key']}", headers={"User-Agent": agent, "Accept-Language": "de-DE,de;q=0.9,en;q=0.8"})
+                   for agent in agents]
+        if scenario == "password":
+            assert [answer.status_code for answer in answers] == [200] * 4
+            assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 0
+            continue
+        assert [answer.status_code for answer in answers] == [302] * 4
+        allowed = {"plain": {"https://example.com/plain/7"}, "rules": {"https://example.com/rules/7"},
+                   "split": {"https://example.com/split/7/a", "https://example.com/split/7/b"}}[scenario]
+        assert {answer.headers["Location"] for answer in answers} <= allowed
+        assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 4
+    assert len(bench_links.twenty_rules("https://example.com/x")) == 20
