@@ -2,6 +2,8 @@
 counted and found by the one counting statement; the others, and aliases, are read once by
 an index and then decided in memory."""
 
+import time
+
 import pytest
 from sqlalchemy import event
 
@@ -60,3 +62,27 @@ def test_reading_a_routing_by_key_or_alias_searches_by_index(app):
         args = tuple(parameters[name] for name in statement.positiontup) if statement.positional else parameters
         plan = [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement.string, args)]
     assert plan and not any(step.startswith("SCAN") for step in plan), plan
+
+
+def test_a_routing_confirmed_by_each_count_is_kept_while_scans_come(make_app):
+    from api_client import authorized_client
+    from codeqr.accounts import apikeys
+    from codeqr.context import for_operator
+
+    app = make_app(CODEQR_ROUTING_CACHE_SECONDS=0.3)
+    with app.app_context():
+        _, secret = apikeys.create("routing", ctx=for_operator())
+    ruled = authorized_client(app, secret).post("/api/qrcodes", json={"url": "https://example.com/ruled", "rules": [
+        {"attribute": "country", "operator": "equals", "value": "DE", "url": "https://example.com/de"}]}).get_json()
+    counter = app.extensions["codeqr"].scan_counter
+    reads: list[str] = []
+    original = counter.resolve
+    counter.resolve = lambda domain, key: reads.append(key) or original(domain, key)  # type: ignore[method-assign]
+    client = app.test_client()
+    for _ in range(8):  # 0.8 s of scans, each within the 0.3 s a routing is kept after its confirmation
+        assert client.get(f"/{ruled['key']}").headers["Location"] == "https://example.com/ruled"
+        time.sleep(0.1)
+    assert reads == [ruled["key"]]  # read once, then confirmed by every count
+    time.sleep(0.4)  # no scan for longer than it is kept: read again
+    client.get(f"/{ruled['key']}")
+    assert reads == [ruled["key"]] * 2

@@ -1,12 +1,15 @@
 """The routing of short links the redirect must decide on (QR Codes with link options,
 and aliases), kept per process so a scan of one is decided in memory.
 
-Staleness is bounded twice over: an entry is kept ``CODEQR_ROUTING_CACHE_SECONDS`` at
-most, and every scan it decides counts with a statement that returns the code's link
-options as stored now, which replace the entry when they differ. So a change made
+Staleness is bounded twice over. Every scan an entry decides counts with a statement that
+returns the code's link options as stored now: they replace the entry when they differ,
+and when they do not, the entry is confirmed as of that moment. An entry is kept
+``CODEQR_ROUTING_CACHE_SECONDS`` after it was read or last confirmed. So a change made
 through any server decides scans everywhere from the second scan after it, and within
-that many seconds at the latest. A code without link options is never kept: its scan
-finds it by the counting statement itself (``counter.ScanCounter.scan``).
+that many seconds at the latest (a confirmation after the change would have seen it). An
+alias's entry is never confirmed by a count (the count finds the code, not the alias):
+it lasts that long after it was read. A code without link options is never kept: its
+scan finds it by the counting statement itself (``counter.ScanCounter.scan``).
 """
 
 import logging
@@ -87,11 +90,14 @@ class Routes:
 
     def seen(self, domain: str, key: str, route: Route, counted: Routing) -> None:
         """After a scan of ``domain``/``key`` was counted: ``counted`` is the routing as stored
-        now; when its link options changed, the kept route follows."""
+        now; when its link options changed, the kept route follows, else it is confirmed."""
+        own = (route.domain, route.key) == (domain, key)
         if counted.link == route.routing.link and counted.url == route.routing.url:
+            if own:  # one assignment: no lock needed to push a deadline on
+                self._kept[(domain, key)] = (self._clock() + self._seconds, route)
             return
         fresh = Route(route.domain, route.key, counted, link_routing(counted))
-        if fresh.link is None and (route.domain, route.key) == (domain, key):
+        if fresh.link is None and own:
             self._kept.pop((domain, key), None)  # no options left: the counting statement finds it again
         else:
             self._keep((domain, key), fresh)
