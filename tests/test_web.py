@@ -853,6 +853,20 @@ def test_moving_the_short_link_of_a_scanned_code_asks_first(browser, web_app):
                                                                         "csrf_token": token})
     assert confirmed.status_code == 302 and browser.get("/flyer-3").status_code == 302
     assert browser.get("/flyer-2").status_code == 404
+    asked = browser.post(f"/qrcodes/{qr['id']}/edit", data=form | {"key": "flyer-4", "csrf_token": token})
+    assert 'name="keep_old_link"' in asked.get_data(as_text=True)
+    moved = browser.post(f"/qrcodes/{qr['id']}/edit", data=form | {"key": "flyer-4", "keep_old_link": "1",
+                                                                    "csrf_token": token})
+    assert moved.status_code == 302 and browser.get("/flyer-4").status_code == 302
+    old_link = browser.get("/flyer-3")  # kept working: it goes where the new one goes, counted to the code
+    assert old_link.status_code == 302 and old_link.headers["Location"] == "https://example.com/"
+    with web_app.app_context():
+        from codeqr.context import for_operator
+        from codeqr.domain import qrcodes
+
+        stored = qrcodes.get(qr["id"], for_operator())
+    assert [alias.key for alias in stored.aliases] == ["flyer-3"]
+    assert stored.scans == 6  # flyer-2 three times, flyer-3 once, flyer-4 once, then flyer-3 as an old link
 
 
 def test_the_preview_says_which_link_it_encodes_and_names_what_to_fix(browser, web_app):

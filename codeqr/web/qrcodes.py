@@ -167,9 +167,11 @@ def qrcode_edit(qr_id: str):
             body = form.payload(editing=True)
             if request.form.get("keep_link"):  # everything else saved, the short link left as it is
                 body = {name: value for name, value in body.items() if name not in ("key", "domain")}
+            if request.form.get("keep_old_link"):  # the new short link, and the old one kept working (an alias)
+                body["keepOldLink"] = True
             change = app_state().schemas.update.model_validate(body)
             link_change = _link_change(qr, change)
-            if link_change is None or request.form.get("change_link"):
+            if link_change is None or request.form.get("change_link") or request.form.get("keep_old_link"):
                 saved = writes.update(qr_id, change, ctx=for_request())
                 if qr.static and saved.encoded() != qr.encoded():
                     flash("QR Code saved. It is static: printed copies keep the old content, so print the new "
