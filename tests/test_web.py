@@ -867,6 +867,12 @@ def test_moving_the_short_link_of_a_scanned_code_asks_first(browser, web_app):
         stored = qrcodes.get(qr["id"], for_operator())
     assert [alias.key for alias in stored.aliases] == ["flyer-3"]
     assert stored.scans == 6  # flyer-2 three times, flyer-3 once, flyer-4 once, then flyer-3 as an old link
+    detail = browser.get(f"/qrcodes/{qr['id']}").get_data(as_text=True)
+    assert "Old links kept working" in detail and "<code>http://localhost/flyer-3</code>" in detail
+    stopped = browser.post(f"/qrcodes/{qr['id']}/aliases/flyer-3/remove",
+                           data={"domain": "localhost", "csrf_token": csrf_of(browser, f"/qrcodes/{qr['id']}")})
+    assert stopped.status_code == 302 and browser.get("/flyer-3").status_code == 404
+    assert "Old links kept working" not in browser.get(f"/qrcodes/{qr['id']}").get_data(as_text=True)
 
 
 def test_the_preview_says_which_link_it_encodes_and_names_what_to_fix(browser, web_app):

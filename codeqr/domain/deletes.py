@@ -36,8 +36,8 @@ def delete_one(ref: str, ctx: Context) -> dict:
 
 def remove_alias(ref: str, key: str, domain: str | None, ctx: Context) -> QRCodeOut:
     """Remove the old short link ``domain``/``key`` (``domain``: the QR Code's own when None)
-    of the QR Code ``ref``: it leads nowhere from then on (``scans.routes``: within the
-    routing cache's seconds on a server that kept it). ``NotFound`` when it is no alias of
+    of the QR Code ``ref``: it leads nowhere from then on (at once on this server; on
+    another that kept it, within its routing cache's seconds: ``scans.routes``). ``NotFound`` when it is no alias of
     that code. Return the QR Code."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     with begin_write():
@@ -48,6 +48,7 @@ def remove_alias(ref: str, key: str, domain: str | None, ctx: Context) -> QRCode
             raise NotFound(f"{domain}/{key} is no old link of QR Code {ref!r}")
         qr.updated_at = ctx.now()
         after = out_of(qr, ctx)
+    ctx.state.routes.forget(domain, key)  # other servers: within their routing cache's seconds
     fire(ctx, "codeqr_qrcode_updated", qrcode=after.api(), changes={"aliases": aliases.change(before, after)})
     return after
 

@@ -102,6 +102,10 @@ class Routes:
         else:
             self._keep((domain, key), fresh)
 
+    def forget(self, domain: str, key: str) -> None:
+        """Drop what this process keeps of ``domain``/``key`` (a change made here is seen here at once)."""
+        self._kept.pop((domain, key), None)
+
     def _keep(self, link: tuple[str, str], route: Route) -> None:
         with self._lock:
             if len(self._kept) >= MAX_KEPT:

@@ -257,6 +257,18 @@ def qrcode_delete(qr_id: str):
                            yes="Delete it", no="Keep it", back=url_for("web.qrcode_detail", qr_id=qr.id))
 
 
+@bp.post("/qrcodes/<qr_id>/aliases/<key>/remove")
+@requires(Permission.WRITE_QRCODES)
+def qrcode_alias_remove(qr_id: str, key: str):
+    """Stop an old short link of the QR Code (kept working by an edit) from leading to it."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        removed = deletes.remove_alias(qr_id, key, request.form.get("domain") or None, ctx=for_request())
+        flash(f"The old link {short_link(current_app.config, (request.form.get('domain') or removed.domain).lower(), key)}"
+              " no longer leads to this QR Code.", "success")
+    return redirect(url_for("web.qrcode_detail", qr_id=qr_id))
+
+
 #: How many QR Codes the bulk delete's confirmation names; the rest are counted.
 NAMED_IN_CONFIRMATION = 10
 
