@@ -59,6 +59,16 @@ def live_app(make_app):
     server.shutdown()
 
 
+def other_page(page, live: str, **options):
+    """A page of another context of ``page``'s browser (a clock in another zone, no script…),
+    its CSP watched: check ``other.csp_violations`` when done."""
+    context = page.context.browser.new_context(base_url=live, **options)
+    shown = context.new_page()
+    shown.set_default_timeout(15_000)
+    shown.csp_violations = watch_csp(context)
+    return shown
+
+
 @pytest.fixture
 def page(live_app):
     live = live_app[0]

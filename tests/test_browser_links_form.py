@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_ARGS, ON_SQLITE, SHOTS, sign_up, wait_until, watch_csp
+from browser import ON_SQLITE, SHOTS, other_page, sign_up, wait_until
 from codeqr.context import for_operator
 from codeqr.domain import qrcodes
 
@@ -19,19 +19,10 @@ ZONE = "America/New_York"
 
 
 @pytest.fixture
-def page_in_new_york(live_app):
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live_app[0], viewport=SIZES["desktop"], timezone_id=ZONE)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.csp_violations = watch_csp(context)
-        yield page
-        browser.close()
-    assert not page.csp_violations, "the Content-Security-Policy refused something"
+def page_in_new_york(page, live_app):
+    shown = other_page(page, live_app[0], viewport=SIZES["desktop"], timezone_id=ZONE)
+    yield shown
+    assert not shown.csp_violations, "the Content-Security-Policy refused something"
 
 
 def _shoot(page, name: str) -> None:

@@ -4,25 +4,16 @@ reads at desktop and phone width. Screenshots: /tmp/h6-*.png."""
 
 import re
 
-from browser import ON_SQLITE, create_qrcode, sign_up, watch_csp
+from browser import ON_SQLITE, create_qrcode, other_page, sign_up
 
 pytestmark = ON_SQLITE
 
 SIZES = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
 
 
-def _other_page(page, live: str, **options):
-    """A page of another browser context (a clock in Tokyo, no script…), its CSP watched."""
-    context = page.context.browser.new_context(base_url=live, **options)
-    shown = context.new_page()
-    shown.set_default_timeout(15_000)
-    shown.csp_violations = watch_csp(context)
-    return shown
-
-
 def test_the_box_answers_an_iphone_and_a_windows_pc_apart(page, live_app):
     live, app = live_app
-    page = _other_page(page, live, timezone_id="Asia/Tokyo", locale="en-GB", viewport=SIZES["1280"])
+    page = other_page(page, live, timezone_id="Asia/Tokyo", locale="en-GB", viewport=SIZES["1280"])
     sign_up(page, "box@example.com")
     qr = create_qrcode(app, url="https://example.com/main", ios="https://example.com/ios", title="Spring poster",
                        geo={"DE": "https://example.com/de"}, expiresAt="2030-06-30T16:00:00Z",
@@ -87,7 +78,7 @@ def test_without_a_script_the_form_reloads_the_page_with_its_answer(page, live_a
     live, app = live_app
     sign_up(page, "noscript@example.com")
     qr = create_qrcode(app, url="https://example.com/main", ios="https://example.com/ios")
-    plain = _other_page(page, live, java_script_enabled=False, storage_state=page.context.storage_state())
+    plain = other_page(page, live, java_script_enabled=False, storage_state=page.context.storage_state())
     plain.goto(f"/qrcodes/{qr.id}")
     plain.locator("#test-scan").get_by_label("Device").select_option(label="Windows PC")
     plain.locator("#test-scan").get_by_role("button", name="Test").click()
