@@ -85,18 +85,17 @@ def test_every_link_option_imports_and_an_export_imports_back_as_the_same_code(b
     assert {name: qr[name] for name in ANSWER} == ANSWER
     assert "password" not in qr and "open sesame" not in json.dumps(qr)
     # The password is kept as written, as a hash (as the API keeps it), which the password page checks;
-    # the import's job keeps the hash too, never the password.
+    # the import's job, once done, keeps that there was one, never the password.
     kept = _stored_link(web_app, qr["id"])["passwordHash"]
     assert "open sesame" not in kept and check_password_hash(kept, " open sesame ")
     assert not check_password_hash(kept, "open sesame")
     with web_app.app_context():
         source = db.session.get(ImportJob, job["location"].rsplit("/", 1)[1]).source
-    assert "open sesame" not in source and kept.split("$")[0] in source
-    # The same file again: only the hash was kept, so the password is set again (a new salt).
+    assert "open sesame" not in source and json.loads(source)[0]["password"] == ""
+    # The same file again: the password is checked against the hash kept, so nothing changes.
     rerun = _imported(browser, _file([ROW]))
-    assert (rerun["updated"], rerun["created"], rerun["failed"]) == (1, 0, 0)
-    rehashed = _stored_link(web_app, qr["id"])["passwordHash"]
-    assert rehashed != kept and check_password_hash(rehashed, " open sesame ")
+    assert (rerun["unchanged"], rerun["updated"], rerun["created"], rerun["failed"]) == (1, 0, 0, 0)
+    assert _stored_link(web_app, qr["id"])["passwordHash"] == kept
 
     archive = _export(browser)
     (row,) = _manifest(archive)
@@ -135,7 +134,8 @@ def test_bad_link_option_cells_are_refused_with_their_row_and_column(browser):
         {"url": "https://example.com/8", "geo": "DE=https://example.com/de", "rules": "device=iOS"},
     ])
     problems = [row["problem"] for row in refused]
-    assert problems[0] == "Row 2: rules: Rule 1: the weights of its split add up to 90; they must add up to 100."
+    assert problems[0] == ("Row 2: rules: Rule 1: the weights of its split add up to 90; they must add up to 100. "
+                           "Its password is not kept in this file: type it again.")
     assert problems[1] == "Row 3: geo: 'XX' is not an ISO 3166-1 alpha-2 country code (such as DE or US)."
     assert problems[2] == ("Row 4: expiresAt: Must say its time zone, such as 2027-01-31T18:00:00Z or "
                            "2027-01-31T19:00:00+01:00.")
@@ -147,9 +147,9 @@ def test_bad_link_option_cells_are_refused_with_their_row_and_column(browser):
     # Every cell it cannot read, at once.
     assert problems[7].startswith("Row 9: ") and "geo: Write it as JSON, like {" in problems[7] \
         and "rules: Write it as JSON, like [" in problems[7]
-    # The refused rows come back as given, to fix and import again; but the password, kept hashed only.
+    # The refused rows come back as given, to fix and import again; but the password, left out once done.
     assert refused[0]["rules"] == json.dumps([{"split": split}])
-    assert "password" not in refused[0] and "hush-hush" not in json.dumps(refused)
+    assert refused[0]["password"] == "" and "hush-hush" not in json.dumps(refused)
 
 
 @settings(max_examples=300, deadline=None)

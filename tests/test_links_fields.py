@@ -165,3 +165,17 @@ def test_every_link_option_is_in_the_spec_with_its_codeqr_name(app):
     assert len(names) == len(LINK_FIELDS)
     assert set(names) <= set(create)
     assert set(names) - {"password"} | {"hasPassword"} <= set(answer) and "password" not in answer
+
+
+def test_a_bulk_create_neither_answers_nor_keeps_a_password(app, api):
+    from codeqr.domain.models import BulkJob
+
+    answer = api.post("/api/qrcodes/bulk", json=[{"url": URL, "password": "bulk secret", "ios": "ftp://bad"},
+                                                 {"url": URL + "2", "password": "other secret"}])
+    refused, created = answer.get_json()
+    assert refused["qrcode"]["password"] == "(hidden)" and created["hasPassword"] is True
+    with app.app_context():
+        jobs = db.session.execute(text("SELECT items, results FROM bulk_jobs")).all()
+        assert db.session.query(BulkJob).count() == 1
+    kept = str(jobs)
+    assert "bulk secret" not in kept and "other secret" not in kept and "bulk secret" not in answer.get_data(as_text=True)

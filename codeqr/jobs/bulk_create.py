@@ -24,6 +24,7 @@ from ..domain.messages import schema_problems
 from ..domain.models import BulkJob
 from ..domain.schemas import MAX_BULK
 from ..errors import CodeQRError, InvalidInput, InvalidInputs
+from ..links.options import hidden
 from ..operations.outages import UNAVAILABLE
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
@@ -43,7 +44,8 @@ _ENDED = (JobStatus.DONE, JobStatus.FAILED)
 
 def start(items: list, ctx: Context) -> str:
     """Record a job for ``items`` (up to ``MAX_BULK`` API bodies, each checked in the job), wake
-    this process's runner, and return the job's id."""
+    this process's runner, and return the job's id. The items, passwords included, are kept
+    only until the job ends (hashing each password is the job's work, not the request's)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     if len(items) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} QR Codes per request")
@@ -113,15 +115,22 @@ class _Refused(dict):
     """The answer's entry for an item refused by its checks."""
 
 
+def _as_sent(item):
+    """An item as the answer echoes it: its password hidden (``links.options.hidden``)."""
+    if isinstance(item, dict) and item.get("password") is not None:
+        return item | {"password": hidden(item["password"])}
+    return item
+
+
 def _checked(item, ctx: Context) -> dict:
     """The fields to insert for ``item`` (its logo taken in and stored, its image decoded),
     or its ``_Refused`` entry."""
     try:
         return writes.checked_new(item, ctx)
     except ValidationError as error:
-        return _Refused({"error": InvalidInputs.of(list(schema_problems(error))).body(), "qrcode": item})
+        return _Refused({"error": InvalidInputs.of(list(schema_problems(error))).body(), "qrcode": _as_sent(item)})
     except CodeQRError as error:
-        return _Refused({"error": error.body(), "qrcode": item})
+        return _Refused({"error": error.body(), "qrcode": _as_sent(item)})
 
 
 def _inserted(items: list, checked: list[dict], ctx: Context) -> RootModel:
@@ -135,7 +144,7 @@ def _inserted(items: list, checked: list[dict], ctx: Context) -> RootModel:
         try:
             created = qrcodes.out_of(writes.inserted(fields, ctx), ctx)
         except CodeQRError as error:  # a key taken since the check
-            results.append({"error": error.body(), "qrcode": item})
+            results.append({"error": error.body(), "qrcode": _as_sent(item)})
         else:
             results.append(created)
             fire(ctx, "codeqr_qrcode_created", qrcode=created.api())

@@ -4,8 +4,9 @@ Rows with an ``externalId`` are matched by it; the others by ``url`` or their co
 API's upsert). A row's ``type`` says which content columns it fills (``content_columns``).
 Each row is its own transaction, together with the job's progress, so a bad row never
 leaves anything half-written, a job taken up after its process died goes on from the
-next row, and a re-run of the same file creates nothing new. A password is hashed when the
-file is read (the job keeps no password in clear), so a row with one sets it again: updated.
+next row, and a re-run of the same file creates nothing new (nor changes anything: a
+password is compared with the hash kept). Passwords are hashed row by row in the job, not in
+the request; the job's rows keep them only until it is done, then they are blanked.
 """
 
 import csv
@@ -14,7 +15,7 @@ import io
 import json
 from dataclasses import dataclass
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from ..accounts.permissions import Permission
@@ -27,7 +28,6 @@ from ..domain.messages import label_of, sentences
 from ..domain.models import ImportJob, ImportRowError
 from ..domain.schemas import LINK_API_NAMES, QRCodeSchemas, ui_of
 from ..errors import CodeQRError, InvalidInput, InvalidInputs, listed
-from ..links import options as link_options
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
 from . import content_columns
@@ -152,15 +152,10 @@ def import_row(row: dict, ctx: Context, within: writes.Within | None = None) -> 
     or "unchanged". ``within``: work joined to the row's write transaction (the job's
     progress); the checks, the image's decode included, run before it."""
     schemas = ctx.schemas
-    hashed = row.get(link_options.PASSWORD_HASH)
-    cells = {name: value for name, value in row.items() if name != link_options.PASSWORD_HASH}
-    body = _body(cells, csv_columns(schemas).kinds)
+    body = _body(row, csv_columns(schemas).kinds)
 
     def checked(model):
-        data = model.model_validate(body)
-        if hashed:  # checked before it was hashed (``_password_hashed``); kept as that hash
-            data.password = link_options.StoredPassword(hashed)
-        return data
+        return model.model_validate(body)
 
     if body.get("externalId"):
         existing = qrcodes.find("ext_" + body["externalId"], ctx)
@@ -185,7 +180,6 @@ def _logo_kept(row: dict, ctx: Context) -> dict:
 
 
 _LINK_COLUMNS = frozenset(LINK_API_NAMES.values())
-_PASSWORD: TypeAdapter[str] = TypeAdapter(link_options.Password)
 
 
 def _reason(error: Exception, schemas: QRCodeSchemas, row: dict) -> str:
@@ -202,25 +196,10 @@ def _reason(error: Exception, schemas: QRCodeSchemas, row: dict) -> str:
                     for sentence, fields in columns.items())
 
 
-def _password_hashed(row: dict) -> dict:
-    """``row`` as its job keeps it: a password that passes its checks replaced by its hash
-    (the one the QR Code keeps), so none lies in the database in clear, nor comes back in
-    the refused rows' file. One that does not pass is kept, to be refused with its reason."""
-    try:
-        password = _PASSWORD.validate_python(row["password"]) if "password" in row else None
-    except ValidationError:
-        return row
-    if password is None:
-        return row
-    hashed = link_options.stored_link({"password": password}, LINK_API_NAMES)
-    return {name: value for name, value in row.items() if name != "password"} | (hashed or {})
-
-
 def start(rows: list[dict], filename: str, ctx: Context) -> ImportJob:
     """Record a job for ``rows`` (``ctx.actor`` must be allowed to change QR Codes); a job
     runner of the instance takes it up (``jobs.runner``)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
-    rows = [_password_hashed(row) for row in rows]
     with begin_write():
         job = ImportJob(filename=filename[:255], user_id=ctx.actor.user_id, total=len(rows), status=JobStatus.QUEUED,
                         source=json.dumps(rows))
@@ -250,7 +229,15 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
             with begin_write():
                 db.session.add(ImportRowError(job_id=job_id, row=number, message=message))
                 lease.advance(processed=index + 1, failed=ImportJob.failed + 1)
-    lease.finish(JobStatus.DONE)
+    lease.finish(JobStatus.DONE, source=json.dumps([_without_password(row) for row in rows]))
+
+
+#: What a done job's rows keep of a password: that there was one (never the password).
+PASSWORD_LEFT_OUT = ""
+
+
+def _without_password(row: dict) -> dict:
+    return row | {"password": PASSWORD_LEFT_OUT} if row.get("password") else row
 
 
 def get(job_id: str, ctx: Context) -> ImportJob:
@@ -277,7 +264,10 @@ def refused_rows(job: ImportJob, columns: CsvColumns) -> str:
     refused = []
     for error in errors(job.id, limit=MAX_ROWS):
         given = rows[error.row - 2] if 0 <= error.row - 2 < len(rows) else {}  # row 1 is the header
-        refused.append({**given, REASON_COLUMN: f"Row {error.row}: {error.message}"})
+        reason = f"Row {error.row}: {error.message}"
+        if given.get("password") == PASSWORD_LEFT_OUT:
+            reason += " Its password is not kept in this file: type it again."
+        refused.append({**given, REASON_COLUMN: reason})
     present = {name for row in refused for name in row}
     return _csv([name for name in columns.template if name in present] + [REASON_COLUMN], refused)
 
