@@ -86,3 +86,26 @@ def test_a_routing_confirmed_by_each_count_is_kept_while_scans_come(make_app):
     time.sleep(0.4)  # no scan for longer than it is kept: read again
     client.get(f"/{ruled['key']}")
     assert reads == [ruled["key"]] * 2
+
+
+def test_a_link_given_to_another_code_is_never_counted_on_the_kept_decision(make_app):
+    """A server keeps code A's routing for its link; A is given another key and its old key
+    goes to code B, which asks for a password: the next scan gets B's password page, not A's
+    destination, and nothing is counted to either."""
+    from api_client import authorized_client
+    from codeqr.accounts import apikeys
+    from codeqr.context import for_operator
+
+    app = make_app(CODEQR_ROUTING_CACHE_SECONDS=3600)
+    with app.app_context():
+        _, secret = apikeys.create("routing", ctx=for_operator())
+    api = authorized_client(app, secret)
+    first = api.post("/api/qrcodes", json={"url": "https://a.example/", "key": "shared", "ios": "https://a.example/ios"})
+    client = app.test_client()
+    assert client.get("/shared").headers["Location"] == "https://a.example/"
+    api.patch(f"/api/qrcodes/{first.get_json()['id']}", json={"key": "moved"})
+    second = api.post("/api/qrcodes", json={"url": "https://b.example/", "key": "shared", "password": "b only"})
+    answer = client.get("/shared")
+    assert answer.status_code == 200 and "This link is protected" in answer.get_data(as_text=True)
+    assert api.get(f"/api/qrcodes/{second.get_json()['id']}").get_json()["scans"] == 0
+    assert api.get(f"/api/qrcodes/{first.get_json()['id']}").get_json()["scans"] == 1

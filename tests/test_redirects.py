@@ -1,5 +1,7 @@
 """Short-link redirects: explicit 302, no caching, exact counting, HEAD counts nothing."""
 
+from unittest.mock import ANY
+
 import pytest
 
 from codeqr import hookimpl
@@ -109,7 +111,7 @@ def test_scans_from_many_threads_share_a_few_kept_connections(app, api, qr):
     counter = app.extensions["codeqr"].scan_counter
     with ThreadPoolExecutor(16) as pool:
         found = list(pool.map(lambda _: counter.scan(qr["domain"], qr["key"]), range(200)))
-    assert found == [(qr["id"], qr["url"], "url", None, True, None)] * 200
+    assert found == [(qr["id"], qr["url"], "url", None, True, None, ANY)] * 200
     assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 200
     assert 1 <= counter._idle.qsize() <= 4  # every connection back, and no more than 4 were made
 
@@ -250,7 +252,7 @@ def test_the_counter_returns_the_routing_not_the_url_a_plugin_chose(app, api, qr
              "utm_campaign": None, "utm_term": None, "utm_content": None}
     counter = app.extensions["codeqr"].scan_counter
     expected = Routing(id=qr["id"], url="https://example.com/target?a=1&b=2", type="url", content=None,
-                       use_display_page=True, link=None)
+                       use_display_page=True, link=None, updated_at=ANY)
     assert counter.scan(qr["domain"], qr["key"], visit, sent_url="https://example.com/chosen") == expected
     assert counter.scan(qr["domain"], qr["key"]) == expected
     assert counter.peek(qr["domain"], qr["key"]) == expected
@@ -292,7 +294,8 @@ def test_each_scan_returns_the_routing_of_the_code_scanned_among_many(make_app):
              "country": None, "region": None, "city": None, "visitor": None, "utm_source": None, "utm_medium": None,
              "utm_campaign": None, "utm_term": None, "utm_content": None}
     for qr in made[::7]:
-        expected = Routing(id=qr.id, url=qr.url, type="url", content=None, use_display_page=True, link=None)
+        expected = Routing(id=qr.id, url=qr.url, type="url", content=None, use_display_page=True, link=None,
+                           updated_at=ANY)
         assert counter.scan(qr.domain, qr.key, visit) == expected
         assert counter.scan(qr.domain, qr.key) == expected
         assert counter.peek(qr.domain, qr.key) == expected

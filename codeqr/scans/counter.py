@@ -44,15 +44,18 @@ class Routing(NamedTuple):
     use_display_page: bool
     #: the link options (``links.options``), null for most codes: then nothing is decided
     link: Any
+    #: when the code last changed, as the driver gives it: a decided scan is counted only if
+    #: the code is still as it was decided on (``ScanCounter.scan``'s ``decided_on``)
+    updated_at: Any
 
     @classmethod
     def of_row(cls, row, parsed_json: bool) -> "Routing":
         """The routing in a driver's row (SQLite gives JSON as text and booleans as 0/1)."""
-        qrcode_id, url, type_name, content, use_display_page, link = row  # one tuple built: this runs on every scan
+        qrcode_id, url, type_name, content, use_display_page, link, updated_at = row  # one tuple built: every scan
         if not parsed_json:
             content = json.loads(content) if content is not None else None
             link = json.loads(link) if link is not None else None
-        return cls(qrcode_id, url, type_name, content, bool(use_display_page), link)
+        return cls(qrcode_id, url, type_name, content, bool(use_display_page), link, updated_at)
 
 
 _ROUTING = [_qrcodes.c[name] for name in Routing._fields]
@@ -99,10 +102,12 @@ class ScanCounter:
         # A static QR Code's key is no short link: nothing is counted, the visitor gets a 404.
         code = ((_qrcodes.c.domain == bindparam("domain")) & (_qrcodes.c.key == bindparam("key"))
                 & (_qrcodes.c.static == false()))
-        # ``scan`` counts only codes without link options: one with them is decided first,
-        # from a routing the redirect holds already, then counted by ``scan_decided``.
+        # ``scan`` counts only codes without link options: one with them is decided first, from
+        # a routing the redirect holds already, then counted only if it is still that code as
+        # it was (not changed since, nor its link given to another).
         self._count, self._record = self._statements(code & _qrcodes.c.link.is_(None), dialect)
-        self._count_decided, self._record_decided = self._statements(code, dialect)
+        unchanged = (_qrcodes.c.id == bindparam("decided_id")) & (_qrcodes.c.updated_at == bindparam("decided_at"))
+        self._count_decided, self._record_decided = self._statements(code & unchanged, dialect)
         self._peek = select(*_ROUTING).where(code).compile(dialect=dialect)
         # A code's routing by its own link or by an alias of it, with its own domain and key.
         alias = select(_aliases.c.qrcode_id).where((_aliases.c.domain == bindparam("domain"))
@@ -212,22 +217,29 @@ class ScanCounter:
                 return
 
     def scan(self, domain: str, key: str, visit: dict | None = None, sent_url: str | None = None,
-             decided: dict | None = None) -> Routing | None:
+             decided: dict | None = None, decided_on: Routing | None = None) -> Routing | None:
         """Count one scan and, given ``visit`` (its columns), store it in the inbox
         with ``sent_url`` (where it was sent, if not to the stored url).
 
         Without ``decided`` only a code without link options is counted: for one with
-        them, the redirect decides first and passes the decision's columns
-        (``DECISION_COLUMNS``) here. Return the code's ``Routing``, or None when
-        nothing was counted (an unknown key, or a code to decide first).
+        them (or reached otherwise than by its own plain link), the redirect decides first
+        on the routing ``decided_on`` and passes the decision's columns (``DECISION_COLUMNS``)
+        here; the scan is counted only if the code is still as that routing has it. Return
+        the code's ``Routing``, or None when nothing was counted (an unknown key, a code to
+        decide first, or one changed since it was decided on).
         """
-        count, record = (self._count, self._record) if decided is None else (self._count_decided, self._record_decided)
+        if decided is None:
+            count, record, guard = self._count, self._record, {}
+        else:
+            assert decided_on is not None, "a decided scan names the routing it was decided on"
+            count, record = self._count_decided, self._record_decided
+            guard = {"decided_id": decided_on.id, "decided_at": decided_on.updated_at}
         if visit is None:
-            params = {"domain": domain, "key": key, "timestamp": self._timestamp(self._clock())}
+            params = {"domain": domain, "key": key, "timestamp": self._timestamp(self._clock())} | guard
             row = self._execute(lambda cursor: self._fetch(cursor, count, params))
         else:
-            params = visit | (decided or _UNDECIDED) | {"timestamp": self._timestamp(visit["timestamp"]),
-                                                        "domain": domain, "key": key, "sent_url": sent_url}
+            params = visit | (decided or _UNDECIDED) | guard | {"timestamp": self._timestamp(visit["timestamp"]),
+                                                                "domain": domain, "key": key, "sent_url": sent_url}
             row = self._execute(lambda cursor: self._fetch(cursor, record, params))
         return Routing.of_row(row, self._postgresql) if row else None
 

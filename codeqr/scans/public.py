@@ -76,15 +76,17 @@ def routed(state: AppState, domain: str, key: str, route: Route, visit: dict | N
         decided = {"step": decision.step, "rule": decision.rule, "variant": decision.variant} if decision else {}
         counted = state.scan_counter.scan(route.domain, route.key, visit,
                                           LANDING_PAGE_URL if sent_url is None and not landing_page else sent_url,
-                                          decided=dict.fromkeys(DECISION_COLUMNS) | decided)
+                                          decided=dict.fromkeys(DECISION_COLUMNS) | decided, decided_on=routing)
         if counted is None:
-            # Moved since this server kept its route (an alias's code given another key), or deleted.
-            # Decided anew: the password given was for the code as kept, perhaps no longer this one.
+            # Changed since this server kept its route (its options, its key, its link given to
+            # another code), or deleted: read and decided anew, the password asked again if it
+            # was the code as kept that the visitor unlocked.
             fresh = state.routes.load(domain, key)
-            if fresh is None or (fresh.domain, fresh.key) == (route.domain, route.key):
+            if fresh is None or fresh.routing == routing:
                 abort(404)
-            return routed(state, domain, key, fresh, visit)
-        state.routes.seen(domain, key, route, counted)
+            return routed(state, domain, key, fresh, visit, unlocked and fresh.routing.id == routing.id
+                          and fresh.routing.link == routing.link)
+        state.routes.seen(domain, key, route)
         after_scan(state, visit, route.domain, route.key, counted, sent_url)
     if decision is not None and decision.gone:
         return passwords.gone(key)

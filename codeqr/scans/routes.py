@@ -1,15 +1,13 @@
 """The routing of short links the redirect must decide on (QR Codes with link options,
 and aliases), kept per process so a scan of one is decided in memory.
 
-Staleness is bounded twice over. Every scan an entry decides counts with a statement that
-returns the code's link options as stored now: they replace the entry when they differ,
-and when they do not, the entry is confirmed as of that moment. An entry is kept
-``CODEQR_ROUTING_CACHE_SECONDS`` after it was read or last confirmed. So a change made
-through any server decides scans everywhere from the second scan after it, and within
-that many seconds at the latest (a confirmation after the change would have seen it). An
-alias's entry is never confirmed by a count (the count finds the code, not the alias):
-it lasts that long after it was read. A code without link options is never kept: its
-scan finds it by the counting statement itself (``counter.ScanCounter.scan``).
+A scan is never counted on a stale decision: the statement that counts a decided scan finds
+the code only if it is the one decided on and has not changed since (its ``updated_at``);
+otherwise the routing is read again and the scan decided anew. What is kept only saves the
+read. Answers that count nothing (a HEAD, the password page shown) may be decided on a
+routing kept ``CODEQR_ROUTING_CACHE_SECONDS`` after it was read or last confirmed by a count
+(an alias's: after it was read). A code without link options is never kept: its scan finds
+it by the counting statement itself (``counter.ScanCounter.scan``).
 """
 
 import logging
@@ -56,7 +54,7 @@ def link_routing(routing: Routing) -> LinkRouting | None:
 def decided_as_stored(row) -> LinkRouting:
     """The link options of a stored QR Code (``models.QRCode``) as a scan of it is decided
     now (``link_routing``); without any, its url alone."""
-    routing = Routing(row.id, row.url, row.type, row.content, row.use_display_page, row.link)
+    routing = Routing(row.id, row.url, row.type, row.content, row.use_display_page, row.link, row.updated_at)
     return link_routing(routing) or LinkRouting(url=row.url, key=row.id)
 
 
@@ -88,19 +86,12 @@ class Routes:
             self._keep((domain, key), route)
         return route
 
-    def seen(self, domain: str, key: str, route: Route, counted: Routing) -> None:
-        """After a scan of ``domain``/``key`` was counted: ``counted`` is the routing as stored
-        now; when its link options changed, the kept route follows, else it is confirmed."""
-        own = (route.domain, route.key) == (domain, key)
-        if counted.link == route.routing.link and counted.url == route.routing.url:
-            if own:  # one assignment: no lock needed to push a deadline on
-                self._kept[(domain, key)] = (self._clock() + self._seconds, route)
-            return
-        fresh = Route(route.domain, route.key, counted, link_routing(counted))
-        if fresh.link is None and own:
-            self._kept.pop((domain, key), None)  # no options left: the counting statement finds it again
-        else:
-            self._keep((domain, key), fresh)
+    def seen(self, domain: str, key: str, route: Route) -> None:
+        """After a scan of ``domain``/``key`` decided on ``route`` was counted, so the code is
+        still as the route has it: keep it that much longer. (An alias's is not: the count
+        finds the code, not the alias.)"""
+        if (route.domain, route.key) == (domain, key) and (domain, key) in self._kept:
+            self._kept[(domain, key)] = (self._clock() + self._seconds, route)  # one assignment: no lock
 
     def forget(self, domain: str, key: str) -> None:
         """Drop what this process keeps of ``domain``/``key`` (a change made here is seen here at once)."""
