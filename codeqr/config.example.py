@@ -21,8 +21,8 @@
 # CODEQR_SQLITE_BUSY_TIMEOUT_MS = 10000
 # CODEQR_AUTO_MIGRATE = True
 # CODEQR_SCAN_ASYNC_COMMIT = False             # PostgreSQL: faster scans, may lose the last instant's
-# CODEQR_ROUTING_CACHE_SECONDS = 5.0          # (above 0) how long a process keeps a short link's link options: the
-#                                              bound on how stale a scan's decision may be
+# CODEQR_ROUTING_CACHE_SECONDS = 5.0          # (above 0) how long a process keeps a short link's link options (a
+#                                              counted scan is never decided on stale ones; a HEAD may be)
 
 # --- Secret key ----------------------------------------------------------------------------
 # Unset: generated once into the instance folder. Several servers must share one.
