@@ -172,3 +172,15 @@ def test_an_old_link_kept_by_a_server_follows_its_code_when_the_code_moves_again
     assert client.get("/poster-1").headers["Location"] == "https://example.com/poster"
     assert client.get("/poster-2").headers["Location"] == "https://example.com/poster"
     assert api.get(f"/api/qrcodes/{qr['id']}").get_json()["scans"] == 3
+
+
+def test_an_old_link_of_a_contact_offers_its_file_too(make_app):
+    app, api = _app_and_api(make_app)
+    qr = api.post("/api/qrcodes", json={"type": "vcard", "key": "card-old",
+                                        "vcard": {"firstName": "Ada", "lastName": "Lovelace"}}).get_json()
+    api.patch(f"/api/qrcodes/{qr['id']}", json={"key": "card-new", "keepOldLink": True})
+    client = app.test_client()
+    assert client.get("/card-old").status_code == 200  # the landing page, under the old link
+    kept = client.get("/card-old/contact.vcf")
+    assert kept.status_code == 200 and "Lovelace" in kept.get_data(as_text=True)
+    assert client.get("/card-new/contact.vcf").status_code == 200

@@ -106,3 +106,13 @@ def test_explain_refuses_hostile_values_with_a_clear_422_and_a_viewer_may_explai
     # Removing an old link is a change: refused to a viewer, as an update is.
     assert as_viewer.delete(f"/api/qrcodes/{qr['id']}/aliases/hostile").status_code == 403
     assert [alias["key"] for alias in as_viewer.get(f"/api/qrcodes/{qr['id']}").get_json()["aliases"]] == ["hostile"]
+
+
+def test_an_instant_at_the_edge_of_the_calendar_is_in_no_time_window(api):
+    qr = api.post("/api/qrcodes", json={"url": "https://example.com/", "rules": [
+        {"attribute": "time", "operator": "equals", "url": "https://example.com/night",
+         "value": {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "from": "00:00", "until": "24:00",
+                   "timeZone": "Pacific/Kiritimati"}}]}).get_json()
+    for instant in ("9999-12-31T23:59:00Z", "0001-01-01T00:00:00Z"):
+        answer = api.get(f"/api/qrcodes/{qr['id']}/explain", query_string={"at": instant})
+        assert answer.status_code == 200 and answer.get_json()["step"] == "url", answer.get_json()

@@ -179,3 +179,10 @@ def test_a_bulk_create_neither_answers_nor_keeps_a_password(app, api):
         assert db.session.query(BulkJob).count() == 1
     kept = str(jobs)
     assert "bulk secret" not in kept and "other secret" not in kept and "bulk secret" not in answer.get_data(as_text=True)
+
+
+def test_no_countries_and_no_rules_are_none_and_change_nothing(api):
+    created = api.post("/api/qrcodes", json={"url": URL, "geo": {}, "rules": []}).get_json()
+    assert created["geo"] is None and created["rules"] is None
+    again = api.patch(f"/api/qrcodes/{created['id']}", json={"geo": {}, "rules": []}).get_json()
+    assert again["updatedAt"] == created["updatedAt"]

@@ -202,7 +202,7 @@ def test_a_visitor_keeps_their_variant_the_next_day_by_their_cookie(make_app):
     app = make_app(CODEQR_PROXY_FIX=1, clock=clock)
     qr = _api(app).post("/api/qrcodes", json={"url": SITE, "rules": [
         {"split": [{"url": url, "weight": weight} for url, weight in WEIGHTS.items()]}]}).get_json()
-    first_day, days_after = [], []
+    first_day, days_after, cookies = [], [], []
     for number in range(40):
         browser = app.test_client()  # one phone's browser, its cookies kept
         headers = {"X-Forwarded-For": f"198.18.7.{number + 1}", "User-Agent": AGENTS["iphone"]}
@@ -210,6 +210,7 @@ def test_a_visitor_keeps_their_variant_the_next_day_by_their_cookie(make_app):
         answer = browser.get(f"/{qr['key']}", headers=headers)
         cookie = answer.headers["Set-Cookie"]
         assert cookie.startswith("codeqr_visitor=") and "HttpOnly" in cookie and "Max-Age=31536000" in cookie
+        cookies.append(cookie)
         first_day.append(answer.headers["Location"])
         clock.moment = datetime(2030, 3, 9, 12, tzinfo=UTC)  # a week on: another day's visitor hash
         again = browser.get(f"/{qr['key']}", headers=headers)
@@ -217,6 +218,22 @@ def test_a_visitor_keeps_their_variant_the_next_day_by_their_cookie(make_app):
         days_after.append(again.headers["Location"])
     assert days_after == first_day
     assert len(set(first_day)) > 1  # the visitors were spread, not all sent one way
+    # The cookie is no event's visitor hash (the events API shows those), and a cookie of
+    # another shape is replaced by one that keeps the visitor's variant.
+    kept = {cookie.split("=", 1)[1].split(";", 1)[0] for cookie in cookies}
+    _decided(app, qr["id"])  # enriched
+    with app.app_context():
+        from codeqr import db
+        from codeqr.scans.models import ScanEvent
+
+        hashes = {row.visitor for row in db.session.query(ScanEvent).filter_by(qrcode_id=qr["id"])}
+    assert None not in hashes and len(kept) == 40 and not kept & hashes
+    clock.moment = datetime(2030, 3, 2, 12, tzinfo=UTC)  # the first day again: the same daily hash
+    browser = app.test_client()
+    browser.set_cookie("codeqr_visitor", "x")
+    assert browser.get(f"/{qr['key']}", headers={"X-Forwarded-For": "198.18.7.1",
+                                                  "User-Agent": AGENTS["iphone"]}).headers["Set-Cookie"].split(";")[0] \
+        == cookies[0].split(";")[0]
 
 
 @pytest.mark.parametrize("destination,utm,expected", [

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -273,8 +274,9 @@ class QRCodeCreate(_Input):
         None, description="where scans from iOS go")
     android: Annotated[Url | None, LINK, UI("Android phones go to", widget="url")] = Field(
         None, description="where scans from Android go")
-    geo: Annotated[link_options.Geo | None, LINK, UI("Countries", widget="geo")] = None
-    rules: Annotated[Rules | None, LINK, UI("Rules", widget="rules")] = None
+    geo: Annotated[link_options.Geo | None, BeforeValidator(link_options.empty_is_none), LINK,
+                   UI("Countries", widget="geo")] = None
+    rules: Annotated[Rules | None, BeforeValidator(link_options.empty_is_none), LINK, UI("Rules", widget="rules")] = None
     utm_source: Annotated[link_options.UtmValue | None, LINK, UI("utm_source")] = Field(
         None, alias="utm_source", description="added to the destination's query at each scan")
     utm_medium: Annotated[link_options.UtmValue | None, LINK, UI("utm_medium")] = Field(

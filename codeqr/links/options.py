@@ -64,6 +64,11 @@ def _check_password(value: str) -> str:
     return value
 
 
+def empty_is_none(value: Any) -> Any:
+    """``{}`` or ``[]`` (no countries, no rules) is none: what the code holds when it has none."""
+    return None if value == {} or value == [] else value
+
+
 #: ``geo``: where visitors of a country go, by ISO 3166-1 alpha-2 code (kept in capitals).
 Geo = Annotated[
     dict[Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")], Url],

@@ -125,8 +125,12 @@ class TimeWindow(BaseModel):
         return self
 
     def contains(self, instant: datetime) -> bool:
-        """Whether ``instant`` (aware) falls in the window, in its time zone."""
-        local = instant.astimezone(ZoneInfo(self.time_zone))
+        """Whether ``instant`` (aware) falls in the window, in its time zone (an instant no
+        clock of that zone can show, at the edge of the calendar, falls in none)."""
+        try:
+            local = instant.astimezone(ZoneInfo(self.time_zone))
+        except OverflowError:
+            return False
         minute = local.hour * 60 + local.minute
         start, until = _minutes(self.start), _minutes(self.until)
         today = WEEKDAYS[local.weekday()]

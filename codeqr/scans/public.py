@@ -17,7 +17,7 @@ from ..persistence.extensions import csrf
 from ..state import AppState, app_state
 from . import landing, passwords
 from .counter import DECISION_COLUMNS, LANDING_PAGE_URL, Routing
-from .routes import Route, link_routing
+from .routes import Route
 from .visit import VISITOR_COOKIE, VISITOR_COOKIE_DAYS, visit_of
 
 bp = Blueprint("public", __name__)
@@ -91,7 +91,7 @@ def routed(state: AppState, domain: str, key: str, route: Route, visit: dict | N
     if decision is not None and decision.gone:
         return passwords.gone(key)
     response = _answer(key, routing, sent_url)
-    if decision is not None and decision.variant is not None and VISITOR_COOKIE not in request.cookies:
+    if decision is not None and decision.variant is not None and request.cookies.get(VISITOR_COOKIE) != visitor.identity:
         # Keeps them on this variant beyond the day their visitor hash lasts (``visit.VisitReader.visitor``).
         response.set_cookie(VISITOR_COOKIE, visitor.identity or "", max_age=VISITOR_COOKIE_DAYS * 86400,
                             httponly=True, samesite="Lax", secure=request.is_secure)
@@ -164,10 +164,10 @@ def download(key: str, type_name: str):
     """The file a landing page offers (a contact's .vcf, an event's .ics): read, not a scan,
     so nothing is counted; only a dynamic code of ``type_name`` has it."""
     state = app_state()
-    routing = _known(state.scan_counter.peek(served_domain(key), key))
-    if routing.type != type_name:
+    route = state.routes.load(served_domain(key), key)  # by its own link or an old one kept
+    if route is None or route.routing.type != type_name:
         abort(404)
-    link = link_routing(routing)
+    routing, link = route.routing, route.link
     if link is not None:  # its landing page may be locked or gone: so is its file
         if link.has_password and not passwords.unlocked(routing):
             abort(404)
@@ -182,12 +182,6 @@ def download(key: str, type_name: str):
 for _type_name, _offered in landing.DOWNLOADS.items():
     bp.add_url_rule(f"/<key>/{_offered.file_name}", landing.download_endpoint(_type_name),
                     partial(download, type_name=_type_name), methods=["GET", "HEAD"])
-
-
-def _known(routing: Routing | None) -> Routing:
-    if routing is None:
-        abort(404)  # no such key on this domain (or deleted since the plugin was asked)
-    return routing
 
 
 def plugins_choice(state: AppState, domain: str, key: str, routing: Routing, url: str) -> str | None:

@@ -115,7 +115,7 @@ class VisitReader:
         place = _place(self._geoip, address) if self._geoip is not None and address else {}
         country = visit["country"]
         kept = request.cookies.get(VISITOR_COOKIE)
-        identity = kept if is_visitor_id(kept) else (
+        identity = kept if is_visitor_id(kept) else self._split_identity(
             visit.get("visitor") or self._visitor(self._clock().date(), address, agent_text or ""))
         return Visitor(
             device=device_of(agent.os), os=agent.os, browser=agent.browser, country=country,
@@ -123,6 +123,11 @@ class VisitReader:
             continent=place.get("continent") or continent_of(country), language=visit["language"],
             referrer=visit["referer_host"], identity=identity,
             query=query, unlocked=unlocked, **{name: visit.get(name) for name in UTM_FIELDS})
+
+    def _split_identity(self, visitor: str) -> str:
+        """What decides a split for a visitor with no cookie yet, and their cookie then keeps:
+        of the day's visitor hash, but not it (events show that one)."""
+        return hmac.new(self._secret, f"split visitor {visitor}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def _visitor(self, day: date, address: str, agent: str) -> str:
         salt_day, salt = self._salt
