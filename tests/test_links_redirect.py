@@ -309,3 +309,13 @@ def test_a_head_never_counts(make_app):
     assert _scan(client, ending["key"], method="head").status_code == 410
     assert [_scans(api, qr) for qr in (ruled, locked, ending)] == [0, 0, 0]
     assert [_decided(app, qr["id"]) for qr in (ruled, locked, ending)] == [[], [], []]
+
+
+def test_a_raw_utf8_query_is_read_as_the_text_it_is(app, api):
+    qr = api.post("/api/qrcodes", json={"url": SITE, "forwardQuery": True, "rules": [
+        {"attribute": "utm_source", "operator": "equals", "value": "café", "url": _url("cafe")}]}).get_json()
+    client = app.test_client(use_cookies=False)
+    for query in ("?utm_source=caf%C3%A9", "?utm_source=café"):  # percent-encoded, and sent raw
+        environ = {"QUERY_STRING": query[1:].encode().decode("latin-1")}  # as a WSGI server passes raw bytes
+        answer = client.get(f"/{qr['key']}", environ_overrides=environ)
+        assert answer.headers["Location"] == _url("cafe") + "?utm_source=caf%C3%A9", query

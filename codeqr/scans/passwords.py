@@ -23,6 +23,7 @@ from ..accounts.ratelimits import client_address
 from ..links.options import MAX_PASSWORD, PASSWORD_HASH
 from ..operations.security_headers import PAGE_POLICY
 from .counter import Routing
+from .visit import scanned_query
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def page(key: str, routing: Routing, wrong: bool = False, status: int = 200, mes
     the password given was not right (401); ``message`` another sentence beside the field."""
     if wrong:
         status, message = 401, "That password is not right. Check it and try again."
-    query = request.query_string.decode("latin-1")
+    query = scanned_query(request)
     html = render_template("links/password.html", key=key, query=query, message=message)
     return Response(html, status=status, headers=_PASSWORD_PAGE, mimetype="text/html")
 

@@ -95,7 +95,7 @@ class VisitReader:
             "visitor": self._visitor(now.date(), address, agent or "") if self.mode == "full" else None,
         } | _NO_UTM
         if request.query_string:
-            visit |= utm_of_query(request.query_string.decode("latin-1"))
+            visit |= utm_of_query(scanned_query(request))
         if self._geoip is not None and address and self.mode == "full":
             visit.update(_names(_place(self._geoip, address)))
         return visit
@@ -108,7 +108,7 @@ class VisitReader:
         address = request.remote_addr or ""
         agent_text = _agent(request)
         agent = agents.describe(agent_text)
-        query = request.query_string.decode("latin-1")
+        query = scanned_query(request)
         if visit is None:
             visit = {"referer_host": _host(request.headers.get("Referer")), "country": _country(address),
                      "language": _language(request.headers.get("Accept-Language"))} | utm_of_query(query)
@@ -135,6 +135,12 @@ class VisitReader:
             salt = hmac.new(self._secret, f"visitor salt {day.isoformat()}".encode(), hashlib.sha256).digest()
             self._salt = (day, salt)
         return hmac.new(salt, f"{address}\n{agent}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def scanned_query(request) -> str:
+    """The scanned link's own query string as the text it means: UTF-8 (``café`` sent raw or
+    percent-encoded alike), bytes that are not replaced."""
+    return request.query_string.decode("utf-8", "replace")
 
 
 def _agent(request) -> str | None:
