@@ -189,3 +189,18 @@ def test_the_continent_of_a_country_in_sql_is_the_redirects(country, continent):
 
     with create_engine("sqlite://").connect() as connection:
         assert connection.scalar(select(continent_column(literal(country, String)))) == continent
+
+
+def test_migration_0013_gives_past_events_their_continent(app):
+    from sqlalchemy import text
+
+    from codeqr import db
+    from schema_versions import migrate_from
+
+    with app.app_context():
+        migrate_from("0012", *(
+            "INSERT INTO scan_events (timestamp, qrcode_id, domain, key, url, country, bot) "
+            f"VALUES ('2026-01-01 00:00:00', 'c{index:024}', 'localhost', 'k{index}', 'https://example.com/', "
+            f"{country}, false)" for index, country in enumerate(("'DE'", "'JP'", "'AQ'", "'ZZ'", "NULL"))))
+        found = db.session.execute(text("SELECT country, continent FROM scan_events ORDER BY key")).all()
+    assert [tuple(row) for row in found] == [("DE", "EU"), ("JP", "AS"), ("AQ", "AN"), ("ZZ", None), (None, None)]

@@ -30,6 +30,7 @@ def upgrade():
         for name, kind in _SCAN_COLUMNS:
             op.add_column(table, sa.Column(name, kind))
     op.add_column("scan_events", sa.Column("continent", sa.String(2)))  # of the country, by the enrichment
+    _continents_of_past_events()
     op.create_table(
         "aliases",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -40,6 +41,25 @@ def upgrade():
         sa.UniqueConstraint("domain", "key", name="uq_aliases_domain_key"),
     )
     op.create_index("ix_aliases_qrcode_id", "aliases", ["qrcode_id"])
+
+
+def _continents_of_past_events() -> None:
+    """The events stored before learn their continent, as the enrichment now works it out
+    (of the country; written here as it is today, so the migration stays what it was)."""
+    from itertools import product
+    from string import ascii_uppercase
+
+    from pycountry_convert import country_alpha2_to_continent_code
+
+    by_continent: dict[str, list[str]] = {"AN": ["AQ"], "OC": ["UM"], "NA": ["SX"]}  # the converter lacks them
+    for country in ("".join(letters) for letters in product(ascii_uppercase, repeat=2)):
+        try:
+            by_continent.setdefault(country_alpha2_to_continent_code(country), []).append(country)
+        except KeyError:
+            continue
+    cases = " ".join(f"WHEN country IN ({', '.join(repr(code) for code in codes)}) THEN '{name}'"
+                     for name, codes in sorted(by_continent.items()))
+    op.execute(f"UPDATE scan_events SET continent = CASE {cases} END WHERE country IS NOT NULL")
 
 
 def downgrade():
