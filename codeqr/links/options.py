@@ -17,29 +17,20 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..contents.values import Url, check_line
 from .decide import MAX_GEO
-from .rules import parse_rules
+from .rules import country_codes, parse_rules
 from .utm import MAX_UTM
 
 #: The longest password a QR Code takes (hashing a longer one would only cost time).
 MAX_PASSWORD = 128
 #: The key the password's hash is kept under in the ``link`` column.
 PASSWORD_HASH = "passwordHash"
-# Countries the world map draws no shape for, which ``geo`` may still name.
-_UNMAPPED_COUNTRIES = ("AQ", "UM", "XK")
-
-
-def _country_codes() -> frozenset[str]:
-    # Imported here: the web package brings Flask, which the redirect's decision needs not.
-    from ..web.countries import names
-
-    return frozenset(names()) | frozenset(_UNMAPPED_COUNTRIES)
 
 
 def _check_geo(value: dict[str, str]) -> dict[str, str]:
     if len(value) > MAX_GEO:
         raise PydanticCustomError("geo_count", "has {count} countries; at most {most} are allowed",
                                   {"count": len(value), "most": MAX_GEO})
-    known = _country_codes()
+    known = country_codes()
     unknown = [code for code in value if code.upper() not in known]
     if unknown:
         raise PydanticCustomError("geo_country", "{codes} is not an ISO 3166-1 alpha-2 country code (such as DE or US)",

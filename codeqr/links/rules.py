@@ -30,9 +30,9 @@ matches ``iOS``, ``"goo"`` does not match ``google.com``. What each attribute ho
 not, an unknown value included. For ``time``, ``equals`` is "inside the window".
 """
 
+import functools
 import re
 import unicodedata
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -280,7 +280,7 @@ def _never_matches(attribute: str, value: str) -> str | None:
         return "no visitor's value holds invisible characters"
     if attribute == "device" and _known(value, DEVICES) is None:
         return f"devices are {', '.join(DEVICES)}"
-    if attribute == "country" and value.upper() not in _country_codes():
+    if attribute == "country" and value.upper() not in country_codes():
         return "it is not an ISO 3166-1 alpha-2 country code (such as DE or US)"
     if attribute == "continent" and value.upper() not in CONTINENTS:
         return f"continents are {', '.join(CONTINENTS)}"
@@ -293,11 +293,17 @@ def _never_matches(attribute: str, value: str) -> str | None:
     return None
 
 
-def _country_codes() -> Mapping[str, str]:
+#: Countries the world map draws no shape for, which visitors may still come from.
+_UNMAPPED_COUNTRIES = ("AQ", "UM", "XK")
+
+
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-2 code CodeQR knows, in capitals."""
     # Imported here: the web package brings Flask, which the redirect's decision needs not.
     from ..web.countries import names
 
-    return names()
+    return frozenset(names()) | frozenset(_UNMAPPED_COUNTRIES)
 
 
 def _known(value: str, known: tuple[str, ...]) -> str | None:

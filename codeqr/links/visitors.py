@@ -15,7 +15,7 @@ from ..errors import InvalidInput, InvalidInputs
 from ..scans.agents import AgentParser
 from ..scans.visit import continent_of
 from .decide import Visitor
-from .rules import MAX_VALUE, device_of
+from .rules import MAX_VALUE, country_codes, device_of
 from .utm import UTM_FIELDS
 
 #: The question's fields, by the API's names.
@@ -43,7 +43,7 @@ def visitor_of(values: Mapping[str, str], agents: AgentParser) -> Visitor:
     country = given("country")
     if country is not None:
         country = country.upper()
-        if country not in _country_codes():
+        if country not in country_codes():
             problems.append(InvalidInput(f"{country!r} is not an ISO 3166-1 alpha-2 country code (such as DE or US)",
                                          "country"))
     language = given("language")
@@ -94,10 +94,3 @@ def _host(referrer: str) -> str | None:
     except ValueError:
         return None
     return host if host and " " not in host else None
-
-
-def _country_codes() -> Mapping[str, str]:
-    # Imported here: the web package brings Flask, which the links package needs not.
-    from ..web.countries import names
-
-    return names()
