@@ -189,3 +189,17 @@ def test_codes_of_other_types_say_what_they_open(make_app):
                        "Until then it did what follows.")
     answer = client.get(f"/qrcodes/{page_code.id}/test-scan.json?test-unlocked=1").get_json()["answer"]
     assert answer == [{"kind": "words", "text": "This visitor would see the QR Code's own page, with its content."}]
+
+
+def test_the_edit_page_has_the_box_too(browser, web_app):
+    from codeqr.context import for_operator
+    from codeqr.domain import writes
+    from codeqr.domain.schemas import QRCodeCreate
+
+    with web_app.app_context():
+        qr = writes.create(QRCodeCreate.model_validate({"url": "https://example.com/", "ios": "https://example.com/i"}),
+                           ctx=for_operator())
+    page = browser.get(f"/qrcodes/{qr.id}/edit").get_data(as_text=True)
+    assert 'id="test-scan-form"' in page and "tests the link options as saved" in page
+    assert page.index('id="test-scan-form"') > page.index("</form>")  # not nested in the edit form
+    assert 'id="test-scan-form"' not in browser.get("/qrcodes/new").get_data(as_text=True)
