@@ -279,3 +279,18 @@ def test_a_browser_gives_the_password_and_sees_the_410_page(page, live_app):
     assert page.locator("h1").inner_text() == "This link has expired"
     assert page.locator("header .brand").count() == 1  # the instance's header
     page.screenshot(path=SHOTS / "links-gone.png", full_page=True)
+
+
+def test_the_page_the_visitor_came_from_decides_after_the_password_too(app, api):
+    qr = api.post("/api/qrcodes", json={"url": DESTINATION, "password": PASSWORD, "rules": [
+        {"attribute": "referrer", "operator": "equals", "value": "news.example", "url": "https://example.com/news"}]}
+    ).get_json()
+    client = app.test_client()
+    page = client.get(f"/{qr['key']}", headers={"Referer": "https://www.news.example/story?id=7"})
+    kept = re.search(r'name="referer" value="([^"]+)"', page.get_data(as_text=True))
+    assert kept and kept.group(1) == "https://www.news.example/story?id=7"
+    answer = client.post(f"/{qr['key']}", headers={"Referer": f"http://localhost/{qr['key']}"},
+                         data={"password": PASSWORD, "csrf_token": _token(page), "referer": kept.group(1)})
+    assert answer.headers["Location"] == "https://example.com/news"
+    events = api.get("/api/events", query_string={"qrcodeId": qr["id"]}).get_json()
+    assert [event["refererHost"] for event in events] == ["www.news.example"]

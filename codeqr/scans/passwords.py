@@ -23,7 +23,7 @@ from ..accounts.ratelimits import client_address
 from ..links.options import MAX_PASSWORD, PASSWORD_HASH
 from ..operations.security_headers import PAGE_POLICY
 from .counter import Routing
-from .visit import scanned_query
+from .visit import scan_referer, scanned_query
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def page(key: str, routing: Routing, wrong: bool = False, status: int = 200, mes
     if wrong:
         status, message = 401, "That password is not right. Check it and try again."
     query = scanned_query(request)
-    html = render_template("links/password.html", key=key, query=query, message=message)
+    html = render_template("links/password.html", key=key, query=query, referer=scan_referer(request), message=message)
     return Response(html, status=status, headers=_PASSWORD_PAGE, mimetype="text/html")
 
 

@@ -81,7 +81,7 @@ class VisitReader:
         now = self._clock()
         address = request.remote_addr or ""
         agent = _agent(request)
-        referer = (request.headers.get("Referer") or "").replace("\x00", "")[:_MAX_REFERER] or None
+        referer = scan_referer(request)
         host = _host(referer)
         visit = {
             "timestamp": now,
@@ -110,7 +110,7 @@ class VisitReader:
         agent = agents.describe(agent_text)
         query = scanned_query(request)
         if visit is None:
-            visit = {"referer_host": _host(request.headers.get("Referer")), "country": _country(address),
+            visit = {"referer_host": _host(scan_referer(request)), "country": _country(address),
                      "language": _language(request.headers.get("Accept-Language"))} | utm_of_query(query)
         place = _place(self._geoip, address) if self._geoip is not None and address else {}
         country = visit["country"]
@@ -135,6 +135,13 @@ class VisitReader:
             salt = hmac.new(self._secret, f"visitor salt {day.isoformat()}".encode(), hashlib.sha256).digest()
             self._salt = (day, salt)
         return hmac.new(salt, f"{address}\n{agent}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def scan_referer(request) -> str | None:
+    """The page the visitor came from: the Referer, or on the password page's form (a POST,
+    whose Referer is that page) the one the page kept for it."""
+    given = request.form.get("referer") if request.method == "POST" else request.headers.get("Referer")
+    return (given or "").replace("\x00", "")[:_MAX_REFERER] or None
 
 
 def scanned_query(request) -> str:
