@@ -28,10 +28,8 @@ from ..links.decide import Step, decide
 from ..links.rules import never_matching
 from ..links.visitors import described
 from ..scans.routes import decided_as_stored
+from ..scans.visit import MAX_AGENT
 from .qrcodes import row_or_not_found
-
-#: As the redirect reads a user agent (``scans.visit``).
-MAX_AGENT = 1024
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from ..contents.values import MAX_URL_LENGTH
 from ..errors import InvalidInput, InvalidInputs
 from ..scans.agents import AgentParser
-from ..scans.visit import continent_of
+from ..scans.visit import MAX_AGENT, continent_of
 from .decide import Visitor
 from .rules import MAX_VALUE, country_codes, device_of
 from .utm import UTM_FIELDS
@@ -21,7 +21,6 @@ from .utm import UTM_FIELDS
 #: The question's fields, by the API's names.
 FIELDS = ("userAgent", "country", "language", "referrer", *UTM_FIELDS, "at")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}")
-_LONGEST_AGENT = 1024
 
 
 def visitor_of(values: Mapping[str, str], agents: AgentParser) -> Visitor:
@@ -39,7 +38,7 @@ def visitor_of(values: Mapping[str, str], agents: AgentParser) -> Visitor:
             return None
         return value or None
 
-    agent_text = given("userAgent", _LONGEST_AGENT)
+    agent_text = given("userAgent", MAX_AGENT)
     country = given("country")
     if country is not None:
         country = country.upper()

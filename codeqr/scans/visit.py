@@ -24,7 +24,8 @@ from .agents import AgentParser
 ANALYTICS_MODES = ("full", "anonymous", "off")
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _MAX_REFERER = 2048
-_MAX_AGENT = 1024
+#: The longest user agent kept (and read): longer ones are cut.
+MAX_AGENT = 1024
 _NO_UTM = dict.fromkeys(UTM_FIELDS)
 #: The cookie that keeps a visitor on the variant a split test gave them beyond the day the
 #: visitor hash lasts, for ``VISITOR_COOKIE_DAYS``: it keeps the identity that chose it.
@@ -152,7 +153,7 @@ def scanned_query(request) -> str:
 
 def _agent(request) -> str | None:
     # No database keeps NUL in text (PostgreSQL refuses it): a header may carry one.
-    return (request.headers.get("User-Agent") or "").replace("\x00", "")[:_MAX_AGENT] or None
+    return (request.headers.get("User-Agent") or "").replace("\x00", "")[:MAX_AGENT] or None
 
 
 def _country(address: str) -> str | None:
