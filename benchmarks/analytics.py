@@ -167,7 +167,8 @@ def seed_events(codes, count: int, days: int) -> None:
     time_of = driver_time(db.engine.dialect)
     started = time.monotonic()
     for batch in events(codes, count, days, 100_000):
-        rows = [{name: getattr(event, name) for name in columns} | {"timestamp": time_of(event.timestamp)}
+        # Columns the events gained since (link options, continent) are left empty, as a plain code's are.
+        rows = [{name: getattr(event, name, None) for name in columns} | {"timestamp": time_of(event.timestamp)}
                 for event in batch]
         with begin_write():
             if db.engine.dialect.name == "postgresql":

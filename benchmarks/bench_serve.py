@@ -79,7 +79,8 @@ def main() -> None:
                                            if args.db == "postgres" else f"sqlite:///{instance / 'codeqr.db'}")}
     servers, drainer = [], None
     try:
-        _app, keys = seed(codes)
+        _app, made = seed({"plain": codes})
+        keys = list(made["plain"])
         keys_file = instance / "keys.txt"
         keys_file.write_text("\n".join(keys) + "\n")
         log = (instance / "servers.log").open("w")

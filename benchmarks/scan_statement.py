@@ -40,6 +40,7 @@ def serve_blocks(db: str, postgres_url: str, codes: int, block: int) -> None:
 
 def _serve_blocks(instance: Path, db: str, postgres_url: str, codes: int, block: int) -> None:
     from codeqr import create_app
+    from codeqr.scans.counter import VISIT_COLUMNS  # what this version's scans carry
 
     url = postgres_url if db == "postgres" else f"sqlite:///{instance / 'codeqr.db'}"
     app = create_app({"INSTANCE_PATH": str(instance), "CODEQR_DATABASE_URL": url, "CODEQR_DEFAULT_DOMAIN": DOMAIN,
@@ -59,9 +60,9 @@ def _serve_blocks(instance: Path, db: str, postgres_url: str, codes: int, block:
     app.extensions["codeqr"].jobs.stop()  # seeded: no runner beside the measured scans
     counter = app.extensions["codeqr"].scan_counter
     rng = random.Random(5)
-    visit = {"timestamp": datetime.now(UTC), "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)",
-             "referer": None, "referer_host": None, "language": "en", "country": "FR", "region": None, "city": None,
-             "visitor": "0" * 32}
+    visit = dict.fromkeys(VISIT_COLUMNS) | {
+        "timestamp": datetime.now(UTC), "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)",
+        "language": "en", "country": "FR", "visitor": "0" * 32}
     import codeqr
 
     print("ready", Path(codeqr.__file__).resolve().parent.parent, flush=True)  # which code answers

@@ -29,6 +29,7 @@ MAY_REACH = {
     "codeqr.context": "the builders the interfaces call: a context in the current app",
     "codeqr.scans.public": "the public routes (redirects, images): they handle the request itself",
     "codeqr.scans.resolver": "the GS1 Digital Link routes: they handle the request itself",
+    "codeqr.scans.passwords": "the public routes' password page: its page, unlock cookie and limits, per request",
     "codeqr.operations.health": "the health endpoints: they answer the request itself",
     "codeqr.operations.metrics": "the metrics endpoint: it answers the request itself",
     "codeqr.errorhandlers": "the API's error answers: a refused body's other problems, read as a visitor",

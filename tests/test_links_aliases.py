@@ -6,13 +6,13 @@ import time
 
 from sqlalchemy import event, func, select
 
+from api_client import authorized_client
 from codeqr import db
 from codeqr.accounts import apikeys
 from codeqr.context import for_operator
 from codeqr.domain.models import Alias
 from codeqr.scans.enrichment import enrich_pending
 from codeqr.scans.models import ScanEvent
-from tests.api_client import authorized_client
 
 #: How long a server keeps a short link's routing in these tests: removals are seen after it.
 CACHE_SECONDS = 0.2

@@ -3,9 +3,9 @@ described by hand, and where it would go; and the warnings of rule values that n
 
 from urllib.parse import urlencode
 
+from api_client import authorized_client
 from codeqr.accounts import apikeys, users
 from codeqr.context import for_operator
-from tests.api_client import authorized_client
 
 SITE, RULED, SOUTH, GERMANY, IPHONE, ANDROID, EXPIRED, A, B = (
     f"https://example.com/{name}" for name in ("site", "fr", "sa", "de", "ios", "android", "expired", "a", "b"))
