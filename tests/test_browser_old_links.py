@@ -1,7 +1,7 @@
 """The detail page's list of old links kept working, in a real browser: listed, readable at
-desktop and phone width, and stopped with its button. Screenshots: /tmp/old-links-*.png."""
+desktop and phone width, and stopped with its button. Screenshots: test-artifacts/screenshots/old-links-*.png."""
 
-from browser import ON_SQLITE, create_qrcode, sign_up
+from browser import ON_SQLITE, SHOTS, create_qrcode, sign_up
 
 pytestmark = ON_SQLITE
 
@@ -24,11 +24,11 @@ def test_an_old_link_is_listed_and_stopped_from_the_detail_page(page, live_app):
         listed.scroll_into_view_if_needed()
         assert listed.locator("code").inner_text().endswith("/menu-2025")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing sideways
-        page.screenshot(path=f"/tmp/old-links-{width}.png", full_page=True)
+        page.screenshot(path=SHOTS / f"old-links-{width}.png", full_page=True)
         page.goto(f"/qrcodes/{qr.id}/edit")  # the edit page has the Test a scan box under the form
         page.locator("#test-scan").scroll_into_view_if_needed()
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        page.screenshot(path=f"/tmp/edit-box-{width}.png", full_page=True)
+        page.screenshot(path=SHOTS / f"old-links-edit-{width}.png", full_page=True)
     page.goto(f"/qrcodes/{qr.id}")
     page.get_by_role("button", name="Stop this old link").click()
     page.get_by_text("no longer leads to this QR Code").wait_for()

@@ -1,10 +1,10 @@
 """The detail page's "Test a scan" box in a real browser: it answers in place (no page
 loaded), an iPhone and a Windows PC apart on a code with an iPhone target, and the page
-reads at desktop and phone width. Screenshots: /tmp/h6-*.png."""
+reads at desktop and phone width. Screenshots: test-artifacts/screenshots/test-scan-*.png."""
 
 import re
 
-from browser import ON_SQLITE, create_qrcode, other_page, sign_up
+from browser import ON_SQLITE, SHOTS, create_qrcode, other_page, sign_up
 
 pytestmark = ON_SQLITE
 
@@ -67,8 +67,8 @@ def test_the_box_answers_an_iphone_and_a_windows_pc_apart(page, live_app):
     for width, viewport in SIZES.items():
         page.set_viewport_size(viewport)
         page.locator("#link-options-heading").scroll_into_view_if_needed()
-        page.screenshot(path=f"/tmp/h6-detail-{width}.png", full_page=True)
-        page.locator("section.link-options").screenshot(path=f"/tmp/h6-box-{width}.png")
+        page.screenshot(path=SHOTS / f"test-scan-detail-{width}.png", full_page=True)
+        page.locator("section.link-options").screenshot(path=SHOTS / f"test-scan-box-{width}.png")
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], width
     assert not page.csp_violations
     page.context.close()
