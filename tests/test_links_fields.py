@@ -154,6 +154,11 @@ def test_options_are_refused_where_they_cannot_work(api):
     guarded_page = api.post("/api/qrcodes", json={"type": "text", "text": "hello", "static": False,
                                                   "password": "x", "expiresAt": "2030-01-01T00:00:00Z"})
     assert guarded_page.status_code == 201
+    # A gs1 code is scanned through its Digital Link, whose resolver decides on no option yet.
+    product = api.post("/api/qrcodes", json={"type": "gs1", "url": "https://example.com/p",
+                                             "gs1": {"gtin": "09506000134352"}, "password": "x", "utm_source": "y"})
+    assert product.status_code == 422
+    assert {error["field"] for error in product.get_json()["error"]["errors"]} == {"password", "utm_source"}
 
 
 def test_every_link_option_is_in_the_spec_with_its_codeqr_name(app):
