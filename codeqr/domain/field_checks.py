@@ -17,7 +17,7 @@ from ..design_rules import design_problems
 from ..errors import CodeQRError, Conflict, InvalidInput
 from ..links.checks import link_problems
 from ..persistence.extensions import db
-from . import aliases
+from . import aliases, folders, tags
 from .fields import PREVIEW_KEY, RandomKey, fields_of, picture_of
 from .models import QRCode
 from .rendering import Picture, short_link
@@ -70,6 +70,10 @@ def field_problems(fields: dict, ctx: Context, *, taken: bool = True, exclude_id
     found += link_problems(fields, ctx.schemas.api_names, LINK_FIELDS, refused)
     if "templateId" not in refused:
         found += templates.problems(fields.get("template_id"), ctx)
+    if not {"folderId"} & {*refused, *unchanged} and (problem := folders.folder_problem(fields.get("folder_id"), ctx.actor)):
+        found.append(problem)
+    if "tagIds" not in refused and (problem := tags.unknown_ids(fields.get("tag_ids"))):
+        found.append(problem)
     if not refused:
         api_names = ctx.schemas.api_names
         preview = {api_names[name]: value.model_dump(mode="json", by_alias=True) if isinstance(value, BaseModel)

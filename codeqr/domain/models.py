@@ -41,6 +41,10 @@ class QRCode(Model):
         UniqueConstraint("external_id", name="uq_qrcodes_external_id"),
         Index("ix_qrcodes_url_hash", "url_hash"),
         Index("ix_qrcodes_created_at", "created_at"),
+        # The lists' default hides archived codes: newest first among those kept in view.
+        Index("ix_qrcodes_archived_created_at", "archived", "created_at"),
+        Index("ix_qrcodes_folder_id", "folder_id", "created_at"),
+        Index("ix_qrcodes_user_id", "user_id", "created_at"),
         # The instance's default template is one row at most.
         Index("uq_qrcodes_default_template", "default_template", unique=True,
               sqlite_where=text("default_template"), postgresql_where=text("default_template")),
@@ -73,6 +77,13 @@ class QRCode(Model):
     # The link options set (``links.options``), by their API names; null when none is: the
     # redirect reads it with the count.
     link: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    # Organisation (``domain.tags``, ``domain.folders``): hidden from lists, still redirecting;
+    # notes for people; at most one folder; who made it (null: the operator, or before 0014).
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    comments: Mapped[str | None] = mapped_column(Text)
+    # No foreign key (migration 0014 says why): deleting a folder empties it.
+    folder_id: Mapped[str | None] = mapped_column(String(25))
+    user_id: Mapped[int | None] = mapped_column(Integer)
     scans: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     last_scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -92,6 +103,55 @@ class Alias(Model):
     domain: Mapped[str] = mapped_column(String(253))
     key: Mapped[str] = mapped_column(String(190))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Tag(Model):
+    """A tag QR Codes carry (``domain.tags``): a name unique in the instance, whatever its
+    case, and one of ``tags.COLORS``."""
+
+    __tablename__ = "tags"
+    __table_args__ = (Index("uq_tags_name", func.lower(text("name")), unique=True),)
+
+    id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(50))
+    color: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QRCodeTag(Model):
+    """That a QR Code carries a tag: deleting either removes the pair, never the other."""
+
+    __tablename__ = "qrcode_tags"
+    __table_args__ = (Index("ix_qrcode_tags_tag_id", "tag_id", "qrcode_id"),)
+
+    qrcode_id: Mapped[str] = mapped_column(ForeignKey("qrcodes.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[str] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Folder(Model):
+    """A folder of QR Codes (``domain.folders``); its ``access_level`` says who else sees and
+    changes its codes: ``write`` everyone, ``read`` everyone sees and its people change, null
+    only its people (``FolderUser``) and admins."""
+
+    __tablename__ = "folders"
+    __table_args__ = (Index("uq_folders_name", func.lower(text("name")), unique=True),)
+
+    id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(190))
+    access_level: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FolderUser(Model):
+    """A person given a folder: they see and (as their role allows) change its QR Codes."""
+
+    __tablename__ = "folder_users"
+    __table_args__ = (Index("ix_folder_users_user_id", "user_id", "folder_id"),)
+
+    folder_id: Mapped[str] = mapped_column(ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
 
 
 class ApiKey(Model):

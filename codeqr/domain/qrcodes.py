@@ -10,7 +10,7 @@ from ..analytics.queries import scans_since_column
 from ..context import Context
 from ..errors import NotFound
 from ..persistence.extensions import db
-from . import aliases
+from . import aliases, tags
 from .ids import url_hash
 from .models import QRCode
 from .schemas import Filters, ListQuery, QRCodeOut
@@ -20,14 +20,15 @@ _SORT_COLUMNS = {"createdAt": QRCode.created_at, "scans": QRCode.scans, "lastSca
 
 def out_of(qr: QRCode, ctx: Context) -> QRCodeOut:
     """What the services answer of the row ``qr``."""
-    return ctx.schemas.out.of_row(qr, ctx.config, aliases.of_codes([qr.id])[qr.id])
+    return outs_of([qr], ctx)[0]
 
 
 def outs_of(rows: Iterable[QRCode], ctx: Context) -> list[QRCodeOut]:
-    """What the services answer of ``rows``, their aliases read in one query."""
+    """What the services answer of ``rows``, their aliases and tags read in one query each."""
     rows = list(rows)
     kept = aliases.of_codes(qr.id for qr in rows)
-    return [ctx.schemas.out.of_row(qr, ctx.config, kept[qr.id]) for qr in rows]
+    carried = tags.of_codes(qr.id for qr in rows)
+    return [ctx.schemas.out.of_row(qr, ctx.config, kept[qr.id], carried[qr.id]) for qr in rows]
 
 
 def row_of(ref: str) -> QRCode | None:

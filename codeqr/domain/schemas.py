@@ -173,6 +173,21 @@ Level = Literal["L", "M", "Q", "H"]
 TemplateId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$",
                                    description="the id of a template (a QR Code with useAsTemplate)")]
 FrameText = Annotated[str, Field(max_length=design.MAX_FRAME_TEXT), AfterValidator(check_text)]
+#: The id of a tag or a folder (``ids.new_id``).
+OrganiserId = Annotated[str, Field(pattern=r"^c[a-z0-9]{24}$", description="a tag's or a folder's id")]
+TagName = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(check_text)]
+Comments = Annotated[str, Field(max_length=10_000), AfterValidator(check_text)]
+#: Most tags one QR Code carries.
+MAX_TAGS = 50
+TagIds = Annotated[list[OrganiserId], Field(max_length=MAX_TAGS)]
+TagNames = Annotated[list[TagName], Field(max_length=MAX_TAGS)]
+
+
+def _one_or_many(value):
+    """CodeQR takes one tag (a string) or many (a list): the one becomes a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
 Timestamp = Annotated[
     datetime,
     PlainSerializer(isoformat, return_type=str, when_used="json"),
@@ -253,6 +268,17 @@ class QRCodeCreate(_Input):
     use_as_template: Annotated[StrictBool, UI("Use as template")] = Field(
         False, description="a template: other QR Codes take its design with templateId (listed with "
                            "?useAsTemplate=true); it stays a QR Code of its own")
+    archived: Annotated[StrictBool, UI("Archived: hidden from lists, its link still works")] = Field(
+        False, description="hidden from lists and counts unless showArchived=true; it still redirects and counts scans")
+    comments: Annotated[Comments | None, UI("Comments")] = Field(None, description="notes for people; search finds them")
+    folder_id: OrganiserId | None = Field(None, description="the folder it is in (null: none); you must be able to "
+                                                           "change the folder's QR Codes")
+    tag_ids: Annotated[TagIds | None, BeforeValidator(_one_or_many), INPUT_ONLY] = Field(
+        None, description="the ids of its tags (one or a list): on update they replace its tags; the answer's tags "
+                          "lists them")
+    tag_names: Annotated[TagNames | None, BeforeValidator(_one_or_many), INPUT_ONLY] = Field(
+        None, description="the names of its tags, any case (one or a list); a name no tag has makes a new tag; with "
+                          "tagIds, the QR Code carries both")
     template_id: Annotated[TemplateId | None, INPUT_ONLY] = Field(
         None, description="on create and update only, never stored: the id of a template (useAsTemplate) whose "
                           "design (every design field) this QR Code takes; the design fields sent win")
@@ -527,6 +553,14 @@ Design = create_model(
 )
 
 
+class TagOut(_Output):
+    """A tag (``QRCodeOut.tags``, ``/api/tags``)."""
+
+    id: str
+    name: str
+    color: str = Field(description="one of red, yellow, green, blue, purple, pink, brown")
+
+
 class AliasOut(_Output):
     """An old short link of a QR Code (``QRCodeOut.aliases``)."""
 
@@ -544,6 +578,9 @@ class QRCodeOut(_QRCodeStored):
     created_at: Timestamp
     updated_at: Timestamp = Field(description="moves only when something changed")
     has_password: bool = Field(description="read-only: a scan asks for a password (set with password)")
+    tags: list[TagOut] = Field(default_factory=list, description="its tags, by name (set with tagIds or tagNames)")
+    user_id: int | None = Field(description="read-only: the id of the person who made it (null: made at the "
+                                            "machine, or before CodeQR kept it)")
     aliases: list[AliasOut] = Field(default_factory=list, description="read-only: old short links that still "
                                     "redirect here and count as this QR Code's (made by keepOldLink), oldest first")
     #: the app's ``Design`` and its fields (a plugin's design fields make a subclass with theirs)
@@ -553,12 +590,14 @@ class QRCodeOut(_QRCodeStored):
     _config: Mapping[str, Any] | None = PrivateAttr(default=None)
 
     @classmethod
-    def of_row(cls, row: Any, config: Mapping[str, Any], aliases: Sequence[Any] = ()) -> "QRCodeOut":
+    def of_row(cls, row: Any, config: Mapping[str, Any], aliases: Sequence[Any] = (),
+               tags: Sequence[Any] = ()) -> "QRCodeOut":
         """The QR Code stored in ``row``, its links made with ``config`` (the app's settings);
-        ``aliases``: its rows of ``models.Alias``."""
+        ``aliases``: its rows of ``models.Alias``; ``tags``: of ``models.Tag``."""
         values = {name: getattr(row, name) for name in cls.model_fields
                   if name not in cls.design_fields and name not in CONTENT_FIELDS and name not in LINK_FIELDS
-                  and name not in ("has_password", "aliases")}
+                  and name not in ("has_password", "aliases", "tags")}
+        values["tags"] = [{"id": tag.id, "name": tag.name, "color": tag.color} for tag in tags]
         values |= content_of(row) | cls.design_model.of_stored(row.design).field_values()
         values |= link_of_row(row, (name for name in LINK_FIELDS if name not in SECRET_FIELDS))
         values["has_password"] = link_options.has_password(row.link)

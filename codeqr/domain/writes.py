@@ -24,7 +24,7 @@ from ..errors import Conflict, InvalidInputs
 from ..links.options import hidden
 from ..persistence.database import begin_write, insert_on_conflict
 from ..persistence.extensions import db
-from . import aliases
+from . import aliases, tags
 from .field_checks import Scanned, alias_conflict, field_problems, unique_conflict
 from .fields import RandomKey, fields_of, picture_of, with_type_change
 from .ids import new_key, url_fingerprint, url_hash
@@ -82,7 +82,8 @@ def _insert(fields: dict, ctx: Context, upsert_slot: str | None = None) -> QRCod
     random_key = fields["key"] is None or isinstance(fields["key"], RandomKey)
     for attempt in range(_RANDOM_KEY_ATTEMPTS if random_key else 1):
         now = ctx.now()
-        values = ctx.schemas.columns(fields) | {"upsert_slot": upsert_slot, "created_at": now, "updated_at": now}
+        values = ctx.schemas.columns(fields) | {"upsert_slot": upsert_slot, "created_at": now, "updated_at": now,
+                                                "user_id": ctx.actor.user_id}
         values["url_hash"] = url_hash(values["url"])
         if random_key:
             values["key"] = str(fields["key"]) if attempt == 0 and fields["key"] else new_key()
@@ -102,7 +103,11 @@ def _insert(fields: dict, ctx: Context, upsert_slot: str | None = None) -> QRCod
             if not (random_key and conflict.field == "key"):
                 raise conflict from None
             continue  # a random key collided: draw another
-        return db.session.get(QRCode, new_id) if new_id else None
+        if not new_id:
+            return None
+        qr = db.session.get_one(QRCode, new_id)
+        _tag(qr, fields, ctx)
+        return qr
     raise Conflict("could not find a free random key; try again")
 
 
@@ -112,6 +117,14 @@ def inserted(fields: dict, ctx: Context) -> QRCode:
     qr = _insert(fields, ctx)
     assert qr is not None, "only an upsert slot already taken inserts nothing"
     return qr
+
+
+def _tag(qr: QRCode, given: dict, ctx: Context) -> dict:
+    """Give ``qr`` the tags ``given`` names (``tag_ids``, ``tag_names``), in the open write
+    transaction; return the change (``{"tags": [before, after]}``), or nothing."""
+    chosen = tags.given(given.get("tag_ids"), given.get("tag_names"), ctx)
+    changed = tags.set_for(qr.id, chosen) if chosen is not None else None
+    return {"tags": list(changed)} if changed is not None else {}
 
 
 #: Work a caller joins to a save's write transaction, given its outcome ("created",
@@ -137,7 +150,8 @@ def _changes_to(stored: dict, given: dict, ctx: Context) -> tuple[str | None, di
     ``given``, that template's design where not given, and what comes with them."""
     given = dict(given)
     template_id = given.pop("template_id", None)
-    given.pop("keep_old_link", None)  # what to do with the old link (``_save_changes``), not a field
+    for name in ("keep_old_link", "tag_ids", "tag_names"):  # said to ``_save_changes``: no columns of the row
+        given.pop(name, None)
     given = templates.inherited(template_id, given, given.get("type", stored["type"]), ctx, new=False) | given
     if "domain" in given:
         given["domain"] = given["domain"].lower()
@@ -224,6 +238,9 @@ def _save_changes(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None
                            "try again") from None
         if moved:
             changes["aliases"] = aliases.change(before, out_of(qr, ctx))
+    if tagged := _tag(qr, given, ctx):
+        qr.updated_at = ctx.now()
+        changes |= tagged
     return before, changes
 
 
