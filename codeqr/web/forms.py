@@ -6,8 +6,8 @@ import re
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from flask_wtf import FlaskForm
-from pydantic.alias_generators import to_camel
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from pydantic.alias_generators import to_camel
 from wtforms import (
     BooleanField,
     EmailField,
