@@ -171,7 +171,7 @@ def test_a_member_files_by_name_only_into_folders_they_may_change(browser, web_a
     member, member_id = _member(web_app)
     theirs = _folder(web_app, "Theirs", users=[member_id])
     open_to_all = _folder(web_app, "Open", access_level="write")
-    _folder(web_app, "Shown", access_level="read")
+    shown = _folder(web_app, "Shown", access_level="read")
     hidden = _folder(web_app, "Hidden")
     job = _imported(member, _file([
         {"url": URL + "1", "folder": "theirs"},
@@ -193,6 +193,13 @@ def test_a_member_files_by_name_only_into_folders_they_may_change(browser, web_a
     with web_app.app_context():
         filed = {url: folder_id for url, folder_id in db.session.execute(select(QRCode.url, QRCode.folder_id))}
     assert filed == {URL + "1": theirs, URL + "2": open_to_all, URL + "6": theirs}
+    # A QR Code an admin filed in a folder they only see: a row naming that folder changes nothing.
+    api = _api(web_app)
+    assert api.post("/api/qrcodes", json={"url": URL + "7", "externalId": "shown-7", "folderId": shown,
+                                          "title": "Kept"}).status_code == 201
+    kept = _imported(member, _file([{"url": URL + "7", "externalId": "shown-7", "folder": "Shown", "title": "Mine"}]))
+    assert (kept["updated"], kept["failed"]) == (0, 1)
+    assert api.get("/api/qrcodes/ext_shown-7").get_json()["title"] == "Kept"
 
 
 def _export_of(browser, ids: list[str]):

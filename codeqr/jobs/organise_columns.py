@@ -115,6 +115,7 @@ def folder_field(row: Mapping[str, Any], actor: Actor) -> dict:
         raise InvalidInput(f"{_shown(name)!r} is not the folder {given_id}", FOLDER, also=(FOLDER_ID,),
                            sentence=f"The folder “{_shown(name)}” is not the folder whose id folderId gives: "
                                     "keep one of the two.")
+    # The save checks the folder too (``field_checks``); here the row is refused before any write is tried.
     if (problem := folders.folder_problem(found.id, actor)) is not None:
         raise InvalidInput(problem.detail, FOLDER, sentence=problem.sentence)
     return {FOLDER_ID: found.id}
