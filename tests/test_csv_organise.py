@@ -69,6 +69,13 @@ def test_tags_folder_archived_and_comments_import_by_name(browser, web_app):
     shop_tag = api.get("/api/qrcodes/ext_p1").get_json()["tags"][0]
     assert shop_tag == {"id": shop, "name": "Shop", "color": "green"}  # the tag there, not a new one
     assert _count(web_app, Tag) == 3
+    # A name with a capital beyond A-Z: one tag, on both codes (SQLite lowers only A-Z).
+    accented = _imported(browser, _file([{"url": URL + "4", "externalId": "p4", "tags": "Été"},
+                                         {"url": URL + "5", "externalId": "p5", "tags": "Été"}]))
+    assert (accented["created"], accented["failed"]) == (2, 0)
+    p4, p5 = (api.get(f"/api/qrcodes/ext_{name}").get_json()["tags"] for name in ("p4", "p5"))
+    assert [tag["name"] for tag in p4] == ["Été"] and p4 == p5
+    assert _count(web_app, Tag) == 4
     # The same file again changes nothing: the same tags and folder are no change.
     again = _imported(browser, _file(rows))
     assert (again["unchanged"], again["updated"], again["failed"]) == (3, 0, 0)
