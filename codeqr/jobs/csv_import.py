@@ -1,7 +1,8 @@
 """Bulk import of QR Codes from CSV: parse, then upsert row by row with visible progress.
 
 Rows with an ``externalId`` are matched by it; the others by ``url`` or their content (the
-API's upsert). A row's ``type`` says which content columns it fills (``content_columns``).
+API's upsert). A row's ``type`` says which content columns it fills (``content_columns``); its
+tags and folder go by name (``organise_columns``).
 Each row is its own transaction, together with the job's progress, so a bad row never
 leaves anything half-written, a job taken up after its process died goes on from the
 next row, and a re-run of the same file creates nothing new (nor changes anything: a

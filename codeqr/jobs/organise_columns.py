@@ -9,7 +9,7 @@ doubled (``"Smith, Jones", shop``), as a line of CSV is. The import reads the AP
 ``folder``: the name of its folder (any case). The import never makes a folder: a name no folder
 the importer sees has refuses the row. ``folderId`` is read as well, the folder's id; the
 manifest gives both, and the import goes by the name (ids differ between instances) unless only
-the id is given.
+the id is given. A name beside the id of another folder the importer sees refuses the row.
 
 An empty ``tags`` or ``folder`` cell in a file that has the column means none: the import takes
 the QR Code's tags off, or out of its folder. (Any other empty cell is a value not given.) So a
