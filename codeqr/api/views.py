@@ -7,7 +7,7 @@ from pydantic import TypeAdapter
 from ..accounts import apikeys
 from ..accounts.permissions import Actor, actor_of_key
 from ..context import Context, for_actor
-from ..domain import deletes, explain, qrcodes, writes
+from ..domain import deletes, explain, info, qrcodes, writes
 from ..domain.aliases import AliasQuery
 from ..domain.schemas import (
     BulkCreate,
@@ -63,6 +63,8 @@ _REF = "id of the QR Code, or ext_ followed by its externalId"
 #: reference from the routes beside it, such as ``/api/qrcodes/count``.
 REF_PATTERN = r"^(c[a-z0-9]{24}|ext_.+)$"
 JOB_PATTERN = r"^c[a-z0-9]{24}$"
+#: Path parameters that are ids (``ids.new_id``): a job's, a tag's, a folder's.
+ID_PARAMETERS = ("job_id", "tag_id", "folder_id")
 #: What a short link's key looks like (``schemas.Key``).
 KEY_PATTERN = TypeAdapter(Key).json_schema()["pattern"]
 
@@ -88,14 +90,14 @@ def bulk_wait(prefer: str | None, most: float) -> tuple[float, str | None]:
 
 
 def document_spec(spec: dict) -> dict:
-    """Give the ``ref`` and ``job_id`` path parameters of the spec their pattern, and every operation that
-    takes a body its 415 (an APIFlask spec processor)."""
+    """Give the ``ref``, ``key`` and id (``ID_PARAMETERS``) path parameters of the spec their pattern, and
+    every operation that takes a body its 415 (an APIFlask spec processor)."""
     for operations in spec["paths"].values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and parameter["name"] == "ref":
                     parameter["schema"]["pattern"] = REF_PATTERN
-                if parameter["in"] == "path" and parameter["name"] == "job_id":
+                if parameter["in"] == "path" and parameter["name"] in ID_PARAMETERS:
                     parameter["schema"]["pattern"] = JOB_PATTERN
                 if parameter["in"] == "path" and parameter["name"] == "key":
                     parameter["schema"]["pattern"] = KEY_PATTERN
@@ -136,6 +138,18 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
     @bp.doc(summary="Count QR Codes", responses=errors())
     def count(query: Filters):
         return qrcodes.count(query)
+
+
+    @bp.get("/qrcodes/info")
+    @bp.auth_required(auth)
+    @bp.input(info.InfoQuery, location="query", arg_name="query")
+    @bp.output(schemas.out, description="The QR Code")
+    @bp.doc(summary="Find a QR Code by its short link, id or externalId",
+            description="`domain` and `key` (an old link of it too), `qrcodeId` or `externalId` (with or without "
+                        "`ext_`); several given must find the same QR Code. A QR Code in a folder you do not see: 404.",
+            responses={**errors(404), 404: "No QR Code you see matches"})
+    def qrcode_info(query: info.InfoQuery):
+        return info.find(query, _ctx())
 
 
     @bp.put("/qrcodes/upsert")
