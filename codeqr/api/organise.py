@@ -2,12 +2,13 @@
 
 from apiflask import APIBlueprint
 
+from ..accounts.permissions import Permission
 from ..domain import folders_admin, tags
 from ..domain.folders_admin import FolderCreate, FolderList, FolderOut, FolderUpdate
 from ..domain.paging import PageQuery
 from ..domain.schemas import Deleted, TagOut
 from ..domain.tags import TagCreate, TagList, TagQuery, TagUpdate
-from .views import _ctx, auth, errors
+from .views import _ctx, auth, errors, refused_unless
 
 _NO_TAG = "No tag with this id"
 _TAG_TAKEN = "Another tag has this name, whatever its case (field name)"
@@ -16,6 +17,10 @@ _FOLDER_TAKEN = "Another folder has this name, whatever its case (field name)"
 _FOLDER_WRITERS = ("The key is read-only, or you are neither an admin nor one of the folder's people with a role that "
                    "changes QR Codes")
 _KEEPS_CODES = "Changing or deleting a tag moves no QR Code's updatedAt."
+
+
+#: A viewer or a read-only key learns it may not write first, not what the body lacks.
+_writers_only = refused_unless(Permission.WRITE_QRCODES)
 
 
 def add_organise_routes(bp: APIBlueprint) -> None:
@@ -31,6 +36,7 @@ def add_organise_routes(bp: APIBlueprint) -> None:
 
     @bp.post("/tags")
     @bp.auth_required(auth)
+    @_writers_only
     @bp.input(TagCreate, arg_name="data")
     @bp.output(TagOut, status_code=201, description="The tag made")
     @bp.doc(summary="Create a tag", tags=["Tags"], responses={**errors(409, writes=True), 409: _TAG_TAKEN})
@@ -39,6 +45,7 @@ def add_organise_routes(bp: APIBlueprint) -> None:
 
     @bp.patch("/tags/<tag_id>")
     @bp.auth_required(auth)
+    @_writers_only
     @bp.input(TagUpdate, arg_name="data")
     @bp.output(TagOut, description="The tag after the change")
     @bp.doc(summary="Rename or recolour a tag", tags=["Tags"], description=_KEEPS_CODES,
@@ -48,6 +55,7 @@ def add_organise_routes(bp: APIBlueprint) -> None:
 
     @bp.delete("/tags/<tag_id>")
     @bp.auth_required(auth)
+    @_writers_only
     @bp.output(Deleted, description="The id of the tag deleted; its QR Codes stay, without it")
     @bp.doc(summary="Delete a tag", tags=["Tags"], description=_KEEPS_CODES,
             responses={**errors(404, writes=True), 404: _NO_TAG})
@@ -64,6 +72,7 @@ def add_organise_routes(bp: APIBlueprint) -> None:
 
     @bp.post("/folders")
     @bp.auth_required(auth)
+    @_writers_only
     @bp.input(FolderCreate, arg_name="data")
     @bp.output(FolderOut, status_code=201, description="The folder made; whoever made it is one of its people")
     @bp.doc(summary="Create a folder", tags=["Folders"], responses={**errors(409, writes=True), 409: _FOLDER_TAKEN})
@@ -79,6 +88,7 @@ def add_organise_routes(bp: APIBlueprint) -> None:
 
     @bp.patch("/folders/<folder_id>")
     @bp.auth_required(auth)
+    @_writers_only
     @bp.input(FolderUpdate, arg_name="data")
     @bp.output(FolderOut, description="The folder after the change")
     @bp.doc(summary="Change a folder (admins and its people)", tags=["Folders"],
@@ -88,6 +98,7 @@ def add_organise_routes(bp: APIBlueprint) -> None:
 
     @bp.delete("/folders/<folder_id>")
     @bp.auth_required(auth)
+    @_writers_only
     @bp.output(Deleted, description="The id of the folder deleted; its QR Codes stay, in no folder")
     @bp.doc(summary="Delete a folder (admins and its people)", tags=["Folders"],
             description="Its QR Codes stay, in no folder; their updatedAt does not move.",

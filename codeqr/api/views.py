@@ -1,11 +1,13 @@
 """JSON API views: parse, call a service, shape the answer. No logic of their own."""
 
+import functools
+
 from apiflask import APIBlueprint, HTTPTokenAuth
 from flask import current_app, request, url_for
 from pydantic import TypeAdapter
 
 from ..accounts import apikeys
-from ..accounts.permissions import Actor, actor_of_key
+from ..accounts.permissions import Actor, Permission, actor_of_key
 from ..context import Context, for_actor
 from ..domain import deletes, explain, info, qrcodes, writes
 from ..domain.aliases import AliasQuery
@@ -42,6 +44,18 @@ def _ctx() -> Context:
     actor = auth.current_user
     assert isinstance(actor, Actor), "only views behind the key's check ask"
     return for_actor(actor)
+
+
+def refused_unless(permission: Permission):
+    """Refuse a caller who may not do ``permission`` before the body is read (put it between
+    ``auth_required`` and ``input``): they learn that first, not what the body lacks."""
+    def decorator(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            _ctx().actor.require(permission)
+            return view(*args, **kwargs)
+        return checked
+    return decorator
 
 
 @auth.error_processor
