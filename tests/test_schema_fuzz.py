@@ -17,8 +17,8 @@ def _operations(app):
 
 
 #: The API's operations: the QR Codes' 13 (explain, removing an old link and info included), analytics and
-#: events, the default template's GET and PUT, the tags' 4 and the folders' 5.
-OPERATIONS = 27
+#: events, the default template's GET and PUT, the tags' 4, the folders' 5 and the domains' 4.
+OPERATIONS = 31
 
 
 def test_spec_lists_every_operation(app):

@@ -79,7 +79,7 @@ def site(make_app):
         values = {"qr_id": kept.id, "ref": spare.id, "key": "kept", "fmt": "png", "filename": "app.js",
                   "field": "pattern", "value": "dots",
                   "key_id": spare_key.id, "user_id": member, "rest": "09506000134352",
-                  "tag_id": tag.id, "folder_id": folder.id,
+                  "tag_id": tag.id, "folder_id": folder.id, "slug": "go.example.org",
                   "logo_name": logos.keep(logos.intake_bytes(_png()), app.extensions["codeqr"].images.storage, utcnow())}
     client = app.test_client()
     assert client.post("/login", data={"email": "admin@example.com", "password": PASSWORD}).status_code == 302
