@@ -71,7 +71,8 @@ BODIES = {
 #: Query strings sent to every route, with or without a body.
 QUERIES = ["", "?ids=" + ",".join(["x"] * 500), "?page=-1&pageSize=1e9", "?interval=%00&timezone=../../etc",
            "?start=9999-99-99&end=0", "?sort=scans;DROP TABLE qrcodes", "?search=%25%5F%27%22",
-           "?domain=localhost&key=..%2F..&qrcodeId=%00&externalId=ext_&sortBy=name;--&sortOrder=sideways"]
+           # What /api/qrcodes/info takes, valid as far as its schema sees: each lookup runs.
+           "?domain=LOCALHOST&key=a--&qrcodeId=%27%20OR%201%3D1--&externalId=ext_%E2%80%AEext_%25"]
 
 #: What every path parameter (``<ref>``, ``<tag_id>``, ``<job_id>``, …) of a route is sent as.
 MISSING_ID = "cmissing0000000000000000000"

@@ -50,7 +50,8 @@ def test_an_old_link_finds_its_qrcode(api, codes):
 def test_no_match_is_a_404(api, codes):
     _, odd = codes
     for query in ("domain=go.example.org&key=autumn", "domain=localhost&key=spring", f"qrcodeId={MISSING}",
-                  "qrcodeId=count", "externalId=sku-2", "externalId=odd",
+                  "qrcodeId=count", "qrcodeId=%27%20OR%201%3D1--", "externalId=sku-2", "externalId=odd",
+                  "externalId=sku-%25", "domain=go.example.org&key=sprin_",
                   f"domain=go.example.org&key=spring&qrcodeId={odd['id']}",  # two ways, two QR Codes
                   "domain=go.example.org&key=spring&externalId=sku-2"):
         assert _found(api, query) is None, query
