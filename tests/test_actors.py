@@ -24,8 +24,21 @@ from codeqr.accounts import apikeys, users
 from codeqr.accounts.permissions import OPERATOR, actor_of_user
 from codeqr.context import Context, for_actor, for_job, for_operator
 from codeqr.design import templates
-from codeqr.domain import deletes, domains, qrcodes, writes
-from codeqr.domain.models import Alias, ApiKey, BulkJob, ImportJob, KeptLogo, QRCode, ServedDomain, User
+from codeqr.domain import deletes, domains, folders_admin, qrcodes, tags, writes
+from codeqr.domain.models import (
+    Alias,
+    ApiKey,
+    BulkJob,
+    Folder,
+    FolderUser,
+    ImportJob,
+    KeptLogo,
+    QRCode,
+    QRCodeTag,
+    ServedDomain,
+    Tag,
+    User,
+)
 from codeqr.domain.schemas import QRCodeCreate, QRCodeUpdate
 from codeqr.domain.timeutil import utcnow
 from codeqr.errors import Forbidden, NotFound
@@ -110,6 +123,8 @@ def people(make_app):
         app.moved = writes.create(QRCodeCreate(url="https://example.com/moved", key="old-link"), ctx=for_operator()).id
         writes.update(app.moved, QRCodeUpdate(key="new-link", keepOldLink=True), ctx=for_operator())  # an alias
         domains.create(domains.DomainCreate(slug="qr.added.example"), for_operator())
+        app.tag = tags.create(tags.TagCreate(name="kept", color="red"), for_operator()).id
+        app.folder = folders_admin.create(folders_admin.FolderCreate(name="Kept"), for_operator()).id
     return app
 
 
@@ -177,11 +192,23 @@ REFUSALS = {
     "codeqr.domain.domains.update": ("member", "admin", lambda app, ctx: domains.update(
         "qr.added.example", domains.DomainUpdate(target="https://example.com/"), ctx)),
     "codeqr.domain.domains.delete": ("member", "admin", lambda app, ctx: domains.delete("qr.added.example", ctx)),
+    "codeqr.domain.tags.create": ("viewer", "member", lambda app, ctx: tags.create(tags.TagCreate(name="new"), ctx)),
+    "codeqr.domain.tags.update": ("viewer", "member", lambda app, ctx: tags.update(
+        app.tag, tags.TagUpdate(color="blue"), ctx)),
+    "codeqr.domain.tags.delete_one": ("viewer", "member", lambda app, ctx: tags.delete_one(app.tag, ctx)),
+    "codeqr.domain.folders_admin.create": ("viewer", "member", lambda app, ctx: folders_admin.create(
+        folders_admin.FolderCreate(name="New"), ctx)),
+    "codeqr.domain.folders_admin.update_one": ("viewer", "admin", lambda app, ctx: folders_admin.update_one(
+        app.folder, folders_admin.FolderUpdate(name="Renamed"), ctx)),
+    "codeqr.domain.folders_admin.delete_one": ("viewer", "admin", lambda app, ctx: folders_admin.delete_one(
+        app.folder, ctx)),
 }
 #: What each case guards, when not the rows rights protect (QR Codes, users, API keys).
 GUARDS = {"codeqr.jobs.csv_import.start": (ImportJob,), "codeqr.jobs.bulk_create.start": (BulkJob,),
           "codeqr.domain.writes.checked_new": (KeptLogo,), "codeqr.domain.deletes.remove_alias": (Alias,),
-          **{f"codeqr.domain.domains.{name}": (ServedDomain,) for name in ("create", "update", "delete")}}
+          **{f"codeqr.domain.domains.{name}": (ServedDomain,) for name in ("create", "update", "delete")},
+          **{f"codeqr.domain.tags.{name}": (Tag, QRCodeTag) for name in ("create", "update", "delete_one")},
+          **{f"codeqr.domain.folders_admin.{name}": (Folder, FolderUser) for name in ("create", "update_one", "delete_one")}}
 #: Services that act on the actor's own account only: whoever acts, no one else's row moves.
 OWN_ACCOUNT = {
     "codeqr.accounts.users.end_sessions": lambda app, ctx: users.end_sessions(ctx),
