@@ -24,7 +24,7 @@ from ..errors import InvalidInput, plain
 from ..links.options import PASSWORD_HASH, stored_instant
 from ..links.utm import UTM_FIELDS
 from . import folders
-from .indexed import first_char, link_kind, link_value, prefix
+from .indexed import any_of, first_char, link_kind, link_value, prefix
 from .models import QRCode, QRCodeTag, Tag
 
 #: ``folderId`` of the QR Codes in no folder.
@@ -283,8 +283,8 @@ def _link_options(filters: Filters) -> list[ColumnElement[bool]]:
         found.append(present("ios", "android", wanted=filters.has_device))
     utm = {name: link_value(QRCode.link, name) for name in UTM_FIELDS}
     if filters.has_utm is not None:
-        found.append(or_(*(value > "" for value in utm.values())) if filters.has_utm
-                     else and_(*(value.is_(None) for value in utm.values())))
+        any_utm = any_of(*utm.values())
+        found.append(any_utm > "" if filters.has_utm else any_utm == "")
     for name, value in utm.items():
         wanted = getattr(filters, name)
         if wanted is not None:

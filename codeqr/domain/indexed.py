@@ -98,3 +98,8 @@ def first_char(text: Any) -> ColumnElement:
 def prefix(text: Any) -> ColumnElement:
     """The first ``SORT_PREFIX`` characters of ``text``, '' when null: null sorts first, as ''."""
     return func.coalesce(func.substr(text, _ONE, literal_column(str(SORT_PREFIX))), _EMPTY)
+
+
+def any_of(*values: ColumnElement) -> ColumnElement:
+    """The first of ``values`` set, '' when none is: whether any is (one index for them all)."""
+    return func.coalesce(*values, _EMPTY)

@@ -1,6 +1,7 @@
 """Database models of the core: QR Codes and API keys."""
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -21,9 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.permissions import DEFAULT_ROLE
 from ..jobs.statuses import JobStatus
+from ..links.utm import UTM_FIELDS
 from ..persistence.extensions import Model
 from .ids import new_id
-from .indexed import first_char, link_kind, link_value, prefix
+from .indexed import any_of, first_char, link_kind, link_value, prefix
 from .timeutil import UTCDateTime, utcnow
 
 
@@ -123,6 +126,9 @@ Index("ix_qrcodes_use_as_template", QRCode.use_as_template)
 Index("ix_qrcodes_has_comments", first_char(QRCode.comments))
 for _key in INDEXED_LINK_VALUES:
     Index(f"ix_qrcodes_link_{_key.lower()}", link_value(QRCode.link, _key))
+# Named with its table: SQLAlchemy finds no column in a function of functions.
+Index("ix_qrcodes_link_any_utm", any_of(*(link_value(QRCode.link, key) for key in UTM_FIELDS)),
+      _table=cast(Table, QRCode.__table__))
 for _key in INDEXED_LINK_KINDS:
     Index(f"ix_qrcodes_link_kind_{_key.lower()}", link_kind(QRCode.link, _key))
 

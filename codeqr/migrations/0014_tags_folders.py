@@ -72,9 +72,11 @@ def _filter_indexes(dialect: str) -> list[tuple[str, str]]:
     indexes += [("ix_qrcodes_key", '"key"'), ("ix_qrcodes_type", "type"), ("ix_qrcodes_static", "static"),
                 ("ix_qrcodes_use_as_template", "use_as_template"),
                 ("ix_qrcodes_has_comments", "coalesce(substr(comments, 1, 1), '')")]
-    for key in ("expiresAt", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"):
-        value = f"((link ->> '{key}') COLLATE \"C\")" if postgresql else f"json_extract(link, '$.{key}')"
-        indexes.append((f"ix_qrcodes_link_{key.lower()}", value))
+    values = {key: f"((link ->> '{key}') COLLATE \"C\")" if postgresql else f"json_extract(link, '$.{key}')"
+              for key in ("expiresAt", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")}
+    indexes += [(f"ix_qrcodes_link_{key.lower()}", value) for key, value in values.items()]
+    utm = ", ".join(value for key, value in values.items() if key.startswith("utm_"))
+    indexes.append(("ix_qrcodes_link_any_utm", f"coalesce({utm}, '')"))
     for key in ("passwordHash", "geo", "ios", "android"):
         kind = f"json_typeof(link -> '{key}')" if postgresql else f"json_type(link, '$.{key}')"
         indexes.append((f"ix_qrcodes_link_kind_{key.lower()}", f"coalesce({kind}, '')"))
