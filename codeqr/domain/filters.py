@@ -200,7 +200,7 @@ def conditions(filters: Filters, actor: Actor) -> list[ColumnElement[bool]]:
 
 
 def _flag(column: Any, value: bool) -> ColumnElement[bool]:
-    # "= true", not "IS true": PostgreSQL's index answers the one, not the other.
+    """``column = true`` (or false): what its index answers on both databases."""
     return column == (true() if value else false())
 
 
