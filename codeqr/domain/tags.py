@@ -60,7 +60,9 @@ def named(names: Iterable[str], ctx: Context) -> list[Tag]:
 
 
 def _by_lower_name(wanted: dict[str, str]) -> dict[str, Tag]:
-    rows = db.session.scalars(select(Tag).where(func.lower(Tag.name).in_(list(wanted))))
+    # Both sides lowered by the database, as its unique index is: SQLite lowers only A-Z, so a
+    # name lowered by Python ("été") would miss the tag "Été" that the index says is there.
+    rows = db.session.scalars(select(Tag).where(func.lower(Tag.name).in_([func.lower(name) for name in wanted.values()])))
     return {tag.name.lower(): tag for tag in rows}
 
 

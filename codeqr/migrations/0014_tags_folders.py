@@ -1,5 +1,6 @@
-"""Organising QR Codes (issue 24): tags and folders (with the people given a folder), and
-each QR Code's ``archived``, ``comments``, folder and maker (``user_id``).
+"""Organising QR Codes (issue 24): tags and folders (with the people given a folder),
+each QR Code's ``archived``, ``comments``, folder and maker (``user_id``), and the served
+domains kept as data (``domains``).
 
 Revision ID: 0014
 Revises: 0013
@@ -56,6 +57,15 @@ def upgrade():
     op.create_index("ix_qrcodes_user_id", "qrcodes", ["user_id", "created_at"])
     for name, columns in _filter_indexes(op.get_bind().dialect.name):
         op.execute(f"CREATE INDEX {name} ON qrcodes ({columns})")
+    op.create_table(
+        "domains",
+        sa.Column("slug", sa.String(253), primary_key=True),
+        sa.Column("target", sa.Text()),
+        sa.Column("not_found_url", sa.Text()),
+        sa.Column("placeholder", sa.Text()),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+    )
 
 
 def _filter_indexes(dialect: str) -> list[tuple[str, str]]:
@@ -84,6 +94,7 @@ def _filter_indexes(dialect: str) -> list[tuple[str, str]]:
 
 
 def downgrade():
+    op.drop_table("domains")
     for name, _ in reversed(_filter_indexes(op.get_bind().dialect.name)):
         op.drop_index(name, table_name="qrcodes")
     for name in ("ix_qrcodes_user_id", "ix_qrcodes_folder_id", "ix_qrcodes_archived_created_at"):
