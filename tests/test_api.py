@@ -319,7 +319,7 @@ def test_list_pages_sorts_and_filters(api, client):
     assert api.get("/api/qrcodes/count?domain=go.example.org").get_json() == 1
     assert api.get("/api/qrcodes?pageSize=101").status_code == 422
     assert api.get("/api/qrcodes?page=0").status_code == 422
-    assert api.get("/api/qrcodes?sort=title").status_code == 422
+    assert api.get("/api/qrcodes?sort=colour").status_code == 422
 
 
 def test_bulk_create_reports_each_bad_item(api):

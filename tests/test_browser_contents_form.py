@@ -141,7 +141,7 @@ def test_without_script_every_fieldset_shows_and_the_chosen_radio_decides(live_a
         assert "Chosen by its radio" in page.locator("#content-words").inner_text()
         browser.close()
     from codeqr.domain import qrcodes
-    from codeqr.domain.schemas import ListQuery
+    from codeqr.domain.filters import ListQuery
 
     with app.app_context():
         [made] = qrcodes.list_page(ListQuery.model_validate({}), for_operator())

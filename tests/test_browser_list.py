@@ -47,7 +47,7 @@ def _long_data(app) -> list:
 
 def _ids_left(app) -> set[str]:
     from codeqr.domain import qrcodes
-    from codeqr.domain.schemas import Filters
+    from codeqr.domain.filters import Filters
 
     with app.app_context():
         return {qr.id for qr in qrcodes.all_matching(Filters(), for_operator())}

@@ -92,7 +92,7 @@ def _file(rows: list[dict]) -> bytes:
 def _codes(app) -> dict[str, dict]:
     """Every QR Code's API form, by its type (one of each)."""
     from codeqr.domain import qrcodes
-    from codeqr.domain.schemas import Filters
+    from codeqr.domain.filters import Filters
 
     with app.app_context():
         found = [qr.api() for qr in qrcodes.all_matching(Filters(), for_operator())]

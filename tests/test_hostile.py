@@ -72,7 +72,12 @@ BODIES = {
 QUERIES = ["", "?ids=" + ",".join(["x"] * 500), "?page=-1&pageSize=1e9", "?interval=%00&timezone=../../etc",
            "?start=9999-99-99&end=0", "?sort=scans;DROP TABLE qrcodes", "?search=%25%5F%27%22",
            # What /api/qrcodes/info takes, valid as far as its schema sees: each lookup runs.
-           "?domain=LOCALHOST&key=a--&qrcodeId=%27%20OR%201%3D1--&externalId=ext_%E2%80%AEext_%25"]
+           "?domain=LOCALHOST&key=a--&qrcodeId=%27%20OR%201%3D1--&externalId=ext_%E2%80%AEext_%25",
+           # The list's filters (issue 24): lists too long, repeated, instants and numbers out of bounds.
+           "?tagIds=" + ",".join(["x"] * 1000) + "&tagNames=" + "%27," * 1000 + "&tagIds=c" + "0" * 24
+           + "&groupBy=tagId;DROP&folderId=../..&createdAfter=99999-01-01T00:00:00Z&scansMin=1e99",
+           "?" + "&".join(f"tagIds=c{index:024d}" for index in range(100)) + "&tagNames=%27&utm_source=%27%22"
+           + "&expiresBefore=2027-01-01T00:00:00 99:99&hasUTM=2&groupBy=userId&lastScannedBefore=0001-01-01T00:00Z"]
 
 #: What every path parameter (``<ref>``, ``<tag_id>``, ``<job_id>``, …) of a route is sent as.
 MISSING_ID = "cmissing0000000000000000000"

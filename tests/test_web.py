@@ -325,7 +325,7 @@ def test_list_empty_state_search_sort_and_pages(browser, web_app):
 
 def qrcode_key(app, title: str) -> str:
     from codeqr.domain import qrcodes
-    from codeqr.domain.schemas import Filters
+    from codeqr.domain.filters import Filters
 
     with app.app_context():
         return next(qr.key for qr in qrcodes.all_matching(Filters(search=title), for_operator()) if qr.title == title)
@@ -547,7 +547,7 @@ def test_export_zip_of_selected_and_of_filter(browser, web_app):
 
 def _left(app) -> set[str]:
     from codeqr.domain import qrcodes
-    from codeqr.domain.schemas import Filters
+    from codeqr.domain.filters import Filters
 
     with app.app_context():
         return {qr.id for qr in qrcodes.all_matching(Filters(), for_operator())}

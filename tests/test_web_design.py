@@ -116,7 +116,7 @@ def _form_data(values: dict) -> dict:
 
 def _only() -> dict:
     from codeqr.domain import qrcodes
-    from codeqr.domain.schemas import ListQuery
+    from codeqr.domain.filters import ListQuery
 
     return qrcodes.list_page(ListQuery(), for_operator())[0].api()
 
@@ -195,8 +195,8 @@ def test_a_bad_value_is_said_beside_its_field_and_nothing_is_saved(browser, web_
     assert words in _error_of(refused.get_data(as_text=True), field)
     with web_app.app_context():
         from codeqr.domain import qrcodes
-        from codeqr.domain.schemas import Filters
-        assert qrcodes.count(Filters()) == 0
+        from codeqr.domain.filters import Filters
+        assert qrcodes.count(Filters(), for_operator()) == 0
 
 
 def _verdict(html: str, name: str) -> str:

@@ -9,18 +9,16 @@ from pydantic import TypeAdapter
 from ..accounts import apikeys
 from ..accounts.permissions import Actor, Permission, actor_of_key
 from ..context import Context, for_actor
-from ..domain import deletes, explain, info, qrcodes, writes
+from ..domain import deletes, explain, filters, info, qrcodes, writes
 from ..domain.aliases import AliasQuery
+from ..domain.filters import CountAnswer, CountQuery, ListQuery
 from ..domain.schemas import (
     BulkCreate,
     BulkDeleteQuery,
     BulkJobOut,
-    Count,
     Deleted,
     DeletedCount,
-    Filters,
     Key,
-    ListQuery,
     QRCodeCreate,
     QRCodeSchemas,
     QRCodeUpdate,
@@ -83,6 +81,8 @@ ID_PARAMETERS = ("job_id", "tag_id", "folder_id")
 KEY_PATTERN = TypeAdapter(Key).json_schema()["pattern"]
 
 
+_FILTERS = ("Each filter given narrows the QR Codes; archived ones are left out unless `showArchived=true`, and "
+            "those of folders the key's owner may not see always are. Instants are ISO 8601 with an offset.")
 _BULK = ("Each item is checked as a single create is (its image decoded), in a job; the valid ones are then "
          "created in one transaction. The request waits for the job up to `CODEQR_BULK_WAIT_SECONDS` (10) and "
          "answers as below; a job still running is answered 202 with `Location` to poll. `Prefer: respond-async` "
@@ -139,19 +139,25 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
     @bp.auth_required(auth)
     @bp.input(ListQuery, location="query", arg_name="query")
     @bp.output(schemas.listing, description="One page of QR Codes")
-    @bp.doc(summary="List QR Codes", responses=errors())
+    @bp.doc(summary="List QR Codes", description=_FILTERS, responses=errors())
     def list_qrcodes(query: ListQuery):
+        query = filters.of_args(ListQuery, request.args)  # with repeated tagIds and tagNames
         # A RootModel instance is serialised as is (APIFlask would validate a bare list item by item).
         return schemas.listing(qrcodes.list_page(query, _ctx()))
 
 
     @bp.get("/qrcodes/count")
     @bp.auth_required(auth)
-    @bp.input(Filters, location="query", arg_name="query")
-    @bp.output(Count, description="How many QR Codes match the filters")
-    @bp.doc(summary="Count QR Codes", responses=errors())
-    def count(query: Filters):
-        return qrcodes.count(query)
+    @bp.input(CountQuery, location="query", arg_name="query")
+    @bp.output(CountAnswer, description="How many QR Codes match the filters: a number; with `groupBy`, "
+               "`[{\"<groupBy>\": value, \"count\": n}, …]`, the largest first")
+    @bp.doc(summary="Count QR Codes", description=_FILTERS, responses=errors())
+    def count(query: CountQuery):
+        query = filters.of_args(CountQuery, request.args)
+        ctx = _ctx()
+        if query.group_by is None:
+            return CountAnswer(qrcodes.count(query, ctx))
+        return CountAnswer(qrcodes.count_by(query, query.group_by, ctx))
 
 
     @bp.get("/qrcodes/info")

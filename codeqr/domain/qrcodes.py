@@ -4,18 +4,17 @@ lists. Writes are in ``writes`` and ``deletes``; the checks before them in ``fie
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from ..analytics.queries import scans_since_column
 from ..context import Context
 from ..errors import NotFound
 from ..persistence.extensions import db
 from . import aliases, tags
+from .filters import GROUPS, Filters, GroupBy, ListQuery, conditions, order_of
 from .ids import url_hash
-from .models import QRCode
-from .schemas import Filters, ListQuery, QRCodeOut
-
-_SORT_COLUMNS = {"createdAt": QRCode.created_at, "scans": QRCode.scans, "lastScannedAt": QRCode.last_scanned_at}
+from .models import QRCode, QRCodeTag
+from .schemas import QRCodeOut
 
 
 def out_of(qr: QRCode, ctx: Context) -> QRCodeOut:
@@ -72,8 +71,8 @@ def oldest_with_url(url: str, ctx: Context, domain: str | None = None) -> QRCode
 
 
 def all_matching(filters: Filters, ctx: Context) -> list[QRCodeOut]:
-    """Every QR Code matching ``filters`` (no paging), newest first."""
-    statement = _filtered(filters, select(QRCode)).order_by(QRCode.created_at.desc(), QRCode.id)
+    """Every QR Code matching ``filters`` that ``ctx.actor`` sees (no paging), newest first."""
+    statement = _filtered(filters, select(QRCode), ctx).order_by(QRCode.created_at.desc(), QRCode.id)
     return outs_of(db.session.scalars(statement), ctx)
 
 
@@ -82,35 +81,33 @@ def by_ids(ids: list[str], ctx: Context) -> list[QRCodeOut]:
     return outs_of(db.session.scalars(statement), ctx)
 
 
-def _filtered(filters: Filters, statement: Select) -> Select:
-    if filters.domain:
-        statement = statement.where(QRCode.domain == filters.domain.lower())
-    if filters.use_as_template is not None:
-        statement = statement.where(QRCode.use_as_template.is_(filters.use_as_template))
-    if filters.search:
-        pattern = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(
-            or_(
-                QRCode.url.ilike(pattern, escape="\\"),
-                QRCode.title.ilike(pattern, escape="\\"),
-                QRCode.key.ilike(pattern, escape="\\"),
-            )
-        )
-    return statement
+def _filtered(filters: Filters, statement: Select, ctx: Context) -> Select:
+    return statement.where(*conditions(filters, ctx.actor))
 
 
 def list_page(query: ListQuery, ctx: Context, scans_since: datetime | None = None) -> list[QRCodeOut]:
-    """Return one page of QR Codes, filtered and sorted. With ``scans_since``,
+    """Return one page of the QR Codes ``ctx.actor`` sees, filtered and sorted. With ``scans_since``,
     ``sort=scans`` orders by the scans counted since then instead of all scans."""
-    column = _SORT_COLUMNS[query.sort]
+    order = order_of(query)
     if scans_since is not None and query.sort == "scans":
         column = scans_since_column(scans_since, ctx.state.agents)
-    order = column.desc().nulls_last() if query.order == "desc" else column.asc().nulls_first()
-    tiebreak = QRCode.id.desc() if query.order == "desc" else QRCode.id.asc()
-    statement = _filtered(query, select(QRCode)).order_by(order, tiebreak)
+        order = [column.desc() if query.order == "desc" else column.asc(), order[-1]]  # then the id
+    statement = _filtered(query, select(QRCode), ctx).order_by(*order)
     statement = statement.limit(query.page_size).offset((query.page - 1) * query.page_size)
     return outs_of(db.session.scalars(statement), ctx)
 
 
-def count(filters: Filters) -> int:
-    return db.session.scalar(_filtered(filters, select(func.count()).select_from(QRCode)))
+def count(filters: Filters, ctx: Context) -> int:
+    """How many QR Codes ``ctx.actor`` sees match ``filters``."""
+    return db.session.scalar(_filtered(filters, select(func.count()).select_from(QRCode), ctx))
+
+
+def count_by(filters: Filters, group_by: GroupBy, ctx: Context) -> list[dict]:
+    """How many QR Codes match ``filters`` by ``group_by``: ``[{group_by: value, "count": n}, …]``, the
+    largest first. By ``tagId`` a code counts under each tag it carries, those with none under null."""
+    column = GROUPS[group_by]
+    statement = select(column, func.count()).select_from(QRCode)
+    if group_by == "tagId":
+        statement = statement.outerjoin(QRCodeTag, QRCodeTag.qrcode_id == QRCode.id)
+    statement = _filtered(filters, statement, ctx).group_by(column).order_by(func.count().desc(), column)
+    return [{group_by: value, "count": number} for value, number in db.session.execute(statement)]

@@ -663,28 +663,6 @@ class Count(RootModel[int]):
     pass
 
 
-class Filters(BaseModel):
-    """Which QR Codes list and count look at."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-    search: str | None = Field(default=None, max_length=500,
-                               description="matched against url (or what another type's content encodes to), "
-                                           "title and key")
-    domain: str | None = Field(default=None, max_length=253)
-    use_as_template: bool | None = Field(default=None, description="true: only templates; false: only the "
-                                                                   "QR Codes that are not")
-
-
-class ListQuery(Filters):
-    """Filters, order and page of list."""
-
-    sort: Literal["createdAt", "scans", "lastScannedAt"] = "createdAt"
-    order: Literal["desc", "asc"] = "desc"
-    page: int = Field(default=1, ge=1, le=1_000_000)
-    page_size: int = Field(default=20, ge=1, le=100)
-
-
 class BulkCreate(RootModel[list[Any]]):
     """Up to 100 QR Code bodies; each is validated on its own."""
 

@@ -105,6 +105,12 @@ def hidden(value: Any) -> str | None:
     return None if value is None else "(hidden)"
 
 
+def stored_instant(value: datetime) -> str:
+    """How the ``link`` column keeps an instant (``expiresAt``): UTC ISO 8601 text, which sorts
+    as the instants do (the list's ``expiresAfter`` compares it so)."""
+    return value.astimezone(UTC).isoformat()
+
+
 def stored_link(options: Mapping[str, Any], api_names: Mapping[str, str]) -> dict | None:
     """The ``link`` column of a QR Code's link option fields (by attribute name, checked):
     the options set, with their API names; a new password hashed. None when none is set."""
@@ -115,7 +121,7 @@ def stored_link(options: Mapping[str, Any], api_names: Mapping[str, str]) -> dic
         if name == "password":
             stored[PASSWORD_HASH] = str(value) if isinstance(value, StoredPassword) else generate_password_hash(value)
         elif isinstance(value, datetime):
-            stored[api_names[name]] = value.astimezone(UTC).isoformat()
+            stored[api_names[name]] = stored_instant(value)
         elif isinstance(value, list):
             # Rules just checked are models; those read back from the column are JSON already.
             stored[api_names[name]] = [item if isinstance(item, dict) else

@@ -55,6 +55,8 @@ def upgrade():
     op.create_index("ix_qrcodes_archived_created_at", "qrcodes", ["archived", "created_at"])
     op.create_index("ix_qrcodes_folder_id", "qrcodes", ["folder_id", "created_at"])
     op.create_index("ix_qrcodes_user_id", "qrcodes", ["user_id", "created_at"])
+    for name, columns in _filter_indexes(op.get_bind().dialect.name):
+        op.execute(f"CREATE INDEX {name} ON qrcodes ({columns})")
     op.create_table(
         "domains",
         sa.Column("slug", sa.String(253), primary_key=True),
@@ -66,8 +68,35 @@ def upgrade():
     )
 
 
+def _filter_indexes(dialect: str) -> list[tuple[str, str]]:
+    """The indexes of the list's filters and sorts (``domain.indexed`` and ``models`` spell the
+    same SQL): name and columns on ``dialect``."""
+    postgresql = dialect == "postgresql"
+    last_scanned = ("last_scanned_at_pg", "last_scanned_at DESC NULLS LAST") if postgresql else (
+        "last_scanned_at", "last_scanned_at")
+    sorts = [("updated_at", "updated_at"), ("scans", "scans"),
+             ("title", "coalesce(substr(title, 1, 200), '')"), ("url", "coalesce(substr(url, 1, 200), '')"),
+             last_scanned]
+    indexes = [(f"ix_qrcodes{infix}_{name}", f"{lead}{columns}")
+               for name, columns in sorts for infix, lead in (("", ""), ("_archived", "archived, "))]
+    indexes += [("ix_qrcodes_key", '"key"'), ("ix_qrcodes_type", "type"), ("ix_qrcodes_static", "static"),
+                ("ix_qrcodes_use_as_template", "use_as_template"),
+                ("ix_qrcodes_has_comments", "coalesce(substr(comments, 1, 1), '')")]
+    values = {key: f"((link ->> '{key}') COLLATE \"C\")" if postgresql else f"json_extract(link, '$.{key}')"
+              for key in ("expiresAt", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")}
+    indexes += [(f"ix_qrcodes_link_{key.lower()}", value) for key, value in values.items()]
+    utm = ", ".join(value for key, value in values.items() if key.startswith("utm_"))
+    indexes.append(("ix_qrcodes_link_any_utm", f"coalesce({utm}, '')"))
+    for key in ("passwordHash", "geo", "ios", "android"):
+        kind = f"json_typeof(link -> '{key}')" if postgresql else f"json_type(link, '$.{key}')"
+        indexes.append((f"ix_qrcodes_link_kind_{key.lower()}", f"coalesce({kind}, '')"))
+    return indexes
+
+
 def downgrade():
     op.drop_table("domains")
+    for name, _ in reversed(_filter_indexes(op.get_bind().dialect.name)):
+        op.drop_index(name, table_name="qrcodes")
     for name in ("ix_qrcodes_user_id", "ix_qrcodes_folder_id", "ix_qrcodes_archived_created_at"):
         op.drop_index(name, table_name="qrcodes")
     for name in ("user_id", "folder_id", "comments", "archived"):

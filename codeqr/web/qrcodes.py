@@ -18,8 +18,9 @@ from ..design.verify import Unscannable
 from ..domain import deletes, domains, field_checks, qrcodes, writes
 from ..domain.checks import every_problem
 from ..domain.fields import PREVIEW_KEY, fields_of
+from ..domain.filters import Filters, ListQuery
 from ..domain.rendering import short_link
-from ..domain.schemas import Filters, ListQuery, QRCodeUpdate, bounds_of
+from ..domain.schemas import QRCodeUpdate, bounds_of
 from ..domain.timeutil import utcnow
 from ..errors import CodeQRError, InvalidInput, InvalidInputs
 from ..jobs import exports, print_sheet
@@ -82,7 +83,7 @@ def qrcode_list():
     query = _query()
     recent = RECENT_ORDERS.get(request.args.get("sort", ""))
     since = utcnow() - recent[0] if recent else None
-    total = qrcodes.count(query)
+    total = qrcodes.count(query, for_request())
     pages = max(1, -(-total // query.page_size))
     query.page = min(query.page, pages)  # a page past the end shows the last one
     items = qrcodes.list_page(query, for_request(), scans_since=since)
