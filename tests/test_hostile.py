@@ -6,12 +6,13 @@ nothing. The routes come from the app's URL map, so a new route joins the corpus
 
 import json
 import logging
+import re
 
 import pytest
 from sqlalchemy import func, select
 
 from codeqr.app import MAX_JSON_DEPTH
-from codeqr.domain.models import ApiKey, QRCode
+from codeqr.domain.models import ApiKey, Folder, FolderUser, QRCode, QRCodeTag, Tag
 
 URL = "https://example.com/a"
 
@@ -57,6 +58,11 @@ BODIES = {
                                                               "value": {"days": ["xyz"] * 1000, "from": "25:00",
                                                                         "until": "-1", "timeZone": "../../etc/passwd"}}]
                                        }).encode(),
+    # Tags and folders (issue 24).
+    "hostile tag": json.dumps({"name": "\u202e" + "t" * 100, "color": "red; DROP TABLE tags", "tag": ["x"]}).encode(),
+    "hostile folder": json.dumps({"name": "f\n" * 200, "accessLevel": "admin", "userIds": [1e308, -1, 10**30, "1"]
+                                  }).encode(),
+    "folder of 100,000 people": json.dumps({"name": "crowd", "userIds": list(range(1, 100_001))}).encode(),
     "expiry and password out of bounds": json.dumps({"url": URL, "expiresAt": "99999-01-01T00:00:00Z",
                                                      "expiredUrl": "file:///etc/passwd", "password": "p" * 100_000,
                                                      "utm_campaign": "c\u0000" * 1000}).encode(),
@@ -64,23 +70,28 @@ BODIES = {
 
 #: Query strings sent to every route, with or without a body.
 QUERIES = ["", "?ids=" + ",".join(["x"] * 500), "?page=-1&pageSize=1e9", "?interval=%00&timezone=../../etc",
-           "?start=9999-99-99&end=0", "?sort=scans;DROP TABLE qrcodes", "?search=%25%5F%27%22"]
+           "?start=9999-99-99&end=0", "?sort=scans;DROP TABLE qrcodes", "?search=%25%5F%27%22",
+           # What /api/qrcodes/info takes, valid as far as its schema sees: each lookup runs.
+           "?domain=LOCALHOST&key=a--&qrcodeId=%27%20OR%201%3D1--&externalId=ext_%E2%80%AEext_%25"]
+
+#: What every path parameter (``<ref>``, ``<tag_id>``, ``<job_id>``, …) of a route is sent as.
+MISSING_ID = "cmissing0000000000000000000"
 
 
 def _api_routes(app):
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/") and rule.endpoint.startswith("api."):
-            path = rule.rule.replace("<ref>", "cmissing0000000000000000000")
+            path = re.sub(r"<[^>]+>", MISSING_ID, rule.rule)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield method, path
 
 
-def _stored(app) -> tuple[int, int]:
+def _stored(app) -> tuple[int, ...]:
     from codeqr import db
 
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(QRCode)), db.session.scalar(
-            select(func.count()).select_from(ApiKey))
+        return tuple(db.session.scalar(select(func.count()).select_from(model))
+                     for model in (QRCode, ApiKey, Tag, QRCodeTag, Folder, FolderUser))
 
 
 @pytest.fixture
@@ -157,3 +168,12 @@ def test_a_failing_lifecycle_plugin_does_not_turn_stored_work_into_an_error(make
     assert api.post("/api/qrcodes", json={"url": URL}).status_code == 201
     assert api.get("/api/qrcodes/count").get_json() == 1
     assert "a codeqr_qrcode_created hook failed" in caplog.text
+
+
+def test_the_corpus_reaches_the_tags_folders_and_info(app):
+    reached = set(_api_routes(app))
+    for method, path in [("GET", "/api/tags"), ("POST", "/api/tags"), ("PATCH", f"/api/tags/{MISSING_ID}"),
+                         ("DELETE", f"/api/tags/{MISSING_ID}"), ("GET", "/api/folders"), ("POST", "/api/folders"),
+                         ("GET", f"/api/folders/{MISSING_ID}"), ("PATCH", f"/api/folders/{MISSING_ID}"),
+                         ("DELETE", f"/api/folders/{MISSING_ID}"), ("GET", "/api/qrcodes/info")]:
+        assert (method, path) in reached

@@ -17,7 +17,7 @@ from codeqr.accounts import apikeys, users
 from codeqr.context import for_operator
 from codeqr.design import logos
 from codeqr.domain import writes
-from codeqr.domain.models import User
+from codeqr.domain.models import Folder, Tag, User
 from codeqr.domain.schemas import QRCodeCreate
 from codeqr.domain.timeutil import utcnow
 from codeqr.errors import DatabaseUnavailable
@@ -73,9 +73,13 @@ def site(make_app):
                                                    "gs1": {"gtin": "09506000134352"}}), ctx=for_operator())
         _, secret = apikeys.create("headers", owner=db.session.get(User, admin), ctx=for_operator())
         spare_key, _ = apikeys.create("to revoke", owner=db.session.get(User, admin), ctx=for_operator())
+        tag, folder = Tag(name="kept", color="red"), Folder(name="kept")
+        db.session.add_all([tag, folder])
+        db.session.commit()
         values = {"qr_id": kept.id, "ref": spare.id, "key": "kept", "fmt": "png", "filename": "app.js",
                   "field": "pattern", "value": "dots",
                   "key_id": spare_key.id, "user_id": member, "rest": "09506000134352",
+                  "tag_id": tag.id, "folder_id": folder.id, "slug": "go.example.org",
                   "logo_name": logos.keep(logos.intake_bytes(_png()), app.extensions["codeqr"].images.storage, utcnow())}
     client = app.test_client()
     assert client.post("/login", data={"email": "admin@example.com", "password": PASSWORD}).status_code == 302

@@ -5,6 +5,8 @@ from apiflask import APIBlueprint
 from ..domain.schemas import QRCodeSchemas
 from ..errorhandlers import refuse_nul_bytes
 from .analytics import add_analytics_routes
+from .domains import add_domain_routes
+from .organise import add_organise_routes
 from .templates import add_template_routes
 from .views import add_qrcode_routes
 
@@ -14,8 +16,10 @@ def build_blueprint(schemas: QRCodeSchemas) -> APIBlueprint:
     bp = APIBlueprint("api", __name__, url_prefix="/api", tag="QR Codes")
     bp.before_request(refuse_nul_bytes)
     add_qrcode_routes(bp, schemas)
+    add_organise_routes(bp)
     add_analytics_routes(bp)
     add_template_routes(bp)
+    add_domain_routes(bp)
     return bp
 
 

@@ -1,7 +1,5 @@
 """The instance's default template: read it (anyone with a key), choose it (admins)."""
 
-import functools
-
 from apiflask import APIBlueprint
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -9,7 +7,7 @@ from pydantic.alias_generators import to_camel
 from ..accounts.permissions import Permission
 from ..design import templates
 from ..domain.schemas import TemplateId
-from .views import _ctx, auth, errors
+from .views import _ctx, auth, errors, refused_unless
 
 
 class DefaultTemplate(BaseModel):
@@ -19,14 +17,8 @@ class DefaultTemplate(BaseModel):
         description="the template a QR Code created without design fields takes (null: none)")
 
 
-def _admins_only(view):
-    """Refuse a caller who may not change the instance's settings before reading the body:
-    a member learns that first, not what the body lacks."""
-    @functools.wraps(view)
-    def checked(*args, **kwargs):
-        _ctx().actor.require(Permission.SETTINGS)
-        return view(*args, **kwargs)
-    return checked
+#: A member learns they may not change the instance's settings first, not what the body lacks.
+_admins_only = refused_unless(Permission.SETTINGS)
 
 
 def add_template_routes(bp: APIBlueprint) -> None:

@@ -1,13 +1,15 @@
 """JSON API views: parse, call a service, shape the answer. No logic of their own."""
 
+import functools
+
 from apiflask import APIBlueprint, HTTPTokenAuth
 from flask import current_app, request, url_for
 from pydantic import TypeAdapter
 
 from ..accounts import apikeys
-from ..accounts.permissions import Actor, actor_of_key
+from ..accounts.permissions import Actor, Permission, actor_of_key
 from ..context import Context, for_actor
-from ..domain import deletes, explain, qrcodes, writes
+from ..domain import deletes, explain, info, qrcodes, writes
 from ..domain.aliases import AliasQuery
 from ..domain.schemas import (
     BulkCreate,
@@ -44,6 +46,18 @@ def _ctx() -> Context:
     return for_actor(actor)
 
 
+def refused_unless(permission: Permission):
+    """Refuse a caller who may not do ``permission`` before the body is read (put it between
+    ``auth_required`` and ``input``): they learn that first, not what the body lacks."""
+    def decorator(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            _ctx().actor.require(permission)
+            return view(*args, **kwargs)
+        return checked
+    return decorator
+
+
 @auth.error_processor
 def auth_error(error):
     return error_response(error.status_code, "a valid API key is required: Authorization: Bearer <key>",
@@ -63,6 +77,8 @@ _REF = "id of the QR Code, or ext_ followed by its externalId"
 #: reference from the routes beside it, such as ``/api/qrcodes/count``.
 REF_PATTERN = r"^(c[a-z0-9]{24}|ext_.+)$"
 JOB_PATTERN = r"^c[a-z0-9]{24}$"
+#: Path parameters that are ids (``ids.new_id``): a job's, a tag's, a folder's.
+ID_PARAMETERS = ("job_id", "tag_id", "folder_id")
 #: What a short link's key looks like (``schemas.Key``).
 KEY_PATTERN = TypeAdapter(Key).json_schema()["pattern"]
 
@@ -88,14 +104,14 @@ def bulk_wait(prefer: str | None, most: float) -> tuple[float, str | None]:
 
 
 def document_spec(spec: dict) -> dict:
-    """Give the ``ref`` and ``job_id`` path parameters of the spec their pattern, and every operation that
-    takes a body its 415 (an APIFlask spec processor)."""
+    """Give the ``ref``, ``key`` and id (``ID_PARAMETERS``) path parameters of the spec their pattern, and
+    every operation that takes a body its 415 (an APIFlask spec processor)."""
     for operations in spec["paths"].values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and parameter["name"] == "ref":
                     parameter["schema"]["pattern"] = REF_PATTERN
-                if parameter["in"] == "path" and parameter["name"] == "job_id":
+                if parameter["in"] == "path" and parameter["name"] in ID_PARAMETERS:
                     parameter["schema"]["pattern"] = JOB_PATTERN
                 if parameter["in"] == "path" and parameter["name"] == "key":
                     parameter["schema"]["pattern"] = KEY_PATTERN
@@ -136,6 +152,18 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
     @bp.doc(summary="Count QR Codes", responses=errors())
     def count(query: Filters):
         return qrcodes.count(query)
+
+
+    @bp.get("/qrcodes/info")
+    @bp.auth_required(auth)
+    @bp.input(info.InfoQuery, location="query", arg_name="query")
+    @bp.output(schemas.out, description="The QR Code")
+    @bp.doc(summary="Find a QR Code by its short link, id or externalId",
+            description="`domain` and `key` (an old link of it too), `qrcodeId` or `externalId` (with or without "
+                        "`ext_`); several given must find the same QR Code. A QR Code in a folder you do not see: 404.",
+            responses={**errors(404), 404: "No QR Code you see matches"})
+    def qrcode_info(query: info.InfoQuery):
+        return info.find(query, _ctx())
 
 
     @bp.put("/qrcodes/upsert")

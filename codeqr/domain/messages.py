@@ -101,10 +101,11 @@ _NAMES = {"externalId": "External id", "templateId": "Template id"}
 
 def label_of(field: str, model: type[BaseModel] = QRCodeCreate) -> str:
     """The name people know a field of the QR Code body ``model`` (by its API name) by: its
-    label in the form, without the hint in brackets ("fgColor" -> "Foreground colour")."""
+    label in the form, without the hint in brackets or after a colon ("fgColor" -> "Foreground colour",
+    "archived" -> "Archived")."""
     info = next((info for info in model.model_fields.values() if info.alias == field), None)
     label = ui_of(info).label if info is not None else None
-    return label.split(" (")[0] if label else _NAMES.get(field, field)
+    return label.split(" (")[0].split(": ")[0] if label else _NAMES.get(field, field)
 
 
 def whole_number(field: str | None) -> str:

@@ -1,7 +1,8 @@
 """Bulk import of QR Codes from CSV: parse, then upsert row by row with visible progress.
 
 Rows with an ``externalId`` are matched by it; the others by ``url`` or their content (the
-API's upsert). A row's ``type`` says which content columns it fills (``content_columns``).
+API's upsert). A row's ``type`` says which content columns it fills (``content_columns``); its
+tags and folder go by name (``organise_columns``).
 Each row is its own transaction, together with the job's progress, so a bad row never
 leaves anything half-written, a job taken up after its process died goes on from the
 next row, and a re-run of the same file creates nothing new (nor changes anything: a
@@ -30,7 +31,7 @@ from ..domain.schemas import LINK_API_NAMES, QRCodeSchemas, ui_of
 from ..errors import CodeQRError, InvalidInput, InvalidInputs, listed
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
-from . import content_columns
+from . import content_columns, organise_columns
 from .content_columns import Kind, field_kind
 from .exports import MANIFEST_ONLY
 from .runner import Lease, owned_job, stored_job
@@ -51,7 +52,8 @@ class CsvColumns:
     """The CSV columns of an app's QR Codes (its plugins' design fields included)."""
 
     #: CSV header (lower-case, without spaces, - or _) -> column: every field by its API
-    #: name (a payload by its ``content_columns``), plus the aliases its ``UI`` gives
+    #: name (a payload by its ``content_columns``, the tags and folder by ``organise_columns``),
+    #: plus the aliases its ``UI`` gives
     by_header: dict[str, str]
     #: API field -> how its cells are read, for the fields outside the payloads
     kinds: dict[str, Kind]
@@ -63,12 +65,13 @@ class CsvColumns:
 def csv_columns(schemas: QRCodeSchemas) -> CsvColumns:
     """The CSV columns of the QR Codes ``schemas`` describe."""
     api_names, fields = schemas.api_names, schemas.create.model_fields
-    template = tuple(content_columns.flat_names(api_names[name] for name in fields))
+    template = tuple(organise_columns.with_organising(content_columns.flat_names(api_names[name] for name in fields)))
     aliases = {alias: api_names[name] for name, info in fields.items() for alias in ui_of(info).csv_aliases}
+    aliases |= {alias: organise_columns.TAGS for alias in organise_columns.TAGS_ALIASES}
     by_header = {_column(column): column for column in template} | {_column(alias): name for alias, name in aliases.items()}
     assert len(by_header) == len(template) + len(aliases), "two columns read the same once spaces and case go"
     kinds = {api_names[name]: field_kind(info) for name, info in fields.items()
-             if api_names[name] not in content_columns.SPREAD}
+             if api_names[name] not in content_columns.SPREAD and api_names[name] not in organise_columns.LEFT_OUT}
     return CsvColumns(by_header, kinds, template)
 
 
@@ -107,7 +110,8 @@ def parse(data: bytes, columns: CsvColumns) -> list[dict]:
                 continue  # blank line
             if len(rows) == MAX_ROWS:
                 raise InvalidInput(f"The file has more than {MAX_ROWS:,} rows: split it into smaller files.")
-            rows.append({field: _cell(field, cell) for field, cell in zip(fields, cells) if field and cell.strip()})
+            rows.append({field: _cell(field, cell) for field, cell in zip(fields, cells)
+                         if field and (cell.strip() or field in organise_columns.EMPTY_MEANS_NONE)})
     except csv.Error as error:
         raise InvalidInput(f"The file is not valid CSV ({error}).") from None
     if not rows:
@@ -132,9 +136,12 @@ def _body(row: dict, kinds: dict[str, Kind]) -> dict:
     problems: list[CodeQRError] = []
     payload_cells = {name: value for name, value in row.items() if name in content_columns.BY_NAME}
     for name, value in row.items():
-        if name in payload_cells:
+        if name in payload_cells or name == organise_columns.FOLDER:  # the folder is looked up (``import_row``)
             continue
         try:
+            if name == organise_columns.TAGS:
+                body["tagNames"] = organise_columns.tag_names(value)
+                continue
             body[name] = (content_columns.json_value(name, value) if kinds.get(name) == "json" else
                           content_columns.typed(kinds[name], value) if name in kinds else value)
         except InvalidInput as problem:
@@ -152,7 +159,15 @@ def import_row(row: dict, ctx: Context, within: writes.Within | None = None) -> 
     or "unchanged". ``within``: work joined to the row's write transaction (the job's
     progress); the checks, the image's decode included, run before it."""
     schemas = ctx.schemas
-    body = _body(row, csv_columns(schemas).kinds)
+    problems: list[CodeQRError] = []
+    body: dict = {}
+    for part in (functools.partial(_body, row, csv_columns(schemas).kinds),
+                 functools.partial(organise_columns.folder_field, row, ctx.actor)):
+        try:
+            body |= part()
+        except CodeQRError as problem:
+            problems.append(problem)
+    InvalidInputs.raise_any(*problems)
 
     def checked(model):
         return model.model_validate(body)
@@ -189,8 +204,8 @@ def _reason(error: Exception, schemas: QRCodeSchemas, row: dict) -> str:
     columns: dict[str, list[str]] = {}
     for field, sentence in sentences(error):
         # A link option by its column: its label is a phrase ("iPhones and iPads go to").
-        name = field and (content_columns.column_of(field, row) or (field if field in _LINK_COLUMNS else
-                                                                    label_of(field, schemas.create)))
+        name = field and (content_columns.column_of(field, row) or organise_columns.column_of(field, row)
+                          or (field if field in _LINK_COLUMNS else label_of(field, schemas.create)))
         columns.setdefault(sentence, []).append(name or "")
     return " ".join(f"{', '.join(filter(None, fields))}: {sentence}" if any(fields) else sentence
                     for sentence, fields in columns.items())

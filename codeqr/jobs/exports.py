@@ -29,7 +29,7 @@ from ..domain.schemas import SECRET_FIELDS, QRCodeSchemas
 from ..errors import CodeQRError, InvalidInput
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
-from . import print_sheet
+from . import organise_columns, print_sheet
 from .content_columns import SPREAD, cells_of, field_kind, flat_names, json_text
 from .print_sheet import SheetCode, SheetOptions
 from .runner import Lease, owned_job, stored_job
@@ -52,9 +52,10 @@ def manifest_fields(schemas: QRCodeSchemas) -> list[str]:
     """The manifest's columns: every settable API field but the password (written, never
     read: ``hasPassword`` says there is one), in the schema's groups (a plugin's design
     fields included), the content spread out in the columns the import reads
-    (``content_columns``), between the id and short link and the scans and files."""
-    names = flat_names(schemas.api_names[name] for group in schemas.field_groups.values() for name in group
-                       if name not in SECRET_FIELDS)
+    (``content_columns``), the tags and folder by name (``organise_columns``), between the id and
+    short link and the scans and files."""
+    names = organise_columns.with_organising(flat_names(
+        schemas.api_names[name] for group in schemas.field_groups.values() for name in group if name not in SECRET_FIELDS))
     return [*_BEFORE, *names, *_AFTER]
 
 
@@ -65,10 +66,12 @@ def _json_columns(schemas: QRCodeSchemas) -> tuple[str, ...]:
                  if schemas.api_names[name] not in SPREAD and field_kind(info) == "json")
 
 
-def manifest_row(api: dict, columns: list[str], schemas: QRCodeSchemas) -> list:
+def manifest_row(api: dict, columns: list[str], schemas: QRCodeSchemas, folder_names: dict[str, str]) -> list:
     """A QR Code's manifest row (its API form, its files added) in ``columns``: the
-    content and nested design spread out, a list or object as JSON, as the import reads them."""
+    content and nested design spread out, a list or object as JSON, the tags and folder
+    (``folder_names``: by id) by name, as the import reads them."""
     cells = api | cells_of(api) | {name: json_text(api.get(name)) for name in _json_columns(schemas)}
+    cells |= organise_columns.cells_of(api, folder_names)
     return [cells[name] for name in columns]
 
 
@@ -117,6 +120,7 @@ def _build_part(items: list, formats: list[str], moment, ctx: Context) -> bytes:
     """Render one part: each QR Code still there in each format, and its manifest rows."""
     images = ctx.state.images
     found = {qr.id: qr for qr in by_ids([qrcode_id for qrcode_id, _ in items], ctx)}
+    folder_names = organise_columns.folder_names(qr.folder_id for qr in found.values())
     manifest: list[list] = []
     columns = manifest_fields(ctx.schemas)
     buffer = io.BytesIO()
@@ -131,7 +135,7 @@ def _build_part(items: list, formats: list[str], moment, ctx: Context) -> bytes:
                 part.writestr(_entry(stem + renderer.file_suffix, moment, renderer.media_type),
                               images.get(picture, fmt, images.etag(picture, fmt)))
                 files.append(stem + renderer.file_suffix)
-            manifest.append(manifest_row(qr.api() | {"files": " ".join(files)}, columns, ctx.schemas))
+            manifest.append(manifest_row(qr.api() | {"files": " ".join(files)}, columns, ctx.schemas, folder_names))
         part.writestr(_entry("manifest.json", moment, "application/json"), json.dumps(manifest))
     return buffer.getvalue()
 
