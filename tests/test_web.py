@@ -88,8 +88,9 @@ def test_the_form_has_a_control_of_the_right_kind_for_each_field(browser):
     html = browser.get("/qrcodes/new").get_data(as_text=True)
     # A colour is posted as its hex text; its swatch (no name) picks on a palette beside it.
     expected = {"type": "radio", "url": "url", "static": "checkbox", "use_display_page": "checkbox", "title": "text",
-                "key": "text", "domain": "select", "use_as_template": "checkbox", "archived": "checkbox", "comments": "text",
-                "fg_color": "text", "bg_color": "text",
+                "key": "text", "domain": "select", "use_as_template": "checkbox", "fg_color": "text", "bg_color": "text",
+                # the organising fields (issue 24): tags typed as names (tags-field.js makes them chips)
+                "tag_names": "text", "folder_id": "select", "comments": "textarea", "archived": "checkbox",
                 "size": "number",
                 "margin": "number", "level": "select", "show_logo": "checkbox", "excavate": "checkbox",
                 # the choices the geometry draws are swatches: a radio each; the logo rides beside its file input
@@ -1002,7 +1003,15 @@ def test_the_form_shows_every_field_of_each_group_of_the_schema(browser):
     inside = {name for names in qrcode_form(CORE).PAYLOAD_FIELDS.values() for name in names}
     # The design group holds every key of its nested fields (fg_gradient-type…) and the logo's file.
     nested = {name for names in qrcode_form(CORE).NESTED_FIELDS.values() for name in names} | {"logo_file"}
-    for group, names in CORE.field_groups.items():
+    groups = dict(qrcode_form(CORE).GROUPS)
+    # The form gives the organising fields a group of their own (issue 24), after the title's:
+    # every other field stays in its schema group, and every labelled field is in one group.
+    organise = {name for name, info in QRCodeCreate.model_fields.items()
+                if ui_of(info).widget in ("tags", "folder") or name in ("archived", "comments")}
+    assert list(groups) == ["content", "link", "organise", "link_options", "design"]
+    assert set(groups["organise"]) == organise
+    for group, names in [*CORE.field_groups.items(), ("organise", groups["organise"])]:
+        names = [name for name in names if group == "organise" or name not in organise]
         # A group runs to the next one (the content group has fieldsets inside it).
         section = re.search(rf'<fieldset[^>]*data-group="{group}".*?(?=data-group=|</form>)', html,
                             flags=re.DOTALL).group(0)

@@ -270,13 +270,14 @@ class QRCodeCreate(_Input):
                            "?useAsTemplate=true); it stays a QR Code of its own")
     archived: Annotated[StrictBool, UI("Archived: hidden from lists, its link still works")] = Field(
         False, description="hidden from lists and counts unless showArchived=true; it still redirects and counts scans")
-    comments: Annotated[Comments | None, UI("Comments")] = Field(None, description="notes for people; search finds them")
-    folder_id: OrganiserId | None = Field(None, description="the folder it is in (null: none); you must be able to "
-                                                           "change the folder's QR Codes")
+    comments: Annotated[Comments | None, UI("Comments", widget="textarea")] = Field(
+        None, description="notes for people; search finds them")
+    folder_id: Annotated[OrganiserId | None, UI("Folder", widget="folder")] = Field(
+        None, description="the folder it is in (null: none); you must be able to change the folder's QR Codes")
     tag_ids: Annotated[TagIds | None, BeforeValidator(_one_or_many), INPUT_ONLY] = Field(
         None, description="the ids of its tags (one or a list): on update they replace its tags; the answer's tags "
                           "lists them")
-    tag_names: Annotated[TagNames | None, BeforeValidator(_one_or_many), INPUT_ONLY] = Field(
+    tag_names: Annotated[TagNames | None, BeforeValidator(_one_or_many), INPUT_ONLY, UI("Tags", widget="tags")] = Field(
         None, description="the names of its tags, any case (one or a list); a name no tag has makes a new tag; with "
                           "tagIds, the QR Code carries both")
     template_id: Annotated[TemplateId | None, INPUT_ONLY] = Field(

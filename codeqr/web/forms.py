@@ -31,7 +31,7 @@ from ..domain.messages import number_in, sentences
 from ..domain.schemas import CORE, QRCodeSchemas, bounds_of, ui_of, value_type
 from ..jobs.csv_import import MAX_ROWS
 from ..plugin_api import PluginError
-from . import content_fields, link_options
+from . import content_fields, link_options, organise
 from .link_options import InstantField, SecretField
 from .timezone import reader_zone
 
@@ -100,6 +100,8 @@ def _form_field(info):
     default = info.default if info.default is not None else ""
     validators = [InputRequired(f"Enter the {label[0].lower()}{label[1:]}.")] if info.is_required() else [Optional()]
     if (control := link_options.control(ui.widget, label, validators)) is not None:
+        return control
+    if (control := organise.control(ui.widget, label, validators)) is not None:
         return control
     if ui.widget == "url":
         return URLField(label, validators=validators)
@@ -254,7 +256,7 @@ def _type_picker(info) -> RadioField:
 def qrcode_form(schemas: QRCodeSchemas) -> type[QRCodeForm]:
     """The form of the QR Codes ``schemas`` describe: a field for each of their fields with a
     ``UI`` label, the fields of each payload, and the names in the schema's groups, as the
-    template shows them."""
+    template shows them (the organising fields in a group of their own, ``organise.ORGANISE``)."""
     fields = {name: field for name, info in schemas.create.model_fields.items()
               if (field := _form_field(info)) is not None}
     fields["type"] = _type_picker(schemas.create.model_fields["type"])
@@ -262,8 +264,12 @@ def qrcode_form(schemas: QRCodeSchemas) -> type[QRCodeForm]:
     if clashes:
         raise PluginError(f"the design field(s) {', '.join(clashes)} would hide a part of the web form: rename them")
     payloads, nested = content_fields.payload_fields(), content_fields.design_fields()
-    groups = {group: tuple(name for name in members if name in fields or name in nested)
-              for group, members in schemas.field_groups.items()}
+    groups = {}
+    for group, members in schemas.field_groups.items():
+        groups[group] = tuple(name for name in members if (name in fields or name in nested)
+                              and name not in organise.ORGANISE)
+        if group == "link":  # the title's group: the "Organise" one follows it
+            groups["organise"] = tuple(name for name in organise.ORGANISE if name in fields)
     inside = {name: control for members in (*payloads.values(), *nested.values()) for name, control in members.items()}
     return type("QRCodeForm", (QRCodeForm,), {**fields, **inside, "SCHEMAS": schemas, "QRCODE_FIELDS": tuple(fields),
                                               "GROUPS": groups,

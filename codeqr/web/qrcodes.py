@@ -27,7 +27,7 @@ from ..jobs import exports, print_sheet
 from ..jobs.print_sheet import SheetOptions
 from ..jobs.statuses import JobStatus
 from ..state import app_state
-from . import bp, content_fields, design_panel, name_of, requires, test_scan
+from . import bp, content_fields, design_panel, name_of, organise, requires, test_scan
 from .analytics import panel
 from .detail import PRINT_SIZES_CM, bot_scans, content_lines
 from .forms import ConfirmForm, QRCodeForm, qrcode_form
@@ -43,10 +43,12 @@ PREVIEW_MAX_SIZE = 1024
 def _form(obj=None) -> QRCodeForm:
     form = qrcode_form(app_state().schemas)(obj=obj)
     form.domain.choices = [SelectChoice(domain) for domain in domains.served(for_request())]
+    organise.offer_folders(form, for_request().actor)
     if request.method == "POST" and "logo" in form._fields:
         design_panel.take_logo_file(form, request.files.get("logo_file"))
     if obj is not None and not form.is_submitted():
         form.fill_content(obj)
+        organise.fill(form, obj)
     return form
 
 
@@ -104,6 +106,7 @@ def qrcode_list():
                            recent_scans=scans_since([qr.id for qr in items], since, app_state().agents) if since else {},
                            page_url=page_url, page_sizes=PAGE_SIZES,
                            type_labels={name: kind.label for name, kind in TYPES.items()}, with_url=WITH_URL,
+                           folder_names=organise.folder_names(qr.folder_id for qr in items),
                            template_filter=_shown(query.use_as_template), template_filters=TEMPLATE_FILTERS)
 
 
@@ -207,7 +210,7 @@ def _form_page(**values) -> str:
     renderers = app_state().images.renderers
     choices, _ = templates.for_picker(for_request(), "svg" if "svg" in renderers else None)
     return render_template("qrcodes/form.html", content=content_fields.template_context(reader_zone()), design=design,
-                           template_choices=choices, **values)
+                           template_choices=choices, tag_choices=organise.tag_choices(), **values)
 
 
 @bp.get("/qrcodes/swatches/<field>/<value>")
@@ -241,6 +244,8 @@ def qrcode_detail(qr_id: str):
                            form=ConfirmForm(), analytics=panel(qrcode_id=qr.id), bot_scans=bot_scans(qr),
                            print_sizes=sorted(PRINT_SIZES_CM), print_size=PRINT_SIZES_CM[0],
                            content=content_lines(qr, reader_zone()), type_label=TYPES[qr.type].label,
+                           folder_name=organise.folder_names([qr.folder_id]).get(qr.folder_id or ""),
+                           made_by=organise.maker_email(qr.user_id),
                            **test_scan.detail_context(qr.id))
 
 
