@@ -318,6 +318,7 @@ def main() -> None:
             connection.execute(f'CREATE DATABASE "{db_name}"')
     try:
         from codeqr import create_app
+        from codeqr.accounts.permissions import OPERATOR
         from codeqr.analytics import queries
         from codeqr.analytics.limits import ReadLimits
         from codeqr.analytics.schemas import AnalyticsQuery
@@ -349,7 +350,7 @@ def main() -> None:
 
             def answer(group_by, **filters):
                 query = AnalyticsQuery.model_validate({"groupBy": group_by, "interval": "90d", **filters})
-                return lambda: (queries.analytics(query, limits, app_state().agents), db.session.rollback())
+                return lambda: (queries.analytics(query, limits, app_state().agents, OPERATOR), db.session.rollback())
 
             since = datetime.now(UTC) - timedelta(days=90)
             raw = db.text("SELECT country, count(*) FROM scan_events WHERE timestamp >= :since AND NOT bot "
