@@ -421,7 +421,10 @@ def _organised(query, ids, frame: TimeFrame, rollups: _Rollups | None, scans: Sc
     ranked = (select(every.c.value, total).group_by(every.c.value).having(total > 0)
               .order_by(total.desc(), every.c.value == "", value).limit(MAX_ITEMS))
     label = "visitors" if query.unique else "scans"
-    return [{**item, label: count} for item, count in organiser.items(list(db.session.execute(ranked)))]
+    items = organiser.items(list(db.session.execute(ranked)))
+    # Among equals, by name (ids mean nothing to a reader), none last.
+    items.sort(key=lambda pair: (-pair[1], pair[0]["name"] is None, (pair[0]["name"] or "").lower()))
+    return [{**item, label: count} for item, count in items]
 
 
 def _with_qrcodes(items: list[dict]) -> list[dict]:
