@@ -102,6 +102,31 @@ def seed_qrcodes(count: int) -> list[tuple[str, str, str]]:
     return made
 
 
+def seed_organisation(codes) -> tuple[str, str]:
+    """Give the QR Codes 20 tags (one each, a second to every third) and 10 folders (none to
+    every eleventh); return the ids of the first tag and the first folder."""
+    from codeqr.domain.models import Folder, QRCode, QRCodeTag, Tag
+    from codeqr.persistence.database import begin_write, executemany
+    from codeqr.persistence.extensions import db
+
+    tags = [Tag(name=f"tag {index}", color="blue") for index in range(20)]
+    folders = [Folder(name=f"folder {index}", access_level="write") for index in range(10)]
+    with begin_write():
+        db.session.add_all([*tags, *folders])
+    pairs = [{"qrcode_id": qr_id, "tag_id": tags[index % 20].id} for index, (qr_id, _, _) in enumerate(codes)]
+    pairs += [{"qrcode_id": qr_id, "tag_id": tags[(index + 7) % 20].id}
+              for index, (qr_id, _, _) in enumerate(codes) if index % 3 == 0]
+    with begin_write():
+        for start in range(0, len(pairs), 5000):
+            executemany(QRCodeTag.__table__.insert(), pairs[start:start + 5000])
+        for number, folder in enumerate(folders):
+            chosen = [qr_id for index, (qr_id, _, _) in enumerate(codes) if index % 11 == number]
+            for start in range(0, len(chosen), 500):
+                db.session.execute(db.update(QRCode).where(QRCode.id.in_(chosen[start:start + 500]))
+                                   .values(folder_id=folder.id))
+    return tags[0].id, folders[0].id
+
+
 def events(codes: list[tuple[str, str, str]], count: int, days: int, chunk: int):
     """Yield chunks of events: times spread over ``days``, QR Codes drawn with a long tail."""
     rng = random.Random(7)
@@ -360,7 +385,11 @@ def main() -> None:
             yardstick = timed(lambda: (db.session.execute(raw, {"since": since_value}).all(),
                                        db.session.rollback()), args.repeat)
             hot, typical = codes[0][0], codes[len(codes) // 2][0]
+            tag, folder = seed_organisation(codes)
             questions = [(group, group, {}) for group in GROUPS] + [
+                ("tags", "tags", {}), ("folders", "folders", {}), ("count, one tag", "count", {"tagIds": tag}),
+                ("timeseries, one folder", "timeseries", {"folderId": folder}),
+                ("count, not archived", "count", {"archived": False})] + [
                 (f"{group}, {label}", group, {"qrcodeId": qr_id})
                 for label, qr_id in (("the most scanned QR Code", hot), ("a typical QR Code", typical))
                 for group in ("timeseries", "devices")]

@@ -94,7 +94,7 @@ def _answers(app) -> dict:
         "all": _ask(app),
         "shop": _ask(app, tagIds=shop),
         "summer": _ask(app, tagIds=summer),
-        "either": _ask(app, tagIds=f"{shop},{summer}"),
+        "either": _ask(app, tagIds=f"{summer},{shop}"),
         "flyers": _ask(app, folderId=flyers),
         "archived": _ask(app, archived="true"),
         "kept": _ask(app, archived="false"),

@@ -70,6 +70,11 @@ def test_every_api_route_of_one_qrcode_answers_404_to_a_member_outside_its_folde
         # The same answer as for a QR Code that never was.
         missing = member.open(path.format(nowhere), method=method, json={"title": "changed"})
         assert answer.get_data(as_text=True) == missing.get_data(as_text=True).replace(nowhere, named), path
+        if method in ("PATCH", "PUT"):  # a body refused: every problem said, as of a QR Code that never was
+            refused = member.open(path.format(named), method=method, json={"size": "big", "fgColor": "#fff"})
+            never = member.open(path.format(nowhere), method=method, json={"size": "big", "fgColor": "#fff"})
+            assert refused.status_code == 422
+            assert refused.get_data(as_text=True) == never.get_data(as_text=True).replace(nowhere, named), path
         if method == "GET":  # a viewer may not write at all (403 for the role, before any lookup)
             assert viewer.open(path.format(named)).status_code == 404, path
             assert insider.open(path.format(named)).status_code == 200, path
@@ -240,3 +245,20 @@ def test_analytics_across_codes_count_only_the_codes_their_asker_sees(org_app):
     assert org.codes["hidden"]["id"] not in dashboard
     csv_lines = signed_in(org_app, "member").get("/analytics/events.csv?interval=all").get_data(as_text=True)
     assert re.findall(r"\bhidden\b", csv_lines) == [] and len(csv_lines.strip().splitlines()) == 1 + 6
+
+
+def test_a_template_in_a_folder_not_given_is_neither_offered_nor_taken(org_app):
+    org = org_app.org
+    hidden = org.codes["hidden"]["id"]
+    admin = authorized_client(org_app, key_of(org_app, org, "admin"))
+    assert admin.patch(f"/api/qrcodes/{hidden}", json={"useAsTemplate": True, "fgColor": "#123456"}).status_code == 200
+    member = authorized_client(org_app, key_of(org_app, org, "member"))
+    taken = member.post("/api/qrcodes", json={"url": "https://example.com/t", "templateId": hidden})
+    never = member.post("/api/qrcodes", json={"url": "https://example.com/t", "templateId": "c" + "0" * 24})
+    assert taken.status_code == 422
+    assert taken.get_data(as_text=True) == never.get_data(as_text=True).replace("c" + "0" * 24, hidden)
+    assert hidden not in signed_in(org_app, "member").get("/qrcodes/new").get_data(as_text=True)
+    insider = authorized_client(org_app, key_of(org_app, org, "insider"))
+    made = insider.post("/api/qrcodes", json={"url": "https://example.com/t", "templateId": hidden})
+    assert (made.status_code, made.json["fgColor"]) == (201, "#123456")
+    assert hidden in signed_in(org_app, "insider").get("/qrcodes/new").get_data(as_text=True)
