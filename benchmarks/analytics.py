@@ -94,7 +94,8 @@ def seed_qrcodes(count: int) -> list[tuple[str, str, str]]:
         rows.append({"id": qr_id, "type": "url", "content": None, "static": False, "use_display_page": True,
                      "url": url, "url_hash": url_hash(url), "upsert_slot": None, "domain": "qr.bench.example",
                      "key": key, "title": f"Product {index}", "external_id": None, "use_as_template": False,
-                     "default_template": False,
+                     "default_template": False, "archived": False, "comments": None, "folder_id": None,
+                     "user_id": None,
                      "design": design, "scans": 0, "last_scanned_at": None, "created_at": now, "updated_at": now})
     with begin_write():
         for start in range(0, count, 5000):
@@ -388,8 +389,7 @@ def main() -> None:
             tag, folder = seed_organisation(codes)
             questions = [(group, group, {}) for group in GROUPS] + [
                 ("tags", "tags", {}), ("folders", "folders", {}), ("count, one tag", "count", {"tagIds": tag}),
-                ("timeseries, one folder", "timeseries", {"folderId": folder}),
-                ("count, not archived", "count", {"archived": False})] + [
+                ("timeseries, one folder", "timeseries", {"folderId": folder})] + [
                 (f"{group}, {label}", group, {"qrcodeId": qr_id})
                 for label, qr_id in (("the most scanned QR Code", hot), ("a typical QR Code", typical))
                 for group in ("timeseries", "devices")]
