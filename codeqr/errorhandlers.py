@@ -126,7 +126,8 @@ def register(app) -> None:
         if error.code == 404:
             # Whoever runs CodeQR is told where short links are served when they asked another
             # host; the public is not.
-            unserved = request.host.lower() not in app.extensions["codeqr"].hosts
+            state, host = app.extensions["codeqr"], request.host.lower()
+            unserved = host not in state.hosts and state.served_domains.domain_of(host) is None
             served = app.config["CODEQR_DOMAINS"] if unserved and from_this_machine(request) else None
             return render_template("404.html", served=served, asked=request.host), 404
         return render_template("error.html", status=error.code, message=error.description), error.code

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 
 from . import pluginmanager
 from .config import host_aliases
+from .domain.domains import ServedDomains
 from .domain.rendering import Images
 from .domain.schemas import QRCodeSchemas
 from .jobs import kinds
@@ -40,6 +41,8 @@ class AppState:
     scan_counter: ScanCounter
     #: short links decided before they are counted (link options, aliases), kept a while
     routes: Routes
+    #: the domains added as data, kept a while (``domain.domains``)
+    served_domains: ServedDomains
     #: what a scan request tells (CODEQR_ANALYTICS), user agents, and the enrichment thread
     visits: VisitReader
     agents: AgentParser
@@ -78,6 +81,7 @@ def build_app_state(app: Flask, pm: pluggy.PluginManager, schemas: QRCodeSchemas
         images=Images(config, renderers, storage, overlay),
         scan_counter=scan_counter,
         routes=Routes(scan_counter, config["CODEQR_ROUTING_CACHE_SECONDS"]),
+        served_domains=ServedDomains(config["CODEQR_ROUTING_CACHE_SECONDS"]),
         visits=VisitReader(config, clock),
         agents=AgentParser(),
         enrichment=EnrichmentWorker(app, config["CODEQR_ANALYTICS_WORKER"], config["CODEQR_SCAN_RETENTION_DAYS"]),

@@ -24,8 +24,8 @@ from codeqr.accounts import apikeys, users
 from codeqr.accounts.permissions import OPERATOR, actor_of_user
 from codeqr.context import Context, for_actor, for_job, for_operator
 from codeqr.design import templates
-from codeqr.domain import deletes, qrcodes, writes
-from codeqr.domain.models import Alias, ApiKey, BulkJob, ImportJob, KeptLogo, QRCode, User
+from codeqr.domain import deletes, domains, qrcodes, writes
+from codeqr.domain.models import Alias, ApiKey, BulkJob, ImportJob, KeptLogo, QRCode, ServedDomain, User
 from codeqr.domain.schemas import QRCodeCreate, QRCodeUpdate
 from codeqr.domain.timeutil import utcnow
 from codeqr.errors import Forbidden, NotFound
@@ -109,6 +109,7 @@ def people(make_app):
         app.key = apikeys.create("admin's", owner=accounts["admin"], ctx=for_operator())[0].id
         app.moved = writes.create(QRCodeCreate(url="https://example.com/moved", key="old-link"), ctx=for_operator()).id
         writes.update(app.moved, QRCodeUpdate(key="new-link", keepOldLink=True), ctx=for_operator())  # an alias
+        domains.create(domains.DomainCreate(slug="qr.added.example"), for_operator())
     return app
 
 
@@ -171,10 +172,16 @@ REFUSALS = {
         "for the viewer", owner=db.session.get(User, app.ids["viewer"]), ctx=ctx)),
     "codeqr.accounts.apikeys.revoke": ("member", "operator", lambda app, ctx: apikeys.revoke("admin's", ctx)),
     "codeqr.accounts.apikeys.revoke_by_id": ("member", "admin", lambda app, ctx: apikeys.revoke_by_id(app.key, ctx)),
+    "codeqr.domain.domains.create": ("member", "admin", lambda app, ctx: domains.create(
+        domains.DomainCreate(slug="qr.new.example"), ctx)),
+    "codeqr.domain.domains.update": ("member", "admin", lambda app, ctx: domains.update(
+        "qr.added.example", domains.DomainUpdate(target="https://example.com/"), ctx)),
+    "codeqr.domain.domains.delete": ("member", "admin", lambda app, ctx: domains.delete("qr.added.example", ctx)),
 }
 #: What each case guards, when not the rows rights protect (QR Codes, users, API keys).
 GUARDS = {"codeqr.jobs.csv_import.start": (ImportJob,), "codeqr.jobs.bulk_create.start": (BulkJob,),
-          "codeqr.domain.writes.checked_new": (KeptLogo,), "codeqr.domain.deletes.remove_alias": (Alias,)}
+          "codeqr.domain.writes.checked_new": (KeptLogo,), "codeqr.domain.deletes.remove_alias": (Alias,),
+          **{f"codeqr.domain.domains.{name}": (ServedDomain,) for name in ("create", "update", "delete")}}
 #: Services that act on the actor's own account only: whoever acts, no one else's row moves.
 OWN_ACCOUNT = {
     "codeqr.accounts.users.end_sessions": lambda app, ctx: users.end_sessions(ctx),

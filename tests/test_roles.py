@@ -93,7 +93,8 @@ def test_keys_of_admins_and_members_with_scope_all_write(people, role):
 
 
 def _ui_posts(app):
-    values = {"qr_id": app.qr["id"], "user_id": app.people["admin"], "key_id": 1, "key": app.qr["key"]}
+    values = {"qr_id": app.qr["id"], "user_id": app.people["admin"], "key_id": 1, "key": app.qr["key"],
+              "slug": "localhost"}
     for rule in app.url_map.iter_rules():
         if "POST" in rule.methods and not rule.rule.startswith("/api/"):
             path = rule.rule

@@ -88,7 +88,8 @@ def test_the_form_has_a_control_of_the_right_kind_for_each_field(browser):
     html = browser.get("/qrcodes/new").get_data(as_text=True)
     # A colour is posted as its hex text; its swatch (no name) picks on a palette beside it.
     expected = {"type": "radio", "url": "url", "static": "checkbox", "use_display_page": "checkbox", "title": "text",
-                "key": "text", "domain": "select", "use_as_template": "checkbox", "archived": "checkbox", "comments": "text", "fg_color": "text", "bg_color": "text",
+                "key": "text", "domain": "select", "use_as_template": "checkbox", "archived": "checkbox", "comments": "text",
+                "fg_color": "text", "bg_color": "text",
                 "size": "number",
                 "margin": "number", "level": "select", "show_logo": "checkbox", "excavate": "checkbox",
                 # the choices the geometry draws are swatches: a radio each; the logo rides beside its file input

@@ -5,6 +5,7 @@ from apiflask import APIBlueprint
 from ..domain.schemas import QRCodeSchemas
 from ..errorhandlers import refuse_nul_bytes
 from .analytics import add_analytics_routes
+from .domains import add_domain_routes
 from .templates import add_template_routes
 from .views import add_qrcode_routes
 
@@ -16,6 +17,7 @@ def build_blueprint(schemas: QRCodeSchemas) -> APIBlueprint:
     add_qrcode_routes(bp, schemas)
     add_analytics_routes(bp)
     add_template_routes(bp)
+    add_domain_routes(bp)
     return bp
 
 

@@ -17,7 +17,7 @@ from ..design_rules import design_problems
 from ..errors import CodeQRError, Conflict, InvalidInput
 from ..links.checks import link_problems
 from ..persistence.extensions import db
-from . import aliases, folders, tags
+from . import aliases, domains, folders, tags
 from .fields import PREVIEW_KEY, RandomKey, fields_of, picture_of
 from .models import QRCode
 from .rendering import Picture, short_link
@@ -29,8 +29,8 @@ Scanned = tuple[Picture, list[CodeQRError]]
 
 def _check_domain(domain: str, ctx: Context) -> str:
     domain = domain.lower()
-    if domain not in ctx.config["CODEQR_DOMAINS"]:
-        served = ", ".join(ctx.config["CODEQR_DOMAINS"])
+    if domain not in (every := domains.served(ctx)):
+        served = ", ".join(every)
         raise InvalidInput(f"{domain!r} is not served by this instance (served: {served})", "domain",
                            sentence=f"This instance does not serve {domain}. Choose one of: {served}.")
     return domain

@@ -154,6 +154,22 @@ class FolderUser(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
 
 
+class ServedDomain(Model):
+    """A domain this instance serves, added as data (``domain.domains``) beside those of the
+    settings; also where the root and an unknown key of a domain go (a settings domain may
+    have a row for those alone)."""
+
+    __tablename__ = "domains"
+
+    slug: Mapped[str] = mapped_column(String(253), primary_key=True)
+    # Where ``/`` of the domain goes, an unknown key goes, and the form's example destination.
+    target: Mapped[str | None] = mapped_column(Text)
+    not_found_url: Mapped[str | None] = mapped_column(Text)
+    placeholder: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ApiKey(Model):
     """An API key; only the SHA-256 of the secret is stored. It belongs to a user (or, made
     at the machine before anyone signed up, to no one) and has a scope (``permissions.SCOPES``)."""

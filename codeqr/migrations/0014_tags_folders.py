@@ -1,5 +1,6 @@
-"""Organising QR Codes (issue 24): tags and folders (with the people given a folder), and
-each QR Code's ``archived``, ``comments``, folder and maker (``user_id``).
+"""Organising QR Codes (issue 24): tags and folders (with the people given a folder),
+each QR Code's ``archived``, ``comments``, folder and maker (``user_id``), and the served
+domains kept as data (``domains``).
 
 Revision ID: 0014
 Revises: 0013
@@ -54,9 +55,19 @@ def upgrade():
     op.create_index("ix_qrcodes_archived_created_at", "qrcodes", ["archived", "created_at"])
     op.create_index("ix_qrcodes_folder_id", "qrcodes", ["folder_id", "created_at"])
     op.create_index("ix_qrcodes_user_id", "qrcodes", ["user_id", "created_at"])
+    op.create_table(
+        "domains",
+        sa.Column("slug", sa.String(253), primary_key=True),
+        sa.Column("target", sa.Text()),
+        sa.Column("not_found_url", sa.Text()),
+        sa.Column("placeholder", sa.Text()),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+    )
 
 
 def downgrade():
+    op.drop_table("domains")
     for name in ("ix_qrcodes_user_id", "ix_qrcodes_folder_id", "ix_qrcodes_archived_created_at"):
         op.drop_index(name, table_name="qrcodes")
     for name in ("user_id", "folder_id", "comments", "archived"):

@@ -50,8 +50,16 @@ def redirect(key: str):
     if route is None:
         route = state.routes.load(domain, key)  # link options, an alias, a plugin to ask, or HEAD
         if route is None:
-            abort(404)
+            return not_found(state, domain)
     return routed(state, domain, key, route, visit)
+
+
+def not_found(state: AppState, domain: str) -> Response:
+    """A key no QR Code has: where the domain sends it (its ``notFoundUrl``), or a 404."""
+    kept = state.served_domains.of(domain)
+    if kept is None or kept.not_found_url is None:
+        abort(404)
+    return Response(status=302, headers={"Location": kept.not_found_url, **NO_CACHE})
 
 
 def routed(state: AppState, domain: str, key: str, route: Route, visit: dict | None, unlocked: bool = False) -> Response:
@@ -154,7 +162,9 @@ def _answer(key: str, routing: Routing, sent_url: str | None) -> Response:
 
 def served_domain(key: str) -> str:
     """The served domain the request came to, or a 404 (another host, or a NUL in ``key``)."""
-    domain = app_state().hosts.get(request.host.lower())
+    state = app_state()
+    host = request.host.lower()
+    domain = state.hosts.get(host) or state.served_domains.domain_of(host)
     if domain is None or "\x00" in key:
         abort(404)
     return domain

@@ -64,4 +64,4 @@ def name_of(qr) -> str:
     return qr.title or TYPES[qr.type].summary(qr.payload()) or qr.key
 
 
-from . import account, analytics, csv_import, keys, qrcodes, templates, test_scan, theme, users  # noqa: E402,F401  (views register on bp)
+from . import account, analytics, csv_import, domains, keys, qrcodes, templates, test_scan, theme, users  # noqa: E402,F401  (views register on bp)

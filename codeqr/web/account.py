@@ -16,6 +16,7 @@ from ..domain.models import User
 from ..errors import CodeQRError
 from ..operations.local_requests import from_this_machine
 from ..persistence.extensions import login_manager
+from ..state import app_state
 from . import bp
 from .forms import ConfirmForm, LoginForm, OwnPasswordForm, SetupForm, show_error
 
@@ -50,6 +51,11 @@ def require_login():
 
 @bp.get("/")
 def index():
+    state = app_state()
+    host = request.host.lower()
+    kept = state.served_domains.of(state.hosts.get(host) or host)
+    if kept is not None and kept.target is not None:  # a domain whose root goes elsewhere (``domain.domains``)
+        return redirect(kept.target)
     if not users.has_users():
         return redirect(url_for("web.setup"))
     if not current_user.is_authenticated:

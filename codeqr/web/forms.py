@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from pydantic.alias_generators import to_camel
 from wtforms import (
     BooleanField,
     EmailField,
@@ -328,3 +329,16 @@ class ImportForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a CSRF-protected button (delete, revoke, logout)."""
+
+
+class DomainForm(FlaskForm):
+    """A domain to serve, or the URLs of one served (``domain.domains`` checks every value)."""
+
+    slug = StringField("Domain, as people will scan it (qr.example.com)")
+    target = URLField("Its root (/) goes to (blank: CodeQR's page)")
+    not_found_url = URLField("A key no QR Code has goes to (blank: a “not found” page)")
+    placeholder = URLField("Example destination the form shows (blank: none)")
+
+    def body(self, *names: str) -> dict:
+        """The API body of ``names`` (blank: null)."""
+        return {to_camel(name): (self._fields[name].data or "").strip() or None for name in names}

@@ -15,7 +15,7 @@ from ..contents import TYPES, WITH_URL
 from ..context import for_request
 from ..design import templates
 from ..design.verify import Unscannable
-from ..domain import deletes, field_checks, folders, qrcodes, writes
+from ..domain import deletes, domains, field_checks, folders, qrcodes, writes
 from ..domain.checks import every_problem
 from ..domain.fields import PREVIEW_KEY, fields_of
 from ..domain.rendering import short_link
@@ -41,7 +41,7 @@ PREVIEW_MAX_SIZE = 1024
 
 def _form(obj=None) -> QRCodeForm:
     form = qrcode_form(app_state().schemas)(obj=obj)
-    form.domain.choices = [SelectChoice(domain) for domain in current_app.config["CODEQR_DOMAINS"]]
+    form.domain.choices = [SelectChoice(domain) for domain in domains.served(for_request())]
     if request.method == "POST" and "logo" in form._fields:
         design_panel.take_logo_file(form, request.files.get("logo_file"))
     if obj is not None and not form.is_submitted():
