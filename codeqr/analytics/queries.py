@@ -40,7 +40,7 @@ from . import sqltime
 from .dimensions import BY_GROUP, FILTERED, Dimension, Rollup
 from .limits import ReadLimits, bounded_reads
 from .models import DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown, ScanCount, WeeklyScans
-from .schemas import AnalyticsQuery, ScanFilters
+from .schemas import ORGANISED, AnalyticsQuery, ScanFilters
 from .stored import Scans, stored_scans
 from .timeframe import TimeFrame, bucket_starts, into_buckets, time_frame
 
@@ -379,6 +379,7 @@ class _Organiser:
 
 #: ``groupBy`` values that group by how QR Codes are organised, not by a dimension of scans.
 ORGANISERS = {"tags": _Organiser("tagId"), "folders": _Organiser("folderId")}
+assert tuple(ORGANISERS) == ORGANISED, "the groupBy values the API takes (schemas.ORGANISED) are the ones answered"
 
 
 def _organised(query, ids, frame: TimeFrame, rollups: _Rollups | None, scans: Scans) -> list[dict]:
