@@ -94,12 +94,38 @@ def seed_qrcodes(count: int) -> list[tuple[str, str, str]]:
         rows.append({"id": qr_id, "type": "url", "content": None, "static": False, "use_display_page": True,
                      "url": url, "url_hash": url_hash(url), "upsert_slot": None, "domain": "qr.bench.example",
                      "key": key, "title": f"Product {index}", "external_id": None, "use_as_template": False,
-                     "default_template": False,
+                     "default_template": False, "archived": False, "comments": None, "folder_id": None,
+                     "user_id": None,
                      "design": design, "scans": 0, "last_scanned_at": None, "created_at": now, "updated_at": now})
     with begin_write():
         for start in range(0, count, 5000):
             executemany(QRCode.__table__.insert(), rows[start:start + 5000])
     return made
+
+
+def seed_organisation(codes) -> tuple[str, str]:
+    """Give the QR Codes 20 tags (one each, a second to every third) and 10 folders (none to
+    every eleventh); return the ids of the first tag and the first folder."""
+    from codeqr.domain.models import Folder, QRCode, QRCodeTag, Tag
+    from codeqr.persistence.database import begin_write, executemany
+    from codeqr.persistence.extensions import db
+
+    tags = [Tag(name=f"tag {index}", color="blue") for index in range(20)]
+    folders = [Folder(name=f"folder {index}", access_level="write") for index in range(10)]
+    with begin_write():
+        db.session.add_all([*tags, *folders])
+    pairs = [{"qrcode_id": qr_id, "tag_id": tags[index % 20].id} for index, (qr_id, _, _) in enumerate(codes)]
+    pairs += [{"qrcode_id": qr_id, "tag_id": tags[(index + 7) % 20].id}
+              for index, (qr_id, _, _) in enumerate(codes) if index % 3 == 0]
+    with begin_write():
+        for start in range(0, len(pairs), 5000):
+            executemany(QRCodeTag.__table__.insert(), pairs[start:start + 5000])
+        for number, folder in enumerate(folders):
+            chosen = [qr_id for index, (qr_id, _, _) in enumerate(codes) if index % 11 == number]
+            for start in range(0, len(chosen), 500):
+                db.session.execute(db.update(QRCode).where(QRCode.id.in_(chosen[start:start + 500]))
+                                   .values(folder_id=folder.id))
+    return tags[0].id, folders[0].id
 
 
 def events(codes: list[tuple[str, str, str]], count: int, days: int, chunk: int):
@@ -318,6 +344,7 @@ def main() -> None:
             connection.execute(f'CREATE DATABASE "{db_name}"')
     try:
         from codeqr import create_app
+        from codeqr.accounts.permissions import OPERATOR
         from codeqr.analytics import queries
         from codeqr.analytics.limits import ReadLimits
         from codeqr.analytics.schemas import AnalyticsQuery
@@ -349,7 +376,7 @@ def main() -> None:
 
             def answer(group_by, **filters):
                 query = AnalyticsQuery.model_validate({"groupBy": group_by, "interval": "90d", **filters})
-                return lambda: (queries.analytics(query, limits, app_state().agents), db.session.rollback())
+                return lambda: (queries.analytics(query, limits, app_state().agents, OPERATOR), db.session.rollback())
 
             since = datetime.now(UTC) - timedelta(days=90)
             raw = db.text("SELECT country, count(*) FROM scan_events WHERE timestamp >= :since AND NOT bot "
@@ -359,7 +386,10 @@ def main() -> None:
             yardstick = timed(lambda: (db.session.execute(raw, {"since": since_value}).all(),
                                        db.session.rollback()), args.repeat)
             hot, typical = codes[0][0], codes[len(codes) // 2][0]
+            tag, folder = seed_organisation(codes)
             questions = [(group, group, {}) for group in GROUPS] + [
+                ("tags", "tags", {}), ("folders", "folders", {}), ("count, one tag", "count", {"tagIds": tag}),
+                ("timeseries, one folder", "timeseries", {"folderId": folder})] + [
                 (f"{group}, {label}", group, {"qrcodeId": qr_id})
                 for label, qr_id in (("the most scanned QR Code", hot), ("a typical QR Code", typical))
                 for group in ("timeseries", "devices")]

@@ -6,7 +6,8 @@ from apiflask import HTTPError
 from flask import abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from .context import for_visitor
+from .accounts.permissions import Actor
+from .context import for_actor, for_visitor
 from .domain.checks import every_problem
 from .errors import CodeQRError, DatabaseUnavailable, InvalidInputs, code_for_status, listed, plain
 from .operations.local_requests import from_this_machine
@@ -69,12 +70,16 @@ _QRCODE_WRITES = {"api.create": False, "api.upsert": False, "api.update": True}
 def _every_problem_of_the_qrcode() -> list[CodeQRError]:
     """On a QR Code write the schema refused, every problem of its body: the schema's and
     those the service finds in the fields it let through (a taken key, colours too alike).
-    These checks read the app's settings and QR Codes, the same whoever asks."""
+    These checks read the app's settings and the QR Codes the key's owner sees (``folders``)."""
+    from .api.views import auth  # here: the API's views import this module
+
     update = _QRCODE_WRITES.get(request.endpoint or "")
     if update is None:
         return []
     ref = (request.view_args or {}).get("ref") if update else None
-    return every_problem(request.get_json(silent=True), for_visitor(), editing=ref, update=update,
+    actor = auth.current_user
+    ctx = for_actor(actor) if isinstance(actor, Actor) else for_visitor()
+    return every_problem(request.get_json(silent=True), ctx, editing=ref, update=update,
                          taken=request.endpoint != "api.upsert")
 
 

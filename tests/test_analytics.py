@@ -9,6 +9,7 @@ import pytest
 
 from api_client import authorized_client
 from clock import Clock
+from codeqr.accounts.permissions import OPERATOR
 from codeqr.context import for_operator
 from codeqr.scans.counter import VISIT_COLUMNS
 
@@ -296,11 +297,12 @@ def test_the_events_csv_is_lines_any_caller_can_read_without_a_request(analytics
     _scan(analytics_api, qr["key"])
     analytics_api.get("/api/events")  # the scan moves on to the events
     with analytics_app.app_context():  # no request here
-        lines = list(events.csv_stream(EventsQuery(interval="all"), seconds=5, agents=app_state().agents))
+        lines = list(events.csv_stream(EventsQuery(interval="all"), seconds=5, agents=app_state().agents, actor=OPERATOR))
         rows = list(csv.DictReader(io.StringIO("".join(lines))))
         assert [row["qrcodeId"] for row in rows] == [qr["id"]]
         with pytest.raises(NotFound):
-            events.csv_stream(EventsQuery(interval="all", qrcodeId="cnothing"), seconds=5, agents=app_state().agents)
+            events.csv_stream(EventsQuery(interval="all", qrcodeId="cnothing"), seconds=5, agents=app_state().agents,
+                              actor=OPERATOR)
 
 
 @pytest.mark.parametrize("params,message", [

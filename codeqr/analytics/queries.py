@@ -4,8 +4,18 @@ Over every QR Code, whole quarter hours (totals) and whole hours (breakdowns) co
 from the rollups and the minutes at either edge of the time frame from the events
 themselves, so every answer is exact. Answers about some QR Codes, with other
 filters (country, device, …) or of unique visitors read the events, by their
-indexes on QR Code and time. Scans not enriched yet are read where they wait, beside
-the events and the rollups (``stored``): answers count them, and no read writes.
+indexes on QR Code and time.
+
+Each answer is someone's (an ``Actor``): a QR Code in a folder they do not see is not
+there for them (``domain.folders``): asked for by ``qrcodeId``, it is a 404; over many QR
+Codes, only those they see are counted, so once a folder is hidden from them their
+answers are about "some QR Codes" (and leave out the scans of deleted QR Codes, whose
+folder no one can tell). Answers by tag or folder (``groupBy=tags|folders``, and the
+``tagIds``, ``folderId`` and ``archived`` filters) join the QR Codes and their tags at
+query time: the rollups are kept by QR Code, and a QR Code's tags and folder change.
+
+Scans not enriched yet are read where they wait, beside the events and the rollups
+(``stored``): answers count them, and no read writes.
 """
 
 from bisect import bisect_right
@@ -18,7 +28,9 @@ from typing import Any
 from sqlalchemy import func, literal_column, select, union_all
 from sqlalchemy.sql import ColumnElement, Subquery
 
-from ..domain.models import QRCode
+from ..accounts.permissions import Actor
+from ..domain import folders
+from ..domain.models import Folder, QRCode, QRCodeTag, Tag
 from ..domain.timeutil import isoformat
 from ..errors import NotFound
 from ..persistence.extensions import db
@@ -28,7 +40,7 @@ from . import sqltime
 from .dimensions import BY_GROUP, FILTERED, Dimension, Rollup
 from .limits import ReadLimits, bounded_reads
 from .models import DailyScans, QRCodeBreakdown, QRCodeRolledDay, QRCodeScanCount, ScanBreakdown, ScanCount, WeeklyScans
-from .schemas import AnalyticsQuery, ScanFilters
+from .schemas import ORGANISED, AnalyticsQuery, ScanFilters
 from .stored import Scans, stored_scans
 from .timeframe import TimeFrame, bucket_starts, into_buckets, time_frame
 
@@ -40,24 +52,41 @@ MAX_ITEMS = 1000
 # -- what a query covers -------------------------------------------------------
 
 
-def scope(query: ScanFilters):
-    """The QR Codes a query covers: None for all of them, else a list or a select of ids."""
+def scope(query: ScanFilters, actor: Actor):
+    """The QR Codes a query of ``actor`` covers: None for all of them (the scans of deleted
+    ones too), else a select of ids. ``NotFound`` when ``qrcodeId`` names one they do not see."""
+    seen = _seen_by(actor)
+    conditions = []
     if query.qrcode_id:
         qr = db.session.scalar(select(QRCode.id).where(
             QRCode.external_id == query.qrcode_id[4:] if query.qrcode_id.startswith("ext_")
-            else QRCode.id == query.qrcode_id))
+            else QRCode.id == query.qrcode_id, *seen))
         if qr is None:
             raise NotFound(f"no QR Code {query.qrcode_id!r}")
-        ids = select(QRCode.id).where(QRCode.id == qr)  # narrowed by domain and key below, if given
-    elif query.domain or query.key:
-        ids = select(QRCode.id)
+        conditions.append(QRCode.id == qr)  # narrowed by the other filters below, if given
     else:
-        return None
+        conditions += seen
     if query.domain:
-        ids = ids.where(QRCode.domain == query.domain.lower())
+        conditions.append(QRCode.domain == query.domain.lower())
     if query.key:
-        ids = ids.where(QRCode.key == query.key)
-    return ids
+        conditions.append(QRCode.key == query.key)
+    if query.tag_ids:
+        conditions.append(QRCode.id.in_(select(QRCodeTag.qrcode_id).where(QRCodeTag.tag_id.in_(query.tag_id_list))))
+    if query.folder_id:
+        conditions.append(QRCode.folder_id == query.folder_id)
+    if query.archived is not None:
+        conditions.append(QRCode.archived.is_(query.archived))
+    return select(QRCode.id).where(*conditions) if conditions else None
+
+
+def _seen_by(actor: Actor) -> list:
+    """The conditions (none or one) on the QR Codes ``actor`` sees: none while no folder is
+    hidden from them, so their answers over every QR Code still come from the rollups."""
+    condition, folder_seen = folders.visible(actor), folders.folder_visible(actor)
+    if condition is None or folder_seen is None:
+        return []
+    hidden = db.session.scalar(select(Folder.id).where(~folder_seen).limit(1))
+    return [] if hidden is None else [condition]
 
 
 def event_conditions(query: ScanFilters, ids, frame: TimeFrame, scans) -> list:
@@ -187,10 +216,10 @@ def _rollups_for(query: AnalyticsQuery, ids) -> _Rollups | None:
 # -- answers ----------------------------------------------------------------------
 
 
-def analytics(query: AnalyticsQuery, limits: ReadLimits, agents: AgentParser):
-    """Answer ``GET /api/analytics`` within ``limits``; ``agents`` classifies the waiting scans."""
+def analytics(query: AnalyticsQuery, limits: ReadLimits, agents: AgentParser, actor: Actor):
+    """Answer ``GET /api/analytics`` to ``actor`` within ``limits``; ``agents`` classifies the waiting scans."""
     with bounded_reads(limits.seconds):
-        ids = scope(query)
+        ids = scope(query, actor)
         scans = stored_scans(agents)
         frame = time_frame(query, _first_scan(ids, scans) if query.interval == "all" else None)
         limits.check_span(frame.end - frame.start)
@@ -204,6 +233,8 @@ def analytics(query: AnalyticsQuery, limits: ReadLimits, agents: AgentParser):
             return {"scans": _count(query, ids, frame, rollups, scans)}
         if query.group_by == "timeseries":
             return _timeseries(query, ids, frame, rollups, starts, scans)
+        if query.group_by in ORGANISERS:
+            return _organised(query, ids, frame, rollups, scans)
         return _breakdown(query, ids, frame, rollups, scans)
 
 
@@ -312,6 +343,89 @@ def _periodic_sums(query, rollups: _Rollups, dimension: Dimension, part: TimeFra
         sums.append(select(value.label("value"), func.sum(model.scans).label("scans"))
                     .where(*rollups.where(model, query, start, piece.start.date(), piece.end.date())).group_by(value))
     return sums
+
+
+@dataclass(frozen=True)
+class _Organiser:
+    """What ``groupBy=tags|folders`` groups scans by: a QR Code's tags (a scan of a QR Code
+    with two tags counts for each) or its folder; ``""`` for none."""
+
+    item_key: str
+
+    def joined(self, codes):
+        """The group of each QR Code id of ``codes`` (a subquery with ``qrcode_id``)."""
+        if self.item_key == "folderId":
+            return select(codes, func.coalesce(QRCode.folder_id, literal_column("''")).label("value")).join(
+                QRCode, QRCode.id == codes.c.qrcode_id)
+        return (select(codes, func.coalesce(QRCodeTag.tag_id, literal_column("''")).label("value"))
+                .join(QRCode, QRCode.id == codes.c.qrcode_id).outerjoin(QRCodeTag, QRCodeTag.qrcode_id == QRCode.id))
+
+    def items(self, ranked: list) -> list[tuple[dict, int]]:
+        """Each ``(value, count)`` as an item with the tag's ``name`` and ``color`` or the
+        folder's ``name``, and its count."""
+        ids = [value for value, _ in ranked if value]
+        tagged = self.item_key == "tagId"
+        columns = (Tag.id, Tag.name, Tag.color) if tagged else (Folder.id, Folder.name)
+        known = {row[0]: row for row in db.session.execute(select(*columns).where(columns[0].in_(ids)))} if ids else {}
+        items = []
+        for value, count in ranked:
+            row = known.get(value)
+            item = {self.item_key: value or None, "name": row[1] if row is not None else None}
+            if tagged:
+                item["color"] = row[2] if row is not None else None
+            items.append((item, int(count)))
+        return items
+
+
+#: ``groupBy`` values that group by how QR Codes are organised, not by a dimension of scans.
+ORGANISERS = {"tags": _Organiser("tagId"), "folders": _Organiser("folderId")}
+assert tuple(ORGANISERS) == ORGANISED, "the groupBy values the API takes (schemas.ORGANISED) are the ones answered"
+
+
+def _organised(query, ids, frame: TimeFrame, rollups: _Rollups | None, scans: Scans) -> list[dict]:
+    """Scans by tag or by folder of the QR Codes scanned, now (deleted QR Codes left out):
+    the scans summed per QR Code first (events, then whole days and weeks from the rollups
+    kept by QR Code), then joined to the QR Codes, so the join reads one row per QR Code.
+    Unique visitors are counted over the events joined (one visitor of two QR Codes in a
+    folder is one)."""
+    organiser = ORGANISERS[query.group_by]
+    parts, reads = _reads(query, ids, frame, DAY, rollups, scans)
+    sums = []
+    for source in reads:
+        if query.unique:
+            joined = organiser.joined(select(source.c.qrcode_id, source.c.visitor).subquery("codes")).subquery("groups")
+            sums.append(select(joined.c.value, func.count(func.distinct(joined.c.visitor)).label("scans"))
+                        .group_by(joined.c.value))
+        else:
+            per_code = select(source.c.qrcode_id, func.count().label("scans")).group_by(source.c.qrcode_id)
+            joined = organiser.joined(per_code.subquery("codes")).subquery("groups")
+            sums.append(select(joined.c.value, func.sum(joined.c.scans).label("scans")).group_by(joined.c.value))
+    for part in parts:
+        assert rollups is not None
+        weeks, days = _split(part, WEEK, _A_MONDAY)
+        pieces: list[tuple[type[DailyScans] | type[WeeklyScans], Any, TimeFrame]] = [
+            (DailyScans, DailyScans.day, piece) for piece in days]
+        pieces += [(WeeklyScans, WeeklyScans.week, piece) for piece in weeks]
+        for model, start, piece in pieces:
+            per_code = (select(model.qrcode_id, func.sum(model.scans).label("scans"))
+                        .where(*rollups.where(model, query, start, piece.start.date(), piece.end.date()))
+                        .group_by(model.qrcode_id))
+            joined = organiser.joined(per_code.subquery("codes")).subquery("groups")
+            sums.append(select(joined.c.value, func.sum(joined.c.scans).label("scans")).group_by(joined.c.value))
+    if not sums:
+        return []
+    every = union_all(*sums).subquery("sums")
+    total = func.sum(every.c.scans)
+    value: ColumnElement = every.c.value
+    if db.engine.dialect.name == "postgresql":
+        value = value.collate("C")
+    ranked = (select(every.c.value, total).group_by(every.c.value).having(total > 0)
+              .order_by(total.desc(), every.c.value == "", value).limit(MAX_ITEMS))
+    label = "visitors" if query.unique else "scans"
+    items = organiser.items(list(db.session.execute(ranked)))
+    # Among equals, by name (ids mean nothing to a reader), none last.
+    items.sort(key=lambda pair: (-pair[1], pair[0]["name"] is None, (pair[0]["name"] or "").lower()))
+    return [{**item, label: count} for item, count in items]
 
 
 def _with_qrcodes(items: list[dict]) -> list[dict]:

@@ -11,7 +11,12 @@ from ..domain.schemas import Timestamp
 from .dimensions import DIMENSIONS, FILTERED, Dimension
 from .timeframe import aware
 
-GROUP_BY = ("count", "timeseries", *(dimension.group_by for dimension in DIMENSIONS))
+#: ``groupBy`` by how QR Codes are organised (``queries.ORGANISERS``), beside the dimensions of scans.
+ORGANISED = ("tags", "folders")
+GROUP_BY = ("count", "timeseries", *(dimension.group_by for dimension in DIMENSIONS), *ORGANISED)
+#: Tag ids one analytics query may name (``tagIds``).
+MAX_TAG_IDS = 100
+_ID = r"c[a-z0-9]{24}"
 Interval = Literal["1h", "24h", "7d", "30d", "90d", "ytd", "1y", "all"]
 INTERVALS: tuple[str, ...] = get_args(Interval)
 MAX_EVENTS_PAGE = 1000
@@ -69,6 +74,17 @@ class _Scope(_Query):
     qrcode_id: str | None = Field(None, max_length=300, description="id, or ext_ followed by an externalId")
     domain: str | None = Field(None, max_length=253)
     key: str | None = Field(None, max_length=190)
+    tag_ids: str | None = Field(None, max_length=MAX_TAG_IDS * 25 + MAX_TAG_IDS - 1,
+                                pattern=rf"^{_ID}(,{_ID})*$",
+                                description="tag ids, comma-separated: scans of the QR Codes carrying any of them")
+    folder_id: str | None = Field(None, pattern=rf"^{_ID}$", description="scans of the QR Codes in this folder")
+    archived: bool | None = Field(None, description="true: scans of archived QR Codes only; false: of the others; "
+                                  "not given: of both")
+
+    @property
+    def tag_id_list(self) -> list[str]:
+        """``tagIds`` as a list."""
+        return self.tag_ids.split(",") if self.tag_ids else []
 
 
 class ScanFilters(_DimensionFilters, _Scope):

@@ -9,7 +9,7 @@ from ..analytics.schemas import AnalyticsQuery, AnalyticsResult, EventList, Even
 from ..context import the_app
 from ..jobs.downloads import streamed_attachment
 from ..state import app_state
-from .views import auth, errors
+from .views import _ctx, auth, errors
 
 
 def add_analytics_routes(bp: APIBlueprint) -> None:
@@ -22,7 +22,8 @@ def add_analytics_routes(bp: APIBlueprint) -> None:
                "hour (up to 48 h), day (up to a year) or month; a breakdown: items sorted by scans, most first")
     @bp.doc(summary="Scan analytics", tags=["Analytics"], responses=errors(404))
     def analytics(query: AnalyticsQuery):
-        return AnalyticsResult(queries.analytics(query, ReadLimits.from_config(the_app().config), app_state().agents))
+        return AnalyticsResult(queries.analytics(query, ReadLimits.from_config(the_app().config), app_state().agents,
+                                                 _ctx().actor))
 
 
     @bp.get("/events")
@@ -38,5 +39,5 @@ def add_analytics_routes(bp: APIBlueprint) -> None:
         wants_csv = query.format == "csv" or (query.format is None and request.accept_mimetypes.best == "text/csv")
         seconds = the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"]
         if wants_csv:
-            return streamed_attachment(events.csv_stream(query, seconds, app_state().agents), "scans.csv")
-        return EventList(events.page(query, seconds, app_state().agents))
+            return streamed_attachment(events.csv_stream(query, seconds, app_state().agents, _ctx().actor), "scans.csv")
+        return EventList(events.page(query, seconds, app_state().agents, _ctx().actor))

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.permissions import Permission
 from ..contents import TYPES
 from ..context import Context
+from ..domain import folders
 from ..domain.models import QRCode
 from ..errors import Conflict, InvalidInput, InvalidInputs
 from ..persistence.database import begin_write
@@ -33,11 +34,11 @@ _LOGO_LEVELS = ("Q", "H")
 
 def problems(template_id: str | None, ctx: Context, field: str = "templateId") -> list[InvalidInput]:
     """Why ``template_id`` names no template (unknown, or a QR Code not marked as one), or nothing.
-    Every QR Code is visible to whoever may read any (they belong to the instance)."""
+    A QR Code in a folder ``ctx.actor`` does not see is unknown to them (``domain.folders``)."""
     if template_id is None:
         return []
     row = db.session.get(QRCode, template_id)
-    if row is None:
+    if row is None or not folders.may_see(row.folder_id, ctx.actor):
         return [InvalidInput(f"no QR Code {template_id!r} to use as a template", field,
                              sentence="There is no QR Code with this id to take the design of: choose a template.")]
     if not row.use_as_template:
@@ -128,11 +129,12 @@ class Choice:
 
 
 def for_picker(ctx: Context, fmt: str | None = None) -> tuple[list[Choice], str | None]:
-    """Every template, the default first, then by title, and the default's id: what a
+    """Every template ``ctx.actor`` sees, the default first, then by title, and the default's id: what a
     template picker shows. Thumbnails are ``/qr/{id}.{fmt}`` (the public image route takes
     no size: the picture is drawn at the template's own size, best in a vector ``fmt``)."""
     fmt = fmt or ctx.config["CODEQR_DEFAULT_FORMAT"]
-    rows = db.session.scalars(select(QRCode).where(QRCode.use_as_template.is_(True))
+    seen = folders.visible(ctx.actor)
+    rows = db.session.scalars(select(QRCode).where(QRCode.use_as_template.is_(True), *([] if seen is None else [seen]))
                               .order_by(QRCode.default_template.desc(), QRCode.title, QRCode.created_at))
     api_names = ctx.schemas.api_names
     choices = []

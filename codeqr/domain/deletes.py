@@ -1,5 +1,7 @@
 """Deleting QR Codes: one, the API's bulk list, or however many the web list picked, and an
-old short link of one (``aliases``). Each is one transaction; the stored images are forgotten
+old short link of one (``aliases``). A QR Code the actor does not see is not there for them
+(``folders``); one they see in a folder theirs only to read refuses the whole operation
+(``Forbidden``). Each is one transaction; the stored images are forgotten
 and the lifecycle hooks run after the commit. A QR Code's aliases go with it (the foreign
 key's ``ON DELETE CASCADE``: SQLite's connections turn foreign keys on)."""
 
@@ -13,7 +15,7 @@ from ..persistence.extensions import db
 from . import aliases
 from .lifecycle import fire
 from .models import QRCode
-from .qrcodes import out_of, outs_of, row_or_not_found
+from .qrcodes import out_of, outs_of, refuse_unless_changeable, row_to_change, seen_by
 from .schemas import MAX_BULK, QRCodeOut
 
 
@@ -27,7 +29,7 @@ def delete_one(ref: str, ctx: Context) -> dict:
     """Delete a QR Code and its stored images; return ``{"id": …}``."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     with begin_write():
-        qr = row_or_not_found(ref)
+        qr = row_to_change(ref, ctx.actor)
         gone = out_of(qr, ctx)
         db.session.delete(qr)
     _forget_deleted([gone], ctx)
@@ -41,7 +43,7 @@ def remove_alias(ref: str, key: str, domain: str | None, ctx: Context) -> QRCode
     that code. Return the QR Code."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     with begin_write():
-        qr = row_or_not_found(ref)
+        qr = row_to_change(ref, ctx.actor)
         before = out_of(qr, ctx)
         domain = (domain or qr.domain).lower()
         if not aliases.drop(qr.id, domain, key):
@@ -55,7 +57,7 @@ def remove_alias(ref: str, key: str, domain: str | None, ctx: Context) -> QRCode
 
 def bulk_delete(refs: list[str], ctx: Context) -> int:
     """Delete the QR Codes named (ids or ``ext_`` refs, at most ``MAX_BULK``: the API's);
-    return how many existed."""
+    return how many existed (for ``ctx.actor``: those they do not see are not counted)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     if len(refs) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} ids per request", "ids")
@@ -77,12 +79,15 @@ def delete_many(ids: list[str], ctx: Context) -> int:
 
 
 def _delete_where(conditions: list, ctx: Context) -> int:
-    """Delete the QR Codes each condition finds, in one transaction; their images and the
-    lifecycle hooks follow the commit."""
+    """Delete the QR Codes each condition finds among those ``ctx.actor`` sees, in one
+    transaction (none if any is theirs only to read); their images and the lifecycle hooks
+    follow the commit."""
     gone: list[QRCodeOut] = []
     with begin_write():
         for condition in conditions:
-            doomed = list(db.session.scalars(select(QRCode).where(condition)))
+            doomed = list(db.session.scalars(select(QRCode).where(condition, *seen_by(ctx.actor))))
+            for qr in doomed:
+                refuse_unless_changeable(qr, ctx.actor)
             gone += outs_of(doomed, ctx)
             if doomed:
                 db.session.execute(delete(QRCode).where(QRCode.id.in_([qr.id for qr in doomed])))

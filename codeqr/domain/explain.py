@@ -114,8 +114,9 @@ class Explanation(BaseModel):
 
 
 def explain(ref: str, query: ExplainQuery, ctx: Context) -> Explanation:
-    """Where a scan of the QR Code ``ref`` by the visitor ``query`` describes would go."""
-    qr = row_or_not_found(ref)
+    """Where a scan of the QR Code ``ref`` by the visitor ``query`` describes would go
+    (``NotFound`` when ``ctx.actor`` does not see it)."""
+    qr = row_or_not_found(ref, ctx.actor)
     link = decided_as_stored(qr)
     country = query.country.upper() if query.country else None
     visitor = described(

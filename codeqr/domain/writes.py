@@ -30,7 +30,7 @@ from .fields import RandomKey, fields_of, picture_of, with_type_change
 from .ids import new_key, url_fingerprint, url_hash
 from .lifecycle import fire
 from .models import QRCode
-from .qrcodes import oldest_row_with_url, out_of, row_of, row_or_not_found
+from .qrcodes import oldest_row_with_url, out_of, refuse_unless_changeable, row_of, row_to_change, seen_by
 from .schemas import LINK_FIELDS, SECRET_FIELDS, QRCodeCreate, QRCodeOut, QRCodeUpdate
 
 _RANDOM_KEY_ATTEMPTS = 5
@@ -164,7 +164,7 @@ def _scan_ahead(ref: str, given: dict, ctx: Context, logo: logos.Logo | None = N
     """Decode the image an update of ``ref`` would make before its write transaction (a
     decode takes from milliseconds to seconds: writers must not wait for it). None when the
     checks before the decode fail or the QR Code is not there: the update finds out itself."""
-    qr = row_of(ref)
+    qr = row_of(ref, ctx.actor)
     if qr is None:
         return None
     stored = ctx.schemas.fields_of(qr)
@@ -261,7 +261,7 @@ def update(ref: str, data: QRCodeUpdate, ctx: Context, within: Within | None = N
         # it named by no QR Code, and the sweep removes it after the grace.
         _keep(logo, ctx)
     with begin_write():
-        qr = row_or_not_found(ref)
+        qr = row_to_change(ref, ctx.actor)
         before, changes = _save_changes(qr, data.given(), ctx, scanned, logo)
         result = out_of(qr, ctx)
         if within is not None:
@@ -279,6 +279,11 @@ def upsert(data: QRCodeCreate, ctx: Context, within: Within | None = None) -> tu
 
     Concurrent upserts of one new url insert with the same ``upsert_slot``; the
     unique constraint lets exactly one through and the others update that row.
+
+    Only the QR Codes ``ctx.actor`` sees are looked among (``folders``): one they see but may
+    not change is refused (``Forbidden``); one they do not see is neither changed nor told
+    of: they get a QR Code of their own (unless a value they chose, a key or an externalId,
+    is taken: 409, as for a create).
     """
     ctx.actor.require(Permission.WRITE_QRCODES)
     data, logo = _with_logo(data, ctx)
@@ -295,6 +300,8 @@ def upsert(data: QRCodeCreate, ctx: Context, within: Within | None = None) -> tu
     # Checked (its image decoded) before the write transaction, as the row is now: writers
     # must not wait for a decode. Should the row change meanwhile, the checks run again inside.
     ahead, _ = _upsert_row(data, found_by, ctx)
+    if ahead is not None:
+        refuse_unless_changeable(ahead, ctx.actor)
     checked = _new_fields(data, ctx, logo=logo) if ahead is None else None  # keeps the logo
     scanned = _scan_ahead(ahead.id, given, ctx, logo) if ahead is not None else None
     if ahead is not None and logo is not None:
@@ -310,7 +317,11 @@ def upsert(data: QRCodeCreate, ctx: Context, within: Within | None = None) -> tu
                 qr = db.session.scalar(select(QRCode).where(QRCode.upsert_slot == slot))
                 if qr is None:
                     raise Conflict("the QR Code for this url changed while upserting; try again")
+                if db.session.scalar(select(QRCode.id).where(QRCode.id == qr.id, *seen_by(ctx.actor))) is None:
+                    # The slot is held by a QR Code this actor does not see: theirs goes without one.
+                    qr, created = inserted(fields, ctx), True
         if not created:
+            refuse_unless_changeable(qr, ctx.actor)
             before, changes = _save_changes(qr, given, ctx, scanned, logo)
         result = out_of(qr, ctx)
         if within is not None:
@@ -325,12 +336,12 @@ def upsert(data: QRCodeCreate, ctx: Context, within: Within | None = None) -> tu
 
 
 def _upsert_row(data: QRCodeCreate, found_by: str, ctx: Context) -> tuple[QRCode | None, str]:
-    """The row an upsert of ``data`` finds (None: it creates one) and what identifies it
-    (its slot): a gs1 code by its Digital Link (products share default links), any other
+    """The row an upsert of ``data`` by ``ctx.actor`` finds among those they see (None: it
+    creates one) and what identifies it (its slot): a gs1 code by its Digital Link (products share default links), any other
     by the oldest with its content."""
     if data.gs1 is not None and data.type == "gs1":
         domain = (data.domain or ctx.config["CODEQR_DEFAULT_DOMAIN"]).lower()
         key = product_key(data.gs1)
         return db.session.scalar(select(QRCode).where(QRCode.domain == domain, QRCode.key == key,
-                                                      QRCode.type == "gs1")), key
-    return oldest_row_with_url(found_by, data.domain, data.type), found_by
+                                                      QRCode.type == "gs1", *seen_by(ctx.actor))), key
+    return oldest_row_with_url(found_by, ctx.actor, data.domain, data.type), found_by

@@ -22,7 +22,7 @@ from ..context import the_app
 from ..errors import InvalidInput, NotFound, as_sentence, plain
 from ..jobs.downloads import streamed_attachment
 from ..state import app_state
-from . import bp, countries
+from . import bp, countries, current_actor
 from .test_scan import PREFIX as TEST_SCAN_PREFIX
 from .timezone import known_zone, reader_zone
 
@@ -119,7 +119,7 @@ def _answers(query: AnalyticsQuery, shown: list[Dimension], qrcode_id: str | Non
     measure = "visitors" if query.unique else "scans"
 
     def answer(group_by: str, asked: AnalyticsQuery = current):
-        return queries.analytics(asked.model_copy(update={"group_by": group_by}), limits, agents)
+        return queries.analytics(asked.model_copy(update={"group_by": group_by}), limits, agents, current_actor())
 
     total = answer("count")[measure]
     series = answer("timeseries")
@@ -254,5 +254,6 @@ def events_csv():
         query = EventsQuery.model_validate(request.args.to_dict())
     except ValidationError:
         abort(400, "the link to this file is not valid")
-    lines = events.csv_stream(query, the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"], app_state().agents)
+    lines = events.csv_stream(query, the_app().config["CODEQR_ANALYTICS_TIMEOUT_SECONDS"], app_state().agents,
+                              current_actor())
     return streamed_attachment(lines, "scans.csv")

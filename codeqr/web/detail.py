@@ -16,7 +16,7 @@ from ..contents import TYPES
 from ..context import the_app
 from ..errors import CodeQRError
 from ..state import app_state
-from . import content_fields
+from . import content_fields, current_actor
 
 #: Physical sizes the detail page prints a QR Code at, in centimetres; the first is the default.
 PRINT_SIZES_CM = (5, 3, 4, 8, 10, 15)
@@ -31,7 +31,7 @@ def bot_scans(qr) -> int | None:
 
     def counted(bots: str) -> int:
         query = AnalyticsQuery.model_validate({"interval": "all", "qrcodeId": qr.id, "bots": bots})
-        return queries.analytics(query, limits, app_state().agents)["scans"]
+        return queries.analytics(query, limits, app_state().agents, current_actor())["scans"]
 
     try:
         return max(counted("include") - counted("exclude"), 0)

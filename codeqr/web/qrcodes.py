@@ -15,7 +15,7 @@ from ..contents import TYPES, WITH_URL
 from ..context import for_request
 from ..design import templates
 from ..design.verify import Unscannable
-from ..domain import deletes, domains, field_checks, qrcodes, writes
+from ..domain import deletes, domains, field_checks, folders, qrcodes, writes
 from ..domain.checks import every_problem
 from ..domain.fields import PREVIEW_KEY, fields_of
 from ..domain.filters import Filters, ListQuery
@@ -161,7 +161,7 @@ def qrcode_new():
 @bp.route("/qrcodes/<qr_id>/edit", methods=["GET", "POST"])
 @requires(Permission.WRITE_QRCODES)
 def qrcode_edit(qr_id: str):
-    qr = _get(qr_id)
+    qr = _get(qr_id, to_change=True)
     form = _form(obj=qr)
     link_change = None
     if _template_applied(form):
@@ -246,13 +246,14 @@ def qrcode_detail(qr_id: str):
                            content=content_lines(qr, reader_zone()), type_label=TYPES[qr.type].label,
                            folder_name=organise.folder_names([qr.folder_id]).get(qr.folder_id or ""),
                            made_by=organise.maker_email(qr.user_id),
+                           changeable=folders.may_write(qr.folder_id, for_request().actor),
                            **test_scan.detail_context(qr.id))
 
 
 @bp.route("/qrcodes/<qr_id>/delete", methods=["GET", "POST"])
 @requires(Permission.WRITE_QRCODES)
 def qrcode_delete(qr_id: str):
-    qr = _get(qr_id)
+    qr = _get(qr_id, to_change=True)
     form = ConfirmForm()
     if form.validate_on_submit():
         deletes.delete_one(qr_id, ctx=for_request())
@@ -529,10 +530,14 @@ def _show_every_problem(form: QRCodeForm, editing: str | None = None, update: bo
     form.show_error(InvalidInputs([problem for problem in problems if problem.field not in said]))
 
 
-def _get(qr_id: str):
-    qr = qrcodes.find(qr_id, for_request())
+def _get(qr_id: str, to_change: bool = False):
+    """The QR Code the signed-in person sees (404 otherwise); ``to_change``: one they may change (403 otherwise)."""
+    ctx = for_request()
+    qr = qrcodes.find(qr_id, ctx)
     if qr is None:
         abort(404)
+    if to_change:
+        qrcodes.refuse_unless_changeable(qrcodes.row_or_not_found(qr.id, ctx.actor), ctx.actor)
     return qr
 
 

@@ -21,7 +21,7 @@ from ..links.utm import UTM_FIELDS
 from ..links.visitors import moment_of, visitor_of
 from ..scans.routes import decided_as_stored
 from ..state import app_state
-from . import bp, countries
+from . import bp, countries, current_actor
 from .timezone import known_zone, reader_zone
 
 #: What the box's fields' names start with (``test-country`` …); the rest is the API's name.
@@ -65,8 +65,9 @@ class Target:
 
 
 def target_of(qr_id: str) -> Target | None:
-    """The ``Target`` of a QR Code as stored; None when it has no short link (static)."""
-    row = qrcodes.row_of(qr_id)
+    """The ``Target`` of a QR Code as stored; None when it has no short link (static). 404
+    when the signed-in person does not see it (``folders``)."""
+    row = qrcodes.row_of(qr_id, current_actor())
     if row is None:
         abort(404)
     if row.static:
