@@ -3,14 +3,14 @@ old short link of one (``aliases``). Each is one transaction; the stored images 
 and the lifecycle hooks run after the commit. A QR Code's aliases go with it (the foreign
 key's ``ON DELETE CASCADE``: SQLite's connections turn foreign keys on)."""
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, or_, select
 
 from ..accounts.permissions import Permission
 from ..context import Context
 from ..errors import InvalidInput, NotFound
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
-from . import aliases
+from . import aliases, folders
 from .lifecycle import fire
 from .models import QRCode
 from .qrcodes import out_of, outs_of, row_or_not_found
@@ -55,13 +55,16 @@ def remove_alias(ref: str, key: str, domain: str | None, ctx: Context) -> QRCode
 
 def bulk_delete(refs: list[str], ctx: Context) -> int:
     """Delete the QR Codes named (ids or ``ext_`` refs, at most ``MAX_BULK``: the API's);
-    return how many existed."""
+    return how many existed. Those in a folder the actor may not change are left, as if they
+    did not exist (``folders``). Their tags' pairs go with them (``ON DELETE CASCADE``)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     if len(refs) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} ids per request", "ids")
     ids = [ref for ref in refs if not ref.startswith("ext_")]
     external = [ref[4:] for ref in refs if ref.startswith("ext_")]
-    return _delete_where([or_(QRCode.id.in_(ids), QRCode.external_id.in_(external))], ctx)
+    named = or_(QRCode.id.in_(ids), QRCode.external_id.in_(external))
+    writable = folders.writable(ctx.actor)
+    return _delete_where([named if writable is None else and_(named, writable)], ctx)
 
 
 #: Ids per statement of ``delete_many``: well under SQLite's limit of bound values.
