@@ -1,9 +1,12 @@
 """The bulk update (``PATCH /api/qrcodes/bulk``, issue 24): one change for up to 100 QR Codes,
 each answered in its place; and the bulk delete with tags and folders."""
 
+import base64
+import io
 from typing import Annotated
 
 import pytest
+from PIL import Image
 from pydantic import Field
 from sqlalchemy import func, select
 
@@ -145,6 +148,19 @@ def test_expiry_utm_design_and_a_template_apply_to_each(app, api):
         assert result["url"] == {code["id"]: code["url"] for code in codes}[result["id"]]  # each keeps its own
 
 
+def test_a_logo_sent_is_taken_in_and_shown_by_each_code(app, api):
+    image = io.BytesIO()
+    Image.new("RGBA", (64, 64), (255, 0, 0, 255)).save(image, format="PNG")
+    logo = "data:image/png;base64," + base64.b64encode(image.getvalue()).decode()
+    codes = _codes(api, 3)
+    answer = _bulk(api, [code["id"] for code in codes], {"logo": logo})
+    assert answer.status_code == 200, answer.json
+    names = {result["logo"] for result in answer.json}
+    assert len(names) == 1 and names.pop().startswith("logo-")
+    # A logo sent is a logo shown, at the level a logo needs (as a single update does).
+    assert {(result["showLogo"], result["level"]) for result in answer.json} == {(True, "H")}
+
+
 def test_the_fields_each_code_has_its_own_of_are_refused_with_why(app, api):
     code = _codes(api, 1)[0]
     answer = _bulk(api, [code["id"]], {"url": URL, "key": "menu", "domain": "go.example.org", "externalId": "x",
@@ -191,6 +207,7 @@ def test_more_than_100_distinct_ids_are_refused_and_repeats_count_once(app, api)
     assert repeated.status_code == 200 and len(repeated.json) == 100
     assert [result["qrcodeId"] for result in repeated.json] == distinct[:100]
     assert _bulk(api, [], {"archived": True}).status_code == 422
+    assert _bulk(api, distinct[:1] * 1001, {"archived": True}).status_code == 422  # the list's own bound
 
 
 def test_the_hook_hears_each_changed_code_once_after_the_commit(make_app):

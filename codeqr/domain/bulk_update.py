@@ -34,11 +34,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.permissions import Actor, Permission
 from ..context import Context
-from ..design import templates
+from ..design import logos, templates
 from ..errors import CodeQRError, Conflict, InvalidInput, InvalidInputs, NotFound
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
 from . import folders, tags, writes
+from .field_checks import Scanned
 from .models import QRCode, Tag
 from .qrcodes import out_of, row_of
 from .schemas import (
@@ -186,12 +187,12 @@ class TagChange:
         return {"tag_ids": sorted(kept), "tag_names": list(self.add_names)}
 
 
-def _tag_change(given: dict) -> TagChange | None:
-    """The tags ``given`` adds and removes, checked (an unknown id, a tag both added and
-    removed, a change mixed with a set: ``InvalidInputs``); None when it changes none."""
+def _tag_change(given: dict) -> tuple[TagChange | None, list[CodeQRError]]:
+    """The tags ``given`` adds and removes (None: it changes none), and every problem of it:
+    an unknown id, a tag both added and removed, a change mixed with a set."""
     sent = {name: given[name] for name in TAG_CHANGES if given.get(name) is not None}
     if not sent:
-        return None
+        return None, []
     problems: list[CodeQRError] = []
     if {"tag_ids", "tag_names"} & given.keys():
         problems.append(InvalidInput("set the tags (tagIds, tagNames) or change them (addTag…, removeTag…), not both",
@@ -199,17 +200,17 @@ def _tag_change(given: dict) -> TagChange | None:
     for name in ("add_tag_ids", "remove_tag_ids"):
         if (problem := tags.unknown_ids(sent.get(name))) is not None:
             problems.append(InvalidInput(problem.detail, TAG_CHANGES[name], sentence=problem.sentence))
-    InvalidInputs.raise_any(*problems)
     added_names = {name.strip().lower(): name.strip() for name in sent.get("add_tag_names", ()) if name.strip()}
     removed_names = {name.strip().lower() for name in sent.get("remove_tag_names", ())}
     existing = _ids_by_lower_name(added_names.keys() | removed_names)
     add_ids = set(sent.get("add_tag_ids", ())) | {existing[lower] for lower in added_names if lower in existing}
     remove_ids = set(sent.get("remove_tag_ids", ())) | {existing[lower] for lower in removed_names if lower in existing}
     if both := (add_ids & remove_ids) | (added_names.keys() & removed_names):
-        raise InvalidInput(f"{len(both)} tag(s) both added and removed: say which", "removeTagIds"
-                           if "remove_tag_ids" in sent else "removeTagNames")
-    return TagChange(frozenset(add_ids), tuple(name for lower, name in added_names.items() if lower not in existing),
-                     frozenset(remove_ids), "addTagIds" if "add_tag_ids" in sent else "addTagNames")
+        problems.append(InvalidInput(f"{len(both)} tag(s) both added and removed: say which one you mean",
+                                     "removeTagIds" if "remove_tag_ids" in sent else "removeTagNames"))
+    new_names = tuple(name for lower, name in added_names.items() if lower not in existing)
+    return TagChange(frozenset(add_ids), new_names, frozenset(remove_ids),
+                     "addTagIds" if "add_tag_ids" in sent else "addTagNames"), problems
 
 
 def _ids_by_lower_name(lowers) -> dict[str, str]:
@@ -222,23 +223,43 @@ def _ids_by_lower_name(lowers) -> dict[str, str]:
 # -- the update -----------------------------------------------------------------------
 
 
-def _problems_of_all(given: dict, ctx: Context) -> list[CodeQRError]:
-    """The problems of the change itself, the same for every code: checked once."""
-    problems: list[CodeQRError] = [*templates.problems(given.get("template_id"), ctx)]
+def _checked(data: BaseModel, ctx: Context) -> tuple[dict, TagChange | None, logos.Logo | None]:
+    """What ``data`` changes in each code (``writes``' given fields), the tags it adds and
+    removes, and the logo it sends taken in; every problem of it at once, the same for every
+    code, raised (``InvalidInputs``): checked once, not once per code."""
+    given = data.given()  # type: ignore[attr-defined]  # a body_of class
+    if not any(value is not None or name not in TAG_CHANGES for name, value in given.items()):
+        raise InvalidInput("send at least one field to change", "data")
+    change, problems = _tag_change(given)
+    problems += templates.problems(given.get("template_id"), ctx)
     if "folder_id" in given and (problem := folders.folder_problem(given["folder_id"], ctx.actor)):
         problems.append(problem)
     if problem := tags.unknown_ids(given.get("tag_ids")):
         problems.append(problem)
-    return problems
+    InvalidInputs.raise_any(*problems)
+    data, logo = writes._with_logo(data, ctx)  # a logo refused: 422, nothing stored
+    return {name: value for name, value in data.given().items() if name not in TAG_CHANGES}, change, logo  # type: ignore[attr-defined]
 
 
 def _may_change(qr: QRCode | None, actor: Actor) -> bool:
-    """Whether ``actor`` sees and may change ``qr`` (its folder's access; None: no QR Code)."""
-    return qr is not None and folders.may_see(qr.folder_id, actor) and folders.may_write(qr.folder_id, actor)
+    """Whether ``actor`` may change ``qr`` (None: no QR Code), by its folder's access
+    (whoever may change a folder's QR Codes sees them)."""
+    return qr is not None and folders.may_write(qr.folder_id, actor)
 
 
 def _refused(ref: str, error: CodeQRError) -> BulkUpdateError:
     return BulkUpdateError(error=ErrorBody.model_validate(error.body()), qrcode_id=ref)
+
+
+def _updated(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None,
+             logo: logos.Logo | None) -> tuple[QRCodeOut, dict]:
+    """In the open write transaction: change ``qr`` as ``writes.update`` does, in a savepoint
+    (refused, it leaves nothing of itself); return ``(before, changes)``."""
+    try:
+        with db.session.begin_nested():
+            return writes._save_changes(qr, given, ctx, scanned, logo)
+    except IntegrityError:  # one of its tags deleted since the check
+        raise Conflict("a tag of this change was deleted meanwhile; try again") from None
 
 
 def update_many(refs: list[str], data: BaseModel, ctx: Context) -> RootModel:
@@ -248,42 +269,29 @@ def update_many(refs: list[str], data: BaseModel, ctx: Context) -> RootModel:
     refs = list(dict.fromkeys(refs))
     if len(refs) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} QR Codes per request ({len(refs)} sent)", "qrcodeIds")
-    given = data.given()  # type: ignore[attr-defined]  # a body_of class
-    if not any(value is not None or name not in TAG_CHANGES for name, value in given.items()):
-        raise InvalidInput("send at least one field to change", "data")
-    change = _tag_change(given)
-    InvalidInputs.raise_any(*_problems_of_all(given, ctx))
-    data, logo = writes._with_logo(data, ctx)
-    given = {name: value for name, value in data.given().items() if name not in TAG_CHANGES}  # type: ignore[attr-defined]
-    rows = {ref: row_of(ref) for ref in refs}
-    # Decoded before the write transaction (seconds for 100 codes): writers do not wait for it.
-    scanned = {ref: writes._scan_ahead(ref, given, ctx, logo) for ref, qr in rows.items() if _may_change(qr, ctx.actor)}
+    given, change, logo = _checked(data, ctx)
+    # Decoded before the write transaction (as ``writes.update``): writers do not wait for 100 decodes.
+    scanned = {ref: writes._scan_ahead(ref, given, ctx, logo) for ref in refs if _may_change(row_of(ref), ctx.actor)}
     if logo is not None:
-        writes._keep(logo, ctx)  # as ``writes.update``: a logo no code takes is swept after the grace
+        writes._keep(logo, ctx)  # as ``writes.update``: a logo no code took is swept after the grace
     results: list = []
     changed: list[tuple[QRCodeOut, QRCodeOut, dict]] = []
     with begin_write():
-        carried = tags.of_codes(qr.id for qr in map(row_of, refs) if qr is not None) if change else {}
-        for ref in refs:
-            qr = row_of(ref)
-            if not _may_change(qr, ctx.actor):
+        rows = {ref: row_of(ref) for ref in refs}
+        carried = tags.of_codes(qr.id for qr in rows.values() if qr is not None) if change else {}
+        for ref, qr in rows.items():
+            if qr is None or not _may_change(qr, ctx.actor):
                 results.append(_refused(ref, NotFound(f"no QR Code {ref!r}")))
                 continue
-            assert qr is not None, "_may_change says no to no QR Code"
             try:
                 own = change.tags_of({tag.id for tag in carried[qr.id]}) if change else {}
-                with db.session.begin_nested():  # a code refused leaves nothing of itself
-                    before, changes = writes._save_changes(qr, given | own, ctx, scanned.get(ref), logo)
+                before, changes = _updated(qr, given | own, ctx, scanned.get(ref), logo)
             except CodeQRError as error:
                 results.append(_refused(ref, error))
                 continue
-            except IntegrityError:  # a tag deleted meanwhile
-                results.append(_refused(ref, Conflict("a tag of this change was deleted meanwhile; try again")))
-                continue
-            after = out_of(qr, ctx)
-            results.append(after)
+            results.append(after := out_of(qr, ctx))
             if changes:
                 changed.append((before, after, changes))
-    for before, after, changes in changed:
+    for before, after, changes in changed:  # committed: images forgotten, hooks told
         writes._after_update(before, after, changes, ctx)
     return results_of(ctx.schemas.out).model_validate(results)
