@@ -79,6 +79,29 @@ def test_valid_refused_and_unknown_codes_are_answered_each_in_the_order_sent(app
     assert api.get(f"/api/qrcodes/{plain['id']}").json["archived"] is True
 
 
+def test_a_change_that_would_not_scan_on_one_code_refuses_it_alone_decoded_before_the_write(app, api, monkeypatch):
+    from codeqr.design import verify
+    from codeqr.domain import field_checks
+
+    decodes = []
+
+    def spy(spec, renderer=None):
+        decodes.append((spec.text, bool(db.session.info.get("codeqr_writing"))))
+        return verify.verify(spec, renderer)
+
+    plain = _codes(api, 1)[0]
+    # Light modules on a dark background need the quiet zone: at margin 0 the paper around
+    # the image merges with them (tests/test_design_scans.py); dark on white does not.
+    dark = api.post("/api/qrcodes", json={"url": URL, "bgColor": "#111827", "fgColor": "#ffffff"}).json
+    monkeypatch.setattr(field_checks, "verify", spy)
+    answer = _bulk(api, [dark["id"], plain["id"]], {"margin": 0})
+    assert [error["field"] for error in answer.json[0]["error"]["errors"]] == ["margin"]
+    assert "does not scan" in answer.json[0]["error"]["message"]
+    assert answer.json[1]["margin"] == 0
+    assert api.get(f"/api/qrcodes/{dark['id']}").json == dark
+    assert sorted(decodes) == sorted([(dark["shortLink"], False), (plain["shortLink"], False)])  # none in the write
+
+
 def test_tags_are_added_removed_and_set_on_50_codes(app, api):
     codes = _codes(api, 20, tagNames=["old"]) + _codes(api, 30)
     ids = [code["id"] for code in codes]
