@@ -98,6 +98,8 @@ def why_refused(name: str, schemas: QRCodeSchemas) -> str:
 
 
 def _refusing(why: str):
+    """A validator refusing any value of a field, saying ``why``."""
+
     def refuse(value):
         raise PydanticCustomError("per_qrcode", "{why}", {"why": why})
     return refuse
@@ -140,7 +142,7 @@ class _Body(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, extra="forbid", strict=True)
 
     qrcode_ids: list[Ref] = Field(min_length=1, max_length=MAX_SENT, description=(
-        f"the QR Codes to change, up to {MAX_BULK}: ids, or ext_ followed by an externalId; a repeated one counts "
+        f"the QR Codes to change, up to {MAX_BULK}: ids, or ext_ followed by an externalId; one sent twice counts "
         "and is answered once"))
 
 
@@ -223,11 +225,11 @@ def _ids_by_lower_name(lowers) -> dict[str, str]:
 # -- the update -----------------------------------------------------------------------
 
 
-def _checked(data: BaseModel, ctx: Context) -> tuple[dict, TagChange | None, logos.Logo | None]:
+def _checked(data: _UpdateInput, ctx: Context) -> tuple[dict, TagChange | None, logos.Logo | None]:
     """What ``data`` changes in each code (``writes``' given fields), the tags it adds and
     removes, and the logo it sends taken in; every problem of it at once, the same for every
     code, raised (``InvalidInputs``): checked once, not once per code."""
-    given = data.given()  # type: ignore[attr-defined]  # a body_of class
+    given = data.given()
     if not any(value is not None or name not in TAG_CHANGES for name, value in given.items()):
         raise InvalidInput("send at least one field to change", "data")
     change, problems = _tag_change(given)
@@ -238,7 +240,7 @@ def _checked(data: BaseModel, ctx: Context) -> tuple[dict, TagChange | None, log
         problems.append(problem)
     InvalidInputs.raise_any(*problems)
     data, logo = writes._with_logo(data, ctx)  # a logo refused: 422, nothing stored
-    return {name: value for name, value in data.given().items() if name not in TAG_CHANGES}, change, logo  # type: ignore[attr-defined]
+    return {name: value for name, value in data.given().items() if name not in TAG_CHANGES}, change, logo
 
 
 def _may_change(qr: QRCode | None, actor: Actor) -> bool:
@@ -262,7 +264,7 @@ def _updated(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None,
         raise Conflict("a tag of this change was deleted meanwhile; try again") from None
 
 
-def update_many(refs: list[str], data: BaseModel, ctx: Context) -> RootModel:
+def update_many(refs: list[str], data: _UpdateInput, ctx: Context) -> RootModel:
     """Apply ``data`` (a validated ``body_of`` change) to each QR Code of ``refs`` (ids or
     ``ext_`` refs; a repeat counts once); answer each in the order given (its first time)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
