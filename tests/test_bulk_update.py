@@ -231,6 +231,10 @@ def test_more_than_100_distinct_ids_are_refused_and_repeats_count_once(app, api)
     assert [result["qrcodeId"] for result in repeated.json] == distinct[:100]
     assert _bulk(api, [], {"archived": True}).status_code == 422
     assert _bulk(api, distinct[:1] * 1001, {"archived": True}).status_code == 422  # the list's own bound
+    # No database query meets NUL (PostgreSQL refuses it), nor a / no id or externalId has.
+    for bad in ("ext_a\x00b", "ext_a/b", "c\x1f"):
+        refused = _bulk(api, [bad], {"archived": True})
+        assert refused.status_code == 422 and refused.json["error"]["errors"][0]["field"] == "qrcodeIds.0", bad
 
 
 def test_the_hook_hears_each_changed_code_once_after_the_commit(make_app):

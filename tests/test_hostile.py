@@ -68,7 +68,7 @@ BODIES = {
                                                      "utm_campaign": "c\u0000" * 1000}).encode(),
     # The bulk update (issue 24): ids and changes past the schema, reaching the service.
     "bulk update of hostile ids": json.dumps({"qrcodeIds": ["ext_known", "cmissing0000000000000000000", "x" * 259,
-                                                            "ext_../../etc", "ext_known"] * 200,
+                                                            "ext_' OR 1=1 --", "ext_known"] * 200,
                                               "data": {"archived": True}}).encode(),
     "bulk update of hostile tags": json.dumps({"qrcodeIds": ["ext_known"], "data": {
         "addTagNames": ["\u202e" + "t" * 49, " "], "removeTagNames": ["%", "_"] * 25}}).encode(),

@@ -77,8 +77,9 @@ TAG_CHANGES = {"add_tag_ids": "addTagIds", "add_tag_names": "addTagNames",
 #: Most ids one request may list, repeats included (each counts once toward ``MAX_BULK``):
 #: a bound keeps a hostile list cheap.
 MAX_SENT = 10 * MAX_BULK
-#: An id, or ``ext_`` and an externalId (``qrcodes.row_of``).
-Ref = Annotated[str, Field(min_length=1, max_length=4 + 255)]
+#: An id, or ``ext_`` and an externalId (``qrcodes.row_of``): neither holds / nor control
+#: characters (``schemas.ExternalId``; PostgreSQL stores no NUL, so none may reach a query).
+Ref = Annotated[str, Field(min_length=1, max_length=4 + 255, pattern=r"^[^/\x00-\x1f\x7f]+$")]
 
 
 def allowed_fields(schemas: QRCodeSchemas) -> tuple[str, ...]:
