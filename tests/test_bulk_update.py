@@ -129,6 +129,16 @@ def test_tags_are_added_removed_and_set_on_50_codes(app, api):
     assert again.json[0]["updatedAt"] == answer.json[0]["updatedAt"]
 
 
+def test_a_tag_named_beyond_a_to_z_is_found_to_add_and_remove(app, api):
+    codes = _codes(api, 2, tagNames=["Été"])
+    ids = [code["id"] for code in codes]
+    assert _tag_counts(app) == {"Été": 2}
+    _bulk(api, ids, {"removeTagNames": ["Été"], "addTagNames": ["Größe"]})
+    assert _tag_counts(app) == {"Été": 0, "Größe": 2}
+    _bulk(api, ids[:1], {"addTagNames": ["Été"]})  # the tag there, not a second one
+    assert _tag_counts(app) == {"Été": 1, "Größe": 2}
+
+
 def test_a_code_that_would_carry_too_many_tags_is_refused_alone(app, api):
     full, light = _codes(api, 2)
     api.patch(f"/api/qrcodes/{full['id']}", json={"tagNames": [f"t{number}" for number in range(50)]})

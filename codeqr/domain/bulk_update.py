@@ -29,7 +29,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, cr
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.permissions import Actor, Permission
@@ -40,7 +39,7 @@ from ..persistence.database import begin_write
 from ..persistence.extensions import db
 from . import folders, tags, writes
 from .field_checks import Scanned
-from .models import QRCode, Tag
+from .models import QRCode
 from .qrcodes import out_of, row_of
 from .schemas import (
     AUTOMATIC,
@@ -204,23 +203,17 @@ def _tag_change(given: dict) -> tuple[TagChange | None, list[CodeQRError]]:
         if (problem := tags.unknown_ids(sent.get(name))) is not None:
             problems.append(InvalidInput(problem.detail, TAG_CHANGES[name], sentence=problem.sentence))
     added_names = {name.strip().lower(): name.strip() for name in sent.get("add_tag_names", ()) if name.strip()}
-    removed_names = {name.strip().lower() for name in sent.get("remove_tag_names", ())}
-    existing = _ids_by_lower_name(added_names.keys() | removed_names)
+    removed_names = {name.strip().lower(): name.strip() for name in sent.get("remove_tag_names", ()) if name.strip()}
+    # Found as a tag's update finds them (``tags``: any case, as the database's unique index says).
+    existing = {lower: tag.id for lower, tag in tags._by_lower_name(added_names | removed_names).items()}
     add_ids = set(sent.get("add_tag_ids", ())) | {existing[lower] for lower in added_names if lower in existing}
     remove_ids = set(sent.get("remove_tag_ids", ())) | {existing[lower] for lower in removed_names if lower in existing}
-    if both := (add_ids & remove_ids) | (added_names.keys() & removed_names):
+    if both := (add_ids & remove_ids) | (added_names.keys() & removed_names.keys()):
         problems.append(InvalidInput(f"{len(both)} tag(s) both added and removed: say which one you mean",
                                      "removeTagIds" if "remove_tag_ids" in sent else "removeTagNames"))
     new_names = tuple(name for lower, name in added_names.items() if lower not in existing)
     return TagChange(frozenset(add_ids), new_names, frozenset(remove_ids),
                      "addTagIds" if "add_tag_ids" in sent else "addTagNames"), problems
-
-
-def _ids_by_lower_name(lowers) -> dict[str, str]:
-    if not lowers:
-        return {}
-    rows = db.session.execute(select(func.lower(Tag.name), Tag.id).where(func.lower(Tag.name).in_(list(lowers))))
-    return {lower: tag_id for lower, tag_id in rows}
 
 
 # -- the update -----------------------------------------------------------------------
