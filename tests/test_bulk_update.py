@@ -280,6 +280,8 @@ def test_a_read_only_key_may_not(app, api):
     answer = _bulk(authorized_client(app, secret), [code["id"]], {"archived": True})
     assert answer.status_code == 403
     assert answer.json["error"]["message"] == "this API key is read-only: it cannot change QR Codes"
+    malformed = _bulk(authorized_client(app, secret), "not a list", {"url": 5})
+    assert malformed.status_code == 403  # told first, before what the body lacks
     assert _stored(app, code["id"]).archived is False
 
 

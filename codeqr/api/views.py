@@ -245,6 +245,7 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
 
     @bp.patch("/qrcodes/bulk")
     @bp.auth_required(auth)
+    @refused_unless(Permission.WRITE_QRCODES)
     @bp.input(bulk_update.body_of(schemas), arg_name="body")
     @bp.output(bulk_update.results_of(schemas.out), description="Each QR Code after the update, or an error with "
                "its id, in the order sent")
