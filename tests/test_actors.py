@@ -24,7 +24,7 @@ from codeqr.accounts import apikeys, users
 from codeqr.accounts.permissions import OPERATOR, actor_of_user
 from codeqr.context import Context, for_actor, for_job, for_operator
 from codeqr.design import templates
-from codeqr.domain import deletes, domains, folders_admin, qrcodes, tags, writes
+from codeqr.domain import bulk_update, deletes, domains, folders_admin, qrcodes, tags, writes
 from codeqr.domain.models import (
     Alias,
     ApiKey,
@@ -160,6 +160,9 @@ REFUSALS = {
         app.qr, QRCodeUpdate(title="Changed"), ctx=ctx)),
     "codeqr.domain.writes.upsert": ("viewer", "member", lambda app, ctx: writes.upsert(
         QRCodeCreate(url="https://example.com/new"), ctx=ctx)),
+    "codeqr.domain.bulk_update.update_many": ("viewer", "member", lambda app, ctx: bulk_update.update_many(
+        [app.qr], bulk_update.body_of(ctx.schemas).model_validate({"qrcodeIds": [app.qr], "data": {"archived": True}}).data,
+        ctx)),
     "codeqr.domain.deletes.delete_one": ("viewer", "member", lambda app, ctx: deletes.delete_one(app.qr, ctx=ctx)),
     "codeqr.domain.deletes.remove_alias": ("viewer", "member", lambda app, ctx: deletes.remove_alias(
         app.moved, "old-link", None, ctx=ctx)),

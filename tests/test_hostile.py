@@ -66,6 +66,17 @@ BODIES = {
     "expiry and password out of bounds": json.dumps({"url": URL, "expiresAt": "99999-01-01T00:00:00Z",
                                                      "expiredUrl": "file:///etc/passwd", "password": "p" * 100_000,
                                                      "utm_campaign": "c\u0000" * 1000}).encode(),
+    # The bulk update (issue 24): ids and changes past the schema, reaching the service.
+    "bulk update of hostile ids": json.dumps({"qrcodeIds": ["ext_known", "cmissing0000000000000000000", "x" * 259,
+                                                            "ext_' OR 1=1 --", "ext_known"] * 200,
+                                              "data": {"archived": True}}).encode(),
+    "bulk update of hostile tags": json.dumps({"qrcodeIds": ["ext_known"], "data": {
+        "addTagNames": ["\u202e" + "t" * 49, " "], "removeTagNames": ["%", "_"] * 25}}).encode(),
+    "bulk update refusing each code": json.dumps({"qrcodeIds": ["ext_known", "cmissing0000000000000000000"],
+                                                  "data": {"fgColor": "#fefefe", "addTagNames": ["new"]}}).encode(),
+    "bulk update of per-code fields": json.dumps({"qrcodeIds": ["ext_known"], "data": {
+        "url": "javascript:alert(1)", "key": "api", "password": "p" * 100_000, "rules": [{"url": URL}] * 10_000,
+        "data": {"data": _nested(20)}}}).encode(),
 }
 
 #: Query strings sent to every route, with or without a body.
@@ -126,6 +137,18 @@ def test_no_hostile_request_gets_a_5xx_or_stores_anything(app, api, quiet_logs, 
               f"{len(stored_by_refused)} refused requests stored rows")
     assert server_errors == []
     assert stored_by_refused == []
+
+
+@pytest.mark.parametrize("name, status", [("bulk update of hostile ids", 200), ("bulk update of hostile tags", 200),
+                                          ("bulk update refusing each code", 200),
+                                          ("bulk update of per-code fields", 422)])
+def test_the_bulk_update_bodies_reach_its_service(api, name, status):
+    """Past the schema: the corpus tries the service itself, not only the body's shape."""
+    api.post("/api/qrcodes", json={"url": URL, "externalId": "known"})
+    response = api.patch("/api/qrcodes/bulk", data=BODIES[name], content_type="application/json")
+    assert response.status_code == status, response.get_json()
+    if status == 200:
+        assert response.get_json()[0].get("externalId") == "known" or response.get_json()[0]["qrcodeId"] == "ext_known"
 
 
 @pytest.mark.parametrize("depth, status", [(MAX_JSON_DEPTH - 1, 422), (MAX_JSON_DEPTH, 400)])

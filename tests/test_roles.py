@@ -70,9 +70,10 @@ def test_every_api_write_refuses_a_read_only_key_or_a_viewer(people, role, scope
     writes = list(_api_writes(people))
     assert len(writes) >= 6
     body = {"url": URL + "/new", "title": "changed"}
+    bulk = {"POST": [body], "PATCH": {"qrcodeIds": [people.qr["id"]], "data": {"archived": True}}}
     for method, path in writes:
         response = api.open(path + ("?ids=" + people.qr["id"] if path.endswith("/bulk") and method == "DELETE" else ""),
-                            method=method, json=[body] if path.endswith("/bulk") else body)
+                            method=method, json=bulk.get(method) if path.endswith("/bulk") else body)
         assert response.status_code == 403, (method, path)
         assert response.get_json()["error"]["code"] == "forbidden"
     assert _rows(people) == before

@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 from ..accounts import apikeys
 from ..accounts.permissions import Actor, Permission, actor_of_key
 from ..context import Context, for_actor
-from ..domain import deletes, explain, filters, info, qrcodes, writes
+from ..domain import bulk_update, deletes, explain, filters, info, qrcodes, writes
 from ..domain.aliases import AliasQuery
 from ..domain.filters import CountAnswer, CountQuery, ListQuery
 from ..domain.schemas import (
@@ -87,6 +87,14 @@ _BULK = ("Each item is checked as a single create is (its image decoded), in a j
          "created in one transaction. The request waits for the job up to `CODEQR_BULK_WAIT_SECONDS` (10) and "
          "answers as below; a job still running is answered 202 with `Location` to poll. `Prefer: respond-async` "
          "answers 202 at once; `Prefer: wait=N` waits at most N seconds.")
+
+
+_BULK_UPDATE = ("One change for many QR Codes: the fields of an update that fit many (design, templateId, link options but "
+                "the password, folderId, archived, comments, tags set or added and removed); those each code has its own "
+                "of are refused (422, with why). `data` is checked once (422 for the whole request), then each code as "
+                "an update of it is (a design that would not scan with its link refuses that code only). The codes "
+                "changed are changed in one transaction; an unknown id, or a code in a folder you may not change, is "
+                "a 404 in its place.")
 
 
 def bulk_wait(prefer: str | None, most: float) -> tuple[float, str | None]:
@@ -233,6 +241,17 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
             responses={**errors(), 404: "No bulk create of this key's owner with this id (answers are kept a day)"})
     def bulk_job(job_id: str):
         return bulk_jobs.progress(bulk_jobs.get(job_id, _ctx()))
+
+
+    @bp.patch("/qrcodes/bulk")
+    @bp.auth_required(auth)
+    @refused_unless(Permission.WRITE_QRCODES)
+    @bp.input(bulk_update.body_of(schemas), arg_name="body")
+    @bp.output(bulk_update.results_of(schemas.out), description="Each QR Code after the update, or an error with "
+               "its id, in the order sent")
+    @bp.doc(summary="Update up to 100 QR Codes", description=_BULK_UPDATE, responses=errors(writes=True))
+    def bulk_update_qrcodes(body):
+        return bulk_update.update_many(body.qrcode_ids, body.data, ctx=_ctx())
 
 
     @bp.delete("/qrcodes/bulk")

@@ -57,7 +57,8 @@ def remove_alias(ref: str, key: str, domain: str | None, ctx: Context) -> QRCode
 
 def bulk_delete(refs: list[str], ctx: Context) -> int:
     """Delete the QR Codes named (ids or ``ext_`` refs, at most ``MAX_BULK``: the API's);
-    return how many existed (for ``ctx.actor``: those they do not see are not counted)."""
+    return how many existed (for ``ctx.actor``: those they do not see are not counted). Their tags'
+    pairs go with them (``ON DELETE CASCADE``)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     if len(refs) > MAX_BULK:
         raise InvalidInput(f"at most {MAX_BULK} ids per request", "ids")
