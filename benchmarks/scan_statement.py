@@ -46,7 +46,7 @@ def _serve_blocks(instance: Path, db: str, postgres_url: str, codes: int, block:
     app = create_app({"INSTANCE_PATH": str(instance), "CODEQR_DATABASE_URL": url, "CODEQR_DEFAULT_DOMAIN": DOMAIN,
                       "CODEQR_ANALYTICS_WORKER": False, "CODEQR_JOB_WORKER": True,  # the bulk create's job
                       # PostgreSQL: no wait for the WAL flush, or one scan after another measures the disk
-                      "CODEQR_SCAN_ASYNC_COMMIT": True})
+                      "CODEQR_SCAN_ASYNC_COMMIT": True, "CODEQR_BULK_WAIT_SECONDS": 600})  # a busy machine
     # Seeded through the command line and the API, which every version compared has.
     secret = app.test_cli_runner().invoke(args=["create-api-key", "bench"]).output.split()[-1]
     client = app.test_client()

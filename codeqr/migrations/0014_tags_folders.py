@@ -72,11 +72,9 @@ def _filter_indexes(dialect: str) -> list[tuple[str, str]]:
     """The indexes of the list's filters and sorts (``domain.indexed`` and ``models`` spell the
     same SQL): name and columns on ``dialect``."""
     postgresql = dialect == "postgresql"
-    last_scanned = ("last_scanned_at_pg", "last_scanned_at DESC NULLS LAST") if postgresql else (
-        "last_scanned_at", "last_scanned_at")
-    sorts = [("updated_at", "updated_at"), ("scans", "scans"),
-             ("title", "coalesce(substr(title, 1, 200), '')"), ("url", "coalesce(substr(url, 1, 200), '')"),
-             last_scanned]
+    # None on the counters (scans, last_scanned_at): every scan changes them (``models`` says why).
+    sorts = [("updated_at", "updated_at"),
+             ("title", "coalesce(substr(title, 1, 200), '')"), ("url", "coalesce(substr(url, 1, 200), '')")]
     indexes = [(f"ix_qrcodes{infix}_{name}", f"{lead}{columns}")
                for name, columns in sorts for infix, lead in (("", ""), ("_archived", "archived, "))]
     indexes += [("ix_qrcodes_key", '"key"'), ("ix_qrcodes_type", "type"), ("ix_qrcodes_static", "static"),
