@@ -18,7 +18,7 @@ def _operations(app):
 
 #: The API's operations: the QR Codes' 12 (explain and removing an old link included), analytics and
 #: events, the default template's GET and PUT.
-OPERATIONS = 17
+OPERATIONS = 18
 
 
 def test_spec_lists_every_operation(app):

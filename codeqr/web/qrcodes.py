@@ -28,7 +28,7 @@ from ..jobs.statuses import JobStatus
 from ..state import app_state
 from . import bp, content_fields, design_panel, name_of, requires, test_scan
 from .analytics import panel
-from .detail import PRINT_SIZES_CM, bot_scans, content_lines
+from .detail import PRINT_SIZES_CM, bot_scans, content_lines, destination_health
 from .forms import ConfirmForm, QRCodeForm, qrcode_form
 from .timezone import reader_zone
 
@@ -240,7 +240,7 @@ def qrcode_detail(qr_id: str):
                            form=ConfirmForm(), analytics=panel(qrcode_id=qr.id), bot_scans=bot_scans(qr),
                            print_sizes=sorted(PRINT_SIZES_CM), print_size=PRINT_SIZES_CM[0],
                            content=content_lines(qr, reader_zone()), type_label=TYPES[qr.type].label,
-                           **test_scan.detail_context(qr.id))
+                           destinations=destination_health(qr), **test_scan.detail_context(qr.id))
 
 
 @bp.route("/qrcodes/<qr_id>/delete", methods=["GET", "POST"])

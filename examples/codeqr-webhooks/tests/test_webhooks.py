@@ -71,6 +71,7 @@ def make_app(tmp_path, receiver):
             "CODEQR_WEBHOOKS_URLS": [receiver.url],
             "CODEQR_WEBHOOKS_SECRET": SECRET,
             "CODEQR_WEBHOOKS_BACKOFF_SECONDS": 0.05,
+            "CODEQR_DESTINATION_CHECKS": False,  # tests reach no site on the internet
             **overrides,
         })
         apps.append(app)
