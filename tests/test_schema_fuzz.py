@@ -16,7 +16,7 @@ def _operations(app):
     return [result.ok() for result in schema.get_all_operations()]
 
 
-#: The API's operations: the QR Codes' 12 (explain and removing an old link included), analytics and
+#: The API's operations: the QR Codes' 13 (explain, removing an old link and destinations included), analytics and
 #: events, the default template's GET and PUT.
 OPERATIONS = 18
 
