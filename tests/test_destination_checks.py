@@ -423,3 +423,43 @@ def test_a_bad_check_setting_stops_the_app(make_app, name, value):
 
     with pytest.raises(ConfigurationError, match=name):
         make_app(**{name: value})
+
+
+def test_the_job_runner_does_the_checks_as_a_chore(app, api, clock, site):
+    from codeqr.jobs import kinds
+
+    assert health.chore in [chore.run for chore in kinds.chores()]
+    site.set("/ok", 200)
+    qr = _code(api, site.url("/ok"))
+    with app.app_context():
+        assert health.chore(for_operator(app)) == 0  # reads which codes use which URL: none due yet
+        clock.advance(hours=24, seconds=1)
+        assert health.chore(for_operator(app)) == 1
+    assert _state(api, qr)[0]["status"] == 200
+
+
+def test_a_run_stops_when_its_time_is_spent(api, app, clock, site, monkeypatch):
+    for path in ("/a", "/b", "/c"):
+        site.set(path, 200)
+        _code(api, site.url(path))
+    with app.app_context():
+        health.sync_links(for_operator(app))
+        clock.advance(hours=25)
+        assert health.sweep(for_operator(app), budget=0) == 0  # the runner's jobs come first
+        assert health.sweep(for_operator(app), budget=60) == 3
+
+
+def test_no_such_name_and_no_tls_are_failures_with_their_kind(api, app, clock, site, monkeypatch):
+    def lookup(host, port):
+        if host == "gone.example":
+            raise OSError("Name or service not known")
+        return ["127.0.0.1"]
+
+    monkeypatch.setattr(safe_fetch, "lookup", lookup)
+    unknown = _code(api, "https://gone.example/")
+    plain = _code(api, f"https://127.0.0.1:{site.port}/ok")  # https to a server speaking plain http
+    _sweep(app, clock)
+    _sweep(app, clock)
+    assert [(found["state"], found["error"]) for found in _state(api, unknown)] == [("broken", "dns")]
+    assert [(found["state"], found["error"]) for found in _state(api, plain)] == [("broken", "tls")]
+    assert _state(api, unknown)[0]["sentence"].startswith("This destination cannot be found")
