@@ -463,3 +463,19 @@ def test_no_such_name_and_no_tls_are_failures_with_their_kind(api, app, clock, s
     assert [(found["state"], found["error"]) for found in _state(api, unknown)] == [("broken", "dns")]
     assert [(found["state"], found["error"]) for found in _state(api, plain)] == [("broken", "tls")]
     assert _state(api, unknown)[0]["sentence"].startswith("This destination cannot be found")
+
+
+def test_migration_0015_goes_down_and_up_again(app, api, clock, site):
+    from sqlalchemy import inspect
+
+    from schema_versions import downgrade_schema, migrate_from
+
+    site.set("/ok", 200)
+    _code(api, site.url("/ok"))
+    with app.app_context():
+        downgrade_schema("0014")
+        assert "destination_checks" not in inspect(db.engine).get_table_names()
+        migrate_from("0014")
+        assert {"destination_checks", "destination_links", "destination_hosts"} <= set(
+            inspect(db.engine).get_table_names())
+    assert _sweep(app, clock) == 1
