@@ -479,3 +479,17 @@ def test_migration_0015_goes_down_and_up_again(app, api, clock, site):
         assert {"destination_checks", "destination_links", "destination_hosts"} <= set(
             inspect(db.engine).get_table_names())
     assert _sweep(app, clock) == 1
+
+
+def test_a_catalog_of_thousands_of_destinations_is_read_in_batches(app):
+    from codeqr.domain.ids import url_hash
+
+    urls = [f"https://shop.example.com/product/{index}" for index in range(1200)]
+    with app.app_context():
+        db.session.add_all(QRCode(type="url", static=False, url=url, url_hash=url_hash(url), domain="localhost",
+                                  key=f"p{index}", design={}, link={"ios": url + "/ios"})
+                           for index, url in enumerate(urls))
+        db.session.commit()
+        health.sync_links(for_operator(app))
+        assert db.session.query(DestinationCheck).count() == 2400
+        assert {check.host for check in db.session.query(DestinationCheck)} == {"shop.example.com"}

@@ -222,15 +222,15 @@ def sync_links(ctx: Context, only: str | None = None) -> None:
     new, gone = [pair for pair in wanted if pair not in existing], existing - set(wanted)
     now, period = ctx.now(), _period(ctx)
     with begin_write():
-        if new:
-            checks = {hashed: wanted[(code, hashed)] for code, hashed in new}
+        checks = {hashed: wanted[(code, hashed)] for code, hashed in new}
+        for part in _batches(list(checks.items())):
             db.session.execute(insert_on_conflict(DestinationCheck.__table__, db.engine.dialect).values(
                 [{"url_hash": hashed, "url": url, "host": _host(url), "failures": 0,
-                  "due_at": next_slot(hashed, now, period)} for hashed, url in checks.items()])
-                .on_conflict_do_nothing())
+                  "due_at": next_slot(hashed, now, period)} for hashed, url in part]).on_conflict_do_nothing())
+        for part in _batches(new):
             # A code deleted since it was read takes none (its links would break the foreign key).
-            alive = set(db.session.scalars(select(QRCode.id).where(QRCode.id.in_({code for code, _ in new}))))
-            rows = [{"qrcode_id": code, "url_hash": hashed} for code, hashed in new if code in alive]
+            alive = set(db.session.scalars(select(QRCode.id).where(QRCode.id.in_({code for code, _ in part}))))
+            rows = [{"qrcode_id": code, "url_hash": hashed} for code, hashed in part if code in alive]
             if rows:
                 db.session.execute(insert_on_conflict(DestinationLink.__table__, db.engine.dialect).values(rows)
                                    .on_conflict_do_nothing())
@@ -240,6 +240,16 @@ def sync_links(ctx: Context, only: str | None = None) -> None:
         if only is None:
             db.session.execute(delete(DestinationCheck).where(~exists().where(
                 DestinationLink.url_hash == DestinationCheck.url_hash)))
+
+
+#: Rows per statement: a catalog's thousands of URLs stay under the bound on parameters of a
+#: statement (SQLite's builds differ: 999 in old ones).
+_BATCH = 500
+
+
+def _batches(items: list) -> Iterator[list]:
+    for start in range(0, len(items), _BATCH):
+        yield items[start:start + _BATCH]
 
 
 def _host(url: str) -> str:
