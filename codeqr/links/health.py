@@ -32,11 +32,14 @@ checked from then on, and the list filter (``destination_condition``) knows it t
 import functools
 import json
 import logging
+import os
 import re
+import secrets
 import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple, cast
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from pydantic.alias_generators import to_camel
@@ -50,6 +53,7 @@ from ..domain.ids import url_hash
 from ..domain.lifecycle import fire
 from ..domain.models import DestinationCheck, DestinationHost, DestinationLink, QRCode
 from ..domain.schemas import LINK_API_NAMES, LINK_FIELDS, QRCodeCreate, Timestamp, inline_schema
+from ..domain.timeutil import isoformat
 from ..operations import safe_fetch
 from ..persistence.database import begin_write, insert_on_conflict
 from ..persistence.extensions import db
@@ -253,8 +257,6 @@ def _batches(items: list) -> Iterator[list]:
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
     try:
         return (urlsplit(url).hostname or "")[:253]
     except ValueError:
@@ -330,41 +332,40 @@ def _tell(ctx: Context) -> int:
             check, row = db.session.get(DestinationCheck, hashed), qrcodes.row_of(code)
             if check is None or row is None:
                 continue
-            details = ({"status": check.status or check.error, "since": _iso(check.broken_since)}
+            details = ({"status": check.status or check.error, "since": isoformat(check.broken_since)}
                        if hook == "codeqr_destination_broken" else {"status": check.status})
             fire(ctx, hook, qrcode=qrcodes.out_of(row, ctx).api(), url=check.url, **details)
     return len(newly) + len(fixed)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    from ..domain.timeutil import isoformat
-
-    return isoformat(moment)
-
-
-def sweep(ctx: Context, owner: str = "codeqr", budget: float | None = None, qrcode_id: str | None = None,
+def sweep(ctx: Context, owner: str | None = None, budget: float | None = None, qrcode_id: str | None = None,
           sync: bool = True) -> int:
     """Check the destinations due (those of ``qrcode_id`` only, due or not), for at most
-    ``budget`` seconds; return how many were checked. Does nothing when
-    ``CODEQR_DESTINATION_CHECKS`` is off."""
+    ``budget`` seconds, holding them as ``owner`` (by default one of its own: a command); return
+    how many were checked. Does nothing when ``CODEQR_DESTINATION_CHECKS`` is off."""
     if not ctx.config["CODEQR_DESTINATION_CHECKS"]:
         return 0
+    owner = owner or f"check:{os.getpid()}:{secrets.token_hex(4)}"
     if sync:
         sync_links(ctx, only=qrcode_id)
     only = None
     if qrcode_id is not None:
         only = set(db.session.scalars(select(DestinationLink.url_hash).where(DestinationLink.qrcode_id == qrcode_id)))
     end = None if budget is None else time.monotonic() + budget
-    checked, postponed = 0, set[str]()
+    checked, postponed, throttled = 0, set[str](), set[str]()
     while end is None or time.monotonic() < end:
         hashed = _claim(owner, ctx.now(), None if only is None else only - postponed)
         if hashed is None:
             break
-        url = db.session.scalars(select(DestinationCheck.url).where(DestinationCheck.url_hash == hashed)).one()
+        url, host = db.session.execute(select(DestinationCheck.url, DestinationCheck.host)
+                                       .where(DestinationCheck.url_hash == hashed)).one()
         db.session.rollback()  # no transaction stays open while the site answers
         try:
+            if host in throttled:  # its minute is spent: no need to ask the database again
+                raise Throttled(host)
             outcome = check_url(url, admit=lambda host: _admit(host, ctx))
-        except Throttled:
+        except Throttled as error:
+            throttled.add(str(error))
             _postpone(hashed, owner, ctx)
             postponed.add(hashed)
             continue
@@ -387,7 +388,7 @@ def chore(ctx: Context) -> int:
     due = "at" not in synced or now - synced["at"] >= SYNC_EVERY
     if due:
         synced["at"] = now
-    return sweep(ctx, owner=runner.owner or "codeqr", budget=BUDGET_SECONDS, sync=due)
+    return sweep(ctx, owner=runner.owner, budget=BUDGET_SECONDS, sync=due)
 
 
 # -- what it found ------------------------------------------------------------------------
