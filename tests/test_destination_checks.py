@@ -493,3 +493,23 @@ def test_a_catalog_of_thousands_of_destinations_is_read_in_batches(app):
         health.sync_links(for_operator(app))
         assert db.session.query(DestinationCheck).count() == 2400
         assert {check.host for check in db.session.query(DestinationCheck)} == {"shop.example.com"}
+
+
+def test_the_limit_per_host_holds_for_every_process_together(make_app, clock, site):
+    settings = {"clock": clock, "CODEQR_DESTINATION_CHECKS": True, "CODEQR_JOB_WORKER": False,
+                "CODEQR_DESTINATION_CHECKS_PER_HOST_PER_MINUTE": 3}
+    first, second = make_app(**settings), make_app(**settings)  # two processes of one instance: one database
+    api = authorized_client(first, _key(first))
+    codes = []
+    for path in ("/a", "/b", "/c", "/d", "/e"):
+        site.set(path, 200)
+        codes.append(_code(api, site.url(path)))
+    with first.app_context():
+        health.sync_links(for_operator(first))
+    clock.advance(hours=25)
+    with first.app_context():
+        for code in codes[:2]:  # this process spends two of the minute's three
+            assert health.sweep(for_operator(first), qrcode_id=code) == 1
+    with second.app_context():
+        assert health.sweep(for_operator(second), budget=60, sync=False) == 1  # the other, one
+    assert len(site.requests) == 3
