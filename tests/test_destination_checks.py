@@ -513,3 +513,18 @@ def test_the_limit_per_host_holds_for_every_process_together(make_app, clock, si
     with second.app_context():
         assert health.sweep(for_operator(second), budget=60, sync=False) == 1  # the other, one
     assert len(site.requests) == 3
+
+
+def test_a_job_queued_in_this_process_stops_the_checks(api, app, clock, site):
+    for path in ("/a", "/b"):
+        site.set(path, 200)
+        _code(api, site.url(path))
+    runner = app.extensions["codeqr"].jobs
+    with app.app_context():
+        health.sync_links(for_operator(app))
+        clock.advance(hours=25)
+        runner._signal.set()  # what ``wake`` does when a bulk create is queued here
+        assert runner.wanted()
+        assert health.chore(for_operator(app)) == 0  # the job first
+        runner._signal.clear()
+        assert health.chore(for_operator(app)) == 2

@@ -36,7 +36,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple, cast
 from urllib.parse import urlsplit
@@ -339,10 +339,11 @@ def _tell(ctx: Context) -> int:
 
 
 def sweep(ctx: Context, owner: str | None = None, budget: float | None = None, qrcode_id: str | None = None,
-          sync: bool = True) -> int:
+          sync: bool = True, stop: Callable[[], bool] = lambda: False) -> int:
     """Check the destinations due (those of ``qrcode_id`` only, due or not), for at most
-    ``budget`` seconds, holding them as ``owner`` (by default one of its own: a command); return
-    how many were checked. Does nothing when ``CODEQR_DESTINATION_CHECKS`` is off."""
+    ``budget`` seconds and until ``stop()``, holding them as ``owner`` (by default one of its
+    own: a command); return how many were checked. Does nothing when
+    ``CODEQR_DESTINATION_CHECKS`` is off."""
     if not ctx.config["CODEQR_DESTINATION_CHECKS"]:
         return 0
     owner = owner or f"check:{os.getpid()}:{secrets.token_hex(4)}"
@@ -353,7 +354,7 @@ def sweep(ctx: Context, owner: str | None = None, budget: float | None = None, q
         only = set(db.session.scalars(select(DestinationLink.url_hash).where(DestinationLink.qrcode_id == qrcode_id)))
     end = None if budget is None else time.monotonic() + budget
     checked, postponed, throttled = 0, set[str](), set[str]()
-    while end is None or time.monotonic() < end:
+    while (end is None or time.monotonic() < end) and not stop():
         hashed = _claim(owner, ctx.now(), None if only is None else only - postponed)
         if hashed is None:
             break
@@ -379,7 +380,8 @@ def sweep(ctx: Context, owner: str | None = None, budget: float | None = None, q
 
 def chore(ctx: Context) -> int:
     """The job runner's chore: read the links when they are older than ``SYNC_EVERY`` here,
-    then check for at most ``BUDGET_SECONDS``."""
+    then check for at most ``BUDGET_SECONDS``, or until a job is queued here (a bulk create's
+    request waits for it)."""
     if not ctx.config["CODEQR_DESTINATION_CHECKS"]:
         return 0
     runner = ctx.state.jobs
@@ -388,7 +390,7 @@ def chore(ctx: Context) -> int:
     due = "at" not in synced or now - synced["at"] >= SYNC_EVERY
     if due:
         synced["at"] = now
-    return sweep(ctx, owner=runner.owner, budget=BUDGET_SECONDS, sync=due)
+    return sweep(ctx, owner=runner.owner, budget=BUDGET_SECONDS, sync=due, stop=runner.wanted)
 
 
 # -- what it found ------------------------------------------------------------------------
