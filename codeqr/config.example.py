@@ -66,6 +66,9 @@
 # CODEQR_EXPORT_TTL_HOURS = 24.0
 # CODEQR_BULK_WAIT_SECONDS = 10.0          # a bulk create's request waits this long for its job, then 202
 # CODEQR_LOGO_GRACE_HOURS = 24.0           # (1 or more) a logo no QR Code names is removed this long after it was last kept
+# CODEQR_DESTINATION_CHECKS = True         # check dynamic QR Codes' destinations (False: an instance off the internet)
+# CODEQR_DESTINATION_CHECK_HOURS = 24.0    # (1 to 8760) each destination is checked once in this period
+# CODEQR_DESTINATION_CHECKS_PER_HOST_PER_MINUTE = 30   # most requests of the checks to one host in a minute
 
 # --- Limits --------------------------------------------------------------------------------
 # CODEQR_MAX_BODY_BYTES = 8388608

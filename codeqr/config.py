@@ -49,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "CODEQR_EXPORT_TTL_HOURS": 24.0,  # a finished export's file is removed after this
     "CODEQR_BULK_WAIT_SECONDS": 10.0,  # a bulk create's request waits this long for its job, then answers 202
     "CODEQR_LOGO_GRACE_HOURS": 24.0,  # a logo no QR Code names is removed this long after it was last kept
+    "CODEQR_DESTINATION_CHECKS": True,  # check the destinations of dynamic QR Codes in the background
+    "CODEQR_DESTINATION_CHECK_HOURS": 24.0,  # each destination is checked once in this period
+    "CODEQR_DESTINATION_CHECKS_PER_HOST_PER_MINUTE": 30,  # most requests of the checks to one host in a minute
     "CODEQR_PROXY_FIX": 0,  # number of trusted proxies in front of the app
     "CODEQR_MAX_BODY_BYTES": 8 * 1024 * 1024,  # room for a 5 MB CSV upload
     "CODEQR_RATE_LIMIT_ENABLED": True,
@@ -165,7 +168,8 @@ _POSITIVE = ("CODEQR_DATABASE_TIMEOUT_SECONDS", "CODEQR_JOB_LEASE_SECONDS", "COD
              "CODEQR_SERVE_TIMEOUT_SECONDS", "CODEQR_SERVE_HEADER_TIMEOUT_SECONDS",
              "CODEQR_SERVE_BODY_TIMEOUT_SECONDS", "CODEQR_SERVE_SEND_TIMEOUT_SECONDS",
              "CODEQR_LOGIN_KNOWN_DEVICE_DAYS", "CODEQR_ANALYTICS_MAX_SPAN_DAYS",
-             "CODEQR_ANALYTICS_MAX_BUCKETS", "CODEQR_ANALYTICS_TIMEOUT_SECONDS")
+             "CODEQR_ANALYTICS_MAX_BUCKETS", "CODEQR_ANALYTICS_TIMEOUT_SECONDS",
+             "CODEQR_DESTINATION_CHECKS_PER_HOST_PER_MINUTE")
 
 
 #: The unknown names warned about in this process (a forked worker inherits them).
@@ -185,6 +189,10 @@ def check_settings(config: dict, defaults: dict) -> None:
         # A logo is kept before the QR Code naming it is saved (a bulk job's insert comes last).
         raise ConfigurationError(f"CODEQR_LOGO_GRACE_HOURS={config['CODEQR_LOGO_GRACE_HOURS']!r}: must be 1 or more "
                                  "(a shorter grace could remove a logo before the QR Code naming it is saved)")
+    hours = config["CODEQR_DESTINATION_CHECK_HOURS"]
+    if not 1 <= hours <= 24 * 365:
+        # The period's moment of each URL is a whole second of it; a check per year at least.
+        raise ConfigurationError(f"CODEQR_DESTINATION_CHECK_HOURS={hours!r}: must be a number of hours from 1 to 8760")
     wait = config["CODEQR_BULK_WAIT_SECONDS"]
     if isinstance(wait, bool) or not isinstance(wait, (int, float)) or wait < 0:
         raise ConfigurationError(f"CODEQR_BULK_WAIT_SECONDS={wait!r}: must be a number of seconds, 0 or more")

@@ -179,3 +179,24 @@ def codeqr_qrcode_scanned(app, event):
     on the redirect with timestamp, qrcodeId, domain, key and url only. The core
     skips the call entirely when no plugin implements it.
     """
+
+
+@hookspec
+def codeqr_destination_broken(app, qrcode, url, status, since):
+    """Called once when a destination of a QR Code breaks (``links.health``): two checks
+    in a row found no answer, or one of 400 or more.
+
+    ``qrcode`` is the QR Code's API dict, ``url`` the destination (its ``url``, or one of its
+    link options'), ``status`` the last HTTP status (``404``) or, when none came, why:
+    ``dns``, ``private`` (a private network), ``timeout``, ``tls``, ``connection``,
+    ``redirects`` or ``invalid``; ``since`` when the first failed check was (ISO 8601, UTC).
+    A URL many QR Codes share calls it once for each of them. Called by the job runner after
+    the check's commit; not again until the destination has worked once more.
+    """
+
+
+@hookspec
+def codeqr_destination_fixed(app, qrcode, url, status):
+    """Called once when a destination told broken (``codeqr_destination_broken``) works
+    again: ``status`` is the HTTP status its check found (below 400), the other arguments
+    as there. A QR Code that stopped using the broken URL is not told."""

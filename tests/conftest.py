@@ -143,6 +143,8 @@ def make_app(tmp_path, database_url):
             "CODEQR_ANALYTICS_WORKER": False,
             # Tests send hundreds of requests a second; the rate limits get tests of their own.
             "CODEQR_RATE_LIMIT_ENABLED": False,
+            # Tests reach no site on the internet: the destination checks' tests turn them on.
+            "CODEQR_DESTINATION_CHECKS": False,
         }
         config.update(overrides)
         app = create_app(config, plugins=plugins, clock=clock)

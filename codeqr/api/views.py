@@ -26,6 +26,7 @@ from ..domain.schemas import (
 from ..errorhandlers import error_response
 from ..jobs import bulk_create as bulk_jobs
 from ..jobs.statuses import JobStatus
+from ..links import health
 
 auth = HTTPTokenAuth(scheme="Bearer", description="An API key made with `codeqr create-api-key NAME`")
 
@@ -309,3 +310,16 @@ def add_qrcode_routes(bp: APIBlueprint, schemas: QRCodeSchemas) -> None:
             "password, expiry, rules, geo, ios/android, url.", responses=errors(404))
     def explain_scan(ref: str, query: explain.ExplainQuery):
         return explain.explain(ref, query, _ctx())
+
+
+    @bp.get("/qrcodes/<ref>/destinations")
+    @bp.auth_required(auth)
+    @bp.output(health.DestinationList, description="Each destination and what its last check found")
+    @bp.doc(summary="Get the health of a QR Code's destinations", description=f"{_REF}. Its `url` and the URLs "
+            "of its link options (expiredUrl, ios, android, geo, rules and splits), each as the background checks "
+            "last found it (`CODEQR_DESTINATION_CHECKS`): `state` is `ok`, `broken` (two failed checks in a row, "
+            "since `brokenSince`) or `unchecked`; `status` the HTTP status of the last check, or `error` why none "
+            "came (dns, private, timeout, tls, connection, redirects, invalid). None for a static QR Code.",
+            responses=errors(404))
+    def destinations(ref: str):
+        return health.of_qrcode(ref, _ctx())

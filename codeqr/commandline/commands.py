@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from ..accounts import apikeys, users
 from ..accounts.permissions import DEFAULT_ROLE, ROLES, SCOPES, Role
 from ..context import for_operator
+from ..domain import qrcodes
 from ..errors import CodeQRError
 from ..pluginmanager import loaded_plugins
 from ..state import app_state
@@ -142,6 +143,28 @@ def sweep_logos():
     click.echo(f"Removed {counted(logo_sweep.sweep(for_operator()), 'logo')}.")
 
 
+@click.command("check-destinations", short_help="Check the destinations of QR Codes now.")
+@click.option("--id", "qrcode_id", default=None, help="check this QR Code's destinations, due or not")
+@with_appcontext
+def check_destinations(qrcode_id: str | None):
+    """Check the destinations that are due now (those of one QR Code with --id, due or not), as
+    the job runner does in the background (CODEQR_DESTINATION_CHECKS), and say what was found."""
+    from ..links import health
+
+    ctx = for_operator()
+    if not ctx.config["CODEQR_DESTINATION_CHECKS"]:
+        raise click.ClickException("the destination checks are off (CODEQR_DESTINATION_CHECKS)")
+    try:
+        ref = qrcodes.get(qrcode_id, ctx).id if qrcode_id else None
+        checked = health.sweep(ctx, qrcode_id=ref)
+        click.echo(f"Checked {counted(checked, 'destination')}.")
+        if ref is not None:
+            for destination in health.of_qrcode(ref, ctx).destinations:
+                click.echo(f"{destination.url}\t{destination.state}\t{destination.sentence}")
+    except CodeQRError as error:
+        raise click.ClickException(error.message) from None
+
+
 @click.command("plugins", short_help="List plugins, their versions and hooks.")
 @with_appcontext
 def plugins():
@@ -151,4 +174,4 @@ def plugins():
 
 
 OPERATOR_COMMANDS = (create_api_key, revoke_api_key, list_api_keys, create_user, backup, restore, sweep_logos,
-                     plugins)
+                     check_destinations, plugins)

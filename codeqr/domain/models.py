@@ -358,3 +358,54 @@ class KeptLogo(Model):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     kept_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DestinationCheck(Model):
+    """The health of one destination URL (``links.health``), however many QR Codes send
+    scans to it: it is fetched once a period, whoever links to it (``DestinationLink``).
+    ``failures`` counts the failed checks in a row; two make it broken (``broken_since``
+    is then the first of them). Claimed for a check with a lease, as jobs are."""
+
+    __tablename__ = "destination_checks"
+    __table_args__ = (Index("ix_destination_checks_due_at", "due_at"),)
+
+    url_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    #: the URL's host, lower case: what the limit per host counts
+    host: Mapped[str] = mapped_column(String(253))
+    #: the last check's HTTP status (of the last hop), or null when none came (see ``error``)
+    status: Mapped[int | None] = mapped_column(Integer)
+    #: why no status came, or what else was wrong (``safe_fetch.KINDS``: dns, private, timeout…)
+    error: Mapped[str | None] = mapped_column(String(20))
+    final_url: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    broken_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DestinationLink(Model):
+    """That a QR Code sends scans to a destination; ``told_broken_at``: when its owner was
+    told it broke (``codeqr_destination_broken``), null while it works."""
+
+    __tablename__ = "destination_links"
+    __table_args__ = (Index("ix_destination_links_url_hash", "url_hash", "qrcode_id"),)
+
+    qrcode_id: Mapped[str] = mapped_column(ForeignKey("qrcodes.id", ondelete="CASCADE"), primary_key=True)
+    url_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    told_broken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DestinationHost(Model):
+    """The requests of the destination checks to one host in the current minute (the
+    limit per host, shared by every process)."""
+
+    __tablename__ = "destination_hosts"
+
+    host: Mapped[str] = mapped_column(String(253), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    requests: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,6 +1,6 @@
 """The core's own kinds of job (the API's bulk creates, CSV imports, exports), registered
 through the hook that plugins use for theirs (``codeqr_register_job_kinds``), and its chores
-(the logo sweep). A runner looks for work in this order: a bulk create, which a request may be
+(the logo sweep, the destination checks). A runner looks for work in this order: a bulk create, which a request may be
 waiting for, first."""
 
 from datetime import timedelta
@@ -20,6 +20,8 @@ def codeqr_register_job_kinds():
 
 def chores() -> list[Chore]:
     """What the runner does when idle besides tidying for the kinds: work on no job table."""
-    from ..design import logo_sweep  # a service: imported once the app's pieces exist
+    from ..design import logo_sweep  # services: imported once the app's pieces exist
+    from ..links import health
 
-    return [Chore(logo_sweep.sweep, timedelta(hours=1))]
+    # The destination checks: each run checks what is due for at most ``health.BUDGET_SECONDS``.
+    return [Chore(logo_sweep.sweep, timedelta(hours=1)), Chore(health.chore, timedelta(minutes=1))]

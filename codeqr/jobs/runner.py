@@ -175,6 +175,11 @@ class JobRunner:
                     self._thread.start()
                     atexit.register(self._let_go)
 
+    def wanted(self) -> bool:
+        """Whether a job was queued in this process since the runner last looked: a long
+        chore (the destination checks) hands the thread back then."""
+        return self._signal.is_set()
+
     def ensure_started(self) -> None:
         """Cheap enough for every request: start this process's thread once."""
         if self._pid != os.getpid():

@@ -8,7 +8,11 @@ the URL's host name sent as Host and TLS SNI and checked against the certificate
 ``MAX_REDIRECTS`` redirects, each hop checked again; ``MAX_BYTES`` of body and
 ``TIMEOUT_SECONDS`` in all, a slow body included. https only, unless the caller allows
 http (the ``CODEQR_FETCH_ALLOW_HTTP`` setting for logos). URLs with a user name or
-password are refused. Every refusal is one ``FetchRefused`` with a sentence for people.
+password are refused. Every refusal is one ``FetchRefused`` with a sentence for people,
+and its ``kind`` for machines (``KINDS``).
+
+``fetch`` GETs a whole body (a logo); ``probe`` asks for none (``HEAD``, or a ``GET`` of
+one byte) and answers the last hop's status: the destination checks (``links.health``).
 """
 
 import http.client
@@ -17,6 +21,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import NamedTuple
@@ -42,14 +47,29 @@ TEST_FIRST_HOPS: frozenset[tuple[str, int]] = frozenset()
 _resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="safe-fetch-dns")
 
 
+#: What went wrong, for machines: the URL itself, its name not found, a private address,
+#: too slow, TLS, the connection, redirects, an answer other than asked, a body too large.
+KINDS = ("invalid", "dns", "private", "timeout", "tls", "connection", "redirects", "status", "size")
+
+
 class FetchRefused(Exception):
-    """The URL was not fetched, or not whole; ``str()`` is a sentence for people."""
+    """The URL was not fetched, or not whole; ``str()`` is a sentence for people, ``kind``
+    one of ``KINDS``."""
+
+    def __init__(self, message: str, kind: str = "invalid"):
+        super().__init__(message)
+        self.kind = kind
 
 
 class Fetched(NamedTuple):
     url: str  # the last hop's URL
     content_type: str  # as the server declared it (never trusted for the type)
     body: bytes
+
+
+class Probed(NamedTuple):
+    status: int  # the last hop's
+    url: str  # the last hop's URL
 
 
 def public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -74,29 +94,54 @@ def fetch(url: str, *, allow_http: bool = False, max_bytes: int | None = None,
     than 200 too)."""
     deadline = time.monotonic() + (TIMEOUT_SECONDS if timeout is None else timeout)
     max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+    response, connection, url = _follow(url, "GET", {"Accept": "image/*"}, allow_http, deadline)
+    try:
+        if response.status != 200:
+            raise FetchRefused(f"{_site(url)} answered {response.status} {response.reason}: the image could not be "
+                               "downloaded.", "status")
+        return Fetched(url, response.getheader("Content-Type") or "", _body(response, connection, max_bytes, deadline))
+    except (OSError, http.client.HTTPException) as error:
+        raise _failed(url, error, deadline) from None
+    finally:
+        response.close()
+        connection.release()
+
+
+def probe(url: str, method: str = "HEAD", *, headers: dict[str, str] | None = None, allow_http: bool = True,
+          timeout: float | None = None, admit: Callable[[str], None] | None = None) -> Probed:
+    """Send ``method`` (``HEAD``, or a ``GET`` with ``headers`` such as a ``Range``) to ``url``
+    under the rules of this module, following its redirects, and answer the last hop's
+    status without reading its body. ``admit(host)`` is called before each request (a
+    limit per host raises there). ``FetchRefused`` when no answer came."""
+    deadline = time.monotonic() + (TIMEOUT_SECONDS if timeout is None else timeout)
+    response, connection, url = _follow(url, method, headers or {}, allow_http, deadline, admit)
+    response.close()
+    connection.release()
+    return Probed(response.status, url)
+
+
+def _follow(url: str, method: str, headers: dict[str, str], allow_http: bool, deadline: float,
+            admit: Callable[[str], None] | None = None):
+    """Send ``method`` to ``url`` and to each redirect's (each hop checked again): the last
+    hop's response, its connection (for the caller to release) and its URL."""
     for hop in range(MAX_REDIRECTS + 1):
-        response, connection = _request(url, allow_http, deadline, first=hop == 0)
-        try:
-            if response.status in _REDIRECTS:
-                location = response.getheader("Location")
-                if not location:
-                    raise FetchRefused(f"{_site(url)} answered with a redirect that says nowhere to go.")
-                url = urljoin(url, location)
-                continue
-            if response.status != 200:
-                raise FetchRefused(f"{_site(url)} answered {response.status} {response.reason}: the image could not be "
-                                   "downloaded.")
-            return Fetched(url, response.getheader("Content-Type") or "", _body(response, connection, max_bytes, deadline))
-        except (OSError, http.client.HTTPException) as error:
-            raise _failed(url, error, deadline) from None
-        finally:
-            response.close()
-            connection.release()
-    raise FetchRefused(f"The address redirects more than {MAX_REDIRECTS} times: give the image's own address.")
+        if admit is not None:
+            admit((urlsplit(url).hostname or "").lower())
+        response, connection = _request(url, method, headers, allow_http, deadline, first=hop == 0)
+        if response.status not in _REDIRECTS:
+            return response, connection, url
+        location = response.getheader("Location")
+        response.close()
+        connection.release()
+        if not location:
+            raise FetchRefused(f"{_site(url)} answered with a redirect that says nowhere to go.", "redirects")
+        url = urljoin(url, location)
+    raise FetchRefused(f"The address redirects more than {MAX_REDIRECTS} times: give the image's own address.",
+                       "redirects")
 
 
-def _request(url: str, allow_http: bool, deadline: float, first: bool):
-    """Check one hop, connect to the address checked and send the GET."""
+def _request(url: str, method: str, headers: dict[str, str], allow_http: bool, deadline: float, first: bool):
+    """Check one hop, connect to the address checked and send the request."""
     parts = _checked_url(url, allow_http)
     host, port = (parts.hostname or "").encode("idna").decode(), parts.port or (443 if parts.scheme == "https" else 80)
     allowed = first and (host, port) in TEST_FIRST_HOPS
@@ -109,8 +154,7 @@ def _request(url: str, allow_http: bool, deadline: float, first: bool):
     try:
         # Percent-encoded as a browser would: http.client sends ASCII only.
         target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe="/?&=%:@!$'()*+,;~[]")
-        connection.request("GET", target, headers={"User-Agent": "CodeQR", "Accept": "image/*",
-                                                   "Accept-Encoding": "identity"})
+        connection.request(method, target, headers={"User-Agent": "CodeQR", "Accept-Encoding": "identity", **headers})
         return connection.getresponse(), connection
     except (OSError, ValueError, http.client.HTTPException) as error:
         connection.release()
@@ -145,15 +189,16 @@ def _resolve(host: str, port: int, deadline: float, allowed: bool) -> str:
         addresses = [ipaddress.ip_address(found.split("%")[0])
                      for found in future.result(timeout=max(0.0, deadline - time.monotonic()))]
     except FutureTimeout:
-        raise FetchRefused(f"Finding {host} took too long.") from None
+        raise FetchRefused(f"Finding {host} took too long.", "timeout") from None
     except (OSError, UnicodeError, ValueError):
-        raise FetchRefused(f"There is no site at {host}.") from None
+        raise FetchRefused(f"There is no site at {host}.", "dns") from None
     if not addresses:
-        raise FetchRefused(f"There is no site at {host}.")
+        raise FetchRefused(f"There is no site at {host}.", "dns")
     for address in addresses:
         if not allowed and not public_address(address):
             what = "a cloud metadata address" if address in METADATA_ADDRESSES else "a private, local or reserved address"
-            raise FetchRefused(f"{host} leads to {what} ({address}): only public web addresses can be fetched.")
+            raise FetchRefused(f"{host} leads to {what} ({address}): only public web addresses can be fetched.",
+                                 "private")
     return str(addresses[0])
 
 
@@ -211,7 +256,7 @@ def _body(response, connection, max_bytes: int, deadline: float) -> bytes:
     """Read the body, at most ``max_bytes`` of it, until ``deadline``."""
     declared = response.getheader("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise FetchRefused(f"The file is larger than {max_bytes // 1024:,} KB.")
+        raise FetchRefused(f"The file is larger than {max_bytes // 1024:,} KB.", "size")
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -222,23 +267,23 @@ def _body(response, connection, max_bytes: int, deadline: float) -> bytes:
             return b"".join(chunks)
         size += len(chunk)
         if size > max_bytes:
-            raise FetchRefused(f"The file is larger than {max_bytes // 1024:,} KB.")
+            raise FetchRefused(f"The file is larger than {max_bytes // 1024:,} KB.", "size")
         chunks.append(chunk)
 
 
 def _left(deadline: float) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
-        raise FetchRefused(_TOO_LONG)
+        raise FetchRefused(_TOO_LONG, "timeout")
     return left
 
 
 def _failed(url: str, error: Exception, deadline: float) -> FetchRefused:
     if isinstance(error, TimeoutError) or time.monotonic() >= deadline:
-        return FetchRefused(_TOO_LONG)
+        return FetchRefused(_TOO_LONG, "timeout")
     if isinstance(error, ssl.SSLError | ssl.CertificateError):
-        return FetchRefused(f"{_site(url)} has no valid certificate for https.")
-    return FetchRefused(f"{_site(url)} could not be reached.")
+        return FetchRefused(f"{_site(url)} has no valid certificate for https.", "tls")
+    return FetchRefused(f"{_site(url)} could not be reached.", "connection")
 
 
 def _site(url: str) -> str:

@@ -22,6 +22,16 @@ from . import content_fields, current_actor
 PRINT_SIZES_CM = (5, 3, 4, 8, 10, 15)
 
 
+def destination_health(qr) -> list:
+    """What the background checks found of each destination of ``qr`` (``links.health``);
+    empty when the checks are off or it has none (a static code)."""
+    from ..context import for_request
+    from ..links import health
+
+    found = health.of_qrcode(qr.id, for_request())
+    return found.destinations if found.checks_enabled else []
+
+
 def bot_scans(qr) -> int | None:
     """How many of a QR Code's scans bots and scripts made, all time: counted by its
     scan counter, left out of its analytics. None when the analytics cannot say in time."""

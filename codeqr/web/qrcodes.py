@@ -29,7 +29,7 @@ from ..jobs.statuses import JobStatus
 from ..state import app_state
 from . import bp, content_fields, design_panel, name_of, organise, requires, test_scan
 from .analytics import panel
-from .detail import PRINT_SIZES_CM, bot_scans, content_lines
+from .detail import PRINT_SIZES_CM, bot_scans, content_lines, destination_health
 from .forms import ConfirmForm, QRCodeForm, qrcode_form
 from .timezone import reader_zone
 
@@ -247,7 +247,7 @@ def qrcode_detail(qr_id: str):
                            folder_name=organise.folder_names([qr.folder_id]).get(qr.folder_id or ""),
                            made_by=organise.maker_email(qr.user_id),
                            changeable=folders.may_write(qr.folder_id, for_request().actor),
-                           **test_scan.detail_context(qr.id))
+                           destinations=destination_health(qr), **test_scan.detail_context(qr.id))
 
 
 @bp.route("/qrcodes/<qr_id>/delete", methods=["GET", "POST"])

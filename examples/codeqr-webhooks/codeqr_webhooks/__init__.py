@@ -1,7 +1,7 @@
 """codeqr-webhooks: POST a signed JSON event to configured URLs on every QR Code event.
 
 Settings (``CODEQR_WEBHOOKS_*``): ``URLS`` (comma-separated in the environment), ``SECRET``
-(HMAC key), ``EVENTS`` (default all four), ``MAX_ATTEMPTS``, ``BACKOFF_SECONDS``,
+(HMAC key), ``EVENTS`` (default all of them), ``MAX_ATTEMPTS``, ``BACKOFF_SECONDS``,
 ``TIMEOUT_SECONDS``. See README.md for the payload and how to check signatures.
 """
 
@@ -18,7 +18,8 @@ from .sender import Sender, sign
 
 __all__ = ["sender_for", "sign"]
 __version__ = "0.1.0"
-EVENTS = ["qrcode.created", "qrcode.updated", "qrcode.deleted", "qrcode.scanned"]
+EVENTS = ["qrcode.created", "qrcode.updated", "qrcode.deleted", "qrcode.scanned", "destination.broken",
+          "destination.fixed"]
 
 
 def sender_for(app) -> Sender:
@@ -71,6 +72,16 @@ def codeqr_qrcode_deleted(app, qrcode):
 def codeqr_qrcode_scanned(app, event):
     qrcode = {"id": event["qrcodeId"], "domain": event["domain"], "key": event["key"], "url": event["url"]}
     _publish(app, "qrcode.scanned", {"qrcode": qrcode, "interaction": event})
+
+
+@codeqr.hookimpl
+def codeqr_destination_broken(app, qrcode, url, status, since):
+    _publish(app, "destination.broken", {"qrcode": qrcode, "url": url, "status": status, "since": since})
+
+
+@codeqr.hookimpl
+def codeqr_destination_fixed(app, qrcode, url, status):
+    _publish(app, "destination.fixed", {"qrcode": qrcode, "url": url, "status": status})
 
 
 @click.command("webhook-deliveries", short_help="List recent webhook deliveries.")

@@ -71,6 +71,7 @@ def make_app(tmp_path, receiver):
             "CODEQR_WEBHOOKS_URLS": [receiver.url],
             "CODEQR_WEBHOOKS_SECRET": SECRET,
             "CODEQR_WEBHOOKS_BACKOFF_SECONDS": 0.05,
+            "CODEQR_DESTINATION_CHECKS": False,  # tests reach no site on the internet
             **overrides,
         })
         apps.append(app)
@@ -190,3 +191,25 @@ def test_plugin_is_listed_and_quiet_without_urls(make_app, receiver):
     _client(app).post("/api/qrcodes", json={"url": "https://example.com/a"})
     _settle(app)  # the hooks ran before the answer: whatever they queued has been sent and recorded now
     assert receiver.requests == [] and _deliveries(app) == []
+
+
+def test_a_destination_that_breaks_is_sent_once(make_app, receiver, monkeypatch):
+    """The receiver itself as a QR Code's destination: it answers HEAD and GET with 501, so
+    two checks make it broken, and the hook sends it once."""
+    from codeqr.links import health
+    from codeqr.operations import safe_fetch
+
+    monkeypatch.setattr(safe_fetch, "TEST_FIRST_HOPS", frozenset({("127.0.0.1", receiver.server.server_port)}))
+    app = make_app(CODEQR_DESTINATION_CHECKS=True, CODEQR_JOB_WORKER=False,
+                   CODEQR_WEBHOOKS_EVENTS=["destination.broken", "destination.fixed"])
+    qr = _client(app).post("/api/qrcodes", json={"url": receiver.url, "title": "Menu"}).get_json()
+    with app.app_context():
+        for _ in range(3):  # the first fails, the second makes it broken, the third tells nobody again
+            health.sweep(for_operator(app), qrcode_id=qr["id"])
+    _settle(app)
+    [event] = receiver.events()
+    assert event["type"] == "destination.broken"
+    data = event["data"]
+    assert (data["qrcode"]["id"], data["qrcode"]["title"], data["url"], data["status"]) == (
+        qr["id"], "Menu", receiver.url, 501)
+    assert data["since"].endswith("Z")
