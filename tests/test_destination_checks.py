@@ -15,6 +15,7 @@ from clock import Clock
 from codeqr import db, hookimpl
 from codeqr.accounts import apikeys
 from codeqr.context import for_operator
+from codeqr.domain import filters
 from codeqr.domain.models import DestinationCheck, QRCode
 from codeqr.links import health
 from codeqr.operations import safe_fetch
@@ -378,13 +379,13 @@ def test_destination_condition_selects_broken_ok_and_unchecked(api, app, clock, 
         health.sync_links(for_operator(app))
 
         def matching(status):
-            return set(db.session.scalars(select(QRCode.id).where(health.destination_condition(status))))
+            return set(db.session.scalars(select(QRCode.id).where(filters.destination_condition(status))))
 
         assert matching("broken") == {broken, mixed}
         assert matching("ok") == {fine}
         assert matching("unchecked") == {waiting}
         with pytest.raises(ValueError):
-            health.destination_condition("fine")  # type: ignore[arg-type]
+            filters.destination_condition("fine")  # type: ignore[arg-type]
 
 
 def test_the_detail_page_says_since_when_a_destination_is_broken(make_app, clock, site, told):

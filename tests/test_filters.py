@@ -354,7 +354,7 @@ SAMPLES = {"search": None, "withTags": None, "showArchived": None, "scansMin": N
            "expiresAfter": "2027-01-01T00:00:00Z", "expiresBefore": "2027-01-01T00:00:00Z",
            "hasTags": "true", "hasComments": "true", "hasExpiration": "true", "hasPassword": "true", "hasGeo": "true",
            "hasDevice": "true", "hasUTM": "true", "utm_source": "s", "utm_medium": "m", "utm_campaign": "c",
-           "utm_term": "t", "utm_content": "c", "useAsTemplate": "true"}
+           "utm_term": "t", "utm_content": "c", "useAsTemplate": "true", "destinationStatus": "broken"}
 #: Filters no index answers, and why: ``search`` looks for text anywhere inside four columns
 #: (a B-tree finds beginnings only), narrowing what the others found; ``withTags`` changes
 #: nothing; ``showArchived`` is the default's ``archived = false``, planned with every filter;

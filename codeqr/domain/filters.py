@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
 from werkzeug.datastructures import MultiDict
 
 from ..accounts.permissions import Actor
@@ -25,7 +25,7 @@ from ..links.options import PASSWORD_HASH, stored_instant
 from ..links.utm import UTM_FIELDS
 from . import folders
 from .indexed import any_of, first_char, link_kind, link_value, prefix
-from .models import QRCode, QRCodeTag, Tag
+from .models import DestinationCheck, DestinationLink, QRCode, QRCodeTag, Tag
 
 #: ``folderId`` of the QR Codes in no folder.
 UNFILED = "unfiled"
@@ -76,6 +76,9 @@ Listed = Annotated[list[str], BeforeValidator(_split)]
 
 def _utm(name: str) -> Any:
     return Field(None, alias=name, max_length=190, description=f"exactly this {name}")
+
+#: What ``destinationStatus`` asks of a QR Code's destinations (``links.health`` checks them).
+DestinationState = Literal["ok", "broken", "unchecked"]
 
 
 class Filters(BaseModel):
@@ -130,6 +133,9 @@ class Filters(BaseModel):
     utm_content: str | None = _utm("utm_content")
     use_as_template: bool | None = Field(None, description="true: only templates; false: only the QR Codes that "
                                                            "are not")
+    destination_status: DestinationState | None = Field(
+        None, description="broken: a destination of theirs is broken (two checks in a row failed); ok: every one "
+                          "answered at its last check; unchecked: none is broken and one was not checked yet")
 
 
 #: The list's sorts: API name -> what is ordered by (the first with an index of its own;
@@ -264,6 +270,8 @@ def _timed(filters: Filters) -> list[ColumnElement[bool]]:
         found.append(expires > "" if filters.has_expiration else expires.is_(None))
     if filters.last_scanned_before is not None:
         found.append(or_(QRCode.last_scanned_at < filters.last_scanned_before, QRCode.last_scanned_at.is_(None)))
+    if filters.destination_status is not None:
+        found.append(destination_condition(filters.destination_status))
     return found
 
 
@@ -302,3 +310,23 @@ def order_of(query: ListQuery) -> list[ColumnElement]:
             ordered = ordered.nulls_last() if descending else ordered.nulls_first()
         order.append(ordered)
     return [*order, QRCode.id.desc() if descending else QRCode.id.asc()]
+
+
+def destination_condition(status: DestinationState) -> ColumnElement[bool]:
+    """The QR Codes of ``destinationStatus=status``: ``broken``, one of its destinations is;
+    ``unchecked``, none is and one has not been checked yet; ``ok``, every one has been
+    checked and none is broken. A code without destinations (static, text…) is none of them.
+    Each set is found from the checks' indexes, then the codes by id."""
+    def codes_with(*conditions) -> ColumnElement[bool]:
+        return QRCode.id.in_(select(DestinationLink.qrcode_id).join(
+            DestinationCheck, DestinationCheck.url_hash == DestinationLink.url_hash).where(*conditions))
+
+    broken = codes_with(DestinationCheck.broken_since.is_not(None))
+    unchecked = codes_with(DestinationCheck.checked_at.is_(None))
+    if status == "broken":
+        return broken
+    if status == "unchecked":
+        return and_(unchecked, not_(broken))
+    if status == "ok":
+        return and_(codes_with(), not_(broken), not_(unchecked))
+    raise ValueError(f"destinationStatus is broken, ok or unchecked, not {status!r}")

@@ -367,7 +367,10 @@ class DestinationCheck(Model):
     is then the first of them). Claimed for a check with a lease, as jobs are."""
 
     __tablename__ = "destination_checks"
-    __table_args__ = (Index("ix_destination_checks_due_at", "due_at"),)
+    __table_args__ = (Index("ix_destination_checks_due_at", "due_at"),
+                      # the list's ``destinationStatus`` (``filters.destination_condition``)
+                      Index("ix_destination_checks_broken_since", "broken_since"),
+                      Index("ix_destination_checks_checked_at", "checked_at"))
 
     url_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     url: Mapped[str] = mapped_column(Text)

@@ -26,7 +26,7 @@ of its link options) are checked in the background, and a broken one is told onc
 
 Which codes use which URL is read from the QR Codes at most every ``SYNC_EVERY`` in each
 process (and at once for ``codeqr check-destinations``): a changed destination is
-checked from then on, and the list filter (``destination_condition``) knows it then.
+checked from then on, and the list filter (``filters.destination_condition``) knows it then.
 """
 
 import functools
@@ -38,17 +38,18 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, NamedTuple, cast
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from pydantic.alias_generators import to_camel
-from sqlalchemy import ColumnElement, CursorResult, and_, case, delete, exists, false, not_, or_, select, update
+from sqlalchemy import CursorResult, case, delete, exists, false, or_, select, update
 
 from ..contents.registry import WITH_URL
 from ..contents.values import Url
 from ..context import Context
 from ..domain import qrcodes
+from ..domain.filters import DestinationState
 from ..domain.ids import url_hash
 from ..domain.lifecycle import fire
 from ..domain.models import DestinationCheck, DestinationHost, DestinationLink, QRCode
@@ -77,7 +78,6 @@ WINDOW = timedelta(minutes=1)
 #: What a ``HEAD`` answer sends to the ranged ``GET`` (and what makes a check fail).
 BAD_STATUS = 400
 
-State = Literal["ok", "broken", "unchecked"]
 
 
 # -- what is checked --------------------------------------------------------------------
@@ -396,7 +396,7 @@ def chore(ctx: Context) -> int:
 # -- what it found ------------------------------------------------------------------------
 
 
-def _state_of(check: DestinationCheck | None) -> State:
+def _state_of(check: DestinationCheck | None) -> DestinationState:
     if check is None or check.checked_at is None:
         return "unchecked"
     return "broken" if check.broken_since is not None else "ok"
@@ -415,7 +415,7 @@ class DestinationOut(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
     url: str
-    state: State
+    state: DestinationState
     status: int | None
     error: str | None
     final_url: str | None
@@ -468,25 +468,6 @@ def of_qrcode(ref: str, ctx: Context) -> DestinationList:
         select(DestinationCheck).where(DestinationCheck.url_hash.in_([url_hash(url) for url in urls])))}
     return DestinationList(checks_enabled=bool(ctx.config["CODEQR_DESTINATION_CHECKS"]),
                            destinations=[DestinationOut.of(url, checks.get(url_hash(url))) for url in urls])
-
-
-def destination_condition(status: State) -> ColumnElement[bool]:
-    """The QR Codes of ``destinationStatus=status``: ``broken``, one of its destinations is;
-    ``unchecked``, none is and one has not been checked yet; ``ok``, every one has been
-    checked and none is broken. A code without destinations (static, text…) is none of them."""
-    def having(*conditions) -> ColumnElement[bool]:
-        return exists().where(DestinationLink.qrcode_id == QRCode.id,
-                              DestinationCheck.url_hash == DestinationLink.url_hash, *conditions)
-
-    broken = having(DestinationCheck.broken_since.is_not(None))
-    unchecked = having(DestinationCheck.checked_at.is_(None))
-    if status == "broken":
-        return broken
-    if status == "unchecked":
-        return and_(not_(broken), unchecked)
-    if status == "ok":
-        return and_(having(), not_(broken), not_(unchecked))
-    raise ValueError(f"destinationStatus is broken, ok or unchecked, not {status!r}")
 
 
 def as_json(destination: DestinationOut) -> str:

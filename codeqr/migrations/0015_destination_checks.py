@@ -38,6 +38,8 @@ def upgrade():
         sa.Column("lease_until", sa.DateTime()),
     )
     op.create_index("ix_destination_checks_due_at", "destination_checks", ["due_at"])
+    op.create_index("ix_destination_checks_broken_since", "destination_checks", ["broken_since"])
+    op.create_index("ix_destination_checks_checked_at", "destination_checks", ["checked_at"])
     op.create_table(
         "destination_links",
         sa.Column("qrcode_id", sa.String(25), sa.ForeignKey("qrcodes.id", ondelete="CASCADE"), primary_key=True),
@@ -57,5 +59,7 @@ def downgrade():
     op.drop_table("destination_hosts")
     op.drop_index("ix_destination_links_url_hash", table_name="destination_links")
     op.drop_table("destination_links")
+    op.drop_index("ix_destination_checks_checked_at", table_name="destination_checks")
+    op.drop_index("ix_destination_checks_broken_since", table_name="destination_checks")
     op.drop_index("ix_destination_checks_due_at", table_name="destination_checks")
     op.drop_table("destination_checks")
