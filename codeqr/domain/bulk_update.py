@@ -260,7 +260,8 @@ def _updated(qr: QRCode, given: dict, ctx: Context, scanned: Scanned | None,
 
 def update_many(refs: list[str], data: _UpdateInput, ctx: Context) -> RootModel:
     """Apply ``data`` (a validated ``body_of`` change) to each QR Code of ``refs`` (ids or
-    ``ext_`` refs; a repeat counts once); answer each in the order given (its first time)."""
+    ``ext_`` refs; a code named twice, by one ref or by its id and externalId, counts once);
+    answer each in the order given (its first time)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     refs = list(dict.fromkeys(refs))
     if len(refs) > MAX_BULK:
@@ -274,6 +275,8 @@ def update_many(refs: list[str], data: _UpdateInput, ctx: Context) -> RootModel:
     changed: list[tuple[QRCodeOut, QRCodeOut, dict]] = []
     with begin_write():
         rows = {ref: row_of(ref, ctx.actor) for ref in refs}
+        named = {qr.id: ref for ref, qr in reversed(rows.items()) if qr is not None}  # a code's first ref
+        rows = {ref: qr for ref, qr in rows.items() if qr is None or named[qr.id] == ref}
         carried = tags.of_codes(qr.id for qr in rows.values() if qr is not None) if change else {}
         for ref, qr in rows.items():
             if qr is None or not _may_change(qr, ctx.actor):

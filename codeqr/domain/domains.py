@@ -5,8 +5,9 @@ they are: no one removes them but whoever edits the settings) and those admins a
 destination (``placeholder``). A domain that QR Codes or old links use cannot be removed.
 
 The redirect learns of domains added or changed by another process within
-``CODEQR_ROUTING_CACHE_SECONDS`` (``ServedDomains``): it never reads the table for a host of
-the settings, and at most once in that time for any other.
+``CODEQR_ROUTING_CACHE_SECONDS`` (``ServedDomains``): a scan of a key on a host of the settings
+never reads the table; the table is read at most once in that time for any other host, an unknown
+key or a domain's root.
 """
 
 import threading
@@ -24,6 +25,7 @@ from ..context import Context
 from ..errors import Conflict, InvalidInput, NotFound
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
+from . import folders
 from .models import Alias, QRCode, ServedDomain
 from .schemas import Domain, Timestamp
 
@@ -71,11 +73,23 @@ def served(ctx: Context) -> list[str]:
     return settings + [slug for slug in added if slug not in settings]
 
 
+def domain_problem(domain: str, ctx: Context) -> InvalidInput | None:
+    """Why a QR Code cannot take ``domain`` (None: it is served). One added as data is read for
+    share: its removal waits for the save (and then finds the code), or the save for the removal."""
+    domain = domain.lower()
+    if domain in ctx.config["CODEQR_DOMAINS"] or db.session.scalar(
+            select(ServedDomain.slug).where(ServedDomain.slug == domain).with_for_update(read=True)) is not None:
+        return None
+    every = ", ".join(served(ctx))
+    return InvalidInput(f"{domain!r} is not served by this instance (served: {every})", "domain",
+                        sentence=f"This instance does not serve {domain}. Choose one of: {every}.")
+
+
 def list_all(ctx: Context) -> list[DomainOut]:
     """Every domain served, with its URLs and how many QR Codes use it (anyone may read)."""
     rows = {row.slug: row for row in db.session.scalars(select(ServedDomain))}
     used: dict[str, int] = {domain: count for domain, count in db.session.execute(
-        select(QRCode.domain, func.count()).group_by(QRCode.domain))}
+        select(QRCode.domain, func.count()).where(*_seen(ctx)).group_by(QRCode.domain))}
     return [_out(slug, rows.get(slug), used.get(slug, 0), ctx) for slug in served(ctx)]
 
 
@@ -83,8 +97,14 @@ def get(slug: str, ctx: Context) -> DomainOut:
     slug = slug.lower()
     if slug not in served(ctx):
         raise NotFound(f"this instance does not serve {slug!r}")
-    used = db.session.scalar(select(func.count()).select_from(QRCode).where(QRCode.domain == slug)) or 0
+    used = db.session.scalar(select(func.count()).select_from(QRCode).where(QRCode.domain == slug, *_seen(ctx))) or 0
     return _out(slug, db.session.get(ServedDomain, slug), used, ctx)
+
+
+def _seen(ctx: Context) -> list:
+    """The condition (none or one) on the QR Codes ``ctx.actor`` sees: the counts count no others."""
+    condition = folders.visible(ctx.actor)
+    return [] if condition is None else [condition]
 
 
 def _out(slug: str, row: ServedDomain | None, used: int, ctx: Context) -> DomainOut:
@@ -149,7 +169,8 @@ def delete(slug: str, ctx: Context) -> dict:
         raise Conflict(f"{slug!r} is served by the settings (CODEQR_DOMAINS): remove it there",
                        sentence=f"{slug} is in the instance's settings: whoever runs CodeQR removes it there.")
     with begin_write():
-        row = db.session.get(ServedDomain, slug)
+        # Locked first: a save taking this domain meanwhile waits (and is then counted) or is refused.
+        row = db.session.get(ServedDomain, slug, with_for_update=True)
         if row is None:
             raise NotFound(f"this instance does not serve {slug!r}")
         used = db.session.scalar(select(func.count()).select_from(QRCode).where(QRCode.domain == slug)) or 0
@@ -178,10 +199,12 @@ class ServedDomains:
     def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
         self._seconds, self._clock = seconds, clock
         self._kept: tuple[float, Mapping[str, Kept]] | None = None
+        self._generation = 0
         self._lock = threading.Lock()
 
     def forget(self) -> None:
         """Read the table again at the next question (this process changed it)."""
+        self._generation += 1
         self._kept = None
 
     def _rows(self) -> Mapping[str, Kept]:
@@ -189,9 +212,14 @@ class ServedDomains:
         if kept is not None and self._clock() < kept[0]:
             return kept[1]
         with self._lock:
+            kept = self._kept  # another thread may have read it while this one waited
+            if kept is not None and self._clock() < kept[0]:
+                return kept[1]
+            generation = self._generation
             rows = {row.slug: Kept(row.target, row.not_found_url)
                     for row in db.session.scalars(select(ServedDomain))}
-            self._kept = (self._clock() + self._seconds, rows)
+            if generation == self._generation:  # not forgotten meanwhile: what was read is current
+                self._kept = (self._clock() + self._seconds, rows)
             return rows
 
     def domain_of(self, host: str) -> str | None:

@@ -28,11 +28,8 @@ Scanned = tuple[Picture, list[CodeQRError]]
 
 
 def _check_domain(domain: str, ctx: Context) -> str:
-    domain = domain.lower()
-    if domain not in (every := domains.served(ctx)):
-        served = ", ".join(every)
-        raise InvalidInput(f"{domain!r} is not served by this instance (served: {served})", "domain",
-                           sentence=f"This instance does not serve {domain}. Choose one of: {served}.")
+    if (problem := domains.domain_problem(domain, ctx)) is not None:
+        raise problem
     return domain
 
 

@@ -80,7 +80,10 @@ def folder_problem(folder_id: str | None, actor: Actor) -> InvalidInput | None:
     the actor does not see reads as one that does not exist."""
     if folder_id is None:
         return None
-    if db.session.get(Folder, folder_id) is None or not may_see(folder_id, actor):
+    # Read for share: a folder being deleted waits for this save (and empties the code), or this
+    # save waits for the delete and finds no folder (``folders_admin.delete_one`` locks it first).
+    held = db.session.scalar(select(Folder.id).where(Folder.id == folder_id).with_for_update(read=True))
+    if held is None or not may_see(folder_id, actor):
         return InvalidInput(f"there is no folder {folder_id!r}", "folderId",
                             sentence="That folder does not exist (any more): choose another one.")
     if not may_write(folder_id, actor):

@@ -209,10 +209,20 @@ def _changed_fields(folder: Folder, name: str | None, data: FolderUpdate) -> boo
 
 
 def delete_one(folder_id: str, ctx: Context) -> dict:
-    """Delete a folder; its QR Codes stay, in no folder (their ``updatedAt`` stays). Return ``{"id": …}``."""
+    """Delete a folder; its QR Codes stay, in no folder (their ``updatedAt`` stays). Only an admin
+    deletes a folder not open for ``write`` that still holds codes (they would become everyone's).
+    Return ``{"id": …}``."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     with begin_write():
         folder = _changeable(folder_id, ctx)
+        # Locked before its codes leave it: a save filing a code here meanwhile waits or is refused.
+        db.session.execute(select(Folder.id).where(Folder.id == folder.id).with_for_update())
+        if folder.access_level != "write" and not folders.sees_everything(ctx.actor) and db.session.scalar(
+                select(QRCode.id).where(QRCode.folder_id == folder.id).limit(1)) is not None:
+            # Its codes would leave it for no folder, where everyone sees and changes them.
+            raise Forbidden(f"folder {folder.id!r} holds QR Codes that only some people may reach",
+                            sentence="This folder still holds QR Codes that only some people may see: move "
+                                     "them first, or ask an admin to delete it.")
         db.session.execute(update(QRCode).where(QRCode.folder_id == folder.id).values(folder_id=None))
         db.session.execute(delete(FolderUser).where(FolderUser.folder_id == folder.id))
         db.session.delete(folder)

@@ -5,12 +5,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from sqlalchemy import select
 
+from ..accounts.permissions import Actor
 from ..context import Context
 from ..errors import InvalidInput, NotFound
 from ..persistence.extensions import db
 from . import aliases, folders
 from .models import QRCode
-from .qrcodes import out_of
+from .qrcodes import out_of, seen_by
 from .schemas import Domain, ExternalId, Key, QRCodeOut
 
 
@@ -26,19 +27,19 @@ class InfoQuery(BaseModel):
     external_id: ExternalId | None = Field(None, description="its externalId, with or without the ext_ prefix")
 
 
-def _by_link(domain: str, key: str) -> str | None:
-    """The id of the QR Code whose short link, or old link (``aliases``), is ``domain``/``key``."""
+def _by_link(domain: str, key: str, actor: Actor) -> str | None:
+    """The id of the QR Code ``actor`` sees whose short link, or old link (``aliases``), is ``domain``/``key``."""
     domain = domain.lower()
-    own = db.session.scalar(select(QRCode.id).where(QRCode.domain == domain, QRCode.key == key))
+    own = db.session.scalar(select(QRCode.id).where(QRCode.domain == domain, QRCode.key == key, *seen_by(actor)))
     return own or aliases.owner_of(domain, key)
 
 
-def _by_external_id(external_id: str) -> str | None:
+def _by_external_id(external_id: str, actor: Actor) -> str | None:
     """CodeQR prefixes an externalId with ``ext_``: without it first, then as sent (an
-    externalId of its own beginning with ``ext_``)."""
+    externalId of its own beginning with ``ext_``), among the QR Codes ``actor`` sees."""
     candidates = [external_id.removeprefix("ext_"), external_id]
     for candidate in dict.fromkeys(candidates):
-        found = db.session.scalar(select(QRCode.id).where(QRCode.external_id == candidate))
+        found = db.session.scalar(select(QRCode.id).where(QRCode.external_id == candidate, *seen_by(actor)))
         if found is not None:
             return found
     return None
@@ -52,11 +53,11 @@ def find(query: InfoQuery, ctx: Context) -> QRCodeOut:
         raise InvalidInput("domain and key go together", missing, sentence="Give the short link's domain and key.")
     found: list[str | None] = []
     if query.domain is not None and query.key is not None:
-        found.append(_by_link(query.domain, query.key))
+        found.append(_by_link(query.domain, query.key, ctx.actor))
     if query.qrcode_id is not None:
         found.append(query.qrcode_id if db.session.get(QRCode, query.qrcode_id) is not None else None)
     if query.external_id is not None:
-        found.append(_by_external_id(query.external_id))
+        found.append(_by_external_id(query.external_id, ctx.actor))
     if not found:
         raise InvalidInput("give domain and key, qrcodeId or externalId",
                            sentence="Say which QR Code: its domain and key, its id or its externalId.")

@@ -15,11 +15,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.permissions import Permission
 from ..context import Context
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..persistence.database import begin_write, insert_on_conflict
 from ..persistence.extensions import db
+from . import folders
 from .ids import new_id
-from .models import QRCodeTag, Tag
+from .models import QRCode, QRCodeTag, Tag
 from .paging import PageQuery, contains, page_of
 from .schemas import TagName, TagOut
 
@@ -202,12 +203,24 @@ def _row_or_not_found(tag_id: str) -> Tag:
     return tag
 
 
+def _refuse_unless_all_changeable(tag: Tag, ctx: Context) -> None:
+    """Refuse to rename, recolour or delete a tag that QR Codes ``ctx.actor`` may not change carry
+    (in a folder theirs only to read, or not theirs to see): what they show is not theirs to change."""
+    writable = folders.writable(ctx.actor)
+    if writable is not None and db.session.scalar(
+            select(QRCodeTag.qrcode_id).join(QRCode, QRCode.id == QRCodeTag.qrcode_id)
+            .where(QRCodeTag.tag_id == tag.id, ~writable).limit(1)) is not None:
+        raise Forbidden(f"tag {tag.id!r} is carried by QR Codes you may not change",
+                        sentence="QR Codes you may not change carry this tag: ask an admin to change it.")
+
+
 def update(tag_id: str, data: TagUpdate, ctx: Context) -> TagOut:
     """Rename or recolour a tag: its QR Codes carry it as it is now (their ``updatedAt`` stays)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
     name = _name_of(data)
     with begin_write():
         tag = _row_or_not_found(tag_id)
+        _refuse_unless_all_changeable(tag, ctx)
         given = {"name": name, "color": data.color}
         changes: dict[str, str] = {field: value for field, value in given.items()
                                    if value is not None and value != getattr(tag, field)}
@@ -226,6 +239,7 @@ def delete_one(tag_id: str, ctx: Context) -> dict:
     ctx.actor.require(Permission.WRITE_QRCODES)
     with begin_write():
         tag = _row_or_not_found(tag_id)
+        _refuse_unless_all_changeable(tag, ctx)
         db.session.execute(delete(QRCodeTag).where(QRCodeTag.tag_id == tag.id))
         db.session.delete(tag)
     return {"id": tag_id}

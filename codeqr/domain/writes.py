@@ -24,7 +24,7 @@ from ..errors import Conflict, InvalidInputs
 from ..links.options import hidden
 from ..persistence.database import begin_write, insert_on_conflict
 from ..persistence.extensions import db
-from . import aliases, tags
+from . import aliases, domains, folders, tags
 from .field_checks import Scanned, alias_conflict, field_problems, unique_conflict
 from .fields import RandomKey, fields_of, picture_of, with_type_change
 from .ids import new_key, url_fingerprint, url_hash
@@ -79,6 +79,10 @@ def _with_logo(data, ctx: Context):
 
 def _insert(fields: dict, ctx: Context, upsert_slot: str | None = None) -> QRCode | None:
     """Insert one row inside the open transaction; None when the upsert slot was taken."""
+    # Checked before the transaction, and again in it holding the folder and the domain: one
+    # deleted meanwhile would leave the code in a folder there is not, or on a domain not served.
+    InvalidInputs.raise_any(folders.folder_problem(fields.get("folder_id"), ctx.actor),
+                            domains.domain_problem(fields["domain"], ctx))
     random_key = fields["key"] is None or isinstance(fields["key"], RandomKey)
     for attempt in range(_RANDOM_KEY_ATTEMPTS if random_key else 1):
         now = ctx.now()

@@ -54,7 +54,9 @@ def index():
     state = app_state()
     host = request.host.lower()
     kept = state.served_domains.of(state.hosts.get(host) or host)
-    if kept is not None and kept.target is not None:  # a domain whose root goes elsewhere (``domain.domains``)
+    # A domain whose root goes elsewhere (``domain.domains``) sends visitors there; people signed
+    # in (the UI may live on that domain) go on to their QR Codes.
+    if kept is not None and kept.target is not None and not current_user.is_authenticated:
         return redirect(kept.target)
     if not users.has_users():
         return redirect(url_for("web.setup"))
