@@ -8,6 +8,8 @@ folders open for ``write`` and those of the folders they were given. A QR Code s
 see does not exist for them: reads and writes answer 404, lists and counts leave it out.
 """
 
+from collections.abc import Iterable
+
 from sqlalchemy import ColumnElement, or_, select
 
 from ..accounts.permissions import Actor, Role
@@ -90,3 +92,12 @@ def folder_problem(folder_id: str | None, actor: Actor) -> InvalidInput | None:
         return InvalidInput(f"you may not change the QR Codes of folder {folder_id!r}", "folderId",
                             sentence="You can see this folder but not add QR Codes to it: ask an admin.")
     return None
+
+
+def names_of(ids: Iterable[str | None]) -> dict[str, str]:
+    """The names of the folders ``ids`` (None: no folder, left out), by id: one query."""
+    wanted = {folder_id for folder_id in ids if folder_id}
+    if not wanted:
+        return {}
+    return {folder_id: name for folder_id, name in db.session.execute(
+        select(Folder.id, Folder.name).where(Folder.id.in_(wanted)))}

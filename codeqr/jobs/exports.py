@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 
 from ..context import Context
 from ..design import geometry
+from ..domain import folders
 from ..domain.models import ExportJob
 from ..domain.qrcodes import by_ids
 from ..domain.schemas import SECRET_FIELDS, QRCodeSchemas
@@ -120,7 +121,7 @@ def _build_part(items: list, formats: list[str], moment, ctx: Context) -> bytes:
     """Render one part: each QR Code still there in each format, and its manifest rows."""
     images = ctx.state.images
     found = {qr.id: qr for qr in by_ids([qrcode_id for qrcode_id, _ in items], ctx)}
-    folder_names = organise_columns.folder_names(qr.folder_id for qr in found.values())
+    folder_names = folders.names_of(qr.folder_id for qr in found.values())
     manifest: list[list] = []
     columns = manifest_fields(ctx.schemas)
     buffer = io.BytesIO()

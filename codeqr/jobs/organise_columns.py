@@ -131,15 +131,6 @@ def column_of(field: str, row: Mapping[str, Any]) -> str | None:
     return None
 
 
-def folder_names(ids: Iterable[str | None]) -> dict[str, str]:
-    """The names of the folders ``ids``, by id: one query."""
-    wanted = {folder_id for folder_id in ids if folder_id}
-    if not wanted:
-        return {}
-    return {folder_id: name for folder_id, name in db.session.execute(
-        select(Folder.id, Folder.name).where(Folder.id.in_(wanted)))}
-
-
 def cells_of(api: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, str | None]:
     """The ``tags`` and ``folder`` cells of a QR Code (its API form); ``names``: folders' names by id."""
     return {TAGS: tags_cell(tag["name"] for tag in api.get("tags") or ()),

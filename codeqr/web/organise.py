@@ -109,14 +109,6 @@ def tag_choices() -> list[dict]:
     return [{"id": tag.id, "name": tag.name, "color": tag.color} for tag in rows]
 
 
-def folder_names(ids: Iterable[str | None]) -> dict[str, str]:
-    """The names of the folders ``ids`` (of QR Codes the reader sees, so folders they see), by id."""
-    wanted = {id_ for id_ in ids if id_}
-    if not wanted:
-        return {}
-    return {id_: name for id_, name in db.session.execute(select(Folder.id, Folder.name).where(Folder.id.in_(wanted)))}
-
-
 def maker_email(user_id: int | None) -> str | None:
     """The email of the person who made a QR Code (None: not known, or no longer a user)."""
     return db.session.scalar(select(User.email).where(User.id == user_id)) if user_id is not None else None

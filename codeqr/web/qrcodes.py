@@ -106,7 +106,7 @@ def qrcode_list():
                            recent_scans=scans_since([qr.id for qr in items], since, app_state().agents) if since else {},
                            page_url=page_url, page_sizes=PAGE_SIZES,
                            type_labels={name: kind.label for name, kind in TYPES.items()}, with_url=WITH_URL,
-                           folder_names=organise.folder_names(qr.folder_id for qr in items),
+                           folder_names=folders.names_of(qr.folder_id for qr in items),
                            template_filter=_shown(query.use_as_template), template_filters=TEMPLATE_FILTERS)
 
 
@@ -244,7 +244,7 @@ def qrcode_detail(qr_id: str):
                            form=ConfirmForm(), analytics=panel(qrcode_id=qr.id), bot_scans=bot_scans(qr),
                            print_sizes=sorted(PRINT_SIZES_CM), print_size=PRINT_SIZES_CM[0],
                            content=content_lines(qr, reader_zone()), type_label=TYPES[qr.type].label,
-                           folder_name=organise.folder_names([qr.folder_id]).get(qr.folder_id or ""),
+                           folder_name=folders.names_of([qr.folder_id]).get(qr.folder_id or ""),
                            made_by=organise.maker_email(qr.user_id),
                            changeable=folders.may_write(qr.folder_id, for_request().actor),
                            destinations=destination_health(qr), **test_scan.detail_context(qr.id))
