@@ -66,7 +66,7 @@ SORT_CHOICES = {"createdAt": "Newest first", "createdAt:asc": "Oldest first", "s
 def _query() -> ListQuery:
     """The list's search, order and page from the address; a bad value falls back to its default."""
     given = {name: value for name, value in request.args.items()
-             if name in ("search", "sort", "order", "page", "useAsTemplate")}
+             if name in ("search", "sort", "order", "page", "useAsTemplate", "showArchived", "tagIds", "folderId")}
     if given.get("sort") in RECENT_ORDERS:
         given["sort"] = "scans"
     elif given.get("sort", "").endswith(":asc"):  # the sort menu's "oldest first" and the like
@@ -94,6 +94,8 @@ def qrcode_list():
     def page_url(**changes) -> str:
         """This list's address with ``changes`` (search, order and page size kept)."""
         params = {"search": query.search or None, "useAsTemplate": _shown(query.use_as_template), "sort": sort,
+                  "showArchived": "true" if query.show_archived else None,
+                  "tagIds": ",".join(query.tag_ids) if query.tag_ids else None, "folderId": query.folder_id,
                   "order": query.order, "pageSize": query.page_size, "page": query.page} | changes
         return url_for("web.qrcode_list", **{name: value for name, value in params.items() if value is not None})
 
