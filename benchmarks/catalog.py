@@ -37,7 +37,7 @@ def seed(count: int, rng: random.Random) -> dict:
     from codeqr.domain.ids import new_id, url_hash
     from codeqr.domain.models import DestinationCheck, DestinationLink, Folder, QRCode, QRCodeTag, Tag
     from codeqr.domain.schemas import Design
-    from codeqr.links.options import stored_instant
+    from codeqr.links.options import PASSWORD_HASH, stored_instant
     from codeqr.persistence.database import begin_write, driver_time, executemany
     from codeqr.persistence.extensions import db
 
@@ -62,6 +62,9 @@ def seed(count: int, rng: random.Random) -> dict:
             link["ios"] = f"https://apps.example/ios/{index}"
         if rng.random() < 0.05:
             link["geo"] = {"DE": f"https://shop.example/de/{index}"}
+        if rng.random() < 0.02:
+            link[PASSWORD_HASH] = "scrypt:32768:8:1$bench$0"  # never checked here: any stored form
+
         scanned = rng.random() < 0.7
         qr_id = new_id()
         rows.append({"id": qr_id, "type": "url", "content": None, "static": rng.random() < 0.05,

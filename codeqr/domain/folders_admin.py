@@ -13,12 +13,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..accounts.permissions import Permission
 from ..contents.values import check_line
 from ..context import Context
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..errors import Forbidden, InvalidInput, NotFound
 from ..persistence.database import begin_write
 from ..persistence.extensions import db
 from . import folders
@@ -26,6 +25,9 @@ from .ids import new_id
 from .models import Folder, FolderUser, QRCode, User
 from .paging import PageQuery, contains, page_of
 from .schemas import Timestamp
+from .unique_names import UniqueNames
+
+_NAMES = UniqueNames(Folder, "folder", "choose another name")
 
 FolderName = Annotated[str, Field(min_length=1, max_length=190), AfterValidator(check_line)]
 AccessLevel: Any = Literal.__getitem__(folders.ACCESS_LEVELS)
@@ -126,29 +128,6 @@ def _name_of(name: str) -> str:
     return name.strip()
 
 
-def _taken(name: str) -> Conflict:
-    return Conflict(f"a folder named {name!r} exists already (names are unique whatever their case)", "name",
-                    sentence=f"There is a folder “{name}” already: choose another name.")
-
-
-def _refuse_taken(name: str, exclude_id: str | None = None) -> None:
-    """Raise ``Conflict`` on ``name`` when another folder has it, whatever the case (the
-    unique index decides a race: ``_flush``)."""
-    others = select(Folder.id).where(func.lower(Folder.name) == func.lower(name))
-    if exclude_id is not None:
-        others = others.where(Folder.id != exclude_id)
-    if db.session.scalar(others) is not None:
-        raise _taken(name)
-
-
-def _flush(name: str) -> None:
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise _taken(name) from None  # made by another request since the check
-
-
 def _refuse_unknown(user_ids: Iterable[int]) -> None:
     wanted = set(user_ids)
     missing = wanted - set(db.session.scalars(select(User.id).where(User.id.in_(wanted)))) if wanted else set()
@@ -170,11 +149,11 @@ def create(data: FolderCreate, ctx: Context) -> FolderOut:
     people = set(data.user_ids or ()) | ({ctx.actor.user_id} if ctx.actor.user_id is not None else set())
     with begin_write():
         _refuse_unknown(data.user_ids or ())
-        _refuse_taken(name)
+        _NAMES.refuse_taken(name)
         now = ctx.now()
         folder = Folder(id=new_id(), name=name, access_level=data.access_level, created_at=now, updated_at=now)
         db.session.add(folder)
-        _flush(name)
+        _NAMES.flush(name)
         _set_people(folder.id, people)
         return _outs_of([folder])[0]
 
@@ -193,7 +172,7 @@ def update_one(folder_id: str, data: FolderUpdate, ctx: Context) -> FolderOut:
                 changed = True
         if changed:
             folder.updated_at = ctx.now()
-            _flush(folder.name)
+            _NAMES.flush(folder.name)
         return _outs_of([folder])[0]
 
 
@@ -201,7 +180,7 @@ def _changed_fields(folder: Folder, name: str | None, data: FolderUpdate) -> boo
     """Set the name and access level ``data`` changes on ``folder``; whether any changed."""
     changed = False
     if name is not None and name != folder.name:
-        _refuse_taken(name, exclude_id=folder.id)
+        _NAMES.refuse_taken(name, exclude_id=folder.id)
         folder.name, changed = name, True
     if "access_level" in data.model_fields_set and data.access_level != folder.access_level:
         folder.access_level, changed = data.access_level, True

@@ -11,11 +11,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.exc import IntegrityError
 
 from ..accounts.permissions import Permission
 from ..context import Context
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..errors import Forbidden, InvalidInput, NotFound
 from ..persistence.database import begin_write, insert_on_conflict
 from ..persistence.extensions import db
 from . import folders
@@ -23,9 +22,11 @@ from .ids import new_id
 from .models import QRCode, QRCodeTag, Tag
 from .paging import PageQuery, contains, page_of
 from .schemas import TagName, TagOut
+from .unique_names import UniqueNames
 
 #: CodeQR's tag colours.
 COLORS = ("red", "yellow", "green", "blue", "purple", "pink", "brown")
+_NAMES = UniqueNames(Tag, "tag", "use it, or choose another name")
 Color: Any = Literal.__getitem__(COLORS)
 #: Most ids one ``GET /api/tags?ids=`` names.
 MAX_IDS = 100
@@ -158,29 +159,6 @@ def _name_of(data: TagCreate) -> str | None:
     return name.strip()
 
 
-def _taken(name: str) -> Conflict:
-    return Conflict(f"a tag named {name!r} exists already (names are unique whatever their case)", "name",
-                    sentence=f"There is a tag “{name}” already: use it, or choose another name.")
-
-
-def _refuse_taken(name: str, exclude_id: str | None = None) -> None:
-    """Raise ``Conflict`` on ``name`` when another tag has it, whatever the case. The
-    database's unique index decides a race (``_flush``); this names the field first."""
-    others = select(Tag.id).where(func.lower(Tag.name) == func.lower(name))
-    if exclude_id is not None:
-        others = others.where(Tag.id != exclude_id)
-    if db.session.scalar(others) is not None:
-        raise _taken(name)
-
-
-def _flush(name: str) -> None:
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise _taken(name) from None  # made by another request since the check
-
-
 def create(data: TagCreate, ctx: Context) -> TagOut:
     """Make a tag (a random colour of ``COLORS`` when none is given)."""
     ctx.actor.require(Permission.WRITE_QRCODES)
@@ -188,11 +166,11 @@ def create(data: TagCreate, ctx: Context) -> TagOut:
     if name is None:
         raise InvalidInput("a tag needs a name", "name", sentence="Give the tag a name.")
     with begin_write():
-        _refuse_taken(name)
+        _NAMES.refuse_taken(name)
         now = ctx.now()
         tag = Tag(id=new_id(), name=name, color=data.color or random.choice(COLORS), created_at=now, updated_at=now)
         db.session.add(tag)
-        _flush(name)
+        _NAMES.flush(name)
         return TagOut.model_validate(tag)
 
 
@@ -225,12 +203,12 @@ def update(tag_id: str, data: TagUpdate, ctx: Context) -> TagOut:
         changes: dict[str, str] = {field: value for field, value in given.items()
                                    if value is not None and value != getattr(tag, field)}
         if "name" in changes:
-            _refuse_taken(changes["name"], exclude_id=tag.id)
+            _NAMES.refuse_taken(changes["name"], exclude_id=tag.id)
         if changes:
             for field, value in changes.items():
                 setattr(tag, field, value)
             tag.updated_at = ctx.now()
-            _flush(tag.name)
+            _NAMES.flush(tag.name)
         return TagOut.model_validate(tag)
 
 
