@@ -1,6 +1,8 @@
 """The Domains page (issue 24): admins add a domain, change where its root and unknown keys
 go, and stop serving one; problems are said beside their field."""
 
+import re
+
 from web_client import csrf_of, signed_in
 
 
@@ -42,3 +44,13 @@ def test_a_hostile_domain_name_is_refused_beside_its_field_and_escaped(web_app):
     html = answer.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert 'aria-invalid="true" id="slug"' in html
+
+
+def test_the_form_shows_the_chosen_domains_example_destination(web_app):
+    browser = signed_in(web_app)
+    edit = "/admin/domains/localhost"
+    browser.post(edit, data={"csrf_token": csrf_of(browser, edit), "placeholder": "https://shop.example/product/1"})
+    page = browser.get("/qrcodes/new").get_data(as_text=True)
+    assert 'data-placeholder="https://shop.example/product/1"' in page  # on the default domain's option
+    url_input = re.search(r'<input[^>]*id="url"[^>]*>', page).group(0)
+    assert 'placeholder="https://shop.example/product/1"' in url_input  # the default domain is chosen

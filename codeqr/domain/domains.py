@@ -85,6 +85,12 @@ def domain_problem(domain: str, ctx: Context) -> InvalidInput | None:
                         sentence=f"This instance does not serve {domain}. Choose one of: {every}.")
 
 
+def examples(ctx: Context) -> dict[str, str]:
+    """The example destination (``placeholder``) of each domain that has one, for the form."""
+    rows = db.session.execute(select(ServedDomain.slug, ServedDomain.placeholder))
+    return {slug: placeholder for slug, placeholder in rows if placeholder}
+
+
 def list_all(ctx: Context) -> list[DomainOut]:
     """Every domain served, with its URLs and how many QR Codes use it (anyone may read)."""
     rows = {row.slug: row for row in db.session.scalars(select(ServedDomain))}

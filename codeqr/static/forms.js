@@ -131,6 +131,12 @@ function livePreview(form) {
     const key = form.elements.key.value.trim();
     linkWarning.hidden = (key === "" || key === form.dataset.key) && form.elements.domain.value === form.dataset.domain;
   };
+  const showExample = () => {
+    // The chosen domain's example destination, as its option carries it (the Domains page sets it).
+    const option = form.elements.domain.selectedOptions[0];
+    form.elements.url.placeholder = (option && option.dataset.placeholder) || "";
+  };
+  form.elements.domain.addEventListener("change", showExample);
   form.addEventListener("input", (event) => { fieldChanged(event); warnOfLinkChange(); refresh(); });
   form.addEventListener("change", (event) => { fieldChanged(event); warnOfLinkChange(); refresh(); });
   if (form.elements.url.value) refresh();

@@ -42,7 +42,13 @@ PREVIEW_MAX_SIZE = 1024
 
 def _form(obj=None) -> QRCodeForm:
     form = qrcode_form(app_state().schemas)(obj=obj)
-    form.domain.choices = [SelectChoice(domain) for domain in domains.served(for_request())]
+    # Each domain's example destination (``placeholder``) rides on its option; forms.js shows the chosen one's.
+    examples = domains.examples(for_request())
+    form.domain.choices = [SelectChoice(domain, render_kw={"data-placeholder": examples[domain]} if examples.get(domain)
+                                        else {}) for domain in domains.served(for_request())]
+    chosen = form.domain.data or current_app.config["CODEQR_DEFAULT_DOMAIN"]
+    if examples.get(chosen):
+        form.url.render_kw = {"placeholder": examples[chosen]}
     organise.offer_folders(form, for_request().actor)
     if request.method == "POST" and "logo" in form._fields:
         design_panel.take_logo_file(form, request.files.get("logo_file"))
