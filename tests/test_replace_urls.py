@@ -6,12 +6,18 @@ alone with why, hooks once per changed code, and hostile prefixes refused."""
 import time
 
 import pytest
+from sqlalchemy import update
 
 from api_client import authorized_client
 from codeqr import db, hookimpl
 from codeqr.accounts import apikeys
 from codeqr.context import for_operator
-from codeqr.domain.models import Folder, FolderUser, User
+from codeqr.domain import replace_urls
+from codeqr.domain.models import Folder, FolderUser, ReplaceUrlsJob, User
+from codeqr.domain.timeutil import utcnow
+from codeqr.jobs import replace_urls as replace_jobs
+from codeqr.jobs.runner import Lease, claim
+from codeqr.persistence.database import begin_write
 
 OLD, NEW = "https://old.example.com", "https://new.example.org/shop"
 ROUTE = "/api/qrcodes/replace-urls"
@@ -222,3 +228,41 @@ def test_another_users_job_is_not_found(app, api):
         _, secret = apikeys.create("theirs", member, ctx=for_operator())
     assert authorized_client(app, secret).get(f"{ROUTE}/{job['id']}").status_code == 404
     assert api.get(f"{ROUTE}/{job['id']}").json["status"] == "done"
+
+
+def test_a_job_taken_up_again_goes_on_after_the_last_chunk_committed(make_app, monkeypatch):
+    monkeypatch.setattr(replace_urls, "CHUNK", 2)
+    app = make_app(CODEQR_JOB_WORKER=False)
+    with app.app_context():
+        _, secret = apikeys.create("tests", ctx=for_operator())
+    api = authorized_client(app, secret)
+    ids = sorted(_code(api, f"{OLD}/{index}")["id"] for index in range(5))
+    answer = api.post(ROUTE, json={"find": OLD, "replace": NEW, "apply": True})
+    assert (answer.status_code, answer.json["status"], answer.json["total"]) == (202, "queued", 5)
+    job_id = answer.json["id"]
+    with app.app_context():
+        # As if a runner had committed the chunk of the first two ids, then died before rewriting them.
+        with begin_write():
+            db.session.execute(update(ReplaceUrlsJob).where(ReplaceUrlsJob.id == job_id)
+                               .values(last_id=ids[1], done=2, changed=2))
+        assert claim(ReplaceUrlsJob, "other", seconds=60, now=utcnow()) == job_id
+        replace_jobs.run(job_id, Lease(ReplaceUrlsJob, job_id, "other", 60), for_operator())
+    job = api.get(answer.headers["Location"]).json
+    assert (job["status"], job["done"], job["changed"]) == ("done", 5, 5)
+    assert [api.get(f"/api/qrcodes/{code}").json["url"].startswith(NEW) for code in ids] == [
+        False, False, True, True, True]
+
+
+def test_migration_0016_goes_down_and_up_again(app, api):
+    from sqlalchemy import inspect
+
+    from schema_versions import downgrade_schema, migrate_from
+
+    with app.app_context():
+        downgrade_schema("0015")
+        assert "replace_urls_jobs" not in inspect(db.engine).get_table_names()
+        migrate_from("0015")
+        assert "replace_urls_jobs" in inspect(db.engine).get_table_names()
+    code = _code(api, f"{OLD}/x")
+    assert _apply(api, OLD, NEW)["changed"] == 1
+    assert api.get(f"/api/qrcodes/{code['id']}").json["url"] == f"{NEW}/x"

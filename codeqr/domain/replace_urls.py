@@ -162,12 +162,17 @@ def _candidates(filters: Filters, actor: Actor) -> list:
     return [*conditions(filters, actor), *([] if writable is None else [writable]), QRCode.static == false()]
 
 
-def chunk(filters: Filters, actor: Actor, after: str | None) -> list[QRCode]:
-    """The next ``CHUNK`` candidate rows by id, after the id ``after`` (None: from the first)."""
+def chunk(filters: Filters, actor: Actor, after: str | None, to_change: bool = False) -> list[QRCode]:
+    """The next ``CHUNK`` candidate rows by id, after the id ``after`` (None: from the first);
+    ``to_change``: locked until the transaction ends (PostgreSQL: a save of one of them
+    meanwhile waits, rather than be overwritten by the rewrite of its old ``link``)."""
     statement = select(QRCode).where(*_candidates(filters, actor))
     if after is not None:
         statement = statement.where(QRCode.id > after)
-    return list(db.session.scalars(statement.order_by(QRCode.id).limit(CHUNK)))
+    statement = statement.order_by(QRCode.id).limit(CHUNK)
+    if to_change:
+        statement = statement.with_for_update(of=QRCode)
+    return list(db.session.scalars(statement))
 
 
 def _all_rows(filters: Filters, actor: Actor) -> Iterator[QRCode]:

@@ -59,7 +59,7 @@ def run(job_id: str, lease: Lease, ctx: Context) -> None:
         while True:
             updated = []
             with begin_write():
-                rows = replace_urls.chunk(filters, ctx.actor, after)
+                rows = replace_urls.chunk(filters, ctx.actor, after, to_change=True)
                 if not rows:
                     break
                 for row in rows:
