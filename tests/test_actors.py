@@ -35,14 +35,17 @@ from codeqr.domain.models import (
     KeptLogo,
     QRCode,
     QRCodeTag,
+    ReplaceUrlsJob,
     ServedDomain,
     Tag,
     User,
 )
+from codeqr.domain.replace_urls import ReplaceUrls
 from codeqr.domain.schemas import QRCodeCreate, QRCodeUpdate
 from codeqr.domain.timeutil import utcnow
 from codeqr.errors import Forbidden, NotFound
 from codeqr.jobs import bulk_create, csv_import
+from codeqr.jobs import replace_urls as replace_jobs
 from codeqr.jobs.runner import JobRunner, Lease, claim
 from codeqr.persistence.database import begin_write
 
@@ -55,6 +58,10 @@ NO_ACTOR = {
     "codeqr.accounts.apikeys.verify": "authentication: it finds who acts (recording the key's use)",
     "codeqr.jobs.exports.remove_expired": "the job runner's housekeeping of expired files",
     "codeqr.jobs.bulk_create.remove_old": "the job runner's housekeeping of answers kept a day",
+    "codeqr.jobs.replace_urls.remove_old": "the job runner's housekeeping of find and replace jobs kept a day",
+    "codeqr.links.health.sync_links": "the destination checks reading which codes use which URL, a chore of the runner",
+    "codeqr.links.health.sweep": "the destination checks, a chore of the job runner or the operator's command",
+    "codeqr.links.health.chore": "the job runner's chore of destination checks",
     "codeqr.design.logos.keep": "records a logo taken in, for the write of a QR Code that follows (which requires its actor)",
     "codeqr.design.logo_sweep.sweep": "the job runner's housekeeping of logos no QR Code names",
     "codeqr.jobs.runner.claim": "the job runner taking a job, before it acts as the owner",
@@ -152,6 +159,17 @@ def _run_bulk(app, ctx: Context) -> None:
     bulk_create.run(job_id, Lease(BulkJob, job_id, "test", 60), ctx)
 
 
+#: A find and replace of the people fixture's QR Code ``app.qr`` (at https://example.com/kept).
+REPLACE_KEPT = ReplaceUrls(find="https://example.com/kept", replace="https://example.com/found")
+
+
+def _run_replace(app, ctx: Context) -> None:
+    """Run a find and replace sent at the machine as ``ctx.actor``."""
+    job_id = replace_jobs.start(REPLACE_KEPT, for_operator()).id
+    assert claim(ReplaceUrlsJob, "test", seconds=60, now=utcnow()) == job_id
+    replace_jobs.run(job_id, Lease(ReplaceUrlsJob, job_id, "test", 60), ctx)
+
+
 #: write service -> (a role it refuses, a role it lets through, the call with ``ctx``)
 REFUSALS = {
     "codeqr.domain.writes.create": ("viewer", "member", lambda app, ctx: writes.create(
@@ -178,6 +196,8 @@ REFUSALS = {
     "codeqr.jobs.bulk_create.start": ("viewer", "member", lambda app, ctx: bulk_create.start(
         [{"url": "https://example.com/new"}], ctx)),
     "codeqr.jobs.bulk_create.run": ("viewer", "member", _run_bulk),
+    "codeqr.jobs.replace_urls.start": ("viewer", "member", lambda app, ctx: replace_jobs.start(REPLACE_KEPT, ctx)),
+    "codeqr.jobs.replace_urls.run": ("viewer", "member", _run_replace),
     "codeqr.design.templates.set_default": ("member", "admin", lambda app, ctx: templates.set_default(
         app.template, ctx)),
     "codeqr.accounts.users.create": ("member", "admin", lambda app, ctx: users.create(
@@ -208,6 +228,7 @@ REFUSALS = {
 }
 #: What each case guards, when not the rows rights protect (QR Codes, users, API keys).
 GUARDS = {"codeqr.jobs.csv_import.start": (ImportJob,), "codeqr.jobs.bulk_create.start": (BulkJob,),
+          "codeqr.jobs.replace_urls.start": (ReplaceUrlsJob,),
           "codeqr.domain.writes.checked_new": (KeptLogo,), "codeqr.domain.deletes.remove_alias": (Alias,),
           **{f"codeqr.domain.domains.{name}": (ServedDomain,) for name in ("create", "update", "delete")},
           **{f"codeqr.domain.tags.{name}": (Tag, QRCodeTag) for name in ("create", "update", "delete_one")},

@@ -7,6 +7,7 @@ from ..errorhandlers import refuse_nul_bytes
 from .analytics import add_analytics_routes
 from .domains import add_domain_routes
 from .organise import add_organise_routes
+from .replace import add_replace_routes
 from .templates import add_template_routes
 from .views import add_qrcode_routes
 
@@ -20,6 +21,7 @@ def build_blueprint(schemas: QRCodeSchemas) -> APIBlueprint:
     add_analytics_routes(bp)
     add_template_routes(bp)
     add_domain_routes(bp)
+    add_replace_routes(bp)
     return bp
 
 

@@ -412,3 +412,32 @@ class DestinationHost(Model):
     host: Mapped[str] = mapped_column(String(253), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     requests: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReplaceUrlsJob(Model):
+    """A find and replace of destinations (``POST /api/qrcodes/replace-urls`` with ``apply``):
+    the matching QR Codes are rewritten in chunks of ids, ``last_id`` the end of the last
+    chunk committed (a job taken up again goes on after it)."""
+
+    __tablename__ = "replace_urls_jobs"
+    __table_args__ = (Index("ix_replace_urls_jobs_status", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(25), primary_key=True, default=new_id)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default=JobStatus.QUEUED)
+    find: Mapped[str] = mapped_column(Text)
+    replace: Mapped[str] = mapped_column(Text)
+    # The request's filters (JSON, by API names), read again by each chunk.
+    filters: Mapped[str] = mapped_column(Text)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    # The codes refused, with why (JSON list of ``{qrcodeId, field, error}``).
+    refused: Mapped[str] = mapped_column(Text, default="[]")
+    last_id: Mapped[str | None] = mapped_column(String(25))
+    message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

@@ -1,4 +1,4 @@
-"""The core's own kinds of job (the API's bulk creates, CSV imports, exports), registered
+"""The core's own kinds of job (the API's bulk creates, CSV imports, exports, find and replace), registered
 through the hook that plugins use for theirs (``codeqr_register_job_kinds``), and its chores
 (the logo sweep, the destination checks). A runner looks for work in this order: a bulk create, which a request may be
 waiting for, first."""
@@ -11,11 +11,12 @@ from .runner import Chore
 
 @hookimpl
 def codeqr_register_job_kinds():
-    from ..domain.models import BulkJob, ExportJob, ImportJob
-    from . import bulk_create, csv_import, exports  # services: imported once the app's pieces exist
+    from ..domain.models import BulkJob, ExportJob, ImportJob, ReplaceUrlsJob
+    from . import bulk_create, csv_import, exports, replace_urls  # services: imported once the app's pieces exist
 
     return [(BulkJob, bulk_create.run, bulk_create.remove_old), (ImportJob, csv_import.run),
-            (ExportJob, exports.run, exports.remove_expired)]
+            (ExportJob, exports.run, exports.remove_expired),
+            (ReplaceUrlsJob, replace_urls.run, replace_urls.remove_old)]
 
 
 def chores() -> list[Chore]:

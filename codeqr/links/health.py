@@ -93,21 +93,36 @@ def _url_schemas() -> dict[str, dict]:
 _URL_PATTERN = TypeAdapter(Url).json_schema()["pattern"]
 
 
-def _urls_in(schema: dict, value: Any) -> Iterator[str]:
-    """The values in ``value`` that ``schema`` says are destinations (of the ``Url`` type),
-    however deep: a country's URL in ``geo``, a rule's ``url``, its split's."""
+def _rewritten(schema: dict, value: Any, change: Callable[[str, str], str], path: str) -> Any:
+    """``value`` with each destination in it (what ``schema`` says is of the ``Url`` type,
+    however deep: a country's URL in ``geo``, a rule's ``url``, its split's) replaced by
+    ``change(path, url)``; ``path`` names where it is (``geo.FR``, ``rules[0].split[1].url``)."""
     choices = schema.get("anyOf") or schema.get("oneOf") or [schema]
     for choice in choices:
         if isinstance(value, str) and choice.get("pattern") == _URL_PATTERN:
-            yield value
-            return
+            return change(path, value)
         if isinstance(value, dict) and choice.get("type") == "object":
-            for key, item in value.items():
-                for inner in _value_schemas(choice, key):
-                    yield from _urls_in(inner, item)
-        elif isinstance(value, list) and choice.get("type") == "array" and isinstance(choice.get("items"), dict):
-            for item in value:
-                yield from _urls_in(choice["items"], item)
+            return {key: _rewritten(inners[0], item, change, f"{path}.{key}") if (inners := _value_schemas(choice, key))
+                    else item for key, item in value.items()}
+        if isinstance(value, list) and choice.get("type") == "array" and isinstance(choice.get("items"), dict):
+            return [_rewritten(choice["items"], item, change, f"{path}[{index}]") for index, item in enumerate(value)]
+    return value
+
+
+def rewritten(row: Any, change: Callable[[str, str], str]) -> dict[str, Any]:
+    """The destinations of the stored QR Code ``row`` (``destinations``' own) passed through
+    ``change(field, url)``: ``{api_name: new value}`` of the fields it changed (``url``, or
+    a link option whole). ``field`` says where the URL is (``url``, ``geo.FR``, ``rules[0].url``)."""
+    if row.static:
+        return {}
+    changed: dict[str, Any] = {}
+    if row.type in WITH_URL and row.url and (url := change("url", row.url)) != row.url:
+        changed["url"] = url
+    for name, value in (row.link or {}).items():
+        schema = _url_schemas().get(name)
+        if schema is not None and (new := _rewritten(schema, value, change, name)) != value:
+            changed[name] = new
+    return changed
 
 
 def _value_schemas(schema: dict, key: str) -> list[dict]:
@@ -124,13 +139,12 @@ def destinations(row: Any) -> list[str]:
     """Every URL a scan of the stored QR Code ``row`` (``type``, ``static``, ``url``, ``link``)
     may be sent to, each once, in order: its ``url`` (types url and gs1), then its link
     options'. None for a static code: no scan reaches CodeQR."""
-    if row.static:
-        return []
-    found = [row.url] if row.type in WITH_URL and row.url else []
-    for name, value in (row.link or {}).items():
-        schema = _url_schemas().get(name)
-        if schema is not None:
-            found.extend(_urls_in(schema, value))
+    found: list[str] = []
+
+    def seen(field: str, url: str) -> str:
+        found.append(url)
+        return url
+    rewritten(row, seen)
     return list(dict.fromkeys(found))
 
 
