@@ -3,7 +3,7 @@
 import logging
 
 from apiflask import HTTPError
-from flask import abort, jsonify, render_template, request
+from flask import abort, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .accounts.permissions import Actor
@@ -71,13 +71,11 @@ def _every_problem_of_the_qrcode() -> list[CodeQRError]:
     """On a QR Code write the schema refused, every problem of its body: the schema's and
     those the service finds in the fields it let through (a taken key, colours too alike).
     These checks read the app's settings and the QR Codes the key's owner sees (``folders``)."""
-    from .api.views import auth  # here: the API's views import this module
-
     update = _QRCODE_WRITES.get(request.endpoint or "")
     if update is None:
         return []
     ref = (request.view_args or {}).get("ref") if update else None
-    actor = auth.current_user
+    actor = g.get("flask_httpauth_user")  # the key's actor (``api.views.verify_token``), as ``auth.current_user`` reads it
     ctx = for_actor(actor) if isinstance(actor, Actor) else for_visitor()
     return every_problem(request.get_json(silent=True), ctx, editing=ref, update=update,
                          taken=request.endpoint != "api.upsert")
