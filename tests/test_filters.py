@@ -437,3 +437,27 @@ def test_no_index_holds_what_a_scan_changes(app):
     for definition in definitions:
         columns = definition.split("(", 1)[1].replace('"', "")
         assert not re.search(r"\b(scans|last_scanned_at)\b", columns), definition
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sqlites_planner_finds_one_code_by_its_index_once_the_chore_gave_it_statistics(app):
+    """Without statistics SQLite walks the newest-first index to find the code a filter names
+    (a full scan of a catalog); the hourly chore's ``ANALYZE`` lets it search the filter's index."""
+    from codeqr.jobs.kinds import chores
+    from codeqr.persistence.database import refresh_statistics
+
+    assert refresh_statistics in [chore.run for chore in chores()]
+    with app.app_context():
+        db.session.execute(text(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) "
+            "INSERT INTO qrcodes (id, type, static, use_display_page, url, url_hash, domain, key, use_as_template, "
+            "default_template, design, scans, archived, created_at, updated_at) SELECT printf('c%024d', i), 'url', 0, 1, "
+            "'https://example.com/' || i, 'h', 'go.example.org', 'k' || i, 0, 0, '{}', 0, 0, "
+            "datetime('2026-01-01', '+' || i || ' minutes'), datetime('2026-01-01') FROM n"))
+        db.session.commit()
+        query = ListQuery.model_validate({"key": "k1234"})
+        statement = select(QRCode.id).where(*conditions(query, ADMIN)).order_by(*order_of(query)).limit(20)
+        assert "ix_qrcodes_key" not in _plan(statement)  # no statistics: the newest-first walk
+        db.session.rollback()
+        refresh_statistics()
+        assert "SEARCH qrcodes USING INDEX ix_qrcodes_key" in _plan(statement)

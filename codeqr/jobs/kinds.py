@@ -5,6 +5,7 @@ waiting for, first."""
 
 from datetime import timedelta
 
+from ..persistence.database import refresh_statistics
 from ..plugin_api import hookimpl
 from .runner import Chore
 
@@ -25,4 +26,5 @@ def chores() -> list[Chore]:
     from ..links import health
 
     # The destination checks: each run checks what is due for at most ``health.BUDGET_SECONDS``.
-    return [Chore(logo_sweep.sweep, timedelta(hours=1)), Chore(health.chore, timedelta(minutes=1))]
+    return [Chore(logo_sweep.sweep, timedelta(hours=1)), Chore(health.chore, timedelta(minutes=1)),
+            Chore(refresh_statistics, timedelta(hours=1))]
