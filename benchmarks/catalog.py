@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -38,7 +39,7 @@ def seed(count: int, rng: random.Random) -> dict:
     from codeqr.domain.models import DestinationCheck, DestinationLink, Folder, QRCode, QRCodeTag, Tag
     from codeqr.domain.schemas import Design
     from codeqr.links.options import PASSWORD_HASH, stored_instant
-    from codeqr.persistence.database import begin_write, driver_time, executemany
+    from codeqr.persistence.database import begin_write, driver_time, executemany, refresh_statistics
     from codeqr.persistence.extensions import db
 
     time_of = driver_time(db.engine.dialect)
@@ -96,9 +97,11 @@ def seed(count: int, rng: random.Random) -> dict:
                               (DestinationLink, links)):
             for start in range(0, len(values), 5000):
                 executemany(table.__table__.insert(), values[start:start + 5000])
+    # Statistics, as a running instance has them (PostgreSQL's autovacuum, SQLite's hourly chore).
     if db.engine.dialect.name == "postgresql":
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
+    refresh_statistics()
     return {"tag": tags[3]["id"], "tags": f"{tags[4]['id']},{tags[5]['id']}", "folder": folders[2]["id"],
             "now": now}
 
@@ -189,6 +192,7 @@ def main() -> None:
             print(f"{name:<22} {listed[0]:9.1f} {listed[1]:9.1f} {listed[1] / base_list[1]:7.2f} {count_text}",
                   flush=True)
     finally:
+        shutil.rmtree(instance, ignore_errors=True)
         if args.db == "postgres":
             import psycopg
 
