@@ -63,7 +63,7 @@ def shop(web_app):
 
 def test_the_filters_in_the_address_list_the_codes_the_api_lists_for_them(browser, web_app, shop):
     api = authorized_client(web_app, person_with_key(web_app, "admin")[1])
-    queries = {f"tagIds={shop['sale']}": {"tagged"}, f"tagIds={shop['shop']}&tagIds={shop['sale']}": {"tagged", "filed"},
+    queries = {f"tagIds={shop['sale']}": {"tagged"}, f"tagIds={shop['sale']}&tagIds={shop['shop']}": {"tagged", "filed"},
                f"folderId={shop['flyers']}": {"filed"}, "folderId=unfiled": {"tagged", "text", "locked"},
                "type=text": {"text"}, "static=true": {"text"}, "showArchived=true&search=old": {"archived"},
                "hasPassword=true": {"locked"}, "hasComments=true": {"filed"}, "scansMin=5": {"filed"},
