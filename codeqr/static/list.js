@@ -162,9 +162,10 @@ document.querySelectorAll("[data-folder-drawer]").forEach((drawer) => {
 });
 // The filter panel's empty fields stay out of the address: a shared link says only what was chosen.
 document.querySelectorAll("[data-filter-form]").forEach((form) => {
+  const fields = () => form.querySelectorAll("input, select");
   form.addEventListener("submit", () => {
-    form.querySelectorAll("input, select").forEach((field) => {
-      if (!field.value && field.name) field.disabled = true;
-    });
+    fields().forEach((field) => { if (!field.value && field.name) field.disabled = true; });
   });
+  // Back to this page from the browser's cache: the fields work again.
+  window.addEventListener("pageshow", () => fields().forEach((field) => { field.disabled = false; }));
 });
