@@ -13,6 +13,7 @@ from api_client import authorized_client, person_with_key
 from codeqr import db
 from codeqr.context import for_operator
 from codeqr.domain import qrcodes, writes
+from codeqr.domain.filters import Filters
 from codeqr.domain.models import Folder, QRCode, Tag
 from codeqr.domain.schemas import QRCodeCreate
 from web_client import csrf_of
@@ -136,7 +137,7 @@ def test_each_action_on_the_ticked_codes(browser, web_app, shop, action, choice,
     with web_app.app_context():
         for qr_id in ids:
             assert check(qrcodes.find(qr_id, for_operator()) or qrcodes.all_matching(
-                qrcodes.Filters(showArchived=True, search="t"), for_operator())[0])
+                Filters(showArchived=True, search="t"), for_operator())[0])
     assert back == "/qrcodes?search=t"
     assert said in _flashes(browser.get(back).get_data(as_text=True))
 
@@ -233,3 +234,15 @@ def test_the_empty_states(browser, web_app):
     page = unescape(browser.get("/qrcodes?search=nothing-like-it").get_data(as_text=True))
     assert "No QR Code matches these filters" in page and "Clear filters" in page
     assert "Create your first QR Code" not in page
+
+
+def test_a_bad_filter_posted_with_all_matching_is_refused_not_dropped(browser, web_app, shop):
+    """Dropped, it would widen "all matching" to every code: the action is refused instead."""
+    token = csrf_of(browser, "/qrcodes")
+    for path in ("/qrcodes/organise", "/qrcodes/delete"):
+        answer = browser.post(path, data={"action": "archive", "all": "1", "search": "x" * 501, "confirmed": "4",
+                                          "csrf_token": token})
+        assert answer.status_code == 400, path
+    with web_app.app_context():
+        assert not any(qr.archived for qr in qrcodes.all_matching(Filters(), for_operator()))
+        assert qrcodes.count(Filters(showArchived=True), for_operator()) == 5

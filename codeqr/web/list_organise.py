@@ -54,9 +54,11 @@ def _day_or_instant(value: str) -> str:
     return value
 
 
-def given_filters(source: MultiDict) -> dict[str, Any]:
+def given_filters(source: MultiDict, posted: bool = False) -> dict[str, Any]:
     """The filters ``source`` (the address, or a posted form) gives, by API name, as it spells
-    them: empty fields and bad values left out (a list to share should not fail on one)."""
+    them: empty fields left out, and bad values (a list to share should not fail on one) —
+    except in an action's form (``posted``): a filter dropped there would widen "all matching",
+    so a bad one is a 400."""
     given: dict[str, Any] = {}
     for name in FILTER_NAMES:
         values = [value.strip() for value in source.getlist(name) if value.strip()]
@@ -68,6 +70,8 @@ def given_filters(source: MultiDict) -> dict[str, Any]:
             return given
         except ValidationError as error:
             bad = {str(item["loc"][0]) for item in error.errors() if item["loc"]}
+            if posted:
+                abort(400, f"the list's filter {', '.join(sorted(bad)) or 'given'} is not valid; reload the list")
             given = {name: value for name, value in given.items() if name not in bad} if bad else {}
     return given
 
@@ -196,7 +200,7 @@ def qrcode_bulk_organise():
     action = request.form.get("action", "")
     if action not in ACTIONS:
         abort(400, "no such action")
-    given = given_filters(request.form)
+    given = given_filters(request.form, posted=True)
     matching = bool(request.form.get("all"))
     ctx = for_request()
     codes = qrcodes.all_matching(filters_of(given, Filters), ctx) if matching else qrcodes.by_ids(request.form.getlist("ids"), ctx)

@@ -130,7 +130,7 @@ def _shown(value: bool | None) -> str | None:
 
 def _posted_filters() -> Filters:
     """The list's filters posted with an action on "all matching" (export, delete, organise)."""
-    return list_organise.filters_of(list_organise.given_filters(request.form), Filters)
+    return list_organise.filters_of(list_organise.given_filters(request.form, posted=True), Filters)
 
 
 @bp.route("/qrcodes/new", methods=["GET", "POST"])
@@ -295,7 +295,7 @@ def qrcode_bulk_delete():
     if not form.validate_on_submit():
         abort(400, "the form expired; reload the page")
     matching = bool(request.form.get("all"))
-    given = list_organise.given_filters(request.form)
+    given = list_organise.given_filters(request.form, posted=True)
     filters = list_organise.filters_of(given, Filters)
     doomed = qrcodes.all_matching(filters, for_request()) if matching else qrcodes.by_ids(request.form.getlist("ids"),
                                                                                          for_request())
