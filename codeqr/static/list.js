@@ -155,3 +155,17 @@ document.addEventListener("DOMContentLoaded", () => {
   rowMenus(form);
   oneStopPerRow(form.querySelector("table.list"));
 });
+
+// The folder sidebar is a drawer on phones: closed until asked (wide screens always show it).
+document.querySelectorAll("[data-folder-drawer]").forEach((drawer) => {
+  if (window.matchMedia("(max-width: 600px)").matches) drawer.open = false;
+});
+// The filter panel's empty fields stay out of the address: a shared link says only what was chosen.
+document.querySelectorAll("[data-filter-form]").forEach((form) => {
+  const fields = () => form.querySelectorAll("input, select");
+  form.addEventListener("submit", () => {
+    fields().forEach((field) => { if (!field.value && field.name) field.disabled = true; });
+  });
+  // Back to this page from the browser's cache: the fields work again.
+  window.addEventListener("pageshow", () => fields().forEach((field) => { field.disabled = false; }));
+});

@@ -4,6 +4,7 @@ import base64
 import os
 import re
 from datetime import timedelta
+from typing import Any
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from pydantic import ValidationError
@@ -27,7 +28,7 @@ from ..jobs import exports, print_sheet
 from ..jobs.print_sheet import SheetOptions
 from ..jobs.statuses import JobStatus
 from ..state import app_state
-from . import bp, content_fields, design_panel, name_of, organise, requires, test_scan
+from . import bp, content_fields, design_panel, list_organise, name_of, organise, requires, test_scan
 from .analytics import panel
 from .detail import PRINT_SIZES_CM, bot_scans, content_lines, destination_health
 from .forms import ConfirmForm, QRCodeForm, qrcode_form
@@ -69,26 +70,27 @@ SORT_CHOICES = {"createdAt": "Newest first", "createdAt:asc": "Oldest first", "s
                 "lastScannedAt": "Scanned most recently", "lastScannedAt:asc": "Scanned longest ago"}
 
 
-def _query() -> ListQuery:
-    """The list's search, order and page from the address; a bad value falls back to its default."""
-    given = {name: value for name, value in request.args.items()
-             if name in ("search", "sort", "order", "page", "useAsTemplate", "showArchived", "tagIds", "folderId")}
-    if given.get("sort") in RECENT_ORDERS:
-        given["sort"] = "scans"
-    elif given.get("sort", "").endswith(":asc"):  # the sort menu's "oldest first" and the like
-        given["sort"], given["order"] = given["sort"].removesuffix(":asc"), "asc"
+def _query(given: dict) -> ListQuery:
+    """The list's filters (``given``), order and page from the address; a bad value falls back to its default."""
+    ordered: dict[str, Any] = {name: value for name, value in request.args.items() if name in ("sort", "order", "page")}
+    if ordered.get("sort") in RECENT_ORDERS:
+        ordered["sort"] = "scans"
+    elif ordered.get("sort", "").endswith(":asc"):  # the sort menu's "oldest first" and the like
+        ordered["sort"], ordered["order"] = ordered["sort"].removesuffix(":asc"), "asc"
     size = request.args.get("pageSize", type=int)
-    args = {**given, "pageSize": size if size in PAGE_SIZES else PAGE_SIZES[0]}
+    ordered["pageSize"] = size if size in PAGE_SIZES else PAGE_SIZES[0]
     try:
-        return ListQuery.model_validate(args)
+        return list_organise.filters_of(given, ListQuery, **ordered)
     except ValidationError as error:  # drop only the bad values
         bad = {str(item["loc"][0]) for item in error.errors() if item["loc"]}
-        return ListQuery.model_validate({name: value for name, value in args.items() if name not in bad})
+        return list_organise.filters_of(given, ListQuery,
+                                        **{name: value for name, value in ordered.items() if name not in bad})
 
 
 @bp.get("/qrcodes")
 def qrcode_list():
-    query = _query()
+    given = list_organise.given_filters(request.args)
+    query = _query(given)
     recent = RECENT_ORDERS.get(request.args.get("sort", ""))
     since = utcnow() - recent[0] if recent else None
     total = qrcodes.count(query, for_request())
@@ -98,11 +100,8 @@ def qrcode_list():
     sort = request.args.get("sort") if recent else query.sort
 
     def page_url(**changes) -> str:
-        """This list's address with ``changes`` (search, order and page size kept)."""
-        params = {"search": query.search or None, "useAsTemplate": _shown(query.use_as_template), "sort": sort,
-                  "showArchived": "true" if query.show_archived else None,
-                  "tagIds": ",".join(query.tag_ids) if query.tag_ids else None, "folderId": query.folder_id,
-                  "order": query.order, "pageSize": query.page_size, "page": query.page} | changes
+        """This list's address with ``changes`` (filters, order and page size kept)."""
+        params = {**given, "sort": sort, "order": query.order, "pageSize": query.page_size, "page": query.page} | changes
         return url_for("web.qrcode_list", **{name: value for name, value in params.items() if value is not None})
 
     chosen = request.args.get("sort") if recent else query.sort + (":asc" if query.order == "asc" else "")
@@ -115,7 +114,15 @@ def qrcode_list():
                            page_url=page_url, page_sizes=PAGE_SIZES,
                            type_labels={name: kind.label for name, kind in TYPES.items()}, with_url=WITH_URL,
                            folder_names=folders.names_of(qr.folder_id for qr in items),
-                           template_filter=_shown(query.use_as_template), template_filters=TEMPLATE_FILTERS)
+                           template_filter=_shown(query.use_as_template), template_filters=TEMPLATE_FILTERS,
+                           given=given, folders=list_organise.sidebar(given), tags=list_organise.all_tags(),
+                           types=type_choices(), actions=list_organise.ACTIONS, day_of=list_organise.day_of,
+                           anything=bool(total) or qrcodes.count(Filters(showArchived=True), for_request()) > 0)
+
+
+def type_choices() -> dict[str, str]:
+    """The types of QR Code the filter offers: name -> label."""
+    return {name: kind.label for name, kind in TYPES.items()}
 
 
 #: The list's template filter: ``useAsTemplate`` value -> label.
@@ -128,12 +135,8 @@ def _shown(value: bool | None) -> str | None:
 
 
 def _posted_filters() -> Filters:
-    """The list's filters posted with an action on "all matching" (export, delete)."""
-    try:
-        return Filters.model_validate({"search": request.form.get("search") or None,
-                                       "useAsTemplate": request.form.get("useAsTemplate") or None})
-    except ValidationError:
-        abort(400, "the search is too long")
+    """The list's filters posted with an action on "all matching" (export, delete, organise)."""
+    return list_organise.filters_of(list_organise.given_filters(request.form, posted=True), Filters)
 
 
 @bp.route("/qrcodes/new", methods=["GET", "POST"])
@@ -297,12 +300,12 @@ def qrcode_bulk_delete():
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400, "the form expired; reload the page")
-    search = request.form.get("search") or None
     matching = bool(request.form.get("all"))
-    filters = _posted_filters()
+    given = list_organise.given_filters(request.form, posted=True)
+    filters = list_organise.filters_of(given, Filters)
     doomed = qrcodes.all_matching(filters, for_request()) if matching else qrcodes.by_ids(request.form.getlist("ids"),
                                                                                          for_request())
-    back = url_for("web.qrcode_list", search=search, useAsTemplate=_shown(filters.use_as_template))
+    back = url_for("web.qrcode_list", **given)
     if not doomed:
         flash("Select at least one QR Code to delete.", "error")
         return redirect(back)
@@ -311,11 +314,11 @@ def qrcode_bulk_delete():
     if asked is not None and asked == len(doomed):
         deleted = deletes.delete_many([qr.id for qr in doomed], ctx=for_request())
         flash(f"{deleted} QR Code{'s' if deleted != 1 else ''} deleted.", "success")
-        return redirect(url_for("web.qrcode_list") if matching else back)
+        return redirect(back)
     changed = asked is not None  # the count moved under the question: ask again with the new one
     return render_template("qrcodes/bulk_delete.html", form=form, doomed=doomed[:NAMED_IN_CONFIRMATION],
-                           count=len(doomed), matching=matching, search=search, changed=changed, back=back,
-                           template_filter=_shown(filters.use_as_template),
+                           count=len(doomed), matching=matching, search=filters.search, changed=changed, back=back,
+                           template_filter=_shown(filters.use_as_template), given=given,
                            ids=[] if matching else [qr.id for qr in doomed])
 
 
