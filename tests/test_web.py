@@ -653,7 +653,8 @@ def test_every_post_route_of_the_ui_refuses_a_post_without_csrf_token(browser, w
     key_id = re.search(r'/keys/(\d+)/revoke', browser.get("/keys").get_data(as_text=True)).group(1)
     with web_app.app_context():
         user_id = users.first_admin().id
-    values = {"qr_id": qr["id"], "key_id": key_id, "user_id": user_id, "key": qr["key"]}  # key: a password page's
+    values = {"qr_id": qr["id"], "key_id": key_id, "user_id": user_id, "key": qr["key"],  # key: a password page's
+              "slug": "localhost"}
     form = {"url": "https://example.com/csrf", "name": "csrf", "email": "b@example.com", "password": PASSWORD * 2,
             "ids": qr["id"], "key": "csrf", "fg_color": "#000000", "bg_color": "#ffffff"}
     routes = [rule for rule in web_app.url_map.iter_rules()
