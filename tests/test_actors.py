@@ -55,6 +55,7 @@ INTERFACES = ("codeqr.web", "codeqr.api", "codeqr.commandline.cli", "codeqr.comm
 #: Writes no one asks for, so no actor is told: the reason for each.
 NO_ACTOR = {
     "codeqr.persistence.database.begin_write": "the write transaction itself",
+    "codeqr.persistence.database.refresh_statistics": "the job runner's chore refreshing SQLite's planner statistics",
     "codeqr.accounts.apikeys.verify": "authentication: it finds who acts (recording the key's use)",
     "codeqr.jobs.exports.remove_expired": "the job runner's housekeeping of expired files",
     "codeqr.jobs.bulk_create.remove_old": "the job runner's housekeeping of answers kept a day",
