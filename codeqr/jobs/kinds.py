@@ -5,7 +5,6 @@ waiting for, first."""
 
 from datetime import timedelta
 
-from ..persistence.database import refresh_statistics
 from ..plugin_api import hookimpl
 from .runner import Chore
 
@@ -24,6 +23,7 @@ def chores() -> list[Chore]:
     """What the runner does when idle besides tidying for the kinds: work on no job table."""
     from ..design import logo_sweep  # services: imported once the app's pieces exist
     from ..links import health
+    from ..persistence.database import refresh_statistics
 
     # The destination checks: each run checks what is due for at most ``health.BUDGET_SECONDS``.
     return [Chore(logo_sweep.sweep, timedelta(hours=1)), Chore(health.chore, timedelta(minutes=1)),
