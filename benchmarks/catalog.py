@@ -167,6 +167,7 @@ def main() -> None:
         from codeqr import create_app
         from codeqr.accounts import apikeys
         from codeqr.context import for_operator
+        from codeqr.persistence.extensions import db
 
         app = create_app({"INSTANCE_PATH": str(instance), "CODEQR_DATABASE_URL": url,
                           "CODEQR_DEFAULT_DOMAIN": DOMAINS[0], "CODEQR_DOMAINS": [DOMAINS[1]],
@@ -191,15 +192,13 @@ def main() -> None:
             count_text = f"{counted[1]:10.1f} {counted[1] / base_count[1]:8.2f}" if counted else f"{'':>10} {'':>8}"
             print(f"{name:<22} {listed[0]:9.1f} {listed[1]:9.1f} {listed[1] / base_list[1]:7.2f} {count_text}",
                   flush=True)
+        with app.app_context():
+            db.engine.dispose()  # its connections closed before the database is dropped
     finally:
         shutil.rmtree(instance, ignore_errors=True)
         if args.db == "postgres":
             import psycopg
 
-            from codeqr.persistence.extensions import db
-
-            with app.app_context():
-                db.engine.dispose()
             with psycopg.connect(args.postgres_url, autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 

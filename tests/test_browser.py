@@ -327,7 +327,7 @@ def test_every_page_at_desktop_and_phone_size(page, live_app, tmp_path):
     user_id = re.search(r"/users/(\d+)/deactivate", page.content()).group(1)
 
     ids = {"qr_id": made[0].id, "key_id": key_id, "user_id": user_id, "import_job_id": import_job,
-           "export_job_id": export_job}
+           "export_job_id": export_job, "slug": "localhost"}
     shot = []
     for name, path in web_pages(app, ids):
         page.goto(path)

@@ -79,7 +79,7 @@ def _long_data(page, app, tmp_path) -> dict:
     page.get_by_role("button", name=re.compile(r"Download the ZIP")).wait_for(timeout=60_000)
     export_job = page.url.rsplit("/", 1)[1]
     return {"qr_id": made[0].id, "key_id": key_id, "user_id": member_id, "import_job_id": import_job,
-            "export_job_id": export_job}
+            "export_job_id": export_job, "slug": "localhost"}
 
 
 def _pages(app, ids: dict) -> list[tuple[str, str]]:

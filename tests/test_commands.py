@@ -45,6 +45,7 @@ ARGUMENTS = {
     "revoke-api-key": ["ci"],
     "shell": [],
     "sweep-logos": [],
+    "check-destinations": [],
     "webhook-deliveries": [],
 }
 #: Commands that work without the database (the rest must say in one line why they stop).

@@ -86,7 +86,7 @@ def test_no_csv_the_app_writes_starts_a_formula_with_either_separator(browser, w
     values = {"qr_id": made[0]["id"], "ref": made[0]["id"], "job_id": imported.rsplit("/", 1)[1], "fmt": "png",
               "key_id": 1, "user_id": 1, "export_id": exported.headers["Location"].rsplit("/", 1)[1],
               "field": "pattern", "value": "dots", "logo_name": "logo-none.png",
-              "tag_id": "c" + "0" * 24, "folder_id": "c" + "0" * 24}
+              "tag_id": "c" + "0" * 24, "folder_id": "c" + "0" * 24, "slug": "localhost"}
     found = _every_csv(web_app, browser, values, api_key)
     assert {"web.events_csv", "api.scan_events", "web.import_template", "web.import_refused",
             "web.export_download"} <= set(found), set(found)

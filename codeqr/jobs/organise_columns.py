@@ -123,11 +123,11 @@ def folder_field(row: Mapping[str, Any], actor: Actor) -> dict:
 
 def column_of(field: str, row: Mapping[str, Any]) -> str | None:
     """The column of ``row`` an error of the API field ``field`` is about, when that is one of
-    these (the tags' names came from ``tags``, the folder's id from ``folder``); else None."""
+    these (the tags' names came from ``tags``, the folder's id from ``folder`` or ``folderId``); else None."""
     if field.startswith("tagNames") and TAGS in row:
         return TAGS
-    if field == FOLDER_ID and FOLDER in row and not row.get(FOLDER_ID):
-        return FOLDER
+    if field == FOLDER_ID:  # by its column, not the form's label ("Folder")
+        return FOLDER if FOLDER in row and not row.get(FOLDER_ID) else FOLDER_ID
     return None
 
 
