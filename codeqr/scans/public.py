@@ -221,7 +221,8 @@ def image(qr_id: str, fmt: str):
     row = qrcodes.public_row_of(qr_id)  # public by design, whoever asks and whatever its folder
     if row is None:
         abort(404)
-    picture = qrcodes.out_of(row, for_visitor()).picture()
+    ctx = for_visitor()
+    picture = ctx.schemas.out.of_row(row, ctx.config).picture()  # its fields alone: no aliases nor tags read
     etag = images.etag(picture, fmt)
     headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=60, must-revalidate"}
     if request.if_none_match.contains(etag):
